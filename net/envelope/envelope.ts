@@ -1,0 +1,70 @@
+// Signed envelopes: anything another party may later rely on travels as
+// { v, type, signer, payload, sig }. The signature covers the canonical JSON of
+// everything but itself; `type` separates domains, so an offer's signature can
+// never pass for an agreement's.
+import { SigningKey, computeAddress, getBytes, keccak256, toUtf8Bytes } from 'ethers'
+import { canonicalJson } from './canonical-json.ts'
+import { parseNodeId } from '../identity/node-id.ts'
+import type { NodeId } from '../identity/node-id.ts'
+import type { NodeKey } from '../identity/node-key.ts'
+
+export const ENVELOPE_VERSION = 1
+
+export interface SignedEnvelope<T = unknown> {
+  v: typeof ENVELOPE_VERSION
+  type: string
+  signer: NodeId
+  payload: T
+  sig: string
+}
+
+export class EnvelopeError extends Error {
+  override name = 'EnvelopeError'
+}
+
+const PREFIX = '\x19Agora signed envelope:\n'
+
+function digestOf (v: number, type: string, signer: string, payload: unknown): Uint8Array {
+  const body = canonicalJson({ v, type, signer, payload })
+  return toUtf8Bytes(PREFIX + body)
+}
+
+export function signEnvelope<T> (key: NodeKey, type: string, payload: T): SignedEnvelope<T> {
+  if (type.length === 0 || type.length > 100) throw new EnvelopeError('envelope type must be 1 to 100 characters')
+  const digest = keccak256(digestOf(ENVELOPE_VERSION, type, key.nodeId, payload))
+  return { v: ENVELOPE_VERSION, type, signer: key.nodeId, payload, sig: key.signDigest(getBytes(digest)) }
+}
+
+/**
+ * Checks an envelope received from anywhere. Returns the signer's node id, or
+ * throws an EnvelopeError that says what is wrong.
+ */
+export function verifyEnvelope (envelope: unknown, expectedType?: string): NodeId {
+  if (typeof envelope !== 'object' || envelope === null) throw new EnvelopeError('envelope must be an object')
+  const { v, type, signer, payload, sig } = envelope as Record<string, unknown>
+  if (v !== ENVELOPE_VERSION) throw new EnvelopeError(`unsupported envelope version ${String(v)}`)
+  if (typeof type !== 'string') throw new EnvelopeError('envelope type must be a string')
+  if (expectedType !== undefined && type !== expectedType) throw new EnvelopeError(`expected a ${expectedType} envelope, got ${type}`)
+  if (typeof sig !== 'string' || !/^0x[0-9a-fA-F]{130}$/.test(sig)) throw new EnvelopeError('envelope signature must be 65 bytes of 0x hex')
+  let claimed: NodeId
+  try {
+    claimed = parseNodeId(signer)
+  } catch (err) {
+    throw new EnvelopeError(`envelope signer: ${(err as Error).message}`)
+  }
+  let recovered: string
+  try {
+    const digest = keccak256(digestOf(v, type, signer as string, payload))
+    recovered = computeAddress(SigningKey.recoverPublicKey(digest, sig))
+  } catch (err) {
+    throw new EnvelopeError(`envelope signature does not verify: ${(err as Error).message}`)
+  }
+  if (recovered !== claimed || signer !== claimed) throw new EnvelopeError(`envelope signature is not ${String(signer)}'s`)
+  return claimed
+}
+
+/** Verifies and returns the payload, typed by the caller's schema check. */
+export function openEnvelope<T> (envelope: unknown, expectedType: string): { signer: NodeId, payload: T } {
+  const signer = verifyEnvelope(envelope, expectedType)
+  return { signer, payload: (envelope as SignedEnvelope<T>).payload }
+}

@@ -1,0 +1,57 @@
+// The node key on disk: an encrypted JSON keystore (Ethereum's V3 format, via
+// ethers), created on first start. The passphrase comes from the caller
+// (the daemon reads it from AGORA_KEY_PASSPHRASE; empty is for development).
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
+import { Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from 'ethers'
+import { NodeKey } from './node-key.ts'
+
+export interface KeystoreOptions {
+  path: string
+  passphrase: string
+  /**
+   * scrypt cost of a newly written keystore: 'standard' (N=2^17, ~1 s, for real
+   * keys) or 'light' (N=2^12, for throw-away test and demo nodes).
+   */
+  cost?: 'standard' | 'light'
+}
+
+/** Loads the node key from the keystore, or creates and saves a new one. */
+export async function loadOrCreateNodeKey (options: KeystoreOptions): Promise<{ key: NodeKey, created: boolean }> {
+  let json: string
+  try {
+    json = await readFile(options.path, 'utf8')
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
+    const key = NodeKey.random()
+    await saveNodeKey(key, options)
+    return { key, created: true }
+  }
+  return { key: await decryptNodeKey(json, options.passphrase, options.path), created: false }
+}
+
+export async function decryptNodeKey (json: string, passphrase: string, where = 'keystore'): Promise<NodeKey> {
+  if (!isKeystoreJson(json)) throw new Error(`${where} is not an encrypted JSON keystore`)
+  let account
+  try {
+    account = await decryptKeystoreJson(json, passphrase)
+  } catch {
+    throw new Error(`cannot decrypt ${where}: wrong passphrase (AGORA_KEY_PASSPHRASE) or damaged file`)
+  }
+  return new NodeKey(account.privateKey)
+}
+
+export async function saveNodeKey (key: NodeKey, options: KeystoreOptions): Promise<void> {
+  const scrypt = options.cost === 'light' ? { N: 1 << 12 } : { N: 1 << 17 }
+  const json = await encryptKeystoreJson({ address: key.nodeId, privateKey: key.exportPrivateKey() }, options.passphrase, { scrypt })
+  await mkdir(dirname(options.path), { recursive: true })
+  // Write then rename, so a crash never leaves half a key behind.
+  const temporary = `${options.path}.${process.pid}.tmp`
+  await writeFile(temporary, json, { mode: 0o600 })
+  await rename(temporary, options.path)
+}
+
+// The chain wallet of a node is its node key.
+export function walletOf (key: NodeKey): Wallet {
+  return new Wallet(key.exportPrivateKey())
+}

@@ -1,0 +1,77 @@
+import assert from 'node:assert/strict'
+import { NodeKey, canonicalJson, signEnvelope, verifyEnvelope, openEnvelope } from '../../net/index.ts'
+
+describe('canonical JSON', () => {
+  it('sorts keys at every depth and drops white space', () => {
+    assert.equal(canonicalJson({ b: 1, a: { d: [1, { z: true, y: null }], c: 'x' } }), '{"a":{"c":"x","d":[1,{"y":null,"z":true}]},"b":1}')
+  })
+  it('gives equal text for equal values built in any order', () => {
+    assert.equal(canonicalJson({ x: 1, y: 2 }), canonicalJson({ y: 2, x: 1 }))
+  })
+  it('refuses values JSON cannot carry exactly', () => {
+    assert.throws(() => canonicalJson({ a: Number.NaN }), /\$\.a: NaN/)
+    assert.throws(() => canonicalJson({ a: 1n }), /bigint/)
+    assert.throws(() => canonicalJson(new Date()), /plain objects/)
+  })
+})
+
+describe('signed envelopes', () => {
+  const key = NodeKey.random()
+  const payload = { id: 'offer-1', properties: { 'golem.inf.cpu.threads': 4, 'golem.runtime.name': 'vm' }, constraints: '()' }
+
+  it('verifies to the signer\'s node id', () => {
+    const envelope = signEnvelope(key, 'market.offer', payload)
+    assert.equal(verifyEnvelope(envelope, 'market.offer'), key.nodeId)
+    assert.deepEqual(openEnvelope(envelope, 'market.offer').payload, payload)
+  })
+
+  it('survives a JSON round trip with keys reordered', () => {
+    const envelope = signEnvelope(key, 'market.offer', payload)
+    const reordered = JSON.parse(JSON.stringify({ sig: envelope.sig, payload: { constraints: '()', properties: payload.properties, id: 'offer-1' }, signer: envelope.signer, type: envelope.type, v: envelope.v }))
+    assert.equal(verifyEnvelope(reordered), key.nodeId)
+  })
+
+  it('fails when any byte of the serialised envelope is changed', () => {
+    const text = JSON.stringify(signEnvelope(key, 'market.offer', payload))
+    let refused = 0
+    let tried = 0
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i)
+      // Flip to another character of the same class so the text stays JSON-ish.
+      const replacement = String.fromCharCode(code === 0x30 ? 0x31 : code === 0x61 ? 0x62 : code ^ 1)
+      const tampered = text.slice(0, i) + replacement + text.slice(i + 1)
+      let parsed: unknown
+      try { parsed = JSON.parse(tampered) } catch { continue }
+      // Changing only the case of a hex digit in the signature or the key name's
+      // own text may leave an equal value; count only real changes.
+      if (canonicalJson(parsed) === canonicalJson(JSON.parse(text))) continue
+      tried++
+      try {
+        verifyEnvelope(parsed)
+      } catch {
+        refused++
+      }
+    }
+    assert.ok(tried > 100, `only ${tried} tamperings tried`)
+    assert.equal(refused, tried)
+  })
+
+  it('separates domains: an offer signature is not an agreement signature', () => {
+    const envelope = signEnvelope(key, 'market.offer', payload)
+    assert.throws(() => verifyEnvelope(envelope, 'market.agreement'), /expected a market.agreement envelope/)
+    assert.throws(() => verifyEnvelope({ ...envelope, type: 'market.agreement' }), /not 0x/)
+  })
+
+  it('refuses a signer that did not sign', () => {
+    const other = NodeKey.random()
+    const envelope = signEnvelope(key, 'market.offer', payload)
+    assert.throws(() => verifyEnvelope({ ...envelope, signer: other.nodeId }), /not 0x/)
+  })
+
+  it('names what is wrong with malformed envelopes', () => {
+    assert.throws(() => verifyEnvelope(null), /must be an object/)
+    assert.throws(() => verifyEnvelope({ v: 2 }), /version 2/)
+    assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: key.nodeId, payload: 1, sig: '0x12' }), /65 bytes/)
+    assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: 'bob', payload: 1, sig: '0x' + '1'.repeat(130) }), /signer/)
+  })
+})
