@@ -7,5 +7,7 @@ export { loadOrCreateNodeKey, decryptNodeKey, saveNodeKey, walletOf } from './id
 export type { KeystoreOptions } from './identity/keystore.ts'
 export { canonicalJson } from './envelope/canonical-json.ts'
 export type { JsonValue } from './envelope/canonical-json.ts'
-export { signEnvelope, verifyEnvelope, openEnvelope, EnvelopeError, ENVELOPE_VERSION } from './envelope/envelope.ts'
+export { signEnvelope, verifyEnvelope, verifyEnvelopeSigner, openEnvelope, EnvelopeError, ENVELOPE_VERSION } from './envelope/envelope.ts'
 export type { SignedEnvelope } from './envelope/envelope.ts'
+export { validator, SchemaError } from './schema/validator.ts'
+export type { Validator } from './schema/validator.ts'

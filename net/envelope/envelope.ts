@@ -40,6 +40,14 @@ export function signEnvelope<T> (key: NodeKey, type: string, payload: T): Signed
  * throws an EnvelopeError that says what is wrong.
  */
 export function verifyEnvelope (envelope: unknown, expectedType?: string): NodeId {
+  return verifyEnvelopeSigner(envelope, expectedType).nodeId
+}
+
+/**
+ * As verifyEnvelope, and also gives the signer's compressed public key: with it
+ * a node id leads to its libp2p peer id (see peerIdFromNodeKey).
+ */
+export function verifyEnvelopeSigner (envelope: unknown, expectedType?: string): { nodeId: NodeId, publicKey: Uint8Array } {
   if (typeof envelope !== 'object' || envelope === null) throw new EnvelopeError('envelope must be an object')
   const { v, type, signer, payload, sig } = envelope as Record<string, unknown>
   if (v !== ENVELOPE_VERSION) throw new EnvelopeError(`unsupported envelope version ${String(v)}`)
@@ -52,15 +60,15 @@ export function verifyEnvelope (envelope: unknown, expectedType?: string): NodeI
   } catch (err) {
     throw new EnvelopeError(`envelope signer: ${(err as Error).message}`)
   }
-  let recovered: string
+  let publicKey: string
   try {
     const digest = keccak256(digestOf(v, type, signer as string, payload))
-    recovered = computeAddress(SigningKey.recoverPublicKey(digest, sig))
+    publicKey = SigningKey.recoverPublicKey(digest, sig)
   } catch (err) {
     throw new EnvelopeError(`envelope signature does not verify: ${(err as Error).message}`)
   }
-  if (recovered !== claimed || signer !== claimed) throw new EnvelopeError(`envelope signature is not ${String(signer)}'s`)
-  return claimed
+  if (computeAddress(publicKey) !== claimed || signer !== claimed) throw new EnvelopeError(`envelope signature is not ${String(signer)}'s`)
+  return { nodeId: claimed, publicKey: getBytes(SigningKey.computePublicKey(publicKey, true)) }
 }
 
 /** Verifies and returns the payload, typed by the caller's schema check. */

@@ -75,3 +75,14 @@ describe('signed envelopes', () => {
     assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: 'bob', payload: 1, sig: '0x' + '1'.repeat(130) }), /signer/)
   })
 })
+
+describe('envelope signer key', () => {
+  it('recovers the public key that leads to the signer\'s peer id', async () => {
+    const { verifyEnvelopeSigner, peerIdFromNodeKey } = await import('../../net/index.ts')
+    const key = NodeKey.random()
+    const { nodeId, publicKey } = verifyEnvelopeSigner(signEnvelope(key, 't', { a: 1 }))
+    assert.equal(nodeId, key.nodeId)
+    assert.deepEqual(publicKey, key.publicKey)
+    assert.ok(peerIdFromNodeKey(nodeId, publicKey).equals(key.peerId))
+  })
+})
