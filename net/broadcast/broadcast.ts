@@ -1,0 +1,399 @@
+// Signed entries of one topic, spread to every node: gossip for speed,
+// anti-entropy sync (on connect and now and then with a random peer) for
+// completeness. Every entry and retraction from outside is schema-checked and
+// its signature verified before it counts; what a peer gets wrong is counted
+// against it, and gossipsub is told not to pass it on.
+import { TypedEventEmitter } from '@libp2p/interface'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { signEnvelope, verifyEnvelopeSigner } from '../envelope/envelope.ts'
+import { validator } from '../schema/validator.ts'
+import { RemoteError } from '../protocol/errors.ts'
+import { EntryStore } from './entry-store.ts'
+import { SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
+import {
+  DEFAULT_MAX_ENTRY_BYTES, DEFAULT_MAX_TTL_MS, MAX_ID_LENGTH, checkTopicDefinition, gossipMessage,
+  gossipTopicOf, retractionPayload, retractionTypeOf
+} from './topic.ts'
+import type { GossipSub, Message, TopicValidatorFn } from '@libp2p/gossipsub'
+import type { PeerId } from '@libp2p/interface'
+import type { Static, TSchema } from 'typebox'
+import type { NodeId } from '../identity/node-id.ts'
+import type { NodeKey } from '../identity/node-key.ts'
+import type { SignedEnvelope } from '../envelope/envelope.ts'
+import type { Validator } from '../schema/validator.ts'
+import type { NodeDirectory } from '../peers/node-directory.ts'
+import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
+import type { RequestOptions } from '../protocol/request-response.ts'
+import type { ProtocolDefinition } from '../protocol/definition.ts'
+import type { StoredEntry, SummaryItem } from './entry-store.ts'
+import type { BodiesRequest, BodiesResponse, IdsRequest, IdsResponse, SyncServer } from './sync.ts'
+import type { TopicDefinition } from './topic.ts'
+
+export interface BroadcastEntry<T> {
+  id: string
+  signer: NodeId
+  payload: T
+  envelope: SignedEnvelope<T>
+}
+
+export interface EntryRemoved {
+  id: string
+  reason: 'retracted' | 'expired'
+}
+
+export interface BroadcastEvents<T> {
+  'entry:added': CustomEvent<BroadcastEntry<T>>
+  'entry:removed': CustomEvent<EntryRemoved>
+}
+
+export interface BroadcastOptions {
+  /** How often to sync with one random connected node, healing missed gossip (0 = never). */
+  resyncIntervalMs: number
+  /** How often expired entries are swept. */
+  sweepIntervalMs: number
+}
+
+export const DEFAULT_BROADCAST_OPTIONS: BroadcastOptions = { resyncIntervalMs: 60_000, sweepIntervalMs: 1_000 }
+
+/** What a broadcast needs of its host. */
+export interface BroadcastHost {
+  readonly key: NodeKey
+  readonly directory: NodeDirectory
+  readonly guard: PeerGuard
+  readonly pubsub: GossipSub
+  connectedNodes: () => NodeId[]
+  request: <Req extends TSchema, Res extends TSchema>(
+    definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>, options?: RequestOptions) => Promise<Static<Res>>
+}
+
+/** How a received entry or retraction fared. */
+type Verdict = { accept: true } | { accept: false, violation?: ViolationKind }
+
+const ACCEPT: Verdict = { accept: true }
+const IGNORE: Verdict = { accept: false }
+const reject = (violation: ViolationKind): Verdict => ({ accept: false, violation })
+
+export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEvents<Static<S>>> implements SyncServer {
+  readonly definition: TopicDefinition<S>
+  readonly gossipTopic: string
+  readonly #host: BroadcastHost
+  readonly #options: BroadcastOptions
+  readonly #payload: Validator<S>
+  readonly #store: EntryStore<Static<S>>
+  readonly #maxEntryBytes: number
+  readonly #maxTtlMs: number
+  readonly #syncing = new Set<NodeId>()
+  #timers: NodeJS.Timeout[] = []
+  #running = false
+
+  constructor (host: BroadcastHost, definition: TopicDefinition<S>, options: Partial<BroadcastOptions> = {}) {
+    super()
+    checkTopicDefinition(definition)
+    this.definition = definition
+    this.gossipTopic = gossipTopicOf(definition.name)
+    this.#host = host
+    this.#options = { ...DEFAULT_BROADCAST_OPTIONS, ...options }
+    this.#payload = validator(definition.payload, `${definition.name} entry`)
+    this.#store = new EntryStore({ maxEntries: definition.maxEntries, maxPerSigner: definition.maxPerSigner })
+    this.#maxEntryBytes = definition.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
+    this.#maxTtlMs = definition.maxTtlMs ?? DEFAULT_MAX_TTL_MS
+  }
+
+  get size (): number { return this.#store.size }
+
+  start (): void {
+    if (this.#running) return
+    this.#running = true
+    const pubsub = this.#host.pubsub
+    pubsub.topicValidators.set(this.gossipTopic, this.#validateGossip)
+    pubsub.subscribe(this.gossipTopic)
+    this.#every(this.#options.sweepIntervalMs, () => { this.#sweep() })
+    if (this.#options.resyncIntervalMs > 0) this.#every(this.#options.resyncIntervalMs, () => { void this.#resyncWithRandomNode() })
+    for (const nodeId of this.#host.connectedNodes()) void this.syncWith(nodeId).catch(() => {})
+  }
+
+  stop (): void {
+    if (!this.#running) return
+    this.#running = false
+    for (const timer of this.#timers) clearInterval(timer)
+    this.#timers = []
+    const pubsub = this.#host.pubsub
+    pubsub.unsubscribe(this.gossipTopic)
+    pubsub.topicValidators.delete(this.gossipTopic)
+  }
+
+  /** Signs an entry with the node key, keeps it, and spreads it. */
+  async publish (payload: Static<S>): Promise<BroadcastEntry<Static<S>>> {
+    this.#payload.parse(payload)
+    const id = this.#idOf(payload)
+    const expiresAt = this.definition.expiresAt(payload)
+    const signer = this.#host.key.nodeId
+    const now = Date.now()
+    if (!(expiresAt > now)) throw new RangeError(`${this.definition.name} entry ${id} has already expired`)
+    if (expiresAt > now + this.#maxTtlMs) throw new RangeError(`${this.definition.name} entry ${id} expires more than ${this.#maxTtlMs} ms from now`)
+    if (this.#store.tombstone(signer, id) !== undefined) throw new Error(`${this.definition.name} entry ${id} was retracted; publish under a new id`)
+    const existing = this.#store.get(id)
+    if (existing !== undefined) {
+      if (existing.signer !== signer) throw new Error(`${this.definition.name} entry ${id} is already taken by ${existing.signer}`)
+      return toEntry(existing)
+    }
+    const envelope = signEnvelope(this.#host.key, this.definition.envelopeType, payload)
+    const message = encodeMessage('entry', envelope)
+    if (message.byteLength > this.#maxEntryBytes) throw new RangeError(`${this.definition.name} entry ${id} is ${message.byteLength} bytes, over the ${this.#maxEntryBytes} allowed`)
+    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope }
+    const outcome = this.#store.add(stored)
+    if (outcome !== 'added') throw new Error(`${this.definition.name} entry ${id} not kept: ${outcome === 'full' ? 'too many entries' : outcome}`)
+    const entry = toEntry(stored)
+    this.safeDispatchEvent('entry:added', { detail: entry })
+    await this.#gossip(message)
+    return entry
+  }
+
+  /** Withdraws one of this node's entries everywhere, with a signed retraction. */
+  async retract (id: string): Promise<void> {
+    const entry = this.#store.get(id)
+    const signer = this.#host.key.nodeId
+    if (entry === undefined) throw new Error(`${this.definition.name} has no entry ${id}`)
+    if (entry.signer !== signer) throw new Error(`${this.definition.name} entry ${id} belongs to ${entry.signer}; only its signer may retract it`)
+    const envelope = signEnvelope(this.#host.key, retractionTypeOf(this.definition), { topic: this.definition.name, id, expiresAt: entry.expiresAt })
+    const { outcome } = this.#store.retract({ id, signer, expiresAt: entry.expiresAt, envelope })
+    if (outcome === 'full') throw new Error(`${this.definition.name}: too many retractions kept; try again later`)
+    this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id, reason: 'retracted' } })
+    await this.#gossip(encodeMessage('retraction', envelope))
+  }
+
+  get (id: string): BroadcastEntry<Static<S>> | undefined {
+    const stored = this.#store.get(id)
+    return stored === undefined ? undefined : toEntry(stored)
+  }
+
+  entries (): Array<BroadcastEntry<Static<S>>> {
+    return [...this.#store.entries()].map(toEntry)
+  }
+
+  /** Connected nodes subscribed to this topic's gossip. */
+  gossipPeers (): NodeId[] {
+    return this.#host.pubsub.getSubscribers(this.gossipTopic)
+      .map(peerId => this.#host.directory.learnPeer(peerId))
+      .filter(nodeId => nodeId !== undefined)
+  }
+
+  /**
+   * Pulls from one node what it has and this node lacks: ids page by page,
+   * then the missing bodies in batches. Returns how many were taken in.
+   */
+  async syncWith (nodeId: NodeId, options: RequestOptions = {}): Promise<number> {
+    if (!this.#running || this.#syncing.has(nodeId)) return 0
+    this.#syncing.add(nodeId)
+    try {
+      const wanted = await this.#wantedFrom(nodeId, options)
+      let taken = 0
+      for (let start = 0; start < wanted.length && this.#running; start += SYNC_BODIES_PAGE) {
+        const batch = wanted.slice(start, start + SYNC_BODIES_PAGE)
+        const response = await this.#host.request(SYNC_PROTOCOL, nodeId, {
+          op: 'bodies', topic: this.definition.name, wanted: batch.map(({ kind, id, signer }) => ({ kind, id, signer }))
+        }, options)
+        if (response.op !== 'bodies' || response.bodies.length > batch.length) {
+          this.#host.guard.violation(nodeId, 'protocol')
+          return taken
+        }
+        for (const body of response.bodies) {
+          const kind = body.kind === 'entry' ? 'entry' : 'retraction'
+          const verdict = encodeMessage(kind, body.envelope as SignedEnvelope).byteLength > this.#maxEntryBytes
+            ? reject('oversized')
+            : this.#receive(kind, body.envelope)
+          if (verdict.accept) taken++
+          else if (verdict.violation !== undefined) this.#host.guard.violation(nodeId, verdict.violation)
+        }
+      }
+      return taken
+    } catch (err) {
+      // A node that does not carry this topic is no fault of anyone.
+      if (err instanceof RemoteError && err.code === 'unknown_topic') return 0
+      throw err
+    } finally {
+      this.#syncing.delete(nodeId)
+    }
+  }
+
+  serveIds (request: IdsRequest): IdsResponse {
+    const { items, next } = this.#store.summary(request.after, Math.min(request.limit, SYNC_IDS_PAGE))
+    return next === undefined ? { op: 'ids', items } : { op: 'ids', items, next }
+  }
+
+  serveBodies (request: BodiesRequest): BodiesResponse {
+    const bodies: BodiesResponse['bodies'] = []
+    // Leave room for the frame around the bodies.
+    let budget = SYNC_MAX_RESPONSE_BYTES - 1024
+    for (const { kind, id, signer } of request.wanted) {
+      const envelope = kind === 'entry'
+        ? this.#store.get(id)?.envelope
+        : this.#store.tombstone(signer, id)?.envelope
+      if (envelope === undefined) continue
+      budget -= JSON.stringify(envelope).length + 32
+      if (budget < 0) break
+      bodies.push({ kind, envelope })
+    }
+    return { op: 'bodies', bodies }
+  }
+
+  async #wantedFrom (nodeId: NodeId, options: RequestOptions): Promise<SummaryItem[]> {
+    const tombstones: SummaryItem[] = []
+    const entries: SummaryItem[] = []
+    // Enough pages for a full store of entries and retractions, and no more.
+    const maxPages = Math.ceil((2 * this.definition.maxEntries) / SYNC_IDS_PAGE) + 1
+    let after: string | undefined
+    for (let page = 0; page < maxPages; page++) {
+      const request: IdsRequest = after === undefined
+        ? { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE }
+        : { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE, after }
+      const response = await this.#host.request(SYNC_PROTOCOL, nodeId, request, options)
+      if (response.op !== 'ids') {
+        this.#host.guard.violation(nodeId, 'protocol')
+        break
+      }
+      const now = Date.now()
+      for (const item of response.items) {
+        if (item.expiresAt <= now) continue
+        if (item.kind === 'tombstone') {
+          if (this.#store.tombstone(item.signer, item.id) === undefined) tombstones.push(item)
+        } else if (this.#store.get(item.id) === undefined && this.#store.tombstone(item.signer, item.id) === undefined) {
+          entries.push(item)
+        }
+      }
+      if (response.next === undefined || (after !== undefined && response.next <= after)) break
+      after = response.next
+    }
+    // Retractions first, so a retracted entry is never added only to be removed.
+    return [...tombstones, ...entries].slice(0, 2 * this.definition.maxEntries)
+  }
+
+  readonly #validateGossip: TopicValidatorFn = (peerId: PeerId, message: Message) => {
+    const from = this.#host.directory.learnPeer(peerId)
+    if (from === undefined) return TopicValidatorResult.Reject
+    if (!this.#host.guard.allowMessage(from)) return TopicValidatorResult.Ignore
+    let verdict: Verdict
+    if (message.data.byteLength > this.#maxEntryBytes) {
+      verdict = reject('oversized')
+    } else {
+      const parsed = decodeMessage(message.data)
+      verdict = parsed === undefined ? reject('malformed') : this.#receive(parsed.kind, parsed.envelope)
+    }
+    if (verdict.accept) return TopicValidatorResult.Accept
+    if (verdict.violation === undefined) return TopicValidatorResult.Ignore
+    this.#host.guard.violation(from, verdict.violation)
+    return TopicValidatorResult.Reject
+  }
+
+  /** Checks and takes in one entry or retraction from outside, however it came. */
+  #receive (kind: 'entry' | 'retraction', envelope: unknown): Verdict {
+    if (!this.#running) return IGNORE
+    return kind === 'entry' ? this.#receiveEntry(envelope) : this.#receiveRetraction(envelope)
+  }
+
+  #receiveEntry (envelope: unknown): Verdict {
+    const payload = (envelope as { payload?: unknown } | null)?.payload
+    if (!this.#payload.check(payload)) return reject('malformed')
+    let id: string
+    let expiresAt: number
+    try {
+      id = this.#idOf(payload)
+      expiresAt = this.definition.expiresAt(payload)
+    } catch {
+      return reject('malformed')
+    }
+    if (!Number.isFinite(expiresAt)) return reject('malformed')
+    const existing = this.#store.get(id)
+    // The same bytes again: no need to check the signature a second time.
+    if (existing !== undefined && existing.envelope.sig === (envelope as SignedEnvelope).sig) return IGNORE
+    let signer: NodeId
+    try {
+      const verified = verifyEnvelopeSigner(envelope, this.definition.envelopeType)
+      signer = verified.nodeId
+      this.#host.directory.learnKey(signer, verified.publicKey)
+    } catch {
+      return reject('forged')
+    }
+    const now = Date.now()
+    if (expiresAt <= now || expiresAt > now + this.#maxTtlMs) return IGNORE
+    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope: envelope as SignedEnvelope<Static<S>> }
+    if (this.#store.add(stored) !== 'added') return IGNORE
+    this.safeDispatchEvent('entry:added', { detail: toEntry(stored) })
+    return ACCEPT
+  }
+
+  #receiveRetraction (envelope: unknown): Verdict {
+    const payload = (envelope as { payload?: unknown } | null)?.payload
+    if (!retractionPayload.check(payload) || payload.topic !== this.definition.name) return reject('malformed')
+    let signer: NodeId
+    try {
+      signer = verifyEnvelopeSigner(envelope, retractionTypeOf(this.definition)).nodeId
+    } catch {
+      return reject('forged')
+    }
+    const entry = this.#store.get(payload.id)
+    // Only an entry's own signer may take it back.
+    if (entry !== undefined && entry.signer !== signer) return reject('forged')
+    const expiresAt = Math.min(Math.max(payload.expiresAt, entry?.expiresAt ?? 0), Date.now() + this.#maxTtlMs)
+    if (expiresAt <= Date.now()) return IGNORE
+    const { outcome, removed } = this.#store.retract({ id: payload.id, signer, expiresAt, envelope: envelope as SignedEnvelope })
+    if (outcome === 'duplicate' || outcome === 'full') return IGNORE
+    if (removed !== undefined) this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: removed.id, reason: 'retracted' } })
+    return ACCEPT
+  }
+
+  #idOf (payload: Static<S>): string {
+    const id = this.definition.idOf(payload)
+    if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
+      throw new TypeError(`${this.definition.name}: an entry id must be 1 to ${MAX_ID_LENGTH} characters`)
+    }
+    return id
+  }
+
+  #sweep (): void {
+    for (const entry of this.#store.sweep(Date.now())) {
+      this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: entry.id, reason: 'expired' } })
+    }
+  }
+
+  async #resyncWithRandomNode (): Promise<void> {
+    const nodes = this.#host.connectedNodes()
+    const nodeId = nodes[Math.floor(Math.random() * nodes.length)]
+    if (nodeId === undefined) return
+    await this.syncWith(nodeId).catch(() => {})
+  }
+
+  async #gossip (message: Uint8Array): Promise<void> {
+    try {
+      await this.#host.pubsub.publish(this.gossipTopic, message)
+    } catch {
+      // Kept locally all the same; sync hands it to peers as they come.
+    }
+  }
+
+  #every (ms: number, task: () => void): void {
+    const timer = setInterval(task, ms)
+    timer.unref()
+    this.#timers.push(timer)
+  }
+}
+
+function toEntry<T> (stored: StoredEntry<T>): BroadcastEntry<T> {
+  return { id: stored.id, signer: stored.signer, payload: stored.payload, envelope: stored.envelope }
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+function encodeMessage (kind: 'entry' | 'retraction', envelope: SignedEnvelope): Uint8Array {
+  return encoder.encode(JSON.stringify({ v: 1, kind, envelope }))
+}
+
+function decodeMessage (data: Uint8Array): { kind: 'entry' | 'retraction', envelope: unknown } | undefined {
+  try {
+    const value: unknown = JSON.parse(decoder.decode(data))
+    return gossipMessage.check(value) ? value : undefined
+  } catch {
+    return undefined
+  }
+}

@@ -1,0 +1,79 @@
+// Anti-entropy: two nodes compare what they hold of a topic, ids first (with
+// expiry, page by page), then the wanted bodies, in bounded batches. One
+// protocol serves every topic of a node.
+import Type from 'typebox'
+import { defineProtocol } from '../protocol/definition.ts'
+import { HandlerError } from '../protocol/errors.ts'
+import { MAX_ID_LENGTH } from './topic.ts'
+import type { RequestHandler } from '../protocol/request-response.ts'
+import type { NodeId } from '../identity/node-id.ts'
+import type { Static } from 'typebox'
+
+/** Summary items per page, at most. */
+export const SYNC_IDS_PAGE = 500
+/** Bodies per request, at most. */
+export const SYNC_BODIES_PAGE = 64
+export const SYNC_MAX_RESPONSE_BYTES = 1 << 20
+
+const TopicName = Type.String({ minLength: 1, maxLength: 32 })
+const Id = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH })
+const Signer = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
+const Kind = Type.Union([Type.Literal('entry'), Type.Literal('tombstone')])
+
+const SyncRequest = Type.Union([
+  Type.Object({
+    op: Type.Literal('ids'),
+    topic: TopicName,
+    after: Type.Optional(Type.String({ maxLength: MAX_ID_LENGTH + 50 })),
+    limit: Type.Integer({ minimum: 1, maximum: SYNC_IDS_PAGE })
+  }, { additionalProperties: false }),
+  Type.Object({
+    op: Type.Literal('bodies'),
+    topic: TopicName,
+    wanted: Type.Array(Type.Object({ kind: Kind, id: Id, signer: Signer }, { additionalProperties: false }), { minItems: 1, maxItems: SYNC_BODIES_PAGE })
+  }, { additionalProperties: false })
+])
+
+const SyncResponse = Type.Union([
+  Type.Object({
+    op: Type.Literal('ids'),
+    items: Type.Array(Type.Object({ kind: Kind, id: Id, signer: Signer, expiresAt: Type.Number() }, { additionalProperties: false }), { maxItems: SYNC_IDS_PAGE }),
+    next: Type.Optional(Type.String({ maxLength: MAX_ID_LENGTH + 50 }))
+  }, { additionalProperties: false }),
+  Type.Object({
+    op: Type.Literal('bodies'),
+    // Each body is checked like a gossiped one (schema, signature) on receipt.
+    bodies: Type.Array(Type.Object({ kind: Kind, envelope: Type.Unknown() }, { additionalProperties: false }), { maxItems: SYNC_BODIES_PAGE })
+  }, { additionalProperties: false })
+])
+
+export type SyncRequest = Static<typeof SyncRequest>
+export type SyncResponse = Static<typeof SyncResponse>
+export type IdsRequest = Extract<SyncRequest, { op: 'ids' }>
+export type BodiesRequest = Extract<SyncRequest, { op: 'bodies' }>
+export type IdsResponse = Extract<SyncResponse, { op: 'ids' }>
+export type BodiesResponse = Extract<SyncResponse, { op: 'bodies' }>
+
+export const SYNC_PROTOCOL = defineProtocol({
+  name: '/agora/sync/1',
+  request: SyncRequest,
+  response: SyncResponse,
+  maxRequestBytes: 64 * 1024,
+  maxResponseBytes: SYNC_MAX_RESPONSE_BYTES,
+  timeoutMs: 10_000
+})
+
+/** What a topic answers to a sync request. */
+export interface SyncServer {
+  serveIds: (request: IdsRequest, from: NodeId) => IdsResponse
+  serveBodies: (request: BodiesRequest, from: NodeId) => BodiesResponse
+}
+
+/** The one sync handler of a host, dispatching by topic. */
+export function syncHandler (topicNamed: (name: string) => SyncServer | undefined): RequestHandler<typeof SyncRequest, typeof SyncResponse> {
+  return async (request, { from }) => {
+    const server = topicNamed(request.topic)
+    if (server === undefined) throw new HandlerError('unknown_topic', `this node does not carry topic ${request.topic}`)
+    return request.op === 'ids' ? server.serveIds(request, from) : server.serveBodies(request, from)
+  }
+}

@@ -1,0 +1,68 @@
+// A broadcast topic is declared once, as data: what its entries look like,
+// how an entry is named and when it expires, and how many a node keeps. The
+// payload itself is the owning module's business.
+import Type from 'typebox'
+import { validator } from '../schema/validator.ts'
+import type { Validator } from '../schema/validator.ts'
+import type { Static, TSchema } from 'typebox'
+
+export interface TopicDefinition<S extends TSchema = TSchema> {
+  /** Short name, e.g. 'offers'; the gossip topic is /agora/broadcast/1/<name>. */
+  name: string
+  /** The envelope type entries are signed as, e.g. 'market.offer'. */
+  envelopeType: string
+  payload: S
+  /** A name for the entry, unique across signers (e.g. a hash that covers the signer). */
+  idOf: (payload: Static<S>) => string
+  /** When the entry stops being valid, in ms since the epoch. */
+  expiresAt: (payload: Static<S>) => number
+  /** Entries kept at most; more are dropped. */
+  maxEntries: number
+  /** Entries kept at most from one signer. */
+  maxPerSigner: number
+  /** Largest signed entry, in bytes of JSON (default 16 KiB). */
+  maxEntryBytes?: number
+  /** Farthest expiry accepted, from now (default 7 days): nothing lives forever. */
+  maxTtlMs?: number
+}
+
+export const DEFAULT_MAX_ENTRY_BYTES = 16 * 1024
+export const DEFAULT_MAX_TTL_MS = 7 * 24 * 3600_000
+export const MAX_ID_LENGTH = 256
+
+const TOPIC_NAME = /^[a-z][a-z0-9-]{0,31}$/
+
+export function gossipTopicOf (name: string): string {
+  return `/agora/broadcast/1/${name}`
+}
+
+/** The envelope type of a retraction of this topic's entries. */
+export function retractionTypeOf (definition: TopicDefinition): string {
+  return `${definition.envelopeType}.retract`
+}
+
+export function checkTopicDefinition (definition: TopicDefinition): void {
+  if (!TOPIC_NAME.test(definition.name)) throw new TypeError(`topic name must be lowercase letters, digits and dashes (at most 32), not ${definition.name}`)
+  for (const limit of ['maxEntries', 'maxPerSigner'] as const) {
+    const value = definition[limit]
+    if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`topic ${definition.name}: ${limit} must be a positive integer, not ${value}`)
+  }
+}
+
+/** What travels on the gossip topic: one signed entry or one signed retraction. */
+export const GossipMessage = Type.Object({
+  v: Type.Literal(1),
+  kind: Type.Union([Type.Literal('entry'), Type.Literal('retraction')]),
+  envelope: Type.Unknown()
+}, { additionalProperties: false })
+export type GossipMessage = Static<typeof GossipMessage>
+export const gossipMessage: Validator<typeof GossipMessage> = validator(GossipMessage, 'broadcast message')
+
+/** The payload of a retraction: the entry's id, and how long to remember it. */
+export const RetractionPayload = Type.Object({
+  topic: Type.String({ maxLength: 32 }),
+  id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
+  expiresAt: Type.Integer({ minimum: 0 })
+}, { additionalProperties: false })
+export type RetractionPayload = Static<typeof RetractionPayload>
+export const retractionPayload: Validator<typeof RetractionPayload> = validator(RetractionPayload, 'retraction')

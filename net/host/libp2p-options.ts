@@ -1,0 +1,112 @@
+// The libp2p stack of an Agora node: TCP, Noise, Yamux, identify, ping, a
+// Kademlia DHT of Agora's own, and gossipsub. The settings that differ from
+// libp2p's defaults, and why, are next to each one.
+import { createHash } from 'node:crypto'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
+import { ping } from '@libp2p/ping'
+import { tcp } from '@libp2p/tcp'
+import type { GossipSub } from '@libp2p/gossipsub'
+import type { Identify } from '@libp2p/identify'
+import type { KadDHT } from '@libp2p/kad-dht'
+import type { Ping } from '@libp2p/ping'
+import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
+import type { Libp2pOptions } from 'libp2p'
+
+export const DHT_PROTOCOL = '/agora/kad/1.0.0'
+
+export interface AgoraServices extends Record<string, unknown> {
+  identify: Identify
+  ping: Ping
+  dht: KadDHT
+  pubsub: GossipSub
+}
+
+export interface StackOptions {
+  privateKey: PrivateKey
+  listen: string[]
+  /** Refuses peers that are not Agora nodes or are banned. */
+  isRefused: (peerId: PeerId) => boolean
+  /** The node's standing with us, from 0 (clean) to -1 (about to be banned). */
+  standing: (peerId: string) => number
+  gossipHeartbeatMs: number
+  inboundConnectionsPerSecond: number
+  maxConnections: number
+  dialTimeoutMs: number
+}
+
+export function libp2pOptions (options: StackOptions): Libp2pOptions<AgoraServices> {
+  const gater: ConnectionGater = {
+    denyDialPeer: peerId => options.isRefused(peerId),
+    denyInboundEncryptedConnection: peerId => options.isRefused(peerId),
+    denyOutboundEncryptedConnection: peerId => options.isRefused(peerId),
+    // libp2p's default refuses nothing on Node; Agora runs on LANs and on one
+    // machine in development, so private and loopback addresses are dialable.
+    denyDialMultiaddr: () => false
+  }
+  return {
+    privateKey: options.privateKey,
+    start: false,
+    nodeInfo: { name: 'agora', version: '1' },
+    addresses: { listen: options.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    connectionGater: gater,
+    connectionManager: {
+      maxConnections: options.maxConnections,
+      dialTimeout: options.dialTimeoutMs,
+      // Counted per remote IP: nodes behind one address (or a test on
+      // loopback) would otherwise be refused after libp2p's default of 5/s.
+      inboundConnectionThreshold: options.inboundConnectionsPerSecond
+    },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      dht: kadDHT({
+        // Agora's own DHT: its routing table holds Agora nodes only.
+        protocol: DHT_PROTOCOL,
+        // Every node answers queries; the default (client until a public
+        // address is seen) would leave a LAN or loopback network with no servers.
+        clientMode: false,
+        // The default mapper drops private addresses, and with them every
+        // peer of a LAN or loopback network.
+        peerInfoMapper: passthroughMapper
+      }),
+      pubsub: gossipsub({
+        // Entries carry their own signatures (signed envelopes), so a second
+        // gossipsub signature per message would only cost time.
+        globalSignaturePolicy: 'StrictNoSign',
+        // The id of a message is the hash of its bytes: the same entry heard
+        // from two peers is one message.
+        msgIdFn: message => createHash('sha256').update(message.data).digest(),
+        // A node alone on the network still publishes: the entry is stored
+        // and handed to peers by anti-entropy sync when they connect.
+        allowPublishToZeroTopicPeers: true,
+        ignoreDuplicatePublishError: true,
+        // A publisher sends to every subscribed peer, not only its mesh:
+        // on small networks that is one hop to most nodes.
+        floodPublish: true,
+        // A shorter heartbeat than the default 1 s forms meshes and repairs
+        // them faster; gossip traffic stays small at Agora's message rates.
+        heartbeatInterval: options.gossipHeartbeatMs,
+        fallbackToFloodsub: false,
+        doPX: false,
+        maxInboundDataLength: 1 << 20,
+        scoreParams: {
+          // Our own verdict on a peer (PeerGuard) counts in gossipsub's score:
+          // a peer half way to a ban falls below the gossip threshold (-10).
+          appSpecificScore: peerId => options.standing(peerId),
+          appSpecificWeight: 20,
+          // Gossipsub penalises more than 10 peers behind one IP address; on
+          // one machine (development, tests, a provider running several
+          // nodes) every peer is 127.0.0.1 and would soon be ignored.
+          IPColocationFactorWhitelist: new Set(['127.0.0.1', '::1'])
+        }
+      })
+    }
+  }
+}

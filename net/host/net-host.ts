@@ -1,0 +1,231 @@
+// The libp2p host of an Agora node, and the one door to the network for the
+// other modules: connections by node id, request/response protocols, and
+// broadcast topics. The libp2p key is the node key, so the peer id of a
+// connection proves the node id at the other end.
+import { TypedEventEmitter } from '@libp2p/interface'
+import { multiaddr } from '@multiformats/multiaddr'
+import { createLibp2p } from 'libp2p'
+import { parseNodeId } from '../identity/node-id.ts'
+import { NodeDirectory } from '../peers/node-directory.ts'
+import { PeerGuard } from '../peers/peer-guard.ts'
+import { NetError } from '../protocol/errors.ts'
+import { RequestResponse } from '../protocol/request-response.ts'
+import { Broadcast } from '../broadcast/broadcast.ts'
+import { SYNC_PROTOCOL, syncHandler } from '../broadcast/sync.ts'
+import { Bootstrapper } from './bootstrapper.ts'
+import { libp2pOptions } from './libp2p-options.ts'
+import type { AgoraServices } from './libp2p-options.ts'
+import type { NodeId } from '../identity/node-id.ts'
+import type { NodeKey } from '../identity/node-key.ts'
+import type { PeerGuardOptions } from '../peers/peer-guard.ts'
+import type { ProtocolDefinition } from '../protocol/definition.ts'
+import type { RequestHandler, RequestOptions } from '../protocol/request-response.ts'
+import type { BroadcastOptions } from '../broadcast/broadcast.ts'
+import type { TopicDefinition } from '../broadcast/topic.ts'
+import type { Libp2p, PeerId } from '@libp2p/interface'
+import type { Static, TSchema } from 'typebox'
+
+export interface NetHostInit {
+  key: NodeKey
+  /** Multiaddrs to listen on (default: an ephemeral port on 127.0.0.1). */
+  listen?: string[]
+  /** Multiaddrs of nodes to join through, each ending in /p2p/<peer id>. */
+  bootstrap?: string[]
+  peerGuard?: Partial<PeerGuardOptions>
+  /** Defaults for every broadcast of this host. */
+  broadcast?: Partial<BroadcastOptions>
+  /** Gossipsub heartbeat (default 500 ms). */
+  gossipHeartbeatMs?: number
+  /** New inbound connections accepted per second from one IP address (default 50). */
+  inboundConnectionsPerSecond?: number
+  maxConnections?: number
+  dialTimeoutMs?: number
+  bootstrapRetryMs?: { min: number, max: number }
+}
+
+export interface NetHostEvents {
+  'node:connect': CustomEvent<NodeId>
+  'node:disconnect': CustomEvent<NodeId>
+}
+
+export interface FindNodeOptions {
+  signal?: AbortSignal
+  /** false asks the network even when the peer store knows addresses. */
+  useCache?: boolean
+}
+
+export class NetHost extends TypedEventEmitter<NetHostEvents> {
+  readonly key: NodeKey
+  readonly nodeId: NodeId
+  readonly directory = new NodeDirectory()
+  readonly guard: PeerGuard
+  readonly #init: NetHostInit
+  readonly #protocols: RequestResponse
+  readonly #topics = new Map<string, Broadcast<TSchema>>()
+  #libp2p: Libp2p<AgoraServices> | undefined
+  readonly #bootstrapper: Bootstrapper
+
+  constructor (init: NetHostInit) {
+    super()
+    this.#init = init
+    this.key = init.key
+    this.nodeId = init.key.nodeId
+    this.guard = new PeerGuard(init.peerGuard)
+    this.#protocols = new RequestResponse(this.directory, this.guard)
+    void this.#protocols.handle(SYNC_PROTOCOL, syncHandler(name => this.#topics.get(name)))
+    this.guard.addEventListener('peer:banned', event => { void this.#disconnect(event.detail.nodeId) })
+    const retry = init.bootstrapRetryMs ?? { min: 1_000, max: 30_000 }
+    this.#bootstrapper = new Bootstrapper(
+      (init.bootstrap ?? []).map(address => multiaddr(address)),
+      async address => await this.libp2p.dial(address),
+      peerId => this.#libp2p?.getConnections().some(c => c.remotePeer.toString() === peerId) ?? false,
+      { minRetryMs: retry.min, maxRetryMs: retry.max })
+  }
+
+  get isStarted (): boolean { return this.#libp2p !== undefined }
+
+  /** The libp2p node underneath, for diagnostics and tests. */
+  get libp2p (): Libp2p<AgoraServices> {
+    if (this.#libp2p === undefined) throw new NetError('not_started', 'the network host is not started')
+    return this.#libp2p
+  }
+
+  async start (): Promise<void> {
+    if (this.#libp2p !== undefined) return
+    const init = this.#init
+    const libp2p = await createLibp2p(libp2pOptions({
+      privateKey: init.key.libp2pKey,
+      listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+      isRefused: peerId => this.#isRefused(peerId),
+      standing: peerId => this.#standing(peerId),
+      gossipHeartbeatMs: init.gossipHeartbeatMs ?? 500,
+      inboundConnectionsPerSecond: init.inboundConnectionsPerSecond ?? 50,
+      maxConnections: init.maxConnections ?? 300,
+      dialTimeoutMs: init.dialTimeoutMs ?? 10_000
+    }))
+    libp2p.addEventListener('peer:connect', event => { this.#onConnect(event.detail) })
+    libp2p.addEventListener('peer:disconnect', event => {
+      const nodeId = this.directory.learnPeer(event.detail)
+      if (nodeId !== undefined) this.safeDispatchEvent('node:disconnect', { detail: nodeId })
+    })
+    // Peers the DHT tells us of: their ids carry their keys, so their node ids are known.
+    libp2p.addEventListener('peer:discovery', event => { this.directory.learnPeer(event.detail.id) })
+    await libp2p.start()
+    this.#libp2p = libp2p
+    await this.#protocols.start(libp2p)
+    for (const topic of this.#topics.values()) topic.start()
+    await this.#bootstrapper.start()
+  }
+
+  async stop (): Promise<void> {
+    const libp2p = this.#libp2p
+    if (libp2p === undefined) return
+    this.#bootstrapper.stop()
+    for (const topic of this.#topics.values()) topic.stop()
+    this.#protocols.stop()
+    this.#libp2p = undefined
+    await libp2p.stop()
+  }
+
+  /** Full multiaddrs this node listens on, each ending in /p2p/<peer id>. */
+  addresses (): string[] {
+    return this.libp2p.getMultiaddrs().map(address => address.toString())
+  }
+
+  connectedNodes (): NodeId[] {
+    const nodes = new Set<NodeId>()
+    for (const peerId of this.libp2p.getPeers()) {
+      const nodeId = this.directory.learnPeer(peerId)
+      if (nodeId !== undefined) nodes.add(nodeId)
+    }
+    return [...nodes]
+  }
+
+  /** Connects to a multiaddr (with /p2p/<peer id>); returns the node id at the other end. */
+  async dial (address: string, options: { signal?: AbortSignal } = {}): Promise<NodeId> {
+    const connection = await this.libp2p.dial(multiaddr(address), options)
+    const nodeId = this.directory.learnPeer(connection.remotePeer)
+    if (nodeId === undefined) throw new NetError('unreachable', `${address} is not an Agora node`)
+    return nodeId
+  }
+
+  async hangUp (nodeId: NodeId): Promise<void> {
+    const peerId = this.directory.peerIdOf(parseNodeId(nodeId))
+    if (peerId !== undefined) await this.libp2p.hangUp(peerId)
+  }
+
+  /** Addresses of a node: its peer id from the directory, then a DHT lookup. */
+  async findNode (nodeId: NodeId, options: FindNodeOptions = {}): Promise<string[]> {
+    const target = parseNodeId(nodeId)
+    const peerId = this.directory.peerIdOf(target)
+    if (peerId === undefined) throw new NetError('unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
+    try {
+      const found = await this.libp2p.peerRouting.findPeer(peerId, { signal: options.signal, useCache: options.useCache ?? true })
+      return found.multiaddrs.map(address => address.toString())
+    } catch (err) {
+      throw new NetError('unreachable', `node ${target} not found in the DHT: ${(err as Error).message}`, { cause: err })
+    }
+  }
+
+  /** Serves a request/response protocol (before or after start). */
+  async handle<Req extends TSchema, Res extends TSchema> (definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
+    await this.#protocols.handle(definition, handler)
+  }
+
+  async unhandle (definition: ProtocolDefinition): Promise<void> {
+    await this.#protocols.unhandle(definition)
+  }
+
+  /** Sends one request to a node and waits for its response; throws NetError or RemoteError. */
+  async request<Req extends TSchema, Res extends TSchema> (
+    definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>, options?: RequestOptions
+  ): Promise<Static<Res>> {
+    return await this.#protocols.request(definition, to, request, options)
+  }
+
+  /** The broadcast of a topic; one per topic name, started with the host. */
+  broadcast<S extends TSchema> (definition: TopicDefinition<S>, options: Partial<BroadcastOptions> = {}): Broadcast<S> {
+    const existing = this.#topics.get(definition.name)
+    if (existing !== undefined) {
+      if (existing.definition !== (definition as unknown as TopicDefinition)) throw new Error(`topic ${definition.name} is already defined differently`)
+      return existing as unknown as Broadcast<S>
+    }
+    const host = this
+    const topic = new Broadcast<S>({
+      key: this.key,
+      directory: this.directory,
+      guard: this.guard,
+      get pubsub () { return host.libp2p.services.pubsub },
+      connectedNodes: () => this.connectedNodes(),
+      request: async (definition, to, request, options) => await this.request(definition, to, request, options)
+    }, definition, { ...this.#init.broadcast, ...options })
+    this.#topics.set(definition.name, topic as unknown as Broadcast<TSchema>)
+    if (this.#libp2p !== undefined) topic.start()
+    return topic
+  }
+
+  #onConnect (peerId: PeerId): void {
+    const nodeId = this.directory.learnPeer(peerId)
+    if (nodeId === undefined) return
+    this.safeDispatchEvent('node:connect', { detail: nodeId })
+    // Anti-entropy: learn what the new peer knows that we do not.
+    for (const topic of this.#topics.values()) void topic.syncWith(nodeId).catch(() => {})
+  }
+
+  #isRefused (peerId: PeerId): boolean {
+    const nodeId = this.directory.learnPeer(peerId)
+    return nodeId === undefined || this.guard.isBanned(nodeId)
+  }
+
+  #standing (peerId: string): number {
+    const nodeId = this.directory.nodeIdOf(peerId)
+    if (nodeId === undefined) return -1
+    return Math.max(-1, this.guard.scoreOf(nodeId) / -this.guard.options.banThreshold)
+  }
+
+  async #disconnect (nodeId: NodeId): Promise<void> {
+    const peerId = this.directory.peerIdOf(nodeId)
+    if (peerId === undefined || this.#libp2p === undefined) return
+    await this.#libp2p.hangUp(peerId).catch(() => {})
+  }
+}

@@ -1,0 +1,75 @@
+// Which libp2p peer id a node id stands for. A node id is an address (a hash
+// of the public key), so the way to its peer id needs the public key itself:
+// learned from a connection or a discovered peer (a secp256k1 peer id embeds
+// its key), or from an envelope whose signature verified.
+import { nodeIdFromPeerId, peerIdFromNodeKey } from '../identity/node-id.ts'
+import type { NodeId } from '../identity/node-id.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
+
+export class NodeDirectory {
+  readonly #peers = new Map<NodeId, PeerId>()
+  readonly #byPeerId = new Map<string, NodeId>()
+  readonly #capacity: number
+
+  /** At most `capacity` nodes are remembered; the least recently learned go first. */
+  constructor (capacity = 50_000) {
+    this.#capacity = capacity
+  }
+
+  get size (): number { return this.#peers.size }
+
+  /** Remembers a peer; returns its node id, or undefined for a peer that is not an Agora node. */
+  learnPeer (peerId: PeerId): NodeId | undefined {
+    const known = this.#byPeerId.get(peerId.toString())
+    if (known !== undefined) return known
+    let nodeId: NodeId
+    try {
+      nodeId = nodeIdFromPeerId(peerId)
+    } catch {
+      return undefined
+    }
+    this.#remember(nodeId, peerId)
+    return nodeId
+  }
+
+  /**
+   * Remembers a node from its public key, as verifyEnvelopeSigner returns it;
+   * throws if the key is not that node's.
+   */
+  learnKey (nodeId: NodeId, publicKey: Uint8Array): PeerId {
+    const known = this.#peers.get(nodeId)
+    if (known !== undefined) return known
+    const peerId = peerIdFromNodeKey(nodeId, publicKey)
+    this.#remember(nodeId, peerId)
+    return peerId
+  }
+
+  /** The node id of a peer id in text form (cheap for peers already known). */
+  nodeIdOf (peerId: string): NodeId | undefined {
+    const known = this.#byPeerId.get(peerId)
+    if (known !== undefined) return known
+    try {
+      return this.learnPeer(peerIdFromString(peerId))
+    } catch {
+      return undefined
+    }
+  }
+
+  peerIdOf (nodeId: NodeId): PeerId | undefined {
+    return this.#peers.get(nodeId)
+  }
+
+  #remember (nodeId: NodeId, peerId: PeerId): void {
+    this.#peers.delete(nodeId)
+    this.#peers.set(nodeId, peerId)
+    this.#byPeerId.set(peerId.toString(), nodeId)
+    if (this.#peers.size > this.#capacity) {
+      const oldest = this.#peers.entries().next()
+      if (oldest.done !== true) {
+        this.#peers.delete(oldest.value[0])
+        this.#byPeerId.delete(oldest.value[1].toString())
+      }
+    }
+  }
+}

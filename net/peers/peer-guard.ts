@@ -1,0 +1,215 @@
+// Peers are untrusted. The guard rate-limits what each node sends us (a token
+// bucket for broadcast messages, another for requests) and keeps a score that
+// violations push down; at the threshold the node is banned for a cool-down,
+// and the host disconnects and refuses it. The counters are for tests and
+// metrics.
+import { TypedEventEmitter } from '@libp2p/interface'
+import { TokenBucket } from './token-bucket.ts'
+import type { NodeId } from '../identity/node-id.ts'
+
+export type ViolationKind =
+  /** not JSON, wrong shape, schema-invalid */
+  | 'malformed'
+  /** a signature that does not verify, or a signer that may not do this */
+  | 'forged'
+  /** a frame or message larger than allowed */
+  | 'oversized'
+  /** more messages or requests than the rate limit allows */
+  | 'flood'
+  /** anything else against the protocol (wrong version, a reply never asked for) */
+  | 'protocol'
+
+export const VIOLATION_KINDS: readonly ViolationKind[] = ['malformed', 'forged', 'oversized', 'flood', 'protocol']
+
+export interface PeerGuardOptions {
+  messagesPerSecond: number
+  messageBurst: number
+  requestsPerSecond: number
+  requestBurst: number
+  /** Score lost per violation of each kind. */
+  penalties: Record<ViolationKind, number>
+  /** A node whose score falls to this (negative) value is banned. */
+  banThreshold: number
+  banMs: number
+  /** How fast a negative score heals back towards zero. */
+  recoveryPerSecond: number
+  /** Nodes tracked at most; the least recently seen clean ones are forgotten first. */
+  maxTracked: number
+}
+
+export const DEFAULT_PEER_GUARD_OPTIONS: PeerGuardOptions = {
+  messagesPerSecond: 100,
+  messageBurst: 300,
+  requestsPerSecond: 20,
+  requestBurst: 60,
+  penalties: { malformed: 10, forged: 25, oversized: 10, flood: 1, protocol: 5 },
+  banThreshold: -100,
+  banMs: 10 * 60_000,
+  recoveryPerSecond: 0.2,
+  maxTracked: 10_000
+}
+
+export interface PeerStats {
+  score: number
+  violations: Record<ViolationKind, number>
+  droppedMessages: number
+  droppedRequests: number
+  /** ms epoch the ban ends, when banned now. */
+  bannedUntil?: number
+}
+
+export interface PeerBannedDetail {
+  nodeId: NodeId
+  until: number
+  /** The violation that crossed the threshold. */
+  reason: ViolationKind
+}
+
+export interface PeerGuardEvents {
+  'peer:banned': CustomEvent<PeerBannedDetail>
+}
+
+interface PeerRecord {
+  score: number
+  scoredAt: number
+  violations: Record<ViolationKind, number>
+  droppedMessages: number
+  droppedRequests: number
+  bannedUntil: number
+  messages: TokenBucket
+  requests: TokenBucket
+}
+
+export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
+  readonly options: PeerGuardOptions
+  readonly #peers = new Map<NodeId, PeerRecord>()
+
+  constructor (options: Partial<PeerGuardOptions> = {}) {
+    super()
+    this.options = {
+      ...DEFAULT_PEER_GUARD_OPTIONS,
+      ...options,
+      penalties: { ...DEFAULT_PEER_GUARD_OPTIONS.penalties, ...options.penalties }
+    }
+    if (!(this.options.banThreshold < 0)) throw new RangeError('banThreshold must be negative')
+  }
+
+  /** Takes a token for one incoming broadcast message; false means drop it. */
+  allowMessage (nodeId: NodeId): boolean {
+    const record = this.#record(nodeId)
+    if (this.#banned(record)) return false
+    if (record.messages.take()) return true
+    record.droppedMessages++
+    this.#penalise(nodeId, record, 'flood')
+    return false
+  }
+
+  /** Takes a token for one incoming request; false means refuse it. */
+  allowRequest (nodeId: NodeId): boolean {
+    const record = this.#record(nodeId)
+    if (this.#banned(record)) return false
+    if (record.requests.take()) return true
+    record.droppedRequests++
+    this.#penalise(nodeId, record, 'flood')
+    return false
+  }
+
+  /** Counts a violation against a node, and bans it if its score falls to the threshold. */
+  violation (nodeId: NodeId, kind: ViolationKind): void {
+    this.#penalise(nodeId, this.#record(nodeId), kind)
+  }
+
+  isBanned (nodeId: NodeId): boolean {
+    const record = this.#peers.get(nodeId)
+    return record !== undefined && this.#banned(record)
+  }
+
+  /** The current score: 0 for a clean node, down to banThreshold. */
+  scoreOf (nodeId: NodeId): number {
+    const record = this.#peers.get(nodeId)
+    if (record === undefined) return 0
+    this.#heal(record, Date.now())
+    return record.score
+  }
+
+  stats (nodeId: NodeId): PeerStats {
+    const record = this.#peers.get(nodeId)
+    if (record === undefined) {
+      return { score: 0, violations: zeroViolations(), droppedMessages: 0, droppedRequests: 0 }
+    }
+    this.#heal(record, Date.now())
+    const stats: PeerStats = {
+      score: record.score,
+      violations: { ...record.violations },
+      droppedMessages: record.droppedMessages,
+      droppedRequests: record.droppedRequests
+    }
+    if (this.#banned(record)) stats.bannedUntil = record.bannedUntil
+    return stats
+  }
+
+  /** Every tracked node with its stats (for metrics). */
+  all (): Map<NodeId, PeerStats> {
+    return new Map([...this.#peers.keys()].map(nodeId => [nodeId, this.stats(nodeId)]))
+  }
+
+  #record (nodeId: NodeId): PeerRecord {
+    let record = this.#peers.get(nodeId)
+    if (record !== undefined) {
+      // Move to the back: the map's order is least recently seen first.
+      this.#peers.delete(nodeId)
+      this.#peers.set(nodeId, record)
+      return record
+    }
+    const now = Date.now()
+    record = {
+      score: 0,
+      scoredAt: now,
+      violations: zeroViolations(),
+      droppedMessages: 0,
+      droppedRequests: 0,
+      bannedUntil: 0,
+      messages: new TokenBucket(this.options.messagesPerSecond, this.options.messageBurst, now),
+      requests: new TokenBucket(this.options.requestsPerSecond, this.options.requestBurst, now)
+    }
+    this.#peers.set(nodeId, record)
+    this.#forgetOldest()
+    return record
+  }
+
+  #forgetOldest (): void {
+    if (this.#peers.size <= this.options.maxTracked) return
+    for (const [nodeId, record] of this.#peers) {
+      if (this.#banned(record)) continue
+      this.#peers.delete(nodeId)
+      if (this.#peers.size <= this.options.maxTracked) return
+    }
+  }
+
+  #penalise (nodeId: NodeId, record: PeerRecord, kind: ViolationKind): void {
+    const now = Date.now()
+    this.#heal(record, now)
+    record.violations[kind]++
+    record.score -= this.options.penalties[kind]
+    if (record.score > this.options.banThreshold || this.#banned(record)) return
+    record.bannedUntil = now + this.options.banMs
+    // A served ban wipes the slate: the node comes back at zero.
+    record.score = 0
+    this.safeDispatchEvent<PeerBannedDetail>('peer:banned', { detail: { nodeId, until: record.bannedUntil, reason: kind } })
+  }
+
+  #heal (record: PeerRecord, now: number): void {
+    if (record.score < 0) {
+      record.score = Math.min(0, record.score + ((now - record.scoredAt) / 1000) * this.options.recoveryPerSecond)
+    }
+    record.scoredAt = now
+  }
+
+  #banned (record: PeerRecord): boolean {
+    return record.bannedUntil > Date.now()
+  }
+}
+
+function zeroViolations (): Record<ViolationKind, number> {
+  return { malformed: 0, forged: 0, oversized: 0, flood: 0, protocol: 0 }
+}

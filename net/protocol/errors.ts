@@ -1,0 +1,52 @@
+// The two ways a request fails. A NetError is ours or the wire's: the node
+// could not be reached, took too long, or answered something unusable. A
+// RemoteError is the other node's answer: it understood and said no.
+import type { NodeId } from '../identity/node-id.ts'
+
+export type NetErrorCode =
+  | 'unreachable'
+  | 'timeout'
+  | 'request_too_large'
+  | 'response_too_large'
+  | 'malformed_response'
+  | 'stream_closed'
+  | 'aborted'
+  | 'not_started'
+
+export class NetError extends Error {
+  override name = 'NetError'
+  readonly code: NetErrorCode
+
+  constructor (code: NetErrorCode, message: string, options?: ErrorOptions) {
+    super(message, options)
+    this.code = code
+  }
+}
+
+export class RemoteError extends Error {
+  override name = 'RemoteError'
+  /** The code the remote handler gave (e.g. 'bad_request', 'handler_error'). */
+  readonly code: string
+  readonly from: NodeId
+
+  constructor (code: string, message: string, from: NodeId) {
+    super(message)
+    this.code = code
+    this.from = from
+  }
+}
+
+/**
+ * What a handler throws to answer with a specific error code. Any other error
+ * a handler throws goes back as code 'handler_error', with its message only.
+ */
+export class HandlerError extends Error {
+  override name = 'HandlerError'
+  readonly code: string
+
+  constructor (code: string, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+

@@ -1,0 +1,82 @@
+// The wire form of one exchange: one length-prefixed JSON frame each way.
+//   request:  { v: 1, body }
+//   response: { v: 1, ok: true, body } | { v: 1, ok: false, error: { code, message } }
+// The version lets a later frame format live next to this one.
+import * as lp from 'it-length-prefixed'
+import Type from 'typebox'
+import { validator } from '../schema/validator.ts'
+import type { Stream, AbortOptions } from '@libp2p/interface'
+
+export const FRAME_VERSION = 1
+
+export const RequestFrame = Type.Object({
+  v: Type.Literal(FRAME_VERSION),
+  body: Type.Unknown()
+}, { additionalProperties: false })
+
+export const ErrorBody = Type.Object({
+  code: Type.String({ minLength: 1, maxLength: 64 }),
+  message: Type.String({ maxLength: 2000 })
+}, { additionalProperties: false })
+
+export const ResponseFrame = Type.Union([
+  Type.Object({ v: Type.Literal(FRAME_VERSION), ok: Type.Literal(true), body: Type.Unknown() }, { additionalProperties: false }),
+  Type.Object({ v: Type.Literal(FRAME_VERSION), ok: Type.Literal(false), error: ErrorBody }, { additionalProperties: false })
+])
+
+export const requestFrame = validator(RequestFrame, 'request frame')
+export const responseFrame = validator(ResponseFrame, 'response frame')
+
+export type FrameProblem = 'too_large' | 'truncated' | 'malformed'
+
+export class FrameError extends Error {
+  override name = 'FrameError'
+  readonly problem: FrameProblem
+
+  constructor (problem: FrameProblem, message: string) {
+    super(message)
+    this.problem = problem
+  }
+}
+
+const encoder = new TextEncoder()
+const decoder = new TextDecoder('utf-8', { fatal: true })
+
+/** The JSON bytes of a frame (without the length prefix). */
+export function frameBytes (frame: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(frame))
+}
+
+/** Sends one frame and closes our writing side (the other side sees the end). */
+export async function sendFrame (stream: Stream, bytes: Uint8Array, options?: AbortOptions): Promise<void> {
+  if (!stream.send(lp.encode.single(bytes))) await stream.onDrain(options)
+  await stream.close(options)
+}
+
+/**
+ * Reads exactly one frame of at most `maxBytes` and parses its JSON. A larger
+ * length prefix is refused before its body is read.
+ */
+export async function readFrame (stream: Stream, maxBytes: number): Promise<unknown> {
+  let bytes: Uint8Array | undefined
+  try {
+    for await (const frame of lp.decode(stream, { maxDataLength: maxBytes })) {
+      bytes = frame.subarray()
+      break
+    }
+  } catch (err) {
+    switch ((err as Error).name) {
+      case 'InvalidDataLengthError': throw new FrameError('too_large', `frame larger than ${maxBytes} bytes`)
+      case 'UnexpectedEOFError': throw new FrameError('truncated', 'stream ended inside a frame')
+      case 'InvalidMessageLengthError':
+      case 'InvalidDataLengthLengthError': throw new FrameError('malformed', 'bad frame length prefix')
+      default: throw err
+    }
+  }
+  if (bytes === undefined) throw new FrameError('truncated', 'stream ended before a frame arrived')
+  try {
+    return JSON.parse(decoder.decode(bytes))
+  } catch {
+    throw new FrameError('malformed', 'frame is not UTF-8 JSON')
+  }
+}

@@ -1,0 +1,255 @@
+// One request, one response, over a fresh libp2p stream: the mechanism every
+// module's protocol reuses. Both ends enforce the definition's size limits and
+// timeout, check every frame against its schema on receipt, and count what a
+// peer gets wrong against it (see PeerGuard).
+import { TimeoutError } from '@libp2p/interface'
+import { parseNodeId } from '../identity/node-id.ts'
+import { SchemaError } from '../schema/validator.ts'
+import { validatorsOf } from './definition.ts'
+import { FRAME_VERSION, FrameError, frameBytes, readFrame, requestFrame, responseFrame, sendFrame } from './frames.ts'
+import { NetError, RemoteError } from './errors.ts'
+import type { ProtocolDefinition } from './definition.ts'
+import type { NodeId } from '../identity/node-id.ts'
+import type { NodeDirectory } from '../peers/node-directory.ts'
+import type { PeerGuard } from '../peers/peer-guard.ts'
+import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { Static, TSchema } from 'typebox'
+
+export interface RequestContext {
+  /** The node that asked; proven by the connection's key exchange. */
+  from: NodeId
+  /** Aborted when the definition's timeout passes. */
+  signal: AbortSignal
+}
+
+export type RequestHandler<Req extends TSchema, Res extends TSchema> =
+  (request: Static<Req>, context: RequestContext) => Promise<Static<Res>>
+
+export interface RequestOptions {
+  signal?: AbortSignal
+}
+
+/** Inbound streams allowed at once per protocol and connection. */
+const MAX_INBOUND_STREAMS = 64
+const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/
+const MAX_ERROR_MESSAGE = 2000
+
+interface Registration {
+  definition: ProtocolDefinition
+  handler: RequestHandler<TSchema, TSchema>
+}
+
+export class RequestResponse {
+  readonly #directory: NodeDirectory
+  readonly #guard: PeerGuard
+  readonly #registrations = new Map<string, Registration>()
+  #libp2p: Libp2p | undefined
+
+  constructor (directory: NodeDirectory, guard: PeerGuard) {
+    this.#directory = directory
+    this.#guard = guard
+  }
+
+  /** Registers every handler declared so far with a started libp2p node. */
+  async start (libp2p: Libp2p): Promise<void> {
+    this.#libp2p = libp2p
+    for (const registration of this.#registrations.values()) await this.#register(libp2p, registration)
+  }
+
+  stop (): void {
+    this.#libp2p = undefined
+  }
+
+  async handle<Req extends TSchema, Res extends TSchema> (definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
+    if (this.#registrations.has(definition.name)) throw new Error(`${definition.name} already has a handler`)
+    validatorsOf(definition)
+    const registration: Registration = { definition, handler: handler as unknown as RequestHandler<TSchema, TSchema> }
+    this.#registrations.set(definition.name, registration)
+    if (this.#libp2p !== undefined) await this.#register(this.#libp2p, registration)
+  }
+
+  async unhandle (definition: ProtocolDefinition): Promise<void> {
+    if (!this.#registrations.delete(definition.name)) return
+    await this.#libp2p?.unhandle(definition.name)
+  }
+
+  async request<Req extends TSchema, Res extends TSchema> (
+    definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>, options: RequestOptions = {}
+  ): Promise<Static<Res>> {
+    const libp2p = this.#libp2p
+    if (libp2p === undefined) throw new NetError('not_started', 'the network host is not started')
+    const target = parseNodeId(to)
+    const validators = validatorsOf(definition)
+    validators.request.parse(request)
+    const bytes = frameBytes({ v: FRAME_VERSION, body: request })
+    if (bytes.byteLength > definition.maxRequestBytes) {
+      throw new NetError('request_too_large', `${definition.name} request is ${bytes.byteLength} bytes, over the ${definition.maxRequestBytes} allowed`)
+    }
+    const peerId = this.#directory.peerIdOf(target)
+    if (peerId === undefined) {
+      throw new NetError('unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
+    }
+
+    const timeout = AbortSignal.timeout(definition.timeoutMs)
+    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+    const failure = (err: unknown): Error => {
+      if (timeout.aborted) return new NetError('timeout', `${definition.name} to ${target} timed out after ${definition.timeoutMs} ms`, { cause: err })
+      if (signal.aborted) return new NetError('aborted', `${definition.name} to ${target} aborted`, { cause: err })
+      return err instanceof NetError || err instanceof RemoteError ? err : new NetError('stream_closed', `${definition.name} to ${target} failed: ${(err as Error).message}`, { cause: err })
+    }
+
+    let stream: Stream
+    try {
+      stream = await libp2p.dialProtocol(peerId, definition.name, { signal })
+    } catch (err) {
+      if (signal.aborted) throw failure(err)
+      if ((err as Error).name === 'UnsupportedProtocolError') {
+        throw new NetError('unreachable', `node ${target} does not serve ${definition.name}`, { cause: err })
+      }
+      throw new NetError('unreachable', `node ${target} unreachable: ${(err as Error).message}`, { cause: err })
+    }
+    const abort = (): void => { stream.abort(new TimeoutError('request aborted')) }
+    signal.addEventListener('abort', abort, { once: true })
+    try {
+      await sendFrame(stream, bytes, { signal })
+      const frame = await this.#readResponse(stream, definition, target)
+      if (!frame.ok) throw new RemoteError(frame.error.code, frame.error.message, target)
+      if (!validators.response.check(frame.body)) {
+        this.#guard.violation(target, 'malformed')
+        throw new NetError('malformed_response', `node ${target} sent an invalid response: ${describe(() => validators.response.parse(frame.body))}`)
+      }
+      return frame.body
+    } catch (err) {
+      throw failure(err)
+    } finally {
+      signal.removeEventListener('abort', abort)
+      if (stream.status === 'open') stream.abort(new Error('exchange over'))
+    }
+  }
+
+  async #readResponse (stream: Stream, definition: ProtocolDefinition, from: NodeId): Promise<Static<typeof responseFrame.schema>> {
+    let raw: unknown
+    try {
+      raw = await readFrame(stream, definition.maxResponseBytes)
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err
+      switch (err.problem) {
+        case 'too_large':
+          this.#guard.violation(from, 'oversized')
+          throw new NetError('response_too_large', `${definition.name} response too large (over ${definition.maxResponseBytes} bytes) from ${from}`)
+        case 'malformed':
+          this.#guard.violation(from, 'malformed')
+          throw new NetError('malformed_response', `node ${from} sent a malformed frame: ${err.message}`)
+        case 'truncated':
+          throw new NetError('stream_closed', `node ${from} closed the stream without answering ${definition.name}`)
+      }
+    }
+    if (!responseFrame.check(raw)) {
+      this.#guard.violation(from, 'protocol')
+      throw new NetError('malformed_response', `node ${from} sent a bad response frame: ${describe(() => responseFrame.parse(raw))}`)
+    }
+    return raw
+  }
+
+  async #register (libp2p: Libp2p, { definition, handler }: Registration): Promise<void> {
+    await libp2p.handle(definition.name, async (stream, connection) => {
+      await this.#serve(definition, handler, stream, connection)
+    }, { maxInboundStreams: MAX_INBOUND_STREAMS })
+  }
+
+  async #serve (definition: ProtocolDefinition, handler: RequestHandler<TSchema, TSchema>, stream: Stream, connection: Connection): Promise<void> {
+    const from = this.#directory.learnPeer(connection.remotePeer)
+    if (from === undefined) {
+      stream.abort(new Error('not an Agora node'))
+      return
+    }
+    const controller = new AbortController()
+    const timer = setTimeout(() => {
+      controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
+      stream.abort(new TimeoutError('request timed out'))
+    }, definition.timeoutMs)
+    const reply = async (frame: unknown): Promise<void> => {
+      await sendFrame(stream, frameBytes(frame), { signal: controller.signal })
+    }
+    const refuse = async (code: string, message: string): Promise<void> => {
+      await reply({ v: FRAME_VERSION, ok: false, error: { code, message: message.slice(0, MAX_ERROR_MESSAGE) } })
+    }
+    try {
+      if (!this.#guard.allowRequest(from)) {
+        await refuse('rate_limited', 'too many requests; slow down')
+        return
+      }
+      const request = await this.#readRequest(definition, stream, from, refuse)
+      if (request === undefined) return
+      let response: unknown
+      try {
+        response = await handler(request.body, { from, signal: controller.signal })
+      } catch (err) {
+        if (controller.signal.aborted) return
+        const code = (err as { code?: unknown }).code
+        await refuse(typeof code === 'string' && ERROR_CODE.test(code) ? code : 'handler_error', String((err as Error)?.message ?? err))
+        return
+      }
+      if (!validatorsOf(definition).response.check(response)) {
+        await refuse('internal', `the handler of ${definition.name} produced an invalid response`)
+        return
+      }
+      const bytes = frameBytes({ v: FRAME_VERSION, ok: true, body: response })
+      if (bytes.byteLength > definition.maxResponseBytes) {
+        await refuse('response_too_large', `response of ${bytes.byteLength} bytes is over the ${definition.maxResponseBytes} allowed`)
+        return
+      }
+      await sendFrame(stream, bytes, { signal: controller.signal })
+    } catch (err) {
+      stream.abort(err as Error)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async #readRequest (
+    definition: ProtocolDefinition, stream: Stream, from: NodeId, refuse: (code: string, message: string) => Promise<void>
+  ): Promise<{ body: unknown } | undefined> {
+    let raw: unknown
+    try {
+      raw = await readFrame(stream, definition.maxRequestBytes)
+    } catch (err) {
+      if (!(err instanceof FrameError)) throw err
+      switch (err.problem) {
+        case 'too_large':
+          this.#guard.violation(from, 'oversized')
+          await refuse('request_too_large', `request larger than ${definition.maxRequestBytes} bytes`)
+          return undefined
+        case 'malformed':
+          this.#guard.violation(from, 'malformed')
+          await refuse('bad_request', err.message)
+          return undefined
+        case 'truncated':
+          stream.abort(err)
+          return undefined
+      }
+    }
+    if (!requestFrame.check(raw)) {
+      this.#guard.violation(from, 'protocol')
+      await refuse('bad_request', describe(() => requestFrame.parse(raw)))
+      return undefined
+    }
+    const validators = validatorsOf(definition)
+    if (!validators.request.check(raw.body)) {
+      this.#guard.violation(from, 'malformed')
+      await refuse('bad_request', describe(() => validators.request.parse(raw.body)))
+      return undefined
+    }
+    return { body: raw.body }
+  }
+}
+
+/** The message of the SchemaError a parse throws. */
+function describe (parse: () => unknown): string {
+  try {
+    parse()
+    return 'invalid'
+  } catch (err) {
+    return err instanceof SchemaError ? err.message : String(err)
+  }
+}

@@ -1,0 +1,75 @@
+// Gossip propagation on loopback: 20 nodes, each joining through a random
+// earlier one; once the mesh has formed, entries are published from random
+// nodes and timed from publish until every node holds them.
+import Type from 'typebox'
+import { NetHost, NodeKey } from '../../net/index.ts'
+import { percentile, report } from './report.ts'
+import type { Broadcast, TopicDefinition } from '../../net/index.ts'
+
+const NODES = 20
+const ENTRIES = 30
+
+const Toy = Type.Object({ id: Type.String(), note: Type.String(), expiresAt: Type.Integer() }, { additionalProperties: false })
+const toys: TopicDefinition<typeof Toy> = {
+  name: 'bench-toys',
+  envelopeType: 'bench.toy',
+  payload: Toy,
+  idOf: toy => toy.id,
+  expiresAt: toy => toy.expiresAt,
+  maxEntries: 10_000,
+  maxPerSigner: 1_000
+}
+
+interface Node { host: NetHost, toys: Broadcast<typeof Toy>, seen: Map<string, number> }
+
+async function waitFor (what: string, condition: () => boolean, ms: number): Promise<void> {
+  const deadline = Date.now() + ms
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise(resolve => setTimeout(resolve, 5))
+  }
+}
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T
+
+globalThis.gc?.()
+const rssBefore = process.memoryUsage().rss
+const nodes: Node[] = []
+const startedAt = performance.now()
+for (let i = 0; i < NODES; i++) {
+  const bootstrap = i === 0 ? [] : pick(nodes).host.addresses()
+  const host = new NetHost({ key: NodeKey.random(), bootstrap })
+  const node: Node = { host, toys: host.broadcast(toys), seen: new Map() }
+  node.toys.addEventListener('entry:added', event => { node.seen.set(event.detail.id, performance.now()) })
+  await host.start()
+  nodes.push(node)
+}
+report('net-start-20-nodes', Math.round(performance.now() - startedAt), 'ms')
+
+try {
+  const meshStart = performance.now()
+  await waitFor('gossip mesh', () => nodes.every(node => node.toys.gossipPeers().length >= 2), 20_000)
+  // Two more heartbeats so that every mesh has grafted.
+  await new Promise(resolve => setTimeout(resolve, 1_000))
+  report('net-mesh-ready', Math.round(performance.now() - meshStart), 'ms')
+  const connections = nodes.map(node => node.host.connectedNodes().length)
+  report('net-connections-per-node-avg', connections.reduce((a, b) => a + b, 0) / NODES, 'connections')
+
+  const latencies: number[] = []
+  for (let i = 0; i < ENTRIES; i++) {
+    const publisher = pick(nodes)
+    const id = `bench-${i}`
+    const published = performance.now()
+    await publisher.toys.publish({ id, note: 'x'.repeat(200), expiresAt: Date.now() + 600_000 })
+    await waitFor(`entry ${id} everywhere`, () => nodes.every(node => node.seen.has(id)), 10_000)
+    latencies.push(Math.max(...nodes.filter(node => node !== publisher).map(node => (node.seen.get(id) as number) - published)))
+    await new Promise(resolve => setTimeout(resolve, 20 + Math.random() * 30))
+  }
+  report('net-propagation-p50', percentile(latencies, 50), 'ms')
+  report('net-propagation-p95', percentile(latencies, 95), 'ms')
+  report('net-propagation-max', Math.max(...latencies), 'ms')
+  globalThis.gc?.()
+  report('net-rss-per-node', Math.round((process.memoryUsage().rss - rssBefore) / NODES / 1024 / 1024 * 10) / 10, 'MiB')
+} finally {
+  await Promise.all(nodes.map(async node => { await node.host.stop() }))
+}

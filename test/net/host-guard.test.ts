@@ -1,0 +1,82 @@
+import assert from 'node:assert/strict'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { NodeDirectory, NodeKey, PeerGuard, signEnvelope, verifyEnvelopeSigner } from '../../net/index.ts'
+import { TokenBucket } from '../../net/peers/token-bucket.ts'
+
+describe('peer guard and node directory', () => {
+  it('a token bucket allows a burst, then the rate', () => {
+    const bucket = new TokenBucket(2, 3, 0)
+    assert.deepEqual([1, 2, 3, 4].map(() => bucket.take(0)), [true, true, true, false])
+    assert.equal(bucket.take(400), false)
+    assert.equal(bucket.take(500), true)
+    assert.equal(bucket.isFull(10_000), true)
+  })
+
+  it('scores violations and bans at the threshold', () => {
+    const guard = new PeerGuard({ penalties: { forged: 40, malformed: 10, oversized: 10, flood: 1, protocol: 5 }, banThreshold: -100, recoveryPerSecond: 0.001, banMs: 60_000 })
+    const node = NodeKey.random().nodeId
+    const bans: string[] = []
+    guard.addEventListener('peer:banned', event => { bans.push(`${event.detail.nodeId}:${event.detail.reason}`) })
+    guard.violation(node, 'forged')
+    guard.violation(node, 'forged')
+    assert.equal(guard.isBanned(node), false)
+    guard.violation(node, 'forged')
+    assert.ok(guard.isBanned(node))
+    assert.deepEqual(bans, [`${node}:forged`])
+    assert.equal(guard.stats(node).violations.forged, 3)
+    assert.ok((guard.stats(node).bannedUntil ?? 0) > Date.now())
+    // A banned node's messages and requests are refused outright.
+    assert.equal(guard.allowMessage(node), false)
+    assert.equal(guard.allowRequest(node), false)
+
+    const other = NodeKey.random().nodeId
+    guard.violation(other, 'malformed')
+    assert.ok(guard.scoreOf(other) <= 0)
+  })
+
+  it('heals a negative score back to zero', async () => {
+    const guard = new PeerGuard({ recoveryPerSecond: 100 })
+    const node = NodeKey.random().nodeId
+    guard.violation(node, 'malformed')
+    assert.ok(guard.scoreOf(node) < 0)
+    await new Promise(resolve => setTimeout(resolve, 150))
+    assert.equal(guard.scoreOf(node), 0)
+    assert.equal(guard.stats(node).violations.malformed, 1)
+  })
+
+  it('counts dropped messages per node', () => {
+    const guard = new PeerGuard({ messagesPerSecond: 0.001, messageBurst: 2 })
+    const node = NodeKey.random().nodeId
+    const allowed = Array.from({ length: 5 }, () => guard.allowMessage(node))
+    assert.deepEqual(allowed, [true, true, false, false, false])
+    assert.equal(guard.stats(node).droppedMessages, 3)
+    assert.equal(guard.stats(node).violations.flood, 3)
+  })
+
+  it('the directory maps node ids to peer ids from peers and from signed envelopes', async () => {
+    const directory = new NodeDirectory()
+    const key = NodeKey.random()
+    assert.equal(directory.learnPeer(key.peerId), key.nodeId)
+    assert.equal(directory.peerIdOf(key.nodeId)?.toString(), key.peerId.toString())
+    assert.equal(directory.nodeIdOf(key.peerId.toString()), key.nodeId)
+
+    const signer = NodeKey.random()
+    const { nodeId, publicKey } = verifyEnvelopeSigner(signEnvelope(signer, 'test.x', { n: 1 }))
+    assert.equal(directory.learnKey(nodeId, publicKey).toString(), signer.peerId.toString())
+    // A key that is not the node's is refused.
+    assert.throws(() => directory.learnKey(NodeKey.random().nodeId, publicKey), /belongs to/)
+    // Ed25519 peers are not Agora nodes.
+    const ed = peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
+    assert.equal(directory.learnPeer(ed), undefined)
+  })
+
+  it('the directory forgets the oldest beyond its capacity', () => {
+    const directory = new NodeDirectory(2)
+    const keys = [NodeKey.random(), NodeKey.random(), NodeKey.random()]
+    for (const key of keys) directory.learnPeer(key.peerId)
+    assert.equal(directory.size, 2)
+    assert.equal(directory.peerIdOf((keys[0] as NodeKey).nodeId), undefined)
+    assert.ok(directory.peerIdOf((keys[2] as NodeKey).nodeId) !== undefined)
+  })
+})
