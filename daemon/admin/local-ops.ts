@@ -1,0 +1,56 @@
+// NodeOps by opening the data dir directly, when no daemon runs on it.
+import { APP_KEYS_SUBLEVEL, AppKeyError, AppKeys } from '../app-keys/app-keys.ts'
+import type { AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
+import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
+import { prepareDataDir } from '../service/data-dir.ts'
+import { loadNodeKey } from '../service/node-key.ts'
+import { Store } from '../store/store.ts'
+import { APP_KEY_ERROR_STATUS, NodeOpsError } from './node-ops.ts'
+import type { NodeOps, NodeStatus } from './node-ops.ts'
+
+export class LocalOps implements NodeOps {
+  readonly #config: DaemonConfig
+  readonly #secrets: DaemonSecrets
+  #store: Store | null = null
+
+  constructor (config: DaemonConfig, secrets: DaemonSecrets) {
+    this.#config = config
+    this.#secrets = secrets
+  }
+
+  async status (): Promise<NodeStatus> {
+    const { key } = await loadNodeKey(this.#config, this.#secrets)
+    return { nodeId: key.nodeId, peerId: key.peerId.toString(), running: false, apiUrl: null, addresses: [] }
+  }
+
+  async createAppKey (name: string): Promise<NewAppKey> {
+    return await this.#appKeyCall(async keys => await keys.create(name))
+  }
+
+  async listAppKeys (): Promise<AppKeyInfo[]> {
+    return await this.#appKeyCall(keys => keys.list())
+  }
+
+  async dropAppKey (nameOrId: string): Promise<AppKeyInfo> {
+    return await this.#appKeyCall(async keys => await keys.drop(nameOrId))
+  }
+
+  async close (): Promise<void> {
+    await this.#store?.close()
+    this.#store = null
+  }
+
+  async #appKeyCall<T> (call: (keys: AppKeys) => Promise<T> | T): Promise<T> {
+    if (this.#store === null) {
+      const paths = await prepareDataDir(this.#config.dataDir)
+      this.#store = await Store.open(paths.db)
+    }
+    const keys = await AppKeys.open(this.#store.sublevel(APP_KEYS_SUBLEVEL))
+    try {
+      return await call(keys)
+    } catch (err) {
+      if (err instanceof AppKeyError) throw new NodeOpsError(APP_KEY_ERROR_STATUS[err.code], err.message)
+      throw err
+    }
+  }
+}

@@ -1,0 +1,68 @@
+// The REST API server: authentication, error shapes, validation and the
+// OpenAPI document, around the route plugins the daemon's modules provide.
+import Fastify from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, RawServerDefault } from 'fastify'
+import type { AppKeyVerifier } from '../app-keys/app-keys.ts'
+import { maskedUrl, requireAppKey } from './auth.ts'
+import { installClosingSignal } from './closing.ts'
+import { installErrorHandling } from './errors.ts'
+import { identityRoutes } from './identity-routes.ts'
+import type { NodeIdentity } from './identity-routes.ts'
+import { registerOpenApi } from './openapi.ts'
+import { partAwareValidator } from './validation.ts'
+import { DAEMON_VERSION, versionRoutes } from './version-routes.ts'
+
+/** A module's routes, mounted under `prefix` (e.g. '/market-api/v1'). */
+export interface ApiRoute {
+  prefix: string
+  // Plugins may be typed with any type provider (see TypeBoxPlugin).
+  plugin: FastifyPluginAsync<any, RawServerDefault, any>
+}
+
+export interface ApiServerOptions {
+  appKeys: AppKeyVerifier
+  identity: NodeIdentity
+  routes?: ApiRoute[]
+  /** A pino logger; none means silent. */
+  logger?: FastifyBaseLogger
+  /** Largest request body accepted, in bytes (default 1 MiB). */
+  bodyLimit?: number
+}
+
+export const DEFAULT_BODY_LIMIT = 1024 * 1024
+
+/** Builds the server; the caller calls `listen` and, at the end, `close`. */
+export async function createApiServer (options: ApiServerOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    ...(options.logger === undefined
+      ? { logger: false }
+      : { loggerInstance: options.logger.child({}, { serializers: { req: requestForLog } }) }),
+    bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    return503OnClosing: true,
+    schemaController: { compilersFactory: { buildValidator: partAwareValidator } }
+  }) as unknown as FastifyInstance
+  // Bodies are JSON, nothing else.
+  app.removeContentTypeParser('text/plain')
+  installErrorHandling(app)
+  installClosingSignal(app)
+  await registerOpenApi(app, DAEMON_VERSION)
+  await app.register(async api => {
+    requireAppKey(api, options.appKeys)
+    await api.register(versionRoutes)
+    await api.register(identityRoutes(options.identity))
+    for (const route of options.routes ?? []) {
+      await api.register(route.plugin, { prefix: route.prefix })
+    }
+  })
+  return app
+}
+
+interface LoggedRequest {
+  method: string
+  url: string
+  ip?: string
+}
+
+function requestForLog (request: LoggedRequest): object {
+  return { method: request.method, url: maskedUrl(request.url), remoteAddress: request.ip }
+}

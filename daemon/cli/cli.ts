@@ -1,0 +1,104 @@
+// The `agora` command line: finds the command its words name and runs it.
+// Exit codes: 0 done, 1 failed, 2 bad usage or bad config.
+import { ConfigError } from '../config/errors.ts'
+import { NodeOpsError } from '../admin/node-ops.ts'
+import { DAEMON_VERSION } from '../api/version-routes.ts'
+import { appKeyCommands } from './app-key-commands.ts'
+import { idCommands } from './id-commands.ts'
+import { serviceCommands } from './service-commands.ts'
+import { commandHelp, parseCommandLine, UsageError } from './usage.ts'
+import type { Command } from './usage.ts'
+
+export const COMMANDS: Command[] = [...serviceCommands, ...appKeyCommands, ...idCommands]
+
+const ENVIRONMENT = `Environment:
+  AGORA_DATA_DIR        data dir
+  AGORA_API_ADDR        REST API address, host:port
+  AGORA_LISTEN          libp2p listen addresses, comma separated
+  AGORA_BOOTSTRAP       bootstrap peers, comma separated
+  AGORA_KEY_PASSPHRASE  passphrase of the node keystore
+  AGORA_KEYSTORE_COST   scrypt cost of a new keystore: standard or light
+  AGORA_APPKEY          an app-key to create at start if absent
+  AGORA_LOG             log level
+`
+
+export function mainHelp (): string {
+  const rows = COMMANDS.map(command => [[...command.words, ...command.args].join(' '), command.summary.split('. ')[0] ?? ''] as const)
+  const width = Math.max(...rows.map(([usage]) => usage.length)) + 2
+  return [
+    'Usage: agora <command> [options]',
+    '',
+    'Agora: a peer-to-peer compute marketplace node.',
+    '',
+    'Commands:',
+    ...rows.map(([usage, summary]) => `  ${usage.padEnd(width)}${summary.replace(/\.$/, '')}`),
+    '',
+    "Run 'agora <command> --help' for a command's options.",
+    '',
+    ENVIRONMENT
+  ].join('\n')
+}
+
+function groupHelp (group: string): string {
+  const commands = COMMANDS.filter(command => command.words[0] === group)
+  return `Usage: agora ${group} <${commands.map(command => command.words[1]).join('|')}> [options]\n\n` +
+    commands.map(command => `  agora ${[...command.words, ...command.args].join(' ')}\n      ${command.summary}`).join('\n') + '\n'
+}
+
+/** Runs the command line; resolves with the exit code. */
+export async function runCli (argv: string[]): Promise<number> {
+  try {
+    return await dispatch(argv)
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`agora: ${err.message}\nRun 'agora --help' for usage.\n`)
+      return 2
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`agora: bad config: ${err.message}\n`)
+      return 2
+    }
+    if (err instanceof NodeOpsError) {
+      process.stderr.write(`agora: ${err.message}\n`)
+      return 1
+    }
+    process.stderr.write(`agora: ${(err as Error).message}\n`)
+    return 1
+  }
+}
+
+async function dispatch (argv: string[]): Promise<number> {
+  const [first, second] = argv
+  if (first === undefined) {
+    process.stderr.write(mainHelp())
+    return 2
+  }
+  if (first === '--help' || first === '-h' || first === 'help') {
+    process.stdout.write(mainHelp())
+    return 0
+  }
+  if (first === '--version') {
+    process.stdout.write(`agora ${DAEMON_VERSION}\n`)
+    return 0
+  }
+  if (!COMMANDS.some(command => command.words[0] === first)) {
+    throw new UsageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command ${JSON.stringify(first)}`)
+  }
+  if (second === undefined || second === '--help' || second === '-h') {
+    const help = groupHelp(first)
+    if (second === undefined) {
+      process.stderr.write(help)
+      return 2
+    }
+    process.stdout.write(help)
+    return 0
+  }
+  const command = COMMANDS.find(candidate => candidate.words[0] === first && candidate.words[1] === second)
+  if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(`${first} ${second}`)}`)
+  const input = parseCommandLine(command, argv.slice(2))
+  if (input === 'help') {
+    process.stdout.write(commandHelp(command))
+    return 0
+  }
+  return await command.run(input)
+}

@@ -1,0 +1,72 @@
+// Resolves the daemon config: defaults < config file < environment < flags.
+import { join, resolve } from 'node:path'
+import { SchemaError, validator } from '../../net/index.ts'
+import { ConfigError } from './errors.ts'
+import { defaultConfig } from './defaults.ts'
+import { DaemonConfigSchema } from './schema.ts'
+import type { ConfigLayer, DaemonConfig, DaemonSecrets } from './schema.ts'
+import { layerFromEnv, layerFromFile, layerFromFlags, secretsFromEnv } from './sources.ts'
+import type { ConfigFlags } from './sources.ts'
+
+export interface LoadConfigOptions {
+  flags?: ConfigFlags
+  env?: NodeJS.ProcessEnv
+  cwd?: string
+}
+
+export interface LoadedConfig {
+  config: DaemonConfig
+  secrets: DaemonSecrets
+  /** The config file that was read, if any. */
+  configFile: string | null
+}
+
+const full = validator(DaemonConfigSchema, 'config')
+
+/** Throws a ConfigError naming the source and field of the first bad value. */
+export async function loadConfig (options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+  const env = options.env ?? process.env
+  const cwd = options.cwd ?? process.cwd()
+  const flags = options.flags ?? {}
+  const fromFlags = layerFromFlags(flags, cwd)
+  const fromEnv = layerFromEnv(env, cwd)
+  const secrets = secretsFromEnv(env)
+  const defaults = defaultConfig(env)
+  // The file lives in the data dir unless named; the data dir it lives in
+  // therefore comes from the flags, the environment or the default.
+  const dataDir = fromFlags.dataDir ?? fromEnv.dataDir ?? defaults.dataDir
+  const configFile = flags.config !== undefined ? resolve(cwd, flags.config) : join(dataDir, 'config.json')
+  const fromFile = await layerFromFile(configFile, flags.config !== undefined)
+  let config = defaults
+  for (const layer of [fromFile, fromEnv, fromFlags]) {
+    if (layer !== null) config = applyLayer(config, layer)
+  }
+  try {
+    return { config: full.parse(config), secrets, configFile: fromFile === null ? null : configFile }
+  } catch (err) {
+    // Each source was checked on its own; this is a second line of defence.
+    if (err instanceof SchemaError) throw new ConfigError(err.message)
+    throw err
+  }
+}
+
+export function applyLayer (base: DaemonConfig, layer: ConfigLayer): DaemonConfig {
+  const modules = { ...base.modules }
+  for (const [name, section] of Object.entries(layer.modules ?? {})) {
+    modules[name] = { ...modules[name], ...section }
+  }
+  return {
+    dataDir: layer.dataDir ?? base.dataDir,
+    api: {
+      host: layer.api?.host ?? base.api.host,
+      port: layer.api?.port ?? base.api.port
+    },
+    net: {
+      listen: layer.net?.listen ?? base.net.listen,
+      bootstrap: layer.net?.bootstrap ?? base.net.bootstrap
+    },
+    keystore: { cost: layer.keystore?.cost ?? base.keystore.cost },
+    log: { level: layer.log?.level ?? base.log.level },
+    modules
+  }
+}

@@ -1,0 +1,61 @@
+// The daemon's settings as typebox schemas: the full, resolved config, and the
+// partial shape every source (file, environment, flags) may contribute.
+import Type from 'typebox'
+import type { Static } from 'typebox'
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export const KEYSTORE_COSTS = ['standard', 'light'] as const
+
+const LogLevel = Type.Enum(LOG_LEVELS)
+const KeystoreCost = Type.Enum(KEYSTORE_COSTS)
+const Port = Type.Integer({ minimum: 0, maximum: 65535 })
+const Host = Type.String({ minLength: 1 })
+// A multiaddr's syntax is checked separately (see multiaddrs.ts); here only its shape.
+const Multiaddr = Type.String({ pattern: '^/' })
+// Each module validates its own section.
+const ModuleSections = Type.Record(Type.String(), Type.Object({}, { additionalProperties: true }))
+
+export const DaemonConfigSchema = Type.Object({
+  dataDir: Type.String({ minLength: 1 }),
+  api: Type.Object({ host: Host, port: Port }, { additionalProperties: false }),
+  net: Type.Object({
+    listen: Type.Array(Multiaddr),
+    bootstrap: Type.Array(Multiaddr)
+  }, { additionalProperties: false }),
+  keystore: Type.Object({ cost: KeystoreCost }, { additionalProperties: false }),
+  log: Type.Object({ level: LogLevel }, { additionalProperties: false }),
+  modules: ModuleSections
+}, { additionalProperties: false })
+
+export type DaemonConfig = Static<typeof DaemonConfigSchema>
+export type LogLevel = DaemonConfig['log']['level']
+export type KeystoreCost = DaemonConfig['keystore']['cost']
+
+/** What one source may set: any part of the config, nothing unknown. */
+export const ConfigLayerSchema = Type.Object({
+  dataDir: Type.Optional(Type.String({ minLength: 1 })),
+  api: Type.Optional(Type.Object({
+    host: Type.Optional(Host),
+    port: Type.Optional(Port)
+  }, { additionalProperties: false })),
+  net: Type.Optional(Type.Object({
+    listen: Type.Optional(Type.Array(Multiaddr)),
+    bootstrap: Type.Optional(Type.Array(Multiaddr))
+  }, { additionalProperties: false })),
+  keystore: Type.Optional(Type.Object({ cost: Type.Optional(KeystoreCost) }, { additionalProperties: false })),
+  log: Type.Optional(Type.Object({ level: Type.Optional(LogLevel) }, { additionalProperties: false })),
+  modules: Type.Optional(ModuleSections)
+}, { additionalProperties: false })
+
+export type ConfigLayer = Static<typeof ConfigLayerSchema>
+
+/**
+ * Secrets come from the environment only, and live apart from the config so
+ * that logging or printing a config can never show them.
+ */
+export interface DaemonSecrets {
+  /** AGORA_KEY_PASSPHRASE: encrypts the node keystore ('' when unset). */
+  keyPassphrase: string
+  /** AGORA_APPKEY: an app-key the daemon creates at start when absent. */
+  autoAppKey: string | null
+}

@@ -1,0 +1,177 @@
+// The composition root: brings a node up from its config, in dependency order,
+// and takes it down in the reverse order.
+import { rm, writeFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import type { NetHost, NodeKey } from '../../net/index.ts'
+import { startAdminServer } from '../admin/admin-server.ts'
+import type { NodeStatus } from '../admin/node-ops.ts'
+import { APP_KEYS_SUBLEVEL, AppKeys } from '../app-keys/app-keys.ts'
+import { createApiServer } from '../api/server.ts'
+import type { ApiRoute } from '../api/server.ts'
+import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
+import { Store } from '../store/store.ts'
+import { prepareDataDir } from './data-dir.ts'
+import { createLogger } from './logger.ts'
+import type { Logger } from './logger.ts'
+import type { DaemonModule } from './module.ts'
+import { startNetHost } from './net-wiring.ts'
+import { loadNodeKey } from './node-key.ts'
+
+/** The name AGORA_APPKEY's key is kept under. */
+export const AUTO_APP_KEY_NAME = 'autoconf'
+
+export interface AgoraServiceOptions {
+  modules?: DaemonModule[]
+  /** Defaults to JSON lines on stdout at the config's log level. */
+  logger?: Logger
+}
+
+interface Stopper {
+  what: string
+  stop: () => Promise<void>
+}
+
+export class AgoraService {
+  readonly #modules: DaemonModule[]
+  readonly #givenLogger: Logger | undefined
+  // What has been started, to be stopped in reverse.
+  #stoppers: Stopper[] = []
+  #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
+  #key: NodeKey | null = null
+  #net: NetHost | null = null
+  #apiUrl: string | null = null
+  #appKeys: AppKeys | null = null
+  #logger: Logger | null = null
+  #starting: Promise<void> | null = null
+
+  constructor (options: AgoraServiceOptions = {}) {
+    this.#modules = options.modules ?? []
+    this.#givenLogger = options.logger
+    const names = new Set<string>([APP_KEYS_SUBLEVEL])
+    for (const module of this.#modules) {
+      if (names.has(module.name)) throw new Error(`module name ${module.name} is taken`)
+      names.add(module.name)
+    }
+  }
+
+  get nodeId (): string | null { return this.#key?.nodeId ?? null }
+  get apiUrl (): string | null { return this.#apiUrl }
+  get appKeys (): AppKeys | null { return this.#appKeys }
+
+  status (): NodeStatus {
+    if (this.#key === null) throw new Error('not started')
+    return {
+      nodeId: this.#key.nodeId,
+      peerId: this.#key.peerId.toString(),
+      running: this.#state === 'running',
+      apiUrl: this.#apiUrl,
+      addresses: this.#net?.addresses() ?? []
+    }
+  }
+
+  /** Starts everything; on failure, stops what had started and rethrows. */
+  async start (config: DaemonConfig, secrets: DaemonSecrets = { keyPassphrase: '', autoAppKey: null }): Promise<void> {
+    if (this.#state !== 'new') throw new Error(`cannot start a service that is ${this.#state}`)
+    this.#state = 'starting'
+    const logger = this.#givenLogger ?? createLogger(config.log.level)
+    this.#logger = logger
+    try {
+      this.#starting = this.#startAll(config, secrets, logger)
+      await this.#starting
+    } catch (err) {
+      await this.#stopAll(logger)
+      this.#state = 'stopped'
+      throw err
+    }
+    this.#state = 'running'
+    logger.info({ nodeId: this.nodeId, api: this.#apiUrl, listen: this.#net?.addresses() ?? [] }, 'agora daemon started')
+  }
+
+  async #startAll (config: DaemonConfig, secrets: DaemonSecrets, logger: Logger): Promise<void> {
+    const paths = await prepareDataDir(config.dataDir)
+    const { key, created } = await loadNodeKey(config, secrets)
+    this.#key = key
+    logger.info({ nodeId: key.nodeId, created }, created ? 'node key created' : 'node key loaded')
+    if (secrets.keyPassphrase === '') logger.warn('the node key is stored without a passphrase (set AGORA_KEY_PASSPHRASE)')
+
+    const store = await Store.open(paths.db)
+    this.#stoppers.push({ what: 'store', stop: async () => { await store.close() } })
+
+    const appKeys = await AppKeys.open(store.sublevel(APP_KEYS_SUBLEVEL))
+    this.#appKeys = appKeys
+    if (secrets.autoAppKey !== null) {
+      const info = await appKeys.ensure(AUTO_APP_KEY_NAME, secrets.autoAppKey)
+      logger.info({ name: info.name, id: info.id }, 'AGORA_APPKEY is an app-key')
+    }
+
+    const net = await startNetHost(key, config)
+    this.#net = net
+    this.#stoppers.push({ what: 'net', stop: async () => { await net.stop() } })
+    logger.info({ listen: net.addresses() }, 'network started')
+
+    const routes: ApiRoute[] = []
+    for (const module of this.#modules) {
+      const moduleLogger = logger.child({ module: module.name })
+      await module.start({ config, key, db: store.sublevel(module.name), net, logger: moduleLogger })
+      this.#stoppers.push({ what: `module ${module.name}`, stop: async () => { await module.stop() } })
+      routes.push(...(module.routes ?? []))
+    }
+
+    // The admin socket comes up before the API, so that once "api listening"
+    // is logged, the CLI can manage the daemon; the API is the first to stop.
+    const admin = await startAdminServer({
+      socketPath: paths.adminSocket,
+      appKeys,
+      status: () => this.status(),
+      logger: logger.child({ module: 'admin' })
+    })
+    this.#stoppers.push({ what: 'admin socket', stop: async () => { await admin.close() } })
+
+    const api = await createApiServer({
+      appKeys,
+      identity: { nodeId: key.nodeId, name: 'agora' },
+      routes,
+      logger: logger.child({ module: 'api' })
+    })
+    this.#stoppers.push({ what: 'api', stop: async () => { await api.close() } })
+    await api.listen({ host: config.api.host, port: config.api.port })
+    this.#apiUrl = urlOf(api)
+    await writeFile(paths.apiUrl, `${this.#apiUrl}\n`)
+    this.#stoppers.push({ what: 'api.url', stop: async () => { await rm(paths.apiUrl, { force: true }) } })
+    logger.info({ url: this.#apiUrl }, 'api listening')
+  }
+
+  /** Stops the API, the admin socket, the modules (last started first), the network and the store. */
+  async stop (): Promise<void> {
+    // A stop asked for during start waits for the start to end either way.
+    if (this.#state === 'starting') await this.#starting?.catch(() => undefined)
+    if (this.#state !== 'running') return
+    this.#state = 'stopping'
+    const logger = this.#logger ?? createLogger('silent')
+    await this.#stopAll(logger)
+    this.#state = 'stopped'
+    logger.info('agora daemon stopped')
+  }
+
+  // Keeps going past a failing part, so the store still gets closed.
+  async #stopAll (logger: Logger): Promise<void> {
+    for (const stopper of this.#stoppers.reverse()) {
+      try {
+        await stopper.stop()
+      } catch (err) {
+        logger.error({ err, part: stopper.what }, 'failed to stop cleanly')
+      }
+    }
+    this.#stoppers = []
+  }
+}
+
+function urlOf (api: FastifyInstance): string {
+  const address = api.server.address() as AddressInfo
+  // A wildcard address is reached through loopback.
+  let host = address.address
+  if (host === '0.0.0.0') host = '127.0.0.1'
+  if (host === '::') host = '::1'
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`
+}

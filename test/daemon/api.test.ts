@@ -1,0 +1,206 @@
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import Type from 'typebox'
+import { LongPollQueue } from '../../net/index.ts'
+import {
+  ApiError, AppKeys, clientGone, createApiServer, DEFAULT_BODY_LIMIT, errorResponses, OPENAPI_PATH, Store
+} from '../../daemon/index.ts'
+import type { TypeBoxPlugin } from '../../daemon/index.ts'
+import pkg from '../../package.json' with { type: 'json' }
+
+const NODE_ID = '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A'
+
+const Thing = Type.Object({
+  properties: Type.Object({}, { additionalProperties: true }),
+  constraints: Type.String({ example: '(golem.inf.cpu.threads>=2)' }),
+  count: Type.Optional(Type.Integer({ minimum: 0 }))
+}, { additionalProperties: false })
+
+// A route plugin like the ones modules provide: typebox schemas, typed handlers.
+const thingRoutes: TypeBoxPlugin = async app => {
+  app.post('/things', { schema: { body: Thing, response: { 201: Type.Object({ id: Type.String() }), ...errorResponses(400) } } }, async (request, reply) => {
+    const count: number | undefined = request.body.count
+    return reply.code(201).send({ id: `${request.body.constraints}:${count ?? 0}` })
+  })
+  app.get('/echo', {
+    schema: { querystring: Type.Object({ timeout: Type.Optional(Type.Number()), maxEvents: Type.Optional(Type.Integer()) }, { additionalProperties: false }) }
+  }, async request => request.query)
+  app.get('/fail/:status', { schema: { params: Type.Object({ status: Type.Integer() }) } }, async request => {
+    throw new ApiError(request.params.status, `failed with ${request.params.status}`)
+  })
+  app.get('/crash', async () => { throw new Error('secret internals') })
+}
+
+// A long poll over the shared queue, as the market's event routes do.
+function pollRoutes (queue: LongPollQueue<string>): FastifyPluginAsync {
+  return async app => {
+    app.get('/events', async (_request, reply) => await queue.take(10, 60_000, clientGone(reply)))
+  }
+}
+
+describe('REST API frame', () => {
+  let dir: string
+  let store: Store
+  let keys: AppKeys
+  let key: string
+  let app: FastifyInstance
+  let base: string
+  const queue = new LongPollQueue<string>()
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-api-'))
+    store = await Store.open(join(dir, 'db'))
+    keys = await AppKeys.open(store.sublevel('appkeys'))
+    key = (await keys.create('tester')).key
+    app = await createApiServer({
+      appKeys: keys,
+      identity: { nodeId: NODE_ID, name: 'agora' },
+      routes: [
+        { prefix: '/test-api/v1', plugin: thingRoutes },
+        { prefix: '/poll-api/v1', plugin: pollRoutes(queue) }
+      ]
+    })
+    base = await app.listen({ host: '127.0.0.1', port: 0 })
+  })
+  after(async () => {
+    await app.close()
+    await store.close()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const call = async (path: string, init: RequestInit & { auth?: string | null } = {}): Promise<{ status: number, body: any }> => {
+    const headers = new Headers(init.headers)
+    const auth = init.auth === undefined ? key : init.auth
+    if (auth !== null) headers.set('authorization', `Bearer ${auth}`)
+    const response = await fetch(base + path, { ...init, headers })
+    const text = await response.text()
+    return { status: response.status, body: text === '' ? undefined : JSON.parse(text) }
+  }
+  const post = async (path: string, body: unknown, init: RequestInit = {}) =>
+    await call(path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...init })
+
+  it('refuses calls without a valid app-key', async () => {
+    for (const path of ['/me', '/version/get', '/test-api/v1/echo']) {
+      const missing = await call(path, { auth: null })
+      assert.equal(missing.status, 401)
+      assert.match(missing.body.message, /missing app-key/)
+      const wrong = await call(path, { auth: 'f'.repeat(64) })
+      assert.deepEqual(wrong, { status: 401, body: { message: 'invalid app-key' } })
+    }
+    const malformed = await call('/me', { auth: null, headers: { authorization: `Basic ${key}` } })
+    assert.equal(malformed.status, 401)
+  })
+
+  it('accepts the key as a bearer token or as ?authToken=, and hides the latter from handlers', async () => {
+    assert.equal((await call('/me')).status, 200)
+    const viaQuery = await call(`/test-api/v1/echo?authToken=${key}&timeout=2`, { auth: null })
+    assert.deepEqual(viaQuery, { status: 200, body: { timeout: 2 } })
+  })
+
+  it('stops honouring a dropped key', async () => {
+    const temporary = await keys.create('temporary')
+    assert.equal((await call('/me', { auth: temporary.key })).status, 200)
+    await keys.drop('temporary')
+    assert.equal((await call('/me', { auth: temporary.key })).status, 401)
+  })
+
+  it('GET /me names the node and the app-key', async () => {
+    assert.deepEqual(await call('/me'), { status: 200, body: { identity: NODE_ID, name: 'tester', role: 'manager' } })
+  })
+
+  it('GET /version/get follows version-api.yaml', async () => {
+    const { status, body } = await call('/version/get')
+    assert.equal(status, 200)
+    assert.equal(body.current.version, pkg.version)
+    assert.equal(typeof body.current.name, 'string')
+    assert.equal(typeof body.current.seen, 'boolean')
+    assert.equal(typeof body.current.releaseTs, 'string')
+  })
+
+  it('answers unknown routes with 404 and a message', async () => {
+    const { status, body } = await call('/market-api/v1/nowhere?authToken=abc')
+    assert.equal(status, 404)
+    assert.equal(body.message, 'no such route: GET /market-api/v1/nowhere')
+  })
+
+  it('validates bodies exactly: 400 naming the field, no coercion, no stripping', async () => {
+    assert.deepEqual(await post('/test-api/v1/things', { properties: {}, constraints: '(a=1)', count: 3 }), { status: 201, body: { id: '(a=1):3' } })
+    const wrongType = await post('/test-api/v1/things', { properties: 'x', constraints: '' })
+    assert.deepEqual(wrongType, { status: 400, body: { message: 'body/properties must be object' } })
+    const missing = await post('/test-api/v1/things', { properties: {} })
+    assert.equal(missing.status, 400)
+    assert.match(missing.body.message, /^body must have required property 'constraints'/)
+    const extra = await post('/test-api/v1/things', { properties: {}, constraints: '', bogus: 1 })
+    assert.equal(extra.status, 400)
+    assert.match(extra.body.message, /additional properties/)
+    const coercible = await post('/test-api/v1/things', { properties: {}, constraints: '', count: '3' })
+    assert.deepEqual(coercible, { status: 400, body: { message: 'body/count must be integer' } })
+  })
+
+  it('coerces querystrings and path parameters', async () => {
+    assert.deepEqual(await call('/test-api/v1/echo?timeout=0.5&maxEvents=4'), { status: 200, body: { timeout: 0.5, maxEvents: 4 } })
+    const bad = await call('/test-api/v1/echo?maxEvents=many')
+    assert.deepEqual(bad, { status: 400, body: { message: 'querystring/maxEvents must be integer' } })
+  })
+
+  it('takes JSON bodies only, up to the limit', async () => {
+    const text = await call('/test-api/v1/things', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'hello' })
+    assert.equal(text.status, 415)
+    assert.equal(typeof text.body.message, 'string')
+    const broken = await call('/test-api/v1/things', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"properties":' })
+    assert.equal(broken.status, 400)
+    const huge = await post('/test-api/v1/things', { properties: { blob: 'x'.repeat(DEFAULT_BODY_LIMIT) }, constraints: '' })
+    assert.equal(huge.status, 413)
+    assert.equal(typeof huge.body.message, 'string')
+  })
+
+  it('maps ApiError to its status, anything else to a bland 500', async () => {
+    for (const status of [400, 404, 408, 409, 410, 500]) {
+      assert.deepEqual(await call(`/test-api/v1/fail/${status}`), { status, body: { message: `failed with ${status}` } })
+    }
+    assert.deepEqual(await call('/test-api/v1/crash'), { status: 500, body: { message: 'internal error' } })
+    assert.throws(() => new ApiError(200, 'not an error'), RangeError)
+  })
+
+  it('serves an OpenAPI document of the routes and their schemas, without an app-key', async () => {
+    const { status, body } = await call(OPENAPI_PATH, { auth: null })
+    assert.equal(status, 200)
+    assert.match(body.openapi, /^3\./)
+    assert.equal(body.info.version, pkg.version)
+    assert.deepEqual(Object.keys(body.components.securitySchemes).sort(), ['app_key', 'app_key_param'])
+    for (const path of ['/me', '/version/get', '/test-api/v1/things', '/test-api/v1/echo', '/test-api/v1/fail/{status}']) {
+      assert.ok(body.paths[path] !== undefined, `${path} is documented`)
+    }
+    assert.equal(body.paths[OPENAPI_PATH], undefined)
+    const thing = body.paths['/test-api/v1/things'].post
+    const schema = thing.requestBody.content['application/json'].schema
+    assert.deepEqual(schema.required, ['properties', 'constraints'])
+    assert.equal(schema.properties.properties.type, 'object')
+    assert.deepEqual(Object.keys(thing.responses).sort(), ['201', '400', '401', '500'])
+    assert.deepEqual(body.paths['/me'].get.responses['200'].content['application/json'].schema.required, ['identity', 'name', 'role'])
+    assert.ok(body.paths['/test-api/v1/echo'].get.parameters.some((p: { name: string, in: string }) => p.name === 'maxEvents' && p.in === 'query'))
+  })
+
+  it('ends long polls when the server closes', async () => {
+    const waiting = call('/poll-api/v1/events')
+    queue.push('first')
+    assert.deepEqual(await waiting, { status: 200, body: ['first'] })
+    const server = await createApiServer({
+      appKeys: keys,
+      identity: { nodeId: NODE_ID, name: 'agora' },
+      routes: [{ prefix: '/poll-api/v1', plugin: pollRoutes(new LongPollQueue<string>()) }]
+    })
+    const url = await server.listen({ host: '127.0.0.1', port: 0 })
+    const polling = fetch(`${url}/poll-api/v1/events`, { headers: { authorization: `Bearer ${key}` } })
+    await new Promise(resolve => setTimeout(resolve, 100))
+    const started = Date.now()
+    await server.close()
+    assert.ok(Date.now() - started < 5_000, 'close did not wait out the poll')
+    const response = await polling
+    assert.equal(response.status, 200)
+    assert.deepEqual(await response.json(), [])
+  })
+})

@@ -1,0 +1,198 @@
+import assert from 'node:assert/strict'
+import { spawn } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { access, mkdtemp, rm, stat } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const MAIN = fileURLToPath(new URL('../../daemon/cli/main.ts', import.meta.url))
+
+// The children see no AGORA_* settings of the machine running the tests.
+function childEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {}
+  for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AGORA_')) env[name] = value
+  return { ...env, AGORA_KEYSTORE_COST: 'light', ...extra }
+}
+
+interface Result { code: number | null, stdout: string, stderr: string }
+
+function agora (args: string[], env: NodeJS.ProcessEnv = {}): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MAIN, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    child.on('error', reject)
+    child.on('close', code => { resolve({ code, stdout, stderr }) })
+  })
+}
+
+interface Daemon {
+  child: ChildProcess
+  url: string
+  log: Array<Record<string, unknown>>
+  exited: Promise<number | null>
+}
+
+/** Starts `agora service run` and waits for its "api listening" log line. */
+function startDaemon (dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+  const child = spawn(process.execPath, [
+    MAIN, 'service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'
+  ], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  const log: Array<Record<string, unknown>> = []
+  const exited = new Promise<number | null>(resolve => child.on('exit', code => { resolve(code) }))
+  let stderr = ''
+  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  return new Promise((resolve, reject) => {
+    let pending = ''
+    child.stdout?.on('data', (chunk: Buffer) => {
+      pending += chunk.toString()
+      const lines = pending.split('\n')
+      pending = lines.pop() ?? ''
+      for (const line of lines) {
+        const record = JSON.parse(line) as Record<string, unknown>
+        log.push(record)
+        if (record.msg === 'api listening') resolve({ child, url: String(record.url), log, exited })
+      }
+    })
+    void exited.then(code => { reject(new Error(`daemon exited with ${code}: ${stderr}`)) })
+  })
+}
+
+describe('agora CLI', () => {
+  let dir: string
+  const running: ChildProcess[] = []
+
+  before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-cli-')) })
+  after(async () => {
+    for (const child of running) if (child.exitCode === null) child.kill('SIGKILL')
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const track = (daemon: Daemon): Daemon => { running.push(daemon.child); return daemon }
+  const me = async (url: string, key: string): Promise<{ status: number, body: any }> => {
+    const response = await fetch(`${url}/me`, { headers: { authorization: `Bearer ${key}` } })
+    return { status: response.status, body: await response.json() }
+  }
+
+  it('prints help, and refuses unknown commands and flags with exit code 2', async () => {
+    const help = await agora(['--help'])
+    assert.equal(help.code, 0)
+    for (const command of ['service run', 'app-key create', 'app-key list', 'app-key drop', 'id show']) assert.ok(help.stdout.includes(command))
+    const commandHelp = await agora(['service', 'run', '--help'])
+    assert.equal(commandHelp.code, 0)
+    assert.match(commandHelp.stdout, /--api-addr HOST:PORT/)
+    assert.match(commandHelp.stdout, /--listen MULTIADDR/)
+    const groupHelp = await agora(['app-key', '--help'])
+    assert.equal(groupHelp.code, 0)
+    assert.match(groupHelp.stdout, /app-key create <name>/)
+
+    const unknown = await agora(['frobnicate'])
+    assert.equal(unknown.code, 2)
+    assert.match(unknown.stderr, /unknown command "frobnicate"/)
+    const unknownSub = await agora(['app-key', 'burn'])
+    assert.equal(unknownSub.code, 2)
+    const unknownFlag = await agora(['id', 'show', '--colour'])
+    assert.equal(unknownFlag.code, 2)
+    assert.match(unknownFlag.stderr, /--colour/)
+    const missing = await agora(['app-key', 'create', '--data-dir', join(dir, 'unused')])
+    assert.equal(missing.code, 2)
+    assert.match(missing.stderr, /missing <name>/)
+    assert.equal((await agora([])).code, 2)
+  })
+
+  it('refuses bad config before doing anything', async () => {
+    const dataDir = join(dir, 'bad-config')
+    const badFlag = await agora(['service', 'run', '--data-dir', dataDir, '--api-addr', 'nowhere'])
+    assert.equal(badFlag.code, 2)
+    assert.match(badFlag.stderr, /--api-addr/)
+    const badEnv = await agora(['service', 'run', '--data-dir', dataDir], { AGORA_LISTEN: '/ip4/127.0.0.1/tcp/x' })
+    assert.equal(badEnv.code, 2)
+    assert.match(badEnv.stderr, /AGORA_LISTEN\[0\]/)
+    await assert.rejects(access(dataDir), 'nothing was created')
+  })
+
+  it('id show creates the node key before the daemon ever ran', async () => {
+    const dataDir = join(dir, 'fresh')
+    const shown = await agora(['id', 'show', '--data-dir', dataDir])
+    assert.equal(shown.code, 0, shown.stderr)
+    const nodeId = /node id\s+(0x[0-9a-fA-F]{40})/.exec(shown.stdout)?.[1]
+    assert.ok(nodeId !== undefined, shown.stdout)
+    assert.equal(((await stat(join(dataDir, 'node-key.json'))).mode & 0o777), 0o600)
+    assert.equal(((await stat(dataDir)).mode & 0o777), 0o700)
+    const again = await agora(['id', 'show', '--json'], { AGORA_DATA_DIR: dataDir })
+    assert.deepEqual(JSON.parse(again.stdout), {
+      nodeId, peerId: JSON.parse(again.stdout).peerId, running: false, apiUrl: null, addresses: []
+    })
+  })
+
+  it('manages app-keys without a daemon', async () => {
+    const dataDir = join(dir, 'offline')
+    const created = await agora(['app-key', 'create', 'offline', '--data-dir', dataDir])
+    assert.equal(created.code, 0, created.stderr)
+    const key = created.stdout.trim()
+    assert.match(key, /^[0-9a-f]{64}$/)
+    const duplicate = await agora(['app-key', 'create', 'offline', '--data-dir', dataDir])
+    assert.equal(duplicate.code, 1)
+    assert.match(duplicate.stderr, /already exists/)
+    const listed = await agora(['app-key', 'list', '--json', '--data-dir', dataDir])
+    assert.deepEqual(JSON.parse(listed.stdout).map((k: { name: string }) => k.name), ['offline'])
+    assert.ok(!listed.stdout.includes(key))
+    const dropped = await agora(['app-key', 'drop', 'offline', '--data-dir', dataDir])
+    assert.equal(dropped.code, 0)
+    assert.match((await agora(['app-key', 'list', '--data-dir', dataDir])).stdout, /no app-keys/)
+    const notFound = await agora(['app-key', 'drop', 'offline', '--data-dir', dataDir])
+    assert.equal(notFound.code, 1)
+  })
+
+  it('runs the daemon: admin socket, app-keys over it, clean stop, restart after a kill', async () => {
+    const dataDir = join(dir, 'node')
+    const before = JSON.parse((await agora(['id', 'show', '--json', '--data-dir', dataDir])).stdout) as { nodeId: string }
+
+    const daemon = track(await startDaemon(dataDir))
+    assert.match(daemon.url, /^http:\/\/127\.0\.0\.1:\d+$/)
+    assert.equal(((await stat(join(dataDir, 'admin.sock'))).mode & 0o777), 0o600)
+
+    const created = await agora(['app-key', 'create', 'tester', '--json', '--data-dir', dataDir])
+    assert.equal(created.code, 0, created.stderr)
+    const { key, name } = JSON.parse(created.stdout) as { key: string, name: string }
+    assert.equal(name, 'tester')
+    assert.deepEqual(await me(daemon.url, key), { status: 200, body: { identity: before.nodeId, name: 'tester', role: 'manager' } })
+
+    const status = JSON.parse((await agora(['id', 'show', '--json', '--data-dir', dataDir])).stdout)
+    assert.equal(status.nodeId, before.nodeId)
+    assert.equal(status.running, true)
+    assert.equal(status.apiUrl, daemon.url)
+    const listed = await agora(['app-key', 'list', '--data-dir', dataDir])
+    assert.match(listed.stdout, /tester/)
+    assert.ok(!listed.stdout.includes(key))
+    const duplicate = await agora(['app-key', 'create', 'tester', '--data-dir', dataDir])
+    assert.equal(duplicate.code, 1)
+    assert.match(duplicate.stderr, /already exists/)
+
+    // A second daemon on the same data dir is refused.
+    const second = await agora(['service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'])
+    assert.equal(second.code, 1)
+    assert.match(second.stderr, /in use by another process/)
+
+    // Nothing secret in the log.
+    assert.ok(!JSON.stringify(daemon.log).includes(key))
+
+    daemon.child.kill('SIGTERM')
+    assert.equal(await daemon.exited, 0)
+    assert.ok(daemon.log.some(record => record.msg === 'agora daemon stopped'))
+    await assert.rejects(access(join(dataDir, 'api.url')))
+
+    const revived = track(await startDaemon(dataDir, { AGORA_APPKEY: 'cli-test-demo-key-01' }))
+    revived.child.kill('SIGKILL')
+    await revived.exited
+
+    const restarted = track(await startDaemon(dataDir))
+    assert.equal((await me(restarted.url, key)).body.identity, before.nodeId)
+    assert.equal((await me(restarted.url, 'cli-test-demo-key-01')).body.name, 'autoconf')
+    restarted.child.kill('SIGINT')
+    assert.equal(await restarted.exited, 0)
+  })
+})
