@@ -1,0 +1,143 @@
+// Agreements this node is party to, as the requester or the provider. State
+// changes are written to disk before anyone is told, and wake those waiting.
+import type { SignedEnvelope } from '../../net/index.ts'
+import type { Agreement, AgreementListEntry, AgreementState, Reason } from '../model/api.ts'
+import type { AgreementPayload, ApprovalPayload, AgreementClosePayload } from '../model/wire.ts'
+import type { MarketStore } from '../store/market-store.ts'
+
+export type Role = 'Requestor' | 'Provider'
+
+export interface AgreementRecord {
+  agreementId: string
+  role: Role
+  state: AgreementState
+  terms: AgreementPayload
+  counterpartyId: string
+  appSessionId?: string
+  approvedDate?: string
+  /** The requester's signed agreement (from confirm on). */
+  proposed?: SignedEnvelope<AgreementPayload>
+  /** The provider's signed approval. */
+  approval?: SignedEnvelope<ApprovalPayload>
+  /** Whoever rejected, cancelled or terminated it, signed. */
+  closing?: SignedEnvelope<AgreementClosePayload>
+  closedBy?: Role
+  reason?: Reason
+}
+
+const OPEN_STATES: readonly AgreementState[] = ['Proposal', 'Pending']
+
+export function effectiveAgreementState (record: AgreementRecord, now = Date.now()): AgreementState {
+  if (OPEN_STATES.includes(record.state) && Date.parse(record.terms.validTo) <= now) return 'Expired'
+  return record.state
+}
+
+export function toApiAgreement (record: AgreementRecord, now = Date.now()): Agreement {
+  const { terms } = record
+  const agreement: Agreement = {
+    agreementId: record.agreementId,
+    demand: { ...terms.demand },
+    offer: { ...terms.offer },
+    validTo: terms.validTo,
+    state: effectiveAgreementState(record, now),
+    timestamp: terms.timestamp
+  }
+  if (record.approvedDate !== undefined) agreement.approvedDate = record.approvedDate
+  if (record.appSessionId !== undefined) agreement.appSessionId = record.appSessionId
+  if (record.proposed !== undefined) agreement.proposedSignature = record.proposed.sig
+  if (record.approval !== undefined) agreement.approvedSignature = record.approval.sig
+  return agreement
+}
+
+export function toListEntry (record: AgreementRecord): AgreementListEntry {
+  const entry: AgreementListEntry = { id: record.agreementId, timestamp: record.terms.timestamp, role: record.role }
+  if (record.approvedDate !== undefined) entry.approvedDate = record.approvedDate
+  return entry
+}
+
+export class AgreementBook {
+  readonly #store: MarketStore
+  readonly #records = new Map<string, AgreementRecord>()
+  readonly #waiters = new Map<string, Set<() => void>>()
+  readonly #locks = new Map<string, Promise<unknown>>()
+
+  constructor (store: MarketStore) {
+    this.#store = store
+  }
+
+  async load (): Promise<void> {
+    for (const record of await this.#store.list<AgreementRecord>('agreement')) this.#records.set(record.agreementId, record)
+  }
+
+  get (agreementId: string): AgreementRecord | undefined {
+    return this.#records.get(agreementId)
+  }
+
+  list (): AgreementRecord[] {
+    return [...this.#records.values()]
+  }
+
+  async put (record: AgreementRecord): Promise<void> {
+    await this.#store.put('agreement', record.agreementId, record)
+    this.#records.set(record.agreementId, record)
+    for (const wake of this.#waiters.get(record.agreementId) ?? []) wake()
+  }
+
+  /**
+   * Runs `fn` alone for this agreement: the two parties' messages and the
+   * local client's calls interleave at awaits, and each must see a settled state.
+   */
+  async exclusive<T> (agreementId: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.#locks.get(agreementId) ?? Promise.resolve()
+    const run = previous.then(fn, fn)
+    const settled = run.catch(() => {})
+    this.#locks.set(agreementId, settled)
+    try {
+      return await run
+    } finally {
+      if (this.#locks.get(agreementId) === settled) this.#locks.delete(agreementId)
+    }
+  }
+
+  /** Waits until the agreement changes or the time is up; false on timeout. */
+  async waitForChange (agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (timeoutMs <= 0) return false
+    return await new Promise<boolean>(resolve => {
+      const waiters = this.#waiters.get(agreementId) ?? new Set()
+      this.#waiters.set(agreementId, waiters)
+      const done = (changed: boolean): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        waiters.delete(wake)
+        if (waiters.size === 0) this.#waiters.delete(agreementId)
+        resolve(changed)
+      }
+      const wake = (): void => done(true)
+      const onAbort = (): void => done(false)
+      const timer = setTimeout(() => done(false), timeoutMs)
+      signal?.addEventListener('abort', onAbort, { once: true })
+      waiters.add(wake)
+    })
+  }
+
+  /** Open agreements whose validTo passed become Expired, durably. */
+  async sweepExpired (now: number): Promise<AgreementRecord[]> {
+    const expired: AgreementRecord[] = []
+    for (const record of this.#records.values()) {
+      if (record.state !== 'Expired' && effectiveAgreementState(record, now) === 'Expired') expired.push(record)
+    }
+    for (const record of expired) {
+      await this.exclusive(record.agreementId, async () => {
+        const current = this.#records.get(record.agreementId)
+        if (current !== undefined && effectiveAgreementState(current, now) === 'Expired' && current.state !== 'Expired') {
+          await this.put({ ...current, state: 'Expired' })
+        }
+      })
+    }
+    return expired
+  }
+
+  wakeAll (): void {
+    for (const waiters of this.#waiters.values()) for (const wake of [...waiters]) wake()
+  }
+}

@@ -1,0 +1,337 @@
+// The agreement handshake, both roles: the requester creates an agreement from
+// the provider's draft, confirms (signs and sends) it and waits; the provider
+// approves (signs the requester's signed terms) or rejects; either side may
+// cancel (requester, before approval) or terminate (after approval).
+import { canonicalJson, validator, verifyEnvelope } from '../../net/index.ts'
+import type { NodeId } from '../../net/index.ts'
+import { keccak256, toUtf8Bytes } from 'ethers'
+import { MarketError } from '../errors.ts'
+import { newMarketId } from '../ids.ts'
+import type { Agreement, AgreementOperationEvent, AgreementState, Reason } from '../model/api.ts'
+import { AgreementClosePayload, AgreementPayload, ApprovalPayload, ENVELOPE_TYPES } from '../model/wire.ts'
+import type { MarketMessage, MarketNet } from '../network/market-net.ts'
+import type { ProposalBook, ProposalRecord } from '../negotiation/proposal-book.ts'
+import { effectiveState } from '../negotiation/proposal-book.ts'
+import type { SubscriptionBook } from '../subscriptions/subscription-book.ts'
+import type { AgreementBook, AgreementRecord, Role } from './agreement-book.ts'
+import { effectiveAgreementState, toApiAgreement } from './agreement-book.ts'
+import type { AgreementEventLog } from './agreement-event-log.ts'
+
+const agreementPayload = validator(AgreementPayload, 'agreement')
+const approvalPayload = validator(ApprovalPayload, 'agreement approval')
+const closePayload = validator(AgreementClosePayload, 'agreement closing')
+
+export interface AgreementDeskOptions {
+  net: MarketNet
+  subscriptions: SubscriptionBook
+  proposals: ProposalBook
+  agreements: AgreementBook
+  events: AgreementEventLog
+  /** Called after every durable state change, for other modules (activities, payments). */
+  onChange: (record: AgreementRecord) => void
+}
+
+const CLOSE_EVENT = {
+  reject: 'AgreementRejectedEvent',
+  cancel: 'AgreementCancelledEvent',
+  terminate: 'AgreementTerminatedEvent'
+} as const
+const CLOSED_STATE = { reject: 'Rejected', cancel: 'Cancelled', terminate: 'Terminated' } as const
+
+export function agreementHash (envelope: unknown): string {
+  return keccak256(toUtf8Bytes(canonicalJson(envelope)))
+}
+
+export class AgreementDesk {
+  readonly #o: AgreementDeskOptions
+
+  constructor (options: AgreementDeskOptions) {
+    this.#o = options
+  }
+
+  // ---- requester ----
+
+  async create (proposalId: string, validTo: string): Promise<string> {
+    const offerDraft = this.#o.proposals.get(proposalId)
+    if (offerDraft === undefined || offerDraft.own || this.#o.subscriptions.get('demand', offerDraft.subscriptionId) === undefined) {
+      throw new MarketError('NotFound', `no offer proposal ${proposalId} for any of our demands`)
+    }
+    const state = effectiveState(offerDraft)
+    if (state === 'Initial') throw new MarketError('Conflict', `proposal ${proposalId} is not negotiated yet (Initial): counter it first`)
+    if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${proposalId} is ${state}`)
+    if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${proposalId} is already promoted to an agreement`)
+    const validToMs = Date.parse(validTo)
+    if (!Number.isFinite(validToMs)) throw new MarketError('BadRequest', `validTo is not a date-time: ${validTo}`)
+    if (validToMs <= Date.now()) throw new MarketError('BadRequest', 'validTo must be in the future')
+    const demandDraft = this.#o.proposals.get(offerDraft.prevProposalId ?? '')
+    if (demandDraft === undefined || !demandDraft.own) throw new MarketError('Conflict', `proposal ${proposalId} does not answer a draft of ours`)
+    const terms: AgreementPayload = {
+      agreementId: newMarketId(),
+      demand: {
+        demandId: demandDraft.demandId,
+        requestorId: this.#o.net.nodeId,
+        properties: demandDraft.properties,
+        constraints: demandDraft.constraints,
+        timestamp: demandDraft.timestamp
+      },
+      offer: {
+        offerId: offerDraft.offerId,
+        providerId: offerDraft.issuerId,
+        properties: offerDraft.properties,
+        constraints: offerDraft.constraints,
+        timestamp: offerDraft.timestamp
+      },
+      demandProposalId: demandDraft.proposalId,
+      offerProposalId: offerDraft.proposalId,
+      validTo: new Date(validToMs).toISOString(),
+      timestamp: new Date().toISOString()
+    }
+    await this.#o.proposals.setState(offerDraft, 'Accepted')
+    await this.#save({ agreementId: terms.agreementId, role: 'Requestor', state: 'Proposal', terms, counterpartyId: offerDraft.issuerId })
+    return terms.agreementId
+  }
+
+  async confirm (agreementId: string, appSessionId?: string): Promise<void> {
+    await this.#o.agreements.exclusive(agreementId, async () => {
+      const record = this.#mine(agreementId, 'Requestor')
+      const state = effectiveAgreementState(record)
+      if (state !== 'Proposal') throw new MarketError('Gone', `agreement ${agreementId} is ${state}, not Proposal`)
+      const proposed = this.#o.net.signEnvelope(ENVELOPE_TYPES.agreement, record.terms)
+      await this.#o.net.send(record.counterpartyId, { kind: 'agreement', envelope: proposed })
+      const updated: AgreementRecord = { ...record, state: 'Pending', proposed }
+      if (appSessionId !== undefined) updated.appSessionId = appSessionId
+      await this.#save(updated)
+    })
+  }
+
+  /** Resolves when approved; throws Timeout (try again), Conflict (not confirmed) or Gone. */
+  async waitForApproval (agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      const record = this.#mine(agreementId, 'Requestor')
+      const state = effectiveAgreementState(record)
+      if (state === 'Approved') return
+      if (state === 'Proposal') throw new MarketError('Conflict', `agreement ${agreementId} is not confirmed yet`)
+      if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}`)
+      const left = Math.min(deadline - Date.now(), Date.parse(record.terms.validTo) - Date.now() + 1)
+      if (left <= 0 || signal?.aborted === true) {
+        if (Date.now() >= deadline || signal?.aborted === true) throw new MarketError('Timeout', `agreement ${agreementId} not approved within the timeout; try again`)
+        continue
+      }
+      await this.#o.agreements.waitForChange(agreementId, left, signal)
+    }
+  }
+
+  async cancel (agreementId: string, reason?: Reason): Promise<void> {
+    await this.#close(agreementId, 'cancel', reason, 'Requestor')
+  }
+
+  // ---- provider ----
+
+  async approve (agreementId: string, appSessionId: string | undefined, timeoutMs: number): Promise<void> {
+    await this.#o.agreements.exclusive(agreementId, async () => {
+      const record = this.#mine(agreementId, 'Provider')
+      const state = effectiveAgreementState(record)
+      if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}, not Pending`)
+      const approval = this.#o.net.signEnvelope(ENVELOPE_TYPES.approval, {
+        agreementId,
+        agreementHash: agreementHash(record.proposed),
+        approvedDate: new Date().toISOString()
+      } satisfies ApprovalPayload)
+      try {
+        await this.#o.net.send(record.counterpartyId, { kind: 'approval', envelope: approval }, { timeoutMs })
+      } catch (err) {
+        // The requester refused: it already cancelled or let it expire.
+        if (err instanceof MarketError && err.code === 'Gone') {
+          const closed = err.message === 'Cancelled' || err.message === 'Expired' ? err.message : 'Cancelled'
+          await this.#save({ ...record, state: closed })
+          throw new MarketError('Gone', closed)
+        }
+        if (err instanceof MarketError && err.code !== 'Unavailable' && err.code !== 'Timeout') throw err
+        throw new MarketError('Timeout', `approval not acknowledged by the requester: ${(err as Error).message}`)
+      }
+      const updated: AgreementRecord = { ...record, state: 'Approved', approval, approvedDate: approval.payload.approvedDate }
+      if (appSessionId !== undefined) updated.appSessionId = appSessionId
+      await this.#save(updated)
+      await this.#log({ eventType: 'AgreementApprovedEvent', agreementId }, updated)
+    })
+  }
+
+  async reject (agreementId: string, reason?: Reason): Promise<void> {
+    await this.#close(agreementId, 'reject', reason, 'Provider')
+  }
+
+  // ---- both ----
+
+  async terminate (agreementId: string, reason?: Reason): Promise<void> {
+    await this.#close(agreementId, 'terminate', reason)
+  }
+
+  get (agreementId: string): Agreement {
+    return toApiAgreement(this.#record(agreementId))
+  }
+
+  terminationReason (agreementId: string): AgreementOperationEvent {
+    const record = this.#record(agreementId)
+    if (record.state !== 'Terminated' || record.closing === undefined) {
+      throw new MarketError('NotFound', `agreement ${agreementId} is not terminated`)
+    }
+    return this.#closeEvent(record)
+  }
+
+  // ---- messages from the other party ----
+
+  async receive (message: MarketMessage, from: NodeId): Promise<void> {
+    switch (message.kind) {
+      case 'agreement': return await this.#receiveAgreement(message, from)
+      case 'approval': return await this.#receiveApproval(message, from)
+      case 'close': return await this.#receiveClose(message, from)
+      default: throw new MarketError('BadRequest', `not an agreement message: ${message.kind}`)
+    }
+  }
+
+  async #receiveAgreement (message: MarketMessage, from: NodeId): Promise<void> {
+    if (verifyEnvelope(message.envelope, ENVELOPE_TYPES.agreement) !== from) throw new MarketError('BadRequest', 'agreement must be signed by its requester')
+    const terms = agreementPayload.parse(message.envelope.payload)
+    if (terms.demand.requestorId !== from) throw new MarketError('BadRequest', 'agreement requestorId is not its signer')
+    if (terms.offer.providerId !== this.#o.net.nodeId) throw new MarketError('BadRequest', 'agreement names another provider')
+    await this.#o.agreements.exclusive(terms.agreementId, async () => {
+      const existing = this.#o.agreements.get(terms.agreementId)
+      if (existing !== undefined) {
+        if (existing.proposed !== undefined && agreementHash(existing.proposed) === agreementHash(message.envelope)) return
+        throw new MarketError('Conflict', `agreement ${terms.agreementId} exists with other terms`)
+      }
+      if (Date.parse(terms.validTo) <= Date.now()) throw new MarketError('Gone', 'Expired')
+      const ourDraft = this.#o.proposals.get(terms.offerProposalId)
+      this.#checkSameTerms(ourDraft, from, terms.offer, 'offer')
+      const theirDraft = this.#o.proposals.get(terms.demandProposalId)
+      if (ourDraft?.prevProposalId !== terms.demandProposalId) throw new MarketError('BadRequest', 'agreement demand is not the draft our proposal answered')
+      this.#checkSameTerms(theirDraft, from, terms.demand, 'demand')
+      const offer = this.#o.subscriptions.get('offer', terms.offer.offerId)
+      if (offer === undefined) throw new MarketError('Gone', 'the offer is no longer subscribed')
+      const record: AgreementRecord = {
+        agreementId: terms.agreementId,
+        role: 'Provider',
+        state: 'Pending',
+        terms,
+        counterpartyId: from,
+        proposed: message.envelope as AgreementRecord['proposed']
+      }
+      if (ourDraft !== undefined) await this.#o.proposals.setState(ourDraft, 'Accepted')
+      await this.#save(record)
+      this.#o.subscriptions.queue(offer.id)?.push({ eventType: 'AgreementEvent', eventDate: new Date().toISOString(), agreement: toApiAgreement(record) })
+    })
+  }
+
+  async #receiveApproval (message: MarketMessage, from: NodeId): Promise<void> {
+    if (verifyEnvelope(message.envelope, ENVELOPE_TYPES.approval) !== from) throw new MarketError('BadRequest', 'approval must be signed by its provider')
+    const approval = approvalPayload.parse(message.envelope.payload)
+    await this.#o.agreements.exclusive(approval.agreementId, async () => {
+      const record = this.#o.agreements.get(approval.agreementId)
+      if (record === undefined || record.role !== 'Requestor' || record.counterpartyId !== from) throw new MarketError('NotFound', `no agreement ${approval.agreementId} with ${from}`)
+      if (record.proposed === undefined || approval.agreementHash !== agreementHash(record.proposed)) throw new MarketError('BadRequest', 'approval is for other terms than we signed')
+      const state = effectiveAgreementState(record)
+      if (state === 'Approved') return
+      if (state !== 'Pending') throw new MarketError('Gone', state)
+      const updated: AgreementRecord = { ...record, state: 'Approved', approval: message.envelope as AgreementRecord['approval'], approvedDate: approval.approvedDate }
+      await this.#save(updated)
+      await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
+    })
+  }
+
+  async #receiveClose (message: MarketMessage, from: NodeId): Promise<void> {
+    if (verifyEnvelope(message.envelope, ENVELOPE_TYPES.close) !== from) throw new MarketError('BadRequest', 'closing must be signed by its sender')
+    const closing = closePayload.parse(message.envelope.payload)
+    await this.#o.agreements.exclusive(closing.agreementId, async () => {
+      const record = this.#o.agreements.get(closing.agreementId)
+      if (record === undefined || record.counterpartyId !== from) throw new MarketError('NotFound', `no agreement ${closing.agreementId} with ${from}`)
+      const senderRole: Role = record.role === 'Requestor' ? 'Provider' : 'Requestor'
+      this.#checkAllowed(record, closing.action, senderRole)
+      const target = CLOSED_STATE[closing.action]
+      if (record.state === target) return
+      const updated: AgreementRecord = { ...record, state: target, closing: message.envelope as AgreementRecord['closing'], closedBy: senderRole }
+      if (closing.reason !== undefined) updated.reason = closing.reason
+      await this.#save(updated)
+      await this.#log(this.#closeEvent(updated), updated)
+    })
+  }
+
+  // ---- shared ----
+
+  async #close (agreementId: string, action: 'reject' | 'cancel' | 'terminate', reason: Reason | undefined, role?: Role): Promise<void> {
+    await this.#o.agreements.exclusive(agreementId, async () => {
+      const record = role === undefined ? this.#record(agreementId) : this.#mine(agreementId, role)
+      this.#checkAllowed(record, action, record.role)
+      const payload: AgreementClosePayload = { agreementId, action, timestamp: new Date().toISOString() }
+      if (reason !== undefined) payload.reason = reason
+      const closing = this.#o.net.signEnvelope(ENVELOPE_TYPES.close, payload)
+      const updated: AgreementRecord = { ...record, state: CLOSED_STATE[action], closing, closedBy: record.role }
+      if (reason !== undefined) updated.reason = reason
+      // Our decision stands whether or not the other side hears of it now:
+      // it is written first, then told.
+      await this.#save(updated)
+      await this.#log(this.#closeEvent(updated), updated)
+      const toldOtherSide = record.state !== 'Proposal'
+      if (toldOtherSide) {
+        await this.#o.net.send(record.counterpartyId, { kind: 'close', envelope: closing }).catch(() => {})
+      }
+    })
+  }
+
+  /** Which closing each role may make, from which state (per the market API). */
+  #checkAllowed (record: AgreementRecord, action: 'reject' | 'cancel' | 'terminate', by: Role): void {
+    const state = effectiveAgreementState(record)
+    if (state === CLOSED_STATE[action] && by !== record.role) return
+    if (action === 'terminate') {
+      if (state === 'Proposal' || state === 'Pending') throw new MarketError('Conflict', `agreement ${record.agreementId} is ${state}; cancel or reject it instead`)
+      if (state !== 'Approved') throw new MarketError('Gone', `agreement ${record.agreementId} is ${state}`)
+      return
+    }
+    if (action === 'cancel' && by !== 'Requestor') throw new MarketError('BadRequest', 'only the requestor cancels')
+    if (action === 'reject' && by !== 'Provider') throw new MarketError('BadRequest', 'only the provider rejects')
+    const open: AgreementState[] = action === 'cancel' ? ['Proposal', 'Pending'] : ['Pending']
+    if (!open.includes(state)) throw new MarketError('Gone', `agreement ${record.agreementId} is ${state}`)
+  }
+
+  #closeEvent (record: AgreementRecord): AgreementOperationEvent {
+    const action = record.closing?.payload.action ?? 'terminate'
+    const event: AgreementOperationEvent = { eventType: CLOSE_EVENT[action], eventDate: record.closing?.payload.timestamp ?? new Date().toISOString(), agreementId: record.agreementId }
+    if (record.reason !== undefined) event.reason = record.reason
+    if (action === 'terminate') {
+      if (record.closedBy !== undefined) event.terminator = record.closedBy
+      if (record.closing !== undefined) event.signature = record.closing.sig
+    }
+    return event
+  }
+
+  #checkSameTerms (draft: ProposalRecord | undefined, counterparty: NodeId, terms: { properties: unknown, constraints: string }, side: 'offer' | 'demand'): void {
+    if (draft === undefined || draft.counterpartyId !== counterparty) throw new MarketError('BadRequest', `agreement ${side} is not a proposal negotiated with ${counterparty}`)
+    const state = effectiveState(draft)
+    if (state !== 'Draft' && state !== 'Accepted') throw new MarketError('Gone', `the ${side} proposal is ${state}`)
+    if (canonicalJson(draft.properties) !== canonicalJson(terms.properties) || draft.constraints !== terms.constraints) {
+      throw new MarketError('BadRequest', `agreement ${side} terms differ from the negotiated proposal`)
+    }
+  }
+
+  #record (agreementId: string): AgreementRecord {
+    const record = this.#o.agreements.get(agreementId)
+    if (record === undefined) throw new MarketError('NotFound', `no agreement ${agreementId}`)
+    return record
+  }
+
+  #mine (agreementId: string, role: Role): AgreementRecord {
+    const record = this.#record(agreementId)
+    if (record.role !== role) throw new MarketError('NotFound', `no agreement ${agreementId} where we are the ${role.toLowerCase()}`)
+    return record
+  }
+
+  async #save (record: AgreementRecord): Promise<void> {
+    await this.#o.agreements.put(record)
+    this.#o.onChange(record)
+  }
+
+  async #log (event: Omit<AgreementOperationEvent, 'eventDate'> & { eventDate?: string }, record: AgreementRecord): Promise<void> {
+    const { eventDate: _ignored, ...rest } = event
+    await this.#o.events.append(rest, record.appSessionId)
+  }
+}

@@ -1,0 +1,20 @@
+// Market failures carry a code the REST layer maps to a status (Golem's
+// semantics: NotFound 404, Gone 410, Conflict 409, BadRequest 400, Timeout 408)
+// and the protocol carries across the wire.
+export type MarketErrorCode = 'BadRequest' | 'NotFound' | 'Gone' | 'Conflict' | 'Timeout' | 'Unavailable'
+
+export class MarketError extends Error {
+  override name = 'MarketError'
+  readonly code: MarketErrorCode
+
+  constructor (code: MarketErrorCode, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+export const MARKET_ERROR_CODES: readonly MarketErrorCode[] = ['BadRequest', 'NotFound', 'Gone', 'Conflict', 'Timeout', 'Unavailable']
+
+export function isMarketErrorCode (code: unknown): code is MarketErrorCode {
+  return typeof code === 'string' && (MARKET_ERROR_CODES as readonly string[]).includes(code)
+}

@@ -1,0 +1,332 @@
+// The market facade: this node's offers and demands, matching against what the
+// network publishes, negotiation, agreements and scans — the operations of the
+// ya-client market API, callable by the REST layer and by other modules.
+import { TypedEventEmitter } from '@libp2p/interface'
+import type { NodeId } from '../net/index.ts'
+import { MarketError } from './errors.ts'
+import { newMarketId } from './ids.ts'
+import { Matcher, parseConstraints, satisfies } from './language.ts'
+import type { Agreement, AgreementListEntry, AgreementOperationEvent, AgreementState, Demand, MarketEvent, Offer, Proposal, Reason } from './model/api.ts'
+import type { DemandPayload, OfferPayload } from './model/wire.ts'
+import type { MarketMessage, MarketNet, PublishedEntry } from './network/market-net.ts'
+import { Negotiator } from './negotiation/negotiator.ts'
+import { ProposalBook } from './negotiation/proposal-book.ts'
+import { parseProposalBody } from './negotiation/terms.ts'
+import { AgreementBook, effectiveAgreementState, toListEntry } from './agreements/agreement-book.ts'
+import type { AgreementRecord } from './agreements/agreement-book.ts'
+import { AgreementDesk } from './agreements/agreement-desk.ts'
+import { AgreementEventLog } from './agreements/agreement-event-log.ts'
+import { ScanIterators } from './scan/scan-iterators.ts'
+import type { ScanType } from './scan/scan-iterators.ts'
+import { MarketStore } from './store/market-store.ts'
+import type { JsonSublevel } from './store/market-store.ts'
+import { SubscriptionBook } from './subscriptions/subscription-book.ts'
+import type { SubscriptionKind, SubscriptionRecord } from './subscriptions/subscription-book.ts'
+import { QueueClosedError } from '../net/index.ts'
+
+/** Agora's own property: a demand carrying it `true` is spread to providers too. */
+export const DEMAND_BROADCAST_PROPERTY = 'agora.demand.broadcast'
+/** Agora's own property: when the subscription ends (ms since epoch); default one hour. */
+export const SUBSCRIPTION_EXPIRATION_PROPERTY = 'agora.subscription.expiration'
+
+export interface MarketOptions {
+  net: MarketNet
+  db: JsonSublevel
+  subscriptionTtlMs?: number
+  proposalTtlMs?: number
+  maxSubscriptions?: number
+  sweepIntervalMs?: number
+}
+
+export interface MarketEvents {
+  /** An agreement changed state (after it is on disk). */
+  'agreement:changed': CustomEvent<{ agreementId: string, role: 'Requestor' | 'Provider', state: AgreementState }>
+}
+
+export interface AgreementListFilter {
+  state?: AgreementState
+  afterDate?: string
+  beforeDate?: string
+  appSessionId?: string
+}
+
+const HOUR = 3_600_000
+
+export class Market extends TypedEventEmitter<MarketEvents> {
+  readonly #net: MarketNet
+  readonly #store: MarketStore
+  readonly #subscriptions: SubscriptionBook
+  readonly #proposals: ProposalBook
+  readonly #agreements: AgreementBook
+  readonly #events: AgreementEventLog
+  readonly #negotiator: Negotiator
+  readonly #desk: AgreementDesk
+  readonly #scans: ScanIterators
+  readonly #matcher = new Matcher()
+  readonly #known = new Map<string, PublishedEntry<OfferPayload>>()
+  readonly #subscriptionTtlMs: number
+  readonly #maxSubscriptions: number
+  readonly #sweepIntervalMs: number
+  #sweeper?: ReturnType<typeof setInterval>
+
+  constructor (options: MarketOptions) {
+    super()
+    this.#net = options.net
+    this.#store = new MarketStore(options.db)
+    this.#subscriptions = new SubscriptionBook(this.#store)
+    this.#proposals = new ProposalBook(this.#store)
+    this.#agreements = new AgreementBook(this.#store)
+    this.#events = new AgreementEventLog(this.#store)
+    this.#subscriptionTtlMs = options.subscriptionTtlMs ?? HOUR
+    this.#maxSubscriptions = options.maxSubscriptions ?? 1000
+    this.#sweepIntervalMs = options.sweepIntervalMs ?? 1000
+    this.#negotiator = new Negotiator({ net: this.#net, subscriptions: this.#subscriptions, proposals: this.#proposals, proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000 })
+    this.#desk = new AgreementDesk({
+      net: this.#net,
+      subscriptions: this.#subscriptions,
+      proposals: this.#proposals,
+      agreements: this.#agreements,
+      events: this.#events,
+      onChange: record => this.safeDispatchEvent('agreement:changed', { detail: { agreementId: record.agreementId, role: record.role, state: record.state } })
+    })
+    this.#scans = new ScanIterators(type => type === 'offer' ? this.knownOffers() : this.knownDemands())
+  }
+
+  get nodeId (): NodeId { return this.#net.nodeId }
+
+  async start (): Promise<void> {
+    const now = Date.now()
+    const live = await this.#subscriptions.load(now)
+    await this.#proposals.load()
+    await this.#agreements.load()
+    await this.#events.load()
+    await this.#net.onMessage(async (message, from) => await this.#receive(message, from))
+    this.#net.offers.onAdded(entry => { void this.#offerAdded(entry) })
+    this.#net.offers.onRemoved(id => this.#offerRemoved(id))
+    this.#net.demands.onAdded(() => this.#scans.notify('demand'))
+    for (const entry of this.#net.offers.entries()) await this.#offerAdded(entry)
+    // What we published before a restart is published again (same ids).
+    for (const record of live) {
+      if (record.kind === 'demand') this.#matcher.addDemand({ id: record.id, properties: record.properties, constraints: parseConstraints(record.constraints) })
+      await this.#publish(record)
+      if (record.kind === 'demand') await this.#matchDemand(record)
+    }
+    this.#sweeper = setInterval(() => { void this.sweep() }, this.#sweepIntervalMs)
+    this.#sweeper.unref()
+  }
+
+  async stop (): Promise<void> {
+    if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
+    this.#agreements.wakeAll()
+    this.#events.wakeAll()
+  }
+
+  // ---- subscriptions ----
+
+  async subscribe (kind: SubscriptionKind, body: unknown): Promise<string> {
+    const terms = parseProposalBody(body)
+    if (this.#subscriptions.list('offer').length + this.#subscriptions.list('demand').length >= this.#maxSubscriptions) {
+      throw new MarketError('Conflict', `too many subscriptions (${this.#maxSubscriptions})`)
+    }
+    const now = Date.now()
+    const expiration = terms.properties[SUBSCRIPTION_EXPIRATION_PROPERTY]
+    if (expiration !== undefined && (typeof expiration !== 'number' || !Number.isSafeInteger(expiration) || expiration <= now)) {
+      throw new MarketError('BadRequest', `${SUBSCRIPTION_EXPIRATION_PROPERTY} must be a future time in ms since the epoch`)
+    }
+    const record: SubscriptionRecord = {
+      kind,
+      id: newMarketId(),
+      properties: terms.properties,
+      constraints: terms.constraints,
+      timestamp: new Date(now).toISOString(),
+      expiresAt: typeof expiration === 'number' ? expiration : now + this.#subscriptionTtlMs,
+      broadcast: kind === 'offer' || terms.properties[DEMAND_BROADCAST_PROPERTY] === true
+    }
+    await this.#subscriptions.add(record)
+    if (kind === 'demand') this.#matcher.addDemand({ id: record.id, properties: record.properties, constraints: parseConstraints(record.constraints) })
+    await this.#publish(record)
+    if (kind === 'demand') await this.#matchDemand(record)
+    return record.id
+  }
+
+  async unsubscribe (kind: SubscriptionKind, id: string): Promise<void> {
+    if (this.#subscriptions.get(kind, id) === undefined) {
+      if (this.#subscriptions.hasEnded(id)) throw new MarketError('Gone', `${kind} subscription ${id} already ended`)
+      throw new MarketError('NotFound', `no ${kind} subscription ${id}`)
+    }
+    await this.#end(id)
+  }
+
+  subscriptions (kind: 'offer'): Offer[]
+  subscriptions (kind: 'demand'): Demand[]
+  subscriptions (kind: SubscriptionKind): Array<Offer | Demand> {
+    return this.#subscriptions.list(kind).map(record => kind === 'offer'
+      ? { offerId: record.id, providerId: this.nodeId, properties: record.properties, constraints: record.constraints, timestamp: record.timestamp }
+      : { demandId: record.id, requestorId: this.nodeId, properties: record.properties, constraints: record.constraints, timestamp: record.timestamp })
+  }
+
+  /** Proposal, rejection and agreement events of a subscription (long poll). */
+  async collect (kind: SubscriptionKind, id: string, timeoutMs: number, maxEvents: number, signal?: AbortSignal): Promise<MarketEvent[]> {
+    const queue = this.#subscriptions.get(kind, id) === undefined ? undefined : this.#subscriptions.queue(id)
+    if (queue === undefined) throw new MarketError('NotFound', `no ${kind} subscription ${id}`)
+    try {
+      return await queue.take(maxEvents, timeoutMs, signal)
+    } catch (err) {
+      if (err instanceof QueueClosedError) throw new MarketError('NotFound', `subscription ${id} ended`)
+      throw err
+    }
+  }
+
+  // ---- negotiation ----
+
+  getProposal (kind: SubscriptionKind, subscriptionId: string, proposalId: string): Proposal {
+    return this.#negotiator.getProposal(kind, subscriptionId, proposalId)
+  }
+
+  async counterProposal (kind: SubscriptionKind, subscriptionId: string, proposalId: string, body: unknown): Promise<string> {
+    return await this.#negotiator.counter(kind, subscriptionId, proposalId, body)
+  }
+
+  async rejectProposal (kind: SubscriptionKind, subscriptionId: string, proposalId: string, reason?: Reason): Promise<void> {
+    await this.#negotiator.reject(kind, subscriptionId, proposalId, reason)
+  }
+
+  // ---- agreements ----
+
+  async createAgreement (proposalId: string, validTo: string): Promise<string> { return await this.#desk.create(proposalId, validTo) }
+  async confirmAgreement (agreementId: string, appSessionId?: string): Promise<void> { await this.#desk.confirm(agreementId, appSessionId) }
+  async waitForApproval (agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> { await this.#desk.waitForApproval(agreementId, timeoutMs, signal) }
+  async cancelAgreement (agreementId: string, reason?: Reason): Promise<void> { await this.#desk.cancel(agreementId, reason) }
+  async approveAgreement (agreementId: string, appSessionId: string | undefined, timeoutMs: number): Promise<void> { await this.#desk.approve(agreementId, appSessionId, timeoutMs) }
+  async rejectAgreement (agreementId: string, reason?: Reason): Promise<void> { await this.#desk.reject(agreementId, reason) }
+  async terminateAgreement (agreementId: string, reason?: Reason): Promise<void> { await this.#desk.terminate(agreementId, reason) }
+  getAgreement (agreementId: string): Agreement { return this.#desk.get(agreementId) }
+  terminationReason (agreementId: string): AgreementOperationEvent { return this.#desk.terminationReason(agreementId) }
+
+  listAgreements (filter: AgreementListFilter = {}): AgreementListEntry[] {
+    const after = filter.afterDate === undefined ? -Infinity : Date.parse(filter.afterDate)
+    const before = filter.beforeDate === undefined ? Infinity : Date.parse(filter.beforeDate)
+    return this.#agreements.list()
+      .filter(r => filter.state === undefined || effectiveAgreementState(r) === filter.state)
+      .filter(r => filter.appSessionId === undefined || r.appSessionId === filter.appSessionId)
+      .filter(r => { const t = Date.parse(r.terms.timestamp); return t > after && t < before })
+      .map(toListEntry)
+  }
+
+  async collectAgreementEvents (options: { afterTimestamp?: string, maxEvents: number, timeoutMs: number, appSessionId?: string, signal?: AbortSignal }): Promise<AgreementOperationEvent[]> {
+    const afterMs = options.afterTimestamp === undefined ? 0 : Date.parse(options.afterTimestamp)
+    if (Number.isNaN(afterMs)) throw new MarketError('BadRequest', `afterTimestamp is not a date-time: ${options.afterTimestamp}`)
+    const collectOptions: Parameters<AgreementEventLog['collect']>[0] = { afterMs, maxEvents: options.maxEvents, timeoutMs: options.timeoutMs }
+    if (options.appSessionId !== undefined) collectOptions.appSessionId = options.appSessionId
+    if (options.signal !== undefined) collectOptions.signal = options.signal
+    return await this.#events.collect(collectOptions)
+  }
+
+  /** The stored agreement, for the modules that act under it (activities, payments). */
+  agreementRecord (agreementId: string): AgreementRecord | undefined {
+    const record = this.#agreements.get(agreementId)
+    return record === undefined ? undefined : { ...record, state: effectiveAgreementState(record) }
+  }
+
+  // ---- scans ----
+
+  beginScan (type: ScanType, constraints: string | undefined, timeoutMs: number): string {
+    let accepts: (item: Offer | Demand) => boolean = () => true
+    if (constraints !== undefined && constraints.trim() !== '') {
+      try {
+        parseConstraints(constraints)
+      } catch (err) {
+        throw new MarketError('BadRequest', `constraints: ${(err as Error).message}`)
+      }
+      accepts = item => satisfies(constraints, item.properties as Record<string, never>)
+    }
+    return this.#scans.begin(type, accepts, timeoutMs)
+  }
+
+  async collectScan (id: string, options: { waitMs: number, max: number, peerId?: string, signal?: AbortSignal }): Promise<Array<Offer | Demand>> {
+    return await this.#scans.collect(id, options)
+  }
+
+  endScan (id: string): void { this.#scans.end(id) }
+
+  knownOffers (): Offer[] {
+    const now = Date.now()
+    return [...this.#known.values()].filter(e => e.payload.expiresAt > now).map(({ signer, payload }) => ({
+      offerId: payload.offerId, providerId: signer, properties: payload.properties, constraints: payload.constraints, timestamp: payload.timestamp
+    }))
+  }
+
+  knownDemands (): Demand[] {
+    const now = Date.now()
+    return [...this.#net.demands.entries()].filter(e => e.payload.expiresAt > now).map(({ signer, payload }) => ({
+      demandId: payload.demandId, requestorId: signer, properties: payload.properties, constraints: payload.constraints, timestamp: payload.timestamp
+    }))
+  }
+
+  /** Ends expired subscriptions, agreements and scans. Runs on a timer; callable for tests. */
+  async sweep (now = Date.now()): Promise<void> {
+    for (const record of await this.#subscriptions.sweep(now)) await this.#forget(record)
+    await this.#agreements.sweepExpired(now)
+    await this.#proposals.prune(id => this.#subscriptions.get('offer', id, now) !== undefined || this.#subscriptions.get('demand', id, now) !== undefined, now, HOUR)
+    for (const [id, entry] of this.#known) if (entry.payload.expiresAt <= now) this.#offerRemoved(id)
+    this.#scans.sweep(now)
+  }
+
+  // ---- internals ----
+
+  async #publish (record: SubscriptionRecord): Promise<void> {
+    if (!record.broadcast) return
+    const common = { properties: record.properties, constraints: record.constraints, timestamp: record.timestamp, expiresAt: record.expiresAt }
+    if (record.kind === 'offer') await this.#net.offers.publish({ offerId: record.id, ...common })
+    else await this.#net.demands.publish({ demandId: record.id, ...common })
+  }
+
+  async #end (id: string): Promise<void> {
+    const record = await this.#subscriptions.remove(id)
+    if (record !== undefined) await this.#forget(record)
+  }
+
+  async #forget (record: SubscriptionRecord): Promise<void> {
+    if (record.kind === 'demand') this.#matcher.removeDemand(record.id)
+    if (record.broadcast) {
+      const channel = record.kind === 'offer' ? this.#net.offers : this.#net.demands
+      await channel.retract(record.id).catch(() => { /* it expires everywhere anyway */ })
+    }
+  }
+
+  async #offerAdded (entry: PublishedEntry<OfferPayload>): Promise<void> {
+    if (this.#known.has(entry.id) || entry.payload.expiresAt <= Date.now()) return
+    let constraints
+    try {
+      constraints = parseConstraints(entry.payload.constraints)
+    } catch {
+      return // An offer nobody can match; the network layer already checked its signature.
+    }
+    this.#known.set(entry.id, entry)
+    const demandIds = this.#matcher.addOffer({ id: entry.id, properties: entry.payload.properties as Record<string, never>, constraints })
+    this.#scans.notify('offer')
+    for (const demandId of demandIds) {
+      const demand = this.#subscriptions.get('demand', demandId)
+      if (demand !== undefined) await this.#negotiator.offerMatched(demand, entry.payload, entry.signer).catch(() => {})
+    }
+  }
+
+  #offerRemoved (id: string): void {
+    if (this.#known.delete(id)) this.#matcher.removeOffer(id)
+  }
+
+  async #matchDemand (demand: SubscriptionRecord): Promise<void> {
+    for (const offerId of this.#matcher.matchDemand(demand.id)) {
+      const entry = this.#known.get(offerId)
+      if (entry !== undefined) await this.#negotiator.offerMatched(demand, entry.payload, entry.signer)
+    }
+  }
+
+  async #receive (message: MarketMessage, from: NodeId): Promise<void> {
+    switch (message.kind) {
+      case 'proposal': return await this.#negotiator.receiveProposal(message, from)
+      case 'proposal-rejection': return await this.#negotiator.receiveRejection(message, from)
+      default: return await this.#desk.receive(message, from)
+    }
+  }
+}

@@ -1,0 +1,110 @@
+// What market nodes say to each other. Every payload here travels inside a
+// signed envelope (net/envelope), so the issuer of each is the envelope signer.
+import Type from 'typebox'
+import type { Static } from 'typebox'
+
+export const ID_PATTERN = '^[0-9a-f]{64}$'
+const Id = Type.String({ pattern: ID_PATTERN })
+const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
+const Timestamp = Type.String({ format: 'date-time', maxLength: 40 })
+const Millis = Type.Integer({ minimum: 0 })
+// Flat properties; their values are checked again by normaliseProperties.
+export const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 512 })
+const Constraints = Type.String({ maxLength: 65_536 })
+
+/** An offer, as spread on the `offers` broadcast topic. */
+export const OfferPayload = Type.Object({
+  offerId: Id,
+  properties: WireProperties,
+  constraints: Constraints,
+  timestamp: Timestamp,
+  expiresAt: Millis
+}, { additionalProperties: false })
+export type OfferPayload = Static<typeof OfferPayload>
+
+/** A demand, spread on the `demands` topic only when its requester asks for it. */
+export const DemandPayload = Type.Object({
+  demandId: Id,
+  properties: WireProperties,
+  constraints: Constraints,
+  timestamp: Timestamp,
+  expiresAt: Millis
+}, { additionalProperties: false })
+export type DemandPayload = Static<typeof DemandPayload>
+
+/** A counter-proposal sent directly to the other party. */
+export const ProposalPayload = Type.Object({
+  proposalId: Id,
+  prevProposalId: Id,
+  offerId: Id,
+  demandId: Id,
+  properties: WireProperties,
+  constraints: Constraints,
+  timestamp: Timestamp,
+  expiresAt: Millis
+}, { additionalProperties: false })
+export type ProposalPayload = Static<typeof ProposalPayload>
+
+const DemandTerms = Type.Object({
+  demandId: Id,
+  requestorId: NodeIdText,
+  properties: WireProperties,
+  constraints: Constraints,
+  timestamp: Timestamp
+}, { additionalProperties: false })
+
+const OfferTerms = Type.Object({
+  offerId: Id,
+  providerId: NodeIdText,
+  properties: WireProperties,
+  constraints: Constraints,
+  timestamp: Timestamp
+}, { additionalProperties: false })
+
+/** The agreement as the requester proposes and signs it. */
+export const AgreementPayload = Type.Object({
+  agreementId: Id,
+  demand: DemandTerms,
+  offer: OfferTerms,
+  demandProposalId: Id,
+  offerProposalId: Id,
+  validTo: Timestamp,
+  timestamp: Timestamp
+}, { additionalProperties: false })
+export type AgreementPayload = Static<typeof AgreementPayload>
+
+const Reason = Type.Object({ message: Type.String({ maxLength: 4096 }) }, { additionalProperties: true, maxProperties: 32 })
+
+/** Provider's approval: signs the hash of the requester's signed agreement. */
+export const ApprovalPayload = Type.Object({
+  agreementId: Id,
+  agreementHash: Type.String({ pattern: '^0x[0-9a-f]{64}$' }),
+  approvedDate: Timestamp
+}, { additionalProperties: false })
+export type ApprovalPayload = Static<typeof ApprovalPayload>
+
+/** Reject, cancel or terminate: one party closing the agreement, with a reason. */
+export const AgreementClosePayload = Type.Object({
+  agreementId: Id,
+  action: Type.Union([Type.Literal('reject'), Type.Literal('cancel'), Type.Literal('terminate')]),
+  reason: Type.Optional(Reason),
+  timestamp: Timestamp
+}, { additionalProperties: false })
+export type AgreementClosePayload = Static<typeof AgreementClosePayload>
+
+export const ProposalRejectionPayload = Type.Object({
+  proposalId: Id,
+  reason: Type.Optional(Reason),
+  timestamp: Timestamp
+}, { additionalProperties: false })
+export type ProposalRejectionPayload = Static<typeof ProposalRejectionPayload>
+
+export const ENVELOPE_TYPES = {
+  offer: 'market.offer',
+  demand: 'market.demand',
+  proposal: 'market.proposal',
+  proposalRejection: 'market.proposal-rejection',
+  agreement: 'market.agreement',
+  approval: 'market.agreement-approval',
+  close: 'market.agreement-close'
+} as const

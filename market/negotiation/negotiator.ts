@@ -1,0 +1,228 @@
+// Negotiation: initial proposals from matching, counter-proposals (Drafts)
+// exchanged directly with the other party, rejections. Both sides check that
+// what they receive answers something they sent and still matches.
+import { verifyEnvelope } from '../../net/index.ts'
+import type { NodeId } from '../../net/index.ts'
+import { MarketError } from '../errors.ts'
+import { newMarketId } from '../ids.ts'
+import { ENVELOPE_TYPES, ProposalPayload, ProposalRejectionPayload } from '../model/wire.ts'
+import type { OfferPayload } from '../model/wire.ts'
+import type { Proposal, Reason } from '../model/api.ts'
+import type { MarketNet, MarketMessage } from '../network/market-net.ts'
+import type { SubscriptionBook, SubscriptionKind, SubscriptionRecord } from '../subscriptions/subscription-book.ts'
+import { ProposalBook, effectiveState, initialProposalId, toApiProposal } from './proposal-book.ts'
+import type { ProposalRecord } from './proposal-book.ts'
+import { parseProposalBody, termsMatch } from './terms.ts'
+import type { ProposalBody } from './terms.ts'
+import { validator } from '../../net/index.ts'
+
+const proposalPayload = validator(ProposalPayload, 'proposal')
+const rejectionPayload = validator(ProposalRejectionPayload, 'proposal rejection')
+
+export interface NegotiatorOptions {
+  net: MarketNet
+  subscriptions: SubscriptionBook
+  proposals: ProposalBook
+  /** How long a counter-proposal stays open for an answer. */
+  proposalTtlMs: number
+}
+
+export class Negotiator {
+  readonly #net: MarketNet
+  readonly #subscriptions: SubscriptionBook
+  readonly #proposals: ProposalBook
+  readonly #proposalTtlMs: number
+
+  constructor (options: NegotiatorOptions) {
+    this.#net = options.net
+    this.#subscriptions = options.subscriptions
+    this.#proposals = options.proposals
+    this.#proposalTtlMs = options.proposalTtlMs
+  }
+
+  /** A known offer matches one of our demands: it becomes that demand's Initial proposal. */
+  async offerMatched (demand: SubscriptionRecord, offer: OfferPayload, providerId: NodeId): Promise<void> {
+    const proposalId = initialProposalId(demand.id, offer.offerId)
+    if (this.#proposals.has(proposalId)) return
+    const record: ProposalRecord = {
+      proposalId,
+      issuerId: providerId,
+      own: false,
+      state: 'Initial',
+      timestamp: offer.timestamp,
+      expiresAt: Math.min(offer.expiresAt, demand.expiresAt),
+      properties: offer.properties as ProposalRecord['properties'],
+      constraints: offer.constraints,
+      subscriptionId: demand.id,
+      offerId: offer.offerId,
+      demandId: demand.id,
+      counterpartyId: providerId
+    }
+    await this.#proposals.put(record)
+    this.#emitProposal(record)
+  }
+
+  getProposal (kind: SubscriptionKind, subscriptionId: string, proposalId: string): Proposal {
+    const record = this.#proposalOf(kind, subscriptionId, proposalId)
+    if (record.state === 'Rejected') throw new MarketError('Gone', `proposal ${proposalId} was rejected`)
+    return toApiProposal(record)
+  }
+
+  /** Answers the other party's proposal with our own Draft, sent to them. */
+  async counter (kind: SubscriptionKind, subscriptionId: string, proposalId: string, body: unknown): Promise<string> {
+    const subscription = this.#subscription(kind, subscriptionId)
+    const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
+    if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; counter the other party's proposal`)
+    this.#assertOpen(theirs)
+    if (kind === 'offer' && theirs.state === 'Initial') throw new MarketError('Conflict', 'a provider answers drafts only')
+    const terms: ProposalBody = parseProposalBody(body)
+    const now = Date.now()
+    const payload: ProposalPayload = {
+      proposalId: newMarketId(),
+      prevProposalId: theirs.proposalId,
+      offerId: theirs.offerId,
+      demandId: theirs.demandId,
+      properties: terms.properties,
+      constraints: terms.constraints,
+      timestamp: new Date(now).toISOString(),
+      expiresAt: Math.min(now + this.#proposalTtlMs, subscription.expiresAt)
+    }
+    // Our draft must still match theirs, or the other side would refuse it.
+    termsMatch(terms, theirs, 'our counter-proposal', 'their proposal')
+    const envelope = this.#net.signEnvelope(ENVELOPE_TYPES.proposal, payload)
+    await this.#net.send(theirs.counterpartyId, { kind: 'proposal', envelope })
+    const record: ProposalRecord = {
+      proposalId: payload.proposalId,
+      prevProposalId: theirs.proposalId,
+      issuerId: this.#net.nodeId,
+      own: true,
+      state: 'Draft',
+      timestamp: payload.timestamp,
+      expiresAt: payload.expiresAt,
+      properties: terms.properties,
+      constraints: terms.constraints,
+      subscriptionId,
+      offerId: theirs.offerId,
+      demandId: theirs.demandId,
+      counterpartyId: theirs.counterpartyId
+    }
+    await this.#proposals.put(record)
+    return record.proposalId
+  }
+
+  async reject (kind: SubscriptionKind, subscriptionId: string, proposalId: string, reason?: Reason): Promise<void> {
+    const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
+    if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; only the other party's can be rejected`)
+    if (theirs.state === 'Rejected') throw new MarketError('Gone', `proposal ${proposalId} is already rejected`)
+    const wasDraft = theirs.state === 'Draft'
+    await this.#proposals.setState(theirs, 'Rejected', reason)
+    // An Initial proposal came from the market: its issuer never heard of it.
+    if (!wasDraft) return
+    const payload: ProposalRejectionPayload = { proposalId, timestamp: new Date().toISOString() }
+    if (reason !== undefined) payload.reason = reason
+    const envelope = this.#net.signEnvelope(ENVELOPE_TYPES.proposalRejection, payload)
+    await this.#net.send(theirs.counterpartyId, { kind: 'proposal-rejection', envelope }).catch(() => {
+      // The rejection stands locally; the other side's draft expires on its own.
+    })
+  }
+
+  /** A Draft from the other party. */
+  async receiveProposal (message: MarketMessage, from: NodeId): Promise<void> {
+    const signer = verifyEnvelope(message.envelope, ENVELOPE_TYPES.proposal)
+    if (signer !== from) throw new MarketError('BadRequest', 'proposal must be signed by its sender')
+    const payload = proposalPayload.parse(message.envelope.payload)
+    const terms = parseProposalBody({ properties: payload.properties, constraints: payload.constraints })
+    if (payload.expiresAt <= Date.now()) throw new MarketError('Gone', 'proposal already expired')
+    if (this.#proposals.has(payload.proposalId)) return
+    const offer = this.#subscriptions.get('offer', payload.offerId)
+    const demand = this.#subscriptions.get('demand', payload.demandId)
+    let answered: { properties: ProposalRecord['properties'], constraints: string }
+    let subscriptionId: string
+    if (offer !== undefined) {
+      // We are the provider: the requester answers our offer or one of our drafts.
+      subscriptionId = offer.id
+      if (payload.prevProposalId === initialProposalId(payload.demandId, offer.id)) {
+        answered = offer
+      } else {
+        answered = this.#ownDraft(payload.prevProposalId, from, offer.id)
+      }
+    } else if (demand !== undefined) {
+      // We are the requester: the provider answers one of our drafts.
+      subscriptionId = demand.id
+      answered = this.#ownDraft(payload.prevProposalId, from, demand.id)
+    } else {
+      throw new MarketError('Gone', 'no such offer or demand subscription here (unsubscribed or expired)')
+    }
+    termsMatch(terms, answered, 'proposal', 'the proposal it answers')
+    const record: ProposalRecord = {
+      proposalId: payload.proposalId,
+      prevProposalId: payload.prevProposalId,
+      issuerId: from,
+      own: false,
+      state: 'Draft',
+      timestamp: payload.timestamp,
+      expiresAt: payload.expiresAt,
+      properties: terms.properties,
+      constraints: terms.constraints,
+      subscriptionId,
+      offerId: payload.offerId,
+      demandId: payload.demandId,
+      counterpartyId: from
+    }
+    await this.#proposals.put(record)
+    this.#emitProposal(record)
+  }
+
+  /** The other party rejected one of our drafts. */
+  async receiveRejection (message: MarketMessage, from: NodeId): Promise<void> {
+    const signer = verifyEnvelope(message.envelope, ENVELOPE_TYPES.proposalRejection)
+    if (signer !== from) throw new MarketError('BadRequest', 'rejection must be signed by its sender')
+    const payload = rejectionPayload.parse(message.envelope.payload)
+    const ours = this.#proposals.get(payload.proposalId)
+    if (ours === undefined || !ours.own || ours.counterpartyId !== from) throw new MarketError('NotFound', `no proposal ${payload.proposalId} sent to ${from}`)
+    if (ours.state === 'Rejected') return
+    await this.#proposals.setState(ours, 'Rejected', payload.reason)
+    const event: { eventType: 'ProposalRejectedEvent', eventDate: string, proposalId: string, reason?: Reason } = {
+      eventType: 'ProposalRejectedEvent', eventDate: new Date().toISOString(), proposalId: ours.proposalId
+    }
+    if (payload.reason !== undefined) event.reason = payload.reason
+    this.#subscriptions.queue(ours.subscriptionId)?.push(event)
+  }
+
+  #emitProposal (record: ProposalRecord): void {
+    this.#subscriptions.queue(record.subscriptionId)?.push({
+      eventType: 'ProposalEvent', eventDate: new Date().toISOString(), proposal: toApiProposal(record)
+    })
+  }
+
+  #subscription (kind: SubscriptionKind, id: string): SubscriptionRecord {
+    const subscription = this.#subscriptions.get(kind, id)
+    if (subscription === undefined) throw new MarketError('NotFound', `no ${kind} subscription ${id}`)
+    return subscription
+  }
+
+  #proposalOf (kind: SubscriptionKind, subscriptionId: string, proposalId: string): ProposalRecord {
+    this.#subscription(kind, subscriptionId)
+    const record = this.#proposals.get(proposalId)
+    if (record === undefined || record.subscriptionId !== subscriptionId) {
+      throw new MarketError('NotFound', `no proposal ${proposalId} in subscription ${subscriptionId}`)
+    }
+    return record
+  }
+
+  #assertOpen (record: ProposalRecord): void {
+    const state = effectiveState(record)
+    if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${record.proposalId} is ${state}`)
+    if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${record.proposalId} is already promoted to an agreement`)
+  }
+
+  #ownDraft (proposalId: string, counterparty: NodeId, subscriptionId: string): ProposalRecord {
+    const ours = this.#proposals.get(proposalId)
+    if (ours === undefined || !ours.own || ours.counterpartyId !== counterparty || ours.subscriptionId !== subscriptionId) {
+      throw new MarketError('NotFound', `proposal answers ${proposalId}, which we never sent to ${counterparty}`)
+    }
+    this.#assertOpen(ours)
+    return ours
+  }
+}
+

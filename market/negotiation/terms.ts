@@ -1,0 +1,39 @@
+// The terms of a proposal (properties + constraints) as a client or a peer
+// sends them: checked and normalised once, then compared both ways.
+import { MarketError } from '../errors.ts'
+import { normaliseProperties, parseConstraints, satisfies } from '../language.ts'
+import type { FlatProperties } from '../properties-types.ts'
+
+export interface ProposalBody {
+  properties: FlatProperties
+  constraints: string
+}
+
+/** Validates `{ properties, constraints }`; a MarketError BadRequest names what is wrong. */
+export function parseProposalBody (body: unknown): ProposalBody {
+  if (typeof body !== 'object' || body === null) throw new MarketError('BadRequest', 'body must be an object with properties and constraints')
+  const { properties, constraints } = body as Record<string, unknown>
+  if (typeof constraints !== 'string') throw new MarketError('BadRequest', 'constraints must be a string')
+  let flat: FlatProperties
+  try {
+    flat = normaliseProperties(properties)
+  } catch (err) {
+    throw new MarketError('BadRequest', `properties: ${(err as Error).message}`)
+  }
+  try {
+    parseConstraints(constraints)
+  } catch (err) {
+    throw new MarketError('BadRequest', `constraints: ${(err as Error).message}`)
+  }
+  return { properties: flat, constraints }
+}
+
+/** Refuses a pair of terms unless each side's constraints hold on the other's properties. */
+export function termsMatch (mine: ProposalBody, theirs: ProposalBody, mineName: string, theirsName: string): void {
+  if (!satisfies(theirs.constraints, mine.properties)) {
+    throw new MarketError('BadRequest', `${mineName} does not satisfy the constraints of ${theirsName}`)
+  }
+  if (!satisfies(mine.constraints, theirs.properties)) {
+    throw new MarketError('BadRequest', `${theirsName} does not satisfy the constraints of ${mineName}`)
+  }
+}

@@ -1,0 +1,92 @@
+// The market over the libp2p host: offers and demands as broadcast topics,
+// negotiation and agreement messages over one request/response protocol,
+// /agora/market/1. Market errors cross the wire by their code.
+import Type from 'typebox'
+import { NetError, RemoteError, defineProtocol, signEnvelope } from '../../net/index.ts'
+import type { Broadcast, NetHost, NodeId, TopicDefinition } from '../../net/index.ts'
+import type { TSchema } from 'typebox'
+import { MarketError, isMarketErrorCode } from '../errors.ts'
+import { DemandPayload, ENVELOPE_TYPES, OfferPayload } from '../model/wire.ts'
+import type { EntryChannel, MarketMessage, MarketNet, PublishedEntry } from './market-net.ts'
+
+export const OFFERS_TOPIC: TopicDefinition<typeof OfferPayload> = {
+  name: 'offers',
+  envelopeType: ENVELOPE_TYPES.offer,
+  payload: OfferPayload,
+  idOf: payload => payload.offerId,
+  expiresAt: payload => payload.expiresAt,
+  maxEntries: 100_000,
+  maxPerSigner: 1_000,
+  maxEntryBytes: 64 * 1024
+}
+
+export const DEMANDS_TOPIC: TopicDefinition<typeof DemandPayload> = {
+  name: 'demands',
+  envelopeType: ENVELOPE_TYPES.demand,
+  payload: DemandPayload,
+  idOf: payload => payload.demandId,
+  expiresAt: payload => payload.expiresAt,
+  maxEntries: 100_000,
+  maxPerSigner: 1_000,
+  maxEntryBytes: 64 * 1024
+}
+
+export const MARKET_PROTOCOL = defineProtocol({
+  name: '/agora/market/1',
+  request: Type.Object({
+    kind: Type.Union([Type.Literal('proposal'), Type.Literal('proposal-rejection'), Type.Literal('agreement'), Type.Literal('approval'), Type.Literal('close')]),
+    envelope: Type.Object({
+      v: Type.Literal(1),
+      type: Type.String({ maxLength: 100 }),
+      signer: Type.String({ maxLength: 42 }),
+      payload: Type.Unknown(),
+      sig: Type.String({ maxLength: 132 })
+    }, { additionalProperties: false })
+  }, { additionalProperties: false }),
+  response: Type.Object({ ok: Type.Literal(true) }, { additionalProperties: false }),
+  maxRequestBytes: 256 * 1024,
+  maxResponseBytes: 1024,
+  timeoutMs: 10_000
+})
+
+function channelOver<S extends TSchema, T> (topic: Broadcast<S>): EntryChannel<T> {
+  return {
+    publish: async payload => { await topic.publish(payload as never) },
+    retract: async id => { await topic.retract(id) },
+    entries: () => topic.entries() as unknown as Array<PublishedEntry<T>>,
+    onAdded: listener => topic.addEventListener('entry:added', event => listener(event.detail as unknown as PublishedEntry<T>)),
+    onRemoved: listener => topic.addEventListener('entry:removed', event => listener(event.detail.id))
+  }
+}
+
+/** Turns what a send may throw into the market's own errors. */
+function marketErrorOf (err: unknown, to: NodeId): MarketError {
+  if (err instanceof MarketError) return err
+  if (err instanceof RemoteError) return new MarketError(isMarketErrorCode(err.code) ? err.code : 'BadRequest', err.message)
+  if (err instanceof NetError) return new MarketError(err.code === 'timeout' || err.code === 'aborted' ? 'Timeout' : 'Unavailable', `${to}: ${err.message}`)
+  return new MarketError('Unavailable', `${to}: ${(err as Error).message}`)
+}
+
+export function marketNetOver (host: NetHost): MarketNet {
+  const offers = channelOver<typeof OfferPayload, OfferPayload>(host.broadcast(OFFERS_TOPIC))
+  const demands = channelOver<typeof DemandPayload, DemandPayload>(host.broadcast(DEMANDS_TOPIC))
+  return {
+    nodeId: host.nodeId,
+    offers,
+    demands,
+    onMessage: async handler => {
+      await host.handle(MARKET_PROTOCOL, async (request, { from }) => {
+        await handler(request as MarketMessage, from)
+        return { ok: true as const }
+      })
+    },
+    send: async (to, message, options = {}) => {
+      try {
+        await host.request(MARKET_PROTOCOL, to, message, options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) })
+      } catch (err) {
+        throw marketErrorOf(err, to)
+      }
+    },
+    signEnvelope: (type, payload) => signEnvelope(host.key, type, payload)
+  }
+}

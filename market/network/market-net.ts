@@ -1,0 +1,37 @@
+// What the market needs of the network, as an interface: the daemon gives it
+// the libp2p host (see libp2p-market-net.ts). Keeping it small keeps the market
+// testable and the net module replaceable.
+import type { NodeId, SignedEnvelope } from '../../net/index.ts'
+import type { DemandPayload, OfferPayload } from '../model/wire.ts'
+
+export interface PublishedEntry<T> {
+  id: string
+  signer: NodeId
+  payload: T
+  envelope: SignedEnvelope<T>
+}
+
+export interface EntryChannel<T> {
+  publish: (payload: T) => Promise<void>
+  retract: (id: string) => Promise<void>
+  entries: () => Iterable<PublishedEntry<T>>
+  onAdded: (listener: (entry: PublishedEntry<T>) => void) => void
+  onRemoved: (listener: (id: string) => void) => void
+}
+
+/** A signed market message sent directly to one party. */
+export interface MarketMessage {
+  kind: 'proposal' | 'proposal-rejection' | 'agreement' | 'approval' | 'close'
+  envelope: SignedEnvelope
+}
+
+export interface MarketNet {
+  readonly nodeId: NodeId
+  readonly offers: EntryChannel<OfferPayload>
+  readonly demands: EntryChannel<DemandPayload>
+  /** Handles messages sent to this node; a thrown MarketError goes back to the sender. */
+  onMessage: (handler: (message: MarketMessage, from: NodeId) => Promise<void>) => Promise<void>
+  /** Sends a message and waits for the other party's answer; throws MarketError. */
+  send: (to: NodeId, message: MarketMessage, options?: { timeoutMs?: number }) => Promise<void>
+  signEnvelope: <T>(type: string, payload: T) => SignedEnvelope<T>
+}

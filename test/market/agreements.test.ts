@@ -1,0 +1,162 @@
+import assert from 'node:assert/strict'
+import { Cluster } from '../helpers/cluster.ts'
+import type { TestNode } from '../helpers/cluster.ts'
+import { approveAgreement, confirmAgreement, negotiateAgreement, negotiateDraft } from '../helpers/negotiation.ts'
+import { eventually } from '../helpers/market-client.ts'
+
+describe('market: agreements between two daemons, through the REST API only', function () {
+  this.timeout(60_000)
+  const cluster = new Cluster()
+  let provider: TestNode
+  let requester: TestNode
+
+  before(async () => {
+    provider = await cluster.start()
+    requester = await cluster.start()
+  })
+  after(async () => { await cluster.stop() })
+
+  const agreementEvents = async (node: TestNode, agreementId: string): Promise<any[]> =>
+    (await node.client.expect<any[]>(200, 'GET', '/market-api/v1/agreementEvents?timeout=0&maxEvents=100')).filter(e => e.agreementId === agreementId)
+
+  it('reaches Approved: both sides hold the same signed agreement and see the same event', async () => {
+    const negotiated = await negotiateAgreement(provider, requester)
+    const { agreementId } = negotiated
+    assert.equal((await requester.client.agreement(agreementId)).state, 'Proposal')
+    const atProvider = await confirmAgreement(provider, requester, negotiated)
+    assert.equal(atProvider.state, 'Pending')
+    assert.equal((await requester.client.agreement(agreementId)).state, 'Pending')
+    await approveAgreement(provider, requester, agreementId)
+
+    const mine = await requester.client.agreement(agreementId)
+    const theirs = await provider.client.agreement(agreementId)
+    for (const agreement of [mine, theirs]) {
+      assert.equal(agreement.state, 'Approved')
+      assert.equal(agreement.offer.providerId, provider.nodeId)
+      assert.equal(agreement.demand.requestorId, requester.nodeId)
+      assert.match(agreement.proposedSignature, /^0x[0-9a-f]{130}$/)
+      assert.match(agreement.approvedSignature, /^0x[0-9a-f]{130}$/)
+      assert.ok(Date.parse(agreement.approvedDate) > 0)
+    }
+    assert.deepEqual(mine.offer, theirs.offer)
+    assert.deepEqual(mine.demand, theirs.demand)
+    assert.equal(mine.proposedSignature, theirs.proposedSignature)
+    assert.equal(mine.approvedSignature, theirs.approvedSignature)
+    for (const node of [requester, provider]) {
+      const events = await agreementEvents(node, agreementId)
+      assert.deepEqual(events.map(e => e.eventType), ['AgreementApprovedEvent'])
+    }
+    const listed = await requester.client.expect<any[]>(200, 'GET', '/market-api/v1/agreements?state=Approved')
+    assert.ok(listed.some(entry => entry.id === agreementId && entry.role === 'Requestor'))
+    const listedByProvider = await provider.client.expect<any[]>(200, 'GET', '/market-api/v1/agreements')
+    assert.ok(listedByProvider.some(entry => entry.id === agreementId && entry.role === 'Provider'))
+    // Approving twice is refused: the agreement is no longer Pending.
+    assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
+  })
+
+  it('terminate by either side: both see Terminated with the reason and who ended it', async () => {
+    const negotiated = await negotiateAgreement(provider, requester)
+    await confirmAgreement(provider, requester, negotiated)
+    await approveAgreement(provider, requester, negotiated.agreementId)
+    const { agreementId } = negotiated
+    await provider.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'maintenance', 'golem.requestor.code': 'x' })
+    for (const node of [provider, requester]) {
+      await eventually('Terminated', async () => (await node.client.agreement(agreementId)).state === 'Terminated')
+      const reason = await node.client.expect(200, 'POST', `/market-api/v1/agreements/${agreementId}/terminate/reason`)
+      assert.equal(reason.reason.message, 'maintenance')
+      assert.equal(reason.terminator, 'Provider')
+      const events = await agreementEvents(node, agreementId)
+      assert.deepEqual(events.map(e => e.eventType), ['AgreementApprovedEvent', 'AgreementTerminatedEvent'])
+    }
+    assert.equal((await requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'again' })).status, 410)
+  })
+
+  it('cancel before approval: the provider can no longer approve', async () => {
+    const negotiated = await negotiateAgreement(provider, requester)
+    await confirmAgreement(provider, requester, negotiated)
+    const { agreementId } = negotiated
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/cancel`, { message: 'changed my mind' })
+    await eventually('Cancelled at the provider', async () => (await provider.client.agreement(agreementId)).state === 'Cancelled')
+    assert.equal((await requester.client.agreement(agreementId)).state, 'Cancelled')
+    assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
+    assert.deepEqual((await agreementEvents(provider, agreementId)).map(e => e.eventType), ['AgreementCancelledEvent'])
+    // Only the requestor cancels.
+    const other = await negotiateAgreement(provider, requester)
+    await confirmAgreement(provider, requester, other)
+    assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${other.agreementId}/cancel`, null)).status, 404)
+  })
+
+  it('reject by the provider: the waiting requester learns it, both see Rejected', async () => {
+    const negotiated = await negotiateAgreement(provider, requester)
+    await confirmAgreement(provider, requester, negotiated)
+    const { agreementId } = negotiated
+    const waiting = requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/wait?timeout=10`)
+    await provider.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/reject`, { message: 'too busy' })
+    const answer = await waiting
+    assert.equal(answer.status, 410)
+    assert.match(answer.body.message, /Rejected/)
+    assert.equal((await requester.client.agreement(agreementId)).state, 'Rejected')
+    assert.equal((await provider.client.agreement(agreementId)).state, 'Rejected')
+    const events = await agreementEvents(requester, agreementId)
+    assert.equal(events[0].eventType, 'AgreementRejectedEvent')
+    assert.equal(events[0].reason.message, 'too busy')
+  })
+
+  it('expires when not approved by validTo, on both sides', async () => {
+    const negotiated = await negotiateAgreement(provider, requester, { validToMs: 1_500 })
+    await confirmAgreement(provider, requester, negotiated)
+    const { agreementId } = negotiated
+    for (const node of [provider, requester]) {
+      await eventually('Expired', async () => (await node.client.agreement(agreementId)).state === 'Expired', 5_000)
+    }
+    assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
+  })
+
+  it('a rejected proposal reaches the other side with its reason, and cannot be countered', async () => {
+    const negotiated = await negotiateAgreement(provider, requester)
+    const { offerDraftId, demandId } = negotiated
+    const other = await negotiateDraft(provider, requester)
+    await requester.client.expect(204, 'POST', `/market-api/v1/demands/${other.demandId}/proposals/${other.offerDraftId}/reject`, { message: 'too expensive', 'golem.proposal.rejection.is-final': true })
+    const rejected = await provider.client.nextEvent('offer', other.offerId, e => e.eventType === 'ProposalRejectedEvent')
+    assert.equal(rejected.reason.message, 'too expensive')
+    const counter = await requester.client.call('POST', `/market-api/v1/demands/${other.demandId}/proposals/${other.offerDraftId}`, { properties: {}, constraints: '()' })
+    assert.equal(counter.status, 410)
+    // The agreement already made from the first draft is unaffected.
+    assert.equal((await requester.client.agreement(negotiated.agreementId)).state, 'Proposal')
+    assert.ok(demandId !== other.demandId && offerDraftId !== other.offerDraftId)
+  })
+
+  it('refuses bad input with a 4xx naming the problem, and changes nothing', async () => {
+    const c = requester.client
+    const noKey = await c.call('GET', '/market-api/v1/demands', undefined, null)
+    assert.equal(noKey.status, 401)
+    assert.equal((await c.call('GET', '/market-api/v1/demands', undefined, 'wrong-key-0000000000')).status, 401)
+    const before = await c.expect<any[]>(200, 'GET', '/market-api/v1/demands')
+
+    const cases: Array<[string, string, unknown, RegExp]> = [
+      ['POST', '/market-api/v1/demands', { properties: {} }, /constraints/],
+      ['POST', '/market-api/v1/demands', { properties: { 'golem.x': 1 }, constraints: '(golem.x=' }, /position/],
+      ['POST', '/market-api/v1/demands', { properties: { '': 1 }, constraints: '()' }, /propert/],
+      ['POST', '/market-api/v1/demands', { properties: { 'agora.subscription.expiration': 5 }, constraints: '()' }, /expiration/],
+      ['POST', '/market-api/v1/agreements', { proposalId: 'nope', validTo: new Date().toISOString() }, /proposalId/],
+      ['POST', '/market-api/v1/agreements', { proposalId: 'ab'.repeat(32), validTo: 'tomorrow' }, /validTo/],
+      ['GET', '/market-api/v1/demands/zz/events', undefined, /subscriptionId/],
+      ['GET', `/market-api/v1/demands/${'cd'.repeat(32)}/events?timeout=-1`, undefined, /timeout/]
+    ]
+    for (const [method, path, body, message] of cases) {
+      const reply = await c.call(method, path, body)
+      assert.equal(reply.status, 400, `${method} ${path} ${JSON.stringify(body)} → ${reply.status} ${JSON.stringify(reply.body)}`)
+      assert.match(reply.body.message, message)
+    }
+    assert.equal((await c.call('POST', '/market-api/v1/agreements', { proposalId: 'ab'.repeat(32), validTo: new Date(Date.now() + 60_000).toISOString() })).status, 404)
+    assert.equal((await c.call('GET', `/market-api/v1/agreements/${'ef'.repeat(32)}`)).status, 404)
+    assert.deepEqual(await c.expect<any[]>(200, 'GET', '/market-api/v1/demands'), before)
+  })
+
+  it('serves the OpenAPI document with the market paths', async () => {
+    const doc = await requester.client.expect<any>(200, 'GET', '/agora-api/v1/openapi.json')
+    for (const path of ['/market-api/v1/offers', '/market-api/v1/demands/{subscriptionId}/events', '/market-api/v1/agreements/{agreementId}/approve', '/market-api/v1/scan']) {
+      assert.ok(path in doc.paths, path)
+    }
+  })
+})
