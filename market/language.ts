@@ -14,8 +14,9 @@ export { normaliseProperties, PropertiesError, PROPERTY_LIMITS } from './propert
 export { Matcher } from './matching/matcher.ts'
 
 // Texts are often checked again and again (scans, proposals): keep the most
-// recent parses. Trees are frozen, so sharing them is safe.
+// recent parses of ordinary-sized texts. Trees are frozen, so sharing them is safe.
 const PARSED_CACHE_SIZE = 256
+const PARSED_CACHE_MAX_TEXT = 4096
 const parsed = new Map<string, Constraint>()
 
 /** Parses (and validates) a constraint text. */
@@ -23,6 +24,7 @@ export function parseConstraints (text: string): Constraint {
   const cached = parsed.get(text)
   if (cached !== undefined) return cached
   const tree = deepFreeze(parseConstraintText(text))
+  if (text.length > PARSED_CACHE_MAX_TEXT) return tree
   if (parsed.size >= PARSED_CACHE_SIZE) parsed.delete(parsed.keys().next().value as string)
   parsed.set(text, tree)
   return tree

@@ -1,0 +1,92 @@
+// Matching at market scale: one demand against 10,000 held offers, and
+// demands held while 10,000 offers arrive one by one.
+import { Matcher, parseConstraints } from '../../market/language.ts'
+import type { Constraint } from '../../market/language.ts'
+import type { FlatProperties } from '../../market/properties-types.ts'
+import { percentile, report } from './report.ts'
+
+const OFFERS = 10_000
+const NOW = 1_767_225_600_000
+
+// A small seeded generator so that every run sees the same market.
+function prng (seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+const random = prng(42)
+const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
+
+const OFFER_CONSTRAINTS = [
+  '(&(golem.srv.comp.expiration>1767225000000))',
+  '(&(golem.srv.comp.expiration>1767225000000)(golem.node.debug.subnet=public))',
+  '(|(golem.node.debug.subnet=public)(golem.node.debug.subnet=devnet*))',
+  '()'
+].map(text => parseConstraints(text))
+
+function offer (i: number): { id: string, properties: FlatProperties, constraints: Constraint } {
+  const properties: FlatProperties = {
+    'golem.inf.cpu.threads': pick([1, 2, 4, 8, 16, 32]),
+    'golem.inf.mem.gib': pick([0.25, 1, 2, 4, 8, 16, 64]),
+    'golem.inf.storage.gib': pick([1, 10, 40, 100, 500]),
+    'golem.runtime.name': random() < 0.85 ? 'vm' : pick(['wasmtime', 'vm-nvidia', 'automatic']),
+    'golem.runtime.version': pick(['0.2.5', '0.3.0', '0.4.1-rc.1']),
+    'golem.com.pricing.model': 'linear',
+    'golem.com.pricing.model.linear.coeffs': [random() / 1000, random() / 10000, 0],
+    'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec'],
+    'golem.node.id.name': `provider-${i}`,
+    'golem.node.debug.subnet': random() < 0.9 ? 'public' : 'devnet-beta',
+    'golem.srv.caps.multi-activity': true
+  }
+  if (random() < 0.9) properties['golem.com.payment.platform.erc20-holesky-tglm.address'] = `0x${i.toString(16).padStart(40, '0')}`
+  return { id: `offer-${i}`, properties, constraints: pick(OFFER_CONSTRAINTS) }
+}
+
+const DEMAND = {
+  properties: {
+    'golem.srv.comp.expiration': NOW + 3_600_000,
+    'golem.node.debug.subnet': 'public',
+    'golem.com.payment.chosen-platform': 'erc20-holesky-tglm'
+  } satisfies FlatProperties,
+  constraints: parseConstraints('(&(golem.inf.mem.gib>=0.5)(golem.inf.storage.gib>=2)(golem.inf.cpu.threads>=1)' +
+    '(golem.runtime.name=vm)(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*))')
+}
+
+const offers = Array.from({ length: OFFERS }, (_, i) => offer(i))
+
+// 1. One demand against 10,000 held offers.
+const matcher = new Matcher()
+for (const o of offers) matcher.addOffer(o)
+const matched = matcher.match(DEMAND).length
+report('matching.match.matched-offers', matched, 'offers')
+for (let i = 0; i < 20; i++) matcher.match(DEMAND) // warm up
+const samples: number[] = []
+for (let i = 0; i < 200; i++) {
+  const start = performance.now()
+  matcher.match(DEMAND)
+  samples.push(performance.now() - start)
+}
+report('matching.match.10k-offers.p50', percentile(samples, 50), 'ms')
+report('matching.match.10k-offers.p95', percentile(samples, 95), 'ms')
+
+// 2. 100 held demands, 10,000 offers arriving one by one.
+const demands = Array.from({ length: 100 }, (_, i) => ({
+  id: `demand-${i}`,
+  properties: { ...DEMAND.properties, 'golem.srv.comp.expiration': NOW + (i % 2 === 0 ? 3_600_000 : -3_600_000) },
+  constraints: parseConstraints(`(&(golem.inf.mem.gib>=${pick([0.5, 2, 8])})(golem.inf.cpu.threads>=${pick([1, 4, 8])})(golem.runtime.name=vm)` +
+    '(golem.com.payment.platform.erc20-holesky-tglm.address=*))')
+}))
+const arrivals = new Matcher()
+for (const d of demands) arrivals.addDemand(d)
+let pairs = 0
+const start = performance.now()
+for (const o of offers) pairs += arrivals.addOffer(o).length
+const total = performance.now() - start
+report('matching.arrivals.100-demands.10k-offers.total', total, 'ms')
+report('matching.arrivals.100-demands.10k-offers.rate', OFFERS / (total / 1000), 'offers/s')
+report('matching.arrivals.100-demands.10k-offers.matched-pairs', pairs, 'pairs')
