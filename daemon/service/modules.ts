@@ -1,10 +1,12 @@
 // The modules `agora service run` plugs into the daemon, in start order.
 import type { DaemonConfig } from '../config/schema.ts'
+import { ActivityModule } from '../modules/activity-module.ts'
 import { MarketModule } from '../modules/market-module.ts'
 import type { DaemonModule } from './module.ts'
 
 // Each module is built by constructor injection from the ones it depends on;
-// exe-unit and payment join here as they land.
+// payment joins here as it lands.
 export function defaultModules (_config: DaemonConfig): DaemonModule[] {
-  return [new MarketModule()]
+  const market = new MarketModule()
+  return [market, new ActivityModule(market)]
 }

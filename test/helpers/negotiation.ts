@@ -21,12 +21,17 @@ const isProposal = (id?: string) => (event: any): boolean =>
 export type Drafted = Omit<Negotiated, 'agreementId'>
 
 /** Subscribes both sides and counters until the requester holds the provider's Draft. */
-export async function negotiateDraft (provider: Party, requester: Party, options: { offerExtra?: Record<string, unknown> } = {}): Promise<Drafted> {
+export interface NegotiationOptions {
+  offerExtra?: Record<string, unknown>
+  demandExtra?: Record<string, unknown>
+}
+
+export async function negotiateDraft (provider: Party, requester: Party, options: NegotiationOptions = {}): Promise<Drafted> {
   // A name of its own tells this offer's proposals from those of earlier offers.
   const name = `offer-${Math.random().toString(36).slice(2)}`
   const offer = providerOffer(provider.nodeId, { 'golem.node.id.name': name, ...options.offerExtra })
   const offerId = await provider.client.subscribe('offer', offer.properties, offer.constraints)
-  const demand = requesterDemand()
+  const demand = requesterDemand(options.demandExtra)
   const demandId = await requester.client.subscribe('demand', demand.properties, demand.constraints)
 
   const initial = (await requester.client.nextEvent('demand', demandId, event =>
@@ -45,7 +50,7 @@ export async function negotiateDraft (provider: Party, requester: Party, options
   return { offerId, demandId, offerDraftId }
 }
 
-export async function negotiateAgreement (provider: Party, requester: Party, options: { validToMs?: number, offerExtra?: Record<string, unknown> } = {}): Promise<Negotiated> {
+export async function negotiateAgreement (provider: Party, requester: Party, options: NegotiationOptions & { validToMs?: number } = {}): Promise<Negotiated> {
   const { offerId, demandId, offerDraftId } = await negotiateDraft(provider, requester, options)
   const validTo = new Date(Date.now() + (options.validToMs ?? 60_000)).toISOString()
   const agreementId = await requester.client.expect<string>(201, 'POST', '/market-api/v1/agreements', { proposalId: offerDraftId, validTo })
@@ -64,4 +69,12 @@ export async function approveAgreement (provider: Party, requester: Party, agree
   const waiting = requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/wait?timeout=10`)
   await provider.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=10`)
   assert.equal((await waiting).status, 204)
+}
+
+/** Negotiates, confirms and approves: an agreement both sides hold as Approved. */
+export async function approvedAgreement (provider: Party, requester: Party, options: NegotiationOptions = {}): Promise<Negotiated> {
+  const negotiated = await negotiateAgreement(provider, requester, options)
+  await confirmAgreement(provider, requester, negotiated)
+  await approveAgreement(provider, requester, negotiated.agreementId)
+  return negotiated
 }

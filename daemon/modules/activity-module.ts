@@ -1,0 +1,100 @@
+// Activities as a daemon module: this node's exe-unit (as a provider), the
+// `/agora/activity/1` protocol both ways, and the Activity API v1 routes.
+// Agreements come from the market module; an agreement that ends takes its
+// activities with it.
+import { join } from 'node:path'
+import { keccak256 } from 'ethers'
+import { canonicalJson } from '../../net/index.ts'
+import type { JsonValue, NetHost, NodeKey } from '../../net/index.ts'
+import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit } from '../../exe-unit/index.ts'
+import type { AgreementLookup, ExeUnitLimitsInput, Signer } from '../../exe-unit/index.ts'
+import { activityRoutes } from '../api/activity-routes.ts'
+import type { ApiRoute } from '../api/server.ts'
+import type { DaemonModule, ModuleContext } from '../service/module.ts'
+import type { MarketModule } from './market-module.ts'
+
+export const ACTIVITY_API_PREFIX = '/activity-api/v1'
+const ENDED = new Set(['Terminated', 'Cancelled', 'Rejected', 'Expired'])
+
+/** Results are signed over keccak256 of their bytes, or of the canonical JSON of an object. */
+function signerOf (key: NodeKey): Signer {
+  return async payload => {
+    const bytes = payload instanceof Uint8Array ? payload : new TextEncoder().encode(canonicalJson(payload as JsonValue))
+    return key.signDigest(Buffer.from(keccak256(bytes).slice(2), 'hex'))
+  }
+}
+
+export interface ActivityModuleOptions {
+  /** The exe-unit's limits (also `modules.activity.limits` in the config). */
+  limits?: ExeUnitLimitsInput
+  /** Lets transfers reach loopback and private addresses (tests, local networks). */
+  allowPrivateNetworks?: boolean
+}
+
+export class ActivityModule implements DaemonModule {
+  readonly name = 'activity'
+  readonly #market: MarketModule
+  readonly #options: ActivityModuleOptions
+  #exeUnit: ExeUnit | null = null
+  #net: NetHost | null = null
+  routes: ApiRoute[] = []
+
+  constructor (market: MarketModule, options: ActivityModuleOptions = {}) {
+    this.#market = market
+    this.#options = options
+  }
+
+  get exeUnit (): ExeUnit {
+    if (this.#exeUnit === null) throw new Error('the activity module has not started')
+    return this.#exeUnit
+  }
+
+  async start (context: ModuleContext): Promise<void> {
+    const market = this.#market.market
+    const section = (context.config.modules.activity ?? {}) as { limits?: ExeUnitLimitsInput, allowPrivateNetworks?: boolean }
+    const exeUnit = new ExeUnit({
+      dataDir: join(context.config.dataDir, 'exe-unit'),
+      nodeId: context.key.nodeId,
+      sign: signerOf(context.key),
+      limits: { ...section.limits, ...this.#options.limits },
+      allowPrivateNetworks: this.#options.allowPrivateNetworks ?? section.allowPrivateNetworks ?? false
+    })
+    await exeUnit.start()
+    this.#exeUnit = exeUnit
+
+    const lookup: AgreementLookup = agreementId => {
+      const record = market.agreementRecord(agreementId)
+      if (record === undefined) return undefined
+      const { demand, offer } = record.terms
+      return {
+        agreementId,
+        role: record.role,
+        state: record.state,
+        requestorId: demand.requestorId,
+        providerId: offer.providerId,
+        properties: { ...demand.properties, ...offer.properties }
+      }
+    }
+    const server = new ActivityServer(exeUnit, lookup)
+    await context.net.handle(ACTIVITY_PROTOCOL, async (request, requestContext) => await server.handle(request, requestContext))
+    this.#net = context.net
+
+    market.addEventListener('agreement:changed', ({ detail }) => {
+      if (detail.role !== 'Provider' || !ENDED.has(detail.state)) return
+      for (const activity of exeUnit.listActivities()) {
+        if (activity.agreementId !== detail.agreementId || activity.state.state[0] === 'Terminated') continue
+        exeUnit.destroy(activity.activityId, `agreement ${detail.state.toLowerCase()}`).catch(err => {
+          context.logger.warn({ err, activityId: activity.activityId }, 'could not end an activity of an ended agreement')
+        })
+      }
+    })
+
+    const desk = new ActivityDesk(new ActivityClient(context.net, context.db, lookup), exeUnit)
+    this.routes = [{ prefix: ACTIVITY_API_PREFIX, plugin: activityRoutes(desk) }]
+  }
+
+  async stop (): Promise<void> {
+    await this.#net?.unhandle(ACTIVITY_PROTOCOL)
+    await this.#exeUnit?.close()
+  }
+}

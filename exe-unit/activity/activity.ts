@@ -1,0 +1,294 @@
+// One activity: its state, its runtime, and its batches, run one after another
+// in the order they were sent. Each command's outcome becomes a result and a
+// pair of started/finished events; the first failing command ends its batch.
+import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
+import { ExeUnitError, errorMessage } from '../errors.ts'
+import type { Command, ScriptCommand } from '../exescript/types.ts'
+import type { ExeUnitLimits } from '../limits.ts'
+import type { ActivityResources } from '../properties.ts'
+import type { Runtime } from '../runtime/runtime.ts'
+import { RuntimeLostError } from '../runtime/runtime.ts'
+import { transferFile } from '../transfer/transfer.ts'
+import type { RequesterFileChannel } from '../transfer/requester-channel.ts'
+import { UsageMeter } from '../usage/usage-meter.ts'
+import { Batch } from './batch.ts'
+import { createOutputSink } from './capture.ts'
+import { StateMachine, refusal } from './state.ts'
+import type { ActivityState, ActivityUsage, ExeScriptCommandState } from './types.ts'
+
+/** Signs with the provider's node key; the payload is a plain JSON object or bytes. */
+export type Signer = (payload: Uint8Array | Record<string, unknown>) => Promise<string>
+
+export interface ActivityOptions {
+  id: string
+  agreementId: string
+  requesterId: string
+  /** The activity's directory on the host; removed when it ends. */
+  dir: string
+  resources: ActivityResources
+  runtime: Runtime
+  limits: ExeUnitLimits
+  sign: Signer
+  requesterFiles: RequesterFileChannel | undefined
+  allowPrivateNetworks: boolean
+  onState: (state: ActivityState) => void
+  /** Called once, after the activity has terminated and released its runtime. */
+  onTerminated: () => void
+}
+
+interface CommandOutcome {
+  result: 'Ok' | 'Error'
+  returnCode: number
+  stdout?: string
+  stderr?: string
+  message?: string
+}
+
+export class Activity {
+  readonly id: string
+  readonly agreementId: string
+  readonly requesterId: string
+  readonly runtimeName: string
+  readonly createdAt = new Date()
+  readonly #options: ActivityOptions
+  readonly #state: StateMachine
+  readonly #meter: UsageMeter
+  readonly #batches = new Map<string, Batch>()
+  readonly #queue: Batch[] = []
+  readonly #abort = new AbortController()
+  #draining = false
+  #running: { batch: Batch, index: number, command: Command } | undefined
+  #terminating: Promise<void> | undefined
+
+  constructor (options: ActivityOptions) {
+    this.#options = options
+    this.id = options.id
+    this.agreementId = options.agreementId
+    this.requesterId = options.requesterId
+    this.runtimeName = options.runtime.name
+    this.#meter = new UsageMeter(options.resources.usageVector, this.createdAt.getTime())
+    this.#state = new StateMachine(options.onState)
+    // The runtime exists from here on: Golem's exe-unit reports Initialized once started.
+    this.#state.begin('Initialized')
+    this.#state.set('Initialized')
+  }
+
+  get terminated (): boolean { return this.#state.terminated }
+
+  state (): ActivityState {
+    return this.#state.snapshot()
+  }
+
+  /** Queues a parsed batch; it runs after those sent before it. */
+  exec (commands: ScriptCommand[]): Batch {
+    if (this.#state.terminated || this.#terminating !== undefined) {
+      throw new ExeUnitError('Conflict', `activity ${this.id} is terminated`)
+    }
+    if (this.#queue.length >= this.#options.limits.maxQueuedBatches) {
+      throw new ExeUnitError('CapacityExceeded', `activity ${this.id} already has ${this.#queue.length} batches waiting`)
+    }
+    const batch = new Batch(randomBytes(16).toString('hex'), commands)
+    this.#batches.set(batch.id, batch)
+    this.#forgetOldBatches()
+    this.#queue.push(batch)
+    void this.#drain()
+    return batch
+  }
+
+  batch (batchId: string): Batch {
+    const batch = this.#batches.get(batchId)
+    if (batch === undefined) throw new ExeUnitError('NotFound', `activity ${this.id} has no batch ${batchId}`)
+    return batch
+  }
+
+  runningCommand (): ExeScriptCommandState[] {
+    const running = this.#running
+    if (running === undefined) return []
+    const { command } = running
+    const state: ExeScriptCommandState = { batchId: running.batch.id, command: command.kind }
+    if (command.kind === 'run') state.params = [command.entryPoint, ...command.args]
+    if (command.kind === 'transfer') state.params = [command.from, command.to]
+    if (command.kind === 'start') state.params = command.args
+    return [state]
+  }
+
+  async usage (): Promise<Record<string, number>> {
+    await this.#refreshUsage()
+    return this.#meter.counters()
+  }
+
+  async usageVector (): Promise<ActivityUsage> {
+    await this.#refreshUsage()
+    return this.#meter.vector()
+  }
+
+  /** Counters by name and as the API's vector, from one reading of the runtime. */
+  async usageReport (): Promise<{ counters: Record<string, number>, usage: ActivityUsage }> {
+    await this.#refreshUsage()
+    return { counters: this.#meter.counters(), usage: this.#meter.vector() }
+  }
+
+  /** Ends the activity: the running command is aborted, waiting batches fail, the runtime is removed. */
+  async destroy (reason: string, errorMessage?: string): Promise<void> {
+    if (!this.#abort.signal.aborted) this.#abort.abort(new Error(`the activity was destroyed: ${reason}`))
+    for (const batch of this.#queue.splice(0)) {
+      batch.addResult(0, { result: 'Error', message: `the activity was terminated before this batch ran: ${reason}` })
+    }
+    await this.#terminate(reason, errorMessage)
+  }
+
+  async #refreshUsage (): Promise<void> {
+    if (this.#state.terminated || this.#terminating !== undefined) return
+    await this.#readRuntimeUsage()
+  }
+
+  async #readRuntimeUsage (): Promise<void> {
+    try {
+      this.#meter.update(await this.#options.runtime.usage())
+    } catch {}
+  }
+
+  #terminate (reason: string, error?: string): Promise<void> {
+    this.#terminating ??= (async () => {
+      this.#state.begin('Terminated')
+      await this.#readRuntimeUsage()
+      this.#meter.stop()
+      let cleanupError: string | undefined
+      try {
+        await this.#options.runtime.terminate()
+      } catch (failure) {
+        cleanupError = `the runtime did not clean up: ${errorMessage(failure)}`
+      }
+      await rm(this.#options.dir, { recursive: true, force: true }).catch(() => {})
+      const detail: { reason: string, errorMessage?: string } = { reason }
+      const message = error ?? cleanupError
+      if (message !== undefined) detail.errorMessage = message
+      this.#state.set('Terminated', detail)
+      this.#options.onTerminated()
+    })()
+    return this.#terminating
+  }
+
+  #forgetOldBatches (): void {
+    for (const [id, batch] of this.#batches) {
+      if (this.#batches.size <= this.#options.limits.keptBatches) return
+      if (batch.finished) this.#batches.delete(id)
+    }
+  }
+
+  async #drain (): Promise<void> {
+    if (this.#draining) return
+    this.#draining = true
+    try {
+      let batch: Batch | undefined
+      while ((batch = this.#queue.shift()) !== undefined) {
+        for (let index = 0; index < batch.commands.length && !batch.finished; index++) {
+          await this.#runCommand(batch, index)
+        }
+      }
+    } finally {
+      this.#draining = false
+    }
+  }
+
+  async #runCommand (batch: Batch, index: number): Promise<void> {
+    const { command, wire } = batch.commands[index] as ScriptCommand
+    this.#running = { batch, index, command }
+    batch.emit(index, { started: { command: wire } })
+    let outcome: CommandOutcome
+    try {
+      const refused = refusal(command.kind, this.#state.current)
+      outcome = refused !== null
+        ? { result: 'Error', returnCode: 1, message: refused }
+        : await this.#execute(batch, index, command)
+    } catch (error) {
+      outcome = { result: 'Error', returnCode: 1, message: errorMessage(error) }
+      if (error instanceof RuntimeLostError) {
+        this.#state.set('Unresponsive', { errorMessage: error.message })
+        // What is left of the lost runtime (a dead container) goes at once; the activity waits for its destroy.
+        await this.#options.runtime.terminate().catch(() => {})
+      }
+    } finally {
+      this.#running = undefined
+    }
+    const finished: { returnCode: number, message?: string } = { returnCode: outcome.returnCode }
+    if (outcome.message !== undefined) finished.message = outcome.message
+    batch.emit(index, { finished })
+    const { returnCode: _, ...result } = outcome
+    batch.addResult(index, result)
+  }
+
+  async #execute (batch: Batch, index: number, command: Command): Promise<CommandOutcome> {
+    const { runtime } = this.#options
+    const signal = this.#abort.signal
+    switch (command.kind) {
+      case 'deploy':
+        await this.#transition('Deployed', async () => await runtime.deploy(signal))
+        return { result: 'Ok', returnCode: 0 }
+      case 'start':
+        await this.#transition('Ready', async () => await runtime.start(command.args, signal))
+        return { result: 'Ok', returnCode: 0 }
+      case 'run':
+        return await this.#run(batch, index, command)
+      case 'transfer': {
+        const { bytes } = await transferFile(command.from, command.to, {
+          hostLocation: path => runtime.hostLocation(path),
+          requesterFiles: this.#options.requesterFiles,
+          maxBytes: this.#options.limits.maxTransferBytes,
+          allowPrivateNetworks: this.#options.allowPrivateNetworks,
+          signal
+        })
+        return { result: 'Ok', returnCode: 0, message: `transferred ${bytes} bytes` }
+      }
+      case 'sign': {
+        const payload = {
+          activityId: this.id,
+          agreementId: this.agreementId,
+          batchId: batch.id,
+          results: batch.results.map(result => ({ ...result }))
+        }
+        const signature = await this.#options.sign(payload)
+        return { result: 'Ok', returnCode: 0, stdout: JSON.stringify({ payload, signature }) }
+      }
+      case 'terminate':
+        await this.#terminate('Terminated by the requester')
+        return { result: 'Ok', returnCode: 0 }
+    }
+  }
+
+  async #transition (to: 'Deployed' | 'Ready', work: () => Promise<void>): Promise<void> {
+    this.#state.begin(to)
+    try {
+      await work()
+    } catch (error) {
+      this.#state.fail(errorMessage(error))
+      throw error
+    }
+    this.#state.set(to)
+  }
+
+  async #run (batch: Batch, index: number, command: Extract<Command, { kind: 'run' }>): Promise<CommandOutcome> {
+    const maxBytes = this.#options.limits.maxCaptureBytes
+    const stdout = createOutputSink(command.capture.stdout, output => batch.emit(index, { stdout: output }), maxBytes)
+    const stderr = createOutputSink(command.capture.stderr, output => batch.emit(index, { stderr: output }), maxBytes)
+    const outcome = await this.#options.runtime.run(
+      { entryPoint: command.entryPoint, args: command.args, timeoutMs: this.#options.resources.runTimeoutMs },
+      { stdout: chunk => stdout.write(chunk), stderr: chunk => stderr.write(chunk) },
+      this.#abort.signal
+    )
+    const result: CommandOutcome = { result: 'Ok', returnCode: outcome.exitCode }
+    const out = stdout.end()
+    const err = stderr.end()
+    if (out !== undefined) result.stdout = out
+    if (err !== undefined) result.stderr = err
+    if (outcome.failure !== undefined) {
+      result.result = 'Error'
+      result.message = outcome.failure
+    } else if (outcome.exitCode !== 0) {
+      result.result = 'Error'
+      result.message = `the command exited with code ${outcome.exitCode}`
+    }
+    return result
+  }
+}

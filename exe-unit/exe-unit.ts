@@ -1,0 +1,376 @@
+// The provider's exe-unit: creates activities under agreements within the
+// provider's capacity, runs their ExeScript batches on the agreed runtime, and
+// reports results, events, state and usage. The REST layer and the network
+// protocol call it; checking that a caller is the agreement's requester is
+// theirs to do (each activity keeps its requesterId for that).
+//
+// Interface (every method throws ExeUnitError; its code maps to an HTTP status:
+// BadRequest 400, NotFound 404, Conflict 409, CapacityExceeded 429/503, Internal 500):
+//
+//   new ExeUnit(options)                 dataDir, nodeId, sign, requesterFiles?, limits?, docker?, ...
+//   start()                              removes a crashed predecessor's leftovers, checks the runtimes
+//   close()                              terminates every live activity, stops the runtimes
+//   runtimes()                           [{ name, available, error? }]
+//
+//   createActivity({ activityId?, agreementId, requesterId, properties })
+//                                        → ActivityInfo; properties are the agreement's offer and
+//                                          demand properties merged (flat or nested); refused with
+//                                          CapacityExceeded beyond the provider's caps
+//   destroy(activityId, reason, errorMessage?)   ends it: running command killed, runtime removed
+//   getActivity(activityId) / listActivities({ agreementId? })   → ActivityInfo
+//
+//   exec(activityId, script)             → batchId; script is ExeScript text or the decoded array,
+//                                          refused whole (BadRequest) before anything runs
+//   getBatchResults(activityId, batchId, { commandIndex?, timeoutMs?, signal? })
+//                                        → ExeScriptCommandResult[] (long poll)
+//   streamBatch(activityId, batchId, { signal? })
+//                                        → AsyncGenerator<RuntimeEvent>: started, stdout, stderr,
+//                                          finished; replays from the first, ends with the batch
+//   runningCommand(activityId)           → ExeScriptCommandState[] (empty when idle)
+//
+//   getState(activityId)                 → { state: [current, next | null], reason?, errorMessage? }
+//   getUsage(activityId)                 → { currentUsage (ordered by golem.com.usage.vector), timestamp }
+//   usage(activityId)                    → golem.usage.* counters by name
+//
+//   events: 'state' (StateEvent), 'usage' (UsageEvent, periodic, and a final one at termination).
+//   Payments read usage through the ActivityUsageSource interface, which ExeUnit implements.
+import { randomBytes } from 'node:crypto'
+import { EventEmitter } from 'node:events'
+import { mkdir, readdir, rm } from 'node:fs/promises'
+import { join } from 'node:path'
+import Docker from 'dockerode'
+import { Activity } from './activity/activity.ts'
+import type { Signer } from './activity/activity.ts'
+import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState, RuntimeEvent } from './activity/types.ts'
+import { Capacity } from './capacity.ts'
+import { ExeUnitError, errorMessage } from './errors.ts'
+import { parseExeScript } from './exescript/parse.ts'
+import { resolveLimits } from './limits.ts'
+import type { ExeUnitLimits, ExeUnitLimitsInput } from './limits.ts'
+import { readResources } from './properties.ts'
+import { PackageStore } from './runtime/package-store.ts'
+import type { RuntimeFactory } from './runtime/runtime.ts'
+import { VmRuntimeFactory } from './runtime/vm/vm-runtime.ts'
+import { WasmtimeRuntimeFactory } from './runtime/wasmtime/wasmtime-runtime.ts'
+import type { WasmtimeOptions } from './runtime/wasmtime/wasmtime-runtime.ts'
+import type { RequesterFileChannel } from './transfer/requester-channel.ts'
+
+export interface ExeUnitOptions {
+  /** The exe-unit keeps packages and activity directories under here. */
+  dataDir: string
+  /** This provider's node id; labels its containers. */
+  nodeId: string
+  /** Signs with the node key (used by the sign command). */
+  sign: Signer
+  /** Carries files from and to requesters (agora-requester: and gftp: URLs). */
+  requesterFiles?: RequesterFileChannel
+  limits?: ExeUnitLimitsInput
+  /** The engine for the "vm" runtime; by default DOCKER_HOST or /var/run/docker.sock; false leaves it out. */
+  docker?: Docker | false
+  /** Lets containers have network when the agreement grants it (agora.srv.net.inet); off by default. */
+  allowContainerNetwork?: boolean
+  /** Lets transfers and package downloads reach private and loopback addresses (off by default). */
+  allowPrivateNetworks?: boolean
+  /** Directories file:// task packages may be read from. */
+  localPackageDirs?: string[]
+  /** How often `usage` events are emitted for each live activity. */
+  usageIntervalMs?: number
+  wasmtime?: WasmtimeOptions
+  /** Runtimes to offer instead of the built-in ones. */
+  runtimes?: RuntimeFactory[]
+}
+
+export interface CreateActivityRequest {
+  /** Chosen by the caller, or 32 random hex digits. */
+  activityId?: string
+  agreementId: string
+  requesterId: string
+  /** The agreement's flat properties, offer and demand merged. */
+  properties: Record<string, unknown>
+}
+
+export interface ActivityInfo {
+  activityId: string
+  agreementId: string
+  requesterId: string
+  runtime: string
+  createdAt: string
+  state: ActivityState
+}
+
+export interface UsageEvent {
+  activityId: string
+  agreementId: string
+  /** golem.usage.* counters by name. */
+  counters: Record<string, number>
+  /** The same, as the Activity API reports them (ordered by golem.com.usage.vector). */
+  usage: ActivityUsage
+  /** True for the last report, sent when the activity has terminated. */
+  final: boolean
+}
+
+export interface StateEvent {
+  activityId: string
+  agreementId: string
+  state: ActivityState
+}
+
+export interface RuntimeStatus {
+  name: string
+  available: boolean
+  error?: string
+}
+
+/** What payments need of the exe-unit: counters to price debit notes and invoices by. */
+export interface ActivityUsageSource {
+  /** golem.usage.* counters by name; still readable for a while after the activity terminated. */
+  usage: (activityId: string) => Promise<Record<string, number>>
+  /** The activities under an agreement (an invoice covers them all). */
+  listActivities: (filter?: { agreementId?: string }) => ActivityInfo[]
+  /** Periodic reports, and a final one (`final: true`) when an activity ends. */
+  on: (event: 'usage', listener: (event: UsageEvent) => void) => unknown
+  off: (event: 'usage', listener: (event: UsageEvent) => void) => unknown
+}
+
+export interface ExeUnitEvents {
+  usage: [UsageEvent]
+  state: [StateEvent]
+}
+
+const ACTIVITY_ID = /^[A-Za-z0-9_-]{1,128}$/
+
+export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsageSource {
+  readonly #options: ExeUnitOptions
+  readonly #limits: ExeUnitLimits
+  readonly #capacity: Capacity
+  readonly #packages: PackageStore
+  readonly #factories = new Map<string, RuntimeFactory>()
+  readonly #unavailable = new Map<string, string>()
+  readonly #activities = new Map<string, Activity>()
+  readonly #terminatedOrder: string[] = []
+  #started = false
+  #closed = false
+  #usageTimer: NodeJS.Timeout | undefined
+  #usageTick: Promise<void> | undefined
+
+  constructor (options: ExeUnitOptions) {
+    super()
+    this.#options = options
+    this.#limits = resolveLimits(options.limits)
+    this.#capacity = new Capacity({
+      maxActivities: this.#limits.maxActivities,
+      maxMemoryBytes: this.#limits.maxMemoryGib * 1024 ** 3,
+      maxThreads: this.#limits.maxThreads
+    })
+    this.#packages = new PackageStore({
+      dir: join(options.dataDir, 'packages'),
+      maxBytes: this.#limits.maxPackageBytes,
+      localDirs: options.localPackageDirs ?? [],
+      allowPrivateNetworks: options.allowPrivateNetworks === true
+    })
+  }
+
+  get limits (): ExeUnitLimits { return this.#limits }
+
+  /** Removes what a crashed predecessor left (activity directories, labelled containers) and starts the runtimes. */
+  async start (): Promise<void> {
+    if (this.#started) return
+    this.#started = true
+    const activitiesDir = join(this.#options.dataDir, 'activities')
+    await mkdir(activitiesDir, { recursive: true })
+    for (const entry of await readdir(activitiesDir)) await rm(join(activitiesDir, entry), { recursive: true, force: true })
+    const factories = this.#options.runtimes ?? this.#defaultRuntimes()
+    for (const factory of factories) {
+      this.#factories.set(factory.name, factory)
+      try {
+        await factory.recover?.()
+      } catch (error) {
+        this.#unavailable.set(factory.name, errorMessage(error))
+      }
+    }
+    const interval = this.#options.usageIntervalMs ?? 10_000
+    this.#usageTimer = setInterval(() => {
+      this.#usageTick ??= this.#reportUsage().finally(() => { this.#usageTick = undefined })
+    }, interval)
+    this.#usageTimer.unref()
+  }
+
+  /** Which runtimes this exe-unit offers and whether they work (e.g. a Docker engine answers). */
+  runtimes (): RuntimeStatus[] {
+    return [...this.#factories.keys()].map(name => {
+      const error = this.#unavailable.get(name)
+      return error === undefined ? { name, available: true } : { name, available: false, error }
+    })
+  }
+
+  async createActivity (request: CreateActivityRequest): Promise<ActivityInfo> {
+    this.#assertOpen()
+    const { agreementId, requesterId } = request
+    const activityId = request.activityId ?? randomBytes(16).toString('hex')
+    if (typeof activityId !== 'string' || !ACTIVITY_ID.test(activityId)) {
+      throw new ExeUnitError('BadRequest', 'activityId must be 1-128 letters, digits, "-" or "_"')
+    }
+    if (typeof agreementId !== 'string' || agreementId === '') throw new ExeUnitError('BadRequest', 'agreementId must be a non-empty string')
+    if (typeof requesterId !== 'string' || requesterId === '') throw new ExeUnitError('BadRequest', 'requesterId must be a non-empty string')
+    if (typeof request.properties !== 'object' || request.properties === null) throw new ExeUnitError('BadRequest', 'properties must be an object')
+    if (this.#activities.has(activityId)) throw new ExeUnitError('Conflict', `activity ${activityId} already exists`)
+    const resources = readResources(request.properties, this.#limits)
+    // The merged properties cannot show which side granted network: the provider's own setting must agree.
+    if (this.#options.allowContainerNetwork !== true) resources.network = false
+    const factory = this.#factories.get(resources.runtimeName)
+    if (factory === undefined) {
+      throw new ExeUnitError('BadRequest', `runtime ${resources.runtimeName} is not offered here (${[...this.#factories.keys()].join(', ')})`)
+    }
+    const unavailable = this.#unavailable.get(factory.name)
+    if (unavailable !== undefined) throw new ExeUnitError('Conflict', `runtime ${factory.name} is unavailable: ${unavailable}`)
+    this.#capacity.reserve(activityId, { memoryBytes: resources.memoryBytes, threads: resources.threads })
+    const dir = join(this.#options.dataDir, 'activities', activityId)
+    let activity: Activity
+    try {
+      await mkdir(dir, { recursive: true })
+      const runtime = factory.create({
+        activityId,
+        agreementId,
+        nodeId: this.#options.nodeId,
+        activityDir: dir,
+        taskPackage: resources.taskPackage,
+        resources,
+        packages: this.#packages
+      })
+      activity = new Activity({
+        id: activityId,
+        agreementId,
+        requesterId,
+        dir,
+        resources,
+        runtime,
+        limits: this.#limits,
+        sign: this.#options.sign,
+        requesterFiles: this.#options.requesterFiles,
+        allowPrivateNetworks: this.#options.allowPrivateNetworks === true,
+        onState: state => this.emit('state', { activityId, agreementId, state }),
+        onTerminated: () => this.#onTerminated(activityId)
+      })
+    } catch (error) {
+      this.#capacity.release(activityId)
+      await rm(dir, { recursive: true, force: true })
+      throw error
+    }
+    this.#activities.set(activityId, activity)
+    return this.#info(activity)
+  }
+
+  /** Parses and queues an ExeScript batch (the request's text, or the decoded array); returns its batch id. */
+  exec (activityId: string, script: string | unknown): string {
+    const activity = this.#get(activityId)
+    const commands = parseExeScript(script, this.#limits.exescript)
+    return activity.exec(commands).id
+  }
+
+  /**
+   * The batch's results so far, after waiting up to `timeoutMs` for command
+   * `commandIndex` (by default the last) to finish.
+   */
+  async getBatchResults (activityId: string, batchId: string, options: { commandIndex?: number, timeoutMs?: number, signal?: AbortSignal } = {}): Promise<ExeScriptCommandResult[]> {
+    const batch = this.#get(activityId).batch(batchId)
+    return await batch.waitForResults(options.commandIndex, options.timeoutMs ?? 0, options.signal)
+  }
+
+  /** The batch's runtime events from the first, then live ones until it finishes (for SSE). */
+  streamBatch (activityId: string, batchId: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
+    return this.#get(activityId).batch(batchId).events(options.signal)
+  }
+
+  getState (activityId: string): ActivityState {
+    return this.#get(activityId).state()
+  }
+
+  async getUsage (activityId: string): Promise<ActivityUsage> {
+    return await this.#get(activityId).usageVector()
+  }
+
+  /** golem.usage.* counters by name, as payments read them. */
+  async usage (activityId: string): Promise<Record<string, number>> {
+    return await this.#get(activityId).usage()
+  }
+
+  runningCommand (activityId: string): ExeScriptCommandState[] {
+    return this.#get(activityId).runningCommand()
+  }
+
+  getActivity (activityId: string): ActivityInfo {
+    return this.#info(this.#get(activityId))
+  }
+
+  listActivities (filter: { agreementId?: string } = {}): ActivityInfo[] {
+    return [...this.#activities.values()]
+      .filter(activity => filter.agreementId === undefined || activity.agreementId === filter.agreementId)
+      .map(activity => this.#info(activity))
+  }
+
+  /** Ends an activity with a reason (the requester destroyed it, its agreement ended, ...). */
+  async destroy (activityId: string, reason: string, errorMessage?: string): Promise<void> {
+    await this.#get(activityId).destroy(reason, errorMessage)
+  }
+
+  /** Terminates every live activity and stops the runtimes. */
+  async close (): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    clearInterval(this.#usageTimer)
+    const live = [...this.#activities.values()].filter(activity => !activity.terminated)
+    await Promise.all(live.map(async activity => await activity.destroy('The provider is shutting down')))
+    await this.#usageTick
+    await Promise.all([...this.#factories.values()].map(async factory => await factory.close?.()))
+  }
+
+  #assertOpen (): void {
+    if (!this.#started) throw new ExeUnitError('Internal', 'the exe-unit is not started')
+    if (this.#closed) throw new ExeUnitError('Conflict', 'the exe-unit is closed')
+  }
+
+  #get (activityId: string): Activity {
+    const activity = this.#activities.get(activityId)
+    if (activity === undefined) throw new ExeUnitError('NotFound', `no activity ${activityId}`)
+    return activity
+  }
+
+  #info (activity: Activity): ActivityInfo {
+    return {
+      activityId: activity.id,
+      agreementId: activity.agreementId,
+      requesterId: activity.requesterId,
+      runtime: activity.runtimeName,
+      createdAt: activity.createdAt.toISOString(),
+      state: activity.state()
+    }
+  }
+
+  #onTerminated (activityId: string): void {
+    this.#capacity.release(activityId)
+    const activity = this.#activities.get(activityId)
+    if (activity !== undefined) void this.#emitUsage(activity, true)
+    this.#terminatedOrder.push(activityId)
+    while (this.#terminatedOrder.length > this.#limits.keptTerminatedActivities) {
+      this.#activities.delete(this.#terminatedOrder.shift() as string)
+    }
+  }
+
+  async #reportUsage (): Promise<void> {
+    const live = [...this.#activities.values()].filter(activity => !activity.terminated)
+    await Promise.all(live.map(async activity => await this.#emitUsage(activity, false)))
+  }
+
+  async #emitUsage (activity: Activity, final: boolean): Promise<void> {
+    const { counters, usage } = await activity.usageReport()
+    this.emit('usage', { activityId: activity.id, agreementId: activity.agreementId, counters, usage, final })
+  }
+
+  #defaultRuntimes (): RuntimeFactory[] {
+    const factories: RuntimeFactory[] = [new WasmtimeRuntimeFactory(this.#options.wasmtime)]
+    if (this.#options.docker !== false) {
+      factories.push(new VmRuntimeFactory({ docker: this.#options.docker ?? new Docker(), nodeId: this.#options.nodeId }))
+    }
+    return factories
+  }
+}

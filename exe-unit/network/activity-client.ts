@@ -1,0 +1,123 @@
+// The requester's side of `/agora/activity/1`: Activity API calls made on this
+// daemon go to the provider of the activity's agreement. Which provider runs
+// which activity is kept in this node's store, so a restart loses no activity.
+import { NetError, RemoteError } from '../../net/index.ts'
+import type { NetHost, NodeId } from '../../net/index.ts'
+import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState } from '../activity/types.ts'
+import { ACTIVITY_PROTOCOL } from './activity-protocol.ts'
+import type { ActivityRequest } from './activity-protocol.ts'
+import type { AgreementLookup } from './agreement-access.ts'
+import type { BatchEvents } from './batch-events.ts'
+
+export type ActivityCallErrorCode = 'BadRequest' | 'Forbidden' | 'NotFound' | 'Conflict' | 'CapacityExceeded' | 'Unavailable' | 'Timeout' | 'Internal'
+
+/** A failed Activity API call, with the code the REST layer turns into a status. */
+export class ActivityCallError extends Error {
+  override name = 'ActivityCallError'
+  readonly code: ActivityCallErrorCode
+
+  constructor (code: ActivityCallErrorCode, message: string) {
+    super(message)
+    this.code = code
+  }
+}
+
+export interface RequesterActivity {
+  activityId: string
+  agreementId: string
+  providerId: string
+}
+
+/** Where the requester keeps its activities: the activity module's sublevel. */
+export interface ActivityRecords {
+  get: (key: string) => Promise<unknown>
+  put: (key: string, value: unknown, options?: { sync?: boolean }) => Promise<void>
+}
+
+const KNOWN_CODES = new Set<string>(['BadRequest', 'Forbidden', 'NotFound', 'Conflict', 'CapacityExceeded', 'Internal'])
+/** Time for the provider's answer to travel back, on top of its own wait. */
+const TRANSIT_MS = 15_000
+
+export class ActivityClient {
+  readonly #net: NetHost
+  readonly #records: ActivityRecords
+  readonly #agreements: AgreementLookup
+
+  constructor (net: NetHost, records: ActivityRecords, agreements: AgreementLookup) {
+    this.#net = net
+    this.#records = records
+    this.#agreements = agreements
+  }
+
+  async create (agreementId: string): Promise<string> {
+    const agreement = this.#agreements(agreementId)
+    if (agreement === undefined || agreement.role !== 'Requestor') throw new ActivityCallError('NotFound', `no agreement ${agreementId} where this node is the requestor`)
+    if (agreement.state !== 'Approved') throw new ActivityCallError('Conflict', `agreement ${agreementId} is ${agreement.state}, not Approved`)
+    const activityId = await this.#send(agreement.providerId, { op: 'create', agreementId }) as string
+    const record: RequesterActivity = { activityId, agreementId, providerId: agreement.providerId }
+    await this.#records.put(`activity:${activityId}`, record, { sync: true })
+    return activityId
+  }
+
+  async activity (activityId: string): Promise<RequesterActivity> {
+    const record = await this.#records.get(`activity:${activityId}`) as RequesterActivity | undefined
+    if (record === undefined) throw new ActivityCallError('NotFound', `no activity ${activityId}`)
+    return record
+  }
+
+  async destroy (activityId: string): Promise<void> {
+    await this.#call({ op: 'destroy', activityId })
+  }
+
+  async exec (activityId: string, text: string): Promise<string> {
+    return await this.#call({ op: 'exec', activityId, text }) as string
+  }
+
+  async results (activityId: string, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
+    const request: ActivityRequest = { op: 'results', activityId, batchId, waitMs }
+    if (commandIndex !== undefined) request.commandIndex = commandIndex
+    return await this.#call(request, waitMs, signal) as ExeScriptCommandResult[]
+  }
+
+  async events (activityId: string, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
+    return await this.#call({ op: 'events', activityId, batchId, after, waitMs }, waitMs, signal) as BatchEvents
+  }
+
+  async state (activityId: string): Promise<ActivityState> {
+    return await this.#call({ op: 'state', activityId }) as ActivityState
+  }
+
+  async usage (activityId: string): Promise<ActivityUsage> {
+    return await this.#call({ op: 'usage', activityId }) as ActivityUsage
+  }
+
+  async running (activityId: string): Promise<ExeScriptCommandState[]> {
+    return await this.#call({ op: 'running', activityId }) as ExeScriptCommandState[]
+  }
+
+  async #call (request: Exclude<ActivityRequest, { op: 'create' }>, waitMs = 0, signal?: AbortSignal): Promise<unknown> {
+    const { providerId } = await this.activity(request.activityId)
+    return await this.#send(providerId, request, waitMs, signal)
+  }
+
+  async #send (providerId: string, request: ActivityRequest, waitMs = 0, signal?: AbortSignal): Promise<unknown> {
+    const budget = AbortSignal.timeout(waitMs + TRANSIT_MS)
+    try {
+      const answer = await this.#net.request(ACTIVITY_PROTOCOL, providerId as NodeId, request, { signal: signal === undefined ? budget : AbortSignal.any([budget, signal]) })
+      return answer.value
+    } catch (err) {
+      throw callErrorOf(err, providerId)
+    }
+  }
+}
+
+function callErrorOf (err: unknown, providerId: string): ActivityCallError {
+  if (err instanceof RemoteError) {
+    return new ActivityCallError(KNOWN_CODES.has(err.code) ? err.code as ActivityCallErrorCode : 'BadRequest', err.message)
+  }
+  if (err instanceof NetError) {
+    const code = err.code === 'timeout' || err.code === 'aborted' ? 'Timeout' : 'Unavailable'
+    return new ActivityCallError(code, `provider ${providerId}: ${err.message}`)
+  }
+  return new ActivityCallError('Unavailable', `provider ${providerId}: ${(err as Error).message}`)
+}

@@ -1,0 +1,63 @@
+// The Activity API as one node answers it. Activities this node rents (as the
+// requestor) are controlled through their provider; activities this node runs
+// (as the provider) can be watched locally: state, usage, running command.
+import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState } from '../activity/types.ts'
+import { ExeUnitError } from '../errors.ts'
+import type { ExeUnit } from '../exe-unit.ts'
+import { ActivityCallError } from './activity-client.ts'
+import type { ActivityClient } from './activity-client.ts'
+import type { BatchEvents } from './batch-events.ts'
+
+export class ActivityDesk {
+  readonly #client: ActivityClient
+  readonly #exeUnit: ExeUnit | null
+
+  constructor (client: ActivityClient, exeUnit: ExeUnit | null) {
+    this.#client = client
+    this.#exeUnit = exeUnit
+  }
+
+  async create (agreementId: string): Promise<string> { return await this.#client.create(agreementId) }
+  async destroy (activityId: string): Promise<void> { await this.#client.destroy(activityId) }
+  async exec (activityId: string, text: string): Promise<string> { return await this.#client.exec(activityId, text) }
+
+  async results (activityId: string, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
+    return await this.#client.results(activityId, batchId, waitMs, commandIndex, signal)
+  }
+
+  async events (activityId: string, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
+    return await this.#client.events(activityId, batchId, after, waitMs, signal)
+  }
+
+  async state (activityId: string): Promise<ActivityState> {
+    return await this.#either(activityId, () => this.#client.state(activityId), exeUnit => exeUnit.getState(activityId))
+  }
+
+  async usage (activityId: string): Promise<ActivityUsage> {
+    return await this.#either(activityId, () => this.#client.usage(activityId), async exeUnit => await exeUnit.getUsage(activityId))
+  }
+
+  async running (activityId: string): Promise<ExeScriptCommandState[]> {
+    return await this.#either(activityId, () => this.#client.running(activityId), exeUnit => exeUnit.runningCommand(activityId))
+  }
+
+  async agreementOf (activityId: string): Promise<string> {
+    return await this.#either(activityId, async () => (await this.#client.activity(activityId)).agreementId, exeUnit => exeUnit.getActivity(activityId).agreementId)
+  }
+
+  /** As the requestor when this node rents the activity, else as its provider. */
+  async #either<T> (activityId: string, remote: () => Promise<T>, local: (exeUnit: ExeUnit) => T | Promise<T>): Promise<T> {
+    try {
+      await this.#client.activity(activityId)
+    } catch (err) {
+      if (!(err instanceof ActivityCallError) || err.code !== 'NotFound' || this.#exeUnit === null) throw err
+      try {
+        return await local(this.#exeUnit)
+      } catch (localErr) {
+        if (localErr instanceof ExeUnitError && localErr.code === 'NotFound') throw err
+        throw localErr
+      }
+    }
+    return await remote()
+  }
+}

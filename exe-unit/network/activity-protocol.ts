@@ -1,0 +1,48 @@
+// `/agora/activity/1`: the requester's daemon carries Activity API calls to the
+// provider's daemon, whose exe-unit does the work. One request, one answer;
+// long polls (results, events) wait on the provider within the caller's budget.
+import Type from 'typebox'
+import type { Static } from 'typebox'
+import { defineProtocol } from '../../net/index.ts'
+
+const ActivityId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
+const BatchId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
+const AgreementId = Type.String({ pattern: '^[0-9a-f]{64}$' })
+/** How long the provider may hold a long poll, in ms. */
+const WaitMs = Type.Integer({ minimum: 0, maximum: 300_000 })
+
+export const ActivityRequest = Type.Union([
+  Type.Object({ op: Type.Literal('create'), agreementId: AgreementId }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('destroy'), activityId: ActivityId }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('exec'), activityId: ActivityId, text: Type.String({ maxLength: 256 * 1024 }) }, { additionalProperties: false }),
+  Type.Object({
+    op: Type.Literal('results'),
+    activityId: ActivityId,
+    batchId: BatchId,
+    commandIndex: Type.Optional(Type.Integer({ minimum: 0 })),
+    waitMs: WaitMs
+  }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('events'), activityId: ActivityId, batchId: BatchId, after: Type.Integer({ minimum: 0 }), waitMs: WaitMs }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('state'), activityId: ActivityId }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('usage'), activityId: ActivityId }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('running'), activityId: ActivityId }, { additionalProperties: false })
+])
+export type ActivityRequest = Static<typeof ActivityRequest>
+export type ActivityOp = ActivityRequest['op']
+
+// Answers are checked by shape here and field by field by the REST schemas
+// that serve them; the provider is a party to the agreement, not a stranger.
+export const ActivityResponse = Type.Object({
+  value: Type.Unknown()
+}, { additionalProperties: false })
+
+export const ACTIVITY_PROTOCOL = defineProtocol({
+  name: '/agora/activity/1',
+  request: ActivityRequest,
+  response: ActivityResponse,
+  maxRequestBytes: 300 * 1024,
+  // Captured output of a whole batch can be large; the exe-unit caps it.
+  maxResponseBytes: 8 * 1024 * 1024,
+  timeoutMs: 310_000
+})
+

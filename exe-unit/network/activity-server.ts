@@ -1,0 +1,67 @@
+// The provider's side of `/agora/activity/1`: each request is checked against
+// the agreement (Approved, and the caller is its requester) and the activity
+// (created by that caller) before the exe-unit sees it.
+import { randomBytes } from 'node:crypto'
+import { HandlerError } from '../../net/index.ts'
+import type { NodeId, RequestContext } from '../../net/index.ts'
+import type { ExeUnit } from '../exe-unit.ts'
+import { ExeUnitError } from '../errors.ts'
+import type { ActivityRequest } from './activity-protocol.ts'
+import type { AgreementLookup } from './agreement-access.ts'
+import { collectBatchEvents } from './batch-events.ts'
+
+export class ActivityServer {
+  readonly #exeUnit: ExeUnit
+  readonly #agreements: AgreementLookup
+
+  constructor (exeUnit: ExeUnit, agreements: AgreementLookup) {
+    this.#exeUnit = exeUnit
+    this.#agreements = agreements
+  }
+
+  async handle (request: ActivityRequest, context: RequestContext): Promise<{ value: unknown }> {
+    // JSON has no undefined: a call with nothing to say answers null.
+    return { value: (await this.#dispatch(request, context.from, context.signal)) ?? null }
+  }
+
+  async #dispatch (request: ActivityRequest, from: NodeId, signal: AbortSignal): Promise<unknown> {
+    if (request.op === 'create') return await this.#create(request.agreementId, from)
+    this.#ownedBy(request.activityId, from)
+    const { activityId } = request
+    switch (request.op) {
+      case 'destroy': return await this.#exeUnit.destroy(activityId, 'destroyed by the requestor')
+      case 'exec': return this.#exeUnit.exec(activityId, request.text)
+      case 'results': {
+        const options: { commandIndex?: number, timeoutMs: number, signal: AbortSignal } = { timeoutMs: request.waitMs, signal }
+        if (request.commandIndex !== undefined) options.commandIndex = request.commandIndex
+        return await this.#exeUnit.getBatchResults(activityId, request.batchId, options)
+      }
+      case 'events': return await collectBatchEvents(this.#exeUnit, activityId, request.batchId, request.after, request.waitMs, signal)
+      case 'state': return this.#exeUnit.getState(activityId)
+      case 'usage': return await this.#exeUnit.getUsage(activityId)
+      case 'running': return this.#exeUnit.runningCommand(activityId)
+    }
+  }
+
+  async #create (agreementId: string, from: NodeId): Promise<string> {
+    const agreement = this.#agreements(agreementId)
+    if (agreement === undefined || agreement.role !== 'Provider') throw new HandlerError('NotFound', `no agreement ${agreementId} with this provider`)
+    if (agreement.requestorId.toLowerCase() !== from.toLowerCase()) throw new HandlerError('Forbidden', `agreement ${agreementId} belongs to another requestor`)
+    if (agreement.state !== 'Approved') throw new HandlerError('Conflict', `agreement ${agreementId} is ${agreement.state}, not Approved`)
+    const activityId = randomBytes(16).toString('hex')
+    await this.#exeUnit.createActivity({ activityId, agreementId, requesterId: from, properties: agreement.properties })
+    return activityId
+  }
+
+  /** Someone else's activity looks like no activity at all. */
+  #ownedBy (activityId: string, from: NodeId): void {
+    let requesterId: string
+    try {
+      requesterId = this.#exeUnit.getActivity(activityId).requesterId
+    } catch (err) {
+      if (err instanceof ExeUnitError && err.code === 'NotFound') throw new HandlerError('NotFound', `no activity ${activityId}`)
+      throw err
+    }
+    if (requesterId.toLowerCase() !== from.toLowerCase()) throw new HandlerError('Forbidden', `activity ${activityId} belongs to another requestor`)
+  }
+}

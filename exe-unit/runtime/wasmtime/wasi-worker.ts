@@ -1,0 +1,83 @@
+// Runs WASI modules in a worker thread, one job at a time. stdout and stderr
+// writes are forwarded to the parent as they happen; stdin reads nothing; the
+// module sees only the preopened directories it is given.
+import { openSync } from 'node:fs'
+import { WASI } from 'node:wasi'
+import { parentPort } from 'node:worker_threads'
+import type { RunJob, WorkerMessage } from './protocol.ts'
+import { wasm } from './wasm-api.ts'
+import type { WasmMemory } from './wasm-api.ts'
+
+const ERRNO_SUCCESS = 0
+const ERRNO_FAULT = 21
+const devNull = openSync('/dev/null', 'r+')
+
+type WasiFunction = (...args: number[]) => number
+
+function post (message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+  parentPort?.postMessage(message, transfer)
+}
+
+function run (job: RunJob): WorkerMessage {
+  // Nothing reaches the process's own stdio: stdout/stderr go through fd_write below.
+  const wasi = new WASI({
+    version: 'preview1',
+    args: job.args,
+    env: job.env,
+    preopens: job.preopens,
+    returnOnExit: true,
+    stdin: devNull,
+    stdout: devNull,
+    stderr: devNull
+  })
+  const base = (wasi.getImportObject() as { wasi_snapshot_preview1: Record<string, WasiFunction> }).wasi_snapshot_preview1
+  let memory: WasmMemory | undefined
+  const budget = { stdout: job.maxOutputBytes, stderr: job.maxOutputBytes }
+
+  const fdWrite: WasiFunction = (fd, iovs, iovsLength, nwrittenPtr) => {
+    if ((fd !== 1 && fd !== 2) || memory === undefined) return (base.fd_write as WasiFunction)(fd, iovs, iovsLength, nwrittenPtr)
+    const buffer = memory.buffer as ArrayBuffer
+    try {
+      const view = new DataView(buffer)
+      const parts: Uint8Array[] = []
+      let total = 0
+      for (let i = 0; i < iovsLength; i++) {
+        const ptr = view.getUint32(iovs + i * 8, true)
+        const length = view.getUint32(iovs + i * 8 + 4, true)
+        if (ptr + length > buffer.byteLength) return ERRNO_FAULT
+        parts.push(new Uint8Array(buffer, ptr, length))
+        total += length
+      }
+      view.setUint32(nwrittenPtr, total, true)
+      const stream = fd === 1 ? 'stdout' : 'stderr'
+      const forwarded = Math.min(total, budget[stream])
+      if (forwarded > 0) {
+        budget[stream] -= forwarded
+        const data = new Uint8Array(forwarded)
+        let offset = 0
+        for (const part of parts) {
+          const take = Math.min(part.byteLength, forwarded - offset)
+          data.set(part.subarray(0, take), offset)
+          offset += take
+          if (offset === forwarded) break
+        }
+        post({ type: 'output', stream, data }, [data.buffer])
+      }
+      return ERRNO_SUCCESS
+    } catch {
+      return ERRNO_FAULT
+    }
+  }
+
+  const memoryBytes = (): number => memory?.buffer.byteLength ?? 0
+  try {
+    const instance = new wasm.Instance(job.module, { wasi_snapshot_preview1: { ...base, fd_write: fdWrite } })
+    memory = instance.exports.memory as WasmMemory | undefined
+    const code = wasi.start(instance as object)
+    return { type: 'exit', code, memoryBytes: memoryBytes() }
+  } catch (error) {
+    return { type: 'trap', message: error instanceof Error ? error.message : String(error), memoryBytes: memoryBytes() }
+  }
+}
+
+parentPort?.on('message', (job: RunJob) => post(run(job)))

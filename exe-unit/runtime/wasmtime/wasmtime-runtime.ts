@@ -1,0 +1,193 @@
+// The "wasmtime" runtime (Golem's name for its WASI runtime): the task package
+// is one WASI preview1 module; each run instantiates it afresh in a worker
+// thread with /work (the activity's work directory) as its only preopen.
+import { mkdir, readFile } from 'node:fs/promises'
+import { join, posix } from 'node:path'
+import { ExeUnitError, errorMessage } from '../../errors.ts'
+import type { HostLocation, OutputSinks, RunOutcome, RunRequest, Runtime, RuntimeContext, RuntimeFactory, RuntimeUsage } from '../runtime.ts'
+import { capModuleMemory } from './memory-cap.ts'
+import type { RunJob, WorkerMessage } from './protocol.ts'
+import { wasm } from './wasm-api.ts'
+import type { WasmModule } from './wasm-api.ts'
+import { WasiWorkerPool } from './worker-pool.ts'
+import type { PooledWorker, WorkerPoolOptions } from './worker-pool.ts'
+
+export const WASMTIME = 'wasmtime'
+const WORK_MOUNT = '/work'
+const WASI_MODULE = 'wasi_snapshot_preview1'
+/** Output one run may forward per stream; far above what any capture keeps. */
+const MAX_FORWARDED_OUTPUT = 256 * 1024 * 1024
+
+export interface WasmtimeOptions extends Partial<WorkerPoolOptions> {}
+
+export class WasmtimeRuntimeFactory implements RuntimeFactory {
+  readonly name = WASMTIME
+  readonly #pool: WasiWorkerPool
+
+  constructor (options: WasmtimeOptions = {}) {
+    this.#pool = new WasiWorkerPool({ idle: 1, heapMb: 64, runsPerWorker: 100, ...options })
+    this.#pool.warm()
+  }
+
+  create (context: RuntimeContext): Runtime {
+    return new WasmtimeRuntime(context, this.#pool)
+  }
+
+  async close (): Promise<void> {
+    await this.#pool.close()
+  }
+}
+
+class WasmtimeRuntime implements Runtime {
+  readonly name = WASMTIME
+  readonly #context: RuntimeContext
+  readonly #pool: WasiWorkerPool
+  readonly #workDir: string
+  #module: WasmModule | undefined
+  #initialMemoryBytes = 0
+  #cpuMicros = 0
+  #peakMemoryBytes = 0
+
+  constructor (context: RuntimeContext, pool: WasiWorkerPool) {
+    this.#context = context
+    this.#pool = pool
+    this.#workDir = join(context.activityDir, 'work')
+  }
+
+  async deploy (signal: AbortSignal): Promise<void> {
+    const path = await this.#context.packages.fetch(this.#context.taskPackage, signal)
+    const capped = capModuleMemory(await readFile(path), this.#context.resources.memoryBytes)
+    let module: WasmModule
+    try {
+      module = await wasm.compile(capped.bytes)
+    } catch (error) {
+      throw new ExeUnitError('BadRequest', `task package is not a valid WebAssembly module: ${errorMessage(error)}`)
+    }
+    for (const entry of wasm.Module.imports(module)) {
+      if (entry.module !== WASI_MODULE || entry.kind !== 'function') {
+        throw new ExeUnitError('BadRequest', `the module imports ${entry.kind} ${entry.module}.${entry.name}; only WASI preview1 functions are provided`)
+      }
+    }
+    const exports = wasm.Module.exports(module)
+    if (!exports.some(entry => entry.name === '_start' && entry.kind === 'function')) {
+      throw new ExeUnitError('BadRequest', 'the module exports no _start function (a WASI command is expected)')
+    }
+    if (!exports.some(entry => entry.name === 'memory' && entry.kind === 'memory')) {
+      throw new ExeUnitError('BadRequest', 'the module exports no memory')
+    }
+    await mkdir(this.#workDir, { recursive: true })
+    this.#module = module
+    this.#initialMemoryBytes = capped.initialBytes
+  }
+
+  async start (): Promise<void> {
+    // Each run instantiates the module anew; there is no long-lived process to start.
+  }
+
+  async run (request: RunRequest, output: OutputSinks, signal: AbortSignal): Promise<RunOutcome> {
+    if (this.#module === undefined) throw new Error('the module is not deployed')
+    const job: RunJob = {
+      module: this.#module,
+      args: [request.entryPoint, ...request.args],
+      env: {},
+      preopens: { [WORK_MOUNT]: this.#workDir },
+      maxOutputBytes: MAX_FORWARDED_OUTPUT
+    }
+    const pooled = this.#pool.acquire()
+    const cpuBefore = await cpuMicros(pooled)
+    const { outcome, clean, memoryBytes } = await runInWorker(pooled, job, output, request.timeoutMs, signal)
+    this.#cpuMicros += Math.max(0, (await cpuMicros(pooled)) - cpuBefore)
+    this.#peakMemoryBytes = Math.max(this.#peakMemoryBytes, memoryBytes ?? this.#initialMemoryBytes)
+    this.#pool.release(pooled, clean)
+    if (outcome.failure !== undefined && memoryBytes !== undefined && outcome.exitCode === -1) {
+      const limit = this.#context.resources.memoryBytes
+      if (memoryBytes + 16 * 1024 * 1024 >= limit) {
+        outcome.failure += ` (memory ${mib(memoryBytes)} MiB of the ${mib(limit)} MiB limit: out of memory?)`
+      }
+    }
+    return outcome
+  }
+
+  hostLocation (containerPath: string): HostLocation | null {
+    const path = posix.normalize(containerPath)
+    if (path !== WORK_MOUNT && !path.startsWith(`${WORK_MOUNT}/`)) return null
+    return { root: this.#workDir, path: join(this.#workDir, path.slice(WORK_MOUNT.length)) }
+  }
+
+  async usage (): Promise<RuntimeUsage> {
+    return { cpuSec: this.#cpuMicros / 1e6, peakMemoryBytes: this.#peakMemoryBytes }
+  }
+
+  async terminate (): Promise<void> {
+    this.#module = undefined
+  }
+}
+
+function mib (bytes: number): number {
+  return Math.round(bytes / 1024 / 1024)
+}
+
+async function cpuMicros (pooled: PooledWorker): Promise<number> {
+  try {
+    const usage = await pooled.worker.cpuUsage()
+    return usage.user + usage.system
+  } catch {
+    return 0
+  }
+}
+
+interface WorkerRun {
+  outcome: RunOutcome
+  /** Whether the worker may serve another run. */
+  clean: boolean
+  memoryBytes?: number
+}
+
+function runInWorker (pooled: PooledWorker, job: RunJob, output: OutputSinks, timeoutMs: number, signal: AbortSignal): Promise<WorkerRun> {
+  const { worker } = pooled
+  return new Promise<WorkerRun>(resolve => {
+    let settled = false
+    const finish = (result: WorkerRun): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      signal.removeEventListener('abort', onAbort)
+      worker.off('message', onMessage)
+      worker.off('error', onError)
+      worker.off('exit', onExit)
+      resolve(result)
+    }
+    const kill = (failure: string): void => {
+      // A module stuck in a loop never yields: only ending its thread stops it.
+      finish({ outcome: { exitCode: -1, failure }, clean: false })
+    }
+    const onMessage = (message: WorkerMessage): void => {
+      switch (message.type) {
+        case 'output':
+          output[message.stream](message.data)
+          return
+        case 'exit':
+          finish({ outcome: { exitCode: message.code }, clean: true, memoryBytes: message.memoryBytes })
+          return
+        case 'trap':
+          finish({ outcome: { exitCode: -1, failure: `the module trapped: ${message.message}` }, clean: true, memoryBytes: message.memoryBytes })
+      }
+    }
+    const onError = (error: Error): void => {
+      const code = (error as NodeJS.ErrnoException).code
+      kill(code === 'ERR_WORKER_OUT_OF_MEMORY' ? 'out of memory: the run exceeded its heap limit' : `the WASI worker failed: ${error.message}`)
+    }
+    const onExit = (): void => kill('the WASI worker stopped unexpectedly')
+    const onAbort = (): void => kill(`aborted: ${errorMessage(signal.reason)}`)
+    const timer = setTimeout(() => kill(`timed out after ${timeoutMs / 1000} s`), timeoutMs)
+    if (signal.aborted) {
+      onAbort()
+      return
+    }
+    signal.addEventListener('abort', onAbort, { once: true })
+    worker.on('message', onMessage)
+    worker.on('error', onError)
+    worker.on('exit', onExit)
+    worker.postMessage(job)
+  })
+}

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict'
+import { createOutputSink } from '../../exe-unit/activity/capture.ts'
+import type { CommandOutput } from '../../exe-unit/activity/capture.ts'
+import type { CaptureMode } from '../../exe-unit/exescript/types.ts'
+
+const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
+
+function capture (mode: CaptureMode | null, chunks: string[], maxBytes = 1024): { result: string | undefined, events: CommandOutput[] } {
+  const events: CommandOutput[] = []
+  const sink = createOutputSink(mode, output => events.push(output), maxBytes)
+  for (const chunk of chunks) sink.write(bytes(chunk))
+  return { result: sink.end(), events }
+}
+
+describe('exe-unit capture modes', () => {
+  const chunks = ['0123', '456', '789abc', 'def']
+
+  it('atEnd keeps the head, the tail, or both across chunk borders', () => {
+    assert.equal(capture({ atEnd: { part: { head: 6 }, format: 'str' } }, chunks).result, '012345')
+    assert.equal(capture({ atEnd: { part: { tail: 5 }, format: 'str' } }, chunks).result, 'bcdef')
+    assert.equal(capture({ atEnd: { part: { headTail: 7 }, format: 'str' } }, chunks).result, '0123def')
+    assert.equal(capture({ atEnd: { part: { headTail: 100 }, format: 'str' } }, chunks).result, '0123456789abcdef')
+  })
+
+  it('atEnd without a part is bounded by the provider', () => {
+    assert.equal(capture({ atEnd: { format: 'str' } }, chunks, 8).result, '0123cdef')
+  })
+
+  it('atEnd bin returns base64 and emits no events', () => {
+    const { result, events } = capture({ atEnd: { format: 'bin' } }, ['\u0000\u0001', 'ab'])
+    assert.equal(result, Buffer.from([0, 1, 97, 98]).toString('base64'))
+    assert.deepEqual(events, [])
+  })
+
+  it('stream emits each chunk as it comes, up to its limit, and returns nothing at end', () => {
+    const { result, events } = capture({ stream: { limit: 9, format: 'str' } }, chunks)
+    assert.equal(result, undefined)
+    assert.deepEqual(events, [{ str: '0123' }, { str: '456' }, { str: '78' }])
+  })
+
+  it('stream str keeps a multi-byte character split across chunks whole', () => {
+    const events: CommandOutput[] = []
+    const sink = createOutputSink({ stream: { format: 'str' } }, output => events.push(output), 1024)
+    const euro = bytes('€') // three bytes
+    sink.write(Uint8Array.of(0x61, euro[0] as number))
+    sink.write(euro.subarray(1))
+    sink.end()
+    assert.equal(events.map(e => 'str' in e ? e.str : '').join(''), 'a€')
+    assert.ok(events.every(e => 'str' in e && !e.str.includes('\uFFFD')))
+  })
+
+  it('stream bin emits base64 chunks', () => {
+    const { events } = capture({ stream: { format: 'bin' } }, ['ab', 'c'])
+    assert.deepEqual(events, [{ bin: 'YWI=' }, { bin: 'Yw==' }])
+  })
+
+  it('an output that is not captured yields nothing', () => {
+    assert.deepEqual(capture(null, chunks), { result: undefined, events: [] })
+  })
+})

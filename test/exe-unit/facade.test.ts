@@ -1,0 +1,70 @@
+// The ExeUnit facade as the REST layer, the network protocol and payments use it.
+import assert from 'node:assert/strict'
+import type { ActivityUsageSource, UsageEvent } from '../../exe-unit/index.ts'
+import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, wasmProperties } from './helpers.ts'
+import type { FileServer, TestExeUnit } from './helpers.ts'
+
+describe('exe-unit facade', function () {
+  let server: FileServer
+  let unit: TestExeUnit
+  let hello: string
+
+  before(async () => {
+    server = await startFileServer()
+    unit = await startExeUnit({ usageIntervalMs: 50 })
+    hello = await publishModule(server, 'hello')
+  })
+
+  after(async () => {
+    await unit?.close()
+    await server?.close()
+  })
+
+  it('names an activity when the caller does not, and reads nested properties', async () => {
+    const info = await unit.exeUnit.createActivity({
+      agreementId: 'agreement-nested',
+      requesterId: '0xabc',
+      properties: {
+        golem: {
+          runtime: { name: 'wasmtime' },
+          srv: { comp: { task_package: hello } },
+          inf: { mem: { gib: 0.0625 }, cpu: { threads: 1 } }
+        },
+        'golem.com.usage.vector': ['golem.usage.duration_sec']
+      }
+    })
+    assert.match(info.activityId, /^[0-9a-f]{32}$/)
+    assert.equal(info.agreementId, 'agreement-nested')
+    assert.equal(info.requesterId, '0xabc')
+    assert.equal(info.runtime, 'wasmtime')
+    const results = await runBatch(unit.exeUnit, info.activityId, [...DEPLOY_START, { run: { entry_point: 'hello' } }])
+    assert.equal(results[2]?.stdout, 'hello\n')
+    assert.equal((await unit.exeUnit.getUsage(info.activityId)).currentUsage.length, 1)
+    await unit.exeUnit.destroy(info.activityId, 'test over')
+  })
+
+  it('lets payments read usage by agreement, live and after the end', async () => {
+    const payments: ActivityUsageSource = unit.exeUnit
+    const events: UsageEvent[] = []
+    const listener = (event: UsageEvent): void => { if (event.agreementId === 'agreement-paid') events.push(event) }
+    payments.on('usage', listener)
+    try {
+      const a = await unit.exeUnit.createActivity({ agreementId: 'agreement-paid', requesterId: 'r', properties: wasmProperties(hello) })
+      const b = await unit.exeUnit.createActivity({ agreementId: 'agreement-paid', requesterId: 'r', properties: wasmProperties(hello) })
+      await unit.exeUnit.createActivity({ agreementId: 'agreement-other', requesterId: 'r', properties: wasmProperties(hello) })
+      assert.deepEqual(payments.listActivities({ agreementId: 'agreement-paid' }).map(i => i.activityId).sort(), [a.activityId, b.activityId].sort())
+      await new Promise(resolve => setTimeout(resolve, 150))
+      assert.ok(events.some(e => e.activityId === a.activityId && !e.final), 'periodic reports arrive')
+      await unit.exeUnit.destroy(a.activityId, 'agreement ended')
+      await new Promise(resolve => setImmediate(resolve))
+      const final = events.find(e => e.activityId === a.activityId && e.final)
+      assert.ok(final !== undefined, 'a final report arrives')
+      assert.deepEqual(await payments.usage(a.activityId), final.counters)
+      assert.ok((final.counters['golem.usage.duration_sec'] ?? 0) > 0.1)
+      assert.equal(final.usage.currentUsage.length, 3)
+      assert.deepEqual(unit.exeUnit.getActivity(a.activityId).state.state, ['Terminated', null])
+    } finally {
+      payments.off('usage', listener)
+    }
+  })
+})
