@@ -1,12 +1,12 @@
 // Market figures over real daemons on loopback, driven through the REST API:
 // demand subscribed → Approved agreement between two in-process daemons, and
 // the resident memory of an idle `agora service run` process.
-import { readFile } from 'node:fs/promises'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Cluster } from '../helpers/cluster.ts'
-import { startDaemon } from '../helpers/agora-process.ts'
+import { execFileSync } from 'node:child_process'
+import { BUILT_MAIN, startDaemon } from '../helpers/agora-process.ts'
 import { approveAgreement, confirmAgreement, negotiateAgreement } from '../helpers/negotiation.ts'
 import { percentile, report } from './report.ts'
 
@@ -35,7 +35,9 @@ async function demandToApproved (): Promise<void> {
 
 async function idleRss (): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'agora-bench-rss-'))
-  const daemon = await startDaemon(join(dir, 'node'), { AGORA_APPKEY: 'bench-app-key-000001' })
+  // Measured as installed: the built JavaScript the `agora` bin runs.
+  execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })
+  const daemon = await startDaemon(join(dir, 'node'), { AGORA_APPKEY: 'bench-app-key-000001' }, BUILT_MAIN)
   try {
     await new Promise(resolve => setTimeout(resolve, 3_000))
     const status = await readFile(`/proc/${daemon.child.pid}/status`, 'utf8')

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process'
 import { access, mkdtemp, rm, stat } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { agora, startDaemon } from '../helpers/agora-process.ts'
+import { BUILT_MAIN, agora, startDaemon } from '../helpers/agora-process.ts'
 import type { Daemon } from '../helpers/agora-process.ts'
 
 describe('agora CLI', () => {
@@ -139,5 +139,15 @@ describe('agora CLI', () => {
     assert.equal((await me(restarted.url, 'cli-test-demo-key-01')).body.name, 'autoconf')
     restarted.child.kill('SIGINT')
     assert.equal(await restarted.exited, 0)
+  })
+
+  it('the built program (what the agora bin runs) serves the same daemon', async () => {
+    const dataDir = join(dir, 'built')
+    const daemon = track(await startDaemon(dataDir, { AGORA_APPKEY: 'cli-test-built-key-01' }, BUILT_MAIN))
+    const answer = await me(daemon.url, 'cli-test-built-key-01')
+    assert.equal(answer.status, 200)
+    assert.match(answer.body.identity, /^0x[0-9a-fA-F]{40}$/)
+    daemon.child.kill('SIGTERM')
+    assert.equal(await daemon.exited, 0)
   })
 })

@@ -35,9 +35,12 @@ export interface Daemon {
 }
 
 /** Starts `agora service run` and waits for its "api listening" log line. */
-export function startDaemon (dataDir: string, env: NodeJS.ProcessEnv = {}): Promise<Daemon> {
+/** The built program (`npm run build`), as the `agora` bin runs it. */
+export const BUILT_MAIN = fileURLToPath(new URL('../../dist/daemon/cli/main.js', import.meta.url))
+
+export function startDaemon (dataDir: string, env: NodeJS.ProcessEnv = {}, main = MAIN): Promise<Daemon> {
   const child = spawn(process.execPath, [
-    MAIN, 'service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'
+    main, 'service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'
   ], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] })
   const log: Array<Record<string, unknown>> = []
   const exited = new Promise<number | null>(resolve => child.on('exit', code => { resolve(code) }))

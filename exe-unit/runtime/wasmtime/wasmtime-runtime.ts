@@ -26,10 +26,12 @@ export class WasmtimeRuntimeFactory implements RuntimeFactory {
 
   constructor (options: WasmtimeOptions = {}) {
     this.#pool = new WasiWorkerPool({ idle: 1, heapMb: 64, runsPerWorker: 100, ...options })
-    this.#pool.warm()
   }
 
   create (context: RuntimeContext): Runtime {
+    // Workers start with the first activity, not with the daemon: an idle
+    // provider holds no thread, and deploy gives the worker time to boot.
+    this.#pool.warm()
     return new WasmtimeRuntime(context, this.#pool)
   }
 

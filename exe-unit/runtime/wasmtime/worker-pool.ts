@@ -3,7 +3,8 @@
 // retired after a number of runs, or at once when a run is killed.
 import { Worker } from 'node:worker_threads'
 
-const WORKER_URL = new URL('./wasi-worker.ts', import.meta.url)
+// The worker is a sibling module: .ts when run from source, .js once built.
+const WORKER_URL = new URL(`./wasi-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
 
 export interface WorkerPoolOptions {
   /** Workers kept started and idle (up to twice as many are kept after runs). */
