@@ -64,6 +64,8 @@ export interface ExeUnitOptions {
   sign: Signer
   /** Carries files from and to requesters (agora-requester: and gftp: URLs). */
   requesterFiles?: RequesterFileChannel
+  /** The channel to one requester, when files travel to each over its own link (the network). */
+  requesterFilesFor?: (requesterId: string) => RequesterFileChannel
   limits?: ExeUnitLimitsInput
   /** The engine for the "vm" runtime; by default DOCKER_HOST or /var/run/docker.sock; false leaves it out. */
   docker?: Docker | false
@@ -246,7 +248,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         runtime,
         limits: this.#limits,
         sign: this.#options.sign,
-        requesterFiles: this.#options.requesterFiles,
+        requesterFiles: this.#options.requesterFilesFor?.(requesterId) ?? this.#options.requesterFiles,
         allowPrivateNetworks: this.#options.allowPrivateNetworks === true,
         onState: state => this.emit('state', { activityId, agreementId, state }),
         onTerminated: () => this.#onTerminated(activityId)

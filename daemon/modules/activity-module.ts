@@ -6,14 +6,18 @@ import { join } from 'node:path'
 import { keccak256 } from 'ethers'
 import { canonicalJson } from '../../net/index.ts'
 import type { JsonValue, NetHost, NodeKey } from '../../net/index.ts'
-import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit } from '../../exe-unit/index.ts'
+import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit, FILES_PROTOCOL, RequesterFileStore, fileRequestHandler, requesterFilesOver } from '../../exe-unit/index.ts'
 import type { AgreementLookup, ExeUnitLimitsInput, Signer } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
+import { transferRoutes } from '../api/transfer-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
 
 export const ACTIVITY_API_PREFIX = '/activity-api/v1'
+export const TRANSFERS_API_PREFIX = '/agora-api/v1/transfers'
+/** Largest file a requester offers or receives (default). */
+const MAX_TRANSFER_BYTES = 4 * 1024 ** 3
 const ENDED = new Set(['Terminated', 'Cancelled', 'Rejected', 'Expired'])
 
 /** Results are signed over keccak256 of their bytes, or of the canonical JSON of an object. */
@@ -29,6 +33,8 @@ export interface ActivityModuleOptions {
   limits?: ExeUnitLimitsInput
   /** Lets transfers reach loopback and private addresses (tests, local networks). */
   allowPrivateNetworks?: boolean
+  /** Largest file this node offers to or accepts from its providers, as a requester. */
+  maxTransferBytes?: number
 }
 
 export class ActivityModule implements DaemonModule {
@@ -51,11 +57,12 @@ export class ActivityModule implements DaemonModule {
 
   async start (context: ModuleContext): Promise<void> {
     const market = this.#market.market
-    const section = (context.config.modules.activity ?? {}) as { limits?: ExeUnitLimitsInput, allowPrivateNetworks?: boolean }
+    const section = (context.config.modules.activity ?? {}) as ActivityModuleOptions
     const exeUnit = new ExeUnit({
       dataDir: join(context.config.dataDir, 'exe-unit'),
       nodeId: context.key.nodeId,
       sign: signerOf(context.key),
+      requesterFilesFor: requesterFilesOver(context.net),
       limits: { ...section.limits, ...this.#options.limits },
       allowPrivateNetworks: this.#options.allowPrivateNetworks ?? section.allowPrivateNetworks ?? false
     })
@@ -89,12 +96,21 @@ export class ActivityModule implements DaemonModule {
       }
     })
 
-    const desk = new ActivityDesk(new ActivityClient(context.net, context.db, lookup), exeUnit)
-    this.routes = [{ prefix: ACTIVITY_API_PREFIX, plugin: activityRoutes(desk) }]
+    const client = new ActivityClient(context.net, context.db, lookup)
+    const files = new RequesterFileStore(join(context.config.dataDir, 'transfers'), this.#options.maxTransferBytes ?? section.maxTransferBytes ?? MAX_TRANSFER_BYTES)
+    await files.open()
+    await context.net.handle(FILES_PROTOCOL, fileRequestHandler(files, async nodeId => await client.isProviderOfOurs(nodeId)))
+
+    const desk = new ActivityDesk(client, exeUnit)
+    this.routes = [
+      { prefix: ACTIVITY_API_PREFIX, plugin: activityRoutes(desk) },
+      { prefix: TRANSFERS_API_PREFIX, plugin: transferRoutes(files) }
+    ]
   }
 
   async stop (): Promise<void> {
     await this.#net?.unhandle(ACTIVITY_PROTOCOL)
+    await this.#net?.unhandle(FILES_PROTOCOL)
     await this.#exeUnit?.close()
   }
 }

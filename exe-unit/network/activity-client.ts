@@ -56,7 +56,13 @@ export class ActivityClient {
     const activityId = await this.#send(agreement.providerId, { op: 'create', agreementId }) as string
     const record: RequesterActivity = { activityId, agreementId, providerId: agreement.providerId }
     await this.#records.put(`activity:${activityId}`, record, { sync: true })
+    await this.#records.put(`provider:${agreement.providerId.toLowerCase()}`, true)
     return activityId
+  }
+
+  /** Whether `nodeId` runs (or ran) an activity of ours: it may exchange files with us. */
+  async isProviderOfOurs (nodeId: string): Promise<boolean> {
+    return await this.#records.get(`provider:${nodeId.toLowerCase()}`) === true
   }
 
   async activity (activityId: string): Promise<RequesterActivity> {

@@ -1,4 +1,7 @@
 import assert from 'node:assert/strict'
+import { randomBytes } from 'node:crypto'
+import { NetHost, NodeKey, RemoteError } from '../../net/index.ts'
+import { FILES_PROTOCOL } from '../../exe-unit/index.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
@@ -15,6 +18,7 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
   let stranger: TestNode
   let files: FileServer
   let taskPackage: string
+  let readFilePackage: string
 
   const allowLoopback = { configure: (config: any) => { config.modules.activity = { allowPrivateNetworks: true } } }
   const offerExtra = { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1, 'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec', 'golem.usage.gib'] }
@@ -25,6 +29,7 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     stranger = await cluster.start(allowLoopback)
     files = await startFileServer()
     taskPackage = await publishModule(files, 'hello')
+    readFilePackage = await publishModule(files, 'read-file')
   })
   after(async () => {
     await cluster.stop()
@@ -32,8 +37,8 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
   })
 
   const API = '/activity-api/v1'
-  const agreement = async (): Promise<string> =>
-    (await approvedAgreement(provider, requester, { offerExtra, demandExtra: { 'golem.srv.comp.task_package': taskPackage } })).agreementId
+  const agreement = async (pkg = taskPackage): Promise<string> =>
+    (await approvedAgreement(provider, requester, { offerExtra, demandExtra: { 'golem.srv.comp.task_package': pkg } })).agreementId
   const exec = async (node: TestNode, activityId: string, script: unknown[]): Promise<string> =>
     await node.client.expect<string>(200, 'POST', `${API}/activity/${activityId}/exec`, { text: JSON.stringify(script) })
   const results = async (node: TestNode, activityId: string, batchId: string): Promise<any[]> =>
@@ -133,5 +138,60 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     assert.equal(state.state[0], 'Terminated')
     assert.match(state.reason ?? '', /agreement terminated/)
     assert.equal((await requester.client.call('POST', `${API}/activity`, { agreementId })).status, 409)
+  })
+
+  it('transfers files from the requester into the sandbox and back, in chunks, and to no one else', async () => {
+    const upload = async (name: string, body: Buffer): Promise<any> => {
+      const response = await fetch(`${requester.client.url}/agora-api/v1/transfers/offered/${name}`, {
+        method: 'PUT', body, headers: { authorization: `Bearer ${requester.client.key}`, 'content-type': 'application/octet-stream' }
+      })
+      assert.equal(response.status, 201)
+      return await response.json()
+    }
+    const big = randomBytes(2 * 1024 * 1024 + 12345)
+    assert.equal((await upload('big.bin', big)).url, 'agora-requester:big.bin')
+    await upload('input.txt', Buffer.from('from the requester\n'))
+
+    const agreementId = await agreement(readFilePackage)
+    const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })
+    const batchId = await exec(requester, activityId, [
+      { deploy: {} }, { start: { args: [] } },
+      { transfer: { from: 'agora-requester:input.txt', to: 'container:/work/input.txt' } },
+      { run: { entry_point: 'read-file', args: [] } },
+      { transfer: { from: 'agora-requester:big.bin', to: 'container:/work/big.bin' } },
+      { transfer: { from: 'container:/work/big.bin', to: 'agora-requester:big-back.bin' } }
+    ])
+    const done = await results(requester, activityId, batchId)
+    assert.deepEqual(done.map(r => r.result), ['Ok', 'Ok', 'Ok', 'Ok', 'Ok', 'Ok'], JSON.stringify(done))
+    assert.equal(done[3].stdout, 'from the requester\n')
+
+    const back = await fetch(`${requester.client.url}/agora-api/v1/transfers/received/big-back.bin`, { headers: { authorization: `Bearer ${requester.client.key}` } })
+    assert.equal(back.status, 200)
+    assert.ok(Buffer.from(await back.arrayBuffer()).equals(big))
+    const listed = await requester.client.expect(200, 'GET', '/agora-api/v1/transfers/')
+    assert.deepEqual(listed.received.map((f: any) => [f.name, f.bytes]), [['big-back.bin', big.byteLength]])
+
+    // A missing file fails its command with a message, not the daemon.
+    const missing = await exec(requester, activityId, [{ transfer: { from: 'agora-requester:absent.txt', to: 'container:/work/x' } }])
+    const [failed] = await results(requester, activityId, missing)
+    assert.equal(failed.result, 'Error')
+    assert.match(failed.message, /absent\.txt/)
+
+    // A node that runs none of the requester's activities reads nothing.
+    const outsider = new NetHost({ key: NodeKey.random(), bootstrap: [requester.addresses[0]!] })
+    await outsider.start()
+    try {
+      await assert.rejects(outsider.request(FILES_PROTOCOL, requester.nodeId as never, { op: 'read', name: 'input.txt', offset: 0 }), (err: unknown) => {
+        assert.ok(err instanceof RemoteError)
+        assert.match(err.message, /providers of this node/)
+        return true
+      })
+    } finally {
+      await outsider.stop()
+    }
+    const badName = await fetch(`${requester.client.url}/agora-api/v1/transfers/offered/..secret`, {
+      method: 'PUT', body: 'x', headers: { authorization: `Bearer ${requester.client.key}`, 'content-type': 'application/octet-stream' }
+    })
+    assert.equal(badName.status, 400)
   })
 })
