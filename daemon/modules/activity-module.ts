@@ -4,7 +4,8 @@
 // activities with it.
 import { join } from 'node:path'
 import { keccak256 } from 'ethers'
-import { canonicalJson } from '../../net/index.ts'
+import Type from 'typebox'
+import { canonicalJson, validator } from '../../net/index.ts'
 import type { JsonValue, NetHost, NodeKey } from '../../net/index.ts'
 import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit, FILES_PROTOCOL, RequesterFileStore, fileRequestHandler, requesterFilesOver } from '../../exe-unit/index.ts'
 import type { AgreementLookup, ExeUnitLimitsInput, Signer } from '../../exe-unit/index.ts'
@@ -27,6 +28,28 @@ function signerOf (key: NodeKey): Signer {
     return key.signDigest(Buffer.from(keccak256(bytes).slice(2), 'hex'))
   }
 }
+
+const Positive = Type.Number({ exclusiveMinimum: 0 })
+/** `modules.activity` in the config file; the exe-unit checks the limits' values. */
+const ActivitySection = Type.Object({
+  limits: Type.Optional(Type.Object({
+    maxActivities: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxMemoryGib: Type.Optional(Positive),
+    maxThreads: Type.Optional(Type.Integer({ minimum: 1 })),
+    defaultMemoryGib: Type.Optional(Positive),
+    runTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxPackageBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    pidsLimit: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxCaptureBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+    maxQueuedBatches: Type.Optional(Type.Integer({ minimum: 1 })),
+    keptBatches: Type.Optional(Type.Integer({ minimum: 1 })),
+    keptTerminatedActivities: Type.Optional(Type.Integer({ minimum: 1 }))
+  }, { additionalProperties: false })),
+  allowPrivateNetworks: Type.Optional(Type.Boolean()),
+  maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 }))
+}, { additionalProperties: false })
+const activitySection = validator(ActivitySection, 'config modules.activity')
 
 export interface ActivityModuleOptions {
   /** The exe-unit's limits (also `modules.activity.limits` in the config). */
@@ -57,7 +80,7 @@ export class ActivityModule implements DaemonModule {
 
   async start (context: ModuleContext): Promise<void> {
     const market = this.#market.market
-    const section = (context.config.modules.activity ?? {}) as ActivityModuleOptions
+    const section: ActivityModuleOptions = activitySection.parse(context.config.modules.activity ?? {})
     const exeUnit = new ExeUnit({
       dataDir: join(context.config.dataDir, 'exe-unit'),
       nodeId: context.key.nodeId,

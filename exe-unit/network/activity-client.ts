@@ -119,6 +119,7 @@ export class ActivityClient {
 
 function callErrorOf (err: unknown, providerId: string): ActivityCallError {
   if (err instanceof RemoteError) {
+    if (err.code === 'rate_limited') return new ActivityCallError('Unavailable', `provider ${providerId}: ${err.message}`)
     return new ActivityCallError(KNOWN_CODES.has(err.code) ? err.code as ActivityCallErrorCode : 'BadRequest', err.message)
   }
   if (err instanceof NetError) {

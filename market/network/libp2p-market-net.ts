@@ -62,6 +62,7 @@ function channelOver<S extends TSchema, T> (topic: Broadcast<S>): EntryChannel<T
 /** Turns what a send may throw into the market's own errors. */
 function marketErrorOf (err: unknown, to: NodeId): MarketError {
   if (err instanceof MarketError) return err
+  if (err instanceof RemoteError && err.code === 'rate_limited') return new MarketError('Unavailable', `${to}: ${err.message}`)
   if (err instanceof RemoteError) return new MarketError(isMarketErrorCode(err.code) ? err.code : 'BadRequest', err.message)
   if (err instanceof NetError) return new MarketError(err.code === 'timeout' || err.code === 'aborted' ? 'Timeout' : 'Unavailable', `${to}: ${err.message}`)
   return new MarketError('Unavailable', `${to}: ${(err as Error).message}`)

@@ -40,8 +40,10 @@ export interface PeerGuardOptions {
 export const DEFAULT_PEER_GUARD_OPTIONS: PeerGuardOptions = {
   messagesPerSecond: 100,
   messageBurst: 300,
-  requestsPerSecond: 20,
-  requestBurst: 60,
+  // A requester driving many small tasks on one provider makes a few requests
+  // per task; this bounds a flood, not honest work.
+  requestsPerSecond: 200,
+  requestBurst: 400,
   penalties: { malformed: 10, forged: 25, oversized: 10, flood: 1, protocol: 5 },
   banThreshold: -100,
   banMs: 10 * 60_000,

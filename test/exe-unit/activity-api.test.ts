@@ -194,4 +194,9 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     })
     assert.equal(badName.status, 400)
   })
+
+  it('refuses a daemon config with a bad activity section, naming the field', async () => {
+    await assert.rejects(cluster.start({ configure: (config: any) => { config.modules.activity = { limits: { maxActivities: 0 } } } }), /modules\.activity.*maxActivities/)
+    await assert.rejects(cluster.start({ configure: (config: any) => { config.modules.market = { proposalTtlMs: 'soon' } } }), /modules\.market.*proposalTtlMs/)
+  })
 })

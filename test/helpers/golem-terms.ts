@@ -17,13 +17,13 @@ export function providerOffer (providerId: string, extra: Record<string, unknown
   }
 }
 
-export function requesterDemand (extra: Record<string, unknown> = {}, constraints = ''): { properties: Record<string, unknown>, constraints: string } {
+export function requesterDemand (extra: Record<string, unknown> = {}, constraints = '', runtime = 'wasmtime'): { properties: Record<string, unknown>, constraints: string } {
   return {
     properties: {
       'golem.srv.comp.expiration': Date.now() + 3_600_000,
       'golem.node.debug.subnet': 'agora-test',
       ...extra
     },
-    constraints: `(&(golem.inf.mem.gib>=0.5)(golem.inf.storage.gib>=2)(golem.runtime.name=wasmtime)(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*)${constraints})`
+    constraints: `(&(golem.inf.mem.gib>=0.5)(golem.inf.storage.gib>=2)(golem.runtime.name=${runtime})(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*)${constraints})`
   }
 }

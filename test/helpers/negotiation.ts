@@ -24,6 +24,8 @@ export type Drafted = Omit<Negotiated, 'agreementId'>
 export interface NegotiationOptions {
   offerExtra?: Record<string, unknown>
   demandExtra?: Record<string, unknown>
+  /** The runtime the demand asks for (default wasmtime). */
+  runtime?: string
 }
 
 export async function negotiateDraft (provider: Party, requester: Party, options: NegotiationOptions = {}): Promise<Drafted> {
@@ -31,7 +33,7 @@ export async function negotiateDraft (provider: Party, requester: Party, options
   const name = `offer-${Math.random().toString(36).slice(2)}`
   const offer = providerOffer(provider.nodeId, { 'golem.node.id.name': name, ...options.offerExtra })
   const offerId = await provider.client.subscribe('offer', offer.properties, offer.constraints)
-  const demand = requesterDemand(options.demandExtra)
+  const demand = requesterDemand(options.demandExtra, '', options.runtime)
   const demandId = await requester.client.subscribe('demand', demand.properties, demand.constraints)
 
   const initial = (await requester.client.nextEvent('demand', demandId, event =>
