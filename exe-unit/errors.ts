@@ -1,5 +1,6 @@
 // Errors the exe-unit reports to its caller. The code tells the REST layer
 // which status to answer with; the message says what was wrong.
+import { CodedError } from '../net/index.ts'
 
 export type ExeUnitErrorCode =
   | 'BadRequest' // malformed input: an ExeScript, a property, an argument
@@ -8,14 +9,8 @@ export type ExeUnitErrorCode =
   | 'CapacityExceeded' // the provider's limits refuse another activity
   | 'Internal'
 
-export class ExeUnitError extends Error {
+export class ExeUnitError extends CodedError<ExeUnitErrorCode> {
   override name = 'ExeUnitError'
-  readonly code: ExeUnitErrorCode
-
-  constructor (code: ExeUnitErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.code = code
-  }
 }
 
 export function errorMessage (error: unknown): string {

@@ -2,7 +2,7 @@
 // shown once, at creation; the store keeps only its SHA-256 hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import Type from 'typebox'
-import { validator } from '../../net/index.ts'
+import { CodedError, validator } from '../../net/index.ts'
 import { DURABLE } from '../store/store.ts'
 import type { Sublevel } from '../store/store.ts'
 import { checkAppKeyName, checkAppKeyText } from './format.ts'
@@ -29,14 +29,8 @@ export interface AppKeyVerifier {
 
 export type AppKeyErrorCode = 'bad-name' | 'bad-key' | 'duplicate' | 'not-found'
 
-export class AppKeyError extends Error {
+export class AppKeyError extends CodedError<AppKeyErrorCode> {
   override name = 'AppKeyError'
-  readonly code: AppKeyErrorCode
-
-  constructor (code: AppKeyErrorCode, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 
 const StoredAppKey = validator(Type.Object({

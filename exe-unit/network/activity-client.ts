@@ -1,7 +1,7 @@
 // The requester's side of `/agora/activity/1`: Activity API calls made on this
 // daemon go to the provider of the activity's agreement. Which provider runs
 // which activity is kept in this node's store, so a restart loses no activity.
-import { NetError, RemoteError } from '../../net/index.ts'
+import { CodedError, NetError, RemoteError } from '../../net/index.ts'
 import type { NetHost, NodeId } from '../../net/index.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState } from '../activity/types.ts'
 import { ACTIVITY_PROTOCOL } from './activity-protocol.ts'
@@ -12,14 +12,8 @@ import type { BatchEvents } from './batch-events.ts'
 export type ActivityCallErrorCode = 'BadRequest' | 'Forbidden' | 'NotFound' | 'Conflict' | 'CapacityExceeded' | 'Unavailable' | 'Timeout' | 'Internal'
 
 /** A failed Activity API call, with the code the REST layer turns into a status. */
-export class ActivityCallError extends Error {
+export class ActivityCallError extends CodedError<ActivityCallErrorCode> {
   override name = 'ActivityCallError'
-  readonly code: ActivityCallErrorCode
-
-  constructor (code: ActivityCallErrorCode, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 
 export interface RequesterActivity {

@@ -9,27 +9,18 @@ const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
 const Timestamp = Type.String({ format: 'date-time', maxLength: 40 })
 const Millis = Type.Integer({ minimum: 0 })
 // Flat properties; their values are checked again by normaliseProperties.
-export const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 512 })
+export const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 1024 })
 const Constraints = Type.String({ maxLength: 65_536 })
 
+/** What every offer, demand and proposal states: its terms and when it was made. */
+const TermsFields = { properties: WireProperties, constraints: Constraints, timestamp: Timestamp }
+
 /** An offer, as spread on the `offers` broadcast topic. */
-export const OfferPayload = Type.Object({
-  offerId: Id,
-  properties: WireProperties,
-  constraints: Constraints,
-  timestamp: Timestamp,
-  expiresAt: Millis
-}, { additionalProperties: false })
+export const OfferPayload = Type.Object({ offerId: Id, ...TermsFields, expiresAt: Millis }, { additionalProperties: false })
 export type OfferPayload = Static<typeof OfferPayload>
 
 /** A demand, spread on the `demands` topic only when its requester asks for it. */
-export const DemandPayload = Type.Object({
-  demandId: Id,
-  properties: WireProperties,
-  constraints: Constraints,
-  timestamp: Timestamp,
-  expiresAt: Millis
-}, { additionalProperties: false })
+export const DemandPayload = Type.Object({ demandId: Id, ...TermsFields, expiresAt: Millis }, { additionalProperties: false })
 export type DemandPayload = Static<typeof DemandPayload>
 
 /** A counter-proposal sent directly to the other party. */
@@ -38,28 +29,14 @@ export const ProposalPayload = Type.Object({
   prevProposalId: Id,
   offerId: Id,
   demandId: Id,
-  properties: WireProperties,
-  constraints: Constraints,
-  timestamp: Timestamp,
+  ...TermsFields,
   expiresAt: Millis
 }, { additionalProperties: false })
 export type ProposalPayload = Static<typeof ProposalPayload>
 
-const DemandTerms = Type.Object({
-  demandId: Id,
-  requestorId: NodeIdText,
-  properties: WireProperties,
-  constraints: Constraints,
-  timestamp: Timestamp
-}, { additionalProperties: false })
+const DemandTerms = Type.Object({ demandId: Id, requestorId: NodeIdText, ...TermsFields }, { additionalProperties: false })
 
-const OfferTerms = Type.Object({
-  offerId: Id,
-  providerId: NodeIdText,
-  properties: WireProperties,
-  constraints: Constraints,
-  timestamp: Timestamp
-}, { additionalProperties: false })
+const OfferTerms = Type.Object({ offerId: Id, providerId: NodeIdText, ...TermsFields }, { additionalProperties: false })
 
 /** The agreement as the requester proposes and signs it. */
 export const AgreementPayload = Type.Object({

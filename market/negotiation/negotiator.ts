@@ -19,6 +19,22 @@ import { validator } from '../../net/index.ts'
 const proposalPayload = validator(ProposalPayload, 'proposal')
 const rejectionPayload = validator(ProposalRejectionPayload, 'proposal rejection')
 
+/** A Draft as we keep it, ours or theirs: the signed payload and its checked terms. */
+function draftRecord (payload: ProposalPayload, terms: ProposalBody, side: Pick<ProposalRecord, 'subscriptionId' | 'issuerId' | 'own' | 'counterpartyId'>): ProposalRecord {
+  return {
+    proposalId: payload.proposalId,
+    prevProposalId: payload.prevProposalId,
+    state: 'Draft',
+    timestamp: payload.timestamp,
+    expiresAt: payload.expiresAt,
+    properties: terms.properties,
+    constraints: terms.constraints,
+    offerId: payload.offerId,
+    demandId: payload.demandId,
+    ...side
+  }
+}
+
 export interface NegotiatorOptions {
   net: MarketNet
   subscriptions: SubscriptionBook
@@ -91,21 +107,7 @@ export class Negotiator {
     termsMatch(terms, theirs, 'our counter-proposal', 'their proposal')
     const envelope = this.#net.signEnvelope(ENVELOPE_TYPES.proposal, payload)
     await this.#net.send(theirs.counterpartyId, { kind: 'proposal', envelope })
-    const record: ProposalRecord = {
-      proposalId: payload.proposalId,
-      prevProposalId: theirs.proposalId,
-      issuerId: this.#net.nodeId,
-      own: true,
-      state: 'Draft',
-      timestamp: payload.timestamp,
-      expiresAt: payload.expiresAt,
-      properties: terms.properties,
-      constraints: terms.constraints,
-      subscriptionId,
-      offerId: theirs.offerId,
-      demandId: theirs.demandId,
-      counterpartyId: theirs.counterpartyId
-    }
+    const record = draftRecord(payload, terms, { subscriptionId, issuerId: this.#net.nodeId, own: true, counterpartyId: theirs.counterpartyId })
     await this.#proposals.put(record)
     return record.proposalId
   }
@@ -154,21 +156,7 @@ export class Negotiator {
       throw new MarketError('Gone', 'no such offer or demand subscription here (unsubscribed or expired)')
     }
     termsMatch(terms, answered, 'proposal', 'the proposal it answers')
-    const record: ProposalRecord = {
-      proposalId: payload.proposalId,
-      prevProposalId: payload.prevProposalId,
-      issuerId: from,
-      own: false,
-      state: 'Draft',
-      timestamp: payload.timestamp,
-      expiresAt: payload.expiresAt,
-      properties: terms.properties,
-      constraints: terms.constraints,
-      subscriptionId,
-      offerId: payload.offerId,
-      demandId: payload.demandId,
-      counterpartyId: from
-    }
+    const record = draftRecord(payload, terms, { subscriptionId, issuerId: from, own: false, counterpartyId: from })
     await this.#proposals.put(record)
     this.#emitProposal(record)
   }

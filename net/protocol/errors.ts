@@ -1,6 +1,7 @@
 // The two ways a request fails. A NetError is ours or the wire's: the node
 // could not be reached, took too long, or answered something unusable. A
 // RemoteError is the other node's answer: it understood and said no.
+import { CodedError } from '../errors/coded-error.ts'
 import type { NodeId } from '../identity/node-id.ts'
 
 export type NetErrorCode =
@@ -13,25 +14,17 @@ export type NetErrorCode =
   | 'aborted'
   | 'not_started'
 
-export class NetError extends Error {
+export class NetError extends CodedError<NetErrorCode> {
   override name = 'NetError'
-  readonly code: NetErrorCode
-
-  constructor (code: NetErrorCode, message: string, options?: ErrorOptions) {
-    super(message, options)
-    this.code = code
-  }
 }
 
-export class RemoteError extends Error {
+/** Its code is the one the remote handler gave (e.g. 'bad_request', 'handler_error'). */
+export class RemoteError extends CodedError {
   override name = 'RemoteError'
-  /** The code the remote handler gave (e.g. 'bad_request', 'handler_error'). */
-  readonly code: string
   readonly from: NodeId
 
   constructor (code: string, message: string, from: NodeId) {
-    super(message)
-    this.code = code
+    super(code, message)
     this.from = from
   }
 }
@@ -40,13 +33,7 @@ export class RemoteError extends Error {
  * What a handler throws to answer with a specific error code. Any other error
  * a handler throws goes back as code 'handler_error', with its message only.
  */
-export class HandlerError extends Error {
+export class HandlerError extends CodedError {
   override name = 'HandlerError'
-  readonly code: string
-
-  constructor (code: string, message: string) {
-    super(message)
-    this.code = code
-  }
 }
 

@@ -4,21 +4,11 @@ import { Matcher, parseConstraints } from '../../market/language.ts'
 import type { Constraint } from '../../market/language.ts'
 import type { FlatProperties } from '../../market/properties-types.ts'
 import { percentile, report } from './report.ts'
+import { prng } from '../helpers/prng.ts'
 
 const OFFERS = 10_000
 const NOW = 1_767_225_600_000
 
-// A small seeded generator so that every run sees the same market.
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 const random = prng(42)
 const pick = <T>(items: readonly T[]): T => items[Math.floor(random() * items.length)] as T
 

@@ -1,34 +1,19 @@
 // Gossip propagation on loopback: 20 nodes, each joining through a random
 // earlier one; once the mesh has formed, entries are published from random
 // nodes and timed from publish until every node holds them.
-import Type from 'typebox'
 import { NetHost, NodeKey } from '../../net/index.ts'
 import { percentile, report } from './report.ts'
-import type { Broadcast, TopicDefinition } from '../../net/index.ts'
+import type { Broadcast } from '../../net/index.ts'
+import { toyTopic } from '../helpers/toy-topic.ts'
+import type { Toy } from '../helpers/toy-topic.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const NODES = 20
 const ENTRIES = 30
 
-const Toy = Type.Object({ id: Type.String(), note: Type.String(), expiresAt: Type.Integer() }, { additionalProperties: false })
-const toys: TopicDefinition<typeof Toy> = {
-  name: 'bench-toys',
-  envelopeType: 'bench.toy',
-  payload: Toy,
-  idOf: toy => toy.id,
-  expiresAt: toy => toy.expiresAt,
-  maxEntries: 10_000,
-  maxPerSigner: 1_000
-}
+const toys = toyTopic('bench-toys', 'bench.toy', { maxEntries: 10_000, maxPerSigner: 1_000 })
 
 interface Node { host: NetHost, toys: Broadcast<typeof Toy>, seen: Map<string, number> }
-
-async function waitFor (what: string, condition: () => boolean, ms: number): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 5))
-  }
-}
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T
 
@@ -61,7 +46,7 @@ try {
     const id = `bench-${i}`
     const published = performance.now()
     await publisher.toys.publish({ id, note: 'x'.repeat(200), expiresAt: Date.now() + 600_000 })
-    await waitFor(`entry ${id} everywhere`, () => nodes.every(node => node.seen.has(id)), 10_000)
+    await waitFor(`entry ${id} everywhere`, () => nodes.every(node => node.seen.has(id)), 10_000, 5)
     latencies.push(Math.max(...nodes.filter(node => node !== publisher).map(node => (node.seen.get(id) as number) - published)))
     await new Promise(resolve => setTimeout(resolve, 20 + Math.random() * 30))
   }

@@ -58,13 +58,4 @@ export class MarketClient {
   }
 }
 
-/** Polls `condition` every 20 ms until it holds; fails after `ms`, naming `what`. */
-export async function eventually<T> (what: string, condition: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const value = await condition()
-    if (value !== undefined && value !== false) return value
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
+export { eventually } from './wait.ts'

@@ -3,20 +3,10 @@ import {
   ConstraintLimitError, ConstraintSyntaxError, evaluate, parseConstraints, printConstraints
 } from '../../market/language.ts'
 import type { Constraint } from '../../market/language.ts'
+import { prng } from '../helpers/prng.ts'
 
 // Seeded so that a failure can be replayed: the seed is in every message.
 const SEED = Number(process.env.CONSTRAINT_FUZZ_SEED ?? 20260101)
-
-function prng (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 class Gen {
   readonly random: () => number

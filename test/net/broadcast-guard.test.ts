@@ -1,37 +1,13 @@
 import assert from 'node:assert/strict'
-import Type from 'typebox'
 import { NetHost, NodeKey, gossipTopicOf, signEnvelope } from '../../net/index.ts'
-import type { Broadcast, PeerGuardOptions, TopicDefinition } from '../../net/index.ts'
+import type { Broadcast, PeerGuardOptions } from '../../net/index.ts'
 
-const Toy = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  note: Type.String({ maxLength: 200 }),
-  expiresAt: Type.Integer()
-}, { additionalProperties: false })
+import { toy, toyTopic } from '../helpers/toy-topic.ts'
+import type { Toy } from '../helpers/toy-topic.ts'
+import { waitFor } from '../helpers/wait.ts'
 
-const toys: TopicDefinition<typeof Toy> = {
-  name: 'toys',
-  envelopeType: 'test.toy',
-  payload: Toy,
-  idOf: toy => toy.id,
-  expiresAt: toy => toy.expiresAt,
-  maxEntries: 1000,
-  maxPerSigner: 500
-}
+const toys = toyTopic()
 const topic = gossipTopicOf('toys')
-
-async function waitFor (what: string, condition: () => boolean, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 20))
-  }
-}
-
-let counter = 0
-function toy (note: string): { id: string, note: string, expiresAt: number } {
-  return { id: `toy-${process.pid}-${++counter}`, note, expiresAt: Date.now() + 60_000 }
-}
 
 const bytes = (value: unknown): Uint8Array => new TextEncoder().encode(JSON.stringify(value))
 

@@ -1,14 +1,7 @@
 import assert from 'node:assert/strict'
 import { NetHost, NodeKey, signEnvelope } from '../../net/index.ts'
 import type { NodeId } from '../../net/index.ts'
-
-async function waitFor (what: string, condition: () => boolean | Promise<boolean>, ms = 8000): Promise<void> {
-  const deadline = Date.now() + ms
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise(resolve => setTimeout(resolve, 25))
-  }
-}
+import { waitFor } from '../helpers/wait.ts'
 
 describe('network host', function () {
   const hosts: NetHost[] = []
