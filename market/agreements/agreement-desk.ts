@@ -60,6 +60,7 @@ export class AgreementDesk {
     if (state === 'Initial') throw new MarketError('Conflict', `proposal ${proposalId} is not negotiated yet (Initial): counter it first`)
     if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${proposalId} is ${state}`)
     if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${proposalId} is already promoted to an agreement`)
+    if (this.#o.proposals.isEnded(offerDraft.offerId, offerDraft.demandId)) throw new MarketError('Gone', 'this negotiation was ended by a final rejection')
     const validToMs = Date.parse(validTo)
     if (!Number.isFinite(validToMs)) throw new MarketError('BadRequest', `validTo is not a date-time: ${validTo}`)
     if (validToMs <= Date.now()) throw new MarketError('BadRequest', 'validTo must be in the future')

@@ -90,6 +90,7 @@ export class Negotiator {
     const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
     if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; counter the other party's proposal`)
     this.#assertOpen(theirs)
+    this.#assertNotEnded(theirs.offerId, theirs.demandId)
     if (kind === 'offer' && theirs.state === 'Initial') throw new MarketError('Conflict', 'a provider answers drafts only')
     const terms: ProposalBody = parseProposalBody(body)
     const now = Date.now()
@@ -136,6 +137,7 @@ export class Negotiator {
     const terms = parseProposalBody({ properties: payload.properties, constraints: payload.constraints })
     if (payload.expiresAt <= Date.now()) throw new MarketError('Gone', 'proposal already expired')
     if (this.#proposals.has(payload.proposalId)) return
+    this.#assertNotEnded(payload.offerId, payload.demandId)
     const offer = this.#subscriptions.get('offer', payload.offerId)
     const demand = this.#subscriptions.get('demand', payload.demandId)
     let answered: { properties: ProposalRecord['properties'], constraints: string }
@@ -202,6 +204,10 @@ export class Negotiator {
     const state = effectiveState(record)
     if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${record.proposalId} is ${state}`)
     if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${record.proposalId} is already promoted to an agreement`)
+  }
+
+  #assertNotEnded (offerId: string, demandId: string): void {
+    if (this.#proposals.isEnded(offerId, demandId)) throw new MarketError('Gone', 'this negotiation was ended by a final rejection (golem.proposal.rejection.is-final)')
   }
 
   #ownDraft (proposalId: string, counterparty: NodeId, subscriptionId: string): ProposalRecord {

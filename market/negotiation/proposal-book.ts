@@ -24,6 +24,15 @@ export interface ProposalRecord {
   rejection?: Reason
 }
 
+/** Golem's reason field: the rejecting party will not negotiate this pair any further. */
+export const REJECTION_IS_FINAL = 'golem.proposal.rejection.is-final'
+
+function endsNegotiation (record: ProposalRecord): boolean {
+  return record.state === 'Rejected' && (record.rejection as Record<string, unknown> | undefined)?.[REJECTION_IS_FINAL] === true
+}
+
+const pairKey = (offerId: string, demandId: string): string => `${offerId}:${demandId}`
+
 /** The initial proposal of a demand–offer pair has the same id on both sides. */
 export function initialProposalId (demandId: string, offerId: string): string {
   return keccak256(toUtf8Bytes(`agora initial proposal:${demandId}:${offerId}`)).slice(2)
@@ -51,6 +60,8 @@ export function effectiveState (record: ProposalRecord, now = Date.now()): Propo
 export class ProposalBook {
   readonly #store: MarketStore
   readonly #records = new Map<string, ProposalRecord>()
+  /** Offer–demand pairs whose negotiation a final rejection ended. */
+  readonly #ended = new Set<string>()
   readonly #maxRecords: number
 
   constructor (store: MarketStore, maxRecords = 200_000) {
@@ -59,7 +70,15 @@ export class ProposalBook {
   }
 
   async load (): Promise<void> {
-    for (const record of await this.#store.list<ProposalRecord>('proposal')) this.#records.set(record.proposalId, record)
+    for (const record of await this.#store.list<ProposalRecord>('proposal')) {
+      this.#records.set(record.proposalId, record)
+      if (endsNegotiation(record)) this.#ended.add(pairKey(record.offerId, record.demandId))
+    }
+  }
+
+  /** Whether either party ended this offer–demand negotiation with a final rejection. */
+  isEnded (offerId: string, demandId: string): boolean {
+    return this.#ended.has(pairKey(offerId, demandId))
   }
 
   get (proposalId: string): ProposalRecord | undefined {
@@ -80,6 +99,7 @@ export class ProposalBook {
     }
     await this.#store.put('proposal', record.proposalId, record)
     this.#records.set(record.proposalId, record)
+    if (endsNegotiation(record)) this.#ended.add(pairKey(record.offerId, record.demandId))
   }
 
   async setState (record: ProposalRecord, state: ProposalState, rejection?: Reason): Promise<void> {

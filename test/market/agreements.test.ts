@@ -3,6 +3,7 @@ import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { approveAgreement, confirmAgreement, negotiateAgreement, negotiateDraft } from '../helpers/negotiation.ts'
 import { eventually } from '../helpers/market-client.ts'
+import { providerOffer } from '../helpers/golem-terms.ts'
 
 describe('market: agreements between two daemons, through the REST API only', function () {
   this.timeout(60_000)
@@ -126,6 +127,26 @@ describe('market: agreements between two daemons, through the REST API only', fu
     assert.ok(demandId !== other.demandId && offerDraftId !== other.offerDraftId)
   })
 
+  it('a final rejection ends the negotiation on both sides; a plain one leaves it open', async () => {
+    const plain = await negotiateDraft(provider, requester)
+    const plainDraft = await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${plain.demandId}/proposals/${plain.offerDraftId}`)
+    await requester.client.expect(204, 'POST', `/market-api/v1/demands/${plain.demandId}/proposals/${plain.offerDraftId}/reject`, { message: 'try again' })
+    await provider.client.nextEvent('offer', plain.offerId, e => e.eventType === 'ProposalRejectedEvent' && e.proposalId === plain.offerDraftId)
+    // The provider may answer the requester's draft again, with other terms.
+    assert.equal((await provider.client.call('GET', `/market-api/v1/offers/${plain.offerId}/proposals/${plain.offerDraftId}`)).status, 410)
+    const offer = providerOffer(provider.nodeId, { 'golem.com.pricing.model.linear.coeffs': [0.00005, 0.00002, 0] })
+    await provider.client.expect(201, 'POST', `/market-api/v1/offers/${plain.offerId}/proposals/${plainDraft.prevProposalId}`, offer)
+
+    const final = await negotiateDraft(provider, requester)
+    const theirDraft = await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${final.demandId}/proposals/${final.offerDraftId}`)
+    await requester.client.expect(204, 'POST', `/market-api/v1/demands/${final.demandId}/proposals/${final.offerDraftId}/reject`, { message: 'no thanks', 'golem.proposal.rejection.is-final': true })
+    await provider.client.nextEvent('offer', final.offerId, e => e.eventType === 'ProposalRejectedEvent' && e.proposalId === final.offerDraftId)
+    // The provider can no longer answer the requester's draft it had answered.
+    const again = await provider.client.call('POST', `/market-api/v1/offers/${final.offerId}/proposals/${theirDraft.prevProposalId}`, { properties: { 'golem.runtime.name': 'wasmtime' }, constraints: '()' })
+    assert.equal(again.status, 410, JSON.stringify(again.body))
+    assert.match(again.body.message, /final rejection/)
+  })
+
   it('refuses bad input with a 4xx naming the problem, and changes nothing', async () => {
     const c = requester.client
     const noKey = await c.call('GET', '/market-api/v1/demands', undefined, null)
@@ -158,5 +179,31 @@ describe('market: agreements between two daemons, through the REST API only', fu
     for (const path of ['/market-api/v1/offers', '/market-api/v1/demands/{subscriptionId}/events', '/market-api/v1/agreements/{agreementId}/approve', '/market-api/v1/scan']) {
       assert.ok(path in doc.paths, path)
     }
+  })
+})
+
+describe('market: proposals expire', function () {
+  this.timeout(30_000)
+  const cluster = new Cluster()
+  let provider: TestNode
+  let requester: TestNode
+  const shortProposals = { configure: (config: any) => { config.modules.market = { proposalTtlMs: 1_000 } } }
+
+  before(async () => {
+    provider = await cluster.start(shortProposals)
+    requester = await cluster.start(shortProposals)
+  })
+  after(async () => { await cluster.stop() })
+
+  it('an expired draft can be neither turned into an agreement nor countered', async () => {
+    const drafted = await negotiateDraft(provider, requester)
+    const draft = await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${drafted.demandId}/proposals/${drafted.offerDraftId}`)
+    await eventually('the draft expires', async () =>
+      (await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${drafted.demandId}/proposals/${drafted.offerDraftId}`)).state === 'Expired', 5_000)
+    const create = await requester.client.call('POST', '/market-api/v1/agreements', { proposalId: drafted.offerDraftId, validTo: new Date(Date.now() + 60_000).toISOString() })
+    assert.equal(create.status, 410)
+    assert.match(create.body.message, /Expired/)
+    const counter = await provider.client.call('POST', `/market-api/v1/offers/${drafted.offerId}/proposals/${draft.prevProposalId}`, providerOffer(provider.nodeId))
+    assert.equal(counter.status, 410)
   })
 })

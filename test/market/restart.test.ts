@@ -53,6 +53,9 @@ describe('market: a daemon killed and restarted keeps its agreements and app-key
     const again = await start('requester', status.addresses[0])
     assert.equal(again.party.nodeId, requester.party.nodeId)
     assert.deepEqual(await again.party.client.agreement(negotiated.agreementId), before)
+    // Its live subscription survived too, under the same id.
+    const demands = await again.party.client.expect<any[]>(200, 'GET', '/market-api/v1/demands')
+    assert.deepEqual(demands.map(d => d.demandId), [negotiated.demandId])
     const second = new MarketClient(again.daemon.url, secondKey)
     assert.equal((await second.expect<{ name: string }>(200, 'GET', '/me')).name, 'second')
 
