@@ -81,8 +81,27 @@ async function streamEvents (desk: ActivityDesk, activityId: string, batchId: st
   }
 }
 
+const ProviderEvent = Type.Object({
+  eventType: Type.Union([Type.Literal('CreateActivity'), Type.Literal('DestroyActivity')]),
+  eventDate: Type.String({ format: 'date-time' }),
+  activityId: Type.String(),
+  agreementId: Type.String()
+})
+const EventsQuery = Type.Object({
+  afterTimestamp: Type.Optional(Type.String({ format: 'date-time' })),
+  pollTimeout: Type.Optional(Type.Number({ minimum: 0, description: 'seconds to wait' })),
+  timeout: Type.Optional(Type.Number({ minimum: 0, description: 'seconds to wait (alias of pollTimeout)' })),
+  maxEvents: Type.Optional(Type.Integer({ minimum: 1, maximum: 1000, default: 100 })),
+  appSessionId: Type.Optional(Type.String())
+})
+
 export function activityRoutes (desk: ActivityDesk): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
+    app.get('/events', { schema: { tags: ['provider'], querystring: EventsQuery, response: { 200: Type.Array(ProviderEvent) } } }, async (request, reply) => {
+      const query = request.query as { afterTimestamp?: string, pollTimeout?: number, timeout?: number, maxEvents?: number }
+      const afterMs = query.afterTimestamp === undefined ? 0 : Date.parse(query.afterTimestamp)
+      return await desk.providerEvents(afterMs, query.maxEvents ?? 100, waitMs(query), clientGone(reply))
+    })
     app.post('/activity', { schema: { tags: ['requestor_control'], body: CreateBody } }, async (request, reply) => {
       const body = request.body as string | { agreementId: string }
       const activityId = await call(() => desk.create(typeof body === 'string' ? body : body.agreementId))

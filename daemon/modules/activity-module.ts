@@ -7,7 +7,7 @@ import { keccak256 } from 'ethers'
 import Type from 'typebox'
 import { canonicalJson, validator } from '../../net/index.ts'
 import type { JsonValue, NetHost, NodeKey } from '../../net/index.ts'
-import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit, FILES_PROTOCOL, RequesterFileStore, fileRequestHandler, requesterFilesOver } from '../../exe-unit/index.ts'
+import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit, ProviderEventLog, FILES_PROTOCOL, RequesterFileStore, fileRequestHandler, requesterFilesOver } from '../../exe-unit/index.ts'
 import type { AgreementLookup, ExeUnitLimitsInput, Signer } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
 import { transferRoutes } from '../api/transfer-routes.ts'
@@ -105,7 +105,14 @@ export class ActivityModule implements DaemonModule {
         properties: { ...demand.properties, ...offer.properties }
       }
     }
-    const server = new ActivityServer(exeUnit, lookup)
+    const providerEvents = new ProviderEventLog()
+    const ended = new Set<string>()
+    exeUnit.on('state', ({ activityId, agreementId, state }) => {
+      if (state.state[0] !== 'Terminated' || ended.has(activityId)) return
+      ended.add(activityId)
+      providerEvents.record('DestroyActivity', activityId, agreementId)
+    })
+    const server = new ActivityServer(exeUnit, lookup, activity => { providerEvents.record('CreateActivity', activity.activityId, activity.agreementId) })
     await context.net.handle(ACTIVITY_PROTOCOL, async (request, requestContext) => await server.handle(request, requestContext))
     this.#net = context.net
 
@@ -124,7 +131,7 @@ export class ActivityModule implements DaemonModule {
     await files.open()
     await context.net.handle(FILES_PROTOCOL, fileRequestHandler(files, async nodeId => await client.isProviderOfOurs(nodeId)))
 
-    const desk = new ActivityDesk(client, exeUnit)
+    const desk = new ActivityDesk(client, exeUnit, providerEvents)
     this.routes = [
       { prefix: ACTIVITY_API_PREFIX, plugin: activityRoutes(desk) },
       { prefix: TRANSFERS_API_PREFIX, plugin: transferRoutes(files) }

@@ -7,14 +7,22 @@ import type { ExeUnit } from '../exe-unit.ts'
 import { ActivityCallError } from './activity-client.ts'
 import type { ActivityClient } from './activity-client.ts'
 import type { BatchEvents } from './batch-events.ts'
+import type { ProviderEvent, ProviderEventLog } from './provider-events.ts'
 
 export class ActivityDesk {
   readonly #client: ActivityClient
   readonly #exeUnit: ExeUnit | null
+  readonly #providerEvents: ProviderEventLog | null
 
-  constructor (client: ActivityClient, exeUnit: ExeUnit | null) {
+  constructor (client: ActivityClient, exeUnit: ExeUnit | null, providerEvents: ProviderEventLog | null = null) {
     this.#client = client
     this.#exeUnit = exeUnit
+    this.#providerEvents = providerEvents
+  }
+
+  /** As a provider: activities created and destroyed on this node's exe-unit. */
+  async providerEvents (afterMs: number, maxEvents: number, timeoutMs: number, signal?: AbortSignal): Promise<ProviderEvent[]> {
+    return await this.#providerEvents?.collect(afterMs, maxEvents, timeoutMs, signal) ?? []
   }
 
   async create (agreementId: string): Promise<string> { return await this.#client.create(agreementId) }

@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto'
 import { HandlerError } from '../../net/index.ts'
 import type { NodeId, RequestContext } from '../../net/index.ts'
-import type { ExeUnit } from '../exe-unit.ts'
+import type { ActivityInfo, ExeUnit } from '../exe-unit.ts'
 import { ExeUnitError } from '../errors.ts'
 import type { ActivityRequest } from './activity-protocol.ts'
 import type { AgreementLookup } from './agreement-access.ts'
@@ -13,10 +13,12 @@ import { collectBatchEvents } from './batch-events.ts'
 export class ActivityServer {
   readonly #exeUnit: ExeUnit
   readonly #agreements: AgreementLookup
+  readonly #onCreated: (activity: ActivityInfo) => void
 
-  constructor (exeUnit: ExeUnit, agreements: AgreementLookup) {
+  constructor (exeUnit: ExeUnit, agreements: AgreementLookup, onCreated: (activity: ActivityInfo) => void = () => {}) {
     this.#exeUnit = exeUnit
     this.#agreements = agreements
+    this.#onCreated = onCreated
   }
 
   async handle (request: ActivityRequest, context: RequestContext): Promise<{ value: unknown }> {
@@ -49,7 +51,7 @@ export class ActivityServer {
     if (agreement.requestorId.toLowerCase() !== from.toLowerCase()) throw new HandlerError('Forbidden', `agreement ${agreementId} belongs to another requestor`)
     if (agreement.state !== 'Approved') throw new HandlerError('Conflict', `agreement ${agreementId} is ${agreement.state}, not Approved`)
     const activityId = randomBytes(16).toString('hex')
-    await this.#exeUnit.createActivity({ activityId, agreementId, requesterId: from, properties: agreement.properties })
+    this.#onCreated(await this.#exeUnit.createActivity({ activityId, agreementId, requesterId: from, properties: agreement.properties }))
     return activityId
   }
 

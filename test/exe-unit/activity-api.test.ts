@@ -46,6 +46,7 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
   const deployStartRun = [{ deploy: {} }, { start: { args: [] } }, { run: { entry_point: 'hello', args: [] } }]
 
   it('creates an activity for an Approved agreement, runs a batch, reports state, usage and agreement, and destroys it', async () => {
+    const startedAt = new Date().toISOString()
     const agreementId = await agreement()
     const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })
     assert.match(activityId, /^[0-9a-f]{32}$/)
@@ -72,6 +73,13 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     const ended = await requester.client.expect(200, 'GET', `${API}/activity/${activityId}/state`)
     assert.equal(ended.state[0], 'Terminated')
     assert.equal((await requester.client.call('POST', `${API}/activity/${activityId}/exec`, { text: JSON.stringify([{ run: { entry_point: 'hello', args: [] } }]) })).status, 409)
+
+    // The provider's event feed saw it come and go, in order.
+    const feed = await provider.client.expect<any[]>(200, 'GET', `${API}/events?afterTimestamp=${encodeURIComponent(startedAt)}&pollTimeout=5`)
+    const mine = feed.filter(e => e.activityId === activityId)
+    assert.deepEqual(mine.map(e => [e.eventType, e.agreementId]), [['CreateActivity', agreementId], ['DestroyActivity', agreementId]])
+    const later = await provider.client.expect<any[]>(200, 'GET', `${API}/events?afterTimestamp=${encodeURIComponent(mine[1].eventDate)}&pollTimeout=0`)
+    assert.equal(later.some(e => e.activityId === activityId), false)
   })
 
   it('streams a batch as Server-Sent Events: started, stdout, finished', async () => {
