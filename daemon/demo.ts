@@ -1,5 +1,6 @@
 // `npm run demo`: two daemons on loopback, a provider and a requester, reach a
-// signed agreement through the Market REST API alone, as Golem tooling would.
+// signed agreement through the Market REST API alone, as Golem tooling would,
+// then run a WASI module on the provider through the Activity API.
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -7,9 +8,11 @@ import { AgoraService } from './service/agora-service.ts'
 import { createLogger } from './service/logger.ts'
 import { defaultModules } from './service/modules.ts'
 import { loadConfig } from './config/load.ts'
+import { serveHelloPackage } from './demo/hello-package.ts'
 
 const APP_KEY = 'demo-app-key-0000000001'
 const MARKET = '/market-api/v1'
+const ACTIVITY = '/activity-api/v1'
 
 interface Daemon { name: string, service: AgoraService, url: string, nodeId: string }
 
@@ -20,6 +23,8 @@ async function startDaemon (root: string, name: string, bootstrap: string[]): Pr
     flags: { dataDir: join(root, name), apiAddr: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap },
     env: { AGORA_KEYSTORE_COST: 'light' }
   })
+  // The demo serves its workload on loopback, which providers refuse by default.
+  config.modules.activity = { allowPrivateNetworks: true }
   const service = new AgoraService({ modules: defaultModules(config), logger: createLogger('error') })
   await service.start(config, { keyPassphrase: '', autoAppKey: APP_KEY })
   const status = service.status()
@@ -45,13 +50,13 @@ async function nextEvent (daemon: Daemon, kind: 'offers' | 'demands', id: string
   throw new Error(`${daemon.name}: no event on ${kind}/${id}`)
 }
 
-async function demo (root: string): Promise<void> {
+async function demo (root: string, taskPackage: string): Promise<void> {
   const provider = await startDaemon(root, 'provider', [])
   const requester = await startDaemon(root, 'requester', [provider.service.status().addresses[0]!])
   try {
     const offer = {
       properties: {
-        golem: { inf: { cpu: { threads: 4 }, mem: { gib: 8 }, storage: { gib: 40 } }, runtime: { name: 'wasmtime' } },
+        golem: { inf: { cpu: { threads: 1 }, mem: { gib: 1 }, storage: { gib: 10 } }, runtime: { name: 'wasmtime' } },
         'golem.com.pricing.model': 'linear',
         'golem.com.pricing.model.linear.coeffs': [0.0001, 0.00005, 0],
         'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec'],
@@ -63,7 +68,7 @@ async function demo (root: string): Promise<void> {
     say(`provider: offer ${offerId.slice(0, 12)}… published by gossip`)
 
     const demand = {
-      properties: { 'golem.srv.comp.expiration': Date.now() + 3_600_000 },
+      properties: { 'golem.srv.comp.expiration': Date.now() + 3_600_000, 'golem.srv.comp.task_package': taskPackage },
       constraints: '(&(golem.inf.mem.gib>=0.5)(golem.runtime.name=wasmtime)(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*))'
     }
     say(`requester: demand ${demand.constraints}`)
@@ -89,6 +94,8 @@ async function demo (root: string): Promise<void> {
     const agreement = await call<any>(requester, 'GET', `${MARKET}/agreements/${agreementId}`)
     say(`both: agreement ${agreement.state}; requester signature ${agreement.proposedSignature.slice(0, 18)}…, provider signature ${agreement.approvedSignature.slice(0, 18)}…`)
 
+    await runActivity(requester, agreementId)
+
     await call(requester, 'POST', `${MARKET}/agreements/${agreementId}/terminate`, { message: 'demo finished' })
     const closed = await call<any>(provider, 'GET', `${MARKET}/agreements/${agreementId}`)
     say(`provider: agreement ${closed.state} by the requester ("demo finished")`)
@@ -98,10 +105,39 @@ async function demo (root: string): Promise<void> {
   }
 }
 
+/** Creates an activity, runs deploy/start/run as one batch, streams its events. */
+async function runActivity (requester: Daemon, agreementId: string): Promise<void> {
+  const { activityId } = await call<{ activityId: string }>(requester, 'POST', `${ACTIVITY}/activity`, { agreementId })
+  say(`requester: activity ${activityId.slice(0, 12)}… created on the provider`)
+  const script = [
+    { deploy: {} },
+    { start: { args: [] } },
+    { run: { entry_point: 'hello', args: [], capture: { stdout: { stream: { format: 'str' } } } } }
+  ]
+  const batchId = await call<string>(requester, 'POST', `${ACTIVITY}/activity/${activityId}/exec`, { text: JSON.stringify(script) })
+  const response = await fetch(`${requester.url}${ACTIVITY}/activity/${activityId}/exec/${batchId}`, {
+    headers: { authorization: `Bearer ${APP_KEY}`, accept: 'text/event-stream' }
+  })
+  for (const block of (await response.text()).split('\n\n')) {
+    if (!block.startsWith('event: runtime')) continue
+    const event = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { index: number, kind: Record<string, any> }
+    const [kind, detail] = Object.entries(event.kind)[0]!
+    const shown = kind === 'started' ? Object.keys(detail.command)[0] : kind === 'finished' ? `return code ${detail.returnCode}` : JSON.stringify(detail).slice(0, 80)
+    say(`requester: command ${event.index} ${kind}: ${shown}`)
+  }
+  const usage = await call<{ currentUsage: number[] }>(requester, 'GET', `${ACTIVITY}/activity/${activityId}/usage`)
+  say(`requester: usage (cpu_sec, duration_sec) = ${usage.currentUsage.map(n => n.toFixed(3)).join(', ')}`)
+  await call(requester, 'DELETE', `${ACTIVITY}/activity/${activityId}`)
+  const state = await call<{ state: string[] }>(requester, 'GET', `${ACTIVITY}/activity/${activityId}/state`)
+  say(`requester: activity ${state.state[0]}`)
+}
+
 const root = await mkdtemp(join(tmpdir(), 'agora-demo-'))
+const workload = await serveHelloPackage()
 try {
-  await demo(root)
-  say('demo done: activities (ExeScript on WASI and Docker) and payments come next.')
+  await demo(root, workload.taskPackage)
+  say('demo done: payments on an EVM chain come next.')
 } finally {
+  await workload.close()
   await rm(root, { recursive: true, force: true })
 }
