@@ -47,6 +47,7 @@ const ActivitySection = Type.Object({
     keptTerminatedActivities: Type.Optional(Type.Integer({ minimum: 1 }))
   }, { additionalProperties: false })),
   allowPrivateNetworks: Type.Optional(Type.Boolean()),
+  allowContainerNetwork: Type.Optional(Type.Boolean()),
   maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 }))
 }, { additionalProperties: false })
 const activitySection = validator(ActivitySection, 'config modules.activity')
@@ -56,6 +57,8 @@ export interface ActivityModuleOptions {
   limits?: ExeUnitLimitsInput
   /** Lets transfers reach loopback and private addresses (tests, local networks). */
   allowPrivateNetworks?: boolean
+  /** Lets containers have network when an agreement grants it (agora.srv.net.inet). */
+  allowContainerNetwork?: boolean
   /** Largest file this node offers to or accepts from its providers, as a requester. */
   maxTransferBytes?: number
 }
@@ -87,7 +90,8 @@ export class ActivityModule implements DaemonModule {
       sign: signerOf(context.key),
       requesterFilesFor: requesterFilesOver(context.net),
       limits: { ...section.limits, ...this.#options.limits },
-      allowPrivateNetworks: this.#options.allowPrivateNetworks ?? section.allowPrivateNetworks ?? false
+      allowPrivateNetworks: this.#options.allowPrivateNetworks ?? section.allowPrivateNetworks ?? false,
+      allowContainerNetwork: this.#options.allowContainerNetwork ?? section.allowContainerNetwork ?? false
     })
     await exeUnit.start()
     this.#exeUnit = exeUnit
