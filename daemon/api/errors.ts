@@ -1,6 +1,7 @@
 // Every error leaves the API as `{ message }` (the ya-client ErrorMessage) with
 // a status that says whose fault it was.
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { CodedError } from '../../net/index.ts'
 
 /** An error a route handler or service throws on purpose: its status and message reach the client. */
 export class ApiError extends Error {
@@ -42,11 +43,28 @@ export function installErrorHandling (app: FastifyInstance): void {
   })
 }
 
+/**
+ * The statuses of the codes the modules' errors carry (MarketError,
+ * ExeUnitError, ActivityCallError…): one table, so a code means the same
+ * status on every route.
+ */
+export const CODE_STATUS: Readonly<Record<string, number>> = {
+  BadRequest: 400,
+  Forbidden: 403,
+  NotFound: 404,
+  Timeout: 408,
+  Conflict: 409,
+  Gone: 410,
+  CapacityExceeded: 503,
+  Unavailable: 503
+}
+
 function describe (error: Error): { status: number, message: string } {
   // Schema validation: fastify's message names the part and the field,
   // e.g. "body/properties must be object".
   if ('validation' in error && error.validation !== undefined) return { status: 400, message: error.message }
   if (error instanceof ApiError) return { status: error.statusCode, message: error.message }
+  if (error instanceof CodedError && Object.hasOwn(CODE_STATUS, error.code)) return { status: CODE_STATUS[error.code] as number, message: error.message }
   // The client's fault, as fastify or a library sees it (bad JSON, body too
   // large, unsupported media type…): its own words are fit to show.
   const status = (error as { statusCode?: unknown }).statusCode

@@ -1,18 +1,15 @@
 // Events a REST client collects by long-polling: each event is delivered once,
 // a caller waits up to its timeout for the first one, and closing the queue
 // ends every waiting call (as unsubscribe must).
+import { ChangeSignal } from './change-signal.ts'
 
 export class QueueClosedError extends Error {
   override name = 'QueueClosedError'
 }
 
-interface Waiter {
-  wake: () => void
-}
-
 export class LongPollQueue<T> {
   readonly #items: T[] = []
-  readonly #waiters = new Set<Waiter>()
+  readonly #changed = new ChangeSignal()
   readonly #capacity: number
   #closed = false
   #dropped = 0
@@ -34,7 +31,7 @@ export class LongPollQueue<T> {
       this.#items.shift()
       this.#dropped++
     }
-    for (const waiter of [...this.#waiters]) waiter.wake()
+    this.#changed.notify()
   }
 
   /**
@@ -44,30 +41,15 @@ export class LongPollQueue<T> {
   async take (max: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]> {
     if (this.#closed) throw new QueueClosedError('closed')
     if (this.#items.length === 0 && timeoutMs > 0 && signal?.aborted !== true) {
-      await this.#waitForItem(timeoutMs, signal)
+      await this.#changed.wait(timeoutMs, signal)
     }
     if (this.#closed) throw new QueueClosedError('closed')
     return this.#items.splice(0, Math.max(1, max))
   }
 
-  #waitForItem (timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>(resolve => {
-      const finish = (): void => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', finish)
-        this.#waiters.delete(waiter)
-        resolve()
-      }
-      const waiter: Waiter = { wake: finish }
-      const timer = setTimeout(finish, timeoutMs)
-      signal?.addEventListener('abort', finish, { once: true })
-      this.#waiters.add(waiter)
-    })
-  }
-
   close (): void {
     this.#closed = true
     this.#items.length = 0
-    for (const waiter of [...this.#waiters]) waiter.wake()
+    this.#changed.notify()
   }
 }

@@ -1,0 +1,29 @@
+// "Something changed": callers wait for the next notice, their timeout or
+// their abort signal, whichever comes first, and leave nothing behind.
+export class ChangeSignal {
+  readonly #waiters = new Set<(notified: boolean) => void>()
+
+  /** Ends every current wait as notified. */
+  notify (): void {
+    const waiters = [...this.#waiters]
+    this.#waiters.clear()
+    for (const wake of waiters) wake(true)
+  }
+
+  /** Resolves true on the next notice, false on timeout or abort. An infinite timeout waits for one of the others. */
+  async wait (timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    if (timeoutMs <= 0 || signal?.aborted === true) return false
+    return await new Promise<boolean>(resolve => {
+      const done = (notified: boolean): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+        this.#waiters.delete(done)
+        resolve(notified)
+      }
+      const onAbort = (): void => { done(false) }
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(onAbort, timeoutMs) : undefined
+      signal?.addEventListener('abort', onAbort, { once: true })
+      this.#waiters.add(done)
+    })
+  }
+}
