@@ -8,6 +8,7 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { signEnvelope, verifyEnvelopeSigner } from '../envelope/envelope.ts'
 import { validator } from '../schema/validator.ts'
 import { RemoteError } from '../protocol/errors.ts'
+import { jsonBytes, parseJsonBytes } from '../protocol/json-bytes.ts'
 import { EntryStore } from './entry-store.ts'
 import { SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
 import {
@@ -23,7 +24,6 @@ import type { SignedEnvelope } from '../envelope/envelope.ts'
 import type { Validator } from '../schema/validator.ts'
 import type { NodeDirectory } from '../peers/node-directory.ts'
 import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
-import type { RequestOptions } from '../protocol/request-response.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { StoredEntry, SummaryItem } from './entry-store.ts'
 import type { BodiesRequest, BodiesResponse, IdsRequest, IdsResponse, SyncServer } from './sync.ts'
@@ -53,7 +53,7 @@ export interface BroadcastOptions {
   sweepIntervalMs: number
 }
 
-export const DEFAULT_BROADCAST_OPTIONS: BroadcastOptions = { resyncIntervalMs: 60_000, sweepIntervalMs: 1_000 }
+const DEFAULT_BROADCAST_OPTIONS: BroadcastOptions = { resyncIntervalMs: 60_000, sweepIntervalMs: 1_000 }
 
 /** What a broadcast needs of its host. */
 export interface BroadcastHost {
@@ -63,7 +63,7 @@ export interface BroadcastHost {
   readonly pubsub: GossipSub
   connectedNodes: () => NodeId[]
   request: <Req extends TSchema, Res extends TSchema>(
-    definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>, options?: RequestOptions) => Promise<Static<Res>>
+    definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>) => Promise<Static<Res>>
 }
 
 /** How a received entry or retraction fared. */
@@ -140,7 +140,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const envelope = signEnvelope(this.#host.key, this.definition.envelopeType, payload)
     const message = encodeMessage('entry', envelope)
     if (message.byteLength > this.#maxEntryBytes) throw new RangeError(`${this.definition.name} entry ${id} is ${message.byteLength} bytes, over the ${this.#maxEntryBytes} allowed`)
-    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope }
+    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope, messageBytes: message.byteLength }
     const outcome = this.#store.add(stored)
     if (outcome !== 'added') throw new Error(`${this.definition.name} entry ${id} not kept: ${outcome === 'full' ? 'too many entries' : outcome}`)
     const entry = toEntry(stored)
@@ -156,10 +156,11 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     if (entry === undefined) throw new Error(`${this.definition.name} has no entry ${id}`)
     if (entry.signer !== signer) throw new Error(`${this.definition.name} entry ${id} belongs to ${entry.signer}; only its signer may retract it`)
     const envelope = signEnvelope(this.#host.key, retractionTypeOf(this.definition), { topic: this.definition.name, id, expiresAt: entry.expiresAt })
-    const { outcome } = this.#store.retract({ id, signer, expiresAt: entry.expiresAt, envelope })
+    const message = encodeMessage('retraction', envelope)
+    const { outcome } = this.#store.retract({ id, signer, expiresAt: entry.expiresAt, envelope, messageBytes: message.byteLength })
     if (outcome === 'full') throw new Error(`${this.definition.name}: too many retractions kept; try again later`)
     this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id, reason: 'retracted' } })
-    await this.#gossip(encodeMessage('retraction', envelope))
+    await this.#gossip(message)
   }
 
   get (id: string): BroadcastEntry<Static<S>> | undefined {
@@ -182,26 +183,27 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
    * Pulls from one node what it has and this node lacks: ids page by page,
    * then the missing bodies in batches. Returns how many were taken in.
    */
-  async syncWith (nodeId: NodeId, options: RequestOptions = {}): Promise<number> {
+  async syncWith (nodeId: NodeId): Promise<number> {
     if (!this.#running || this.#syncing.has(nodeId)) return 0
     this.#syncing.add(nodeId)
     try {
-      const wanted = await this.#wantedFrom(nodeId, options)
+      const wanted = await this.#wantedFrom(nodeId)
       let taken = 0
       for (let start = 0; start < wanted.length && this.#running; start += SYNC_BODIES_PAGE) {
         const batch = wanted.slice(start, start + SYNC_BODIES_PAGE)
         const response = await this.#host.request(SYNC_PROTOCOL, nodeId, {
           op: 'bodies', topic: this.definition.name, wanted: batch.map(({ kind, id, signer }) => ({ kind, id, signer }))
-        }, options)
+        })
         if (response.op !== 'bodies' || response.bodies.length > batch.length) {
           this.#host.guard.violation(nodeId, 'protocol')
           return taken
         }
         for (const body of response.bodies) {
           const kind = body.kind === 'entry' ? 'entry' : 'retraction'
-          const verdict = encodeMessage(kind, body.envelope as SignedEnvelope).byteLength > this.#maxEntryBytes
+          const messageBytes = encodeMessage(kind, body.envelope as SignedEnvelope).byteLength
+          const verdict = messageBytes > this.#maxEntryBytes
             ? reject('oversized')
-            : this.#receive(kind, body.envelope)
+            : this.#receive(kind, body.envelope, messageBytes)
           if (verdict.accept) taken++
           else if (verdict.violation !== undefined) this.#host.guard.violation(nodeId, verdict.violation)
         }
@@ -217,7 +219,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   serveIds (request: IdsRequest): IdsResponse {
-    const { items, next } = this.#store.summary(request.after, Math.min(request.limit, SYNC_IDS_PAGE))
+    const { items, next } = this.#store.summary(request.after, request.limit)
     return next === undefined ? { op: 'ids', items } : { op: 'ids', items, next }
   }
 
@@ -226,18 +228,17 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     // Leave room for the frame around the bodies.
     let budget = SYNC_MAX_RESPONSE_BYTES - 1024
     for (const { kind, id, signer } of request.wanted) {
-      const envelope = kind === 'entry'
-        ? this.#store.get(id)?.envelope
-        : this.#store.tombstone(signer, id)?.envelope
-      if (envelope === undefined) continue
-      budget -= JSON.stringify(envelope).length + 32
+      const stored = kind === 'entry' ? this.#store.get(id) : this.#store.tombstone(signer, id)
+      if (stored === undefined) continue
+      // The message held the envelope with a little more around it than a body has.
+      budget -= stored.messageBytes + 32
       if (budget < 0) break
-      bodies.push({ kind, envelope })
+      bodies.push({ kind, envelope: stored.envelope })
     }
     return { op: 'bodies', bodies }
   }
 
-  async #wantedFrom (nodeId: NodeId, options: RequestOptions): Promise<SummaryItem[]> {
+  async #wantedFrom (nodeId: NodeId): Promise<SummaryItem[]> {
     const tombstones: SummaryItem[] = []
     const entries: SummaryItem[] = []
     // Enough pages for a full store of entries and retractions, and no more.
@@ -247,7 +248,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
       const request: IdsRequest = after === undefined
         ? { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE }
         : { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE, after }
-      const response = await this.#host.request(SYNC_PROTOCOL, nodeId, request, options)
+      const response = await this.#host.request(SYNC_PROTOCOL, nodeId, request)
       if (response.op !== 'ids') {
         this.#host.guard.violation(nodeId, 'protocol')
         break
@@ -277,7 +278,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
       verdict = reject('oversized')
     } else {
       const parsed = decodeMessage(message.data)
-      verdict = parsed === undefined ? reject('malformed') : this.#receive(parsed.kind, parsed.envelope)
+      verdict = parsed === undefined ? reject('malformed') : this.#receive(parsed.kind, parsed.envelope, message.data.byteLength)
     }
     if (verdict.accept) return TopicValidatorResult.Accept
     if (verdict.violation === undefined) return TopicValidatorResult.Ignore
@@ -286,12 +287,12 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   /** Checks and takes in one entry or retraction from outside, however it came. */
-  #receive (kind: 'entry' | 'retraction', envelope: unknown): Verdict {
+  #receive (kind: 'entry' | 'retraction', envelope: unknown, messageBytes: number): Verdict {
     if (!this.#running) return IGNORE
-    return kind === 'entry' ? this.#receiveEntry(envelope) : this.#receiveRetraction(envelope)
+    return kind === 'entry' ? this.#receiveEntry(envelope, messageBytes) : this.#receiveRetraction(envelope, messageBytes)
   }
 
-  #receiveEntry (envelope: unknown): Verdict {
+  #receiveEntry (envelope: unknown, messageBytes: number): Verdict {
     const payload = (envelope as { payload?: unknown } | null)?.payload
     if (!this.#payload.check(payload)) return reject('malformed')
     let id: string
@@ -316,13 +317,13 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     }
     const now = Date.now()
     if (expiresAt <= now || expiresAt > now + this.#maxTtlMs) return IGNORE
-    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope: envelope as SignedEnvelope<Static<S>> }
+    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope: envelope as SignedEnvelope<Static<S>>, messageBytes }
     if (this.#store.add(stored) !== 'added') return IGNORE
     this.safeDispatchEvent('entry:added', { detail: toEntry(stored) })
     return ACCEPT
   }
 
-  #receiveRetraction (envelope: unknown): Verdict {
+  #receiveRetraction (envelope: unknown, messageBytes: number): Verdict {
     const payload = (envelope as { payload?: unknown } | null)?.payload
     if (!retractionPayload.check(payload) || payload.topic !== this.definition.name) return reject('malformed')
     let signer: NodeId
@@ -336,7 +337,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     if (entry !== undefined && entry.signer !== signer) return reject('forged')
     const expiresAt = Math.min(Math.max(payload.expiresAt, entry?.expiresAt ?? 0), Date.now() + this.#maxTtlMs)
     if (expiresAt <= Date.now()) return IGNORE
-    const { outcome, removed } = this.#store.retract({ id: payload.id, signer, expiresAt, envelope: envelope as SignedEnvelope })
+    const { outcome, removed } = this.#store.retract({ id: payload.id, signer, expiresAt, envelope: envelope as SignedEnvelope, messageBytes })
     if (outcome === 'duplicate' || outcome === 'full') return IGNORE
     if (removed !== undefined) this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: removed.id, reason: 'retracted' } })
     return ACCEPT
@@ -382,16 +383,13 @@ function toEntry<T> (stored: StoredEntry<T>): BroadcastEntry<T> {
   return { id: stored.id, signer: stored.signer, payload: stored.payload, envelope: stored.envelope }
 }
 
-const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
-
 function encodeMessage (kind: 'entry' | 'retraction', envelope: SignedEnvelope): Uint8Array {
-  return encoder.encode(JSON.stringify({ v: 1, kind, envelope }))
+  return jsonBytes({ v: 1, kind, envelope })
 }
 
 function decodeMessage (data: Uint8Array): { kind: 'entry' | 'retraction', envelope: unknown } | undefined {
   try {
-    const value: unknown = JSON.parse(decoder.decode(data))
+    const value = parseJsonBytes(data)
     return gossipMessage.check(value) ? value : undefined
   } catch {
     return undefined

@@ -2,6 +2,7 @@
 // No network and no signatures here: the caller verified everything. A
 // retraction is kept until the entry would have expired, so an entry that
 // arrives late (by gossip or sync) cannot come back to life.
+import { SortedKeys } from './sorted-keys.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { SignedEnvelope } from '../envelope/envelope.ts'
 
@@ -11,6 +12,8 @@ export interface StoredEntry<T> {
   payload: T
   expiresAt: number
   envelope: SignedEnvelope<T>
+  /** Bytes of the broadcast message it came in (or went out) as; sync budgets by it. */
+  messageBytes: number
 }
 
 export interface Tombstone {
@@ -18,6 +21,8 @@ export interface Tombstone {
   signer: NodeId
   expiresAt: number
   envelope: SignedEnvelope
+  /** Bytes of the broadcast message it came in (or went out) as; sync budgets by it. */
+  messageBytes: number
 }
 
 export type AddOutcome = 'added' | 'duplicate' | 'retracted' | 'conflict' | 'full'
@@ -42,8 +47,8 @@ export class EntryStore<T> {
   readonly #tombstones = new Map<string, Tombstone>()
   readonly #perSigner = new Map<NodeId, number>()
   readonly #tombstonesPerSigner = new Map<NodeId, number>()
-  /** Summary keys in order, rebuilt lazily after a change (syncs page through it). */
-  #sorted: string[] | undefined
+  /** Summary keys ('e' + id, 't' + tombstone key) in order; syncs page through it. */
+  readonly #sorted = new SortedKeys()
 
   constructor (limits: StoreLimits) {
     this.#limits = limits
@@ -72,7 +77,7 @@ export class EntryStore<T> {
     if ((this.#perSigner.get(entry.signer) ?? 0) >= this.#limits.maxPerSigner) return 'full'
     this.#entries.set(entry.id, entry)
     increment(this.#perSigner, entry.signer, 1)
-    this.#sorted = undefined
+    this.#sorted.insert(entryKey(entry.id))
     return 'added'
   }
 
@@ -90,7 +95,7 @@ export class EntryStore<T> {
     }
     this.#tombstones.set(key, tombstone)
     increment(this.#tombstonesPerSigner, tombstone.signer, 1)
-    this.#sorted = undefined
+    this.#sorted.insert(summaryKeyOfTombstone(key))
     const entry = this.#entries.get(tombstone.id)
     if (entry === undefined || entry.signer !== tombstone.signer) return { outcome: 'remembered' }
     this.#remove(entry)
@@ -103,37 +108,31 @@ export class EntryStore<T> {
     for (const entry of this.#entries.values()) {
       if (entry.expiresAt <= now) expired.push(entry)
     }
-    for (const entry of expired) this.#remove(entry)
+    const gone = new Set<string>()
+    for (const entry of expired) {
+      this.#forget(entry)
+      gone.add(entryKey(entry.id))
+    }
     for (const [key, tombstone] of this.#tombstones) {
       if (tombstone.expiresAt > now) continue
       this.#tombstones.delete(key)
       increment(this.#tombstonesPerSigner, tombstone.signer, -1)
-      this.#sorted = undefined
+      gone.add(summaryKeyOfTombstone(key))
     }
+    this.#sorted.deleteAll(gone)
     return expired
   }
 
   /** Up to `limit` summary items after the cursor, and the cursor of the next page. */
   summary (after: string | undefined, limit: number): { items: SummaryItem[], next?: string } {
-    const keys = this.#sortedKeys()
-    let start = 0
-    if (after !== undefined) {
-      // First key greater than the cursor (binary search).
-      let high = keys.length
-      while (start < high) {
-        const middle = (start + high) >>> 1
-        if ((keys[middle] as string) <= after) start = middle + 1
-        else high = middle
-      }
-    }
-    const page = keys.slice(start, start + limit)
+    const { keys, more } = this.#sorted.page(after, limit)
     const items: SummaryItem[] = []
-    for (const key of page) {
+    for (const key of keys) {
       const item = this.#summaryItem(key)
       if (item !== undefined) items.push(item)
     }
-    const last = page.at(-1)
-    return start + limit < keys.length && last !== undefined ? { items, next: last } : { items }
+    const last = keys.at(-1)
+    return more && last !== undefined ? { items, next: last } : { items }
   }
 
   #summaryItem (key: string): SummaryItem | undefined {
@@ -145,23 +144,28 @@ export class EntryStore<T> {
     return tombstone && { kind: 'tombstone', id: tombstone.id, signer: tombstone.signer, expiresAt: tombstone.expiresAt }
   }
 
-  #sortedKeys (): string[] {
-    this.#sorted ??= [
-      ...[...this.#entries.keys()].map(id => 'e' + id),
-      ...[...this.#tombstones.keys()].map(key => 't' + key)
-    ].sort()
-    return this.#sorted
+  #remove (entry: StoredEntry<T>): void {
+    this.#forget(entry)
+    this.#sorted.delete(entryKey(entry.id))
   }
 
-  #remove (entry: StoredEntry<T>): void {
+  /** Drops an entry but not its summary key (a sweep drops those all at once). */
+  #forget (entry: StoredEntry<T>): void {
     this.#entries.delete(entry.id)
     increment(this.#perSigner, entry.signer, -1)
-    this.#sorted = undefined
   }
 }
 
 function tombstoneKey (signer: NodeId, id: string): string {
   return `${signer}/${id}`
+}
+
+function entryKey (id: string): string {
+  return 'e' + id
+}
+
+function summaryKeyOfTombstone (key: string): string {
+  return 't' + key
 }
 
 function increment (counts: Map<NodeId, number>, signer: NodeId, by: number): void {

@@ -4,9 +4,9 @@
 import Type from 'typebox'
 import { defineProtocol } from '../protocol/definition.ts'
 import { HandlerError } from '../protocol/errors.ts'
-import { MAX_ID_LENGTH } from './topic.ts'
+import { NodeIdText } from '../identity/node-id.ts'
+import { MAX_ID_LENGTH, TopicName } from './topic.ts'
 import type { RequestHandler } from '../protocol/request-response.ts'
-import type { NodeId } from '../identity/node-id.ts'
 import type { Static } from 'typebox'
 
 /** Summary items per page, at most. */
@@ -15,9 +15,8 @@ export const SYNC_IDS_PAGE = 500
 export const SYNC_BODIES_PAGE = 64
 export const SYNC_MAX_RESPONSE_BYTES = 1 << 20
 
-const TopicName = Type.String({ minLength: 1, maxLength: 32 })
 const Id = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH })
-const Signer = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
+const Signer = NodeIdText
 const Kind = Type.Union([Type.Literal('entry'), Type.Literal('tombstone')])
 
 const SyncRequest = Type.Union([
@@ -65,15 +64,15 @@ export const SYNC_PROTOCOL = defineProtocol({
 
 /** What a topic answers to a sync request. */
 export interface SyncServer {
-  serveIds: (request: IdsRequest, from: NodeId) => IdsResponse
-  serveBodies: (request: BodiesRequest, from: NodeId) => BodiesResponse
+  serveIds: (request: IdsRequest) => IdsResponse
+  serveBodies: (request: BodiesRequest) => BodiesResponse
 }
 
 /** The one sync handler of a host, dispatching by topic. */
 export function syncHandler (topicNamed: (name: string) => SyncServer | undefined): RequestHandler<typeof SyncRequest, typeof SyncResponse> {
-  return async (request, { from }) => {
+  return async request => {
     const server = topicNamed(request.topic)
     if (server === undefined) throw new HandlerError('unknown_topic', `this node does not carry topic ${request.topic}`)
-    return request.op === 'ids' ? server.serveIds(request, from) : server.serveBodies(request, from)
+    return request.op === 'ids' ? server.serveIds(request) : server.serveBodies(request)
   }
 }

@@ -30,7 +30,10 @@ export const DEFAULT_MAX_ENTRY_BYTES = 16 * 1024
 export const DEFAULT_MAX_TTL_MS = 7 * 24 * 3600_000
 export const MAX_ID_LENGTH = 256
 
-const TOPIC_NAME = /^[a-z][a-z0-9-]{0,31}$/
+const MAX_TOPIC_NAME_LENGTH = 32
+/** What a topic name may be; schemas bound only its length (the name must then match a topic). */
+const TOPIC_NAME = new RegExp(`^[a-z][a-z0-9-]{0,${MAX_TOPIC_NAME_LENGTH - 1}}$`)
+export const TopicName = Type.String({ minLength: 1, maxLength: MAX_TOPIC_NAME_LENGTH })
 
 export function gossipTopicOf (name: string): string {
   return `/agora/broadcast/1/${name}`
@@ -42,7 +45,7 @@ export function retractionTypeOf (definition: TopicDefinition): string {
 }
 
 export function checkTopicDefinition (definition: TopicDefinition): void {
-  if (!TOPIC_NAME.test(definition.name)) throw new TypeError(`topic name must be lowercase letters, digits and dashes (at most 32), not ${definition.name}`)
+  if (!TOPIC_NAME.test(definition.name)) throw new TypeError(`topic name must be lowercase letters, digits and dashes (at most ${MAX_TOPIC_NAME_LENGTH}), not ${definition.name}`)
   for (const limit of ['maxEntries', 'maxPerSigner'] as const) {
     const value = definition[limit]
     if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`topic ${definition.name}: ${limit} must be a positive integer, not ${value}`)
@@ -60,7 +63,7 @@ export const gossipMessage: Validator<typeof GossipMessage> = validator(GossipMe
 
 /** The payload of a retraction: the entry's id, and how long to remember it. */
 export const RetractionPayload = Type.Object({
-  topic: Type.String({ maxLength: 32 }),
+  topic: TopicName,
   id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
   expiresAt: Type.Integer({ minimum: 0 })
 }, { additionalProperties: false })

@@ -22,6 +22,7 @@ import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { RequestHandler, RequestOptions } from '../protocol/request-response.ts'
 import type { BroadcastOptions } from '../broadcast/broadcast.ts'
 import type { TopicDefinition } from '../broadcast/topic.ts'
+import type { GossipSub } from '@libp2p/gossipsub'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { Static, TSchema } from 'typebox'
 
@@ -82,8 +83,6 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
       { minRetryMs: retry.min, maxRetryMs: retry.max })
   }
 
-  get isStarted (): boolean { return this.#libp2p !== undefined }
-
   /** The libp2p node underneath, for diagnostics and tests. */
   get libp2p (): Libp2p<AgoraServices> {
     if (this.#libp2p === undefined) throw new NetError('not_started', 'the network host is not started')
@@ -127,6 +126,11 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     await libp2p.stop()
   }
 
+  /** The gossipsub service underneath (broadcast topics use it). */
+  get pubsub (): GossipSub {
+    return this.libp2p.services.pubsub
+  }
+
   /** Full multiaddrs this node listens on, each ending in /p2p/<peer id>. */
   addresses (): string[] {
     return this.libp2p.getMultiaddrs().map(address => address.toString())
@@ -142,8 +146,8 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   }
 
   /** Connects to a multiaddr (with /p2p/<peer id>); returns the node id at the other end. */
-  async dial (address: string, options: { signal?: AbortSignal } = {}): Promise<NodeId> {
-    const connection = await this.libp2p.dial(multiaddr(address), options)
+  async dial (address: string): Promise<NodeId> {
+    const connection = await this.libp2p.dial(multiaddr(address))
     const nodeId = this.directory.learnPeer(connection.remotePeer)
     if (nodeId === undefined) throw new NetError('unreachable', `${address} is not an Agora node`)
     return nodeId
@@ -184,21 +188,13 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   }
 
   /** The broadcast of a topic; one per topic name, started with the host. */
-  broadcast<S extends TSchema> (definition: TopicDefinition<S>, options: Partial<BroadcastOptions> = {}): Broadcast<S> {
+  broadcast<S extends TSchema> (definition: TopicDefinition<S>): Broadcast<S> {
     const existing = this.#topics.get(definition.name)
     if (existing !== undefined) {
       if (existing.definition !== (definition as unknown as TopicDefinition)) throw new Error(`topic ${definition.name} is already defined differently`)
       return existing as unknown as Broadcast<S>
     }
-    const host = this
-    const topic = new Broadcast<S>({
-      key: this.key,
-      directory: this.directory,
-      guard: this.guard,
-      get pubsub () { return host.libp2p.services.pubsub },
-      connectedNodes: () => this.connectedNodes(),
-      request: async (definition, to, request, options) => await this.request(definition, to, request, options)
-    }, definition, { ...this.#init.broadcast, ...options })
+    const topic = new Broadcast<S>(this, definition, this.#init.broadcast)
     this.#topics.set(definition.name, topic as unknown as Broadcast<TSchema>)
     if (this.#libp2p !== undefined) topic.start()
     return topic

@@ -5,9 +5,13 @@
 import { computeAddress, getAddress, hexlify, isAddress } from 'ethers'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
+import Type from 'typebox'
 import type { PeerId, PublicKey } from '@libp2p/interface'
 
 export type NodeId = string
+
+/** A node id in a schema: its shape only (any case); parseNodeId normalises it. */
+export const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
 
 /** Normalises a node id to its checksummed form, or throws naming the bad input. */
 export function parseNodeId (value: unknown): NodeId {

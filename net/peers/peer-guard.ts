@@ -7,19 +7,21 @@ import { TypedEventEmitter } from '@libp2p/interface'
 import { TokenBucket } from './token-bucket.ts'
 import type { NodeId } from '../identity/node-id.ts'
 
-export type ViolationKind =
-  /** not JSON, wrong shape, schema-invalid */
-  | 'malformed'
-  /** a signature that does not verify, or a signer that may not do this */
-  | 'forged'
-  /** a frame or message larger than allowed */
-  | 'oversized'
-  /** more messages or requests than the rate limit allows */
-  | 'flood'
-  /** anything else against the protocol (wrong version, a reply never asked for) */
-  | 'protocol'
+/** What a peer can do wrong; the one list of kinds (the type and the zero counters come from it). */
+const VIOLATION_KINDS = [
+  // not JSON, wrong shape, schema-invalid
+  'malformed',
+  // a signature that does not verify, or a signer that may not do this
+  'forged',
+  // a frame or message larger than allowed
+  'oversized',
+  // more messages or requests than the rate limit allows
+  'flood',
+  // anything else against the protocol (wrong version, a reply never asked for)
+  'protocol'
+] as const
 
-export const VIOLATION_KINDS: readonly ViolationKind[] = ['malformed', 'forged', 'oversized', 'flood', 'protocol']
+export type ViolationKind = typeof VIOLATION_KINDS[number]
 
 export interface PeerGuardOptions {
   messagesPerSecond: number
@@ -150,11 +152,6 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
     return stats
   }
 
-  /** Every tracked node with its stats (for metrics). */
-  all (): Map<NodeId, PeerStats> {
-    return new Map([...this.#peers.keys()].map(nodeId => [nodeId, this.stats(nodeId)]))
-  }
-
   #record (nodeId: NodeId): PeerRecord {
     let record = this.#peers.get(nodeId)
     if (record !== undefined) {
@@ -175,17 +172,35 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
       requests: new TokenBucket(this.options.requestsPerSecond, this.options.requestBurst, now)
     }
     this.#peers.set(nodeId, record)
-    this.#forgetOldest()
+    this.#forgetOldest(nodeId)
     return record
   }
 
-  #forgetOldest (): void {
+  /**
+   * Beyond maxTracked, forgets the least recently seen clean nodes first, so a
+   * node near a ban cannot wipe its record by making us meet many others;
+   * only when there are too few clean ones, any node not banned.
+   */
+  #forgetOldest (newcomer: NodeId): void {
     if (this.#peers.size <= this.options.maxTracked) return
+    const now = Date.now()
+    for (const [nodeId, record] of this.#peers) {
+      // The newcomer is clean by definition, and its caller holds its record.
+      if (nodeId === newcomer || !this.#clean(record, now)) continue
+      this.#peers.delete(nodeId)
+      if (this.#peers.size <= this.options.maxTracked) return
+    }
     for (const [nodeId, record] of this.#peers) {
       if (this.#banned(record)) continue
       this.#peers.delete(nodeId)
       if (this.#peers.size <= this.options.maxTracked) return
     }
+  }
+
+  /** Nothing to remember: no score, not banned, and both buckets full again. */
+  #clean (record: PeerRecord, now: number): boolean {
+    this.#heal(record, now)
+    return record.score === 0 && !this.#banned(record) && record.messages.isFull(now) && record.requests.isFull(now)
   }
 
   #penalise (nodeId: NodeId, record: PeerRecord, kind: ViolationKind): void {
@@ -213,5 +228,5 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
 }
 
 function zeroViolations (): Record<ViolationKind, number> {
-  return { malformed: 0, forged: 0, oversized: 0, flood: 0, protocol: 0 }
+  return Object.fromEntries(VIOLATION_KINDS.map(kind => [kind, 0])) as Record<ViolationKind, number>
 }

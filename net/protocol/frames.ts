@@ -5,21 +5,26 @@
 import * as lp from 'it-length-prefixed'
 import Type from 'typebox'
 import { validator } from '../schema/validator.ts'
+import { parseJsonBytes } from './json-bytes.ts'
 import type { Stream, AbortOptions } from '@libp2p/interface'
 
 export const FRAME_VERSION = 1
 
-export const RequestFrame = Type.Object({
+const RequestFrame = Type.Object({
   v: Type.Literal(FRAME_VERSION),
   body: Type.Unknown()
 }, { additionalProperties: false })
 
-export const ErrorBody = Type.Object({
-  code: Type.String({ minLength: 1, maxLength: 64 }),
-  message: Type.String({ maxLength: 2000 })
+/** Longest error code and message a response may carry. */
+export const MAX_ERROR_CODE_LENGTH = 64
+export const MAX_ERROR_MESSAGE_LENGTH = 2000
+
+const ErrorBody = Type.Object({
+  code: Type.String({ minLength: 1, maxLength: MAX_ERROR_CODE_LENGTH }),
+  message: Type.String({ maxLength: MAX_ERROR_MESSAGE_LENGTH })
 }, { additionalProperties: false })
 
-export const ResponseFrame = Type.Union([
+const ResponseFrame = Type.Union([
   Type.Object({ v: Type.Literal(FRAME_VERSION), ok: Type.Literal(true), body: Type.Unknown() }, { additionalProperties: false }),
   Type.Object({ v: Type.Literal(FRAME_VERSION), ok: Type.Literal(false), error: ErrorBody }, { additionalProperties: false })
 ])
@@ -37,14 +42,6 @@ export class FrameError extends Error {
     super(message)
     this.problem = problem
   }
-}
-
-const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
-
-/** The JSON bytes of a frame (without the length prefix). */
-export function frameBytes (frame: unknown): Uint8Array {
-  return encoder.encode(JSON.stringify(frame))
 }
 
 /** Sends one frame and closes our writing side (the other side sees the end). */
@@ -75,7 +72,7 @@ export async function readFrame (stream: Stream, maxBytes: number): Promise<unkn
   }
   if (bytes === undefined) throw new FrameError('truncated', 'stream ended before a frame arrived')
   try {
-    return JSON.parse(decoder.decode(bytes))
+    return parseJsonBytes(bytes)
   } catch {
     throw new FrameError('malformed', 'frame is not UTF-8 JSON')
   }

@@ -6,9 +6,12 @@ import { TimeoutError } from '@libp2p/interface'
 import { parseNodeId } from '../identity/node-id.ts'
 import { SchemaError } from '../schema/validator.ts'
 import { validatorsOf } from './definition.ts'
-import { FRAME_VERSION, FrameError, frameBytes, readFrame, requestFrame, responseFrame, sendFrame } from './frames.ts'
+import {
+  FRAME_VERSION, FrameError, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, readFrame, requestFrame, responseFrame, sendFrame
+} from './frames.ts'
+import { jsonBytes } from './json-bytes.ts'
 import { NetError, RemoteError } from './errors.ts'
-import type { ProtocolDefinition } from './definition.ts'
+import type { ProtocolDefinition, ProtocolValidators } from './definition.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeDirectory } from '../peers/node-directory.ts'
 import type { PeerGuard } from '../peers/peer-guard.ts'
@@ -31,11 +34,13 @@ export interface RequestOptions {
 
 /** Inbound streams allowed at once per protocol and connection. */
 const MAX_INBOUND_STREAMS = 64
-const ERROR_CODE = /^[A-Za-z][A-Za-z0-9_.:-]{0,63}$/
-const MAX_ERROR_MESSAGE = 2000
+/** A handler's error code passed on as is; any other becomes 'handler_error'. */
+const ERROR_CODE = new RegExp(`^[A-Za-z][A-Za-z0-9_.:-]{0,${MAX_ERROR_CODE_LENGTH - 1}}$`)
 
 interface Registration {
   definition: ProtocolDefinition
+  /** Compiled once at handle(), not looked up per request. */
+  validators: ProtocolValidators<TSchema, TSchema>
   handler: RequestHandler<TSchema, TSchema>
 }
 
@@ -62,8 +67,11 @@ export class RequestResponse {
 
   async handle<Req extends TSchema, Res extends TSchema> (definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
     if (this.#registrations.has(definition.name)) throw new Error(`${definition.name} already has a handler`)
-    validatorsOf(definition)
-    const registration: Registration = { definition, handler: handler as unknown as RequestHandler<TSchema, TSchema> }
+    const registration: Registration = {
+      definition,
+      validators: validatorsOf(definition as ProtocolDefinition),
+      handler: handler as unknown as RequestHandler<TSchema, TSchema>
+    }
     this.#registrations.set(definition.name, registration)
     if (this.#libp2p !== undefined) await this.#register(this.#libp2p, registration)
   }
@@ -81,7 +89,7 @@ export class RequestResponse {
     const target = parseNodeId(to)
     const validators = validatorsOf(definition)
     validators.request.parse(request)
-    const bytes = frameBytes({ v: FRAME_VERSION, body: request })
+    const bytes = jsonBytes({ v: FRAME_VERSION, body: request })
     if (bytes.byteLength > definition.maxRequestBytes) {
       throw new NetError('request_too_large', `${definition.name} request is ${bytes.byteLength} bytes, over the ${definition.maxRequestBytes} allowed`)
     }
@@ -114,11 +122,12 @@ export class RequestResponse {
       await sendFrame(stream, bytes, { signal })
       const frame = await this.#readResponse(stream, definition, target)
       if (!frame.ok) throw new RemoteError(frame.error.code, frame.error.message, target)
-      if (!validators.response.check(frame.body)) {
+      try {
+        return validators.response.parse(frame.body)
+      } catch (err) {
         this.#guard.violation(target, 'malformed')
-        throw new NetError('malformed_response', `node ${target} sent an invalid response: ${describe(() => validators.response.parse(frame.body))}`)
+        throw new NetError('malformed_response', `node ${target} sent an invalid response: ${messageOf(err)}`)
       }
-      return frame.body
     } catch (err) {
       throw failure(err)
     } finally {
@@ -144,20 +153,21 @@ export class RequestResponse {
           throw new NetError('stream_closed', `node ${from} closed the stream without answering ${definition.name}`)
       }
     }
-    if (!responseFrame.check(raw)) {
+    try {
+      return responseFrame.parse(raw)
+    } catch (err) {
       this.#guard.violation(from, 'protocol')
-      throw new NetError('malformed_response', `node ${from} sent a bad response frame: ${describe(() => responseFrame.parse(raw))}`)
+      throw new NetError('malformed_response', `node ${from} sent a bad response frame: ${messageOf(err)}`)
     }
-    return raw
   }
 
-  async #register (libp2p: Libp2p, { definition, handler }: Registration): Promise<void> {
-    await libp2p.handle(definition.name, async (stream, connection) => {
-      await this.#serve(definition, handler, stream, connection)
+  async #register (libp2p: Libp2p, registration: Registration): Promise<void> {
+    await libp2p.handle(registration.definition.name, async (stream, connection) => {
+      await this.#serve(registration, stream, connection)
     }, { maxInboundStreams: MAX_INBOUND_STREAMS })
   }
 
-  async #serve (definition: ProtocolDefinition, handler: RequestHandler<TSchema, TSchema>, stream: Stream, connection: Connection): Promise<void> {
+  async #serve ({ definition, validators, handler }: Registration, stream: Stream, connection: Connection): Promise<void> {
     const from = this.#directory.learnPeer(connection.remotePeer)
     if (from === undefined) {
       stream.abort(new Error('not an Agora node'))
@@ -169,17 +179,17 @@ export class RequestResponse {
       stream.abort(new TimeoutError('request timed out'))
     }, definition.timeoutMs)
     const reply = async (frame: unknown): Promise<void> => {
-      await sendFrame(stream, frameBytes(frame), { signal: controller.signal })
+      await sendFrame(stream, jsonBytes(frame), { signal: controller.signal })
     }
     const refuse = async (code: string, message: string): Promise<void> => {
-      await reply({ v: FRAME_VERSION, ok: false, error: { code, message: message.slice(0, MAX_ERROR_MESSAGE) } })
+      await reply({ v: FRAME_VERSION, ok: false, error: { code, message: message.slice(0, MAX_ERROR_MESSAGE_LENGTH) } })
     }
     try {
       if (!this.#guard.allowRequest(from)) {
         await refuse('rate_limited', 'too many requests; slow down')
         return
       }
-      const request = await this.#readRequest(definition, stream, from, refuse)
+      const request = await this.#readRequest(definition, validators, stream, from, refuse)
       if (request === undefined) return
       let response: unknown
       try {
@@ -190,11 +200,11 @@ export class RequestResponse {
         await refuse(typeof code === 'string' && ERROR_CODE.test(code) ? code : 'handler_error', String((err as Error)?.message ?? err))
         return
       }
-      if (!validatorsOf(definition).response.check(response)) {
+      if (!validators.response.check(response)) {
         await refuse('internal', `the handler of ${definition.name} produced an invalid response`)
         return
       }
-      const bytes = frameBytes({ v: FRAME_VERSION, ok: true, body: response })
+      const bytes = jsonBytes({ v: FRAME_VERSION, ok: true, body: response })
       if (bytes.byteLength > definition.maxResponseBytes) {
         await refuse('response_too_large', `response of ${bytes.byteLength} bytes is over the ${definition.maxResponseBytes} allowed`)
         return
@@ -208,7 +218,8 @@ export class RequestResponse {
   }
 
   async #readRequest (
-    definition: ProtocolDefinition, stream: Stream, from: NodeId, refuse: (code: string, message: string) => Promise<void>
+    definition: ProtocolDefinition, validators: ProtocolValidators<TSchema, TSchema>, stream: Stream, from: NodeId,
+    refuse: (code: string, message: string) => Promise<void>
   ): Promise<{ body: unknown } | undefined> {
     let raw: unknown
     try {
@@ -229,27 +240,25 @@ export class RequestResponse {
           return undefined
       }
     }
-    if (!requestFrame.check(raw)) {
+    let frame
+    try {
+      frame = requestFrame.parse(raw)
+    } catch (err) {
       this.#guard.violation(from, 'protocol')
-      await refuse('bad_request', describe(() => requestFrame.parse(raw)))
+      await refuse('bad_request', messageOf(err))
       return undefined
     }
-    const validators = validatorsOf(definition)
-    if (!validators.request.check(raw.body)) {
+    try {
+      return { body: validators.request.parse(frame.body) }
+    } catch (err) {
       this.#guard.violation(from, 'malformed')
-      await refuse('bad_request', describe(() => validators.request.parse(raw.body)))
+      await refuse('bad_request', messageOf(err))
       return undefined
     }
-    return { body: raw.body }
   }
 }
 
-/** The message of the SchemaError a parse throws. */
-function describe (parse: () => unknown): string {
-  try {
-    parse()
-    return 'invalid'
-  } catch (err) {
-    return err instanceof SchemaError ? err.message : String(err)
-  }
+/** What a failed parse says (a SchemaError names the first problem). */
+function messageOf (err: unknown): string {
+  return err instanceof SchemaError ? err.message : String(err)
 }

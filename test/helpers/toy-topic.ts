@@ -21,6 +21,15 @@ export function toyTopic (name = 'toys', envelopeType = 'test.toy', limits: { ma
   }
 }
 
+/**
+ * A broadcast message as a node would gossip it, for tests that send by hand
+ * what no honest node sends. `reformatted` gives other bytes for the same
+ * message (gossip ids hash the bytes, so it is not taken for a duplicate).
+ */
+export function gossipBytes (kind: 'entry' | 'retraction', envelope: unknown, { reformatted = false } = {}): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ v: 1, kind, envelope }, null, reformatted ? 1 : undefined))
+}
+
 let counter = 0
 /** A fresh toy entry, unique across test processes. */
 export function toy (note: string, ttlMs = 60_000): { id: string, note: string, expiresAt: number } {

@@ -7,11 +7,11 @@ const alice = NodeKey.random()
 const bob = NodeKey.random()
 
 function entry (key: NodeKey, id: string, expiresAt = Date.now() + 60_000): StoredEntry<{ id: string }> {
-  return { id, signer: key.nodeId, payload: { id }, expiresAt, envelope: signEnvelope(key, 'test.toy', { id }) }
+  return { id, signer: key.nodeId, payload: { id }, expiresAt, envelope: signEnvelope(key, 'test.toy', { id }), messageBytes: 200 }
 }
 
 function tombstone (key: NodeKey, id: string, expiresAt = Date.now() + 60_000): Tombstone {
-  return { id, signer: key.nodeId, expiresAt, envelope: signEnvelope(key, 'test.toy.retract', { topic: 'toys', id, expiresAt }) }
+  return { id, signer: key.nodeId, expiresAt, envelope: signEnvelope(key, 'test.toy.retract', { topic: 'toys', id, expiresAt }), messageBytes: 200 }
 }
 
 describe('broadcast entry store', () => {
@@ -72,5 +72,23 @@ describe('broadcast entry store', () => {
     assert.equal(seen.length, 30)
     assert.equal(new Set(seen).size, 30)
     assert.equal(seen.filter(s => s.startsWith('tombstone:')).length, 5)
+  })
+
+  it('keeps the summary order up to date through adds, retractions and sweeps', () => {
+    const store = new EntryStore<{ id: string }>({ maxEntries: 100, maxPerSigner: 100 })
+    const now = Date.now()
+    const all = (): string[] => store.summary(undefined, 1000).items.map(item => `${item.kind}:${item.id}`)
+    for (const id of ['m', 'c', 'x']) store.add(entry(alice, id))
+    store.add(entry(alice, 'short', now + 10))
+    // Tombstones sort by signer first: one signer keeps their order plain.
+    store.retract(tombstone(alice, 'b', now + 10))
+    assert.deepEqual(all(), ['entry:c', 'entry:m', 'entry:short', 'entry:x', 'tombstone:b'])
+    store.add(entry(alice, 'a'))
+    store.retract(tombstone(alice, 'm'))
+    assert.deepEqual(all(), ['entry:a', 'entry:c', 'entry:short', 'entry:x', 'tombstone:b', 'tombstone:m'])
+    store.sweep(now + 20)
+    assert.deepEqual(all(), ['entry:a', 'entry:c', 'entry:x', 'tombstone:m'])
+    // Paging after a change starts right after the cursor.
+    assert.deepEqual(store.summary('ec', 2).items.map(item => item.id), ['x', 'm'])
   })
 })

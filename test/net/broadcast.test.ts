@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { NetHost, NodeKey, gossipTopicOf, signEnvelope } from '../../net/index.ts'
 import type { Broadcast, EntryRemoved } from '../../net/index.ts'
 
-import { toy, toyTopic } from '../helpers/toy-topic.ts'
+import { gossipBytes, toy, toyTopic } from '../helpers/toy-topic.ts'
 import type { Toy } from '../helpers/toy-topic.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -69,7 +69,6 @@ describe('broadcast (5 nodes in a line)', function () {
     await new Promise(resolve => setTimeout(resolve, 1100))
     const late = await startNode((nodes[4] as Node).host.addresses())
     await waitFor('late joiner synced', () => published.every(p => late.toys.get(p.id) !== undefined))
-    assert.ok(late.toys.size >= published.length)
     assert.deepEqual(
       new Set(late.toys.entries().map(e => e.id)),
       new Set((nodes[4] as Node).toys.entries().map(e => e.id)))
@@ -85,8 +84,8 @@ describe('broadcast (5 nodes in a line)', function () {
     for (const node of everyone()) assert.ok(node.removed.some(r => r.id === payload.id && r.reason === 'retracted'))
 
     // The old entry, gossiped again by another node, stays gone.
-    // (Keys in another order: other bytes, so not a gossip duplicate.)
-    const replay = new TextEncoder().encode(JSON.stringify({ envelope: entry.envelope, kind: 'entry', v: 1 }))
+    // (Reformatted: other bytes, so not a gossip duplicate.)
+    const replay = gossipBytes('entry', entry.envelope, { reformatted: true })
     const sent = await (nodes[3] as Node).host.libp2p.services.pubsub.publish(gossipTopicOf('toys'), replay)
     assert.ok(sent.recipients.length > 0)
     await new Promise(resolve => setTimeout(resolve, 300))
@@ -103,7 +102,7 @@ describe('broadcast (5 nodes in a line)', function () {
     // Sent by hand, it is refused where it lands and goes no further.
     const forged = signEnvelope(liar.host.key, 'test.toy.retract', { topic: 'toys', id: payload.id, expiresAt: payload.expiresAt })
     const before = owner.host.guard.stats(liar.host.nodeId).violations.forged
-    await liar.host.libp2p.services.pubsub.publish(gossipTopicOf('toys'), new TextEncoder().encode(JSON.stringify({ v: 1, kind: 'retraction', envelope: forged })))
+    await liar.host.libp2p.services.pubsub.publish(gossipTopicOf('toys'), gossipBytes('retraction', forged))
     await waitFor('violation counted', () => owner.host.guard.stats(liar.host.nodeId).violations.forged > before)
     await new Promise(resolve => setTimeout(resolve, 200))
     assert.ok(allHave(payload.id))

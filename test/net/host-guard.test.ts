@@ -32,7 +32,23 @@ describe('peer guard and node directory', () => {
 
     const other = NodeKey.random().nodeId
     guard.violation(other, 'malformed')
-    assert.ok(guard.scoreOf(other) <= 0)
+    // One malformed (10), with next to no healing since.
+    assert.equal(Math.round(guard.scoreOf(other)), -10)
+  })
+
+  it('beyond maxTracked forgets a clean node before a penalised one', async () => {
+    // Floods cost nothing here, so a dropped message marks a node without scoring it.
+    const guard = new PeerGuard({ maxTracked: 2, messagesPerSecond: 1000, messageBurst: 1, recoveryPerSecond: 0.001, penalties: { malformed: 10, forged: 25, oversized: 10, flood: 0, protocol: 5 } })
+    const penalised = NodeKey.random().nodeId
+    const clean = NodeKey.random().nodeId
+    guard.violation(penalised, 'malformed')
+    assert.deepEqual([guard.allowMessage(clean), guard.allowMessage(clean)], [true, false])
+    assert.equal(guard.stats(clean).droppedMessages, 1)
+    // Long enough for the clean node's bucket to be full again (1 token a ms).
+    await new Promise(resolve => setTimeout(resolve, 10))
+    guard.allowMessage(NodeKey.random().nodeId)
+    assert.equal(Math.round(guard.scoreOf(penalised)), -10)
+    assert.equal(guard.stats(clean).droppedMessages, 0)
   })
 
   it('heals a negative score back to zero', async () => {

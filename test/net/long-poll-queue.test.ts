@@ -12,11 +12,10 @@ describe('long-poll queue', () => {
 
   it('wakes a waiting caller when an event arrives', async () => {
     const queue = new LongPollQueue<string>()
-    const taken = queue.take(10, 5000)
+    // Far past mocha's timeout: a missed wake fails the test rather than returning empty.
+    const taken = queue.take(10, 60_000)
     setTimeout(() => queue.push('x'), 20)
-    const started = Date.now()
     assert.deepEqual(await taken, ['x'])
-    assert.ok(Date.now() - started < 4000)
   })
 
   it('returns empty on timeout and on abort', async () => {

