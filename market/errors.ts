@@ -9,7 +9,7 @@ export class MarketError extends CodedError<MarketErrorCode> {
   override name = 'MarketError'
 }
 
-export const MARKET_ERROR_CODES: readonly MarketErrorCode[] = ['BadRequest', 'NotFound', 'Gone', 'Conflict', 'Timeout', 'Unavailable']
+const MARKET_ERROR_CODES: readonly MarketErrorCode[] = ['BadRequest', 'NotFound', 'Gone', 'Conflict', 'Timeout', 'Unavailable']
 
 export function isMarketErrorCode (code: unknown): code is MarketErrorCode {
   return typeof code === 'string' && (MARKET_ERROR_CODES as readonly string[]).includes(code)

@@ -4,7 +4,3 @@ import { randomBytes } from 'node:crypto'
 export function newMarketId (): string {
   return randomBytes(32).toString('hex')
 }
-
-export function isMarketId (value: string): boolean {
-  return /^[0-9a-f]{64}$/.test(value)
-}

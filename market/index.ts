@@ -1,15 +1,8 @@
-// The market module's facade: the constraint language, offers and demands,
-// matching, negotiation and agreements over the network.
-export { Market, DEMAND_BROADCAST_PROPERTY, SUBSCRIPTION_EXPIRATION_PROPERTY } from './market.ts'
-export type { MarketOptions, MarketEvents, AgreementListFilter } from './market.ts'
-export { MarketError, isMarketErrorCode } from './errors.ts'
+// The market module's facade: offers and demands, matching, negotiation and
+// agreements over the network, as the daemon uses them.
+export { Market } from './market.ts'
+export { MarketError } from './errors.ts'
 export type { MarketErrorCode } from './errors.ts'
 export * as MarketApi from './model/api.ts'
-export type { Agreement, AgreementListEntry, AgreementOperationEvent, AgreementState, Demand, MarketEvent, Offer, Proposal, ProposalState, Reason } from './model/api.ts'
-export type { AgreementRecord } from './agreements/agreement-book.ts'
-export type { JsonSublevel } from './store/market-store.ts'
-export type { MarketNet } from './network/market-net.ts'
-export { marketNetOver, MARKET_PROTOCOL, OFFERS_TOPIC, DEMANDS_TOPIC } from './network/libp2p-market-net.ts'
-export type { FlatProperties, PropertyScalar, PropertyValueFlat } from './properties-types.ts'
-export { normaliseProperties, parseConstraints, satisfies, evaluate, printConstraints, Matcher } from './language.ts'
-export type { Constraint, Truth } from './language.ts'
+export type { Reason } from './model/api.ts'
+export { marketNetOver, MARKET_PROTOCOL } from './network/libp2p-market-net.ts'

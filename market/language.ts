@@ -2,10 +2,10 @@
 // uses them: parse, print, evaluate, match, normalise.
 import type { Constraint, Truth } from './constraints/ast.ts'
 import { compileConstraint, truthName } from './constraints/evaluator.ts'
+import type { PropertyMap } from './constraints/evaluator.ts'
 import { TRUE } from './constraints/compare.ts'
 import { parseConstraintText } from './constraints/parser.ts'
 import { printConstraint } from './constraints/printer.ts'
-import type { FlatProperties } from './properties-types.ts'
 
 export type { Constraint, Truth } from './constraints/ast.ts'
 export { ConstraintLimitError, ConstraintSyntaxError } from './constraints/errors.ts'
@@ -34,12 +34,12 @@ export function printConstraints (c: Constraint): string {
   return printConstraint(c)
 }
 
-export function evaluate (constraints: Constraint, properties: FlatProperties): Truth {
+export function evaluate (constraints: Constraint, properties: PropertyMap): Truth {
   return truthName(compileConstraint(constraints)(properties))
 }
 
 /** True only when the constraints evaluate to True (not False, not Undefined). */
-export function satisfies (constraints: string | Constraint, properties: FlatProperties): boolean {
+export function satisfies (constraints: string | Constraint, properties: PropertyMap): boolean {
   const tree = typeof constraints === 'string' ? parseConstraints(constraints) : constraints
   return compileConstraint(tree)(properties) === TRUE
 }

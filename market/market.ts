@@ -2,13 +2,16 @@
 // network publishes, negotiation, agreements and scans — the operations of the
 // ya-client market API, callable by the REST layer and by other modules.
 import { TypedEventEmitter } from '@libp2p/interface'
-import type { NodeId } from '../net/index.ts'
+import { QueueClosedError } from '../net/index.ts'
+import type { BroadcastEntry, NodeId } from '../net/index.ts'
 import { MarketError } from './errors.ts'
 import { newMarketId } from './ids.ts'
 import { Matcher, parseConstraints, satisfies } from './language.ts'
+import type { Constraint } from './language.ts'
 import type { Agreement, AgreementListEntry, AgreementOperationEvent, AgreementState, Demand, MarketEvent, Offer, Proposal, Reason } from './model/api.ts'
+import { apiItemOf } from './model/api-items.ts'
 import type { DemandPayload, OfferPayload } from './model/wire.ts'
-import type { MarketMessage, MarketNet, PublishedEntry } from './network/market-net.ts'
+import type { MarketMessage, MarketNet } from './network/market-net.ts'
 import { Negotiator } from './negotiation/negotiator.ts'
 import { ProposalBook } from './negotiation/proposal-book.ts'
 import { parseProposalBody } from './negotiation/terms.ts'
@@ -22,7 +25,6 @@ import { MarketStore } from './store/market-store.ts'
 import type { JsonSublevel } from './store/market-store.ts'
 import { SubscriptionBook } from './subscriptions/subscription-book.ts'
 import type { SubscriptionKind, SubscriptionRecord } from './subscriptions/subscription-book.ts'
-import { QueueClosedError } from '../net/index.ts'
 
 /** Agora's own property: a demand carrying it `true` is spread to providers too. */
 export const DEMAND_BROADCAST_PROPERTY = 'agora.demand.broadcast'
@@ -51,6 +53,9 @@ export interface AgreementListFilter {
 }
 
 const HOUR = 3_600_000
+/** Expired proposals are kept this long, then pruned; the prune scans them all, so it runs seldom. */
+const PROPOSAL_GRACE_MS = HOUR
+const PRUNE_INTERVAL_MS = 60_000
 
 export class Market extends TypedEventEmitter<MarketEvents> {
   readonly #net: MarketNet
@@ -62,12 +67,13 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   readonly #negotiator: Negotiator
   readonly #desk: AgreementDesk
   readonly #scans: ScanIterators
+  /** The network's offers whose constraints parse: the only ones matched and listed. */
   readonly #matcher = new Matcher()
-  readonly #known = new Map<string, PublishedEntry<OfferPayload>>()
   readonly #subscriptionTtlMs: number
   readonly #maxSubscriptions: number
   readonly #sweepIntervalMs: number
   #sweeper?: ReturnType<typeof setInterval>
+  #nextPruneAt = 0
 
   constructor (options: MarketOptions) {
     super()
@@ -89,7 +95,10 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       events: this.#events,
       onChange: record => this.safeDispatchEvent('agreement:changed', { detail: { agreementId: record.agreementId, role: record.role, state: record.state } })
     })
-    this.#scans = new ScanIterators(type => type === 'offer' ? this.knownOffers() : this.knownDemands())
+    this.#scans = new ScanIterators({
+      ids: type => type === 'offer' ? this.#matcher.offerIds() : demandIds(this.#net.demands.entries()),
+      item: (type, id) => type === 'offer' ? this.#knownOffer(id) : this.#knownDemand(id)
+    })
   }
 
   get nodeId (): NodeId { return this.#net.nodeId }
@@ -103,14 +112,10 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     await this.#net.onMessage(async (message, from) => await this.#receive(message, from))
     this.#net.offers.onAdded(entry => { void this.#offerAdded(entry) })
     this.#net.offers.onRemoved(id => this.#offerRemoved(id))
-    this.#net.demands.onAdded(() => this.#scans.notify('demand'))
+    this.#net.demands.onAdded(entry => this.#scans.notify('demand', toDemand(entry)))
     for (const entry of this.#net.offers.entries()) await this.#offerAdded(entry)
     // What we published before a restart is published again (same ids).
-    for (const record of live) {
-      if (record.kind === 'demand') this.#matcher.addDemand({ id: record.id, properties: record.properties, constraints: parseConstraints(record.constraints) })
-      await this.#publish(record)
-      if (record.kind === 'demand') await this.#matchDemand(record)
-    }
+    for (const record of live) await this.#activate(record, parseConstraints(record.constraints))
     this.#sweeper = setInterval(() => { void this.sweep() }, this.#sweepIntervalMs)
     this.#sweeper.unref()
   }
@@ -125,7 +130,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
 
   async subscribe (kind: SubscriptionKind, body: unknown): Promise<string> {
     const terms = parseProposalBody(body)
-    if (this.#subscriptions.list('offer').length + this.#subscriptions.list('demand').length >= this.#maxSubscriptions) {
+    if (this.#subscriptions.count() >= this.#maxSubscriptions) {
       throw new MarketError('Conflict', `too many subscriptions (${this.#maxSubscriptions})`)
     }
     const now = Date.now()
@@ -143,9 +148,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       broadcast: kind === 'offer' || terms.properties[DEMAND_BROADCAST_PROPERTY] === true
     }
     await this.#subscriptions.add(record)
-    if (kind === 'demand') this.#matcher.addDemand({ id: record.id, properties: record.properties, constraints: parseConstraints(record.constraints) })
-    await this.#publish(record)
-    if (kind === 'demand') await this.#matchDemand(record)
+    await this.#activate(record, terms.tree)
     return record.id
   }
 
@@ -160,9 +163,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   subscriptions (kind: 'offer'): Offer[]
   subscriptions (kind: 'demand'): Demand[]
   subscriptions (kind: SubscriptionKind): Array<Offer | Demand> {
-    return this.#subscriptions.list(kind).map(record => kind === 'offer'
-      ? { offerId: record.id, providerId: this.nodeId, properties: record.properties, constraints: record.constraints, timestamp: record.timestamp }
-      : { demandId: record.id, requestorId: this.nodeId, properties: record.properties, constraints: record.constraints, timestamp: record.timestamp })
+    return this.#subscriptions.list(kind).map(record => apiItemOf(kind, record.id, this.nodeId, record))
   }
 
   /** Proposal, rejection and agreement events of a subscription (long poll). */
@@ -233,12 +234,13 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   beginScan (type: ScanType, constraints: string | undefined, timeoutMs: number): string {
     let accepts: (item: Offer | Demand) => boolean = () => true
     if (constraints !== undefined && constraints.trim() !== '') {
+      let tree: Constraint
       try {
-        parseConstraints(constraints)
+        tree = parseConstraints(constraints)
       } catch (err) {
         throw new MarketError('BadRequest', `constraints: ${(err as Error).message}`)
       }
-      accepts = item => satisfies(constraints, item.properties as Record<string, never>)
+      accepts = item => satisfies(tree, item.properties)
     }
     return this.#scans.begin(type, accepts, timeoutMs)
   }
@@ -249,30 +251,35 @@ export class Market extends TypedEventEmitter<MarketEvents> {
 
   endScan (id: string): void { this.#scans.end(id) }
 
+  /** The unexpired offers the network publishes, save those whose constraints do not parse. */
   knownOffers (): Offer[] {
-    const now = Date.now()
-    return [...this.#known.values()].filter(e => e.payload.expiresAt > now).map(({ signer, payload }) => ({
-      offerId: payload.offerId, providerId: signer, properties: payload.properties, constraints: payload.constraints, timestamp: payload.timestamp
-    }))
+    return collectDefined(this.#matcher.offerIds(), id => this.#knownOffer(id))
   }
 
+  /** The unexpired demands the network publishes. */
   knownDemands (): Demand[] {
-    const now = Date.now()
-    return [...this.#net.demands.entries()].filter(e => e.payload.expiresAt > now).map(({ signer, payload }) => ({
-      demandId: payload.demandId, requestorId: signer, properties: payload.properties, constraints: payload.constraints, timestamp: payload.timestamp
-    }))
+    return collectDefined(demandIds(this.#net.demands.entries()), id => this.#knownDemand(id))
   }
 
   /** Ends expired subscriptions, agreements and scans. Runs on a timer; callable for tests. */
   async sweep (now = Date.now()): Promise<void> {
     for (const record of await this.#subscriptions.sweep(now)) await this.#forget(record)
     await this.#agreements.sweepExpired(now)
-    await this.#proposals.prune(id => this.#subscriptions.get('offer', id, now) !== undefined || this.#subscriptions.get('demand', id, now) !== undefined, now, HOUR)
-    for (const [id, entry] of this.#known) if (entry.payload.expiresAt <= now) this.#offerRemoved(id)
+    if (now >= this.#nextPruneAt) {
+      this.#nextPruneAt = now + PRUNE_INTERVAL_MS
+      await this.#proposals.prune(id => this.#subscriptions.has(id, now), now, PROPOSAL_GRACE_MS)
+    }
     this.#scans.sweep(now)
   }
 
   // ---- internals ----
+
+  /** Makes a stored subscription work: matched (a demand), published, matched against known offers. */
+  async #activate (record: SubscriptionRecord, constraints: Constraint): Promise<void> {
+    if (record.kind === 'demand') this.#matcher.addDemand({ id: record.id, properties: record.properties, constraints })
+    await this.#publish(record)
+    if (record.kind === 'demand') await this.#matchDemand(record)
+  }
 
   async #publish (record: SubscriptionRecord): Promise<void> {
     if (!record.broadcast) return
@@ -288,23 +295,23 @@ export class Market extends TypedEventEmitter<MarketEvents> {
 
   async #forget (record: SubscriptionRecord): Promise<void> {
     if (record.kind === 'demand') this.#matcher.removeDemand(record.id)
+    await this.#proposals.forgetSubscription(record.id)
     if (record.broadcast) {
       const channel = record.kind === 'offer' ? this.#net.offers : this.#net.demands
       await channel.retract(record.id).catch(() => { /* it expires everywhere anyway */ })
     }
   }
 
-  async #offerAdded (entry: PublishedEntry<OfferPayload>): Promise<void> {
-    if (this.#known.has(entry.id) || entry.payload.expiresAt <= Date.now()) return
+  async #offerAdded (entry: BroadcastEntry<OfferPayload>): Promise<void> {
+    if (this.#matcher.hasOffer(entry.id) || entry.payload.expiresAt <= Date.now()) return
     let constraints
     try {
       constraints = parseConstraints(entry.payload.constraints)
     } catch {
       return // An offer nobody can match; the network layer already checked its signature.
     }
-    this.#known.set(entry.id, entry)
-    const demandIds = this.#matcher.addOffer({ id: entry.id, properties: entry.payload.properties as Record<string, never>, constraints })
-    this.#scans.notify('offer')
+    const demandIds = this.#matcher.addOffer({ id: entry.id, properties: entry.payload.properties, constraints })
+    this.#scans.notify('offer', toOffer(entry))
     for (const demandId of demandIds) {
       const demand = this.#subscriptions.get('demand', demandId)
       if (demand !== undefined) await this.#negotiator.offerMatched(demand, entry.payload, entry.signer).catch(() => {})
@@ -312,12 +319,23 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   #offerRemoved (id: string): void {
-    if (this.#known.delete(id)) this.#matcher.removeOffer(id)
+    this.#matcher.removeOffer(id)
+  }
+
+  /** An offer the matcher holds, as the API shows it; undefined once it expired. */
+  #knownOffer (id: string, now = Date.now()): Offer | undefined {
+    const entry = this.#matcher.hasOffer(id) ? this.#net.offers.get(id) : undefined
+    return entry === undefined || entry.payload.expiresAt <= now ? undefined : toOffer(entry)
+  }
+
+  #knownDemand (id: string, now = Date.now()): Demand | undefined {
+    const entry = this.#net.demands.get(id)
+    return entry === undefined || entry.payload.expiresAt <= now ? undefined : toDemand(entry)
   }
 
   async #matchDemand (demand: SubscriptionRecord): Promise<void> {
     for (const offerId of this.#matcher.matchDemand(demand.id)) {
-      const entry = this.#known.get(offerId)
+      const entry = this.#net.offers.get(offerId)
       if (entry !== undefined) await this.#negotiator.offerMatched(demand, entry.payload, entry.signer)
     }
   }
@@ -329,4 +347,25 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       default: return await this.#desk.receive(message, from)
     }
   }
+}
+
+function toOffer ({ signer, payload }: BroadcastEntry<OfferPayload>): Offer {
+  return apiItemOf('offer', payload.offerId, signer, payload)
+}
+
+function toDemand ({ signer, payload }: BroadcastEntry<DemandPayload>): Demand {
+  return apiItemOf('demand', payload.demandId, signer, payload)
+}
+
+function * demandIds (entries: Iterable<BroadcastEntry<DemandPayload>>): Iterable<string> {
+  for (const entry of entries) yield entry.id
+}
+
+function collectDefined<T> (ids: Iterable<string>, itemOf: (id: string) => T | undefined): T[] {
+  const items: T[] = []
+  for (const id of ids) {
+    const item = itemOf(id)
+    if (item !== undefined) items.push(item)
+  }
+  return items
 }

@@ -1,5 +1,6 @@
 // Agreements this node is party to, as the requester or the provider. State
 // changes are written to disk before anyone is told, and wake those waiting.
+import { ChangeSignal } from '../../net/index.ts'
 import type { SignedEnvelope } from '../../net/index.ts'
 import type { Agreement, AgreementListEntry, AgreementState, Reason } from '../model/api.ts'
 import type { AgreementPayload, ApprovalPayload, AgreementClosePayload } from '../model/wire.ts'
@@ -58,7 +59,8 @@ export function toListEntry (record: AgreementRecord): AgreementListEntry {
 export class AgreementBook {
   readonly #store: MarketStore
   readonly #records = new Map<string, AgreementRecord>()
-  readonly #waiters = new Map<string, Set<() => void>>()
+  /** One signal per agreement someone waits on; dropped when the last waiter leaves. */
+  readonly #changes = new Map<string, { signal: ChangeSignal, waiting: number }>()
   readonly #locks = new Map<string, Promise<unknown>>()
 
   constructor (store: MarketStore) {
@@ -80,7 +82,7 @@ export class AgreementBook {
   async put (record: AgreementRecord): Promise<void> {
     await this.#store.put('agreement', record.agreementId, record)
     this.#records.set(record.agreementId, record)
-    for (const wake of this.#waiters.get(record.agreementId) ?? []) wake()
+    this.#changes.get(record.agreementId)?.signal.notify()
   }
 
   /**
@@ -100,24 +102,16 @@ export class AgreementBook {
   }
 
   /** Waits until the agreement changes or the time is up; false on timeout. */
-  async waitForChange (agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  async waitForChange (agreementId: string, timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
     if (timeoutMs <= 0) return false
-    return await new Promise<boolean>(resolve => {
-      const waiters = this.#waiters.get(agreementId) ?? new Set()
-      this.#waiters.set(agreementId, waiters)
-      const done = (changed: boolean): void => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', onAbort)
-        waiters.delete(wake)
-        if (waiters.size === 0) this.#waiters.delete(agreementId)
-        resolve(changed)
-      }
-      const wake = (): void => done(true)
-      const onAbort = (): void => done(false)
-      const timer = setTimeout(() => done(false), timeoutMs)
-      signal?.addEventListener('abort', onAbort, { once: true })
-      waiters.add(wake)
-    })
+    const change = this.#changes.get(agreementId) ?? { signal: new ChangeSignal(), waiting: 0 }
+    this.#changes.set(agreementId, change)
+    change.waiting++
+    try {
+      return await change.signal.wait(timeoutMs, abort)
+    } finally {
+      if (--change.waiting === 0 && this.#changes.get(agreementId) === change) this.#changes.delete(agreementId)
+    }
   }
 
   /** Open agreements whose validTo passed become Expired, durably. */
@@ -138,6 +132,6 @@ export class AgreementBook {
   }
 
   wakeAll (): void {
-    for (const waiters of this.#waiters.values()) for (const wake of [...waiters]) wake()
+    for (const change of this.#changes.values()) change.signal.notify()
   }
 }

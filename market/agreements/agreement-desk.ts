@@ -2,7 +2,7 @@
 // the provider's draft, confirms (signs and sends) it and waits; the provider
 // approves (signs the requester's signed terms) or rejects; either side may
 // cancel (requester, before approval) or terminate (after approval).
-import { canonicalJson, validator, verifyEnvelope } from '../../net/index.ts'
+import { canonicalJson, validator } from '../../net/index.ts'
 import type { NodeId } from '../../net/index.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { MarketError } from '../errors.ts'
@@ -10,8 +10,9 @@ import { newMarketId } from '../ids.ts'
 import type { Agreement, AgreementOperationEvent, AgreementState, Reason } from '../model/api.ts'
 import { AgreementClosePayload, AgreementPayload, ApprovalPayload, ENVELOPE_TYPES } from '../model/wire.ts'
 import type { MarketMessage, MarketNet } from '../network/market-net.ts'
+import { openFrom } from '../network/open-from.ts'
 import type { ProposalBook, ProposalRecord } from '../negotiation/proposal-book.ts'
-import { effectiveState } from '../negotiation/proposal-book.ts'
+import { assertOpen, effectiveState } from '../negotiation/proposal-book.ts'
 import type { SubscriptionBook } from '../subscriptions/subscription-book.ts'
 import type { AgreementBook, AgreementRecord, Role } from './agreement-book.ts'
 import { effectiveAgreementState, toApiAgreement } from './agreement-book.ts'
@@ -56,11 +57,9 @@ export class AgreementDesk {
     if (offerDraft === undefined || offerDraft.own || this.#o.subscriptions.get('demand', offerDraft.subscriptionId) === undefined) {
       throw new MarketError('NotFound', `no offer proposal ${proposalId} for any of our demands`)
     }
-    const state = effectiveState(offerDraft)
-    if (state === 'Initial') throw new MarketError('Conflict', `proposal ${proposalId} is not negotiated yet (Initial): counter it first`)
-    if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${proposalId} is ${state}`)
-    if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${proposalId} is already promoted to an agreement`)
-    if (this.#o.proposals.isEnded(offerDraft.offerId, offerDraft.demandId)) throw new MarketError('Gone', 'this negotiation was ended by a final rejection')
+    if (effectiveState(offerDraft) === 'Initial') throw new MarketError('Conflict', `proposal ${proposalId} is not negotiated yet (Initial): counter it first`)
+    assertOpen(offerDraft)
+    this.#o.proposals.assertNotEnded(offerDraft.offerId, offerDraft.demandId)
     const validToMs = Date.parse(validTo)
     if (!Number.isFinite(validToMs)) throw new MarketError('BadRequest', `validTo is not a date-time: ${validTo}`)
     if (validToMs <= Date.now()) throw new MarketError('BadRequest', 'validTo must be in the future')
@@ -192,8 +191,7 @@ export class AgreementDesk {
   }
 
   async #receiveAgreement (message: MarketMessage, from: NodeId): Promise<void> {
-    if (verifyEnvelope(message.envelope, ENVELOPE_TYPES.agreement) !== from) throw new MarketError('BadRequest', 'agreement must be signed by its requester')
-    const terms = agreementPayload.parse(message.envelope.payload)
+    const terms = openFrom(message, from, ENVELOPE_TYPES.agreement, agreementPayload, 'agreement', 'requester')
     if (terms.demand.requestorId !== from) throw new MarketError('BadRequest', 'agreement requestorId is not its signer')
     if (terms.offer.providerId !== this.#o.net.nodeId) throw new MarketError('BadRequest', 'agreement names another provider')
     await this.#o.agreements.exclusive(terms.agreementId, async () => {
@@ -225,8 +223,7 @@ export class AgreementDesk {
   }
 
   async #receiveApproval (message: MarketMessage, from: NodeId): Promise<void> {
-    if (verifyEnvelope(message.envelope, ENVELOPE_TYPES.approval) !== from) throw new MarketError('BadRequest', 'approval must be signed by its provider')
-    const approval = approvalPayload.parse(message.envelope.payload)
+    const approval = openFrom(message, from, ENVELOPE_TYPES.approval, approvalPayload, 'approval', 'provider')
     await this.#o.agreements.exclusive(approval.agreementId, async () => {
       const record = this.#o.agreements.get(approval.agreementId)
       if (record === undefined || record.role !== 'Requestor' || record.counterpartyId !== from) throw new MarketError('NotFound', `no agreement ${approval.agreementId} with ${from}`)
@@ -241,8 +238,7 @@ export class AgreementDesk {
   }
 
   async #receiveClose (message: MarketMessage, from: NodeId): Promise<void> {
-    if (verifyEnvelope(message.envelope, ENVELOPE_TYPES.close) !== from) throw new MarketError('BadRequest', 'closing must be signed by its sender')
-    const closing = closePayload.parse(message.envelope.payload)
+    const closing = openFrom(message, from, ENVELOPE_TYPES.close, closePayload, 'closing')
     await this.#o.agreements.exclusive(closing.agreementId, async () => {
       const record = this.#o.agreements.get(closing.agreementId)
       if (record === undefined || record.counterpartyId !== from) throw new MarketError('NotFound', `no agreement ${closing.agreementId} with ${from}`)

@@ -1,6 +1,7 @@
 // Agreement events (approved, rejected, cancelled, terminated) as both parties
 // see them, kept on disk and collected by time: a client asks for events after
 // the last date it saw. Dates strictly increase, so no two share a timestamp.
+import { ChangeSignal } from '../../net/index.ts'
 import type { AgreementOperationEvent } from '../model/api.ts'
 import type { MarketStore } from '../store/market-store.ts'
 
@@ -13,7 +14,7 @@ export interface LoggedAgreementEvent {
 export class AgreementEventLog {
   readonly #store: MarketStore
   readonly #events: LoggedAgreementEvent[] = []
-  readonly #waiters = new Set<() => void>()
+  readonly #appended = new ChangeSignal()
   readonly #maxKept: number
   #last = 0
 
@@ -34,13 +35,13 @@ export class AgreementEventLog {
     const full = { ...event, eventDate: new Date(at).toISOString() } as AgreementOperationEvent
     const logged: LoggedAgreementEvent = { event: full, at }
     if (appSessionId !== undefined) logged.appSessionId = appSessionId
-    await this.#store.put('event', `${String(at).padStart(15, '0')}`, logged)
+    await this.#store.put('event', keyOf(at), logged)
     this.#events.push(logged)
     if (this.#events.length > this.#maxKept) {
       const dropped = this.#events.shift()
-      if (dropped !== undefined) await this.#store.del('event', String(dropped.at).padStart(15, '0'))
+      if (dropped !== undefined) await this.#store.del('event', keyOf(dropped.at))
     }
-    for (const wake of [...this.#waiters]) wake()
+    this.#appended.notify()
     return full
   }
 
@@ -54,27 +55,18 @@ export class AgreementEventLog {
     if (found.length > 0 || options.timeoutMs <= 0) return found
     const deadline = Date.now() + options.timeoutMs
     while (found.length === 0 && Date.now() < deadline && options.signal?.aborted !== true) {
-      await this.#waitForAppend(deadline - Date.now(), options.signal)
+      await this.#appended.wait(deadline - Date.now(), options.signal)
       found = pick()
     }
     return found
   }
 
-  #waitForAppend (timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    return new Promise(resolve => {
-      const done = (): void => {
-        clearTimeout(timer)
-        signal?.removeEventListener('abort', done)
-        this.#waiters.delete(done)
-        resolve()
-      }
-      const timer = setTimeout(done, timeoutMs)
-      signal?.addEventListener('abort', done, { once: true })
-      this.#waiters.add(done)
-    })
-  }
-
   wakeAll (): void {
-    for (const wake of [...this.#waiters]) wake()
+    this.#appended.notify()
   }
+}
+
+/** Store key of an event: its time in 15 digits, so keys list in time order. */
+function keyOf (at: number): string {
+  return String(at).padStart(15, '0')
 }

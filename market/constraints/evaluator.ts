@@ -38,30 +38,8 @@ function isPresent (value: unknown): boolean {
 function compileNode (c: Constraint): CompiledConstraint {
   switch (c.kind) {
     case 'true': return () => TRUE
-    case 'and': {
-      const operands = c.operands.map(compileNode)
-      return p => {
-        let result: Tri = TRUE
-        for (const operand of operands) {
-          const t = operand(p)
-          if (t === FALSE) return FALSE
-          if (t === UNKNOWN) result = UNKNOWN
-        }
-        return result
-      }
-    }
-    case 'or': {
-      const operands = c.operands.map(compileNode)
-      return p => {
-        let result: Tri = FALSE
-        for (const operand of operands) {
-          const t = operand(p)
-          if (t === TRUE) return TRUE
-          if (t === UNKNOWN) result = UNKNOWN
-        }
-        return result
-      }
-    }
+    case 'and': return junction(c.operands.map(compileNode), FALSE, TRUE)
+    case 'or': return junction(c.operands.map(compileNode), TRUE, FALSE)
     case 'not': {
       const operand = compileNode(c.operand)
       return p => {
@@ -81,5 +59,21 @@ function compileNode (c: Constraint): CompiledConstraint {
         return value === undefined ? UNKNOWN : test(value)
       }
     }
+  }
+}
+
+/**
+ * `and` and `or` in three-valued logic: the first `decisive` operand decides;
+ * otherwise Undefined if any operand is, else `identity`.
+ */
+function junction (operands: readonly CompiledConstraint[], decisive: Tri, identity: Tri): CompiledConstraint {
+  return p => {
+    let result = identity
+    for (const operand of operands) {
+      const t = operand(p)
+      if (t === decisive) return decisive
+      if (t === UNKNOWN) result = UNKNOWN
+    }
+    return result
   }
 }

@@ -1,7 +1,8 @@
 // Canonical text of a constraint: no white space, bare values where they
 // need no escaping, quoted strings otherwise. Parsing the output gives back
 // an equal tree, and printing that tree gives the same text.
-import type { AttributeRef, Constraint, Literal, ScalarLiteral } from './ast.ts'
+import type { Constraint, Literal, ScalarLiteral } from './ast.ts'
+import { propertyKey } from './ast.ts'
 
 export function printConstraint (c: Constraint): string {
   switch (c.kind) {
@@ -9,13 +10,9 @@ export function printConstraint (c: Constraint): string {
     case 'and': return `(&${c.operands.map(printConstraint).join('')})`
     case 'or': return `(|${c.operands.map(printConstraint).join('')})`
     case 'not': return `(!${printConstraint(c.operand)})`
-    case 'present': return `(${printAttribute(c.attribute)}=*)`
-    case 'compare': return `(${printAttribute(c.attribute)}${c.operator}${printLiteral(c.value)})`
+    case 'present': return `(${propertyKey(c.attribute)}=*)`
+    case 'compare': return `(${propertyKey(c.attribute)}${c.operator}${printLiteral(c.value)})`
   }
-}
-
-function printAttribute (a: AttributeRef): string {
-  return a.aspect === undefined ? a.name : `${a.name}[${a.aspect}]`
 }
 
 function printLiteral (value: Literal): string {

@@ -7,10 +7,6 @@ const WHITESPACE = new Set([' ', '\t', '\n', '\r', '\f', '\v'])
 const NAME_STOPS = new Set(['(', ')', '=', '<', '>', '~', '*', '[', ']', '"', '\\', ',', '&', '|', '!', '.'])
 const BARE_STOPS = new Set(['(', ')', '[', ']', ',', '"', '\\', '*'])
 
-export function isWhitespace (ch: string): boolean {
-  return WHITESPACE.has(ch)
-}
-
 /** Printable ASCII that may appear in an attribute name segment (dots separate segments). */
 export function isNameChar (ch: string): boolean {
   const code = ch.charCodeAt(0)

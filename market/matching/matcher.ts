@@ -3,22 +3,22 @@
 // other's properties. Constraints are compiled once, when an entry is added.
 import type { Constraint } from '../constraints/ast.ts'
 import { TRUE } from '../constraints/compare.ts'
-import { compileConstraint, type CompiledConstraint } from '../constraints/evaluator.ts'
-import type { FlatProperties } from '../properties-types.ts'
+import { compileConstraint, type CompiledConstraint, type PropertyMap } from '../constraints/evaluator.ts'
 
 export interface MatchEntry {
   id: string
-  properties: FlatProperties
+  /** As published, unchecked: a value of an unexpected type evaluates as Undefined. */
+  properties: PropertyMap
   constraints: Constraint
 }
 
 interface Held {
   id: string
-  properties: FlatProperties
+  properties: PropertyMap
   accepts: CompiledConstraint
 }
 
-function hold (entry: { id: string, properties: FlatProperties, constraints: Constraint }): Held {
+function hold (entry: { id: string, properties: PropertyMap, constraints: Constraint }): Held {
   return { id: entry.id, properties: entry.properties, accepts: compileConstraint(entry.constraints) }
 }
 
@@ -44,6 +44,15 @@ export class Matcher {
     return this.#offers.delete(id)
   }
 
+  hasOffer (id: string): boolean {
+    return this.#offers.has(id)
+  }
+
+  /** Ids of the held offers, in the order they were first added. */
+  offerIds (): Iterable<string> {
+    return this.#offers.keys()
+  }
+
   /** Holds the demand (replacing one with the same id). */
   addDemand (demand: MatchEntry): void {
     this.#demands.set(demand.id, hold(demand))
@@ -60,7 +69,7 @@ export class Matcher {
   }
 
   /** Ids of held offers that match a demand that is not held. */
-  match (demand: { properties: FlatProperties, constraints: Constraint }): string[] {
+  match (demand: { properties: PropertyMap, constraints: Constraint }): string[] {
     return this.#offersMatching(hold({ id: '', ...demand }))
   }
 

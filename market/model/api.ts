@@ -14,26 +14,17 @@ export const DemandOfferBase = Type.Object({
 })
 export type DemandOfferBase = Static<typeof DemandOfferBase>
 
-export const Offer = Type.Object({
-  offerId: Type.String(),
-  providerId: Type.String(),
-  properties: Properties,
-  constraints: Type.String(),
-  timestamp: Timestamp
-})
+/** What every offer and demand states, after its id and issuer (in this order on the wire). */
+const PublishedFields = { properties: Properties, constraints: Type.String(), timestamp: Timestamp }
+
+export const Offer = Type.Object({ offerId: Type.String(), providerId: Type.String(), ...PublishedFields })
 export type Offer = Static<typeof Offer>
 
-export const Demand = Type.Object({
-  demandId: Type.String(),
-  requestorId: Type.String(),
-  properties: Properties,
-  constraints: Type.String(),
-  timestamp: Timestamp
-})
+export const Demand = Type.Object({ demandId: Type.String(), requestorId: Type.String(), ...PublishedFields })
 export type Demand = Static<typeof Demand>
 
 export const ProposalState = Type.Union([Type.Literal('Initial'), Type.Literal('Draft'), Type.Literal('Rejected'), Type.Literal('Accepted'), Type.Literal('Expired')])
-export type ProposalState = 'Initial' | 'Draft' | 'Rejected' | 'Accepted' | 'Expired'
+export type ProposalState = Static<typeof ProposalState>
 
 export const Proposal = Type.Object({
   proposalId: Type.String(),
@@ -47,7 +38,7 @@ export const Proposal = Type.Object({
 export type Proposal = Static<typeof Proposal>
 
 export const AgreementState = Type.Union([Type.Literal('Proposal'), Type.Literal('Pending'), Type.Literal('Cancelled'), Type.Literal('Rejected'), Type.Literal('Approved'), Type.Literal('Expired'), Type.Literal('Terminated')])
-export type AgreementState = 'Proposal' | 'Pending' | 'Cancelled' | 'Rejected' | 'Approved' | 'Expired' | 'Terminated'
+export type AgreementState = Static<typeof AgreementState>
 
 export const Agreement = Type.Object({
   agreementId: Type.String(),
@@ -77,10 +68,7 @@ export const MarketEvent = Type.Union([
   Type.Object({ eventType: Type.Literal('ProposalRejectedEvent'), eventDate: Timestamp, proposalId: Type.String(), reason: Type.Optional(Reason) }),
   Type.Object({ eventType: Type.Literal('AgreementEvent'), eventDate: Timestamp, agreement: Agreement })
 ])
-export type MarketEvent =
-  | { eventType: 'ProposalEvent', eventDate: string, proposal: Proposal }
-  | { eventType: 'ProposalRejectedEvent', eventDate: string, proposalId: string, reason?: Reason }
-  | { eventType: 'AgreementEvent', eventDate: string, agreement: Agreement }
+export type MarketEvent = Static<typeof MarketEvent>
 
 export const AgreementOperationEvent = Type.Object({
   eventType: Type.Union([Type.Literal('AgreementApprovedEvent'), Type.Literal('AgreementRejectedEvent'), Type.Literal('AgreementCancelledEvent'), Type.Literal('AgreementTerminatedEvent')]),
@@ -90,11 +78,4 @@ export const AgreementOperationEvent = Type.Object({
   terminator: Type.Optional(Type.Union([Type.Literal('Requestor'), Type.Literal('Provider')])),
   signature: Type.Optional(Type.String())
 })
-export type AgreementOperationEvent = {
-  eventType: 'AgreementApprovedEvent' | 'AgreementRejectedEvent' | 'AgreementCancelledEvent' | 'AgreementTerminatedEvent'
-  eventDate: string
-  agreementId: string
-  reason?: Reason
-  terminator?: 'Requestor' | 'Provider'
-  signature?: string
-}
+export type AgreementOperationEvent = Static<typeof AgreementOperationEvent>

@@ -1,15 +1,17 @@
 // What market nodes say to each other. Every payload here travels inside a
 // signed envelope (net/envelope), so the issuer of each is the envelope signer.
 import Type from 'typebox'
+import { NodeIdText } from '../../net/index.ts'
 import type { Static } from 'typebox'
 
 export const ID_PATTERN = '^[0-9a-f]{64}$'
 const Id = Type.String({ pattern: ID_PATTERN })
-const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
 const Timestamp = Type.String({ format: 'date-time', maxLength: 40 })
 const Millis = Type.Integer({ minimum: 0 })
-// Flat properties; their values are checked again by normaliseProperties.
-export const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 1024 })
+// Flat properties, values unchecked: a proposal's are normalised on receipt
+// (parseProposalBody); gossiped offers' and demands' are not, and the
+// evaluator reads a value of an unexpected type as Undefined.
+const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 1024 })
 const Constraints = Type.String({ maxLength: 65_536 })
 
 /** What every offer, demand and proposal states: its terms and when it was made. */

@@ -1,7 +1,7 @@
 // Negotiation: initial proposals from matching, counter-proposals (Drafts)
 // exchanged directly with the other party, rejections. Both sides check that
 // what they receive answers something they sent and still matches.
-import { verifyEnvelope } from '../../net/index.ts'
+import { validator } from '../../net/index.ts'
 import type { NodeId } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
@@ -9,12 +9,12 @@ import { ENVELOPE_TYPES, ProposalPayload, ProposalRejectionPayload } from '../mo
 import type { OfferPayload } from '../model/wire.ts'
 import type { Proposal, Reason } from '../model/api.ts'
 import type { MarketNet, MarketMessage } from '../network/market-net.ts'
+import { openFrom } from '../network/open-from.ts'
 import type { SubscriptionBook, SubscriptionKind, SubscriptionRecord } from '../subscriptions/subscription-book.ts'
-import { ProposalBook, effectiveState, initialProposalId, toApiProposal } from './proposal-book.ts'
+import { ProposalBook, assertOpen, initialProposalId, toApiProposal } from './proposal-book.ts'
 import type { ProposalRecord } from './proposal-book.ts'
 import { parseProposalBody, termsMatch } from './terms.ts'
-import type { ProposalBody } from './terms.ts'
-import { validator } from '../../net/index.ts'
+import type { ProposalBody, Terms } from './terms.ts'
 
 const proposalPayload = validator(ProposalPayload, 'proposal')
 const rejectionPayload = validator(ProposalRejectionPayload, 'proposal rejection')
@@ -89,8 +89,8 @@ export class Negotiator {
     const subscription = this.#subscription(kind, subscriptionId)
     const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
     if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; counter the other party's proposal`)
-    this.#assertOpen(theirs)
-    this.#assertNotEnded(theirs.offerId, theirs.demandId)
+    assertOpen(theirs)
+    this.#proposals.assertNotEnded(theirs.offerId, theirs.demandId)
     if (kind === 'offer' && theirs.state === 'Initial') throw new MarketError('Conflict', 'a provider answers drafts only')
     const terms: ProposalBody = parseProposalBody(body)
     const now = Date.now()
@@ -131,16 +131,14 @@ export class Negotiator {
 
   /** A Draft from the other party. */
   async receiveProposal (message: MarketMessage, from: NodeId): Promise<void> {
-    const signer = verifyEnvelope(message.envelope, ENVELOPE_TYPES.proposal)
-    if (signer !== from) throw new MarketError('BadRequest', 'proposal must be signed by its sender')
-    const payload = proposalPayload.parse(message.envelope.payload)
+    const payload = openFrom(message, from, ENVELOPE_TYPES.proposal, proposalPayload, 'proposal')
     const terms = parseProposalBody({ properties: payload.properties, constraints: payload.constraints })
     if (payload.expiresAt <= Date.now()) throw new MarketError('Gone', 'proposal already expired')
     if (this.#proposals.has(payload.proposalId)) return
-    this.#assertNotEnded(payload.offerId, payload.demandId)
+    this.#proposals.assertNotEnded(payload.offerId, payload.demandId)
     const offer = this.#subscriptions.get('offer', payload.offerId)
     const demand = this.#subscriptions.get('demand', payload.demandId)
-    let answered: { properties: ProposalRecord['properties'], constraints: string }
+    let answered: Terms
     let subscriptionId: string
     if (offer !== undefined) {
       // We are the provider: the requester answers our offer or one of our drafts.
@@ -165,9 +163,7 @@ export class Negotiator {
 
   /** The other party rejected one of our drafts. */
   async receiveRejection (message: MarketMessage, from: NodeId): Promise<void> {
-    const signer = verifyEnvelope(message.envelope, ENVELOPE_TYPES.proposalRejection)
-    if (signer !== from) throw new MarketError('BadRequest', 'rejection must be signed by its sender')
-    const payload = rejectionPayload.parse(message.envelope.payload)
+    const payload = openFrom(message, from, ENVELOPE_TYPES.proposalRejection, rejectionPayload, 'rejection')
     const ours = this.#proposals.get(payload.proposalId)
     if (ours === undefined || !ours.own || ours.counterpartyId !== from) throw new MarketError('NotFound', `no proposal ${payload.proposalId} sent to ${from}`)
     if (ours.state === 'Rejected') return
@@ -200,22 +196,12 @@ export class Negotiator {
     return record
   }
 
-  #assertOpen (record: ProposalRecord): void {
-    const state = effectiveState(record)
-    if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${record.proposalId} is ${state}`)
-    if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${record.proposalId} is already promoted to an agreement`)
-  }
-
-  #assertNotEnded (offerId: string, demandId: string): void {
-    if (this.#proposals.isEnded(offerId, demandId)) throw new MarketError('Gone', 'this negotiation was ended by a final rejection (golem.proposal.rejection.is-final)')
-  }
-
   #ownDraft (proposalId: string, counterparty: NodeId, subscriptionId: string): ProposalRecord {
     const ours = this.#proposals.get(proposalId)
     if (ours === undefined || !ours.own || ours.counterpartyId !== counterparty || ours.subscriptionId !== subscriptionId) {
       throw new MarketError('NotFound', `proposal answers ${proposalId}, which we never sent to ${counterparty}`)
     }
-    this.#assertOpen(ours)
+    assertOpen(ours)
     return ours
   }
 }

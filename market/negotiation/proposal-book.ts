@@ -1,6 +1,7 @@
 // Every proposal this node knows in its negotiations: the initial ones it
 // derived from matching offers, the drafts it sent, and the drafts it received.
 import { keccak256, toUtf8Bytes } from 'ethers'
+import { MarketError } from '../errors.ts'
 import type { Proposal, ProposalState, Reason } from '../model/api.ts'
 import type { FlatProperties } from '../properties-types.ts'
 import type { MarketStore } from '../store/market-store.ts'
@@ -57,9 +58,18 @@ export function effectiveState (record: ProposalRecord, now = Date.now()): Propo
   return record.state
 }
 
+/** Refuses a proposal that can no longer be answered or promoted: rejected, expired or already accepted. */
+export function assertOpen (record: ProposalRecord, now = Date.now()): void {
+  const state = effectiveState(record, now)
+  if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${record.proposalId} is ${state}`)
+  if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${record.proposalId} is already promoted to an agreement`)
+}
+
 export class ProposalBook {
   readonly #store: MarketStore
   readonly #records = new Map<string, ProposalRecord>()
+  /** Proposal ids by the subscription they belong to, so an ended one's go at once. */
+  readonly #bySubscription = new Map<string, Set<string>>()
   /** Offer–demand pairs whose negotiation a final rejection ended. */
   readonly #ended = new Set<string>()
   readonly #maxRecords: number
@@ -70,15 +80,17 @@ export class ProposalBook {
   }
 
   async load (): Promise<void> {
-    for (const record of await this.#store.list<ProposalRecord>('proposal')) {
-      this.#records.set(record.proposalId, record)
-      if (endsNegotiation(record)) this.#ended.add(pairKey(record.offerId, record.demandId))
-    }
+    for (const record of await this.#store.list<ProposalRecord>('proposal')) this.#hold(record)
   }
 
   /** Whether either party ended this offer–demand negotiation with a final rejection. */
   isEnded (offerId: string, demandId: string): boolean {
     return this.#ended.has(pairKey(offerId, demandId))
+  }
+
+  /** Refuses to go on with a pair whose negotiation a final rejection ended. */
+  assertNotEnded (offerId: string, demandId: string): void {
+    if (this.isEnded(offerId, demandId)) throw new MarketError('Gone', 'this negotiation was ended by a final rejection (golem.proposal.rejection.is-final)')
   }
 
   get (proposalId: string): ProposalRecord | undefined {
@@ -98,8 +110,7 @@ export class ProposalBook {
       throw new Error(`too many proposals held (${this.#maxRecords}); unsubscribe or let old ones expire`)
     }
     await this.#store.put('proposal', record.proposalId, record)
-    this.#records.set(record.proposalId, record)
-    if (endsNegotiation(record)) this.#ended.add(pairKey(record.offerId, record.demandId))
+    this.#hold(record)
   }
 
   async setState (record: ProposalRecord, state: ProposalState, rejection?: Reason): Promise<void> {
@@ -108,16 +119,40 @@ export class ProposalBook {
     await this.put(updated)
   }
 
-  /** Forgets the proposals of a subscription that ended, and expired ones past a grace period. */
+  /** Forgets every proposal of a subscription that ended. */
+  async forgetSubscription (subscriptionId: string): Promise<void> {
+    for (const proposalId of [...this.#bySubscription.get(subscriptionId) ?? []]) await this.#remove(proposalId)
+  }
+
+  /**
+   * Forgets proposals expired for longer than the grace period, and those of
+   * subscriptions no longer live (ended while the node was down). Scans them
+   * all: run it now and then, not on every sweep.
+   */
   async prune (isLive: (subscriptionId: string) => boolean, now: number, graceMs: number): Promise<number> {
     let removed = 0
     for (const record of [...this.#records.values()]) {
-      const stale = !isLive(record.subscriptionId) || record.expiresAt + graceMs <= now
-      if (!stale) continue
-      this.#records.delete(record.proposalId)
-      await this.#store.del('proposal', record.proposalId)
+      if (record.expiresAt + graceMs > now && isLive(record.subscriptionId)) continue
+      await this.#remove(record.proposalId)
       removed++
     }
     return removed
+  }
+
+  #hold (record: ProposalRecord): void {
+    this.#records.set(record.proposalId, record)
+    const ids = this.#bySubscription.get(record.subscriptionId) ?? new Set<string>()
+    this.#bySubscription.set(record.subscriptionId, ids.add(record.proposalId))
+    if (endsNegotiation(record)) this.#ended.add(pairKey(record.offerId, record.demandId))
+  }
+
+  async #remove (proposalId: string): Promise<void> {
+    const record = this.#records.get(proposalId)
+    if (record === undefined) return
+    this.#records.delete(proposalId)
+    const ids = this.#bySubscription.get(record.subscriptionId)
+    ids?.delete(proposalId)
+    if (ids?.size === 0) this.#bySubscription.delete(record.subscriptionId)
+    await this.#store.del('proposal', proposalId)
   }
 }

@@ -2,11 +2,18 @@
 // sends them: checked and normalised once, then compared both ways.
 import { MarketError } from '../errors.ts'
 import { normaliseProperties, parseConstraints, satisfies } from '../language.ts'
+import type { Constraint } from '../language.ts'
 import type { FlatProperties } from '../properties-types.ts'
 
-export interface ProposalBody {
+/** Terms as they are kept: the constraint text only. */
+export interface Terms {
   properties: FlatProperties
   constraints: string
+}
+
+/** Terms just checked: the parsed tree rides along, so nobody parses the text again. */
+export interface ProposalBody extends Terms {
+  tree: Constraint
 }
 
 /** Validates `{ properties, constraints }`; a MarketError BadRequest names what is wrong. */
@@ -20,20 +27,21 @@ export function parseProposalBody (body: unknown): ProposalBody {
   } catch (err) {
     throw new MarketError('BadRequest', `properties: ${(err as Error).message}`)
   }
+  let tree: Constraint
   try {
-    parseConstraints(constraints)
+    tree = parseConstraints(constraints)
   } catch (err) {
     throw new MarketError('BadRequest', `constraints: ${(err as Error).message}`)
   }
-  return { properties: flat, constraints }
+  return { properties: flat, constraints, tree }
 }
 
 /** Refuses a pair of terms unless each side's constraints hold on the other's properties. */
-export function termsMatch (mine: ProposalBody, theirs: ProposalBody, mineName: string, theirsName: string): void {
+export function termsMatch (mine: ProposalBody, theirs: Terms, mineName: string, theirsName: string): void {
   if (!satisfies(theirs.constraints, mine.properties)) {
     throw new MarketError('BadRequest', `${mineName} does not satisfy the constraints of ${theirsName}`)
   }
-  if (!satisfies(mine.constraints, theirs.properties)) {
+  if (!satisfies(mine.tree, theirs.properties)) {
     throw new MarketError('BadRequest', `${theirsName} does not satisfy the constraints of ${mineName}`)
   }
 }

@@ -4,10 +4,10 @@
 import Type from 'typebox'
 import { NetError, RemoteError, defineProtocol, signEnvelope } from '../../net/index.ts'
 import type { Broadcast, NetHost, NodeId, TopicDefinition } from '../../net/index.ts'
-import type { TSchema } from 'typebox'
+import type { Static, TSchema } from 'typebox'
 import { MarketError, isMarketErrorCode } from '../errors.ts'
 import { DemandPayload, ENVELOPE_TYPES, OfferPayload } from '../model/wire.ts'
-import type { EntryChannel, MarketMessage, MarketNet, PublishedEntry } from './market-net.ts'
+import type { EntryChannel, MarketMessage, MarketNet } from './market-net.ts'
 
 export const OFFERS_TOPIC: TopicDefinition<typeof OfferPayload> = {
   name: 'offers',
@@ -49,12 +49,13 @@ export const MARKET_PROTOCOL = defineProtocol({
   timeoutMs: 10_000
 })
 
-function channelOver<S extends TSchema, T> (topic: Broadcast<S>): EntryChannel<T> {
+function channelOver<S extends TSchema> (topic: Broadcast<S>): EntryChannel<Static<S>> {
   return {
-    publish: async payload => { await topic.publish(payload as never) },
+    publish: async payload => { await topic.publish(payload) },
     retract: async id => { await topic.retract(id) },
-    entries: () => topic.entries() as unknown as Array<PublishedEntry<T>>,
-    onAdded: listener => topic.addEventListener('entry:added', event => listener(event.detail as unknown as PublishedEntry<T>)),
+    get: id => topic.get(id),
+    entries: () => topic.entries(),
+    onAdded: listener => topic.addEventListener('entry:added', event => listener(event.detail)),
     onRemoved: listener => topic.addEventListener('entry:removed', event => listener(event.detail.id))
   }
 }
@@ -69,8 +70,8 @@ function marketErrorOf (err: unknown, to: NodeId): MarketError {
 }
 
 export function marketNetOver (host: NetHost): MarketNet {
-  const offers = channelOver<typeof OfferPayload, OfferPayload>(host.broadcast(OFFERS_TOPIC))
-  const demands = channelOver<typeof DemandPayload, DemandPayload>(host.broadcast(DEMANDS_TOPIC))
+  const offers = channelOver(host.broadcast(OFFERS_TOPIC))
+  const demands = channelOver(host.broadcast(DEMANDS_TOPIC))
   return {
     nodeId: host.nodeId,
     offers,

@@ -1,21 +1,15 @@
 // What the market needs of the network, as an interface: the daemon gives it
 // the libp2p host (see libp2p-market-net.ts). Keeping it small keeps the market
 // testable and the net module replaceable.
-import type { NodeId, SignedEnvelope } from '../../net/index.ts'
+import type { BroadcastEntry, NodeId, SignedEnvelope } from '../../net/index.ts'
 import type { DemandPayload, OfferPayload } from '../model/wire.ts'
-
-export interface PublishedEntry<T> {
-  id: string
-  signer: NodeId
-  payload: T
-  envelope: SignedEnvelope<T>
-}
 
 export interface EntryChannel<T> {
   publish: (payload: T) => Promise<void>
   retract: (id: string) => Promise<void>
-  entries: () => Iterable<PublishedEntry<T>>
-  onAdded: (listener: (entry: PublishedEntry<T>) => void) => void
+  get: (id: string) => BroadcastEntry<T> | undefined
+  entries: () => Iterable<BroadcastEntry<T>>
+  onAdded: (listener: (entry: BroadcastEntry<T>) => void) => void
   onRemoved: (listener: (id: string) => void) => void
 }
 

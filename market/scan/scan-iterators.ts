@@ -1,6 +1,7 @@
 // Market scans (POST /scan): a client iterates over the offers or demands the
 // node knows, optionally filtered by a constraint, and then over new arrivals.
 // An iterator nobody reads for its timeout is dropped.
+import { ChangeSignal } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import type { Demand, Offer } from '../model/api.ts'
@@ -8,23 +9,32 @@ import type { Demand, Offer } from '../model/api.ts'
 export type ScanType = 'offer' | 'demand'
 type Item = Offer | Demand
 
+/** What the node knows of each type: ids cheaply, and the API item of one id when asked. */
+export interface ScanSource {
+  ids: (type: ScanType) => Iterable<string>
+  /** Undefined when the id is no longer known (or expired). */
+  item: (type: ScanType, id: string) => Item | undefined
+}
+
 interface Iterator {
   type: ScanType
   accepts: (item: Item) => boolean
   seen: Set<string>
   timeoutMs: number
   lastUsed: number
-  wake?: () => void
+  /** Notified when an item it accepts arrives, or when the scan ends. */
+  changed: ChangeSignal
+  /** Collects waiting now: the sweep leaves such an iterator alone. */
+  waiting: number
 }
 
-export const MAX_SCANS = 100
+const MAX_SCANS = 100
 
 export class ScanIterators {
   readonly #iterators = new Map<string, Iterator>()
-  readonly #source: (type: ScanType) => Item[]
+  readonly #source: ScanSource
 
-  /** `source` lists what the node knows now, offers or demands in API shape. */
-  constructor (source: (type: ScanType) => Item[]) {
+  constructor (source: ScanSource) {
     this.#source = source
   }
 
@@ -32,7 +42,7 @@ export class ScanIterators {
     this.sweep(Date.now())
     if (this.#iterators.size >= MAX_SCANS) throw new MarketError('Conflict', `too many open scans (${MAX_SCANS}); end some first`)
     const id = newMarketId()
-    this.#iterators.set(id, { type, accepts, seen: new Set(), timeoutMs, lastUsed: Date.now() })
+    this.#iterators.set(id, { type, accepts, seen: new Set(), timeoutMs, lastUsed: Date.now(), changed: new ChangeSignal(), waiting: 0 })
     return id
   }
 
@@ -40,41 +50,55 @@ export class ScanIterators {
   async collect (id: string, options: { waitMs: number, max: number, peerId?: string, signal?: AbortSignal }): Promise<Item[]> {
     const iterator = this.#get(id)
     const deadline = Date.now() + options.waitMs
+    const peerId = options.peerId?.toLowerCase()
     for (;;) {
       iterator.lastUsed = Date.now()
-      const fresh = this.#source(iterator.type)
-        .filter(item => !iterator.seen.has(idOf(item)))
-        .filter(item => options.peerId === undefined || issuerOf(item).toLowerCase() === options.peerId.toLowerCase())
-        .filter(iterator.accepts)
-        .slice(0, options.max)
-      for (const item of fresh) iterator.seen.add(idOf(item))
+      const fresh = this.#fresh(iterator, options.max, peerId)
       const left = deadline - Date.now()
       if (fresh.length > 0 || left <= 0 || options.signal?.aborted === true) return fresh
-      await new Promise<void>(resolve => {
-        const done = (): void => { clearTimeout(timer); options.signal?.removeEventListener('abort', done); delete iterator.wake; resolve() }
-        const timer = setTimeout(done, left)
-        options.signal?.addEventListener('abort', done, { once: true })
-        iterator.wake = done
-      })
+      iterator.waiting++
+      try {
+        await iterator.changed.wait(left, options.signal)
+      } finally {
+        iterator.waiting--
+      }
       if (!this.#iterators.has(id)) throw new MarketError('NotFound', `scan ${id} ended`)
     }
   }
 
-  /** Something new is known: wake the waiting iterators of that type. */
-  notify (type: ScanType): void {
-    for (const iterator of this.#iterators.values()) if (iterator.type === type) iterator.wake?.()
+  /** `item` is newly known: wake the waiting iterators that would return it. */
+  notify (type: ScanType, item: Item): void {
+    for (const iterator of this.#iterators.values()) {
+      if (iterator.type === type && iterator.waiting > 0 && iterator.accepts(item)) iterator.changed.notify()
+    }
   }
 
   end (id: string): void {
     const iterator = this.#get(id)
     this.#iterators.delete(id)
-    iterator.wake?.()
+    iterator.changed.notify()
   }
 
   sweep (now: number): void {
     for (const [id, iterator] of this.#iterators) {
-      if (iterator.wake === undefined && now - iterator.lastUsed > iterator.timeoutMs) this.#iterators.delete(id)
+      if (iterator.waiting === 0 && now - iterator.lastUsed > iterator.timeoutMs) this.#iterators.delete(id)
     }
+  }
+
+  /** Up to `max` unseen items that pass the filters, marked seen. Seen ids are skipped before any item is built. */
+  #fresh (iterator: Iterator, max: number, peerId: string | undefined): Item[] {
+    const fresh: Item[] = []
+    for (const id of this.#source.ids(iterator.type)) {
+      if (fresh.length >= max) break
+      if (iterator.seen.has(id)) continue
+      const item = this.#source.item(iterator.type, id)
+      if (item === undefined) continue
+      if (peerId !== undefined && issuerOf(item).toLowerCase() !== peerId) continue
+      if (!iterator.accepts(item)) continue
+      fresh.push(item)
+      iterator.seen.add(id)
+    }
+    return fresh
   }
 
   #get (id: string): Iterator {
@@ -82,10 +106,6 @@ export class ScanIterators {
     if (iterator === undefined) throw new MarketError('NotFound', `no scan ${id}`)
     return iterator
   }
-}
-
-function idOf (item: Item): string {
-  return 'offerId' in item ? item.offerId : item.demandId
 }
 
 function issuerOf (item: Item): string {

@@ -1,6 +1,6 @@
 // The market's slice of the node's LevelDB. Records are JSON; keys are
-// `<kind>:<id>`, and agreement events `event:<ms, 15 digits>:<seq>` so that
-// they list in time order.
+// `<kind>:<id>`, and agreement events `event:<ms, 15 digits>` (their times
+// strictly increase) so that they list in time order.
 
 /** What the market needs of a LevelDB sublevel (a `level` sublevel fits). */
 export interface JsonSublevel {

@@ -18,10 +18,15 @@ export interface SubscriptionRecord {
   broadcast: boolean
 }
 
+/** A live subscription and the events its client has yet to collect. */
+interface Held {
+  record: SubscriptionRecord
+  queue: LongPollQueue<MarketEvent>
+}
+
 export class SubscriptionBook {
   readonly #store: MarketStore
-  readonly #records = new Map<string, SubscriptionRecord>()
-  readonly #queues = new Map<string, LongPollQueue<MarketEvent>>()
+  readonly #held = new Map<string, Held>()
   /** Ids of subscriptions that ended, so a second unsubscribe says Gone, not NotFound. */
   readonly #ended = new Set<string>()
 
@@ -51,13 +56,28 @@ export class SubscriptionBook {
   }
 
   get (kind: SubscriptionKind, id: string, now = Date.now()): SubscriptionRecord | undefined {
-    const record = this.#records.get(id)
+    const record = this.#held.get(id)?.record
     if (record === undefined || record.kind !== kind || record.expiresAt <= now) return undefined
     return record
   }
 
+  /** Whether a subscription of either kind is live. */
+  has (id: string, now = Date.now()): boolean {
+    const record = this.#held.get(id)?.record
+    return record !== undefined && record.expiresAt > now
+  }
+
   list (kind: SubscriptionKind, now = Date.now()): SubscriptionRecord[] {
-    return [...this.#records.values()].filter(r => r.kind === kind && r.expiresAt > now)
+    const records: SubscriptionRecord[] = []
+    for (const { record } of this.#held.values()) if (record.kind === kind && record.expiresAt > now) records.push(record)
+    return records
+  }
+
+  /** Live subscriptions of both kinds. */
+  count (now = Date.now()): number {
+    let live = 0
+    for (const { record } of this.#held.values()) if (record.expiresAt > now) live++
+    return live
   }
 
   hasEnded (id: string): boolean {
@@ -65,31 +85,32 @@ export class SubscriptionBook {
   }
 
   queue (id: string): LongPollQueue<MarketEvent> | undefined {
-    return this.#queues.get(id)
+    return this.#held.get(id)?.queue
   }
 
-  /** Removes a subscription; pending collects on it end. Returns false if unknown. */
+  /** Removes a subscription; pending collects on it end. Returns undefined if unknown. */
   async remove (id: string): Promise<SubscriptionRecord | undefined> {
-    const record = this.#records.get(id)
-    if (record === undefined) return undefined
-    this.#records.delete(id)
+    const held = this.#held.get(id)
+    if (held === undefined) return undefined
+    this.#held.delete(id)
     this.#ended.add(id)
     if (this.#ended.size > 10_000) this.#ended.delete(this.#ended.values().next().value as string)
-    this.#queues.get(id)?.close()
-    this.#queues.delete(id)
-    await this.#store.del(record.kind, id)
-    return record
+    held.queue.close()
+    await this.#store.del(held.record.kind, id)
+    return held.record
   }
 
   /** Subscriptions whose time ran out, removed. */
   async sweep (now: number): Promise<SubscriptionRecord[]> {
-    const expired = [...this.#records.values()].filter(r => r.expiresAt <= now)
+    const expired: SubscriptionRecord[] = []
+    for (const { record } of this.#held.values()) if (record.expiresAt <= now) expired.push(record)
     for (const record of expired) await this.remove(record.id)
     return expired
   }
 
   #remember (record: SubscriptionRecord): void {
-    this.#records.set(record.id, record)
-    if (!this.#queues.has(record.id)) this.#queues.set(record.id, new LongPollQueue<MarketEvent>())
+    // A record written again keeps its queue, and the events in it.
+    const queue = this.#held.get(record.id)?.queue ?? new LongPollQueue<MarketEvent>()
+    this.#held.set(record.id, { record, queue })
   }
 }

@@ -7,7 +7,7 @@ import { join } from 'node:path'
 import { Cluster } from '../helpers/cluster.ts'
 import { execFileSync } from 'node:child_process'
 import { BUILT_MAIN, startDaemon } from '../helpers/agora-process.ts'
-import { approveAgreement, confirmAgreement, negotiateAgreement } from '../helpers/negotiation.ts'
+import { approvedAgreement, negotiateAgreement } from '../helpers/negotiation.ts'
 import { percentile, report } from './report.ts'
 
 const ROUNDS = 30
@@ -21,9 +21,7 @@ async function demandToApproved (): Promise<void> {
     const samples: number[] = []
     for (let i = 0; i < ROUNDS; i++) {
       const started = performance.now()
-      const negotiated = await negotiateAgreement(provider, requester)
-      await confirmAgreement(provider, requester, negotiated)
-      await approveAgreement(provider, requester, negotiated.agreementId)
+      await approvedAgreement(provider, requester)
       samples.push(performance.now() - started)
     }
     report('market.demand_to_approved.p50', percentile(samples, 50), 'ms')

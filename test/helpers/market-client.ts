@@ -45,17 +45,17 @@ export class MarketClient {
     throw new Error(`no matching ${kind} event within ${ms} ms`)
   }
 
-  /** Every offer this node knows now, through a fresh scan. */
-  async knownOffers (constraints?: string): Promise<any[]> {
-    const scanId = await this.expect<string>(201, 'POST', '/market-api/v1/scan', constraints === undefined ? { type: 'offer' } : { type: 'offer', constraints })
-    const offers = await this.expect<any[]>(200, 'GET', `/market-api/v1/scan/${scanId}/events?timeout=0&maxEvents=100`)
-    await this.call('DELETE', `/market-api/v1/scan/${scanId}`)
-    return offers
+  /** Every offer or demand this node knows now, through a fresh scan it ends afterwards. */
+  async known (type: 'offer' | 'demand', constraints?: string): Promise<any[]> {
+    const scanId = await this.expect<string>(201, 'POST', '/market-api/v1/scan', constraints === undefined ? { type } : { type, constraints })
+    try {
+      return await this.expect<any[]>(200, 'GET', `/market-api/v1/scan/${scanId}/events?timeout=0&maxEvents=100`)
+    } finally {
+      await this.call('DELETE', `/market-api/v1/scan/${scanId}`)
+    }
   }
 
   async agreement (id: string): Promise<any> {
     return await this.expect(200, 'GET', `/market-api/v1/agreements/${id}`)
   }
 }
-
-export { eventually } from './wait.ts'

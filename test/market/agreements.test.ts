@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
-import { approveAgreement, confirmAgreement, negotiateAgreement, negotiateDraft } from '../helpers/negotiation.ts'
-import { eventually } from '../helpers/market-client.ts'
+import { approveAgreement, approvedAgreement, confirmAgreement, negotiateAgreement, negotiateDraft } from '../helpers/negotiation.ts'
+import { eventually } from '../helpers/wait.ts'
 import { providerOffer } from '../helpers/golem-terms.ts'
 
 describe('market: agreements between two daemons, through the REST API only', function () {
@@ -56,10 +56,7 @@ describe('market: agreements between two daemons, through the REST API only', fu
   })
 
   it('terminate by either side: both see Terminated with the reason and who ended it', async () => {
-    const negotiated = await negotiateAgreement(provider, requester)
-    await confirmAgreement(provider, requester, negotiated)
-    await approveAgreement(provider, requester, negotiated.agreementId)
-    const { agreementId } = negotiated
+    const { agreementId } = await approvedAgreement(provider, requester)
     await provider.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'maintenance', 'golem.requestor.code': 'x' })
     for (const node of [provider, requester]) {
       await eventually('Terminated', async () => (await node.client.agreement(agreementId)).state === 'Terminated')

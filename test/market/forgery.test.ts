@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
 import { NetHost, NodeKey, RemoteError, signEnvelope } from '../../net/index.ts'
 import { MARKET_PROTOCOL } from '../../market/index.ts'
+import { newMarketId } from '../../market/ids.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { approveAgreement, confirmAgreement, negotiateAgreement } from '../helpers/negotiation.ts'
@@ -25,13 +26,12 @@ describe('market: forged and tampered messages are refused', function () {
     await cluster.stop()
   })
 
-  const id = (): string => Array.from({ length: 64 }, () => '0123456789abcdef'[Math.floor(Math.random() * 16)]).join('')
   const agreementTerms = (requestorId: string): Record<string, unknown> => ({
-    agreementId: id(),
-    demand: { demandId: id(), requestorId, properties: { 'golem.srv.comp.expiration': Date.now() + 60_000 }, constraints: '()', timestamp: new Date().toISOString() },
-    offer: { offerId: id(), providerId: provider.nodeId, properties: { 'golem.runtime.name': 'wasmtime' }, constraints: '()', timestamp: new Date().toISOString() },
-    demandProposalId: id(),
-    offerProposalId: id(),
+    agreementId: newMarketId(),
+    demand: { demandId: newMarketId(), requestorId, properties: { 'golem.srv.comp.expiration': Date.now() + 60_000 }, constraints: '()', timestamp: new Date().toISOString() },
+    offer: { offerId: newMarketId(), providerId: provider.nodeId, properties: { 'golem.runtime.name': 'wasmtime' }, constraints: '()', timestamp: new Date().toISOString() },
+    demandProposalId: newMarketId(),
+    offerProposalId: newMarketId(),
     validTo: new Date(Date.now() + 60_000).toISOString(),
     timestamp: new Date().toISOString()
   })
@@ -56,8 +56,8 @@ describe('market: forged and tampered messages are refused', function () {
     await refused(provider.nodeId, { kind: 'agreement', envelope }, /signature/i)
     // Properly signed by its requester, but for no negotiated proposal.
     await refused(provider.nodeId, { kind: 'agreement', envelope: signEnvelope(attacker.key, 'market.agreement', agreementTerms(attacker.nodeId)) }, /proposal|offer/)
-    // Malformed: refused by the schema before any handler.
-    await refused(provider.nodeId, { kind: 'agreement', envelope: { v: 1, type: 'market.agreement', signer: attacker.nodeId, payload: { agreementId: 'x' }, sig: '0x' } }, /./)
+    // Malformed: no real signature, refused before its payload is read.
+    await refused(provider.nodeId, { kind: 'agreement', envelope: { v: 1, type: 'market.agreement', signer: attacker.nodeId, payload: { agreementId: 'x' }, sig: '0x' } }, /signature must be 65 bytes/)
     assert.deepEqual(await provider.client.expect<any[]>(200, 'GET', '/market-api/v1/agreements'), before)
   })
 
@@ -66,7 +66,7 @@ describe('market: forged and tampered messages are refused', function () {
     await confirmAgreement(provider, requester, negotiated)
     const { agreementId } = negotiated
     const now = new Date().toISOString()
-    await refused(requester.nodeId, { kind: 'approval', envelope: signEnvelope(attacker.key, 'market.agreement-approval', { agreementId, agreementHash: `0x${id()}`, approvedDate: now }) }, /no agreement/)
+    await refused(requester.nodeId, { kind: 'approval', envelope: signEnvelope(attacker.key, 'market.agreement-approval', { agreementId, agreementHash: `0x${newMarketId()}`, approvedDate: now }) }, /no agreement/)
     await refused(provider.nodeId, { kind: 'close', envelope: signEnvelope(attacker.key, 'market.agreement-close', { agreementId, action: 'cancel', timestamp: now }) }, /no agreement/)
     assert.equal((await requester.client.agreement(agreementId)).state, 'Pending')
     assert.equal((await provider.client.agreement(agreementId)).state, 'Pending')
@@ -78,8 +78,8 @@ describe('market: forged and tampered messages are refused', function () {
   })
 
   it('refuses a proposal for a subscription that does not exist or signed by another node', async () => {
-    const proposal = { proposalId: id(), prevProposalId: id(), offerId: id(), demandId: id(), properties: {}, constraints: '()', timestamp: new Date().toISOString(), expiresAt: Date.now() + 60_000 }
+    const proposal = { proposalId: newMarketId(), prevProposalId: newMarketId(), offerId: newMarketId(), demandId: newMarketId(), properties: {}, constraints: '()', timestamp: new Date().toISOString(), expiresAt: Date.now() + 60_000 }
     await refused(provider.nodeId, { kind: 'proposal', envelope: signEnvelope(NodeKey.random(), 'market.proposal', proposal) }, /sign/)
-    await refused(provider.nodeId, { kind: 'proposal', envelope: signEnvelope(attacker.key, 'market.proposal', proposal) }, /./)
+    await refused(provider.nodeId, { kind: 'proposal', envelope: signEnvelope(attacker.key, 'market.proposal', proposal) }, /no such offer or demand subscription/)
   })
 })

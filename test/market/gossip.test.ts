@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { providerOffer, requesterDemand } from '../helpers/golem-terms.ts'
-import { eventually } from '../helpers/market-client.ts'
+import { eventually } from '../helpers/wait.ts'
 
 describe('market: offers over gossip across five daemons', function () {
   this.timeout(60_000)
@@ -17,14 +17,14 @@ describe('market: offers over gossip across five daemons', function () {
     return await node.client.subscribe('offer', offer.properties, offer.constraints)
   }
   const sees = async (node: TestNode, offerId: string): Promise<boolean> =>
-    (await node.client.knownOffers()).some(offer => offer.offerId === offerId)
+    (await node.client.known('offer')).some(offer => offer.offerId === offerId)
 
   it('an offer published on one daemon is visible at every other, signed by its provider', async () => {
     const [provider, ...others] = nodes as [TestNode, ...TestNode[]]
     const offerId = await publish(provider, { 'golem.node.id.name': 'p-visible' })
     for (const node of others) {
       const offer = await eventually(`offer at ${node.nodeId}`, async () =>
-        (await node.client.knownOffers()).find(o => o.offerId === offerId))
+        (await node.client.known('offer')).find(o => o.offerId === offerId))
       assert.equal(offer.providerId, provider.nodeId)
       assert.equal(offer.properties['golem.node.id.name'], 'p-visible')
       assert.equal(offer.properties['golem.inf.mem.gib'], 8)
@@ -66,10 +66,7 @@ describe('market: offers over gossip across five daemons', function () {
     const requester = nodes[4]!
     const quiet = await requester.client.subscribe('demand', requesterDemand().properties, requesterDemand().constraints)
     const loud = await requester.client.subscribe('demand', { ...requesterDemand().properties, 'agora.demand.broadcast': true }, requesterDemand().constraints)
-    const listDemands = async (node: TestNode): Promise<string[]> => {
-      const scanId = await node.client.expect<string>(201, 'POST', '/market-api/v1/scan', { type: 'demand' })
-      return (await node.client.expect<any[]>(200, 'GET', `/market-api/v1/scan/${scanId}/events?timeout=0&maxEvents=100`)).map(d => d.demandId)
-    }
+    const listDemands = async (node: TestNode): Promise<string[]> => (await node.client.known('demand')).map(d => d.demandId)
     await eventually('broadcast demand at node 0', async () => (await listDemands(nodes[0]!)).includes(loud))
     assert.ok(!(await listDemands(nodes[0]!)).includes(quiet))
   })
@@ -80,7 +77,7 @@ describe('market: offers over gossip across five daemons', function () {
     const big = await publish(b, { 'golem.inf.mem.gib': 64 })
     const observer = nodes[4]!
     await eventually('both offers', async () => await sees(observer, small) && await sees(observer, big))
-    const bigOnes = (await observer.client.knownOffers('(golem.inf.mem.gib>=32)')).map(o => o.offerId)
+    const bigOnes = (await observer.client.known('offer', '(golem.inf.mem.gib>=32)')).map(o => o.offerId)
     assert.ok(bigOnes.includes(big))
     assert.ok(!bigOnes.includes(small))
     const bad = await observer.client.call('POST', '/market-api/v1/scan', { type: 'offer', constraints: '(golem.inf.mem.gib>=' })

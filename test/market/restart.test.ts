@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { agora, startDaemon } from '../helpers/agora-process.ts'
 import type { Daemon } from '../helpers/agora-process.ts'
 import { MarketClient } from '../helpers/market-client.ts'
-import { approveAgreement, confirmAgreement, negotiateAgreement } from '../helpers/negotiation.ts'
+import { approvedAgreement } from '../helpers/negotiation.ts'
 import type { Party } from '../helpers/negotiation.ts'
 
 // Two `agora service run` processes; the requester's is killed with SIGKILL
@@ -42,9 +42,7 @@ describe('market: a daemon killed and restarted keeps its agreements and app-key
     assert.equal(created.code, 0, created.stderr)
     const secondKey = (JSON.parse(created.stdout) as { key: string }).key
 
-    const negotiated = await negotiateAgreement(provider.party, requester.party)
-    await confirmAgreement(provider.party, requester.party, negotiated)
-    await approveAgreement(provider.party, requester.party, negotiated.agreementId)
+    const negotiated = await approvedAgreement(provider.party, requester.party)
     const before = await requester.party.client.agreement(negotiated.agreementId)
     assert.equal(before.state, 'Approved')
 
