@@ -23,9 +23,9 @@
 //                                          refused whole (BadRequest) before anything runs
 //   getBatchResults(activityId, batchId, { commandIndex?, timeoutMs?, signal? })
 //                                        → ExeScriptCommandResult[] (long poll)
-//   streamBatch(activityId, batchId, { signal? })
+//   streamBatch(activityId, batchId, { from?, signal? })
 //                                        → AsyncGenerator<RuntimeEvent>: started, stdout, stderr,
-//                                          finished; replays from the first, ends with the batch
+//                                          finished; from event `from` (default 0), ends with the batch
 //   runningCommand(activityId)           → ExeScriptCommandState[] (empty when idle)
 //
 //   getState(activityId)                 → { state: [current, next | null], reason?, errorMessage? }
@@ -40,7 +40,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import Docker from 'dockerode'
 import { Activity } from './activity/activity.ts'
-import type { Signer } from './activity/activity.ts'
+import type { Signer } from './activity/result-signer.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState, RuntimeEvent } from './activity/types.ts'
 import { Capacity } from './capacity.ts'
 import { ExeUnitError, errorMessage } from './errors.ts'
@@ -52,7 +52,6 @@ import { PackageStore } from './runtime/package-store.ts'
 import type { RuntimeFactory } from './runtime/runtime.ts'
 import { VmRuntimeFactory } from './runtime/vm/vm-runtime.ts'
 import { WasmtimeRuntimeFactory } from './runtime/wasmtime/wasmtime-runtime.ts'
-import type { WasmtimeOptions } from './runtime/wasmtime/wasmtime-runtime.ts'
 import type { RequesterFileChannel } from './transfer/requester-channel.ts'
 
 export interface ExeUnitOptions {
@@ -77,9 +76,6 @@ export interface ExeUnitOptions {
   localPackageDirs?: string[]
   /** How often `usage` events are emitted for each live activity. */
   usageIntervalMs?: number
-  wasmtime?: WasmtimeOptions
-  /** Runtimes to offer instead of the built-in ones. */
-  runtimes?: RuntimeFactory[]
 }
 
 export interface CreateActivityRequest {
@@ -172,8 +168,6 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     })
   }
 
-  get limits (): ExeUnitLimits { return this.#limits }
-
   /** Removes what a crashed predecessor left (activity directories, labelled containers) and starts the runtimes. */
   async start (): Promise<void> {
     if (this.#started) return
@@ -181,8 +175,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     const activitiesDir = join(this.#options.dataDir, 'activities')
     await mkdir(activitiesDir, { recursive: true })
     for (const entry of await readdir(activitiesDir)) await rm(join(activitiesDir, entry), { recursive: true, force: true })
-    const factories = this.#options.runtimes ?? this.#defaultRuntimes()
-    for (const factory of factories) {
+    for (const factory of this.#runtimeFactories()) {
       this.#factories.set(factory.name, factory)
       try {
         await factory.recover?.()
@@ -278,9 +271,9 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     return await batch.waitForResults(options.commandIndex, options.timeoutMs ?? 0, options.signal)
   }
 
-  /** The batch's runtime events from the first, then live ones until it finishes (for SSE). */
-  streamBatch (activityId: string, batchId: string, options: { signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
-    return this.#get(activityId).batch(batchId).events(options.signal)
+  /** The batch's runtime events from position `from` (default 0), then live ones until it finishes (for SSE). */
+  streamBatch (activityId: string, batchId: string, options: { from?: number, signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
+    return this.#get(activityId).batch(batchId).events(options)
   }
 
   getState (activityId: string): ActivityState {
@@ -288,12 +281,12 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   }
 
   async getUsage (activityId: string): Promise<ActivityUsage> {
-    return await this.#get(activityId).usageVector()
+    return (await this.#get(activityId).usageReport()).usage
   }
 
   /** golem.usage.* counters by name, as payments read them. */
   async usage (activityId: string): Promise<Record<string, number>> {
-    return await this.#get(activityId).usage()
+    return (await this.#get(activityId).usageReport()).counters
   }
 
   runningCommand (activityId: string): ExeScriptCommandState[] {
@@ -368,8 +361,8 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     this.emit('usage', { activityId: activity.id, agreementId: activity.agreementId, counters, usage, final })
   }
 
-  #defaultRuntimes (): RuntimeFactory[] {
-    const factories: RuntimeFactory[] = [new WasmtimeRuntimeFactory(this.#options.wasmtime)]
+  #runtimeFactories (): RuntimeFactory[] {
+    const factories: RuntimeFactory[] = [new WasmtimeRuntimeFactory()]
     if (this.#options.docker !== false) {
       factories.push(new VmRuntimeFactory({ docker: this.#options.docker ?? new Docker(), nodeId: this.#options.nodeId }))
     }

@@ -3,14 +3,11 @@
 // as Server-Sent Events (`event: runtime`).
 import Type from 'typebox'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
-import { ActivityCallError, ExeUnitError } from '../../exe-unit/index.ts'
 import type { ActivityDesk } from '../../exe-unit/index.ts'
-import { ApiError } from './errors.ts'
 import { clientGone } from './client-gone.ts'
 
-const STATUS: Record<string, number> = {
-  BadRequest: 400, Forbidden: 403, NotFound: 404, Timeout: 408, Conflict: 409, CapacityExceeded: 503, Unavailable: 503, Internal: 500
-}
+// The desk's errors carry codes (ExeUnitError, ActivityCallError): the API's
+// error handler gives them their status.
 const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
 const ActivityParams = Type.Object({ activityId: Id })
 const BatchParams = Type.Object({ activityId: Id, batchId: Id })
@@ -45,15 +42,6 @@ const MAX_WAIT_MS = 5 * 60_000
 /** How long one poll of the provider waits while streaming events. */
 const STREAM_POLL_MS = 15_000
 
-async function call<T> (fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (err) {
-    if (err instanceof ActivityCallError || err instanceof ExeUnitError) throw new ApiError(STATUS[err.code] ?? 500, err.message)
-    throw err
-  }
-}
-
 function waitMs (query: { pollTimeout?: number, timeout?: number }): number {
   const seconds = query.pollTimeout ?? query.timeout ?? 0
   return Math.min(MAX_WAIT_MS, Math.round(seconds * 1000))
@@ -62,7 +50,7 @@ function waitMs (query: { pollTimeout?: number, timeout?: number }): number {
 async function streamEvents (desk: ActivityDesk, activityId: string, batchId: string, reply: FastifyReply): Promise<void> {
   const gone = clientGone(reply)
   // The first poll runs before the stream opens, so an unknown batch is a plain 404.
-  let page = await call(() => desk.events(activityId, batchId, 0, 0, gone))
+  let page = await desk.events(activityId, batchId, 0, 0, gone)
   reply.hijack()
   reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' })
   let after = 0
@@ -104,17 +92,17 @@ export function activityRoutes (desk: ActivityDesk): FastifyPluginAsync {
     })
     app.post('/activity', { schema: { tags: ['requestor_control'], body: CreateBody } }, async (request, reply) => {
       const body = request.body as string | { agreementId: string }
-      const activityId = await call(() => desk.create(typeof body === 'string' ? body : body.agreementId))
+      const activityId = await desk.create(typeof body === 'string' ? body : body.agreementId)
       // Answered in the shape it was asked in (the spec allows both).
       return reply.code(201).type('application/json').send(JSON.stringify(typeof body === 'string' ? activityId : { activityId }))
     })
     app.delete('/activity/:activityId', { schema: { tags: ['requestor_control'], params: ActivityParams } }, async (request, reply) => {
-      await call(() => desk.destroy((request.params as { activityId: string }).activityId))
+      await desk.destroy((request.params as { activityId: string }).activityId)
       return reply.code(200).send()
     })
     app.post('/activity/:activityId/exec', { schema: { tags: ['requestor_control'], params: ActivityParams, body: ExeScriptRequest } }, async (request) => {
       const { activityId } = request.params as { activityId: string }
-      return JSON.stringify(await call(() => desk.exec(activityId, (request.body as { text: string }).text)))
+      return JSON.stringify(await desk.exec(activityId, (request.body as { text: string }).text))
     })
     app.get('/activity/:activityId/exec/:batchId', {
       schema: { tags: ['requestor_control'], params: BatchParams, querystring: ResultsQuery, response: { 200: Type.Array(CommandResult) } }
@@ -122,20 +110,20 @@ export function activityRoutes (desk: ActivityDesk): FastifyPluginAsync {
       const { activityId, batchId } = request.params as { activityId: string, batchId: string }
       if ((request.headers.accept ?? '').includes('text/event-stream')) return await streamEvents(desk, activityId, batchId, reply)
       const query = request.query as { commandIndex?: number, pollTimeout?: number, timeout?: number }
-      return await call(() => desk.results(activityId, batchId, waitMs(query), query.commandIndex, clientGone(reply)))
+      return await desk.results(activityId, batchId, waitMs(query), query.commandIndex, clientGone(reply))
     })
     app.get('/activity/:activityId/agreement', { schema: { tags: ['requestor_control'], params: ActivityParams } }, async (request, reply) => {
-      const agreementId = await call(() => desk.agreementOf((request.params as { activityId: string }).activityId))
+      const agreementId = await desk.agreementOf((request.params as { activityId: string }).activityId)
       return reply.type('application/json').send(JSON.stringify(agreementId))
     })
     app.get('/activity/:activityId/state', { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: ActivityState } } }, async (request) => {
-      return await call(() => desk.state((request.params as { activityId: string }).activityId))
+      return await desk.state((request.params as { activityId: string }).activityId)
     })
     app.get('/activity/:activityId/usage', { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: ActivityUsage } } }, async (request) => {
-      return await call(() => desk.usage((request.params as { activityId: string }).activityId))
+      return await desk.usage((request.params as { activityId: string }).activityId)
     })
     app.get('/activity/:activityId/command', { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: Type.Array(CommandState) } } }, async (request) => {
-      return await call(() => desk.running((request.params as { activityId: string }).activityId))
+      return await desk.running((request.params as { activityId: string }).activityId)
     })
   }
 }

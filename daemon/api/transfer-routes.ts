@@ -4,23 +4,14 @@
 import Type from 'typebox'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Readable } from 'node:stream'
-import { ExeUnitError } from '../../exe-unit/index.ts'
+import { TRANSFER_NAME } from '../../exe-unit/index.ts'
 import type { RequesterFileStore } from '../../exe-unit/index.ts'
 import { ApiError } from './errors.ts'
 
-const STATUS: Record<string, number> = { BadRequest: 400, NotFound: 404, Conflict: 409 }
-const NameParams = Type.Object({ name: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$' }) })
+// The store's ExeUnitErrors carry codes: the API's error handler gives them their status.
+const NameParams = Type.Object({ name: Type.String({ pattern: TRANSFER_NAME }) })
 const StoredFile = Type.Object({ name: Type.String(), bytes: Type.Integer(), modified: Type.String({ format: 'date-time' }) })
 const Offered = Type.Object({ name: Type.String(), bytes: Type.Integer(), modified: Type.String({ format: 'date-time' }), url: Type.String() })
-
-async function call<T> (fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (err) {
-    if (err instanceof ExeUnitError) throw new ApiError(STATUS[err.code] ?? 500, err.message)
-    throw err
-  }
-}
 
 export function transferRoutes (store: RequesterFileStore): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
@@ -36,18 +27,18 @@ export function transferRoutes (store: RequesterFileStore): FastifyPluginAsync {
     }, async (request, reply) => {
       if (request.headers['content-type'] !== 'application/octet-stream') throw new ApiError(415, 'send the file as application/octet-stream')
       const { name } = request.params as { name: string }
-      const file = await call(() => store.offer(name, request.body as Readable))
+      const file = await store.offer(name, request.body as Readable)
       return reply.code(201).send({ ...file, url: `agora-requester:${name}` })
     })
 
     app.get('/received/:name', { schema: { tags: ['agora'], summary: 'A file a provider delivered', params: NameParams } }, async (request, reply) => {
-      const { file, stream } = await call(() => store.openReceived((request.params as { name: string }).name))
+      const { file, stream } = await store.openReceived((request.params as { name: string }).name)
       return reply.type('application/octet-stream').header('content-length', file.bytes).send(stream)
     })
 
     for (const box of ['offered', 'received'] as const) {
       app.delete(`/${box}/:name`, { schema: { tags: ['agora'], params: NameParams } }, async (request, reply) => {
-        await call(() => store.remove(box, (request.params as { name: string }).name))
+        await store.remove(box, (request.params as { name: string }).name)
         return reply.code(204).send()
       })
     }

@@ -3,12 +3,14 @@
 // Agreements come from the market module; an agreement that ends takes its
 // activities with it.
 import { join } from 'node:path'
-import { keccak256 } from 'ethers'
 import Type from 'typebox'
-import { canonicalJson, validator } from '../../net/index.ts'
-import type { JsonValue, NetHost, NodeKey } from '../../net/index.ts'
-import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit, ProviderEventLog, FILES_PROTOCOL, RequesterFileStore, fileRequestHandler, requesterFilesOver } from '../../exe-unit/index.ts'
-import type { AgreementLookup, ExeUnitLimitsInput, Signer } from '../../exe-unit/index.ts'
+import { validator } from '../../net/index.ts'
+import type { NetHost } from '../../net/index.ts'
+import {
+  ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit, ProviderEventLog, FILES_PROTOCOL, RequesterFileStore,
+  fileRequestHandler, requesterFilesOver, resultSigner
+} from '../../exe-unit/index.ts'
+import type { AgreementLookup } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
 import { transferRoutes } from '../api/transfer-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
@@ -20,14 +22,6 @@ export const TRANSFERS_API_PREFIX = '/agora-api/v1/transfers'
 /** Largest file a requester offers or receives (default). */
 const MAX_TRANSFER_BYTES = 4 * 1024 ** 3
 const ENDED = new Set(['Terminated', 'Cancelled', 'Rejected', 'Expired'])
-
-/** Results are signed over keccak256 of their bytes, or of the canonical JSON of an object. */
-function signerOf (key: NodeKey): Signer {
-  return async payload => {
-    const bytes = payload instanceof Uint8Array ? payload : new TextEncoder().encode(canonicalJson(payload as JsonValue))
-    return key.signDigest(Buffer.from(keccak256(bytes).slice(2), 'hex'))
-  }
-}
 
 const Positive = Type.Number({ exclusiveMinimum: 0 })
 /** `modules.activity` in the config file; the exe-unit checks the limits' values. */
@@ -52,28 +46,16 @@ const ActivitySection = Type.Object({
 }, { additionalProperties: false })
 const activitySection = validator(ActivitySection, 'config modules.activity')
 
-export interface ActivityModuleOptions {
-  /** The exe-unit's limits (also `modules.activity.limits` in the config). */
-  limits?: ExeUnitLimitsInput
-  /** Lets transfers reach loopback and private addresses (tests, local networks). */
-  allowPrivateNetworks?: boolean
-  /** Lets containers have network when an agreement grants it (agora.srv.net.inet). */
-  allowContainerNetwork?: boolean
-  /** Largest file this node offers to or accepts from its providers, as a requester. */
-  maxTransferBytes?: number
-}
-
 export class ActivityModule implements DaemonModule {
   readonly name = 'activity'
+  readonly config = activitySection
   readonly #market: MarketModule
-  readonly #options: ActivityModuleOptions
   #exeUnit: ExeUnit | null = null
   #net: NetHost | null = null
   routes: ApiRoute[] = []
 
-  constructor (market: MarketModule, options: ActivityModuleOptions = {}) {
+  constructor (market: MarketModule) {
     this.#market = market
-    this.#options = options
   }
 
   get exeUnit (): ExeUnit {
@@ -83,15 +65,15 @@ export class ActivityModule implements DaemonModule {
 
   async start (context: ModuleContext): Promise<void> {
     const market = this.#market.market
-    const section: ActivityModuleOptions = activitySection.parse(context.config.modules.activity ?? {})
+    const section = activitySection.parse(context.config.modules.activity ?? {})
     const exeUnit = new ExeUnit({
       dataDir: join(context.config.dataDir, 'exe-unit'),
       nodeId: context.key.nodeId,
-      sign: signerOf(context.key),
+      sign: resultSigner(context.key),
       requesterFilesFor: requesterFilesOver(context.net),
-      limits: { ...section.limits, ...this.#options.limits },
-      allowPrivateNetworks: this.#options.allowPrivateNetworks ?? section.allowPrivateNetworks ?? false,
-      allowContainerNetwork: this.#options.allowContainerNetwork ?? section.allowContainerNetwork ?? false
+      limits: section.limits ?? {},
+      allowPrivateNetworks: section.allowPrivateNetworks ?? false,
+      allowContainerNetwork: section.allowContainerNetwork ?? false
     })
     await exeUnit.start()
     this.#exeUnit = exeUnit
@@ -110,11 +92,9 @@ export class ActivityModule implements DaemonModule {
       }
     }
     const providerEvents = new ProviderEventLog()
-    const ended = new Set<string>()
+    // The state machine reports Terminated once per activity.
     exeUnit.on('state', ({ activityId, agreementId, state }) => {
-      if (state.state[0] !== 'Terminated' || ended.has(activityId)) return
-      ended.add(activityId)
-      providerEvents.record('DestroyActivity', activityId, agreementId)
+      if (state.state[0] === 'Terminated') providerEvents.record('DestroyActivity', activityId, agreementId)
     })
     const server = new ActivityServer(exeUnit, lookup, activity => { providerEvents.record('CreateActivity', activity.activityId, activity.agreementId) })
     await context.net.handle(ACTIVITY_PROTOCOL, async (request, requestContext) => await server.handle(request, requestContext))
@@ -122,8 +102,8 @@ export class ActivityModule implements DaemonModule {
 
     market.addEventListener('agreement:changed', ({ detail }) => {
       if (detail.role !== 'Provider' || !ENDED.has(detail.state)) return
-      for (const activity of exeUnit.listActivities()) {
-        if (activity.agreementId !== detail.agreementId || activity.state.state[0] === 'Terminated') continue
+      for (const activity of exeUnit.listActivities({ agreementId: detail.agreementId })) {
+        if (activity.state.state[0] === 'Terminated') continue
         exeUnit.destroy(activity.activityId, `agreement ${detail.state.toLowerCase()}`).catch(err => {
           context.logger.warn({ err, activityId: activity.activityId }, 'could not end an activity of an ended agreement')
         })
@@ -131,7 +111,7 @@ export class ActivityModule implements DaemonModule {
     })
 
     const client = new ActivityClient(context.net, context.db, lookup)
-    const files = new RequesterFileStore(join(context.config.dataDir, 'transfers'), this.#options.maxTransferBytes ?? section.maxTransferBytes ?? MAX_TRANSFER_BYTES)
+    const files = new RequesterFileStore(join(context.config.dataDir, 'transfers'), section.maxTransferBytes ?? MAX_TRANSFER_BYTES)
     await files.open()
     await context.net.handle(FILES_PROTOCOL, fileRequestHandler(files, async nodeId => await client.isProviderOfOurs(nodeId)))
 

@@ -14,11 +14,10 @@ import type { RequesterFileChannel } from '../transfer/requester-channel.ts'
 import { UsageMeter } from '../usage/usage-meter.ts'
 import { Batch } from './batch.ts'
 import { createOutputSink } from './capture.ts'
+import type { Signer } from './result-signer.ts'
 import { StateMachine, refusal } from './state.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandState } from './types.ts'
 
-/** Signs with the provider's node key; the payload is a plain JSON object or bytes. */
-export type Signer = (payload: Uint8Array | Record<string, unknown>) => Promise<string>
 
 export interface ActivityOptions {
   id: string
@@ -58,7 +57,7 @@ export class Activity {
   readonly #queue: Batch[] = []
   readonly #abort = new AbortController()
   #draining = false
-  #running: { batch: Batch, index: number, command: Command } | undefined
+  #running: { batch: Batch, command: Command } | undefined
   #terminating: Promise<void> | undefined
 
   constructor (options: ActivityOptions) {
@@ -113,19 +112,10 @@ export class Activity {
     return [state]
   }
 
-  async usage (): Promise<Record<string, number>> {
-    await this.#refreshUsage()
-    return this.#meter.counters()
-  }
-
-  async usageVector (): Promise<ActivityUsage> {
-    await this.#refreshUsage()
-    return this.#meter.vector()
-  }
-
-  /** Counters by name and as the API's vector, from one reading of the runtime. */
+  /** Counters by name and as the API's vector, from one reading of the runtime: callers pick what they need. */
   async usageReport (): Promise<{ counters: Record<string, number>, usage: ActivityUsage }> {
-    await this.#refreshUsage()
+    // Once terminating, the meter keeps the last reading.
+    if (!this.#state.terminated && this.#terminating === undefined) await this.#readRuntimeUsage()
     return { counters: this.#meter.counters(), usage: this.#meter.vector() }
   }
 
@@ -136,11 +126,6 @@ export class Activity {
       batch.addResult(0, { result: 'Error', message: `the activity was terminated before this batch ran: ${reason}` })
     }
     await this.#terminate(reason, errorMessage)
-  }
-
-  async #refreshUsage (): Promise<void> {
-    if (this.#state.terminated || this.#terminating !== undefined) return
-    await this.#readRuntimeUsage()
   }
 
   async #readRuntimeUsage (): Promise<void> {
@@ -194,7 +179,7 @@ export class Activity {
 
   async #runCommand (batch: Batch, index: number): Promise<void> {
     const { command, wire } = batch.commands[index] as ScriptCommand
-    this.#running = { batch, index, command }
+    this.#running = { batch, command }
     batch.emit(index, { started: { command: wire } })
     let outcome: CommandOutcome
     try {

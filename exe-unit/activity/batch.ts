@@ -1,5 +1,6 @@
 // One ExeScript batch: its commands, the results so far and the event log, with
-// long-poll waits for results and a replaying async iterator over events.
+// long-poll waits for results and an async iterator over events from a cursor.
+import { ChangeSignal } from '../../net/index.ts'
 import { ExeUnitError } from '../errors.ts'
 import type { ScriptCommand } from '../exescript/types.ts'
 import type { ExeScriptCommandResult, RuntimeEvent, RuntimeEventKind } from './types.ts'
@@ -13,9 +14,8 @@ export class Batch {
   readonly #results: ExeScriptCommandResult[] = []
   readonly #events: RuntimeEvent[] = []
   #outputEvents = 0
-  #droppedEvents = 0
   #finished = false
-  #changed = Promise.withResolvers<void>()
+  readonly #changed = new ChangeSignal()
 
   constructor (id: string, commands: readonly ScriptCommand[]) {
     this.id = id
@@ -24,18 +24,14 @@ export class Batch {
 
   get finished (): boolean { return this.#finished }
   get results (): readonly ExeScriptCommandResult[] { return this.#results }
-  get droppedEvents (): number { return this.#droppedEvents }
 
   emit (index: number, kind: RuntimeEventKind): void {
     if ('stdout' in kind || 'stderr' in kind) {
-      if (this.#outputEvents >= MAX_OUTPUT_EVENTS) {
-        this.#droppedEvents++
-        return
-      }
+      if (this.#outputEvents >= MAX_OUTPUT_EVENTS) return
       this.#outputEvents++
     }
     this.#events.push({ batchId: this.id, index, timestamp: new Date().toISOString(), kind })
-    this.#pulse()
+    this.#changed.notify()
   }
 
   /** Records a command's result; the batch ends with an error or with its last command. */
@@ -44,7 +40,7 @@ export class Batch {
     const isBatchFinished = outcome.result === 'Error' || index === this.commands.length - 1
     this.#results.push({ index, eventDate: new Date().toISOString(), ...outcome, isBatchFinished })
     if (isBatchFinished) this.#finished = true
-    this.#pulse()
+    this.#changed.notify()
   }
 
   /**
@@ -60,44 +56,23 @@ export class Batch {
     if (!done() && timeoutMs > 0) {
       const deadline = Date.now() + timeoutMs
       while (!done() && Date.now() < deadline && signal?.aborted !== true) {
-        await this.#nextChange(deadline - Date.now(), signal)
+        await this.#changed.wait(deadline - Date.now(), signal)
       }
     }
     return [...this.#results]
   }
 
-  /** Every event from the first, then live ones, until the batch finishes or `signal` aborts. */
-  async * events (signal?: AbortSignal): AsyncGenerator<RuntimeEvent> {
-    let next = 0
+  /**
+   * Events from position `from` on (0, the first, by default), then live ones,
+   * until the batch finishes or `signal` aborts.
+   */
+  async * events (options: { from?: number, signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
+    const { signal } = options
+    let next = options.from ?? 0
     while (signal?.aborted !== true) {
       while (next < this.#events.length) yield this.#events[next++] as RuntimeEvent
       if (this.#finished) return
-      await this.#nextChange(Infinity, signal)
+      await this.#changed.wait(Infinity, signal)
     }
-  }
-
-  #pulse (): void {
-    const changed = this.#changed
-    this.#changed = Promise.withResolvers<void>()
-    changed.resolve()
-  }
-
-  #nextChange (timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const waits: Array<Promise<void>> = [this.#changed.promise]
-    let timer: NodeJS.Timeout | undefined
-    let onAbort: (() => void) | undefined
-    if (Number.isFinite(timeoutMs)) {
-      waits.push(new Promise(resolve => { timer = setTimeout(resolve, Math.max(0, timeoutMs)) }))
-    }
-    if (signal !== undefined) {
-      waits.push(new Promise(resolve => {
-        onAbort = () => resolve()
-        signal.addEventListener('abort', onAbort, { once: true })
-      }))
-    }
-    return Promise.race(waits).finally(() => {
-      clearTimeout(timer)
-      if (onAbort !== undefined) signal?.removeEventListener('abort', onAbort)
-    })
   }
 }

@@ -50,6 +50,8 @@ export class StateMachine {
 
   /** Marks a transition under way (reported as [current, next]). */
   begin (next: ActivityStateName): void {
+    // Terminated is final and reported once: listeners count on it.
+    if (this.#current === 'Terminated') return
     this.#next = next
     this.#onChange(this.snapshot())
   }

@@ -65,39 +65,37 @@ export class ActivityClient {
     return record
   }
 
-  async destroy (activityId: string): Promise<void> {
-    await this.#call({ op: 'destroy', activityId })
+  // The calls below take the activity's record (from activity()), so a caller
+  // that has read it already does not read it again.
+
+  async destroy ({ activityId, providerId }: RequesterActivity): Promise<void> {
+    await this.#send(providerId, { op: 'destroy', activityId })
   }
 
-  async exec (activityId: string, text: string): Promise<string> {
-    return await this.#call({ op: 'exec', activityId, text }) as string
+  async exec ({ activityId, providerId }: RequesterActivity, text: string): Promise<string> {
+    return await this.#send(providerId, { op: 'exec', activityId, text }) as string
   }
 
-  async results (activityId: string, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
+  async results ({ activityId, providerId }: RequesterActivity, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
     const request: ActivityRequest = { op: 'results', activityId, batchId, waitMs }
     if (commandIndex !== undefined) request.commandIndex = commandIndex
-    return await this.#call(request, waitMs, signal) as ExeScriptCommandResult[]
+    return await this.#send(providerId, request, waitMs, signal) as ExeScriptCommandResult[]
   }
 
-  async events (activityId: string, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
-    return await this.#call({ op: 'events', activityId, batchId, after, waitMs }, waitMs, signal) as BatchEvents
+  async events ({ activityId, providerId }: RequesterActivity, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
+    return await this.#send(providerId, { op: 'events', activityId, batchId, after, waitMs }, waitMs, signal) as BatchEvents
   }
 
-  async state (activityId: string): Promise<ActivityState> {
-    return await this.#call({ op: 'state', activityId }) as ActivityState
+  async state ({ activityId, providerId }: RequesterActivity): Promise<ActivityState> {
+    return await this.#send(providerId, { op: 'state', activityId }) as ActivityState
   }
 
-  async usage (activityId: string): Promise<ActivityUsage> {
-    return await this.#call({ op: 'usage', activityId }) as ActivityUsage
+  async usage ({ activityId, providerId }: RequesterActivity): Promise<ActivityUsage> {
+    return await this.#send(providerId, { op: 'usage', activityId }) as ActivityUsage
   }
 
-  async running (activityId: string): Promise<ExeScriptCommandState[]> {
-    return await this.#call({ op: 'running', activityId }) as ExeScriptCommandState[]
-  }
-
-  async #call (request: Exclude<ActivityRequest, { op: 'create' }>, waitMs = 0, signal?: AbortSignal): Promise<unknown> {
-    const { providerId } = await this.activity(request.activityId)
-    return await this.#send(providerId, request, waitMs, signal)
+  async running ({ activityId, providerId }: RequesterActivity): Promise<ExeScriptCommandState[]> {
+    return await this.#send(providerId, { op: 'running', activityId }) as ExeScriptCommandState[]
   }
 
   async #send (providerId: string, request: ActivityRequest, waitMs = 0, signal?: AbortSignal): Promise<unknown> {
@@ -114,9 +112,13 @@ export class ActivityClient {
 function callErrorOf (err: unknown, providerId: string): ActivityCallError {
   if (err instanceof RemoteError) {
     if (err.code === 'rate_limited') return new ActivityCallError('Unavailable', `provider ${providerId}: ${err.message}`)
-    return new ActivityCallError(KNOWN_CODES.has(err.code) ? err.code as ActivityCallErrorCode : 'BadRequest', err.message)
+    // The network layer refused the request itself: the caller's input.
+    if (err.code === 'bad_request') return new ActivityCallError('BadRequest', err.message)
+    // A code we do not know is the provider's fault, not the caller's.
+    return new ActivityCallError(KNOWN_CODES.has(err.code) ? err.code as ActivityCallErrorCode : 'Internal', err.message)
   }
   if (err instanceof NetError) {
+    if (err.code === 'request_too_large') return new ActivityCallError('BadRequest', err.message)
     const code = err.code === 'timeout' || err.code === 'aborted' ? 'Timeout' : 'Unavailable'
     return new ActivityCallError(code, `provider ${providerId}: ${err.message}`)
   }

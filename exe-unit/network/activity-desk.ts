@@ -5,16 +5,16 @@ import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCom
 import { ExeUnitError } from '../errors.ts'
 import type { ExeUnit } from '../exe-unit.ts'
 import { ActivityCallError } from './activity-client.ts'
-import type { ActivityClient } from './activity-client.ts'
+import type { ActivityClient, RequesterActivity } from './activity-client.ts'
 import type { BatchEvents } from './batch-events.ts'
 import type { ProviderEvent, ProviderEventLog } from './provider-events.ts'
 
 export class ActivityDesk {
   readonly #client: ActivityClient
-  readonly #exeUnit: ExeUnit | null
-  readonly #providerEvents: ProviderEventLog | null
+  readonly #exeUnit: ExeUnit
+  readonly #providerEvents: ProviderEventLog
 
-  constructor (client: ActivityClient, exeUnit: ExeUnit | null, providerEvents: ProviderEventLog | null = null) {
+  constructor (client: ActivityClient, exeUnit: ExeUnit, providerEvents: ProviderEventLog) {
     this.#client = client
     this.#exeUnit = exeUnit
     this.#providerEvents = providerEvents
@@ -22,43 +22,44 @@ export class ActivityDesk {
 
   /** As a provider: activities created and destroyed on this node's exe-unit. */
   async providerEvents (afterMs: number, maxEvents: number, timeoutMs: number, signal?: AbortSignal): Promise<ProviderEvent[]> {
-    return await this.#providerEvents?.collect(afterMs, maxEvents, timeoutMs, signal) ?? []
+    return await this.#providerEvents.collect(afterMs, maxEvents, timeoutMs, signal)
   }
 
   async create (agreementId: string): Promise<string> { return await this.#client.create(agreementId) }
-  async destroy (activityId: string): Promise<void> { await this.#client.destroy(activityId) }
-  async exec (activityId: string, text: string): Promise<string> { return await this.#client.exec(activityId, text) }
+  async destroy (activityId: string): Promise<void> { await this.#client.destroy(await this.#client.activity(activityId)) }
+  async exec (activityId: string, text: string): Promise<string> { return await this.#client.exec(await this.#client.activity(activityId), text) }
 
   async results (activityId: string, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
-    return await this.#client.results(activityId, batchId, waitMs, commandIndex, signal)
+    return await this.#client.results(await this.#client.activity(activityId), batchId, waitMs, commandIndex, signal)
   }
 
   async events (activityId: string, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
-    return await this.#client.events(activityId, batchId, after, waitMs, signal)
+    return await this.#client.events(await this.#client.activity(activityId), batchId, after, waitMs, signal)
   }
 
   async state (activityId: string): Promise<ActivityState> {
-    return await this.#either(activityId, () => this.#client.state(activityId), exeUnit => exeUnit.getState(activityId))
+    return await this.#either(activityId, record => this.#client.state(record), exeUnit => exeUnit.getState(activityId))
   }
 
   async usage (activityId: string): Promise<ActivityUsage> {
-    return await this.#either(activityId, () => this.#client.usage(activityId), async exeUnit => await exeUnit.getUsage(activityId))
+    return await this.#either(activityId, record => this.#client.usage(record), async exeUnit => await exeUnit.getUsage(activityId))
   }
 
   async running (activityId: string): Promise<ExeScriptCommandState[]> {
-    return await this.#either(activityId, () => this.#client.running(activityId), exeUnit => exeUnit.runningCommand(activityId))
+    return await this.#either(activityId, record => this.#client.running(record), exeUnit => exeUnit.runningCommand(activityId))
   }
 
   async agreementOf (activityId: string): Promise<string> {
-    return await this.#either(activityId, async () => (await this.#client.activity(activityId)).agreementId, exeUnit => exeUnit.getActivity(activityId).agreementId)
+    return await this.#either(activityId, async record => record.agreementId, exeUnit => exeUnit.getActivity(activityId).agreementId)
   }
 
   /** As the requestor when this node rents the activity, else as its provider. */
-  async #either<T> (activityId: string, remote: () => Promise<T>, local: (exeUnit: ExeUnit) => T | Promise<T>): Promise<T> {
+  async #either<T> (activityId: string, remote: (record: RequesterActivity) => Promise<T>, local: (exeUnit: ExeUnit) => T | Promise<T>): Promise<T> {
+    let record: RequesterActivity
     try {
-      await this.#client.activity(activityId)
+      record = await this.#client.activity(activityId)
     } catch (err) {
-      if (!(err instanceof ActivityCallError) || err.code !== 'NotFound' || this.#exeUnit === null) throw err
+      if (!(err instanceof ActivityCallError) || err.code !== 'NotFound') throw err
       try {
         return await local(this.#exeUnit)
       } catch (localErr) {
@@ -66,6 +67,6 @@ export class ActivityDesk {
         throw localErr
       }
     }
-    return await remote()
+    return await remote(record)
   }
 }

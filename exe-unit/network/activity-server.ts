@@ -15,7 +15,7 @@ export class ActivityServer {
   readonly #agreements: AgreementLookup
   readonly #onCreated: (activity: ActivityInfo) => void
 
-  constructor (exeUnit: ExeUnit, agreements: AgreementLookup, onCreated: (activity: ActivityInfo) => void = () => {}) {
+  constructor (exeUnit: ExeUnit, agreements: AgreementLookup, onCreated: (activity: ActivityInfo) => void) {
     this.#exeUnit = exeUnit
     this.#agreements = agreements
     this.#onCreated = onCreated

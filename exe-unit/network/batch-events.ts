@@ -16,21 +16,19 @@ export interface BatchEvents {
 
 export async function collectBatchEvents (exeUnit: ExeUnit, activityId: string, batchId: string, after: number, waitMs: number, signal: AbortSignal): Promise<BatchEvents> {
   const stop = new AbortController()
-  const timer = setTimeout(() => { stop.abort() }, waitMs)
-  const onAbort = (): void => { stop.abort() }
-  signal.addEventListener('abort', onAbort, { once: true })
+  const abort = (): void => { stop.abort() }
+  // Until the first new event, the caller's wait; after it, the gathering time.
+  let timer = setTimeout(abort, waitMs)
+  signal.addEventListener('abort', abort, { once: true })
   const events: RuntimeEvent[] = []
-  let seen = 0
   let done = false
   try {
-    const stream = exeUnit.streamBatch(activityId, batchId, { signal: stop.signal })
-    for await (const event of stream) {
-      if (seen++ < after) continue
+    for await (const event of exeUnit.streamBatch(activityId, batchId, { from: after, signal: stop.signal })) {
       events.push(event)
       if (events.length >= MAX_EVENTS) return { events, done: false }
       if (events.length === 1) {
         clearTimeout(timer)
-        setTimeout(() => { stop.abort() }, GATHER_MS)
+        timer = setTimeout(abort, GATHER_MS)
       }
     }
     done = !stop.signal.aborted
@@ -38,7 +36,7 @@ export async function collectBatchEvents (exeUnit: ExeUnit, activityId: string, 
     if (!stop.signal.aborted) throw err
   } finally {
     clearTimeout(timer)
-    signal.removeEventListener('abort', onAbort)
+    signal.removeEventListener('abort', abort)
   }
   return { events, done }
 }

@@ -1,6 +1,7 @@
 // The provider's activity events (CollectActivityEvents): an activity was
 // created for, or destroyed under, an agreement. Kept in memory, the latest
 // first to go; clients read them from a timestamp on, waiting for new ones.
+import { ChangeSignal } from '../../net/index.ts'
 
 export interface ProviderEvent {
   eventType: 'CreateActivity' | 'DestroyActivity'
@@ -14,7 +15,7 @@ const KEPT_EVENTS = 10_000
 export class ProviderEventLog {
   readonly #events: Array<ProviderEvent & { at: number }> = []
   #lastAt = 0
-  #wake = Promise.withResolvers<void>()
+  readonly #recorded = new ChangeSignal()
 
   record (eventType: ProviderEvent['eventType'], activityId: string, agreementId: string): void {
     // Strictly increasing times: a reader resuming after an event's date misses none.
@@ -22,9 +23,7 @@ export class ProviderEventLog {
     this.#lastAt = at
     this.#events.push({ eventType, eventDate: new Date(at).toISOString(), activityId, agreementId, at })
     if (this.#events.length > KEPT_EVENTS) this.#events.splice(0, this.#events.length - KEPT_EVENTS)
-    const wake = this.#wake
-    this.#wake = Promise.withResolvers<void>()
-    wake.resolve()
+    this.#recorded.notify()
   }
 
   /** Events after `afterMs`, waiting up to `timeoutMs` for the first. */
@@ -36,12 +35,7 @@ export class ProviderEventLog {
       if (found.length > 0 || left <= 0 || signal?.aborted === true) {
         return found.map(({ at: _at, ...event }) => event)
       }
-      await new Promise<void>(resolve => {
-        const done = (): void => { clearTimeout(timer); signal?.removeEventListener('abort', done); resolve() }
-        const timer = setTimeout(done, left)
-        signal?.addEventListener('abort', done, { once: true })
-        void this.#wake.promise.then(done)
-      })
+      await this.#recorded.wait(left, signal)
     }
   }
 }

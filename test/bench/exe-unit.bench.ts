@@ -1,52 +1,17 @@
 // The exe-unit's latencies and footprint: exec → first result of a trivial
 // WASI run and of a trivial container run, sequential WASI runs per second,
 // and the daemon's resident memory per running activity.
-import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { fileURLToPath } from 'node:url'
-import { promisify } from 'node:util'
-import { createHash } from 'node:crypto'
-import Docker from 'dockerode'
-import wabtFactory from 'wabt'
-import { ExeUnit } from '../../exe-unit/index.ts'
+import type Docker from 'dockerode'
+import type { ExeUnit } from '../../exe-unit/index.ts'
+import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, uniqueId, wasmProperties } from '../exe-unit/helpers.ts'
+import { dockerUp, TEST_IMAGE, vmProperties } from '../exe-unit/docker.ts'
 import { percentile, report } from './report.ts'
 
-const HELLO_WAT = `(module
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (memory (export "memory") 1)
-  (data (i32.const 16) "hi\\n")
-  (func (export "_start")
-    (i32.store (i32.const 0) (i32.const 16))
-    (i32.store (i32.const 4) (i32.const 3))
-    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))`
-const TEST_IMAGE = 'agora-test/busybox:1'
 const ACTIVITIES_FOR_RSS = 20
 
-async function buildHello (): Promise<Buffer> {
-  const wabt = await wabtFactory()
-  const module = wabt.parseWat('hello.wat', HELLO_WAT)
-  try {
-    return Buffer.from(module.toBinary({}).buffer)
-  } finally {
-    module.destroy()
-  }
-}
-
-async function serve (bytes: Buffer): Promise<{ url: string, close: () => void }> {
-  const server = createServer((_request, response) => { response.writeHead(200).end(bytes) })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hello.wasm`, close: () => { server.close() } }
-}
-
-let counter = 0
 async function readyActivity (exeUnit: ExeUnit, properties: Record<string, unknown>): Promise<string> {
-  const { activityId } = await exeUnit.createActivity({ activityId: `bench-${++counter}`, agreementId: 'bench', requesterId: 'bench', properties })
-  const batchId = exeUnit.exec(activityId, [{ deploy: {} }, { start: {} }])
-  const results = await exeUnit.getBatchResults(activityId, batchId, { timeoutMs: 60_000 })
+  const { activityId } = await exeUnit.createActivity({ activityId: uniqueId('bench'), agreementId: 'bench', requesterId: 'bench', properties })
+  const results = await runBatch(exeUnit, activityId, DEPLOY_START, 60_000)
   if (results.some(r => r.result !== 'Ok') || results.length !== 2) throw new Error(`deploy failed: ${JSON.stringify(results)}`)
   return activityId
 }
@@ -66,36 +31,24 @@ function rssMb (): number {
   return process.memoryUsage().rss / 1024 / 1024
 }
 
-async function dockerReady (): Promise<Docker | string> {
-  const script = fileURLToPath(new URL('../../scripts/docker-up.sh', import.meta.url))
+/** The engine, or why the container figure is skipped. */
+async function dockerOrReason (): Promise<Docker | string> {
   try {
-    await promisify(execFile)('bash', [script], { timeout: 300_000 })
-    const docker = new Docker()
-    await docker.ping()
-    return docker
+    return await dockerUp()
   } catch (error) {
-    return `docker is unavailable: ${(error as { stderr?: string }).stderr?.trim() ?? (error as Error).message}`
+    return `docker is unavailable: ${(error as Error).message}`
   }
 }
 
-const dataDir = await mkdtemp(join(tmpdir(), 'agora-bench-'))
-const hello = await buildHello()
-const server = await serve(hello)
-const docker = await dockerReady()
-const exeUnit = new ExeUnit({
-  dataDir,
-  nodeId: '0xbench',
-  sign: async () => '0x',
+const server = await startFileServer()
+const hello = await publishModule(server, 'hello')
+const docker = await dockerOrReason()
+const unit = await startExeUnit({
   docker: typeof docker === 'string' ? false : docker,
-  allowPrivateNetworks: true,
   limits: { maxActivities: ACTIVITIES_FOR_RSS + 4, maxMemoryGib: 16, maxThreads: 64 }
 })
-await exeUnit.start()
-const wasi = {
-  'golem.runtime.name': 'wasmtime',
-  'golem.srv.comp.task_package': `hash:sha3:${createHash('sha3-256').update(hello).digest('hex')}:${server.url}`,
-  'golem.inf.mem.gib': 0.0625
-}
+const { exeUnit } = unit
+const wasi = wasmProperties(hello)
 try {
   const activityId = await readyActivity(exeUnit, wasi)
   for (let i = 0; i < 20; i++) await timedRun(exeUnit, activityId, 'hello')
@@ -112,7 +65,7 @@ try {
   if (typeof docker === 'string') {
     console.log(`# exe-unit.container_exec_to_result_p50 skipped: ${docker}`)
   } else {
-    const container = await readyActivity(exeUnit, { 'golem.runtime.name': 'vm', 'golem.srv.comp.task_package': `docker:${TEST_IMAGE}`, 'golem.inf.mem.gib': 0.125 })
+    const container = await readyActivity(exeUnit, vmProperties(`docker:${TEST_IMAGE}`))
     for (let i = 0; i < 3; i++) await timedRun(exeUnit, container, '/bin/true')
     const containerSamples: number[] = []
     for (let i = 0; i < 30; i++) containerSamples.push(await timedRun(exeUnit, container, '/bin/true'))
@@ -130,7 +83,6 @@ try {
   report('exe-unit.rss_per_running_wasi_activity', (rssMb() - before) / ACTIVITIES_FOR_RSS, 'MB')
   for (const id of running) await exeUnit.destroy(id, 'bench over')
 } finally {
-  await exeUnit.close()
-  server.close()
-  await rm(dataDir, { recursive: true, force: true })
+  await unit.close()
+  await server.close()
 }

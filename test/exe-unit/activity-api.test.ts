@@ -5,6 +5,7 @@ import { FILES_PROTOCOL } from '../../exe-unit/index.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
+import { eventually } from '../helpers/wait.ts'
 import { publishModule, startFileServer } from './helpers.ts'
 import type { FileServer } from './helpers.ts'
 
@@ -136,13 +137,10 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     const agreementId = await agreement()
     const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })
     await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
-    const deadline = Date.now() + 5_000
-    let state: any
-    do {
-      state = await requester.client.expect(200, 'GET', `${API}/activity/${activityId}/state`)
-      if (state.state[0] === 'Terminated') break
-      await new Promise(resolve => setTimeout(resolve, 50))
-    } while (Date.now() < deadline)
+    const state = await eventually('the activity to be Terminated', async () => {
+      const current = await requester.client.expect<any>(200, 'GET', `${API}/activity/${activityId}/state`)
+      return current.state[0] === 'Terminated' && current
+    }, 5_000)
     assert.equal(state.state[0], 'Terminated')
     assert.match(state.reason ?? '', /agreement terminated/)
     assert.equal((await requester.client.call('POST', `${API}/activity`, { agreementId })).status, 409)

@@ -1,6 +1,7 @@
 // The ExeUnit facade as the REST layer, the network protocol and payments use it.
 import assert from 'node:assert/strict'
 import type { ActivityUsageSource, UsageEvent } from '../../exe-unit/index.ts'
+import { waitFor } from '../helpers/wait.ts'
 import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, wasmProperties } from './helpers.ts'
 import type { FileServer, TestExeUnit } from './helpers.ts'
 
@@ -53,7 +54,10 @@ describe('exe-unit facade', function () {
       const b = await unit.exeUnit.createActivity({ agreementId: 'agreement-paid', requesterId: 'r', properties: wasmProperties(hello) })
       await unit.exeUnit.createActivity({ agreementId: 'agreement-other', requesterId: 'r', properties: wasmProperties(hello) })
       assert.deepEqual(payments.listActivities({ agreementId: 'agreement-paid' }).map(i => i.activityId).sort(), [a.activityId, b.activityId].sort())
-      await new Promise(resolve => setTimeout(resolve, 150))
+      // A periodic report past 0.1 s: the final one below is checked against that duration.
+      const periodicPast = (seconds: number): boolean =>
+        events.some(e => e.activityId === a.activityId && !e.final && (e.counters['golem.usage.duration_sec'] ?? 0) > seconds)
+      await waitFor('a periodic usage report past 0.1 s', () => periodicPast(0.1))
       assert.ok(events.some(e => e.activityId === a.activityId && !e.final), 'periodic reports arrive')
       await unit.exeUnit.destroy(a.activityId, 'agreement ended')
       await new Promise(resolve => setImmediate(resolve))

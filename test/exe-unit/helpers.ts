@@ -1,18 +1,17 @@
 // Shared set-up for the exe-unit tests: WASI fixtures built from .wat sources,
 // a real HTTP file server on an ephemeral port, an in-memory requester file
-// channel, a real node key for signing, and an ExeUnit in a temp directory.
+// channel, a real node key with the daemon's result signer, and an ExeUnit in a
+// temp directory.
 import { createHash } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { keccak256 } from 'ethers'
 import wabtFactory from 'wabt'
-import { NodeKey, canonicalJson } from '../../net/index.ts'
-import type { JsonValue } from '../../net/index.ts'
-import { ExeUnit } from '../../exe-unit/index.ts'
-import type { ExeScriptCommandResult, ExeUnitOptions, RequesterFileChannel, Signer } from '../../exe-unit/index.ts'
+import { NodeKey } from '../../net/index.ts'
+import { ExeUnit, resultSigner } from '../../exe-unit/index.ts'
+import type { ExeScriptCommandResult, ExeUnitOptions, RequesterFileChannel } from '../../exe-unit/index.ts'
 
 const FIXTURES = new URL('../fixtures/wasi/', import.meta.url)
 
@@ -103,14 +102,6 @@ export class MemoryRequesterFiles implements RequesterFileChannel {
   }
 }
 
-/** Signs the canonical JSON of the payload with a real node key. */
-export function nodeSigner (key: NodeKey): Signer {
-  return async payload => {
-    const bytes = payload instanceof Uint8Array ? payload : new TextEncoder().encode(canonicalJson(payload as JsonValue))
-    return key.signDigest(Buffer.from(keccak256(bytes).slice(2), 'hex'))
-  }
-}
-
 export interface TestExeUnit {
   exeUnit: ExeUnit
   dataDir: string
@@ -124,7 +115,7 @@ export async function startExeUnit (options: Partial<ExeUnitOptions> = {}): Prom
   const exeUnit = new ExeUnit({
     dataDir,
     nodeId: key.nodeId,
-    sign: nodeSigner(key),
+    sign: resultSigner(key),
     docker: false,
     allowPrivateNetworks: true,
     ...options

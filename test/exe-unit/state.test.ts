@@ -45,6 +45,7 @@ describe('exe-unit activity state machine', () => {
     assert.deepEqual(sm.snapshot(), { state: ['Unresponsive', null], errorMessage: 'the container is gone' })
     sm.set('Terminated', { reason: 'lost' })
     const count = states.length
+    sm.begin('Ready')
     sm.set('Ready')
     sm.fail('late')
     assert.equal(states.length, count, 'nothing changes after Terminated')

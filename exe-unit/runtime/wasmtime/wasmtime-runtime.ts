@@ -18,15 +18,11 @@ const WASI_MODULE = 'wasi_snapshot_preview1'
 /** Output one run may forward per stream; far above what any capture keeps. */
 const MAX_FORWARDED_OUTPUT = 256 * 1024 * 1024
 
-export interface WasmtimeOptions extends Partial<WorkerPoolOptions> {}
+const POOL: WorkerPoolOptions = { idle: 1, heapMb: 64, runsPerWorker: 100 }
 
 export class WasmtimeRuntimeFactory implements RuntimeFactory {
   readonly name = WASMTIME
-  readonly #pool: WasiWorkerPool
-
-  constructor (options: WasmtimeOptions = {}) {
-    this.#pool = new WasiWorkerPool({ idle: 1, heapMb: 64, runsPerWorker: 100, ...options })
-  }
+  readonly #pool = new WasiWorkerPool(POOL)
 
   create (context: RuntimeContext): Runtime {
     // Workers start with the first activity, not with the daemon: an idle
