@@ -25,7 +25,7 @@ async function startDaemon (root: string, name: string, bootstrap: string[]): Pr
   })
   // The demo serves its workload on loopback, which providers refuse by default.
   config.modules.activity = { allowPrivateNetworks: true }
-  const service = new AgoraService({ modules: defaultModules(config), logger: createLogger('error') })
+  const service = new AgoraService({ modules: defaultModules(), logger: createLogger('error') })
   await service.start(config, { keyPassphrase: '', autoAppKey: APP_KEY })
   const status = service.status()
   say(`${name}: node ${status.nodeId}, REST API ${status.apiUrl}`)

@@ -8,8 +8,12 @@ import Type from 'typebox'
 import { AppKeyError } from '../app-keys/app-keys.ts'
 import type { AppKeys } from '../app-keys/app-keys.ts'
 import { ApiError, installErrorHandling } from '../api/errors.ts'
-import { APP_KEY_ERROR_STATUS } from './node-ops.ts'
 import type { NodeStatus } from './node-ops.ts'
+
+/** How a refused app-key change answers on the socket. */
+const APP_KEY_ERROR_STATUS: Record<AppKeyError['code'], number> = {
+  'bad-name': 400, 'bad-key': 400, duplicate: 409, 'not-found': 404
+}
 
 export interface AdminServerOptions {
   socketPath: string

@@ -1,11 +1,10 @@
 // NodeOps by opening the data dir directly, when no daemon runs on it.
-import { APP_KEYS_SUBLEVEL, AppKeyError, AppKeys } from '../app-keys/app-keys.ts'
+import { APP_KEYS_SUBLEVEL, AppKeys } from '../app-keys/app-keys.ts'
 import type { AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
 import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
 import { prepareDataDir } from '../service/data-dir.ts'
 import { loadNodeKey } from '../service/node-key.ts'
 import { Store } from '../store/store.ts'
-import { APP_KEY_ERROR_STATUS, NodeOpsError } from './node-ops.ts'
 import type { NodeOps, NodeStatus } from './node-ops.ts'
 
 export class LocalOps implements NodeOps {
@@ -19,7 +18,7 @@ export class LocalOps implements NodeOps {
   }
 
   async status (): Promise<NodeStatus> {
-    const { key } = await loadNodeKey(this.#config, this.#secrets)
+    const { key } = await loadNodeKey(await prepareDataDir(this.#config.dataDir), this.#config, this.#secrets)
     return { nodeId: key.nodeId, peerId: key.peerId.toString(), running: false, apiUrl: null, addresses: [] }
   }
 
@@ -45,12 +44,7 @@ export class LocalOps implements NodeOps {
       const paths = await prepareDataDir(this.#config.dataDir)
       this.#store = await Store.open(paths.db)
     }
-    const keys = await AppKeys.open(this.#store.sublevel(APP_KEYS_SUBLEVEL))
-    try {
-      return await call(keys)
-    } catch (err) {
-      if (err instanceof AppKeyError) throw new NodeOpsError(APP_KEY_ERROR_STATUS[err.code], err.message)
-      throw err
-    }
+    // A refused change throws AppKeyError, whose message the CLI prints.
+    return await call(await AppKeys.open(this.#store.sublevel(APP_KEYS_SUBLEVEL)))
   }
 }

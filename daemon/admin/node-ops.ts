@@ -1,7 +1,7 @@
 // What the CLI can ask of a node. A running daemon answers through its admin
 // socket (remote-ops.ts); otherwise the CLI opens the data dir itself
 // (local-ops.ts). Both give the same answers.
-import type { AppKeyError, AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
+import type { AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
 
 export interface NodeStatus {
   nodeId: string
@@ -19,20 +19,4 @@ export interface NodeOps {
   listAppKeys: () => Promise<AppKeyInfo[]>
   dropAppKey: (nameOrId: string) => Promise<AppKeyInfo>
   close: () => Promise<void>
-}
-
-/** A refused operation (bad name, duplicate, not found…), with its HTTP-like status. */
-export class NodeOpsError extends Error {
-  override name = 'NodeOpsError'
-  readonly status: number
-
-  constructor (status: number, message: string) {
-    super(message)
-    this.status = status
-  }
-}
-
-/** How a refused app-key change is reported, over the socket and locally alike. */
-export const APP_KEY_ERROR_STATUS: Record<AppKeyError['code'], number> = {
-  'bad-name': 400, 'bad-key': 400, duplicate: 409, 'not-found': 404
 }

@@ -1,7 +1,6 @@
 // NodeOps through a running daemon's admin socket.
 import { request } from 'node:http'
 import type { AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
-import { NodeOpsError } from './node-ops.ts'
 import type { NodeOps, NodeStatus } from './node-ops.ts'
 
 /** Thrown when no daemon answers on the socket. */
@@ -51,7 +50,7 @@ export class RemoteOps implements NodeOps {
           }
           const status = res.statusCode ?? 0
           if (status >= 200 && status < 300) resolve(parsed as T)
-          else reject(new NodeOpsError(status, (parsed as { message?: string }).message ?? `the daemon answered ${status}`))
+          else reject(new Error((parsed as { message?: string }).message ?? `the daemon answered ${status}`))
         })
       })
       req.on('timeout', () => req.destroy(new Error('the daemon did not answer on its admin socket')))

@@ -15,14 +15,6 @@ export class ApiError extends Error {
     }
     this.statusCode = statusCode
   }
-
-  static badRequest (message: string): ApiError { return new ApiError(400, message) }
-  static forbidden (message: string): ApiError { return new ApiError(403, message) }
-  static notFound (message: string): ApiError { return new ApiError(404, message) }
-  static timeout (message: string): ApiError { return new ApiError(408, message) }
-  static conflict (message: string): ApiError { return new ApiError(409, message) }
-  static gone (message: string): ApiError { return new ApiError(410, message) }
-  static internal (message: string): ApiError { return new ApiError(500, message) }
 }
 
 export interface ErrorBody {

@@ -1,7 +1,6 @@
 // GET /me (ya-client identity-api.yaml): who the caller is acting as.
 import Type from 'typebox'
 import type { FastifyPluginAsync } from 'fastify'
-import { errorResponses } from './schemas.ts'
 
 export const Identity = Type.Object({
   identity: Type.String({ description: 'Node id (0x address)' }),
@@ -11,8 +10,6 @@ export const Identity = Type.Object({
 
 export interface NodeIdentity {
   nodeId: string
-  /** Shown when a call carries no named app-key. */
-  name: string
 }
 
 export function identityRoutes (node: NodeIdentity): FastifyPluginAsync {
@@ -22,12 +19,13 @@ export function identityRoutes (node: NodeIdentity): FastifyPluginAsync {
         operationId: 'getIdentity',
         summary: 'The identity of the caller',
         tags: ['identity'],
-        response: { 200: Identity, ...errorResponses(400) }
+        response: { 200: Identity }
       }
     }, async request => ({
       identity: node.nodeId,
-      // As in yagna, the name is that of the app-key in use.
-      name: request.appKey?.name ?? node.name,
+      // As in yagna, the name is that of the app-key in use; the auth hook
+      // sets it before any route runs.
+      name: request.appKey!.name,
       role: 'manager'
     }))
   }

@@ -1,4 +1,5 @@
 // Schemas shared by the REST routes (ya-client common.yaml).
+import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 
 export const ErrorMessage = Type.Object({
@@ -17,15 +18,29 @@ const descriptions: Record<number, string> = {
   504: '(504) Ack timeout.'
 }
 
-/**
- * Response schemas for the given error statuses, for a route's
- * `schema.response`: `{ 200: Ok, ...errorResponses(400, 404) }`.
- * 401 and 500 are always included, as every route may answer them.
- */
+/** Response schemas for the given error statuses, for a route's `schema.response`. */
 export function errorResponses (...statuses: number[]): Record<number, typeof ErrorMessage> {
   const result: Record<number, typeof ErrorMessage> = {}
-  for (const status of new Set([...statuses, 401, 500])) {
+  for (const status of statuses) {
     result[status] = Type.Object(ErrorMessage.properties, { description: descriptions[status] ?? `(${status})` })
   }
   return result
+}
+
+// The parts of a request a route's schema may check: any of them makes a 400 possible.
+const CHECKED_PARTS = ['body', 'querystring', 'params', 'headers'] as const
+
+/**
+ * Documents on every route, in one place, the errors any route may answer:
+ * 401 (the app-key check) and 500, plus 400 where a schema checks the request.
+ * Statuses a route declares itself win. Must be installed before the routes.
+ */
+export function documentCommonErrors (app: FastifyInstance): void {
+  app.addHook('onRoute', route => {
+    const schema = route.schema ?? {}
+    if (schema.hide === true) return
+    const checked = CHECKED_PARTS.some(part => schema[part] !== undefined)
+    const common = checked ? errorResponses(400, 401, 500) : errorResponses(401, 500)
+    route.schema = { ...schema, response: { ...common, ...(schema.response as object | undefined) } }
+  })
 }

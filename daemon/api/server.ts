@@ -9,6 +9,7 @@ import { installErrorHandling } from './errors.ts'
 import { identityRoutes } from './identity-routes.ts'
 import type { NodeIdentity } from './identity-routes.ts'
 import { registerOpenApi } from './openapi.ts'
+import { documentCommonErrors } from './schemas.ts'
 import { partAwareValidator } from './validation.ts'
 import { DAEMON_VERSION, versionRoutes } from './version-routes.ts'
 
@@ -45,6 +46,7 @@ export async function createApiServer (options: ApiServerOptions): Promise<Fasti
   app.removeContentTypeParser('text/plain')
   installErrorHandling(app)
   installClosingSignal(app)
+  documentCommonErrors(app)
   await registerOpenApi(app, DAEMON_VERSION)
   await app.register(async api => {
     requireAppKey(api, options.appKeys)

@@ -3,7 +3,6 @@ import { statSync } from 'node:fs'
 import Type from 'typebox'
 import type { FastifyPluginAsync } from 'fastify'
 import pkg from '../../package.json' with { type: 'json' }
-import { errorResponses } from './schemas.ts'
 
 const VersionInfo = Type.Object({
   version: Type.String(),
@@ -37,7 +36,7 @@ export const versionRoutes: FastifyPluginAsync = async app => {
       operationId: 'getVersion',
       summary: 'The version of this daemon',
       tags: ['version'],
-      response: { 200: VersionResponse, ...errorResponses(400) }
+      response: { 200: VersionResponse }
     }
   }, async () => ({ current }))
 }

@@ -1,4 +1,4 @@
-import { configFrom, DATA_OPTIONS, JSON_OPTION } from './common-options.ts'
+import { DATA_OPTIONS, JSON_OPTION } from './common-options.ts'
 import { withNode } from './open-node.ts'
 import type { Command } from './usage.ts'
 
@@ -9,7 +9,7 @@ export const appKeyCommands: Command[] = [
     summary: 'Creates an app-key for the REST API and prints it. The key is shown only this once.',
     options: { ...DATA_OPTIONS, ...JSON_OPTION },
     async run ({ values, positionals }) {
-      const created = await withNode(await configFrom(values), async node => await node.createAppKey(positionals[0] ?? ''))
+      const created = await withNode(values, async node => await node.createAppKey(positionals[0] ?? ''))
       process.stdout.write(values.json === true ? `${JSON.stringify(created)}\n` : `${created.key}\n`)
       return 0
     }
@@ -20,7 +20,7 @@ export const appKeyCommands: Command[] = [
     summary: 'Lists the app-keys: names, ids and creation times (never the keys).',
     options: { ...DATA_OPTIONS, ...JSON_OPTION },
     async run ({ values }) {
-      const keys = await withNode(await configFrom(values), async node => await node.listAppKeys())
+      const keys = await withNode(values, async node => await node.listAppKeys())
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(keys)}\n`)
       } else if (keys.length === 0) {
@@ -39,7 +39,7 @@ export const appKeyCommands: Command[] = [
     summary: 'Removes an app-key, by name or id. Clients using it are refused from then on.',
     options: { ...DATA_OPTIONS },
     async run ({ values, positionals }) {
-      const dropped = await withNode(await configFrom(values), async node => await node.dropAppKey(positionals[0] ?? ''))
+      const dropped = await withNode(values, async node => await node.dropAppKey(positionals[0] ?? ''))
       process.stdout.write(`dropped app-key ${dropped.name} (${dropped.id})\n`)
       return 0
     }

@@ -1,7 +1,6 @@
 // The `agora` command line: finds the command its words name and runs it.
 // Exit codes: 0 done, 1 failed, 2 bad usage or bad config.
 import { ConfigError } from '../config/errors.ts'
-import { NodeOpsError } from '../admin/node-ops.ts'
 import { DAEMON_VERSION } from '../api/version-routes.ts'
 import { appKeyCommands } from './app-key-commands.ts'
 import { idCommands } from './id-commands.ts'
@@ -57,10 +56,6 @@ export async function runCli (argv: string[]): Promise<number> {
     if (err instanceof ConfigError) {
       process.stderr.write(`agora: bad config: ${err.message}\n`)
       return 2
-    }
-    if (err instanceof NodeOpsError) {
-      process.stderr.write(`agora: ${err.message}\n`)
-      return 1
     }
     process.stderr.write(`agora: ${(err as Error).message}\n`)
     return 1

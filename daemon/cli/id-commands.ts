@@ -1,4 +1,4 @@
-import { configFrom, DATA_OPTIONS, JSON_OPTION } from './common-options.ts'
+import { DATA_OPTIONS, JSON_OPTION } from './common-options.ts'
 import { withNode } from './open-node.ts'
 import type { Command } from './usage.ts'
 
@@ -9,7 +9,7 @@ export const idCommands: Command[] = [
     summary: 'Shows the node id and peer id, creating the node key on first use. While the daemon runs, also its API and listen addresses.',
     options: { ...DATA_OPTIONS, ...JSON_OPTION },
     async run ({ values }) {
-      const status = await withNode(await configFrom(values), async node => await node.status())
+      const status = await withNode(values, async node => await node.status())
       if (values.json === true) {
         process.stdout.write(`${JSON.stringify(status)}\n`)
         return 0

@@ -4,9 +4,11 @@ import { LocalOps } from '../admin/local-ops.ts'
 import type { NodeOps } from '../admin/node-ops.ts'
 import { NoDaemonError, RemoteOps } from '../admin/remote-ops.ts'
 import type { LoadedConfig } from '../config/load.ts'
+import { configFrom } from './common-options.ts'
+import type { OptionValues } from './usage.ts'
 import { dataDirPaths } from '../service/data-dir.ts'
 
-export async function openNode ({ config, secrets }: LoadedConfig): Promise<NodeOps> {
+async function openNode ({ config, secrets }: LoadedConfig): Promise<NodeOps> {
   const remote = new RemoteOps(dataDirPaths(config.dataDir).adminSocket)
   try {
     await remote.status()
@@ -17,9 +19,9 @@ export async function openNode ({ config, secrets }: LoadedConfig): Promise<Node
   }
 }
 
-/** Runs `use` on the node and always lets go of it. */
-export async function withNode<T> (loaded: LoadedConfig, use: (node: NodeOps) => Promise<T>): Promise<T> {
-  const node = await openNode(loaded)
+/** Runs `use` on the node the command's options name, and always lets go of it. */
+export async function withNode<T> (values: OptionValues, use: (node: NodeOps) => Promise<T>): Promise<T> {
+  const node = await openNode(await configFrom(values))
   try {
     return await use(node)
   } finally {

@@ -1,9 +1,8 @@
-import { loadConfig } from '../config/load.ts'
 import { AgoraService } from '../service/agora-service.ts'
 import { createLogger } from '../service/logger.ts'
 import { defaultModules } from '../service/modules.ts'
 import { stopOnSignals } from '../service/signals.ts'
-import { configFlags, DATA_OPTIONS } from './common-options.ts'
+import { configFrom, DATA_OPTIONS } from './common-options.ts'
 import type { Command } from './usage.ts'
 
 export const serviceCommands: Command[] = [
@@ -19,9 +18,9 @@ export const serviceCommands: Command[] = [
       'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info (default), debug, trace or silent' }
     },
     async run ({ values }) {
-      const { config, secrets } = await loadConfig({ flags: configFlags(values) })
+      const { config, secrets } = await configFrom(values)
       const logger = createLogger(config.log.level)
-      const service = new AgoraService({ modules: defaultModules(config), logger })
+      const service = new AgoraService({ modules: defaultModules(), logger })
       const stopped = stopOnSignals(async () => { await service.stop() }, logger)
       try {
         await service.start(config, secrets)

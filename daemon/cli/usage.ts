@@ -36,10 +36,10 @@ export const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'show thi
 /** Parses the words after a command's own; throws UsageError on anything unknown or missing. */
 export function parseCommandLine (command: Command, argv: string[]): CommandInput | 'help' {
   const options: Record<string, { type: 'string' | 'boolean', multiple?: boolean, short?: string }> = {}
-  for (const [name, spec] of Object.entries({ ...command.options, help: HELP_OPTION })) {
+  for (const [name, spec] of Object.entries(command.options)) {
     options[name] = spec.multiple === true ? { type: spec.type, multiple: true } : { type: spec.type }
   }
-  options.help = { type: 'boolean', short: 'h' }
+  options.help = { type: HELP_OPTION.type, short: 'h' }
   let parsed
   try {
     parsed = parseArgs({ args: argv, options, allowPositionals: true, strict: true })

@@ -19,6 +19,7 @@ export const MARKET_API_PREFIX = '/market-api/v1'
 
 export class MarketModule implements DaemonModule {
   readonly name = 'market'
+  readonly config = marketSection
   #market: Market | null = null
   routes: ApiRoute[] = []
 

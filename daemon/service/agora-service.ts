@@ -3,7 +3,8 @@
 import { rm, writeFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import type { NetHost, NodeKey } from '../../net/index.ts'
+import { NetHost } from '../../net/index.ts'
+import type { NodeKey } from '../../net/index.ts'
 import { startAdminServer } from '../admin/admin-server.ts'
 import type { NodeStatus } from '../admin/node-ops.ts'
 import { APP_KEYS_SUBLEVEL, AppKeys } from '../app-keys/app-keys.ts'
@@ -15,7 +16,7 @@ import { prepareDataDir } from './data-dir.ts'
 import { createLogger } from './logger.ts'
 import type { Logger } from './logger.ts'
 import type { DaemonModule } from './module.ts'
-import { startNetHost } from './net-wiring.ts'
+import { checkModuleSections } from './module-config.ts'
 import { loadNodeKey } from './node-key.ts'
 
 /** The name AGORA_APPKEY's key is kept under. */
@@ -73,6 +74,8 @@ export class AgoraService {
   /** Starts everything; on failure, stops what had started and rethrows. */
   async start (config: DaemonConfig, secrets: DaemonSecrets = { keyPassphrase: '', autoAppKey: null }): Promise<void> {
     if (this.#state !== 'new') throw new Error(`cannot start a service that is ${this.#state}`)
+    // Before the data dir is touched: a bad config changes nothing.
+    checkModuleSections(config, this.#modules)
     this.#state = 'starting'
     const logger = this.#givenLogger ?? createLogger(config.log.level)
     this.#logger = logger
@@ -90,7 +93,7 @@ export class AgoraService {
 
   async #startAll (config: DaemonConfig, secrets: DaemonSecrets, logger: Logger): Promise<void> {
     const paths = await prepareDataDir(config.dataDir)
-    const { key, created } = await loadNodeKey(config, secrets)
+    const { key, created } = await loadNodeKey(paths, config, secrets)
     this.#key = key
     logger.info({ nodeId: key.nodeId, created }, created ? 'node key created' : 'node key loaded')
     if (secrets.keyPassphrase === '') logger.warn('the node key is stored without a passphrase (set AGORA_KEY_PASSPHRASE)')
@@ -105,7 +108,8 @@ export class AgoraService {
       logger.info({ name: info.name, id: info.id }, 'AGORA_APPKEY is an app-key')
     }
 
-    const net = await startNetHost(key, config)
+    const net = new NetHost({ key, listen: config.net.listen, bootstrap: config.net.bootstrap })
+    await net.start()
     this.#net = net
     this.#stoppers.push({ what: 'net', stop: async () => { await net.stop() } })
     logger.info({ listen: net.addresses() }, 'network started')
@@ -130,7 +134,7 @@ export class AgoraService {
 
     const api = await createApiServer({
       appKeys,
-      identity: { nodeId: key.nodeId, name: 'agora' },
+      identity: { nodeId: key.nodeId },
       routes,
       logger: logger.child({ module: 'api' })
     })

@@ -1,5 +1,6 @@
 // How a module (market, exe-unit, payment…) plugs into the daemon.
-import type { NetHost, NodeKey } from '../../net/index.ts'
+import type { TSchema } from 'typebox'
+import type { NetHost, NodeKey, Validator } from '../../net/index.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonConfig } from '../config/schema.ts'
 import type { Sublevel } from '../store/store.ts'
@@ -23,4 +24,9 @@ export interface DaemonModule {
   stop: () => Promise<void>
   /** REST routes, read once after start(). */
   readonly routes?: ApiRoute[]
+  /**
+   * Checks its section `modules.<name>` of the config. The service runs it
+   * before anything starts, so a bad value stops the node as a config error.
+   */
+  readonly config?: Validator<TSchema>
 }

@@ -10,8 +10,7 @@ export type Sublevel<V = unknown> = AbstractSublevel<Database, string | Buffer |
 
 /**
  * Write options for records that must survive a crash once acknowledged
- * (agreements, debit notes, invoices, payments, app-keys): LevelDB fsyncs
- * before the write resolves.
+ * (so far app-keys): LevelDB fsyncs before the write resolves.
  */
 export const DURABLE = Object.freeze({ sync: true }) as DurableOptions
 
@@ -26,13 +25,11 @@ export class StoreLockedError extends Error {
 }
 
 export class Store {
-  readonly location: string
   readonly #db: Database
   readonly #sublevels = new Map<string, Sublevel>()
 
-  private constructor (db: Database, location: string) {
+  private constructor (db: Database) {
     this.#db = db
-    this.location = location
   }
 
   /** Opens (creating if needed) the database at `location`. */
@@ -46,7 +43,7 @@ export class Store {
       }
       throw err
     }
-    return new Store(db, location)
+    return new Store(db)
   }
 
   /** The sublevel named `name` (a module name: lowercase letters, digits, '-'). */
@@ -58,10 +55,6 @@ export class Store {
       this.#sublevels.set(name, sublevel)
     }
     return sublevel as Sublevel<V>
-  }
-
-  get status (): string {
-    return this.#db.status
   }
 
   async close (): Promise<void> {

@@ -6,7 +6,7 @@ export function report (name: string, value: number, unit: string): void {
   console.log(`BENCH ${name} ${shown} ${unit}`)
 }
 
-/** Median and a percentile of samples (milliseconds or anything else). */
+/** The p-th percentile of samples by nearest rank (p = 50 is the median). */
 export function percentile (samples: readonly number[], p: number): number {
   if (samples.length === 0) throw new Error('no samples')
   const sorted = [...samples].sort((a, b) => a - b)

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
-import { access, mkdtemp, rm, stat } from 'node:fs/promises'
+import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BUILT_MAIN, agora, startDaemon } from '../helpers/agora-process.ts'
 import type { Daemon } from '../helpers/agora-process.ts'
+import { MarketClient } from '../helpers/market-client.ts'
+import type { Reply } from '../helpers/market-client.ts'
 
 describe('agora CLI', () => {
   let dir: string
@@ -17,10 +19,7 @@ describe('agora CLI', () => {
   })
 
   const track = (daemon: Daemon): Daemon => { running.push(daemon.child); return daemon }
-  const me = async (url: string, key: string): Promise<{ status: number, body: any }> => {
-    const response = await fetch(`${url}/me`, { headers: { authorization: `Bearer ${key}` } })
-    return { status: response.status, body: await response.json() }
-  }
+  const me = async (url: string, key: string): Promise<Reply> => await new MarketClient(url, key).call('GET', '/me')
 
   it('prints help, and refuses unknown commands and flags with exit code 2', async () => {
     const help = await agora(['--help'])
@@ -59,18 +58,33 @@ describe('agora CLI', () => {
     await assert.rejects(access(dataDir), 'nothing was created')
   })
 
+  it('refuses a bad or unknown module section before doing anything', async () => {
+    const dataDir = join(dir, 'bad-module-config')
+    const run = async (modules: unknown): Promise<{ code: number | null, stderr: string }> => {
+      const file = join(dir, 'modules.json')
+      await writeFile(file, JSON.stringify({ modules }))
+      return await agora(['service', 'run', '--data-dir', dataDir, '--config', file])
+    }
+    const badValue = await run({ market: { subscriptionTtlMs: 5 } })
+    assert.equal(badValue.code, 2, badValue.stderr)
+    assert.match(badValue.stderr, /bad config: config modules\.market at \/subscriptionTtlMs/)
+    const typo = await run({ markt: { subscriptionTtlMs: 60_000 } })
+    assert.equal(typo.code, 2, typo.stderr)
+    assert.match(typo.stderr, /bad config: config modules\.markt: no such module/)
+    await assert.rejects(access(dataDir), 'nothing was created')
+  })
+
   it('id show creates the node key before the daemon ever ran', async () => {
     const dataDir = join(dir, 'fresh')
     const shown = await agora(['id', 'show', '--data-dir', dataDir])
     assert.equal(shown.code, 0, shown.stderr)
     const nodeId = /node id\s+(0x[0-9a-fA-F]{40})/.exec(shown.stdout)?.[1]
-    assert.ok(nodeId !== undefined, shown.stdout)
+    const peerId = /peer id\s+(\S+)/.exec(shown.stdout)?.[1]
+    assert.ok(nodeId !== undefined && peerId !== undefined, shown.stdout)
     assert.equal(((await stat(join(dataDir, 'node-key.json'))).mode & 0o777), 0o600)
     assert.equal(((await stat(dataDir)).mode & 0o777), 0o700)
     const again = await agora(['id', 'show', '--json'], { AGORA_DATA_DIR: dataDir })
-    assert.deepEqual(JSON.parse(again.stdout), {
-      nodeId, peerId: JSON.parse(again.stdout).peerId, running: false, apiUrl: null, addresses: []
-    })
+    assert.deepEqual(JSON.parse(again.stdout), { nodeId, peerId, running: false, apiUrl: null, addresses: [] })
   })
 
   it('manages app-keys without a daemon', async () => {

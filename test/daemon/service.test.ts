@@ -7,6 +7,8 @@ import { join } from 'node:path'
 import { LongPollQueue } from '../../net/index.ts'
 import { AgoraService, clientGone, createLogger, dataDirPaths, loadConfig, Store } from '../../daemon/index.ts'
 import type { DaemonConfig, DaemonModule, ModuleContext } from '../../daemon/index.ts'
+import { MarketClient } from '../helpers/market-client.ts'
+import type { Reply } from '../helpers/market-client.ts'
 
 // A module as market or exe-unit will be: its own sublevel, routes, a long poll.
 class RecordingModule implements DaemonModule {
@@ -59,9 +61,9 @@ describe('AgoraService', () => {
   })
   after(async () => { await rm(dir, { recursive: true, force: true }) })
 
-  const get = async (url: string, key = secrets.autoAppKey): Promise<{ status: number, body: any }> => {
-    const response = await fetch(url, { headers: { authorization: `Bearer ${key}` } })
-    return { status: response.status, body: await response.json() }
+  const get = async (url: string, key = secrets.autoAppKey): Promise<Reply> => {
+    const { origin, pathname } = new URL(url)
+    return await new MarketClient(origin, key).call('GET', pathname)
   }
 
   it('starts modules in order, serves their routes, and stops them in reverse', async () => {
@@ -113,9 +115,8 @@ describe('AgoraService', () => {
     await service.start(config, secrets)
     const polling = get(`${service.apiUrl ?? ''}/market-api/v1/events`)
     await new Promise(resolve => setTimeout(resolve, 100))
-    const started = Date.now()
+    // The poll would wait 60 s, past mocha's timeout: a stop that waited it out fails the test.
     await service.stop()
-    assert.ok(Date.now() - started < 5_000)
     assert.equal((await polling).status, 200)
   })
 

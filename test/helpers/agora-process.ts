@@ -34,10 +34,10 @@ export interface Daemon {
   exited: Promise<number | null>
 }
 
-/** Starts `agora service run` and waits for its "api listening" log line. */
 /** The built program (`npm run build`), as the `agora` bin runs it. */
 export const BUILT_MAIN = fileURLToPath(new URL('../../dist/daemon/cli/main.js', import.meta.url))
 
+/** Starts `agora service run` and waits for its "api listening" log line. */
 export function startDaemon (dataDir: string, env: NodeJS.ProcessEnv = {}, main = MAIN): Promise<Daemon> {
   const child = spawn(process.execPath, [
     main, 'service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0'

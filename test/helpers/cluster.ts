@@ -43,7 +43,7 @@ export class Cluster {
       env: { AGORA_KEYSTORE_COST: 'light' }
     })
     options.configure?.(config)
-    const service = new AgoraService({ modules: defaultModules(config), logger: createLogger('silent') })
+    const service = new AgoraService({ modules: defaultModules(), logger: createLogger('silent') })
     await service.start(config, { keyPassphrase: '', autoAppKey: TEST_APP_KEY })
     const status = service.status()
     let stopped = false
