@@ -1,5 +1,5 @@
 // The net module's facade: node identity, signed envelopes, and (below) the
-// libp2p host, request/response protocols and broadcast.
+// libp2p host, request/response protocols, broadcast and the durable outbox.
 export { NodeKey } from './identity/node-key.ts'
 export { parseNodeId, nodeIdFromPeerId, nodeIdFromPublicKey, peerIdFromNodeKey, NodeIdText } from './identity/node-id.ts'
 export type { NodeId } from './identity/node-id.ts'
@@ -28,3 +28,11 @@ export type { TopicDefinition } from './broadcast/topic.ts'
 export { PeerGuard } from './peers/peer-guard.ts'
 export type { PeerGuardOptions, PeerStats, ViolationKind, PeerBannedDetail } from './peers/peer-guard.ts'
 export { NodeDirectory } from './peers/node-directory.ts'
+export { Outbox, messageIdOf } from './outbox/outbox.ts'
+export type { OutboxOptions, OutboxEvents, OutboxHost, OutboxLogger, OutboxMessageInfo, DeliveryOutcome, ReceiveHandler, SettleHandler } from './outbox/outbox.ts'
+export { OutboxError, MessageRefused } from './outbox/errors.ts'
+export type { OutboxErrorCode } from './outbox/errors.ts'
+export type { OutboxDb, StoreOp, PendingRecord } from './outbox/outbox-store.ts'
+export { systemClock } from './outbox/clock.ts'
+export type { Clock, TimerHandle } from './outbox/clock.ts'
+export { backoffDelay } from './outbox/backoff.ts'
