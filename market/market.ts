@@ -12,6 +12,7 @@ import type { Agreement, AgreementListEntry, AgreementOperationEvent, AgreementS
 import { apiItemOf } from './model/api-items.ts'
 import type { DemandPayload, OfferPayload } from './model/wire.ts'
 import type { MarketMessage, MarketNet } from './network/market-net.ts'
+import type { MarketOutbox } from './network/agreement-messages.ts'
 import { Negotiator } from './negotiation/negotiator.ts'
 import { ProposalBook } from './negotiation/proposal-book.ts'
 import { parseProposalBody } from './negotiation/terms.ts'
@@ -34,6 +35,8 @@ export const SUBSCRIPTION_EXPIRATION_PROPERTY = 'agora.subscription.expiration'
 export interface MarketOptions {
   net: MarketNet
   db: JsonSublevel
+  /** Durable delivery of approvals and closings; keeps its messages in `db` (see marketOutbox). */
+  outbox: MarketOutbox
   subscriptionTtlMs?: number
   proposalTtlMs?: number
   maxSubscriptions?: number
@@ -59,6 +62,7 @@ const PRUNE_INTERVAL_MS = 60_000
 
 export class Market extends TypedEventEmitter<MarketEvents> {
   readonly #net: MarketNet
+  readonly #outbox: MarketOutbox
   readonly #store: MarketStore
   readonly #subscriptions: SubscriptionBook
   readonly #proposals: ProposalBook
@@ -78,6 +82,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   constructor (options: MarketOptions) {
     super()
     this.#net = options.net
+    this.#outbox = options.outbox
     this.#store = new MarketStore(options.db)
     this.#subscriptions = new SubscriptionBook(this.#store)
     this.#proposals = new ProposalBook(this.#store)
@@ -89,6 +94,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     this.#negotiator = new Negotiator({ net: this.#net, subscriptions: this.#subscriptions, proposals: this.#proposals, proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000 })
     this.#desk = new AgreementDesk({
       net: this.#net,
+      outbox: this.#outbox,
       subscriptions: this.#subscriptions,
       proposals: this.#proposals,
       agreements: this.#agreements,
@@ -110,6 +116,8 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     await this.#agreements.load()
     await this.#events.load()
     await this.#net.onMessage(async (message, from) => await this.#receive(message, from))
+    // After the agreements are loaded: what was queued before a restart is delivered now.
+    await this.#outbox.start()
     this.#net.offers.onAdded(entry => { void this.#offerAdded(entry) })
     this.#net.offers.onRemoved(id => this.#offerRemoved(id))
     this.#net.demands.onAdded(entry => this.#scans.notify('demand', toDemand(entry)))
@@ -122,6 +130,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
 
   async stop (): Promise<void> {
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
+    await this.#outbox.stop()
     this.#agreements.wakeAll()
     this.#events.wakeAll()
   }

@@ -1,7 +1,7 @@
 // The market as a daemon module: the libp2p market channels, the Market over
 // its sublevel, and the Market API v1 routes.
 import Type from 'typebox'
-import { Market, marketNetOver } from '../../market/index.ts'
+import { Market, marketNetOver, marketOutbox } from '../../market/index.ts'
 import { validator } from '../../net/index.ts'
 import { marketRoutes } from '../api/market-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
@@ -11,7 +11,10 @@ import type { DaemonModule, ModuleContext } from '../service/module.ts'
 const MarketSection = Type.Object({
   subscriptionTtlMs: Type.Optional(Type.Integer({ minimum: 1000 })),
   proposalTtlMs: Type.Optional(Type.Integer({ minimum: 1000 })),
-  maxSubscriptions: Type.Optional(Type.Integer({ minimum: 1 }))
+  maxSubscriptions: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Delay before the first retry of an undelivered approval or closing; it doubles up to outboxMaxRetryMs. */
+  outboxMinRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
+  outboxMaxRetryMs: Type.Optional(Type.Integer({ minimum: 10 }))
 }, { additionalProperties: false })
 const marketSection = validator(MarketSection, 'config modules.market')
 
@@ -30,8 +33,15 @@ export class MarketModule implements DaemonModule {
   }
 
   async start (context: ModuleContext): Promise<void> {
-    const section = marketSection.parse(context.config.modules.market ?? {})
-    const market = new Market({ net: marketNetOver(context.net), db: context.db, ...section })
+    const { outboxMinRetryMs, outboxMaxRetryMs, ...section } = marketSection.parse(context.config.modules.market ?? {})
+    const outbox = marketOutbox({
+      host: context.net,
+      db: context.db,
+      logger: context.logger.child({ component: 'outbox' }),
+      ...(outboxMinRetryMs === undefined ? {} : { minRetryMs: outboxMinRetryMs }),
+      ...(outboxMaxRetryMs === undefined ? {} : { maxRetryMs: outboxMaxRetryMs })
+    })
+    const market = new Market({ net: marketNetOver(context.net), db: context.db, outbox, ...section })
     await market.start()
     market.addEventListener('agreement:changed', ({ detail }) => {
       context.logger.info(detail, 'agreement changed')

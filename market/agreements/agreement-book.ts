@@ -4,6 +4,7 @@ import { ChangeSignal } from '../../net/index.ts'
 import type { SignedEnvelope } from '../../net/index.ts'
 import type { Agreement, AgreementListEntry, AgreementState, Reason } from '../model/api.ts'
 import type { AgreementPayload, ApprovalPayload, AgreementClosePayload } from '../model/wire.ts'
+import type { StoreOp } from '../../net/index.ts'
 import type { MarketStore } from '../store/market-store.ts'
 
 export type Role = 'Requestor' | 'Provider'
@@ -24,6 +25,8 @@ export interface AgreementRecord {
   closing?: SignedEnvelope<AgreementClosePayload>
   closedBy?: Role
   reason?: Reason
+  /** The requester refused our approval for good (its code); the agreement stays as the requester's own closing makes it. */
+  approvalRefused?: string
 }
 
 const OPEN_STATES: readonly AgreementState[] = ['Proposal', 'Pending']
@@ -81,6 +84,16 @@ export class AgreementBook {
 
   async put (record: AgreementRecord): Promise<void> {
     await this.#store.put('agreement', record.agreementId, record)
+    this.#records.set(record.agreementId, record)
+    this.#changes.get(record.agreementId)?.signal.notify()
+  }
+
+  /**
+   * Writes the record through `write`, which must put the given op durably
+   * (in one batch with whatever else must be written with it), then holds it.
+   */
+  async putWith (record: AgreementRecord, write: (op: StoreOp) => Promise<void>): Promise<void> {
+    await write(this.#store.putOp('agreement', record.agreementId, record))
     this.#records.set(record.agreementId, record)
     this.#changes.get(record.agreementId)?.signal.notify()
   }

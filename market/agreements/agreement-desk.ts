@@ -2,13 +2,19 @@
 // the provider's draft, confirms (signs and sends) it and waits; the provider
 // approves (signs the requester's signed terms) or rejects; either side may
 // cancel (requester, before approval) or terminate (after approval).
-import { canonicalJson, validator } from '../../net/index.ts'
-import type { NodeId } from '../../net/index.ts'
+// The approval and every closing the other party must hear of go through the
+// durable outbox, written in one batch with the state change they announce:
+// once the caller is answered, the other party will learn of it, whenever it
+// is reachable again.
+import { OutboxError, canonicalJson, validator } from '../../net/index.ts'
+import type { DeliveryOutcome, NodeId, PendingRecord, SignedEnvelope, StoreOp } from '../../net/index.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import type { Agreement, AgreementOperationEvent, AgreementState, Reason } from '../model/api.ts'
 import { AgreementClosePayload, AgreementPayload, ApprovalPayload, ENVELOPE_TYPES } from '../model/wire.ts'
+import { AGREEMENT_MESSAGES, refusingFinally } from '../network/agreement-messages.ts'
+import type { MarketOutbox } from '../network/agreement-messages.ts'
 import type { MarketMessage, MarketNet } from '../network/market-net.ts'
 import { openFrom } from '../network/open-from.ts'
 import type { ProposalBook, ProposalRecord } from '../negotiation/proposal-book.ts'
@@ -24,6 +30,7 @@ const closePayload = validator(AgreementClosePayload, 'agreement closing')
 
 export interface AgreementDeskOptions {
   net: MarketNet
+  outbox: MarketOutbox
   subscriptions: SubscriptionBook
   proposals: ProposalBook
   agreements: AgreementBook
@@ -48,6 +55,14 @@ export class AgreementDesk {
 
   constructor (options: AgreementDeskOptions) {
     this.#o = options
+    const { outbox } = options
+    outbox.handle(AGREEMENT_MESSAGES.approval, async (envelope, { from }) => {
+      await refusingFinally(async () => { await this.#receiveApproval(envelope, from) })
+    })
+    outbox.handle(AGREEMENT_MESSAGES.close, async (envelope, { from }) => {
+      await refusingFinally(async () => { await this.#receiveClose(envelope, from) })
+    })
+    outbox.onSettled(AGREEMENT_MESSAGES.approval, async (message, outcome) => { await this.#approvalSettled(message, outcome) })
   }
 
   // ---- requester ----
@@ -128,33 +143,40 @@ export class AgreementDesk {
 
   // ---- provider ----
 
+  /**
+   * Signs the approval and queues it for the requester; resolves once the
+   * requester acknowledged it (Approved). On Timeout the approval stays queued
+   * and the agreement becomes Approved when it is delivered.
+   */
   async approve (agreementId: string, appSessionId: string | undefined, timeoutMs: number): Promise<void> {
+    const deadline = Date.now() + timeoutMs
     await this.#o.agreements.exclusive(agreementId, async () => {
       const record = this.#mine(agreementId, 'Provider')
       const state = effectiveAgreementState(record)
       if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}, not Pending`)
+      if (record.approval !== undefined && record.approvalRefused === undefined) return // already on its way
       const approval = this.#o.net.signEnvelope(ENVELOPE_TYPES.approval, {
         agreementId,
         agreementHash: agreementHash(record.proposed),
         approvedDate: new Date().toISOString()
       } satisfies ApprovalPayload)
-      try {
-        await this.#o.net.send(record.counterpartyId, { kind: 'approval', envelope: approval }, { timeoutMs })
-      } catch (err) {
-        // The requester refused: it already cancelled or let it expire.
-        if (err instanceof MarketError && err.code === 'Gone') {
-          const closed = err.message === 'Cancelled' || err.message === 'Expired' ? err.message : 'Cancelled'
-          await this.#save({ ...record, state: closed })
-          throw new MarketError('Gone', closed)
-        }
-        if (err instanceof MarketError && err.code !== 'Unavailable' && err.code !== 'Timeout') throw err
-        throw new MarketError('Timeout', `approval not acknowledged by the requester: ${(err as Error).message}`)
-      }
-      const updated: AgreementRecord = { ...record, state: 'Approved', approval, approvedDate: approval.payload.approvedDate }
+      const { approvalRefused: _refused, ...rest } = record
+      const updated: AgreementRecord = { ...rest, approval }
       if (appSessionId !== undefined) updated.appSessionId = appSessionId
-      await this.#save(updated)
-      await this.#log({ eventType: 'AgreementApprovedEvent', agreementId }, updated)
+      await this.#commitTelling(updated, AGREEMENT_MESSAGES.approval, approval)
     })
+    for (;;) {
+      const record = this.#mine(agreementId, 'Provider')
+      const state = effectiveAgreementState(record)
+      if (state === 'Approved') return
+      if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}`)
+      if (record.approvalRefused !== undefined) throw new MarketError('Gone', `the requester refused the approval of agreement ${agreementId} (${record.approvalRefused})`)
+      const left = Math.min(deadline - Date.now(), Date.parse(record.terms.validTo) - Date.now() + 1)
+      if (deadline - Date.now() <= 0) {
+        throw new MarketError('Timeout', `approval of agreement ${agreementId} not acknowledged by the requester yet; it stays queued, and the agreement becomes Approved once it is`)
+      }
+      await this.#o.agreements.waitForChange(agreementId, Math.max(left, 1))
+    }
   }
 
   async reject (agreementId: string, reason?: Reason): Promise<void> {
@@ -182,12 +204,8 @@ export class AgreementDesk {
   // ---- messages from the other party ----
 
   async receive (message: MarketMessage, from: NodeId): Promise<void> {
-    switch (message.kind) {
-      case 'agreement': return await this.#receiveAgreement(message, from)
-      case 'approval': return await this.#receiveApproval(message, from)
-      case 'close': return await this.#receiveClose(message, from)
-      default: throw new MarketError('BadRequest', `not an agreement message: ${message.kind}`)
-    }
+    if (message.kind !== 'agreement') throw new MarketError('BadRequest', `not an agreement message: ${message.kind}`)
+    await this.#receiveAgreement(message, from)
   }
 
   async #receiveAgreement (message: MarketMessage, from: NodeId): Promise<void> {
@@ -222,8 +240,8 @@ export class AgreementDesk {
     })
   }
 
-  async #receiveApproval (message: MarketMessage, from: NodeId): Promise<void> {
-    const approval = openFrom(message, from, ENVELOPE_TYPES.approval, approvalPayload, 'approval', 'provider')
+  async #receiveApproval (envelope: SignedEnvelope, from: NodeId): Promise<void> {
+    const approval = openFrom({ envelope }, from, ENVELOPE_TYPES.approval, approvalPayload, 'approval', 'provider')
     await this.#o.agreements.exclusive(approval.agreementId, async () => {
       const record = this.#o.agreements.get(approval.agreementId)
       if (record === undefined || record.role !== 'Requestor' || record.counterpartyId !== from) throw new MarketError('NotFound', `no agreement ${approval.agreementId} with ${from}`)
@@ -231,22 +249,27 @@ export class AgreementDesk {
       const state = effectiveAgreementState(record)
       if (state === 'Approved') return
       if (state !== 'Pending') throw new MarketError('Gone', state)
-      const updated: AgreementRecord = { ...record, state: 'Approved', approval: message.envelope as AgreementRecord['approval'], approvedDate: approval.approvedDate }
+      const updated: AgreementRecord = { ...record, state: 'Approved', approval: envelope as AgreementRecord['approval'], approvedDate: approval.approvedDate }
       await this.#save(updated)
       await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
     })
   }
 
-  async #receiveClose (message: MarketMessage, from: NodeId): Promise<void> {
-    const closing = openFrom(message, from, ENVELOPE_TYPES.close, closePayload, 'closing')
+  async #receiveClose (envelope: SignedEnvelope, from: NodeId): Promise<void> {
+    const closing = openFrom({ envelope }, from, ENVELOPE_TYPES.close, closePayload, 'closing')
     await this.#o.agreements.exclusive(closing.agreementId, async () => {
       const record = this.#o.agreements.get(closing.agreementId)
       if (record === undefined || record.counterpartyId !== from) throw new MarketError('NotFound', `no agreement ${closing.agreementId} with ${from}`)
       const senderRole: Role = record.role === 'Requestor' ? 'Provider' : 'Requestor'
-      this.#checkAllowed(record, closing.action, senderRole)
       const target = CLOSED_STATE[closing.action]
+      // Already closed this way (by them before, or by both at once): acknowledged as is.
       if (record.state === target) return
-      const updated: AgreementRecord = { ...record, state: target, closing: message.envelope as AgreementRecord['closing'], closedBy: senderRole }
+      // The requester terminates only once it holds our approval, which may
+      // not have been acknowledged to us yet: its terminate proves delivery.
+      const approvalInFlight = closing.action === 'terminate' && record.role === 'Provider' && record.approval !== undefined &&
+        (record.state === 'Pending' || record.state === 'Expired')
+      if (!approvalInFlight) this.#checkAllowed(record, closing.action, senderRole)
+      const updated: AgreementRecord = { ...record, state: target, closing: envelope as AgreementRecord['closing'], closedBy: senderRole }
       if (closing.reason !== undefined) updated.reason = closing.reason
       await this.#save(updated)
       await this.#log(this.#closeEvent(updated), updated)
@@ -259,19 +282,51 @@ export class AgreementDesk {
     await this.#o.agreements.exclusive(agreementId, async () => {
       const record = role === undefined ? this.#record(agreementId) : this.#mine(agreementId, role)
       this.#checkAllowed(record, action, record.role)
+      if (action === 'reject' && record.approval !== undefined && record.approvalRefused === undefined) {
+        throw new MarketError('Conflict', `agreement ${agreementId} is approved already (the requester is being told); terminate it once it is Approved`)
+      }
       const payload: AgreementClosePayload = { agreementId, action, timestamp: new Date().toISOString() }
       if (reason !== undefined) payload.reason = reason
       const closing = this.#o.net.signEnvelope(ENVELOPE_TYPES.close, payload)
       const updated: AgreementRecord = { ...record, state: CLOSED_STATE[action], closing, closedBy: record.role }
       if (reason !== undefined) updated.reason = reason
-      // Our decision stands whether or not the other side hears of it now:
-      // it is written first, then told.
-      await this.#save(updated)
+      // An agreement never confirmed (Proposal) is unknown to the provider: nobody to tell.
+      if (record.state === 'Proposal') await this.#save(updated)
+      else await this.#commitTelling(updated, AGREEMENT_MESSAGES.close, closing)
       await this.#log(this.#closeEvent(updated), updated)
-      const toldOtherSide = record.state !== 'Proposal'
-      if (toldOtherSide) {
-        await this.#o.net.send(record.counterpartyId, { kind: 'close', envelope: closing }).catch(() => {})
+    })
+  }
+
+  /** Writes the record and queues the message for the other party, in one durable batch. */
+  async #commitTelling (record: AgreementRecord, kind: string, envelope: SignedEnvelope): Promise<void> {
+    try {
+      await this.#o.agreements.putWith(record, async (op: StoreOp) => {
+        await this.#o.outbox.enqueue(record.counterpartyId, kind, envelope, { alongside: [op] })
+      })
+    } catch (err) {
+      if (!(err instanceof OutboxError)) throw err
+      // Nothing was written: the caller may try again.
+      if (err.code === 'OutboxFull' || err.code === 'Unavailable') throw new MarketError('Unavailable', err.message)
+      throw new MarketError('BadRequest', err.message)
+    }
+    this.#o.onChange(record)
+  }
+
+  /** How the requester answered our approval, before the outbox forgets it (may run twice after a crash). */
+  async #approvalSettled (message: PendingRecord, outcome: DeliveryOutcome): Promise<void> {
+    const approval = approvalPayload.parse(message.envelope.payload)
+    await this.#o.agreements.exclusive(approval.agreementId, async () => {
+      const record = this.#o.agreements.get(approval.agreementId)
+      if (record === undefined || record.role !== 'Provider' || record.approval?.sig !== message.envelope.sig) return
+      // Only an agreement still waiting moves; a closing that came meanwhile stands.
+      if (record.state !== 'Pending' && record.state !== 'Expired') return
+      if (outcome.result === 'refused') {
+        await this.#save({ ...record, approvalRefused: outcome.code })
+        return
       }
+      const updated: AgreementRecord = { ...record, state: 'Approved', approvedDate: approval.approvedDate }
+      await this.#save(updated)
+      await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
     })
   }
 

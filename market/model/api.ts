@@ -5,8 +5,10 @@ import type { Static } from 'typebox'
 
 const Timestamp = Type.String({ format: 'date-time' })
 export const Properties = Type.Record(Type.String(), Type.Unknown(), { description: 'Properties in flat convention (dotted keys).' })
-export const Reason = Type.Object({ message: Type.String() }, { additionalProperties: true })
-export type Reason = Static<typeof Reason>
+import { Reason } from './reason.ts'
+
+// One schema with the wire's bounds (see reason.ts).
+export { Reason }
 
 export const DemandOfferBase = Type.Object({
   properties: Type.Record(Type.String(), Type.Unknown(), { description: 'Flat (dotted keys) or nested JSON.' }),

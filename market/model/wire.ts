@@ -2,6 +2,7 @@
 // signed envelope (net/envelope), so the issuer of each is the envelope signer.
 import Type from 'typebox'
 import { NodeIdText } from '../../net/index.ts'
+import { Reason } from './reason.ts'
 import type { Static } from 'typebox'
 
 export const ID_PATTERN = '^[0-9a-f]{64}$'
@@ -52,7 +53,6 @@ export const AgreementPayload = Type.Object({
 }, { additionalProperties: false })
 export type AgreementPayload = Static<typeof AgreementPayload>
 
-const Reason = Type.Object({ message: Type.String({ maxLength: 4096 }) }, { additionalProperties: true, maxProperties: 32 })
 
 /** Provider's approval: signs the hash of the requester's signed agreement. */
 export const ApprovalPayload = Type.Object({

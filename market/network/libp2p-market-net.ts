@@ -1,6 +1,7 @@
 // The market over the libp2p host: offers and demands as broadcast topics,
-// negotiation and agreement messages over one request/response protocol,
-// /agora/market/1. Market errors cross the wire by their code.
+// negotiation and the requester's signed agreement over one request/response
+// protocol, /agora/market/1 (approvals and closings go through the market's
+// outbox, /agora/market/outbox/1). Market errors cross the wire by their code.
 import Type from 'typebox'
 import { NetError, RemoteError, defineProtocol, signEnvelope } from '../../net/index.ts'
 import type { Broadcast, NetHost, NodeId, TopicDefinition } from '../../net/index.ts'
@@ -34,7 +35,7 @@ export const DEMANDS_TOPIC: TopicDefinition<typeof DemandPayload> = {
 export const MARKET_PROTOCOL = defineProtocol({
   name: '/agora/market/1',
   request: Type.Object({
-    kind: Type.Union([Type.Literal('proposal'), Type.Literal('proposal-rejection'), Type.Literal('agreement'), Type.Literal('approval'), Type.Literal('close')]),
+    kind: Type.Union([Type.Literal('proposal'), Type.Literal('proposal-rejection'), Type.Literal('agreement')]),
     envelope: Type.Object({
       v: Type.Literal(1),
       type: Type.String({ maxLength: 100 }),

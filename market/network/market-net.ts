@@ -13,9 +13,12 @@ export interface EntryChannel<T> {
   onRemoved: (listener: (id: string) => void) => void
 }
 
-/** A signed market message sent directly to one party. */
+/**
+ * A signed market message sent directly to one party, answered at once.
+ * Approvals and closings travel through the durable outbox instead (see agreement-messages.ts).
+ */
 export interface MarketMessage {
-  kind: 'proposal' | 'proposal-rejection' | 'agreement' | 'approval' | 'close'
+  kind: 'proposal' | 'proposal-rejection' | 'agreement'
   envelope: SignedEnvelope
 }
 

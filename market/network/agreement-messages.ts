@@ -1,0 +1,42 @@
+// The agreement messages the other party must receive — the provider's
+// approval and every closing (reject, cancel, terminate) — go through the
+// market's durable outbox (net/outbox): written with the state change they
+// announce, delivered until the other party acknowledges them.
+import { MessageRefused, Outbox, SchemaError } from '../../net/index.ts'
+import type { OutboxDb, OutboxHost, OutboxLogger } from '../../net/index.ts'
+import { MarketError } from '../errors.ts'
+
+export const AGREEMENT_MESSAGES = {
+  approval: 'agreement.approval',
+  close: 'agreement.close'
+} as const
+
+/** What the market uses of its outbox. */
+export type MarketOutbox = Pick<Outbox, 'enqueue' | 'handle' | 'onSettled' | 'start' | 'stop' | 'pending' | 'addEventListener' | 'removeEventListener'>
+
+export interface MarketOutboxOptions {
+  host: OutboxHost
+  /** The market's sublevel: the outbox writes under `outbox:` there. */
+  db: OutboxDb
+  logger?: OutboxLogger
+  minRetryMs?: number
+  maxRetryMs?: number
+}
+
+export function marketOutbox (options: MarketOutboxOptions): Outbox {
+  return new Outbox({ owner: 'market', ...options })
+}
+
+/** Codes that no retry changes: the message is refused for good and dropped by its sender. */
+const FINAL_CODES = new Set(['BadRequest', 'NotFound', 'Gone', 'Conflict'])
+
+/** Runs a receiving step; a final market error becomes a refusal, anything else a retry. */
+export async function refusingFinally (step: () => Promise<void>): Promise<void> {
+  try {
+    await step()
+  } catch (err) {
+    if (err instanceof MarketError && FINAL_CODES.has(err.code)) throw new MessageRefused(err.code, err.message)
+    if (err instanceof SchemaError) throw new MessageRefused('BadRequest', err.message)
+    throw err
+  }
+}
