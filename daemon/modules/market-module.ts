@@ -3,6 +3,7 @@
 import Type from 'typebox'
 import { Market, marketNetOver, marketOutbox } from '../../market/index.ts'
 import { validator } from '../../net/index.ts'
+import type { Outbox } from '../../net/index.ts'
 import { marketRoutes } from '../api/market-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
@@ -24,12 +25,19 @@ export class MarketModule implements DaemonModule {
   readonly name = 'market'
   readonly config = marketSection
   #market: Market | null = null
+  #outbox: Outbox | null = null
   routes: ApiRoute[] = []
 
   /** The running market, for the modules that act under its agreements. */
   get market (): Market {
     if (this.#market === null) throw new Error('the market module has not started')
     return this.#market
+  }
+
+  /** The market's outbox: approvals and closings waiting for delivery, and its events. */
+  get outbox (): Outbox {
+    if (this.#outbox === null) throw new Error('the market module has not started')
+    return this.#outbox
   }
 
   async start (context: ModuleContext): Promise<void> {
@@ -47,6 +55,7 @@ export class MarketModule implements DaemonModule {
       context.logger.info(detail, 'agreement changed')
     })
     this.#market = market
+    this.#outbox = outbox
     this.routes = [{ prefix: MARKET_API_PREFIX, plugin: marketRoutes(market) }]
   }
 

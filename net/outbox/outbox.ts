@@ -103,6 +103,8 @@ interface PeerQueue {
   inFlight?: Promise<void>
   /** The peer connected while an attempt was under way: try again at once if it fails. */
   kicked: boolean
+  /** Told once the next attempt is scheduled, so listeners see the timer that is set. */
+  retry?: OutboxEvents['message:retry']['detail']
 }
 
 const outboxRequest = validator(OutboxRequest, 'outbox message')
@@ -303,7 +305,10 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
       .catch(err => { this.#logger?.warn({ err, to: queue.to }, 'outbox: delivery attempt failed unexpectedly') })
       .finally(() => {
         queue.inFlight = undefined
+        const retry = queue.retry
+        queue.retry = undefined
         this.#schedule(queue)
+        if (retry !== undefined) this.safeDispatchEvent('message:retry', { detail: retry })
       })
   }
 
@@ -353,7 +358,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     queue.failures++
     const delayMs = queue.kicked ? 0 : backoffDelay(queue.failures, { minMs: this.#minRetryMs, maxMs: this.#maxRetryMs, random: this.#random })
     queue.nextAttemptAt = this.#clock.now() + delayMs
-    this.safeDispatchEvent('message:retry', { detail: { ...this.#info(head, queue), delayMs, error: (err as Error)?.message ?? String(err) } })
+    queue.retry = { ...this.#info(head, queue), delayMs, error: (err as Error)?.message ?? String(err) }
   }
 
   #queueOf (to: NodeId): PeerQueue {

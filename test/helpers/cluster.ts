@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AgoraService, createLogger, defaultModules, loadConfig } from '../../daemon/index.ts'
 import type { DaemonConfig } from '../../daemon/index.ts'
+import type { DaemonModule } from '../../daemon/service/module.ts'
 import { MarketClient } from './market-client.ts'
 
 export interface TestNode {
@@ -13,6 +14,8 @@ export interface TestNode {
   nodeId: string
   client: MarketClient
   addresses: string[]
+  /** The daemon's module instances (for tests that look inside one). */
+  modules: DaemonModule[]
   stop: () => Promise<void>
 }
 
@@ -43,7 +46,8 @@ export class Cluster {
       env: { AGORA_KEYSTORE_COST: 'light' }
     })
     options.configure?.(config)
-    const service = new AgoraService({ modules: defaultModules(), logger: createLogger('silent') })
+    const modules = defaultModules()
+    const service = new AgoraService({ modules, logger: createLogger('silent') })
     await service.start(config, { keyPassphrase: '', autoAppKey: TEST_APP_KEY })
     const status = service.status()
     let stopped = false
@@ -53,6 +57,7 @@ export class Cluster {
       nodeId: status.nodeId,
       client: new MarketClient(status.apiUrl!, TEST_APP_KEY),
       addresses: status.addresses,
+      modules,
       stop: async () => {
         if (stopped) return
         stopped = true
