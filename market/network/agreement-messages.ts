@@ -2,7 +2,7 @@
 // approval and every closing (reject, cancel, terminate) — go through the
 // market's durable outbox (net/outbox): written with the state change they
 // announce, delivered until the other party acknowledges them.
-import { MessageRefused, Outbox, SchemaError } from '../../net/index.ts'
+import { EnvelopeError, MessageRefused, Outbox, SchemaError } from '../../net/index.ts'
 import type { OutboxDb, OutboxHost, OutboxLogger } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 
@@ -37,6 +37,8 @@ export async function refusingFinally (step: () => Promise<void>): Promise<void>
   } catch (err) {
     if (err instanceof MarketError && FINAL_CODES.has(err.code)) throw new MessageRefused(err.code, err.message)
     if (err instanceof SchemaError) throw new MessageRefused('BadRequest', err.message)
+    // Its text may carry the crypto library's words: only the fact goes back.
+    if (err instanceof EnvelopeError) throw new MessageRefused('BadRequest', 'the envelope does not verify')
     throw err
   }
 }
