@@ -2,7 +2,7 @@
 // approval and every closing (reject, cancel, terminate) — go through the
 // market's durable outbox (net/outbox): written with the state change they
 // announce, delivered until the other party acknowledges them.
-import { EnvelopeError, MessageRefused, Outbox, SchemaError } from '../../net/index.ts'
+import { EnvelopeError, MessageRefused, Outbox, SchemaError, outboxProtocol } from '../../net/index.ts'
 import type { OutboxDb, OutboxHost, OutboxLogger } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 
@@ -10,6 +10,9 @@ export const AGREEMENT_MESSAGES = {
   approval: 'agreement.approval',
   close: 'agreement.close'
 } as const
+
+/** The protocol the market's outbox speaks (what another node dials to deliver). */
+export const MARKET_OUTBOX_PROTOCOL = outboxProtocol('market')
 
 /** What the market uses of its outbox. */
 export type MarketOutbox = Pick<Outbox, 'enqueue' | 'handle' | 'onSettled' | 'start' | 'stop' | 'pending' | 'addEventListener' | 'removeEventListener'>

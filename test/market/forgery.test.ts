@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict'
-import { NetHost, NodeKey, RemoteError, signEnvelope } from '../../net/index.ts'
-import { MARKET_PROTOCOL } from '../../market/index.ts'
+import Type from 'typebox'
+import { NetHost, NodeKey, RemoteError, defineProtocol, signEnvelope } from '../../net/index.ts'
+import { MARKET_OUTBOX_PROTOCOL, MARKET_PROTOCOL } from '../../market/index.ts'
 import { newMarketId } from '../../market/ids.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
@@ -43,6 +44,13 @@ describe('market: forged and tampered messages are refused', function () {
     })
   }
 
+  // Approvals and closings travel through the market's outbox: a refusal for good is its answer.
+  const refusedForGood = async (to: string, kind: string, envelope: unknown, pattern: RegExp): Promise<void> => {
+    const answer = await attacker.request(MARKET_OUTBOX_PROTOCOL, to as never, { kind, envelope } as never)
+    assert.equal(answer.result, 'refused', JSON.stringify(answer))
+    assert.match(answer.result === 'refused' ? answer.message : '', pattern)
+  }
+
   it('refuses agreements that are relayed, impersonated or tampered with', async () => {
     const before = await provider.client.expect<any[]>(200, 'GET', '/market-api/v1/agreements')
     const victim = NodeKey.random()
@@ -66,13 +74,17 @@ describe('market: forged and tampered messages are refused', function () {
     await confirmAgreement(provider, requester, negotiated)
     const { agreementId } = negotiated
     const now = new Date().toISOString()
-    await refused(requester.nodeId, { kind: 'approval', envelope: signEnvelope(attacker.key, 'market.agreement-approval', { agreementId, agreementHash: `0x${newMarketId()}`, approvedDate: now }) }, /no agreement/)
-    await refused(provider.nodeId, { kind: 'close', envelope: signEnvelope(attacker.key, 'market.agreement-close', { agreementId, action: 'cancel', timestamp: now }) }, /no agreement/)
+    await refusedForGood(requester.nodeId, 'agreement.approval', signEnvelope(attacker.key, 'market.agreement-approval', { agreementId, agreementHash: `0x${newMarketId()}`, approvedDate: now }), /no agreement/)
+    await refusedForGood(provider.nodeId, 'agreement.close', signEnvelope(attacker.key, 'market.agreement-close', { agreementId, action: 'cancel', timestamp: now }), /no agreement/)
+    // The direct protocol no longer carries them at all.
+    const loose = defineProtocol({ ...MARKET_PROTOCOL, request: Type.Unknown() })
+    await assert.rejects(attacker.request(loose, provider.nodeId as never, { kind: 'close', envelope: signEnvelope(attacker.key, 'market.agreement-close', { agreementId, action: 'cancel', timestamp: now }) }),
+      (err: unknown) => err instanceof RemoteError && /kind/.test(err.message))
     assert.equal((await requester.client.agreement(agreementId)).state, 'Pending')
     assert.equal((await provider.client.agreement(agreementId)).state, 'Pending')
 
     await approveAgreement(provider, requester, agreementId)
-    await refused(provider.nodeId, { kind: 'close', envelope: signEnvelope(attacker.key, 'market.agreement-close', { agreementId, action: 'terminate', reason: { message: 'forged' }, timestamp: now }) }, /no agreement/)
+    await refusedForGood(provider.nodeId, 'agreement.close', signEnvelope(attacker.key, 'market.agreement-close', { agreementId, action: 'terminate', reason: { message: 'forged' }, timestamp: now }), /no agreement/)
     assert.equal((await provider.client.agreement(agreementId)).state, 'Approved')
     assert.equal((await requester.client.agreement(agreementId)).state, 'Approved')
   })
