@@ -89,6 +89,38 @@ describe('market: approvals and closings reach the other party, whenever it is r
     }
   })
 
+  it('cancel while the provider is stopped: it reaches the provider once back, which can then no longer approve', async () => {
+    const negotiated = await negotiateAgreement(provider, requester)
+    await confirmAgreement(provider, requester, negotiated)
+    const { agreementId } = negotiated
+    const providerDir = provider.dataDir
+    await provider.stop()
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/cancel`, { message: 'changed my mind' })
+    assert.equal((await requester.client.agreement(agreementId)).state, 'Cancelled')
+    const delivered = once(marketOf(requester).outbox, 'message:delivered')
+    provider = await cluster.start({ dataDir: providerDir, bootstrap: [requester.addresses[0]!] })
+    await delivered
+    assert.equal((await provider.client.agreement(agreementId)).state, 'Cancelled')
+    assert.deepEqual((await agreementEvents(provider, agreementId)).map(e => e.eventType), ['AgreementCancelledEvent'])
+    assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
+  })
+
+  it('an approval on its way cannot be followed by a rejection', async () => {
+    const negotiated = await negotiateAgreement(provider, requester)
+    await confirmAgreement(provider, requester, negotiated)
+    const { agreementId } = negotiated
+    const requesterDir = requester.dataDir
+    await requester.stop()
+    assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=0.2`)).status, 408)
+    const reject = await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/reject`, { message: 'too late' })
+    assert.equal(reject.status, 409, JSON.stringify(reject.body))
+    // Once the requester is back, the approval lands and both hold the agreement Approved.
+    const delivered = once(marketOf(provider).outbox, 'message:delivered')
+    requester = await cluster.start({ dataDir: requesterDir, bootstrap: [provider.addresses[0]!] })
+    await delivered
+    for (const node of [provider, requester]) assert.equal((await node.client.agreement(agreementId)).state, 'Approved')
+  })
+
   it('both terminating at once: each acknowledges the other’s terminate, both end Terminated, nothing is dropped', async () => {
     const { agreementId } = await approvedAgreement(provider, requester)
     const dropped: unknown[] = []
