@@ -45,6 +45,11 @@ const CLOSE_EVENT = {
   terminate: 'AgreementTerminatedEvent'
 } as const
 const CLOSED_STATE = { reject: 'Rejected', cancel: 'Cancelled', terminate: 'Terminated' } as const
+/**
+ * How long a closing call waits for the other party's acknowledgement when it
+ * is reachable; one that is away costs the caller nothing (its message waits).
+ */
+const TELL_GRACE_MS = 2_000
 
 export function agreementHash (envelope: unknown): string {
   return keccak256(toUtf8Bytes(canonicalJson(envelope)))
@@ -279,7 +284,7 @@ export class AgreementDesk {
   // ---- shared ----
 
   async #close (agreementId: string, action: 'reject' | 'cancel' | 'terminate', reason: Reason | undefined, role?: Role): Promise<void> {
-    await this.#o.agreements.exclusive(agreementId, async () => {
+    const messageId = await this.#o.agreements.exclusive(agreementId, async (): Promise<string | undefined> => {
       const record = role === undefined ? this.#record(agreementId) : this.#mine(agreementId, role)
       this.#checkAllowed(record, action, record.role)
       if (action === 'reject' && record.approval !== undefined && record.approvalRefused === undefined) {
@@ -291,17 +296,22 @@ export class AgreementDesk {
       const updated: AgreementRecord = { ...record, state: CLOSED_STATE[action], closing, closedBy: record.role }
       if (reason !== undefined) updated.reason = reason
       // An agreement never confirmed (Proposal) is unknown to the provider: nobody to tell.
+      let id: string | undefined
       if (record.state === 'Proposal') await this.#save(updated)
-      else await this.#commitTelling(updated, AGREEMENT_MESSAGES.close, closing)
+      else id = await this.#commitTelling(updated, AGREEMENT_MESSAGES.close, closing)
       await this.#log(this.#closeEvent(updated), updated)
+      return id
     })
+    // Stored and queued already; a reachable party also has it when we answer.
+    if (messageId !== undefined) await this.#o.outbox.nextAttempt(messageId, TELL_GRACE_MS)
   }
 
   /** Writes the record and queues the message for the other party, in one durable batch. */
-  async #commitTelling (record: AgreementRecord, kind: string, envelope: SignedEnvelope): Promise<void> {
+  async #commitTelling (record: AgreementRecord, kind: string, envelope: SignedEnvelope): Promise<string> {
+    let id = ''
     try {
       await this.#o.agreements.putWith(record, async (op: StoreOp) => {
-        await this.#o.outbox.enqueue(record.counterpartyId, kind, envelope, { alongside: [op] })
+        id = await this.#o.outbox.enqueue(record.counterpartyId, kind, envelope, { alongside: [op] })
       })
     } catch (err) {
       if (!(err instanceof OutboxError)) throw err
@@ -310,6 +320,7 @@ export class AgreementDesk {
       throw new MarketError('BadRequest', err.message)
     }
     this.#o.onChange(record)
+    return id
   }
 
   /** How the requester answered our approval, before the outbox forgets it (may run twice after a crash). */

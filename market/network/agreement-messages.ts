@@ -15,7 +15,7 @@ export const AGREEMENT_MESSAGES = {
 export const MARKET_OUTBOX_PROTOCOL = outboxProtocol('market')
 
 /** What the market uses of its outbox. */
-export type MarketOutbox = Pick<Outbox, 'enqueue' | 'handle' | 'onSettled' | 'start' | 'stop' | 'pending' | 'addEventListener' | 'removeEventListener'>
+export type MarketOutbox = Pick<Outbox, 'enqueue' | 'nextAttempt' | 'handle' | 'onSettled' | 'start' | 'stop' | 'pending' | 'addEventListener' | 'removeEventListener'>
 
 export interface MarketOutboxOptions {
   host: OutboxHost

@@ -67,6 +67,9 @@ export interface OutboxMessageInfo {
   failures: number
 }
 
+/** How the next attempt on a message ended, as firstAttempt tells it. */
+export type AttemptOutcome = 'delivered' | 'dropped' | 'pending'
+
 export type DeliveryOutcome = { result: 'ack' } | { result: 'refused', code: string, message: string }
 
 export interface OutboxEvents {
@@ -136,6 +139,8 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
   /** Received ids, oldest first, with their store keys. */
   readonly #received = new Map<string, string>()
   readonly #receiving = new Map<string, Promise<OutboxResponse>>()
+  /** Callers waiting for the next attempt on a message (see firstAttempt). */
+  readonly #attemptWaiters = new Map<string, Array<(outcome: AttemptOutcome) => void>>()
   #abort = new AbortController()
   #state: 'new' | 'running' | 'stopped' = 'new'
   #seq = 0
@@ -205,6 +210,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     this.#state = 'stopped'
     this.#host.removeEventListener('node:connect', this.#onConnect)
     this.#abort.abort(new Error('outbox stopping'))
+    for (const id of [...this.#attemptWaiters.keys()]) this.#tellAttempt(id, 'pending')
     const inFlight: Array<Promise<void>> = []
     for (const queue of this.#queues.values()) {
       if (queue.timer !== undefined) this.#clock.clearTimeout(queue.timer)
@@ -269,6 +275,29 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     return queues.flatMap(queue => queue.messages.map(entry => this.#info(entry, queue))).sort((a, b) => a.enqueuedAt - b.enqueuedAt)
   }
 
+  /**
+   * Waits for the next attempt on message `id` to end, at most `timeoutMs`:
+   * 'delivered' or 'dropped', or 'pending' when it failed, timed out here, or
+   * nothing waits under that id. Lets a caller answer after the peer heard
+   * when the peer is there, without waiting for one that is not.
+   */
+  async nextAttempt (id: string, timeoutMs: number): Promise<AttemptOutcome> {
+    if (!this.#pendingIds.has(id) || this.#state !== 'running') return 'pending'
+    return await new Promise<AttemptOutcome>(resolve => {
+      const waiters = this.#attemptWaiters.get(id) ?? []
+      const done = (outcome: AttemptOutcome): void => {
+        this.#clock.clearTimeout(timer)
+        const left = (this.#attemptWaiters.get(id) ?? []).filter(w => w !== done)
+        if (left.length === 0) this.#attemptWaiters.delete(id)
+        else this.#attemptWaiters.set(id, left)
+        resolve(outcome)
+      }
+      const timer = this.#clock.setTimeout(() => { done('pending') }, timeoutMs)
+      waiters.push(done)
+      this.#attemptWaiters.set(id, waiters)
+    })
+  }
+
   /** When the next attempt to `to` is due (ms on the outbox clock), or undefined if nothing waits. */
   nextAttemptAt (to: NodeId): number | undefined {
     const queue = this.#queues.get(parseNodeId(to))
@@ -308,7 +337,10 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
         const retry = queue.retry
         queue.retry = undefined
         this.#schedule(queue)
-        if (retry !== undefined) this.safeDispatchEvent('message:retry', { detail: retry })
+        if (retry !== undefined) {
+          this.#tellAttempt(retry.id, 'pending')
+          this.safeDispatchEvent('message:retry', { detail: retry })
+        }
       })
   }
 
@@ -346,12 +378,17 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     queue.failures = 0
     queue.nextAttemptAt = 0
     const info = this.#info(head, queue)
+    this.#tellAttempt(head.id, outcome.result === 'ack' ? 'delivered' : 'dropped')
     if (outcome.result === 'ack') {
       this.safeDispatchEvent('message:delivered', { detail: info })
     } else {
       this.#logger?.warn({ id: head.id, to: head.to, kind: head.kind, code: outcome.code, reason: outcome.message }, 'outbox: message refused by its recipient; dropped')
       this.safeDispatchEvent('message:dropped', { detail: { ...info, code: outcome.code, reason: outcome.message } })
     }
+  }
+
+  #tellAttempt (id: string, outcome: AttemptOutcome): void {
+    for (const wake of this.#attemptWaiters.get(id) ?? []) wake(outcome)
   }
 
   #failed (queue: PeerQueue, head: PendingEntry, err: unknown): void {

@@ -99,7 +99,8 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     await sender.host.dial(receiver.host.addresses()[0]!)
     behaviour = () => { throw new MessageRefused('BadRequest', 'the note must be signed by its sender') }
     const dropped = once(sender.outbox, 'message:dropped')
-    await sender.outbox.enqueue(receiver.host.nodeId, 'note', note(sender, 'forged'))
+    const id = await sender.outbox.enqueue(receiver.host.nodeId, 'note', note(sender, 'forged'))
+    assert.equal(await sender.outbox.nextAttempt(id, 60_000), 'dropped')
     const [event] = await dropped as [CustomEvent]
     assert.equal(event.detail.code, 'BadRequest')
     assert.match(event.detail.reason, /signed by its sender/)
@@ -124,7 +125,8 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     const delays: number[] = []
     let retry = once(sender.outbox, 'message:retry')
     const delivered = once(sender.outbox, 'message:delivered')
-    await sender.outbox.enqueue(receiver.host.nodeId, 'note', note(sender, 'persist'))
+    const id = await sender.outbox.enqueue(receiver.host.nodeId, 'note', note(sender, 'persist'))
+    assert.equal(await sender.outbox.nextAttempt(id, 60_000), 'pending', 'a failed attempt ends the wait')
     for (let attempt = 1; attempt <= 4; attempt++) {
       const [event] = await retry as [CustomEvent]
       retry = once(sender.outbox, 'message:retry')
@@ -165,9 +167,11 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     assert.deepEqual(sender.outbox.pending(receiverId).map(m => m.id), [id])
     await once(sender.outbox, 'message:retry') // tried at start, still not there
     const delivered = once(sender.outbox, 'message:delivered')
+    const next = sender.outbox.nextAttempt(id, 60_000)
     const receiver = await side('receiver', receiverKey)
     const timeBefore = sender.clock.now()
     await receiver.host.dial(sender.host.addresses()[0]!)
+    assert.equal(await next, 'delivered')
     const [event] = await delivered as [CustomEvent]
     assert.equal(event.detail.id, id)
     assert.equal(sender.clock.now(), timeBefore, 'delivered on connect, not on a backoff tick')
