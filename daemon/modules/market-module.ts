@@ -15,7 +15,10 @@ const MarketSection = Type.Object({
   maxSubscriptions: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Delay before the first retry of an undelivered approval or closing; it doubles up to outboxMaxRetryMs. */
   outboxMinRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
-  outboxMaxRetryMs: Type.Optional(Type.Integer({ minimum: 10 }))
+  outboxMaxRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
+  /** Approvals and closings allowed to wait for one peer (default 1,000) and for all (default 10,000). */
+  outboxMaxPendingPerPeer: Type.Optional(Type.Integer({ minimum: 1 })),
+  outboxMaxPending: Type.Optional(Type.Integer({ minimum: 1 }))
 }, { additionalProperties: false })
 const marketSection = validator(MarketSection, 'config modules.market')
 
@@ -41,13 +44,15 @@ export class MarketModule implements DaemonModule {
   }
 
   async start (context: ModuleContext): Promise<void> {
-    const { outboxMinRetryMs, outboxMaxRetryMs, ...section } = marketSection.parse(context.config.modules.market ?? {})
+    const { outboxMinRetryMs, outboxMaxRetryMs, outboxMaxPendingPerPeer, outboxMaxPending, ...section } = marketSection.parse(context.config.modules.market ?? {})
     const outbox = marketOutbox({
       host: context.net,
       db: context.db,
       logger: context.logger.child({ component: 'outbox' }),
       ...(outboxMinRetryMs === undefined ? {} : { minRetryMs: outboxMinRetryMs }),
-      ...(outboxMaxRetryMs === undefined ? {} : { maxRetryMs: outboxMaxRetryMs })
+      ...(outboxMaxRetryMs === undefined ? {} : { maxRetryMs: outboxMaxRetryMs }),
+      ...(outboxMaxPendingPerPeer === undefined ? {} : { maxPendingPerPeer: outboxMaxPendingPerPeer }),
+      ...(outboxMaxPending === undefined ? {} : { maxPending: outboxMaxPending })
     })
     const market = new Market({ net: marketNetOver(context.net), db: context.db, outbox, ...section })
     await market.start()

@@ -24,6 +24,8 @@ export interface MarketOutboxOptions {
   logger?: OutboxLogger
   minRetryMs?: number
   maxRetryMs?: number
+  maxPendingPerPeer?: number
+  maxPending?: number
 }
 
 export function marketOutbox (options: MarketOutboxOptions): Outbox {

@@ -121,6 +121,28 @@ describe('market: approvals and closings reach the other party, whenever it is r
     for (const node of [provider, requester]) assert.equal((await node.client.agreement(agreementId)).state, 'Approved')
   })
 
+  it('a full outbox refuses a closing with 503 before anything is written', async () => {
+    await requester.stop()
+    requester = await cluster.start({ dataDir: requester.dataDir, configure: config => { config.modules.market = { outboxMaxPendingPerPeer: 1 } } })
+    const first = await approvedAgreement(provider, requester)
+    const second = await approvedAgreement(provider, requester)
+    const providerDir = provider.dataDir
+    await provider.stop()
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${first.agreementId}/terminate`, { message: 'one' })
+    const full = await requester.client.call('POST', `/market-api/v1/agreements/${second.agreementId}/terminate`, { message: 'two' })
+    assert.equal(full.status, 503, JSON.stringify(full.body))
+    assert.match(full.body.message, /1 messages already wait/)
+    assert.equal((await requester.client.agreement(second.agreementId)).state, 'Approved')
+    assert.deepEqual((await agreementEvents(requester, second.agreementId)).map(e => e.eventType), ['AgreementApprovedEvent'])
+    // Once the first is delivered there is room again.
+    const delivered = once(marketOf(requester).outbox, 'message:delivered')
+    provider = await cluster.start({ dataDir: providerDir, bootstrap: [requester.addresses[0]!] })
+    await delivered
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${second.agreementId}/terminate`, { message: 'two' })
+    await eventually('both Terminated at the provider', async () =>
+      (await provider.client.agreement(first.agreementId)).state === 'Terminated' && (await provider.client.agreement(second.agreementId)).state === 'Terminated')
+  })
+
   it('both terminating at once: each acknowledges the other’s terminate, both end Terminated, nothing is dropped', async () => {
     const { agreementId } = await approvedAgreement(provider, requester)
     const dropped: unknown[] = []
