@@ -143,12 +143,13 @@ export class AgreementDesk {
       } catch (err) {
         // The requester refused: it already cancelled or let it expire.
         if (err instanceof MarketError && err.code === 'Gone') {
-          const closed = err.message === 'Cancelled' || err.message === 'Expired' ? err.message : 'Cancelled'
+          // Gone says the requester has closed it; the terms say whether by expiry.
+          const closed = effectiveAgreementState(record) === 'Expired' ? 'Expired' : 'Cancelled'
           await this.#save({ ...record, state: closed })
           throw new MarketError('Gone', closed)
         }
-        if (err instanceof MarketError && err.code !== 'Unavailable' && err.code !== 'Timeout') throw err
-        throw new MarketError('Timeout', `approval not acknowledged by the requester: ${(err as Error).message}`)
+        if (err instanceof MarketError && err.code !== 'Unavailable' && err.code !== 'Unreachable' && err.code !== 'Timeout') throw err
+        throw new MarketError('Timeout', `approval not acknowledged by the requester: ${(err as Error).message}`, { cause: err })
       }
       const updated: AgreementRecord = { ...record, state: 'Approved', approval, approvedDate: approval.payload.approvedDate }
       if (appSessionId !== undefined) updated.appSessionId = appSessionId

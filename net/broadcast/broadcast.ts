@@ -211,7 +211,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
       return taken
     } catch (err) {
       // A node that does not carry this topic is no fault of anyone.
-      if (err instanceof RemoteError && err.code === 'unknown_topic') return 0
+      if (err instanceof RemoteError && err.code === 'NotFound') return 0
       throw err
     } finally {
       this.#syncing.delete(nodeId)
