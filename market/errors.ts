@@ -15,6 +15,11 @@ const MARKET_ERROR_CODES: ReadonlySet<string> = new Set<MarketErrorCode>([
   'BadRequest', 'Forbidden', 'NotFound', 'Gone', 'Conflict', 'Timeout', 'PayloadTooLarge', 'CapacityExceeded', 'Unavailable', 'Unreachable', 'PeerInternal'
 ])
 
+/** A parser's refusal (a coded BadRequest) as the market's, naming the part; anything else is a fault and passes as it is. */
+export function badInput (part: string, err: unknown): unknown {
+  return err instanceof CodedError && err.code === 'BadRequest' ? new MarketError('BadRequest', `${part}: ${err.message}`, { cause: err }) : err
+}
+
 export function isMarketErrorCode (code: unknown): code is MarketErrorCode {
   return typeof code === 'string' && MARKET_ERROR_CODES.has(code)
 }

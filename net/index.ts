@@ -26,6 +26,8 @@ export { NetError, RemoteError, HandlerError, peerAnswerOf } from './protocol/er
 export type { NetErrorCode } from './protocol/errors.ts'
 export { Broadcast } from './broadcast/broadcast.ts'
 export type { BroadcastEntry, BroadcastEvents, BroadcastOptions, EntryRemoved } from './broadcast/broadcast.ts'
+export { BroadcastError } from './broadcast/errors.ts'
+export type { BroadcastErrorCode } from './broadcast/errors.ts'
 export { gossipTopicOf } from './broadcast/topic.ts'
 export type { TopicDefinition } from './broadcast/topic.ts'
 export { PeerGuard } from './peers/peer-guard.ts'

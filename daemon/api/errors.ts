@@ -2,7 +2,7 @@
 // the status its code has in the one map (net's ERROR_CODES). A fault of ours
 // (any 5xx) is logged with a correlation id, and the client gets that id: in
 // the message, where a Golem client reads it, and as `correlationId` beside it.
-import type { FastifyError, FastifyInstance } from 'fastify'
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
 import { CodedError, internalErrorText, newCorrelationId, statusOf } from '../../net/index.ts'
 import type { ErrorCode } from '../../net/index.ts'
 
@@ -25,18 +25,25 @@ export interface ErrorBody {
 /** Installs the error and not-found handlers that give every failure the `{ message }` shape. */
 export function installErrorHandling (app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
-    const { status, message } = describe(error)
-    if (status < 500) return reply.code(status).type('application/json').send({ message: message ?? error.message } satisfies ErrorBody)
-    const correlationId = newCorrelationId()
-    request.log.error({ err: error, correlationId }, 'request failed')
-    const shown = message === undefined ? internalErrorText(correlationId) : `${message} (ref ${correlationId})`
-    return reply.code(status).type('application/json').send({ message: shown, correlationId } satisfies ErrorBody)
+    const { status, body } = errorAnswer(error, request.log)
+    return reply.code(status).type('application/json').send(body)
   })
   app.setNotFoundHandler((request, reply) => {
     // The path only: the query string may carry an app-key.
     const path = request.url.split('?', 1)[0] ?? ''
     return reply.code(404).send({ message: `no such route: ${request.method} ${path.slice(0, 200)}` } satisfies ErrorBody)
   })
+}
+
+/** What a client is told of a failure; a fault of ours (5xx) is logged first, under the id the client gets. */
+export function errorAnswer (error: unknown, log: FastifyBaseLogger): { status: number, body: ErrorBody } {
+  const failure = error instanceof Error ? error : new Error(String(error))
+  const { status, message } = describe(failure)
+  if (status < 500) return { status, body: { message: message ?? failure.message } }
+  const correlationId = newCorrelationId()
+  log.error({ err: error, correlationId }, 'request failed')
+  const shown = message === undefined ? internalErrorText(correlationId) : `${message} (ref ${correlationId})`
+  return { status, body: { message: shown, correlationId } }
 }
 
 /** The status of a failure, and what the client may read of it (undefined: nothing but a reference). */

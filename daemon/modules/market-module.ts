@@ -31,7 +31,7 @@ export class MarketModule implements DaemonModule {
 
   async start (context: ModuleContext): Promise<void> {
     const section = marketSection.parse(context.config.modules.market ?? {})
-    const market = new Market({ net: marketNetOver(context.net), db: context.db, ...section })
+    const market = new Market({ net: marketNetOver(context.net), db: context.db, logger: context.logger, ...section })
     await market.start()
     market.addEventListener('agreement:changed', ({ detail }) => {
       context.logger.info(detail, 'agreement changed')
