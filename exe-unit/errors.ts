@@ -1,6 +1,6 @@
 // Errors the exe-unit reports to its caller. The code tells the REST layer
 // which status to answer with; the message says what was wrong.
-import { CodedError, internalErrorText, newCorrelationId } from '../net/index.ts'
+import { CodedError, codedSystemError, internalErrorText, newCorrelationId } from '../net/index.ts'
 import type { Logger } from '../net/index.ts'
 
 export type ExeUnitErrorCode =
@@ -27,7 +27,8 @@ export function errorMessage (error: unknown): string {
  * line that holds it.
  */
 export function requesterMessage (error: unknown, logger: Logger, what: string): string {
-  if (error instanceof CodedError && error.code !== 'Internal') return error.message
+  const coded = error instanceof CodedError ? error : codedSystemError(error)
+  if (coded !== undefined && coded.code !== 'Internal') return coded.message
   const correlationId = newCorrelationId()
   logger.error({ err: error, correlationId }, what)
   return internalErrorText(correlationId)

@@ -3,7 +3,7 @@
 // (any 5xx) is logged with a correlation id, and the client gets that id: in
 // the message, where a Golem client reads it, and as `correlationId` beside it.
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
-import { CodedError, internalErrorText, newCorrelationId, statusOf } from '../../net/index.ts'
+import { CodedError, codedSystemError, internalErrorText, newCorrelationId, statusOf } from '../../net/index.ts'
 import type { ErrorCode } from '../../net/index.ts'
 
 /** An error a route handler throws on purpose: its code gives the status, its message reaches the client. */
@@ -51,7 +51,8 @@ function describe (error: Error): { status: number, message: string | undefined 
   // Schema validation: fastify's message names the part and the field,
   // e.g. "body/properties must be object".
   if ('validation' in error && error.validation !== undefined) return { status: 400, message: error.message }
-  if (error instanceof CodedError) return { status: statusOf(error.code as ErrorCode), message: error.code === 'Internal' ? undefined : error.message }
+  const coded = error instanceof CodedError ? error : codedSystemError(error)
+  if (coded !== undefined) return { status: statusOf(coded.code as ErrorCode), message: coded.code === 'Internal' ? undefined : coded.message }
   // The client's fault, as fastify or a library sees it (bad JSON, body too
   // large, unsupported media type…): its own words are fit to show.
   const status = (error as { statusCode?: unknown }).statusCode

@@ -4,3 +4,4 @@ export { ERROR_CODES, isErrorCode, statusOf, isPeerVisible, codeFromPeer } from 
 export type { ErrorCode, ErrorCodeInfo } from './codes.ts'
 export { CodedError } from './coded-error.ts'
 export { newCorrelationId, internalErrorText } from './correlation.ts'
+export { codedSystemError } from './system.ts'

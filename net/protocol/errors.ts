@@ -3,6 +3,7 @@
 // RemoteError is the other node's answer: it understood and said no.
 import { CodedError } from '../errors/coded-error.ts'
 import { codeFromPeer, isPeerVisible } from '../errors/codes.ts'
+import { codedSystemError } from '../errors/system.ts'
 import type { ErrorCode } from '../errors/codes.ts'
 import type { NodeId } from '../identity/node-id.ts'
 
@@ -45,6 +46,7 @@ export class HandlerError extends CodedError {
 
 /** What a handler's error may tell the peer, or undefined when it must not cross. */
 export function peerAnswerOf (err: unknown): { code: ErrorCode, message: string } | undefined {
-  if (!(err instanceof CodedError) || !isPeerVisible(err.code)) return undefined
-  return { code: err.code, message: err.message }
+  const coded = err instanceof CodedError ? err : codedSystemError(err)
+  if (coded === undefined || !isPeerVisible(coded.code)) return undefined
+  return { code: coded.code, message: coded.message }
 }

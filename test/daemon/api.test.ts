@@ -36,6 +36,7 @@ const thingRoutes: TypeBoxPlugin = async app => {
   app.get('/fail/:code', { schema: { params: Type.Object({ code: Type.String() }) } }, async request => {
     throw new ApiError(request.params.code as ErrorCode, `failed with ${request.params.code}`)
   })
+  app.get('/full', async () => { throw Object.assign(new Error('ENOSPC: no space left on device, write \'/var/lib/agora/db/000042.log\''), { code: 'ENOSPC', errno: -28 }) })
   app.get('/crash', async () => { throw new Error('ENOENT: no such file or directory, open \'/var/lib/agora/secret.json\'') })
 }
 
@@ -177,6 +178,13 @@ describe('REST API frame', () => {
     assert.equal(unavailable.status, 503)
     assert.equal(unavailable.body.message, `failed with Unavailable (ref ${unavailable.body.correlationId})`)
     assert.ok(logLines.some(line => line.correlationId === unavailable.body.correlationId))
+  })
+
+  it('answers a full disk with 507 in its own words, not the path', async () => {
+    const full = await get('/test-api/v1/full')
+    assert.equal(full.status, 507)
+    assert.equal(full.body.message, `the node's disk is full (ref ${full.body.correlationId})`)
+    assert.ok(logLines.some(line => line.correlationId === full.body.correlationId && /000042\.log/.test(line.err?.message)))
   })
 
   it('answers a fault of its own with 500 and a correlation id that keys the log line holding the real error', async () => {

@@ -72,6 +72,7 @@ describe('request/response protocols', function () {
       calls.push(request)
       if (request.text === 'fail') throw new Error('no such thing')
       if (request.text === 'enoent') await readFile(missingFile)
+      if (request.text === 'full') throw Object.assign(new Error(`ENOSPC: no space left on device, write '${missingFile}'`), { code: 'ENOSPC' })
       // A coded error of ours, but not one a peer may see.
       if (request.text === 'local') throw new NetError('Unreachable', 'node 0x1234 unreachable: its peer id is not known')
       if (request.text === 'coded') throw new HandlerError('NotFound', 'offer 42 is gone')
@@ -136,6 +137,10 @@ describe('request/response protocols', function () {
     assert.equal(logged[0]?.err?.path, missingFile)
     assert.equal(logged[0]?.protocol, Echo.name)
     assert.equal(logged[0]?.from, client.nodeId)
+  })
+
+  it('a full disk reaches the peer as InsufficientStorage in its own words, without the path', async () => {
+    await assert.rejects(client.request(Echo, server.nodeId, { text: 'full', n: 0 }), { name: 'RemoteError', code: 'InsufficientStorage', message: 'the node\'s disk is full' })
   })
 
   it('a coded error no peer should see (a local network failure) also goes out as Internal', async () => {
