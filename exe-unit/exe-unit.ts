@@ -5,7 +5,7 @@
 // theirs to do (each activity keeps its requesterId for that).
 //
 // Interface (every method throws ExeUnitError; its code maps to an HTTP status:
-// BadRequest 400, NotFound 404, Conflict 409, CapacityExceeded 429/503, Internal 500):
+// BadRequest 400, NotFound 404, Conflict 409, CapacityExceeded 503, Internal 500; see net/errors/codes.ts):
 //
 //   new ExeUnit(options)                 dataDir, nodeId, sign, requesterFiles?, limits?, docker?, ...
 //   start()                              removes a crashed predecessor's leftovers, checks the runtimes
@@ -39,6 +39,7 @@ import { EventEmitter } from 'node:events'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import Docker from 'dockerode'
+import type { Logger } from '../net/index.ts'
 import { Activity } from './activity/activity.ts'
 import type { Signer } from './activity/result-signer.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState, RuntimeEvent } from './activity/types.ts'
@@ -76,6 +77,8 @@ export interface ExeUnitOptions {
   localPackageDirs?: string[]
   /** How often `usage` events are emitted for each live activity. */
   usageIntervalMs?: number
+  /** Where faults the requester only gets a reference to are logged (default: nowhere). */
+  logger?: Logger
 }
 
 export interface CreateActivityRequest {
@@ -244,7 +247,8 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         requesterFiles: this.#options.requesterFilesFor?.(requesterId) ?? this.#options.requesterFiles,
         allowPrivateNetworks: this.#options.allowPrivateNetworks === true,
         onState: state => this.emit('state', { activityId, agreementId, state }),
-        onTerminated: () => this.#onTerminated(activityId)
+        onTerminated: () => this.#onTerminated(activityId),
+        ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger })
       })
     } catch (error) {
       this.#capacity.release(activityId)

@@ -1,4 +1,5 @@
 // What a provider allows: totals across activities and bounds for each one.
+import { ExeUnitError } from './errors.ts'
 import { DEFAULT_EXESCRIPT_LIMITS } from './exescript/types.ts'
 import type { ExeScriptLimits } from './exescript/types.ts'
 
@@ -56,7 +57,7 @@ export function resolveLimits (input: ExeUnitLimitsInput = {}): ExeUnitLimits {
   }
   for (const [name, value] of Object.entries(limits)) {
     if (typeof value === 'number' && !(Number.isFinite(value) && value > 0)) {
-      throw new RangeError(`limits.${name} must be a positive number, got ${value}`)
+      throw new ExeUnitError('BadRequest', `limits.${name} must be a positive number, got ${value}`)
     }
   }
   return limits

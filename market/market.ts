@@ -2,9 +2,9 @@
 // network publishes, negotiation, agreements and scans — the operations of the
 // ya-client market API, callable by the REST layer and by other modules.
 import { TypedEventEmitter } from '@libp2p/interface'
-import { QueueClosedError } from '../net/index.ts'
-import type { BroadcastEntry, NodeId } from '../net/index.ts'
-import { MarketError } from './errors.ts'
+import { QueueClosedError, silentLogger } from '../net/index.ts'
+import type { BroadcastEntry, Logger, NodeId } from '../net/index.ts'
+import { MarketError, badInput } from './errors.ts'
 import { newMarketId } from './ids.ts'
 import { Matcher, parseConstraints, satisfies } from './language.ts'
 import type { Constraint } from './language.ts'
@@ -41,6 +41,8 @@ export interface MarketOptions {
   proposalTtlMs?: number
   maxSubscriptions?: number
   sweepIntervalMs?: number
+  /** Where failures no caller sees are logged (default: nowhere). */
+  logger?: Logger
 }
 
 export interface MarketEvents {
@@ -76,6 +78,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   readonly #subscriptionTtlMs: number
   readonly #maxSubscriptions: number
   readonly #sweepIntervalMs: number
+  readonly #logger: Logger
   #sweeper?: ReturnType<typeof setInterval>
   #nextPruneAt = 0
 
@@ -91,6 +94,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     this.#subscriptionTtlMs = options.subscriptionTtlMs ?? HOUR
     this.#maxSubscriptions = options.maxSubscriptions ?? 1000
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 1000
+    this.#logger = options.logger ?? silentLogger
     this.#negotiator = new Negotiator({ net: this.#net, subscriptions: this.#subscriptions, proposals: this.#proposals, proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000 })
     this.#desk = new AgreementDesk({
       net: this.#net,
@@ -247,7 +251,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       try {
         tree = parseConstraints(constraints)
       } catch (err) {
-        throw new MarketError('BadRequest', `constraints: ${(err as Error).message}`)
+        throw badInput('constraints', err)
       }
       accepts = item => satisfies(tree, item.properties)
     }
@@ -323,7 +327,11 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     this.#scans.notify('offer', toOffer(entry))
     for (const demandId of demandIds) {
       const demand = this.#subscriptions.get('demand', demandId)
-      if (demand !== undefined) await this.#negotiator.offerMatched(demand, entry.payload, entry.signer).catch(() => {})
+      if (demand !== undefined) {
+        await this.#negotiator.offerMatched(demand, entry.payload, entry.signer).catch((err: unknown) => {
+          this.#logger.warn({ err, demandId, offerId: entry.id }, 'a matched offer was not answered')
+        })
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 // Properties arrive flat (`{"golem.inf.cpu.threads": 4}`), nested
 // (`{"golem": {"inf": {"cpu": {"threads": 4}}}}`) or mixed; the market keeps
 // them flat, with keys a constraint can name, and values of bounded size.
+import { CodedError } from '../net/index.ts'
 import { isNameChar } from './constraints/scanner.ts'
 import type { FlatProperties, PropertyScalar, PropertyValueFlat } from './properties-types.ts'
 
@@ -17,13 +18,13 @@ export const PROPERTY_LIMITS = Object.freeze({
 /** In Golem's nested form, the value of a key that also has children. */
 const TAG_KEY = '@tag'
 
-export class PropertiesError extends Error {
+export class PropertiesError extends CodedError<'BadRequest'> {
   override name = 'PropertiesError'
   /** The flat key at fault, when there is one. */
   readonly key: string | undefined
 
   constructor (message: string, key?: string) {
-    super(message)
+    super('BadRequest', message)
     this.key = key
   }
 }

@@ -5,15 +5,9 @@ import { chmod, rm } from 'node:fs/promises'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import Type from 'typebox'
-import { AppKeyError } from '../app-keys/app-keys.ts'
 import type { AppKeys } from '../app-keys/app-keys.ts'
-import { ApiError, installErrorHandling } from '../api/errors.ts'
+import { installErrorHandling } from '../api/errors.ts'
 import type { NodeStatus } from './node-ops.ts'
-
-/** How a refused app-key change answers on the socket. */
-const APP_KEY_ERROR_STATUS: Record<AppKeyError['code'], number> = {
-  'bad-name': 400, 'bad-key': 400, duplicate: 409, 'not-found': 404
-}
 
 export interface AdminServerOptions {
   socketPath: string
@@ -28,15 +22,8 @@ export async function startAdminServer (options: AdminServerOptions): Promise<Fa
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger.child({}, { level: 'warn' }) }),
     bodyLimit: 16 * 1024
   }) as unknown as FastifyInstance
+  // A refused app-key change is an AppKeyError: its code gives the status.
   installErrorHandling(app)
-  const appKeyCall = async <T>(call: () => Promise<T> | T): Promise<T> => {
-    try {
-      return await call()
-    } catch (err) {
-      if (err instanceof AppKeyError) throw new ApiError(APP_KEY_ERROR_STATUS[err.code], err.message)
-      throw err
-    }
-  }
 
   app.get('/status', async () => options.status())
   app.get('/app-keys', async () => options.appKeys.list())
@@ -44,11 +31,11 @@ export async function startAdminServer (options: AdminServerOptions): Promise<Fa
     schema: { body: Type.Object({ name: Type.String() }, { additionalProperties: false }) }
   }, async (request, reply) => {
     const { name } = request.body as { name: string }
-    return reply.code(201).send(await appKeyCall(async () => await options.appKeys.create(name)))
+    return reply.code(201).send(await options.appKeys.create(name))
   })
   app.delete('/app-keys/:ref', async request => {
     const { ref } = request.params as { ref: string }
-    return await appKeyCall(async () => await options.appKeys.drop(ref))
+    return await options.appKeys.drop(ref)
   })
 
   // A socket file left by a daemon that was killed would block listen. Only

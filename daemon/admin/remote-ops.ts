@@ -1,11 +1,16 @@
 // NodeOps through a running daemon's admin socket.
 import { request } from 'node:http'
+import { CodedError } from '../../net/errors/index.ts'
 import type { AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
 import type { NodeOps, NodeStatus } from './node-ops.ts'
 
 /** Thrown when no daemon answers on the socket. */
-export class NoDaemonError extends Error {
+export class NoDaemonError extends CodedError<'Unavailable'> {
   override name = 'NoDaemonError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super('Unavailable', message, options)
+  }
 }
 
 const TIMEOUT_MS = 10_000

@@ -5,6 +5,7 @@ import Type from 'typebox'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { ActivityDesk } from '../../exe-unit/index.ts'
 import { clientGone } from './client-gone.ts'
+import { errorAnswer } from './errors.ts'
 
 // The desk's errors carry codes (ExeUnitError, ActivityCallError): the API's
 // error handler gives them their status.
@@ -63,7 +64,7 @@ async function streamEvents (desk: ActivityDesk, activityId: string, batchId: st
       page = await desk.events(activityId, batchId, after, STREAM_POLL_MS, gone)
     }
   } catch (err) {
-    if (!gone.aborted) reply.raw.write(`event: error\ndata: ${JSON.stringify({ message: (err as Error).message })}\n\n`)
+    if (!gone.aborted) reply.raw.write(`event: error\ndata: ${JSON.stringify(errorAnswer(err, reply.log).body)}\n\n`)
   } finally {
     reply.raw.end()
   }

@@ -19,9 +19,9 @@ export function requireAppKey (scope: FastifyInstance, verifier: AppKeyVerifier)
   scope.decorateRequest('appKey', null)
   scope.addHook('onRequest', async request => {
     const presented = presentedKey(request)
-    if (presented === null) throw new ApiError(401, 'missing app-key: send "Authorization: Bearer <app-key>"')
+    if (presented === null) throw new ApiError('Unauthorized', 'missing app-key: send "Authorization: Bearer <app-key>"')
     const appKey = verifier.verify(presented)
-    if (appKey === null) throw new ApiError(401, 'invalid app-key')
+    if (appKey === null) throw new ApiError('Unauthorized', 'invalid app-key')
     request.appKey = appKey
   })
 }

@@ -1,32 +1,32 @@
 // Every error leaves the API as `{ message }` (the ya-client ErrorMessage) with
-// a status that says whose fault it was.
-import type { FastifyError, FastifyInstance } from 'fastify'
-import { CodedError } from '../../net/index.ts'
+// the status its code has in the one map (net's ERROR_CODES). A fault of ours
+// (any 5xx) is logged with a correlation id, and the client gets that id: in
+// the message, where a Golem client reads it, and as `correlationId` beside it.
+import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
+import { CodedError, codedSystemError, internalErrorText, newCorrelationId, statusOf } from '../../net/index.ts'
+import type { ErrorCode } from '../../net/index.ts'
 
-/** An error a route handler or service throws on purpose: its status and message reach the client. */
-export class ApiError extends Error {
+/** An error a route handler throws on purpose: its code gives the status, its message reaches the client. */
+export class ApiError extends CodedError {
   override name = 'ApiError'
-  readonly statusCode: number
 
-  constructor (statusCode: number, message: string, options?: ErrorOptions) {
-    super(message, options)
-    if (!Number.isInteger(statusCode) || statusCode < 400 || statusCode > 599) {
-      throw new RangeError(`not an error status: ${statusCode}`)
-    }
-    this.statusCode = statusCode
+  /** The status this error answers with (from its code). */
+  get statusCode (): number {
+    return statusOf(this.code)
   }
 }
 
 export interface ErrorBody {
   message: string
+  /** Set on 5xx answers: the key of the daemon's log line for this failure. */
+  correlationId?: string
 }
 
 /** Installs the error and not-found handlers that give every failure the `{ message }` shape. */
 export function installErrorHandling (app: FastifyInstance): void {
-  app.setErrorHandler((error: FastifyError | ApiError | Error, request, reply) => {
-    const { status, message } = describe(error)
-    if (status >= 500) request.log.error({ err: error }, 'request failed')
-    return reply.code(status).type('application/json').send({ message } satisfies ErrorBody)
+  app.setErrorHandler((error: FastifyError | Error, request, reply) => {
+    const { status, body } = errorAnswer(error, request.log)
+    return reply.code(status).type('application/json').send(body)
   })
   app.setNotFoundHandler((request, reply) => {
     // The path only: the query string may carry an app-key.
@@ -35,32 +35,28 @@ export function installErrorHandling (app: FastifyInstance): void {
   })
 }
 
-/**
- * The statuses of the codes the modules' errors carry (MarketError,
- * ExeUnitError, ActivityCallError…): one table, so a code means the same
- * status on every route.
- */
-export const CODE_STATUS: Readonly<Record<string, number>> = {
-  BadRequest: 400,
-  Forbidden: 403,
-  NotFound: 404,
-  Timeout: 408,
-  Conflict: 409,
-  Gone: 410,
-  CapacityExceeded: 503,
-  Unavailable: 503
+/** What a client is told of a failure; a fault of ours (5xx) is logged first, under the id the client gets. */
+export function errorAnswer (error: unknown, log: FastifyBaseLogger): { status: number, body: ErrorBody } {
+  const failure = error instanceof Error ? error : new Error(String(error))
+  const { status, message } = describe(failure)
+  if (status < 500) return { status, body: { message: message ?? failure.message } }
+  const correlationId = newCorrelationId()
+  log.error({ err: error, correlationId }, 'request failed')
+  const shown = message === undefined ? internalErrorText(correlationId) : `${message} (ref ${correlationId})`
+  return { status, body: { message: shown, correlationId } }
 }
 
-function describe (error: Error): { status: number, message: string } {
+/** The status of a failure, and what the client may read of it (undefined: nothing but a reference). */
+function describe (error: Error): { status: number, message: string | undefined } {
   // Schema validation: fastify's message names the part and the field,
   // e.g. "body/properties must be object".
   if ('validation' in error && error.validation !== undefined) return { status: 400, message: error.message }
-  if (error instanceof ApiError) return { status: error.statusCode, message: error.message }
-  if (error instanceof CodedError && Object.hasOwn(CODE_STATUS, error.code)) return { status: CODE_STATUS[error.code] as number, message: error.message }
+  const coded = error instanceof CodedError ? error : codedSystemError(error)
+  if (coded !== undefined) return { status: statusOf(coded.code as ErrorCode), message: coded.code === 'Internal' ? undefined : coded.message }
   // The client's fault, as fastify or a library sees it (bad JSON, body too
   // large, unsupported media type…): its own words are fit to show.
   const status = (error as { statusCode?: unknown }).statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: error.message }
   // Anything else is ours; its details stay in the log.
-  return { status: 500, message: 'internal error' }
+  return { status: 500, message: undefined }
 }

@@ -3,7 +3,9 @@ import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 
 export const ErrorMessage = Type.Object({
-  message: Type.String()
+  message: Type.String(),
+  // An extra beside ya-client's one field: 5xx answers name the daemon's log line (docs/errors.md).
+  correlationId: Type.Optional(Type.String())
 }, { description: 'Generic error message (ya-client common.yaml ErrorMessage)' })
 
 const descriptions: Record<number, string> = {

@@ -25,7 +25,7 @@ export function transferRoutes (store: RequesterFileStore): FastifyPluginAsync {
     app.put('/offered/:name', {
       schema: { tags: ['agora'], summary: 'Offers a file (application/octet-stream) to the providers of this node\'s activities', params: NameParams, response: { 201: Offered } }
     }, async (request, reply) => {
-      if (request.headers['content-type'] !== 'application/octet-stream') throw new ApiError(415, 'send the file as application/octet-stream')
+      if (request.headers['content-type'] !== 'application/octet-stream') throw new ApiError('UnsupportedMediaType', 'send the file as application/octet-stream')
       const { name } = request.params as { name: string }
       const file = await store.offer(name, request.body as Readable)
       return reply.code(201).send({ ...file, url: `agora-requester:${name}` })

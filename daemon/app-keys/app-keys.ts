@@ -27,7 +27,7 @@ export interface AppKeyVerifier {
   verify: (key: string) => AppKeyInfo | null
 }
 
-export type AppKeyErrorCode = 'bad-name' | 'bad-key' | 'duplicate' | 'not-found'
+export type AppKeyErrorCode = 'BadRequest' | 'Conflict' | 'NotFound'
 
 export class AppKeyError extends CodedError<AppKeyErrorCode> {
   override name = 'AppKeyError'
@@ -69,13 +69,13 @@ export class AppKeys implements AppKeyVerifier {
   async create (name: string, options: { key?: string } = {}): Promise<NewAppKey> {
     return await this.#exclusive(async () => {
       const nameProblem = checkAppKeyName(name)
-      if (nameProblem !== null) throw new AppKeyError('bad-name', nameProblem)
-      if (this.#byName(name) !== undefined) throw new AppKeyError('duplicate', `an app-key named ${name} already exists`)
+      if (nameProblem !== null) throw new AppKeyError('BadRequest', nameProblem)
+      if (this.#byName(name) !== undefined) throw new AppKeyError('Conflict', `an app-key named ${name} already exists`)
       const key = options.key ?? randomBytes(32).toString('hex')
       const keyProblem = checkAppKeyText(key)
-      if (keyProblem !== null) throw new AppKeyError('bad-key', keyProblem)
+      if (keyProblem !== null) throw new AppKeyError('BadRequest', keyProblem)
       const hash = hashOf(key)
-      if (this.#find(hash) !== null) throw new AppKeyError('duplicate', 'that key already belongs to another app-key')
+      if (this.#find(hash) !== null) throw new AppKeyError('Conflict', 'that key already belongs to another app-key')
       const entry: Entry = { id: randomBytes(8).toString('hex'), name, createdAt: new Date().toISOString(), hash }
       await this.#db.put(entry.id, {
         id: entry.id, name, keyHash: hash.toString('hex'), createdAt: entry.createdAt
@@ -107,7 +107,7 @@ export class AppKeys implements AppKeyVerifier {
   async drop (nameOrId: string): Promise<AppKeyInfo> {
     return await this.#exclusive(async () => {
       const entry = this.#byName(nameOrId) ?? this.#entries.get(nameOrId)
-      if (entry === undefined) throw new AppKeyError('not-found', `no app-key named ${JSON.stringify(nameOrId.slice(0, 80))}`)
+      if (entry === undefined) throw new AppKeyError('NotFound', `no app-key named ${JSON.stringify(nameOrId.slice(0, 80))}`)
       await this.#db.del(entry.id, DURABLE)
       this.#entries.delete(entry.id)
       return infoOf(entry)

@@ -1,9 +1,14 @@
 // Describing commands, and parsing a command line against them.
 import { parseArgs } from 'node:util'
+import { CodedError } from '../../net/errors/index.ts'
 
 /** A mistake in how the CLI was called: exit code 2. */
-export class UsageError extends Error {
+export class UsageError extends CodedError<'BadRequest'> {
   override name = 'UsageError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super('BadRequest', message, options)
+  }
 }
 
 export interface OptionSpec {

@@ -73,7 +73,8 @@ export class ActivityModule implements DaemonModule {
       requesterFilesFor: requesterFilesOver(context.net),
       limits: section.limits ?? {},
       allowPrivateNetworks: section.allowPrivateNetworks ?? false,
-      allowContainerNetwork: section.allowContainerNetwork ?? false
+      allowContainerNetwork: section.allowContainerNetwork ?? false,
+      logger: context.logger
     })
     await exeUnit.start()
     this.#exeUnit = exeUnit

@@ -54,7 +54,7 @@ export class MarketModule implements DaemonModule {
       ...(outboxMaxPendingPerPeer === undefined ? {} : { maxPendingPerPeer: outboxMaxPendingPerPeer }),
       ...(outboxMaxPending === undefined ? {} : { maxPending: outboxMaxPending })
     })
-    const market = new Market({ net: marketNetOver(context.net), db: context.db, outbox, ...section })
+    const market = new Market({ net: marketNetOver(context.net), db: context.db, outbox, logger: context.logger, ...section })
     await market.start()
     market.addEventListener('agreement:changed', ({ detail }) => {
       context.logger.info(detail, 'agreement changed')

@@ -108,7 +108,7 @@ export class AgoraService {
       logger.info({ name: info.name, id: info.id }, 'AGORA_APPKEY is an app-key')
     }
 
-    const net = new NetHost({ key, listen: config.net.listen, bootstrap: config.net.bootstrap })
+    const net = new NetHost({ key, listen: config.net.listen, bootstrap: config.net.bootstrap, logger: logger.child({ module: 'net' }) })
     await net.start()
     this.#net = net
     this.#stoppers.push({ what: 'net', stop: async () => { await net.stop() } })

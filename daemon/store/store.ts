@@ -2,6 +2,7 @@
 // space) and nobody else writes there.
 import { Level } from 'level'
 import type { AbstractBatchOptions, AbstractDelOptions, AbstractPutOptions, AbstractSublevel } from 'abstract-level'
+import { CodedError } from '../../net/errors/index.ts'
 
 type Database = Level<string, unknown>
 
@@ -20,8 +21,13 @@ type DurableOptions = AbstractPutOptions<string, any> & AbstractDelOptions<strin
 
 const SUBLEVEL_NAME = /^[a-z][a-z0-9-]{0,31}$/
 
-export class StoreLockedError extends Error {
+/** Another process (a daemon on the same data dir) holds the database. */
+export class StoreLockedError extends CodedError<'Conflict'> {
   override name = 'StoreLockedError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super('Conflict', message, options)
+  }
 }
 
 export class Store {
@@ -39,7 +45,7 @@ export class Store {
       await db.open()
     } catch (err) {
       if (isLocked(err)) {
-        throw new StoreLockedError(`the database ${location} is in use by another process (is an agora daemon running on this data dir?)`)
+        throw new StoreLockedError(`the database ${location} is in use by another process (is an agora daemon running on this data dir?)`, { cause: err })
       }
       throw err
     }

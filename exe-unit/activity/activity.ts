@@ -3,7 +3,9 @@
 // pair of started/finished events; the first failing command ends its batch.
 import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
-import { ExeUnitError, errorMessage } from '../errors.ts'
+import { silentLogger } from '../../net/index.ts'
+import type { Logger } from '../../net/index.ts'
+import { ExeUnitError, requesterMessage } from '../errors.ts'
 import type { Command, ScriptCommand } from '../exescript/types.ts'
 import type { ExeUnitLimits } from '../limits.ts'
 import type { ActivityResources } from '../properties.ts'
@@ -34,6 +36,7 @@ export interface ActivityOptions {
   onState: (state: ActivityState) => void
   /** Called once, after the activity has terminated and released its runtime. */
   onTerminated: () => void
+  logger?: Logger
 }
 
 interface CommandOutcome {
@@ -51,6 +54,7 @@ export class Activity {
   readonly runtimeName: string
   readonly createdAt = new Date()
   readonly #options: ActivityOptions
+  readonly #logger: Logger
   readonly #state: StateMachine
   readonly #meter: UsageMeter
   readonly #batches = new Map<string, Batch>()
@@ -62,6 +66,7 @@ export class Activity {
 
   constructor (options: ActivityOptions) {
     this.#options = options
+    this.#logger = (options.logger ?? silentLogger).child({ activityId: options.id })
     this.id = options.id
     this.agreementId = options.agreementId
     this.requesterId = options.requesterId
@@ -143,7 +148,7 @@ export class Activity {
       try {
         await this.#options.runtime.terminate()
       } catch (failure) {
-        cleanupError = `the runtime did not clean up: ${errorMessage(failure)}`
+        cleanupError = `the runtime did not clean up: ${requesterMessage(failure, this.#logger, 'runtime cleanup failed')}`
       }
       await rm(this.#options.dir, { recursive: true, force: true }).catch(() => {})
       const detail: { reason: string, errorMessage?: string } = { reason }
@@ -188,9 +193,9 @@ export class Activity {
         ? { result: 'Error', returnCode: 1, message: refused }
         : await this.#execute(batch, index, command)
     } catch (error) {
-      outcome = { result: 'Error', returnCode: 1, message: errorMessage(error) }
+      outcome = { result: 'Error', returnCode: 1, message: requesterMessage(error, this.#logger, 'command failed') }
       if (error instanceof RuntimeLostError) {
-        this.#state.set('Unresponsive', { errorMessage: error.message })
+        this.#state.set('Unresponsive', { errorMessage: outcome.message ?? error.message })
         // What is left of the lost runtime (a dead container) goes at once; the activity waits for its destroy.
         await this.#options.runtime.terminate().catch(() => {})
       }
@@ -247,7 +252,7 @@ export class Activity {
     try {
       await work()
     } catch (error) {
-      this.#state.fail(errorMessage(error))
+      this.#state.fail(requesterMessage(error, this.#logger, `${to} failed`))
       throw error
     }
     this.#state.set(to)

@@ -2,14 +2,15 @@
 // daemon go to the provider of the activity's agreement. Which provider runs
 // which activity is kept in this node's store, so a restart loses no activity.
 import { CodedError, NetError, RemoteError } from '../../net/index.ts'
-import type { NetHost, NodeId } from '../../net/index.ts'
+import type { ErrorCode, NetHost, NodeId } from '../../net/index.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState } from '../activity/types.ts'
 import { ACTIVITY_PROTOCOL } from './activity-protocol.ts'
 import type { ActivityRequest } from './activity-protocol.ts'
 import type { AgreementLookup } from './agreement-access.ts'
 import type { BatchEvents } from './batch-events.ts'
 
-export type ActivityCallErrorCode = 'BadRequest' | 'Forbidden' | 'NotFound' | 'Conflict' | 'CapacityExceeded' | 'Unavailable' | 'Timeout' | 'Internal'
+/** Whatever the provider may answer (RemoteError already reads a code no peer should send as Internal). */
+export type ActivityCallErrorCode = ErrorCode
 
 /** A failed Activity API call, with the code the REST layer turns into a status. */
 export class ActivityCallError extends CodedError<ActivityCallErrorCode> {
@@ -28,7 +29,6 @@ export interface ActivityRecords {
   put: (key: string, value: unknown, options?: { sync?: boolean }) => Promise<void>
 }
 
-const KNOWN_CODES = new Set<string>(['BadRequest', 'Forbidden', 'NotFound', 'Conflict', 'CapacityExceeded', 'Internal'])
 /** Time for the provider's answer to travel back, on top of its own wait. */
 const TRANSIT_MS = 15_000
 
@@ -111,16 +111,17 @@ export class ActivityClient {
 
 function callErrorOf (err: unknown, providerId: string): ActivityCallError {
   if (err instanceof RemoteError) {
-    if (err.code === 'rate_limited') return new ActivityCallError('Unavailable', `provider ${providerId}: ${err.message}`)
-    // The network layer refused the request itself: the caller's input.
-    if (err.code === 'bad_request') return new ActivityCallError('BadRequest', err.message)
-    // A code we do not know is the provider's fault, not the caller's.
-    return new ActivityCallError(KNOWN_CODES.has(err.code) ? err.code as ActivityCallErrorCode : 'Internal', err.message)
+    // This node is the one slowed down, not its caller.
+    if (err.code === 'RateLimited') return new ActivityCallError('Unavailable', `provider ${providerId}: ${err.message}`)
+    // The provider's fault, not ours: its message carries the provider's reference.
+    if (err.code === 'Internal') return new ActivityCallError('PeerInternal', `provider ${providerId}: ${err.message}`)
+    return new ActivityCallError(err.code, err.message)
   }
   if (err instanceof NetError) {
-    if (err.code === 'request_too_large') return new ActivityCallError('BadRequest', err.message)
-    const code = err.code === 'timeout' || err.code === 'aborted' ? 'Timeout' : 'Unavailable'
-    return new ActivityCallError(code, `provider ${providerId}: ${err.message}`)
+    // The caller's own wait (its budget or its going away) ended first.
+    if (err.code === 'Aborted') return new ActivityCallError('Timeout', `provider ${providerId}: ${err.message}`)
+    return new ActivityCallError(err.code, `provider ${providerId}: ${err.message}`)
   }
-  return new ActivityCallError('Unavailable', `provider ${providerId}: ${(err as Error).message}`)
+  if (err instanceof CodedError) return new ActivityCallError(err.code, err.message)
+  return new ActivityCallError('Unavailable', `provider ${providerId}: the request failed`, { cause: err })
 }

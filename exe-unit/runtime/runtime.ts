@@ -1,5 +1,6 @@
 // The one interface every runtime implements (WASI modules, containers), and
 // what an activity hands a runtime when creating it.
+import { CodedError } from '../../net/index.ts'
 import type { ActivityResources } from '../properties.ts'
 import type { PackageStore } from './package-store.ts'
 
@@ -71,6 +72,10 @@ export interface RuntimeFactory {
 }
 
 /** The runtime can no longer be reached (the container vanished, the engine stopped). */
-export class RuntimeLostError extends Error {
+export class RuntimeLostError extends CodedError<'Unavailable'> {
   override name = 'RuntimeLostError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super('Unavailable', message, options)
+  }
 }

@@ -316,7 +316,7 @@ export class AgreementDesk {
     } catch (err) {
       if (!(err instanceof OutboxError)) throw err
       // Nothing was written: the caller may try again.
-      if (err.code === 'OutboxFull' || err.code === 'Unavailable') throw new MarketError('Unavailable', err.message)
+      if (err.code === 'CapacityExceeded' || err.code === 'Unavailable') throw new MarketError('Unavailable', err.message)
       throw new MarketError('BadRequest', err.message)
     }
     this.#o.onChange(record)

@@ -107,7 +107,7 @@ export class ProposalBook {
 
   async put (record: ProposalRecord): Promise<void> {
     if (!this.#records.has(record.proposalId) && this.#records.size >= this.#maxRecords) {
-      throw new Error(`too many proposals held (${this.#maxRecords}); unsubscribe or let old ones expire`)
+      throw new MarketError('CapacityExceeded', `too many proposals held (${this.#maxRecords}); unsubscribe or let old ones expire`)
     }
     await this.#store.put('proposal', record.proposalId, record)
     this.#hold(record)

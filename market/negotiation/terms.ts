@@ -1,6 +1,6 @@
 // The terms of a proposal (properties + constraints) as a client or a peer
 // sends them: checked and normalised once, then compared both ways.
-import { MarketError } from '../errors.ts'
+import { MarketError, badInput } from '../errors.ts'
 import { normaliseProperties, parseConstraints, satisfies } from '../language.ts'
 import type { Constraint } from '../language.ts'
 import type { FlatProperties } from '../properties-types.ts'
@@ -25,13 +25,13 @@ export function parseProposalBody (body: unknown): ProposalBody {
   try {
     flat = normaliseProperties(properties)
   } catch (err) {
-    throw new MarketError('BadRequest', `properties: ${(err as Error).message}`)
+    throw badInput('properties', err)
   }
   let tree: Constraint
   try {
     tree = parseConstraints(constraints)
   } catch (err) {
-    throw new MarketError('BadRequest', `constraints: ${(err as Error).message}`)
+    throw badInput('constraints', err)
   }
   return { properties: flat, constraints, tree }
 }

@@ -64,10 +64,17 @@ function channelOver<S extends TSchema> (topic: Broadcast<S>): EntryChannel<Stat
 /** Turns what a send may throw into the market's own errors. */
 function marketErrorOf (err: unknown, to: NodeId): MarketError {
   if (err instanceof MarketError) return err
-  if (err instanceof RemoteError && err.code === 'rate_limited') return new MarketError('Unavailable', `${to}: ${err.message}`)
-  if (err instanceof RemoteError) return new MarketError(isMarketErrorCode(err.code) ? err.code : 'BadRequest', err.message)
-  if (err instanceof NetError) return new MarketError(err.code === 'timeout' || err.code === 'aborted' ? 'Timeout' : 'Unavailable', `${to}: ${err.message}`)
-  return new MarketError('Unavailable', `${to}: ${(err as Error).message}`)
+  if (err instanceof RemoteError) {
+    // Its fault, not the caller's: the message carries the peer's reference.
+    if (err.code === 'Internal') return new MarketError('PeerInternal', `${to}: ${err.message}`)
+    if (isMarketErrorCode(err.code)) return new MarketError(err.code, err.message)
+    return new MarketError('Unavailable', `${to}: ${err.message}`)
+  }
+  if (err instanceof NetError) {
+    if (err.code === 'PeerTimeout' || err.code === 'Aborted') return new MarketError('Timeout', `${to}: ${err.message}`)
+    return new MarketError(err.code === 'Unreachable' ? 'Unreachable' : 'Unavailable', `${to}: ${err.message}`)
+  }
+  return new MarketError('Unavailable', `${to}: the message could not be sent`, { cause: err })
 }
 
 export function marketNetOver (host: NetHost): MarketNet {

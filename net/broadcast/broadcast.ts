@@ -10,6 +10,7 @@ import { validator } from '../schema/validator.ts'
 import { RemoteError } from '../protocol/errors.ts'
 import { jsonBytes, parseJsonBytes } from '../protocol/json-bytes.ts'
 import { EntryStore } from './entry-store.ts'
+import { BroadcastError } from './errors.ts'
 import { SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
 import {
   DEFAULT_MAX_ENTRY_BYTES, DEFAULT_MAX_TTL_MS, MAX_ID_LENGTH, checkTopicDefinition, gossipMessage,
@@ -129,20 +130,20 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const expiresAt = this.definition.expiresAt(payload)
     const signer = this.#host.key.nodeId
     const now = Date.now()
-    if (!(expiresAt > now)) throw new RangeError(`${this.definition.name} entry ${id} has already expired`)
-    if (expiresAt > now + this.#maxTtlMs) throw new RangeError(`${this.definition.name} entry ${id} expires more than ${this.#maxTtlMs} ms from now`)
-    if (this.#store.tombstone(signer, id) !== undefined) throw new Error(`${this.definition.name} entry ${id} was retracted; publish under a new id`)
+    if (!(expiresAt > now)) throw new BroadcastError('BadRequest', `${this.definition.name} entry ${id} has already expired`)
+    if (expiresAt > now + this.#maxTtlMs) throw new BroadcastError('BadRequest', `${this.definition.name} entry ${id} expires more than ${this.#maxTtlMs} ms from now`)
+    if (this.#store.tombstone(signer, id) !== undefined) throw new BroadcastError('Gone', `${this.definition.name} entry ${id} was retracted; publish under a new id`)
     const existing = this.#store.get(id)
     if (existing !== undefined) {
-      if (existing.signer !== signer) throw new Error(`${this.definition.name} entry ${id} is already taken by ${existing.signer}`)
+      if (existing.signer !== signer) throw new BroadcastError('Conflict', `${this.definition.name} entry ${id} is already taken by ${existing.signer}`)
       return toEntry(existing)
     }
     const envelope = signEnvelope(this.#host.key, this.definition.envelopeType, payload)
     const message = encodeMessage('entry', envelope)
-    if (message.byteLength > this.#maxEntryBytes) throw new RangeError(`${this.definition.name} entry ${id} is ${message.byteLength} bytes, over the ${this.#maxEntryBytes} allowed`)
+    if (message.byteLength > this.#maxEntryBytes) throw new BroadcastError('PayloadTooLarge', `${this.definition.name} entry ${id} is ${message.byteLength} bytes, over the ${this.#maxEntryBytes} allowed`)
     const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope, messageBytes: message.byteLength }
     const outcome = this.#store.add(stored)
-    if (outcome !== 'added') throw new Error(`${this.definition.name} entry ${id} not kept: ${outcome === 'full' ? 'too many entries' : outcome}`)
+    if (outcome !== 'added') throw new BroadcastError(outcome === 'full' ? 'CapacityExceeded' : 'Conflict', `${this.definition.name} entry ${id} not kept: ${outcome === 'full' ? 'too many entries' : outcome}`)
     const entry = toEntry(stored)
     this.safeDispatchEvent('entry:added', { detail: entry })
     await this.#gossip(message)
@@ -153,12 +154,12 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   async retract (id: string): Promise<void> {
     const entry = this.#store.get(id)
     const signer = this.#host.key.nodeId
-    if (entry === undefined) throw new Error(`${this.definition.name} has no entry ${id}`)
-    if (entry.signer !== signer) throw new Error(`${this.definition.name} entry ${id} belongs to ${entry.signer}; only its signer may retract it`)
+    if (entry === undefined) throw new BroadcastError('NotFound', `${this.definition.name} has no entry ${id}`)
+    if (entry.signer !== signer) throw new BroadcastError('Forbidden', `${this.definition.name} entry ${id} belongs to ${entry.signer}; only its signer may retract it`)
     const envelope = signEnvelope(this.#host.key, retractionTypeOf(this.definition), { topic: this.definition.name, id, expiresAt: entry.expiresAt })
     const message = encodeMessage('retraction', envelope)
     const { outcome } = this.#store.retract({ id, signer, expiresAt: entry.expiresAt, envelope, messageBytes: message.byteLength })
-    if (outcome === 'full') throw new Error(`${this.definition.name}: too many retractions kept; try again later`)
+    if (outcome === 'full') throw new BroadcastError('CapacityExceeded', `${this.definition.name}: too many retractions kept; try again later`)
     this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id, reason: 'retracted' } })
     await this.#gossip(message)
   }
@@ -211,7 +212,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
       return taken
     } catch (err) {
       // A node that does not carry this topic is no fault of anyone.
-      if (err instanceof RemoteError && err.code === 'unknown_topic') return 0
+      if (err instanceof RemoteError && err.code === 'NotFound') return 0
       throw err
     } finally {
       this.#syncing.delete(nodeId)
@@ -346,7 +347,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   #idOf (payload: Static<S>): string {
     const id = this.definition.idOf(payload)
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
-      throw new TypeError(`${this.definition.name}: an entry id must be 1 to ${MAX_ID_LENGTH} characters`)
+      throw new BroadcastError('BadRequest', `${this.definition.name}: an entry id must be 1 to ${MAX_ID_LENGTH} characters`)
     }
     return id
   }

@@ -72,7 +72,7 @@ export interface SyncServer {
 export function syncHandler (topicNamed: (name: string) => SyncServer | undefined): RequestHandler<typeof SyncRequest, typeof SyncResponse> {
   return async request => {
     const server = topicNamed(request.topic)
-    if (server === undefined) throw new HandlerError('unknown_topic', `this node does not carry topic ${request.topic}`)
+    if (server === undefined) throw new HandlerError('NotFound', `this node does not carry topic ${request.topic}`)
     return request.op === 'ids' ? server.serveIds(request) : server.serveBodies(request)
   }
 }

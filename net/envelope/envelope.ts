@@ -4,6 +4,7 @@
 // never pass for an agreement's.
 import { SigningKey, computeAddress, getBytes, keccak256, toUtf8Bytes } from 'ethers'
 import { canonicalJson } from './canonical-json.ts'
+import { CodedError } from '../errors/coded-error.ts'
 import { parseNodeId } from '../identity/node-id.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeKey } from '../identity/node-key.ts'
@@ -18,8 +19,13 @@ export interface SignedEnvelope<T = unknown> {
   sig: string
 }
 
-export class EnvelopeError extends Error {
+/** A malformed, mis-typed or forged envelope: the sender's fault. */
+export class EnvelopeError extends CodedError<'BadRequest'> {
   override name = 'EnvelopeError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super('BadRequest', message, options)
+  }
 }
 
 const PREFIX = '\x19Agora signed envelope:\n'
@@ -58,14 +64,15 @@ export function verifyEnvelopeSigner (envelope: unknown, expectedType?: string):
   try {
     claimed = parseNodeId(signer)
   } catch (err) {
-    throw new EnvelopeError(`envelope signer: ${(err as Error).message}`)
+    throw new EnvelopeError('envelope signer must be a node id (0x followed by 40 hex digits)', { cause: err })
   }
   let publicKey: string
   try {
     const digest = keccak256(digestOf(v, type, signer as string, payload))
     publicKey = SigningKey.recoverPublicKey(digest, sig)
   } catch (err) {
-    throw new EnvelopeError(`envelope signature does not verify: ${(err as Error).message}`)
+    // The library's own words stay in the cause: they are not the sender's business.
+    throw new EnvelopeError('envelope signature does not verify', { cause: err })
   }
   if (computeAddress(publicKey) !== claimed || signer !== claimed) throw new EnvelopeError(`envelope signature is not ${String(signer)}'s`)
   return { nodeId: claimed, publicKey: getBytes(SigningKey.computePublicKey(publicKey, true)) }

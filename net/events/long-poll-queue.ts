@@ -1,10 +1,16 @@
 // Events a REST client collects by long-polling: each event is delivered once,
 // a caller waits up to its timeout for the first one, and closing the queue
 // ends every waiting call (as unsubscribe must).
+import { CodedError } from '../errors/coded-error.ts'
 import { ChangeSignal } from './change-signal.ts'
 
-export class QueueClosedError extends Error {
+/** The queue was closed (its subscription ended) before or while waiting. */
+export class QueueClosedError extends CodedError<'Gone'> {
   override name = 'QueueClosedError'
+
+  constructor (message = 'closed') {
+    super('Gone', message)
+  }
 }
 
 export class LongPollQueue<T> {
@@ -39,11 +45,11 @@ export class LongPollQueue<T> {
    * Returns [] on timeout or abort; throws QueueClosedError once closed.
    */
   async take (max: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]> {
-    if (this.#closed) throw new QueueClosedError('closed')
+    if (this.#closed) throw new QueueClosedError()
     if (this.#items.length === 0 && timeoutMs > 0 && signal?.aborted !== true) {
       await this.#changed.wait(timeoutMs, signal)
     }
-    if (this.#closed) throw new QueueClosedError('closed')
+    if (this.#closed) throw new QueueClosedError()
     return this.#items.splice(0, Math.max(1, max))
   }
 

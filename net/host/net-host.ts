@@ -6,6 +6,7 @@ import { TypedEventEmitter } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
 import { parseNodeId } from '../identity/node-id.ts'
+import { silentLogger } from '../logging/logger.ts'
 import { NodeDirectory } from '../peers/node-directory.ts'
 import { PeerGuard } from '../peers/peer-guard.ts'
 import { NetError } from '../protocol/errors.ts'
@@ -17,6 +18,7 @@ import { libp2pOptions } from './libp2p-options.ts'
 import type { AgoraServices } from './libp2p-options.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeKey } from '../identity/node-key.ts'
+import type { Logger } from '../logging/logger.ts'
 import type { PeerGuardOptions } from '../peers/peer-guard.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { RequestHandler, RequestOptions } from '../protocol/request-response.ts'
@@ -42,6 +44,8 @@ export interface NetHostInit {
   maxConnections?: number
   dialTimeoutMs?: number
   bootstrapRetryMs?: { min: number, max: number }
+  /** Where faults that no caller sees are logged (default: nowhere). */
+  logger?: Logger
 }
 
 export interface NetHostEvents {
@@ -72,7 +76,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     this.key = init.key
     this.nodeId = init.key.nodeId
     this.guard = new PeerGuard(init.peerGuard)
-    this.#protocols = new RequestResponse(this.directory, this.guard)
+    this.#protocols = new RequestResponse(this.directory, this.guard, (init.logger ?? silentLogger).child({ component: 'protocols' }))
     void this.#protocols.handle(SYNC_PROTOCOL, syncHandler(name => this.#topics.get(name)))
     this.guard.addEventListener('peer:banned', event => { void this.#disconnect(event.detail.nodeId) })
     const retry = init.bootstrapRetryMs ?? { min: 1_000, max: 30_000 }
@@ -85,7 +89,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
 
   /** The libp2p node underneath, for diagnostics and tests. */
   get libp2p (): Libp2p<AgoraServices> {
-    if (this.#libp2p === undefined) throw new NetError('not_started', 'the network host is not started')
+    if (this.#libp2p === undefined) throw new NetError('NotStarted', 'the network host is not started')
     return this.#libp2p
   }
 
@@ -149,7 +153,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   async dial (address: string): Promise<NodeId> {
     const connection = await this.libp2p.dial(multiaddr(address))
     const nodeId = this.directory.learnPeer(connection.remotePeer)
-    if (nodeId === undefined) throw new NetError('unreachable', `${address} is not an Agora node`)
+    if (nodeId === undefined) throw new NetError('Unreachable', `${address} is not an Agora node`)
     return nodeId
   }
 
@@ -162,12 +166,12 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   async findNode (nodeId: NodeId, options: FindNodeOptions = {}): Promise<string[]> {
     const target = parseNodeId(nodeId)
     const peerId = this.directory.peerIdOf(target)
-    if (peerId === undefined) throw new NetError('unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
+    if (peerId === undefined) throw new NetError('Unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
     try {
       const found = await this.libp2p.peerRouting.findPeer(peerId, { signal: options.signal, useCache: options.useCache ?? true })
       return found.multiaddrs.map(address => address.toString())
     } catch (err) {
-      throw new NetError('unreachable', `node ${target} not found in the DHT: ${(err as Error).message}`, { cause: err })
+      throw new NetError('Unreachable', `node ${target} not found in the DHT`, { cause: err })
     }
   }
 

@@ -6,6 +6,7 @@ import { computeAddress, getAddress, hexlify, isAddress } from 'ethers'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import Type from 'typebox'
+import { CodedError } from '../errors/coded-error.ts'
 import type { PeerId, PublicKey } from '@libp2p/interface'
 
 export type NodeId = string
@@ -16,7 +17,7 @@ export const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
 /** Normalises a node id to its checksummed form, or throws naming the bad input. */
 export function parseNodeId (value: unknown): NodeId {
   if (typeof value !== 'string' || !isAddress(value)) {
-    throw new TypeError(`not a node id (0x followed by 40 hex digits): ${JSON.stringify(value)?.slice(0, 60)}`)
+    throw new CodedError('BadRequest', `not a node id (0x followed by 40 hex digits): ${JSON.stringify(value)?.slice(0, 60)}`)
   }
   return getAddress(value)
 }
@@ -38,6 +39,6 @@ export function nodeIdFromPeerId (peerId: PeerId | string): NodeId {
 export function peerIdFromNodeKey (nodeId: NodeId, publicKeyRaw: Uint8Array): PeerId {
   const publicKey = publicKeyFromRaw(publicKeyRaw)
   const actual = nodeIdFromPublicKey(publicKey)
-  if (actual !== parseNodeId(nodeId)) throw new Error(`public key belongs to ${actual}, not ${nodeId}`)
+  if (actual !== parseNodeId(nodeId)) throw new CodedError('BadRequest', `public key belongs to ${actual}, not ${nodeId}`)
   return peerIdFromPublicKey(publicKey)
 }

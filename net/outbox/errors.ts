@@ -3,7 +3,7 @@
 import { CodedError } from '../errors/coded-error.ts'
 
 /** Enqueue refused before anything was written: the outbox is full, or the message cannot travel. */
-export type OutboxErrorCode = 'OutboxFull' | 'PayloadTooLarge' | 'BadRequest' | 'Unavailable'
+export type OutboxErrorCode = 'CapacityExceeded' | 'PayloadTooLarge' | 'BadRequest' | 'Unavailable'
 
 export class OutboxError extends CodedError<OutboxErrorCode> {
   override name = 'OutboxError'

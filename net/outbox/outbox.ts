@@ -247,10 +247,10 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     }
     const queue = this.#queueOf(target)
     if (queue.messages.length + queue.reserved >= this.#maxPerPeer) {
-      throw new OutboxError('OutboxFull', `${this.#maxPerPeer} messages already wait for ${target}; try again once it has received them`)
+      throw new OutboxError('CapacityExceeded', `${this.#maxPerPeer} messages already wait for ${target}; try again once it has received them`)
     }
     if (this.#pendingCount + this.#reservedCount >= this.#maxPending) {
-      throw new OutboxError('OutboxFull', `${this.#maxPending} messages already wait for delivery; try again later`)
+      throw new OutboxError('CapacityExceeded', `${this.#maxPending} messages already wait for delivery; try again later`)
     }
     // Reserved before the first await, so concurrent calls cannot pass the caps together.
     queue.reserved++

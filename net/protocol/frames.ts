@@ -4,6 +4,7 @@
 // The version lets a later frame format live next to this one.
 import * as lp from 'it-length-prefixed'
 import Type from 'typebox'
+import { CodedError } from '../errors/coded-error.ts'
 import { validator } from '../schema/validator.ts'
 import { parseJsonBytes } from './json-bytes.ts'
 import type { Stream, AbortOptions } from '@libp2p/interface'
@@ -32,16 +33,11 @@ const ResponseFrame = Type.Union([
 export const requestFrame = validator(RequestFrame, 'request frame')
 export const responseFrame = validator(ResponseFrame, 'response frame')
 
-export type FrameProblem = 'too_large' | 'truncated' | 'malformed'
+/** Too large, cut short, or not a frame at all. */
+export type FrameErrorCode = 'PayloadTooLarge' | 'StreamClosed' | 'BadRequest'
 
-export class FrameError extends Error {
+export class FrameError extends CodedError<FrameErrorCode> {
   override name = 'FrameError'
-  readonly problem: FrameProblem
-
-  constructor (problem: FrameProblem, message: string) {
-    super(message)
-    this.problem = problem
-  }
 }
 
 /** Sends one frame and closes our writing side (the other side sees the end). */
@@ -63,17 +59,17 @@ export async function readFrame (stream: Stream, maxBytes: number): Promise<unkn
     }
   } catch (err) {
     switch ((err as Error).name) {
-      case 'InvalidDataLengthError': throw new FrameError('too_large', `frame larger than ${maxBytes} bytes`)
-      case 'UnexpectedEOFError': throw new FrameError('truncated', 'stream ended inside a frame')
+      case 'InvalidDataLengthError': throw new FrameError('PayloadTooLarge', `frame larger than ${maxBytes} bytes`)
+      case 'UnexpectedEOFError': throw new FrameError('StreamClosed', 'stream ended inside a frame')
       case 'InvalidMessageLengthError':
-      case 'InvalidDataLengthLengthError': throw new FrameError('malformed', 'bad frame length prefix')
+      case 'InvalidDataLengthLengthError': throw new FrameError('BadRequest', 'bad frame length prefix')
       default: throw err
     }
   }
-  if (bytes === undefined) throw new FrameError('truncated', 'stream ended before a frame arrived')
+  if (bytes === undefined) throw new FrameError('StreamClosed', 'stream ended before a frame arrived')
   try {
     return parseJsonBytes(bytes)
   } catch {
-    throw new FrameError('malformed', 'frame is not UTF-8 JSON')
+    throw new FrameError('BadRequest', 'frame is not UTF-8 JSON')
   }
 }

@@ -3,14 +3,18 @@
 // timeout, check every frame against its schema on receipt, and count what a
 // peer gets wrong against it (see PeerGuard).
 import { TimeoutError } from '@libp2p/interface'
+import { internalErrorText, newCorrelationId } from '../errors/correlation.ts'
 import { parseNodeId } from '../identity/node-id.ts'
+import { silentLogger } from '../logging/logger.ts'
 import { SchemaError } from '../schema/validator.ts'
 import { validatorsOf } from './definition.ts'
 import {
-  FRAME_VERSION, FrameError, MAX_ERROR_CODE_LENGTH, MAX_ERROR_MESSAGE_LENGTH, readFrame, requestFrame, responseFrame, sendFrame
+  FRAME_VERSION, FrameError, MAX_ERROR_MESSAGE_LENGTH, readFrame, requestFrame, responseFrame, sendFrame
 } from './frames.ts'
 import { jsonBytes } from './json-bytes.ts'
-import { NetError, RemoteError } from './errors.ts'
+import { NetError, RemoteError, peerAnswerOf } from './errors.ts'
+import type { ErrorCode } from '../errors/codes.ts'
+import type { Logger } from '../logging/logger.ts'
 import type { ProtocolDefinition, ProtocolValidators } from './definition.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeDirectory } from '../peers/node-directory.ts'
@@ -34,8 +38,6 @@ export interface RequestOptions {
 
 /** Inbound streams allowed at once per protocol and connection. */
 const MAX_INBOUND_STREAMS = 64
-/** A handler's error code passed on as is; any other becomes 'handler_error'. */
-const ERROR_CODE = new RegExp(`^[A-Za-z][A-Za-z0-9_.:-]{0,${MAX_ERROR_CODE_LENGTH - 1}}$`)
 
 interface Registration {
   definition: ProtocolDefinition
@@ -48,11 +50,13 @@ export class RequestResponse {
   readonly #directory: NodeDirectory
   readonly #guard: PeerGuard
   readonly #registrations = new Map<string, Registration>()
+  readonly #logger: Logger
   #libp2p: Libp2p | undefined
 
-  constructor (directory: NodeDirectory, guard: PeerGuard) {
+  constructor (directory: NodeDirectory, guard: PeerGuard, logger: Logger = silentLogger) {
     this.#directory = directory
     this.#guard = guard
+    this.#logger = logger
   }
 
   /** Registers every handler declared so far with a started libp2p node. */
@@ -85,25 +89,25 @@ export class RequestResponse {
     definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>, options: RequestOptions = {}
   ): Promise<Static<Res>> {
     const libp2p = this.#libp2p
-    if (libp2p === undefined) throw new NetError('not_started', 'the network host is not started')
+    if (libp2p === undefined) throw new NetError('NotStarted', 'the network host is not started')
     const target = parseNodeId(to)
     const validators = validatorsOf(definition)
     validators.request.parse(request)
     const bytes = jsonBytes({ v: FRAME_VERSION, body: request })
     if (bytes.byteLength > definition.maxRequestBytes) {
-      throw new NetError('request_too_large', `${definition.name} request is ${bytes.byteLength} bytes, over the ${definition.maxRequestBytes} allowed`)
+      throw new NetError('PayloadTooLarge', `${definition.name} request is ${bytes.byteLength} bytes, over the ${definition.maxRequestBytes} allowed`)
     }
     const peerId = this.#directory.peerIdOf(target)
     if (peerId === undefined) {
-      throw new NetError('unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
+      throw new NetError('Unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
     }
 
     const timeout = AbortSignal.timeout(definition.timeoutMs)
     const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
     const failure = (err: unknown): Error => {
-      if (timeout.aborted) return new NetError('timeout', `${definition.name} to ${target} timed out after ${definition.timeoutMs} ms`, { cause: err })
-      if (signal.aborted) return new NetError('aborted', `${definition.name} to ${target} aborted`, { cause: err })
-      return err instanceof NetError || err instanceof RemoteError ? err : new NetError('stream_closed', `${definition.name} to ${target} failed: ${(err as Error).message}`, { cause: err })
+      if (timeout.aborted) return new NetError('PeerTimeout', `${definition.name} to ${target} timed out after ${definition.timeoutMs} ms`, { cause: err })
+      if (signal.aborted) return new NetError('Aborted', `${definition.name} to ${target} aborted`, { cause: err })
+      return err instanceof NetError || err instanceof RemoteError ? err : new NetError('StreamClosed', `${definition.name} to ${target} failed: the stream broke`, { cause: err })
     }
 
     let stream: Stream
@@ -112,9 +116,9 @@ export class RequestResponse {
     } catch (err) {
       if (signal.aborted) throw failure(err)
       if ((err as Error).name === 'UnsupportedProtocolError') {
-        throw new NetError('unreachable', `node ${target} does not serve ${definition.name}`, { cause: err })
+        throw new NetError('Unreachable', `node ${target} does not serve ${definition.name}`, { cause: err })
       }
-      throw new NetError('unreachable', `node ${target} unreachable: ${(err as Error).message}`, { cause: err })
+      throw new NetError('Unreachable', `node ${target} unreachable: no connection could be made`, { cause: err })
     }
     const abort = (): void => { stream.abort(new TimeoutError('request aborted')) }
     signal.addEventListener('abort', abort, { once: true })
@@ -126,7 +130,7 @@ export class RequestResponse {
         return validators.response.parse(frame.body)
       } catch (err) {
         this.#guard.violation(target, 'malformed')
-        throw new NetError('malformed_response', `node ${target} sent an invalid response: ${messageOf(err)}`)
+        throw new NetError('MalformedResponse', `node ${target} sent an invalid response: ${messageOf(err)}`)
       }
     } catch (err) {
       throw failure(err)
@@ -142,22 +146,22 @@ export class RequestResponse {
       raw = await readFrame(stream, definition.maxResponseBytes)
     } catch (err) {
       if (!(err instanceof FrameError)) throw err
-      switch (err.problem) {
-        case 'too_large':
+      switch (err.code) {
+        case 'PayloadTooLarge':
           this.#guard.violation(from, 'oversized')
-          throw new NetError('response_too_large', `${definition.name} response too large (over ${definition.maxResponseBytes} bytes) from ${from}`)
-        case 'malformed':
+          throw new NetError('ResponseTooLarge', `${definition.name} response too large (over ${definition.maxResponseBytes} bytes) from ${from}`)
+        case 'BadRequest':
           this.#guard.violation(from, 'malformed')
-          throw new NetError('malformed_response', `node ${from} sent a malformed frame: ${err.message}`)
-        case 'truncated':
-          throw new NetError('stream_closed', `node ${from} closed the stream without answering ${definition.name}`)
+          throw new NetError('MalformedResponse', `node ${from} sent a malformed frame: ${err.message}`)
+        case 'StreamClosed':
+          throw new NetError('StreamClosed', `node ${from} closed the stream without answering ${definition.name}`)
       }
     }
     try {
       return responseFrame.parse(raw)
     } catch (err) {
       this.#guard.violation(from, 'protocol')
-      throw new NetError('malformed_response', `node ${from} sent a bad response frame: ${messageOf(err)}`)
+      throw new NetError('MalformedResponse', `node ${from} sent a bad response frame: ${messageOf(err)}`)
     }
   }
 
@@ -181,12 +185,18 @@ export class RequestResponse {
     const reply = async (frame: unknown): Promise<void> => {
       await sendFrame(stream, jsonBytes(frame), { signal: controller.signal })
     }
-    const refuse = async (code: string, message: string): Promise<void> => {
+    const refuse = async (code: ErrorCode, message: string): Promise<void> => {
       await reply({ v: FRAME_VERSION, ok: false, error: { code, message: message.slice(0, MAX_ERROR_MESSAGE_LENGTH) } })
+    }
+    // A fault of ours: the peer gets a reference, the log gets the error.
+    const refuseInternally = async (err: unknown, what: string): Promise<void> => {
+      const correlationId = newCorrelationId()
+      this.#logger.error({ err, correlationId, protocol: definition.name, from }, what)
+      await refuse('Internal', internalErrorText(correlationId))
     }
     try {
       if (!this.#guard.allowRequest(from)) {
-        await refuse('rate_limited', 'too many requests; slow down')
+        await refuse('RateLimited', 'too many requests; slow down')
         return
       }
       const request = await this.#readRequest(definition, validators, stream, from, refuse)
@@ -196,17 +206,18 @@ export class RequestResponse {
         response = await handler(request.body, { from, signal: controller.signal })
       } catch (err) {
         if (controller.signal.aborted) return
-        const code = (err as { code?: unknown }).code
-        await refuse(typeof code === 'string' && ERROR_CODE.test(code) ? code : 'handler_error', String((err as Error)?.message ?? err))
+        const answer = peerAnswerOf(err)
+        if (answer === undefined) await refuseInternally(err, 'protocol handler failed')
+        else await refuse(answer.code, answer.message)
         return
       }
       if (!validators.response.check(response)) {
-        await refuse('internal', `the handler of ${definition.name} produced an invalid response`)
+        await refuseInternally(new Error(`the handler of ${definition.name} produced an invalid response`), 'protocol handler answered an invalid response')
         return
       }
       const bytes = jsonBytes({ v: FRAME_VERSION, ok: true, body: response })
       if (bytes.byteLength > definition.maxResponseBytes) {
-        await refuse('response_too_large', `response of ${bytes.byteLength} bytes is over the ${definition.maxResponseBytes} allowed`)
+        await refuse('ResponseTooLarge', `response of ${bytes.byteLength} bytes is over the ${definition.maxResponseBytes} allowed`)
         return
       }
       await sendFrame(stream, bytes, { signal: controller.signal })
@@ -219,23 +230,23 @@ export class RequestResponse {
 
   async #readRequest (
     definition: ProtocolDefinition, validators: ProtocolValidators<TSchema, TSchema>, stream: Stream, from: NodeId,
-    refuse: (code: string, message: string) => Promise<void>
+    refuse: (code: ErrorCode, message: string) => Promise<void>
   ): Promise<{ body: unknown } | undefined> {
     let raw: unknown
     try {
       raw = await readFrame(stream, definition.maxRequestBytes)
     } catch (err) {
       if (!(err instanceof FrameError)) throw err
-      switch (err.problem) {
-        case 'too_large':
+      switch (err.code) {
+        case 'PayloadTooLarge':
           this.#guard.violation(from, 'oversized')
-          await refuse('request_too_large', `request larger than ${definition.maxRequestBytes} bytes`)
+          await refuse('PayloadTooLarge', `request larger than ${definition.maxRequestBytes} bytes`)
           return undefined
-        case 'malformed':
+        case 'BadRequest':
           this.#guard.violation(from, 'malformed')
-          await refuse('bad_request', err.message)
+          await refuse('BadRequest', err.message)
           return undefined
-        case 'truncated':
+        case 'StreamClosed':
           stream.abort(err)
           return undefined
       }
@@ -245,20 +256,20 @@ export class RequestResponse {
       frame = requestFrame.parse(raw)
     } catch (err) {
       this.#guard.violation(from, 'protocol')
-      await refuse('bad_request', messageOf(err))
+      await refuse('BadRequest', messageOf(err))
       return undefined
     }
     try {
       return { body: validators.request.parse(frame.body) }
     } catch (err) {
       this.#guard.violation(from, 'malformed')
-      await refuse('bad_request', messageOf(err))
+      await refuse('BadRequest', messageOf(err))
       return undefined
     }
   }
 }
 
-/** What a failed parse says (a SchemaError names the first problem). */
+/** What a failed parse says (a SchemaError names the first problem; nothing else is shown). */
 function messageOf (err: unknown): string {
-  return err instanceof SchemaError ? err.message : String(err)
+  return err instanceof SchemaError ? err.message : 'it does not parse'
 }

@@ -2,9 +2,12 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Writable } from 'node:stream'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import pino from 'pino'
 import Type from 'typebox'
-import { LongPollQueue } from '../../net/index.ts'
+import { ERROR_CODES, LongPollQueue } from '../../net/index.ts'
+import type { ErrorCode } from '../../net/index.ts'
 import {
   ApiError, AppKeys, clientGone, createApiServer, DEFAULT_BODY_LIMIT, OPENAPI_PATH, Store
 } from '../../daemon/index.ts'
@@ -30,10 +33,11 @@ const thingRoutes: TypeBoxPlugin = async app => {
   app.get('/echo', {
     schema: { querystring: Type.Object({ timeout: Type.Optional(Type.Number()), maxEvents: Type.Optional(Type.Integer()) }, { additionalProperties: false }) }
   }, async request => request.query)
-  app.get('/fail/:status', { schema: { params: Type.Object({ status: Type.Integer() }) } }, async request => {
-    throw new ApiError(request.params.status, `failed with ${request.params.status}`)
+  app.get('/fail/:code', { schema: { params: Type.Object({ code: Type.String() }) } }, async request => {
+    throw new ApiError(request.params.code as ErrorCode, `failed with ${request.params.code}`)
   })
-  app.get('/crash', async () => { throw new Error('secret internals') })
+  app.get('/full', async () => { throw Object.assign(new Error('ENOSPC: no space left on device, write \'/var/lib/agora/db/000042.log\''), { code: 'ENOSPC', errno: -28 }) })
+  app.get('/crash', async () => { throw new Error('ENOENT: no such file or directory, open \'/var/lib/agora/secret.json\'') })
 }
 
 // A long poll over the shared queue, as the market's event routes do.
@@ -51,6 +55,14 @@ describe('REST API frame', () => {
   let app: FastifyInstance
   let base: string
   const queue = new LongPollQueue<string>()
+  // The daemon's log, as JSON lines.
+  const logLines: Array<Record<string, any>> = []
+  const logSink = new Writable({
+    write (chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logLines.push(JSON.parse(line))
+      done()
+    }
+  })
 
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agora-api-'))
@@ -60,6 +72,7 @@ describe('REST API frame', () => {
     app = await createApiServer({
       appKeys: keys,
       identity: { nodeId: NODE_ID },
+      logger: pino({ level: 'error' }, logSink),
       routes: [
         { prefix: '/test-api/v1', plugin: thingRoutes },
         { prefix: '/poll-api/v1', plugin: pollRoutes(queue) }
@@ -156,12 +169,37 @@ describe('REST API frame', () => {
     assert.equal(typeof huge.body.message, 'string')
   })
 
-  it('maps ApiError to its status, anything else to a bland 500', async () => {
-    for (const status of [400, 404, 408, 409, 410, 500]) {
-      assert.deepEqual(await get(`/test-api/v1/fail/${status}`), { status, body: { message: `failed with ${status}` } })
+  it('maps an ApiError to the status of its code', async () => {
+    for (const code of ['BadRequest', 'Forbidden', 'NotFound', 'Timeout', 'Conflict', 'Gone', 'PayloadTooLarge', 'RateLimited'] as const) {
+      assert.deepEqual(await get(`/test-api/v1/fail/${code}`), { status: ERROR_CODES[code].status, body: { message: `failed with ${code}` } })
     }
-    assert.deepEqual(await get('/test-api/v1/crash'), { status: 500, body: { message: 'internal error' } })
-    assert.throws(() => new ApiError(200, 'not an error'), RangeError)
+    // A 5xx keeps its own words and adds the reference of its log line.
+    const unavailable = await get('/test-api/v1/fail/Unavailable')
+    assert.equal(unavailable.status, 503)
+    assert.equal(unavailable.body.message, `failed with Unavailable (ref ${unavailable.body.correlationId})`)
+    assert.ok(logLines.some(line => line.correlationId === unavailable.body.correlationId))
+  })
+
+  it('answers a full disk with 507 in its own words, not the path', async () => {
+    const full = await get('/test-api/v1/full')
+    assert.equal(full.status, 507)
+    assert.equal(full.body.message, `the node's disk is full (ref ${full.body.correlationId})`)
+    assert.ok(logLines.some(line => line.correlationId === full.body.correlationId && /000042\.log/.test(line.err?.message)))
+  })
+
+  it('answers a fault of its own with 500 and a correlation id that keys the log line holding the real error', async () => {
+    const crash = await get('/test-api/v1/crash')
+    assert.equal(crash.status, 500)
+    const { correlationId } = crash.body
+    assert.match(correlationId, /^[0-9a-f]{16}$/)
+    assert.deepEqual(crash.body, { message: `internal error (ref ${correlationId})`, correlationId })
+    const logged = logLines.filter(line => line.correlationId === correlationId)
+    assert.equal(logged.length, 1)
+    assert.match(logged[0]?.err?.message, /secret\.json/)
+    // An Internal CodedError's own words stay in the log too.
+    const internal = await get('/test-api/v1/fail/Internal')
+    assert.deepEqual(internal.body, { message: `internal error (ref ${internal.body.correlationId})`, correlationId: internal.body.correlationId })
+    assert.notEqual(internal.body.correlationId, correlationId)
   })
 
   it('serves an OpenAPI document of the routes and their schemas, without an app-key', async () => {
@@ -170,7 +208,7 @@ describe('REST API frame', () => {
     assert.match(body.openapi, /^3\./)
     assert.equal(body.info.version, pkg.version)
     assert.deepEqual(Object.keys(body.components.securitySchemes).sort(), ['app_key', 'app_key_param'])
-    for (const path of ['/me', '/version/get', '/test-api/v1/things', '/test-api/v1/echo', '/test-api/v1/fail/{status}']) {
+    for (const path of ['/me', '/version/get', '/test-api/v1/things', '/test-api/v1/echo', '/test-api/v1/fail/{code}']) {
       assert.ok(body.paths[path] !== undefined, `${path} is documented`)
     }
     assert.equal(body.paths[OPENAPI_PATH], undefined)

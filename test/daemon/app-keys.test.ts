@@ -74,12 +74,12 @@ describe('app-keys', () => {
 
   it('refuses duplicate and bad names', async () => {
     await keys.create('dup')
-    await assert.rejects(keys.create('dup'), (err: unknown) => err instanceof AppKeyError && err.code === 'duplicate')
+    await assert.rejects(keys.create('dup'), (err: unknown) => err instanceof AppKeyError && err.code === 'Conflict')
     // Even when both are asked for at once.
     const results = await Promise.allSettled([keys.create('race'), keys.create('race')])
     assert.deepEqual(results.map(r => r.status).sort(), ['fulfilled', 'rejected'])
     for (const name of ['', ' x', 'a/b', 'x'.repeat(65), '-lead']) {
-      await assert.rejects(keys.create(name), (err: unknown) => err instanceof AppKeyError && err.code === 'bad-name', name)
+      await assert.rejects(keys.create(name), (err: unknown) => err instanceof AppKeyError && err.code === 'BadRequest', name)
     }
   })
 
@@ -90,7 +90,7 @@ describe('app-keys', () => {
     assert.equal((await keys.drop(b.id)).name, 'drop-by-id')
     assert.equal(keys.verify(a.key), null)
     assert.equal(keys.verify(b.key), null)
-    await assert.rejects(keys.drop('drop-by-name'), (err: unknown) => err instanceof AppKeyError && err.code === 'not-found')
+    await assert.rejects(keys.drop('drop-by-name'), (err: unknown) => err instanceof AppKeyError && err.code === 'NotFound')
   })
 
   it('imports a given key (AGORA_APPKEY) once, and replaces it when it changes', async () => {
@@ -101,7 +101,7 @@ describe('app-keys', () => {
     assert.notEqual(second.id, first.id)
     assert.equal(keys.verify('demo-key-0123456789'), null)
     assert.equal(keys.verify('demo-key-9876543210')?.name, 'autoconf')
-    await assert.rejects(keys.create('weak', { key: 'short' }), (err: unknown) => err instanceof AppKeyError && err.code === 'bad-key')
+    await assert.rejects(keys.create('weak', { key: 'short' }), (err: unknown) => err instanceof AppKeyError && err.code === 'BadRequest')
   })
 
   it('keeps keys across a reopen', async () => {

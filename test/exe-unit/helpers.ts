@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import wabtFactory from 'wabt'
 import { NodeKey } from '../../net/index.ts'
-import { ExeUnit, resultSigner } from '../../exe-unit/index.ts'
+import { ExeUnit, ExeUnitError, resultSigner } from '../../exe-unit/index.ts'
 import type { ExeScriptCommandResult, ExeUnitOptions, RequesterFileChannel } from '../../exe-unit/index.ts'
 
 const FIXTURES = new URL('../fixtures/wasi/', import.meta.url)
@@ -90,7 +90,8 @@ export class MemoryRequesterFiles implements RequesterFileChannel {
 
   async * read (url: string): AsyncIterable<Uint8Array> {
     const data = this.files.get(url)
-    if (data === undefined) throw new Error(`the requester has no file ${url}`)
+    // As the network's channel answers: a coded NotFound, fit for the requester to read.
+    if (data === undefined) throw new ExeUnitError('NotFound', `the requester has no file ${url}`)
     // Several chunks, as a network stream would deliver them.
     for (let offset = 0; offset < data.byteLength; offset += 1000) yield data.subarray(offset, offset + 1000)
   }

@@ -11,6 +11,7 @@ import {
   DEPLOY_START, MemoryRequesterFiles, buildWasm, publishModule, runBatch, sha3, startExeUnit, startFileServer, tempDir, uniqueId, wasmProperties
 } from './helpers.ts'
 import type { FileServer, TestExeUnit } from './helpers.ts'
+import type { Logger } from '../../net/index.ts'
 
 describe('exe-unit transfers', function () {
   let server: FileServer
@@ -75,6 +76,35 @@ describe('exe-unit transfers', function () {
     const [missing] = await runBatch(unit.exeUnit, activityId, [{ transfer: { from: 'agora-requester:nothing', to: 'container:/work/x' } }])
     assert.match(missing?.message ?? '', /the requester has no file/)
     await unit.exeUnit.destroy(activityId, 'test over')
+  })
+
+  it('a failure of the provider\'s own (a file error with its path) reaches the requester as a reference, the log keeps the error', async () => {
+    const logged: Array<Record<string, any>> = []
+    const logger: Logger = {
+      debug: () => {},
+      info: () => {},
+      warn: () => {},
+      error: (object: object | string) => { if (typeof object === 'object') logged.push(object) },
+      child: () => logger
+    }
+    const hidden = join(await tempDir(), 'provider-secret', 'keys.json')
+    const failing = new MemoryRequesterFiles()
+    failing.read = async function * () { yield await readFile(hidden) }
+    const own = await startExeUnit({ requesterFiles: failing, logger })
+    try {
+      const activityId = uniqueId('leak')
+      await own.exeUnit.createActivity({ activityId, agreementId: 'a', requesterId: 'r', properties: wasmProperties(readFileModule) })
+      await runBatch(own.exeUnit, activityId, DEPLOY_START)
+      const [failed] = await runBatch(own.exeUnit, activityId, [{ transfer: { from: 'agora-requester:any', to: 'container:/work/x' } }])
+      assert.equal(failed?.result, 'Error')
+      const ref = /^internal error \(ref ([0-9a-f]{16})\)$/.exec(failed?.message ?? '')?.[1]
+      assert.ok(ref !== undefined, failed?.message)
+      const line = logged.find(entry => entry.correlationId === ref)
+      assert.equal(line?.err?.code, 'ENOENT')
+      assert.equal(line?.err?.path, hidden)
+    } finally {
+      await own.close()
+    }
   })
 
   it('refuses paths outside the volumes, links leading out, and files over the size bound', async () => {

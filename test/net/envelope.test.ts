@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { NodeKey, canonicalJson, signEnvelope, verifyEnvelope, openEnvelope } from '../../net/index.ts'
+import { EnvelopeError, NodeKey, canonicalJson, signEnvelope, verifyEnvelope, openEnvelope } from '../../net/index.ts'
 
 describe('canonical JSON', () => {
   it('sorts keys at every depth and drops white space', () => {
@@ -73,6 +73,19 @@ describe('signed envelopes', () => {
     assert.throws(() => verifyEnvelope({ v: 2 }), /version 2/)
     assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: key.nodeId, payload: 1, sig: '0x12' }), /65 bytes/)
     assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: 'bob', payload: 1, sig: '0x' + '1'.repeat(130) }), /signer/)
+  })
+
+  it('refuses as BadRequest in its own words: the signing library\'s text stays in the cause', () => {
+    // 65 bytes of hex that are no signature at all (r = s = 0xff…, v = 0xff).
+    const forged = { v: 1, type: 'x', signer: key.nodeId, payload: 1, sig: '0x' + 'f'.repeat(130) }
+    assert.throws(() => verifyEnvelope(forged), (err: unknown) => {
+      assert.ok(err instanceof EnvelopeError)
+      assert.equal(err.code, 'BadRequest')
+      assert.equal(err.message, 'envelope signature does not verify')
+      assert.ok(err.cause instanceof Error)
+      return true
+    })
+    assert.throws(() => verifyEnvelope({ ...forged, signer: 'bob' }), { code: 'BadRequest', message: 'envelope signer must be a node id (0x followed by 40 hex digits)' })
   })
 })
 

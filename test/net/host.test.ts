@@ -82,7 +82,7 @@ describe('network host', function () {
 
   it('findNode of an unknown node id says it is unreachable', async () => {
     const a = await startHost()
-    await assert.rejects(a.findNode(NodeKey.random().nodeId), { name: 'NetError', code: 'unreachable' })
+    await assert.rejects(a.findNode(NodeKey.random().nodeId), { name: 'NetError', code: 'Unreachable' })
   })
 
   it('refuses a bootstrap address without a peer id', () => {

@@ -187,12 +187,12 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     const results = await Promise.allSettled([1, 2, 3, 4, 5].map(async n => await sender.outbox.enqueue(x, 'note', note(sender, `x${n}`))))
     assert.equal(results.filter(r => r.status === 'fulfilled').length, 2)
     for (const r of results.filter(r => r.status === 'rejected')) {
-      assert.ok(r.reason instanceof OutboxError && r.reason.code === 'OutboxFull', String(r.reason))
+      assert.ok(r.reason instanceof OutboxError && r.reason.code === 'CapacityExceeded', String(r.reason))
       assert.match(r.reason.message, /2 messages already wait/)
     }
     await sender.outbox.enqueue(y, 'note', note(sender, 'y'))
     const alongside = [{ type: 'put' as const, key: 'state:z', value: 'closed' }]
-    await assert.rejects(sender.outbox.enqueue(z, 'note', note(sender, 'z'), { alongside }), (err: unknown) => err instanceof OutboxError && err.code === 'OutboxFull' && /3 messages/.test(err.message))
+    await assert.rejects(sender.outbox.enqueue(z, 'note', note(sender, 'z'), { alongside }), (err: unknown) => err instanceof OutboxError && err.code === 'CapacityExceeded' && /3 messages/.test(err.message))
     await assert.rejects(sender.outbox.enqueue(y, 'note', note(sender, 'big'.repeat(30_000)), { alongside }), (err: unknown) => err instanceof OutboxError && err.code === 'PayloadTooLarge')
     await assert.rejects(sender.outbox.enqueue(y, 'Bad Kind', note(sender, 'y')), (err: unknown) => err instanceof OutboxError && err.code === 'BadRequest')
     assert.equal(await sender.db.get('state:z'), undefined, 'the caller’s own write is not made either')

@@ -1,6 +1,10 @@
 import assert from 'node:assert/strict'
+import { readFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import Type from 'typebox'
 import { HandlerError, NetError, NetHost, NodeKey, RemoteError, defineProtocol } from '../../net/index.ts'
+import type { Logger } from '../../net/index.ts'
 
 const Echo = defineProtocol({
   name: '/agora/test-echo/1',
@@ -42,17 +46,36 @@ const Big = defineProtocol({
 // The server's view of Big: it may answer up to 100 kB.
 const BigServer = defineProtocol({ ...Big, maxResponseBytes: 100_000 })
 
+/** A logger that keeps what is logged at error level, for the assertions. */
+function recordingLogger (errors: Array<Record<string, any>>): Logger {
+  const ignore = (): void => {}
+  const logger: Logger = {
+    debug: ignore,
+    info: ignore,
+    warn: ignore,
+    error: (object: object | string, message?: string) => { errors.push(typeof object === 'string' ? { msg: object } : { ...object, msg: message }) },
+    child: () => logger
+  }
+  return logger
+}
+
 describe('request/response protocols', function () {
   let server: NetHost
   let client: NetHost
   const calls: unknown[] = []
+  const serverErrors: Array<Record<string, any>> = []
+  const missingFile = join(tmpdir(), `agora-no-such-dir-${process.pid}`, 'secret-keys.json')
 
   before(async () => {
-    server = new NetHost({ key: NodeKey.random() })
+    server = new NetHost({ key: NodeKey.random(), logger: recordingLogger(serverErrors) })
     await server.handle(Echo, async (request, { from }) => {
       calls.push(request)
       if (request.text === 'fail') throw new Error('no such thing')
-      if (request.text === 'coded') throw new HandlerError('not_found', 'offer 42 is gone')
+      if (request.text === 'enoent') await readFile(missingFile)
+      if (request.text === 'full') throw Object.assign(new Error(`ENOSPC: no space left on device, write '${missingFile}'`), { code: 'ENOSPC' })
+      // A coded error of ours, but not one a peer may see.
+      if (request.text === 'local') throw new NetError('Unreachable', 'node 0x1234 unreachable: its peer id is not known')
+      if (request.text === 'coded') throw new HandlerError('NotFound', 'offer 42 is gone')
       return { text: request.text.toUpperCase(), from }
     })
     await server.start()
@@ -80,7 +103,7 @@ describe('request/response protocols', function () {
     const before = calls.length
     await assert.rejects(client.request(LooseEcho, server.nodeId, { text: 'hi', n: -1 }), (err: unknown) => {
       assert.ok(err instanceof RemoteError, String(err))
-      assert.equal(err.code, 'bad_request')
+      assert.equal(err.code, 'BadRequest')
       assert.match(err.message, /\/agora\/test-echo\/1 request at \/n: .*0/)
       return true
     })
@@ -90,28 +113,64 @@ describe('request/response protocols', function () {
     await assert.rejects(client.request(Echo, server.nodeId, { text: 'hi', n: 1.5 }), /request at \/n/)
   })
 
-  it('a handler error comes back as a RemoteError with code and message, no stack', async () => {
+  it('a coded handler error comes back as a RemoteError with code and message; anything else as Internal with a reference only', async () => {
     await assert.rejects(client.request(Echo, server.nodeId, { text: 'fail', n: 0 }), (err: unknown) => {
       assert.ok(err instanceof RemoteError)
-      assert.equal(err.code, 'handler_error')
-      assert.equal(err.message, 'no such thing')
+      assert.equal(err.code, 'Internal')
+      assert.match(err.message, /^internal error \(ref [0-9a-f]{16}\)$/)
       assert.equal(err.from, server.nodeId)
       return true
     })
-    await assert.rejects(client.request(Echo, server.nodeId, { text: 'coded', n: 0 }), { name: 'RemoteError', code: 'not_found', message: 'offer 42 is gone' })
+    await assert.rejects(client.request(Echo, server.nodeId, { text: 'coded', n: 0 }), { name: 'RemoteError', code: 'NotFound', message: 'offer 42 is gone' })
+  })
+
+  it('a file error in a handler reaches the peer as Internal without its path; the log keeps it under the same reference', async () => {
+    const err = await client.request(Echo, server.nodeId, { text: 'enoent', n: 0 }).then(() => assert.fail('answered'), (e: unknown) => e)
+    assert.ok(err instanceof RemoteError)
+    assert.equal(err.code, 'Internal')
+    assert.doesNotMatch(err.message, /ENOENT|secret-keys|agora-no-such-dir/)
+    const ref = /\(ref ([0-9a-f]{16})\)$/.exec(err.message)?.[1]
+    assert.ok(ref !== undefined, err.message)
+    const logged = serverErrors.filter(line => line.correlationId === ref)
+    assert.equal(logged.length, 1)
+    assert.equal(logged[0]?.err?.code, 'ENOENT')
+    assert.equal(logged[0]?.err?.path, missingFile)
+    assert.equal(logged[0]?.protocol, Echo.name)
+    assert.equal(logged[0]?.from, client.nodeId)
+  })
+
+  it('a full disk reaches the peer as InsufficientStorage in its own words, without the path', async () => {
+    await assert.rejects(client.request(Echo, server.nodeId, { text: 'full', n: 0 }), { name: 'RemoteError', code: 'InsufficientStorage', message: 'the node\'s disk is full' })
+  })
+
+  it('a coded error no peer should see (a local network failure) also goes out as Internal', async () => {
+    await assert.rejects(client.request(Echo, server.nodeId, { text: 'local', n: 0 }), (err: unknown) => {
+      assert.ok(err instanceof RemoteError)
+      assert.equal(err.code, 'Internal')
+      assert.doesNotMatch(err.message, /0x1234/)
+      return true
+    })
+  })
+
+  it('reads a code no peer should send, or one it does not know, as Internal', () => {
+    const from = NodeKey.random().nodeId
+    assert.equal(new RemoteError('handler_error', 'x', from).code, 'Internal')
+    assert.equal(new RemoteError('Unreachable', 'x', from).code, 'Internal')
+    assert.equal(new RemoteError('toString', 'x', from).code, 'Internal')
+    assert.equal(new RemoteError('Gone', 'x', from).code, 'Gone')
   })
 
   it('refuses oversized frames, both ways', async () => {
     // Our side will not send it.
-    await assert.rejects(client.request(Echo, server.nodeId, { text: 'y'.repeat(3000), n: 0 }), { name: 'NetError', code: 'request_too_large' })
+    await assert.rejects(client.request(Echo, server.nodeId, { text: 'y'.repeat(3000), n: 0 }), { name: 'NetError', code: 'PayloadTooLarge' })
     // The server refuses what a careless client sends anyway, before reading it.
     const before = server.guard.stats(client.nodeId).violations.oversized
-    await assert.rejects(client.request(LooseEcho, server.nodeId, { text: 'y'.repeat(5000), n: 0 }), { name: 'RemoteError', code: 'request_too_large' })
+    await assert.rejects(client.request(LooseEcho, server.nodeId, { text: 'y'.repeat(5000), n: 0 }), { name: 'RemoteError', code: 'PayloadTooLarge' })
     assert.equal(server.guard.stats(client.nodeId).violations.oversized, before + 1)
     // A response over the requester's limit is refused and counted.
     await assert.rejects(client.request(Big, server.nodeId, { size: 5000 }), (err: unknown) => {
       assert.ok(err instanceof NetError)
-      assert.equal(err.code, 'response_too_large')
+      assert.equal(err.code, 'ResponseTooLarge')
       assert.match(err.message, /response too large/)
       return true
     })
@@ -122,19 +181,19 @@ describe('request/response protocols', function () {
   it('times out', async () => {
     await assert.rejects(client.request(Slow, server.nodeId, { delayMs: 1500 }), (err: unknown) => {
       assert.ok(err instanceof NetError)
-      assert.equal(err.code, 'timeout')
+      assert.equal(err.code, 'PeerTimeout')
       assert.match(err.message, /timed out after 300 ms/)
       return true
     })
     // The caller's own signal aborts too.
-    await assert.rejects(client.request(Slow, server.nodeId, { delayMs: 1000 }, { signal: AbortSignal.timeout(50) }), { code: 'aborted' })
+    await assert.rejects(client.request(Slow, server.nodeId, { delayMs: 1000 }, { signal: AbortSignal.timeout(50) }), { code: 'Aborted' })
   })
 
   it('an unknown node is unreachable', async () => {
     const stranger = NodeKey.random().nodeId
     await assert.rejects(client.request(Echo, stranger, { text: 'x', n: 0 }), (err: unknown) => {
       assert.ok(err instanceof NetError)
-      assert.equal(err.code, 'unreachable')
+      assert.equal(err.code, 'Unreachable')
       assert.ok(err.message.includes(`node ${stranger} unreachable`))
       return true
     })
@@ -142,12 +201,12 @@ describe('request/response protocols', function () {
 
   it('a node that is gone is unreachable, and a protocol nobody serves says so', async () => {
     const Unserved = defineProtocol({ ...Echo, name: '/agora/test-nobody/1' })
-    await assert.rejects(client.request(Unserved, server.nodeId, { text: 'x', n: 0 }), { code: 'unreachable', message: new RegExp(`${server.nodeId} does not serve /agora/test-nobody/1`) })
+    await assert.rejects(client.request(Unserved, server.nodeId, { text: 'x', n: 0 }), { code: 'Unreachable', message: new RegExp(`${server.nodeId} does not serve /agora/test-nobody/1`) })
     const leaving = new NetHost({ key: NodeKey.random(), bootstrap: server.addresses() })
     await leaving.start()
     await client.dial(leaving.addresses()[0] as string)
     await leaving.stop()
-    await assert.rejects(client.request(Echo, leaving.nodeId, { text: 'x', n: 0 }), { name: 'NetError', code: 'unreachable' })
+    await assert.rejects(client.request(Echo, leaving.nodeId, { text: 'x', n: 0 }), { name: 'NetError', code: 'Unreachable' })
   })
 
   it('rate-limits requests per node', async () => {
@@ -157,7 +216,7 @@ describe('request/response protocols', function () {
     try {
       await client.dial(strict.addresses()[0] as string)
       const results = await Promise.allSettled(Array.from({ length: 8 }, async (_, n) => await client.request(Echo, strict.nodeId, { text: 't', n })))
-      const refused = results.filter(r => r.status === 'rejected' && (r.reason as RemoteError).code === 'rate_limited')
+      const refused = results.filter(r => r.status === 'rejected' && (r.reason as RemoteError).code === 'RateLimited')
       assert.equal(results.length - refused.length, 3)
       assert.equal(strict.guard.stats(client.nodeId).droppedRequests, 5)
     } finally {

@@ -4,7 +4,7 @@
 // pulled from a registry.
 import { createReadStream } from 'node:fs'
 import type Docker from 'dockerode'
-import { ExeUnitError, errorMessage } from '../../errors.ts'
+import { ExeUnitError } from '../../errors.ts'
 import type { PackageStore } from '../package-store.ts'
 
 export const LOCAL_IMAGE_PREFIX = 'docker:'
@@ -26,7 +26,8 @@ export class ImageLoader {
     try {
       return { ref, info: await this.#docker.getImage(ref).inspect() }
     } catch (error) {
-      throw new ExeUnitError('BadRequest', `image ${ref} is not available on this provider: ${errorMessage(error)}`)
+      // The engine's own words stay in the cause (the provider's log), not in the requester's result.
+      throw new ExeUnitError('BadRequest', `image ${ref} is not available on this provider`, { cause: error })
     }
   }
 

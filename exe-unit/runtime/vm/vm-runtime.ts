@@ -121,7 +121,7 @@ class VmRuntime implements Runtime {
         Tty: false
       })
     } catch (error) {
-      if (!await this.#running()) throw new RuntimeLostError(`the container is no longer running: ${errorMessage(error)}`)
+      if (!await this.#running()) throw new RuntimeLostError('the container is no longer running', { cause: error })
       throw error
     }
     const oomBefore = this.#oom.count(container.id)
