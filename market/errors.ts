@@ -3,7 +3,7 @@
 // and the protocol carries across the wire.
 import { CodedError } from '../net/index.ts'
 
-export type MarketErrorCode = 'BadRequest' | 'NotFound' | 'Gone' | 'Conflict' | 'Timeout' | 'Unavailable'
+export type MarketErrorCode = 'BadRequest' | 'NotFound' | 'Gone' | 'Conflict' | 'Timeout' | 'Unavailable' | 'PayloadTooLarge' | 'InsufficientStorage'
 
 export class MarketError extends CodedError<MarketErrorCode> {
   override name = 'MarketError'

@@ -12,7 +12,7 @@ import type { NodeStatus } from './node-ops.ts'
 
 /** How a refused app-key change answers on the socket. */
 const APP_KEY_ERROR_STATUS: Record<AppKeyError['code'], number> = {
-  'bad-name': 400, 'bad-key': 400, duplicate: 409, 'not-found': 404
+  'bad-name': 400, 'bad-key': 400, duplicate: 409, 'not-found': 404, InsufficientStorage: 507
 }
 
 export interface AdminServerOptions {

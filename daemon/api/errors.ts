@@ -48,7 +48,9 @@ export const CODE_STATUS: Readonly<Record<string, number>> = {
   Conflict: 409,
   Gone: 410,
   CapacityExceeded: 503,
-  Unavailable: 503
+  Unavailable: 503,
+  PayloadTooLarge: 413,
+  InsufficientStorage: 507
 }
 
 function describe (error: Error): { status: number, message: string } {

@@ -65,6 +65,16 @@ interface LoggedRequest {
   ip?: string
 }
 
+/** Longest request url a log line carries: ids past any real one's length are cut. */
+export const MAX_LOGGED_URL_LENGTH = 300
+
 function requestForLog (request: LoggedRequest): object {
-  return { method: request.method, url: maskedUrl(request.url), remoteAddress: request.ip }
+  return { method: request.method, url: loggedUrl(request.url), remoteAddress: request.ip }
+}
+
+/** The url with any app-key masked, cut to MAX_LOGGED_URL_LENGTH with the count of what was left out. */
+export function loggedUrl (url: string): string {
+  const masked = maskedUrl(url)
+  if (masked.length <= MAX_LOGGED_URL_LENGTH) return masked
+  return `${masked.slice(0, MAX_LOGGED_URL_LENGTH)}…(${masked.length - MAX_LOGGED_URL_LENGTH} more characters)`
 }

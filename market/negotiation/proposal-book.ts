@@ -5,6 +5,7 @@ import { MarketError } from '../errors.ts'
 import type { Proposal, ProposalState, Reason } from '../model/api.ts'
 import type { FlatProperties } from '../properties-types.ts'
 import type { MarketStore } from '../store/market-store.ts'
+import { storedProposal } from '../store/record-checks.ts'
 
 export interface ProposalRecord {
   proposalId: string
@@ -80,7 +81,7 @@ export class ProposalBook {
   }
 
   async load (): Promise<void> {
-    for (const record of await this.#store.list<ProposalRecord>('proposal')) this.#hold(record)
+    for (const record of await this.#store.list<ProposalRecord>('proposal', storedProposal)) this.#hold(record)
   }
 
   /** Whether either party ended this offer–demand negotiation with a final rejection. */
