@@ -2,7 +2,8 @@
 // LevelDB while it runs, so tests can tell exactly what a call stored.
 import { request } from 'node:http'
 import { AgoraService, createLogger, dataDirPaths, defaultModules, loadConfig } from '../../daemon/index.ts'
-import type { DaemonModule, ModuleContext } from '../../daemon/index.ts'
+import type { DaemonConfig, DaemonModule, ModuleContext } from '../../daemon/index.ts'
+import type { Logger } from 'pino'
 import { MarketClient } from './market-client.ts'
 import type { Reply } from './market-client.ts'
 
@@ -39,13 +40,20 @@ export interface ProbedNode {
   stop: () => Promise<void>
 }
 
-export async function startProbedNode (dataDir: string, bootstrap: string[] = []): Promise<ProbedNode> {
+export interface ProbedNodeOptions {
+  /** Changes to the loaded config (module sections) before start. */
+  configure?: (config: DaemonConfig) => void
+  logger?: Logger
+}
+
+export async function startProbedNode (dataDir: string, bootstrap: string[] = [], options: ProbedNodeOptions = {}): Promise<ProbedNode> {
   const { config } = await loadConfig({
     flags: { dataDir, apiAddr: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap },
     env: { AGORA_KEYSTORE_COST: 'light' }
   })
+  options.configure?.(config)
   const probe = new StoreProbe()
-  const service = new AgoraService({ modules: [...defaultModules(), probe], logger: createLogger('silent') })
+  const service = new AgoraService({ modules: [...defaultModules(), probe], logger: options.logger ?? createLogger('silent') })
   await service.start(config, { keyPassphrase: '', autoAppKey: PROBE_APP_KEY })
   const status = service.status()
   const socketPath = dataDirPaths(dataDir).adminSocket
