@@ -69,7 +69,8 @@ export async function startProbedNode (dataDir: string, bootstrap: string[] = []
   }
 }
 
-async function adminCall (socketPath: string, method: string, path: string, body?: unknown): Promise<Reply> {
+/** A call on a daemon's admin socket (where the CLI manages app-keys). */
+export async function adminCall (socketPath: string, method: string, path: string, body?: unknown): Promise<Reply> {
   return await new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body)
     const req = request({ socketPath, method, path, headers: text === undefined ? {} : { 'content-type': 'application/json' } }, res => {
