@@ -79,6 +79,13 @@ describe('market API edges: capacity under concurrency, shares, closed bodies, b
       ['POST', '/activity-api/v1/activity', { agreementId: 'a'.repeat(64), extra: 1 }]
     ]
     const before = await node.dump()
+    // A reason the wire could not carry is refused at the door, before any lookup.
+    const id = 'a'.repeat(64)
+    for (const path of [`${M}/demands/${id}/proposals/${id}/reject`, `${M}/agreements/${id}/terminate`, `${M}/agreements/${id}/reject`, `${M}/agreements/${id}/cancel`]) {
+      const reply = await node.client.call('POST', path, { message: 'x'.repeat(5000) })
+      assert.equal(reply.status, 400, path)
+      assert.match(reply.body.message, /message must NOT have more than 4096 characters/, path)
+    }
     for (const [method, path, body] of refusals) {
       const reply = await node.client.call(method, path, body)
       assert.equal(reply.status, 400, `${method} ${path}`)

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Store, dataDirPaths } from '../../daemon/index.ts'
@@ -109,6 +109,11 @@ describe('market limits: checked before anything is written, and a node that alw
       ['appkeys', 'eeeeeeeeeeeeeeee', '\u0000\u0001 not json']
     ]
     await plant(dataDir, bad)
+    // The exe-unit reads its records when asked, not at start: one it cannot read must not stop the start.
+    const lazy: Array<[string, string, string]> = [['activity', `activity:${id('f')}`, '{"activityId": torn']]
+    await plant(dataDir, lazy)
+    await mkdir(join(dataDir, 'transfers', 'outbox', 'not-a-file'), { recursive: true })
+    await writeFile(join(dataDir, 'transfers', 'outbox', 'good-file'), 'hello')
 
     const again = await restart(dataDir)
     // The good records work.
@@ -122,6 +127,10 @@ describe('market limits: checked before anything is written, and a node that alw
       assert.equal(dump.has(`!${sublevel}!${key}`), false, `${sublevel} ${key} still in place`)
       assert.equal(dump.get(`!${sublevel}!${QUARANTINE_PREFIX}${key}`), text, `${sublevel} ${key} not set aside`)
     }
+    for (const [sublevel, key, text] of lazy) assert.equal(dump.get(`!${sublevel}!${key}`), text)
+    // A stray directory among the requester's files does not hide the good ones.
+    const transfers = await again.client.expect<{ offered: Array<{ name: string }> }>(200, 'GET', '/agora-api/v1/transfers/')
+    assert.deepEqual(transfers.offered.map(f => f.name), ['good-file'])
     // And the next start has nothing more to set aside.
     const third = await restart(dataDir)
     assert.deepEqual(await third.dump(), dump)
