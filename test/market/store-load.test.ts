@@ -68,4 +68,24 @@ describe('stored records: loaded one at a time, capacity held under concurrency'
     for await (const _ of db.keys({ gte: 'proposal:', lt: 'proposal;' })) stored++
     assert.equal(stored, 10)
   })
+
+  it('writes subscriptions and agreements with sync, so an acknowledged one survives a crash of the machine', async () => {
+    // The real sublevel, with the options of each write noted on the way through.
+    const writes: Array<[string, boolean]> = []
+    const noting = new Proxy(db, {
+      get (target, name, receiver) {
+        if (name === 'put') {
+          return async (key: string, value: unknown, options?: { sync?: boolean }) => {
+            writes.push([key.split(':')[0]!, options?.sync === true])
+            await target.put(key, value, options ?? {})
+          }
+        }
+        const member = Reflect.get(target, name, receiver)
+        return typeof member === 'function' ? member.bind(target) : member
+      }
+    })
+    const market = new MarketStore(noting)
+    for (const kind of ['offer', 'demand', 'agreement', 'proposal', 'event'] as const) await market.put(kind, newMarketId(), { kind })
+    assert.deepEqual(writes, [['offer', true], ['demand', true], ['agreement', true], ['proposal', false], ['event', false]])
+  })
 })
