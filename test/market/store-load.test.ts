@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Store } from '../../daemon/index.ts'
+import { DURABLE, Store } from '../../daemon/index.ts'
 import type { Sublevel } from '../../daemon/store/store.ts'
 import { newMarketId } from '../../market/ids.ts'
 import { ProposalBook } from '../../market/negotiation/proposal-book.ts'
@@ -77,7 +77,7 @@ describe('stored records: loaded one at a time, capacity held under concurrency'
         if (name === 'put') {
           return async (key: string, value: unknown, options?: { sync?: boolean }) => {
             writes.push([key.split(':')[0]!, options?.sync === true])
-            await target.put(key, value, options ?? {})
+            await target.put(key, value, options?.sync === true ? DURABLE : {})
           }
         }
         const member = Reflect.get(target, name, receiver)
