@@ -134,7 +134,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       try {
         await this.#activate(record, parseConstraints(record.constraints))
       } catch (err) {
-        await this.#forget(record)
+        await this.#forget(record).catch(() => {})
         await this.#subscriptions.setAside(record, `could not be activated: ${(err as Error).message}`)
       }
     }
