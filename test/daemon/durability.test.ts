@@ -37,7 +37,8 @@ async function fillDisk (path: string): Promise<void> {
 }
 
 describe('durability: what is acknowledged is on disk; a full disk is told as such', function () {
-  this.timeout(120_000)
+  // Two daemons started as processes: slow on a loaded machine, so the bound is generous.
+  this.timeout(300_000)
   let dir: string
 
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-durability-')) })
