@@ -5,7 +5,7 @@ import { CodedError } from '../net/index.ts'
 
 export type MarketErrorCode =
   | 'BadRequest' | 'Forbidden' | 'NotFound' | 'Gone' | 'Conflict' | 'Timeout' | 'PayloadTooLarge'
-  | 'CapacityExceeded' | 'Unavailable' | 'Unreachable' | 'PeerInternal'
+  | 'CapacityExceeded' | 'Unavailable' | 'Unreachable' | 'PeerInternal' | 'InsufficientStorage'
 
 export class MarketError extends CodedError<MarketErrorCode> {
   override name = 'MarketError'

@@ -3,13 +3,15 @@
 // ya-client market API, callable by the REST layer and by other modules.
 import { TypedEventEmitter } from '@libp2p/interface'
 import { QueueClosedError, silentLogger } from '../net/index.ts'
-import type { BroadcastEntry, Logger, NodeId } from '../net/index.ts'
+import type { BadRecord, BroadcastEntry, Logger, NodeId } from '../net/index.ts'
 import { MarketError, badInput } from './errors.ts'
 import { newMarketId } from './ids.ts'
 import { Matcher, parseConstraints, satisfies } from './language.ts'
 import type { Constraint } from './language.ts'
 import type { Agreement, AgreementListEntry, AgreementOperationEvent, AgreementState, Demand, MarketEvent, Offer, Proposal, Reason } from './model/api.ts'
 import { apiItemOf } from './model/api-items.ts'
+import { assertSignedTermsFit, MAX_SUBSCRIPTION_TTL_MS } from './model/limits.ts'
+import { ENVELOPE_TYPES } from './model/wire.ts'
 import type { DemandPayload, OfferPayload } from './model/wire.ts'
 import type { MarketMessage, MarketNet } from './network/market-net.ts'
 import type { MarketOutbox } from './network/agreement-messages.ts'
@@ -43,6 +45,8 @@ export interface MarketOptions {
   sweepIntervalMs?: number
   /** Where failures no caller sees are logged (default: nowhere). */
   logger?: Logger
+  /** Told of each stored record that could not be loaded or made to work at start (it is set aside). */
+  onBadRecord?: (bad: BadRecord) => void
 }
 
 export interface MarketEvents {
@@ -79,6 +83,8 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   readonly #maxSubscriptions: number
   readonly #sweepIntervalMs: number
   readonly #logger: Logger
+  /** Subscriptions being written: they hold their slot from the first check on. */
+  #reserved = 0
   #sweeper?: ReturnType<typeof setInterval>
   #nextPruneAt = 0
 
@@ -86,12 +92,12 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     super()
     this.#net = options.net
     this.#outbox = options.outbox
-    this.#store = new MarketStore(options.db)
+    this.#store = new MarketStore(options.db, options.onBadRecord)
     this.#subscriptions = new SubscriptionBook(this.#store)
     this.#proposals = new ProposalBook(this.#store)
     this.#agreements = new AgreementBook(this.#store)
     this.#events = new AgreementEventLog(this.#store)
-    this.#subscriptionTtlMs = options.subscriptionTtlMs ?? HOUR
+    this.#subscriptionTtlMs = Math.min(options.subscriptionTtlMs ?? HOUR, MAX_SUBSCRIPTION_TTL_MS)
     this.#maxSubscriptions = options.maxSubscriptions ?? 1000
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 1000
     this.#logger = options.logger ?? silentLogger
@@ -126,8 +132,16 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     this.#net.offers.onRemoved(id => this.#offerRemoved(id))
     this.#net.demands.onAdded(entry => this.#scans.notify('demand', toDemand(entry)))
     for (const entry of this.#net.offers.entries()) await this.#offerAdded(entry)
-    // What we published before a restart is published again (same ids).
-    for (const record of live) await this.#activate(record, parseConstraints(record.constraints))
+    // What we published before a restart is published again (same ids); one
+    // that no longer can be is set aside, and the rest start.
+    for (const record of live) {
+      try {
+        await this.#activate(record, parseConstraints(record.constraints))
+      } catch (err) {
+        await this.#forget(record).catch(() => {})
+        await this.#subscriptions.setAside(record, `could not be activated: ${(err as Error).message}`)
+      }
+    }
     this.#sweeper = setInterval(() => { void this.sweep() }, this.#sweepIntervalMs)
     this.#sweeper.unref()
   }
@@ -141,27 +155,41 @@ export class Market extends TypedEventEmitter<MarketEvents> {
 
   // ---- subscriptions ----
 
+  /**
+   * Every limit is checked before anything is written: what the client is
+   * told was stored, works, now and after a restart.
+   */
   async subscribe (kind: SubscriptionKind, body: unknown): Promise<string> {
     const terms = parseProposalBody(body)
-    if (this.#subscriptions.count() >= this.#maxSubscriptions) {
-      throw new MarketError('Conflict', `too many subscriptions (${this.#maxSubscriptions})`)
-    }
     const now = Date.now()
-    const expiration = terms.properties[SUBSCRIPTION_EXPIRATION_PROPERTY]
-    if (expiration !== undefined && (typeof expiration !== 'number' || !Number.isSafeInteger(expiration) || expiration <= now)) {
-      throw new MarketError('BadRequest', `${SUBSCRIPTION_EXPIRATION_PROPERTY} must be a future time in ms since the epoch`)
-    }
     const record: SubscriptionRecord = {
       kind,
       id: newMarketId(),
       properties: terms.properties,
       constraints: terms.constraints,
       timestamp: new Date(now).toISOString(),
-      expiresAt: typeof expiration === 'number' ? expiration : now + this.#subscriptionTtlMs,
+      expiresAt: expirationOf(terms.properties, now, this.#subscriptionTtlMs),
       broadcast: kind === 'offer' || terms.properties[DEMAND_BROADCAST_PROPERTY] === true
     }
-    await this.#subscriptions.add(record)
-    await this.#activate(record, terms.tree)
+    // A demand that is not broadcast still travels, inside its agreement: the same bound holds.
+    assertSignedTermsFit(kind, this.#net.signEnvelope(kind === 'offer' ? ENVELOPE_TYPES.offer : ENVELOPE_TYPES.demand, publishedPayload(record)))
+    // The slot is taken before the first await, so concurrent calls cannot all pass the check.
+    if (this.#subscriptions.count(now) + this.#reserved >= this.#maxSubscriptions) {
+      throw new MarketError('Conflict', `too many subscriptions (maxSubscriptions ${this.#maxSubscriptions})`)
+    }
+    this.#reserved++
+    try {
+      await this.#subscriptions.add(record)
+    } finally {
+      this.#reserved--
+    }
+    try {
+      await this.#activate(record, terms.tree)
+    } catch (err) {
+      // Nothing half-made stays behind: the client is told it failed, and it did.
+      await this.#end(record.id).catch(() => {})
+      throw err
+    }
     return record.id
   }
 
@@ -244,7 +272,8 @@ export class Market extends TypedEventEmitter<MarketEvents> {
 
   // ---- scans ----
 
-  beginScan (type: ScanType, constraints: string | undefined, timeoutMs: number): string {
+  /** Begins a scan for `owner` (an app-key id: each has a share of the scan slots). */
+  beginScan (type: ScanType, constraints: string | undefined, timeoutMs: number, owner = ''): string {
     let accepts: (item: Offer | Demand) => boolean = () => true
     if (constraints !== undefined && constraints.trim() !== '') {
       let tree: Constraint
@@ -255,7 +284,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       }
       accepts = item => satisfies(tree, item.properties)
     }
-    return this.#scans.begin(type, accepts, timeoutMs)
+    return this.#scans.begin(type, accepts, timeoutMs, owner)
   }
 
   async collectScan (id: string, options: { waitMs: number, max: number, peerId?: string, signal?: AbortSignal }): Promise<Array<Offer | Demand>> {
@@ -296,9 +325,9 @@ export class Market extends TypedEventEmitter<MarketEvents> {
 
   async #publish (record: SubscriptionRecord): Promise<void> {
     if (!record.broadcast) return
-    const common = { properties: record.properties, constraints: record.constraints, timestamp: record.timestamp, expiresAt: record.expiresAt }
-    if (record.kind === 'offer') await this.#net.offers.publish({ offerId: record.id, ...common })
-    else await this.#net.demands.publish({ demandId: record.id, ...common })
+    const payload = publishedPayload(record)
+    if ('offerId' in payload) await this.#net.offers.publish(payload)
+    else await this.#net.demands.publish(payload)
   }
 
   async #end (id: string): Promise<void> {
@@ -364,6 +393,25 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       default: return await this.#desk.receive(message, from)
     }
   }
+}
+
+/** What a subscription is published (and signed) as. */
+function publishedPayload (record: SubscriptionRecord): OfferPayload | DemandPayload {
+  const common = { properties: record.properties, constraints: record.constraints, timestamp: record.timestamp, expiresAt: record.expiresAt }
+  return record.kind === 'offer' ? { offerId: record.id, ...common } : { demandId: record.id, ...common }
+}
+
+/** When a new subscription ends: its `agora.subscription.expiration`, or the default TTL. */
+function expirationOf (properties: Record<string, unknown>, now: number, defaultTtlMs: number): number {
+  const expiration = properties[SUBSCRIPTION_EXPIRATION_PROPERTY]
+  if (expiration === undefined) return now + defaultTtlMs
+  if (typeof expiration !== 'number' || !Number.isSafeInteger(expiration) || expiration <= now) {
+    throw new MarketError('BadRequest', `${SUBSCRIPTION_EXPIRATION_PROPERTY} must be a future time in ms since the epoch`)
+  }
+  if (expiration > now + MAX_SUBSCRIPTION_TTL_MS) {
+    throw new MarketError('BadRequest', `${SUBSCRIPTION_EXPIRATION_PROPERTY} is more than ${MAX_SUBSCRIPTION_TTL_MS / 86_400_000} days ahead (the longest a subscription may live is ${MAX_SUBSCRIPTION_TTL_MS} ms)`)
+  }
+  return expiration
 }
 
 function toOffer ({ signer, payload }: BroadcastEntry<OfferPayload>): Offer {

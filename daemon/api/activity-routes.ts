@@ -14,14 +14,14 @@ const ActivityParams = Type.Object({ activityId: Id })
 const BatchParams = Type.Object({ activityId: Id, batchId: Id })
 const CreateBody = Type.Union([
   Type.String({ pattern: '^[0-9a-f]{64}$', description: 'agreement id' }),
-  Type.Object({ agreementId: Type.String({ pattern: '^[0-9a-f]{64}$' }), requestorPubKey: Type.Optional(Type.String()) })
+  Type.Object({ agreementId: Type.String({ pattern: '^[0-9a-f]{64}$' }), requestorPubKey: Type.Optional(Type.String({ maxLength: 256 })) }, { additionalProperties: false })
 ])
 const ResultsQuery = Type.Object({
   commandIndex: Type.Optional(Type.Integer({ minimum: 0 })),
   pollTimeout: Type.Optional(Type.Number({ minimum: 0, description: 'seconds to wait' })),
   timeout: Type.Optional(Type.Number({ minimum: 0, description: 'seconds to wait (alias of pollTimeout)' }))
 })
-const ExeScriptRequest = Type.Object({ text: Type.String({ maxLength: 256 * 1024 }) })
+const ExeScriptRequest = Type.Object({ text: Type.String({ maxLength: 256 * 1024 }) }, { additionalProperties: false })
 const ActivityState = Type.Object({
   state: Type.Array(Type.Union([Type.String(), Type.Null()]), { minItems: 2, maxItems: 2 }),
   reason: Type.Optional(Type.String()),

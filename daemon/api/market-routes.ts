@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 // MarketErrors reach the client with their status through the API's error
 // handler (errors.ts), so handlers just let them fly. Schema defaults (ajv
 // useDefaults) are the one place optional query and body fields get theirs.
-import { Market, MarketApi } from '../../market/index.ts'
+import { Market, MarketApi, SCAN_LIMITS, TERMS_LIMITS } from '../../market/index.ts'
 import type { Reason } from '../../market/index.ts'
 import { ID_PATTERN } from '../../market/model/wire.ts'
 import { clientGone } from './client-gone.ts'
@@ -87,7 +87,7 @@ export function marketRoutes (market: Market): FastifyPluginAsync {
     }
 
     app.post('/agreements', {
-      schema: { tags: ['requestor'], body: Type.Object({ proposalId: MarketId, validTo: Type.String({ format: 'date-time' }) }), response: { 201: IdResponse } }
+      schema: { tags: ['requestor'], body: Type.Object({ proposalId: MarketId, validTo: Type.String({ format: 'date-time', maxLength: 40 }) }, { additionalProperties: false }), response: { 201: IdResponse } }
     }, async (request, reply) => {
       const body = request.body as { proposalId: string, validTo: string }
       return sendId(reply, await market.createAgreement(body.proposalId, body.validTo))
@@ -161,14 +161,14 @@ export function marketRoutes (market: Market): FastifyPluginAsync {
         tags: ['requestor'],
         body: Type.Object({
           type: Type.Union([Type.Literal('offer'), Type.Literal('demand')]),
-          constraints: Type.Optional(Type.String()),
-          timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600, default: 30, description: 'seconds an unread iterator lives' }))
-        }),
+          constraints: Type.Optional(Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })),
+          timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: SCAN_LIMITS.maxTimeoutMs / 1000, default: 30, description: 'seconds an unread iterator lives' }))
+        }, { additionalProperties: false }),
         response: { 201: IdResponse }
       }
     }, async (request, reply) => {
       const body = request.body as { type: 'offer' | 'demand', constraints?: string, timeout: number }
-      return sendId(reply, market.beginScan(body.type, body.constraints, body.timeout * 1000))
+      return sendId(reply, market.beginScan(body.type, body.constraints, body.timeout * 1000, request.appKey?.id ?? ''))
     })
     app.get('/scan/:subscriptionId/events', {
       schema: { tags: ['requestor'], params: SubscriptionParams, querystring: Type.Object({ ...PollFields, peerId: Type.Optional(Type.String()) }) }

@@ -1,7 +1,7 @@
 // The REST API server: authentication, error shapes, validation and the
 // OpenAPI document, around the route plugins the daemon's modules provide.
 import Fastify from 'fastify'
-import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, RawServerDefault } from 'fastify'
+import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, RawServerDefault } from 'fastify'
 import type { AppKeyVerifier } from '../app-keys/app-keys.ts'
 import { maskedUrl, requireAppKey } from './auth.ts'
 import { installClosingSignal } from './closing.ts'
@@ -31,6 +31,8 @@ export interface ApiServerOptions {
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
+/** Longest path parameter the router takes (ids are at most 128 characters). */
+export const MAX_PARAM_LENGTH = 256
 
 /** Builds the server; the caller calls `listen` and, at the end, `close`. */
 export async function createApiServer (options: ApiServerOptions): Promise<FastifyInstance> {
@@ -39,6 +41,14 @@ export async function createApiServer (options: ApiServerOptions): Promise<Fasti
       ? { logger: false }
       : { loggerInstance: options.logger.child({}, { serializers: { req: requestForLog } }) }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // Longer than any id a route takes, so that a schema, not the router, refuses a long one.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
+    // The router's own refusals, in the API's error shape, without echoing the url back.
+    frameworkErrors: (error, _request, reply) => {
+      const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      const message = tooLong ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters` : 'the url is not valid'
+      void (reply as FastifyReply).code(tooLong ? 414 : 400).type('application/json').send({ message })
+    },
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildValidator: partAwareValidator } }
   }) as unknown as FastifyInstance
@@ -65,6 +75,16 @@ interface LoggedRequest {
   ip?: string
 }
 
+/** Longest request url a log line carries: ids past any real one's length are cut. */
+export const MAX_LOGGED_URL_LENGTH = 300
+
 function requestForLog (request: LoggedRequest): object {
-  return { method: request.method, url: maskedUrl(request.url), remoteAddress: request.ip }
+  return { method: request.method, url: loggedUrl(request.url), remoteAddress: request.ip }
+}
+
+/** The url with any app-key masked, cut to MAX_LOGGED_URL_LENGTH with the count of what was left out. */
+export function loggedUrl (url: string): string {
+  const masked = maskedUrl(url)
+  if (masked.length <= MAX_LOGGED_URL_LENGTH) return masked
+  return `${masked.slice(0, MAX_LOGGED_URL_LENGTH)}…(${masked.length - MAX_LOGGED_URL_LENGTH} more characters)`
 }

@@ -2,7 +2,8 @@
 // shown once, at creation; the store keeps only its SHA-256 hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import Type from 'typebox'
-import { CodedError, validator } from '../../net/index.ts'
+import { CodedError, isDiskFull, loadEach, validator } from '../../net/index.ts'
+import type { BadRecord } from '../../net/index.ts'
 import { DURABLE } from '../store/store.ts'
 import type { Sublevel } from '../store/store.ts'
 import { checkAppKeyName, checkAppKeyText } from './format.ts'
@@ -27,7 +28,7 @@ export interface AppKeyVerifier {
   verify: (key: string) => AppKeyInfo | null
 }
 
-export type AppKeyErrorCode = 'BadRequest' | 'Conflict' | 'NotFound'
+export type AppKeyErrorCode = 'BadRequest' | 'Conflict' | 'NotFound' | 'InsufficientStorage'
 
 export class AppKeyError extends CodedError<AppKeyErrorCode> {
   override name = 'AppKeyError'
@@ -54,10 +55,15 @@ export class AppKeys implements AppKeyVerifier {
     this.#db = db
   }
 
-  static async open (db: Sublevel): Promise<AppKeys> {
+  /** Loads the stored keys; one that cannot be read is set aside (`onBad` hears of it), and the rest work. */
+  static async open (db: Sublevel, onBad?: (bad: BadRecord) => void): Promise<AppKeys> {
     const keys = new AppKeys(db)
-    for await (const [id, value] of db.iterator()) {
-      const stored = StoredAppKey.parse(value, `stored app-key ${id}`)
+    const loaded = await loadEach({
+      store: db,
+      parse: (value, key) => StoredAppKey.parse(value, `stored app-key ${key}`),
+      ...(onBad === undefined ? {} : { onBad })
+    })
+    for (const { record: stored } of loaded) {
       keys.#entries.set(stored.id, {
         id: stored.id, name: stored.name, createdAt: stored.createdAt, hash: Buffer.from(stored.keyHash, 'hex')
       })
@@ -77,9 +83,9 @@ export class AppKeys implements AppKeyVerifier {
       const hash = hashOf(key)
       if (this.#find(hash) !== null) throw new AppKeyError('Conflict', 'that key already belongs to another app-key')
       const entry: Entry = { id: randomBytes(8).toString('hex'), name, createdAt: new Date().toISOString(), hash }
-      await this.#db.put(entry.id, {
+      await storing(this.#db.put(entry.id, {
         id: entry.id, name, keyHash: hash.toString('hex'), createdAt: entry.createdAt
-      }, DURABLE)
+      }, DURABLE))
       this.#entries.set(entry.id, entry)
       return { ...infoOf(entry), key }
     })
@@ -108,7 +114,7 @@ export class AppKeys implements AppKeyVerifier {
     return await this.#exclusive(async () => {
       const entry = this.#byName(nameOrId) ?? this.#entries.get(nameOrId)
       if (entry === undefined) throw new AppKeyError('NotFound', `no app-key named ${JSON.stringify(nameOrId.slice(0, 80))}`)
-      await this.#db.del(entry.id, DURABLE)
+      await storing(this.#db.del(entry.id, DURABLE))
       this.#entries.delete(entry.id)
       return infoOf(entry)
     })
@@ -138,6 +144,16 @@ export class AppKeys implements AppKeyVerifier {
     const result = this.#lastWrite.then(change, change)
     this.#lastWrite = result.catch(() => undefined)
     return await result
+  }
+}
+
+/** A write, with a full disk told apart from other faults. */
+async function storing (write: Promise<void>): Promise<void> {
+  try {
+    await write
+  } catch (err) {
+    if (isDiskFull(err)) throw new AppKeyError('InsufficientStorage', 'the disk of this node is full: the app-key was not stored', { cause: err })
+    throw err
   }
 }
 

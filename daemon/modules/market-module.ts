@@ -1,7 +1,7 @@
 // The market as a daemon module: the libp2p market channels, the Market over
 // its sublevel, and the Market API v1 routes.
 import Type from 'typebox'
-import { Market, marketNetOver, marketOutbox } from '../../market/index.ts'
+import { MAX_SUBSCRIPTION_TTL_MS, Market, marketNetOver, marketOutbox } from '../../market/index.ts'
 import { validator } from '../../net/index.ts'
 import type { Outbox } from '../../net/index.ts'
 import { marketRoutes } from '../api/market-routes.ts'
@@ -10,7 +10,7 @@ import type { DaemonModule, ModuleContext } from '../service/module.ts'
 
 /** `modules.market` in the config file. */
 const MarketSection = Type.Object({
-  subscriptionTtlMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+  subscriptionTtlMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: MAX_SUBSCRIPTION_TTL_MS })),
   proposalTtlMs: Type.Optional(Type.Integer({ minimum: 1000 })),
   maxSubscriptions: Type.Optional(Type.Integer({ minimum: 1 })),
   /** Delay before the first retry of an undelivered approval or closing; it doubles up to outboxMaxRetryMs. */
@@ -54,7 +54,14 @@ export class MarketModule implements DaemonModule {
       ...(outboxMaxPendingPerPeer === undefined ? {} : { maxPendingPerPeer: outboxMaxPendingPerPeer }),
       ...(outboxMaxPending === undefined ? {} : { maxPending: outboxMaxPending })
     })
-    const market = new Market({ net: marketNetOver(context.net), db: context.db, outbox, logger: context.logger, ...section })
+    const market = new Market({
+      net: marketNetOver(context.net),
+      db: context.db,
+      outbox,
+      logger: context.logger,
+      ...section,
+      onBadRecord: bad => { context.logger.warn(bad, 'a stored record could not be loaded: set aside') }
+    })
     await market.start()
     market.addEventListener('agreement:changed', ({ detail }) => {
       context.logger.info(detail, 'agreement changed')

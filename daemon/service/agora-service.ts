@@ -101,7 +101,7 @@ export class AgoraService {
     const store = await Store.open(paths.db)
     this.#stoppers.push({ what: 'store', stop: async () => { await store.close() } })
 
-    const appKeys = await AppKeys.open(store.sublevel(APP_KEYS_SUBLEVEL))
+    const appKeys = await AppKeys.open(store.sublevel(APP_KEYS_SUBLEVEL), bad => { logger.warn({ module: APP_KEYS_SUBLEVEL, ...bad }, 'a stored record could not be loaded: set aside') })
     this.#appKeys = appKeys
     if (secrets.autoAppKey !== null) {
       const info = await appKeys.ensure(AUTO_APP_KEY_NAME, secrets.autoAppKey)

@@ -113,7 +113,8 @@ export class RequesterFileStore {
   }
 
   async #list (dir: string): Promise<StoredFile[]> {
-    const names = (await readdir(dir)).filter(name => NAME.test(name)).sort()
+    // Anything else that landed there (a directory, a stray name) is left alone, not a reason to fail the listing.
+    const names = (await readdir(dir, { withFileTypes: true })).filter(entry => entry.isFile() && NAME.test(entry.name)).map(entry => entry.name).sort()
     return await Promise.all(names.map(async name => await this.#describe(dir, name)))
   }
 }

@@ -6,6 +6,7 @@ import type { Agreement, AgreementListEntry, AgreementState, Reason } from '../m
 import type { AgreementPayload, ApprovalPayload, AgreementClosePayload } from '../model/wire.ts'
 import type { StoreOp } from '../../net/index.ts'
 import type { MarketStore } from '../store/market-store.ts'
+import { storedAgreement } from '../store/record-checks.ts'
 
 export type Role = 'Requestor' | 'Provider'
 
@@ -71,7 +72,7 @@ export class AgreementBook {
   }
 
   async load (): Promise<void> {
-    for (const record of await this.#store.list<AgreementRecord>('agreement')) this.#records.set(record.agreementId, record)
+    for (const record of await this.#store.list<AgreementRecord>('agreement', storedAgreement)) this.#records.set(record.agreementId, record)
   }
 
   get (agreementId: string): AgreementRecord | undefined {

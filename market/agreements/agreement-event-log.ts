@@ -4,6 +4,7 @@
 import { ChangeSignal } from '../../net/index.ts'
 import type { AgreementOperationEvent } from '../model/api.ts'
 import type { MarketStore } from '../store/market-store.ts'
+import { storedAgreementEvent } from '../store/record-checks.ts'
 
 export interface LoggedAgreementEvent {
   event: AgreementOperationEvent
@@ -24,7 +25,7 @@ export class AgreementEventLog {
   }
 
   async load (): Promise<void> {
-    const stored = await this.#store.list<LoggedAgreementEvent>('event')
+    const stored = await this.#store.list<LoggedAgreementEvent>('event', storedAgreementEvent)
     this.#events.push(...stored.slice(-this.#maxKept))
     this.#last = this.#events.at(-1)?.at ?? 0
   }

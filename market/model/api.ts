@@ -2,6 +2,7 @@
 // REST layer returns them as they are. Schemas double as OpenAPI documentation.
 import Type from 'typebox'
 import type { Static } from 'typebox'
+import { TERMS_LIMITS } from './limits.ts'
 
 const Timestamp = Type.String({ format: 'date-time' })
 export const Properties = Type.Record(Type.String(), Type.Unknown(), { description: 'Properties in flat convention (dotted keys).' })
@@ -10,10 +11,12 @@ import { Reason } from './reason.ts'
 // One schema with the wire's bounds (see reason.ts).
 export { Reason }
 
+// The terms' own bounds, so the cheap refusals happen in the schema; the
+// signed size (MAX_SIGNED_TERMS_BYTES) is checked by the market before it stores anything.
 export const DemandOfferBase = Type.Object({
-  properties: Type.Record(Type.String(), Type.Unknown(), { description: 'Flat (dotted keys) or nested JSON.' }),
-  constraints: Type.String()
-})
+  properties: Type.Record(Type.String({ maxLength: TERMS_LIMITS.maxKeyLength }), Type.Unknown(), { maxProperties: TERMS_LIMITS.maxProperties, description: 'Flat (dotted keys) or nested JSON.' }),
+  constraints: Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })
+}, { additionalProperties: false })
 export type DemandOfferBase = Static<typeof DemandOfferBase>
 
 /** What every offer and demand states, after its id and issuer (in this order on the wire). */

@@ -4,6 +4,7 @@ import Type from 'typebox'
 import { NodeIdText } from '../../net/index.ts'
 import { Reason } from './reason.ts'
 import type { Static } from 'typebox'
+import { TERMS_LIMITS } from './limits.ts'
 
 export const ID_PATTERN = '^[0-9a-f]{64}$'
 const Id = Type.String({ pattern: ID_PATTERN })
@@ -12,8 +13,8 @@ const Millis = Type.Integer({ minimum: 0 })
 // Flat properties, values unchecked: a proposal's are normalised on receipt
 // (parseProposalBody); gossiped offers' and demands' are not, and the
 // evaluator reads a value of an unexpected type as Undefined.
-const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: 256 }), Type.Unknown(), { maxProperties: 1024 })
-const Constraints = Type.String({ maxLength: 65_536 })
+const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: TERMS_LIMITS.maxKeyLength }), Type.Unknown(), { maxProperties: TERMS_LIMITS.maxProperties })
+const Constraints = Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })
 
 /** What every offer, demand and proposal states: its terms and when it was made. */
 const TermsFields = { properties: WireProperties, constraints: Constraints, timestamp: Timestamp }

@@ -5,6 +5,7 @@ import { validator } from '../../net/index.ts'
 import type { NodeId } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
+import { assertSignedTermsFit } from '../model/limits.ts'
 import { ENVELOPE_TYPES, ProposalPayload, ProposalRejectionPayload } from '../model/wire.ts'
 import type { OfferPayload } from '../model/wire.ts'
 import type { Proposal, Reason } from '../model/api.ts'
@@ -107,6 +108,7 @@ export class Negotiator {
     // Our draft must still match theirs, or the other side would refuse it.
     termsMatch(terms, theirs, 'our counter-proposal', 'their proposal')
     const envelope = this.#net.signEnvelope(ENVELOPE_TYPES.proposal, payload)
+    assertSignedTermsFit('counter-proposal', envelope)
     await this.#net.send(theirs.counterpartyId, { kind: 'proposal', envelope })
     const record = draftRecord(payload, terms, { subscriptionId, issuerId: this.#net.nodeId, own: true, counterpartyId: theirs.counterpartyId })
     await this.#proposals.put(record)
@@ -132,6 +134,8 @@ export class Negotiator {
   /** A Draft from the other party. */
   async receiveProposal (message: MarketMessage, from: NodeId): Promise<void> {
     const payload = openFrom(message, from, ENVELOPE_TYPES.proposal, proposalPayload, 'proposal')
+    // A draft bigger than ours may be would make an agreement too big to send.
+    assertSignedTermsFit('proposal', message.envelope)
     const terms = parseProposalBody({ properties: payload.properties, constraints: payload.constraints })
     if (payload.expiresAt <= Date.now()) throw new MarketError('Gone', 'proposal already expired')
     if (this.#proposals.has(payload.proposalId)) return

@@ -5,6 +5,7 @@ import { MarketError } from '../errors.ts'
 import type { Proposal, ProposalState, Reason } from '../model/api.ts'
 import type { FlatProperties } from '../properties-types.ts'
 import type { MarketStore } from '../store/market-store.ts'
+import { storedProposal } from '../store/record-checks.ts'
 
 export interface ProposalRecord {
   proposalId: string
@@ -73,6 +74,7 @@ export class ProposalBook {
   /** Offer–demand pairs whose negotiation a final rejection ended. */
   readonly #ended = new Set<string>()
   readonly #maxRecords: number
+  #writing = 0
 
   constructor (store: MarketStore, maxRecords = 200_000) {
     this.#store = store
@@ -80,7 +82,7 @@ export class ProposalBook {
   }
 
   async load (): Promise<void> {
-    for (const record of await this.#store.list<ProposalRecord>('proposal')) this.#hold(record)
+    for (const record of await this.#store.list<ProposalRecord>('proposal', storedProposal)) this.#hold(record)
   }
 
   /** Whether either party ended this offer–demand negotiation with a final rejection. */
@@ -106,10 +108,17 @@ export class ProposalBook {
   }
 
   async put (record: ProposalRecord): Promise<void> {
-    if (!this.#records.has(record.proposalId) && this.#records.size >= this.#maxRecords) {
+    const isNew = !this.#records.has(record.proposalId)
+    // Writes under way count too: the check and the hold are an await apart.
+    if (isNew && this.#records.size + this.#writing >= this.#maxRecords) {
       throw new MarketError('CapacityExceeded', `too many proposals held (${this.#maxRecords}); unsubscribe or let old ones expire`)
     }
-    await this.#store.put('proposal', record.proposalId, record)
+    if (isNew) this.#writing++
+    try {
+      await this.#store.put('proposal', record.proposalId, record)
+    } finally {
+      if (isNew) this.#writing--
+    }
     this.#hold(record)
   }
 

@@ -7,6 +7,7 @@ import { NetError, RemoteError, defineProtocol, signEnvelope } from '../../net/i
 import type { Broadcast, NetHost, NodeId, TopicDefinition } from '../../net/index.ts'
 import type { Static, TSchema } from 'typebox'
 import { MarketError, isMarketErrorCode } from '../errors.ts'
+import { MAX_MARKET_REQUEST_BYTES, MAX_SIGNED_TERMS_BYTES, MAX_SUBSCRIPTION_TTL_MS } from '../model/limits.ts'
 import { DemandPayload, ENVELOPE_TYPES, OfferPayload } from '../model/wire.ts'
 import type { EntryChannel, MarketMessage, MarketNet } from './market-net.ts'
 
@@ -18,7 +19,9 @@ export const OFFERS_TOPIC: TopicDefinition<typeof OfferPayload> = {
   expiresAt: payload => payload.expiresAt,
   maxEntries: 100_000,
   maxPerSigner: 1_000,
-  maxEntryBytes: 64 * 1024
+  // The market checks both before it stores a subscription (model/limits.ts).
+  maxEntryBytes: MAX_SIGNED_TERMS_BYTES,
+  maxTtlMs: MAX_SUBSCRIPTION_TTL_MS
 }
 
 export const DEMANDS_TOPIC: TopicDefinition<typeof DemandPayload> = {
@@ -29,7 +32,9 @@ export const DEMANDS_TOPIC: TopicDefinition<typeof DemandPayload> = {
   expiresAt: payload => payload.expiresAt,
   maxEntries: 100_000,
   maxPerSigner: 1_000,
-  maxEntryBytes: 64 * 1024
+  // The market checks both before it stores a subscription (model/limits.ts).
+  maxEntryBytes: MAX_SIGNED_TERMS_BYTES,
+  maxTtlMs: MAX_SUBSCRIPTION_TTL_MS
 }
 
 export const MARKET_PROTOCOL = defineProtocol({
@@ -45,7 +50,7 @@ export const MARKET_PROTOCOL = defineProtocol({
     }, { additionalProperties: false })
   }, { additionalProperties: false }),
   response: Type.Object({ ok: Type.Literal(true) }, { additionalProperties: false }),
-  maxRequestBytes: 256 * 1024,
+  maxRequestBytes: MAX_MARKET_REQUEST_BYTES,
   maxResponseBytes: 1024,
   timeoutMs: 10_000
 })

@@ -18,6 +18,8 @@ export interface ScanSource {
 
 interface Iterator {
   type: ScanType
+  /** Who began it (an app-key's id): each owner gets a share of the slots. */
+  owner: string
   accepts: (item: Item) => boolean
   seen: Set<string>
   timeoutMs: number
@@ -28,7 +30,14 @@ interface Iterator {
   waiting: number
 }
 
-const MAX_SCANS = 100
+export const SCAN_LIMITS = Object.freeze({
+  /** Open scans on the node. */
+  maxScans: 100,
+  /** Open scans of one owner, so one client cannot take every slot. */
+  maxScansPerOwner: 20,
+  /** Longest an unread iterator lives. */
+  maxTimeoutMs: 10 * 60_000
+})
 
 export class ScanIterators {
   readonly #iterators = new Map<string, Iterator>()
@@ -38,11 +47,16 @@ export class ScanIterators {
     this.#source = source
   }
 
-  begin (type: ScanType, accepts: (item: Item) => boolean, timeoutMs: number): string {
+  begin (type: ScanType, accepts: (item: Item) => boolean, timeoutMs: number, owner: string): string {
     this.sweep(Date.now())
-    if (this.#iterators.size >= MAX_SCANS) throw new MarketError('Conflict', `too many open scans (${MAX_SCANS}); end some first`)
+    if (this.#iterators.size >= SCAN_LIMITS.maxScans) throw new MarketError('Conflict', `too many open scans on this node (${SCAN_LIMITS.maxScans}); end some first`)
+    let owned = 0
+    for (const iterator of this.#iterators.values()) if (iterator.owner === owner) owned++
+    if (owned >= SCAN_LIMITS.maxScansPerOwner) throw new MarketError('Conflict', `too many open scans of this app-key (${SCAN_LIMITS.maxScansPerOwner}); end some first`)
     const id = newMarketId()
-    this.#iterators.set(id, { type, accepts, seen: new Set(), timeoutMs, lastUsed: Date.now(), changed: new ChangeSignal(), waiting: 0 })
+    this.#iterators.set(id, {
+      type, owner, accepts, seen: new Set(), timeoutMs: Math.min(timeoutMs, SCAN_LIMITS.maxTimeoutMs), lastUsed: Date.now(), changed: new ChangeSignal(), waiting: 0
+    })
     return id
   }
 

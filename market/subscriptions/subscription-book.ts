@@ -4,6 +4,7 @@ import { LongPollQueue } from '../../net/index.ts'
 import type { MarketEvent } from '../model/api.ts'
 import type { FlatProperties } from '../properties-types.ts'
 import type { MarketStore } from '../store/market-store.ts'
+import { storedSubscription } from '../store/record-checks.ts'
 
 export type SubscriptionKind = 'offer' | 'demand'
 
@@ -38,7 +39,7 @@ export class SubscriptionBook {
   async load (now: number): Promise<SubscriptionRecord[]> {
     const live: SubscriptionRecord[] = []
     for (const kind of ['offer', 'demand'] as const) {
-      for (const record of await this.#store.list<SubscriptionRecord>(kind)) {
+      for (const record of await this.#store.list<SubscriptionRecord>(kind, storedSubscription)) {
         if (record.expiresAt <= now) {
           await this.#store.del(kind, record.id)
           continue
@@ -50,6 +51,7 @@ export class SubscriptionBook {
     return live
   }
 
+  /** Writes it durably (a client is told it exists), then holds it. */
   async add (record: SubscriptionRecord): Promise<void> {
     await this.#store.put(record.kind, record.id, record)
     this.#remember(record)
@@ -98,6 +100,13 @@ export class SubscriptionBook {
     held.queue.close()
     await this.#store.del(held.record.kind, id)
     return held.record
+  }
+
+  /** Sets a stored subscription aside, as if it were a bad record (it could not be made to work). */
+  async setAside (record: SubscriptionRecord, reason: string): Promise<void> {
+    this.#held.get(record.id)?.queue.close()
+    this.#held.delete(record.id)
+    await this.#store.setAside(record.kind, record.id, reason)
   }
 
   /** Subscriptions whose time ran out, removed. */

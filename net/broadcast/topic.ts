@@ -2,7 +2,9 @@
 // how an entry is named and when it expires, and how many a node keeps. The
 // payload itself is the owning module's business.
 import Type from 'typebox'
+import { jsonBytes } from '../protocol/json-bytes.ts'
 import { validator } from '../schema/validator.ts'
+import type { SignedEnvelope } from '../envelope/envelope.ts'
 import type { Validator } from '../schema/validator.ts'
 import type { Static, TSchema } from 'typebox'
 
@@ -37,6 +39,15 @@ export const TopicName = Type.String({ minLength: 1, maxLength: MAX_TOPIC_NAME_L
 
 export function gossipTopicOf (name: string): string {
   return `/agora/broadcast/1/${name}`
+}
+
+/**
+ * Bytes of the broadcast message that carries this signed entry: what
+ * `maxEntryBytes` bounds. A module measures with it before it stores what it
+ * will publish, so that the topic never refuses what the module accepted.
+ */
+export function entryMessageBytes (envelope: SignedEnvelope): number {
+  return jsonBytes({ v: 1, kind: 'entry', envelope }).byteLength
 }
 
 /** The envelope type of a retraction of this topic's entries. */
