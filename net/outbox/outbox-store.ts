@@ -5,14 +5,15 @@
 // the order they were written.
 import type { NodeId } from '../identity/node-id.ts'
 import type { SignedEnvelope } from '../envelope/envelope.ts'
+import { loadEach } from '../store/load-each.ts'
+import type { BadRecord, RawRecordStore } from '../store/load-each.ts'
 
 export type StoreOp = { type: 'put', key: string, value: unknown } | { type: 'del', key: string }
 
 /** What the outbox needs of a LevelDB sublevel with JSON values (a `level` sublevel fits). */
-export interface OutboxDb {
+export interface OutboxDb extends RawRecordStore {
   get: (key: string) => Promise<unknown>
   batch: (ops: StoreOp[], options?: { sync?: boolean }) => Promise<void>
-  values: (range: { gte: string, lt: string }) => AsyncIterable<unknown>
 }
 
 export interface PendingRecord {
@@ -43,8 +44,9 @@ export class OutboxStore {
   pendingKey (seq: number): string { return `${this.#prefix}:m:${pad(seq)}` }
   receivedKey (seq: number): string { return `${this.#prefix}:r:${pad(seq)}` }
 
-  async pending (): Promise<unknown[]> { return await this.#list('m') }
-  async received (): Promise<unknown[]> { return await this.#list('r') }
+  /** Pending messages that `parse` accepts; any other record is set aside (quarantined), never lost. */
+  async pending<T> (parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> { return await this.#list('m', parse, onBad) }
+  async received<T> (parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> { return await this.#list('r', parse, onBad) }
 
   async get (key: string): Promise<unknown> {
     return await this.#db.get(key)
@@ -55,10 +57,9 @@ export class OutboxStore {
     await this.#db.batch(ops, { sync })
   }
 
-  async #list (range: 'm' | 'r'): Promise<unknown[]> {
-    const out: unknown[] = []
-    for await (const value of this.#db.values({ gte: `${this.#prefix}:${range}:`, lt: `${this.#prefix}:${range};` })) out.push(value)
-    return out
+  async #list<T> (range: 'm' | 'r', parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> {
+    const loaded = await loadEach({ store: this.#db, range: { gte: `${this.#prefix}:${range}:`, lt: `${this.#prefix}:${range};` }, parse, onBad })
+    return loaded.map(({ record }) => record)
   }
 }
 

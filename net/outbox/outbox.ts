@@ -23,6 +23,7 @@ import { OutboxStore } from './outbox-store.ts'
 import type { Clock, TimerHandle } from './clock.ts'
 import type { OutboxProtocol, OutboxResponse } from './outbox-protocol.ts'
 import type { OutboxDb, PendingRecord, ReceivedRecord, StoreOp } from './outbox-store.ts'
+import type { BadRecord } from '../store/load-each.ts'
 import type { SignedEnvelope } from '../envelope/envelope.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NetHost } from '../host/net-host.ts'
@@ -181,19 +182,19 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
   /** Loads what is pending from disk, serves the protocol and starts delivering. */
   async start (): Promise<void> {
     if (this.#state !== 'new') throw new Error('an outbox starts once')
-    const pending: PendingRecord[] = []
-    for (const value of await this.#store.pending()) {
-      if (isPendingRecord(value)) pending.push(value)
-      else this.#logger?.warn({ record: describe(value) }, 'outbox: unreadable pending message set aside')
-    }
+    const setAside = (bad: BadRecord): void => { this.#logger?.warn(bad, 'outbox: unreadable stored record set aside') }
+    const pending = await this.#store.pending(value => {
+      if (!isPendingRecord(value)) throw new Error(`not a pending message: ${describe(value)}`)
+      return value
+    }, setAside)
     for (const record of pending.sort((a, b) => a.seq - b.seq)) {
       this.#seq = Math.max(this.#seq, record.seq)
       this.#insert({ seq: record.seq, id: record.id, to: record.to, kind: record.kind, enqueuedAt: record.enqueuedAt })
     }
-    const received: ReceivedRecord[] = []
-    for (const value of await this.#store.received()) {
-      if (isReceivedRecord(value)) received.push(value)
-    }
+    const received = await this.#store.received(value => {
+      if (!isReceivedRecord(value)) throw new Error(`not a received id: ${describe(value)}`)
+      return value
+    }, setAside)
     for (const record of received.sort((a, b) => a.seq - b.seq)) {
       this.#seq = Math.max(this.#seq, record.seq)
       this.#received.set(record.id, this.#store.receivedKey(record.seq))

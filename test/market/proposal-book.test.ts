@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { createHash } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -8,6 +9,9 @@ import { MarketError } from '../../market/errors.ts'
 import { ProposalBook } from '../../market/negotiation/proposal-book.ts'
 import type { ProposalRecord } from '../../market/negotiation/proposal-book.ts'
 import { MarketStore } from '../../market/store/market-store.ts'
+
+// Ids as the market makes them (64 hex digits), so that the stored records load again.
+const hexId = (seed: string): string => createHash('sha256').update(seed).digest('hex')
 
 function record (proposalId: string): ProposalRecord {
   return {
@@ -19,9 +23,9 @@ function record (proposalId: string): ProposalRecord {
     expiresAt: Date.now() + 60_000,
     properties: {},
     constraints: '()',
-    subscriptionId: 'sub',
-    offerId: 'offer',
-    demandId: 'demand',
+    subscriptionId: hexId('sub'),
+    offerId: hexId('offer'),
+    demandId: hexId('demand'),
     counterpartyId: '0x0000000000000000000000000000000000000002'
   }
 }

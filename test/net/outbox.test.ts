@@ -177,7 +177,8 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     assert.equal(sender.clock.now(), timeBefore, 'delivered on connect, not on a backoff tick')
     assert.equal(handled.length, 1)
     assert.equal((handled[0]!.payload as { text: string }).text, 'while you were away')
-    assert.deepEqual(await storedKeys(sender.db, 'm'), ['outbox:m:0000000000000000'], 'only the unreadable record is left, untouched')
+    assert.deepEqual(await storedKeys(sender.db, 'm'), [], 'nothing pending is left')
+    assert.deepEqual(await sender.db.get('~quarantine:outbox:m:0000000000000000'), { garbage: true }, 'the unreadable record is set aside, untouched')
   })
 
   it('refuses past its caps and oversized messages before writing anything', async () => {
