@@ -101,11 +101,12 @@ describe('market: agreements between two daemons, through the REST API only', fu
   })
 
   it('expires when not approved by validTo, on both sides', async () => {
-    const negotiated = await negotiateAgreement(provider, requester, { validToMs: 1_500 })
+    // validTo leaves room for negotiating and confirming on a loaded machine; expiry is then awaited as an event.
+    const negotiated = await negotiateAgreement(provider, requester, { validToMs: 5_000 })
     await confirmAgreement(provider, requester, negotiated)
     const { agreementId } = negotiated
     for (const node of [provider, requester]) {
-      await eventually('Expired', async () => (await node.client.agreement(agreementId)).state === 'Expired', 5_000)
+      await eventually('Expired', async () => (await node.client.agreement(agreementId)).state === 'Expired', 20_000)
     }
     assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
   })
@@ -184,7 +185,7 @@ describe('market: proposals expire', function () {
   const cluster = new Cluster()
   let provider: TestNode
   let requester: TestNode
-  const shortProposals = { configure: (config: any) => { config.modules.market = { proposalTtlMs: 1_000 } } }
+  const shortProposals = { configure: (config: any) => { config.modules.market = { proposalTtlMs: 3_000 } } }
 
   before(async () => {
     provider = await cluster.start(shortProposals)
@@ -196,7 +197,7 @@ describe('market: proposals expire', function () {
     const drafted = await negotiateDraft(provider, requester)
     const draft = await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${drafted.demandId}/proposals/${drafted.offerDraftId}`)
     await eventually('the draft expires', async () =>
-      (await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${drafted.demandId}/proposals/${drafted.offerDraftId}`)).state === 'Expired', 5_000)
+      (await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${drafted.demandId}/proposals/${drafted.offerDraftId}`)).state === 'Expired', 20_000)
     const create = await requester.client.call('POST', '/market-api/v1/agreements', { proposalId: drafted.offerDraftId, validTo: new Date(Date.now() + 60_000).toISOString() })
     assert.equal(create.status, 410)
     assert.match(create.body.message, /Expired/)
