@@ -88,7 +88,9 @@ function onlyConstraintErrors (text: string, context: string): void {
   }
 }
 
-describe('constraint fuzzing', () => {
+describe('constraint fuzzing', function () {
+  // Thousands of cases each: CPU-bound, so a loaded machine needs room.
+  this.timeout(180_000)
   it(`print → parse → print round-trips 3000 random trees (seed ${SEED})`, () => {
     const g = new Gen(SEED)
     for (let i = 0; i < 3000; i++) {

@@ -12,7 +12,7 @@ import { eventually } from '../helpers/wait.ts'
 // Two `agora service run` processes; the requester's is killed with SIGKILL
 // after the agreement is Approved and started again on the same data dir.
 describe('market: a daemon killed and restarted keeps its agreements and app-keys', function () {
-  this.timeout(90_000)
+  this.timeout(240_000)
   let dir: string
   const running: Daemon[] = []
 
