@@ -99,7 +99,7 @@ export class PackageStore {
 
   async #open (url: URL, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     if (url.protocol === 'file:') return createReadStream(await this.#localPath(url))
-    const response = await guardedFetch(url, signal === undefined ? {} : { signal }, this.#options.allowPrivateNetworks)
+    const response = await guardedFetch(url, signal === undefined ? {} : { signal }, { allowPrivateNetworks: this.#options.allowPrivateNetworks })
     if (!response.ok) {
       await response.body?.cancel()
       throw new ExeUnitError('BadRequest', `task package download from ${url.href} failed: HTTP ${response.status}`)

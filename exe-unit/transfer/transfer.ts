@@ -60,7 +60,7 @@ async function openSource (source: Endpoint, context: TransferContext): Promise<
     case 'requester':
       return requesterChannel(context).read(source.url, context.signal)
     case 'http': {
-      const response = await guardedFetch(source.url, { signal: context.signal }, context.allowPrivateNetworks)
+      const response = await guardedFetch(source.url, { signal: context.signal }, { allowPrivateNetworks: context.allowPrivateNetworks })
       if (!response.ok) {
         await response.body?.cancel()
         throw new ExeUnitError('BadRequest', `download from ${source.url.href} failed: HTTP ${response.status}`)
@@ -93,12 +93,7 @@ async function writeTarget (target: Endpoint, data: AsyncIterable<Uint8Array>, c
       await requesterChannel(context).write(target.url, data, context.signal)
       return
     case 'http': {
-      const response = await guardedFetch(target.url, {
-        method: 'PUT',
-        body: Readable.toWeb(Readable.from(data)) as ReadableStream<Uint8Array>,
-        duplex: 'half',
-        signal: context.signal
-      } as RequestInit, context.allowPrivateNetworks)
+      const response = await guardedFetch(target.url, { method: 'PUT', body: data, signal: context.signal }, { allowPrivateNetworks: context.allowPrivateNetworks })
       await response.body?.cancel()
       if (!response.ok) throw new ExeUnitError('BadRequest', `upload to ${target.url.href} failed: HTTP ${response.status}`)
     }
