@@ -270,15 +270,19 @@ export class Activity {
     const result: CommandOutcome = { result: 'Ok', returnCode: outcome.exitCode }
     const out = stdout.end()
     const err = stderr.end()
-    if (out !== undefined) result.stdout = out
-    if (err !== undefined) result.stderr = err
+    if (out.value !== undefined) result.stdout = out.value
+    if (err.value !== undefined) result.stderr = err.value
+    const notes: string[] = []
     if (outcome.failure !== undefined) {
       result.result = 'Error'
-      result.message = outcome.failure
+      notes.push(outcome.failure)
     } else if (outcome.exitCode !== 0) {
       result.result = 'Error'
-      result.message = `the command exited with code ${outcome.exitCode}`
+      notes.push(`the command exited with code ${outcome.exitCode}`)
     }
+    if (out.cutBytes > 0) notes.push(`stdout: ${out.cutBytes} bytes beyond the capture limit were cut`)
+    if (err.cutBytes > 0) notes.push(`stderr: ${err.cutBytes} bytes beyond the capture limit were cut`)
+    if (notes.length > 0) result.message = notes.join('; ')
     return result
   }
 }

@@ -1,6 +1,8 @@
 // Applies a run command's capture mode to one output stream: either keeps the
 // bytes asked for (head, tail or both) to return with the result at the end, or
-// streams them as stdout/stderr events as they come, up to a limit.
+// streams them as stdout/stderr events as they come, up to a limit. Nothing
+// beyond the limit is held: what is dropped is counted, and a text capture
+// shows a marker where bytes were cut.
 import type { CaptureMode, CapturePart } from '../exescript/types.ts'
 
 /** Output as RuntimeEvents carry it: text, or base64 for binary captures. */
@@ -8,8 +10,22 @@ export type CommandOutput = { str: string } | { bin: string }
 
 export interface OutputSink {
   write: (chunk: Uint8Array) => void
+  end: () => CapturedOutput
+}
+
+export interface CapturedOutput {
   /** The value for the result's stdout/stderr field; undefined when not captured at end. */
-  end: () => string | undefined
+  value: string | undefined
+  /** Bytes left out because they were beyond the capture's limit. */
+  cutBytes: number
+}
+
+/** Largest piece of output one stdout/stderr event carries. */
+export const MAX_EVENT_OUTPUT_BYTES = 64 * 1024
+
+/** Shown in text output where bytes were left out. */
+export function cutMarker (bytes: number): string {
+  return `\n[... ${bytes} bytes cut: beyond the capture limit ...]\n`
 }
 
 /**
@@ -17,42 +33,45 @@ export interface OutputSink {
  * and how much a stream without a limit sends.
  */
 export function createOutputSink (mode: CaptureMode | null, emit: (output: CommandOutput) => void, maxBytes: number): OutputSink {
-  if (mode === null) return { write: () => {}, end: () => undefined }
+  if (mode === null) return { write: () => {}, end: () => ({ value: undefined, cutBytes: 0 }) }
   if ('stream' in mode) return streamSink(mode.stream.format, Math.min(mode.stream.limit ?? maxBytes, maxBytes), emit)
   const part: CapturePart = mode.atEnd.part ?? { headTail: maxBytes }
   const keep = new KeptBytes(part)
   return {
     write: chunk => keep.add(chunk),
-    end: () => encode(keep.bytes(), mode.atEnd.format)
+    end: () => ({ value: keep.encode(mode.atEnd.format), cutBytes: keep.cutBytes })
   }
-}
-
-function encode (bytes: Uint8Array, format: 'str' | 'bin'): string {
-  return format === 'str' ? new TextDecoder().decode(bytes) : Buffer.from(bytes).toString('base64')
 }
 
 function streamSink (format: 'str' | 'bin', limit: number, emit: (output: CommandOutput) => void): OutputSink {
   let left = limit
+  let cutBytes = 0
   // Keeps a multi-byte character split across chunks whole.
   const decoder = new TextDecoder()
+  const send = (part: Uint8Array): void => {
+    if (format === 'bin') {
+      emit({ bin: Buffer.from(part).toString('base64') })
+      return
+    }
+    const text = decoder.decode(part, { stream: true })
+    if (text !== '') emit({ str: text })
+  }
   return {
     write: chunk => {
-      if (left <= 0) return
-      const part = chunk.byteLength > left ? chunk.subarray(0, left) : chunk
-      left -= part.byteLength
-      if (format === 'bin') {
-        emit({ bin: Buffer.from(part).toString('base64') })
-        return
+      const take = Math.min(chunk.byteLength, left)
+      cutBytes += chunk.byteLength - take
+      left -= take
+      for (let offset = 0; offset < take; offset += MAX_EVENT_OUTPUT_BYTES) {
+        send(chunk.subarray(offset, Math.min(take, offset + MAX_EVENT_OUTPUT_BYTES)))
       }
-      const text = decoder.decode(part, { stream: left > 0 })
-      if (text !== '') emit({ str: text })
     },
     end: () => {
       if (format === 'str') {
         const rest = decoder.decode()
         if (rest !== '') emit({ str: rest })
+        if (cutBytes > 0) emit({ str: cutMarker(cutBytes) })
       }
-      return undefined
+      return { value: undefined, cutBytes }
     }
   }
 }
@@ -65,6 +84,7 @@ class KeptBytes {
   #headSize = 0
   #tail: Uint8Array[] = []
   #tailSize = 0
+  #total = 0
 
   constructor (part: CapturePart) {
     if ('head' in part) {
@@ -79,7 +99,11 @@ class KeptBytes {
     }
   }
 
+  /** Bytes written but not kept. */
+  get cutBytes (): number { return this.#total - this.#headSize - this.#tailSize }
+
   add (chunk: Uint8Array): void {
+    this.#total += chunk.byteLength
     let rest = chunk
     if (this.#headSize < this.#headLimit) {
       const take = Math.min(this.#headLimit - this.#headSize, rest.byteLength)
@@ -108,7 +132,13 @@ class KeptBytes {
     }
   }
 
-  bytes (): Uint8Array {
-    return Buffer.concat([...this.#head, ...this.#tail])
+  /** What was kept; text shows a marker where bytes were cut (binary is left whole for the decoder). */
+  encode (format: 'str' | 'bin'): string {
+    const head = Buffer.concat(this.#head)
+    const tail = Buffer.concat(this.#tail)
+    if (format === 'bin') return Buffer.concat([head, tail]).toString('base64')
+    const cut = this.cutBytes
+    if (cut === 0) return new TextDecoder().decode(Buffer.concat([head, tail]))
+    return new TextDecoder().decode(head) + cutMarker(cut) + new TextDecoder().decode(tail)
   }
 }

@@ -1,13 +1,14 @@
 // The requester's side of `/agora/activity/1`: Activity API calls made on this
 // daemon go to the provider of the activity's agreement. Which provider runs
 // which activity is kept in this node's store, so a restart loses no activity.
-import { CodedError, NetError, RemoteError } from '../../net/index.ts'
+import { CodedError, NetError, RemoteError, validator } from '../../net/index.ts'
 import type { ErrorCode, NetHost, NodeId } from '../../net/index.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState } from '../activity/types.ts'
 import { ACTIVITY_PROTOCOL } from './activity-protocol.ts'
 import type { ActivityRequest } from './activity-protocol.ts'
 import type { AgreementLookup } from './agreement-access.ts'
 import type { BatchEvents } from './batch-events.ts'
+import { ResultPage } from './result-pages.ts'
 
 /** Whatever the provider may answer (RemoteError already reads a code no peer should send as Internal). */
 export type ActivityCallErrorCode = ErrorCode
@@ -31,6 +32,9 @@ export interface ActivityRecords {
 
 /** Time for the provider's answer to travel back, on top of its own wait. */
 const TRANSIT_MS = 15_000
+/** Largest batch results assembled from pages (a JavaScript string holds at most about 512 MiB). */
+const MAX_RESULTS_BYTES = 256 * 1024 * 1024
+const resultPage = validator(ResultPage, 'results page')
 
 export class ActivityClient {
   readonly #net: NetHost
@@ -79,7 +83,32 @@ export class ActivityClient {
   async results ({ activityId, providerId }: RequesterActivity, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
     const request: ActivityRequest = { op: 'results', activityId, batchId, waitMs }
     if (commandIndex !== undefined) request.commandIndex = commandIndex
-    return await this.#send(providerId, request, waitMs, signal) as ExeScriptCommandResult[]
+    const first = this.#page(await this.#send(providerId, request, waitMs, signal), providerId)
+    const { count, totalBytes } = first
+    if (totalBytes > MAX_RESULTS_BYTES) {
+      throw new ActivityCallError('PayloadTooLarge', `the results of batch ${batchId} take ${totalBytes} bytes, more than the ${MAX_RESULTS_BYTES} this node assembles; capture less output`)
+    }
+    const text = Buffer.alloc(totalBytes)
+    let filled = 0
+    for (let page = first; ; page = this.#page(await this.#send(providerId, { op: 'resultsPage', activityId, batchId, count, offset: filled }, 0, signal), providerId)) {
+      const data = Buffer.from(page.data, 'base64')
+      if (page.count !== count || page.totalBytes !== totalBytes || page.offset !== filled || filled + data.byteLength > totalBytes || (data.byteLength === 0 && filled < totalBytes)) {
+        throw new ActivityCallError('Internal', `provider ${providerId} sent an inconsistent results page`)
+      }
+      data.copy(text, filled)
+      filled += data.byteLength
+      if (filled === totalBytes) break
+    }
+    try {
+      return JSON.parse(text.toString('utf8')) as ExeScriptCommandResult[]
+    } catch {
+      throw new ActivityCallError('Internal', `provider ${providerId} sent results that are not JSON`)
+    }
+  }
+
+  #page (value: unknown, providerId: string): ResultPage {
+    if (!resultPage.check(value)) throw new ActivityCallError('Internal', `provider ${providerId} sent a malformed results page`)
+    return value
   }
 
   async events ({ activityId, providerId }: RequesterActivity, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {

@@ -15,12 +15,21 @@ export const ActivityRequest = Type.Union([
   Type.Object({ op: Type.Literal('create'), agreementId: AgreementId }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('destroy'), activityId: ActivityId }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('exec'), activityId: ActivityId, text: Type.String({ maxLength: 256 * 1024 }) }, { additionalProperties: false }),
+  /** The first page of a batch's results, after the wait; its answer is a ResultPage. */
   Type.Object({
     op: Type.Literal('results'),
     activityId: ActivityId,
     batchId: BatchId,
     commandIndex: Type.Optional(Type.Integer({ minimum: 0 })),
     waitMs: WaitMs
+  }, { additionalProperties: false }),
+  /** A later page of the snapshot a `results` answer fixed (its `count`), from byte `offset`. */
+  Type.Object({
+    op: Type.Literal('resultsPage'),
+    activityId: ActivityId,
+    batchId: BatchId,
+    count: Type.Integer({ minimum: 0 }),
+    offset: Type.Integer({ minimum: 0 })
   }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('events'), activityId: ActivityId, batchId: BatchId, after: Type.Integer({ minimum: 0 }), waitMs: WaitMs }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('state'), activityId: ActivityId }, { additionalProperties: false }),
@@ -41,7 +50,7 @@ export const ACTIVITY_PROTOCOL = defineProtocol({
   request: ActivityRequest,
   response: ActivityResponse,
   maxRequestBytes: 300 * 1024,
-  // Captured output of a whole batch can be large; the exe-unit caps it.
+  // Results travel in pages and events in bounded collections, each well within this.
   maxResponseBytes: 8 * 1024 * 1024,
   timeoutMs: 310_000
 })

@@ -9,11 +9,13 @@ import { ExeUnitError } from '../errors.ts'
 import type { ActivityRequest } from './activity-protocol.ts'
 import type { AgreementLookup } from './agreement-access.ts'
 import { collectBatchEvents } from './batch-events.ts'
+import { ResultPager } from './result-pages.ts'
 
 export class ActivityServer {
   readonly #exeUnit: ExeUnit
   readonly #agreements: AgreementLookup
   readonly #onCreated: (activity: ActivityInfo) => void
+  readonly #pages = new ResultPager()
 
   constructor (exeUnit: ExeUnit, agreements: AgreementLookup, onCreated: (activity: ActivityInfo) => void) {
     this.#exeUnit = exeUnit
@@ -36,7 +38,12 @@ export class ActivityServer {
       case 'results': {
         const options: { commandIndex?: number, timeoutMs: number, signal: AbortSignal } = { timeoutMs: request.waitMs, signal }
         if (request.commandIndex !== undefined) options.commandIndex = request.commandIndex
-        return await this.#exeUnit.getBatchResults(activityId, request.batchId, options)
+        const results = await this.#exeUnit.getBatchResults(activityId, request.batchId, options)
+        return this.#pages.page(`${activityId}/${request.batchId}`, results, 0)
+      }
+      case 'resultsPage': {
+        const results = await this.#exeUnit.getBatchResults(activityId, request.batchId)
+        return this.#pages.page(`${activityId}/${request.batchId}`, results, request.offset, request.count)
       }
       case 'events': return await collectBatchEvents(this.#exeUnit, activityId, request.batchId, request.after, request.waitMs, signal)
       case 'state': return this.#exeUnit.getState(activityId)

@@ -7,6 +7,8 @@ import type { RuntimeEvent } from '../activity/types.ts'
 /** After the first new event, gather what follows for this long before answering. */
 const GATHER_MS = 10
 const MAX_EVENTS = 500
+/** Serialised events per answer, within a stream's 4 MiB read buffer (an output event carries at most 64 KiB). */
+const MAX_EVENT_BYTES = 2 * 1024 * 1024
 
 export interface BatchEvents {
   events: RuntimeEvent[]
@@ -21,11 +23,13 @@ export async function collectBatchEvents (exeUnit: ExeUnit, activityId: string, 
   let timer = setTimeout(abort, waitMs)
   signal.addEventListener('abort', abort, { once: true })
   const events: RuntimeEvent[] = []
+  let bytes = 0
   let done = false
   try {
     for await (const event of exeUnit.streamBatch(activityId, batchId, { from: after, signal: stop.signal })) {
       events.push(event)
-      if (events.length >= MAX_EVENTS) return { events, done: false }
+      bytes += JSON.stringify(event).length
+      if (events.length >= MAX_EVENTS || bytes >= MAX_EVENT_BYTES) return { events, done: false }
       if (events.length === 1) {
         clearTimeout(timer)
         timer = setTimeout(abort, GATHER_MS)

@@ -6,7 +6,7 @@ import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
 import { eventually } from '../helpers/wait.ts'
-import { publishModule, startFileServer } from './helpers.ts'
+import { publishModule, startFileServer, writerModule } from './helpers.ts'
 import type { FileServer } from './helpers.ts'
 
 // Activity API v1 across two daemons: the requester's REST calls travel over
@@ -20,8 +20,12 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
   let files: FileServer
   let taskPackage: string
   let readFilePackage: string
+  let bigOutputPackage: string
+  /** What the big-output module writes: more than one `/agora/activity/1` answer carries. */
+  const BIG_OUTPUT_BYTES = 160 * 64 * 1024
 
-  const allowLoopback = { configure: (config: any) => { config.modules.activity = { allowPrivateNetworks: true } } }
+  // Streams may carry more than the default 1 MiB, so that a stream spans several answers.
+  const allowLoopback = { configure: (config: any) => { config.modules.activity = { allowPrivateNetworks: true, limits: { maxCaptureBytes: 12 * 1024 * 1024 } } } }
   const offerExtra = { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1, 'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec', 'golem.usage.gib'] }
 
   before(async () => {
@@ -31,6 +35,7 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     files = await startFileServer()
     taskPackage = await publishModule(files, 'hello')
     readFilePackage = await publishModule(files, 'read-file')
+    bigOutputPackage = await publishModule(files, 'big-output', await writerModule({ to: 'stdout', blockBytes: 64 * 1024, repeats: 160 }))
   })
   after(async () => {
     await cluster.stop()
@@ -107,6 +112,27 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     assert.match(JSON.stringify(stdout.kind.stdout), /hello/)
     assert.equal(events.every(e => e.batchId === batchId), true)
     assert.ok(kinds.indexOf('2:started') < kinds.indexOf('2:finished'))
+  })
+
+  it('carries results and streamed output larger than one protocol answer in full', async () => {
+    const agreementId = await agreement(bigOutputPackage)
+    const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })
+    const capture = { stdout: { atEnd: { part: { head: 12 * 1024 * 1024 }, format: 'str' } } }
+    const batchId = await exec(requester, activityId, [...deployStartRun.slice(0, 2), { run: { entry_point: 'big', args: [], capture } }])
+    const done = await results(requester, activityId, batchId)
+    assert.deepEqual(done.map(r => r.result), ['Ok', 'Ok', 'Ok'], JSON.stringify(done.map(r => r.message)))
+    const stdout: string = done.at(-1).stdout
+    assert.equal(stdout.length, BIG_OUTPUT_BYTES)
+    assert.equal(/^x+$/.test(stdout), true)
+
+    const streamed = await exec(requester, activityId, [{ run: { entry_point: 'big', args: [], capture: { stdout: { stream: { limit: 12 * 1024 * 1024, format: 'str' } } } } }])
+    const response = await fetch(`${requester.client.url}${API}/activity/${activityId}/exec/${streamed}`, {
+      headers: { authorization: `Bearer ${requester.client.key}`, accept: 'text/event-stream' }
+    })
+    const events = (await response.text()).split('\n\n').filter(block => block.startsWith('event: runtime')).map(block => JSON.parse(block.split('\ndata: ')[1]!))
+    const text = events.filter(e => 'stdout' in e.kind).map(e => e.kind.stdout.str).join('')
+    assert.equal(text.length, BIG_OUTPUT_BYTES)
+    assert.ok(events.some(e => 'finished' in e.kind))
   })
 
   it('refuses a second requester, an agreement that is not Approved, and malformed scripts', async () => {

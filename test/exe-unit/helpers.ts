@@ -169,3 +169,44 @@ export const DEPLOY_START = [{ deploy: {} }, { start: { args: [] } }]
 export async function writeText (path: string, text: string): Promise<void> {
   await writeFile(path, text)
 }
+
+/**
+ * A WASI module writing `repeats` blocks of `blockBytes` letters "x", to stdout
+ * or to a file it creates in /work; it exits with the errno of the first
+ * write that fails.
+ */
+export async function writerModule (options: { to: 'stdout' | { file: string }, blockBytes: number, repeats: number }): Promise<Buffer> {
+  const { blockBytes, repeats } = options
+  const file = options.to === 'stdout' ? null : options.to.file
+  const pages = Math.ceil((1024 + blockBytes) / 65536) + 1
+  const open = file === null
+    ? '(i32.store (i32.const 16) (i32.const 1))'
+    : `(local.set $errno (call $path_open (i32.const 3) (i32.const 0) (i32.const 64) (i32.const ${Buffer.byteLength(file)})
+        (i32.const 9) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 16)))
+      (if (local.get $errno) (then (call $proc_exit (local.get $errno))))`
+  return await buildWat('writer.wat', `(module
+  (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") ${pages})
+  (data (i32.const 64) "${file ?? ''}")
+  ;; layout: 0 iovec, 8 written, 16 fd, 64 file name, 1024 block
+  (func (export "_start")
+    (local $i i32)
+    (local $errno i32)
+    (block $filled (loop $fill
+      (br_if $filled (i32.ge_u (local.get $i) (i32.const ${blockBytes})))
+      (i32.store8 (i32.add (i32.const 1024) (local.get $i)) (i32.const 120))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $fill)))
+    ${open}
+    (i32.store (i32.const 0) (i32.const 1024))
+    (i32.store (i32.const 4) (i32.const ${blockBytes}))
+    (local.set $i (i32.const 0))
+    (block $written (loop $write
+      (br_if $written (i32.ge_u (local.get $i) (i32.const ${repeats})))
+      (local.set $errno (call $fd_write (i32.load (i32.const 16)) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (if (local.get $errno) (then (call $proc_exit (local.get $errno))))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $write)))))`)
+}

@@ -7,8 +7,13 @@ export interface RunJob {
   env: Record<string, string>
   /** Guest path → host directory; the only files the module can reach. */
   preopens: Record<string, string>
-  /** Output forwarded per stream and run; more is dropped to protect the provider. */
-  maxOutputBytes: number
+  /**
+   * Flow control for output: [0] holds the bytes posted and not yet handled
+   * by the parent. The worker waits while more than `maxInFlightBytes` are,
+   * so a module writing without end cannot fill the provider's memory.
+   */
+  inFlight: SharedArrayBuffer
+  maxInFlightBytes: number
 }
 
 export type WorkerMessage =

@@ -32,7 +32,13 @@ function run (job: RunJob): WorkerMessage {
   })
   const base = (wasi.getImportObject() as { wasi_snapshot_preview1: Record<string, WasiFunction> }).wasi_snapshot_preview1
   let memory: WasmMemory | undefined
-  const budget = { stdout: job.maxOutputBytes, stderr: job.maxOutputBytes }
+  const inFlight = new Int32Array(job.inFlight)
+  // Blocks the module (not the parent) until the parent has caught up.
+  const waitForParent = (): void => {
+    for (let pending = Atomics.load(inFlight, 0); pending > job.maxInFlightBytes; pending = Atomics.load(inFlight, 0)) {
+      Atomics.wait(inFlight, 0, pending, 1000)
+    }
+  }
 
   const fdWrite: WasiFunction = (fd, iovs, iovsLength, nwrittenPtr) => {
     if ((fd !== 1 && fd !== 2) || memory === undefined) return (base.fd_write as WasiFunction)(fd, iovs, iovsLength, nwrittenPtr)
@@ -50,17 +56,15 @@ function run (job: RunJob): WorkerMessage {
       }
       view.setUint32(nwrittenPtr, total, true)
       const stream = fd === 1 ? 'stdout' : 'stderr'
-      const forwarded = Math.min(total, budget[stream])
-      if (forwarded > 0) {
-        budget[stream] -= forwarded
-        const data = new Uint8Array(forwarded)
+      if (total > 0) {
+        const data = new Uint8Array(total)
         let offset = 0
         for (const part of parts) {
-          const take = Math.min(part.byteLength, forwarded - offset)
-          data.set(part.subarray(0, take), offset)
-          offset += take
-          if (offset === forwarded) break
+          data.set(part, offset)
+          offset += part.byteLength
         }
+        waitForParent()
+        Atomics.add(inFlight, 0, total)
         post({ type: 'output', stream, data }, [data.buffer])
       }
       return ERRNO_SUCCESS

@@ -15,8 +15,8 @@ import type { PooledWorker, WorkerPoolOptions } from './worker-pool.ts'
 export const WASMTIME = 'wasmtime'
 const WORK_MOUNT = '/work'
 const WASI_MODULE = 'wasi_snapshot_preview1'
-/** Output one run may forward per stream; far above what any capture keeps. */
-const MAX_FORWARDED_OUTPUT = 256 * 1024 * 1024
+/** Output a worker may have posted that the runtime has not handled yet. */
+const MAX_OUTPUT_IN_FLIGHT = 4 * 1024 * 1024
 
 const POOL: WorkerPoolOptions = { idle: 1, heapMb: 64, runsPerWorker: 100 }
 
@@ -89,7 +89,8 @@ class WasmtimeRuntime implements Runtime {
       args: [request.entryPoint, ...request.args],
       env: {},
       preopens: { [WORK_MOUNT]: this.#workDir },
-      maxOutputBytes: MAX_FORWARDED_OUTPUT
+      inFlight: new SharedArrayBuffer(4),
+      maxInFlightBytes: MAX_OUTPUT_IN_FLIGHT
     }
     const pooled = this.#pool.acquire()
     const cpuBefore = await cpuMicros(pooled)
@@ -143,6 +144,7 @@ interface WorkerRun {
 
 function runInWorker (pooled: PooledWorker, job: RunJob, output: OutputSinks, timeoutMs: number, signal: AbortSignal): Promise<WorkerRun> {
   const { worker } = pooled
+  const inFlight = new Int32Array(job.inFlight)
   return new Promise<WorkerRun>(resolve => {
     let settled = false
     const finish = (result: WorkerRun): void => {
@@ -163,6 +165,8 @@ function runInWorker (pooled: PooledWorker, job: RunJob, output: OutputSinks, ti
       switch (message.type) {
         case 'output':
           output[message.stream](message.data)
+          Atomics.sub(inFlight, 0, message.data.byteLength)
+          Atomics.notify(inFlight, 0)
           return
         case 'exit':
           finish({ outcome: { exitCode: message.code }, clean: true, memoryBytes: message.memoryBytes })
