@@ -34,6 +34,11 @@
 //
 //   events: 'state' (StateEvent), 'usage' (UsageEvent, periodic, and a final one at termination).
 //   Payments read usage through the ActivityUsageSource interface, which ExeUnit implements.
+//
+// With a store, activity records and their last usage outlive a restart: an
+// activity that was live when the provider stopped reads Terminated ("provider
+// restarted") afterwards, with the usage last written (periodically, at every
+// state change, and synced at the end).
 import { randomBytes } from 'node:crypto'
 import { EventEmitter } from 'node:events'
 import { mkdir, readdir, rm } from 'node:fs/promises'
@@ -41,6 +46,9 @@ import { join } from 'node:path'
 import Docker from 'dockerode'
 import type { Logger } from '../net/index.ts'
 import { Activity } from './activity/activity.ts'
+import { activityKey, storedActivities } from './activity/activity-records.ts'
+import type { RecordStore, StoredActivity } from './activity/activity-records.ts'
+import { RestoredActivity } from './activity/restored-activity.ts'
 import type { Signer } from './activity/result-signer.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState, RuntimeEvent } from './activity/types.ts'
 import { Capacity } from './capacity.ts'
@@ -75,10 +83,12 @@ export interface ExeUnitOptions {
   allowPrivateNetworks?: boolean
   /** Directories file:// task packages may be read from. */
   localPackageDirs?: string[]
-  /** How often `usage` events are emitted for each live activity. */
+  /** How often `usage` events are emitted (and usage written) for each live activity. */
   usageIntervalMs?: number
-  /** Where faults the requester only gets a reference to are logged (default: nowhere). */
+  /** Where faults the requester only gets a reference to are logged, and records that cannot be read or written (default: nowhere). */
   logger?: Logger
+  /** Where activity records and their usage are kept across restarts; without it they live in memory only. */
+  store?: RecordStore
 }
 
 export interface CreateActivityRequest {
@@ -147,8 +157,10 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   readonly #packages: PackageStore
   readonly #factories = new Map<string, RuntimeFactory>()
   readonly #unavailable = new Map<string, string>()
-  readonly #activities = new Map<string, Activity>()
+  readonly #activities = new Map<string, Activity | RestoredActivity>()
   readonly #terminatedOrder: string[] = []
+  /** Each activity's record writes, one after another, so that the last one written is the latest. */
+  readonly #writes = new Map<string, Promise<void>>()
   #started = false
   #closed = false
   #usageTimer: NodeJS.Timeout | undefined
@@ -175,6 +187,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   async start (): Promise<void> {
     if (this.#started) return
     this.#started = true
+    const restarted = await this.#restore()
     const activitiesDir = join(this.#options.dataDir, 'activities')
     await mkdir(activitiesDir, { recursive: true })
     for (const entry of await readdir(activitiesDir)) await rm(join(activitiesDir, entry), { recursive: true, force: true })
@@ -191,6 +204,36 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
       this.#usageTick ??= this.#reportUsage().finally(() => { this.#usageTick = undefined })
     }, interval)
     this.#usageTimer.unref()
+    // Told after start-up so that listeners see them like any other end.
+    for (const activity of restarted) {
+      this.emit('state', { activityId: activity.id, agreementId: activity.agreementId, state: activity.state() })
+      void this.#emitUsage(activity, true)
+    }
+  }
+
+  /** Reads the stored activities; those that were live end as "provider restarted" (synced). */
+  async #restore (): Promise<RestoredActivity[]> {
+    const store = this.#options.store
+    if (store === undefined) return []
+    const restored: RestoredActivity[] = []
+    for await (const entry of storedActivities(store)) {
+      if ('bad' in entry) {
+        const id = (entry.bad as { activityId?: unknown } | null)?.activityId
+        this.#options.logger?.warn({ activityId: typeof id === 'string' ? id.slice(0, 128) : undefined }, 'an unreadable activity record was set aside')
+        continue
+      }
+      restored.push(new RestoredActivity(entry.record))
+    }
+    restored.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+    const forgotten = restored.splice(0, Math.max(0, restored.length - this.#limits.keptTerminatedActivities))
+    await Promise.all(forgotten.map(async activity => await store.del(activityKey(activity.id))))
+    for (const activity of restored) {
+      this.#activities.set(activity.id, activity)
+      this.#terminatedOrder.push(activity.id)
+    }
+    const restarted = restored.filter(activity => activity.wasLive)
+    await Promise.all(restarted.map(async activity => await this.#persist(activity, true)))
+    return restarted
   }
 
   /** Which runtimes this exe-unit offers and whether they work (e.g. a Docker engine answers). */
@@ -246,8 +289,16 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         sign: this.#options.sign,
         requesterFiles: this.#options.requesterFilesFor?.(requesterId) ?? this.#options.requesterFiles,
         allowPrivateNetworks: this.#options.allowPrivateNetworks === true,
-        onState: state => this.emit('state', { activityId, agreementId, state }),
+        onState: state => {
+          const created = this.#activities.get(activityId)
+          if (created !== undefined) void this.#persist(created, state.state[0] === 'Terminated')
+          this.emit('state', { activityId, agreementId, state })
+        },
         onTerminated: () => this.#onTerminated(activityId),
+        onCommandDone: async () => {
+          const created = this.#activities.get(activityId)
+          if (created !== undefined) await this.#persist(created, false)
+        },
         ...(this.#options.logger === undefined ? {} : { logger: this.#options.logger })
       })
     } catch (error) {
@@ -256,6 +307,8 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
       throw error
     }
     this.#activities.set(activityId, activity)
+    // The requester is told of the activity only once its record is on disk.
+    await this.#persist(activity, true)
     return this.#info(activity)
   }
 
@@ -320,6 +373,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     const live = [...this.#activities.values()].filter(activity => !activity.terminated)
     await Promise.all(live.map(async activity => await activity.destroy('The provider is shutting down')))
     await this.#usageTick
+    await Promise.all([...this.#writes.values()])
     await Promise.all([...this.#factories.values()].map(async factory => await factory.close?.()))
   }
 
@@ -328,13 +382,13 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     if (this.#closed) throw new ExeUnitError('Conflict', 'the exe-unit is closed')
   }
 
-  #get (activityId: string): Activity {
+  #get (activityId: string): Activity | RestoredActivity {
     const activity = this.#activities.get(activityId)
     if (activity === undefined) throw new ExeUnitError('NotFound', `no activity ${activityId}`)
     return activity
   }
 
-  #info (activity: Activity): ActivityInfo {
+  #info (activity: Activity | RestoredActivity): ActivityInfo {
     return {
       activityId: activity.id,
       agreementId: activity.agreementId,
@@ -348,19 +402,48 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   #onTerminated (activityId: string): void {
     this.#capacity.release(activityId)
     const activity = this.#activities.get(activityId)
-    if (activity !== undefined) void this.#emitUsage(activity, true)
+    if (activity !== undefined) {
+      void this.#emitUsage(activity, true)
+      void this.#persist(activity, true)
+    }
     this.#terminatedOrder.push(activityId)
     while (this.#terminatedOrder.length > this.#limits.keptTerminatedActivities) {
-      this.#activities.delete(this.#terminatedOrder.shift() as string)
+      const forgotten = this.#terminatedOrder.shift() as string
+      this.#activities.delete(forgotten)
+      this.#chain(forgotten, async store => await store.del(activityKey(forgotten)))
     }
+  }
+
+  /** Writes the activity's record with its usage now; `sync` for what must survive a crash. */
+  async #persist (activity: Activity | RestoredActivity, sync: boolean): Promise<void> {
+    await this.#chain(activity.id, async store => {
+      const { counters, usage } = await activity.usageReport()
+      const record: StoredActivity = { ...this.#info(activity), counters, usage }
+      await store.put(activityKey(activity.id), record, { sync })
+    })
+  }
+
+  #chain (activityId: string, write: (store: RecordStore) => Promise<void>): Promise<void> {
+    const store = this.#options.store
+    if (store === undefined) return Promise.resolve()
+    const previous = this.#writes.get(activityId) ?? Promise.resolve()
+    const next = previous.then(async () => await write(store)).catch((err: unknown) => {
+      this.#options.logger?.warn({ activityId, err }, 'could not write an activity record')
+    })
+    this.#writes.set(activityId, next)
+    void next.then(() => { if (this.#writes.get(activityId) === next) this.#writes.delete(activityId) })
+    return next
   }
 
   async #reportUsage (): Promise<void> {
     const live = [...this.#activities.values()].filter(activity => !activity.terminated)
-    await Promise.all(live.map(async activity => await this.#emitUsage(activity, false)))
+    await Promise.all(live.map(async activity => {
+      await this.#emitUsage(activity, false)
+      await this.#persist(activity, false)
+    }))
   }
 
-  async #emitUsage (activity: Activity, final: boolean): Promise<void> {
+  async #emitUsage (activity: Activity | RestoredActivity, final: boolean): Promise<void> {
     const { counters, usage } = await activity.usageReport()
     this.emit('usage', { activityId: activity.id, agreementId: activity.agreementId, counters, usage, final })
   }

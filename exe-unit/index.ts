@@ -2,8 +2,10 @@
 // runtimes (WASI modules in worker threads, containers on Docker), sandboxing
 // and usage counters. Only what the daemon and the tests use is exported.
 export { ExeUnit } from './exe-unit.ts'
-export type { ExeUnitOptions, ActivityUsageSource, UsageEvent } from './exe-unit.ts'
+export type { ExeUnitOptions, ActivityUsageSource, StateEvent, UsageEvent } from './exe-unit.ts'
 export { resultSigner } from './activity/result-signer.ts'
+export type { RecordStore } from './activity/activity-records.ts'
+export { PROVIDER_RESTARTED } from './activity/restored-activity.ts'
 export type { ActivityState, ExeScriptCommandResult } from './activity/types.ts'
 export { ExeUnitError } from './errors.ts'
 export { parseExeScript, ExeScriptError } from './exescript/parse.ts'

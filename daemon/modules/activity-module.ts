@@ -10,10 +10,11 @@ import {
   ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit, ProviderEventLog, FILES_PROTOCOL, RequesterFileStore,
   fileRequestHandler, requesterFilesOver, resultSigner
 } from '../../exe-unit/index.ts'
-import type { AgreementLookup } from '../../exe-unit/index.ts'
+import type { AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
 import { transferRoutes } from '../api/transfer-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
+import type { AbstractPutOptions } from 'abstract-level'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
 
@@ -51,6 +52,7 @@ export class ActivityModule implements DaemonModule {
   readonly config = activitySection
   readonly #market: MarketModule
   #exeUnit: ExeUnit | null = null
+  #providerEvents: ProviderEventLog | null = null
   #net: NetHost | null = null
   routes: ApiRoute[] = []
 
@@ -66,7 +68,13 @@ export class ActivityModule implements DaemonModule {
   async start (context: ModuleContext): Promise<void> {
     const market = this.#market.market
     const section = activitySection.parse(context.config.modules.activity ?? {})
+    // The provider's side keeps its records in a sublevel of its own, apart from the requester's.
+    const store = recordStore(context.db.sublevel<string, unknown>('exe-unit', { valueEncoding: 'json' }))
+    const providerEvents = new ProviderEventLog(store)
+    await providerEvents.open()
+    this.#providerEvents = providerEvents
     const exeUnit = new ExeUnit({
+      store,
       dataDir: join(context.config.dataDir, 'exe-unit'),
       nodeId: context.key.nodeId,
       sign: resultSigner(context.key),
@@ -75,6 +83,10 @@ export class ActivityModule implements DaemonModule {
       allowPrivateNetworks: section.allowPrivateNetworks ?? false,
       allowContainerNetwork: section.allowContainerNetwork ?? false,
       logger: context.logger
+    })
+    // The state machine reports Terminated once per activity (at start-up, for those a restart ended).
+    exeUnit.on('state', ({ activityId, agreementId, state }) => {
+      if (state.state[0] === 'Terminated') providerEvents.record('DestroyActivity', activityId, agreementId)
     })
     await exeUnit.start()
     this.#exeUnit = exeUnit
@@ -92,11 +104,6 @@ export class ActivityModule implements DaemonModule {
         properties: { ...demand.properties, ...offer.properties }
       }
     }
-    const providerEvents = new ProviderEventLog()
-    // The state machine reports Terminated once per activity.
-    exeUnit.on('state', ({ activityId, agreementId, state }) => {
-      if (state.state[0] === 'Terminated') providerEvents.record('DestroyActivity', activityId, agreementId)
-    })
     const server = new ActivityServer(exeUnit, lookup, activity => { providerEvents.record('CreateActivity', activity.activityId, activity.agreementId) })
     await context.net.handle(ACTIVITY_PROTOCOL, async (request, requestContext) => await server.handle(request, requestContext))
     this.#net = context.net
@@ -127,5 +134,19 @@ export class ActivityModule implements DaemonModule {
     await this.#net?.unhandle(ACTIVITY_PROTOCOL)
     await this.#net?.unhandle(FILES_PROTOCOL)
     await this.#exeUnit?.close()
+    await this.#providerEvents?.flush()
+  }
+}
+
+/** The exe-unit's view of its sublevel; `sync` reaches classic-level through the sublevel. */
+function recordStore (db: {
+  put: (key: string, value: unknown, options: AbstractPutOptions<string, unknown>) => Promise<void>
+  del: (key: string) => Promise<void>
+  values: (range: { gte: string, lt: string }) => AsyncIterable<unknown>
+}): RecordStore {
+  return {
+    put: async (key, value, options) => { await db.put(key, value, (options ?? {}) as AbstractPutOptions<string, unknown>) },
+    del: async key => { await db.del(key) },
+    values: range => db.values(range)
   }
 }

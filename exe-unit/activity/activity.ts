@@ -37,6 +37,8 @@ export interface ActivityOptions {
   /** Called once, after the activity has terminated and released its runtime. */
   onTerminated: () => void
   logger?: Logger
+  /** Called after each command, before its result is visible: usage has changed. */
+  onCommandDone?: () => Promise<void>
 }
 
 interface CommandOutcome {
@@ -205,6 +207,7 @@ export class Activity {
     const finished: { returnCode: number, message?: string } = { returnCode: outcome.returnCode }
     if (outcome.message !== undefined) finished.message = outcome.message
     batch.emit(index, { finished })
+    await this.#options.onCommandDone?.()
     const { returnCode: _, ...result } = outcome
     batch.addResult(index, result)
   }

@@ -1,0 +1,49 @@
+// What the exe-unit keeps of each activity across restarts: who it is for, its
+// last state and its last usage (payments price debit notes and invoices by
+// it). Kept in the exe-unit's slice of the daemon's LevelDB; usage is written
+// periodically and at every state change, and synced to disk at the end.
+import Type from 'typebox'
+import type { Static } from 'typebox'
+import { validator } from '../../net/index.ts'
+
+/** The exe-unit's slice of the daemon's store (string keys, JSON values). */
+export interface RecordStore {
+  put: (key: string, value: unknown, options?: { sync?: boolean }) => Promise<void>
+  del: (key: string) => Promise<void>
+  values: (range: { gte: string, lt: string }) => AsyncIterable<unknown>
+}
+
+const StateName = Type.Union([
+  Type.Literal('New'), Type.Literal('Initialized'), Type.Literal('Deployed'), Type.Literal('Ready'), Type.Literal('Unresponsive'), Type.Literal('Terminated')
+])
+
+export const StoredActivity = Type.Object({
+  activityId: Type.String({ minLength: 1, maxLength: 128 }),
+  agreementId: Type.String({ minLength: 1 }),
+  requesterId: Type.String({ minLength: 1 }),
+  runtime: Type.String(),
+  createdAt: Type.String(),
+  state: Type.Object({
+    state: Type.Tuple([StateName, Type.Union([StateName, Type.Null()])]),
+    reason: Type.Optional(Type.String()),
+    errorMessage: Type.Optional(Type.String())
+  }),
+  counters: Type.Record(Type.String(), Type.Number()),
+  usage: Type.Object({ currentUsage: Type.Array(Type.Number()), timestamp: Type.Number() })
+})
+export type StoredActivity = Static<typeof StoredActivity>
+
+export const storedActivity = validator(StoredActivity, 'stored activity')
+
+export const ACTIVITY_PREFIX = 'activity:'
+
+export function activityKey (activityId: string): string {
+  return `${ACTIVITY_PREFIX}${activityId}`
+}
+
+/** Every stored record, readable or not: a bad one is reported with its key and left in place. */
+export async function * storedActivities (store: RecordStore): AsyncGenerator<{ record: StoredActivity } | { bad: unknown }> {
+  for await (const value of store.values({ gte: ACTIVITY_PREFIX, lt: 'activity;' })) {
+    yield storedActivity.check(value) ? { record: value } : { bad: value }
+  }
+}
