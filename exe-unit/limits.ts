@@ -12,6 +12,8 @@ export interface ExeUnitLimits {
   maxThreads: number
   /** Memory an activity gets when its agreement names none. */
   defaultMemoryGib: number
+  /** Disk an activity's directories may take when its agreement names none (golem.inf.storage.gib). */
+  defaultStorageGib: number
   /** Wall-clock limit of one run command. */
   runTimeoutMs: number
   /** Largest file one transfer command moves. */
@@ -36,6 +38,7 @@ export const DEFAULT_LIMITS: ExeUnitLimits = {
   maxMemoryGib: 8,
   maxThreads: 8,
   defaultMemoryGib: 0.25,
+  defaultStorageGib: 4,
   runTimeoutMs: 15 * 60_000,
   maxTransferBytes: 1024 ** 3,
   maxPackageBytes: 2 * 1024 ** 3,

@@ -8,6 +8,7 @@ export const PROP = {
   taskPackage: 'golem.srv.comp.task_package',
   memoryGib: 'golem.inf.mem.gib',
   threads: 'golem.inf.cpu.threads',
+  storageGib: 'golem.inf.storage.gib',
   usageVector: 'golem.com.usage.vector',
   /** Agora's grant of outbound network to a container (the provider's allowContainerNetwork must agree). */
   network: 'agora.srv.net.inet'
@@ -24,6 +25,8 @@ export interface ActivityResources {
   taskPackage: string
   memoryBytes: number
   threads: number
+  /** Disk the activity's directories may take (golem.inf.storage.gib, or the provider's default). */
+  storageBytes: number
   network: boolean
   pidsLimit: number
   runTimeoutMs: number
@@ -39,12 +42,14 @@ export function readResources (input: Record<string, unknown>, limits: ExeUnitLi
   const taskPackage = requireString(properties, PROP.taskPackage)
   const memoryGib = optionalNumber(properties, PROP.memoryGib) ?? limits.defaultMemoryGib
   const threads = optionalNumber(properties, PROP.threads) ?? 1
+  const storageGib = optionalNumber(properties, PROP.storageGib) ?? limits.defaultStorageGib
   if (!Number.isInteger(threads)) bad(PROP.threads, 'must be a whole number')
   return {
     runtimeName,
     taskPackage,
     memoryBytes: Math.floor(memoryGib * GIB),
     threads,
+    storageBytes: Math.floor(storageGib * GIB),
     network: properties[PROP.network] === true,
     pidsLimit: limits.pidsLimit,
     runTimeoutMs: limits.runTimeoutMs,

@@ -32,6 +32,7 @@ const ActivitySection = Type.Object({
     maxMemoryGib: Type.Optional(Positive),
     maxThreads: Type.Optional(Type.Integer({ minimum: 1 })),
     defaultMemoryGib: Type.Optional(Positive),
+    defaultStorageGib: Type.Optional(Positive),
     runTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
     maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 })),
     maxPackageBytes: Type.Optional(Type.Integer({ minimum: 1 })),

@@ -13,6 +13,7 @@ import type { Runtime } from '../runtime/runtime.ts'
 import { RuntimeLostError } from '../runtime/runtime.ts'
 import { transferFile } from '../transfer/transfer.ts'
 import type { RequesterFileChannel } from '../transfer/requester-channel.ts'
+import { diskUsage } from '../usage/disk-usage.ts'
 import { UsageMeter } from '../usage/usage-meter.ts'
 import { Batch } from './batch.ts'
 import { createOutputSink } from './capture.ts'
@@ -230,7 +231,8 @@ export class Activity {
           requesterFiles: this.#options.requesterFiles,
           maxBytes: this.#options.limits.maxTransferBytes,
           allowPrivateNetworks: this.#options.allowPrivateNetworks,
-          signal
+          signal,
+          storage: { limitBytes: this.#options.resources.storageBytes, usedBytes: async () => await diskUsage(this.#options.dir) }
         })
         return { result: 'Ok', returnCode: 0, message: `transferred ${bytes} bytes` }
       }

@@ -4,6 +4,7 @@ import { rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { ExeUnitError } from '../errors.ts'
+import { storageLimitMessage } from '../usage/disk-usage.ts'
 import type { HostLocation } from '../runtime/runtime.ts'
 import { guardedFetch } from './address-guard.ts'
 import { bodyChunks, bounded } from './bounded.ts'
@@ -18,6 +19,8 @@ export interface TransferContext {
   maxBytes: number
   allowPrivateNetworks: boolean
   signal: AbortSignal
+  /** The activity's storage limit and the disk its directories take now: a file written into a volume counts. */
+  storage: { limitBytes: number, usedBytes: () => Promise<number> }
 }
 
 export interface TransferOutcome {
@@ -30,14 +33,20 @@ export async function transferFile (from: string, to: string, context: TransferC
   if (source.kind !== 'container' && target.kind !== 'container') {
     throw new ExeUnitError('BadRequest', 'transfer: one end must be a container: path')
   }
+  // Checked before anything is read: what room the storage limit leaves.
+  const room = target.kind === 'container' ? Math.max(0, context.storage.limitBytes - await context.storage.usedBytes()) : Infinity
+  const full = (): ExeUnitError => new ExeUnitError('InsufficientStorage', storageLimitMessage(
+    context.storage.limitBytes, `the transfer into the activity's volumes was stopped at ${room} bytes, the room left`
+  ))
   let bytes = 0
   async function * counted (chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of bounded(chunks, context.maxBytes, 'transferred file')) {
       bytes += chunk.byteLength
+      if (bytes > room) throw full()
       yield chunk
     }
   }
-  const data = counted(await openSource(source, context))
+  const data = counted(await openSource(source, context, room, full))
   await writeTarget(target, data, context)
   return { bytes }
 }
@@ -53,7 +62,7 @@ function requesterChannel (context: TransferContext): RequesterFileChannel {
   return context.requesterFiles
 }
 
-async function openSource (source: Endpoint, context: TransferContext): Promise<AsyncIterable<Uint8Array>> {
+async function openSource (source: Endpoint, context: TransferContext, room: number, full: () => ExeUnitError): Promise<AsyncIterable<Uint8Array>> {
   switch (source.kind) {
     case 'container':
       return await openVolumeFileForRead(locate(source.path, context), source.path)
@@ -66,6 +75,10 @@ async function openSource (source: Endpoint, context: TransferContext): Promise<
         throw new ExeUnitError('BadRequest', `download from ${source.url.href} failed: HTTP ${response.status}`)
       }
       const length = Number(response.headers.get('content-length') ?? NaN)
+      if (length > room && length <= context.maxBytes) {
+        await response.body?.cancel()
+        throw full()
+      }
       if (length > context.maxBytes) {
         await response.body?.cancel()
         throw new ExeUnitError('BadRequest', `${source.url.href} is larger than the limit of ${context.maxBytes} bytes`)

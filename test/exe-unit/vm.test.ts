@@ -219,4 +219,16 @@ describe('exe-unit vm runtime (Docker)', function () {
       await rm(dir, { recursive: true, force: true })
     }
   })
+
+  it('stops a command writing past the storage the agreement names, with an error result naming it', async () => {
+    const activityId = await ready({ 'golem.inf.storage.gib': 0.02 })
+    const full = await one(activityId, sh('dd if=/dev/zero of=/work/fill bs=1048576 count=256 2>/dev/null; sleep 30'))
+    assert.equal(full.result, 'Error')
+    assert.match(full.message ?? '', /storage limit of 0\.02 GiB \(golem\.inf\.storage\.gib\) is reached/)
+    // Within the limit, the same activity goes on.
+    await one(activityId, sh('rm -f /work/fill'))
+    const small = await one(activityId, sh('dd if=/dev/zero of=/work/small bs=1048576 count=4 2>/dev/null'))
+    assert.equal(small.result, 'Ok', small.message)
+    await unit.exeUnit.destroy(activityId, 'done')
+  })
 })

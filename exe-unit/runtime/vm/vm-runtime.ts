@@ -2,7 +2,8 @@
 // creates the container (no network unless granted; memory, CPU and pid
 // limits; the work directory and the image's volumes bound from the activity's
 // directory), start starts it, each run is a `docker exec` with its output
-// demultiplexed as it comes, and terminate removes the container.
+// demultiplexed as it comes, and terminate removes the container. The volumes'
+// disk use is watched while a command runs (see storage-watch.ts).
 import { mkdir } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import { Writable } from 'node:stream'
@@ -17,6 +18,8 @@ import { ImageLoader } from './image-loader.ts'
 import { killProcessTree } from './kill-process-tree.ts'
 import { nodeFilter } from './labels.ts'
 import { OomWatch } from './oom-watch.ts'
+import { watchStorage } from './storage-watch.ts'
+import { diskUsage, storageLimitMessage } from '../../usage/disk-usage.ts'
 
 export const VM = 'vm'
 const WORK_MOUNT = '/work'
@@ -126,11 +129,23 @@ class VmRuntime implements Runtime {
     }
     const oomBefore = this.#oom.count(container.id)
     const stream = await exec.start({ hijack: true, stdin: false }) as unknown as Duplex
-    const stop = await demux(this.#docker, stream, output, request.timeoutMs, signal)
+    const limit = this.#context.resources.storageBytes
+    const usedBefore = await diskUsage(this.#context.activityDir)
+    const storage = watchStorage(this.#context.activityDir, limit)
+    let stop: string | null
+    try {
+      stop = await demux(this.#docker, stream, output, request.timeoutMs, AbortSignal.any([signal, storage.signal]))
+    } finally {
+      storage.stop()
+    }
+    const full = storageLimitMessage(limit, 'the command was stopped')
     if (stop !== null) {
       await this.#kill(exec, container)
-      return { exitCode: -1, failure: stop }
+      return { exitCode: -1, failure: storage.signal.aborted ? full : stop }
     }
+    // What the command left after its last measurement counts too.
+    const usedAfter = await diskUsage(this.#context.activityDir)
+    if (usedAfter > limit && usedAfter > usedBefore) return { exitCode: -1, failure: storageLimitMessage(limit, 'the command wrote past it') }
     const { ExitCode: exitCode } = await exec.inspect()
     if (exitCode === null) return { exitCode: -1, failure: 'the command output ended before the command did' }
     if (exitCode === SIGKILL_EXIT && await this.#oom.happened(container.id, oomBefore, 500)) {

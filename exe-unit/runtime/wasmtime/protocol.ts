@@ -14,9 +14,11 @@ export interface RunJob {
    */
   inFlight: SharedArrayBuffer
   maxInFlightBytes: number
+  /** The disk the preopened directory may take: writes beyond it fail with ENOSPC. */
+  storage: { root: string, limitBytes: number }
 }
 
 export type WorkerMessage =
   | { type: 'output', stream: 'stdout' | 'stderr', data: Uint8Array }
-  | { type: 'exit', code: number, memoryBytes: number }
-  | { type: 'trap', message: string, memoryBytes: number }
+  | { type: 'exit', code: number, memoryBytes: number, storageExceeded: boolean }
+  | { type: 'trap', message: string, memoryBytes: number, storageExceeded: boolean }

@@ -1,15 +1,20 @@
 // Runs WASI modules in a worker thread, one job at a time. stdout and stderr
 // writes are forwarded to the parent as they happen; stdin reads nothing; the
-// module sees only the preopened directories it is given.
+// module sees only the preopened directories it is given, and writes to them
+// fail with ENOSPC once the activity's storage limit is reached.
 import { openSync } from 'node:fs'
 import { WASI } from 'node:wasi'
 import { parentPort } from 'node:worker_threads'
 import type { RunJob, WorkerMessage } from './protocol.ts'
 import { wasm } from './wasm-api.ts'
 import type { WasmMemory } from './wasm-api.ts'
+import { StorageBudget } from './storage-budget.ts'
 
 const ERRNO_SUCCESS = 0
 const ERRNO_FAULT = 21
+const ERRNO_NOSPC = 51
+/** path_open's oflags bit that creates a file. */
+const OFLAGS_CREAT = 1
 const devNull = openSync('/dev/null', 'r+')
 
 type WasiFunction = (...args: number[]) => number
@@ -40,8 +45,31 @@ function run (job: RunJob): WorkerMessage {
     }
   }
 
+  const storage = new StorageBudget(job.storage.root, job.storage.limitBytes)
+  const iovecBytes = (iovs: number, iovsLength: number): number => {
+    if (memory === undefined) return 0
+    const view = new DataView(memory.buffer as ArrayBuffer)
+    let total = 0
+    for (let i = 0; i < iovsLength; i++) total += view.getUint32(iovs + i * 8 + 4, true)
+    return total
+  }
+  // Writes to files, and new files and directories, draw on the storage budget.
+  const charged = (name: string, cost: (...args: any[]) => number): WasiFunction => (...args) => {
+    if (!storage.take(cost(...args))) return ERRNO_NOSPC
+    return (base[name] as WasiFunction)(...args)
+  }
+  const fileWrites = {
+    fd_pwrite: charged('fd_pwrite', (_fd: number, iovs: number, iovsLength: number) => iovecBytes(iovs, iovsLength)),
+    path_open: charged('path_open', (_fd: number, _dirflags: number, _path: number, _pathLength: number, oflags: number) => (oflags & OFLAGS_CREAT) !== 0 ? StorageBudget.ENTRY_BYTES : 0),
+    path_create_directory: charged('path_create_directory', () => StorageBudget.ENTRY_BYTES),
+    path_symlink: charged('path_symlink', () => StorageBudget.ENTRY_BYTES),
+    path_link: charged('path_link', () => StorageBudget.ENTRY_BYTES)
+  }
+  const writeToFile = charged('fd_write', (_fd: number, iovs: number, iovsLength: number) => iovecBytes(iovs, iovsLength))
+
   const fdWrite: WasiFunction = (fd, iovs, iovsLength, nwrittenPtr) => {
-    if ((fd !== 1 && fd !== 2) || memory === undefined) return (base.fd_write as WasiFunction)(fd, iovs, iovsLength, nwrittenPtr)
+    if (fd !== 1 && fd !== 2) return writeToFile(fd, iovs, iovsLength, nwrittenPtr)
+    if (memory === undefined) return (base.fd_write as WasiFunction)(fd, iovs, iovsLength, nwrittenPtr)
     const buffer = memory.buffer as ArrayBuffer
     try {
       const view = new DataView(buffer)
@@ -75,12 +103,12 @@ function run (job: RunJob): WorkerMessage {
 
   const memoryBytes = (): number => memory?.buffer.byteLength ?? 0
   try {
-    const instance = new wasm.Instance(job.module, { wasi_snapshot_preview1: { ...base, fd_write: fdWrite } })
+    const instance = new wasm.Instance(job.module, { wasi_snapshot_preview1: { ...base, ...fileWrites, fd_write: fdWrite } })
     memory = instance.exports.memory as WasmMemory | undefined
     const code = wasi.start(instance as object)
-    return { type: 'exit', code, memoryBytes: memoryBytes() }
+    return { type: 'exit', code, memoryBytes: memoryBytes(), storageExceeded: storage.exceeded }
   } catch (error) {
-    return { type: 'trap', message: error instanceof Error ? error.message : String(error), memoryBytes: memoryBytes() }
+    return { type: 'trap', message: error instanceof Error ? error.message : String(error), memoryBytes: memoryBytes(), storageExceeded: storage.exceeded }
   }
 }
 

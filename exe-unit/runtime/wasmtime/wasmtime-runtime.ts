@@ -4,6 +4,7 @@
 import { mkdir, readFile } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import { ExeUnitError, errorMessage } from '../../errors.ts'
+import { storageLimitMessage } from '../../usage/disk-usage.ts'
 import type { HostLocation, OutputSinks, RunOutcome, RunRequest, Runtime, RuntimeContext, RuntimeFactory, RuntimeUsage } from '../runtime.ts'
 import { capModuleMemory } from './memory-cap.ts'
 import type { RunJob, WorkerMessage } from './protocol.ts'
@@ -90,14 +91,21 @@ class WasmtimeRuntime implements Runtime {
       env: {},
       preopens: { [WORK_MOUNT]: this.#workDir },
       inFlight: new SharedArrayBuffer(4),
-      maxInFlightBytes: MAX_OUTPUT_IN_FLIGHT
+      maxInFlightBytes: MAX_OUTPUT_IN_FLIGHT,
+      // The work directory is the only place the module writes to.
+      storage: { root: this.#workDir, limitBytes: this.#context.resources.storageBytes }
     }
     const pooled = this.#pool.acquire()
     const cpuBefore = await cpuMicros(pooled)
-    const { outcome, clean, memoryBytes } = await runInWorker(pooled, job, output, request.timeoutMs, signal)
+    const { outcome, clean, memoryBytes, storageExceeded } = await runInWorker(pooled, job, output, request.timeoutMs, signal)
     this.#cpuMicros += Math.max(0, (await cpuMicros(pooled)) - cpuBefore)
     this.#peakMemoryBytes = Math.max(this.#peakMemoryBytes, memoryBytes ?? this.#initialMemoryBytes)
     this.#pool.release(pooled, clean)
+    if (storageExceeded === true) {
+      // The module may have carried on (or exited 0) after its write failed: the result still says why.
+      const failure = storageLimitMessage(this.#context.resources.storageBytes, 'a write to /work was refused (ENOSPC)')
+      return { exitCode: outcome.exitCode, failure: outcome.failure === undefined ? failure : `${outcome.failure}; ${failure}` }
+    }
     if (outcome.failure !== undefined && memoryBytes !== undefined && outcome.exitCode === -1) {
       const limit = this.#context.resources.memoryBytes
       if (memoryBytes + 16 * 1024 * 1024 >= limit) {
@@ -140,6 +148,7 @@ interface WorkerRun {
   /** Whether the worker may serve another run. */
   clean: boolean
   memoryBytes?: number
+  storageExceeded?: boolean
 }
 
 function runInWorker (pooled: PooledWorker, job: RunJob, output: OutputSinks, timeoutMs: number, signal: AbortSignal): Promise<WorkerRun> {
@@ -169,10 +178,10 @@ function runInWorker (pooled: PooledWorker, job: RunJob, output: OutputSinks, ti
           Atomics.notify(inFlight, 0)
           return
         case 'exit':
-          finish({ outcome: { exitCode: message.code }, clean: true, memoryBytes: message.memoryBytes })
+          finish({ outcome: { exitCode: message.code }, clean: true, memoryBytes: message.memoryBytes, storageExceeded: message.storageExceeded })
           return
         case 'trap':
-          finish({ outcome: { exitCode: -1, failure: `the module trapped: ${message.message}` }, clean: true, memoryBytes: message.memoryBytes })
+          finish({ outcome: { exitCode: -1, failure: `the module trapped: ${message.message}` }, clean: true, memoryBytes: message.memoryBytes, storageExceeded: message.storageExceeded })
       }
     }
     const onError = (error: Error): void => {
