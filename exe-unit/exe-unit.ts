@@ -52,6 +52,8 @@ import { RestoredActivity } from './activity/restored-activity.ts'
 import type { Signer } from './activity/result-signer.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState, RuntimeEvent } from './activity/types.ts'
 import { Capacity } from './capacity.ts'
+import { systemClock } from './clock.ts'
+import type { Clock } from './clock.ts'
 import { ExeUnitError, errorMessage } from './errors.ts'
 import { parseExeScript } from './exescript/parse.ts'
 import { resolveLimits } from './limits.ts'
@@ -89,6 +91,8 @@ export interface ExeUnitOptions {
   logger?: Logger
   /** Where activity records and their usage are kept across restarts; without it they live in memory only. */
   store?: RecordStore
+  /** The time usage is counted by (the system's by default). */
+  clock?: Clock
 }
 
 export interface CreateActivityRequest {
@@ -287,6 +291,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         runtime,
         limits: this.#limits,
         sign: this.#options.sign,
+        clock: this.#options.clock ?? systemClock,
         requesterFiles: this.#options.requesterFilesFor?.(requesterId) ?? this.#options.requesterFiles,
         allowPrivateNetworks: this.#options.allowPrivateNetworks === true,
         onState: state => {

@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises'
 import { silentLogger } from '../../net/index.ts'
 import type { Logger } from '../../net/index.ts'
 import { ExeUnitError, requesterMessage } from '../errors.ts'
+import type { Clock } from '../clock.ts'
 import type { Command, ScriptCommand } from '../exescript/types.ts'
 import type { ExeUnitLimits } from '../limits.ts'
 import type { ActivityResources } from '../properties.ts'
@@ -32,6 +33,7 @@ export interface ActivityOptions {
   runtime: Runtime
   limits: ExeUnitLimits
   sign: Signer
+  clock: Clock
   requesterFiles: RequesterFileChannel | undefined
   allowPrivateNetworks: boolean
   onState: (state: ActivityState) => void
@@ -55,7 +57,7 @@ export class Activity {
   readonly agreementId: string
   readonly requesterId: string
   readonly runtimeName: string
-  readonly createdAt = new Date()
+  readonly createdAt: Date
   readonly #options: ActivityOptions
   readonly #logger: Logger
   readonly #state: StateMachine
@@ -74,7 +76,8 @@ export class Activity {
     this.agreementId = options.agreementId
     this.requesterId = options.requesterId
     this.runtimeName = options.runtime.name
-    this.#meter = new UsageMeter(options.resources.usageVector, this.createdAt.getTime())
+    this.#meter = new UsageMeter(options.resources.usageVector, options.clock)
+    this.createdAt = new Date(options.clock.now())
     this.#state = new StateMachine(options.onState)
     // The runtime exists from here on: Golem's exe-unit reports Initialized once started.
     this.#state.begin('Initialized')

@@ -4,18 +4,24 @@
 import { USAGE_CPU_SEC, USAGE_DURATION_SEC, USAGE_PEAK_MEMORY_GIB } from '../properties.ts'
 import type { ActivityUsage } from '../activity/types.ts'
 import type { RuntimeUsage } from '../runtime/runtime.ts'
+import { systemClock } from '../clock.ts'
+import type { Clock } from '../clock.ts'
 
 const GIB = 1024 ** 3
 
 export class UsageMeter {
   readonly #vector: readonly string[]
+  readonly #clock: Clock
   readonly #startedAt: number
   #stoppedAt: number | undefined
   #runtime: RuntimeUsage = { cpuSec: 0, peakMemoryBytes: 0 }
   #updatedAt: number
 
-  constructor (vector: readonly string[], startedAt = Date.now()) {
+  /** Counts from the clock's now. */
+  constructor (vector: readonly string[], clock: Clock = systemClock) {
     this.#vector = vector
+    this.#clock = clock
+    const startedAt = clock.now()
     this.#startedAt = startedAt
     this.#updatedAt = startedAt
   }
@@ -27,17 +33,17 @@ export class UsageMeter {
       cpuSec: Math.max(this.#runtime.cpuSec, usage.cpuSec),
       peakMemoryBytes: Math.max(this.#runtime.peakMemoryBytes, usage.peakMemoryBytes)
     }
-    this.#updatedAt = Date.now()
+    this.#updatedAt = this.#clock.now()
   }
 
   /** Freezes the counters (the activity ended). */
   stop (): void {
-    this.#stoppedAt ??= Date.now()
+    this.#stoppedAt ??= this.#clock.now()
     this.#updatedAt = this.#stoppedAt
   }
 
   counters (): Record<string, number> {
-    const end = this.#stoppedAt ?? Date.now()
+    const end = this.#stoppedAt ?? this.#clock.now()
     return {
       [USAGE_DURATION_SEC]: (end - this.#startedAt) / 1000,
       [USAGE_CPU_SEC]: this.#runtime.cpuSec,
@@ -50,7 +56,7 @@ export class UsageMeter {
     const counters = this.counters()
     return {
       currentUsage: this.#vector.map(name => counters[name] ?? 0),
-      timestamp: Math.floor((this.#stoppedAt ?? Math.max(this.#updatedAt, Date.now())) / 1000)
+      timestamp: Math.floor((this.#stoppedAt ?? Math.max(this.#updatedAt, this.#clock.now())) / 1000)
     }
   }
 }

@@ -1,20 +1,26 @@
 import assert from 'node:assert/strict'
+import type { Clock } from '../../exe-unit/index.ts'
 import { UsageMeter } from '../../exe-unit/usage/usage-meter.ts'
 
 const GIB = 1024 ** 3
 
+/** A clock that moves only when told to. */
+function manualClock (start = 1_700_000_000_000): Clock & { advance: (ms: number) => void } {
+  let now = start
+  return { now: () => now, advance: ms => { now += ms } }
+}
+
 describe('exe-unit usage counters', () => {
   it('counts duration from creation, CPU seconds and peak memory in GiB', () => {
-    const meter = new UsageMeter(['golem.usage.duration_sec'], Date.now() - 2500)
+    const clock = manualClock()
+    const meter = new UsageMeter(['golem.usage.duration_sec'], clock)
+    clock.advance(2500)
     meter.update({ cpuSec: 1.5, peakMemoryBytes: GIB / 4 })
-    const counters = meter.counters()
-    assert.ok(Math.abs((counters['golem.usage.duration_sec'] ?? 0) - 2.5) < 0.2, JSON.stringify(counters))
-    assert.equal(counters['golem.usage.cpu_sec'], 1.5)
-    assert.equal(counters['golem.usage.gib'], 0.25)
+    assert.deepEqual(meter.counters(), { 'golem.usage.duration_sec': 2.5, 'golem.usage.cpu_sec': 1.5, 'golem.usage.gib': 0.25 })
   })
 
   it('never lets a counter go down, whatever the runtime reports', () => {
-    const meter = new UsageMeter([])
+    const meter = new UsageMeter([], manualClock())
     meter.update({ cpuSec: 3, peakMemoryBytes: GIB })
     meter.update({ cpuSec: 1, peakMemoryBytes: GIB / 2 })
     assert.equal(meter.counters()['golem.usage.cpu_sec'], 3)
@@ -22,19 +28,22 @@ describe('exe-unit usage counters', () => {
   })
 
   it('orders the vector as the agreement names it, with 0 for counters not measured', () => {
-    const meter = new UsageMeter(['golem.usage.gib', 'golem.usage.storage_gib', 'golem.usage.cpu_sec'], Date.now())
+    const clock = manualClock()
+    const meter = new UsageMeter(['golem.usage.gib', 'golem.usage.storage_gib', 'golem.usage.cpu_sec'], clock)
+    clock.advance(4000)
     meter.update({ cpuSec: 2, peakMemoryBytes: GIB / 2 })
-    const { currentUsage, timestamp } = meter.vector()
-    assert.deepEqual(currentUsage, [0.5, 0, 2])
-    assert.ok(Math.abs(timestamp - Date.now() / 1000) < 2)
+    assert.deepEqual(meter.vector(), { currentUsage: [0.5, 0, 2], timestamp: Math.floor(clock.now() / 1000) })
   })
 
-  it('freezes when stopped', async () => {
-    const meter = new UsageMeter(['golem.usage.duration_sec', 'golem.usage.cpu_sec'], Date.now() - 1000)
+  it('freezes when stopped', () => {
+    const clock = manualClock()
+    const meter = new UsageMeter(['golem.usage.duration_sec', 'golem.usage.cpu_sec'], clock)
+    clock.advance(1000)
     meter.stop()
     const frozen = meter.vector()
+    assert.deepEqual(frozen.currentUsage, [1, 0])
     meter.update({ cpuSec: 9, peakMemoryBytes: GIB })
-    await new Promise(resolve => setTimeout(resolve, 20))
+    clock.advance(60_000)
     assert.deepEqual(meter.vector(), frozen)
     assert.equal(meter.counters()['golem.usage.cpu_sec'], 0)
   })
