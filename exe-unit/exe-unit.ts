@@ -312,8 +312,16 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
       throw error
     }
     this.#activities.set(activityId, activity)
-    // The requester is told of the activity only once its record is on disk.
-    await this.#persist(activity, true)
+    // The requester is told of the activity only once its record is on disk; one that cannot be recorded is undone.
+    try {
+      await this.#persist(activity, true, true)
+    } catch {
+      await activity.destroy('the activity could not be recorded')
+      this.#activities.delete(activityId)
+      const kept = this.#terminatedOrder.indexOf(activityId)
+      if (kept !== -1) this.#terminatedOrder.splice(kept, 1)
+      throw new ExeUnitError('InsufficientStorage', `activity ${activityId} could not be recorded on this provider's disk`)
+    }
     return this.#info(activity)
   }
 
@@ -420,24 +428,29 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   }
 
   /** Writes the activity's record with its usage now; `sync` for what must survive a crash. */
-  async #persist (activity: Activity | RestoredActivity, sync: boolean): Promise<void> {
+  async #persist (activity: Activity | RestoredActivity, sync: boolean, rethrow = false): Promise<void> {
     await this.#chain(activity.id, async store => {
+      // A creation undone, or an activity forgotten meanwhile, is not written back.
+      if (this.#activities.get(activity.id) !== activity) return
       const { counters, usage } = await activity.usageReport()
       const record: StoredActivity = { ...this.#info(activity), counters, usage }
       await store.put(activityKey(activity.id), record, { sync })
-    })
+    }, rethrow)
   }
 
-  #chain (activityId: string, write: (store: RecordStore) => Promise<void>): Promise<void> {
+  /** Runs `write` after the activity's earlier writes; a failure is logged (and thrown with `rethrow`). */
+  #chain (activityId: string, write: (store: RecordStore) => Promise<void>, rethrow = false): Promise<void> {
     const store = this.#options.store
     if (store === undefined) return Promise.resolve()
     const previous = this.#writes.get(activityId) ?? Promise.resolve()
+    let failure: unknown
     const next = previous.then(async () => await write(store)).catch((err: unknown) => {
+      failure = err
       this.#options.logger?.warn({ activityId, err }, 'could not write an activity record')
     })
     this.#writes.set(activityId, next)
     void next.then(() => { if (this.#writes.get(activityId) === next) this.#writes.delete(activityId) })
-    return next
+    return rethrow ? next.then(() => { if (failure !== undefined) throw failure }) : next
   }
 
   async #reportUsage (): Promise<void> {

@@ -75,4 +75,32 @@ describe('exe-unit activity records', function () {
       await third.close()
     }
   })
+
+  it('undoes a creation it cannot record, giving its capacity back', async () => {
+    const taskPackage = await publishModule(server, 'hello')
+    let full = true
+    const records = new Map<string, unknown>()
+    const store: RecordStore = {
+      put: async (key, value) => {
+        if (full) throw Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' })
+        records.set(key, value)
+      },
+      del: async key => { records.delete(key) },
+      values: async function * () {}
+    }
+    const unit = await startExeUnit({ store, limits: { maxActivities: 1 } })
+    try {
+      await assert.rejects(
+        unit.exeUnit.createActivity({ activityId: 'unrecorded', agreementId: 'a', requesterId: 'r', properties: wasmProperties(taskPackage) }),
+        (err: any) => err.code === 'InsufficientStorage' && !/No space|IO error/.test(err.message)
+      )
+      assert.deepEqual(unit.exeUnit.listActivities(), [])
+      full = false
+      const created = await unit.exeUnit.createActivity({ activityId: 'recorded', agreementId: 'a', requesterId: 'r', properties: wasmProperties(taskPackage) })
+      assert.equal(created.activityId, 'recorded')
+      assert.deepEqual([...records.keys()], ['activity:recorded'])
+    } finally {
+      await unit.close()
+    }
+  })
 })
