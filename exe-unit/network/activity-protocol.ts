@@ -50,7 +50,8 @@ export const ACTIVITY_PROTOCOL = defineProtocol({
   request: ActivityRequest,
   response: ActivityResponse,
   maxRequestBytes: 300 * 1024,
-  // Results travel in pages and events in bounded collections, each well within this.
+  // Results travel in pages and events in collections of at most about 2 MiB: a yamux stream resets
+  // when more than 4 MiB wait unread, so answers stay well below that whatever this frame bound says.
   maxResponseBytes: 8 * 1024 * 1024,
   timeoutMs: 310_000
 })

@@ -28,7 +28,7 @@ export async function collectBatchEvents (exeUnit: ExeUnit, activityId: string, 
   try {
     for await (const event of exeUnit.streamBatch(activityId, batchId, { from: after, signal: stop.signal })) {
       events.push(event)
-      bytes += JSON.stringify(event).length
+      bytes += Buffer.byteLength(JSON.stringify(event))
       if (events.length >= MAX_EVENTS || bytes >= MAX_EVENT_BYTES) return { events, done: false }
       if (events.length === 1) {
         clearTimeout(timer)
