@@ -44,9 +44,9 @@ import { EventEmitter } from 'node:events'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import Docker from 'dockerode'
-import type { Logger } from '../net/index.ts'
+import type { BadRecord, Logger } from '../net/index.ts'
 import { Activity } from './activity/activity.ts'
-import { activityKey, storedActivities } from './activity/activity-records.ts'
+import { activityKey, loadActivities } from './activity/activity-records.ts'
 import type { RecordStore, StoredActivity } from './activity/activity-records.ts'
 import { RestoredActivity } from './activity/restored-activity.ts'
 import type { Signer } from './activity/result-signer.ts'
@@ -220,14 +220,8 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     const store = this.#options.store
     if (store === undefined) return []
     const restored: RestoredActivity[] = []
-    for await (const entry of storedActivities(store)) {
-      if ('bad' in entry) {
-        const id = (entry.bad as { activityId?: unknown } | null)?.activityId
-        this.#options.logger?.warn({ activityId: typeof id === 'string' ? id.slice(0, 128) : undefined }, 'an unreadable activity record was set aside')
-        continue
-      }
-      restored.push(new RestoredActivity(entry.record))
-    }
+    const setAside = (bad: BadRecord): void => { this.#options.logger?.warn(bad, 'an unreadable activity record was set aside') }
+    for (const record of await loadActivities(store, setAside)) restored.push(new RestoredActivity(record))
     restored.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
     const forgotten = restored.splice(0, Math.max(0, restored.length - this.#limits.keptTerminatedActivities))
     await Promise.all(forgotten.map(async activity => await store.del(activityKey(activity.id))))

@@ -139,15 +139,15 @@ export class ActivityModule implements DaemonModule {
   }
 }
 
-/** The exe-unit's view of its sublevel; `sync` reaches classic-level through the sublevel. */
+/** The exe-unit's view of its sublevel; `sync` and `valueEncoding` reach classic-level through the sublevel. */
 function recordStore (db: {
   put: (key: string, value: unknown, options: AbstractPutOptions<string, unknown>) => Promise<void>
-  del: (key: string) => Promise<void>
-  values: (range: { gte: string, lt: string }) => AsyncIterable<unknown>
+  del: (key: string, options?: { sync?: boolean }) => Promise<void>
+  iterator: (options: { gte?: string, lt?: string, valueEncoding: 'utf8' }) => AsyncIterable<[string, unknown]>
 }): RecordStore {
   return {
-    put: async (key, value, options) => { await db.put(key, value, (options ?? {}) as AbstractPutOptions<string, unknown>) },
-    del: async key => { await db.del(key) },
-    values: range => db.values(range)
+    put: async (key: string, value: unknown, options?: { sync?: boolean, valueEncoding?: 'utf8' }) => { await db.put(key, value, (options ?? {}) as AbstractPutOptions<string, unknown>) },
+    del: async (key, options) => { await db.del(key, options) },
+    iterator: options => db.iterator(options) as AsyncIterable<[string, string]>
   }
 }

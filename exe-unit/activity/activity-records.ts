@@ -4,13 +4,12 @@
 // periodically and at every state change, and synced to disk at the end.
 import Type from 'typebox'
 import type { Static } from 'typebox'
-import { validator } from '../../net/index.ts'
+import { loadEach, validator } from '../../net/index.ts'
+import type { BadRecord, RawRecordStore } from '../../net/index.ts'
 
-/** The exe-unit's slice of the daemon's store (string keys, JSON values). */
-export interface RecordStore {
+/** The exe-unit's slice of the daemon's store (string keys, JSON values; raw text for loading). */
+export type RecordStore = RawRecordStore & {
   put: (key: string, value: unknown, options?: { sync?: boolean }) => Promise<void>
-  del: (key: string) => Promise<void>
-  values: (range: { gte: string, lt: string }) => AsyncIterable<unknown>
 }
 
 const StateName = Type.Union([
@@ -41,9 +40,8 @@ export function activityKey (activityId: string): string {
   return `${ACTIVITY_PREFIX}${activityId}`
 }
 
-/** Every stored record, readable or not: a bad one is reported with its key and left in place. */
-export async function * storedActivities (store: RecordStore): AsyncGenerator<{ record: StoredActivity } | { bad: unknown }> {
-  for await (const value of store.values({ gte: ACTIVITY_PREFIX, lt: 'activity;' })) {
-    yield storedActivity.check(value) ? { record: value } : { bad: value }
-  }
+/** Every readable stored record; a bad one is set aside (quarantined) and reported. */
+export async function loadActivities (store: RecordStore, onBad: (bad: BadRecord) => void): Promise<StoredActivity[]> {
+  const loaded = await loadEach({ store, range: { gte: ACTIVITY_PREFIX, lt: 'activity;' }, parse: value => storedActivity.parse(value), onBad })
+  return loaded.map(({ record }) => record)
 }

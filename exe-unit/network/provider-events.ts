@@ -3,7 +3,7 @@
 // store, on disk too (a restart keeps them readable), the oldest first to go;
 // clients read them from a timestamp on, waiting for new ones.
 import Type from 'typebox'
-import { ChangeSignal, validator } from '../../net/index.ts'
+import { ChangeSignal, loadEach, validator } from '../../net/index.ts'
 import type { RecordStore } from '../activity/activity-records.ts'
 
 export interface ProviderEvent {
@@ -43,12 +43,11 @@ export class ProviderEventLog {
     this.#store = store
   }
 
-  /** Reads the stored events (unreadable ones are skipped); call before recording. */
+  /** Reads the stored events (unreadable ones are set aside); call before recording. */
   async open (): Promise<void> {
     if (this.#store === undefined) return
-    for await (const value of this.#store.values({ gte: EVENT_PREFIX, lt: 'event;' })) {
-      if (storedEvent.check(value)) this.#events.push(value)
-    }
+    const loaded = await loadEach({ store: this.#store, range: { gte: EVENT_PREFIX, lt: 'event;' }, parse: value => storedEvent.parse(value) })
+    for (const { record } of loaded) this.#events.push(record)
     this.#events.sort((a, b) => a.at - b.at)
     this.#lastAt = this.#events.at(-1)?.at ?? 0
   }

@@ -12,12 +12,9 @@ import type { RecordStore } from '../../exe-unit/index.ts'
 import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, tempDir, uniqueId, wasmProperties } from './helpers.ts'
 import type { FileServer } from './helpers.ts'
 
+// The LevelDB itself is the store, as the daemon's sublevel is.
 function storeOf (db: Level<string, unknown>): RecordStore {
-  return {
-    put: async (key, value, options) => { await db.put(key, value, options ?? {}) },
-    del: async key => { await db.del(key) },
-    values: range => db.values(range)
-  }
+  return db as unknown as RecordStore
 }
 
 describe('exe-unit activity records', function () {
@@ -58,7 +55,8 @@ describe('exe-unit activity records', function () {
       assert.equal(after.currentUsage[2], usage.currentUsage[2], 'peak memory')
       assert.ok(after.currentUsage[2] as number > 0)
       assert.deepEqual(restarted.exeUnit.listActivities().map(a => [a.activityId, a.agreementId, a.requesterId]), [[activityId, 'agreement-1', '0xrequester']])
-      assert.deepEqual(warnings, [{ activityId: 'broken' }])
+      assert.deepEqual(warnings, [{ key: 'activity:broken', quarantinedAs: '~quarantine:activity:broken', reason: 'stored activity at /state: must be object' }])
+      assert.deepEqual(await second.get('~quarantine:activity:broken'), { activityId: 'broken', state: 'nonsense' }, 'set aside, not lost')
       assert.throws(() => restarted.exeUnit.exec(activityId, JSON.stringify([{ deploy: {} }])), { code: 'Conflict' })
     } finally {
       await restarted.close()
@@ -86,7 +84,7 @@ describe('exe-unit activity records', function () {
         records.set(key, value)
       },
       del: async key => { records.delete(key) },
-      values: async function * () {}
+      iterator: async function * () {}
     }
     const unit = await startExeUnit({ store, limits: { maxActivities: 1 } })
     try {

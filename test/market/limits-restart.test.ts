@@ -20,10 +20,18 @@ function bulkyProperties (bytes: number): Record<string, unknown> {
 }
 
 /** Plants records with the node stopped: text as given, under each sublevel and key. */
+/** A sublevel path ('activity/exe-unit') as its keys are prefixed in the raw store. */
+const prefixOf = (path: string): string => path.split('/').map(name => `!${name}!`).join('')
+
 async function plant (dataDir: string, records: Array<[sublevel: string, key: string, text: string]>): Promise<void> {
   const store = await Store.open(dataDirPaths(dataDir).db)
   try {
-    for (const [name, key, text] of records) await store.sublevel(name).put(key, text, { valueEncoding: 'utf8' })
+    for (const [path, key, text] of records) {
+      const [outer, ...inner] = path.split('/')
+      let level: any = store.sublevel(outer as string)
+      for (const name of inner) level = level.sublevel(name)
+      await level.put(key, text, { valueEncoding: 'utf8' })
+    }
   } finally {
     await store.close()
   }
@@ -106,10 +114,12 @@ describe('market limits: checked before anything is written, and a node that alw
       ['market', `agreement:${id('e')}`, JSON.stringify({ agreementId: id('e'), role: 'Nobody' })],
       ['market', `event:${'0'.repeat(15)}`, '[]'],
       ['appkeys', 'ffffffffffffffff', JSON.stringify({ id: 'ffffffffffffffff', name: 'torn' })],
-      ['appkeys', 'eeeeeeeeeeeeeeee', '\u0000\u0001 not json']
+      ['appkeys', 'eeeeeeeeeeeeeeee', '\u0000\u0001 not json'],
+      ['activity/exe-unit', `activity:${id('g')}`, '{"activityId": torn'],
+      ['activity/exe-unit', `event:${'0'.repeat(15)}`, JSON.stringify({ eventType: 'Nothing' })]
     ]
     await plant(dataDir, bad)
-    // The exe-unit reads its records when asked, not at start: one it cannot read must not stop the start.
+    // The requester's activity records are read when asked, not at start: one it cannot read must not stop the start.
     const lazy: Array<[string, string, string]> = [['activity', `activity:${id('f')}`, '{"activityId": torn']]
     await plant(dataDir, lazy)
     await mkdir(join(dataDir, 'transfers', 'outbox', 'not-a-file'), { recursive: true })
@@ -124,8 +134,8 @@ describe('market limits: checked before anything is written, and a node that alw
     // Each bad one is set aside under its own key, as it was (not deleted).
     const dump = await again.dump()
     for (const [sublevel, key, text] of bad) {
-      assert.equal(dump.has(`!${sublevel}!${key}`), false, `${sublevel} ${key} still in place`)
-      assert.equal(dump.get(`!${sublevel}!${QUARANTINE_PREFIX}${key}`), text, `${sublevel} ${key} not set aside`)
+      assert.equal(dump.has(`${prefixOf(sublevel)}${key}`), false, `${sublevel} ${key} still in place`)
+      assert.equal(dump.get(`${prefixOf(sublevel)}${QUARANTINE_PREFIX}${key}`), text, `${sublevel} ${key} not set aside`)
     }
     for (const [sublevel, key, text] of lazy) assert.equal(dump.get(`!${sublevel}!${key}`), text)
     // A stray directory among the requester's files does not hide the good ones.
