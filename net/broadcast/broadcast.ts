@@ -2,18 +2,24 @@
 // anti-entropy sync (on connect and now and then with a random peer) for
 // completeness. Every entry and retraction from outside is schema-checked and
 // its signature verified before it counts; what a peer gets wrong is counted
-// against it, and gossipsub is told not to pass it on.
+// against it, and gossipsub is told not to pass it on. What each relaying
+// node and each signer may add is budgeted in bytes per second, the same
+// whether it comes by gossip or by sync; the cheap checks (size, the
+// relayer's budget) come before any parse or signature check, and what is
+// over a budget is neither kept nor passed on.
 import { TypedEventEmitter } from '@libp2p/interface'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { signEnvelope, verifyEnvelopeSigner } from '../envelope/envelope.ts'
 import { validator } from '../schema/validator.ts'
 import { RemoteError } from '../protocol/errors.ts'
 import { jsonBytes, parseJsonBytes } from '../protocol/json-bytes.ts'
+import { ByteBudgets } from '../peers/byte-budgets.ts'
+import { systemClock } from '../peers/clock.ts'
 import { EntryStore } from './entry-store.ts'
 import { BroadcastError } from './errors.ts'
 import { SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
 import {
-  DEFAULT_MAX_ENTRY_BYTES, DEFAULT_MAX_TTL_MS, MAX_ID_LENGTH, checkTopicDefinition, gossipMessage,
+  DEFAULT_MAX_ENTRY_BYTES, DEFAULT_MAX_TOPIC_BYTES, DEFAULT_MAX_TTL_MS, MAX_ID_LENGTH, checkTopicDefinition, gossipMessage,
   gossipTopicOf, retractionPayload, retractionTypeOf
 } from './topic.ts'
 import type { GossipSub, Message, TopicValidatorFn } from '@libp2p/gossipsub'
@@ -24,6 +30,8 @@ import type { NodeKey } from '../identity/node-key.ts'
 import type { SignedEnvelope } from '../envelope/envelope.ts'
 import type { Validator } from '../schema/validator.ts'
 import type { NodeDirectory } from '../peers/node-directory.ts'
+import type { ByteBudget } from '../peers/byte-budgets.ts'
+import type { Clock } from '../peers/clock.ts'
 import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { StoredEntry, SummaryItem } from './entry-store.ts'
@@ -39,12 +47,28 @@ export interface BroadcastEntry<T> {
 
 export interface EntryRemoved {
   id: string
-  reason: 'retracted' | 'expired'
+  /** 'evicted': made room for another entry (see the store's eviction order). */
+  reason: 'retracted' | 'expired' | 'evicted'
+}
+
+/** Why a message from outside was not taken in. */
+export type RefusalReason =
+  | ViolationKind
+  | 'relayer_budget' | 'signer_budget' | 'full' | 'signer_full'
+  | 'duplicate' | 'retracted' | 'conflict' | 'expired' | 'not_running'
+
+export interface EntryRefused {
+  /** The node that handed it to us. */
+  from: NodeId
+  reason: RefusalReason
+  how: 'gossip' | 'sync'
 }
 
 export interface BroadcastEvents<T> {
   'entry:added': CustomEvent<BroadcastEntry<T>>
   'entry:removed': CustomEvent<EntryRemoved>
+  /** A message from outside that was not taken in (for metrics and tests). */
+  'entry:refused': CustomEvent<EntryRefused>
 }
 
 export interface BroadcastOptions {
@@ -52,9 +76,24 @@ export interface BroadcastOptions {
   resyncIntervalMs: number
   /** How often expired entries are swept. */
   sweepIntervalMs: number
+  /** Bytes one relaying node may hand us per second (gossip and sync alike), with its burst. */
+  relayerBudget: ByteBudget
+  /** Bytes of entries one signer may add per second, with its burst. */
+  signerBudget: ByteBudget
+  /** The oldest bytes of an established signer that eviction never takes. */
+  signerFloorBytes: number
+  /** A signer whose oldest kept entry is this old is established. */
+  establishedAfterMs: number
 }
 
-const DEFAULT_BROADCAST_OPTIONS: BroadcastOptions = { resyncIntervalMs: 60_000, sweepIntervalMs: 1_000 }
+export const DEFAULT_BROADCAST_OPTIONS: BroadcastOptions = {
+  resyncIntervalMs: 60_000,
+  sweepIntervalMs: 1_000,
+  relayerBudget: { bytesPerSecond: 1 << 20, burstBytes: 8 << 20 },
+  signerBudget: { bytesPerSecond: 64 << 10, burstBytes: 1 << 20 },
+  signerFloorBytes: 256 << 10,
+  establishedAfterMs: 10 * 60_000
+}
 
 /** What a broadcast needs of its host. */
 export interface BroadcastHost {
@@ -62,17 +101,19 @@ export interface BroadcastHost {
   readonly directory: NodeDirectory
   readonly guard: PeerGuard
   readonly pubsub: GossipSub
+  /** What the broadcast reads the time from (default: the system clock). */
+  readonly clock?: Clock
   connectedNodes: () => NodeId[]
   request: <Req extends TSchema, Res extends TSchema>(
     definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>) => Promise<Static<Res>>
 }
 
 /** How a received entry or retraction fared. */
-type Verdict = { accept: true } | { accept: false, violation?: ViolationKind }
+type Verdict = { accept: true } | { accept: false, reason: RefusalReason, violation?: ViolationKind }
 
 const ACCEPT: Verdict = { accept: true }
-const IGNORE: Verdict = { accept: false }
-const reject = (violation: ViolationKind): Verdict => ({ accept: false, violation })
+const ignore = (reason: RefusalReason): Verdict => ({ accept: false, reason })
+const reject = (violation: ViolationKind): Verdict => ({ accept: false, reason: violation, violation })
 
 export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEvents<Static<S>>> implements SyncServer {
   readonly definition: TopicDefinition<S>
@@ -83,6 +124,9 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   readonly #store: EntryStore<Static<S>>
   readonly #maxEntryBytes: number
   readonly #maxTtlMs: number
+  readonly #clock: Clock
+  readonly #relayerBudgets: ByteBudgets<NodeId>
+  readonly #signerBudgets: ByteBudgets<string>
   readonly #syncing = new Set<NodeId>()
   #timers: NodeJS.Timeout[] = []
   #running = false
@@ -95,12 +139,27 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     this.#host = host
     this.#options = { ...DEFAULT_BROADCAST_OPTIONS, ...options }
     this.#payload = validator(definition.payload, `${definition.name} entry`)
-    this.#store = new EntryStore({ maxEntries: definition.maxEntries, maxPerSigner: definition.maxPerSigner })
+    this.#clock = host.clock ?? systemClock
     this.#maxEntryBytes = definition.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
     this.#maxTtlMs = definition.maxTtlMs ?? DEFAULT_MAX_TTL_MS
+    const settings = this.#options
+    this.#store = new EntryStore({
+      maxEntries: definition.maxEntries,
+      maxPerSigner: definition.maxPerSigner,
+      maxBytes: definition.maxBytes ?? DEFAULT_MAX_TOPIC_BYTES,
+      signerFloorBytes: settings.signerFloorBytes,
+      establishedAfterMs: settings.establishedAfterMs,
+      standingOf: relayer => host.guard.scoreOf(relayer)
+    })
+    // A budget smaller than the largest entry would refuse every large one.
+    const atLeastOneEntry = (budget: ByteBudget): ByteBudget => ({ ...budget, burstBytes: Math.max(budget.burstBytes, this.#maxEntryBytes) })
+    this.#relayerBudgets = new ByteBudgets(atLeastOneEntry(settings.relayerBudget), this.#clock)
+    this.#signerBudgets = new ByteBudgets(atLeastOneEntry(settings.signerBudget), this.#clock)
   }
 
   get size (): number { return this.#store.size }
+  /** Message bytes of the entries kept (bounded by the topic's maxBytes). */
+  get bytes (): number { return this.#store.bytes }
 
   start (): void {
     if (this.#running) return
@@ -129,7 +188,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const id = this.#idOf(payload)
     const expiresAt = this.definition.expiresAt(payload)
     const signer = this.#host.key.nodeId
-    const now = Date.now()
+    const now = this.#clock.now()
     if (!(expiresAt > now)) throw new BroadcastError('BadRequest', `${this.definition.name} entry ${id} has already expired`)
     if (expiresAt > now + this.#maxTtlMs) throw new BroadcastError('BadRequest', `${this.definition.name} entry ${id} expires more than ${this.#maxTtlMs} ms from now`)
     if (this.#store.tombstone(signer, id) !== undefined) throw new BroadcastError('Gone', `${this.definition.name} entry ${id} was retracted; publish under a new id`)
@@ -141,9 +200,13 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const envelope = signEnvelope(this.#host.key, this.definition.envelopeType, payload)
     const message = encodeMessage('entry', envelope)
     if (message.byteLength > this.#maxEntryBytes) throw new BroadcastError('PayloadTooLarge', `${this.definition.name} entry ${id} is ${message.byteLength} bytes, over the ${this.#maxEntryBytes} allowed`)
-    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope, messageBytes: message.byteLength }
-    const outcome = this.#store.add(stored)
-    if (outcome !== 'added') throw new BroadcastError(outcome === 'full' ? 'CapacityExceeded' : 'Conflict', `${this.definition.name} entry ${id} not kept: ${outcome === 'full' ? 'too many entries' : outcome}`)
+    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope, messageBytes: message.byteLength, addedAt: now }
+    const { outcome, evicted } = this.#store.add(stored, now)
+    if (outcome !== 'added') {
+      const full = outcome === 'full' || outcome === 'signer_full'
+      throw new BroadcastError(full ? 'CapacityExceeded' : 'Conflict', `${this.definition.name} entry ${id} not kept: ${outcome === 'full' ? 'the topic is full' : outcome === 'signer_full' ? 'too many entries of this node' : outcome}`)
+    }
+    this.#evicted(evicted)
     const entry = toEntry(stored)
     this.safeDispatchEvent('entry:added', { detail: entry })
     await this.#gossip(message)
@@ -191,6 +254,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
       const wanted = await this.#wantedFrom(nodeId)
       let taken = 0
       for (let start = 0; start < wanted.length && this.#running; start += SYNC_BODIES_PAGE) {
+        // A node over its budget is asked for no more: what it would send could not be kept.
+        if (!this.#relayerBudgets.allows(nodeId, this.#maxEntryBytes)) break
         const batch = wanted.slice(start, start + SYNC_BODIES_PAGE)
         const response = await this.#host.request(SYNC_PROTOCOL, nodeId, {
           op: 'bodies', topic: this.definition.name, wanted: batch.map(({ kind, id, signer }) => ({ kind, id, signer }))
@@ -202,11 +267,12 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
         for (const body of response.bodies) {
           const kind = body.kind === 'entry' ? 'entry' : 'retraction'
           const messageBytes = encodeMessage(kind, body.envelope as SignedEnvelope).byteLength
-          const verdict = messageBytes > this.#maxEntryBytes
-            ? reject('oversized')
-            : this.#receive(kind, body.envelope, messageBytes)
-          if (verdict.accept) taken++
-          else if (verdict.violation !== undefined) this.#host.guard.violation(nodeId, verdict.violation)
+          const verdict = this.#admit(nodeId, messageBytes) ?? this.#receive(kind, body.envelope, messageBytes, nodeId)
+          if (verdict.accept) {
+            taken++
+            continue
+          }
+          this.#refused(nodeId, verdict, 'sync')
         }
       }
       return taken
@@ -254,7 +320,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
         this.#host.guard.violation(nodeId, 'protocol')
         break
       }
-      const now = Date.now()
+      const now = this.#clock.now()
       for (const item of response.items) {
         if (item.expiresAt <= now) continue
         if (item.kind === 'tombstone') {
@@ -274,26 +340,39 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const from = this.#host.directory.learnPeer(peerId)
     if (from === undefined) return TopicValidatorResult.Reject
     if (!this.#host.guard.allowMessage(from)) return TopicValidatorResult.Ignore
-    let verdict: Verdict
-    if (message.data.byteLength > this.#maxEntryBytes) {
-      verdict = reject('oversized')
-    } else {
+    let verdict = this.#admit(from, message.data.byteLength)
+    if (verdict === undefined) {
       const parsed = decodeMessage(message.data)
-      verdict = parsed === undefined ? reject('malformed') : this.#receive(parsed.kind, parsed.envelope, message.data.byteLength)
+      verdict = parsed === undefined ? reject('malformed') : this.#receive(parsed.kind, parsed.envelope, message.data.byteLength, from)
     }
     if (verdict.accept) return TopicValidatorResult.Accept
-    if (verdict.violation === undefined) return TopicValidatorResult.Ignore
-    this.#host.guard.violation(from, verdict.violation)
-    return TopicValidatorResult.Reject
+    this.#refused(from, verdict, 'gossip')
+    return verdict.violation === undefined ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+  }
+
+  /**
+   * The checks that cost nothing, before any parse or signature check: the
+   * size, and the relayer's byte budget (charged for whatever it makes us
+   * look at). Undefined means go on.
+   */
+  #admit (from: NodeId, messageBytes: number): Verdict | undefined {
+    if (messageBytes > this.#maxEntryBytes) return reject('oversized')
+    if (!this.#relayerBudgets.take(from, messageBytes)) return ignore('relayer_budget')
+    return undefined
+  }
+
+  #refused (from: NodeId, verdict: Extract<Verdict, { accept: false }>, how: EntryRefused['how']): void {
+    if (verdict.violation !== undefined) this.#host.guard.violation(from, verdict.violation)
+    this.safeDispatchEvent<EntryRefused>('entry:refused', { detail: { from, reason: verdict.reason, how } })
   }
 
   /** Checks and takes in one entry or retraction from outside, however it came. */
-  #receive (kind: 'entry' | 'retraction', envelope: unknown, messageBytes: number): Verdict {
-    if (!this.#running) return IGNORE
-    return kind === 'entry' ? this.#receiveEntry(envelope, messageBytes) : this.#receiveRetraction(envelope, messageBytes)
+  #receive (kind: 'entry' | 'retraction', envelope: unknown, messageBytes: number, from: NodeId): Verdict {
+    if (!this.#running) return ignore('not_running')
+    return kind === 'entry' ? this.#receiveEntry(envelope, messageBytes, from) : this.#receiveRetraction(envelope, messageBytes)
   }
 
-  #receiveEntry (envelope: unknown, messageBytes: number): Verdict {
+  #receiveEntry (envelope: unknown, messageBytes: number, from: NodeId): Verdict {
     const payload = (envelope as { payload?: unknown } | null)?.payload
     if (!this.#payload.check(payload)) return reject('malformed')
     let id: string
@@ -307,7 +386,11 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     if (!Number.isFinite(expiresAt)) return reject('malformed')
     const existing = this.#store.get(id)
     // The same bytes again: no need to check the signature a second time.
-    if (existing !== undefined && existing.envelope.sig === (envelope as SignedEnvelope).sig) return IGNORE
+    if (existing !== undefined && existing.envelope.sig === (envelope as SignedEnvelope).sig) return ignore('duplicate')
+    // The signer it claims, before the signature says whether the claim is true:
+    // a signer over its budget is not worth verifying.
+    const claimed = (envelope as { signer?: unknown }).signer
+    if (typeof claimed === 'string' && !this.#signerBudgets.allows(claimed, messageBytes)) return ignore('signer_budget')
     let signer: NodeId
     try {
       const verified = verifyEnvelopeSigner(envelope, this.definition.envelopeType)
@@ -316,12 +399,22 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     } catch {
       return reject('forged')
     }
-    const now = Date.now()
-    if (expiresAt <= now || expiresAt > now + this.#maxTtlMs) return IGNORE
-    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope: envelope as SignedEnvelope<Static<S>>, messageBytes }
-    if (this.#store.add(stored) !== 'added') return IGNORE
+    const now = this.#clock.now()
+    if (expiresAt <= now || expiresAt > now + this.#maxTtlMs) return ignore('expired')
+    const stored: StoredEntry<Static<S>> = {
+      id, signer, payload, expiresAt, envelope: envelope as SignedEnvelope<Static<S>>, messageBytes, relayer: from, addedAt: now
+    }
+    // Planned by the store before anything changes; the signer pays only for what is kept.
+    const { outcome, evicted } = this.#store.add(stored, now)
+    if (outcome !== 'added') return ignore(outcome)
+    this.#signerBudgets.take(signer, messageBytes)
+    this.#evicted(evicted)
     this.safeDispatchEvent('entry:added', { detail: toEntry(stored) })
     return ACCEPT
+  }
+
+  #evicted (entries: ReadonlyArray<StoredEntry<Static<S>>>): void {
+    for (const entry of entries) this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: entry.id, reason: 'evicted' } })
   }
 
   #receiveRetraction (envelope: unknown, messageBytes: number): Verdict {
@@ -336,10 +429,13 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const entry = this.#store.get(payload.id)
     // Only an entry's own signer may take it back.
     if (entry !== undefined && entry.signer !== signer) return reject('forged')
-    const expiresAt = Math.min(Math.max(payload.expiresAt, entry?.expiresAt ?? 0), Date.now() + this.#maxTtlMs)
-    if (expiresAt <= Date.now()) return IGNORE
+    const now = this.#clock.now()
+    const expiresAt = Math.min(Math.max(payload.expiresAt, entry?.expiresAt ?? 0), now + this.#maxTtlMs)
+    if (expiresAt <= now) return ignore('expired')
+    if (!this.#signerBudgets.take(signer, messageBytes)) return ignore('signer_budget')
     const { outcome, removed } = this.#store.retract({ id: payload.id, signer, expiresAt, envelope: envelope as SignedEnvelope, messageBytes })
-    if (outcome === 'duplicate' || outcome === 'full') return IGNORE
+    if (outcome === 'duplicate') return ignore('duplicate')
+    if (outcome === 'full') return ignore('full')
     if (removed !== undefined) this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: removed.id, reason: 'retracted' } })
     return ACCEPT
   }
@@ -353,7 +449,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   #sweep (): void {
-    for (const entry of this.#store.sweep(Date.now())) {
+    for (const entry of this.#store.sweep(this.#clock.now())) {
       this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: entry.id, reason: 'expired' } })
     }
   }

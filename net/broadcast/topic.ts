@@ -26,10 +26,13 @@ export interface TopicDefinition<S extends TSchema = TSchema> {
   maxEntryBytes?: number
   /** Farthest expiry accepted, from now (default 7 days): nothing lives forever. */
   maxTtlMs?: number
+  /** Bytes of entries kept at most, counted as their signed messages (default 64 MiB); beyond it entries are evicted in the documented order. */
+  maxBytes?: number
 }
 
 export const DEFAULT_MAX_ENTRY_BYTES = 16 * 1024
 export const DEFAULT_MAX_TTL_MS = 7 * 24 * 3600_000
+export const DEFAULT_MAX_TOPIC_BYTES = 64 * 1024 * 1024
 export const MAX_ID_LENGTH = 256
 
 const MAX_TOPIC_NAME_LENGTH = 32
@@ -61,6 +64,9 @@ export function checkTopicDefinition (definition: TopicDefinition): void {
     const value = definition[limit]
     if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`topic ${definition.name}: ${limit} must be a positive integer, not ${value}`)
   }
+  const maxBytes = definition.maxBytes ?? DEFAULT_MAX_TOPIC_BYTES
+  const maxEntryBytes = definition.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < maxEntryBytes) throw new TypeError(`topic ${definition.name}: maxBytes must be an integer of at least maxEntryBytes (${maxEntryBytes}), not ${maxBytes}`)
 }
 
 /** What travels on the gossip topic: one signed entry or one signed retraction. */

@@ -9,6 +9,7 @@ import { parseNodeId } from '../identity/node-id.ts'
 import { silentLogger } from '../logging/logger.ts'
 import { NodeDirectory } from '../peers/node-directory.ts'
 import { PeerGuard } from '../peers/peer-guard.ts'
+import { systemClock } from '../peers/clock.ts'
 import { NetError } from '../protocol/errors.ts'
 import { RequestResponse } from '../protocol/request-response.ts'
 import { Broadcast } from '../broadcast/broadcast.ts'
@@ -20,6 +21,8 @@ import type { NodeId } from '../identity/node-id.ts'
 import type { NodeKey } from '../identity/node-key.ts'
 import type { Logger } from '../logging/logger.ts'
 import type { PeerGuardOptions } from '../peers/peer-guard.ts'
+import type { Clock } from '../peers/clock.ts'
+import type { InboundLimits } from '../protocol/request-response.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { RequestHandler, RequestOptions } from '../protocol/request-response.ts'
 import type { BroadcastOptions } from '../broadcast/broadcast.ts'
@@ -35,6 +38,10 @@ export interface NetHostInit {
   /** Multiaddrs of nodes to join through, each ending in /p2p/<peer id>. */
   bootstrap?: string[]
   peerGuard?: Partial<PeerGuardOptions>
+  /** Inbound requests handled at once, per node and in all (beyond them: RateLimited). */
+  inbound?: Partial<InboundLimits>
+  /** What the guard and the broadcasts read the time from (default: the system clock). */
+  clock?: Clock
   /** Defaults for every broadcast of this host. */
   broadcast?: Partial<BroadcastOptions>
   /** Gossipsub heartbeat (default 500 ms). */
@@ -64,6 +71,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   readonly nodeId: NodeId
   readonly directory = new NodeDirectory()
   readonly guard: PeerGuard
+  readonly clock: Clock
   readonly #init: NetHostInit
   readonly #protocols: RequestResponse
   readonly #topics = new Map<string, Broadcast<TSchema>>()
@@ -75,8 +83,9 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     this.#init = init
     this.key = init.key
     this.nodeId = init.key.nodeId
-    this.guard = new PeerGuard(init.peerGuard)
-    this.#protocols = new RequestResponse(this.directory, this.guard, (init.logger ?? silentLogger).child({ component: 'protocols' }))
+    this.clock = init.clock ?? systemClock
+    this.guard = new PeerGuard(init.peerGuard, this.clock)
+    this.#protocols = new RequestResponse(this.directory, this.guard, (init.logger ?? silentLogger).child({ component: 'protocols' }), init.inbound)
     void this.#protocols.handle(SYNC_PROTOCOL, syncHandler(name => this.#topics.get(name)))
     this.guard.addEventListener('peer:banned', event => { void this.#disconnect(event.detail.nodeId) })
     const retry = init.bootstrapRetryMs ?? { min: 1_000, max: 30_000 }

@@ -5,6 +5,8 @@
 // metrics.
 import { TypedEventEmitter } from '@libp2p/interface'
 import { TokenBucket } from './token-bucket.ts'
+import { systemClock } from './clock.ts'
+import type { Clock } from './clock.ts'
 import type { NodeId } from '../identity/node-id.ts'
 
 /** What a peer can do wrong; the one list of kinds (the type and the zero counters come from it). */
@@ -87,9 +89,11 @@ interface PeerRecord {
 export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   readonly options: PeerGuardOptions
   readonly #peers = new Map<NodeId, PeerRecord>()
+  readonly #clock: Clock
 
-  constructor (options: Partial<PeerGuardOptions> = {}) {
+  constructor (options: Partial<PeerGuardOptions> = {}, clock: Clock = systemClock) {
     super()
+    this.#clock = clock
     this.options = {
       ...DEFAULT_PEER_GUARD_OPTIONS,
       ...options,
@@ -102,7 +106,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   allowMessage (nodeId: NodeId): boolean {
     const record = this.#record(nodeId)
     if (this.#banned(record)) return false
-    if (record.messages.take()) return true
+    if (record.messages.take(this.#clock.now())) return true
     record.droppedMessages++
     this.#penalise(nodeId, record, 'flood')
     return false
@@ -112,7 +116,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   allowRequest (nodeId: NodeId): boolean {
     const record = this.#record(nodeId)
     if (this.#banned(record)) return false
-    if (record.requests.take()) return true
+    if (record.requests.take(this.#clock.now())) return true
     record.droppedRequests++
     this.#penalise(nodeId, record, 'flood')
     return false
@@ -132,7 +136,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   scoreOf (nodeId: NodeId): number {
     const record = this.#peers.get(nodeId)
     if (record === undefined) return 0
-    this.#heal(record, Date.now())
+    this.#heal(record, this.#clock.now())
     return record.score
   }
 
@@ -141,7 +145,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
     if (record === undefined) {
       return { score: 0, violations: zeroViolations(), droppedMessages: 0, droppedRequests: 0 }
     }
-    this.#heal(record, Date.now())
+    this.#heal(record, this.#clock.now())
     const stats: PeerStats = {
       score: record.score,
       violations: { ...record.violations },
@@ -160,7 +164,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
       this.#peers.set(nodeId, record)
       return record
     }
-    const now = Date.now()
+    const now = this.#clock.now()
     record = {
       score: 0,
       scoredAt: now,
@@ -183,7 +187,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
    */
   #forgetOldest (newcomer: NodeId): void {
     if (this.#peers.size <= this.options.maxTracked) return
-    const now = Date.now()
+    const now = this.#clock.now()
     for (const [nodeId, record] of this.#peers) {
       // The newcomer is clean by definition, and its caller holds its record.
       if (nodeId === newcomer || !this.#clean(record, now)) continue
@@ -204,7 +208,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   }
 
   #penalise (nodeId: NodeId, record: PeerRecord, kind: ViolationKind): void {
-    const now = Date.now()
+    const now = this.#clock.now()
     this.#heal(record, now)
     record.violations[kind]++
     record.score -= this.options.penalties[kind]
@@ -223,7 +227,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   }
 
   #banned (record: PeerRecord): boolean {
-    return record.bannedUntil > Date.now()
+    return record.bannedUntil > this.#clock.now()
   }
 }
 

@@ -1,13 +1,13 @@
 // A token bucket: `burst` tokens at most, refilled at `perSecond`. Each
-// accepted message takes one token; an empty bucket means the sender is going
-// faster than it may.
+// accepted message (or byte) takes its tokens; an empty bucket means the
+// sender is going faster than it may. The caller passes the time.
 export class TokenBucket {
   readonly #perSecond: number
   readonly #burst: number
   #tokens: number
   #refilledAt: number
 
-  constructor (perSecond: number, burst: number, now = Date.now()) {
+  constructor (perSecond: number, burst: number, now: number) {
     if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError(`token bucket needs a positive rate and a burst of at least 1 (got ${perSecond}/s, ${burst})`)
     this.#perSecond = perSecond
     this.#burst = burst
@@ -15,16 +15,21 @@ export class TokenBucket {
     this.#refilledAt = now
   }
 
-  /** Takes one token if there is one. */
-  take (now = Date.now()): boolean {
-    this.#refill(now)
-    if (this.#tokens < 1) return false
-    this.#tokens -= 1
+  /** Takes `amount` tokens if there are that many; otherwise takes none. */
+  take (now: number, amount = 1): boolean {
+    if (!this.has(now, amount)) return false
+    this.#tokens -= amount
     return true
   }
 
+  /** Whether `amount` tokens are there now (takes none). */
+  has (now: number, amount = 1): boolean {
+    this.#refill(now)
+    return this.#tokens >= amount
+  }
+
   /** True when the bucket is back to full, i.e. it holds no memory of the sender. */
-  isFull (now = Date.now()): boolean {
+  isFull (now: number): boolean {
     this.#refill(now)
     return this.#tokens >= this.#burst
   }
@@ -32,6 +37,6 @@ export class TokenBucket {
   #refill (now: number): void {
     const elapsed = Math.max(0, now - this.#refilledAt) / 1000
     this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#perSecond)
-    this.#refilledAt = now
+    this.#refilledAt = Math.max(this.#refilledAt, now)
   }
 }

@@ -1,8 +1,13 @@
 // One request, one response, over a fresh libp2p stream: the mechanism every
 // module's protocol reuses. Both ends enforce the definition's size limits and
 // timeout, check every frame against its schema on receipt, and count what a
-// peer gets wrong against it (see PeerGuard).
+// peer gets wrong against it (see PeerGuard). Inbound, the cheap checks come
+// first, before a byte of the request is read: a banned node is cut off, and a
+// node over its request rate, or with too many requests in flight (or the
+// whole node with too many), is answered RateLimited. A forged envelope or a
+// malformed payload a handler finds is counted against the caller too.
 import { TimeoutError } from '@libp2p/interface'
+import { EnvelopeError } from '../envelope/envelope.ts'
 import { internalErrorText, newCorrelationId } from '../errors/correlation.ts'
 import { parseNodeId } from '../identity/node-id.ts'
 import { silentLogger } from '../logging/logger.ts'
@@ -18,7 +23,7 @@ import type { Logger } from '../logging/logger.ts'
 import type { ProtocolDefinition, ProtocolValidators } from './definition.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeDirectory } from '../peers/node-directory.ts'
-import type { PeerGuard } from '../peers/peer-guard.ts'
+import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
 import type { Connection, Libp2p, Stream } from '@libp2p/interface'
 import type { Static, TSchema } from 'typebox'
 
@@ -27,6 +32,8 @@ export interface RequestContext {
   from: NodeId
   /** Aborted when the definition's timeout passes. */
   signal: AbortSignal
+  /** Counts a violation only the handler can see (e.g. a valid signature by the wrong node) against the caller. */
+  penalise: (kind: ViolationKind) => void
 }
 
 export type RequestHandler<Req extends TSchema, Res extends TSchema> =
@@ -36,8 +43,20 @@ export interface RequestOptions {
   signal?: AbortSignal
 }
 
-/** Inbound streams allowed at once per protocol and connection. */
-const MAX_INBOUND_STREAMS = 64
+/** Requests handled at once; beyond them a request is answered RateLimited without being read. */
+export interface InboundLimits {
+  perNode: number
+  total: number
+}
+
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = { perNode: 16, total: 128 }
+
+/**
+ * Streams libp2p lets in at once per protocol and connection. Above our own
+ * per-node limit, so that a node over it gets an answer (RateLimited) rather
+ * than a reset stream.
+ */
+const MAX_INBOUND_STREAMS = 256
 
 interface Registration {
   definition: ProtocolDefinition
@@ -51,13 +70,23 @@ export class RequestResponse {
   readonly #guard: PeerGuard
   readonly #registrations = new Map<string, Registration>()
   readonly #logger: Logger
+  readonly #limits: InboundLimits
+  readonly #inFlight = new Map<NodeId, number>()
+  #inFlightTotal = 0
   #libp2p: Libp2p | undefined
 
-  constructor (directory: NodeDirectory, guard: PeerGuard, logger: Logger = silentLogger) {
+  constructor (directory: NodeDirectory, guard: PeerGuard, logger: Logger = silentLogger, limits: Partial<InboundLimits> = {}) {
     this.#directory = directory
     this.#guard = guard
     this.#logger = logger
+    this.#limits = { ...DEFAULT_INBOUND_LIMITS, ...limits }
+    for (const limit of ['perNode', 'total'] as const) {
+      if (!Number.isSafeInteger(this.#limits[limit]) || this.#limits[limit] <= 0) throw new RangeError(`inbound ${limit} must be a positive integer, not ${this.#limits[limit]}`)
+    }
   }
+
+  /** Inbound requests being handled now (for tests and metrics). */
+  get inFlight (): number { return this.#inFlightTotal }
 
   /** Registers every handler declared so far with a started libp2p node. */
   async start (libp2p: Libp2p): Promise<void> {
@@ -171,12 +200,27 @@ export class RequestResponse {
     }, { maxInboundStreams: MAX_INBOUND_STREAMS })
   }
 
-  async #serve ({ definition, validators, handler }: Registration, stream: Stream, connection: Connection): Promise<void> {
+  async #serve (registration: Registration, stream: Stream, connection: Connection): Promise<void> {
     const from = this.#directory.learnPeer(connection.remotePeer)
-    if (from === undefined) {
-      stream.abort(new Error('not an Agora node'))
+    if (from === undefined || this.#guard.isBanned(from)) {
+      stream.abort(new Error('refused'))
       return
     }
+    const inFlight = this.#inFlight.get(from) ?? 0
+    const busy = inFlight >= this.#limits.perNode || this.#inFlightTotal >= this.#limits.total
+    this.#inFlight.set(from, inFlight + 1)
+    this.#inFlightTotal++
+    try {
+      await this.#serveCounted(registration, stream, from, busy)
+    } finally {
+      this.#inFlightTotal--
+      const left = (this.#inFlight.get(from) ?? 1) - 1
+      if (left <= 0) this.#inFlight.delete(from)
+      else this.#inFlight.set(from, left)
+    }
+  }
+
+  async #serveCounted ({ definition, validators, handler }: Registration, stream: Stream, from: NodeId, busy: boolean): Promise<void> {
     const controller = new AbortController()
     const timer = setTimeout(() => {
       controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
@@ -195,20 +239,26 @@ export class RequestResponse {
       await refuse('Internal', internalErrorText(correlationId))
     }
     try {
+      // Both before the request is read: a flood costs us no parse and no signature check.
       if (!this.#guard.allowRequest(from)) {
         await refuse('RateLimited', 'too many requests; slow down')
+        return
+      }
+      if (busy) {
+        await refuse('RateLimited', 'too many requests at once; try again later')
         return
       }
       const request = await this.#readRequest(definition, validators, stream, from, refuse)
       if (request === undefined) return
       let response: unknown
       try {
-        response = await handler(request.body, { from, signal: controller.signal })
+        response = await handler(request.body, { from, signal: controller.signal, penalise: kind => { this.#guard.violation(from, kind) } })
       } catch (err) {
         if (controller.signal.aborted) return
         const answer = peerAnswerOf(err)
         if (answer === undefined) await refuseInternally(err, 'protocol handler failed')
-        else await refuse(answer.code, answer.message)
+        // Answered first: counting the violation may ban the node and cut the connection.
+        else await refuse(answer.code, answer.message).finally(() => { this.#countHandlerFinding(from, err) })
         return
       }
       if (!validators.response.check(response)) {
@@ -226,6 +276,16 @@ export class RequestResponse {
     } finally {
       clearTimeout(timer)
     }
+  }
+
+  /**
+   * What a handler found wrong with the caller's request counts against the
+   * caller as the layer's own checks would: an envelope that does not verify
+   * is forged, a payload that fails its schema is malformed.
+   */
+  #countHandlerFinding (from: NodeId, err: unknown): void {
+    if (err instanceof EnvelopeError) this.#guard.violation(from, 'forged')
+    else if (err instanceof SchemaError) this.#guard.violation(from, 'malformed')
   }
 
   async #readRequest (
