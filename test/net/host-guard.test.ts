@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { NodeDirectory, NodeKey, PeerGuard, signEnvelope, verifyEnvelopeSigner } from '../../net/index.ts'
+import { ManualClock, NodeDirectory, NodeKey, PeerGuard, signEnvelope, verifyEnvelopeSigner } from '../../net/index.ts'
 import { TokenBucket } from '../../net/peers/token-bucket.ts'
 
 describe('peer guard and node directory', () => {
@@ -13,8 +13,9 @@ describe('peer guard and node directory', () => {
     assert.equal(bucket.isFull(10_000), true)
   })
 
-  it('scores violations and bans at the threshold', () => {
-    const guard = new PeerGuard({ penalties: { forged: 40, malformed: 10, oversized: 10, flood: 1, protocol: 5 }, banThreshold: -100, recoveryPerSecond: 0.001, banMs: 60_000 })
+  it('scores violations and bans at the threshold, for banMs', () => {
+    const clock = new ManualClock()
+    const guard = new PeerGuard({ penalties: { forged: 40, malformed: 10, oversized: 10, flood: 1, protocol: 5 }, banThreshold: -100, recoveryPerSecond: 0.001, banMs: 60_000 }, clock)
     const node = NodeKey.random().nodeId
     const bans: string[] = []
     guard.addEventListener('peer:banned', event => { bans.push(`${event.detail.nodeId}:${event.detail.reason}`) })
@@ -25,10 +26,15 @@ describe('peer guard and node directory', () => {
     assert.ok(guard.isBanned(node))
     assert.deepEqual(bans, [`${node}:forged`])
     assert.equal(guard.stats(node).violations.forged, 3)
-    assert.ok((guard.stats(node).bannedUntil ?? 0) > Date.now())
+    assert.equal(guard.stats(node).bannedUntil, clock.now() + 60_000)
     // A banned node's messages and requests are refused outright.
     assert.equal(guard.allowMessage(node), false)
     assert.equal(guard.allowRequest(node), false)
+    // The ban is served: the node is back, at a clean score.
+    clock.advance(60_000)
+    assert.equal(guard.isBanned(node), false)
+    assert.equal(guard.allowRequest(node), true)
+    assert.equal(guard.scoreOf(node), 0)
 
     const other = NodeKey.random().nodeId
     guard.violation(other, 'malformed')
@@ -36,38 +42,46 @@ describe('peer guard and node directory', () => {
     assert.equal(Math.round(guard.scoreOf(other)), -10)
   })
 
-  it('beyond maxTracked forgets a clean node before a penalised one', async () => {
+  it('beyond maxTracked forgets a clean node before a penalised one', () => {
+    const clock = new ManualClock()
     // Floods cost nothing here, so a dropped message marks a node without scoring it.
-    const guard = new PeerGuard({ maxTracked: 2, messagesPerSecond: 1000, messageBurst: 1, recoveryPerSecond: 0.001, penalties: { malformed: 10, forged: 25, oversized: 10, flood: 0, protocol: 5 } })
+    const guard = new PeerGuard({ maxTracked: 2, messagesPerSecond: 1000, messageBurst: 1, recoveryPerSecond: 0.001, penalties: { malformed: 10, forged: 25, oversized: 10, flood: 0, protocol: 5 } }, clock)
     const penalised = NodeKey.random().nodeId
     const clean = NodeKey.random().nodeId
     guard.violation(penalised, 'malformed')
     assert.deepEqual([guard.allowMessage(clean), guard.allowMessage(clean)], [true, false])
     assert.equal(guard.stats(clean).droppedMessages, 1)
-    // Long enough for the clean node's bucket to be full again (1 token a ms).
-    await new Promise(resolve => setTimeout(resolve, 10))
+    // The clean node's bucket is full again (1 token a ms).
+    clock.advance(10)
     guard.allowMessage(NodeKey.random().nodeId)
     assert.equal(Math.round(guard.scoreOf(penalised)), -10)
     assert.equal(guard.stats(clean).droppedMessages, 0)
   })
 
-  it('heals a negative score back to zero', async () => {
-    const guard = new PeerGuard({ recoveryPerSecond: 100 })
+  it('heals a negative score back to zero', () => {
+    const clock = new ManualClock()
+    const guard = new PeerGuard({ recoveryPerSecond: 100 }, clock)
     const node = NodeKey.random().nodeId
     guard.violation(node, 'malformed')
-    assert.ok(guard.scoreOf(node) < 0)
-    await new Promise(resolve => setTimeout(resolve, 150))
+    assert.equal(guard.scoreOf(node), -10)
+    clock.advance(50)
+    assert.equal(guard.scoreOf(node), -5)
+    clock.advance(100)
     assert.equal(guard.scoreOf(node), 0)
     assert.equal(guard.stats(node).violations.malformed, 1)
   })
 
   it('counts dropped messages per node', () => {
-    const guard = new PeerGuard({ messagesPerSecond: 0.001, messageBurst: 2 })
+    const clock = new ManualClock()
+    const guard = new PeerGuard({ messagesPerSecond: 1, messageBurst: 2 }, clock)
     const node = NodeKey.random().nodeId
     const allowed = Array.from({ length: 5 }, () => guard.allowMessage(node))
     assert.deepEqual(allowed, [true, true, false, false, false])
-    assert.equal(guard.stats(node).droppedMessages, 3)
-    assert.equal(guard.stats(node).violations.flood, 3)
+    // A second later, one more token.
+    clock.advance(1000)
+    assert.deepEqual([guard.allowMessage(node), guard.allowMessage(node)], [true, false])
+    assert.equal(guard.stats(node).droppedMessages, 4)
+    assert.equal(guard.stats(node).violations.flood, 4)
   })
 
   it('the directory maps node ids to peer ids from peers and from signed envelopes', async () => {

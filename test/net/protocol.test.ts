@@ -3,8 +3,9 @@ import { readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import Type from 'typebox'
-import { HandlerError, NetError, NetHost, NodeKey, RemoteError, defineProtocol } from '../../net/index.ts'
+import { HandlerError, ManualClock, NetError, NetHost, NodeKey, RemoteError, defineProtocol, openEnvelope, signEnvelope } from '../../net/index.ts'
 import type { Logger } from '../../net/index.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const Echo = defineProtocol({
   name: '/agora/test-echo/1',
@@ -221,6 +222,124 @@ describe('request/response protocols', function () {
       assert.equal(strict.guard.stats(client.nodeId).droppedRequests, 5)
     } finally {
       await strict.stop()
+    }
+  })
+
+  it('a burst beyond the rate gets RateLimited at once, on every protocol, before the handler runs', async () => {
+    const Other = defineProtocol({ ...Echo, name: '/agora/test-other/1' })
+    let handled = 0
+    // The clock stands still: no token comes back during the test.
+    const strict = new NetHost({ key: NodeKey.random(), peerGuard: { requestsPerSecond: 1, requestBurst: 11 }, clock: new ManualClock() })
+    await strict.handle(Echo, async request => { handled++; return { text: request.text, from: 'strict' } })
+    await strict.handle(Other, async request => { handled++; return { text: request.text, from: 'strict' } })
+    await strict.start()
+    try {
+      await client.dial(strict.addresses()[0] as string)
+      // One request first, so that the burst does not race the connection's own set-up.
+      await client.request(Echo, strict.nodeId, { text: 'warm', n: 0 })
+      // 60 requests, half on each protocol: one budget per node across protocols.
+      const results = await Promise.allSettled(Array.from({ length: 60 }, async (_, n) =>
+        await client.request(n % 2 === 0 ? Echo : Other, strict.nodeId, { text: 't', n })))
+      const limited = results.filter(r => r.status === 'rejected' && r.reason instanceof RemoteError && r.reason.code === 'RateLimited')
+      assert.equal(limited.length, 50)
+      assert.equal(results.filter(r => r.status === 'fulfilled').length, 10)
+      assert.equal(handled, 11)
+      assert.equal(strict.guard.stats(client.nodeId).droppedRequests, 50)
+      assert.equal(strict.guard.stats(client.nodeId).violations.flood, 50)
+    } finally {
+      await strict.stop()
+    }
+  })
+
+  it('more requests in flight than a node may have get RateLimited without being read', async () => {
+    let release: () => void = () => {}
+    const released = new Promise<void>(resolve => { release = resolve })
+    let entered = 0
+    const Other = defineProtocol({ ...Echo, name: '/agora/test-other/1' })
+    const busy = new NetHost({ key: NodeKey.random(), inbound: { perNode: 2, total: 100 } })
+    await busy.handle(Other, async request => ({ text: request.text, from: 'busy' }))
+    await busy.handle(Echo, async request => {
+      entered++
+      await released
+      return { text: request.text, from: 'busy' }
+    })
+    await busy.start()
+    try {
+      await client.dial(busy.addresses()[0] as string)
+      await client.request(Other, busy.nodeId, { text: 'warm', n: 0 })
+      const requests = Array.from({ length: 5 }, async (_, n) => await client.request(Echo, busy.nodeId, { text: 't', n }))
+      const refused = requests.map(async request => await request.then(() => undefined, (err: unknown) => err))
+      // Three of five are answered while two handlers are held.
+      await waitFor('two handlers held', () => entered === 2)
+      const settled: unknown[] = []
+      for (const outcome of refused) void outcome.then(err => { if (err !== undefined) settled.push(err) })
+      await waitFor('three refused', () => settled.length === 3)
+      for (const err of settled) assert.ok(err instanceof RemoteError && err.code === 'RateLimited' && err.message === 'too many requests at once; try again later', String(err))
+      assert.equal(entered, 2)
+      release()
+      assert.equal((await Promise.allSettled(requests)).filter(r => r.status === 'fulfilled').length, 2)
+      // The slots are free again.
+      const again = await Promise.allSettled([0, 1].map(async n => await client.request(Echo, busy.nodeId, { text: 'again', n })))
+      assert.deepEqual(again.map(r => r.status), ['fulfilled', 'fulfilled'])
+    } finally {
+      release()
+      await busy.stop()
+    }
+  })
+
+  it('forged envelopes are counted against the sender, answered with a fixed text, and ban it at the threshold', async () => {
+    const Signed = defineProtocol({
+      name: '/agora/test-signed/1',
+      request: Type.Object({ envelope: Type.Unknown() }, { additionalProperties: false }),
+      response: Type.Object({ ok: Type.Literal(true) }, { additionalProperties: false }),
+      maxRequestBytes: 4096,
+      maxResponseBytes: 1000,
+      timeoutMs: 2000
+    })
+    // No healing: the documented penalties add up exactly.
+    const clock = new ManualClock()
+    const victim = new NetHost({ key: NodeKey.random(), clock })
+    // As every module's handler does: open the envelope, let the layer judge a bad one.
+    await victim.handle(Signed, async ({ envelope }) => {
+      openEnvelope(envelope, 'test.signed')
+      return { ok: true as const }
+    })
+    await victim.start()
+    const forger = new NetHost({ key: NodeKey.random() })
+    await forger.start()
+    try {
+      await forger.dial(victim.addresses()[0] as string)
+      const banned = new Promise<string>(resolve => {
+        victim.guard.addEventListener('peer:banned', event => { resolve(event.detail.nodeId) }, { once: true })
+      })
+      const genuine = signEnvelope(forger.key, 'test.signed', { n: 1 })
+      assert.deepEqual(await forger.request(Signed, victim.nodeId, { envelope: genuine }), { ok: true })
+      const { penalties, banThreshold } = victim.guard.options
+      const forgeries = [
+        { ...genuine, payload: { n: 2 } },
+        { ...genuine, sig: '0x' + '11'.repeat(65) },
+        { ...genuine, signer: NodeKey.random().nodeId },
+        { ...genuine, sig: '0x' + '00'.repeat(65) }
+      ]
+      assert.equal(Math.ceil(-banThreshold / penalties.forged), forgeries.length)
+      for (const [i, envelope] of forgeries.entries()) {
+        await assert.rejects(forger.request(Signed, victim.nodeId, { envelope }), (err: unknown) => {
+          assert.ok(err instanceof RemoteError, String(err))
+          // The envelope's own error, in a fixed text: nothing of the signature library's.
+          assert.equal(err.code, 'BadRequest')
+          assert.match(err.message, /^envelope signature (does not verify|is not 0x[0-9a-fA-F]{40}'s)$/)
+          return true
+        })
+        if (i < forgeries.length - 1) assert.equal(victim.guard.scoreOf(forger.nodeId), -(i + 1) * penalties.forged)
+      }
+      assert.equal(await banned, forger.nodeId)
+      assert.equal(victim.guard.stats(forger.nodeId).violations.forged, forgeries.length)
+      await waitFor('forger disconnected', () => !victim.connectedNodes().includes(forger.nodeId))
+      // Refused from now on, whatever it sends.
+      await assert.rejects(forger.request(Signed, victim.nodeId, { envelope: genuine }))
+    } finally {
+      await forger.stop()
+      await victim.stop()
     }
   })
 })
