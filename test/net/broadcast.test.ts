@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { NetHost, NodeKey, gossipTopicOf, signEnvelope } from '../../net/index.ts'
-import type { Broadcast, EntryRemoved } from '../../net/index.ts'
+import type { Broadcast, EntryRefused, EntryRemoved, NodeId } from '../../net/index.ts'
 
 import { gossipBytes, toy, toyTopic } from '../helpers/toy-topic.ts'
 import type { Toy } from '../helpers/toy-topic.ts'
@@ -12,6 +12,7 @@ interface Node {
   host: NetHost
   toys: Broadcast<typeof Toy>
   removed: EntryRemoved[]
+  refused: EntryRefused[]
 }
 
 describe('broadcast (5 nodes in a line)', function () {
@@ -20,8 +21,9 @@ describe('broadcast (5 nodes in a line)', function () {
   async function startNode (bootstrap: string[]): Promise<Node> {
     // Re-sync is slow here so that what arrives comes by gossip, except at connect.
     const host = new NetHost({ key: NodeKey.random(), bootstrap, gossipHeartbeatMs: 200, broadcast: { resyncIntervalMs: 60_000, sweepIntervalMs: 100 } })
-    const node: Node = { host, toys: host.broadcast(toys), removed: [] }
+    const node: Node = { host, toys: host.broadcast(toys), removed: [], refused: [] }
     node.toys.addEventListener('entry:removed', event => { node.removed.push(event.detail) })
+    node.toys.addEventListener('entry:refused', event => { node.refused.push(event.detail) })
     nodes.push(node)
     await host.start()
     return node
@@ -30,6 +32,24 @@ describe('broadcast (5 nodes in a line)', function () {
   const everyone = (): Node[] => nodes.slice(0, 5)
   const allHave = (id: string, among = everyone()): boolean => among.every(node => node.toys.get(id) !== undefined)
   const noneHas = (id: string, among = everyone()): boolean => among.every(node => node.toys.get(id) === undefined)
+  /** The nodes a node's gossip reaches directly. */
+  const gossipNeighbours = (node: Node): Node[] => everyone().filter(other => node.toys.gossipPeers().includes(other.host.nodeId))
+  const refusalsFrom = (node: Node, from: NodeId, reason: EntryRefused['reason']): number =>
+    node.refused.filter(r => r.from === from && r.reason === reason).length
+
+  /** Resolves after `count` gossipsub heartbeats of a node. */
+  async function heartbeats (node: Node, count: number): Promise<void> {
+    const pubsub = node.host.libp2p.services.pubsub
+    await new Promise<void>(resolve => {
+      let seen = 0
+      const onBeat = (): void => {
+        if (++seen < count) return
+        pubsub.removeEventListener('gossipsub:heartbeat', onBeat)
+        resolve()
+      }
+      pubsub.addEventListener('gossipsub:heartbeat', onBeat)
+    })
+  }
 
   before(async () => {
     let bootstrap: string[] = []
@@ -66,7 +86,7 @@ describe('broadcast (5 nodes in a line)', function () {
     for (const payload of published) await middle.toys.publish(payload)
     await waitFor('entries everywhere', () => published.every(p => allHave(p.id)))
     // Past gossipsub's message cache (5 heartbeats), so only sync can tell the newcomer.
-    await new Promise(resolve => setTimeout(resolve, 1100))
+    await heartbeats(nodes[4] as Node, 6)
     const late = await startNode((nodes[4] as Node).host.addresses())
     await waitFor('late joiner synced', () => published.every(p => late.toys.get(p.id) !== undefined))
     assert.deepEqual(
@@ -85,10 +105,14 @@ describe('broadcast (5 nodes in a line)', function () {
 
     // The old entry, gossiped again by another node, stays gone.
     // (Reformatted: other bytes, so not a gossip duplicate.)
+    const replayer = nodes[3] as Node
+    const receivers = gossipNeighbours(replayer)
+    const before = receivers.map(node => refusalsFrom(node, replayer.host.nodeId, 'retracted'))
     const replay = gossipBytes('entry', entry.envelope, { reformatted: true })
-    const sent = await (nodes[3] as Node).host.libp2p.services.pubsub.publish(gossipTopicOf('toys'), replay)
+    const sent = await replayer.host.libp2p.services.pubsub.publish(gossipTopicOf('toys'), replay)
     assert.ok(sent.recipients.length > 0)
-    await new Promise(resolve => setTimeout(resolve, 300))
+    // Each node it reached refused it as retracted, so it went no further.
+    await waitFor('replay refused', () => receivers.every((node, i) => refusalsFrom(node, replayer.host.nodeId, 'retracted') > (before[i] as number)))
     assert.ok(noneHas(payload.id))
   })
 
@@ -101,10 +125,12 @@ describe('broadcast (5 nodes in a line)', function () {
     await assert.rejects(liar.toys.retract(payload.id), /only its signer may retract it/)
     // Sent by hand, it is refused where it lands and goes no further.
     const forged = signEnvelope(liar.host.key, 'test.toy.retract', { topic: 'toys', id: payload.id, expiresAt: payload.expiresAt })
-    const before = owner.host.guard.stats(liar.host.nodeId).violations.forged
+    const receivers = gossipNeighbours(liar)
+    assert.ok(receivers.includes(owner))
+    const before = receivers.map(node => node.host.guard.stats(liar.host.nodeId).violations.forged)
     await liar.host.libp2p.services.pubsub.publish(gossipTopicOf('toys'), gossipBytes('retraction', forged))
-    await waitFor('violation counted', () => owner.host.guard.stats(liar.host.nodeId).violations.forged > before)
-    await new Promise(resolve => setTimeout(resolve, 200))
+    // Refused and counted by every node it reached, so passed on by none.
+    await waitFor('violation counted', () => receivers.every((node, i) => node.host.guard.stats(liar.host.nodeId).violations.forged > (before[i] as number)))
     assert.ok(allHave(payload.id))
   })
 
