@@ -1,0 +1,64 @@
+// The hostile side of peer-flood.bench.ts, in its own process so that its
+// work does not share the daemon's event loop: a libp2p client that floods
+// one node with bursts of requests on /agora/market/1 (validly signed
+// envelopes whose payload the market refuses) and /agora/sync/1, taking a
+// fresh key whenever it is banned (keys are free). It reports how the
+// requests were answered when told to stop.
+import { multiaddr } from '@multiformats/multiaddr'
+import { NetHost, NodeKey, signEnvelope } from '../../net/index.ts'
+import { FRAME_VERSION, readFrame, sendFrame } from '../../net/protocol/frames.ts'
+import { jsonBytes } from '../../net/protocol/json-bytes.ts'
+
+const [target] = process.argv.slice(2)
+if (target === undefined) throw new Error('usage: peer-flood-client.ts <multiaddr of the node to flood>')
+const BURST = 600
+
+const answers = new Map<string, number>()
+const count = (what: string): void => { answers.set(what, (answers.get(what) ?? 0) + 1) }
+let running = true
+let keys = 0
+process.on('message', message => { if (message === 'stop') running = false })
+// The bench gone, for whatever reason: nothing left behind.
+process.on('disconnect', () => { process.exit(0) })
+
+async function oneRequest (host: NetHost, protocol: string, body: unknown): Promise<void> {
+  const peerId = multiaddr(target as string).getComponents().findLast(c => c.name === 'p2p')?.value
+  const connection = host.libp2p.getConnections().find(c => c.remotePeer.toString() === peerId)
+  if (connection === undefined) throw new Error('not connected')
+  const signal = AbortSignal.timeout(15_000)
+  // A client of its own making: no per-protocol cap on the streams it opens.
+  const stream = await connection.newStream(protocol, { signal, maxOutboundStreams: 100_000 })
+  try {
+    await sendFrame(stream, jsonBytes({ v: FRAME_VERSION, body }), { signal })
+    const frame = await readFrame(stream, 64 * 1024) as { ok: boolean, error?: { code: string } }
+    count(frame.ok ? 'ok' : frame.error?.code ?? 'error')
+  } finally {
+    if (stream.status === 'open') stream.abort(new Error('done'))
+  }
+}
+
+while (running) {
+  const key = NodeKey.random()
+  keys++
+  const host = new NetHost({ key })
+  await host.start()
+  try {
+    await host.dial(target)
+    const envelope = signEnvelope(key, 'market.proposal', { nothing: 'the market would take' })
+    const market = { kind: 'proposal', envelope }
+    const sync = { op: 'ids', topic: 'offers', limit: 500 }
+    // Let the connection settle on both sides before the first burst.
+    await oneRequest(host, '/agora/sync/1', sync).catch(() => { count('stream_failed') })
+    while (running && host.connectedNodes().length > 0) {
+      await Promise.all(Array.from({ length: BURST }, async (_, i) => {
+        await oneRequest(host, i % 2 === 0 ? '/agora/market/1' : '/agora/sync/1', i % 2 === 0 ? market : sync)
+          .catch(() => { count('stream_failed') })
+      }))
+    }
+  } catch {
+    count('dial_failed')
+  } finally {
+    await host.stop()
+  }
+}
+process.send?.({ answers: Object.fromEntries(answers), keys })
