@@ -49,6 +49,7 @@ export interface InboundLimits {
   total: number
 }
 
+// A long wait (an activity's batch results, up to five minutes) holds a slot.
 export const DEFAULT_INBOUND_LIMITS: InboundLimits = { perNode: 16, total: 128 }
 
 /**

@@ -2,8 +2,8 @@
 // work does not share the daemon's event loop: a libp2p client that floods
 // one node with bursts of requests on /agora/market/1 (validly signed
 // envelopes whose payload the market refuses) and /agora/sync/1, taking a
-// fresh key whenever it is banned (keys are free). It reports how the
-// requests were answered when told to stop.
+// fresh key whenever it is banned (keys are free). Told to stop, it reports
+// how the requests were answered and exits.
 import { multiaddr } from '@multiformats/multiaddr'
 import { NetHost, NodeKey, signEnvelope } from '../../net/index.ts'
 import { FRAME_VERSION, readFrame, sendFrame } from '../../net/protocol/frames.ts'
@@ -17,7 +17,12 @@ const answers = new Map<string, number>()
 const count = (what: string): void => { answers.set(what, (answers.get(what) ?? 0) + 1) }
 let running = true
 let keys = 0
-process.on('message', message => { if (message === 'stop') running = false })
+// Told to stop: report what was answered so far and go, whatever is in flight.
+process.on('message', message => {
+  if (message !== 'stop') return
+  running = false
+  process.send?.({ answers: Object.fromEntries(answers), keys }, () => { process.exit(0) })
+})
 // The bench gone, for whatever reason: nothing left behind.
 process.on('disconnect', () => { process.exit(0) })
 
@@ -28,6 +33,8 @@ async function oneRequest (host: NetHost, protocol: string, body: unknown): Prom
   const signal = AbortSignal.timeout(15_000)
   // A client of its own making: no per-protocol cap on the streams it opens.
   const stream = await connection.newStream(protocol, { signal, maxOutboundStreams: 100_000 })
+  // An answer that never comes ends with the wait, not never.
+  signal.addEventListener('abort', () => { stream.abort(new Error('no answer in time')) }, { once: true })
   try {
     await sendFrame(stream, jsonBytes({ v: FRAME_VERSION, body }), { signal })
     const frame = await readFrame(stream, 64 * 1024) as { ok: boolean, error?: { code: string } }
@@ -61,4 +68,3 @@ while (running) {
     await host.stop()
   }
 }
-process.send?.({ answers: Object.fromEntries(answers), keys })
