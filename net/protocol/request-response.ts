@@ -50,7 +50,7 @@ export interface InboundLimits {
 }
 
 // A long wait (an activity's batch results, up to five minutes) holds a slot.
-export const DEFAULT_INBOUND_LIMITS: InboundLimits = { perNode: 16, total: 128 }
+export const DEFAULT_INBOUND_LIMITS: InboundLimits = { perNode: 64, total: 512 }
 
 /**
  * Streams libp2p lets in at once per protocol and connection. Above our own

@@ -7,7 +7,7 @@ import { childEnv } from '../helpers/agora-process.ts'
 const DEMO = fileURLToPath(new URL('../../daemon/demo.ts', import.meta.url))
 
 describe('npm run demo', function () {
-  this.timeout(60_000)
+  this.timeout(180_000)
 
   it('negotiates an agreement and runs the WASI workload on the provider, end to end', async () => {
     const { stdout } = await promisify(execFile)(process.execPath, [DEMO], { env: childEnv(), timeout: 55_000 })

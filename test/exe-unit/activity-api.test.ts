@@ -12,7 +12,7 @@ import type { FileServer } from './helpers.ts'
 // Activity API v1 across two daemons: the requester's REST calls travel over
 // /agora/activity/1 to the provider's exe-unit (real node:wasi).
 describe('activity API: a requester runs WASI work on a provider through REST', function () {
-  this.timeout(60_000)
+  this.timeout(180_000)
   const cluster = new Cluster()
   let provider: TestNode
   let requester: TestNode

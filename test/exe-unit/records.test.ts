@@ -18,7 +18,7 @@ function storeOf (db: Level<string, unknown>): RecordStore {
 }
 
 describe('exe-unit activity records', function () {
-  this.timeout(30_000)
+  this.timeout(180_000)
   let server: FileServer
   let dir: string
 

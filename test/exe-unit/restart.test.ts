@@ -14,7 +14,7 @@ import type { FileServer } from './helpers.ts'
 const API = '/activity-api/v1'
 
 describe('activities across a provider restart', function () {
-  this.timeout(90_000)
+  this.timeout(180_000)
   const cluster = new Cluster()
   let provider: TestNode
   let requester: TestNode

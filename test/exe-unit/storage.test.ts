@@ -14,7 +14,7 @@ const LIMIT_BYTES = Math.floor(LIMIT_GIB * 1024 ** 3)
 const BLOCK = 256 * 1024
 
 describe('exe-unit storage limit (wasmtime)', function () {
-  this.timeout(60_000)
+  this.timeout(180_000)
   let server: FileServer
   let unit: TestExeUnit
 

@@ -16,7 +16,7 @@ const RUN_TIMEOUT_MS = 3000
 const LOCAL = `docker:${TEST_IMAGE}`
 
 describe('exe-unit vm runtime (Docker)', function () {
-  this.timeout(60_000)
+  this.timeout(180_000)
   let docker: Docker
   let unit: TestExeUnit
   let requester: MemoryRequesterFiles

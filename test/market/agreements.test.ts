@@ -6,7 +6,7 @@ import { eventually } from '../helpers/wait.ts'
 import { providerOffer } from '../helpers/golem-terms.ts'
 
 describe('market: agreements between two daemons, through the REST API only', function () {
-  this.timeout(60_000)
+  this.timeout(180_000)
   const cluster = new Cluster()
   let provider: TestNode
   let requester: TestNode
@@ -181,7 +181,7 @@ describe('market: agreements between two daemons, through the REST API only', fu
 })
 
 describe('market: proposals expire', function () {
-  this.timeout(30_000)
+  this.timeout(180_000)
   const cluster = new Cluster()
   let provider: TestNode
   let requester: TestNode

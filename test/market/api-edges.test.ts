@@ -13,7 +13,7 @@ const M = '/market-api/v1'
 const MAX_SUBSCRIPTIONS = 40
 
 describe('market API edges: capacity under concurrency, shares, closed bodies, bounded logs', function () {
-  this.timeout(60_000)
+  this.timeout(180_000)
   let dir: string
   let node: ProbedNode
   const logLines: Array<Record<string, unknown>> = []

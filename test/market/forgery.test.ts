@@ -10,7 +10,7 @@ import { approveAgreement, confirmAgreement, negotiateAgreement } from '../helpe
 // A third node speaks the market protocol directly, with messages no honest
 // daemon would send: each must be refused and change nothing.
 describe('market: forged and tampered messages are refused', function () {
-  this.timeout(60_000)
+  this.timeout(180_000)
   const cluster = new Cluster()
   let provider: TestNode
   let requester: TestNode

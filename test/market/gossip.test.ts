@@ -5,7 +5,7 @@ import { providerOffer, requesterDemand } from '../helpers/golem-terms.ts'
 import { eventually } from '../helpers/wait.ts'
 
 describe('market: offers over gossip across five daemons', function () {
-  this.timeout(60_000)
+  this.timeout(180_000)
   const cluster = new Cluster()
   let nodes: TestNode[]
 

@@ -19,7 +19,7 @@ interface Side {
 }
 
 describe('net: the durable outbox, between two hosts on loopback', function () {
-  this.timeout(30_000)
+  this.timeout(180_000)
   let dir: string
   const open: Side[] = []
   /** What the receiving side's handler does with each message. */
