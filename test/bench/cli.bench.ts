@@ -16,7 +16,7 @@ import { BUILT_MAIN, agora, reapChildren, spawnDaemon } from '../helpers/agora-p
 import type { DaemonProcess } from '../helpers/agora-process.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
-import type { Party } from '../helpers/negotiation.ts'
+import type { Negotiated, Party } from '../helpers/negotiation.ts'
 import { publishModule, startFileServer } from '../exe-unit/helpers.ts'
 import { percentile, report } from './report.ts'
 
@@ -76,6 +76,22 @@ async function party (started: Started): Promise<Party> {
   return { nodeId: (await client.expect<{ identity: string }>(200, 'GET', '/me')).identity, client }
 }
 
+// A loaded machine may take longer than one negotiation's waits to spread a
+// fresh node's offer: a fresh offer is tried again, a few times.
+async function agreed (provider: Party, requester: Party, taskPackage: string): Promise<Negotiated> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await approvedAgreement(provider, requester, {
+        offerExtra: { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1 },
+        demandExtra: { 'golem.srv.comp.task_package': taskPackage }
+      })
+    } catch (err) {
+      if (attempt === 5) throw err
+      console.log(`# negotiation attempt ${attempt} failed (${(err as Error).message}); trying again`)
+    }
+  }
+}
+
 async function daemonFigures (dir: string): Promise<void> {
   const files = await startFileServer()
   const loopPackage = await publishModule(files, 'loop')
@@ -97,10 +113,7 @@ async function daemonFigures (dir: string): Promise<void> {
       const requesterStarted = await startTimed(join(dir, `requester-${run}`), { AGORA_BOOTSTRAP: providerStarted.listen[0] })
       const provider = await party(providerStarted)
       const requester = await party(requesterStarted)
-      const negotiated = await approvedAgreement(provider, requester, {
-        offerExtra: { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1 },
-        demandExtra: { 'golem.srv.comp.task_package': loopPackage }
-      })
+      const negotiated = await agreed(provider, requester, loopPackage)
       for (let i = 0; i < ACTIVITIES; i++) {
         const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${ACTIVITY_API}/activity`, { agreementId: negotiated.agreementId })
         const script = [{ deploy: {} }, { start: { args: [] } }, { run: { entry_point: 'loop', args: [] } }]
