@@ -16,7 +16,7 @@ const ENTRY_BOUND_MS = 60_000
 
 const toys = toyTopic('bench-toys', 'bench.toy', { maxEntries: 10_000, maxPerSigner: 1_000 })
 
-interface Node { host: NetHost, toys: Broadcast<typeof Toy>, seen: Map<string, number>, mesh: Set<string> }
+interface Node { host: NetHost, toys: Broadcast<typeof Toy>, seen: Map<string, number>, heartbeats: number }
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T
 
@@ -36,11 +36,6 @@ async function until (what: string, condition: () => boolean, targets: EventTarg
   })
 }
 
-// A node's mesh is formed once it has grafted its subscribed peers (up to two).
-function meshFormed (node: Node): boolean {
-  const subscribers = node.toys.gossipPeers().length
-  return subscribers >= 2 && node.mesh.size >= 2
-}
 
 globalThis.gc?.()
 const rssBefore = process.memoryUsage().rss
@@ -49,24 +44,23 @@ const startedAt = performance.now()
 for (let i = 0; i < NODES; i++) {
   const bootstrap = i === 0 ? [] : pick(nodes).host.addresses()
   const host = new NetHost({ key: NodeKey.random(), bootstrap })
-  const node: Node = { host, toys: host.broadcast(toys), seen: new Map(), mesh: new Set() }
+  const node: Node = { host, toys: host.broadcast(toys), seen: new Map(), heartbeats: 0 }
   node.toys.addEventListener('entry:added', event => { node.seen.set(event.detail.id, performance.now()) })
   await host.start()
-  // The peers this node's mesh holds for the topic, as gossipsub grafts and prunes them.
-  host.pubsub.addEventListener('gossipsub:graft', event => {
-    if (event.detail.topic === node.toys.gossipTopic) node.mesh.add(event.detail.peerId)
-  })
-  host.pubsub.addEventListener('gossipsub:prune', event => {
-    if (event.detail.topic === node.toys.gossipTopic) node.mesh.delete(event.detail.peerId)
-  })
+  host.pubsub.addEventListener('gossipsub:heartbeat', () => { node.heartbeats++ })
   nodes.push(node)
 }
 report('net-start-20-nodes', Math.round(performance.now() - startedAt), 'ms')
 
 try {
   const meshStart = performance.now()
-  await until('gossip mesh', () => nodes.every(meshFormed), nodes.map(node => node.host.pubsub),
-    ['subscription-change', 'gossipsub:graft', 'gossipsub:heartbeat'], MESH_BOUND_MS)
+  const pubsubs = nodes.map(node => node.host.pubsub)
+  await until('gossip peers', () => nodes.every(node => node.toys.gossipPeers().length >= 2), pubsubs,
+    ['subscription-change', 'gossipsub:heartbeat'], MESH_BOUND_MS)
+  // Two more heartbeats of every node, so that every mesh has grafted.
+  const counted = nodes.map(node => node.heartbeats)
+  await until('two heartbeats everywhere', () => nodes.every((node, i) => node.heartbeats >= (counted[i] ?? 0) + 2), pubsubs,
+    ['gossipsub:heartbeat'], MESH_BOUND_MS)
   report('net-mesh-ready', Math.round(performance.now() - meshStart), 'ms')
   const connections = nodes.map(node => node.host.connectedNodes().length)
   report('net-connections-per-node-avg', connections.reduce((a, b) => a + b, 0) / NODES, 'connections')
