@@ -3,7 +3,7 @@
 import { rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { NetHost } from '../../net/index.ts'
+import { CodedError, NetHost } from '../../net/index.ts'
 import type { NodeKey } from '../../net/index.ts'
 import { startAdminServer } from '../admin/admin-server.ts'
 import type { NodeStatus } from '../admin/node-ops.ts'
@@ -35,8 +35,12 @@ interface Stopper {
 }
 
 /** A start that was stopped before it was done (stop() or a signal during start-up). */
-export class StartAbortedError extends Error {
+export class StartAbortedError extends CodedError<'Unavailable'> {
   override name = 'StartAbortedError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super('Unavailable', message, options)
+  }
 }
 
 export class AgoraService {
