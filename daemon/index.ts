@@ -1,6 +1,6 @@
 // The daemon's facade for the tests and the test helpers, which drive a node
 // in-process; the daemon's own files import each other directly.
-export { AgoraService } from './service/agora-service.ts'
+export { AgoraService, StartAbortedError } from './service/agora-service.ts'
 export type { DaemonModule, ModuleContext } from './service/module.ts'
 export { defaultModules } from './service/modules.ts'
 export { createLogger } from './service/logger.ts'

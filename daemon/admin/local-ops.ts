@@ -1,10 +1,10 @@
-// NodeOps by opening the data dir directly, when no daemon runs on it.
-import { APP_KEYS_SUBLEVEL, AppKeys } from '../app-keys/app-keys.ts'
-import type { AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
+// NodeOps by opening the data dir directly, when no daemon runs on it. Each
+// call imports what it needs: the node key (ethers) for the status, the store
+// and app-keys for app-key changes.
+import type { AppKeyInfo, AppKeys, NewAppKey } from '../app-keys/app-keys.ts'
 import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
 import { prepareDataDir } from '../service/data-dir.ts'
-import { loadNodeKey } from '../service/node-key.ts'
-import { Store } from '../store/store.ts'
+import type { Store } from '../store/store.ts'
 import type { NodeOps, NodeStatus } from './node-ops.ts'
 
 export class LocalOps implements NodeOps {
@@ -18,6 +18,7 @@ export class LocalOps implements NodeOps {
   }
 
   async status (): Promise<NodeStatus> {
+    const { loadNodeKey } = await import('../service/node-key.ts')
     const { key } = await loadNodeKey(await prepareDataDir(this.#config.dataDir), this.#config, this.#secrets)
     return { nodeId: key.nodeId, peerId: key.peerId.toString(), running: false, apiUrl: null, addresses: [] }
   }
@@ -40,6 +41,7 @@ export class LocalOps implements NodeOps {
   }
 
   async #appKeyCall<T> (call: (keys: AppKeys) => Promise<T> | T): Promise<T> {
+    const [{ Store }, { APP_KEYS_SUBLEVEL, AppKeys }] = await Promise.all([import('../store/store.ts'), import('../app-keys/app-keys.ts')])
     if (this.#store === null) {
       const paths = await prepareDataDir(this.#config.dataDir)
       this.#store = await Store.open(paths.db)

@@ -36,6 +36,9 @@ export class RemoteOps implements NodeOps {
     return new Promise<T>((resolve, reject) => {
       const req = request({
         socketPath: this.#socketPath,
+        // One connection per call, closed with its answer: a kept-alive socket
+        // would hold the CLI (or the daemon's stop) open for nothing.
+        agent: false,
         method,
         path,
         timeout: TIMEOUT_MS,

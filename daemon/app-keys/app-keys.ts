@@ -2,8 +2,8 @@
 // shown once, at creation; the store keeps only its SHA-256 hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
 import Type from 'typebox'
-import { CodedError, isDiskFull, loadEach, validator } from '../../net/index.ts'
-import type { BadRecord } from '../../net/index.ts'
+import { CodedError, isDiskFull, loadEach, validator } from '../../net/kernel.ts'
+import type { BadRecord } from '../../net/kernel.ts'
 import { DURABLE } from '../store/store.ts'
 import type { Sublevel } from '../store/store.ts'
 import { checkAppKeyName, checkAppKeyText } from './format.ts'

@@ -1,14 +1,13 @@
 // The `agora` command line: finds the command its words name and runs it.
-// Exit codes: 0 done, 1 failed, 2 bad usage or bad config.
+// Exit codes: 0 done, 1 failed, 2 bad usage or bad config. Help and usage
+// errors load nothing but this and the command table; a command's own code is
+// imported only when it runs.
+import pkg from '../../package.json' with { type: 'json' }
 import { ConfigError } from '../config/errors.ts'
-import { DAEMON_VERSION } from '../api/version-routes.ts'
-import { appKeyCommands } from './app-key-commands.ts'
-import { idCommands } from './id-commands.ts'
-import { serviceCommands } from './service-commands.ts'
+import { COMMANDS } from './commands.ts'
 import { commandHelp, parseCommandLine, UsageError } from './usage.ts'
-import type { Command } from './usage.ts'
 
-export const COMMANDS: Command[] = [...serviceCommands, ...appKeyCommands, ...idCommands]
+export { COMMANDS }
 
 const ENVIRONMENT = `Environment:
   AGORA_DATA_DIR        data dir
@@ -73,7 +72,7 @@ async function dispatch (argv: string[]): Promise<number> {
     return 0
   }
   if (first === '--version') {
-    process.stdout.write(`agora ${DAEMON_VERSION}\n`)
+    process.stdout.write(`agora ${pkg.version}\n`)
     return 0
   }
   if (!COMMANDS.some(command => command.words[0] === first)) {
@@ -95,5 +94,6 @@ async function dispatch (argv: string[]): Promise<number> {
     process.stdout.write(commandHelp(command))
     return 0
   }
-  return await command.run(input)
+  const run = await command.load()
+  return await run(input)
 }

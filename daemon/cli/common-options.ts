@@ -1,17 +1,8 @@
-// Options every command takes: where the node's data and config are.
+// Turning the options every command takes into the node's config.
 import { loadConfig } from '../config/load.ts'
 import type { LoadedConfig } from '../config/load.ts'
 import type { ConfigFlags } from '../config/sources.ts'
-import type { OptionSpec, OptionValues } from './usage.ts'
-
-export const DATA_OPTIONS: Record<string, OptionSpec> = {
-  'data-dir': { type: 'string', value: 'DIR', description: 'data dir (default $AGORA_DATA_DIR or ~/.local/share/agora)' },
-  config: { type: 'string', value: 'FILE', description: 'config file (default <data dir>/config.json)' }
-}
-
-export const JSON_OPTION: Record<string, OptionSpec> = {
-  json: { type: 'boolean', description: 'print JSON' }
-}
+import type { OptionValues } from './usage.ts'
 
 function text (values: OptionValues, name: string): string | undefined {
   const value = values[name]

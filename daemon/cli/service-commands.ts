@@ -1,34 +1,32 @@
-import { AgoraService } from '../service/agora-service.ts'
-import { createLogger } from '../service/logger.ts'
-import { defaultModules } from '../service/modules.ts'
-import { stopOnSignals } from '../service/signals.ts'
-import { configFrom, DATA_OPTIONS } from './common-options.ts'
-import type { Command } from './usage.ts'
+// `agora service run`. Signals are answered from the first line on: a signal
+// while the code loads or the node starts ends the start cleanly.
+import { watchSignals } from '../service/signals.ts'
+import { configFrom } from './common-options.ts'
+import type { CommandRun } from './usage.ts'
 
-export const serviceCommands: Command[] = [
-  {
-    words: ['service', 'run'],
-    args: [],
-    summary: 'Runs the daemon until SIGINT or SIGTERM (a second signal exits at once). Logs JSON lines on stdout.',
-    options: {
-      ...DATA_OPTIONS,
-      'api-addr': { type: 'string', value: 'HOST:PORT', description: 'REST API address (default 127.0.0.1:7465; port 0 picks one)' },
-      listen: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'libp2p listen address (default /ip4/0.0.0.0/tcp/7464)' },
-      bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'peer to join the network through' },
-      'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info (default), debug, trace or silent' }
-    },
-    async run ({ values }) {
-      const { config, secrets } = await configFrom(values)
-      const logger = createLogger(config.log.level)
-      const service = new AgoraService({ modules: defaultModules(), logger })
-      const stopped = stopOnSignals(async () => { await service.stop() }, logger)
-      try {
-        await service.start(config, secrets)
-      } catch (err) {
-        logger.fatal({ err }, 'agora daemon failed to start')
-        throw err
-      }
-      return await stopped
+export const runService: CommandRun = async ({ values }) => {
+  const signals = watchSignals()
+  try {
+    const { config, secrets } = await configFrom(values)
+    // The daemon's code (libp2p, the modules) is loaded only to run it.
+    const loading = Promise.all([import('../service/agora-service.ts'), import('../service/logger.ts'), import('../service/modules.ts')])
+    // A signal while it loads: nothing has been opened yet, so there is nothing to stop.
+    const loaded = await Promise.race([loading, signals.received.then(() => null)])
+    if (loaded === null) return 0
+    const [{ AgoraService, StartAbortedError }, { createLogger }, { defaultModules }] = loaded
+    const logger = createLogger(config.log.level)
+    signals.useLogger(logger)
+    const service = new AgoraService({ modules: defaultModules(), logger })
+    const stopped = signals.received.then(async () => await signals.stopWith(async () => { await service.stop() }))
+    try {
+      await service.start(config, secrets)
+    } catch (err) {
+      if (err instanceof StartAbortedError) return await stopped
+      logger.fatal({ err }, 'agora daemon failed to start')
+      throw err
     }
+    return await stopped
+  } finally {
+    signals.close()
   }
-]
+}

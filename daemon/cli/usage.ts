@@ -26,6 +26,9 @@ export interface CommandInput {
   positionals: string[]
 }
 
+/** What a command does: resolves with the exit code. */
+export type CommandRun = (input: CommandInput) => Promise<number>
+
 export interface Command {
   /** Words that select it, e.g. ['app-key', 'create']. */
   words: string[]
@@ -33,7 +36,11 @@ export interface Command {
   args: string[]
   summary: string
   options: Record<string, OptionSpec>
-  run: (input: CommandInput) => Promise<number>
+  /**
+   * Imports the command's implementation. Only the command that runs loads
+   * its code, so help and usage errors load none of it.
+   */
+  load: () => Promise<CommandRun>
 }
 
 export const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'show this help' }

@@ -1,9 +1,6 @@
 // Resolves the daemon config: defaults < config file < environment < flags.
 import { join, resolve } from 'node:path'
-import { SchemaError, validator } from '../../net/index.ts'
-import { ConfigError } from './errors.ts'
 import { defaultConfig } from './defaults.ts'
-import { DaemonConfigSchema } from './schema.ts'
 import type { ConfigLayer, DaemonConfig, DaemonSecrets } from './schema.ts'
 import { layerFromEnv, layerFromFile, layerFromFlags, secretsFromEnv } from './sources.ts'
 import type { ConfigFlags } from './sources.ts'
@@ -20,8 +17,6 @@ export interface LoadedConfig {
   /** The config file that was read, if any. */
   configFile: string | null
 }
-
-const full = validator(DaemonConfigSchema, 'config')
 
 /** Throws a ConfigError naming the source and field of the first bad value. */
 export async function loadConfig (options: LoadConfigOptions = {}): Promise<LoadedConfig> {
@@ -41,13 +36,11 @@ export async function loadConfig (options: LoadConfigOptions = {}): Promise<Load
   for (const layer of [fromFile, fromEnv, fromFlags]) {
     if (layer !== null) config = applyLayer(config, layer)
   }
-  try {
-    return { config: full.parse(config), secrets, configFile: fromFile === null ? null : configFile }
-  } catch (err) {
-    // Each source was checked on its own; this is a second line of defence.
-    if (err instanceof SchemaError) throw new ConfigError(err.message)
-    throw err
-  }
+  if (fromFile === null) return { config, secrets, configFile: null }
+  // Each source was checked on its own; this is a second line of defence for
+  // what a file brought (flags and environment are valid by construction).
+  const { checkConfig } = await import('./check.ts')
+  return { config: checkConfig(config), secrets, configFile }
 }
 
 export function applyLayer (base: DaemonConfig, layer: ConfigLayer): DaemonConfig {

@@ -2,12 +2,11 @@
 // partial shape every source (file, environment, flags) may contribute.
 import Type from 'typebox'
 import type { Static } from 'typebox'
+import { KEYSTORE_COSTS, LOG_LEVELS } from './choices.ts'
+import type { KeystoreCost, LogLevel } from './choices.ts'
 
-export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
-export const KEYSTORE_COSTS = ['standard', 'light'] as const
-
-const LogLevel = Type.Enum(LOG_LEVELS)
-const KeystoreCost = Type.Enum(KEYSTORE_COSTS)
+const LogLevelSchema = Type.Enum(LOG_LEVELS)
+const KeystoreCostSchema = Type.Enum(KEYSTORE_COSTS)
 const Port = Type.Integer({ minimum: 0, maximum: 65535 })
 const Host = Type.String({ minLength: 1 })
 // A multiaddr's syntax is checked separately (see multiaddrs.ts); here only its shape.
@@ -22,14 +21,13 @@ export const DaemonConfigSchema = Type.Object({
     listen: Type.Array(Multiaddr),
     bootstrap: Type.Array(Multiaddr)
   }, { additionalProperties: false }),
-  keystore: Type.Object({ cost: KeystoreCost }, { additionalProperties: false }),
-  log: Type.Object({ level: LogLevel }, { additionalProperties: false }),
+  keystore: Type.Object({ cost: KeystoreCostSchema }, { additionalProperties: false }),
+  log: Type.Object({ level: LogLevelSchema }, { additionalProperties: false }),
   modules: ModuleSections
 }, { additionalProperties: false })
 
 export type DaemonConfig = Static<typeof DaemonConfigSchema>
-export type LogLevel = DaemonConfig['log']['level']
-export type KeystoreCost = DaemonConfig['keystore']['cost']
+export type { KeystoreCost, LogLevel }
 
 /** What one source may set: any part of the config, nothing unknown. */
 export const ConfigLayerSchema = Type.Object({
@@ -42,8 +40,8 @@ export const ConfigLayerSchema = Type.Object({
     listen: Type.Optional(Type.Array(Multiaddr)),
     bootstrap: Type.Optional(Type.Array(Multiaddr))
   }, { additionalProperties: false })),
-  keystore: Type.Optional(Type.Object({ cost: Type.Optional(KeystoreCost) }, { additionalProperties: false })),
-  log: Type.Optional(Type.Object({ level: Type.Optional(LogLevel) }, { additionalProperties: false })),
+  keystore: Type.Optional(Type.Object({ cost: Type.Optional(KeystoreCostSchema) }, { additionalProperties: false })),
+  log: Type.Optional(Type.Object({ level: Type.Optional(LogLevelSchema) }, { additionalProperties: false })),
   modules: Type.Optional(ModuleSections)
 }, { additionalProperties: false })
 

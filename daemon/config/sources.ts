@@ -2,10 +2,8 @@
 // errors name where the bad value came from.
 import { readFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
-import { SchemaError, validator } from '../../net/index.ts'
 import { checkAppKeyText } from '../app-keys/format.ts'
 import { ConfigError } from './errors.ts'
-import { ConfigLayerSchema } from './schema.ts'
 import type { ConfigLayer, DaemonSecrets } from './schema.ts'
 import { checkMultiaddrs, parseHostPort, parseKeystoreCost, parseList, parseLogLevel } from './values.ts'
 
@@ -18,8 +16,6 @@ export interface ConfigFlags {
   bootstrap?: string[] | undefined
   logLevel?: string | undefined
 }
-
-const layer = validator(ConfigLayerSchema, 'config')
 
 export function layerFromFlags (flags: ConfigFlags, cwd: string): ConfigLayer {
   const result: ConfigLayer = {}
@@ -104,13 +100,8 @@ export async function layerFromFile (path: string, required: boolean): Promise<C
   } catch (err) {
     throw new ConfigError(`${source}: not valid JSON (${(err as Error).message})`)
   }
-  let result: ConfigLayer
-  try {
-    result = layer.parse(value, source)
-  } catch (err) {
-    if (err instanceof SchemaError) throw new ConfigError(err.message)
-    throw err
-  }
+  const { checkLayer } = await import('./check.ts')
+  const result = checkLayer(value, source)
   if (result.net?.listen !== undefined) checkMultiaddrs(result.net.listen, `${source} at /net/listen`)
   if (result.net?.bootstrap !== undefined) checkMultiaddrs(result.net.bootstrap, `${source} at /net/bootstrap`)
   if (result.dataDir !== undefined) result.dataDir = resolve(dirname(path), result.dataDir)

@@ -1,8 +1,8 @@
 // Parsers for the string forms of config values (environment and flags).
 import { multiaddr } from '@multiformats/multiaddr'
 import { ConfigError } from './errors.ts'
-import { LOG_LEVELS, KEYSTORE_COSTS } from './schema.ts'
-import type { KeystoreCost, LogLevel } from './schema.ts'
+import { KEYSTORE_COSTS, LOG_LEVELS } from './choices.ts'
+import type { KeystoreCost, LogLevel } from './choices.ts'
 
 /** `host:port`, `[v6]:port` or `:port` (then host is left to the other sources). */
 export function parseHostPort (text: string, source: string): { host?: string, port: number } {

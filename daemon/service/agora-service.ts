@@ -1,9 +1,9 @@
 // The composition root: brings a node up from its config, in dependency order,
 // and takes it down in the reverse order.
-import { rm, writeFile } from 'node:fs/promises'
+import { rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { NetHost } from '../../net/index.ts'
+import { CodedError, NetHost } from '../../net/index.ts'
 import type { NodeKey } from '../../net/index.ts'
 import { startAdminServer } from '../admin/admin-server.ts'
 import type { NodeStatus } from '../admin/node-ops.ts'
@@ -12,6 +12,7 @@ import { createApiServer } from '../api/server.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
 import { Store } from '../store/store.ts'
+import { writeFileAtomic } from './atomic-file.ts'
 import { prepareDataDir } from './data-dir.ts'
 import { createLogger } from './logger.ts'
 import type { Logger } from './logger.ts'
@@ -33,6 +34,15 @@ interface Stopper {
   stop: () => Promise<void>
 }
 
+/** A start that was stopped before it was done (stop() or a signal during start-up). */
+export class StartAbortedError extends CodedError<'Unavailable'> {
+  override name = 'StartAbortedError'
+
+  constructor (message: string, options?: ErrorOptions) {
+    super('Unavailable', message, options)
+  }
+}
+
 export class AgoraService {
   readonly #modules: DaemonModule[]
   readonly #givenLogger: Logger | undefined
@@ -45,6 +55,8 @@ export class AgoraService {
   #appKeys: AppKeys | null = null
   #logger: Logger | null = null
   #starting: Promise<void> | null = null
+  // Aborted by a stop asked for while starting: the start gives up at its next step.
+  readonly #startAbort = new AbortController()
 
   constructor (options: AgoraServiceOptions = {}) {
     this.#modules = options.modules ?? []
@@ -85,31 +97,58 @@ export class AgoraService {
     } catch (err) {
       await this.#stopAll(logger)
       this.#state = 'stopped'
+      if (this.#startAbort.signal.aborted) {
+        logger.info('agora daemon stopped during start-up')
+        throw new StartAbortedError('stopped during start-up', { cause: err })
+      }
       throw err
     }
     this.#state = 'running'
     logger.info({ nodeId: this.nodeId, api: this.#apiUrl, listen: this.#net?.addresses() ?? [] }, 'agora daemon started')
   }
 
+  /**
+   * Waits for one step of the start, unless a stop comes first. A step given
+   * up on is undone in the background once it is done, so nothing it opened
+   * stays open.
+   */
+  async #step<T> (work: Promise<T>, undo?: (value: T) => Promise<void>): Promise<T> {
+    const signal = this.#startAbort.signal
+    signal.throwIfAborted()
+    let onAbort = (): void => {}
+    const aborted = new Promise<never>((_resolve, reject) => {
+      onAbort = () => { reject(signal.reason) }
+      signal.addEventListener('abort', onAbort, { once: true })
+    })
+    try {
+      return await Promise.race([work, aborted])
+    } catch (err) {
+      if (signal.aborted && undo !== undefined) work.then(undo).catch(() => undefined)
+      throw err
+    } finally {
+      signal.removeEventListener('abort', onAbort)
+    }
+  }
+
   async #startAll (config: DaemonConfig, secrets: DaemonSecrets, logger: Logger): Promise<void> {
-    const paths = await prepareDataDir(config.dataDir)
-    const { key, created } = await loadNodeKey(paths, config, secrets)
+    const paths = await this.#step(prepareDataDir(config.dataDir))
+    const { key, created } = await this.#step(loadNodeKey(paths, config, secrets))
     this.#key = key
     logger.info({ nodeId: key.nodeId, created }, created ? 'node key created' : 'node key loaded')
     if (secrets.keyPassphrase === '') logger.warn('the node key is stored without a passphrase (set AGORA_KEY_PASSPHRASE)')
 
-    const store = await Store.open(paths.db)
+    const store = await this.#step(Store.open(paths.db), async opened => { await opened.close() })
     this.#stoppers.push({ what: 'store', stop: async () => { await store.close() } })
 
-    const appKeys = await AppKeys.open(store.sublevel(APP_KEYS_SUBLEVEL), bad => { logger.warn({ module: APP_KEYS_SUBLEVEL, ...bad }, 'a stored record could not be loaded: set aside') })
+    const appKeys = await this.#step(AppKeys.open(store.sublevel(APP_KEYS_SUBLEVEL), bad => { logger.warn({ module: APP_KEYS_SUBLEVEL, ...bad }, 'a stored record could not be loaded: set aside') }))
     this.#appKeys = appKeys
     if (secrets.autoAppKey !== null) {
-      const info = await appKeys.ensure(AUTO_APP_KEY_NAME, secrets.autoAppKey)
+      const info = await this.#step(appKeys.ensure(AUTO_APP_KEY_NAME, secrets.autoAppKey))
       logger.info({ name: info.name, id: info.id }, 'AGORA_APPKEY is an app-key')
     }
 
     const net = new NetHost({ key, listen: config.net.listen, bootstrap: config.net.bootstrap, logger: logger.child({ module: 'net' }) })
-    await net.start()
+    await this.#step(net.start(), async () => { await net.stop() })
     this.#net = net
     this.#stoppers.push({ what: 'net', stop: async () => { await net.stop() } })
     logger.info({ listen: net.addresses() }, 'network started')
@@ -117,39 +156,44 @@ export class AgoraService {
     const routes: ApiRoute[] = []
     for (const module of this.#modules) {
       const moduleLogger = logger.child({ module: module.name })
-      await module.start({ config, key, db: store.sublevel(module.name), net, logger: moduleLogger })
+      await this.#step(module.start({ config, key, db: store.sublevel(module.name), net, logger: moduleLogger }), async () => { await module.stop() })
       this.#stoppers.push({ what: `module ${module.name}`, stop: async () => { await module.stop() } })
       routes.push(...(module.routes ?? []))
     }
 
     // The admin socket comes up before the API, so that once "api listening"
     // is logged, the CLI can manage the daemon; the API is the first to stop.
-    const admin = await startAdminServer({
+    const admin = await this.#step(startAdminServer({
       socketPath: paths.adminSocket,
       appKeys,
       status: () => this.status(),
       logger: logger.child({ module: 'admin' })
-    })
+    }), async started => { await started.close() })
     this.#stoppers.push({ what: 'admin socket', stop: async () => { await admin.close() } })
 
-    const api = await createApiServer({
+    const api = await this.#step(createApiServer({
       appKeys,
       identity: { nodeId: key.nodeId },
       routes,
       logger: logger.child({ module: 'api' })
-    })
+    }), async created => { await created.close() })
     this.#stoppers.push({ what: 'api', stop: async () => { await api.close() } })
-    await api.listen({ host: config.api.host, port: config.api.port })
+    await this.#step(api.listen({ host: config.api.host, port: config.api.port }))
     this.#apiUrl = urlOf(api)
-    await writeFile(paths.apiUrl, `${this.#apiUrl}\n`)
+    // Written whole or not at all: a CLI reading it never sees it half written.
     this.#stoppers.push({ what: 'api.url', stop: async () => { await rm(paths.apiUrl, { force: true }) } })
+    await this.#step(writeFileAtomic(paths.apiUrl, `${this.#apiUrl}\n`, 0o644))
     logger.info({ url: this.#apiUrl }, 'api listening')
   }
 
   /** Stops the API, the admin socket, the modules (last started first), the network and the store. */
   async stop (): Promise<void> {
-    // A stop asked for during start waits for the start to end either way.
-    if (this.#state === 'starting') await this.#starting?.catch(() => undefined)
+    // A stop asked for during start ends the start at its next step (undoing
+    // what had started), then finds nothing left to stop.
+    if (this.#state === 'starting') {
+      this.#startAbort.abort(new StartAbortedError('stopped during start-up'))
+      await this.#starting?.catch(() => undefined)
+    }
     if (this.#state !== 'running') return
     this.#state = 'stopping'
     const logger = this.#logger ?? createLogger('silent')

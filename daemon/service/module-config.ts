@@ -1,6 +1,6 @@
 // The config's module sections, checked before the node starts anything: each
 // by the module it belongs to, and a section no module owns (a typo) refused.
-import { SchemaError } from '../../net/index.ts'
+import { SchemaError } from '../../net/kernel.ts'
 import { ConfigError } from '../config/errors.ts'
 import type { DaemonConfig } from '../config/schema.ts'
 import type { DaemonModule } from './module.ts'

@@ -1,5 +1,5 @@
-import { loadOrCreateNodeKey } from '../../net/index.ts'
-import type { NodeKey } from '../../net/index.ts'
+import { loadOrCreateNodeKey } from '../../net/identity/index.ts'
+import type { NodeKey } from '../../net/identity/index.ts'
 import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
 import type { DataDirPaths } from './data-dir.ts'
 

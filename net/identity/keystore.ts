@@ -1,10 +1,21 @@
 // The node key on disk: an encrypted JSON keystore (Ethereum's V3 format, via
 // ethers), created on first start. The passphrase comes from the caller
 // (the daemon reads it from AGORA_KEY_PASSPHRASE; empty is for development).
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { scrypt as nativeScrypt } from 'node:crypto'
+import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
-import { Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson } from 'ethers'
+import { Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson, scrypt } from 'ethers'
 import { NodeKey } from './node-key.ts'
+
+// ethers derives keystore keys with scrypt in plain JavaScript; Node's own is
+// native and gives the same bytes many times faster (a standard-cost key
+// opens in a fraction of the time), for every keystore this process opens.
+scrypt.register(async (passwd, salt, N, r, p, dkLen) => await new Promise((resolve, reject) => {
+  nativeScrypt(passwd, salt, dkLen, { N, r, p, maxmem: 256 * N * r * p }, (err, key) => {
+    if (err === null) resolve(new Uint8Array(key))
+    else reject(err)
+  })
+}))
 
 export interface KeystoreOptions {
   path: string
@@ -24,8 +35,11 @@ export async function loadOrCreateNodeKey (options: KeystoreOptions): Promise<{ 
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err
     const key = NodeKey.random()
-    await saveNodeKey(key, options)
-    return { key, created: true }
+    // Two processes creating the key of one data dir at once (the CLI and a
+    // starting daemon) must end with one key: the first to land it wins, the
+    // other reads the winner's.
+    if (await writeKeystore(key, options, 'keep')) return { key, created: true }
+    json = await readFile(options.path, 'utf8')
   }
   return { key: await decryptNodeKey(json, options.passphrase, options.path), created: false }
 }
@@ -41,14 +55,41 @@ export async function decryptNodeKey (json: string, passphrase: string, where = 
   return new NodeKey(account.privateKey)
 }
 
+/** Writes the keystore, replacing any there. */
 export async function saveNodeKey (key: NodeKey, options: KeystoreOptions): Promise<void> {
+  await writeKeystore(key, options, 'replace')
+}
+
+// Written to a temporary file and synced, then moved into place, so a crash
+// never leaves half a key behind. 'keep' leaves an existing keystore alone and
+// resolves false.
+async function writeKeystore (key: NodeKey, options: KeystoreOptions, existing: 'replace' | 'keep'): Promise<boolean> {
   const scrypt = options.cost === 'light' ? { N: 1 << 12 } : { N: 1 << 17 }
   const json = await encryptKeystoreJson({ address: key.nodeId, privateKey: key.exportPrivateKey() }, options.passphrase, { scrypt })
   await mkdir(dirname(options.path), { recursive: true })
-  // Write then rename, so a crash never leaves half a key behind.
-  const temporary = `${options.path}.${process.pid}.tmp`
-  await writeFile(temporary, json, { mode: 0o600 })
-  await rename(temporary, options.path)
+  const temporary = `${options.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
+  const file = await open(temporary, 'wx', 0o600)
+  try {
+    try {
+      await file.writeFile(json, 'utf8')
+      await file.sync()
+    } finally {
+      await file.close()
+    }
+    if (existing === 'replace') {
+      await rename(temporary, options.path)
+      return true
+    }
+    try {
+      await link(temporary, options.path)
+      return true
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false
+      throw err
+    }
+  } finally {
+    await rm(temporary, { force: true })
+  }
 }
 
 // The chain wallet of a node is its node key.

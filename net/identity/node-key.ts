@@ -1,23 +1,29 @@
 // The one key of a node: signs envelopes (Ethereum-style), pays on chain, and
 // is the libp2p identity.
 import { SigningKey, computeAddress, getBytes, hexlify, randomBytes } from 'ethers'
-import { privateKeyFromRaw } from '@libp2p/crypto/keys'
-import { peerIdFromPrivateKey } from '@libp2p/peer-id'
+import { privateKeyFromRaw, publicKeyFromRaw } from '@libp2p/crypto/keys'
+import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
 import type { NodeId } from './node-id.ts'
 
 export class NodeKey {
   readonly nodeId: NodeId
   readonly peerId: PeerId
-  /** The same key in libp2p's form, for the libp2p host. */
-  readonly libp2pKey: PrivateKey
   readonly #signingKey: SigningKey
+  #libp2pKey: PrivateKey | undefined
 
   constructor (privateKeyHex: string) {
     this.#signingKey = new SigningKey(privateKeyHex)
     this.nodeId = computeAddress(this.#signingKey.publicKey)
-    this.libp2pKey = privateKeyFromRaw(getBytes(privateKeyHex))
-    this.peerId = peerIdFromPrivateKey(this.libp2pKey)
+    // From the public key: deriving it from the private key would make
+    // libp2p's curve code build its tables, which only the host needs.
+    this.peerId = peerIdFromPublicKey(publicKeyFromRaw(getBytes(this.#signingKey.compressedPublicKey)))
+  }
+
+  /** The same key in libp2p's form, for the libp2p host (made on first use). */
+  get libp2pKey (): PrivateKey {
+    this.#libp2pKey ??= privateKeyFromRaw(getBytes(this.#signingKey.privateKey))
+    return this.#libp2pKey
   }
 
   static random (): NodeKey {

@@ -1,24 +1,24 @@
 import assert from 'node:assert/strict'
-import type { ChildProcess } from 'node:child_process'
+import { once } from 'node:events'
 import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
+import { createServer } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { BUILT_MAIN, agora, startDaemon } from '../helpers/agora-process.ts'
-import type { Daemon } from '../helpers/agora-process.ts'
+import { NodeKey } from '../../net/index.ts'
+import { BUILT_MAIN, agora, liveChildren, reapChildren, spawnDaemon, startDaemon } from '../helpers/agora-process.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import type { Reply } from '../helpers/market-client.ts'
 
-describe('agora CLI', () => {
+describe('agora CLI', function () {
+  // Each test spawns processes; a loaded machine may take many seconds to start one.
+  this.timeout(180_000)
   let dir: string
-  const running: ChildProcess[] = []
 
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-cli-')) })
-  after(async () => {
-    for (const child of running) if (child.exitCode === null) child.kill('SIGKILL')
-    await rm(dir, { recursive: true, force: true })
-  })
-
-  const track = (daemon: Daemon): Daemon => { running.push(daemon.child); return daemon }
+  // Whatever a test's outcome, none of its processes outlives it.
+  afterEach(async () => { await reapChildren() })
+  after(async () => { await rm(dir, { recursive: true, force: true }) })
   const me = async (url: string, key: string): Promise<Reply> => await new MarketClient(url, key).call('GET', '/me')
 
   it('prints help, and refuses unknown commands and flags with exit code 2', async () => {
@@ -74,6 +74,39 @@ describe('agora CLI', () => {
     await assert.rejects(access(dataDir), 'nothing was created')
   })
 
+  it('a daemon refusing a bad module section exits 2 and leaves no process behind', async () => {
+    const file = join(dir, 'bad-modules.json')
+    await writeFile(file, JSON.stringify({ modules: { activity: { limits: { maxActivities: 0 } } } }))
+    const daemon = spawnDaemon(join(dir, 'bad-module-daemon'), {}, undefined, ['--config', file])
+    assert.equal(await daemon.exited, 2, daemon.stderr())
+    assert.match(daemon.stderr(), /bad config: config modules\.activity at \/limits\/maxActivities/)
+    assert.deepEqual(liveChildren(), [])
+  })
+
+  it('a daemon told to stop while it starts (stuck joining the network) ends the start and exits cleanly', async () => {
+    // A bootstrap peer that accepts the TCP connection and never answers:
+    // the first round of dials holds the start inside the network's start-up.
+    const held: Socket[] = []
+    const silent = createServer(socket => { held.push(socket) })
+    silent.listen(0, '127.0.0.1')
+    await once(silent, 'listening')
+    const { port } = silent.address() as AddressInfo
+    const peer = NodeKey.random().peerId.toString()
+    try {
+      const daemon = spawnDaemon(join(dir, 'stopped-while-starting'), { AGORA_BOOTSTRAP: `/ip4/127.0.0.1/tcp/${port}/p2p/${peer}` })
+      await once(silent, 'connection')
+      daemon.child.kill('SIGTERM')
+      assert.equal(await daemon.exited, 0, daemon.stderr())
+      const messages = daemon.log.map(record => record.msg)
+      assert.ok(messages.includes('agora daemon stopped during start-up'), JSON.stringify(messages))
+      assert.ok(!messages.includes('api listening'), JSON.stringify(messages))
+      await assert.rejects(access(join(dir, 'stopped-while-starting', 'api.url')))
+    } finally {
+      for (const socket of held) socket.destroy()
+      silent.close()
+    }
+  })
+
   it('id show creates the node key before the daemon ever ran', async () => {
     const dataDir = join(dir, 'fresh')
     const shown = await agora(['id', 'show', '--data-dir', dataDir])
@@ -110,7 +143,7 @@ describe('agora CLI', () => {
     const dataDir = join(dir, 'node')
     const before = JSON.parse((await agora(['id', 'show', '--json', '--data-dir', dataDir])).stdout) as { nodeId: string }
 
-    const daemon = track(await startDaemon(dataDir))
+    const daemon = await startDaemon(dataDir)
     assert.match(daemon.url, /^http:\/\/127\.0\.0\.1:\d+$/)
     assert.equal(((await stat(join(dataDir, 'admin.sock'))).mode & 0o777), 0o600)
 
@@ -144,11 +177,11 @@ describe('agora CLI', () => {
     assert.ok(daemon.log.some(record => record.msg === 'agora daemon stopped'))
     await assert.rejects(access(join(dataDir, 'api.url')))
 
-    const revived = track(await startDaemon(dataDir, { AGORA_APPKEY: 'cli-test-demo-key-01' }))
+    const revived = await startDaemon(dataDir, { AGORA_APPKEY: 'cli-test-demo-key-01' })
     revived.child.kill('SIGKILL')
     await revived.exited
 
-    const restarted = track(await startDaemon(dataDir))
+    const restarted = await startDaemon(dataDir)
     assert.equal((await me(restarted.url, key)).body.identity, before.nodeId)
     assert.equal((await me(restarted.url, 'cli-test-demo-key-01')).body.name, 'autoconf')
     restarted.child.kill('SIGINT')
@@ -157,7 +190,7 @@ describe('agora CLI', () => {
 
   it('the built program (what the agora bin runs) serves the same daemon', async () => {
     const dataDir = join(dir, 'built')
-    const daemon = track(await startDaemon(dataDir, { AGORA_APPKEY: 'cli-test-built-key-01' }, BUILT_MAIN))
+    const daemon = await startDaemon(dataDir, { AGORA_APPKEY: 'cli-test-built-key-01' }, BUILT_MAIN)
     const answer = await me(daemon.url, 'cli-test-built-key-01')
     assert.equal(answer.status, 200)
     assert.match(answer.body.identity, /^0x[0-9a-fA-F]{40}$/)

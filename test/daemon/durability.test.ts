@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { dataDirPaths } from '../../daemon/index.ts'
-import { startDaemon } from '../helpers/agora-process.ts'
+import { reapChildren, startDaemon } from '../helpers/agora-process.ts'
 import type { Daemon } from '../helpers/agora-process.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import { adminCall, startProbedNode } from '../helpers/probed-node.ts'
@@ -42,6 +42,7 @@ describe('durability: what is acknowledged is on disk; a full disk is told as su
   let dir: string
 
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-durability-')) })
+  afterEach(async () => { await reapChildren() })
   after(async () => { await rm(dir, { recursive: true, force: true }) })
 
   describe('kill -9 right after the answer', () => {

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict'
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { once } from 'node:events'
+import { watch } from 'node:fs'
+import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import type { AddressInfo } from 'node:net'
+import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LongPollQueue } from '../../net/index.ts'
-import { AgoraService, clientGone, createLogger, dataDirPaths, loadConfig, Store } from '../../daemon/index.ts'
+import { LongPollQueue, NodeKey } from '../../net/index.ts'
+import { AgoraService, clientGone, createLogger, dataDirPaths, loadConfig, StartAbortedError, Store } from '../../daemon/index.ts'
 import type { DaemonConfig, DaemonModule, ModuleContext } from '../../daemon/index.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import type { Reply } from '../helpers/market-client.ts'
@@ -134,6 +136,51 @@ describe('AgoraService', () => {
     assert.deepEqual(events, ['start market', 'stop market'])
     const store = await Store.open(dataDirPaths(config.dataDir).db)
     await store.close()
+  })
+
+  it('a stop while it starts ends the start at once and undoes it', async () => {
+    // A bootstrap peer that accepts TCP and never answers holds the start in the network's start-up.
+    const held: Socket[] = []
+    const silent = createServer(socket => { held.push(socket) })
+    silent.listen(0, '127.0.0.1')
+    await once(silent, 'listening')
+    const { port } = silent.address() as AddressInfo
+    const bootstrap = [`/ip4/127.0.0.1/tcp/${port}/p2p/${NodeKey.random().peerId.toString()}`]
+    const events: string[] = []
+    const service = new AgoraService({ modules: [new RecordingModule('market', events)], logger })
+    try {
+      const starting = service.start({ ...config, net: { ...config.net, bootstrap } }, secrets)
+      await once(silent, 'connection')
+      await service.stop()
+      await assert.rejects(starting, StartAbortedError)
+    } finally {
+      for (const socket of held) socket.destroy()
+      silent.close()
+    }
+    assert.deepEqual(events, [], 'no module started')
+    assert.equal(service.apiUrl, null)
+    await assert.rejects(access(dataDirPaths(config.dataDir).apiUrl))
+    const store = await Store.open(dataDirPaths(config.dataDir).db)
+    await store.close()
+  })
+
+  it('writes api.url whole: created under another name and renamed, never changed in place', async () => {
+    const dataDir = join(dir, 'api-url')
+    await mkdir(dataDir)
+    const seen: Array<[string, string | null]> = []
+    const watcher = watch(dataDir, (event, name) => { seen.push([event, name]) })
+    const service = new AgoraService({ logger })
+    try {
+      await service.start({ ...config, dataDir }, secrets)
+      assert.equal((await readFile(dataDirPaths(dataDir).apiUrl, 'utf8')).trim(), service.apiUrl)
+    } finally {
+      await service.stop()
+      watcher.close()
+    }
+    const apiUrlEvents = seen.filter(([, name]) => name === 'api.url')
+    assert.ok(apiUrlEvents.length > 0, JSON.stringify(seen))
+    // A write in place shows as 'change' on the file itself; a rename does not.
+    assert.deepEqual(apiUrlEvents.filter(([event]) => event === 'change'), [], JSON.stringify(seen))
   })
 
   it('refuses a wrong passphrase for the node key', async () => {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { agora, startDaemon } from '../helpers/agora-process.ts'
+import { agora, reapChildren, startDaemon } from '../helpers/agora-process.ts'
 import type { Daemon } from '../helpers/agora-process.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
@@ -17,6 +17,7 @@ describe('market: a daemon killed and restarted keeps its agreements and app-key
   const running: Daemon[] = []
 
   before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-restart-')) })
+  afterEach(async () => { await reapChildren() })
   after(async () => {
     for (const daemon of running) if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL')
     await rm(dir, { recursive: true, force: true })

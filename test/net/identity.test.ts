@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { inspect } from 'node:util'
 import { join } from 'node:path'
@@ -63,6 +63,15 @@ describe('node identity', () => {
     assert.equal(second.created, false)
     assert.equal(second.key.nodeId, first.key.nodeId)
     await assert.rejects(loadOrCreateNodeKey({ path, passphrase: 'wrong' }), /wrong passphrase/)
+  })
+
+  it('two openers creating one keystore at once end with one key, and leave no temporary file', async () => {
+    const path = join(dir, 'raced', 'node-key.json')
+    const opened = await Promise.all([1, 2, 3].map(async () => await loadOrCreateNodeKey({ path, passphrase: '', cost: 'light' })))
+    assert.equal(opened.filter(result => result.created).length, 1)
+    assert.equal(new Set(opened.map(result => result.key.nodeId)).size, 1)
+    assert.equal((await loadOrCreateNodeKey({ path, passphrase: '' })).key.nodeId, opened[0]?.key.nodeId)
+    assert.deepEqual(await readdir(join(dir, 'raced')), ['node-key.json'])
   })
 
   it('refuses a damaged keystore without replacing it', async () => {
