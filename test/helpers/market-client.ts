@@ -36,7 +36,7 @@ export class MarketClient {
   }
 
   /** Polls a subscription's events until one passes `test`; fails after `ms`. */
-  async nextEvent (kind: 'offer' | 'demand', id: string, test: (event: any) => boolean, ms = 10_000): Promise<any> {
+  async nextEvent (kind: 'offer' | 'demand', id: string, test: (event: any) => boolean, ms = 60_000): Promise<any> {
     const deadline = Date.now() + ms
     while (Date.now() < deadline) {
       const found = (await this.events(kind, id, Math.min(2, Math.max(0, (deadline - Date.now()) / 1000)))).find(test)

@@ -68,8 +68,8 @@ export async function confirmAgreement (provider: Party, requester: Party, negot
 
 /** Approves on the provider while the requester waits; both must answer 204. */
 export async function approveAgreement (provider: Party, requester: Party, agreementId: string): Promise<void> {
-  const waiting = requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/wait?timeout=10`)
-  await provider.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=10`)
+  const waiting = requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/wait?timeout=60`)
+  await provider.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=60`)
   assert.equal((await waiting).status, 204)
 }
 
