@@ -237,7 +237,7 @@ export class AgreementDesk {
         state: 'Pending',
         terms,
         counterpartyId: from,
-        proposed: message.envelope as AgreementRecord['proposed']
+        proposed: message.envelope as NonNullable<AgreementRecord['proposed']>
       }
       if (ourDraft !== undefined) await this.#o.proposals.setState(ourDraft, 'Accepted')
       await this.#save(record)
@@ -254,7 +254,7 @@ export class AgreementDesk {
       const state = effectiveAgreementState(record)
       if (state === 'Approved') return
       if (state !== 'Pending') throw new MarketError('Gone', state)
-      const updated: AgreementRecord = { ...record, state: 'Approved', approval: envelope as AgreementRecord['approval'], approvedDate: approval.approvedDate }
+      const updated: AgreementRecord = { ...record, state: 'Approved', approval: envelope as NonNullable<AgreementRecord['approval']>, approvedDate: approval.approvedDate }
       await this.#save(updated)
       await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
     })
@@ -274,7 +274,7 @@ export class AgreementDesk {
       const approvalInFlight = closing.action === 'terminate' && record.role === 'Provider' && record.approval !== undefined &&
         (record.state === 'Pending' || record.state === 'Expired')
       if (!approvalInFlight) this.#checkAllowed(record, closing.action, senderRole)
-      const updated: AgreementRecord = { ...record, state: target, closing: envelope as AgreementRecord['closing'], closedBy: senderRole }
+      const updated: AgreementRecord = { ...record, state: target, closing: envelope as NonNullable<AgreementRecord['closing']>, closedBy: senderRole }
       if (closing.reason !== undefined) updated.reason = closing.reason
       await this.#save(updated)
       await this.#log(this.#closeEvent(updated), updated)

@@ -177,7 +177,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     const peerId = this.directory.peerIdOf(target)
     if (peerId === undefined) throw new NetError('Unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
     try {
-      const found = await this.libp2p.peerRouting.findPeer(peerId, { signal: options.signal, useCache: options.useCache ?? true })
+      const found = await this.libp2p.peerRouting.findPeer(peerId, { ...(options.signal === undefined ? {} : { signal: options.signal }), useCache: options.useCache ?? true })
       return found.multiaddrs.map(address => address.toString())
     } catch (err) {
       throw new NetError('Unreachable', `node ${target} not found in the DHT`, { cause: err })

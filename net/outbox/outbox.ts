@@ -103,12 +103,12 @@ interface PeerQueue {
   reserved: number
   failures: number
   nextAttemptAt: number
-  timer?: TimerHandle
-  inFlight?: Promise<void>
+  timer?: TimerHandle | undefined
+  inFlight?: Promise<void> | undefined
   /** The peer connected while an attempt was under way: try again at once if it fails. */
   kicked: boolean
   /** Told once the next attempt is scheduled, so listeners see the timer that is set. */
-  retry?: OutboxEvents['message:retry']['detail']
+  retry?: OutboxEvents['message:retry']['detail'] | undefined
 }
 
 const outboxRequest = validator(OutboxRequest, 'outbox message')

@@ -24,7 +24,7 @@ class RecordingModule implements DaemonModule {
     this.events = events
   }
 
-  get routes (): DaemonModule['routes'] {
+  get routes (): NonNullable<DaemonModule['routes']> {
     return [{
       prefix: `/${this.name}-api/v1`,
       plugin: async app => {

@@ -6,7 +6,7 @@ import { waitFor } from '../helpers/wait.ts'
 describe('network host', function () {
   const hosts: NetHost[] = []
   async function startHost (bootstrap: string[] = [], listen?: string[]): Promise<NetHost> {
-    const host = new NetHost({ key: NodeKey.random(), bootstrap, listen, bootstrapRetryMs: { min: 100, max: 400 } })
+    const host = new NetHost({ key: NodeKey.random(), bootstrap, ...(listen === undefined ? {} : { listen }), bootstrapRetryMs: { min: 100, max: 400 } })
     hosts.push(host)
     await host.start()
     return host
