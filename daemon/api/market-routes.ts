@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 // MarketErrors reach the client with their status through the API's error
 // handler (errors.ts), so handlers just let them fly. Schema defaults (ajv
 // useDefaults) are the one place optional query and body fields get theirs.
-import { Market, MarketApi, SCAN_LIMITS, TERMS_LIMITS } from '../../market/index.ts'
+import { type Market, MarketApi, SCAN_LIMITS, TERMS_LIMITS } from '../../market/index.ts'
 import type { Reason } from '../../market/index.ts'
 import { ID_PATTERN } from '../../market/model/wire.ts'
 import { clientGone } from './client-gone.ts'

@@ -17,6 +17,7 @@ import { DAEMON_VERSION, versionRoutes } from './version-routes.ts'
 export interface ApiRoute {
   prefix: string
   // Plugins may be typed with any type provider (see TypeBoxPlugin).
+  // biome-ignore lint/suspicious/noExplicitAny: each module's plugin has its own options and type provider
   plugin: FastifyPluginAsync<any, RawServerDefault, any>
 }
 

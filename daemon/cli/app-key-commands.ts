@@ -16,7 +16,7 @@ export const listAppKeys: CommandRun = async ({ values }) => {
   } else {
     const width = Math.max(4, ...keys.map(key => key.name.length)) + 2
     const rows = keys.map(key => `${key.name.padEnd(width)}${key.id}  ${key.createdAt}`)
-    process.stdout.write([`${'NAME'.padEnd(width)}${'ID'.padEnd(18)}CREATED`, ...rows].join('\n') + '\n')
+    process.stdout.write(`${[`${'NAME'.padEnd(width)}${'ID'.padEnd(18)}CREATED`, ...rows].join('\n')}\n`)
   }
   return 0
 }

@@ -14,6 +14,6 @@ export const showId: CommandRun = async ({ values }) => {
   ]
   if (status.apiUrl !== null) lines.push(`api        ${status.apiUrl}`)
   for (const address of status.addresses) lines.push(`listening  ${address}`)
-  process.stdout.write(lines.join('\n') + '\n')
+  process.stdout.write(`${lines.join('\n')}\n`)
   return 0
 }

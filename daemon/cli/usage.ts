@@ -79,5 +79,5 @@ export function commandHelp (command: Command): string {
   })
   const width = Math.max(...entries.map(([flag]) => flag.length)) + 2
   for (const [flag, description] of entries) lines.push(`  ${flag.padEnd(width)}${description}`)
-  return lines.join('\n') + '\n'
+  return `${lines.join('\n')}\n`
 }

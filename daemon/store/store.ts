@@ -17,6 +17,7 @@ export const DURABLE = Object.freeze({ sync: true }) as DurableOptions
 
 // `sync` is classic-level's option; sublevels pass options on to it, but
 // abstract-level's option types do not name it.
+// biome-ignore lint/suspicious/noExplicitAny: the options fit a sublevel of any value type
 type DurableOptions = AbstractPutOptions<string, any> & AbstractDelOptions<string> & AbstractBatchOptions<string, any>
 
 const SUBLEVEL_NAME = /^[a-z][a-z0-9-]{0,31}$/

@@ -177,8 +177,7 @@ export class Activity {
     if (this.#draining) return
     this.#draining = true
     try {
-      let batch: Batch | undefined
-      while ((batch = this.#queue.shift()) !== undefined) {
+      for (let batch = this.#queue.shift(); batch !== undefined; batch = this.#queue.shift()) {
         for (let index = 0; index < batch.commands.length && !batch.finished; index++) {
           await this.#runCommand(batch, index)
         }

@@ -89,11 +89,11 @@ function timeOrder (text: string): ScalarOrder {
 }
 
 const DECIDE: Record<Operator, (order: Order) => Tri> = {
-  '=': o => o === 0 ? TRUE : o !== o ? UNKNOWN : FALSE,
-  '<': o => o !== o || o === UNORDERED ? UNKNOWN : o < 0 ? TRUE : FALSE,
-  '<=': o => o !== o || o === UNORDERED ? UNKNOWN : o <= 0 ? TRUE : FALSE,
-  '>': o => o !== o || o === UNORDERED ? UNKNOWN : o > 0 ? TRUE : FALSE,
-  '>=': o => o !== o || o === UNORDERED ? UNKNOWN : o >= 0 ? TRUE : FALSE
+  '=': o => o === 0 ? TRUE : Number.isNaN(o) ? UNKNOWN : FALSE,
+  '<': o => Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o < 0 ? TRUE : FALSE,
+  '<=': o => Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o <= 0 ? TRUE : FALSE,
+  '>': o => Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o > 0 ? TRUE : FALSE,
+  '>=': o => Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o >= 0 ? TRUE : FALSE
 }
 
 /** True if some pair is equal; False if some pair compared (or there is none); else Undefined. */
@@ -104,7 +104,7 @@ function anyEqual (values: readonly unknown[], orders: readonly ScalarOrder[]): 
     for (const order of orders) {
       const o = order(value)
       if (o === 0) return TRUE
-      if (o === o) compared = true
+      if (!Number.isNaN(o)) compared = true
     }
   }
   return compared ? FALSE : UNKNOWN
@@ -117,7 +117,7 @@ function listsEqual (values: readonly unknown[], orders: readonly ScalarOrder[])
   for (let i = 0; i < values.length; i++) {
     const value = values[i]
     const o = isScalar(value) ? (orders[i] as ScalarOrder)(value) : NaN
-    if (o !== o) result = UNKNOWN
+    if (Number.isNaN(o)) result = UNKNOWN
     else if (o !== 0) return FALSE
   }
   return result

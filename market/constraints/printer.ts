@@ -58,5 +58,5 @@ function quote (text: string): string {
     else if (code < 0x20 || code === 0x7f) out += `\\u${code.toString(16).padStart(4, '0')}`
     else out += ch
   }
-  return out + '"'
+  return `${out}"`
 }

@@ -348,11 +348,11 @@ function tombstoneKey (signer: NodeId, id: string): string {
 }
 
 function entryKey (id: string): string {
-  return 'e' + id
+  return `e${id}`
 }
 
 function summaryKeyOfTombstone (key: string): string {
-  return 't' + key
+  return `t${key}`
 }
 
 function increment (counts: Map<NodeId, number>, signer: NodeId, by: number): void {

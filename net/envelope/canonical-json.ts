@@ -16,15 +16,15 @@ function write (value: unknown, path: string): string {
       if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} has no JSON form`)
       return JSON.stringify(value)
     case 'object':
-      if (Array.isArray(value)) return '[' + value.map((item, i) => write(item, `${path}[${i}]`)).join(',') + ']'
+      if (Array.isArray(value)) return `[${value.map((item, i) => write(item, `${path}[${i}]`)).join(',')}]`
       if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
         throw new TypeError(`${path}: only plain objects have a canonical JSON form`)
       }
-      return '{' + Object.keys(value)
+      return `{${Object.keys(value)
         .filter(key => (value as Record<string, unknown>)[key] !== undefined)
         .sort()
-        .map(key => JSON.stringify(key) + ':' + write((value as Record<string, unknown>)[key], `${path}.${key}`))
-        .join(',') + '}'
+        .map(key => `${JSON.stringify(key)}:${write((value as Record<string, unknown>)[key], `${path}.${key}`)}`)
+        .join(',')}}`
     default:
       throw new TypeError(`${path}: a ${typeof value} has no JSON form`)
   }

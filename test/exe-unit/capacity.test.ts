@@ -16,7 +16,7 @@ function refusedWith (code: string, pattern: RegExp): (error: unknown) => boolea
   }
 }
 
-describe('exe-unit capacity', function () {
+describe('exe-unit capacity', () => {
   let server: FileServer
   let unit: TestExeUnit
   let hello: string

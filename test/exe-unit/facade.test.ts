@@ -5,7 +5,7 @@ import { waitFor } from '../helpers/wait.ts'
 import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, wasmProperties } from './helpers.ts'
 import type { FileServer, TestExeUnit } from './helpers.ts'
 
-describe('exe-unit facade', function () {
+describe('exe-unit facade', () => {
   let server: FileServer
   let unit: TestExeUnit
   let hello: string

@@ -12,7 +12,7 @@ import {
 import type { FileServer, TestExeUnit } from './helpers.ts'
 import type { Logger } from '../../net/index.ts'
 
-describe('exe-unit transfers', function () {
+describe('exe-unit transfers', () => {
   let server: FileServer
   let unit: TestExeUnit
   let requester: MemoryRequesterFiles

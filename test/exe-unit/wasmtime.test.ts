@@ -14,7 +14,7 @@ import type { FileServer, TestExeUnit } from './helpers.ts'
 
 const RUN_TIMEOUT_MS = 1500
 
-describe('exe-unit wasmtime runtime (node:wasi)', function () {
+describe('exe-unit wasmtime runtime (node:wasi)', () => {
   let server: FileServer
   let unit: TestExeUnit
   const packages = new Map<string, string>()

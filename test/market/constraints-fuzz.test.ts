@@ -30,13 +30,13 @@ const OPERATORS = ['=', '<', '<=', '>', '>='] as const
 function attribute (g: Gen): { name: string, aspect?: string } {
   const segments = Array.from({ length: 1 + g.int(3) }, () => g.string(NAME_CHARS, 1, 6))
   const name = segments.join('.')
-  return g.int(5) === 0 ? { name, aspect: g.string(NAME_CHARS + '.', 1, 5) } : { name }
+  return g.int(5) === 0 ? { name, aspect: g.string(`${NAME_CHARS}.`, 1, 5) } : { name }
 }
 
 function decimalText (g: Gen): string {
   const sign = g.pick(['', '-', '+'])
   const whole = g.string('0123456789', 1, 25)
-  const fraction = g.int(2) === 0 ? '' : '.' + g.string('0123456789', 0, 25)
+  const fraction = g.int(2) === 0 ? '' : `.${g.string('0123456789', 0, 25)}`
   const exponent = g.int(3) === 0 ? `e${g.pick(['', '+', '-'])}${g.int(400)}` : ''
   return sign + whole + fraction + exponent
 }
@@ -177,7 +177,7 @@ describe('constraint fuzzing', function () {
     const limit = (name: string) => (err: unknown): boolean => err instanceof ConstraintLimitError && err.limit === name
 
     it('refuses 100000 nested negations', () => {
-      const text = '(!'.repeat(100000) + '(a=1)' + ')'.repeat(100000)
+      const text = `${'(!'.repeat(100000)}(a=1)${')'.repeat(100000)}`
       assert.throws(() => parseConstraints(text), ConstraintLimitError)
     })
 
@@ -200,7 +200,7 @@ describe('constraint fuzzing', function () {
     it('matches a many-star pattern against a long near-miss without backtracking', () => {
       const tree = parseConstraints('(a=*a*a*a*a*a*a*a*a*a*b)')
       assert.equal(evaluate(tree, { a: 'a'.repeat(16384) }), 'False')
-      assert.equal(evaluate(tree, { a: 'a'.repeat(16384) + 'b' }), 'True')
+      assert.equal(evaluate(tree, { a: `${'a'.repeat(16384)}b` }), 'True')
       const sixteen = parseConstraints(`(a=${'*a'.repeat(15)}*b)`)
       assert.equal(evaluate(sixteen, { a: 'a'.repeat(16384) }), 'False')
     })

@@ -142,7 +142,7 @@ describe('constraint parser', () => {
     })
 
     it('accepts nesting up to the depth limit and refuses one more', () => {
-      const nest = (depth: number): string => '(!'.repeat(depth - 1) + '(a=1)' + ')'.repeat(depth - 1)
+      const nest = (depth: number): string => `${'(!'.repeat(depth - 1)}(a=1)${')'.repeat(depth - 1)}`
       assert.doesNotThrow(() => parseConstraints(nest(CONSTRAINT_LIMITS.maxDepth)))
       assert.throws(() => parseConstraints(nest(CONSTRAINT_LIMITS.maxDepth + 1)), (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxDepth')
     })

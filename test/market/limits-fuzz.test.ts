@@ -88,7 +88,7 @@ class Gen {
       () => '(&(golem.inf.cpu.threads>=1)(golem.runtime.name=wasm*))',
       () => '((',
       () => `(agora.fuzz.x=${this.text(this.pick([10, 5000, 60_000]))})`,
-      () => '('.repeat(70) + 'a=1' + ')'.repeat(70),
+      () => `${'('.repeat(70)}a=1${')'.repeat(70)}`,
       () => this.text(this.int(30), 'ab()=&|!<>* ')
     ])()
   }

@@ -13,8 +13,8 @@ import type { BadRecord } from '../../net/index.ts'
 
 function proposal (subscriptionId: string): ProposalRecord {
   return {
-    proposalId: newMarketId(), issuerId: '0x' + '1'.repeat(40), own: false, state: 'Initial', timestamp: new Date().toISOString(),
-    expiresAt: Date.now() + 60_000, properties: {}, constraints: '', subscriptionId, offerId: newMarketId(), demandId: subscriptionId, counterpartyId: '0x' + '1'.repeat(40)
+    proposalId: newMarketId(), issuerId: `0x${'1'.repeat(40)}`, own: false, state: 'Initial', timestamp: new Date().toISOString(),
+    expiresAt: Date.now() + 60_000, properties: {}, constraints: '', subscriptionId, offerId: newMarketId(), demandId: subscriptionId, counterpartyId: `0x${'1'.repeat(40)}`
   }
 }
 

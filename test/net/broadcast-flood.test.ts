@@ -36,7 +36,7 @@ const ENTRY_BYTES = gossipBytes('entry', signEnvelope(NodeKey.random(), 'test.bu
 
 interface Node { host: NetHost, topic: Broadcast<typeof Bulky>, refused: EntryRefused[], added: string[] }
 
-describe('broadcast under a flood of validly signed entries', function () {
+describe('broadcast under a flood of validly signed entries', () => {
   const hosts: NetHost[] = []
 
   async function startNode (bootstrap: string[], broadcast: Partial<BroadcastOptions> = {}, clock?: ManualClock): Promise<Node> {

@@ -9,7 +9,7 @@ import { waitFor } from '../helpers/wait.ts'
 const toys = toyTopic()
 const topic = gossipTopicOf('toys')
 
-describe('broadcast against misbehaving peers', function () {
+describe('broadcast against misbehaving peers', () => {
   const hosts: NetHost[] = []
 
   async function startNode (bootstrap: string[], peerGuard: Partial<PeerGuardOptions> = {}): Promise<{ host: NetHost, toys: Broadcast<typeof Toy> }> {

@@ -15,7 +15,7 @@ interface Node {
   refused: EntryRefused[]
 }
 
-describe('broadcast (5 nodes in a line)', function () {
+describe('broadcast (5 nodes in a line)', () => {
   const nodes: Node[] = []
 
   async function startNode (bootstrap: string[]): Promise<Node> {
@@ -141,6 +141,6 @@ describe('broadcast (5 nodes in a line)', function () {
     await waitFor('entry expired everywhere', () => noneHas(payload.id), 4000)
     for (const node of everyone()) assert.ok(node.removed.some(r => r.id === payload.id && r.reason === 'expired'))
     // And an expired one is not taken in again.
-    await assert.rejects((nodes[0] as Node).toys.publish({ ...payload, id: payload.id + '-x', expiresAt: Date.now() - 1 }), /already expired/)
+    await assert.rejects((nodes[0] as Node).toys.publish({ ...payload, id: `${payload.id}-x`, expiresAt: Date.now() - 1 }), /already expired/)
   })
 })

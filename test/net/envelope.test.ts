@@ -72,12 +72,12 @@ describe('signed envelopes', () => {
     assert.throws(() => verifyEnvelope(null), /must be an object/)
     assert.throws(() => verifyEnvelope({ v: 2 }), /version 2/)
     assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: key.nodeId, payload: 1, sig: '0x12' }), /65 bytes/)
-    assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: 'bob', payload: 1, sig: '0x' + '1'.repeat(130) }), /signer/)
+    assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: 'bob', payload: 1, sig: `0x${'1'.repeat(130)}` }), /signer/)
   })
 
   it('refuses as BadRequest in its own words: the signing library\'s text stays in the cause', () => {
     // 65 bytes of hex that are no signature at all (r = s = 0xff…, v = 0xff).
-    const forged = { v: 1, type: 'x', signer: key.nodeId, payload: 1, sig: '0x' + 'f'.repeat(130) }
+    const forged = { v: 1, type: 'x', signer: key.nodeId, payload: 1, sig: `0x${'f'.repeat(130)}` }
     assert.throws(() => verifyEnvelope(forged), (err: unknown) => {
       assert.ok(err instanceof EnvelopeError)
       assert.equal(err.code, 'BadRequest')

@@ -3,7 +3,7 @@ import { NetHost, NodeKey, signEnvelope } from '../../net/index.ts'
 import type { NodeId } from '../../net/index.ts'
 import { waitFor } from '../helpers/wait.ts'
 
-describe('network host', function () {
+describe('network host', () => {
   const hosts: NetHost[] = []
   async function startHost (bootstrap: string[] = [], listen?: string[]): Promise<NetHost> {
     const host = new NetHost({ key: NodeKey.random(), bootstrap, ...(listen === undefined ? {} : { listen }), bootstrapRetryMs: { min: 100, max: 400 } })
@@ -63,7 +63,7 @@ describe('network host', function () {
     await waitFor('bootstrap retry', () => joiner.connectedNodes().includes(late.nodeId))
   })
 
-  it('finds the addresses of a node it is not connected to through the DHT (line A–B–C)', async function () {
+  it('finds the addresses of a node it is not connected to through the DHT (line A–B–C)', async () => {
     const b = await startHost()
     const a = await startHost(b.addresses())
     const c = await startHost(b.addresses())

@@ -16,7 +16,7 @@ describe('node identity', () => {
   after(async () => { await rm(dir, { recursive: true, force: true }) })
 
   it('node id is the checksummed address of the key', () => {
-    const key = new NodeKey('0x' + '11'.repeat(32))
+    const key = new NodeKey(`0x${'11'.repeat(32)}`)
     // Address of private key 0x1111…11, as every Ethereum tool computes it.
     assert.equal(key.nodeId, '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A')
     assert.equal(parseNodeId(key.nodeId.toLowerCase()), key.nodeId)
@@ -48,7 +48,7 @@ describe('node identity', () => {
   })
 
   it('refuses malformed node ids', () => {
-    for (const bad of ['', '0x12', 'hello', 42, null, '0x' + 'g'.repeat(40)]) {
+    for (const bad of ['', '0x12', 'hello', 42, null, `0x${'g'.repeat(40)}`]) {
       assert.throws(() => parseNodeId(bad), /not a node id/)
     }
   })

@@ -10,7 +10,7 @@ import { ActivityCallError } from '../../exe-unit/network/activity-client.ts'
 
 const SECRET = '/var/lib/agora/provider/keys/node.json'
 
-describe('failures of the other node, as this node reports them', function () {
+describe('failures of the other node, as this node reports them', () => {
   let provider: NetHost
   let requester: NetHost
 

@@ -60,7 +60,7 @@ function recordingLogger (errors: Array<Record<string, any>>): Logger {
   return logger
 }
 
-describe('request/response protocols', function () {
+describe('request/response protocols', () => {
   let server: NetHost
   let client: NetHost
   const calls: unknown[] = []
@@ -317,9 +317,9 @@ describe('request/response protocols', function () {
       const { penalties, banThreshold } = victim.guard.options
       const forgeries = [
         { ...genuine, payload: { n: 2 } },
-        { ...genuine, sig: '0x' + '11'.repeat(65) },
+        { ...genuine, sig: `0x${'11'.repeat(65)}` },
         { ...genuine, signer: NodeKey.random().nodeId },
-        { ...genuine, sig: '0x' + '00'.repeat(65) }
+        { ...genuine, sig: `0x${'00'.repeat(65)}` }
       ]
       assert.equal(Math.ceil(-banThreshold / penalties.forged), forgeries.length)
       for (const [i, envelope] of forgeries.entries()) {

@@ -14,8 +14,7 @@ export class OomWatch {
     let buffered = ''
     stream.on('data', (chunk: Buffer) => {
       buffered += chunk.toString('utf8')
-      let newline: number
-      while ((newline = buffered.indexOf('\n')) >= 0) {
+      for (let newline = buffered.indexOf('\n'); newline >= 0; newline = buffered.indexOf('\n')) {
         const line = buffered.slice(0, newline)
         buffered = buffered.slice(newline + 1)
         try {

@@ -54,6 +54,7 @@ function run (job: RunJob): WorkerMessage {
     return total
   }
   // Writes to files, and new files and directories, draw on the storage budget.
+  // biome-ignore lint/suspicious/noExplicitAny: WASI imports take whatever numbers and bigints their signature has
   const charged = (name: string, cost: (...args: any[]) => number): WasiFunction => (...args) => {
     if (!storage.take(cost(...args))) return ERRNO_NOSPC
     return (base[name] as WasiFunction)(...args)

@@ -46,8 +46,11 @@ export class WasiWorkerPool {
 
   acquire (): PooledWorker {
     if (this.#closed) throw new Error('the WASI worker pool is closed')
-    let pooled: PooledWorker | undefined
-    while ((pooled = this.#idle.shift()) !== undefined && !pooled.usable) void pooled.worker.terminate()
+    let pooled = this.#idle.shift()
+    while (pooled !== undefined && !pooled.usable) {
+      void pooled.worker.terminate()
+      pooled = this.#idle.shift()
+    }
     pooled ??= this.#spawn()
     pooled.worker.ref()
     this.#busy.add(pooled)
