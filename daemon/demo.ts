@@ -14,11 +14,18 @@ const APP_KEY = 'demo-app-key-0000000001'
 const MARKET = '/market-api/v1'
 const ACTIVITY = '/activity-api/v1'
 
-interface Daemon { name: string, service: AgoraService, url: string, nodeId: string }
+interface Daemon {
+  name: string
+  service: AgoraService
+  url: string
+  nodeId: string
+}
 
-function say (line: string): void { console.log(line) }
+function say(line: string): void {
+  console.log(line)
+}
 
-async function startDaemon (root: string, name: string, bootstrap: string[]): Promise<Daemon> {
+async function startDaemon(root: string, name: string, bootstrap: string[]): Promise<Daemon> {
   const { config } = await loadConfig({
     flags: { dataDir: join(root, name), apiAddr: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap },
     env: { AGORA_KEYSTORE_COST: 'light' }
@@ -32,7 +39,7 @@ async function startDaemon (root: string, name: string, bootstrap: string[]): Pr
   return { name, service, url: status.apiUrl!, nodeId: status.nodeId }
 }
 
-async function call<T> (daemon: Daemon, method: string, path: string, body?: unknown): Promise<T> {
+async function call<T>(daemon: Daemon, method: string, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { authorization: `Bearer ${APP_KEY}` }
   if (body !== undefined) headers['content-type'] = 'application/json'
   const response = await fetch(`${daemon.url}${path}`, { method, headers, body: body === undefined ? null : JSON.stringify(body) })
@@ -42,7 +49,7 @@ async function call<T> (daemon: Daemon, method: string, path: string, body?: unk
 }
 
 /** Long-polls a subscription until an event passes `test`. */
-async function nextEvent (daemon: Daemon, kind: 'offers' | 'demands', id: string, test: (event: any) => boolean): Promise<any> {
+async function nextEvent(daemon: Daemon, kind: 'offers' | 'demands', id: string, test: (event: any) => boolean): Promise<any> {
   for (let i = 0; i < 20; i++) {
     const found = (await call<any[]>(daemon, 'GET', `${MARKET}/${kind}/${id}/events?timeout=1`)).find(test)
     if (found !== undefined) return found
@@ -50,7 +57,7 @@ async function nextEvent (daemon: Daemon, kind: 'offers' | 'demands', id: string
   throw new Error(`${daemon.name}: no event on ${kind}/${id}`)
 }
 
-async function demo (root: string, taskPackage: string): Promise<void> {
+async function demo(root: string, taskPackage: string): Promise<void> {
   const provider = await startDaemon(root, 'provider', [])
   const requester = await startDaemon(root, 'requester', [provider.service.status().addresses[0]!])
   try {
@@ -69,7 +76,8 @@ async function demo (root: string, taskPackage: string): Promise<void> {
 
     const demand = {
       properties: { 'golem.srv.comp.expiration': Date.now() + 3_600_000, 'golem.srv.comp.task_package': taskPackage },
-      constraints: '(&(golem.inf.mem.gib>=0.5)(golem.runtime.name=wasmtime)(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*))'
+      constraints:
+        '(&(golem.inf.mem.gib>=0.5)(golem.runtime.name=wasmtime)(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*))'
     }
     say(`requester: demand ${demand.constraints}`)
     const demandId = await call<string>(requester, 'POST', `${MARKET}/demands`, demand)
@@ -92,7 +100,9 @@ async function demo (root: string, taskPackage: string): Promise<void> {
     await call(provider, 'POST', `${MARKET}/agreements/${agreementId}/approve?timeout=10`)
     await waiting
     const agreement = await call<any>(requester, 'GET', `${MARKET}/agreements/${agreementId}`)
-    say(`both: agreement ${agreement.state}; requester signature ${agreement.proposedSignature.slice(0, 18)}…, provider signature ${agreement.approvedSignature.slice(0, 18)}…`)
+    say(
+      `both: agreement ${agreement.state}; requester signature ${agreement.proposedSignature.slice(0, 18)}…, provider signature ${agreement.approvedSignature.slice(0, 18)}…`
+    )
 
     await runActivity(requester, agreementId)
 
@@ -106,23 +116,20 @@ async function demo (root: string, taskPackage: string): Promise<void> {
 }
 
 /** Creates an activity, runs deploy/start/run as one batch, streams its events. */
-async function runActivity (requester: Daemon, agreementId: string): Promise<void> {
+async function runActivity(requester: Daemon, agreementId: string): Promise<void> {
   const { activityId } = await call<{ activityId: string }>(requester, 'POST', `${ACTIVITY}/activity`, { agreementId })
   say(`requester: activity ${activityId.slice(0, 12)}… created on the provider`)
-  const script = [
-    { deploy: {} },
-    { start: { args: [] } },
-    { run: { entry_point: 'hello', args: [], capture: { stdout: { stream: { format: 'str' } } } } }
-  ]
+  const script = [{ deploy: {} }, { start: { args: [] } }, { run: { entry_point: 'hello', args: [], capture: { stdout: { stream: { format: 'str' } } } } }]
   const batchId = await call<string>(requester, 'POST', `${ACTIVITY}/activity/${activityId}/exec`, { text: JSON.stringify(script) })
   const response = await fetch(`${requester.url}${ACTIVITY}/activity/${activityId}/exec/${batchId}`, {
     headers: { authorization: `Bearer ${APP_KEY}`, accept: 'text/event-stream' }
   })
   for (const block of (await response.text()).split('\n\n')) {
     if (!block.startsWith('event: runtime')) continue
-    const event = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { index: number, kind: Record<string, any> }
+    const event = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { index: number; kind: Record<string, any> }
     const [kind, detail] = Object.entries(event.kind)[0]!
-    const shown = kind === 'started' ? Object.keys(detail.command)[0] : kind === 'finished' ? `return code ${detail.returnCode}` : JSON.stringify(detail).slice(0, 80)
+    const shown =
+      kind === 'started' ? Object.keys(detail.command)[0] : kind === 'finished' ? `return code ${detail.returnCode}` : JSON.stringify(detail).slice(0, 80)
     say(`requester: command ${event.index} ${kind}: ${shown}`)
   }
   const usage = await call<{ currentUsage: number[] }>(requester, 'GET', `${ACTIVITY}/activity/${activityId}/usage`)

@@ -17,11 +17,11 @@ export class Capacity {
   readonly #totals: CapacityTotals
   readonly #reserved = new Map<string, Reservation>()
 
-  constructor (totals: CapacityTotals) {
+  constructor(totals: CapacityTotals) {
     this.#totals = totals
   }
 
-  reserve (activityId: string, want: Reservation): void {
+  reserve(activityId: string, want: Reservation): void {
     const used = this.used()
     const refuse = (what: string): never => {
       throw new ExeUnitError('CapacityExceeded', `no capacity for activity ${activityId}: ${what}`)
@@ -37,11 +37,11 @@ export class Capacity {
     this.#reserved.set(activityId, want)
   }
 
-  release (activityId: string): void {
+  release(activityId: string): void {
     this.#reserved.delete(activityId)
   }
 
-  used (): Reservation & { activities: number } {
+  used(): Reservation & { activities: number } {
     let memoryBytes = 0
     let threads = 0
     for (const reservation of this.#reserved.values()) {
@@ -52,6 +52,6 @@ export class Capacity {
   }
 }
 
-function gib (bytes: number): number {
-  return Math.round(bytes / 1024 ** 3 * 1000) / 1000
+function gib(bytes: number): number {
+  return Math.round((bytes / 1024 ** 3) * 1000) / 1000
 }

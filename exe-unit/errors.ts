@@ -17,7 +17,7 @@ export class ExeUnitError extends CodedError<ExeUnitErrorCode> {
 }
 
 /** For the provider's own log and its operator: never for the requester. */
-export function errorMessage (error: unknown): string {
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error)
 }
 
@@ -26,7 +26,7 @@ export function errorMessage (error: unknown): string {
  * for anything else (a file path, a library's words) a reference to the log
  * line that holds it.
  */
-export function requesterMessage (error: unknown, logger: Logger, what: string): string {
+export function requesterMessage(error: unknown, logger: Logger, what: string): string {
   const coded = error instanceof CodedError ? error : codedSystemError(error)
   if (coded !== undefined && coded.code !== 'Internal') return coded.message
   const correlationId = newCorrelationId()

@@ -170,7 +170,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   #usageTimer: NodeJS.Timeout | undefined
   #usageTick: Promise<void> | undefined
 
-  constructor (options: ExeUnitOptions) {
+  constructor(options: ExeUnitOptions) {
     super()
     this.#options = options
     this.#limits = resolveLimits(options.limits)
@@ -188,7 +188,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   }
 
   /** Removes what a crashed predecessor left (activity directories, labelled containers) and starts the runtimes. */
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     if (this.#started) return
     this.#started = true
     const restarted = await this.#restore()
@@ -205,7 +205,9 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     }
     const interval = this.#options.usageIntervalMs ?? 10_000
     this.#usageTimer = setInterval(() => {
-      this.#usageTick ??= this.#reportUsage().finally(() => { this.#usageTick = undefined })
+      this.#usageTick ??= this.#reportUsage().finally(() => {
+        this.#usageTick = undefined
+      })
     }, interval)
     this.#usageTimer.unref()
     // Told after start-up so that listeners see them like any other end.
@@ -216,11 +218,13 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   }
 
   /** Reads the stored activities; those that were live end as "provider restarted" (synced). */
-  async #restore (): Promise<RestoredActivity[]> {
+  async #restore(): Promise<RestoredActivity[]> {
     const store = this.#options.store
     if (store === undefined) return []
     const restored: RestoredActivity[] = []
-    const setAside = (bad: BadRecord): void => { this.#options.logger?.warn(bad, 'an unreadable activity record was set aside') }
+    const setAside = (bad: BadRecord): void => {
+      this.#options.logger?.warn(bad, 'an unreadable activity record was set aside')
+    }
     for (const record of await loadActivities(store, setAside)) restored.push(new RestoredActivity(record))
     restored.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
     const forgotten = restored.splice(0, Math.max(0, restored.length - this.#limits.keptTerminatedActivities))
@@ -235,14 +239,14 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   }
 
   /** Which runtimes this exe-unit offers and whether they work (e.g. a Docker engine answers). */
-  runtimes (): RuntimeStatus[] {
+  runtimes(): RuntimeStatus[] {
     return [...this.#factories.keys()].map(name => {
       const error = this.#unavailable.get(name)
       return error === undefined ? { name, available: true } : { name, available: false, error }
     })
   }
 
-  async createActivity (request: CreateActivityRequest): Promise<ActivityInfo> {
+  async createActivity(request: CreateActivityRequest): Promise<ActivityInfo> {
     this.#assertOpen()
     const { agreementId, requesterId } = request
     const activityId = request.activityId ?? randomBytes(16).toString('hex')
@@ -320,7 +324,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   }
 
   /** Parses and queues an ExeScript batch (the request's text, or the decoded array); returns its batch id. */
-  exec (activityId: string, script: string | unknown): string {
+  exec(activityId: string, script: string | unknown): string {
     const activity = this.#get(activityId)
     const commands = parseExeScript(script, this.#limits.exescript)
     return activity.exec(commands).id
@@ -330,50 +334,54 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
    * The batch's results so far, after waiting up to `timeoutMs` for command
    * `commandIndex` (by default the last) to finish.
    */
-  async getBatchResults (activityId: string, batchId: string, options: { commandIndex?: number, timeoutMs?: number, signal?: AbortSignal } = {}): Promise<ExeScriptCommandResult[]> {
+  async getBatchResults(
+    activityId: string,
+    batchId: string,
+    options: { commandIndex?: number; timeoutMs?: number; signal?: AbortSignal } = {}
+  ): Promise<ExeScriptCommandResult[]> {
     const batch = this.#get(activityId).batch(batchId)
     return await batch.waitForResults(options.commandIndex, options.timeoutMs ?? 0, options.signal)
   }
 
   /** The batch's runtime events from position `from` (default 0), then live ones until it finishes (for SSE). */
-  streamBatch (activityId: string, batchId: string, options: { from?: number, signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
+  streamBatch(activityId: string, batchId: string, options: { from?: number; signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
     return this.#get(activityId).batch(batchId).events(options)
   }
 
-  getState (activityId: string): ActivityState {
+  getState(activityId: string): ActivityState {
     return this.#get(activityId).state()
   }
 
-  async getUsage (activityId: string): Promise<ActivityUsage> {
+  async getUsage(activityId: string): Promise<ActivityUsage> {
     return (await this.#get(activityId).usageReport()).usage
   }
 
   /** golem.usage.* counters by name, as payments read them. */
-  async usage (activityId: string): Promise<Record<string, number>> {
+  async usage(activityId: string): Promise<Record<string, number>> {
     return (await this.#get(activityId).usageReport()).counters
   }
 
-  runningCommand (activityId: string): ExeScriptCommandState[] {
+  runningCommand(activityId: string): ExeScriptCommandState[] {
     return this.#get(activityId).runningCommand()
   }
 
-  getActivity (activityId: string): ActivityInfo {
+  getActivity(activityId: string): ActivityInfo {
     return this.#info(this.#get(activityId))
   }
 
-  listActivities (filter: { agreementId?: string } = {}): ActivityInfo[] {
+  listActivities(filter: { agreementId?: string } = {}): ActivityInfo[] {
     return [...this.#activities.values()]
       .filter(activity => filter.agreementId === undefined || activity.agreementId === filter.agreementId)
       .map(activity => this.#info(activity))
   }
 
   /** Ends an activity with a reason (the requester destroyed it, its agreement ended, ...). */
-  async destroy (activityId: string, reason: string, errorMessage?: string): Promise<void> {
+  async destroy(activityId: string, reason: string, errorMessage?: string): Promise<void> {
     await this.#get(activityId).destroy(reason, errorMessage)
   }
 
   /** Terminates every live activity and stops the runtimes. */
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
     clearInterval(this.#usageTimer)
@@ -384,18 +392,18 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     await Promise.all([...this.#factories.values()].map(async factory => await factory.close?.()))
   }
 
-  #assertOpen (): void {
+  #assertOpen(): void {
     if (!this.#started) throw new ExeUnitError('Internal', 'the exe-unit is not started')
     if (this.#closed) throw new ExeUnitError('Conflict', 'the exe-unit is closed')
   }
 
-  #get (activityId: string): Activity | RestoredActivity {
+  #get(activityId: string): Activity | RestoredActivity {
     const activity = this.#activities.get(activityId)
     if (activity === undefined) throw new ExeUnitError('NotFound', `no activity ${activityId}`)
     return activity
   }
 
-  #info (activity: Activity | RestoredActivity): ActivityInfo {
+  #info(activity: Activity | RestoredActivity): ActivityInfo {
     return {
       activityId: activity.id,
       agreementId: activity.agreementId,
@@ -406,7 +414,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     }
   }
 
-  #onTerminated (activityId: string): void {
+  #onTerminated(activityId: string): void {
     this.#capacity.release(activityId)
     const activity = this.#activities.get(activityId)
     if (activity !== undefined) {
@@ -422,45 +430,59 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   }
 
   /** Writes the activity's record with its usage now; `sync` for what must survive a crash. */
-  async #persist (activity: Activity | RestoredActivity, sync: boolean, rethrow = false): Promise<void> {
-    await this.#chain(activity.id, async store => {
-      // A creation undone, or an activity forgotten meanwhile, is not written back.
-      if (this.#activities.get(activity.id) !== activity) return
-      const { counters, usage } = await activity.usageReport()
-      const record: StoredActivity = { ...this.#info(activity), counters, usage }
-      await store.put(activityKey(activity.id), record, { sync })
-    }, rethrow)
+  async #persist(activity: Activity | RestoredActivity, sync: boolean, rethrow = false): Promise<void> {
+    await this.#chain(
+      activity.id,
+      async store => {
+        // A creation undone, or an activity forgotten meanwhile, is not written back.
+        if (this.#activities.get(activity.id) !== activity) return
+        const { counters, usage } = await activity.usageReport()
+        const record: StoredActivity = { ...this.#info(activity), counters, usage }
+        await store.put(activityKey(activity.id), record, { sync })
+      },
+      rethrow
+    )
   }
 
   /** Runs `write` after the activity's earlier writes; a failure is logged (and thrown with `rethrow`). */
-  #chain (activityId: string, write: (store: RecordStore) => Promise<void>, rethrow = false): Promise<void> {
+  #chain(activityId: string, write: (store: RecordStore) => Promise<void>, rethrow = false): Promise<void> {
     const store = this.#options.store
     if (store === undefined) return Promise.resolve()
     const previous = this.#writes.get(activityId) ?? Promise.resolve()
     let failure: unknown
-    const next = previous.then(async () => await write(store)).catch((err: unknown) => {
-      failure = err
-      this.#options.logger?.warn({ activityId, err }, 'could not write an activity record')
-    })
+    const next = previous
+      .then(async () => await write(store))
+      .catch((err: unknown) => {
+        failure = err
+        this.#options.logger?.warn({ activityId, err }, 'could not write an activity record')
+      })
     this.#writes.set(activityId, next)
-    void next.then(() => { if (this.#writes.get(activityId) === next) this.#writes.delete(activityId) })
-    return rethrow ? next.then(() => { if (failure !== undefined) throw failure }) : next
+    void next.then(() => {
+      if (this.#writes.get(activityId) === next) this.#writes.delete(activityId)
+    })
+    return rethrow
+      ? next.then(() => {
+          if (failure !== undefined) throw failure
+        })
+      : next
   }
 
-  async #reportUsage (): Promise<void> {
+  async #reportUsage(): Promise<void> {
     const live = [...this.#activities.values()].filter(activity => !activity.terminated)
-    await Promise.all(live.map(async activity => {
-      await this.#emitUsage(activity, false)
-      await this.#persist(activity, false)
-    }))
+    await Promise.all(
+      live.map(async activity => {
+        await this.#emitUsage(activity, false)
+        await this.#persist(activity, false)
+      })
+    )
   }
 
-  async #emitUsage (activity: Activity | RestoredActivity, final: boolean): Promise<void> {
+  async #emitUsage(activity: Activity | RestoredActivity, final: boolean): Promise<void> {
     const { counters, usage } = await activity.usageReport()
     this.emit('usage', { activityId: activity.id, agreementId: activity.agreementId, counters, usage, final })
   }
 
-  #runtimeFactories (): RuntimeFactory[] {
+  #runtimeFactories(): RuntimeFactory[] {
     const factories: RuntimeFactory[] = [new WasmtimeRuntimeFactory()]
     if (this.#options.docker !== false) {
       factories.push(new VmRuntimeFactory({ docker: this.#options.docker ?? new Docker(), nodeId: this.#options.nodeId }))

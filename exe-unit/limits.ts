@@ -52,7 +52,7 @@ export const DEFAULT_LIMITS: ExeUnitLimits = {
 
 export type ExeUnitLimitsInput = Partial<Omit<ExeUnitLimits, 'exescript'>> & { exescript?: Partial<ExeScriptLimits> }
 
-export function resolveLimits (input: ExeUnitLimitsInput = {}): ExeUnitLimits {
+export function resolveLimits(input: ExeUnitLimitsInput = {}): ExeUnitLimits {
   const limits: ExeUnitLimits = {
     ...DEFAULT_LIMITS,
     ...input,

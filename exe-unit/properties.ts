@@ -36,7 +36,7 @@ export interface ActivityResources {
 const GIB = 1024 ** 3
 
 /** Reads flat (dotted keys) or nested properties, or a mix of both. */
-export function readResources (input: Record<string, unknown>, limits: ExeUnitLimits): ActivityResources {
+export function readResources(input: Record<string, unknown>, limits: ExeUnitLimits): ActivityResources {
   const properties = flattenProperties(input)
   const runtimeName = requireString(properties, PROP.runtimeName)
   const taskPackage = requireString(properties, PROP.taskPackage)
@@ -57,12 +57,16 @@ export function readResources (input: Record<string, unknown>, limits: ExeUnitLi
   }
 }
 
-function readUsageVector (value: unknown): string[] {
+function readUsageVector(value: unknown): string[] {
   if (value === undefined || value === null) return DEFAULT_USAGE_VECTOR
   // Flat property sets sometimes carry lists as JSON text.
   let list = value
   if (typeof value === 'string') {
-    try { list = JSON.parse(value) } catch { bad(PROP.usageVector, 'must be a list of counter names') }
+    try {
+      list = JSON.parse(value)
+    } catch {
+      bad(PROP.usageVector, 'must be a list of counter names')
+    }
   }
   if (!Array.isArray(list) || !list.every(name => typeof name === 'string') || list.length > 32) {
     bad(PROP.usageVector, 'must be a list of at most 32 counter names')
@@ -70,25 +74,25 @@ function readUsageVector (value: unknown): string[] {
   return list as string[]
 }
 
-function requireString (properties: Record<string, unknown>, name: string): string {
+function requireString(properties: Record<string, unknown>, name: string): string {
   const value = properties[name]
   if (typeof value !== 'string' || value === '') bad(name, 'must be a non-empty string')
   return value
 }
 
-function optionalNumber (properties: Record<string, unknown>, name: string): number | undefined {
+function optionalNumber(properties: Record<string, unknown>, name: string): number | undefined {
   const value = properties[name]
   if (value === undefined || value === null) return undefined
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) bad(name, 'must be a positive number')
   return value
 }
 
-function bad (name: string, problem: string): never {
+function bad(name: string, problem: string): never {
   throw new ExeUnitError('BadRequest', `property ${name} ${problem}`)
 }
 
 /** {"golem":{"inf":{"mem":{"gib":1}}}} → {"golem.inf.mem.gib":1}; lists and scalars are leaves. */
-export function flattenProperties (input: Record<string, unknown>, prefix = '', depth = 0): Record<string, unknown> {
+export function flattenProperties(input: Record<string, unknown>, prefix = '', depth = 0): Record<string, unknown> {
   if (depth > 16) throw new ExeUnitError('BadRequest', 'properties are nested too deeply')
   const flat: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(input)) {

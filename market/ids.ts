@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 
 /** Market ids (subscriptions, proposals, agreements): 32 random bytes, lower-case hex, like Golem's. */
-export function newMarketId (): string {
+export function newMarketId(): string {
   return randomBytes(32).toString('hex')
 }

@@ -20,7 +20,7 @@ const PARSED_CACHE_MAX_TEXT = 4096
 const parsed = new Map<string, Constraint>()
 
 /** Parses (and validates) a constraint text. */
-export function parseConstraints (text: string): Constraint {
+export function parseConstraints(text: string): Constraint {
   const cached = parsed.get(text)
   if (cached !== undefined) return cached
   const tree = deepFreeze(parseConstraintText(text))
@@ -30,21 +30,21 @@ export function parseConstraints (text: string): Constraint {
   return tree
 }
 
-export function printConstraints (c: Constraint): string {
+export function printConstraints(c: Constraint): string {
   return printConstraint(c)
 }
 
-export function evaluate (constraints: Constraint, properties: PropertyMap): Truth {
+export function evaluate(constraints: Constraint, properties: PropertyMap): Truth {
   return truthName(compileConstraint(constraints)(properties))
 }
 
 /** True only when the constraints evaluate to True (not False, not Undefined). */
-export function satisfies (constraints: string | Constraint, properties: PropertyMap): boolean {
+export function satisfies(constraints: string | Constraint, properties: PropertyMap): boolean {
   const tree = typeof constraints === 'string' ? parseConstraints(constraints) : constraints
   return compileConstraint(tree)(properties) === TRUE
 }
 
-function deepFreeze<T> (value: T): T {
+function deepFreeze<T>(value: T): T {
   if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
     for (const child of Object.values(value)) deepFreeze(child)
     Object.freeze(value)

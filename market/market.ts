@@ -51,7 +51,7 @@ export interface MarketOptions {
 
 export interface MarketEvents {
   /** An agreement changed state (after it is on disk). */
-  'agreement:changed': CustomEvent<{ agreementId: string, role: 'Requestor' | 'Provider', state: AgreementState }>
+  'agreement:changed': CustomEvent<{ agreementId: string; role: 'Requestor' | 'Provider'; state: AgreementState }>
 }
 
 export interface AgreementListFilter {
@@ -88,7 +88,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   #sweeper?: ReturnType<typeof setInterval>
   #nextPruneAt = 0
 
-  constructor (options: MarketOptions) {
+  constructor(options: MarketOptions) {
     super()
     this.#net = options.net
     this.#outbox = options.outbox
@@ -101,7 +101,12 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     this.#maxSubscriptions = options.maxSubscriptions ?? 1000
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 1000
     this.#logger = options.logger ?? silentLogger
-    this.#negotiator = new Negotiator({ net: this.#net, subscriptions: this.#subscriptions, proposals: this.#proposals, proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000 })
+    this.#negotiator = new Negotiator({
+      net: this.#net,
+      subscriptions: this.#subscriptions,
+      proposals: this.#proposals,
+      proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000
+    })
     this.#desk = new AgreementDesk({
       net: this.#net,
       outbox: this.#outbox,
@@ -112,14 +117,16 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       onChange: record => this.safeDispatchEvent('agreement:changed', { detail: { agreementId: record.agreementId, role: record.role, state: record.state } })
     })
     this.#scans = new ScanIterators({
-      ids: type => type === 'offer' ? this.#matcher.offerIds() : demandIds(this.#net.demands.entries()),
-      item: (type, id) => type === 'offer' ? this.#knownOffer(id) : this.#knownDemand(id)
+      ids: type => (type === 'offer' ? this.#matcher.offerIds() : demandIds(this.#net.demands.entries())),
+      item: (type, id) => (type === 'offer' ? this.#knownOffer(id) : this.#knownDemand(id))
     })
   }
 
-  get nodeId (): NodeId { return this.#net.nodeId }
+  get nodeId(): NodeId {
+    return this.#net.nodeId
+  }
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     const now = Date.now()
     const live = await this.#subscriptions.load(now)
     await this.#proposals.load()
@@ -128,7 +135,9 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     await this.#net.onMessage(async (message, from) => await this.#receive(message, from))
     // After the agreements are loaded: what was queued before a restart is delivered now.
     await this.#outbox.start()
-    this.#net.offers.onAdded(entry => { void this.#offerAdded(entry) })
+    this.#net.offers.onAdded(entry => {
+      void this.#offerAdded(entry)
+    })
     this.#net.offers.onRemoved(id => this.#offerRemoved(id))
     this.#net.demands.onAdded(entry => this.#scans.notify('demand', toDemand(entry)))
     for (const entry of this.#net.offers.entries()) await this.#offerAdded(entry)
@@ -142,11 +151,13 @@ export class Market extends TypedEventEmitter<MarketEvents> {
         await this.#subscriptions.setAside(record, `could not be activated: ${(err as Error).message}`)
       }
     }
-    this.#sweeper = setInterval(() => { void this.sweep() }, this.#sweepIntervalMs)
+    this.#sweeper = setInterval(() => {
+      void this.sweep()
+    }, this.#sweepIntervalMs)
     this.#sweeper.unref()
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
     await this.#outbox.stop()
     this.#agreements.wakeAll()
@@ -159,7 +170,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
    * Every limit is checked before anything is written: what the client is
    * told was stored, works, now and after a restart.
    */
-  async subscribe (kind: SubscriptionKind, body: unknown): Promise<string> {
+  async subscribe(kind: SubscriptionKind, body: unknown): Promise<string> {
     const terms = parseProposalBody(body)
     const now = Date.now()
     const record: SubscriptionRecord = {
@@ -193,7 +204,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     return record.id
   }
 
-  async unsubscribe (kind: SubscriptionKind, id: string): Promise<void> {
+  async unsubscribe(kind: SubscriptionKind, id: string): Promise<void> {
     if (this.#subscriptions.get(kind, id) === undefined) {
       if (this.#subscriptions.hasEnded(id)) throw new MarketError('Gone', `${kind} subscription ${id} already ended`)
       throw new MarketError('NotFound', `no ${kind} subscription ${id}`)
@@ -201,14 +212,14 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     await this.#end(id)
   }
 
-  subscriptions (kind: 'offer'): Offer[]
-  subscriptions (kind: 'demand'): Demand[]
-  subscriptions (kind: SubscriptionKind): Array<Offer | Demand> {
+  subscriptions(kind: 'offer'): Offer[]
+  subscriptions(kind: 'demand'): Demand[]
+  subscriptions(kind: SubscriptionKind): Array<Offer | Demand> {
     return this.#subscriptions.list(kind).map(record => apiItemOf(kind, record.id, this.nodeId, record))
   }
 
   /** Proposal, rejection and agreement events of a subscription (long poll). */
-  async collect (kind: SubscriptionKind, id: string, timeoutMs: number, maxEvents: number, signal?: AbortSignal): Promise<MarketEvent[]> {
+  async collect(kind: SubscriptionKind, id: string, timeoutMs: number, maxEvents: number, signal?: AbortSignal): Promise<MarketEvent[]> {
     const queue = this.#subscriptions.get(kind, id) === undefined ? undefined : this.#subscriptions.queue(id)
     if (queue === undefined) throw new MarketError('NotFound', `no ${kind} subscription ${id}`)
     try {
@@ -221,41 +232,69 @@ export class Market extends TypedEventEmitter<MarketEvents> {
 
   // ---- negotiation ----
 
-  getProposal (kind: SubscriptionKind, subscriptionId: string, proposalId: string): Proposal {
+  getProposal(kind: SubscriptionKind, subscriptionId: string, proposalId: string): Proposal {
     return this.#negotiator.getProposal(kind, subscriptionId, proposalId)
   }
 
-  async counterProposal (kind: SubscriptionKind, subscriptionId: string, proposalId: string, body: unknown): Promise<string> {
+  async counterProposal(kind: SubscriptionKind, subscriptionId: string, proposalId: string, body: unknown): Promise<string> {
     return await this.#negotiator.counter(kind, subscriptionId, proposalId, body)
   }
 
-  async rejectProposal (kind: SubscriptionKind, subscriptionId: string, proposalId: string, reason?: Reason): Promise<void> {
+  async rejectProposal(kind: SubscriptionKind, subscriptionId: string, proposalId: string, reason?: Reason): Promise<void> {
     await this.#negotiator.reject(kind, subscriptionId, proposalId, reason)
   }
 
   // ---- agreements ----
 
-  async createAgreement (proposalId: string, validTo: string): Promise<string> { return await this.#desk.create(proposalId, validTo) }
-  async confirmAgreement (agreementId: string, appSessionId?: string): Promise<void> { await this.#desk.confirm(agreementId, appSessionId) }
-  async waitForApproval (agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> { await this.#desk.waitForApproval(agreementId, timeoutMs, signal) }
-  async cancelAgreement (agreementId: string, reason?: Reason): Promise<void> { await this.#desk.cancel(agreementId, reason) }
-  async approveAgreement (agreementId: string, appSessionId: string | undefined, timeoutMs: number): Promise<void> { await this.#desk.approve(agreementId, appSessionId, timeoutMs) }
-  async rejectAgreement (agreementId: string, reason?: Reason): Promise<void> { await this.#desk.reject(agreementId, reason) }
-  async terminateAgreement (agreementId: string, reason?: Reason): Promise<void> { await this.#desk.terminate(agreementId, reason) }
-  getAgreement (agreementId: string): Agreement { return this.#desk.get(agreementId) }
-  terminationReason (agreementId: string): AgreementOperationEvent { return this.#desk.terminationReason(agreementId) }
+  async createAgreement(proposalId: string, validTo: string): Promise<string> {
+    return await this.#desk.create(proposalId, validTo)
+  }
+  async confirmAgreement(agreementId: string, appSessionId?: string): Promise<void> {
+    await this.#desk.confirm(agreementId, appSessionId)
+  }
+  async waitForApproval(agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+    await this.#desk.waitForApproval(agreementId, timeoutMs, signal)
+  }
+  async cancelAgreement(agreementId: string, reason?: Reason): Promise<void> {
+    await this.#desk.cancel(agreementId, reason)
+  }
+  async approveAgreement(agreementId: string, appSessionId: string | undefined, timeoutMs: number): Promise<void> {
+    await this.#desk.approve(agreementId, appSessionId, timeoutMs)
+  }
+  async rejectAgreement(agreementId: string, reason?: Reason): Promise<void> {
+    await this.#desk.reject(agreementId, reason)
+  }
+  async terminateAgreement(agreementId: string, reason?: Reason): Promise<void> {
+    await this.#desk.terminate(agreementId, reason)
+  }
+  getAgreement(agreementId: string): Agreement {
+    return this.#desk.get(agreementId)
+  }
+  terminationReason(agreementId: string): AgreementOperationEvent {
+    return this.#desk.terminationReason(agreementId)
+  }
 
-  listAgreements (filter: AgreementListFilter = {}): AgreementListEntry[] {
+  listAgreements(filter: AgreementListFilter = {}): AgreementListEntry[] {
     const after = filter.afterDate === undefined ? -Infinity : Date.parse(filter.afterDate)
     const before = filter.beforeDate === undefined ? Infinity : Date.parse(filter.beforeDate)
-    return this.#agreements.list()
+    return this.#agreements
+      .list()
       .filter(r => filter.state === undefined || effectiveAgreementState(r) === filter.state)
       .filter(r => filter.appSessionId === undefined || r.appSessionId === filter.appSessionId)
-      .filter(r => { const t = Date.parse(r.terms.timestamp); return t > after && t < before })
+      .filter(r => {
+        const t = Date.parse(r.terms.timestamp)
+        return t > after && t < before
+      })
       .map(toListEntry)
   }
 
-  async collectAgreementEvents (options: { afterTimestamp?: string, maxEvents: number, timeoutMs: number, appSessionId?: string, signal?: AbortSignal }): Promise<AgreementOperationEvent[]> {
+  async collectAgreementEvents(options: {
+    afterTimestamp?: string
+    maxEvents: number
+    timeoutMs: number
+    appSessionId?: string
+    signal?: AbortSignal
+  }): Promise<AgreementOperationEvent[]> {
     const afterMs = options.afterTimestamp === undefined ? 0 : Date.parse(options.afterTimestamp)
     if (Number.isNaN(afterMs)) throw new MarketError('BadRequest', `afterTimestamp is not a date-time: ${options.afterTimestamp}`)
     const collectOptions: Parameters<AgreementEventLog['collect']>[0] = { afterMs, maxEvents: options.maxEvents, timeoutMs: options.timeoutMs }
@@ -265,7 +304,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   /** The stored agreement, for the modules that act under it (activities, payments). */
-  agreementRecord (agreementId: string): AgreementRecord | undefined {
+  agreementRecord(agreementId: string): AgreementRecord | undefined {
     const record = this.#agreements.get(agreementId)
     return record === undefined ? undefined : { ...record, state: effectiveAgreementState(record) }
   }
@@ -273,7 +312,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   // ---- scans ----
 
   /** Begins a scan for `owner` (an app-key id: each has a share of the scan slots). */
-  beginScan (type: ScanType, constraints: string | undefined, timeoutMs: number, owner = ''): string {
+  beginScan(type: ScanType, constraints: string | undefined, timeoutMs: number, owner = ''): string {
     let accepts: (item: Offer | Demand) => boolean = () => true
     if (constraints !== undefined && constraints.trim() !== '') {
       let tree: Constraint
@@ -287,24 +326,26 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     return this.#scans.begin(type, accepts, timeoutMs, owner)
   }
 
-  async collectScan (id: string, options: { waitMs: number, max: number, peerId?: string, signal?: AbortSignal }): Promise<Array<Offer | Demand>> {
+  async collectScan(id: string, options: { waitMs: number; max: number; peerId?: string; signal?: AbortSignal }): Promise<Array<Offer | Demand>> {
     return await this.#scans.collect(id, options)
   }
 
-  endScan (id: string): void { this.#scans.end(id) }
+  endScan(id: string): void {
+    this.#scans.end(id)
+  }
 
   /** The unexpired offers the network publishes, save those whose constraints do not parse. */
-  knownOffers (): Offer[] {
+  knownOffers(): Offer[] {
     return collectDefined(this.#matcher.offerIds(), id => this.#knownOffer(id))
   }
 
   /** The unexpired demands the network publishes. */
-  knownDemands (): Demand[] {
+  knownDemands(): Demand[] {
     return collectDefined(demandIds(this.#net.demands.entries()), id => this.#knownDemand(id))
   }
 
   /** Ends expired subscriptions, agreements and scans. Runs on a timer; callable for tests. */
-  async sweep (now = Date.now()): Promise<void> {
+  async sweep(now = Date.now()): Promise<void> {
     for (const record of await this.#subscriptions.sweep(now)) await this.#forget(record)
     await this.#agreements.sweepExpired(now)
     if (now >= this.#nextPruneAt) {
@@ -317,34 +358,36 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   // ---- internals ----
 
   /** Makes a stored subscription work: matched (a demand), published, matched against known offers. */
-  async #activate (record: SubscriptionRecord, constraints: Constraint): Promise<void> {
+  async #activate(record: SubscriptionRecord, constraints: Constraint): Promise<void> {
     if (record.kind === 'demand') this.#matcher.addDemand({ id: record.id, properties: record.properties, constraints })
     await this.#publish(record)
     if (record.kind === 'demand') await this.#matchDemand(record)
   }
 
-  async #publish (record: SubscriptionRecord): Promise<void> {
+  async #publish(record: SubscriptionRecord): Promise<void> {
     if (!record.broadcast) return
     const payload = publishedPayload(record)
     if ('offerId' in payload) await this.#net.offers.publish(payload)
     else await this.#net.demands.publish(payload)
   }
 
-  async #end (id: string): Promise<void> {
+  async #end(id: string): Promise<void> {
     const record = await this.#subscriptions.remove(id)
     if (record !== undefined) await this.#forget(record)
   }
 
-  async #forget (record: SubscriptionRecord): Promise<void> {
+  async #forget(record: SubscriptionRecord): Promise<void> {
     if (record.kind === 'demand') this.#matcher.removeDemand(record.id)
     await this.#proposals.forgetSubscription(record.id)
     if (record.broadcast) {
       const channel = record.kind === 'offer' ? this.#net.offers : this.#net.demands
-      await channel.retract(record.id).catch(() => { /* it expires everywhere anyway */ })
+      await channel.retract(record.id).catch(() => {
+        /* it expires everywhere anyway */
+      })
     }
   }
 
-  async #offerAdded (entry: BroadcastEntry<OfferPayload>): Promise<void> {
+  async #offerAdded(entry: BroadcastEntry<OfferPayload>): Promise<void> {
     if (this.#matcher.hasOffer(entry.id) || entry.payload.expiresAt <= Date.now()) return
     let constraints
     try {
@@ -364,69 +407,75 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     }
   }
 
-  #offerRemoved (id: string): void {
+  #offerRemoved(id: string): void {
     this.#matcher.removeOffer(id)
   }
 
   /** An offer the matcher holds, as the API shows it; undefined once it expired. */
-  #knownOffer (id: string, now = Date.now()): Offer | undefined {
+  #knownOffer(id: string, now = Date.now()): Offer | undefined {
     const entry = this.#matcher.hasOffer(id) ? this.#net.offers.get(id) : undefined
     return entry === undefined || entry.payload.expiresAt <= now ? undefined : toOffer(entry)
   }
 
-  #knownDemand (id: string, now = Date.now()): Demand | undefined {
+  #knownDemand(id: string, now = Date.now()): Demand | undefined {
     const entry = this.#net.demands.get(id)
     return entry === undefined || entry.payload.expiresAt <= now ? undefined : toDemand(entry)
   }
 
-  async #matchDemand (demand: SubscriptionRecord): Promise<void> {
+  async #matchDemand(demand: SubscriptionRecord): Promise<void> {
     for (const offerId of this.#matcher.matchDemand(demand.id)) {
       const entry = this.#net.offers.get(offerId)
       if (entry !== undefined) await this.#negotiator.offerMatched(demand, entry.payload, entry.signer)
     }
   }
 
-  async #receive (message: MarketMessage, from: NodeId): Promise<void> {
+  async #receive(message: MarketMessage, from: NodeId): Promise<void> {
     switch (message.kind) {
-      case 'proposal': return await this.#negotiator.receiveProposal(message, from)
-      case 'proposal-rejection': return await this.#negotiator.receiveRejection(message, from)
-      default: return await this.#desk.receive(message, from)
+      case 'proposal':
+        return await this.#negotiator.receiveProposal(message, from)
+      case 'proposal-rejection':
+        return await this.#negotiator.receiveRejection(message, from)
+      default:
+        return await this.#desk.receive(message, from)
     }
   }
 }
 
 /** What a subscription is published (and signed) as. */
-function publishedPayload (record: SubscriptionRecord): OfferPayload | DemandPayload {
+function publishedPayload(record: SubscriptionRecord): OfferPayload | DemandPayload {
   const common = { properties: record.properties, constraints: record.constraints, timestamp: record.timestamp, expiresAt: record.expiresAt }
   return record.kind === 'offer' ? { offerId: record.id, ...common } : { demandId: record.id, ...common }
 }
 
 /** When a new subscription ends: its `agora.subscription.expiration`, or the default TTL. */
-function expirationOf (properties: Record<string, unknown>, now: number, defaultTtlMs: number): number {
+function expirationOf(properties: Record<string, unknown>, now: number, defaultTtlMs: number): number {
   const expiration = properties[SUBSCRIPTION_EXPIRATION_PROPERTY]
   if (expiration === undefined) return now + defaultTtlMs
   if (typeof expiration !== 'number' || !Number.isSafeInteger(expiration) || expiration <= now) {
     throw new MarketError('BadRequest', `${SUBSCRIPTION_EXPIRATION_PROPERTY} must be a future time in ms since the epoch`)
   }
   if (expiration > now + MAX_SUBSCRIPTION_TTL_MS) {
-    throw new MarketError('BadRequest', `${SUBSCRIPTION_EXPIRATION_PROPERTY} is more than ${MAX_SUBSCRIPTION_TTL_MS / 86_400_000} days ahead (the longest a subscription may live is ${MAX_SUBSCRIPTION_TTL_MS} ms)`)
+    throw new MarketError(
+      'BadRequest',
+      `${SUBSCRIPTION_EXPIRATION_PROPERTY} is more than ${MAX_SUBSCRIPTION_TTL_MS / 86_400_000} days ahead (the longest a subscription may live is ${MAX_SUBSCRIPTION_TTL_MS} ms)`
+    )
   }
   return expiration
 }
 
-function toOffer ({ signer, payload }: BroadcastEntry<OfferPayload>): Offer {
+function toOffer({ signer, payload }: BroadcastEntry<OfferPayload>): Offer {
   return apiItemOf('offer', payload.offerId, signer, payload)
 }
 
-function toDemand ({ signer, payload }: BroadcastEntry<DemandPayload>): Demand {
+function toDemand({ signer, payload }: BroadcastEntry<DemandPayload>): Demand {
   return apiItemOf('demand', payload.demandId, signer, payload)
 }
 
-function * demandIds (entries: Iterable<BroadcastEntry<DemandPayload>>): Iterable<string> {
+function* demandIds(entries: Iterable<BroadcastEntry<DemandPayload>>): Iterable<string> {
   for (const entry of entries) yield entry.id
 }
 
-function collectDefined<T> (ids: Iterable<string>, itemOf: (id: string) => T | undefined): T[] {
+function collectDefined<T>(ids: Iterable<string>, itemOf: (id: string) => T | undefined): T[] {
   const items: T[] = []
   for (const id of ids) {
     const item = itemOf(id)

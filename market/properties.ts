@@ -23,13 +23,13 @@ export class PropertiesError extends CodedError<'BadRequest'> {
   /** The flat key at fault, when there is one. */
   readonly key: string | undefined
 
-  constructor (message: string, key?: string) {
+  constructor(message: string, key?: string) {
     super('BadRequest', message)
     this.key = key
   }
 }
 
-export function normaliseProperties (input: unknown): FlatProperties {
+export function normaliseProperties(input: unknown): FlatProperties {
   if (!isPlainObject(input)) throw new PropertiesError(`properties must be a JSON object, not ${describeType(input)}`)
   const flat = new Map<string, PropertyValueFlat>()
   collect(input, '', 0, flat)
@@ -37,7 +37,7 @@ export function normaliseProperties (input: unknown): FlatProperties {
   return Object.fromEntries(flat)
 }
 
-function collect (node: Record<string, unknown>, prefix: string, depth: number, flat: Map<string, PropertyValueFlat>): void {
+function collect(node: Record<string, unknown>, prefix: string, depth: number, flat: Map<string, PropertyValueFlat>): void {
   if (depth > PROPERTY_LIMITS.maxNestingDepth) {
     throw new PropertiesError(`property "${prefix}": nested deeper than ${PROPERTY_LIMITS.maxNestingDepth} levels`, prefix)
   }
@@ -59,7 +59,7 @@ function collect (node: Record<string, unknown>, prefix: string, depth: number, 
   }
 }
 
-function put (flat: Map<string, PropertyValueFlat>, key: string, raw: unknown): void {
+function put(flat: Map<string, PropertyValueFlat>, key: string, raw: unknown): void {
   const problem = keyProblem(key)
   if (problem !== undefined) throw new PropertiesError(`property key "${key}" is not valid: ${problem}`, key)
   const value = normaliseValue(key, raw)
@@ -75,7 +75,7 @@ function put (flat: Map<string, PropertyValueFlat>, key: string, raw: unknown): 
 }
 
 /** Why a flat key is refused, or undefined when it is fine: dotted names with an optional `[aspect]`. */
-function keyProblem (key: string): string | undefined {
+function keyProblem(key: string): string | undefined {
   if (key === '') return 'it is empty'
   if (key.length > PROPERTY_LIMITS.maxKeyLength) return `it is longer than ${PROPERTY_LIMITS.maxKeyLength} characters`
   if (/\s/.test(key)) return 'it contains white space'
@@ -94,7 +94,7 @@ function keyProblem (key: string): string | undefined {
   return undefined
 }
 
-function normaliseValue (key: string, value: unknown): PropertyValueFlat {
+function normaliseValue(key: string, value: unknown): PropertyValueFlat {
   if (!Array.isArray(value)) return normaliseScalar(key, value, '')
   if (value.length > PROPERTY_LIMITS.maxListLength) {
     throw new PropertiesError(`property "${key}": list has ${value.length} items; the limit is ${PROPERTY_LIMITS.maxListLength}`, key)
@@ -102,7 +102,7 @@ function normaliseValue (key: string, value: unknown): PropertyValueFlat {
   return value.map((item: unknown, i) => normaliseScalar(key, item, `list item ${i} `))
 }
 
-function normaliseScalar (key: string, value: unknown, where: string): PropertyScalar {
+function normaliseScalar(key: string, value: unknown, where: string): PropertyScalar {
   if (typeof value === 'boolean') return value
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new PropertiesError(`property "${key}": ${where}must be a finite number, not ${value}`, key)
@@ -114,21 +114,24 @@ function normaliseScalar (key: string, value: unknown, where: string): PropertyS
     }
     return value
   }
-  throw new PropertiesError(`property "${key}": ${where}must be a string, a finite number or a boolean${where === '' ? ' (or a list of them)' : ''}, not ${describeType(value)}`, key)
+  throw new PropertiesError(
+    `property "${key}": ${where}must be a string, a finite number or a boolean${where === '' ? ' (or a list of them)' : ''}, not ${describeType(value)}`,
+    key
+  )
 }
 
-function sameValue (a: PropertyValueFlat, b: PropertyValueFlat): boolean {
+function sameValue(a: PropertyValueFlat, b: PropertyValueFlat): boolean {
   if (!Array.isArray(a) || !Array.isArray(b)) return a === b
   return a.length === b.length && a.every((item, i) => item === b[i])
 }
 
-function isPlainObject (value: unknown): value is Record<string, unknown> {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return false
   const proto = Object.getPrototypeOf(value)
   return proto === Object.prototype || proto === null
 }
 
-function describeType (value: unknown): string {
+function describeType(value: unknown): string {
   if (value === null) return 'null'
   if (Array.isArray(value)) return 'a list'
   if (typeof value === 'object') return isPlainObject(value) ? 'an object' : `a ${value.constructor?.name ?? 'non-plain object'}`

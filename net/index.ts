@@ -9,7 +9,17 @@ export { canonicalJson } from './envelope/canonical-json.ts'
 export type { JsonValue } from './envelope/canonical-json.ts'
 export { signEnvelope, verifyEnvelope, verifyEnvelopeSigner, openEnvelope, EnvelopeError, ENVELOPE_VERSION } from './envelope/envelope.ts'
 export type { SignedEnvelope } from './envelope/envelope.ts'
-export { CodedError, ERROR_CODES, isErrorCode, statusOf, isPeerVisible, codeFromPeer, newCorrelationId, internalErrorText, codedSystemError } from './errors/index.ts'
+export {
+  CodedError,
+  ERROR_CODES,
+  isErrorCode,
+  statusOf,
+  isPeerVisible,
+  codeFromPeer,
+  newCorrelationId,
+  internalErrorText,
+  codedSystemError
+} from './errors/index.ts'
 export type { ErrorCode, ErrorCodeInfo } from './errors/index.ts'
 export { silentLogger } from './logging/logger.ts'
 export type { Logger, LogFn } from './logging/logger.ts'
@@ -40,7 +50,17 @@ export { NodeDirectory } from './peers/node-directory.ts'
 export { ManualClock } from './peers/clock.ts'
 export type { ByteBudget } from './peers/byte-budgets.ts'
 export { Outbox, messageIdOf } from './outbox/outbox.ts'
-export type { OutboxOptions, OutboxEvents, OutboxHost, OutboxLogger, OutboxMessageInfo, DeliveryOutcome, AttemptOutcome, ReceiveHandler, SettleHandler } from './outbox/outbox.ts'
+export type {
+  OutboxOptions,
+  OutboxEvents,
+  OutboxHost,
+  OutboxLogger,
+  OutboxMessageInfo,
+  DeliveryOutcome,
+  AttemptOutcome,
+  ReceiveHandler,
+  SettleHandler
+} from './outbox/outbox.ts'
 export { OutboxError, MessageRefused } from './outbox/errors.ts'
 export { outboxProtocol } from './outbox/outbox-protocol.ts'
 export type { OutboxProtocol, OutboxRequest, OutboxResponse } from './outbox/outbox-protocol.ts'

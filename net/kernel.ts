@@ -4,7 +4,17 @@
 // loads nothing heavy: no libp2p host, no ethers. Everything here is also
 // exported by net/index.ts; import it from here where a caller must start fast
 // (the CLI) or must not pull in the network.
-export { CodedError, ERROR_CODES, isErrorCode, statusOf, isPeerVisible, codeFromPeer, newCorrelationId, internalErrorText, codedSystemError } from './errors/index.ts'
+export {
+  CodedError,
+  ERROR_CODES,
+  isErrorCode,
+  statusOf,
+  isPeerVisible,
+  codeFromPeer,
+  newCorrelationId,
+  internalErrorText,
+  codedSystemError
+} from './errors/index.ts'
 export type { ErrorCode, ErrorCodeInfo } from './errors/index.ts'
 export { validator, SchemaError } from './schema/validator.ts'
 export type { Validator } from './schema/validator.ts'

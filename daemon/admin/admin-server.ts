@@ -16,7 +16,7 @@ export interface AdminServerOptions {
   logger?: FastifyBaseLogger
 }
 
-export async function startAdminServer (options: AdminServerOptions): Promise<FastifyInstance> {
+export async function startAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Only trouble is worth logging here, not each CLI call.
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger.child({}, { level: 'warn' }) }),
@@ -27,12 +27,16 @@ export async function startAdminServer (options: AdminServerOptions): Promise<Fa
 
   app.get('/status', async () => options.status())
   app.get('/app-keys', async () => options.appKeys.list())
-  app.post('/app-keys', {
-    schema: { body: Type.Object({ name: Type.String() }, { additionalProperties: false }) }
-  }, async (request, reply) => {
-    const { name } = request.body as { name: string }
-    return reply.code(201).send(await options.appKeys.create(name))
-  })
+  app.post(
+    '/app-keys',
+    {
+      schema: { body: Type.Object({ name: Type.String() }, { additionalProperties: false }) }
+    },
+    async (request, reply) => {
+      const { name } = request.body as { name: string }
+      return reply.code(201).send(await options.appKeys.create(name))
+    }
+  )
   app.delete('/app-keys/:ref', async request => {
     const { ref } = request.params as { ref: string }
     return await options.appKeys.drop(ref)

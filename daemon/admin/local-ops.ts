@@ -12,35 +12,35 @@ export class LocalOps implements NodeOps {
   readonly #secrets: DaemonSecrets
   #store: Store | null = null
 
-  constructor (config: DaemonConfig, secrets: DaemonSecrets) {
+  constructor(config: DaemonConfig, secrets: DaemonSecrets) {
     this.#config = config
     this.#secrets = secrets
   }
 
-  async status (): Promise<NodeStatus> {
+  async status(): Promise<NodeStatus> {
     const { loadNodeKey } = await import('../service/node-key.ts')
     const { key } = await loadNodeKey(await prepareDataDir(this.#config.dataDir), this.#config, this.#secrets)
     return { nodeId: key.nodeId, peerId: key.peerId.toString(), running: false, apiUrl: null, addresses: [] }
   }
 
-  async createAppKey (name: string): Promise<NewAppKey> {
+  async createAppKey(name: string): Promise<NewAppKey> {
     return await this.#appKeyCall(async keys => await keys.create(name))
   }
 
-  async listAppKeys (): Promise<AppKeyInfo[]> {
+  async listAppKeys(): Promise<AppKeyInfo[]> {
     return await this.#appKeyCall(keys => keys.list())
   }
 
-  async dropAppKey (nameOrId: string): Promise<AppKeyInfo> {
+  async dropAppKey(nameOrId: string): Promise<AppKeyInfo> {
     return await this.#appKeyCall(async keys => await keys.drop(nameOrId))
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     await this.#store?.close()
     this.#store = null
   }
 
-  async #appKeyCall<T> (call: (keys: AppKeys) => Promise<T> | T): Promise<T> {
+  async #appKeyCall<T>(call: (keys: AppKeys) => Promise<T> | T): Promise<T> {
     const [{ Store }, { APP_KEYS_SUBLEVEL, AppKeys }] = await Promise.all([import('../store/store.ts'), import('../app-keys/app-keys.ts')])
     if (this.#store === null) {
       const paths = await prepareDataDir(this.#config.dataDir)

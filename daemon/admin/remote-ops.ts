@@ -8,7 +8,7 @@ import type { NodeOps, NodeStatus } from './node-ops.ts'
 export class NoDaemonError extends CodedError<'Unavailable'> {
   override name = 'NoDaemonError'
 
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super('Unavailable', message, options)
   }
 }
@@ -18,49 +18,58 @@ const TIMEOUT_MS = 10_000
 export class RemoteOps implements NodeOps {
   readonly #socketPath: string
 
-  constructor (socketPath: string) {
+  constructor(socketPath: string) {
     this.#socketPath = socketPath
   }
 
-  async status (): Promise<NodeStatus> { return await this.#call<NodeStatus>('GET', '/status') }
-  async createAppKey (name: string): Promise<NewAppKey> { return await this.#call<NewAppKey>('POST', '/app-keys', { name }) }
-  async listAppKeys (): Promise<AppKeyInfo[]> { return await this.#call<AppKeyInfo[]>('GET', '/app-keys') }
-  async dropAppKey (nameOrId: string): Promise<AppKeyInfo> {
+  async status(): Promise<NodeStatus> {
+    return await this.#call<NodeStatus>('GET', '/status')
+  }
+  async createAppKey(name: string): Promise<NewAppKey> {
+    return await this.#call<NewAppKey>('POST', '/app-keys', { name })
+  }
+  async listAppKeys(): Promise<AppKeyInfo[]> {
+    return await this.#call<AppKeyInfo[]>('GET', '/app-keys')
+  }
+  async dropAppKey(nameOrId: string): Promise<AppKeyInfo> {
     return await this.#call<AppKeyInfo>('DELETE', `/app-keys/${encodeURIComponent(nameOrId)}`)
   }
 
-  async close (): Promise<void> {}
+  async close(): Promise<void> {}
 
-  #call<T> (method: string, path: string, body?: unknown): Promise<T> {
+  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body)
     return new Promise<T>((resolve, reject) => {
-      const req = request({
-        socketPath: this.#socketPath,
-        // One connection per call, closed with its answer: a kept-alive socket
-        // would hold the CLI (or the daemon's stop) open for nothing.
-        agent: false,
-        method,
-        path,
-        timeout: TIMEOUT_MS,
-        headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-      }, res => {
-        const chunks: Buffer[] = []
-        res.on('data', (chunk: Buffer) => chunks.push(chunk))
-        res.on('error', reject)
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8')
-          let parsed: unknown
-          try {
-            parsed = JSON.parse(text)
-          } catch {
-            reject(new Error(`the daemon answered ${res.statusCode ?? '?'} with something not JSON`))
-            return
-          }
-          const status = res.statusCode ?? 0
-          if (status >= 200 && status < 300) resolve(parsed as T)
-          else reject(new Error((parsed as { message?: string }).message ?? `the daemon answered ${status}`))
-        })
-      })
+      const req = request(
+        {
+          socketPath: this.#socketPath,
+          // One connection per call, closed with its answer: a kept-alive socket
+          // would hold the CLI (or the daemon's stop) open for nothing.
+          agent: false,
+          method,
+          path,
+          timeout: TIMEOUT_MS,
+          headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
+        },
+        res => {
+          const chunks: Buffer[] = []
+          res.on('data', (chunk: Buffer) => chunks.push(chunk))
+          res.on('error', reject)
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8')
+            let parsed: unknown
+            try {
+              parsed = JSON.parse(text)
+            } catch {
+              reject(new Error(`the daemon answered ${res.statusCode ?? '?'} with something not JSON`))
+              return
+            }
+            const status = res.statusCode ?? 0
+            if (status >= 200 && status < 300) resolve(parsed as T)
+            else reject(new Error((parsed as { message?: string }).message ?? `the daemon answered ${status}`))
+          })
+        }
+      )
       req.on('timeout', () => req.destroy(new Error('the daemon did not answer on its admin socket')))
       req.on('error', (err: NodeJS.ErrnoException) => {
         reject(err.code === 'ENOENT' || err.code === 'ECONNREFUSED' ? new NoDaemonError('no daemon is running') : err)

@@ -14,7 +14,10 @@ const ActivityParams = Type.Object({ activityId: Id })
 const BatchParams = Type.Object({ activityId: Id, batchId: Id })
 const CreateBody = Type.Union([
   Type.String({ pattern: '^[0-9a-f]{64}$', description: 'agreement id' }),
-  Type.Object({ agreementId: Type.String({ pattern: '^[0-9a-f]{64}$' }), requestorPubKey: Type.Optional(Type.String({ maxLength: 256 })) }, { additionalProperties: false })
+  Type.Object(
+    { agreementId: Type.String({ pattern: '^[0-9a-f]{64}$' }), requestorPubKey: Type.Optional(Type.String({ maxLength: 256 })) },
+    { additionalProperties: false }
+  )
 ])
 const ResultsQuery = Type.Object({
   commandIndex: Type.Optional(Type.Integer({ minimum: 0 })),
@@ -43,12 +46,12 @@ const MAX_WAIT_MS = 5 * 60_000
 /** How long one poll of the provider waits while streaming events. */
 const STREAM_POLL_MS = 15_000
 
-function waitMs (query: { pollTimeout?: number, timeout?: number }): number {
+function waitMs(query: { pollTimeout?: number; timeout?: number }): number {
   const seconds = query.pollTimeout ?? query.timeout ?? 0
   return Math.min(MAX_WAIT_MS, Math.round(seconds * 1000))
 }
 
-async function streamEvents (desk: ActivityDesk, activityId: string, batchId: string, reply: FastifyReply): Promise<void> {
+async function streamEvents(desk: ActivityDesk, activityId: string, batchId: string, reply: FastifyReply): Promise<void> {
   const gone = clientGone(reply)
   // The first poll runs before the stream opens, so an unknown batch is a plain 404.
   let page = await desk.events(activityId, batchId, 0, 0, gone)
@@ -84,10 +87,10 @@ const EventsQuery = Type.Object({
   appSessionId: Type.Optional(Type.String())
 })
 
-export function activityRoutes (desk: ActivityDesk): FastifyPluginAsync {
+export function activityRoutes(desk: ActivityDesk): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     app.get('/events', { schema: { tags: ['provider'], querystring: EventsQuery, response: { 200: Type.Array(ProviderEvent) } } }, async (request, reply) => {
-      const query = request.query as { afterTimestamp?: string, pollTimeout?: number, timeout?: number, maxEvents?: number }
+      const query = request.query as { afterTimestamp?: string; pollTimeout?: number; timeout?: number; maxEvents?: number }
       const afterMs = query.afterTimestamp === undefined ? 0 : Date.parse(query.afterTimestamp)
       return await desk.providerEvents(afterMs, query.maxEvents ?? 100, waitMs(query), clientGone(reply))
     })
@@ -95,36 +98,55 @@ export function activityRoutes (desk: ActivityDesk): FastifyPluginAsync {
       const body = request.body as string | { agreementId: string }
       const activityId = await desk.create(typeof body === 'string' ? body : body.agreementId)
       // Answered in the shape it was asked in (the spec allows both).
-      return reply.code(201).type('application/json').send(JSON.stringify(typeof body === 'string' ? activityId : { activityId }))
+      return reply
+        .code(201)
+        .type('application/json')
+        .send(JSON.stringify(typeof body === 'string' ? activityId : { activityId }))
     })
     app.delete('/activity/:activityId', { schema: { tags: ['requestor_control'], params: ActivityParams } }, async (request, reply) => {
       await desk.destroy((request.params as { activityId: string }).activityId)
       return reply.code(200).send()
     })
-    app.post('/activity/:activityId/exec', { schema: { tags: ['requestor_control'], params: ActivityParams, body: ExeScriptRequest } }, async (request) => {
+    app.post('/activity/:activityId/exec', { schema: { tags: ['requestor_control'], params: ActivityParams, body: ExeScriptRequest } }, async request => {
       const { activityId } = request.params as { activityId: string }
       return JSON.stringify(await desk.exec(activityId, (request.body as { text: string }).text))
     })
-    app.get('/activity/:activityId/exec/:batchId', {
-      schema: { tags: ['requestor_control'], params: BatchParams, querystring: ResultsQuery, response: { 200: Type.Array(CommandResult) } }
-    }, async (request, reply) => {
-      const { activityId, batchId } = request.params as { activityId: string, batchId: string }
-      if ((request.headers.accept ?? '').includes('text/event-stream')) return await streamEvents(desk, activityId, batchId, reply)
-      const query = request.query as { commandIndex?: number, pollTimeout?: number, timeout?: number }
-      return await desk.results(activityId, batchId, waitMs(query), query.commandIndex, clientGone(reply))
-    })
+    app.get(
+      '/activity/:activityId/exec/:batchId',
+      {
+        schema: { tags: ['requestor_control'], params: BatchParams, querystring: ResultsQuery, response: { 200: Type.Array(CommandResult) } }
+      },
+      async (request, reply) => {
+        const { activityId, batchId } = request.params as { activityId: string; batchId: string }
+        if ((request.headers.accept ?? '').includes('text/event-stream')) return await streamEvents(desk, activityId, batchId, reply)
+        const query = request.query as { commandIndex?: number; pollTimeout?: number; timeout?: number }
+        return await desk.results(activityId, batchId, waitMs(query), query.commandIndex, clientGone(reply))
+      }
+    )
     app.get('/activity/:activityId/agreement', { schema: { tags: ['requestor_control'], params: ActivityParams } }, async (request, reply) => {
       const agreementId = await desk.agreementOf((request.params as { activityId: string }).activityId)
       return reply.type('application/json').send(JSON.stringify(agreementId))
     })
-    app.get('/activity/:activityId/state', { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: ActivityState } } }, async (request) => {
-      return await desk.state((request.params as { activityId: string }).activityId)
-    })
-    app.get('/activity/:activityId/usage', { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: ActivityUsage } } }, async (request) => {
-      return await desk.usage((request.params as { activityId: string }).activityId)
-    })
-    app.get('/activity/:activityId/command', { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: Type.Array(CommandState) } } }, async (request) => {
-      return await desk.running((request.params as { activityId: string }).activityId)
-    })
+    app.get(
+      '/activity/:activityId/state',
+      { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: ActivityState } } },
+      async request => {
+        return await desk.state((request.params as { activityId: string }).activityId)
+      }
+    )
+    app.get(
+      '/activity/:activityId/usage',
+      { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: ActivityUsage } } },
+      async request => {
+        return await desk.usage((request.params as { activityId: string }).activityId)
+      }
+    )
+    app.get(
+      '/activity/:activityId/command',
+      { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: Type.Array(CommandState) } } },
+      async request => {
+        return await desk.running((request.params as { activityId: string }).activityId)
+      }
+    )
   }
 }

@@ -15,7 +15,7 @@ declare module 'fastify' {
 export const AUTH_TOKEN_PARAM = 'authToken'
 
 /** Adds the app-key check to every route of `scope` (an encapsulated plugin context). */
-export function requireAppKey (scope: FastifyInstance, verifier: AppKeyVerifier): void {
+export function requireAppKey(scope: FastifyInstance, verifier: AppKeyVerifier): void {
   scope.decorateRequest('appKey', null)
   scope.addHook('onRequest', async request => {
     const presented = presentedKey(request)
@@ -26,7 +26,7 @@ export function requireAppKey (scope: FastifyInstance, verifier: AppKeyVerifier)
   })
 }
 
-function presentedKey (request: FastifyRequest): string | null {
+function presentedKey(request: FastifyRequest): string | null {
   const header = request.headers.authorization
   // The token is taken out of the query so handlers and schemas never see it.
   const query = request.query as Record<string, unknown> | undefined
@@ -37,6 +37,6 @@ function presentedKey (request: FastifyRequest): string | null {
 }
 
 /** The request line with any app-key in the query string masked, for logs. */
-export function maskedUrl (url: string): string {
+export function maskedUrl(url: string): string {
   return url.replace(/([?&]authToken=)[^&#]*/gi, '$1***')
 }

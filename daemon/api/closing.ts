@@ -9,9 +9,11 @@ declare module 'fastify' {
   }
 }
 
-export function installClosingSignal (app: FastifyInstance): void {
+export function installClosingSignal(app: FastifyInstance): void {
   const controller = new AbortController()
   app.decorate('closing', controller.signal)
   // preClose runs before the server waits for the requests in flight.
-  app.addHook('preClose', async () => { controller.abort(new Error('server closing')) })
+  app.addHook('preClose', async () => {
+    controller.abort(new Error('server closing'))
+  })
 }

@@ -11,7 +11,7 @@ export class ApiError extends CodedError {
   override name = 'ApiError'
 
   /** The status this error answers with (from its code). */
-  get statusCode (): number {
+  get statusCode(): number {
     return statusOf(this.code)
   }
 }
@@ -23,7 +23,7 @@ export interface ErrorBody {
 }
 
 /** Installs the error and not-found handlers that give every failure the `{ message }` shape. */
-export function installErrorHandling (app: FastifyInstance): void {
+export function installErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError | Error, request, reply) => {
     const { status, body } = errorAnswer(error, request.log)
     return reply.code(status).type('application/json').send(body)
@@ -36,7 +36,7 @@ export function installErrorHandling (app: FastifyInstance): void {
 }
 
 /** What a client is told of a failure; a fault of ours (5xx) is logged first, under the id the client gets. */
-export function errorAnswer (error: unknown, log: FastifyBaseLogger): { status: number, body: ErrorBody } {
+export function errorAnswer(error: unknown, log: FastifyBaseLogger): { status: number; body: ErrorBody } {
   const failure = error instanceof Error ? error : new Error(String(error))
   const { status, message } = describe(failure)
   if (status < 500) return { status, body: { message: message ?? failure.message } }
@@ -47,7 +47,7 @@ export function errorAnswer (error: unknown, log: FastifyBaseLogger): { status: 
 }
 
 /** The status of a failure, and what the client may read of it (undefined: nothing but a reference). */
-function describe (error: Error): { status: number, message: string | undefined } {
+function describe(error: Error): { status: number; message: string | undefined } {
   // Schema validation: fastify's message names the part and the field,
   // e.g. "body/properties must be object".
   if ('validation' in error && error.validation !== undefined) return { status: 400, message: error.message }

@@ -12,21 +12,25 @@ export interface NodeIdentity {
   nodeId: string
 }
 
-export function identityRoutes (node: NodeIdentity): FastifyPluginAsync {
+export function identityRoutes(node: NodeIdentity): FastifyPluginAsync {
   return async app => {
-    app.get('/me', {
-      schema: {
-        operationId: 'getIdentity',
-        summary: 'The identity of the caller',
-        tags: ['identity'],
-        response: { 200: Identity }
-      }
-    }, async request => ({
-      identity: node.nodeId,
-      // As in yagna, the name is that of the app-key in use; the auth hook
-      // sets it before any route runs.
-      name: request.appKey!.name,
-      role: 'manager'
-    }))
+    app.get(
+      '/me',
+      {
+        schema: {
+          operationId: 'getIdentity',
+          summary: 'The identity of the caller',
+          tags: ['identity'],
+          response: { 200: Identity }
+        }
+      },
+      async request => ({
+        identity: node.nodeId,
+        // As in yagna, the name is that of the app-key in use; the auth hook
+        // sets it before any route runs.
+        name: request.appKey!.name,
+        role: 'manager'
+      })
+    )
   }
 }

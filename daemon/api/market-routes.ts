@@ -21,7 +21,10 @@ const PollFields = {
 }
 const PollQuery = Type.Object(PollFields)
 /** A long poll's query once the schema filled in the defaults. */
-interface Poll { timeout: number, maxEvents: number }
+interface Poll {
+  timeout: number
+  maxEvents: number
+}
 const AckQuery = Type.Object({
   timeout: Type.Optional(Type.Number({ minimum: 0, default: 5, description: 'seconds to wait; 0 waits as long as the server allows' })),
   appSessionId: Type.Optional(Type.String({ maxLength: 256 }))
@@ -32,23 +35,23 @@ const ReasonBody = Type.Union([MarketApi.Reason, Type.Null()])
 /** The server caps every wait, so a forgotten client cannot hold a request forever. */
 const MAX_WAIT_MS = 5 * 60_000
 /** Poll timeouts: 0 answers at once. */
-function pollMs (seconds: number): number {
+function pollMs(seconds: number): number {
   return Math.min(MAX_WAIT_MS, Math.round(seconds * 1000))
 }
 /** Ack timeouts: 0 waits for the other party as long as the server allows. */
-function ackMs (seconds: number): number {
+function ackMs(seconds: number): number {
   return seconds === 0 ? MAX_WAIT_MS : Math.min(MAX_WAIT_MS, Math.round(seconds * 1000))
 }
 
-function sendId (reply: FastifyReply, id: string): FastifyReply {
+function sendId(reply: FastifyReply, id: string): FastifyReply {
   return reply.code(201).type('application/json').send(JSON.stringify(id))
 }
 
-function reasonOf (body: unknown): Reason | undefined {
-  return body === null || body === undefined ? undefined : body as Reason
+function reasonOf(body: unknown): Reason | undefined {
+  return body === null || body === undefined ? undefined : (body as Reason)
 }
 
-export function marketRoutes (market: Market): FastifyPluginAsync {
+export function marketRoutes(market: Market): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     for (const kind of ['offer', 'demand'] as const) {
       const path = `/${kind}s`
@@ -66,52 +69,88 @@ export function marketRoutes (market: Market): FastifyPluginAsync {
         await market.unsubscribe(kind, subscriptionId)
         return reply.code(204).send()
       })
-      app.get(`${path}/:subscriptionId/events`, { schema: { tags, params: SubscriptionParams, querystring: PollQuery, response: { 200: Type.Array(MarketApi.MarketEvent) } } }, async (request, reply) => {
-        const { subscriptionId } = request.params as { subscriptionId: string }
-        const query = request.query as Poll
-        return await market.collect(kind, subscriptionId, pollMs(query.timeout), query.maxEvents, clientGone(reply))
-      })
-      app.get(`${path}/:subscriptionId/proposals/:proposalId`, { schema: { tags, params: ProposalParams, response: { 200: MarketApi.Proposal } } }, async (request) => {
-        const { subscriptionId, proposalId } = request.params as { subscriptionId: string, proposalId: string }
-        return market.getProposal(kind, subscriptionId, proposalId)
-      })
-      app.post(`${path}/:subscriptionId/proposals/:proposalId`, { schema: { tags, params: ProposalParams, body: MarketApi.DemandOfferBase, response: { 201: IdResponse } } }, async (request, reply) => {
-        const { subscriptionId, proposalId } = request.params as { subscriptionId: string, proposalId: string }
-        return sendId(reply, await market.counterProposal(kind, subscriptionId, proposalId, request.body))
-      })
-      app.post(`${path}/:subscriptionId/proposals/:proposalId/reject`, { schema: { tags, params: ProposalParams, body: ReasonBody } }, async (request, reply) => {
-        const { subscriptionId, proposalId } = request.params as { subscriptionId: string, proposalId: string }
-        await market.rejectProposal(kind, subscriptionId, proposalId, reasonOf(request.body))
-        return reply.code(204).send()
-      })
+      app.get(
+        `${path}/:subscriptionId/events`,
+        { schema: { tags, params: SubscriptionParams, querystring: PollQuery, response: { 200: Type.Array(MarketApi.MarketEvent) } } },
+        async (request, reply) => {
+          const { subscriptionId } = request.params as { subscriptionId: string }
+          const query = request.query as Poll
+          return await market.collect(kind, subscriptionId, pollMs(query.timeout), query.maxEvents, clientGone(reply))
+        }
+      )
+      app.get(
+        `${path}/:subscriptionId/proposals/:proposalId`,
+        { schema: { tags, params: ProposalParams, response: { 200: MarketApi.Proposal } } },
+        async request => {
+          const { subscriptionId, proposalId } = request.params as { subscriptionId: string; proposalId: string }
+          return market.getProposal(kind, subscriptionId, proposalId)
+        }
+      )
+      app.post(
+        `${path}/:subscriptionId/proposals/:proposalId`,
+        { schema: { tags, params: ProposalParams, body: MarketApi.DemandOfferBase, response: { 201: IdResponse } } },
+        async (request, reply) => {
+          const { subscriptionId, proposalId } = request.params as { subscriptionId: string; proposalId: string }
+          return sendId(reply, await market.counterProposal(kind, subscriptionId, proposalId, request.body))
+        }
+      )
+      app.post(
+        `${path}/:subscriptionId/proposals/:proposalId/reject`,
+        { schema: { tags, params: ProposalParams, body: ReasonBody } },
+        async (request, reply) => {
+          const { subscriptionId, proposalId } = request.params as { subscriptionId: string; proposalId: string }
+          await market.rejectProposal(kind, subscriptionId, proposalId, reasonOf(request.body))
+          return reply.code(204).send()
+        }
+      )
     }
 
-    app.post('/agreements', {
-      schema: { tags: ['requestor'], body: Type.Object({ proposalId: MarketId, validTo: Type.String({ format: 'date-time', maxLength: 40 }) }, { additionalProperties: false }), response: { 201: IdResponse } }
-    }, async (request, reply) => {
-      const body = request.body as { proposalId: string, validTo: string }
-      return sendId(reply, await market.createAgreement(body.proposalId, body.validTo))
-    })
-    app.get('/agreements', {
-      schema: {
-        tags: ['requestor', 'provider'],
-        querystring: Type.Object({
-          state: Type.Optional(MarketApi.AgreementState),
-          afterDate: Type.Optional(Type.String({ format: 'date-time' })),
-          beforeDate: Type.Optional(Type.String({ format: 'date-time' })),
-          appSessionId: Type.Optional(Type.String())
-        }),
-        response: { 200: Type.Array(MarketApi.AgreementListEntry) }
+    app.post(
+      '/agreements',
+      {
+        schema: {
+          tags: ['requestor'],
+          body: Type.Object({ proposalId: MarketId, validTo: Type.String({ format: 'date-time', maxLength: 40 }) }, { additionalProperties: false }),
+          response: { 201: IdResponse }
+        }
+      },
+      async (request, reply) => {
+        const body = request.body as { proposalId: string; validTo: string }
+        return sendId(reply, await market.createAgreement(body.proposalId, body.validTo))
       }
-    }, async (request) => market.listAgreements(request.query as Parameters<Market['listAgreements']>[0]))
-    app.get('/agreements/:agreementId', { schema: { tags: ['requestor', 'provider'], params: AgreementParams, response: { 200: MarketApi.Agreement } } }, async (request) => {
-      return market.getAgreement((request.params as { agreementId: string }).agreementId)
-    })
-    app.post('/agreements/:agreementId/confirm', { schema: { tags: ['requestor'], params: AgreementParams, querystring: AckQuery } }, async (request, reply) => {
-      const { agreementId } = request.params as { agreementId: string }
-      await market.confirmAgreement(agreementId, (request.query as { appSessionId?: string }).appSessionId)
-      return reply.code(204).send()
-    })
+    )
+    app.get(
+      '/agreements',
+      {
+        schema: {
+          tags: ['requestor', 'provider'],
+          querystring: Type.Object({
+            state: Type.Optional(MarketApi.AgreementState),
+            afterDate: Type.Optional(Type.String({ format: 'date-time' })),
+            beforeDate: Type.Optional(Type.String({ format: 'date-time' })),
+            appSessionId: Type.Optional(Type.String())
+          }),
+          response: { 200: Type.Array(MarketApi.AgreementListEntry) }
+        }
+      },
+      async request => market.listAgreements(request.query as Parameters<Market['listAgreements']>[0])
+    )
+    app.get(
+      '/agreements/:agreementId',
+      { schema: { tags: ['requestor', 'provider'], params: AgreementParams, response: { 200: MarketApi.Agreement } } },
+      async request => {
+        return market.getAgreement((request.params as { agreementId: string }).agreementId)
+      }
+    )
+    app.post(
+      '/agreements/:agreementId/confirm',
+      { schema: { tags: ['requestor'], params: AgreementParams, querystring: AckQuery } },
+      async (request, reply) => {
+        const { agreementId } = request.params as { agreementId: string }
+        await market.confirmAgreement(agreementId, (request.query as { appSessionId?: string }).appSessionId)
+        return reply.code(204).send()
+      }
+    )
     app.post('/agreements/:agreementId/wait', { schema: { tags: ['requestor'], params: AgreementParams, querystring: AckQuery } }, async (request, reply) => {
       const { agreementId } = request.params as { agreementId: string }
       await market.waitForApproval(agreementId, ackMs((request.query as { timeout: number }).timeout), clientGone(reply))
@@ -123,7 +162,7 @@ export function marketRoutes (market: Market): FastifyPluginAsync {
     })
     app.post('/agreements/:agreementId/approve', { schema: { tags: ['provider'], params: AgreementParams, querystring: AckQuery } }, async (request, reply) => {
       const { agreementId } = request.params as { agreementId: string }
-      const query = request.query as { timeout: number, appSessionId?: string }
+      const query = request.query as { timeout: number; appSessionId?: string }
       await market.approveAgreement(agreementId, query.appSessionId, ackMs(query.timeout))
       return reply.code(204).send()
     })
@@ -131,54 +170,83 @@ export function marketRoutes (market: Market): FastifyPluginAsync {
       await market.rejectAgreement((request.params as { agreementId: string }).agreementId, reasonOf(request.body))
       return reply.code(204).send()
     })
-    app.post('/agreements/:agreementId/terminate', { schema: { tags: ['provider', 'requestor'], params: AgreementParams, body: ReasonBody } }, async (request, reply) => {
-      await market.terminateAgreement((request.params as { agreementId: string }).agreementId, reasonOf(request.body))
-      return reply.code(204).send()
-    })
-    app.post('/agreements/:agreementId/terminate/reason', { schema: { tags: ['provider', 'requestor'], params: AgreementParams, response: { 200: MarketApi.AgreementOperationEvent } } }, async (request) => {
-      return market.terminationReason((request.params as { agreementId: string }).agreementId)
-    })
-    app.get('/agreementEvents', {
-      schema: {
-        tags: ['requestor', 'provider'],
-        querystring: Type.Object({
-          ...PollFields,
-          afterTimestamp: Type.Optional(Type.String({ format: 'date-time' })),
-          appSessionId: Type.Optional(Type.String())
-        }),
-        response: { 200: Type.Array(MarketApi.AgreementOperationEvent) }
+    app.post(
+      '/agreements/:agreementId/terminate',
+      { schema: { tags: ['provider', 'requestor'], params: AgreementParams, body: ReasonBody } },
+      async (request, reply) => {
+        await market.terminateAgreement((request.params as { agreementId: string }).agreementId, reasonOf(request.body))
+        return reply.code(204).send()
       }
-    }, async (request, reply) => {
-      const query = request.query as Poll & { afterTimestamp?: string, appSessionId?: string }
-      const options: Parameters<Market['collectAgreementEvents']>[0] = { maxEvents: query.maxEvents, timeoutMs: pollMs(query.timeout), signal: clientGone(reply) }
-      if (query.afterTimestamp !== undefined) options.afterTimestamp = query.afterTimestamp
-      if (query.appSessionId !== undefined) options.appSessionId = query.appSessionId
-      return await market.collectAgreementEvents(options)
-    })
+    )
+    app.post(
+      '/agreements/:agreementId/terminate/reason',
+      { schema: { tags: ['provider', 'requestor'], params: AgreementParams, response: { 200: MarketApi.AgreementOperationEvent } } },
+      async request => {
+        return market.terminationReason((request.params as { agreementId: string }).agreementId)
+      }
+    )
+    app.get(
+      '/agreementEvents',
+      {
+        schema: {
+          tags: ['requestor', 'provider'],
+          querystring: Type.Object({
+            ...PollFields,
+            afterTimestamp: Type.Optional(Type.String({ format: 'date-time' })),
+            appSessionId: Type.Optional(Type.String())
+          }),
+          response: { 200: Type.Array(MarketApi.AgreementOperationEvent) }
+        }
+      },
+      async (request, reply) => {
+        const query = request.query as Poll & { afterTimestamp?: string; appSessionId?: string }
+        const options: Parameters<Market['collectAgreementEvents']>[0] = {
+          maxEvents: query.maxEvents,
+          timeoutMs: pollMs(query.timeout),
+          signal: clientGone(reply)
+        }
+        if (query.afterTimestamp !== undefined) options.afterTimestamp = query.afterTimestamp
+        if (query.appSessionId !== undefined) options.appSessionId = query.appSessionId
+        return await market.collectAgreementEvents(options)
+      }
+    )
 
-    app.post('/scan', {
-      schema: {
-        tags: ['requestor'],
-        body: Type.Object({
-          type: Type.Union([Type.Literal('offer'), Type.Literal('demand')]),
-          constraints: Type.Optional(Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })),
-          timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: SCAN_LIMITS.maxTimeoutMs / 1000, default: 30, description: 'seconds an unread iterator lives' }))
-        }, { additionalProperties: false }),
-        response: { 201: IdResponse }
+    app.post(
+      '/scan',
+      {
+        schema: {
+          tags: ['requestor'],
+          body: Type.Object(
+            {
+              type: Type.Union([Type.Literal('offer'), Type.Literal('demand')]),
+              constraints: Type.Optional(Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })),
+              timeout: Type.Optional(
+                Type.Integer({ minimum: 1, maximum: SCAN_LIMITS.maxTimeoutMs / 1000, default: 30, description: 'seconds an unread iterator lives' })
+              )
+            },
+            { additionalProperties: false }
+          ),
+          response: { 201: IdResponse }
+        }
+      },
+      async (request, reply) => {
+        const body = request.body as { type: 'offer' | 'demand'; constraints?: string; timeout: number }
+        return sendId(reply, market.beginScan(body.type, body.constraints, body.timeout * 1000, request.appKey?.id ?? ''))
       }
-    }, async (request, reply) => {
-      const body = request.body as { type: 'offer' | 'demand', constraints?: string, timeout: number }
-      return sendId(reply, market.beginScan(body.type, body.constraints, body.timeout * 1000, request.appKey?.id ?? ''))
-    })
-    app.get('/scan/:subscriptionId/events', {
-      schema: { tags: ['requestor'], params: SubscriptionParams, querystring: Type.Object({ ...PollFields, peerId: Type.Optional(Type.String()) }) }
-    }, async (request, reply) => {
-      const { subscriptionId } = request.params as { subscriptionId: string }
-      const query = request.query as Poll & { peerId?: string }
-      const options: Parameters<Market['collectScan']>[1] = { waitMs: pollMs(query.timeout), max: query.maxEvents, signal: clientGone(reply) }
-      if (query.peerId !== undefined) options.peerId = query.peerId
-      return await market.collectScan(subscriptionId, options)
-    })
+    )
+    app.get(
+      '/scan/:subscriptionId/events',
+      {
+        schema: { tags: ['requestor'], params: SubscriptionParams, querystring: Type.Object({ ...PollFields, peerId: Type.Optional(Type.String()) }) }
+      },
+      async (request, reply) => {
+        const { subscriptionId } = request.params as { subscriptionId: string }
+        const query = request.query as Poll & { peerId?: string }
+        const options: Parameters<Market['collectScan']>[1] = { waitMs: pollMs(query.timeout), max: query.maxEvents, signal: clientGone(reply) }
+        if (query.peerId !== undefined) options.peerId = query.peerId
+        return await market.collectScan(subscriptionId, options)
+      }
+    )
     app.delete('/scan/:subscriptionId', { schema: { tags: ['requestor'], params: SubscriptionParams } }, async (request, reply) => {
       market.endScan((request.params as { subscriptionId: string }).subscriptionId)
       return reply.code(201).send()

@@ -8,7 +8,7 @@ import { AUTH_TOKEN_PARAM } from './auth.ts'
 export const OPENAPI_PATH = '/agora-api/v1/openapi.json'
 
 /** Must be registered before the routes it documents. */
-export async function registerOpenApi (app: FastifyInstance, version: string): Promise<void> {
+export async function registerOpenApi(app: FastifyInstance, version: string): Promise<void> {
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',

@@ -2,11 +2,14 @@
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 
-export const ErrorMessage = Type.Object({
-  message: Type.String(),
-  // An extra beside ya-client's one field: 5xx answers name the daemon's log line (docs/errors.md).
-  correlationId: Type.Optional(Type.String())
-}, { description: 'Generic error message (ya-client common.yaml ErrorMessage)' })
+export const ErrorMessage = Type.Object(
+  {
+    message: Type.String(),
+    // An extra beside ya-client's one field: 5xx answers name the daemon's log line (docs/errors.md).
+    correlationId: Type.Optional(Type.String())
+  },
+  { description: 'Generic error message (ya-client common.yaml ErrorMessage)' }
+)
 
 const descriptions: Record<number, string> = {
   400: '(400) Bad request',
@@ -21,7 +24,7 @@ const descriptions: Record<number, string> = {
 }
 
 /** Response schemas for the given error statuses, for a route's `schema.response`. */
-export function errorResponses (...statuses: number[]): Record<number, typeof ErrorMessage> {
+export function errorResponses(...statuses: number[]): Record<number, typeof ErrorMessage> {
   const result: Record<number, typeof ErrorMessage> = {}
   for (const status of statuses) {
     result[status] = Type.Object(ErrorMessage.properties, { description: descriptions[status] ?? `(${status})` })
@@ -37,7 +40,7 @@ const CHECKED_PARTS = ['body', 'querystring', 'params', 'headers'] as const
  * 401 (the app-key check) and 500, plus 400 where a schema checks the request.
  * Statuses a route declares itself win. Must be installed before the routes.
  */
-export function documentCommonErrors (app: FastifyInstance): void {
+export function documentCommonErrors(app: FastifyInstance): void {
   app.addHook('onRoute', route => {
     const schema = route.schema ?? {}
     if (schema.hide === true) return

@@ -36,11 +36,9 @@ export const DEFAULT_BODY_LIMIT = 1024 * 1024
 export const MAX_PARAM_LENGTH = 256
 
 /** Builds the server; the caller calls `listen` and, at the end, `close`. */
-export async function createApiServer (options: ApiServerOptions): Promise<FastifyInstance> {
+export async function createApiServer(options: ApiServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(options.logger === undefined
-      ? { logger: false }
-      : { loggerInstance: options.logger.child({}, { serializers: { req: requestForLog } }) }),
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger.child({}, { serializers: { req: requestForLog } }) }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
     // Longer than any id a route takes, so that a schema, not the router, refuses a long one.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
@@ -48,7 +46,10 @@ export async function createApiServer (options: ApiServerOptions): Promise<Fasti
     frameworkErrors: (error, _request, reply) => {
       const tooLong = error.code === 'FST_ERR_MAX_PARAM_LENGTH'
       const message = tooLong ? `a path parameter is longer than ${MAX_PARAM_LENGTH} characters` : 'the url is not valid'
-      void (reply as FastifyReply).code(tooLong ? 414 : 400).type('application/json').send({ message })
+      void (reply as FastifyReply)
+        .code(tooLong ? 414 : 400)
+        .type('application/json')
+        .send({ message })
     },
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildValidator: partAwareValidator } }
@@ -79,12 +80,12 @@ interface LoggedRequest {
 /** Longest request url a log line carries: ids past any real one's length are cut. */
 export const MAX_LOGGED_URL_LENGTH = 300
 
-function requestForLog (request: LoggedRequest): object {
+function requestForLog(request: LoggedRequest): object {
   return { method: request.method, url: loggedUrl(request.url), remoteAddress: request.ip }
 }
 
 /** The url with any app-key masked, cut to MAX_LOGGED_URL_LENGTH with the count of what was left out. */
-export function loggedUrl (url: string): string {
+export function loggedUrl(url: string): string {
   const masked = maskedUrl(url)
   if (masked.length <= MAX_LOGGED_URL_LENGTH) return masked
   return `${masked.slice(0, MAX_LOGGED_URL_LENGTH)}…(${masked.length - MAX_LOGGED_URL_LENGTH} more characters)`

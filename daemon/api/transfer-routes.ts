@@ -13,23 +13,43 @@ const NameParams = Type.Object({ name: Type.String({ pattern: TRANSFER_NAME }) }
 const StoredFile = Type.Object({ name: Type.String(), bytes: Type.Integer(), modified: Type.String({ format: 'date-time' }) })
 const Offered = Type.Object({ name: Type.String(), bytes: Type.Integer(), modified: Type.String({ format: 'date-time' }), url: Type.String() })
 
-export function transferRoutes (store: RequesterFileStore): FastifyPluginAsync {
+export function transferRoutes(store: RequesterFileStore): FastifyPluginAsync {
   return async (app: FastifyInstance) => {
     // File bodies stream straight to disk; the store enforces the size limit.
-    app.addContentTypeParser('application/octet-stream', (_request, payload, done) => { done(null, payload) })
-
-    app.get('/', {
-      schema: { tags: ['agora'], summary: 'Files offered to providers and files received from them', response: { 200: Type.Object({ offered: Type.Array(StoredFile), received: Type.Array(StoredFile) }) } }
-    }, async () => ({ offered: await store.offered(), received: await store.received() }))
-
-    app.put('/offered/:name', {
-      schema: { tags: ['agora'], summary: 'Offers a file (application/octet-stream) to the providers of this node\'s activities', params: NameParams, response: { 201: Offered } }
-    }, async (request, reply) => {
-      if (request.headers['content-type'] !== 'application/octet-stream') throw new ApiError('UnsupportedMediaType', 'send the file as application/octet-stream')
-      const { name } = request.params as { name: string }
-      const file = await store.offer(name, request.body as Readable)
-      return reply.code(201).send({ ...file, url: `agora-requester:${name}` })
+    app.addContentTypeParser('application/octet-stream', (_request, payload, done) => {
+      done(null, payload)
     })
+
+    app.get(
+      '/',
+      {
+        schema: {
+          tags: ['agora'],
+          summary: 'Files offered to providers and files received from them',
+          response: { 200: Type.Object({ offered: Type.Array(StoredFile), received: Type.Array(StoredFile) }) }
+        }
+      },
+      async () => ({ offered: await store.offered(), received: await store.received() })
+    )
+
+    app.put(
+      '/offered/:name',
+      {
+        schema: {
+          tags: ['agora'],
+          summary: "Offers a file (application/octet-stream) to the providers of this node's activities",
+          params: NameParams,
+          response: { 201: Offered }
+        }
+      },
+      async (request, reply) => {
+        if (request.headers['content-type'] !== 'application/octet-stream')
+          throw new ApiError('UnsupportedMediaType', 'send the file as application/octet-stream')
+        const { name } = request.params as { name: string }
+        const file = await store.offer(name, request.body as Readable)
+        return reply.code(201).send({ ...file, url: `agora-requester:${name}` })
+      }
+    )
 
     app.get('/received/:name', { schema: { tags: ['agora'], summary: 'A file a provider delivered', params: NameParams } }, async (request, reply) => {
       const { file, stream } = await store.openReceived((request.params as { name: string }).name)

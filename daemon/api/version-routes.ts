@@ -21,9 +21,11 @@ export const VersionResponse = Type.Object({
 export const DAEMON_VERSION: string = pkg.version
 
 // There is no release feed: the installed package's time stands in for the release time.
-function installedAt (): string {
+function installedAt(): string {
   try {
-    return statSync(new URL('../../package.json', import.meta.url)).mtime.toISOString().slice(0, 19)
+    return statSync(new URL('../../package.json', import.meta.url))
+      .mtime.toISOString()
+      .slice(0, 19)
   } catch {
     return ''
   }
@@ -31,12 +33,16 @@ function installedAt (): string {
 
 export const versionRoutes: FastifyPluginAsync = async app => {
   const current = { version: DAEMON_VERSION, name: `agora ${DAEMON_VERSION}`, seen: true, releaseTs: installedAt() }
-  app.get('/version/get', {
-    schema: {
-      operationId: 'getVersion',
-      summary: 'The version of this daemon',
-      tags: ['version'],
-      response: { 200: VersionResponse }
-    }
-  }, async () => ({ current }))
+  app.get(
+    '/version/get',
+    {
+      schema: {
+        operationId: 'getVersion',
+        summary: 'The version of this daemon',
+        tags: ['version'],
+        response: { 200: VersionResponse }
+      }
+    },
+    async () => ({ current })
+  )
 }

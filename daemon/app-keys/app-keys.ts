@@ -34,12 +34,18 @@ export class AppKeyError extends CodedError<AppKeyErrorCode> {
   override name = 'AppKeyError'
 }
 
-const StoredAppKey = validator(Type.Object({
-  id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
-  name: Type.String(),
-  keyHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-  createdAt: Type.String()
-}, { additionalProperties: false }), 'stored app-key')
+const StoredAppKey = validator(
+  Type.Object(
+    {
+      id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+      name: Type.String(),
+      keyHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+      createdAt: Type.String()
+    },
+    { additionalProperties: false }
+  ),
+  'stored app-key'
+)
 
 interface Entry extends AppKeyInfo {
   hash: Buffer
@@ -51,12 +57,12 @@ export class AppKeys implements AppKeyVerifier {
   readonly #entries = new Map<string, Entry>()
   #lastWrite: Promise<unknown> = Promise.resolve()
 
-  private constructor (db: Sublevel) {
+  private constructor(db: Sublevel) {
     this.#db = db
   }
 
   /** Loads the stored keys; one that cannot be read is set aside (`onBad` hears of it), and the rest work. */
-  static async open (db: Sublevel, onBad?: (bad: BadRecord) => void): Promise<AppKeys> {
+  static async open(db: Sublevel, onBad?: (bad: BadRecord) => void): Promise<AppKeys> {
     const keys = new AppKeys(db)
     const loaded = await loadEach({
       store: db,
@@ -65,14 +71,17 @@ export class AppKeys implements AppKeyVerifier {
     })
     for (const { record: stored } of loaded) {
       keys.#entries.set(stored.id, {
-        id: stored.id, name: stored.name, createdAt: stored.createdAt, hash: Buffer.from(stored.keyHash, 'hex')
+        id: stored.id,
+        name: stored.name,
+        createdAt: stored.createdAt,
+        hash: Buffer.from(stored.keyHash, 'hex')
       })
     }
     return keys
   }
 
   /** Creates an app-key with a fresh random key, or with `key` when given (AGORA_APPKEY). */
-  async create (name: string, options: { key?: string } = {}): Promise<NewAppKey> {
+  async create(name: string, options: { key?: string } = {}): Promise<NewAppKey> {
     return await this.#exclusive(async () => {
       const nameProblem = checkAppKeyName(name)
       if (nameProblem !== null) throw new AppKeyError('BadRequest', nameProblem)
@@ -83,9 +92,18 @@ export class AppKeys implements AppKeyVerifier {
       const hash = hashOf(key)
       if (this.#find(hash) !== null) throw new AppKeyError('Conflict', 'that key already belongs to another app-key')
       const entry: Entry = { id: randomBytes(8).toString('hex'), name, createdAt: new Date().toISOString(), hash }
-      await storing(this.#db.put(entry.id, {
-        id: entry.id, name, keyHash: hash.toString('hex'), createdAt: entry.createdAt
-      }, DURABLE))
+      await storing(
+        this.#db.put(
+          entry.id,
+          {
+            id: entry.id,
+            name,
+            keyHash: hash.toString('hex'),
+            createdAt: entry.createdAt
+          },
+          DURABLE
+        )
+      )
       this.#entries.set(entry.id, entry)
       return { ...infoOf(entry), key }
     })
@@ -95,7 +113,7 @@ export class AppKeys implements AppKeyVerifier {
    * Makes sure `key` is a valid app-key (AGORA_APPKEY at start). When it is
    * not yet, it is created under `name`, replacing an older key of that name.
    */
-  async ensure (name: string, key: string): Promise<AppKeyInfo> {
+  async ensure(name: string, key: string): Promise<AppKeyInfo> {
     const existing = this.verify(key)
     if (existing !== null) return existing
     if (this.#byName(name) !== undefined) await this.drop(name)
@@ -103,14 +121,12 @@ export class AppKeys implements AppKeyVerifier {
   }
 
   /** All app-keys, oldest first, without their keys. */
-  list (): AppKeyInfo[] {
-    return [...this.#entries.values()]
-      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name))
-      .map(infoOf)
+  list(): AppKeyInfo[] {
+    return [...this.#entries.values()].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.name.localeCompare(b.name)).map(infoOf)
   }
 
   /** Removes the app-key with this name (or, failing that, this id). */
-  async drop (nameOrId: string): Promise<AppKeyInfo> {
+  async drop(nameOrId: string): Promise<AppKeyInfo> {
     return await this.#exclusive(async () => {
       const entry = this.#byName(nameOrId) ?? this.#entries.get(nameOrId)
       if (entry === undefined) throw new AppKeyError('NotFound', `no app-key named ${JSON.stringify(nameOrId.slice(0, 80))}`)
@@ -120,13 +136,13 @@ export class AppKeys implements AppKeyVerifier {
     })
   }
 
-  verify (key: string): AppKeyInfo | null {
+  verify(key: string): AppKeyInfo | null {
     const entry = this.#find(hashOf(key))
     return entry === null ? null : infoOf(entry)
   }
 
   // Compares against every stored hash, so the time taken tells nothing.
-  #find (hash: Buffer): Entry | null {
+  #find(hash: Buffer): Entry | null {
     let found: Entry | null = null
     for (const entry of this.#entries.values()) {
       if (timingSafeEqual(entry.hash, hash)) found = entry
@@ -134,13 +150,13 @@ export class AppKeys implements AppKeyVerifier {
     return found
   }
 
-  #byName (name: string): Entry | undefined {
+  #byName(name: string): Entry | undefined {
     for (const entry of this.#entries.values()) if (entry.name === name) return entry
     return undefined
   }
 
   // One change at a time, so "name is free" still holds when the write lands.
-  async #exclusive<T> (change: () => Promise<T>): Promise<T> {
+  async #exclusive<T>(change: () => Promise<T>): Promise<T> {
     const result = this.#lastWrite.then(change, change)
     this.#lastWrite = result.catch(() => undefined)
     return await result
@@ -148,7 +164,7 @@ export class AppKeys implements AppKeyVerifier {
 }
 
 /** A write, with a full disk told apart from other faults. */
-async function storing (write: Promise<void>): Promise<void> {
+async function storing(write: Promise<void>): Promise<void> {
   try {
     await write
   } catch (err) {
@@ -157,10 +173,10 @@ async function storing (write: Promise<void>): Promise<void> {
   }
 }
 
-function hashOf (key: string): Buffer {
+function hashOf(key: string): Buffer {
   return createHash('sha256').update(key, 'utf8').digest()
 }
 
-function infoOf (entry: AppKeyInfo): AppKeyInfo {
+function infoOf(entry: AppKeyInfo): AppKeyInfo {
   return { name: entry.name, id: entry.id, createdAt: entry.createdAt }
 }

@@ -20,7 +20,7 @@ const ENVIRONMENT = `Environment:
   AGORA_LOG             log level
 `
 
-export function mainHelp (): string {
+export function mainHelp(): string {
   const rows = COMMANDS.map(command => [[...command.words, ...command.args].join(' '), command.summary.split('. ')[0] ?? ''] as const)
   const width = Math.max(...rows.map(([usage]) => usage.length)) + 2
   return [
@@ -37,14 +37,17 @@ export function mainHelp (): string {
   ].join('\n')
 }
 
-function groupHelp (group: string): string {
+function groupHelp(group: string): string {
   const commands = COMMANDS.filter(command => command.words[0] === group)
-  return `Usage: agora ${group} <${commands.map(command => command.words[1]).join('|')}> [options]\n\n` +
-    commands.map(command => `  agora ${[...command.words, ...command.args].join(' ')}\n      ${command.summary}`).join('\n') + '\n'
+  return (
+    `Usage: agora ${group} <${commands.map(command => command.words[1]).join('|')}> [options]\n\n` +
+    commands.map(command => `  agora ${[...command.words, ...command.args].join(' ')}\n      ${command.summary}`).join('\n') +
+    '\n'
+  )
 }
 
 /** Runs the command line; resolves with the exit code. */
-export async function runCli (argv: string[]): Promise<number> {
+export async function runCli(argv: string[]): Promise<number> {
   try {
     return await dispatch(argv)
   } catch (err) {
@@ -61,7 +64,7 @@ export async function runCli (argv: string[]): Promise<number> {
   }
 }
 
-async function dispatch (argv: string[]): Promise<number> {
+async function dispatch(argv: string[]): Promise<number> {
   const [first, second] = argv
   if (first === undefined) {
     process.stderr.write(mainHelp())

@@ -4,17 +4,17 @@ import type { LoadedConfig } from '../config/load.ts'
 import type { ConfigFlags } from '../config/sources.ts'
 import type { OptionValues } from './usage.ts'
 
-function text (values: OptionValues, name: string): string | undefined {
+function text(values: OptionValues, name: string): string | undefined {
   const value = values[name]
   return typeof value === 'string' ? value : undefined
 }
 
-function list (values: OptionValues, name: string): string[] | undefined {
+function list(values: OptionValues, name: string): string[] | undefined {
   const value = values[name]
   return Array.isArray(value) ? value : undefined
 }
 
-export function configFlags (values: OptionValues): ConfigFlags {
+export function configFlags(values: OptionValues): ConfigFlags {
   return {
     config: text(values, 'config'),
     dataDir: text(values, 'data-dir'),
@@ -25,6 +25,6 @@ export function configFlags (values: OptionValues): ConfigFlags {
   }
 }
 
-export async function configFrom (values: OptionValues): Promise<LoadedConfig> {
+export async function configFrom(values: OptionValues): Promise<LoadedConfig> {
   return await loadConfig({ flags: configFlags(values) })
 }

@@ -8,7 +8,7 @@ import { dataDirPaths } from '../service/data-dir.ts'
 import { configFrom } from './common-options.ts'
 import type { OptionValues } from './usage.ts'
 
-async function openNode ({ config, secrets }: LoadedConfig): Promise<NodeOps> {
+async function openNode({ config, secrets }: LoadedConfig): Promise<NodeOps> {
   const remote = new RemoteOps(dataDirPaths(config.dataDir).adminSocket)
   try {
     await remote.status()
@@ -21,7 +21,7 @@ async function openNode ({ config, secrets }: LoadedConfig): Promise<NodeOps> {
 }
 
 /** Runs `use` on the node the command's options name, and always lets go of it. */
-export async function withNode<T> (values: OptionValues, use: (node: NodeOps) => Promise<T>): Promise<T> {
+export async function withNode<T>(values: OptionValues, use: (node: NodeOps) => Promise<T>): Promise<T> {
   const node = await openNode(await configFrom(values))
   try {
     return await use(node)

@@ -17,7 +17,12 @@ export const runService: CommandRun = async ({ values }) => {
     const logger = createLogger(config.log.level)
     signals.useLogger(logger)
     const service = new AgoraService({ modules: defaultModules(), logger })
-    const stopped = signals.received.then(async () => await signals.stopWith(async () => { await service.stop() }))
+    const stopped = signals.received.then(
+      async () =>
+        await signals.stopWith(async () => {
+          await service.stop()
+        })
+    )
     try {
       await service.start(config, secrets)
     } catch (err) {

@@ -6,7 +6,7 @@ import { CodedError } from '../../net/errors/index.ts'
 export class UsageError extends CodedError<'BadRequest'> {
   override name = 'UsageError'
 
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super('BadRequest', message, options)
   }
 }
@@ -46,8 +46,8 @@ export interface Command {
 export const HELP_OPTION: OptionSpec = { type: 'boolean', description: 'show this help' }
 
 /** Parses the words after a command's own; throws UsageError on anything unknown or missing. */
-export function parseCommandLine (command: Command, argv: string[]): CommandInput | 'help' {
-  const options: Record<string, { type: 'string' | 'boolean', multiple?: boolean, short?: string }> = {}
+export function parseCommandLine(command: Command, argv: string[]): CommandInput | 'help' {
+  const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {}
   for (const [name, spec] of Object.entries(command.options)) {
     options[name] = spec.multiple === true ? { type: spec.type, multiple: true } : { type: spec.type }
   }
@@ -71,7 +71,7 @@ export function parseCommandLine (command: Command, argv: string[]): CommandInpu
   return { values: parsed.values as OptionValues, positionals }
 }
 
-export function commandHelp (command: Command): string {
+export function commandHelp(command: Command): string {
   const lines = [`Usage: agora ${[...command.words, ...command.args].join(' ')} [options]`, '', command.summary, '', 'Options:']
   const entries = Object.entries({ ...command.options, help: HELP_OPTION }).map(([name, spec]) => {
     const flag = `--${name}${spec.value === undefined ? '' : ` ${spec.value}`}${name === 'help' ? ', -h' : ''}`

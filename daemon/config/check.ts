@@ -9,7 +9,7 @@ import type { ConfigLayer, DaemonConfig } from './schema.ts'
 const layer = validator(ConfigLayerSchema, 'config')
 const full = validator(DaemonConfigSchema, 'config')
 
-function asConfigError<T> (parse: () => T): T {
+function asConfigError<T>(parse: () => T): T {
   try {
     return parse()
   } catch (err) {
@@ -19,11 +19,11 @@ function asConfigError<T> (parse: () => T): T {
 }
 
 /** What a config file says, checked; `source` names the file in errors. */
-export function checkLayer (value: unknown, source: string): ConfigLayer {
+export function checkLayer(value: unknown, source: string): ConfigLayer {
   return asConfigError(() => layer.parse(value, source))
 }
 
 /** The resolved config, checked as a whole. */
-export function checkConfig (config: DaemonConfig): DaemonConfig {
+export function checkConfig(config: DaemonConfig): DaemonConfig {
   return asConfigError(() => full.parse(config))
 }

@@ -3,5 +3,5 @@
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export const KEYSTORE_COSTS = ['standard', 'light'] as const
 
-export type LogLevel = typeof LOG_LEVELS[number]
-export type KeystoreCost = typeof KEYSTORE_COSTS[number]
+export type LogLevel = (typeof LOG_LEVELS)[number]
+export type KeystoreCost = (typeof KEYSTORE_COSTS)[number]

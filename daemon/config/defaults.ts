@@ -6,12 +6,12 @@ export const DEFAULT_API_PORT = 7465
 export const DEFAULT_P2P_PORT = 7464
 
 /** `$XDG_DATA_HOME/agora`, else `~/.local/share/agora`. */
-export function defaultDataDir (env: NodeJS.ProcessEnv): string {
+export function defaultDataDir(env: NodeJS.ProcessEnv): string {
   const xdg = env.XDG_DATA_HOME
   return xdg !== undefined && xdg !== '' ? join(xdg, 'agora') : join(homedir(), '.local', 'share', 'agora')
 }
 
-export function defaultConfig (env: NodeJS.ProcessEnv): DaemonConfig {
+export function defaultConfig(env: NodeJS.ProcessEnv): DaemonConfig {
   return {
     dataDir: defaultDataDir(env),
     // The API holds the keys to the node's money: local only unless configured.

@@ -5,7 +5,7 @@ import { CodedError } from '../../net/errors/index.ts'
 export class ConfigError extends CodedError<'BadRequest'> {
   override name = 'ConfigError'
 
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super('BadRequest', message, options)
   }
 }

@@ -19,7 +19,7 @@ export interface LoadedConfig {
 }
 
 /** Throws a ConfigError naming the source and field of the first bad value. */
-export async function loadConfig (options: LoadConfigOptions = {}): Promise<LoadedConfig> {
+export async function loadConfig(options: LoadConfigOptions = {}): Promise<LoadedConfig> {
   const env = options.env ?? process.env
   const cwd = options.cwd ?? process.cwd()
   const flags = options.flags ?? {}
@@ -43,7 +43,7 @@ export async function loadConfig (options: LoadConfigOptions = {}): Promise<Load
   return { config: checkConfig(config), secrets, configFile }
 }
 
-export function applyLayer (base: DaemonConfig, layer: ConfigLayer): DaemonConfig {
+export function applyLayer(base: DaemonConfig, layer: ConfigLayer): DaemonConfig {
   const modules = { ...base.modules }
   for (const [name, section] of Object.entries(layer.modules ?? {})) {
     modules[name] = { ...modules[name], ...section }

@@ -14,36 +14,55 @@ const Multiaddr = Type.String({ pattern: '^/' })
 // Each module validates its own section.
 const ModuleSections = Type.Record(Type.String(), Type.Object({}, { additionalProperties: true }))
 
-export const DaemonConfigSchema = Type.Object({
-  dataDir: Type.String({ minLength: 1 }),
-  api: Type.Object({ host: Host, port: Port }, { additionalProperties: false }),
-  net: Type.Object({
-    listen: Type.Array(Multiaddr),
-    bootstrap: Type.Array(Multiaddr)
-  }, { additionalProperties: false }),
-  keystore: Type.Object({ cost: KeystoreCostSchema }, { additionalProperties: false }),
-  log: Type.Object({ level: LogLevelSchema }, { additionalProperties: false }),
-  modules: ModuleSections
-}, { additionalProperties: false })
+export const DaemonConfigSchema = Type.Object(
+  {
+    dataDir: Type.String({ minLength: 1 }),
+    api: Type.Object({ host: Host, port: Port }, { additionalProperties: false }),
+    net: Type.Object(
+      {
+        listen: Type.Array(Multiaddr),
+        bootstrap: Type.Array(Multiaddr)
+      },
+      { additionalProperties: false }
+    ),
+    keystore: Type.Object({ cost: KeystoreCostSchema }, { additionalProperties: false }),
+    log: Type.Object({ level: LogLevelSchema }, { additionalProperties: false }),
+    modules: ModuleSections
+  },
+  { additionalProperties: false }
+)
 
 export type DaemonConfig = Static<typeof DaemonConfigSchema>
 export type { KeystoreCost, LogLevel }
 
 /** What one source may set: any part of the config, nothing unknown. */
-export const ConfigLayerSchema = Type.Object({
-  dataDir: Type.Optional(Type.String({ minLength: 1 })),
-  api: Type.Optional(Type.Object({
-    host: Type.Optional(Host),
-    port: Type.Optional(Port)
-  }, { additionalProperties: false })),
-  net: Type.Optional(Type.Object({
-    listen: Type.Optional(Type.Array(Multiaddr)),
-    bootstrap: Type.Optional(Type.Array(Multiaddr))
-  }, { additionalProperties: false })),
-  keystore: Type.Optional(Type.Object({ cost: Type.Optional(KeystoreCostSchema) }, { additionalProperties: false })),
-  log: Type.Optional(Type.Object({ level: Type.Optional(LogLevelSchema) }, { additionalProperties: false })),
-  modules: Type.Optional(ModuleSections)
-}, { additionalProperties: false })
+export const ConfigLayerSchema = Type.Object(
+  {
+    dataDir: Type.Optional(Type.String({ minLength: 1 })),
+    api: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Host),
+          port: Type.Optional(Port)
+        },
+        { additionalProperties: false }
+      )
+    ),
+    net: Type.Optional(
+      Type.Object(
+        {
+          listen: Type.Optional(Type.Array(Multiaddr)),
+          bootstrap: Type.Optional(Type.Array(Multiaddr))
+        },
+        { additionalProperties: false }
+      )
+    ),
+    keystore: Type.Optional(Type.Object({ cost: Type.Optional(KeystoreCostSchema) }, { additionalProperties: false })),
+    log: Type.Optional(Type.Object({ level: Type.Optional(LogLevelSchema) }, { additionalProperties: false })),
+    modules: Type.Optional(ModuleSections)
+  },
+  { additionalProperties: false }
+)
 
 export type ConfigLayer = Static<typeof ConfigLayerSchema>
 

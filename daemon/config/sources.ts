@@ -17,7 +17,7 @@ export interface ConfigFlags {
   logLevel?: string | undefined
 }
 
-export function layerFromFlags (flags: ConfigFlags, cwd: string): ConfigLayer {
+export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
   const result: ConfigLayer = {}
   if (flags.dataDir !== undefined) {
     if (flags.dataDir.trim() === '') throw new ConfigError('--data-dir: must not be empty')
@@ -40,12 +40,12 @@ export function layerFromFlags (flags: ConfigFlags, cwd: string): ConfigLayer {
 }
 
 /** Unset and empty variables count as absent. */
-function read (env: NodeJS.ProcessEnv, name: string): string | undefined {
+function read(env: NodeJS.ProcessEnv, name: string): string | undefined {
   const value = env[name]
   return value === undefined || value === '' ? undefined : value
 }
 
-export function layerFromEnv (env: NodeJS.ProcessEnv, cwd: string): ConfigLayer {
+export function layerFromEnv(env: NodeJS.ProcessEnv, cwd: string): ConfigLayer {
   const result: ConfigLayer = {}
   const dataDir = read(env, 'AGORA_DATA_DIR')
   if (dataDir !== undefined) result.dataDir = resolve(cwd, dataDir)
@@ -71,7 +71,7 @@ export function layerFromEnv (env: NodeJS.ProcessEnv, cwd: string): ConfigLayer 
   return result
 }
 
-export function secretsFromEnv (env: NodeJS.ProcessEnv): DaemonSecrets {
+export function secretsFromEnv(env: NodeJS.ProcessEnv): DaemonSecrets {
   const autoAppKey = read(env, 'AGORA_APPKEY') ?? null
   if (autoAppKey !== null) {
     const problem = checkAppKeyText(autoAppKey)
@@ -84,7 +84,7 @@ export function secretsFromEnv (env: NodeJS.ProcessEnv): DaemonSecrets {
  * Reads a JSON config file. A missing file is an error only when it was asked
  * for by name; relative paths in it are relative to the file.
  */
-export async function layerFromFile (path: string, required: boolean): Promise<ConfigLayer | null> {
+export async function layerFromFile(path: string, required: boolean): Promise<ConfigLayer | null> {
   const source = `config file ${path}`
   let text: string
   try {

@@ -5,7 +5,7 @@ import { KEYSTORE_COSTS, LOG_LEVELS } from './choices.ts'
 import type { KeystoreCost, LogLevel } from './choices.ts'
 
 /** `host:port`, `[v6]:port` or `:port` (then host is left to the other sources). */
-export function parseHostPort (text: string, source: string): { host?: string, port: number } {
+export function parseHostPort(text: string, source: string): { host?: string; port: number } {
   const match = /^(?:\[([^\]]+)\]|([^:[\]]*)):(\d{1,5})$/.exec(text.trim())
   const port = Number(match?.[3])
   if (match === null || !(port <= 65535)) {
@@ -16,11 +16,14 @@ export function parseHostPort (text: string, source: string): { host?: string, p
 }
 
 /** A comma-separated list; blanks are dropped. */
-export function parseList (text: string): string[] {
-  return text.split(',').map(item => item.trim()).filter(item => item !== '')
+export function parseList(text: string): string[] {
+  return text
+    .split(',')
+    .map(item => item.trim())
+    .filter(item => item !== '')
 }
 
-export function checkMultiaddrs (addresses: readonly string[], source: string): void {
+export function checkMultiaddrs(addresses: readonly string[], source: string): void {
   addresses.forEach((address, index) => {
     try {
       // multiaddr('') is the empty address, which no one can listen on or dial.
@@ -32,13 +35,13 @@ export function checkMultiaddrs (addresses: readonly string[], source: string): 
   })
 }
 
-export function parseLogLevel (text: string, source: string): LogLevel {
+export function parseLogLevel(text: string, source: string): LogLevel {
   const level = LOG_LEVELS.find(candidate => candidate === text.trim().toLowerCase())
   if (level === undefined) throw new ConfigError(`${source}: expected one of ${LOG_LEVELS.join(', ')}, got ${JSON.stringify(text)}`)
   return level
 }
 
-export function parseKeystoreCost (text: string, source: string): KeystoreCost {
+export function parseKeystoreCost(text: string, source: string): KeystoreCost {
   const cost = KEYSTORE_COSTS.find(candidate => candidate === text.trim())
   if (cost === undefined) throw new ConfigError(`${source}: expected one of ${KEYSTORE_COSTS.join(', ')}, got ${JSON.stringify(text)}`)
   return cost

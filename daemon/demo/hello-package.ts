@@ -22,7 +22,7 @@ export interface ServedPackage {
   close: () => Promise<void>
 }
 
-export async function serveHelloPackage (): Promise<ServedPackage> {
+export async function serveHelloPackage(): Promise<ServedPackage> {
   const wabt = await wabtFactory()
   const module = wabt.parseWat('hello.wat', HELLO_WAT)
   const bytes = Buffer.from(module.toBinary({}).buffer)
@@ -36,6 +36,8 @@ export async function serveHelloPackage (): Promise<ServedPackage> {
   const digest = createHash('sha3-256').update(bytes).digest('hex')
   return {
     taskPackage: `hash:sha3:${digest}:http://127.0.0.1:${port}/hello.wasm`,
-    close: async () => { await new Promise(resolve => server.close(resolve)) }
+    close: async () => {
+      await new Promise(resolve => server.close(resolve))
+    }
   }
 }

@@ -7,8 +7,17 @@ import Type from 'typebox'
 import { validator } from '../../net/index.ts'
 import type { NetHost } from '../../net/index.ts'
 import {
-  ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ActivityServer, ExeUnit, ProviderEventLog, FILES_PROTOCOL, RequesterFileStore,
-  fileRequestHandler, requesterFilesOver, resultSigner
+  ACTIVITY_PROTOCOL,
+  ActivityClient,
+  ActivityDesk,
+  ActivityServer,
+  ExeUnit,
+  ProviderEventLog,
+  FILES_PROTOCOL,
+  RequesterFileStore,
+  fileRequestHandler,
+  requesterFilesOver,
+  resultSigner
 } from '../../exe-unit/index.ts'
 import type { AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
@@ -26,26 +35,34 @@ const ENDED = new Set(['Terminated', 'Cancelled', 'Rejected', 'Expired'])
 
 const Positive = Type.Number({ exclusiveMinimum: 0 })
 /** `modules.activity` in the config file; the exe-unit checks the limits' values. */
-const ActivitySection = Type.Object({
-  limits: Type.Optional(Type.Object({
-    maxActivities: Type.Optional(Type.Integer({ minimum: 1 })),
-    maxMemoryGib: Type.Optional(Positive),
-    maxThreads: Type.Optional(Type.Integer({ minimum: 1 })),
-    defaultMemoryGib: Type.Optional(Positive),
-    defaultStorageGib: Type.Optional(Positive),
-    runTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
-    maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 })),
-    maxPackageBytes: Type.Optional(Type.Integer({ minimum: 1 })),
-    pidsLimit: Type.Optional(Type.Integer({ minimum: 1 })),
-    maxCaptureBytes: Type.Optional(Type.Integer({ minimum: 1 })),
-    maxQueuedBatches: Type.Optional(Type.Integer({ minimum: 1 })),
-    keptBatches: Type.Optional(Type.Integer({ minimum: 1 })),
-    keptTerminatedActivities: Type.Optional(Type.Integer({ minimum: 1 }))
-  }, { additionalProperties: false })),
-  allowPrivateNetworks: Type.Optional(Type.Boolean()),
-  allowContainerNetwork: Type.Optional(Type.Boolean()),
-  maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 }))
-}, { additionalProperties: false })
+const ActivitySection = Type.Object(
+  {
+    limits: Type.Optional(
+      Type.Object(
+        {
+          maxActivities: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxMemoryGib: Type.Optional(Positive),
+          maxThreads: Type.Optional(Type.Integer({ minimum: 1 })),
+          defaultMemoryGib: Type.Optional(Positive),
+          defaultStorageGib: Type.Optional(Positive),
+          runTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxPackageBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+          pidsLimit: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxCaptureBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxQueuedBatches: Type.Optional(Type.Integer({ minimum: 1 })),
+          keptBatches: Type.Optional(Type.Integer({ minimum: 1 })),
+          keptTerminatedActivities: Type.Optional(Type.Integer({ minimum: 1 }))
+        },
+        { additionalProperties: false }
+      )
+    ),
+    allowPrivateNetworks: Type.Optional(Type.Boolean()),
+    allowContainerNetwork: Type.Optional(Type.Boolean()),
+    maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 }))
+  },
+  { additionalProperties: false }
+)
 const activitySection = validator(ActivitySection, 'config modules.activity')
 
 export class ActivityModule implements DaemonModule {
@@ -57,16 +74,16 @@ export class ActivityModule implements DaemonModule {
   #net: NetHost | null = null
   routes: ApiRoute[] = []
 
-  constructor (market: MarketModule) {
+  constructor(market: MarketModule) {
     this.#market = market
   }
 
-  get exeUnit (): ExeUnit {
+  get exeUnit(): ExeUnit {
     if (this.#exeUnit === null) throw new Error('the activity module has not started')
     return this.#exeUnit
   }
 
-  async start (context: ModuleContext): Promise<void> {
+  async start(context: ModuleContext): Promise<void> {
     const market = this.#market.market
     const section = activitySection.parse(context.config.modules.activity ?? {})
     // The provider's side keeps its records in a sublevel of its own, apart from the requester's.
@@ -105,7 +122,9 @@ export class ActivityModule implements DaemonModule {
         properties: { ...demand.properties, ...offer.properties }
       }
     }
-    const server = new ActivityServer(exeUnit, lookup, activity => { providerEvents.record('CreateActivity', activity.activityId, activity.agreementId) })
+    const server = new ActivityServer(exeUnit, lookup, activity => {
+      providerEvents.record('CreateActivity', activity.activityId, activity.agreementId)
+    })
     await context.net.handle(ACTIVITY_PROTOCOL, async (request, requestContext) => await server.handle(request, requestContext))
     this.#net = context.net
 
@@ -122,7 +141,10 @@ export class ActivityModule implements DaemonModule {
     const client = new ActivityClient(context.net, context.db, lookup)
     const files = new RequesterFileStore(join(context.config.dataDir, 'transfers'), section.maxTransferBytes ?? MAX_TRANSFER_BYTES)
     await files.open()
-    await context.net.handle(FILES_PROTOCOL, fileRequestHandler(files, async nodeId => await client.isProviderOfOurs(nodeId)))
+    await context.net.handle(
+      FILES_PROTOCOL,
+      fileRequestHandler(files, async nodeId => await client.isProviderOfOurs(nodeId))
+    )
 
     const desk = new ActivityDesk(client, exeUnit, providerEvents)
     this.routes = [
@@ -131,7 +153,7 @@ export class ActivityModule implements DaemonModule {
     ]
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     await this.#net?.unhandle(ACTIVITY_PROTOCOL)
     await this.#net?.unhandle(FILES_PROTOCOL)
     await this.#exeUnit?.close()
@@ -140,14 +162,18 @@ export class ActivityModule implements DaemonModule {
 }
 
 /** The exe-unit's view of its sublevel; `sync` and `valueEncoding` reach classic-level through the sublevel. */
-function recordStore (db: {
+function recordStore(db: {
   put: (key: string, value: unknown, options: AbstractPutOptions<string, unknown>) => Promise<void>
   del: (key: string, options?: { sync?: boolean }) => Promise<void>
-  iterator: (options: { gte?: string, lt?: string, valueEncoding: 'utf8' }) => AsyncIterable<[string, unknown]>
+  iterator: (options: { gte?: string; lt?: string; valueEncoding: 'utf8' }) => AsyncIterable<[string, unknown]>
 }): RecordStore {
   return {
-    put: async (key: string, value: unknown, options?: { sync?: boolean, valueEncoding?: 'utf8' }) => { await db.put(key, value, (options ?? {}) as AbstractPutOptions<string, unknown>) },
-    del: async (key, options) => { await db.del(key, options) },
+    put: async (key: string, value: unknown, options?: { sync?: boolean; valueEncoding?: 'utf8' }) => {
+      await db.put(key, value, (options ?? {}) as AbstractPutOptions<string, unknown>)
+    },
+    del: async (key, options) => {
+      await db.del(key, options)
+    },
     iterator: options => db.iterator(options) as AsyncIterable<[string, string]>
   }
 }

@@ -9,17 +9,20 @@ import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 
 /** `modules.market` in the config file. */
-const MarketSection = Type.Object({
-  subscriptionTtlMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: MAX_SUBSCRIPTION_TTL_MS })),
-  proposalTtlMs: Type.Optional(Type.Integer({ minimum: 1000 })),
-  maxSubscriptions: Type.Optional(Type.Integer({ minimum: 1 })),
-  /** Delay before the first retry of an undelivered approval or closing; it doubles up to outboxMaxRetryMs. */
-  outboxMinRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
-  outboxMaxRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
-  /** Approvals and closings allowed to wait for one peer (default 1,000) and for all (default 10,000). */
-  outboxMaxPendingPerPeer: Type.Optional(Type.Integer({ minimum: 1 })),
-  outboxMaxPending: Type.Optional(Type.Integer({ minimum: 1 }))
-}, { additionalProperties: false })
+const MarketSection = Type.Object(
+  {
+    subscriptionTtlMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: MAX_SUBSCRIPTION_TTL_MS })),
+    proposalTtlMs: Type.Optional(Type.Integer({ minimum: 1000 })),
+    maxSubscriptions: Type.Optional(Type.Integer({ minimum: 1 })),
+    /** Delay before the first retry of an undelivered approval or closing; it doubles up to outboxMaxRetryMs. */
+    outboxMinRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
+    outboxMaxRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
+    /** Approvals and closings allowed to wait for one peer (default 1,000) and for all (default 10,000). */
+    outboxMaxPendingPerPeer: Type.Optional(Type.Integer({ minimum: 1 })),
+    outboxMaxPending: Type.Optional(Type.Integer({ minimum: 1 }))
+  },
+  { additionalProperties: false }
+)
 const marketSection = validator(MarketSection, 'config modules.market')
 
 export const MARKET_API_PREFIX = '/market-api/v1'
@@ -32,19 +35,21 @@ export class MarketModule implements DaemonModule {
   routes: ApiRoute[] = []
 
   /** The running market, for the modules that act under its agreements. */
-  get market (): Market {
+  get market(): Market {
     if (this.#market === null) throw new Error('the market module has not started')
     return this.#market
   }
 
   /** The market's outbox: approvals and closings waiting for delivery, and its events. */
-  get outbox (): Outbox {
+  get outbox(): Outbox {
     if (this.#outbox === null) throw new Error('the market module has not started')
     return this.#outbox
   }
 
-  async start (context: ModuleContext): Promise<void> {
-    const { outboxMinRetryMs, outboxMaxRetryMs, outboxMaxPendingPerPeer, outboxMaxPending, ...section } = marketSection.parse(context.config.modules.market ?? {})
+  async start(context: ModuleContext): Promise<void> {
+    const { outboxMinRetryMs, outboxMaxRetryMs, outboxMaxPendingPerPeer, outboxMaxPending, ...section } = marketSection.parse(
+      context.config.modules.market ?? {}
+    )
     const outbox = marketOutbox({
       host: context.net,
       db: context.db,
@@ -60,7 +65,9 @@ export class MarketModule implements DaemonModule {
       outbox,
       logger: context.logger,
       ...section,
-      onBadRecord: bad => { context.logger.warn(bad, 'a stored record could not be loaded: set aside') }
+      onBadRecord: bad => {
+        context.logger.warn(bad, 'a stored record could not be loaded: set aside')
+      }
     })
     await market.start()
     market.addEventListener('agreement:changed', ({ detail }) => {
@@ -71,7 +78,7 @@ export class MarketModule implements DaemonModule {
     this.routes = [{ prefix: MARKET_API_PREFIX, plugin: marketRoutes(market) }]
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     await this.#market?.stop()
   }
 }

@@ -38,7 +38,7 @@ interface Stopper {
 export class StartAbortedError extends CodedError<'Unavailable'> {
   override name = 'StartAbortedError'
 
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super('Unavailable', message, options)
   }
 }
@@ -58,7 +58,7 @@ export class AgoraService {
   // Aborted by a stop asked for while starting: the start gives up at its next step.
   readonly #startAbort = new AbortController()
 
-  constructor (options: AgoraServiceOptions = {}) {
+  constructor(options: AgoraServiceOptions = {}) {
     this.#modules = options.modules ?? []
     this.#givenLogger = options.logger
     const names = new Set<string>([APP_KEYS_SUBLEVEL])
@@ -68,11 +68,17 @@ export class AgoraService {
     }
   }
 
-  get nodeId (): string | null { return this.#key?.nodeId ?? null }
-  get apiUrl (): string | null { return this.#apiUrl }
-  get appKeys (): AppKeys | null { return this.#appKeys }
+  get nodeId(): string | null {
+    return this.#key?.nodeId ?? null
+  }
+  get apiUrl(): string | null {
+    return this.#apiUrl
+  }
+  get appKeys(): AppKeys | null {
+    return this.#appKeys
+  }
 
-  status (): NodeStatus {
+  status(): NodeStatus {
     if (this.#key === null) throw new Error('not started')
     return {
       nodeId: this.#key.nodeId,
@@ -84,7 +90,7 @@ export class AgoraService {
   }
 
   /** Starts everything; on failure, stops what had started and rethrows. */
-  async start (config: DaemonConfig, secrets: DaemonSecrets = { keyPassphrase: '', autoAppKey: null }): Promise<void> {
+  async start(config: DaemonConfig, secrets: DaemonSecrets = { keyPassphrase: '', autoAppKey: null }): Promise<void> {
     if (this.#state !== 'new') throw new Error(`cannot start a service that is ${this.#state}`)
     // Before the data dir is touched: a bad config changes nothing.
     checkModuleSections(config, this.#modules)
@@ -112,12 +118,14 @@ export class AgoraService {
    * up on is undone in the background once it is done, so nothing it opened
    * stays open.
    */
-  async #step<T> (work: Promise<T>, undo?: (value: T) => Promise<void>): Promise<T> {
+  async #step<T>(work: Promise<T>, undo?: (value: T) => Promise<void>): Promise<T> {
     const signal = this.#startAbort.signal
     signal.throwIfAborted()
     let onAbort = (): void => {}
     const aborted = new Promise<never>((_resolve, reject) => {
-      onAbort = () => { reject(signal.reason) }
+      onAbort = () => {
+        reject(signal.reason)
+      }
       signal.addEventListener('abort', onAbort, { once: true })
     })
     try {
@@ -130,17 +138,28 @@ export class AgoraService {
     }
   }
 
-  async #startAll (config: DaemonConfig, secrets: DaemonSecrets, logger: Logger): Promise<void> {
+  async #startAll(config: DaemonConfig, secrets: DaemonSecrets, logger: Logger): Promise<void> {
     const paths = await this.#step(prepareDataDir(config.dataDir))
     const { key, created } = await this.#step(loadNodeKey(paths, config, secrets))
     this.#key = key
     logger.info({ nodeId: key.nodeId, created }, created ? 'node key created' : 'node key loaded')
     if (secrets.keyPassphrase === '') logger.warn('the node key is stored without a passphrase (set AGORA_KEY_PASSPHRASE)')
 
-    const store = await this.#step(Store.open(paths.db), async opened => { await opened.close() })
-    this.#stoppers.push({ what: 'store', stop: async () => { await store.close() } })
+    const store = await this.#step(Store.open(paths.db), async opened => {
+      await opened.close()
+    })
+    this.#stoppers.push({
+      what: 'store',
+      stop: async () => {
+        await store.close()
+      }
+    })
 
-    const appKeys = await this.#step(AppKeys.open(store.sublevel(APP_KEYS_SUBLEVEL), bad => { logger.warn({ module: APP_KEYS_SUBLEVEL, ...bad }, 'a stored record could not be loaded: set aside') }))
+    const appKeys = await this.#step(
+      AppKeys.open(store.sublevel(APP_KEYS_SUBLEVEL), bad => {
+        logger.warn({ module: APP_KEYS_SUBLEVEL, ...bad }, 'a stored record could not be loaded: set aside')
+      })
+    )
     this.#appKeys = appKeys
     if (secrets.autoAppKey !== null) {
       const info = await this.#step(appKeys.ensure(AUTO_APP_KEY_NAME, secrets.autoAppKey))
@@ -148,46 +167,85 @@ export class AgoraService {
     }
 
     const net = new NetHost({ key, listen: config.net.listen, bootstrap: config.net.bootstrap, logger: logger.child({ module: 'net' }) })
-    await this.#step(net.start(), async () => { await net.stop() })
+    await this.#step(net.start(), async () => {
+      await net.stop()
+    })
     this.#net = net
-    this.#stoppers.push({ what: 'net', stop: async () => { await net.stop() } })
+    this.#stoppers.push({
+      what: 'net',
+      stop: async () => {
+        await net.stop()
+      }
+    })
     logger.info({ listen: net.addresses() }, 'network started')
 
     const routes: ApiRoute[] = []
     for (const module of this.#modules) {
       const moduleLogger = logger.child({ module: module.name })
-      await this.#step(module.start({ config, key, db: store.sublevel(module.name), net, logger: moduleLogger }), async () => { await module.stop() })
-      this.#stoppers.push({ what: `module ${module.name}`, stop: async () => { await module.stop() } })
+      await this.#step(module.start({ config, key, db: store.sublevel(module.name), net, logger: moduleLogger }), async () => {
+        await module.stop()
+      })
+      this.#stoppers.push({
+        what: `module ${module.name}`,
+        stop: async () => {
+          await module.stop()
+        }
+      })
       routes.push(...(module.routes ?? []))
     }
 
     // The admin socket comes up before the API, so that once "api listening"
     // is logged, the CLI can manage the daemon; the API is the first to stop.
-    const admin = await this.#step(startAdminServer({
-      socketPath: paths.adminSocket,
-      appKeys,
-      status: () => this.status(),
-      logger: logger.child({ module: 'admin' })
-    }), async started => { await started.close() })
-    this.#stoppers.push({ what: 'admin socket', stop: async () => { await admin.close() } })
+    const admin = await this.#step(
+      startAdminServer({
+        socketPath: paths.adminSocket,
+        appKeys,
+        status: () => this.status(),
+        logger: logger.child({ module: 'admin' })
+      }),
+      async started => {
+        await started.close()
+      }
+    )
+    this.#stoppers.push({
+      what: 'admin socket',
+      stop: async () => {
+        await admin.close()
+      }
+    })
 
-    const api = await this.#step(createApiServer({
-      appKeys,
-      identity: { nodeId: key.nodeId },
-      routes,
-      logger: logger.child({ module: 'api' })
-    }), async created => { await created.close() })
-    this.#stoppers.push({ what: 'api', stop: async () => { await api.close() } })
+    const api = await this.#step(
+      createApiServer({
+        appKeys,
+        identity: { nodeId: key.nodeId },
+        routes,
+        logger: logger.child({ module: 'api' })
+      }),
+      async created => {
+        await created.close()
+      }
+    )
+    this.#stoppers.push({
+      what: 'api',
+      stop: async () => {
+        await api.close()
+      }
+    })
     await this.#step(api.listen({ host: config.api.host, port: config.api.port }))
     this.#apiUrl = urlOf(api)
     // Written whole or not at all: a CLI reading it never sees it half written.
-    this.#stoppers.push({ what: 'api.url', stop: async () => { await rm(paths.apiUrl, { force: true }) } })
+    this.#stoppers.push({
+      what: 'api.url',
+      stop: async () => {
+        await rm(paths.apiUrl, { force: true })
+      }
+    })
     await this.#step(writeFileAtomic(paths.apiUrl, `${this.#apiUrl}\n`, 0o644))
     logger.info({ url: this.#apiUrl }, 'api listening')
   }
 
   /** Stops the API, the admin socket, the modules (last started first), the network and the store. */
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     // A stop asked for during start ends the start at its next step (undoing
     // what had started), then finds nothing left to stop.
     if (this.#state === 'starting') {
@@ -203,7 +261,7 @@ export class AgoraService {
   }
 
   // Keeps going past a failing part, so the store still gets closed.
-  async #stopAll (logger: Logger): Promise<void> {
+  async #stopAll(logger: Logger): Promise<void> {
     for (const stopper of this.#stoppers.reverse()) {
       try {
         await stopper.stop()
@@ -215,7 +273,7 @@ export class AgoraService {
   }
 }
 
-function urlOf (api: FastifyInstance): string {
+function urlOf(api: FastifyInstance): string {
   const address = api.server.address() as AddressInfo
   // A wildcard address is reached through loopback.
   let host = address.address

@@ -12,7 +12,7 @@ export interface DataDirPaths {
   apiUrl: string
 }
 
-export function dataDirPaths (dir: string): DataDirPaths {
+export function dataDirPaths(dir: string): DataDirPaths {
   return {
     dir,
     db: join(dir, 'db'),
@@ -24,7 +24,7 @@ export function dataDirPaths (dir: string): DataDirPaths {
 }
 
 /** Creates the data dir, readable by its owner only (it holds the node key). */
-export async function prepareDataDir (dir: string): Promise<DataDirPaths> {
+export async function prepareDataDir(dir: string): Promise<DataDirPaths> {
   await mkdir(dir, { recursive: true, mode: 0o700 })
   return dataDirPaths(dir)
 }

@@ -7,11 +7,18 @@ import type { LogLevel } from '../config/schema.ts'
 export type Logger = PinoLogger
 
 const SECRET_PATHS = [
-  'key', '*.key', 'appKey', 'passphrase', '*.passphrase', 'keyPassphrase', 'autoAppKey',
-  'req.headers.authorization', 'headers.authorization'
+  'key',
+  '*.key',
+  'appKey',
+  'passphrase',
+  '*.passphrase',
+  'keyPassphrase',
+  'autoAppKey',
+  'req.headers.authorization',
+  'headers.authorization'
 ]
 
-export function createLogger (level: LogLevel, destination?: DestinationStream): Logger {
+export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
   const options = {
     level,
     redact: { paths: SECRET_PATHS, censor: '***' },

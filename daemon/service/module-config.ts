@@ -6,7 +6,7 @@ import type { DaemonConfig } from '../config/schema.ts'
 import type { DaemonModule } from './module.ts'
 
 /** Throws a ConfigError naming the section and field of the first bad value. */
-export function checkModuleSections (config: DaemonConfig, modules: readonly DaemonModule[]): void {
+export function checkModuleSections(config: DaemonConfig, modules: readonly DaemonModule[]): void {
   for (const [name, section] of Object.entries(config.modules)) {
     const owner = modules.find(module => module.name === name)
     if (owner === undefined) {

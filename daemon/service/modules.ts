@@ -5,7 +5,7 @@ import type { DaemonModule } from './module.ts'
 
 // Each module is built by constructor injection from the ones it depends on;
 // payment joins here as it lands.
-export function defaultModules (): DaemonModule[] {
+export function defaultModules(): DaemonModule[] {
   const market = new MarketModule()
   return [market, new ActivityModule(market)]
 }

@@ -24,11 +24,13 @@ export interface SignalWatch {
 }
 
 /** Starts answering SIGINT and SIGTERM: call it before anything else is loaded or opened. */
-export function watchSignals (exit: (code: number) => never = code => process.exit(code)): SignalWatch {
+export function watchSignals(exit: (code: number) => never = code => process.exit(code)): SignalWatch {
   let logger: Logger | null = null
   let first: NodeJS.Signals | null = null
   let resolveReceived: (signal: NodeJS.Signals) => void = () => {}
-  const received = new Promise<NodeJS.Signals>(resolve => { resolveReceived = resolve })
+  const received = new Promise<NodeJS.Signals>(resolve => {
+    resolveReceived = resolve
+  })
   const onSignal = (signal: NodeJS.Signals): void => {
     if (first !== null) {
       logger?.warn({ signal }, 'second signal: exiting without a clean stop')
@@ -42,9 +44,13 @@ export function watchSignals (exit: (code: number) => never = code => process.ex
   process.on('SIGTERM', onSignal)
   return {
     received,
-    get signal () { return first },
-    useLogger (given) { logger = given },
-    async stopWith (stop, boundMs = STOP_BOUND_MS) {
+    get signal() {
+      return first
+    },
+    useLogger(given) {
+      logger = given
+    },
+    async stopWith(stop, boundMs = STOP_BOUND_MS) {
       const watchdog = setTimeout(() => {
         logger?.error({ boundMs }, 'the stop is taking too long: exiting without a clean stop')
         exit(1)
@@ -59,7 +65,7 @@ export function watchSignals (exit: (code: number) => never = code => process.ex
         clearTimeout(watchdog)
       }
     },
-    close () {
+    close() {
       process.off('SIGINT', onSignal)
       process.off('SIGTERM', onSignal)
     }

@@ -26,7 +26,7 @@ const SUBLEVEL_NAME = /^[a-z][a-z0-9-]{0,31}$/
 export class StoreLockedError extends CodedError<'Conflict'> {
   override name = 'StoreLockedError'
 
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super('Conflict', message, options)
   }
 }
@@ -35,12 +35,12 @@ export class Store {
   readonly #db: Database
   readonly #sublevels = new Map<string, Sublevel>()
 
-  private constructor (db: Database) {
+  private constructor(db: Database) {
     this.#db = db
   }
 
   /** Opens (creating if needed) the database at `location`. */
-  static async open (location: string): Promise<Store> {
+  static async open(location: string): Promise<Store> {
     const db = new Level<string, unknown>(location, { valueEncoding: 'json' })
     try {
       await db.open()
@@ -54,7 +54,7 @@ export class Store {
   }
 
   /** The sublevel named `name` (a module name: lowercase letters, digits, '-'). */
-  sublevel<V = unknown> (name: string): Sublevel<V> {
+  sublevel<V = unknown>(name: string): Sublevel<V> {
     if (!SUBLEVEL_NAME.test(name)) throw new TypeError(`bad sublevel name ${JSON.stringify(name)}`)
     let sublevel = this.#sublevels.get(name)
     if (sublevel === undefined) {
@@ -64,12 +64,12 @@ export class Store {
     return sublevel as Sublevel<V>
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     await this.#db.close()
   }
 }
 
-function isLocked (err: unknown): boolean {
+function isLocked(err: unknown): boolean {
   for (let cause = err; cause instanceof Error; cause = cause.cause) {
     if ((cause as { code?: unknown }).code === 'LEVEL_LOCKED') return true
   }

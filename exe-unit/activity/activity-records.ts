@@ -13,7 +13,12 @@ export type RecordStore = RawRecordStore & {
 }
 
 const StateName = Type.Union([
-  Type.Literal('New'), Type.Literal('Initialized'), Type.Literal('Deployed'), Type.Literal('Ready'), Type.Literal('Unresponsive'), Type.Literal('Terminated')
+  Type.Literal('New'),
+  Type.Literal('Initialized'),
+  Type.Literal('Deployed'),
+  Type.Literal('Ready'),
+  Type.Literal('Unresponsive'),
+  Type.Literal('Terminated')
 ])
 
 export const StoredActivity = Type.Object({
@@ -36,12 +41,12 @@ export const storedActivity = validator(StoredActivity, 'stored activity')
 
 export const ACTIVITY_PREFIX = 'activity:'
 
-export function activityKey (activityId: string): string {
+export function activityKey(activityId: string): string {
   return `${ACTIVITY_PREFIX}${activityId}`
 }
 
 /** Every readable stored record; a bad one is set aside (quarantined) and reported. */
-export async function loadActivities (store: RecordStore, onBad: (bad: BadRecord) => void): Promise<StoredActivity[]> {
+export async function loadActivities(store: RecordStore, onBad: (bad: BadRecord) => void): Promise<StoredActivity[]> {
   const loaded = await loadEach({ store, range: { gte: ACTIVITY_PREFIX, lt: 'activity;' }, parse: value => storedActivity.parse(value), onBad })
   return loaded.map(({ record }) => record)
 }

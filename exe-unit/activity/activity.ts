@@ -22,7 +22,6 @@ import type { Signer } from './result-signer.ts'
 import { StateMachine, refusal } from './state.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandState } from './types.ts'
 
-
 export interface ActivityOptions {
   id: string
   agreementId: string
@@ -66,10 +65,10 @@ export class Activity {
   readonly #queue: Batch[] = []
   readonly #abort = new AbortController()
   #draining = false
-  #running: { batch: Batch, command: Command } | undefined
+  #running: { batch: Batch; command: Command } | undefined
   #terminating: Promise<void> | undefined
 
-  constructor (options: ActivityOptions) {
+  constructor(options: ActivityOptions) {
     this.#options = options
     this.#logger = (options.logger ?? silentLogger).child({ activityId: options.id })
     this.id = options.id
@@ -84,14 +83,16 @@ export class Activity {
     this.#state.set('Initialized')
   }
 
-  get terminated (): boolean { return this.#state.terminated }
+  get terminated(): boolean {
+    return this.#state.terminated
+  }
 
-  state (): ActivityState {
+  state(): ActivityState {
     return this.#state.snapshot()
   }
 
   /** Queues a parsed batch; it runs after those sent before it. */
-  exec (commands: ScriptCommand[]): Batch {
+  exec(commands: ScriptCommand[]): Batch {
     if (this.#state.terminated || this.#terminating !== undefined) {
       throw new ExeUnitError('Conflict', `activity ${this.id} is terminated`)
     }
@@ -106,13 +107,13 @@ export class Activity {
     return batch
   }
 
-  batch (batchId: string): Batch {
+  batch(batchId: string): Batch {
     const batch = this.#batches.get(batchId)
     if (batch === undefined) throw new ExeUnitError('NotFound', `activity ${this.id} has no batch ${batchId}`)
     return batch
   }
 
-  runningCommand (): ExeScriptCommandState[] {
+  runningCommand(): ExeScriptCommandState[] {
     const running = this.#running
     if (running === undefined) return []
     const { command } = running
@@ -124,14 +125,14 @@ export class Activity {
   }
 
   /** Counters by name and as the API's vector, from one reading of the runtime: callers pick what they need. */
-  async usageReport (): Promise<{ counters: Record<string, number>, usage: ActivityUsage }> {
+  async usageReport(): Promise<{ counters: Record<string, number>; usage: ActivityUsage }> {
     // Once terminating, the meter keeps the last reading.
     if (!this.#state.terminated && this.#terminating === undefined) await this.#readRuntimeUsage()
     return { counters: this.#meter.counters(), usage: this.#meter.vector() }
   }
 
   /** Ends the activity: the running command is aborted, waiting batches fail, the runtime is removed. */
-  async destroy (reason: string, errorMessage?: string): Promise<void> {
+  async destroy(reason: string, errorMessage?: string): Promise<void> {
     if (!this.#abort.signal.aborted) this.#abort.abort(new Error(`the activity was destroyed: ${reason}`))
     for (const batch of this.#queue.splice(0)) {
       batch.addResult(0, { result: 'Error', message: `the activity was terminated before this batch ran: ${reason}` })
@@ -139,13 +140,13 @@ export class Activity {
     await this.#terminate(reason, errorMessage)
   }
 
-  async #readRuntimeUsage (): Promise<void> {
+  async #readRuntimeUsage(): Promise<void> {
     try {
       this.#meter.update(await this.#options.runtime.usage())
     } catch {}
   }
 
-  #terminate (reason: string, error?: string): Promise<void> {
+  #terminate(reason: string, error?: string): Promise<void> {
     this.#terminating ??= (async () => {
       this.#state.begin('Terminated')
       await this.#readRuntimeUsage()
@@ -157,7 +158,7 @@ export class Activity {
         cleanupError = `the runtime did not clean up: ${requesterMessage(failure, this.#logger, 'runtime cleanup failed')}`
       }
       await rm(this.#options.dir, { recursive: true, force: true }).catch(() => {})
-      const detail: { reason: string, errorMessage?: string } = { reason }
+      const detail: { reason: string; errorMessage?: string } = { reason }
       const message = error ?? cleanupError
       if (message !== undefined) detail.errorMessage = message
       this.#state.set('Terminated', detail)
@@ -166,14 +167,14 @@ export class Activity {
     return this.#terminating
   }
 
-  #forgetOldBatches (): void {
+  #forgetOldBatches(): void {
     for (const [id, batch] of this.#batches) {
       if (this.#batches.size <= this.#options.limits.keptBatches) return
       if (batch.finished) this.#batches.delete(id)
     }
   }
 
-  async #drain (): Promise<void> {
+  async #drain(): Promise<void> {
     if (this.#draining) return
     this.#draining = true
     try {
@@ -187,16 +188,14 @@ export class Activity {
     }
   }
 
-  async #runCommand (batch: Batch, index: number): Promise<void> {
+  async #runCommand(batch: Batch, index: number): Promise<void> {
     const { command, wire } = batch.commands[index] as ScriptCommand
     this.#running = { batch, command }
     batch.emit(index, { started: { command: wire } })
     let outcome: CommandOutcome
     try {
       const refused = refusal(command.kind, this.#state.current)
-      outcome = refused !== null
-        ? { result: 'Error', returnCode: 1, message: refused }
-        : await this.#execute(batch, index, command)
+      outcome = refused !== null ? { result: 'Error', returnCode: 1, message: refused } : await this.#execute(batch, index, command)
     } catch (error) {
       outcome = { result: 'Error', returnCode: 1, message: requesterMessage(error, this.#logger, 'command failed') }
       if (error instanceof RuntimeLostError) {
@@ -207,7 +206,7 @@ export class Activity {
     } finally {
       this.#running = undefined
     }
-    const finished: { returnCode: number, message?: string } = { returnCode: outcome.returnCode }
+    const finished: { returnCode: number; message?: string } = { returnCode: outcome.returnCode }
     if (outcome.message !== undefined) finished.message = outcome.message
     batch.emit(index, { finished })
     await this.#options.onCommandDone?.()
@@ -215,7 +214,7 @@ export class Activity {
     batch.addResult(index, result)
   }
 
-  async #execute (batch: Batch, index: number, command: Command): Promise<CommandOutcome> {
+  async #execute(batch: Batch, index: number, command: Command): Promise<CommandOutcome> {
     const { runtime } = this.#options
     const signal = this.#abort.signal
     switch (command.kind) {
@@ -254,7 +253,7 @@ export class Activity {
     }
   }
 
-  async #transition (to: 'Deployed' | 'Ready', work: () => Promise<void>): Promise<void> {
+  async #transition(to: 'Deployed' | 'Ready', work: () => Promise<void>): Promise<void> {
     this.#state.begin(to)
     try {
       await work()
@@ -265,7 +264,7 @@ export class Activity {
     this.#state.set(to)
   }
 
-  async #run (batch: Batch, index: number, command: Extract<Command, { kind: 'run' }>): Promise<CommandOutcome> {
+  async #run(batch: Batch, index: number, command: Extract<Command, { kind: 'run' }>): Promise<CommandOutcome> {
     const maxBytes = this.#options.limits.maxCaptureBytes
     const stdout = createOutputSink(command.capture.stdout, output => batch.emit(index, { stdout: output }), maxBytes)
     const stderr = createOutputSink(command.capture.stderr, output => batch.emit(index, { stderr: output }), maxBytes)

@@ -17,15 +17,19 @@ export class Batch {
   #finished = false
   readonly #changed = new ChangeSignal()
 
-  constructor (id: string, commands: readonly ScriptCommand[]) {
+  constructor(id: string, commands: readonly ScriptCommand[]) {
     this.id = id
     this.commands = commands
   }
 
-  get finished (): boolean { return this.#finished }
-  get results (): readonly ExeScriptCommandResult[] { return this.#results }
+  get finished(): boolean {
+    return this.#finished
+  }
+  get results(): readonly ExeScriptCommandResult[] {
+    return this.#results
+  }
 
-  emit (index: number, kind: RuntimeEventKind): void {
+  emit(index: number, kind: RuntimeEventKind): void {
     if ('stdout' in kind || 'stderr' in kind) {
       if (this.#outputEvents >= MAX_OUTPUT_EVENTS) return
       this.#outputEvents++
@@ -35,7 +39,7 @@ export class Batch {
   }
 
   /** Records a command's result; the batch ends with an error or with its last command. */
-  addResult (index: number, outcome: Omit<ExeScriptCommandResult, 'index' | 'eventDate' | 'isBatchFinished'>): void {
+  addResult(index: number, outcome: Omit<ExeScriptCommandResult, 'index' | 'eventDate' | 'isBatchFinished'>): void {
     if (this.#finished) return
     const isBatchFinished = outcome.result === 'Error' || index === this.commands.length - 1
     this.#results.push({ index, eventDate: new Date().toISOString(), ...outcome, isBatchFinished })
@@ -47,7 +51,7 @@ export class Batch {
    * Results so far, after waiting up to `timeoutMs` for the result of
    * `commandIndex` (by default the last command) or the end of the batch.
    */
-  async waitForResults (commandIndex: number | undefined, timeoutMs: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
+  async waitForResults(commandIndex: number | undefined, timeoutMs: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
     if (commandIndex !== undefined && (!Number.isInteger(commandIndex) || commandIndex < 0 || commandIndex >= this.commands.length)) {
       throw new ExeUnitError('BadRequest', `commandIndex ${commandIndex} is out of range: the batch has ${this.commands.length} commands`)
     }
@@ -66,7 +70,7 @@ export class Batch {
    * Events from position `from` on (0, the first, by default), then live ones,
    * until the batch finishes or `signal` aborts.
    */
-  async * events (options: { from?: number, signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
+  async *events(options: { from?: number; signal?: AbortSignal } = {}): AsyncGenerator<RuntimeEvent> {
     const { signal } = options
     let next = options.from ?? 0
     while (signal?.aborted !== true) {

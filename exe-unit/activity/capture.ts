@@ -24,7 +24,7 @@ export interface CapturedOutput {
 export const MAX_EVENT_OUTPUT_BYTES = 64 * 1024
 
 /** Shown in text output where bytes were left out. */
-export function cutMarker (bytes: number): string {
+export function cutMarker(bytes: number): string {
   return `\n[... ${bytes} bytes cut: beyond the capture limit ...]\n`
 }
 
@@ -32,7 +32,7 @@ export function cutMarker (bytes: number): string {
  * `maxBytes` bounds what is kept when no part is named (head and tail halves)
  * and how much a stream without a limit sends.
  */
-export function createOutputSink (mode: CaptureMode | null, emit: (output: CommandOutput) => void, maxBytes: number): OutputSink {
+export function createOutputSink(mode: CaptureMode | null, emit: (output: CommandOutput) => void, maxBytes: number): OutputSink {
   if (mode === null) return { write: () => {}, end: () => ({ value: undefined, cutBytes: 0 }) }
   if ('stream' in mode) return streamSink(mode.stream.format, Math.min(mode.stream.limit ?? maxBytes, maxBytes), emit)
   const part: CapturePart = mode.atEnd.part ?? { headTail: maxBytes }
@@ -43,7 +43,7 @@ export function createOutputSink (mode: CaptureMode | null, emit: (output: Comma
   }
 }
 
-function streamSink (format: 'str' | 'bin', limit: number, emit: (output: CommandOutput) => void): OutputSink {
+function streamSink(format: 'str' | 'bin', limit: number, emit: (output: CommandOutput) => void): OutputSink {
   let left = limit
   let cutBytes = 0
   // Keeps a multi-byte character split across chunks whole.
@@ -86,7 +86,7 @@ class KeptBytes {
   #tailSize = 0
   #total = 0
 
-  constructor (part: CapturePart) {
+  constructor(part: CapturePart) {
     if ('head' in part) {
       this.#headLimit = part.head
       this.#tailLimit = 0
@@ -100,9 +100,11 @@ class KeptBytes {
   }
 
   /** Bytes written but not kept. */
-  get cutBytes (): number { return this.#total - this.#headSize - this.#tailSize }
+  get cutBytes(): number {
+    return this.#total - this.#headSize - this.#tailSize
+  }
 
-  add (chunk: Uint8Array): void {
+  add(chunk: Uint8Array): void {
     this.#total += chunk.byteLength
     let rest = chunk
     if (this.#headSize < this.#headLimit) {
@@ -133,7 +135,7 @@ class KeptBytes {
   }
 
   /** What was kept; text shows a marker where bytes were cut (binary is left whole for the decoder). */
-  encode (format: 'str' | 'bin'): string {
+  encode(format: 'str' | 'bin'): string {
     const head = Buffer.concat(this.#head)
     const tail = Buffer.concat(this.#tail)
     if (format === 'bin') return Buffer.concat([head, tail]).toString('base64')

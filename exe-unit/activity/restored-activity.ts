@@ -20,7 +20,7 @@ export class RestoredActivity {
   readonly #record: StoredActivity
 
   /** A record of a live activity ends here: Terminated, "provider restarted". */
-  constructor (record: StoredActivity) {
+  constructor(record: StoredActivity) {
     const wasLive = record.state.state[0] !== 'Terminated'
     this.wasLive = wasLive
     this.#record = wasLive ? { ...record, state: { state: ['Terminated', null], reason: PROVIDER_RESTARTED } } : record
@@ -31,25 +31,29 @@ export class RestoredActivity {
     this.createdAt = new Date(record.createdAt)
   }
 
-  get record (): StoredActivity { return this.#record }
+  get record(): StoredActivity {
+    return this.#record
+  }
 
-  state (): ActivityState {
+  state(): ActivityState {
     return structuredClone(this.#record.state)
   }
 
-  async usageReport (): Promise<{ counters: Record<string, number>, usage: ActivityUsage }> {
+  async usageReport(): Promise<{ counters: Record<string, number>; usage: ActivityUsage }> {
     return { counters: { ...this.#record.counters }, usage: structuredClone(this.#record.usage) }
   }
 
-  runningCommand (): ExeScriptCommandState[] { return [] }
+  runningCommand(): ExeScriptCommandState[] {
+    return []
+  }
 
-  batch (batchId: string): Batch {
+  batch(batchId: string): Batch {
     throw new ExeUnitError('NotFound', `activity ${this.id} has no batch ${batchId}: batch results do not outlive a provider restart`)
   }
 
-  exec (): Batch {
+  exec(): Batch {
     throw new ExeUnitError('Conflict', `activity ${this.id} is terminated`)
   }
 
-  async destroy (): Promise<void> {}
+  async destroy(): Promise<void> {}
 }

@@ -8,7 +8,7 @@ import type { JsonValue, NodeKey } from '../../net/index.ts'
 /** Signs a plain JSON object (the batch's results) with the provider's node key. */
 export type Signer = (payload: Record<string, unknown>) => Promise<string>
 
-export function resultSigner (key: NodeKey): Signer {
+export function resultSigner(key: NodeKey): Signer {
   return async payload => {
     const digest = keccak256(new TextEncoder().encode(canonicalJson(payload as JsonValue)))
     return key.signDigest(Buffer.from(digest.slice(2), 'hex'))

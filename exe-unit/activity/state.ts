@@ -21,7 +21,7 @@ const HINT: Partial<Record<CommandKind, string>> = {
 }
 
 /** Null when `kind` may run in `current`, else why not. */
-export function refusal (kind: CommandKind, current: ActivityStateName): string | null {
+export function refusal(kind: CommandKind, current: ActivityStateName): string | null {
   if (ALLOWED[kind].includes(current)) return null
   const hint = HINT[kind]
   return `${kind} is not allowed in state ${current}${hint === undefined || current === 'Terminated' ? '' : ` (${hint})`}`
@@ -34,14 +34,18 @@ export class StateMachine {
   #errorMessage: string | undefined
   readonly #onChange: (state: ActivityState) => void
 
-  constructor (onChange: (state: ActivityState) => void) {
+  constructor(onChange: (state: ActivityState) => void) {
     this.#onChange = onChange
   }
 
-  get current (): ActivityStateName { return this.#current }
-  get terminated (): boolean { return this.#current === 'Terminated' }
+  get current(): ActivityStateName {
+    return this.#current
+  }
+  get terminated(): boolean {
+    return this.#current === 'Terminated'
+  }
 
-  snapshot (): ActivityState {
+  snapshot(): ActivityState {
     const state: ActivityState = { state: [this.#current, this.#next] }
     if (this.#reason !== undefined) state.reason = this.#reason
     if (this.#errorMessage !== undefined) state.errorMessage = this.#errorMessage
@@ -49,7 +53,7 @@ export class StateMachine {
   }
 
   /** Marks a transition under way (reported as [current, next]). */
-  begin (next: ActivityStateName): void {
+  begin(next: ActivityStateName): void {
     // Terminated is final and reported once: listeners count on it.
     if (this.#current === 'Terminated') return
     this.#next = next
@@ -57,7 +61,7 @@ export class StateMachine {
   }
 
   /** Ends a transition in `state`; an error message stays until the next success. */
-  set (state: ActivityStateName, detail: { reason?: string, errorMessage?: string } = {}): void {
+  set(state: ActivityStateName, detail: { reason?: string; errorMessage?: string } = {}): void {
     if (this.#current === 'Terminated') return
     this.#current = state
     this.#next = null
@@ -67,7 +71,7 @@ export class StateMachine {
   }
 
   /** Ends a failed transition: back to where it started, with the error. */
-  fail (errorMessage: string): void {
+  fail(errorMessage: string): void {
     if (this.#current === 'Terminated') return
     this.#next = null
     this.#errorMessage = errorMessage

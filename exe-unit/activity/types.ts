@@ -24,7 +24,7 @@ export type RuntimeEventKind =
   | { started: { command: Record<string, unknown> } }
   | { stdout: CommandOutput }
   | { stderr: CommandOutput }
-  | { finished: { returnCode: number, message?: string } }
+  | { finished: { returnCode: number; message?: string } }
 
 /** One event of a batch's stream (served as `event: runtime` over SSE). */
 export interface RuntimeEvent {

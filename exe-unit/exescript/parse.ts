@@ -3,14 +3,12 @@
 // refused with an error naming the command index and field before anything runs.
 import { ExeUnitError } from '../errors.ts'
 import { DEFAULT_EXESCRIPT_LIMITS } from './types.ts'
-import type {
-  Capture, CaptureFormat, CaptureMode, CapturePart, Command, ExeScriptLimits, ScriptCommand
-} from './types.ts'
+import type { Capture, CaptureFormat, CaptureMode, CapturePart, Command, ExeScriptLimits, ScriptCommand } from './types.ts'
 
 export class ExeScriptError extends ExeUnitError {
   override name = 'ExeScriptError'
 
-  constructor (message: string) {
+  constructor(message: string) {
     super('BadRequest', message)
   }
 }
@@ -18,7 +16,7 @@ export class ExeScriptError extends ExeUnitError {
 const COMMAND_KINDS = ['deploy', 'start', 'run', 'transfer', 'sign', 'terminate'] as const
 
 /** Accepts the script text (ExeScriptRequest.text) or the already decoded array. */
-export function parseExeScript (script: string | unknown, limits: ExeScriptLimits = DEFAULT_EXESCRIPT_LIMITS): ScriptCommand[] {
+export function parseExeScript(script: string | unknown, limits: ExeScriptLimits = DEFAULT_EXESCRIPT_LIMITS): ScriptCommand[] {
   let value = script
   if (typeof script === 'string') {
     if (Buffer.byteLength(script) > limits.maxScriptBytes) {
@@ -46,34 +44,34 @@ class Checker {
   readonly limits: ExeScriptLimits
   kind = ''
 
-  constructor (index: number, limits: ExeScriptLimits) {
+  constructor(index: number, limits: ExeScriptLimits) {
     this.index = index
     this.limits = limits
   }
 
-  fail (field: string, problem: string): never {
+  fail(field: string, problem: string): never {
     const where = this.kind === '' ? `command ${this.index}` : `command ${this.index} (${this.kind})`
     throw new ExeScriptError(`${where}: ${field === '' ? '' : `${field} `}${problem}`)
   }
 
-  object (value: unknown, field: string): Record<string, unknown> {
+  object(value: unknown, field: string): Record<string, unknown> {
     if (typeof value !== 'object' || value === null || Array.isArray(value)) this.fail(field, 'must be an object')
     return value as Record<string, unknown>
   }
 
-  onlyKeys (value: Record<string, unknown>, field: string, allowed: readonly string[]): void {
+  onlyKeys(value: Record<string, unknown>, field: string, allowed: readonly string[]): void {
     for (const key of Object.keys(value)) {
       if (!allowed.includes(key)) this.fail(field === '' ? key : `${field}.${key}`, 'is not a known field')
     }
   }
 
-  string (value: unknown, field: string): string {
+  string(value: unknown, field: string): string {
     if (typeof value !== 'string') this.fail(field, 'must be a string')
     if (Buffer.byteLength(value) > this.limits.maxArgBytes) this.fail(field, `is longer than ${this.limits.maxArgBytes} bytes`)
     return value
   }
 
-  args (value: unknown, field: string): string[] {
+  args(value: unknown, field: string): string[] {
     if (value === undefined || value === null) return []
     if (!Array.isArray(value)) this.fail(field, 'must be an array of strings')
     if (value.length > this.limits.maxArgs) this.fail(field, `has more than ${this.limits.maxArgs} entries`)
@@ -84,14 +82,14 @@ class Checker {
     })
   }
 
-  size (value: unknown, field: string): number {
+  size(value: unknown, field: string): number {
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) this.fail(field, 'must be a positive integer')
     if (value > this.limits.maxCaptureBytes) this.fail(field, `must be at most ${this.limits.maxCaptureBytes}`)
     return value
   }
 }
 
-function parseCommand (entry: unknown, check: Checker): ScriptCommand {
+function parseCommand(entry: unknown, check: Checker): ScriptCommand {
   const wire = check.object(entry, '')
   const keys = Object.keys(wire)
   if (keys.length !== 1) check.fail('', `must have exactly one key, one of ${COMMAND_KINDS.join(', ')}`)
@@ -104,7 +102,7 @@ function parseCommand (entry: unknown, check: Checker): ScriptCommand {
   return { command: parseBody(kind as Command['kind'], body, check), wire }
 }
 
-function parseBody (kind: Command['kind'], body: Record<string, unknown>, check: Checker): Command {
+function parseBody(kind: Command['kind'], body: Record<string, unknown>, check: Checker): Command {
   switch (kind) {
     case 'deploy':
       // Network, hosts and volumes belong to VPN and storage features not offered;
@@ -154,7 +152,7 @@ function parseBody (kind: Command['kind'], body: Record<string, unknown>, check:
 /** With no capture at all, both outputs are returned at the end (bounded by the provider). */
 const DEFAULT_MODE: CaptureMode = { atEnd: { format: 'str' } }
 
-function parseCapture (value: unknown, check: Checker): Capture {
+function parseCapture(value: unknown, check: Checker): Capture {
   if (value === undefined || value === null) return { stdout: DEFAULT_MODE, stderr: DEFAULT_MODE }
   const capture = check.object(value, 'run.capture')
   check.onlyKeys(capture, 'run.capture', ['stdout', 'stderr'])
@@ -164,7 +162,7 @@ function parseCapture (value: unknown, check: Checker): Capture {
   }
 }
 
-function parseMode (value: unknown, field: string, check: Checker): CaptureMode | null {
+function parseMode(value: unknown, field: string, check: Checker): CaptureMode | null {
   if (value === undefined || value === null) return null
   const mode = check.object(value, field)
   const keys = Object.keys(mode)
@@ -185,25 +183,36 @@ function parseMode (value: unknown, field: string, check: Checker): CaptureMode 
   return { stream: { limit: check.size(body.limit, `${field}.stream.limit`), format } }
 }
 
-function parsePart (value: unknown, field: string, check: Checker): CapturePart {
+function parsePart(value: unknown, field: string, check: Checker): CapturePart {
   const part = check.object(value, field)
   const keys = Object.keys(part)
   if (keys.length !== 1) check.fail(field, 'must have exactly one key, head, tail or headTail')
   const key = keys[0] as string
   const size = check.size(part[key], `${field}.${key}`)
   switch (key) {
-    case 'head': return { head: size }
-    case 'tail': return { tail: size }
-    case 'headTail': return { headTail: size }
-    default: return check.fail(`${field}.${key}`, 'is not a known part, expected head, tail or headTail')
+    case 'head':
+      return { head: size }
+    case 'tail':
+      return { tail: size }
+    case 'headTail':
+      return { headTail: size }
+    default:
+      return check.fail(`${field}.${key}`, 'is not a known part, expected head, tail or headTail')
   }
 }
 
 // Golem serialises the format as "str"/"bin"; the OpenAPI file spells it "string"/"binary".
-function parseFormat (value: unknown, field: string, check: Checker): CaptureFormat {
+function parseFormat(value: unknown, field: string, check: Checker): CaptureFormat {
   switch (value) {
-    case undefined: case null: case 'str': case 'string': return 'str'
-    case 'bin': case 'binary': return 'bin'
-    default: return check.fail(field, 'must be "str" or "bin"')
+    case undefined:
+    case null:
+    case 'str':
+    case 'string':
+      return 'str'
+    case 'bin':
+    case 'binary':
+      return 'bin'
+    default:
+      return check.fail(field, 'must be "str" or "bin"')
   }
 }

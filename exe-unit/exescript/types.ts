@@ -4,14 +4,9 @@
 export type CaptureFormat = 'str' | 'bin'
 
 /** Which bytes of an output to keep when it is returned at the end. */
-export type CapturePart =
-  | { head: number }
-  | { tail: number }
-  | { headTail: number }
+export type CapturePart = { head: number } | { tail: number } | { headTail: number }
 
-export type CaptureMode =
-  | { atEnd: { part?: CapturePart, format: CaptureFormat } }
-  | { stream: { limit?: number, format: CaptureFormat } }
+export type CaptureMode = { atEnd: { part?: CapturePart; format: CaptureFormat } } | { stream: { limit?: number; format: CaptureFormat } }
 
 /** Per output stream: how it is captured, or null when it is discarded. */
 export interface Capture {
@@ -19,20 +14,32 @@ export interface Capture {
   stderr: CaptureMode | null
 }
 
-export interface DeployCommand { kind: 'deploy' }
-export interface StartCommand { kind: 'start', args: string[] }
-export interface RunCommand { kind: 'run', entryPoint: string, args: string[], capture: Capture }
-export interface TransferCommand { kind: 'transfer', from: string, to: string }
-export interface SignCommand { kind: 'sign' }
-export interface TerminateCommand { kind: 'terminate' }
+export interface DeployCommand {
+  kind: 'deploy'
+}
+export interface StartCommand {
+  kind: 'start'
+  args: string[]
+}
+export interface RunCommand {
+  kind: 'run'
+  entryPoint: string
+  args: string[]
+  capture: Capture
+}
+export interface TransferCommand {
+  kind: 'transfer'
+  from: string
+  to: string
+}
+export interface SignCommand {
+  kind: 'sign'
+}
+export interface TerminateCommand {
+  kind: 'terminate'
+}
 
-export type Command =
-  | DeployCommand
-  | StartCommand
-  | RunCommand
-  | TransferCommand
-  | SignCommand
-  | TerminateCommand
+export type Command = DeployCommand | StartCommand | RunCommand | TransferCommand | SignCommand | TerminateCommand
 
 export type CommandKind = Command['kind']
 

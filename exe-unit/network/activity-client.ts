@@ -41,17 +41,18 @@ export class ActivityClient {
   readonly #records: ActivityRecords
   readonly #agreements: AgreementLookup
 
-  constructor (net: NetHost, records: ActivityRecords, agreements: AgreementLookup) {
+  constructor(net: NetHost, records: ActivityRecords, agreements: AgreementLookup) {
     this.#net = net
     this.#records = records
     this.#agreements = agreements
   }
 
-  async create (agreementId: string): Promise<string> {
+  async create(agreementId: string): Promise<string> {
     const agreement = this.#agreements(agreementId)
-    if (agreement === undefined || agreement.role !== 'Requestor') throw new ActivityCallError('NotFound', `no agreement ${agreementId} where this node is the requestor`)
+    if (agreement === undefined || agreement.role !== 'Requestor')
+      throw new ActivityCallError('NotFound', `no agreement ${agreementId} where this node is the requestor`)
     if (agreement.state !== 'Approved') throw new ActivityCallError('Conflict', `agreement ${agreementId} is ${agreement.state}, not Approved`)
-    const activityId = await this.#send(agreement.providerId, { op: 'create', agreementId }) as string
+    const activityId = (await this.#send(agreement.providerId, { op: 'create', agreementId })) as string
     const record: RequesterActivity = { activityId, agreementId, providerId: agreement.providerId }
     await this.#records.put(`activity:${activityId}`, record, { sync: true })
     await this.#records.put(`provider:${agreement.providerId.toLowerCase()}`, true)
@@ -59,12 +60,12 @@ export class ActivityClient {
   }
 
   /** Whether `nodeId` runs (or ran) an activity of ours: it may exchange files with us. */
-  async isProviderOfOurs (nodeId: string): Promise<boolean> {
-    return await this.#records.get(`provider:${nodeId.toLowerCase()}`) === true
+  async isProviderOfOurs(nodeId: string): Promise<boolean> {
+    return (await this.#records.get(`provider:${nodeId.toLowerCase()}`)) === true
   }
 
-  async activity (activityId: string): Promise<RequesterActivity> {
-    const record = await this.#records.get(`activity:${activityId}`) as RequesterActivity | undefined
+  async activity(activityId: string): Promise<RequesterActivity> {
+    const record = (await this.#records.get(`activity:${activityId}`)) as RequesterActivity | undefined
     if (record === undefined) throw new ActivityCallError('NotFound', `no activity ${activityId}`)
     return record
   }
@@ -72,27 +73,46 @@ export class ActivityClient {
   // The calls below take the activity's record (from activity()), so a caller
   // that has read it already does not read it again.
 
-  async destroy ({ activityId, providerId }: RequesterActivity): Promise<void> {
+  async destroy({ activityId, providerId }: RequesterActivity): Promise<void> {
     await this.#send(providerId, { op: 'destroy', activityId })
   }
 
-  async exec ({ activityId, providerId }: RequesterActivity, text: string): Promise<string> {
-    return await this.#send(providerId, { op: 'exec', activityId, text }) as string
+  async exec({ activityId, providerId }: RequesterActivity, text: string): Promise<string> {
+    return (await this.#send(providerId, { op: 'exec', activityId, text })) as string
   }
 
-  async results ({ activityId, providerId }: RequesterActivity, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
+  async results(
+    { activityId, providerId }: RequesterActivity,
+    batchId: string,
+    waitMs: number,
+    commandIndex?: number,
+    signal?: AbortSignal
+  ): Promise<ExeScriptCommandResult[]> {
     const request: ActivityRequest = { op: 'results', activityId, batchId, waitMs }
     if (commandIndex !== undefined) request.commandIndex = commandIndex
     const first = this.#page(await this.#send(providerId, request, waitMs, signal), providerId)
     const { count, totalBytes } = first
     if (totalBytes > MAX_RESULTS_BYTES) {
-      throw new ActivityCallError('PayloadTooLarge', `the results of batch ${batchId} take ${totalBytes} bytes, more than the ${MAX_RESULTS_BYTES} this node assembles; capture less output`)
+      throw new ActivityCallError(
+        'PayloadTooLarge',
+        `the results of batch ${batchId} take ${totalBytes} bytes, more than the ${MAX_RESULTS_BYTES} this node assembles; capture less output`
+      )
     }
     const text = Buffer.alloc(totalBytes)
     let filled = 0
-    for (let page = first; ; page = this.#page(await this.#send(providerId, { op: 'resultsPage', activityId, batchId, count, offset: filled }, 0, signal), providerId)) {
+    for (
+      let page = first;
+      ;
+      page = this.#page(await this.#send(providerId, { op: 'resultsPage', activityId, batchId, count, offset: filled }, 0, signal), providerId)
+    ) {
       const data = Buffer.from(page.data, 'base64')
-      if (page.count !== count || page.totalBytes !== totalBytes || page.offset !== filled || filled + data.byteLength > totalBytes || (data.byteLength === 0 && filled < totalBytes)) {
+      if (
+        page.count !== count ||
+        page.totalBytes !== totalBytes ||
+        page.offset !== filled ||
+        filled + data.byteLength > totalBytes ||
+        (data.byteLength === 0 && filled < totalBytes)
+      ) {
         throw new ActivityCallError('Internal', `provider ${providerId} sent an inconsistent results page`)
       }
       data.copy(text, filled)
@@ -106,31 +126,33 @@ export class ActivityClient {
     }
   }
 
-  #page (value: unknown, providerId: string): ResultPage {
+  #page(value: unknown, providerId: string): ResultPage {
     if (!resultPage.check(value)) throw new ActivityCallError('Internal', `provider ${providerId} sent a malformed results page`)
     return value
   }
 
-  async events ({ activityId, providerId }: RequesterActivity, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
-    return await this.#send(providerId, { op: 'events', activityId, batchId, after, waitMs }, waitMs, signal) as BatchEvents
+  async events({ activityId, providerId }: RequesterActivity, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
+    return (await this.#send(providerId, { op: 'events', activityId, batchId, after, waitMs }, waitMs, signal)) as BatchEvents
   }
 
-  async state ({ activityId, providerId }: RequesterActivity): Promise<ActivityState> {
-    return await this.#send(providerId, { op: 'state', activityId }) as ActivityState
+  async state({ activityId, providerId }: RequesterActivity): Promise<ActivityState> {
+    return (await this.#send(providerId, { op: 'state', activityId })) as ActivityState
   }
 
-  async usage ({ activityId, providerId }: RequesterActivity): Promise<ActivityUsage> {
-    return await this.#send(providerId, { op: 'usage', activityId }) as ActivityUsage
+  async usage({ activityId, providerId }: RequesterActivity): Promise<ActivityUsage> {
+    return (await this.#send(providerId, { op: 'usage', activityId })) as ActivityUsage
   }
 
-  async running ({ activityId, providerId }: RequesterActivity): Promise<ExeScriptCommandState[]> {
-    return await this.#send(providerId, { op: 'running', activityId }) as ExeScriptCommandState[]
+  async running({ activityId, providerId }: RequesterActivity): Promise<ExeScriptCommandState[]> {
+    return (await this.#send(providerId, { op: 'running', activityId })) as ExeScriptCommandState[]
   }
 
-  async #send (providerId: string, request: ActivityRequest, waitMs = 0, signal?: AbortSignal): Promise<unknown> {
+  async #send(providerId: string, request: ActivityRequest, waitMs = 0, signal?: AbortSignal): Promise<unknown> {
     const budget = AbortSignal.timeout(waitMs + TRANSIT_MS)
     try {
-      const answer = await this.#net.request(ACTIVITY_PROTOCOL, providerId as NodeId, request, { signal: signal === undefined ? budget : AbortSignal.any([budget, signal]) })
+      const answer = await this.#net.request(ACTIVITY_PROTOCOL, providerId as NodeId, request, {
+        signal: signal === undefined ? budget : AbortSignal.any([budget, signal])
+      })
       return answer.value
     } catch (err) {
       throw callErrorOf(err, providerId)
@@ -138,7 +160,7 @@ export class ActivityClient {
   }
 }
 
-function callErrorOf (err: unknown, providerId: string): ActivityCallError {
+function callErrorOf(err: unknown, providerId: string): ActivityCallError {
   if (err instanceof RemoteError) {
     // This node is the one slowed down, not its caller.
     if (err.code === 'RateLimited') return new ActivityCallError('Unavailable', `provider ${providerId}: ${err.message}`)

@@ -14,47 +14,69 @@ export class ActivityDesk {
   readonly #exeUnit: ExeUnit
   readonly #providerEvents: ProviderEventLog
 
-  constructor (client: ActivityClient, exeUnit: ExeUnit, providerEvents: ProviderEventLog) {
+  constructor(client: ActivityClient, exeUnit: ExeUnit, providerEvents: ProviderEventLog) {
     this.#client = client
     this.#exeUnit = exeUnit
     this.#providerEvents = providerEvents
   }
 
   /** As a provider: activities created and destroyed on this node's exe-unit. */
-  async providerEvents (afterMs: number, maxEvents: number, timeoutMs: number, signal?: AbortSignal): Promise<ProviderEvent[]> {
+  async providerEvents(afterMs: number, maxEvents: number, timeoutMs: number, signal?: AbortSignal): Promise<ProviderEvent[]> {
     return await this.#providerEvents.collect(afterMs, maxEvents, timeoutMs, signal)
   }
 
-  async create (agreementId: string): Promise<string> { return await this.#client.create(agreementId) }
-  async destroy (activityId: string): Promise<void> { await this.#client.destroy(await this.#client.activity(activityId)) }
-  async exec (activityId: string, text: string): Promise<string> { return await this.#client.exec(await this.#client.activity(activityId), text) }
+  async create(agreementId: string): Promise<string> {
+    return await this.#client.create(agreementId)
+  }
+  async destroy(activityId: string): Promise<void> {
+    await this.#client.destroy(await this.#client.activity(activityId))
+  }
+  async exec(activityId: string, text: string): Promise<string> {
+    return await this.#client.exec(await this.#client.activity(activityId), text)
+  }
 
-  async results (activityId: string, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
+  async results(activityId: string, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
     return await this.#client.results(await this.#client.activity(activityId), batchId, waitMs, commandIndex, signal)
   }
 
-  async events (activityId: string, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
+  async events(activityId: string, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
     return await this.#client.events(await this.#client.activity(activityId), batchId, after, waitMs, signal)
   }
 
-  async state (activityId: string): Promise<ActivityState> {
-    return await this.#either(activityId, record => this.#client.state(record), exeUnit => exeUnit.getState(activityId))
+  async state(activityId: string): Promise<ActivityState> {
+    return await this.#either(
+      activityId,
+      record => this.#client.state(record),
+      exeUnit => exeUnit.getState(activityId)
+    )
   }
 
-  async usage (activityId: string): Promise<ActivityUsage> {
-    return await this.#either(activityId, record => this.#client.usage(record), async exeUnit => await exeUnit.getUsage(activityId))
+  async usage(activityId: string): Promise<ActivityUsage> {
+    return await this.#either(
+      activityId,
+      record => this.#client.usage(record),
+      async exeUnit => await exeUnit.getUsage(activityId)
+    )
   }
 
-  async running (activityId: string): Promise<ExeScriptCommandState[]> {
-    return await this.#either(activityId, record => this.#client.running(record), exeUnit => exeUnit.runningCommand(activityId))
+  async running(activityId: string): Promise<ExeScriptCommandState[]> {
+    return await this.#either(
+      activityId,
+      record => this.#client.running(record),
+      exeUnit => exeUnit.runningCommand(activityId)
+    )
   }
 
-  async agreementOf (activityId: string): Promise<string> {
-    return await this.#either(activityId, async record => record.agreementId, exeUnit => exeUnit.getActivity(activityId).agreementId)
+  async agreementOf(activityId: string): Promise<string> {
+    return await this.#either(
+      activityId,
+      async record => record.agreementId,
+      exeUnit => exeUnit.getActivity(activityId).agreementId
+    )
   }
 
   /** As the requestor when this node rents the activity, else as its provider. */
-  async #either<T> (activityId: string, remote: (record: RequesterActivity) => Promise<T>, local: (exeUnit: ExeUnit) => T | Promise<T>): Promise<T> {
+  async #either<T>(activityId: string, remote: (record: RequesterActivity) => Promise<T>, local: (exeUnit: ExeUnit) => T | Promise<T>): Promise<T> {
     let record: RequesterActivity
     try {
       record = await this.#client.activity(activityId)

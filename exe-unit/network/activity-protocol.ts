@@ -16,22 +16,31 @@ export const ActivityRequest = Type.Union([
   Type.Object({ op: Type.Literal('destroy'), activityId: ActivityId }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('exec'), activityId: ActivityId, text: Type.String({ maxLength: 256 * 1024 }) }, { additionalProperties: false }),
   /** The first page of a batch's results, after the wait; its answer is a ResultPage. */
-  Type.Object({
-    op: Type.Literal('results'),
-    activityId: ActivityId,
-    batchId: BatchId,
-    commandIndex: Type.Optional(Type.Integer({ minimum: 0 })),
-    waitMs: WaitMs
-  }, { additionalProperties: false }),
+  Type.Object(
+    {
+      op: Type.Literal('results'),
+      activityId: ActivityId,
+      batchId: BatchId,
+      commandIndex: Type.Optional(Type.Integer({ minimum: 0 })),
+      waitMs: WaitMs
+    },
+    { additionalProperties: false }
+  ),
   /** A later page of the snapshot a `results` answer fixed (its `count`), from byte `offset`. */
-  Type.Object({
-    op: Type.Literal('resultsPage'),
-    activityId: ActivityId,
-    batchId: BatchId,
-    count: Type.Integer({ minimum: 0 }),
-    offset: Type.Integer({ minimum: 0 })
-  }, { additionalProperties: false }),
-  Type.Object({ op: Type.Literal('events'), activityId: ActivityId, batchId: BatchId, after: Type.Integer({ minimum: 0 }), waitMs: WaitMs }, { additionalProperties: false }),
+  Type.Object(
+    {
+      op: Type.Literal('resultsPage'),
+      activityId: ActivityId,
+      batchId: BatchId,
+      count: Type.Integer({ minimum: 0 }),
+      offset: Type.Integer({ minimum: 0 })
+    },
+    { additionalProperties: false }
+  ),
+  Type.Object(
+    { op: Type.Literal('events'), activityId: ActivityId, batchId: BatchId, after: Type.Integer({ minimum: 0 }), waitMs: WaitMs },
+    { additionalProperties: false }
+  ),
   Type.Object({ op: Type.Literal('state'), activityId: ActivityId }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('usage'), activityId: ActivityId }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('running'), activityId: ActivityId }, { additionalProperties: false })
@@ -41,9 +50,12 @@ export type ActivityOp = ActivityRequest['op']
 
 // Answers are checked by shape here and field by field by the REST schemas
 // that serve them; the provider is a party to the agreement, not a stranger.
-export const ActivityResponse = Type.Object({
-  value: Type.Unknown()
-}, { additionalProperties: false })
+export const ActivityResponse = Type.Object(
+  {
+    value: Type.Unknown()
+  },
+  { additionalProperties: false }
+)
 
 export const ACTIVITY_PROTOCOL = defineProtocol({
   name: '/agora/activity/1',
@@ -55,4 +67,3 @@ export const ACTIVITY_PROTOCOL = defineProtocol({
   maxResponseBytes: 8 * 1024 * 1024,
   timeoutMs: 310_000
 })
-

@@ -17,26 +17,28 @@ export class ActivityServer {
   readonly #onCreated: (activity: ActivityInfo) => void
   readonly #pages = new ResultPager()
 
-  constructor (exeUnit: ExeUnit, agreements: AgreementLookup, onCreated: (activity: ActivityInfo) => void) {
+  constructor(exeUnit: ExeUnit, agreements: AgreementLookup, onCreated: (activity: ActivityInfo) => void) {
     this.#exeUnit = exeUnit
     this.#agreements = agreements
     this.#onCreated = onCreated
   }
 
-  async handle (request: ActivityRequest, context: RequestContext): Promise<{ value: unknown }> {
+  async handle(request: ActivityRequest, context: RequestContext): Promise<{ value: unknown }> {
     // JSON has no undefined: a call with nothing to say answers null.
     return { value: (await this.#dispatch(request, context.from, context.signal)) ?? null }
   }
 
-  async #dispatch (request: ActivityRequest, from: NodeId, signal: AbortSignal): Promise<unknown> {
+  async #dispatch(request: ActivityRequest, from: NodeId, signal: AbortSignal): Promise<unknown> {
     if (request.op === 'create') return await this.#create(request.agreementId, from)
     this.#ownedBy(request.activityId, from)
     const { activityId } = request
     switch (request.op) {
-      case 'destroy': return await this.#exeUnit.destroy(activityId, 'destroyed by the requestor')
-      case 'exec': return this.#exeUnit.exec(activityId, request.text)
+      case 'destroy':
+        return await this.#exeUnit.destroy(activityId, 'destroyed by the requestor')
+      case 'exec':
+        return this.#exeUnit.exec(activityId, request.text)
       case 'results': {
-        const options: { commandIndex?: number, timeoutMs: number, signal: AbortSignal } = { timeoutMs: request.waitMs, signal }
+        const options: { commandIndex?: number; timeoutMs: number; signal: AbortSignal } = { timeoutMs: request.waitMs, signal }
         if (request.commandIndex !== undefined) options.commandIndex = request.commandIndex
         const results = await this.#exeUnit.getBatchResults(activityId, request.batchId, options)
         return this.#pages.page(`${activityId}/${request.batchId}`, results, 0)
@@ -45,14 +47,18 @@ export class ActivityServer {
         const results = await this.#exeUnit.getBatchResults(activityId, request.batchId)
         return this.#pages.page(`${activityId}/${request.batchId}`, results, request.offset, request.count)
       }
-      case 'events': return await collectBatchEvents(this.#exeUnit, activityId, request.batchId, request.after, request.waitMs, signal)
-      case 'state': return this.#exeUnit.getState(activityId)
-      case 'usage': return await this.#exeUnit.getUsage(activityId)
-      case 'running': return this.#exeUnit.runningCommand(activityId)
+      case 'events':
+        return await collectBatchEvents(this.#exeUnit, activityId, request.batchId, request.after, request.waitMs, signal)
+      case 'state':
+        return this.#exeUnit.getState(activityId)
+      case 'usage':
+        return await this.#exeUnit.getUsage(activityId)
+      case 'running':
+        return this.#exeUnit.runningCommand(activityId)
     }
   }
 
-  async #create (agreementId: string, from: NodeId): Promise<string> {
+  async #create(agreementId: string, from: NodeId): Promise<string> {
     const agreement = this.#agreements(agreementId)
     if (agreement === undefined || agreement.role !== 'Provider') throw new HandlerError('NotFound', `no agreement ${agreementId} with this provider`)
     if (agreement.requestorId.toLowerCase() !== from.toLowerCase()) throw new HandlerError('Forbidden', `agreement ${agreementId} belongs to another requestor`)
@@ -63,7 +69,7 @@ export class ActivityServer {
   }
 
   /** Someone else's activity looks like no activity at all. */
-  #ownedBy (activityId: string, from: NodeId): void {
+  #ownedBy(activityId: string, from: NodeId): void {
     let requesterId: string
     try {
       requesterId = this.#exeUnit.getActivity(activityId).requesterId

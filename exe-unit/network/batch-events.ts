@@ -16,9 +16,18 @@ export interface BatchEvents {
   done: boolean
 }
 
-export async function collectBatchEvents (exeUnit: ExeUnit, activityId: string, batchId: string, after: number, waitMs: number, signal: AbortSignal): Promise<BatchEvents> {
+export async function collectBatchEvents(
+  exeUnit: ExeUnit,
+  activityId: string,
+  batchId: string,
+  after: number,
+  waitMs: number,
+  signal: AbortSignal
+): Promise<BatchEvents> {
   const stop = new AbortController()
-  const abort = (): void => { stop.abort() }
+  const abort = (): void => {
+    stop.abort()
+  }
   // Until the first new event, the caller's wait; after it, the gathering time.
   let timer = setTimeout(abort, waitMs)
   signal.addEventListener('abort', abort, { once: true })

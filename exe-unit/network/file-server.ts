@@ -7,9 +7,9 @@ import type { RequesterFileStore } from './requester-file-store.ts'
 
 export type ProviderCheck = (nodeId: string) => Promise<boolean>
 
-export function fileRequestHandler (store: RequesterFileStore, isOurProvider: ProviderCheck) {
+export function fileRequestHandler(store: RequesterFileStore, isOurProvider: ProviderCheck) {
   return async (request: FileRequest, context: RequestContext): Promise<FileResponse> => {
-    if (!(await isOurProvider(context.from))) throw new HandlerError('Forbidden', 'files are served to the providers of this node\'s activities only')
+    if (!(await isOurProvider(context.from))) throw new HandlerError('Forbidden', "files are served to the providers of this node's activities only")
     if (request.op === 'read') {
       const { data, eof } = await store.readChunk(request.name, request.offset)
       return { data: data.toString('base64'), eof }

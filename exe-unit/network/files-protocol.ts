@@ -20,10 +20,13 @@ export const FileRequest = Type.Union([
 ])
 export type FileRequest = Static<typeof FileRequest>
 
-export const FileResponse = Type.Object({
-  data: Type.Optional(Data),
-  eof: Type.Optional(Type.Boolean())
-}, { additionalProperties: false })
+export const FileResponse = Type.Object(
+  {
+    data: Type.Optional(Data),
+    eof: Type.Optional(Type.Boolean())
+  },
+  { additionalProperties: false }
+)
 export type FileResponse = Static<typeof FileResponse>
 
 export const FILES_PROTOCOL = defineProtocol({

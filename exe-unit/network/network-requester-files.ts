@@ -11,14 +11,14 @@ import type { FileRequest } from './files-protocol.ts'
 
 const NAME = new RegExp(TRANSFER_NAME)
 
-function nameOf (url: string): string {
+function nameOf(url: string): string {
   const scheme = REQUESTER_SCHEMES.find(s => url.startsWith(s))
   const name = scheme === undefined ? '' : url.slice(scheme.length).replace(/^\/+/, '')
   if (!NAME.test(name)) throw new ExeUnitError('BadRequest', `${url.slice(0, 200)} does not name a requester file (letters, digits, '.', '_', '-')`)
   return name
 }
 
-async function send (net: NetHost, requesterId: string, request: FileRequest, signal?: AbortSignal): Promise<{ data?: string, eof?: boolean }> {
+async function send(net: NetHost, requesterId: string, request: FileRequest, signal?: AbortSignal): Promise<{ data?: string; eof?: boolean }> {
   try {
     return await net.request(FILES_PROTOCOL, requesterId as NodeId, request, signal === undefined ? {} : { signal })
   } catch (err) {
@@ -28,9 +28,9 @@ async function send (net: NetHost, requesterId: string, request: FileRequest, si
   }
 }
 
-export function requesterFilesOver (net: NetHost): (requesterId: string) => RequesterFileChannel {
+export function requesterFilesOver(net: NetHost): (requesterId: string) => RequesterFileChannel {
   return requesterId => ({
-    async * read (url, signal) {
+    async *read(url, signal) {
       const name = nameOf(url)
       let offset = 0
       for (;;) {
@@ -42,7 +42,7 @@ export function requesterFilesOver (net: NetHost): (requesterId: string) => Requ
         if (chunk.byteLength === 0) throw new ExeUnitError('BadRequest', `the requester sent no data for ${name} before its end`)
       }
     },
-    async write (url, data, signal) {
+    async write(url, data, signal) {
       const name = nameOf(url)
       let offset = 0
       let pending: Buffer[] = []

@@ -28,7 +28,7 @@ const KEPT_EVENTS = 10_000
 const EVENT_PREFIX = 'event:'
 
 /** Keys sort by time: the time in ms, zero-padded. */
-function eventKey (at: number): string {
+function eventKey(at: number): string {
   return `${EVENT_PREFIX}${String(at).padStart(16, '0')}`
 }
 
@@ -39,12 +39,12 @@ export class ProviderEventLog {
   readonly #store: RecordStore | undefined
   #writes: Promise<void> = Promise.resolve()
 
-  constructor (store?: RecordStore) {
+  constructor(store?: RecordStore) {
     this.#store = store
   }
 
   /** Reads the stored events (unreadable ones are set aside); call before recording. */
-  async open (): Promise<void> {
+  async open(): Promise<void> {
     if (this.#store === undefined) return
     const loaded = await loadEach({ store: this.#store, range: { gte: EVENT_PREFIX, lt: 'event;' }, parse: value => storedEvent.parse(value) })
     for (const { record } of loaded) this.#events.push(record)
@@ -52,7 +52,7 @@ export class ProviderEventLog {
     this.#lastAt = this.#events.at(-1)?.at ?? 0
   }
 
-  record (eventType: ProviderEvent['eventType'], activityId: string, agreementId: string): void {
+  record(eventType: ProviderEvent['eventType'], activityId: string, agreementId: string): void {
     // Strictly increasing times: a reader resuming after an event's date misses none.
     const at = Math.max(Date.now(), this.#lastAt + 1)
     this.#lastAt = at
@@ -61,21 +61,23 @@ export class ProviderEventLog {
     const dropped = this.#events.length > KEPT_EVENTS ? this.#events.splice(0, this.#events.length - KEPT_EVENTS) : []
     const store = this.#store
     if (store !== undefined) {
-      this.#writes = this.#writes.then(async () => {
-        await store.put(eventKey(at), event)
-        for (const old of dropped) await store.del(eventKey(old.at))
-      }).catch(() => {})
+      this.#writes = this.#writes
+        .then(async () => {
+          await store.put(eventKey(at), event)
+          for (const old of dropped) await store.del(eventKey(old.at))
+        })
+        .catch(() => {})
     }
     this.#recorded.notify()
   }
 
   /** Waits for the events recorded so far to be written. */
-  async flush (): Promise<void> {
+  async flush(): Promise<void> {
     await this.#writes
   }
 
   /** Events after `afterMs`, waiting up to `timeoutMs` for the first. */
-  async collect (afterMs: number, maxEvents: number, timeoutMs: number, signal?: AbortSignal): Promise<ProviderEvent[]> {
+  async collect(afterMs: number, maxEvents: number, timeoutMs: number, signal?: AbortSignal): Promise<ProviderEvent[]> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const found = this.#events.filter(event => event.at > afterMs).slice(0, maxEvents)

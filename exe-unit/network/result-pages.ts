@@ -10,15 +10,18 @@ import type { ExeScriptCommandResult } from '../activity/types.ts'
 /** Bytes of serialised results per page: base64 makes them 4/3 as many, within a stream's 4 MiB read buffer (yamux). */
 export const RESULT_PAGE_BYTES = 2 * 1024 * 1024
 
-export const ResultPage = Type.Object({
-  /** How many results the snapshot holds. */
-  count: Type.Integer({ minimum: 0 }),
-  /** Size of the snapshot's JSON text, in bytes. */
-  totalBytes: Type.Integer({ minimum: 0 }),
-  offset: Type.Integer({ minimum: 0 }),
-  /** Bytes offset..offset+n of the JSON text, base64. */
-  data: Type.String({ maxLength: Math.ceil(RESULT_PAGE_BYTES / 3) * 4 })
-}, { additionalProperties: false })
+export const ResultPage = Type.Object(
+  {
+    /** How many results the snapshot holds. */
+    count: Type.Integer({ minimum: 0 }),
+    /** Size of the snapshot's JSON text, in bytes. */
+    totalBytes: Type.Integer({ minimum: 0 }),
+    offset: Type.Integer({ minimum: 0 }),
+    /** Bytes offset..offset+n of the JSON text, base64. */
+    data: Type.String({ maxLength: Math.ceil(RESULT_PAGE_BYTES / 3) * 4 })
+  },
+  { additionalProperties: false }
+)
 export type ResultPage = Static<typeof ResultPage>
 
 /** Snapshots served lately, so that each page does not serialise the batch again. */
@@ -28,7 +31,7 @@ export class ResultPager {
   readonly #snapshots = new Map<string, Buffer>()
 
   /** The page at `offset` of the first `count` of `results` (all of them when count is undefined). */
-  page (key: string, results: readonly ExeScriptCommandResult[], offset: number, count = results.length): ResultPage {
+  page(key: string, results: readonly ExeScriptCommandResult[], offset: number, count = results.length): ResultPage {
     const snapshotCount = Math.min(count, results.length)
     const id = `${key}/${snapshotCount}`
     let text = this.#snapshots.get(id)

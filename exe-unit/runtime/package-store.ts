@@ -22,7 +22,7 @@ export interface TaskPackage {
 
 const ALGORITHM_BY_HEX_LENGTH: Record<number, string> = { 56: 'sha3-224', 64: 'sha3-256', 96: 'sha3-384', 128: 'sha3-512' }
 
-export function parseTaskPackage (text: string): TaskPackage {
+export function parseTaskPackage(text: string): TaskPackage {
   const match = /^hash:(?:\/\/)?sha3:([0-9a-fA-F]+):(.+)$/.exec(text)
   if (match === null) {
     throw new ExeUnitError('BadRequest', `task package "${text.slice(0, 200)}" is not of the form hash:sha3:<hex digest>:<url>`)
@@ -55,12 +55,12 @@ export class PackageStore {
   readonly #options: PackageStoreOptions
   readonly #pending = new Map<string, Promise<string>>()
 
-  constructor (options: PackageStoreOptions) {
+  constructor(options: PackageStoreOptions) {
     this.#options = options
   }
 
   /** Path of the verified package file, fetching it when not yet kept. */
-  async fetch (taskPackage: string, signal?: AbortSignal): Promise<string> {
+  async fetch(taskPackage: string, signal?: AbortSignal): Promise<string> {
     const pkg = parseTaskPackage(taskPackage)
     const key = `${pkg.algorithm}-${pkg.digest}`
     const path = join(this.#options.dir, key)
@@ -73,11 +73,11 @@ export class PackageStore {
     return await pending
   }
 
-  async #download (pkg: TaskPackage, path: string, signal?: AbortSignal): Promise<string> {
+  async #download(pkg: TaskPackage, path: string, signal?: AbortSignal): Promise<string> {
     await mkdir(this.#options.dir, { recursive: true })
     const partial = `${path}.${randomBytes(6).toString('hex')}.partial`
     const hash = createHash(pkg.algorithm)
-    async function * hashed (source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+    async function* hashed(source: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
       for await (const chunk of source) {
         hash.update(chunk)
         yield chunk
@@ -97,7 +97,7 @@ export class PackageStore {
     }
   }
 
-  async #open (url: URL, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+  async #open(url: URL, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
     if (url.protocol === 'file:') return createReadStream(await this.#localPath(url))
     const response = await guardedFetch(url, signal === undefined ? {} : { signal }, { allowPrivateNetworks: this.#options.allowPrivateNetworks })
     if (!response.ok) {
@@ -107,7 +107,7 @@ export class PackageStore {
     return bodyChunks(response.body)
   }
 
-  async #localPath (url: URL): Promise<string> {
+  async #localPath(url: URL): Promise<string> {
     let real: string
     try {
       real = await realpath(fileURLToPath(url))
@@ -122,6 +122,9 @@ export class PackageStore {
   }
 }
 
-async function exists (path: string): Promise<boolean> {
-  return await stat(path).then(() => true, () => false)
+async function exists(path: string): Promise<boolean> {
+  return await stat(path).then(
+    () => true,
+    () => false
+  )
 }

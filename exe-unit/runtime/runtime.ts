@@ -75,7 +75,7 @@ export interface RuntimeFactory {
 export class RuntimeLostError extends CodedError<'Unavailable'> {
   override name = 'RuntimeLostError'
 
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super('Unavailable', message, options)
   }
 }

@@ -22,7 +22,7 @@ const systemResolver: Resolver = async hostname =>
   (await lookup(hostname, { all: true, verbatim: true })).map(entry => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 }))
 
 /** The address to connect to for `url`, refused when any address of its host is off limits. */
-export async function vetAddress (url: URL, options: GuardOptions): Promise<PinnedAddress> {
+export async function vetAddress(url: URL, options: GuardOptions): Promise<PinnedAddress> {
   if (url.protocol !== 'http:' && url.protocol !== 'https:') {
     throw new ExeUnitError('BadRequest', `${url.protocol} URLs are not supported here`)
   }
@@ -52,7 +52,7 @@ export async function vetAddress (url: URL, options: GuardOptions): Promise<Pinn
 const MAX_REDIRECTS = 5
 
 /** An HTTP exchange that checks every address it goes to and connects to exactly that one. */
-export async function guardedFetch (url: URL, init: PinnedRequest, options: GuardOptions): Promise<Response> {
+export async function guardedFetch(url: URL, init: PinnedRequest, options: GuardOptions): Promise<Response> {
   let current = url
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     const pinned = await vetAddress(current, options)

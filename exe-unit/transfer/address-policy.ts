@@ -28,19 +28,21 @@ const V4_SPECIAL: ReadonlyArray<readonly [string, number, string]> = [
 
 const V4_RANGES: Range[] = V4_SPECIAL.map(([network, prefix, why]) => [v4Value(network), prefix, why])
 
-const V6_RANGES: Range[] = ([
-  ['::', 96, 'unspecified, loopback or IPv4-compatible'],
-  ['100::', 64, 'discard'],
-  ['64:ff9b:1::', 48, 'local-use NAT64'],
-  ['2001::', 23, 'IETF protocol assignments (Teredo included)'],
-  ['2001:db8::', 32, 'documentation'],
-  ['3fff::', 20, 'documentation'],
-  ['5f00::', 16, 'segment routing'],
-  ['fc00::', 7, 'unique local'],
-  ['fe80::', 10, 'link-local'],
-  ['fec0::', 10, 'site-local'],
-  ['ff00::', 8, 'multicast']
-] as const).map(([network, prefix, why]) => [v6Value(network), prefix, why])
+const V6_RANGES: Range[] = (
+  [
+    ['::', 96, 'unspecified, loopback or IPv4-compatible'],
+    ['100::', 64, 'discard'],
+    ['64:ff9b:1::', 48, 'local-use NAT64'],
+    ['2001::', 23, 'IETF protocol assignments (Teredo included)'],
+    ['2001:db8::', 32, 'documentation'],
+    ['3fff::', 20, 'documentation'],
+    ['5f00::', 16, 'segment routing'],
+    ['fc00::', 7, 'unique local'],
+    ['fe80::', 10, 'link-local'],
+    ['fec0::', 10, 'site-local'],
+    ['ff00::', 8, 'multicast']
+  ] as const
+).map(([network, prefix, why]) => [v6Value(network), prefix, why])
 
 /** IPv6 prefixes whose low 32 bits (or, for 6to4, bits 16-47) are an IPv4 address. */
 const V4_CARRIERS: ReadonlyArray<readonly [network: bigint, prefix: number, shift: bigint, name: string]> = [
@@ -56,7 +58,7 @@ export interface AddressPolicyOptions {
 }
 
 /** Why the provider does not connect to `address`, or null when it may. */
-export function refusalOf (address: string, options: AddressPolicyOptions = {}): string | null {
+export function refusalOf(address: string, options: AddressPolicyOptions = {}): string | null {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '')
   const own = new Set([...(options.ownAddresses ?? interfaceAddresses)()].map(canonical))
   if (own.has(canonical(bare))) return 'an address of this provider'
@@ -75,22 +77,22 @@ export function refusalOf (address: string, options: AddressPolicyOptions = {}):
   return null
 }
 
-function v4Refusal (value: bigint): string | null {
+function v4Refusal(value: bigint): string | null {
   for (const [network, prefix, why] of V4_RANGES) if (inRange(value, network, prefix, 32)) return why
   return null
 }
 
-function inRange (value: bigint, network: bigint, prefix: number, bits: number): boolean {
+function inRange(value: bigint, network: bigint, prefix: number, bits: number): boolean {
   const shift = BigInt(bits - prefix)
   return value >> shift === network >> shift
 }
 
-function interfaceAddresses (): string[] {
+function interfaceAddresses(): string[] {
   return Object.values(networkInterfaces()).flatMap(list => (list ?? []).map(entry => entry.address))
 }
 
 /** One spelling per address: IPv4 dotted, IPv6 as a 32-digit hex number (mapped IPv4 folded to IPv4). */
-function canonical (address: string): string {
+function canonical(address: string): string {
   const bare = address.replace(/^\[|\]$/g, '').replace(/%.*$/, '')
   if (isIPv4(bare)) return bare
   if (!isIPv6(bare)) return bare.toLowerCase()
@@ -99,16 +101,16 @@ function canonical (address: string): string {
   return value.toString(16).padStart(32, '0')
 }
 
-function v4Value (address: string): bigint {
+function v4Value(address: string): bigint {
   return BigInt(address.split('.').reduce((sum, part) => sum * 256 + Number(part), 0))
 }
 
-function v4Text (value: number): string {
+function v4Text(value: number): string {
   return [24, 16, 8, 0].map(shift => (value >>> shift) & 0xff).join('.')
 }
 
 /** The 128-bit value of a valid IPv6 address (zero runs and trailing dotted IPv4 included). */
-function v6Value (address: string): bigint {
+function v6Value(address: string): bigint {
   let text = address.toLowerCase()
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text)
   if (dotted !== null) {

@@ -2,7 +2,7 @@
 // as soon as it crosses the bound instead of filling the disk.
 import { ExeUnitError } from '../errors.ts'
 
-export async function * bounded (source: AsyncIterable<Uint8Array>, maxBytes: number, what: string): AsyncGenerator<Uint8Array> {
+export async function* bounded(source: AsyncIterable<Uint8Array>, maxBytes: number, what: string): AsyncGenerator<Uint8Array> {
   let total = 0
   for await (const chunk of source) {
     total += chunk.byteLength
@@ -12,7 +12,7 @@ export async function * bounded (source: AsyncIterable<Uint8Array>, maxBytes: nu
 }
 
 /** Reads a fetch body as an async iterable of chunks. */
-export async function * bodyChunks (body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
+export async function* bodyChunks(body: ReadableStream<Uint8Array> | null): AsyncGenerator<Uint8Array> {
   if (body === null) return
   const reader = body.getReader()
   try {

@@ -4,12 +4,9 @@ import { posix } from 'node:path'
 import { ExeUnitError } from '../errors.ts'
 import { REQUESTER_SCHEMES } from './requester-channel.ts'
 
-export type Endpoint =
-  | { kind: 'http', url: URL }
-  | { kind: 'container', path: string }
-  | { kind: 'requester', url: string }
+export type Endpoint = { kind: 'http'; url: URL } | { kind: 'container'; path: string } | { kind: 'requester'; url: string }
 
-export function parseEndpoint (text: string, field: 'from' | 'to'): Endpoint {
+export function parseEndpoint(text: string, field: 'from' | 'to'): Endpoint {
   if (text.startsWith('container:')) {
     const path = text.slice('container:'.length)
     if (!path.startsWith('/')) throw new ExeUnitError('BadRequest', `transfer.${field}: container path must be absolute, got "${path}"`)
@@ -25,5 +22,8 @@ export function parseEndpoint (text: string, field: 'from' | 'to'): Endpoint {
       throw new ExeUnitError('BadRequest', `transfer.${field}: "${text.slice(0, 200)}" is not a valid URL`)
     }
   }
-  throw new ExeUnitError('BadRequest', `transfer.${field}: "${text.slice(0, 200)}" has an unsupported scheme (http, https, container, ${REQUESTER_SCHEMES.join(', ').replaceAll(':', '')})`)
+  throw new ExeUnitError(
+    'BadRequest',
+    `transfer.${field}: "${text.slice(0, 200)}" has an unsupported scheme (http, https, container, ${REQUESTER_SCHEMES.join(', ').replaceAll(':', '')})`
+  )
 }

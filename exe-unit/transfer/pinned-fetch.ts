@@ -23,14 +23,14 @@ export interface PinnedRequest {
 /** Statuses whose responses have no body (the Response constructor refuses one). */
 const NULL_BODY = new Set([204, 205, 304])
 
-export function pinnedLookup (pinned: PinnedAddress): LookupFunction {
+export function pinnedLookup(pinned: PinnedAddress): LookupFunction {
   return ((_hostname: string, options: { all?: boolean }, callback: (...args: unknown[]) => void) => {
     if (options?.all === true) callback(null, [{ address: pinned.address, family: pinned.family }])
     else callback(null, pinned.address, pinned.family)
   }) as LookupFunction
 }
 
-export async function pinnedFetch (url: URL, pinned: PinnedAddress, init: PinnedRequest = {}): Promise<Response> {
+export async function pinnedFetch(url: URL, pinned: PinnedAddress, init: PinnedRequest = {}): Promise<Response> {
   const send = url.protocol === 'https:' ? httpsRequest : httpRequest
   const options: RequestOptions = {
     method: init.method ?? 'GET',

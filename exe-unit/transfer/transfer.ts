@@ -20,26 +20,28 @@ export interface TransferContext {
   allowPrivateNetworks: boolean
   signal: AbortSignal
   /** The activity's storage limit and the disk its directories take now: a file written into a volume counts. */
-  storage: { limitBytes: number, usedBytes: () => Promise<number> }
+  storage: { limitBytes: number; usedBytes: () => Promise<number> }
 }
 
 export interface TransferOutcome {
   bytes: number
 }
 
-export async function transferFile (from: string, to: string, context: TransferContext): Promise<TransferOutcome> {
+export async function transferFile(from: string, to: string, context: TransferContext): Promise<TransferOutcome> {
   const source = parseEndpoint(from, 'from')
   const target = parseEndpoint(to, 'to')
   if (source.kind !== 'container' && target.kind !== 'container') {
     throw new ExeUnitError('BadRequest', 'transfer: one end must be a container: path')
   }
   // Checked before anything is read: what room the storage limit leaves.
-  const room = target.kind === 'container' ? Math.max(0, context.storage.limitBytes - await context.storage.usedBytes()) : Infinity
-  const full = (): ExeUnitError => new ExeUnitError('InsufficientStorage', storageLimitMessage(
-    context.storage.limitBytes, `the transfer into the activity's volumes was stopped at ${room} bytes, the room left`
-  ))
+  const room = target.kind === 'container' ? Math.max(0, context.storage.limitBytes - (await context.storage.usedBytes())) : Infinity
+  const full = (): ExeUnitError =>
+    new ExeUnitError(
+      'InsufficientStorage',
+      storageLimitMessage(context.storage.limitBytes, `the transfer into the activity's volumes was stopped at ${room} bytes, the room left`)
+    )
   let bytes = 0
-  async function * counted (chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  async function* counted(chunks: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
     for await (const chunk of bounded(chunks, context.maxBytes, 'transferred file')) {
       bytes += chunk.byteLength
       if (bytes > room) throw full()
@@ -51,18 +53,18 @@ export async function transferFile (from: string, to: string, context: TransferC
   return { bytes }
 }
 
-function locate (path: string, context: TransferContext): HostLocation {
+function locate(path: string, context: TransferContext): HostLocation {
   const location = context.hostLocation(path)
   if (location === null) throw new ExeUnitError('BadRequest', `container:${path} is outside the activity's volumes`)
   return location
 }
 
-function requesterChannel (context: TransferContext): RequesterFileChannel {
+function requesterChannel(context: TransferContext): RequesterFileChannel {
   if (context.requesterFiles === undefined) throw new ExeUnitError('BadRequest', 'transfers from or to the requester are not available here')
   return context.requesterFiles
 }
 
-async function openSource (source: Endpoint, context: TransferContext, room: number, full: () => ExeUnitError): Promise<AsyncIterable<Uint8Array>> {
+async function openSource(source: Endpoint, context: TransferContext, room: number, full: () => ExeUnitError): Promise<AsyncIterable<Uint8Array>> {
   switch (source.kind) {
     case 'container':
       return await openVolumeFileForRead(locate(source.path, context), source.path)
@@ -88,7 +90,7 @@ async function openSource (source: Endpoint, context: TransferContext, room: num
   }
 }
 
-async function writeTarget (target: Endpoint, data: AsyncIterable<Uint8Array>, context: TransferContext): Promise<void> {
+async function writeTarget(target: Endpoint, data: AsyncIterable<Uint8Array>, context: TransferContext): Promise<void> {
   switch (target.kind) {
     case 'container': {
       const location = locate(target.path, context)
@@ -106,7 +108,11 @@ async function writeTarget (target: Endpoint, data: AsyncIterable<Uint8Array>, c
       await requesterChannel(context).write(target.url, data, context.signal)
       return
     case 'http': {
-      const response = await guardedFetch(target.url, { method: 'PUT', body: data, signal: context.signal }, { allowPrivateNetworks: context.allowPrivateNetworks })
+      const response = await guardedFetch(
+        target.url,
+        { method: 'PUT', body: data, signal: context.signal },
+        { allowPrivateNetworks: context.allowPrivateNetworks }
+      )
       await response.body?.cancel()
       if (!response.ok) throw new ExeUnitError('BadRequest', `upload to ${target.url.href} failed: HTTP ${response.status}`)
     }

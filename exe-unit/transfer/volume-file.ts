@@ -7,7 +7,7 @@ import { dirname, relative, sep } from 'node:path'
 import { ExeUnitError } from '../errors.ts'
 import type { HostLocation } from '../runtime/runtime.ts'
 
-async function assertInside (root: string, path: string, what: string): Promise<void> {
+async function assertInside(root: string, path: string, what: string): Promise<void> {
   const realRoot = await realpath(root)
   const real = await realpath(path)
   if (real !== realRoot && !real.startsWith(realRoot + sep)) {
@@ -15,7 +15,7 @@ async function assertInside (root: string, path: string, what: string): Promise<
   }
 }
 
-export async function openVolumeFileForRead (location: HostLocation, containerPath: string): Promise<ReadStream> {
+export async function openVolumeFileForRead(location: HostLocation, containerPath: string): Promise<ReadStream> {
   const info = await lstat(location.path).catch(() => null)
   if (info === null) throw new ExeUnitError('BadRequest', `container:${containerPath} does not exist`)
   if (!info.isFile()) throw new ExeUnitError('BadRequest', `container:${containerPath} is not a regular file`)
@@ -24,7 +24,7 @@ export async function openVolumeFileForRead (location: HostLocation, containerPa
   return handle.createReadStream()
 }
 
-export async function openVolumeFileForWrite (location: HostLocation, containerPath: string): Promise<WriteStream> {
+export async function openVolumeFileForWrite(location: HostLocation, containerPath: string): Promise<WriteStream> {
   await mkdirInside(location.root, dirname(location.path), containerPath)
   await assertInside(location.root, dirname(location.path), `container:${containerPath}`)
   const existing = await lstat(location.path).catch(() => null)
@@ -34,8 +34,10 @@ export async function openVolumeFileForWrite (location: HostLocation, containerP
 }
 
 /** Creates missing parent directories one by one, refusing to pass through a link. */
-async function mkdirInside (root: string, dir: string, containerPath: string): Promise<void> {
-  const parts = relative(root, dir).split(sep).filter(part => part !== '')
+async function mkdirInside(root: string, dir: string, containerPath: string): Promise<void> {
+  const parts = relative(root, dir)
+    .split(sep)
+    .filter(part => part !== '')
   let current = root
   for (const part of parts) {
     current = `${current}${sep}${part}`

@@ -10,11 +10,11 @@ import { join } from 'node:path'
 
 const BLOCK = 4096
 
-function entryBytes (info: Stats): number {
+function entryBytes(info: Stats): number {
   return Math.max(BLOCK, info.size, info.blocks * 512)
 }
 
-export function diskUsageSync (dir: string): number {
+export function diskUsageSync(dir: string): number {
   let total = 0
   const pending = [dir]
   for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
@@ -39,7 +39,7 @@ export function diskUsageSync (dir: string): number {
   return total
 }
 
-export async function diskUsage (dir: string): Promise<number> {
+export async function diskUsage(dir: string): Promise<number> {
   let total = 0
   const pending = [dir]
   for (let current = pending.pop(); current !== undefined; current = pending.pop()) {
@@ -56,10 +56,10 @@ export async function diskUsage (dir: string): Promise<number> {
 }
 
 /** What a result says when the limit stopped a command. */
-export function storageLimitMessage (limitBytes: number, what: string): string {
+export function storageLimitMessage(limitBytes: number, what: string): string {
   return `the activity's storage limit of ${formatGib(limitBytes)} GiB (golem.inf.storage.gib) is reached: ${what}`
 }
 
-function formatGib (bytes: number): string {
+function formatGib(bytes: number): string {
   return String(Math.round((bytes / 1024 ** 3) * 1e4) / 1e4)
 }

@@ -18,7 +18,7 @@ export class UsageMeter {
   #updatedAt: number
 
   /** Counts from the clock's now. */
-  constructor (vector: readonly string[], clock: Clock = systemClock) {
+  constructor(vector: readonly string[], clock: Clock = systemClock) {
     this.#vector = vector
     this.#clock = clock
     const startedAt = clock.now()
@@ -27,7 +27,7 @@ export class UsageMeter {
   }
 
   /** Counters never go down, whatever a runtime reports. */
-  update (usage: RuntimeUsage): void {
+  update(usage: RuntimeUsage): void {
     if (this.#stoppedAt !== undefined) return
     this.#runtime = {
       cpuSec: Math.max(this.#runtime.cpuSec, usage.cpuSec),
@@ -37,12 +37,12 @@ export class UsageMeter {
   }
 
   /** Freezes the counters (the activity ended). */
-  stop (): void {
+  stop(): void {
     this.#stoppedAt ??= this.#clock.now()
     this.#updatedAt = this.#stoppedAt
   }
 
-  counters (): Record<string, number> {
+  counters(): Record<string, number> {
     const end = this.#stoppedAt ?? this.#clock.now()
     return {
       [USAGE_DURATION_SEC]: (end - this.#startedAt) / 1000,
@@ -52,7 +52,7 @@ export class UsageMeter {
   }
 
   /** Counters the agreement names but the exe-unit does not measure read 0. */
-  vector (): ActivityUsage {
+  vector(): ActivityUsage {
     const counters = this.counters()
     return {
       currentUsage: this.#vector.map(name => counters[name] ?? 0),

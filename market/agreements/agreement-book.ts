@@ -32,12 +32,12 @@ export interface AgreementRecord {
 
 const OPEN_STATES: readonly AgreementState[] = ['Proposal', 'Pending']
 
-export function effectiveAgreementState (record: AgreementRecord, now = Date.now()): AgreementState {
+export function effectiveAgreementState(record: AgreementRecord, now = Date.now()): AgreementState {
   if (OPEN_STATES.includes(record.state) && Date.parse(record.terms.validTo) <= now) return 'Expired'
   return record.state
 }
 
-export function toApiAgreement (record: AgreementRecord, now = Date.now()): Agreement {
+export function toApiAgreement(record: AgreementRecord, now = Date.now()): Agreement {
   const { terms } = record
   const agreement: Agreement = {
     agreementId: record.agreementId,
@@ -54,7 +54,7 @@ export function toApiAgreement (record: AgreementRecord, now = Date.now()): Agre
   return agreement
 }
 
-export function toListEntry (record: AgreementRecord): AgreementListEntry {
+export function toListEntry(record: AgreementRecord): AgreementListEntry {
   const entry: AgreementListEntry = { id: record.agreementId, timestamp: record.terms.timestamp, role: record.role }
   if (record.approvedDate !== undefined) entry.approvedDate = record.approvedDate
   return entry
@@ -64,26 +64,26 @@ export class AgreementBook {
   readonly #store: MarketStore
   readonly #records = new Map<string, AgreementRecord>()
   /** One signal per agreement someone waits on; dropped when the last waiter leaves. */
-  readonly #changes = new Map<string, { signal: ChangeSignal, waiting: number }>()
+  readonly #changes = new Map<string, { signal: ChangeSignal; waiting: number }>()
   readonly #locks = new Map<string, Promise<unknown>>()
 
-  constructor (store: MarketStore) {
+  constructor(store: MarketStore) {
     this.#store = store
   }
 
-  async load (): Promise<void> {
+  async load(): Promise<void> {
     for (const record of await this.#store.list<AgreementRecord>('agreement', storedAgreement)) this.#records.set(record.agreementId, record)
   }
 
-  get (agreementId: string): AgreementRecord | undefined {
+  get(agreementId: string): AgreementRecord | undefined {
     return this.#records.get(agreementId)
   }
 
-  list (): AgreementRecord[] {
+  list(): AgreementRecord[] {
     return [...this.#records.values()]
   }
 
-  async put (record: AgreementRecord): Promise<void> {
+  async put(record: AgreementRecord): Promise<void> {
     await this.#store.put('agreement', record.agreementId, record)
     this.#records.set(record.agreementId, record)
     this.#changes.get(record.agreementId)?.signal.notify()
@@ -93,7 +93,7 @@ export class AgreementBook {
    * Writes the record through `write`, which must put the given op durably
    * (in one batch with whatever else must be written with it), then holds it.
    */
-  async putWith (record: AgreementRecord, write: (op: StoreOp) => Promise<void>): Promise<void> {
+  async putWith(record: AgreementRecord, write: (op: StoreOp) => Promise<void>): Promise<void> {
     await write(this.#store.putOp('agreement', record.agreementId, record))
     this.#records.set(record.agreementId, record)
     this.#changes.get(record.agreementId)?.signal.notify()
@@ -103,7 +103,7 @@ export class AgreementBook {
    * Runs `fn` alone for this agreement: the two parties' messages and the
    * local client's calls interleave at awaits, and each must see a settled state.
    */
-  async exclusive<T> (agreementId: string, fn: () => Promise<T>): Promise<T> {
+  async exclusive<T>(agreementId: string, fn: () => Promise<T>): Promise<T> {
     const previous = this.#locks.get(agreementId) ?? Promise.resolve()
     const run = previous.then(fn, fn)
     const settled = run.catch(() => {})
@@ -116,7 +116,7 @@ export class AgreementBook {
   }
 
   /** Waits until the agreement changes or the time is up; false on timeout. */
-  async waitForChange (agreementId: string, timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
+  async waitForChange(agreementId: string, timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
     if (timeoutMs <= 0) return false
     const change = this.#changes.get(agreementId) ?? { signal: new ChangeSignal(), waiting: 0 }
     this.#changes.set(agreementId, change)
@@ -129,7 +129,7 @@ export class AgreementBook {
   }
 
   /** Open agreements whose validTo passed become Expired, durably. */
-  async sweepExpired (now: number): Promise<AgreementRecord[]> {
+  async sweepExpired(now: number): Promise<AgreementRecord[]> {
     const expired: AgreementRecord[] = []
     for (const record of this.#records.values()) {
       if (record.state !== 'Expired' && effectiveAgreementState(record, now) === 'Expired') expired.push(record)
@@ -145,7 +145,7 @@ export class AgreementBook {
     return expired
   }
 
-  wakeAll (): void {
+  wakeAll(): void {
     for (const change of this.#changes.values()) change.signal.notify()
   }
 }

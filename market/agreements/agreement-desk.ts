@@ -51,28 +51,34 @@ const CLOSED_STATE = { reject: 'Rejected', cancel: 'Cancelled', terminate: 'Term
  */
 const TELL_GRACE_MS = 2_000
 
-export function agreementHash (envelope: unknown): string {
+export function agreementHash(envelope: unknown): string {
   return keccak256(toUtf8Bytes(canonicalJson(envelope)))
 }
 
 export class AgreementDesk {
   readonly #o: AgreementDeskOptions
 
-  constructor (options: AgreementDeskOptions) {
+  constructor(options: AgreementDeskOptions) {
     this.#o = options
     const { outbox } = options
     outbox.handle(AGREEMENT_MESSAGES.approval, async (envelope, { from }) => {
-      await refusingFinally(async () => { await this.#receiveApproval(envelope, from) })
+      await refusingFinally(async () => {
+        await this.#receiveApproval(envelope, from)
+      })
     })
     outbox.handle(AGREEMENT_MESSAGES.close, async (envelope, { from }) => {
-      await refusingFinally(async () => { await this.#receiveClose(envelope, from) })
+      await refusingFinally(async () => {
+        await this.#receiveClose(envelope, from)
+      })
     })
-    outbox.onSettled(AGREEMENT_MESSAGES.approval, async (message, outcome) => { await this.#approvalSettled(message, outcome) })
+    outbox.onSettled(AGREEMENT_MESSAGES.approval, async (message, outcome) => {
+      await this.#approvalSettled(message, outcome)
+    })
   }
 
   // ---- requester ----
 
-  async create (proposalId: string, validTo: string): Promise<string> {
+  async create(proposalId: string, validTo: string): Promise<string> {
     const offerDraft = this.#o.proposals.get(proposalId)
     if (offerDraft === undefined || offerDraft.own || this.#o.subscriptions.get('demand', offerDraft.subscriptionId) === undefined) {
       throw new MarketError('NotFound', `no offer proposal ${proposalId} for any of our demands`)
@@ -111,7 +117,7 @@ export class AgreementDesk {
     return terms.agreementId
   }
 
-  async confirm (agreementId: string, appSessionId?: string): Promise<void> {
+  async confirm(agreementId: string, appSessionId?: string): Promise<void> {
     await this.#o.agreements.exclusive(agreementId, async () => {
       const record = this.#mine(agreementId, 'Requestor')
       const state = effectiveAgreementState(record)
@@ -125,7 +131,7 @@ export class AgreementDesk {
   }
 
   /** Resolves when approved; throws Timeout (try again), Conflict (not confirmed) or Gone. */
-  async waitForApproval (agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  async waitForApproval(agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
     const deadline = Date.now() + timeoutMs
     for (;;) {
       const record = this.#mine(agreementId, 'Requestor')
@@ -135,14 +141,15 @@ export class AgreementDesk {
       if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}`)
       const left = Math.min(deadline - Date.now(), Date.parse(record.terms.validTo) - Date.now() + 1)
       if (left <= 0 || signal?.aborted === true) {
-        if (Date.now() >= deadline || signal?.aborted === true) throw new MarketError('Timeout', `agreement ${agreementId} not approved within the timeout; try again`)
+        if (Date.now() >= deadline || signal?.aborted === true)
+          throw new MarketError('Timeout', `agreement ${agreementId} not approved within the timeout; try again`)
         continue
       }
       await this.#o.agreements.waitForChange(agreementId, left, signal)
     }
   }
 
-  async cancel (agreementId: string, reason?: Reason): Promise<void> {
+  async cancel(agreementId: string, reason?: Reason): Promise<void> {
     await this.#close(agreementId, 'cancel', reason, 'Requestor')
   }
 
@@ -153,7 +160,7 @@ export class AgreementDesk {
    * requester acknowledged it (Approved). On Timeout the approval stays queued
    * and the agreement becomes Approved when it is delivered.
    */
-  async approve (agreementId: string, appSessionId: string | undefined, timeoutMs: number): Promise<void> {
+  async approve(agreementId: string, appSessionId: string | undefined, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs
     await this.#o.agreements.exclusive(agreementId, async () => {
       const record = this.#mine(agreementId, 'Provider')
@@ -175,30 +182,34 @@ export class AgreementDesk {
       const state = effectiveAgreementState(record)
       if (state === 'Approved') return
       if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}`)
-      if (record.approvalRefused !== undefined) throw new MarketError('Gone', `the requester refused the approval of agreement ${agreementId} (${record.approvalRefused})`)
+      if (record.approvalRefused !== undefined)
+        throw new MarketError('Gone', `the requester refused the approval of agreement ${agreementId} (${record.approvalRefused})`)
       const left = Math.min(deadline - Date.now(), Date.parse(record.terms.validTo) - Date.now() + 1)
       if (deadline - Date.now() <= 0) {
-        throw new MarketError('Timeout', `approval of agreement ${agreementId} not acknowledged by the requester yet; it stays queued, and the agreement becomes Approved once it is`)
+        throw new MarketError(
+          'Timeout',
+          `approval of agreement ${agreementId} not acknowledged by the requester yet; it stays queued, and the agreement becomes Approved once it is`
+        )
       }
       await this.#o.agreements.waitForChange(agreementId, Math.max(left, 1))
     }
   }
 
-  async reject (agreementId: string, reason?: Reason): Promise<void> {
+  async reject(agreementId: string, reason?: Reason): Promise<void> {
     await this.#close(agreementId, 'reject', reason, 'Provider')
   }
 
   // ---- both ----
 
-  async terminate (agreementId: string, reason?: Reason): Promise<void> {
+  async terminate(agreementId: string, reason?: Reason): Promise<void> {
     await this.#close(agreementId, 'terminate', reason)
   }
 
-  get (agreementId: string): Agreement {
+  get(agreementId: string): Agreement {
     return toApiAgreement(this.#record(agreementId))
   }
 
-  terminationReason (agreementId: string): AgreementOperationEvent {
+  terminationReason(agreementId: string): AgreementOperationEvent {
     const record = this.#record(agreementId)
     if (record.state !== 'Terminated' || record.closing === undefined) {
       throw new MarketError('NotFound', `agreement ${agreementId} is not terminated`)
@@ -208,12 +219,12 @@ export class AgreementDesk {
 
   // ---- messages from the other party ----
 
-  async receive (message: MarketMessage, from: NodeId): Promise<void> {
+  async receive(message: MarketMessage, from: NodeId): Promise<void> {
     if (message.kind !== 'agreement') throw new MarketError('BadRequest', `not an agreement message: ${message.kind}`)
     await this.#receiveAgreement(message, from)
   }
 
-  async #receiveAgreement (message: MarketMessage, from: NodeId): Promise<void> {
+  async #receiveAgreement(message: MarketMessage, from: NodeId): Promise<void> {
     const terms = openFrom(message, from, ENVELOPE_TYPES.agreement, agreementPayload, 'agreement', 'requester')
     if (terms.demand.requestorId !== from) throw new MarketError('BadRequest', 'agreement requestorId is not its signer')
     if (terms.offer.providerId !== this.#o.net.nodeId) throw new MarketError('BadRequest', 'agreement names another provider')
@@ -245,22 +256,29 @@ export class AgreementDesk {
     })
   }
 
-  async #receiveApproval (envelope: SignedEnvelope, from: NodeId): Promise<void> {
+  async #receiveApproval(envelope: SignedEnvelope, from: NodeId): Promise<void> {
     const approval = openFrom({ envelope }, from, ENVELOPE_TYPES.approval, approvalPayload, 'approval', 'provider')
     await this.#o.agreements.exclusive(approval.agreementId, async () => {
       const record = this.#o.agreements.get(approval.agreementId)
-      if (record === undefined || record.role !== 'Requestor' || record.counterpartyId !== from) throw new MarketError('NotFound', `no agreement ${approval.agreementId} with ${from}`)
-      if (record.proposed === undefined || approval.agreementHash !== agreementHash(record.proposed)) throw new MarketError('BadRequest', 'approval is for other terms than we signed')
+      if (record === undefined || record.role !== 'Requestor' || record.counterpartyId !== from)
+        throw new MarketError('NotFound', `no agreement ${approval.agreementId} with ${from}`)
+      if (record.proposed === undefined || approval.agreementHash !== agreementHash(record.proposed))
+        throw new MarketError('BadRequest', 'approval is for other terms than we signed')
       const state = effectiveAgreementState(record)
       if (state === 'Approved') return
       if (state !== 'Pending') throw new MarketError('Gone', state)
-      const updated: AgreementRecord = { ...record, state: 'Approved', approval: envelope as NonNullable<AgreementRecord['approval']>, approvedDate: approval.approvedDate }
+      const updated: AgreementRecord = {
+        ...record,
+        state: 'Approved',
+        approval: envelope as NonNullable<AgreementRecord['approval']>,
+        approvedDate: approval.approvedDate
+      }
       await this.#save(updated)
       await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
     })
   }
 
-  async #receiveClose (envelope: SignedEnvelope, from: NodeId): Promise<void> {
+  async #receiveClose(envelope: SignedEnvelope, from: NodeId): Promise<void> {
     const closing = openFrom({ envelope }, from, ENVELOPE_TYPES.close, closePayload, 'closing')
     await this.#o.agreements.exclusive(closing.agreementId, async () => {
       const record = this.#o.agreements.get(closing.agreementId)
@@ -271,7 +289,10 @@ export class AgreementDesk {
       if (record.state === target) return
       // The requester terminates only once it holds our approval, which may
       // not have been acknowledged to us yet: its terminate proves delivery.
-      const approvalInFlight = closing.action === 'terminate' && record.role === 'Provider' && record.approval !== undefined &&
+      const approvalInFlight =
+        closing.action === 'terminate' &&
+        record.role === 'Provider' &&
+        record.approval !== undefined &&
         (record.state === 'Pending' || record.state === 'Expired')
       if (!approvalInFlight) this.#checkAllowed(record, closing.action, senderRole)
       const updated: AgreementRecord = { ...record, state: target, closing: envelope as NonNullable<AgreementRecord['closing']>, closedBy: senderRole }
@@ -283,7 +304,7 @@ export class AgreementDesk {
 
   // ---- shared ----
 
-  async #close (agreementId: string, action: 'reject' | 'cancel' | 'terminate', reason: Reason | undefined, role?: Role): Promise<void> {
+  async #close(agreementId: string, action: 'reject' | 'cancel' | 'terminate', reason: Reason | undefined, role?: Role): Promise<void> {
     const messageId = await this.#o.agreements.exclusive(agreementId, async (): Promise<string | undefined> => {
       const record = role === undefined ? this.#record(agreementId) : this.#mine(agreementId, role)
       this.#checkAllowed(record, action, record.role)
@@ -307,7 +328,7 @@ export class AgreementDesk {
   }
 
   /** Writes the record and queues the message for the other party, in one durable batch. */
-  async #commitTelling (record: AgreementRecord, kind: string, envelope: SignedEnvelope): Promise<string> {
+  async #commitTelling(record: AgreementRecord, kind: string, envelope: SignedEnvelope): Promise<string> {
     let id = ''
     try {
       await this.#o.agreements.putWith(record, async (op: StoreOp) => {
@@ -324,7 +345,7 @@ export class AgreementDesk {
   }
 
   /** How the requester answered our approval, before the outbox forgets it (may run twice after a crash). */
-  async #approvalSettled (message: PendingRecord, outcome: DeliveryOutcome): Promise<void> {
+  async #approvalSettled(message: PendingRecord, outcome: DeliveryOutcome): Promise<void> {
     const approval = approvalPayload.parse(message.envelope.payload)
     await this.#o.agreements.exclusive(approval.agreementId, async () => {
       const record = this.#o.agreements.get(approval.agreementId)
@@ -342,11 +363,12 @@ export class AgreementDesk {
   }
 
   /** Which closing each role may make, from which state (per the market API). */
-  #checkAllowed (record: AgreementRecord, action: 'reject' | 'cancel' | 'terminate', by: Role): void {
+  #checkAllowed(record: AgreementRecord, action: 'reject' | 'cancel' | 'terminate', by: Role): void {
     const state = effectiveAgreementState(record)
     if (state === CLOSED_STATE[action] && by !== record.role) return
     if (action === 'terminate') {
-      if (state === 'Proposal' || state === 'Pending') throw new MarketError('Conflict', `agreement ${record.agreementId} is ${state}; cancel or reject it instead`)
+      if (state === 'Proposal' || state === 'Pending')
+        throw new MarketError('Conflict', `agreement ${record.agreementId} is ${state}; cancel or reject it instead`)
       if (state !== 'Approved') throw new MarketError('Gone', `agreement ${record.agreementId} is ${state}`)
       return
     }
@@ -356,9 +378,13 @@ export class AgreementDesk {
     if (!open.includes(state)) throw new MarketError('Gone', `agreement ${record.agreementId} is ${state}`)
   }
 
-  #closeEvent (record: AgreementRecord): AgreementOperationEvent {
+  #closeEvent(record: AgreementRecord): AgreementOperationEvent {
     const action = record.closing?.payload.action ?? 'terminate'
-    const event: AgreementOperationEvent = { eventType: CLOSE_EVENT[action], eventDate: record.closing?.payload.timestamp ?? new Date().toISOString(), agreementId: record.agreementId }
+    const event: AgreementOperationEvent = {
+      eventType: CLOSE_EVENT[action],
+      eventDate: record.closing?.payload.timestamp ?? new Date().toISOString(),
+      agreementId: record.agreementId
+    }
     if (record.reason !== undefined) event.reason = record.reason
     if (action === 'terminate') {
       if (record.closedBy !== undefined) event.terminator = record.closedBy
@@ -367,8 +393,14 @@ export class AgreementDesk {
     return event
   }
 
-  #checkSameTerms (draft: ProposalRecord | undefined, counterparty: NodeId, terms: { properties: unknown, constraints: string }, side: 'offer' | 'demand'): void {
-    if (draft === undefined || draft.counterpartyId !== counterparty) throw new MarketError('BadRequest', `agreement ${side} is not a proposal negotiated with ${counterparty}`)
+  #checkSameTerms(
+    draft: ProposalRecord | undefined,
+    counterparty: NodeId,
+    terms: { properties: unknown; constraints: string },
+    side: 'offer' | 'demand'
+  ): void {
+    if (draft === undefined || draft.counterpartyId !== counterparty)
+      throw new MarketError('BadRequest', `agreement ${side} is not a proposal negotiated with ${counterparty}`)
     const state = effectiveState(draft)
     if (state !== 'Draft' && state !== 'Accepted') throw new MarketError('Gone', `the ${side} proposal is ${state}`)
     if (canonicalJson(draft.properties) !== canonicalJson(terms.properties) || draft.constraints !== terms.constraints) {
@@ -376,24 +408,24 @@ export class AgreementDesk {
     }
   }
 
-  #record (agreementId: string): AgreementRecord {
+  #record(agreementId: string): AgreementRecord {
     const record = this.#o.agreements.get(agreementId)
     if (record === undefined) throw new MarketError('NotFound', `no agreement ${agreementId}`)
     return record
   }
 
-  #mine (agreementId: string, role: Role): AgreementRecord {
+  #mine(agreementId: string, role: Role): AgreementRecord {
     const record = this.#record(agreementId)
     if (record.role !== role) throw new MarketError('NotFound', `no agreement ${agreementId} where we are the ${role.toLowerCase()}`)
     return record
   }
 
-  async #save (record: AgreementRecord): Promise<void> {
+  async #save(record: AgreementRecord): Promise<void> {
     await this.#o.agreements.put(record)
     this.#o.onChange(record)
   }
 
-  async #log (event: Omit<AgreementOperationEvent, 'eventDate'> & { eventDate?: string }, record: AgreementRecord): Promise<void> {
+  async #log(event: Omit<AgreementOperationEvent, 'eventDate'> & { eventDate?: string }, record: AgreementRecord): Promise<void> {
     const { eventDate: _ignored, ...rest } = event
     await this.#o.events.append(rest, record.appSessionId)
   }

@@ -19,18 +19,18 @@ export class AgreementEventLog {
   readonly #maxKept: number
   #last = 0
 
-  constructor (store: MarketStore, maxKept = 10_000) {
+  constructor(store: MarketStore, maxKept = 10_000) {
     this.#store = store
     this.#maxKept = maxKept
   }
 
-  async load (): Promise<void> {
+  async load(): Promise<void> {
     const stored = await this.#store.list<LoggedAgreementEvent>('event', storedAgreementEvent)
     this.#events.push(...stored.slice(-this.#maxKept))
     this.#last = this.#events.at(-1)?.at ?? 0
   }
 
-  async append (event: Omit<AgreementOperationEvent, 'eventDate'>, appSessionId?: string): Promise<AgreementOperationEvent> {
+  async append(event: Omit<AgreementOperationEvent, 'eventDate'>, appSessionId?: string): Promise<AgreementOperationEvent> {
     const at = Math.max(Date.now(), this.#last + 1)
     this.#last = at
     const full = { ...event, eventDate: new Date(at).toISOString() } as AgreementOperationEvent
@@ -47,11 +47,18 @@ export class AgreementEventLog {
   }
 
   /** Events after `afterMs`, waiting up to `timeoutMs` for the first. */
-  async collect (options: { afterMs: number, maxEvents: number, timeoutMs: number, appSessionId?: string, signal?: AbortSignal }): Promise<AgreementOperationEvent[]> {
-    const pick = (): AgreementOperationEvent[] => this.#events
-      .filter(e => e.at > options.afterMs && (options.appSessionId === undefined || e.appSessionId === options.appSessionId))
-      .slice(0, options.maxEvents)
-      .map(e => e.event)
+  async collect(options: {
+    afterMs: number
+    maxEvents: number
+    timeoutMs: number
+    appSessionId?: string
+    signal?: AbortSignal
+  }): Promise<AgreementOperationEvent[]> {
+    const pick = (): AgreementOperationEvent[] =>
+      this.#events
+        .filter(e => e.at > options.afterMs && (options.appSessionId === undefined || e.appSessionId === options.appSessionId))
+        .slice(0, options.maxEvents)
+        .map(e => e.event)
     let found = pick()
     if (found.length > 0 || options.timeoutMs <= 0) return found
     const deadline = Date.now() + options.timeoutMs
@@ -62,12 +69,12 @@ export class AgreementEventLog {
     return found
   }
 
-  wakeAll (): void {
+  wakeAll(): void {
     this.#appended.notify()
   }
 }
 
 /** Store key of an event: its time in 15 digits, so keys list in time order. */
-function keyOf (at: number): string {
+function keyOf(at: number): string {
   return String(at).padStart(15, '0')
 }

@@ -24,7 +24,7 @@ type ScalarOrder = (value: Scalar) => Order
 
 export type ValueTest = (value: unknown) => Tri
 
-function isScalar (value: unknown): value is Scalar {
+function isScalar(value: unknown): value is Scalar {
   const type = typeof value
   return type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value))
 }
@@ -33,22 +33,26 @@ function isScalar (value: unknown): value is Scalar {
 // call: rounding to the nearest double is monotone, so if the property differs
 // from the literal's nearest double the doubles already give the order; if it
 // equals it, the order was worked out once, exactly, here.
-function numberOrder (literal: Decimal, literalText: string): (value: number) => Order {
+function numberOrder(literal: Decimal, literalText: string): (value: number) => Order {
   const nearest = Number(literalText)
   const atNearest = Number.isFinite(nearest) ? compareDecimals(decimalOfNumber(nearest), literal) : NaN
-  return value => value === nearest ? atNearest : value < nearest ? -1 : 1
+  return value => (value === nearest ? atNearest : value < nearest ? -1 : 1)
 }
 
-function compileScalar (literal: ScalarLiteral): ScalarOrder {
+function compileScalar(literal: ScalarLiteral): ScalarOrder {
   switch (literal.kind) {
-    case 'text': return textOrder(literal.text)
-    case 'decimal': return decimalOrder(literal.text)
-    case 'version': return versionOrder(literal.text)
-    case 'time': return timeOrder(literal.text)
+    case 'text':
+      return textOrder(literal.text)
+    case 'decimal':
+      return decimalOrder(literal.text)
+    case 'version':
+      return versionOrder(literal.text)
+    case 'time':
+      return timeOrder(literal.text)
   }
 }
 
-function textOrder (text: string): ScalarOrder {
+function textOrder(text: string): ScalarOrder {
   const decimal = parseDecimal(text)
   const ofNumber = decimal === undefined ? undefined : numberOrder(decimal, text)
   const bool = text === 'true' ? true : text === 'false' ? false : undefined
@@ -59,7 +63,7 @@ function textOrder (text: string): ScalarOrder {
   }
 }
 
-function decimalOrder (text: string): ScalarOrder {
+function decimalOrder(text: string): ScalarOrder {
   const decimal = parseDecimal(text) as Decimal
   const ofNumber = numberOrder(decimal, text)
   return value => {
@@ -70,7 +74,7 @@ function decimalOrder (text: string): ScalarOrder {
   }
 }
 
-function versionOrder (text: string): ScalarOrder {
+function versionOrder(text: string): ScalarOrder {
   const version = semver.parse(text) as semver.SemVer
   return value => {
     if (typeof value !== 'string') return NaN
@@ -79,7 +83,7 @@ function versionOrder (text: string): ScalarOrder {
   }
 }
 
-function timeOrder (text: string): ScalarOrder {
+function timeOrder(text: string): ScalarOrder {
   const instant = parseInstant(text) as bigint
   return value => {
     const other = typeof value === 'string' ? parseInstant(value) : typeof value === 'number' ? instantOfEpochMs(value) : undefined
@@ -89,15 +93,15 @@ function timeOrder (text: string): ScalarOrder {
 }
 
 const DECIDE: Record<Operator, (order: Order) => Tri> = {
-  '=': o => o === 0 ? TRUE : Number.isNaN(o) ? UNKNOWN : FALSE,
-  '<': o => Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o < 0 ? TRUE : FALSE,
-  '<=': o => Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o <= 0 ? TRUE : FALSE,
-  '>': o => Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o > 0 ? TRUE : FALSE,
-  '>=': o => Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o >= 0 ? TRUE : FALSE
+  '=': o => (o === 0 ? TRUE : Number.isNaN(o) ? UNKNOWN : FALSE),
+  '<': o => (Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o < 0 ? TRUE : FALSE),
+  '<=': o => (Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o <= 0 ? TRUE : FALSE),
+  '>': o => (Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o > 0 ? TRUE : FALSE),
+  '>=': o => (Number.isNaN(o) || o === UNORDERED ? UNKNOWN : o >= 0 ? TRUE : FALSE)
 }
 
 /** True if some pair is equal; False if some pair compared (or there is none); else Undefined. */
-function anyEqual (values: readonly unknown[], orders: readonly ScalarOrder[]): Tri {
+function anyEqual(values: readonly unknown[], orders: readonly ScalarOrder[]): Tri {
   let compared = values.length === 0 || orders.length === 0
   for (const value of values) {
     if (!isScalar(value)) continue
@@ -111,7 +115,7 @@ function anyEqual (values: readonly unknown[], orders: readonly ScalarOrder[]): 
 }
 
 /** Same length and each pair equal, in order; a pair that cannot compare makes it Undefined. */
-function listsEqual (values: readonly unknown[], orders: readonly ScalarOrder[]): Tri {
+function listsEqual(values: readonly unknown[], orders: readonly ScalarOrder[]): Tri {
   if (values.length !== orders.length) return FALSE
   let result: Tri = TRUE
   for (let i = 0; i < values.length; i++) {
@@ -123,7 +127,7 @@ function listsEqual (values: readonly unknown[], orders: readonly ScalarOrder[])
   return result
 }
 
-function patternTest (parts: readonly string[]): ValueTest {
+function patternTest(parts: readonly string[]): ValueTest {
   return value => {
     if (typeof value === 'string') return matchesPattern(value, parts) ? TRUE : FALSE
     if (!Array.isArray(value)) return UNKNOWN
@@ -138,15 +142,15 @@ function patternTest (parts: readonly string[]): ValueTest {
 }
 
 /** Compiles `(attr op literal)` to a test of the property's value (undefined when missing). */
-export function compileComparison (operator: Operator, literal: Literal): ValueTest {
+export function compileComparison(operator: Operator, literal: Literal): ValueTest {
   if (literal.kind === 'pattern') return patternTest(literal.parts)
   if (literal.kind === 'list') {
     const orders = literal.items.map(compileScalar)
-    return value => Array.isArray(value) ? listsEqual(value, orders) : isScalar(value) ? anyEqual([value], orders) : UNKNOWN
+    return value => (Array.isArray(value) ? listsEqual(value, orders) : isScalar(value) ? anyEqual([value], orders) : UNKNOWN)
   }
   const order = compileScalar(literal)
   const decide = DECIDE[operator]
-  if (operator !== '=') return value => isScalar(value) ? decide(order(value)) : UNKNOWN
+  if (operator !== '=') return value => (isScalar(value) ? decide(order(value)) : UNKNOWN)
   const single = [order]
-  return value => isScalar(value) ? decide(order(value)) : Array.isArray(value) ? anyEqual(value, single) : UNKNOWN
+  return value => (isScalar(value) ? decide(order(value)) : Array.isArray(value) ? anyEqual(value, single) : UNKNOWN)
 }

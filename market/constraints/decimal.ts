@@ -14,7 +14,7 @@ const DECIMAL = /^([+-]?)(?:(\d+)(?:\.(\d*))?|\.(\d+))(?:[eE]([+-]?\d{1,9}))?$/
 const ZERO: Decimal = { sign: 0, digits: '', exponent: 0 }
 
 /** Reads `12`, `-0.5`, `.5`, `1.`, `1e-7`, `+3.2E+4`; anything else gives undefined. */
-export function parseDecimal (text: string): Decimal | undefined {
+export function parseDecimal(text: string): Decimal | undefined {
   const m = DECIMAL.exec(text)
   if (m === null) return undefined
   const whole = m[2] ?? ''
@@ -32,11 +32,11 @@ export function parseDecimal (text: string): Decimal | undefined {
 }
 
 /** The decimal a JS number stands for, taken from its shortest round-tripping text. */
-export function decimalOfNumber (value: number): Decimal {
+export function decimalOfNumber(value: number): Decimal {
   return parseDecimal(String(value)) ?? ZERO
 }
 
-export function compareDecimals (a: Decimal, b: Decimal): -1 | 0 | 1 {
+export function compareDecimals(a: Decimal, b: Decimal): -1 | 0 | 1 {
   if (a.sign !== b.sign) return a.sign < b.sign ? -1 : 1
   if (a.sign === 0) return 0
   let magnitude: -1 | 0 | 1

@@ -9,7 +9,7 @@ export class ConstraintSyntaxError extends CodedError<'BadRequest'> {
   /** What the parser wanted at that position, e.g. "')'" or "an attribute name". */
   readonly expected: string
 
-  constructor (expected: string, position: number, found: string) {
+  constructor(expected: string, position: number, found: string) {
     super('BadRequest', `expected ${expected} at position ${position}, found ${found}`)
     this.position = position
     this.expected = expected
@@ -21,7 +21,7 @@ export class ConstraintLimitError extends CodedError<'BadRequest'> {
   /** Which limit was exceeded, e.g. "maxDepth". */
   readonly limit: string
 
-  constructor (limit: string, message: string) {
+  constructor(limit: string, message: string) {
     super('BadRequest', message)
     this.limit = limit
   }

@@ -12,12 +12,12 @@ const compiled = new WeakMap<Constraint, CompiledConstraint>()
 
 const TRUTH: readonly Truth[] = ['False', 'True', 'Undefined']
 
-export function truthName (t: Tri): Truth {
+export function truthName(t: Tri): Truth {
   return TRUTH[t] as Truth
 }
 
 /** The compiled form of a tree; compiled on first use, then reused. */
-export function compileConstraint (c: Constraint): CompiledConstraint {
+export function compileConstraint(c: Constraint): CompiledConstraint {
   let fn = compiled.get(c)
   if (fn === undefined) {
     fn = compileNode(c)
@@ -26,20 +26,23 @@ export function compileConstraint (c: Constraint): CompiledConstraint {
   return fn
 }
 
-function lookup (properties: PropertyMap, key: string): unknown {
+function lookup(properties: PropertyMap, key: string): unknown {
   return Object.hasOwn(properties, key) ? properties[key] : undefined
 }
 
-function isPresent (value: unknown): boolean {
+function isPresent(value: unknown): boolean {
   const type = typeof value
   return type === 'string' || type === 'boolean' || (type === 'number' && Number.isFinite(value)) || Array.isArray(value)
 }
 
-function compileNode (c: Constraint): CompiledConstraint {
+function compileNode(c: Constraint): CompiledConstraint {
   switch (c.kind) {
-    case 'true': return () => TRUE
-    case 'and': return junction(c.operands.map(compileNode), FALSE, TRUE)
-    case 'or': return junction(c.operands.map(compileNode), TRUE, FALSE)
+    case 'true':
+      return () => TRUE
+    case 'and':
+      return junction(c.operands.map(compileNode), FALSE, TRUE)
+    case 'or':
+      return junction(c.operands.map(compileNode), TRUE, FALSE)
     case 'not': {
       const operand = compileNode(c.operand)
       return p => {
@@ -49,7 +52,7 @@ function compileNode (c: Constraint): CompiledConstraint {
     }
     case 'present': {
       const key = propertyKey(c.attribute)
-      return p => isPresent(lookup(p, key)) ? TRUE : FALSE
+      return p => (isPresent(lookup(p, key)) ? TRUE : FALSE)
     }
     case 'compare': {
       const key = propertyKey(c.attribute)
@@ -66,7 +69,7 @@ function compileNode (c: Constraint): CompiledConstraint {
  * `and` and `or` in three-valued logic: the first `decisive` operand decides;
  * otherwise Undefined if any operand is, else `identity`.
  */
-function junction (operands: readonly CompiledConstraint[], decisive: Tri, identity: Tri): CompiledConstraint {
+function junction(operands: readonly CompiledConstraint[], decisive: Tri, identity: Tri): CompiledConstraint {
   return p => {
     let result = identity
     for (const operand of operands) {

@@ -7,12 +7,12 @@ const NS_PER_MS = 1_000_000n
 // Date.UTC away from its "years 0-99 mean 1900-1999" rule.
 const FOUR_CENTURIES_MS = 146097 * 86_400_000
 
-function daysInMonth (year: number, month: number): number {
+function daysInMonth(year: number, month: number): number {
   return new Date(Date.UTC(year + 400, month, 0)).getUTCDate()
 }
 
 /** `2026-01-01T00:00:00Z`, `2026-01-01T01:30:00.25+01:30`; anything else gives undefined. */
-export function parseInstant (text: string): bigint | undefined {
+export function parseInstant(text: string): bigint | undefined {
   const m = RFC3339.exec(text)
   if (m === null) return undefined
   const [year, month, day, hour, minute, second] = [m[1], m[2], m[3], m[4], m[5], m[6]].map(Number) as [number, number, number, number, number, number]
@@ -32,7 +32,7 @@ export function parseInstant (text: string): bigint | undefined {
 }
 
 /** An instant given as epoch milliseconds (a property such as golem.srv.comp.expiration). */
-export function instantOfEpochMs (ms: number): bigint | undefined {
+export function instantOfEpochMs(ms: number): bigint | undefined {
   if (!Number.isFinite(ms)) return undefined
   const whole = Math.floor(ms)
   return BigInt(whole) * NS_PER_MS + BigInt(Math.round((ms - whole) * 1e6))

@@ -16,7 +16,7 @@ const TYPED_PREFIXES: Record<string, 'version' | 'time' | 'decimal'> = { v: 'ver
 /** Called once per list item so the parser can count nodes. */
 export type CountNode = () => void
 
-export function parseValue (s: Scanner, operator: Operator, countNode: CountNode): Literal | typeof PRESENCE {
+export function parseValue(s: Scanner, operator: Operator, countNode: CountNode): Literal | typeof PRESENCE {
   if (s.peek() === '[') {
     if (operator !== '=') s.fail("a single value (lists are allowed only with '=')")
     return parseList(s, countNode)
@@ -26,7 +26,7 @@ export function parseValue (s: Scanner, operator: Operator, countNode: CountNode
   return parseBare(s, operator)
 }
 
-function parseList (s: Scanner, countNode: CountNode): ListLiteral {
+function parseList(s: Scanner, countNode: CountNode): ListLiteral {
   s.expect('[')
   const items: ScalarLiteral[] = []
   s.skipWhitespace()
@@ -41,7 +41,7 @@ function parseList (s: Scanner, countNode: CountNode): ListLiteral {
   }
 }
 
-function parseListItem (s: Scanner): ScalarLiteral {
+function parseListItem(s: Scanner): ScalarLiteral {
   const scalar = parseTypedOrQuoted(s)
   if (scalar !== undefined) return scalar
   const start = s.pos
@@ -50,7 +50,7 @@ function parseListItem (s: Scanner): ScalarLiteral {
   return { kind: 'text', text }
 }
 
-function parseTypedOrQuoted (s: Scanner): ScalarLiteral | undefined {
+function parseTypedOrQuoted(s: Scanner): ScalarLiteral | undefined {
   const ch = s.peek()
   if (ch === '"') return { kind: 'text', text: readQuoted(s) }
   const type = Object.hasOwn(TYPED_PREFIXES, ch) && s.peek(1) === '"' ? TYPED_PREFIXES[ch] : undefined
@@ -69,7 +69,7 @@ function parseTypedOrQuoted (s: Scanner): ScalarLiteral | undefined {
 
 const QUOTED_ESCAPES: Record<string, string> = { n: '\n', t: '\t', r: '\r' }
 
-function readQuoted (s: Scanner): string {
+function readQuoted(s: Scanner): string {
   s.expect('"')
   let text = ''
   for (;;) {
@@ -87,7 +87,7 @@ function readQuoted (s: Scanner): string {
   }
 }
 
-function readUnicodeEscape (s: Scanner): string {
+function readUnicodeEscape(s: Scanner): string {
   const hex = s.text.slice(s.pos, s.pos + 4)
   if (!/^[0-9a-fA-F]{4}$/.test(hex)) s.fail('four hex digits after \\u')
   s.pos += 4
@@ -95,7 +95,7 @@ function readUnicodeEscape (s: Scanner): string {
 }
 
 /** Reads a bare list item: characters and escapes, no wildcards. */
-function readBareItem (s: Scanner): string {
+function readBareItem(s: Scanner): string {
   let text = ''
   for (;;) {
     const ch = s.peek()
@@ -113,7 +113,7 @@ function readBareItem (s: Scanner): string {
   }
 }
 
-function parseBare (s: Scanner, operator: Operator): Literal | typeof PRESENCE {
+function parseBare(s: Scanner, operator: Operator): Literal | typeof PRESENCE {
   const start = s.pos
   const parts: string[] = []
   let current = ''

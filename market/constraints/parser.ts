@@ -13,7 +13,7 @@ const OPERATORS: readonly Operator[] = ['<=', '>=', '<', '>', '='] // two-charac
  * Parses a whole constraint text: `(filter)`, a single filter without outer
  * parentheses (`a=1`), or nothing at all (always true).
  */
-export function parseConstraintText (text: string): Constraint {
+export function parseConstraintText(text: string): Constraint {
   if (typeof text !== 'string') throw new TypeError('constraints must be a string')
   if (text.length > CONSTRAINT_LIMITS.maxTextLength) {
     throw new ConstraintLimitError('maxTextLength', `constraint text is ${text.length} characters long; the limit is ${CONSTRAINT_LIMITS.maxTextLength}`)
@@ -26,11 +26,11 @@ class Parser {
   #depth = 0
   #nodes = 0
 
-  constructor (text: string) {
+  constructor(text: string) {
     this.#s = new Scanner(text)
   }
 
-  parseAll (): Constraint {
+  parseAll(): Constraint {
     const s: Scanner = this.#s
     s.skipWhitespace()
     let result: Constraint
@@ -42,13 +42,13 @@ class Parser {
     return result
   }
 
-  #countNode (): void {
+  #countNode(): void {
     if (++this.#nodes > CONSTRAINT_LIMITS.maxNodes) {
       throw new ConstraintLimitError('maxNodes', `constraint has more than ${CONSTRAINT_LIMITS.maxNodes} filters and list items (at position ${this.#s.pos})`)
     }
   }
 
-  #filter (): Constraint {
+  #filter(): Constraint {
     const s: Scanner = this.#s
     const open = s.pos
     s.expect('(')
@@ -80,7 +80,7 @@ class Parser {
     return node
   }
 
-  #operands (): Constraint[] {
+  #operands(): Constraint[] {
     const s: Scanner = this.#s
     const operands: Constraint[] = []
     for (;;) {
@@ -93,7 +93,7 @@ class Parser {
   }
 
   /** `attr op value` or `attr=*`. */
-  #item (): ComparisonNode | PresenceNode {
+  #item(): ComparisonNode | PresenceNode {
     const s: Scanner = this.#s
     this.#countNode()
     const attribute = this.#attribute()
@@ -107,7 +107,7 @@ class Parser {
   }
 
   /** A dotted name, then an optional `[aspect]`. */
-  #attribute (): AttributeRef {
+  #attribute(): AttributeRef {
     const s: Scanner = this.#s
     const start = s.pos
     for (;;) {

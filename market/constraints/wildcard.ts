@@ -4,7 +4,7 @@
 // looks at each text position a bounded number of times.
 
 /** `parts` are the pieces between the stars of the pattern (at least two). */
-export function matchesPattern (text: string, parts: readonly string[]): boolean {
+export function matchesPattern(text: string, parts: readonly string[]): boolean {
   const first = parts[0] ?? ''
   const last = parts.length > 1 ? (parts[parts.length - 1] ?? '') : ''
   const end = text.length - last.length

@@ -18,12 +18,12 @@ interface Held {
   accepts: CompiledConstraint
 }
 
-function hold (entry: { id: string, properties: PropertyMap, constraints: Constraint }): Held {
+function hold(entry: { id: string; properties: PropertyMap; constraints: Constraint }): Held {
   return { id: entry.id, properties: entry.properties, accepts: compileConstraint(entry.constraints) }
 }
 
 // The demand's side is tried first: requesters usually filter harder.
-function bothWays (offer: Held, demand: Held): boolean {
+function bothWays(offer: Held, demand: Held): boolean {
   return demand.accepts(offer.properties) === TRUE && offer.accepts(demand.properties) === TRUE
 }
 
@@ -32,7 +32,7 @@ export class Matcher {
   readonly #demands = new Map<string, Held>()
 
   /** Holds the offer (replacing one with the same id); returns the ids of held demands it matches. */
-  addOffer (offer: MatchEntry): string[] {
+  addOffer(offer: MatchEntry): string[] {
     const held = hold(offer)
     this.#offers.set(offer.id, held)
     const ids: string[] = []
@@ -40,43 +40,47 @@ export class Matcher {
     return ids
   }
 
-  removeOffer (id: string): boolean {
+  removeOffer(id: string): boolean {
     return this.#offers.delete(id)
   }
 
-  hasOffer (id: string): boolean {
+  hasOffer(id: string): boolean {
     return this.#offers.has(id)
   }
 
   /** Ids of the held offers, in the order they were first added. */
-  offerIds (): Iterable<string> {
+  offerIds(): Iterable<string> {
     return this.#offers.keys()
   }
 
   /** Holds the demand (replacing one with the same id). */
-  addDemand (demand: MatchEntry): void {
+  addDemand(demand: MatchEntry): void {
     this.#demands.set(demand.id, hold(demand))
   }
 
-  removeDemand (id: string): boolean {
+  removeDemand(id: string): boolean {
     return this.#demands.delete(id)
   }
 
   /** Ids of held offers that match the held demand; empty when the demand is not held. */
-  matchDemand (demandId: string): string[] {
+  matchDemand(demandId: string): string[] {
     const demand = this.#demands.get(demandId)
     return demand === undefined ? [] : this.#offersMatching(demand)
   }
 
   /** Ids of held offers that match a demand that is not held. */
-  match (demand: { properties: PropertyMap, constraints: Constraint }): string[] {
+  match(demand: { properties: PropertyMap; constraints: Constraint }): string[] {
     return this.#offersMatching(hold({ id: '', ...demand }))
   }
 
-  get offerCount (): number { return this.#offers.size }
-  get demandCount (): number { return this.#demands.size }
+  get offerCount(): number {
+    return this.#offers.size
+  }
+  get demandCount(): number {
+    return this.#demands.size
+  }
 
-  #offersMatching (demand: Held): string[] {
+  #offersMatching(demand: Held): string[] {
     const ids: string[] = []
     for (const offer of this.#offers.values()) if (bothWays(offer, demand)) ids.push(offer.id)
     return ids

@@ -9,10 +9,10 @@ export interface PublishedTerms {
   timestamp: string
 }
 
-export function apiItemOf (kind: 'offer', id: string, issuer: string, terms: PublishedTerms): Offer
-export function apiItemOf (kind: 'demand', id: string, issuer: string, terms: PublishedTerms): Demand
-export function apiItemOf (kind: 'offer' | 'demand', id: string, issuer: string, terms: PublishedTerms): Offer | Demand
-export function apiItemOf (kind: 'offer' | 'demand', id: string, issuer: string, terms: PublishedTerms): Offer | Demand {
+export function apiItemOf(kind: 'offer', id: string, issuer: string, terms: PublishedTerms): Offer
+export function apiItemOf(kind: 'demand', id: string, issuer: string, terms: PublishedTerms): Demand
+export function apiItemOf(kind: 'offer' | 'demand', id: string, issuer: string, terms: PublishedTerms): Offer | Demand
+export function apiItemOf(kind: 'offer' | 'demand', id: string, issuer: string, terms: PublishedTerms): Offer | Demand {
   const { properties, constraints, timestamp } = terms
   return kind === 'offer'
     ? { offerId: id, providerId: issuer, properties, constraints, timestamp }

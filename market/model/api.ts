@@ -13,10 +13,16 @@ export { Reason }
 
 // The terms' own bounds, so the cheap refusals happen in the schema; the
 // signed size (MAX_SIGNED_TERMS_BYTES) is checked by the market before it stores anything.
-export const DemandOfferBase = Type.Object({
-  properties: Type.Record(Type.String({ maxLength: TERMS_LIMITS.maxKeyLength }), Type.Unknown(), { maxProperties: TERMS_LIMITS.maxProperties, description: 'Flat (dotted keys) or nested JSON.' }),
-  constraints: Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })
-}, { additionalProperties: false })
+export const DemandOfferBase = Type.Object(
+  {
+    properties: Type.Record(Type.String({ maxLength: TERMS_LIMITS.maxKeyLength }), Type.Unknown(), {
+      maxProperties: TERMS_LIMITS.maxProperties,
+      description: 'Flat (dotted keys) or nested JSON.'
+    }),
+    constraints: Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })
+  },
+  { additionalProperties: false }
+)
 export type DemandOfferBase = Static<typeof DemandOfferBase>
 
 /** What every offer and demand states, after its id and issuer (in this order on the wire). */
@@ -28,7 +34,13 @@ export type Offer = Static<typeof Offer>
 export const Demand = Type.Object({ demandId: Type.String(), requestorId: Type.String(), ...PublishedFields })
 export type Demand = Static<typeof Demand>
 
-export const ProposalState = Type.Union([Type.Literal('Initial'), Type.Literal('Draft'), Type.Literal('Rejected'), Type.Literal('Accepted'), Type.Literal('Expired')])
+export const ProposalState = Type.Union([
+  Type.Literal('Initial'),
+  Type.Literal('Draft'),
+  Type.Literal('Rejected'),
+  Type.Literal('Accepted'),
+  Type.Literal('Expired')
+])
 export type ProposalState = Static<typeof ProposalState>
 
 export const Proposal = Type.Object({
@@ -42,7 +54,15 @@ export const Proposal = Type.Object({
 })
 export type Proposal = Static<typeof Proposal>
 
-export const AgreementState = Type.Union([Type.Literal('Proposal'), Type.Literal('Pending'), Type.Literal('Cancelled'), Type.Literal('Rejected'), Type.Literal('Approved'), Type.Literal('Expired'), Type.Literal('Terminated')])
+export const AgreementState = Type.Union([
+  Type.Literal('Proposal'),
+  Type.Literal('Pending'),
+  Type.Literal('Cancelled'),
+  Type.Literal('Rejected'),
+  Type.Literal('Approved'),
+  Type.Literal('Expired'),
+  Type.Literal('Terminated')
+])
 export type AgreementState = Static<typeof AgreementState>
 
 export const Agreement = Type.Object({
@@ -76,7 +96,12 @@ export const MarketEvent = Type.Union([
 export type MarketEvent = Static<typeof MarketEvent>
 
 export const AgreementOperationEvent = Type.Object({
-  eventType: Type.Union([Type.Literal('AgreementApprovedEvent'), Type.Literal('AgreementRejectedEvent'), Type.Literal('AgreementCancelledEvent'), Type.Literal('AgreementTerminatedEvent')]),
+  eventType: Type.Union([
+    Type.Literal('AgreementApprovedEvent'),
+    Type.Literal('AgreementRejectedEvent'),
+    Type.Literal('AgreementCancelledEvent'),
+    Type.Literal('AgreementTerminatedEvent')
+  ]),
   eventDate: Timestamp,
   agreementId: Type.String(),
   reason: Type.Optional(Reason),

@@ -33,9 +33,12 @@ export const MAX_SUBSCRIPTION_TTL_MS = 7 * DAY
 export const MAX_MARKET_REQUEST_BYTES = 4 * MAX_SIGNED_TERMS_BYTES
 
 /** Refuses a signed offer, demand or proposal larger than MAX_SIGNED_TERMS_BYTES (413). */
-export function assertSignedTermsFit (what: string, envelope: SignedEnvelope): void {
+export function assertSignedTermsFit(what: string, envelope: SignedEnvelope): void {
   const bytes = entryMessageBytes(envelope)
   if (bytes > MAX_SIGNED_TERMS_BYTES) {
-    throw new MarketError('PayloadTooLarge', `the ${what} is ${bytes} bytes once signed; the limit is ${MAX_SIGNED_TERMS_BYTES} bytes of properties, constraints and signature together`)
+    throw new MarketError(
+      'PayloadTooLarge',
+      `the ${what} is ${bytes} bytes once signed; the limit is ${MAX_SIGNED_TERMS_BYTES} bytes of properties, constraints and signature together`
+    )
   }
 }

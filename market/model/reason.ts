@@ -13,13 +13,17 @@ export const REASON_LIMITS = Object.freeze({
   valueLength: 1024
 })
 
-export const Reason = Type.Object({
-  message: Type.String({ maxLength: REASON_LIMITS.messageLength })
-}, {
-  additionalProperties: Type.Union([Type.String({ maxLength: REASON_LIMITS.valueLength }), Type.Number(), Type.Boolean(), Type.Null()]),
-  propertyNames: { maxLength: REASON_LIMITS.nameLength },
-  maxProperties: REASON_LIMITS.properties,
-  description: `A message of up to ${REASON_LIMITS.messageLength} characters and up to ${REASON_LIMITS.properties - 1} more flat properties ` +
-    `(names up to ${REASON_LIMITS.nameLength} characters; values strings up to ${REASON_LIMITS.valueLength}, numbers, booleans or null).`
-})
+export const Reason = Type.Object(
+  {
+    message: Type.String({ maxLength: REASON_LIMITS.messageLength })
+  },
+  {
+    additionalProperties: Type.Union([Type.String({ maxLength: REASON_LIMITS.valueLength }), Type.Number(), Type.Boolean(), Type.Null()]),
+    propertyNames: { maxLength: REASON_LIMITS.nameLength },
+    maxProperties: REASON_LIMITS.properties,
+    description:
+      `A message of up to ${REASON_LIMITS.messageLength} characters and up to ${REASON_LIMITS.properties - 1} more flat properties ` +
+      `(names up to ${REASON_LIMITS.nameLength} characters; values strings up to ${REASON_LIMITS.valueLength}, numbers, booleans or null).`
+  }
+)
 export type Reason = Static<typeof Reason>

@@ -13,7 +13,9 @@ const Millis = Type.Integer({ minimum: 0 })
 // Flat properties, values unchecked: a proposal's are normalised on receipt
 // (parseProposalBody); gossiped offers' and demands' are not, and the
 // evaluator reads a value of an unexpected type as Undefined.
-const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: TERMS_LIMITS.maxKeyLength }), Type.Unknown(), { maxProperties: TERMS_LIMITS.maxProperties })
+const WireProperties = Type.Record(Type.String({ minLength: 1, maxLength: TERMS_LIMITS.maxKeyLength }), Type.Unknown(), {
+  maxProperties: TERMS_LIMITS.maxProperties
+})
 const Constraints = Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })
 
 /** What every offer, demand and proposal states: its terms and when it was made. */
@@ -28,14 +30,17 @@ export const DemandPayload = Type.Object({ demandId: Id, ...TermsFields, expires
 export type DemandPayload = Static<typeof DemandPayload>
 
 /** A counter-proposal sent directly to the other party. */
-export const ProposalPayload = Type.Object({
-  proposalId: Id,
-  prevProposalId: Id,
-  offerId: Id,
-  demandId: Id,
-  ...TermsFields,
-  expiresAt: Millis
-}, { additionalProperties: false })
+export const ProposalPayload = Type.Object(
+  {
+    proposalId: Id,
+    prevProposalId: Id,
+    offerId: Id,
+    demandId: Id,
+    ...TermsFields,
+    expiresAt: Millis
+  },
+  { additionalProperties: false }
+)
 export type ProposalPayload = Static<typeof ProposalPayload>
 
 const DemandTerms = Type.Object({ demandId: Id, requestorId: NodeIdText, ...TermsFields }, { additionalProperties: false })
@@ -43,40 +48,51 @@ const DemandTerms = Type.Object({ demandId: Id, requestorId: NodeIdText, ...Term
 const OfferTerms = Type.Object({ offerId: Id, providerId: NodeIdText, ...TermsFields }, { additionalProperties: false })
 
 /** The agreement as the requester proposes and signs it. */
-export const AgreementPayload = Type.Object({
-  agreementId: Id,
-  demand: DemandTerms,
-  offer: OfferTerms,
-  demandProposalId: Id,
-  offerProposalId: Id,
-  validTo: Timestamp,
-  timestamp: Timestamp
-}, { additionalProperties: false })
+export const AgreementPayload = Type.Object(
+  {
+    agreementId: Id,
+    demand: DemandTerms,
+    offer: OfferTerms,
+    demandProposalId: Id,
+    offerProposalId: Id,
+    validTo: Timestamp,
+    timestamp: Timestamp
+  },
+  { additionalProperties: false }
+)
 export type AgreementPayload = Static<typeof AgreementPayload>
 
-
 /** Provider's approval: signs the hash of the requester's signed agreement. */
-export const ApprovalPayload = Type.Object({
-  agreementId: Id,
-  agreementHash: Type.String({ pattern: '^0x[0-9a-f]{64}$' }),
-  approvedDate: Timestamp
-}, { additionalProperties: false })
+export const ApprovalPayload = Type.Object(
+  {
+    agreementId: Id,
+    agreementHash: Type.String({ pattern: '^0x[0-9a-f]{64}$' }),
+    approvedDate: Timestamp
+  },
+  { additionalProperties: false }
+)
 export type ApprovalPayload = Static<typeof ApprovalPayload>
 
 /** Reject, cancel or terminate: one party closing the agreement, with a reason. */
-export const AgreementClosePayload = Type.Object({
-  agreementId: Id,
-  action: Type.Union([Type.Literal('reject'), Type.Literal('cancel'), Type.Literal('terminate')]),
-  reason: Type.Optional(Reason),
-  timestamp: Timestamp
-}, { additionalProperties: false })
+export const AgreementClosePayload = Type.Object(
+  {
+    agreementId: Id,
+    action: Type.Union([Type.Literal('reject'), Type.Literal('cancel'), Type.Literal('terminate')]),
+    reason: Type.Optional(Reason),
+    timestamp: Timestamp
+  },
+  { additionalProperties: false }
+)
 export type AgreementClosePayload = Static<typeof AgreementClosePayload>
 
-export const ProposalRejectionPayload = Type.Object({
-  proposalId: Id,
-  reason: Type.Optional(Reason),
-  timestamp: Timestamp
-}, { additionalProperties: false })
+export const ProposalRejectionPayload = Type.Object(
+  {
+    proposalId: Id,
+    reason: Type.Optional(Reason),
+    timestamp: Timestamp
+  },
+  { additionalProperties: false }
+)
 export type ProposalRejectionPayload = Static<typeof ProposalRejectionPayload>
 
 export const ENVELOPE_TYPES = {

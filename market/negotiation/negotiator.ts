@@ -21,7 +21,11 @@ const proposalPayload = validator(ProposalPayload, 'proposal')
 const rejectionPayload = validator(ProposalRejectionPayload, 'proposal rejection')
 
 /** A Draft as we keep it, ours or theirs: the signed payload and its checked terms. */
-function draftRecord (payload: ProposalPayload, terms: ProposalBody, side: Pick<ProposalRecord, 'subscriptionId' | 'issuerId' | 'own' | 'counterpartyId'>): ProposalRecord {
+function draftRecord(
+  payload: ProposalPayload,
+  terms: ProposalBody,
+  side: Pick<ProposalRecord, 'subscriptionId' | 'issuerId' | 'own' | 'counterpartyId'>
+): ProposalRecord {
   return {
     proposalId: payload.proposalId,
     prevProposalId: payload.prevProposalId,
@@ -50,7 +54,7 @@ export class Negotiator {
   readonly #proposals: ProposalBook
   readonly #proposalTtlMs: number
 
-  constructor (options: NegotiatorOptions) {
+  constructor(options: NegotiatorOptions) {
     this.#net = options.net
     this.#subscriptions = options.subscriptions
     this.#proposals = options.proposals
@@ -58,7 +62,7 @@ export class Negotiator {
   }
 
   /** A known offer matches one of our demands: it becomes that demand's Initial proposal. */
-  async offerMatched (demand: SubscriptionRecord, offer: OfferPayload, providerId: NodeId): Promise<void> {
+  async offerMatched(demand: SubscriptionRecord, offer: OfferPayload, providerId: NodeId): Promise<void> {
     const proposalId = initialProposalId(demand.id, offer.offerId)
     if (this.#proposals.has(proposalId)) return
     const record: ProposalRecord = {
@@ -79,14 +83,14 @@ export class Negotiator {
     this.#emitProposal(record)
   }
 
-  getProposal (kind: SubscriptionKind, subscriptionId: string, proposalId: string): Proposal {
+  getProposal(kind: SubscriptionKind, subscriptionId: string, proposalId: string): Proposal {
     const record = this.#proposalOf(kind, subscriptionId, proposalId)
     if (record.state === 'Rejected') throw new MarketError('Gone', `proposal ${proposalId} was rejected`)
     return toApiProposal(record)
   }
 
   /** Answers the other party's proposal with our own Draft, sent to them. */
-  async counter (kind: SubscriptionKind, subscriptionId: string, proposalId: string, body: unknown): Promise<string> {
+  async counter(kind: SubscriptionKind, subscriptionId: string, proposalId: string, body: unknown): Promise<string> {
     const subscription = this.#subscription(kind, subscriptionId)
     const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
     if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; counter the other party's proposal`)
@@ -115,7 +119,7 @@ export class Negotiator {
     return record.proposalId
   }
 
-  async reject (kind: SubscriptionKind, subscriptionId: string, proposalId: string, reason?: Reason): Promise<void> {
+  async reject(kind: SubscriptionKind, subscriptionId: string, proposalId: string, reason?: Reason): Promise<void> {
     const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
     if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; only the other party's can be rejected`)
     if (theirs.state === 'Rejected') throw new MarketError('Gone', `proposal ${proposalId} is already rejected`)
@@ -132,7 +136,7 @@ export class Negotiator {
   }
 
   /** A Draft from the other party. */
-  async receiveProposal (message: MarketMessage, from: NodeId): Promise<void> {
+  async receiveProposal(message: MarketMessage, from: NodeId): Promise<void> {
     const payload = openFrom(message, from, ENVELOPE_TYPES.proposal, proposalPayload, 'proposal')
     // A draft bigger than ours may be would make an agreement too big to send.
     assertSignedTermsFit('proposal', message.envelope)
@@ -166,32 +170,36 @@ export class Negotiator {
   }
 
   /** The other party rejected one of our drafts. */
-  async receiveRejection (message: MarketMessage, from: NodeId): Promise<void> {
+  async receiveRejection(message: MarketMessage, from: NodeId): Promise<void> {
     const payload = openFrom(message, from, ENVELOPE_TYPES.proposalRejection, rejectionPayload, 'rejection')
     const ours = this.#proposals.get(payload.proposalId)
     if (ours === undefined || !ours.own || ours.counterpartyId !== from) throw new MarketError('NotFound', `no proposal ${payload.proposalId} sent to ${from}`)
     if (ours.state === 'Rejected') return
     await this.#proposals.setState(ours, 'Rejected', payload.reason)
-    const event: { eventType: 'ProposalRejectedEvent', eventDate: string, proposalId: string, reason?: Reason } = {
-      eventType: 'ProposalRejectedEvent', eventDate: new Date().toISOString(), proposalId: ours.proposalId
+    const event: { eventType: 'ProposalRejectedEvent'; eventDate: string; proposalId: string; reason?: Reason } = {
+      eventType: 'ProposalRejectedEvent',
+      eventDate: new Date().toISOString(),
+      proposalId: ours.proposalId
     }
     if (payload.reason !== undefined) event.reason = payload.reason
     this.#subscriptions.queue(ours.subscriptionId)?.push(event)
   }
 
-  #emitProposal (record: ProposalRecord): void {
+  #emitProposal(record: ProposalRecord): void {
     this.#subscriptions.queue(record.subscriptionId)?.push({
-      eventType: 'ProposalEvent', eventDate: new Date().toISOString(), proposal: toApiProposal(record)
+      eventType: 'ProposalEvent',
+      eventDate: new Date().toISOString(),
+      proposal: toApiProposal(record)
     })
   }
 
-  #subscription (kind: SubscriptionKind, id: string): SubscriptionRecord {
+  #subscription(kind: SubscriptionKind, id: string): SubscriptionRecord {
     const subscription = this.#subscriptions.get(kind, id)
     if (subscription === undefined) throw new MarketError('NotFound', `no ${kind} subscription ${id}`)
     return subscription
   }
 
-  #proposalOf (kind: SubscriptionKind, subscriptionId: string, proposalId: string): ProposalRecord {
+  #proposalOf(kind: SubscriptionKind, subscriptionId: string, proposalId: string): ProposalRecord {
     this.#subscription(kind, subscriptionId)
     const record = this.#proposals.get(proposalId)
     if (record === undefined || record.subscriptionId !== subscriptionId) {
@@ -200,7 +208,7 @@ export class Negotiator {
     return record
   }
 
-  #ownDraft (proposalId: string, counterparty: NodeId, subscriptionId: string): ProposalRecord {
+  #ownDraft(proposalId: string, counterparty: NodeId, subscriptionId: string): ProposalRecord {
     const ours = this.#proposals.get(proposalId)
     if (ours === undefined || !ours.own || ours.counterpartyId !== counterparty || ours.subscriptionId !== subscriptionId) {
       throw new MarketError('NotFound', `proposal answers ${proposalId}, which we never sent to ${counterparty}`)
@@ -209,4 +217,3 @@ export class Negotiator {
     return ours
   }
 }
-

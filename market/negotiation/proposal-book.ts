@@ -29,18 +29,18 @@ export interface ProposalRecord {
 /** Golem's reason field: the rejecting party will not negotiate this pair any further. */
 export const REJECTION_IS_FINAL = 'golem.proposal.rejection.is-final'
 
-function endsNegotiation (record: ProposalRecord): boolean {
+function endsNegotiation(record: ProposalRecord): boolean {
   return record.state === 'Rejected' && (record.rejection as Record<string, unknown> | undefined)?.[REJECTION_IS_FINAL] === true
 }
 
 const pairKey = (offerId: string, demandId: string): string => `${offerId}:${demandId}`
 
 /** The initial proposal of a demand–offer pair has the same id on both sides. */
-export function initialProposalId (demandId: string, offerId: string): string {
+export function initialProposalId(demandId: string, offerId: string): string {
   return keccak256(toUtf8Bytes(`agora initial proposal:${demandId}:${offerId}`)).slice(2)
 }
 
-export function toApiProposal (record: ProposalRecord, now = Date.now()): Proposal {
+export function toApiProposal(record: ProposalRecord, now = Date.now()): Proposal {
   const proposal: Proposal = {
     proposalId: record.proposalId,
     issuerId: record.issuerId,
@@ -54,13 +54,13 @@ export function toApiProposal (record: ProposalRecord, now = Date.now()): Propos
 }
 
 /** Initial and Draft proposals turn Expired when their time runs out. */
-export function effectiveState (record: ProposalRecord, now = Date.now()): ProposalState {
+export function effectiveState(record: ProposalRecord, now = Date.now()): ProposalState {
   if ((record.state === 'Initial' || record.state === 'Draft') && record.expiresAt <= now) return 'Expired'
   return record.state
 }
 
 /** Refuses a proposal that can no longer be answered or promoted: rejected, expired or already accepted. */
-export function assertOpen (record: ProposalRecord, now = Date.now()): void {
+export function assertOpen(record: ProposalRecord, now = Date.now()): void {
   const state = effectiveState(record, now)
   if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${record.proposalId} is ${state}`)
   if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${record.proposalId} is already promoted to an agreement`)
@@ -76,38 +76,38 @@ export class ProposalBook {
   readonly #maxRecords: number
   #writing = 0
 
-  constructor (store: MarketStore, maxRecords = 200_000) {
+  constructor(store: MarketStore, maxRecords = 200_000) {
     this.#store = store
     this.#maxRecords = maxRecords
   }
 
-  async load (): Promise<void> {
+  async load(): Promise<void> {
     for (const record of await this.#store.list<ProposalRecord>('proposal', storedProposal)) this.#hold(record)
   }
 
   /** Whether either party ended this offer–demand negotiation with a final rejection. */
-  isEnded (offerId: string, demandId: string): boolean {
+  isEnded(offerId: string, demandId: string): boolean {
     return this.#ended.has(pairKey(offerId, demandId))
   }
 
   /** Refuses to go on with a pair whose negotiation a final rejection ended. */
-  assertNotEnded (offerId: string, demandId: string): void {
+  assertNotEnded(offerId: string, demandId: string): void {
     if (this.isEnded(offerId, demandId)) throw new MarketError('Gone', 'this negotiation was ended by a final rejection (golem.proposal.rejection.is-final)')
   }
 
-  get (proposalId: string): ProposalRecord | undefined {
+  get(proposalId: string): ProposalRecord | undefined {
     return this.#records.get(proposalId)
   }
 
-  has (proposalId: string): boolean {
+  has(proposalId: string): boolean {
     return this.#records.has(proposalId)
   }
 
-  get size (): number {
+  get size(): number {
     return this.#records.size
   }
 
-  async put (record: ProposalRecord): Promise<void> {
+  async put(record: ProposalRecord): Promise<void> {
     const isNew = !this.#records.has(record.proposalId)
     // Writes under way count too: the check and the hold are an await apart.
     if (isNew && this.#records.size + this.#writing >= this.#maxRecords) {
@@ -122,15 +122,15 @@ export class ProposalBook {
     this.#hold(record)
   }
 
-  async setState (record: ProposalRecord, state: ProposalState, rejection?: Reason): Promise<void> {
+  async setState(record: ProposalRecord, state: ProposalState, rejection?: Reason): Promise<void> {
     const updated: ProposalRecord = { ...record, state }
     if (rejection !== undefined) updated.rejection = rejection
     await this.put(updated)
   }
 
   /** Forgets every proposal of a subscription that ended. */
-  async forgetSubscription (subscriptionId: string): Promise<void> {
-    for (const proposalId of [...this.#bySubscription.get(subscriptionId) ?? []]) await this.#remove(proposalId)
+  async forgetSubscription(subscriptionId: string): Promise<void> {
+    for (const proposalId of [...(this.#bySubscription.get(subscriptionId) ?? [])]) await this.#remove(proposalId)
   }
 
   /**
@@ -138,7 +138,7 @@ export class ProposalBook {
    * subscriptions no longer live (ended while the node was down). Scans them
    * all: run it now and then, not on every sweep.
    */
-  async prune (isLive: (subscriptionId: string) => boolean, now: number, graceMs: number): Promise<number> {
+  async prune(isLive: (subscriptionId: string) => boolean, now: number, graceMs: number): Promise<number> {
     let removed = 0
     for (const record of [...this.#records.values()]) {
       if (record.expiresAt + graceMs > now && isLive(record.subscriptionId)) continue
@@ -148,14 +148,14 @@ export class ProposalBook {
     return removed
   }
 
-  #hold (record: ProposalRecord): void {
+  #hold(record: ProposalRecord): void {
     this.#records.set(record.proposalId, record)
     const ids = this.#bySubscription.get(record.subscriptionId) ?? new Set<string>()
     this.#bySubscription.set(record.subscriptionId, ids.add(record.proposalId))
     if (endsNegotiation(record)) this.#ended.add(pairKey(record.offerId, record.demandId))
   }
 
-  async #remove (proposalId: string): Promise<void> {
+  async #remove(proposalId: string): Promise<void> {
     const record = this.#records.get(proposalId)
     if (record === undefined) return
     this.#records.delete(proposalId)

@@ -17,7 +17,7 @@ export interface ProposalBody extends Terms {
 }
 
 /** Validates `{ properties, constraints }`; a MarketError BadRequest names what is wrong. */
-export function parseProposalBody (body: unknown): ProposalBody {
+export function parseProposalBody(body: unknown): ProposalBody {
   if (typeof body !== 'object' || body === null) throw new MarketError('BadRequest', 'body must be an object with properties and constraints')
   const { properties, constraints } = body as Record<string, unknown>
   if (typeof constraints !== 'string') throw new MarketError('BadRequest', 'constraints must be a string')
@@ -37,7 +37,7 @@ export function parseProposalBody (body: unknown): ProposalBody {
 }
 
 /** Refuses a pair of terms unless each side's constraints hold on the other's properties. */
-export function termsMatch (mine: ProposalBody, theirs: Terms, mineName: string, theirsName: string): void {
+export function termsMatch(mine: ProposalBody, theirs: Terms, mineName: string, theirsName: string): void {
   if (!satisfies(theirs.constraints, mine.properties)) {
     throw new MarketError('BadRequest', `${mineName} does not satisfy the constraints of ${theirsName}`)
   }

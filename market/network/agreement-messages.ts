@@ -15,7 +15,10 @@ export const AGREEMENT_MESSAGES = {
 export const MARKET_OUTBOX_PROTOCOL = outboxProtocol('market')
 
 /** What the market uses of its outbox. */
-export type MarketOutbox = Pick<Outbox, 'enqueue' | 'nextAttempt' | 'handle' | 'onSettled' | 'start' | 'stop' | 'pending' | 'addEventListener' | 'removeEventListener'>
+export type MarketOutbox = Pick<
+  Outbox,
+  'enqueue' | 'nextAttempt' | 'handle' | 'onSettled' | 'start' | 'stop' | 'pending' | 'addEventListener' | 'removeEventListener'
+>
 
 export interface MarketOutboxOptions {
   host: OutboxHost
@@ -28,7 +31,7 @@ export interface MarketOutboxOptions {
   maxPending?: number
 }
 
-export function marketOutbox (options: MarketOutboxOptions): Outbox {
+export function marketOutbox(options: MarketOutboxOptions): Outbox {
   return new Outbox({ owner: 'market', ...options })
 }
 
@@ -36,7 +39,7 @@ export function marketOutbox (options: MarketOutboxOptions): Outbox {
 const FINAL_CODES = new Set(['BadRequest', 'NotFound', 'Gone', 'Conflict'])
 
 /** Runs a receiving step; a final market error becomes a refusal, anything else a retry. */
-export async function refusingFinally (step: () => Promise<void>): Promise<void> {
+export async function refusingFinally(step: () => Promise<void>): Promise<void> {
   try {
     await step()
   } catch (err) {

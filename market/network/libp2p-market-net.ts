@@ -39,26 +39,36 @@ export const DEMANDS_TOPIC: TopicDefinition<typeof DemandPayload> = {
 
 export const MARKET_PROTOCOL = defineProtocol({
   name: '/agora/market/1',
-  request: Type.Object({
-    kind: Type.Union([Type.Literal('proposal'), Type.Literal('proposal-rejection'), Type.Literal('agreement')]),
-    envelope: Type.Object({
-      v: Type.Literal(1),
-      type: Type.String({ maxLength: 100 }),
-      signer: Type.String({ maxLength: 42 }),
-      payload: Type.Unknown(),
-      sig: Type.String({ maxLength: 132 })
-    }, { additionalProperties: false })
-  }, { additionalProperties: false }),
+  request: Type.Object(
+    {
+      kind: Type.Union([Type.Literal('proposal'), Type.Literal('proposal-rejection'), Type.Literal('agreement')]),
+      envelope: Type.Object(
+        {
+          v: Type.Literal(1),
+          type: Type.String({ maxLength: 100 }),
+          signer: Type.String({ maxLength: 42 }),
+          payload: Type.Unknown(),
+          sig: Type.String({ maxLength: 132 })
+        },
+        { additionalProperties: false }
+      )
+    },
+    { additionalProperties: false }
+  ),
   response: Type.Object({ ok: Type.Literal(true) }, { additionalProperties: false }),
   maxRequestBytes: MAX_MARKET_REQUEST_BYTES,
   maxResponseBytes: 1024,
   timeoutMs: 10_000
 })
 
-function channelOver<S extends TSchema> (topic: Broadcast<S>): EntryChannel<Static<S>> {
+function channelOver<S extends TSchema>(topic: Broadcast<S>): EntryChannel<Static<S>> {
   return {
-    publish: async payload => { await topic.publish(payload) },
-    retract: async id => { await topic.retract(id) },
+    publish: async payload => {
+      await topic.publish(payload)
+    },
+    retract: async id => {
+      await topic.retract(id)
+    },
     get: id => topic.get(id),
     entries: () => topic.entries(),
     onAdded: listener => topic.addEventListener('entry:added', event => listener(event.detail)),
@@ -67,7 +77,7 @@ function channelOver<S extends TSchema> (topic: Broadcast<S>): EntryChannel<Stat
 }
 
 /** Turns what a send may throw into the market's own errors. */
-function marketErrorOf (err: unknown, to: NodeId): MarketError {
+function marketErrorOf(err: unknown, to: NodeId): MarketError {
   if (err instanceof MarketError) return err
   if (err instanceof RemoteError) {
     // Its fault, not the caller's: the message carries the peer's reference.
@@ -82,7 +92,7 @@ function marketErrorOf (err: unknown, to: NodeId): MarketError {
   return new MarketError('Unavailable', `${to}: the message could not be sent`, { cause: err })
 }
 
-export function marketNetOver (host: NetHost): MarketNet {
+export function marketNetOver(host: NetHost): MarketNet {
   const offers = channelOver(host.broadcast(OFFERS_TOPIC))
   const demands = channelOver(host.broadcast(DEMANDS_TOPIC))
   return {

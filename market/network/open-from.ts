@@ -7,7 +7,14 @@ import type { Static, TSchema } from 'typebox'
 import { MarketError } from '../errors.ts'
 
 /** The checked payload; refuses (BadRequest) `what` signed by anyone but its `signer`, the sender. */
-export function openFrom<S extends TSchema> (message: { envelope: SignedEnvelope }, from: NodeId, type: string, payload: Validator<S>, what: string, signer = 'sender'): Static<S> {
+export function openFrom<S extends TSchema>(
+  message: { envelope: SignedEnvelope },
+  from: NodeId,
+  type: string,
+  payload: Validator<S>,
+  what: string,
+  signer = 'sender'
+): Static<S> {
   if (verifyEnvelope(message.envelope, type) !== from) throw new MarketError('BadRequest', `${what} must be signed by its ${signer}`)
   return payload.parse(message.envelope.payload)
 }

@@ -43,25 +43,34 @@ export class ScanIterators {
   readonly #iterators = new Map<string, Iterator>()
   readonly #source: ScanSource
 
-  constructor (source: ScanSource) {
+  constructor(source: ScanSource) {
     this.#source = source
   }
 
-  begin (type: ScanType, accepts: (item: Item) => boolean, timeoutMs: number, owner: string): string {
+  begin(type: ScanType, accepts: (item: Item) => boolean, timeoutMs: number, owner: string): string {
     this.sweep(Date.now())
-    if (this.#iterators.size >= SCAN_LIMITS.maxScans) throw new MarketError('Conflict', `too many open scans on this node (${SCAN_LIMITS.maxScans}); end some first`)
+    if (this.#iterators.size >= SCAN_LIMITS.maxScans)
+      throw new MarketError('Conflict', `too many open scans on this node (${SCAN_LIMITS.maxScans}); end some first`)
     let owned = 0
     for (const iterator of this.#iterators.values()) if (iterator.owner === owner) owned++
-    if (owned >= SCAN_LIMITS.maxScansPerOwner) throw new MarketError('Conflict', `too many open scans of this app-key (${SCAN_LIMITS.maxScansPerOwner}); end some first`)
+    if (owned >= SCAN_LIMITS.maxScansPerOwner)
+      throw new MarketError('Conflict', `too many open scans of this app-key (${SCAN_LIMITS.maxScansPerOwner}); end some first`)
     const id = newMarketId()
     this.#iterators.set(id, {
-      type, owner, accepts, seen: new Set(), timeoutMs: Math.min(timeoutMs, SCAN_LIMITS.maxTimeoutMs), lastUsed: Date.now(), changed: new ChangeSignal(), waiting: 0
+      type,
+      owner,
+      accepts,
+      seen: new Set(),
+      timeoutMs: Math.min(timeoutMs, SCAN_LIMITS.maxTimeoutMs),
+      lastUsed: Date.now(),
+      changed: new ChangeSignal(),
+      waiting: 0
     })
     return id
   }
 
   /** Items not yet returned by this iterator, waiting up to `waitMs` for one. */
-  async collect (id: string, options: { waitMs: number, max: number, peerId?: string, signal?: AbortSignal }): Promise<Item[]> {
+  async collect(id: string, options: { waitMs: number; max: number; peerId?: string; signal?: AbortSignal }): Promise<Item[]> {
     const iterator = this.#get(id)
     const deadline = Date.now() + options.waitMs
     const peerId = options.peerId?.toLowerCase()
@@ -81,26 +90,26 @@ export class ScanIterators {
   }
 
   /** `item` is newly known: wake the waiting iterators that would return it. */
-  notify (type: ScanType, item: Item): void {
+  notify(type: ScanType, item: Item): void {
     for (const iterator of this.#iterators.values()) {
       if (iterator.type === type && iterator.waiting > 0 && iterator.accepts(item)) iterator.changed.notify()
     }
   }
 
-  end (id: string): void {
+  end(id: string): void {
     const iterator = this.#get(id)
     this.#iterators.delete(id)
     iterator.changed.notify()
   }
 
-  sweep (now: number): void {
+  sweep(now: number): void {
     for (const [id, iterator] of this.#iterators) {
       if (iterator.waiting === 0 && now - iterator.lastUsed > iterator.timeoutMs) this.#iterators.delete(id)
     }
   }
 
   /** Up to `max` unseen items that pass the filters, marked seen. Seen ids are skipped before any item is built. */
-  #fresh (iterator: Iterator, max: number, peerId: string | undefined): Item[] {
+  #fresh(iterator: Iterator, max: number, peerId: string | undefined): Item[] {
     const fresh: Item[] = []
     for (const id of this.#source.ids(iterator.type)) {
       if (fresh.length >= max) break
@@ -115,13 +124,13 @@ export class ScanIterators {
     return fresh
   }
 
-  #get (id: string): Iterator {
+  #get(id: string): Iterator {
     const iterator = this.#iterators.get(id)
     if (iterator === undefined) throw new MarketError('NotFound', `no scan ${id}`)
     return iterator
   }
 }
 
-function issuerOf (item: Item): string {
+function issuerOf(item: Item): string {
   return 'providerId' in item ? item.providerId : item.requestorId
 }

@@ -16,45 +16,57 @@ const Role = Type.Union([Type.Literal('Requestor'), Type.Literal('Provider')])
 // Only the fields the market reads at once are pinned; a record may carry more.
 const open = { additionalProperties: true }
 
-const StoredSubscription = Type.Object({
-  kind: Type.Union([Type.Literal('offer'), Type.Literal('demand')]),
-  id: Id,
-  properties: Properties,
-  constraints: Type.String(),
-  timestamp: Type.String(),
-  expiresAt: Millis,
-  broadcast: Type.Boolean()
-}, open)
+const StoredSubscription = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('offer'), Type.Literal('demand')]),
+    id: Id,
+    properties: Properties,
+    constraints: Type.String(),
+    timestamp: Type.String(),
+    expiresAt: Millis,
+    broadcast: Type.Boolean()
+  },
+  open
+)
 
-const StoredProposal = Type.Object({
-  proposalId: Type.String({ minLength: 1 }),
-  issuerId: Type.String(),
-  own: Type.Boolean(),
-  state: ProposalState,
-  timestamp: Type.String(),
-  expiresAt: Millis,
-  properties: Properties,
-  constraints: Type.String(),
-  subscriptionId: Id,
-  offerId: Id,
-  demandId: Id,
-  counterpartyId: Type.String()
-}, open)
+const StoredProposal = Type.Object(
+  {
+    proposalId: Type.String({ minLength: 1 }),
+    issuerId: Type.String(),
+    own: Type.Boolean(),
+    state: ProposalState,
+    timestamp: Type.String(),
+    expiresAt: Millis,
+    properties: Properties,
+    constraints: Type.String(),
+    subscriptionId: Id,
+    offerId: Id,
+    demandId: Id,
+    counterpartyId: Type.String()
+  },
+  open
+)
 
-const StoredAgreement = Type.Object({
-  agreementId: Id,
-  role: Role,
-  state: AgreementState,
-  terms: AgreementPayload,
-  counterpartyId: Type.String()
-}, open)
+const StoredAgreement = Type.Object(
+  {
+    agreementId: Id,
+    role: Role,
+    state: AgreementState,
+    terms: AgreementPayload,
+    counterpartyId: Type.String()
+  },
+  open
+)
 
-const StoredAgreementEvent = Type.Object({
-  event: AgreementOperationEvent,
-  at: Millis
-}, open)
+const StoredAgreementEvent = Type.Object(
+  {
+    event: AgreementOperationEvent,
+    at: Millis
+  },
+  open
+)
 
-function checkOf (schema: TSchema, what: string): RecordCheck {
+function checkOf(schema: TSchema, what: string): RecordCheck {
   const check = validator(schema, what)
   return (value, key) => check.parse(value, `${what} ${key}`)
 }

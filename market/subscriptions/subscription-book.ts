@@ -31,12 +31,12 @@ export class SubscriptionBook {
   /** Ids of subscriptions that ended, so a second unsubscribe says Gone, not NotFound. */
   readonly #ended = new Set<string>()
 
-  constructor (store: MarketStore) {
+  constructor(store: MarketStore) {
     this.#store = store
   }
 
   /** Loads the unexpired subscriptions kept across a restart; drops the expired. */
-  async load (now: number): Promise<SubscriptionRecord[]> {
+  async load(now: number): Promise<SubscriptionRecord[]> {
     const live: SubscriptionRecord[] = []
     for (const kind of ['offer', 'demand'] as const) {
       for (const record of await this.#store.list<SubscriptionRecord>(kind, storedSubscription)) {
@@ -52,46 +52,46 @@ export class SubscriptionBook {
   }
 
   /** Writes it durably (a client is told it exists), then holds it. */
-  async add (record: SubscriptionRecord): Promise<void> {
+  async add(record: SubscriptionRecord): Promise<void> {
     await this.#store.put(record.kind, record.id, record)
     this.#remember(record)
   }
 
-  get (kind: SubscriptionKind, id: string, now = Date.now()): SubscriptionRecord | undefined {
+  get(kind: SubscriptionKind, id: string, now = Date.now()): SubscriptionRecord | undefined {
     const record = this.#held.get(id)?.record
     if (record === undefined || record.kind !== kind || record.expiresAt <= now) return undefined
     return record
   }
 
   /** Whether a subscription of either kind is live. */
-  has (id: string, now = Date.now()): boolean {
+  has(id: string, now = Date.now()): boolean {
     const record = this.#held.get(id)?.record
     return record !== undefined && record.expiresAt > now
   }
 
-  list (kind: SubscriptionKind, now = Date.now()): SubscriptionRecord[] {
+  list(kind: SubscriptionKind, now = Date.now()): SubscriptionRecord[] {
     const records: SubscriptionRecord[] = []
     for (const { record } of this.#held.values()) if (record.kind === kind && record.expiresAt > now) records.push(record)
     return records
   }
 
   /** Live subscriptions of both kinds. */
-  count (now = Date.now()): number {
+  count(now = Date.now()): number {
     let live = 0
     for (const { record } of this.#held.values()) if (record.expiresAt > now) live++
     return live
   }
 
-  hasEnded (id: string): boolean {
+  hasEnded(id: string): boolean {
     return this.#ended.has(id)
   }
 
-  queue (id: string): LongPollQueue<MarketEvent> | undefined {
+  queue(id: string): LongPollQueue<MarketEvent> | undefined {
     return this.#held.get(id)?.queue
   }
 
   /** Removes a subscription; pending collects on it end. Returns undefined if unknown. */
-  async remove (id: string): Promise<SubscriptionRecord | undefined> {
+  async remove(id: string): Promise<SubscriptionRecord | undefined> {
     const held = this.#held.get(id)
     if (held === undefined) return undefined
     this.#held.delete(id)
@@ -103,21 +103,21 @@ export class SubscriptionBook {
   }
 
   /** Sets a stored subscription aside, as if it were a bad record (it could not be made to work). */
-  async setAside (record: SubscriptionRecord, reason: string): Promise<void> {
+  async setAside(record: SubscriptionRecord, reason: string): Promise<void> {
     this.#held.get(record.id)?.queue.close()
     this.#held.delete(record.id)
     await this.#store.setAside(record.kind, record.id, reason)
   }
 
   /** Subscriptions whose time ran out, removed. */
-  async sweep (now: number): Promise<SubscriptionRecord[]> {
+  async sweep(now: number): Promise<SubscriptionRecord[]> {
     const expired: SubscriptionRecord[] = []
     for (const { record } of this.#held.values()) if (record.expiresAt <= now) expired.push(record)
     for (const record of expired) await this.remove(record.id)
     return expired
   }
 
-  #remember (record: SubscriptionRecord): void {
+  #remember(record: SubscriptionRecord): void {
     // A record written again keeps its queue, and the events in it.
     const queue = this.#held.get(record.id)?.queue ?? new LongPollQueue<MarketEvent>()
     this.#held.set(record.id, { record, queue })

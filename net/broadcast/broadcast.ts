@@ -19,8 +19,15 @@ import { EntryStore } from './entry-store.ts'
 import { BroadcastError } from './errors.ts'
 import { SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
 import {
-  DEFAULT_MAX_ENTRY_BYTES, DEFAULT_MAX_TOPIC_BYTES, DEFAULT_MAX_TTL_MS, MAX_ID_LENGTH, checkTopicDefinition, gossipMessage,
-  gossipTopicOf, retractionPayload, retractionTypeOf
+  DEFAULT_MAX_ENTRY_BYTES,
+  DEFAULT_MAX_TOPIC_BYTES,
+  DEFAULT_MAX_TTL_MS,
+  MAX_ID_LENGTH,
+  checkTopicDefinition,
+  gossipMessage,
+  gossipTopicOf,
+  retractionPayload,
+  retractionTypeOf
 } from './topic.ts'
 import type { GossipSub, Message, TopicValidatorFn } from '@libp2p/gossipsub'
 import type { PeerId } from '@libp2p/interface'
@@ -54,8 +61,15 @@ export interface EntryRemoved {
 /** Why a message from outside was not taken in. */
 export type RefusalReason =
   | ViolationKind
-  | 'relayer_budget' | 'signer_budget' | 'full' | 'signer_full'
-  | 'duplicate' | 'retracted' | 'conflict' | 'expired' | 'not_running'
+  | 'relayer_budget'
+  | 'signer_budget'
+  | 'full'
+  | 'signer_full'
+  | 'duplicate'
+  | 'retracted'
+  | 'conflict'
+  | 'expired'
+  | 'not_running'
 
 export interface EntryRefused {
   /** The node that handed it to us. */
@@ -104,12 +118,11 @@ export interface BroadcastHost {
   /** What the broadcast reads the time from (default: the system clock). */
   readonly clock?: Clock
   connectedNodes: () => NodeId[]
-  request: <Req extends TSchema, Res extends TSchema>(
-    definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>) => Promise<Static<Res>>
+  request: <Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>) => Promise<Static<Res>>
 }
 
 /** How a received entry or retraction fared. */
-type Verdict = { accept: true } | { accept: false, reason: RefusalReason, violation?: ViolationKind }
+type Verdict = { accept: true } | { accept: false; reason: RefusalReason; violation?: ViolationKind }
 
 const ACCEPT: Verdict = { accept: true }
 const ignore = (reason: RefusalReason): Verdict => ({ accept: false, reason })
@@ -131,7 +144,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   #timers: NodeJS.Timeout[] = []
   #running = false
 
-  constructor (host: BroadcastHost, definition: TopicDefinition<S>, options: Partial<BroadcastOptions> = {}) {
+  constructor(host: BroadcastHost, definition: TopicDefinition<S>, options: Partial<BroadcastOptions> = {}) {
     super()
     checkTopicDefinition(definition)
     this.definition = definition
@@ -157,22 +170,31 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     this.#signerBudgets = new ByteBudgets(atLeastOneEntry(settings.signerBudget), this.#clock)
   }
 
-  get size (): number { return this.#store.size }
+  get size(): number {
+    return this.#store.size
+  }
   /** Message bytes of the entries kept (bounded by the topic's maxBytes). */
-  get bytes (): number { return this.#store.bytes }
+  get bytes(): number {
+    return this.#store.bytes
+  }
 
-  start (): void {
+  start(): void {
     if (this.#running) return
     this.#running = true
     const pubsub = this.#host.pubsub
     pubsub.topicValidators.set(this.gossipTopic, this.#validateGossip)
     pubsub.subscribe(this.gossipTopic)
-    this.#every(this.#options.sweepIntervalMs, () => { this.#sweep() })
-    if (this.#options.resyncIntervalMs > 0) this.#every(this.#options.resyncIntervalMs, () => { void this.#resyncWithRandomNode() })
+    this.#every(this.#options.sweepIntervalMs, () => {
+      this.#sweep()
+    })
+    if (this.#options.resyncIntervalMs > 0)
+      this.#every(this.#options.resyncIntervalMs, () => {
+        void this.#resyncWithRandomNode()
+      })
     for (const nodeId of this.#host.connectedNodes()) void this.syncWith(nodeId).catch(() => {})
   }
 
-  stop (): void {
+  stop(): void {
     if (!this.#running) return
     this.#running = false
     for (const timer of this.#timers) clearInterval(timer)
@@ -183,15 +205,17 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   /** Signs an entry with the node key, keeps it, and spreads it. */
-  async publish (payload: Static<S>): Promise<BroadcastEntry<Static<S>>> {
+  async publish(payload: Static<S>): Promise<BroadcastEntry<Static<S>>> {
     this.#payload.parse(payload)
     const id = this.#idOf(payload)
     const expiresAt = this.definition.expiresAt(payload)
     const signer = this.#host.key.nodeId
     const now = this.#clock.now()
     if (!(expiresAt > now)) throw new BroadcastError('BadRequest', `${this.definition.name} entry ${id} has already expired`)
-    if (expiresAt > now + this.#maxTtlMs) throw new BroadcastError('BadRequest', `${this.definition.name} entry ${id} expires more than ${this.#maxTtlMs} ms from now`)
-    if (this.#store.tombstone(signer, id) !== undefined) throw new BroadcastError('Gone', `${this.definition.name} entry ${id} was retracted; publish under a new id`)
+    if (expiresAt > now + this.#maxTtlMs)
+      throw new BroadcastError('BadRequest', `${this.definition.name} entry ${id} expires more than ${this.#maxTtlMs} ms from now`)
+    if (this.#store.tombstone(signer, id) !== undefined)
+      throw new BroadcastError('Gone', `${this.definition.name} entry ${id} was retracted; publish under a new id`)
     const existing = this.#store.get(id)
     if (existing !== undefined) {
       if (existing.signer !== signer) throw new BroadcastError('Conflict', `${this.definition.name} entry ${id} is already taken by ${existing.signer}`)
@@ -199,12 +223,16 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     }
     const envelope = signEnvelope(this.#host.key, this.definition.envelopeType, payload)
     const message = encodeMessage('entry', envelope)
-    if (message.byteLength > this.#maxEntryBytes) throw new BroadcastError('PayloadTooLarge', `${this.definition.name} entry ${id} is ${message.byteLength} bytes, over the ${this.#maxEntryBytes} allowed`)
+    if (message.byteLength > this.#maxEntryBytes)
+      throw new BroadcastError('PayloadTooLarge', `${this.definition.name} entry ${id} is ${message.byteLength} bytes, over the ${this.#maxEntryBytes} allowed`)
     const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope, messageBytes: message.byteLength, addedAt: now }
     const { outcome, evicted } = this.#store.add(stored, now)
     if (outcome !== 'added') {
       const full = outcome === 'full' || outcome === 'signer_full'
-      throw new BroadcastError(full ? 'CapacityExceeded' : 'Conflict', `${this.definition.name} entry ${id} not kept: ${outcome === 'full' ? 'the topic is full' : outcome === 'signer_full' ? 'too many entries of this node' : outcome}`)
+      throw new BroadcastError(
+        full ? 'CapacityExceeded' : 'Conflict',
+        `${this.definition.name} entry ${id} not kept: ${outcome === 'full' ? 'the topic is full' : outcome === 'signer_full' ? 'too many entries of this node' : outcome}`
+      )
     }
     this.#evicted(evicted)
     const entry = toEntry(stored)
@@ -214,11 +242,12 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   /** Withdraws one of this node's entries everywhere, with a signed retraction. */
-  async retract (id: string): Promise<void> {
+  async retract(id: string): Promise<void> {
     const entry = this.#store.get(id)
     const signer = this.#host.key.nodeId
     if (entry === undefined) throw new BroadcastError('NotFound', `${this.definition.name} has no entry ${id}`)
-    if (entry.signer !== signer) throw new BroadcastError('Forbidden', `${this.definition.name} entry ${id} belongs to ${entry.signer}; only its signer may retract it`)
+    if (entry.signer !== signer)
+      throw new BroadcastError('Forbidden', `${this.definition.name} entry ${id} belongs to ${entry.signer}; only its signer may retract it`)
     const envelope = signEnvelope(this.#host.key, retractionTypeOf(this.definition), { topic: this.definition.name, id, expiresAt: entry.expiresAt })
     const message = encodeMessage('retraction', envelope)
     const { outcome } = this.#store.retract({ id, signer, expiresAt: entry.expiresAt, envelope, messageBytes: message.byteLength })
@@ -227,18 +256,19 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     await this.#gossip(message)
   }
 
-  get (id: string): BroadcastEntry<Static<S>> | undefined {
+  get(id: string): BroadcastEntry<Static<S>> | undefined {
     const stored = this.#store.get(id)
     return stored === undefined ? undefined : toEntry(stored)
   }
 
-  entries (): Array<BroadcastEntry<Static<S>>> {
+  entries(): Array<BroadcastEntry<Static<S>>> {
     return [...this.#store.entries()].map(toEntry)
   }
 
   /** Connected nodes subscribed to this topic's gossip. */
-  gossipPeers (): NodeId[] {
-    return this.#host.pubsub.getSubscribers(this.gossipTopic)
+  gossipPeers(): NodeId[] {
+    return this.#host.pubsub
+      .getSubscribers(this.gossipTopic)
       .map(peerId => this.#host.directory.learnPeer(peerId))
       .filter(nodeId => nodeId !== undefined)
   }
@@ -247,7 +277,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
    * Pulls from one node what it has and this node lacks: ids page by page,
    * then the missing bodies in batches. Returns how many were taken in.
    */
-  async syncWith (nodeId: NodeId): Promise<number> {
+  async syncWith(nodeId: NodeId): Promise<number> {
     if (!this.#running || this.#syncing.has(nodeId)) return 0
     this.#syncing.add(nodeId)
     try {
@@ -258,7 +288,9 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
         if (!this.#relayerBudgets.allows(nodeId, this.#maxEntryBytes)) break
         const batch = wanted.slice(start, start + SYNC_BODIES_PAGE)
         const response = await this.#host.request(SYNC_PROTOCOL, nodeId, {
-          op: 'bodies', topic: this.definition.name, wanted: batch.map(({ kind, id, signer }) => ({ kind, id, signer }))
+          op: 'bodies',
+          topic: this.definition.name,
+          wanted: batch.map(({ kind, id, signer }) => ({ kind, id, signer }))
         })
         if (response.op !== 'bodies' || response.bodies.length > batch.length) {
           this.#host.guard.violation(nodeId, 'protocol')
@@ -285,12 +317,12 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     }
   }
 
-  serveIds (request: IdsRequest): IdsResponse {
+  serveIds(request: IdsRequest): IdsResponse {
     const { items, next } = this.#store.summary(request.after, request.limit)
     return next === undefined ? { op: 'ids', items } : { op: 'ids', items, next }
   }
 
-  serveBodies (request: BodiesRequest): BodiesResponse {
+  serveBodies(request: BodiesRequest): BodiesResponse {
     const bodies: BodiesResponse['bodies'] = []
     // Leave room for the frame around the bodies.
     let budget = SYNC_MAX_RESPONSE_BYTES - 1024
@@ -305,16 +337,17 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     return { op: 'bodies', bodies }
   }
 
-  async #wantedFrom (nodeId: NodeId): Promise<SummaryItem[]> {
+  async #wantedFrom(nodeId: NodeId): Promise<SummaryItem[]> {
     const tombstones: SummaryItem[] = []
     const entries: SummaryItem[] = []
     // Enough pages for a full store of entries and retractions, and no more.
     const maxPages = Math.ceil((2 * this.definition.maxEntries) / SYNC_IDS_PAGE) + 1
     let after: string | undefined
     for (let page = 0; page < maxPages; page++) {
-      const request: IdsRequest = after === undefined
-        ? { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE }
-        : { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE, after }
+      const request: IdsRequest =
+        after === undefined
+          ? { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE }
+          : { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE, after }
       const response = await this.#host.request(SYNC_PROTOCOL, nodeId, request)
       if (response.op !== 'ids') {
         this.#host.guard.violation(nodeId, 'protocol')
@@ -355,24 +388,24 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
    * size, and the relayer's byte budget (charged for whatever it makes us
    * look at). Undefined means go on.
    */
-  #admit (from: NodeId, messageBytes: number): Verdict | undefined {
+  #admit(from: NodeId, messageBytes: number): Verdict | undefined {
     if (messageBytes > this.#maxEntryBytes) return reject('oversized')
     if (!this.#relayerBudgets.take(from, messageBytes)) return ignore('relayer_budget')
     return undefined
   }
 
-  #refused (from: NodeId, verdict: Extract<Verdict, { accept: false }>, how: EntryRefused['how']): void {
+  #refused(from: NodeId, verdict: Extract<Verdict, { accept: false }>, how: EntryRefused['how']): void {
     if (verdict.violation !== undefined) this.#host.guard.violation(from, verdict.violation)
     this.safeDispatchEvent<EntryRefused>('entry:refused', { detail: { from, reason: verdict.reason, how } })
   }
 
   /** Checks and takes in one entry or retraction from outside, however it came. */
-  #receive (kind: 'entry' | 'retraction', envelope: unknown, messageBytes: number, from: NodeId): Verdict {
+  #receive(kind: 'entry' | 'retraction', envelope: unknown, messageBytes: number, from: NodeId): Verdict {
     if (!this.#running) return ignore('not_running')
     return kind === 'entry' ? this.#receiveEntry(envelope, messageBytes, from) : this.#receiveRetraction(envelope, messageBytes)
   }
 
-  #receiveEntry (envelope: unknown, messageBytes: number, from: NodeId): Verdict {
+  #receiveEntry(envelope: unknown, messageBytes: number, from: NodeId): Verdict {
     const payload = (envelope as { payload?: unknown } | null)?.payload
     if (!this.#payload.check(payload)) return reject('malformed')
     let id: string
@@ -402,7 +435,14 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const now = this.#clock.now()
     if (expiresAt <= now || expiresAt > now + this.#maxTtlMs) return ignore('expired')
     const stored: StoredEntry<Static<S>> = {
-      id, signer, payload, expiresAt, envelope: envelope as SignedEnvelope<Static<S>>, messageBytes, relayer: from, addedAt: now
+      id,
+      signer,
+      payload,
+      expiresAt,
+      envelope: envelope as SignedEnvelope<Static<S>>,
+      messageBytes,
+      relayer: from,
+      addedAt: now
     }
     // Planned by the store before anything changes; the signer pays only for what is kept.
     const { outcome, evicted } = this.#store.add(stored, now)
@@ -413,11 +453,11 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     return ACCEPT
   }
 
-  #evicted (entries: ReadonlyArray<StoredEntry<Static<S>>>): void {
+  #evicted(entries: ReadonlyArray<StoredEntry<Static<S>>>): void {
     for (const entry of entries) this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: entry.id, reason: 'evicted' } })
   }
 
-  #receiveRetraction (envelope: unknown, messageBytes: number): Verdict {
+  #receiveRetraction(envelope: unknown, messageBytes: number): Verdict {
     const payload = (envelope as { payload?: unknown } | null)?.payload
     if (!retractionPayload.check(payload) || payload.topic !== this.definition.name) return reject('malformed')
     let signer: NodeId
@@ -440,7 +480,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     return ACCEPT
   }
 
-  #idOf (payload: Static<S>): string {
+  #idOf(payload: Static<S>): string {
     const id = this.definition.idOf(payload)
     if (typeof id !== 'string' || id.length === 0 || id.length > MAX_ID_LENGTH) {
       throw new BroadcastError('BadRequest', `${this.definition.name}: an entry id must be 1 to ${MAX_ID_LENGTH} characters`)
@@ -448,20 +488,20 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     return id
   }
 
-  #sweep (): void {
+  #sweep(): void {
     for (const entry of this.#store.sweep(this.#clock.now())) {
       this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: entry.id, reason: 'expired' } })
     }
   }
 
-  async #resyncWithRandomNode (): Promise<void> {
+  async #resyncWithRandomNode(): Promise<void> {
     const nodes = this.#host.connectedNodes()
     const nodeId = nodes[Math.floor(Math.random() * nodes.length)]
     if (nodeId === undefined) return
     await this.syncWith(nodeId).catch(() => {})
   }
 
-  async #gossip (message: Uint8Array): Promise<void> {
+  async #gossip(message: Uint8Array): Promise<void> {
     try {
       await this.#host.pubsub.publish(this.gossipTopic, message)
     } catch {
@@ -469,22 +509,22 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     }
   }
 
-  #every (ms: number, task: () => void): void {
+  #every(ms: number, task: () => void): void {
     const timer = setInterval(task, ms)
     timer.unref()
     this.#timers.push(timer)
   }
 }
 
-function toEntry<T> (stored: StoredEntry<T>): BroadcastEntry<T> {
+function toEntry<T>(stored: StoredEntry<T>): BroadcastEntry<T> {
   return { id: stored.id, signer: stored.signer, payload: stored.payload, envelope: stored.envelope }
 }
 
-function encodeMessage (kind: 'entry' | 'retraction', envelope: SignedEnvelope): Uint8Array {
+function encodeMessage(kind: 'entry' | 'retraction', envelope: SignedEnvelope): Uint8Array {
   return jsonBytes({ v: 1, kind, envelope })
 }
 
-function decodeMessage (data: Uint8Array): { kind: 'entry' | 'retraction', envelope: unknown } | undefined {
+function decodeMessage(data: Uint8Array): { kind: 'entry' | 'retraction'; envelope: unknown } | undefined {
   try {
     const value = parseJsonBytes(data)
     return gossipMessage.check(value) ? value : undefined

@@ -87,29 +87,35 @@ export class EntryStore<T> {
   readonly #sorted = new SortedKeys()
   #bytes = 0
 
-  constructor (limits: StoreLimits) {
+  constructor(limits: StoreLimits) {
     this.#limits = limits
   }
 
-  get size (): number { return this.#entries.size }
+  get size(): number {
+    return this.#entries.size
+  }
   /** Message bytes of the entries kept. */
-  get bytes (): number { return this.#bytes }
-  get tombstoneCount (): number { return this.#tombstones.size }
+  get bytes(): number {
+    return this.#bytes
+  }
+  get tombstoneCount(): number {
+    return this.#tombstones.size
+  }
 
-  get (id: string): StoredEntry<T> | undefined {
+  get(id: string): StoredEntry<T> | undefined {
     return this.#entries.get(id)
   }
 
-  entries (): IterableIterator<StoredEntry<T>> {
+  entries(): IterableIterator<StoredEntry<T>> {
     return this.#entries.values()
   }
 
   /** Bytes kept of the entries a relayer handed us (undefined: the node's own). */
-  bytesFrom (relayer: NodeId | undefined): number {
+  bytesFrom(relayer: NodeId | undefined): number {
     return this.#byRelayer.get(relayer ?? OWN)?.bytes ?? 0
   }
 
-  tombstone (signer: NodeId, id: string): Tombstone | undefined {
+  tombstone(signer: NodeId, id: string): Tombstone | undefined {
     return this.#tombstones.get(tombstoneKey(signer, id))
   }
 
@@ -117,7 +123,7 @@ export class EntryStore<T> {
    * Takes an entry in, evicting others if the bounds need it. Every bound is
    * checked, and every eviction planned, before anything changes.
    */
-  add (entry: StoredEntry<T>, now: number): AddResult<T> {
+  add(entry: StoredEntry<T>, now: number): AddResult<T> {
     const existing = this.#entries.get(entry.id)
     if (existing !== undefined) return refused(existing.signer === entry.signer ? 'duplicate' : 'conflict')
     if (this.#tombstones.has(tombstoneKey(entry.signer, entry.id))) return refused('retracted')
@@ -139,11 +145,10 @@ export class EntryStore<T> {
    * Returns 'retracted' when it removed an entry, 'remembered' when the entry
    * is not (yet) here.
    */
-  retract (tombstone: Tombstone): { outcome: RetractOutcome, removed?: StoredEntry<T> } {
+  retract(tombstone: Tombstone): { outcome: RetractOutcome; removed?: StoredEntry<T> } {
     const key = tombstoneKey(tombstone.signer, tombstone.id)
     if (this.#tombstones.has(key)) return { outcome: 'duplicate' }
-    if (this.#tombstones.size >= this.#limits.maxEntries ||
-        (this.#tombstonesPerSigner.get(tombstone.signer) ?? 0) >= this.#limits.maxPerSigner) {
+    if (this.#tombstones.size >= this.#limits.maxEntries || (this.#tombstonesPerSigner.get(tombstone.signer) ?? 0) >= this.#limits.maxPerSigner) {
       return { outcome: 'full' }
     }
     this.#tombstones.set(key, tombstone)
@@ -156,7 +161,7 @@ export class EntryStore<T> {
   }
 
   /** Drops what has expired; returns the entries dropped. */
-  sweep (now: number): Array<StoredEntry<T>> {
+  sweep(now: number): Array<StoredEntry<T>> {
     const expired: Array<StoredEntry<T>> = []
     for (const entry of this.#entries.values()) {
       if (entry.expiresAt <= now) expired.push(entry)
@@ -183,7 +188,7 @@ export class EntryStore<T> {
   }
 
   /** Up to `limit` summary items after the cursor, and the cursor of the next page. */
-  summary (after: string | undefined, limit: number): { items: SummaryItem[], next?: string } {
+  summary(after: string | undefined, limit: number): { items: SummaryItem[]; next?: string } {
     const { keys, more } = this.#sorted.page(after, limit)
     const items: SummaryItem[] = []
     for (const key of keys) {
@@ -198,7 +203,7 @@ export class EntryStore<T> {
    * The entries to evict so that `entry` fits (none if it fits as is), or
    * undefined when it cannot be made to fit without evicting it first.
    */
-  #planRoom (entry: StoredEntry<T>, now: number): Array<StoredEntry<T>> | undefined {
+  #planRoom(entry: StoredEntry<T>, now: number): Array<StoredEntry<T>> | undefined {
     let bytesOver = this.#bytes + entry.messageBytes - this.#limits.maxBytes
     let entriesOver = this.#entries.size + 1 - this.#limits.maxEntries
     if (bytesOver <= 0 && entriesOver <= 0) return []
@@ -207,7 +212,7 @@ export class EntryStore<T> {
     // The newcomer counts as the newest entry of its account; it is protected
     // when it stays within an established signer's floor.
     const newcomerProtected = newcomerAccount === OWN || this.#withinFloor(entry, now)
-    const accounts: Array<{ key: string, standing: number, bytes: number, entries: Array<StoredEntry<T>>, next: number, newcomer: boolean }> = []
+    const accounts: Array<{ key: string; standing: number; bytes: number; entries: Array<StoredEntry<T>>; next: number; newcomer: boolean }> = []
     for (const [key, group] of this.#byRelayer) {
       if (key === OWN) continue
       const withNewcomer = key === newcomerAccount
@@ -221,7 +226,14 @@ export class EntryStore<T> {
       })
     }
     if (newcomerAccount !== OWN && !this.#byRelayer.has(newcomerAccount) && !newcomerProtected) {
-      accounts.push({ key: newcomerAccount, standing: this.#limits.standingOf?.(newcomerAccount as NodeId) ?? 0, bytes: entry.messageBytes, entries: [], next: -1, newcomer: true })
+      accounts.push({
+        key: newcomerAccount,
+        standing: this.#limits.standingOf?.(newcomerAccount as NodeId) ?? 0,
+        bytes: entry.messageBytes,
+        entries: [],
+        next: -1,
+        newcomer: true
+      })
     }
     const victims: Array<StoredEntry<T>> = []
     while (bytesOver > 0 || entriesOver > 0) {
@@ -229,11 +241,14 @@ export class EntryStore<T> {
       for (const account of accounts) {
         while (account.next >= 0 && kept.has((account.entries[account.next] as StoredEntry<T>).id)) account.next--
       }
-      let worst: typeof accounts[number] | undefined
+      let worst: (typeof accounts)[number] | undefined
       for (const account of accounts) {
         if (account.next < 0 && !account.newcomer) continue
-        if (worst === undefined || account.standing < worst.standing ||
-            (account.standing === worst.standing && (account.bytes > worst.bytes || (account.bytes === worst.bytes && account.key < worst.key)))) {
+        if (
+          worst === undefined ||
+          account.standing < worst.standing ||
+          (account.standing === worst.standing && (account.bytes > worst.bytes || (account.bytes === worst.bytes && account.key < worst.key)))
+        ) {
           worst = account
         }
       }
@@ -254,7 +269,7 @@ export class EntryStore<T> {
    * most half the byte bound in all (so keys made in advance cannot pin the
    * whole store).
    */
-  #protectedIds (now: number): Set<string> {
+  #protectedIds(now: number): Set<string> {
     const kept = new Set<string>()
     const established: Array<Group<T>> = []
     for (const group of this.#bySigner.values()) {
@@ -276,18 +291,18 @@ export class EntryStore<T> {
   }
 
   /** Whether a new entry of an established signer still fits under that signer's floor. */
-  #withinFloor (entry: StoredEntry<T>, now: number): boolean {
+  #withinFloor(entry: StoredEntry<T>, now: number): boolean {
     const group = this.#bySigner.get(entry.signer)
     const oldest = group?.entries[0]
     if (group === undefined || oldest === undefined || !this.#isEstablished(oldest, now)) return false
     return group.bytes + entry.messageBytes <= this.#limits.signerFloorBytes
   }
 
-  #isEstablished (oldest: StoredEntry<T>, now: number): boolean {
+  #isEstablished(oldest: StoredEntry<T>, now: number): boolean {
     return oldest.addedAt <= now - this.#limits.establishedAfterMs
   }
 
-  #summaryItem (key: string): SummaryItem | undefined {
+  #summaryItem(key: string): SummaryItem | undefined {
     if (key.startsWith('e')) {
       const entry = this.#entries.get(key.slice(1))
       return entry && { kind: 'entry', id: entry.id, signer: entry.signer, expiresAt: entry.expiresAt }
@@ -296,7 +311,7 @@ export class EntryStore<T> {
     return tombstone && { kind: 'tombstone', id: tombstone.id, signer: tombstone.signer, expiresAt: tombstone.expiresAt }
   }
 
-  #remove (entry: StoredEntry<T>): void {
+  #remove(entry: StoredEntry<T>): void {
     this.#entries.delete(entry.id)
     this.#bytes -= entry.messageBytes
     drop(this.#bySigner, entry.signer, entry)
@@ -305,11 +320,11 @@ export class EntryStore<T> {
   }
 }
 
-function refused<T> (outcome: AddOutcome): AddResult<T> {
+function refused<T>(outcome: AddOutcome): AddResult<T> {
   return { outcome, evicted: [] }
 }
 
-function append<K, T> (groups: Map<K, Group<T>>, key: K, entry: StoredEntry<T>): void {
+function append<K, T>(groups: Map<K, Group<T>>, key: K, entry: StoredEntry<T>): void {
   let group = groups.get(key)
   if (group === undefined) {
     group = { bytes: 0, entries: [] }
@@ -319,7 +334,7 @@ function append<K, T> (groups: Map<K, Group<T>>, key: K, entry: StoredEntry<T>):
   group.bytes += entry.messageBytes
 }
 
-function drop<K, T> (groups: Map<K, Group<T>>, key: K, entry: StoredEntry<T>): void {
+function drop<K, T>(groups: Map<K, Group<T>>, key: K, entry: StoredEntry<T>): void {
   const group = groups.get(key)
   if (group === undefined) return
   const at = group.entries.lastIndexOf(entry)
@@ -330,7 +345,7 @@ function drop<K, T> (groups: Map<K, Group<T>>, key: K, entry: StoredEntry<T>): v
 }
 
 /** Drops many entries at once from every group: one pass, not one splice each. */
-function dropAll<K, T> (groups: Map<K, Group<T>>, ids: ReadonlySet<string>): void {
+function dropAll<K, T>(groups: Map<K, Group<T>>, ids: ReadonlySet<string>): void {
   for (const [key, group] of groups) {
     const left = group.entries.filter(entry => !ids.has(entry.id))
     if (left.length === group.entries.length) continue
@@ -343,19 +358,19 @@ function dropAll<K, T> (groups: Map<K, Group<T>>, ids: ReadonlySet<string>): voi
   }
 }
 
-function tombstoneKey (signer: NodeId, id: string): string {
+function tombstoneKey(signer: NodeId, id: string): string {
   return `${signer}/${id}`
 }
 
-function entryKey (id: string): string {
+function entryKey(id: string): string {
   return `e${id}`
 }
 
-function summaryKeyOfTombstone (key: string): string {
+function summaryKeyOfTombstone(key: string): string {
   return `t${key}`
 }
 
-function increment (counts: Map<NodeId, number>, signer: NodeId, by: number): void {
+function increment(counts: Map<NodeId, number>, signer: NodeId, by: number): void {
   const count = (counts.get(signer) ?? 0) + by
   if (count <= 0) counts.delete(signer)
   else counts.set(signer, count)

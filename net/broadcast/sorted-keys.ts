@@ -4,20 +4,22 @@
 export class SortedKeys {
   #keys: string[] = []
 
-  get size (): number { return this.#keys.length }
+  get size(): number {
+    return this.#keys.length
+  }
 
   /** Adds a key that is not there yet. */
-  insert (key: string): void {
+  insert(key: string): void {
     this.#keys.splice(this.#firstAbove(key, true), 0, key)
   }
 
-  delete (key: string): void {
+  delete(key: string): void {
     const at = this.#firstAbove(key, true)
     if (this.#keys[at] === key) this.#keys.splice(at, 1)
   }
 
   /** Removes many keys at once: one pass, where one splice each would move the rest every time. */
-  deleteAll (keys: ReadonlySet<string>): void {
+  deleteAll(keys: ReadonlySet<string>): void {
     if (keys.size === 0) return
     if (keys.size === 1) {
       for (const key of keys) this.delete(key)
@@ -27,13 +29,13 @@ export class SortedKeys {
   }
 
   /** Up to `limit` keys after the cursor (all from the start without one), and whether more follow. */
-  page (after: string | undefined, limit: number): { keys: string[], more: boolean } {
+  page(after: string | undefined, limit: number): { keys: string[]; more: boolean } {
     const start = after === undefined ? 0 : this.#firstAbove(after, false)
     return { keys: this.#keys.slice(start, start + limit), more: start + limit < this.#keys.length }
   }
 
   /** Index of the first key >= `key` (inclusive) or > `key` (binary search). */
-  #firstAbove (key: string, inclusive: boolean): number {
+  #firstAbove(key: string, inclusive: boolean): number {
     let low = 0
     let high = this.#keys.length
     while (low < high) {

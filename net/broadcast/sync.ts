@@ -20,30 +20,44 @@ const Signer = NodeIdText
 const Kind = Type.Union([Type.Literal('entry'), Type.Literal('tombstone')])
 
 const SyncRequest = Type.Union([
-  Type.Object({
-    op: Type.Literal('ids'),
-    topic: TopicName,
-    after: Type.Optional(Type.String({ maxLength: MAX_ID_LENGTH + 50 })),
-    limit: Type.Integer({ minimum: 1, maximum: SYNC_IDS_PAGE })
-  }, { additionalProperties: false }),
-  Type.Object({
-    op: Type.Literal('bodies'),
-    topic: TopicName,
-    wanted: Type.Array(Type.Object({ kind: Kind, id: Id, signer: Signer }, { additionalProperties: false }), { minItems: 1, maxItems: SYNC_BODIES_PAGE })
-  }, { additionalProperties: false })
+  Type.Object(
+    {
+      op: Type.Literal('ids'),
+      topic: TopicName,
+      after: Type.Optional(Type.String({ maxLength: MAX_ID_LENGTH + 50 })),
+      limit: Type.Integer({ minimum: 1, maximum: SYNC_IDS_PAGE })
+    },
+    { additionalProperties: false }
+  ),
+  Type.Object(
+    {
+      op: Type.Literal('bodies'),
+      topic: TopicName,
+      wanted: Type.Array(Type.Object({ kind: Kind, id: Id, signer: Signer }, { additionalProperties: false }), { minItems: 1, maxItems: SYNC_BODIES_PAGE })
+    },
+    { additionalProperties: false }
+  )
 ])
 
 const SyncResponse = Type.Union([
-  Type.Object({
-    op: Type.Literal('ids'),
-    items: Type.Array(Type.Object({ kind: Kind, id: Id, signer: Signer, expiresAt: Type.Number() }, { additionalProperties: false }), { maxItems: SYNC_IDS_PAGE }),
-    next: Type.Optional(Type.String({ maxLength: MAX_ID_LENGTH + 50 }))
-  }, { additionalProperties: false }),
-  Type.Object({
-    op: Type.Literal('bodies'),
-    // Each body is checked like a gossiped one (schema, signature) on receipt.
-    bodies: Type.Array(Type.Object({ kind: Kind, envelope: Type.Unknown() }, { additionalProperties: false }), { maxItems: SYNC_BODIES_PAGE })
-  }, { additionalProperties: false })
+  Type.Object(
+    {
+      op: Type.Literal('ids'),
+      items: Type.Array(Type.Object({ kind: Kind, id: Id, signer: Signer, expiresAt: Type.Number() }, { additionalProperties: false }), {
+        maxItems: SYNC_IDS_PAGE
+      }),
+      next: Type.Optional(Type.String({ maxLength: MAX_ID_LENGTH + 50 }))
+    },
+    { additionalProperties: false }
+  ),
+  Type.Object(
+    {
+      op: Type.Literal('bodies'),
+      // Each body is checked like a gossiped one (schema, signature) on receipt.
+      bodies: Type.Array(Type.Object({ kind: Kind, envelope: Type.Unknown() }, { additionalProperties: false }), { maxItems: SYNC_BODIES_PAGE })
+    },
+    { additionalProperties: false }
+  )
 ])
 
 export type SyncRequest = Static<typeof SyncRequest>
@@ -69,7 +83,7 @@ export interface SyncServer {
 }
 
 /** The one sync handler of a host, dispatching by topic. */
-export function syncHandler (topicNamed: (name: string) => SyncServer | undefined): RequestHandler<typeof SyncRequest, typeof SyncResponse> {
+export function syncHandler(topicNamed: (name: string) => SyncServer | undefined): RequestHandler<typeof SyncRequest, typeof SyncResponse> {
   return async request => {
     const server = topicNamed(request.topic)
     if (server === undefined) throw new HandlerError('NotFound', `this node does not carry topic ${request.topic}`)

@@ -40,7 +40,7 @@ const MAX_TOPIC_NAME_LENGTH = 32
 const TOPIC_NAME = new RegExp(`^[a-z][a-z0-9-]{0,${MAX_TOPIC_NAME_LENGTH - 1}}$`)
 export const TopicName = Type.String({ minLength: 1, maxLength: MAX_TOPIC_NAME_LENGTH })
 
-export function gossipTopicOf (name: string): string {
+export function gossipTopicOf(name: string): string {
   return `/agora/broadcast/1/${name}`
 }
 
@@ -49,40 +49,48 @@ export function gossipTopicOf (name: string): string {
  * `maxEntryBytes` bounds. A module measures with it before it stores what it
  * will publish, so that the topic never refuses what the module accepted.
  */
-export function entryMessageBytes (envelope: SignedEnvelope): number {
+export function entryMessageBytes(envelope: SignedEnvelope): number {
   return jsonBytes({ v: 1, kind: 'entry', envelope }).byteLength
 }
 
 /** The envelope type of a retraction of this topic's entries. */
-export function retractionTypeOf (definition: TopicDefinition): string {
+export function retractionTypeOf(definition: TopicDefinition): string {
   return `${definition.envelopeType}.retract`
 }
 
-export function checkTopicDefinition (definition: TopicDefinition): void {
-  if (!TOPIC_NAME.test(definition.name)) throw new TypeError(`topic name must be lowercase letters, digits and dashes (at most ${MAX_TOPIC_NAME_LENGTH}), not ${definition.name}`)
+export function checkTopicDefinition(definition: TopicDefinition): void {
+  if (!TOPIC_NAME.test(definition.name))
+    throw new TypeError(`topic name must be lowercase letters, digits and dashes (at most ${MAX_TOPIC_NAME_LENGTH}), not ${definition.name}`)
   for (const limit of ['maxEntries', 'maxPerSigner'] as const) {
     const value = definition[limit]
     if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`topic ${definition.name}: ${limit} must be a positive integer, not ${value}`)
   }
   const maxBytes = definition.maxBytes ?? DEFAULT_MAX_TOPIC_BYTES
   const maxEntryBytes = definition.maxEntryBytes ?? DEFAULT_MAX_ENTRY_BYTES
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < maxEntryBytes) throw new TypeError(`topic ${definition.name}: maxBytes must be an integer of at least maxEntryBytes (${maxEntryBytes}), not ${maxBytes}`)
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < maxEntryBytes)
+    throw new TypeError(`topic ${definition.name}: maxBytes must be an integer of at least maxEntryBytes (${maxEntryBytes}), not ${maxBytes}`)
 }
 
 /** What travels on the gossip topic: one signed entry or one signed retraction. */
-export const GossipMessage = Type.Object({
-  v: Type.Literal(1),
-  kind: Type.Union([Type.Literal('entry'), Type.Literal('retraction')]),
-  envelope: Type.Unknown()
-}, { additionalProperties: false })
+export const GossipMessage = Type.Object(
+  {
+    v: Type.Literal(1),
+    kind: Type.Union([Type.Literal('entry'), Type.Literal('retraction')]),
+    envelope: Type.Unknown()
+  },
+  { additionalProperties: false }
+)
 export type GossipMessage = Static<typeof GossipMessage>
 export const gossipMessage: Validator<typeof GossipMessage> = validator(GossipMessage, 'broadcast message')
 
 /** The payload of a retraction: the entry's id, and how long to remember it. */
-export const RetractionPayload = Type.Object({
-  topic: TopicName,
-  id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
-  expiresAt: Type.Integer({ minimum: 0 })
-}, { additionalProperties: false })
+export const RetractionPayload = Type.Object(
+  {
+    topic: TopicName,
+    id: Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH }),
+    expiresAt: Type.Integer({ minimum: 0 })
+  },
+  { additionalProperties: false }
+)
 export type RetractionPayload = Static<typeof RetractionPayload>
 export const retractionPayload: Validator<typeof RetractionPayload> = validator(RetractionPayload, 'retraction')

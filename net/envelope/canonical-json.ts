@@ -3,15 +3,17 @@
 // same bytes, so a signature over it can be checked by anyone.
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue }
 
-export function canonicalJson (value: unknown): string {
+export function canonicalJson(value: unknown): string {
   return write(value, '$')
 }
 
-function write (value: unknown, path: string): string {
+function write(value: unknown, path: string): string {
   if (value === null) return 'null'
   switch (typeof value) {
-    case 'boolean': return value ? 'true' : 'false'
-    case 'string': return JSON.stringify(value)
+    case 'boolean':
+      return value ? 'true' : 'false'
+    case 'string':
+      return JSON.stringify(value)
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} has no JSON form`)
       return JSON.stringify(value)

@@ -23,19 +23,19 @@ export interface SignedEnvelope<T = unknown> {
 export class EnvelopeError extends CodedError<'BadRequest'> {
   override name = 'EnvelopeError'
 
-  constructor (message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: ErrorOptions) {
     super('BadRequest', message, options)
   }
 }
 
 const PREFIX = '\x19Agora signed envelope:\n'
 
-function digestOf (v: number, type: string, signer: string, payload: unknown): Uint8Array {
+function digestOf(v: number, type: string, signer: string, payload: unknown): Uint8Array {
   const body = canonicalJson({ v, type, signer, payload })
   return toUtf8Bytes(PREFIX + body)
 }
 
-export function signEnvelope<T> (key: NodeKey, type: string, payload: T): SignedEnvelope<T> {
+export function signEnvelope<T>(key: NodeKey, type: string, payload: T): SignedEnvelope<T> {
   if (type.length === 0 || type.length > 100) throw new EnvelopeError('envelope type must be 1 to 100 characters')
   const digest = keccak256(digestOf(ENVELOPE_VERSION, type, key.nodeId, payload))
   return { v: ENVELOPE_VERSION, type, signer: key.nodeId, payload, sig: key.signDigest(getBytes(digest)) }
@@ -45,7 +45,7 @@ export function signEnvelope<T> (key: NodeKey, type: string, payload: T): Signed
  * Checks an envelope received from anywhere. Returns the signer's node id, or
  * throws an EnvelopeError that says what is wrong.
  */
-export function verifyEnvelope (envelope: unknown, expectedType?: string): NodeId {
+export function verifyEnvelope(envelope: unknown, expectedType?: string): NodeId {
   return verifyEnvelopeSigner(envelope, expectedType).nodeId
 }
 
@@ -53,7 +53,7 @@ export function verifyEnvelope (envelope: unknown, expectedType?: string): NodeI
  * As verifyEnvelope, and also gives the signer's compressed public key: with it
  * a node id leads to its libp2p peer id (see peerIdFromNodeKey).
  */
-export function verifyEnvelopeSigner (envelope: unknown, expectedType?: string): { nodeId: NodeId, publicKey: Uint8Array } {
+export function verifyEnvelopeSigner(envelope: unknown, expectedType?: string): { nodeId: NodeId; publicKey: Uint8Array } {
   if (typeof envelope !== 'object' || envelope === null) throw new EnvelopeError('envelope must be an object')
   const { v, type, signer, payload, sig } = envelope as Record<string, unknown>
   if (v !== ENVELOPE_VERSION) throw new EnvelopeError(`unsupported envelope version ${String(v)}`)
@@ -79,7 +79,7 @@ export function verifyEnvelopeSigner (envelope: unknown, expectedType?: string):
 }
 
 /** Verifies and returns the payload, typed by the caller's schema check. */
-export function openEnvelope<T> (envelope: unknown, expectedType: string): { signer: NodeId, payload: T } {
+export function openEnvelope<T>(envelope: unknown, expectedType: string): { signer: NodeId; payload: T } {
   const signer = verifyEnvelope(envelope, expectedType)
   return { signer, payload: (envelope as SignedEnvelope<T>).payload }
 }

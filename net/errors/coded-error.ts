@@ -6,7 +6,7 @@ import type { ErrorCode } from './codes.ts'
 export class CodedError<Code extends ErrorCode = ErrorCode> extends Error {
   readonly code: Code
 
-  constructor (code: Code, message: string, options?: ErrorOptions) {
+  constructor(code: Code, message: string, options?: ErrorOptions) {
     super(message, options)
     this.code = code
   }

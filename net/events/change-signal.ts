@@ -4,14 +4,14 @@ export class ChangeSignal {
   readonly #waiters = new Set<(notified: boolean) => void>()
 
   /** Ends every current wait as notified. */
-  notify (): void {
+  notify(): void {
     const waiters = [...this.#waiters]
     this.#waiters.clear()
     for (const wake of waiters) wake(true)
   }
 
   /** Resolves true on the next notice, false on timeout or abort. An infinite timeout waits for one of the others. */
-  async wait (timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+  async wait(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
     if (timeoutMs <= 0 || signal?.aborted === true) return false
     return await new Promise<boolean>(resolve => {
       const done = (notified: boolean): void => {
@@ -20,7 +20,9 @@ export class ChangeSignal {
         this.#waiters.delete(done)
         resolve(notified)
       }
-      const onAbort = (): void => { done(false) }
+      const onAbort = (): void => {
+        done(false)
+      }
       const timer = Number.isFinite(timeoutMs) ? setTimeout(onAbort, timeoutMs) : undefined
       signal?.addEventListener('abort', onAbort, { once: true })
       this.#waiters.add(done)

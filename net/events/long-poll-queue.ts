@@ -8,7 +8,7 @@ import { ChangeSignal } from './change-signal.ts'
 export class QueueClosedError extends CodedError<'Gone'> {
   override name = 'QueueClosedError'
 
-  constructor (message = 'closed') {
+  constructor(message = 'closed') {
     super('Gone', message)
   }
 }
@@ -21,16 +21,22 @@ export class LongPollQueue<T> {
   #dropped = 0
 
   /** At most `capacity` undelivered events are kept; the oldest are dropped first. */
-  constructor (capacity = 10_000) {
+  constructor(capacity = 10_000) {
     this.#capacity = capacity
   }
 
-  get closed (): boolean { return this.#closed }
-  get size (): number { return this.#items.length }
+  get closed(): boolean {
+    return this.#closed
+  }
+  get size(): number {
+    return this.#items.length
+  }
   /** How many events were dropped because nobody collected them in time. */
-  get dropped (): number { return this.#dropped }
+  get dropped(): number {
+    return this.#dropped
+  }
 
-  push (item: T): void {
+  push(item: T): void {
     if (this.#closed) return
     this.#items.push(item)
     if (this.#items.length > this.#capacity) {
@@ -44,7 +50,7 @@ export class LongPollQueue<T> {
    * Takes up to `max` events, waiting up to `timeoutMs` for the first one.
    * Returns [] on timeout or abort; throws QueueClosedError once closed.
    */
-  async take (max: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]> {
+  async take(max: number, timeoutMs: number, signal?: AbortSignal): Promise<T[]> {
     if (this.#closed) throw new QueueClosedError()
     if (this.#items.length === 0 && timeoutMs > 0 && signal?.aborted !== true) {
       await this.#changed.wait(timeoutMs, signal)
@@ -53,7 +59,7 @@ export class LongPollQueue<T> {
     return this.#items.splice(0, Math.max(1, max))
   }
 
-  close (): void {
+  close(): void {
     this.#closed = true
     this.#items.length = 0
     this.#changed.notify()

@@ -23,12 +23,7 @@ export class Bootstrapper {
   readonly #options: BootstrapOptions
   #timer: NodeJS.Timeout | undefined
 
-  constructor (
-    addresses: Multiaddr[],
-    dial: (address: Multiaddr) => Promise<unknown>,
-    isConnected: (peerId: string) => boolean,
-    options: BootstrapOptions
-  ) {
+  constructor(addresses: Multiaddr[], dial: (address: Multiaddr) => Promise<unknown>, isConnected: (peerId: string) => boolean, options: BootstrapOptions) {
     this.#targets = addresses.map(address => {
       const peerId = address.getComponents().findLast(c => c.name === 'p2p')?.value
       if (peerId === undefined) throw new TypeError(`bootstrap address ${address.toString()} must end in /p2p/<peer id>`)
@@ -40,19 +35,25 @@ export class Bootstrapper {
   }
 
   /** Dials every bootstrap peer once (failures are retried later, not thrown). */
-  async start (): Promise<void> {
-    await Promise.all(this.#targets.map(async target => { await this.#attempt(target) }))
+  async start(): Promise<void> {
+    await Promise.all(
+      this.#targets.map(async target => {
+        await this.#attempt(target)
+      })
+    )
     if (this.#targets.length === 0) return
-    this.#timer = setInterval(() => { this.#tick() }, this.#options.minRetryMs)
+    this.#timer = setInterval(() => {
+      this.#tick()
+    }, this.#options.minRetryMs)
     this.#timer.unref()
   }
 
-  stop (): void {
+  stop(): void {
     clearInterval(this.#timer)
     this.#timer = undefined
   }
 
-  #tick (): void {
+  #tick(): void {
     const now = Date.now()
     for (const target of this.#targets) {
       if (target.dialing || now < target.nextAttemptAt || this.#isConnected(target.peerId)) continue
@@ -60,7 +61,7 @@ export class Bootstrapper {
     }
   }
 
-  async #attempt (target: Target): Promise<void> {
+  async #attempt(target: Target): Promise<void> {
     target.dialing = true
     try {
       await this.#dial(target.address)

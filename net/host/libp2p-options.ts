@@ -38,7 +38,7 @@ export interface StackOptions {
   dialTimeoutMs: number
 }
 
-export function libp2pOptions (options: StackOptions): Libp2pOptions<AgoraServices> {
+export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraServices> {
   const gater: ConnectionGater = {
     denyDialPeer: peerId => options.isRefused(peerId),
     denyInboundEncryptedConnection: peerId => options.isRefused(peerId),

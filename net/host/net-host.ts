@@ -50,7 +50,7 @@ export interface NetHostInit {
   inboundConnectionsPerSecond?: number
   maxConnections?: number
   dialTimeoutMs?: number
-  bootstrapRetryMs?: { min: number, max: number }
+  bootstrapRetryMs?: { min: number; max: number }
   /** Where faults that no caller sees are logged (default: nowhere). */
   logger?: Logger
 }
@@ -78,7 +78,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   #libp2p: Libp2p<AgoraServices> | undefined
   readonly #bootstrapper: Bootstrapper
 
-  constructor (init: NetHostInit) {
+  constructor(init: NetHostInit) {
     super()
     this.#init = init
     this.key = init.key
@@ -86,42 +86,54 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     this.clock = init.clock ?? systemClock
     this.guard = new PeerGuard(init.peerGuard, this.clock)
     this.#protocols = new RequestResponse(this.directory, this.guard, (init.logger ?? silentLogger).child({ component: 'protocols' }), init.inbound)
-    void this.#protocols.handle(SYNC_PROTOCOL, syncHandler(name => this.#topics.get(name)))
-    this.guard.addEventListener('peer:banned', event => { void this.#disconnect(event.detail.nodeId) })
+    void this.#protocols.handle(
+      SYNC_PROTOCOL,
+      syncHandler(name => this.#topics.get(name))
+    )
+    this.guard.addEventListener('peer:banned', event => {
+      void this.#disconnect(event.detail.nodeId)
+    })
     const retry = init.bootstrapRetryMs ?? { min: 1_000, max: 30_000 }
     this.#bootstrapper = new Bootstrapper(
       (init.bootstrap ?? []).map(address => multiaddr(address)),
       async address => await this.libp2p.dial(address),
       peerId => this.#libp2p?.getConnections().some(c => c.remotePeer.toString() === peerId) ?? false,
-      { minRetryMs: retry.min, maxRetryMs: retry.max })
+      { minRetryMs: retry.min, maxRetryMs: retry.max }
+    )
   }
 
   /** The libp2p node underneath, for diagnostics and tests. */
-  get libp2p (): Libp2p<AgoraServices> {
+  get libp2p(): Libp2p<AgoraServices> {
     if (this.#libp2p === undefined) throw new NetError('NotStarted', 'the network host is not started')
     return this.#libp2p
   }
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     if (this.#libp2p !== undefined) return
     const init = this.#init
-    const libp2p = await createLibp2p(libp2pOptions({
-      privateKey: init.key.libp2pKey,
-      listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
-      isRefused: peerId => this.#isRefused(peerId),
-      standing: peerId => this.#standing(peerId),
-      gossipHeartbeatMs: init.gossipHeartbeatMs ?? 500,
-      inboundConnectionsPerSecond: init.inboundConnectionsPerSecond ?? 50,
-      maxConnections: init.maxConnections ?? 300,
-      dialTimeoutMs: init.dialTimeoutMs ?? 10_000
-    }))
-    libp2p.addEventListener('peer:connect', event => { this.#onConnect(event.detail) })
+    const libp2p = await createLibp2p(
+      libp2pOptions({
+        privateKey: init.key.libp2pKey,
+        listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+        isRefused: peerId => this.#isRefused(peerId),
+        standing: peerId => this.#standing(peerId),
+        gossipHeartbeatMs: init.gossipHeartbeatMs ?? 500,
+        inboundConnectionsPerSecond: init.inboundConnectionsPerSecond ?? 50,
+        maxConnections: init.maxConnections ?? 300,
+        dialTimeoutMs: init.dialTimeoutMs ?? 10_000
+      })
+    )
+    libp2p.addEventListener('peer:connect', event => {
+      this.#onConnect(event.detail)
+    })
     libp2p.addEventListener('peer:disconnect', event => {
       const nodeId = this.directory.learnPeer(event.detail)
       if (nodeId !== undefined) this.safeDispatchEvent('node:disconnect', { detail: nodeId })
     })
     // Peers the DHT tells us of: their ids carry their keys, so their node ids are known.
-    libp2p.addEventListener('peer:discovery', event => { this.directory.learnPeer(event.detail.id) })
+    libp2p.addEventListener('peer:discovery', event => {
+      this.directory.learnPeer(event.detail.id)
+    })
     await libp2p.start()
     this.#libp2p = libp2p
     await this.#protocols.start(libp2p)
@@ -129,7 +141,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     await this.#bootstrapper.start()
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     const libp2p = this.#libp2p
     if (libp2p === undefined) return
     this.#bootstrapper.stop()
@@ -140,16 +152,16 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   }
 
   /** The gossipsub service underneath (broadcast topics use it). */
-  get pubsub (): GossipSub {
+  get pubsub(): GossipSub {
     return this.libp2p.services.pubsub
   }
 
   /** Full multiaddrs this node listens on, each ending in /p2p/<peer id>. */
-  addresses (): string[] {
+  addresses(): string[] {
     return this.libp2p.getMultiaddrs().map(address => address.toString())
   }
 
-  connectedNodes (): NodeId[] {
+  connectedNodes(): NodeId[] {
     const nodes = new Set<NodeId>()
     for (const peerId of this.libp2p.getPeers()) {
       const nodeId = this.directory.learnPeer(peerId)
@@ -159,25 +171,29 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   }
 
   /** Connects to a multiaddr (with /p2p/<peer id>); returns the node id at the other end. */
-  async dial (address: string): Promise<NodeId> {
+  async dial(address: string): Promise<NodeId> {
     const connection = await this.libp2p.dial(multiaddr(address))
     const nodeId = this.directory.learnPeer(connection.remotePeer)
     if (nodeId === undefined) throw new NetError('Unreachable', `${address} is not an Agora node`)
     return nodeId
   }
 
-  async hangUp (nodeId: NodeId): Promise<void> {
+  async hangUp(nodeId: NodeId): Promise<void> {
     const peerId = this.directory.peerIdOf(parseNodeId(nodeId))
     if (peerId !== undefined) await this.libp2p.hangUp(peerId)
   }
 
   /** Addresses of a node: its peer id from the directory, then a DHT lookup. */
-  async findNode (nodeId: NodeId, options: FindNodeOptions = {}): Promise<string[]> {
+  async findNode(nodeId: NodeId, options: FindNodeOptions = {}): Promise<string[]> {
     const target = parseNodeId(nodeId)
     const peerId = this.directory.peerIdOf(target)
-    if (peerId === undefined) throw new NetError('Unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
+    if (peerId === undefined)
+      throw new NetError('Unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
     try {
-      const found = await this.libp2p.peerRouting.findPeer(peerId, { ...(options.signal === undefined ? {} : { signal: options.signal }), useCache: options.useCache ?? true })
+      const found = await this.libp2p.peerRouting.findPeer(peerId, {
+        ...(options.signal === undefined ? {} : { signal: options.signal }),
+        useCache: options.useCache ?? true
+      })
       return found.multiaddrs.map(address => address.toString())
     } catch (err) {
       throw new NetError('Unreachable', `node ${target} not found in the DHT`, { cause: err })
@@ -185,23 +201,26 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   }
 
   /** Serves a request/response protocol (before or after start). */
-  async handle<Req extends TSchema, Res extends TSchema> (definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
+  async handle<Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
     await this.#protocols.handle(definition, handler)
   }
 
-  async unhandle (definition: ProtocolDefinition): Promise<void> {
+  async unhandle(definition: ProtocolDefinition): Promise<void> {
     await this.#protocols.unhandle(definition)
   }
 
   /** Sends one request to a node and waits for its response; throws NetError or RemoteError. */
-  async request<Req extends TSchema, Res extends TSchema> (
-    definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>, options?: RequestOptions
+  async request<Req extends TSchema, Res extends TSchema>(
+    definition: ProtocolDefinition<Req, Res>,
+    to: NodeId,
+    request: Static<Req>,
+    options?: RequestOptions
   ): Promise<Static<Res>> {
     return await this.#protocols.request(definition, to, request, options)
   }
 
   /** The broadcast of a topic; one per topic name, started with the host. */
-  broadcast<S extends TSchema> (definition: TopicDefinition<S>): Broadcast<S> {
+  broadcast<S extends TSchema>(definition: TopicDefinition<S>): Broadcast<S> {
     const existing = this.#topics.get(definition.name)
     if (existing !== undefined) {
       if (existing.definition !== (definition as unknown as TopicDefinition)) throw new Error(`topic ${definition.name} is already defined differently`)
@@ -213,7 +232,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     return topic
   }
 
-  #onConnect (peerId: PeerId): void {
+  #onConnect(peerId: PeerId): void {
     const nodeId = this.directory.learnPeer(peerId)
     if (nodeId === undefined) return
     this.safeDispatchEvent('node:connect', { detail: nodeId })
@@ -221,18 +240,18 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     for (const topic of this.#topics.values()) void topic.syncWith(nodeId).catch(() => {})
   }
 
-  #isRefused (peerId: PeerId): boolean {
+  #isRefused(peerId: PeerId): boolean {
     const nodeId = this.directory.learnPeer(peerId)
     return nodeId === undefined || this.guard.isBanned(nodeId)
   }
 
-  #standing (peerId: string): number {
+  #standing(peerId: string): number {
     const nodeId = this.directory.nodeIdOf(peerId)
     if (nodeId === undefined) return -1
     return Math.max(-1, this.guard.scoreOf(nodeId) / -this.guard.options.banThreshold)
   }
 
-  async #disconnect (nodeId: NodeId): Promise<void> {
+  async #disconnect(nodeId: NodeId): Promise<void> {
     const peerId = this.directory.peerIdOf(nodeId)
     if (peerId === undefined || this.#libp2p === undefined) return
     await this.#libp2p.hangUp(peerId).catch(() => {})

@@ -10,12 +10,15 @@ import { NodeKey } from './node-key.ts'
 // ethers derives keystore keys with scrypt in plain JavaScript; Node's own is
 // native and gives the same bytes many times faster (a standard-cost key
 // opens in a fraction of the time), for every keystore this process opens.
-scrypt.register(async (passwd, salt, N, r, p, dkLen) => await new Promise((resolve, reject) => {
-  nativeScrypt(passwd, salt, dkLen, { N, r, p, maxmem: 256 * N * r * p }, (err, key) => {
-    if (err === null) resolve(new Uint8Array(key))
-    else reject(err)
-  })
-}))
+scrypt.register(
+  async (passwd, salt, N, r, p, dkLen) =>
+    await new Promise((resolve, reject) => {
+      nativeScrypt(passwd, salt, dkLen, { N, r, p, maxmem: 256 * N * r * p }, (err, key) => {
+        if (err === null) resolve(new Uint8Array(key))
+        else reject(err)
+      })
+    })
+)
 
 export interface KeystoreOptions {
   path: string
@@ -28,7 +31,7 @@ export interface KeystoreOptions {
 }
 
 /** Loads the node key from the keystore, or creates and saves a new one. */
-export async function loadOrCreateNodeKey (options: KeystoreOptions): Promise<{ key: NodeKey, created: boolean }> {
+export async function loadOrCreateNodeKey(options: KeystoreOptions): Promise<{ key: NodeKey; created: boolean }> {
   let json: string
   try {
     json = await readFile(options.path, 'utf8')
@@ -44,7 +47,7 @@ export async function loadOrCreateNodeKey (options: KeystoreOptions): Promise<{ 
   return { key: await decryptNodeKey(json, options.passphrase, options.path), created: false }
 }
 
-export async function decryptNodeKey (json: string, passphrase: string, where = 'keystore'): Promise<NodeKey> {
+export async function decryptNodeKey(json: string, passphrase: string, where = 'keystore'): Promise<NodeKey> {
   if (!isKeystoreJson(json)) throw new Error(`${where} is not an encrypted JSON keystore`)
   let account
   try {
@@ -56,14 +59,14 @@ export async function decryptNodeKey (json: string, passphrase: string, where = 
 }
 
 /** Writes the keystore, replacing any there. */
-export async function saveNodeKey (key: NodeKey, options: KeystoreOptions): Promise<void> {
+export async function saveNodeKey(key: NodeKey, options: KeystoreOptions): Promise<void> {
   await writeKeystore(key, options, 'replace')
 }
 
 // Written to a temporary file and synced, then moved into place, so a crash
 // never leaves half a key behind. 'keep' leaves an existing keystore alone and
 // resolves false.
-async function writeKeystore (key: NodeKey, options: KeystoreOptions, existing: 'replace' | 'keep'): Promise<boolean> {
+async function writeKeystore(key: NodeKey, options: KeystoreOptions, existing: 'replace' | 'keep'): Promise<boolean> {
   const scrypt = options.cost === 'light' ? { N: 1 << 12 } : { N: 1 << 17 }
   const json = await encryptKeystoreJson({ address: key.nodeId, privateKey: key.exportPrivateKey() }, options.passphrase, { scrypt })
   await mkdir(dirname(options.path), { recursive: true })
@@ -93,6 +96,6 @@ async function writeKeystore (key: NodeKey, options: KeystoreOptions, existing: 
 }
 
 // The chain wallet of a node is its node key.
-export function walletOf (key: NodeKey): Wallet {
+export function walletOf(key: NodeKey): Wallet {
   return new Wallet(key.exportPrivateKey())
 }

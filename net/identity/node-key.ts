@@ -12,7 +12,7 @@ export class NodeKey {
   readonly #signingKey: SigningKey
   #libp2pKey: PrivateKey | undefined
 
-  constructor (privateKeyHex: string) {
+  constructor(privateKeyHex: string) {
     this.#signingKey = new SigningKey(privateKeyHex)
     this.nodeId = computeAddress(this.#signingKey.publicKey)
     // From the public key: deriving it from the private key would make
@@ -21,47 +21,49 @@ export class NodeKey {
   }
 
   /** The same key in libp2p's form, for the libp2p host (made on first use). */
-  get libp2pKey (): PrivateKey {
+  get libp2pKey(): PrivateKey {
     this.#libp2pKey ??= privateKeyFromRaw(getBytes(this.#signingKey.privateKey))
     return this.#libp2pKey
   }
 
-  static random (): NodeKey {
+  static random(): NodeKey {
     return new NodeKey(randomPrivateKeyHex())
   }
 
   /** Compressed public key (33 bytes), what peers need to derive the peer id. */
-  get publicKey (): Uint8Array {
+  get publicKey(): Uint8Array {
     return getBytes(this.#signingKey.compressedPublicKey)
   }
 
   /** Signs a 32-byte digest; returns a 65-byte recoverable signature as 0x hex. */
-  signDigest (digest: Uint8Array): string {
+  signDigest(digest: Uint8Array): string {
     return this.#signingKey.sign(digest).serialized
   }
 
   /** The private key, only for the keystore and the chain wallet. */
-  exportPrivateKey (): string {
+  exportPrivateKey(): string {
     return this.#signingKey.privateKey
   }
 
   // Keep the key out of logs and JSON dumps.
-  toJSON (): { nodeId: NodeId } {
+  toJSON(): { nodeId: NodeId } {
     return { nodeId: this.nodeId }
   }
 
-  [Symbol.for('nodejs.util.inspect.custom')] (): string {
+  [Symbol.for('nodejs.util.inspect.custom')](): string {
     return `NodeKey(${this.nodeId})`
   }
 }
 
-function randomPrivateKeyHex (): string {
+function randomPrivateKeyHex(): string {
   // Any 32 random bytes below the curve order; rejection is astronomically rare.
   for (;;) {
     const hex = hexlify(randomBytes(32))
     try {
       SigningKey.computePublicKey(hex)
       return hex
-    } catch { /* out of range: draw again */ }
+    } catch {
+      /* out of range: draw again */
+    }
   }
 }

@@ -11,7 +11,7 @@ export interface BackoffOptions {
 }
 
 /** Delay before attempt `failures + 1`, given `failures` >= 1 failed attempts in a row. */
-export function backoffDelay (failures: number, options: BackoffOptions): number {
+export function backoffDelay(failures: number, options: BackoffOptions): number {
   const exponent = Math.min(Math.max(failures - 1, 0), 30)
   const ceiling = Math.min(options.maxMs, options.minMs * 2 ** exponent)
   // "Equal jitter": at least half the ceiling, so the delay still grows.

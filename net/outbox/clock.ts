@@ -17,5 +17,7 @@ export const systemClock: Clock = {
     timer.unref()
     return timer
   },
-  clearTimeout: handle => { clearTimeout(handle as ReturnType<typeof setTimeout>) }
+  clearTimeout: handle => {
+    clearTimeout(handle as ReturnType<typeof setTimeout>)
+  }
 }

@@ -9,13 +9,16 @@ import type { Static } from 'typebox'
 /** A message kind: what the receiving side dispatches on. */
 export const MessageKind = Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$' })
 
-const Envelope = Type.Object({
-  v: Type.Literal(1),
-  type: Type.String({ minLength: 1, maxLength: 100 }),
-  signer: Type.String({ maxLength: 42 }),
-  payload: Type.Unknown(),
-  sig: Type.String({ maxLength: 132 })
-}, { additionalProperties: false })
+const Envelope = Type.Object(
+  {
+    v: Type.Literal(1),
+    type: Type.String({ minLength: 1, maxLength: 100 }),
+    signer: Type.String({ maxLength: 42 }),
+    payload: Type.Unknown(),
+    sig: Type.String({ maxLength: 132 })
+  },
+  { additionalProperties: false }
+)
 
 export const OutboxRequest = Type.Object({ kind: MessageKind, envelope: Envelope }, { additionalProperties: false })
 export type OutboxRequest = Static<typeof OutboxRequest>
@@ -24,11 +27,14 @@ export const MAX_REFUSAL_MESSAGE_LENGTH = 500
 
 export const OutboxResponse = Type.Union([
   Type.Object({ result: Type.Literal('ack') }, { additionalProperties: false }),
-  Type.Object({
-    result: Type.Literal('refused'),
-    code: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]{0,63}$' }),
-    message: Type.String({ maxLength: MAX_REFUSAL_MESSAGE_LENGTH })
-  }, { additionalProperties: false })
+  Type.Object(
+    {
+      result: Type.Literal('refused'),
+      code: Type.String({ pattern: '^[A-Za-z][A-Za-z0-9]{0,63}$' }),
+      message: Type.String({ maxLength: MAX_REFUSAL_MESSAGE_LENGTH })
+    },
+    { additionalProperties: false }
+  )
 ])
 export type OutboxResponse = Static<typeof OutboxResponse>
 
@@ -38,7 +44,7 @@ export type OutboxProtocol = ProtocolDefinition<typeof OutboxRequest, typeof Out
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024
 
 /** `/agora/<owner>/outbox/1`: each module that sends durably has its own. */
-export function outboxProtocol (owner: string, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): OutboxProtocol {
+export function outboxProtocol(owner: string, maxMessageBytes = DEFAULT_MAX_MESSAGE_BYTES): OutboxProtocol {
   return defineProtocol({
     name: `/agora/${owner}/outbox/1`,
     request: OutboxRequest,

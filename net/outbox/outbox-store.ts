@@ -8,7 +8,7 @@ import type { SignedEnvelope } from '../envelope/envelope.ts'
 import { loadEach } from '../store/load-each.ts'
 import type { BadRecord, RawRecordStore } from '../store/load-each.ts'
 
-export type StoreOp = { type: 'put', key: string, value: unknown } | { type: 'del', key: string }
+export type StoreOp = { type: 'put'; key: string; value: unknown } | { type: 'del'; key: string }
 
 /** What the outbox needs of a LevelDB sublevel with JSON values (a `level` sublevel fits). */
 export interface OutboxDb extends RawRecordStore {
@@ -36,33 +36,41 @@ export class OutboxStore {
   readonly #db: OutboxDb
   readonly #prefix: string
 
-  constructor (db: OutboxDb, prefix: string) {
+  constructor(db: OutboxDb, prefix: string) {
     this.#db = db
     this.#prefix = prefix
   }
 
-  pendingKey (seq: number): string { return `${this.#prefix}:m:${pad(seq)}` }
-  receivedKey (seq: number): string { return `${this.#prefix}:r:${pad(seq)}` }
+  pendingKey(seq: number): string {
+    return `${this.#prefix}:m:${pad(seq)}`
+  }
+  receivedKey(seq: number): string {
+    return `${this.#prefix}:r:${pad(seq)}`
+  }
 
   /** Pending messages that `parse` accepts; any other record is set aside (quarantined), never lost. */
-  async pending<T> (parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> { return await this.#list('m', parse, onBad) }
-  async received<T> (parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> { return await this.#list('r', parse, onBad) }
+  async pending<T>(parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> {
+    return await this.#list('m', parse, onBad)
+  }
+  async received<T>(parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> {
+    return await this.#list('r', parse, onBad)
+  }
 
-  async get (key: string): Promise<unknown> {
+  async get(key: string): Promise<unknown> {
     return await this.#db.get(key)
   }
 
   /** Every op in one batch; `sync` makes LevelDB fsync before it resolves. */
-  async write (ops: StoreOp[], sync: boolean): Promise<void> {
+  async write(ops: StoreOp[], sync: boolean): Promise<void> {
     await this.#db.batch(ops, { sync })
   }
 
-  async #list<T> (range: 'm' | 'r', parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> {
+  async #list<T>(range: 'm' | 'r', parse: (value: unknown) => T, onBad: (bad: BadRecord) => void): Promise<T[]> {
     const loaded = await loadEach({ store: this.#db, range: { gte: `${this.#prefix}:${range}:`, lt: `${this.#prefix}:${range};` }, parse, onBad })
     return loaded.map(({ record }) => record)
   }
 }
 
-function pad (seq: number): string {
+function pad(seq: number): string {
   return String(seq).padStart(16, '0')
 }

@@ -71,20 +71,20 @@ export interface OutboxMessageInfo {
 /** How the next attempt on a message ended, as firstAttempt tells it. */
 export type AttemptOutcome = 'delivered' | 'dropped' | 'pending'
 
-export type DeliveryOutcome = { result: 'ack' } | { result: 'refused', code: string, message: string }
+export type DeliveryOutcome = { result: 'ack' } | { result: 'refused'; code: string; message: string }
 
 export interface OutboxEvents {
   'message:queued': CustomEvent<OutboxMessageInfo>
   'message:delivered': CustomEvent<OutboxMessageInfo>
   /** Refused for good by the peer: removed, not retried. */
-  'message:dropped': CustomEvent<OutboxMessageInfo & { code: string, reason: string }>
+  'message:dropped': CustomEvent<OutboxMessageInfo & { code: string; reason: string }>
   /** An attempt failed; the next one is due after `delayMs` (or at the peer's next connect). */
-  'message:retry': CustomEvent<OutboxMessageInfo & { delayMs: number, error: string }>
-  'message:received': CustomEvent<{ id: string, from: NodeId, kind: string, duplicate: boolean }>
+  'message:retry': CustomEvent<OutboxMessageInfo & { delayMs: number; error: string }>
+  'message:received': CustomEvent<{ id: string; from: NodeId; kind: string; duplicate: boolean }>
 }
 
 /** Handles a received message; throw MessageRefused to refuse it for good, anything else to have it retried. */
-export type ReceiveHandler = (envelope: SignedEnvelope, context: { from: NodeId, id: string, kind: string }) => Promise<void>
+export type ReceiveHandler = (envelope: SignedEnvelope, context: { from: NodeId; id: string; kind: string }) => Promise<void>
 /** Runs when a peer acknowledged or refused a message, before it leaves the disk (so it may run again after a crash). */
 export type SettleHandler = (message: PendingRecord, outcome: DeliveryOutcome) => Promise<void>
 
@@ -116,8 +116,10 @@ const outboxRequest = validator(OutboxRequest, 'outbox message')
 const PERMANENT_REMOTE_CODES = new Set(['bad_request', 'BadRequest', 'request_too_large', 'PayloadTooLarge'])
 
 /** The id of a message: the same message to the same node has the same id on both sides. */
-export function messageIdOf (to: NodeId, kind: string, envelope: SignedEnvelope): string {
-  return createHash('sha256').update(canonicalJson({ to, kind, envelope } as never)).digest('hex')
+export function messageIdOf(to: NodeId, kind: string, envelope: SignedEnvelope): string {
+  return createHash('sha256')
+    .update(canonicalJson({ to, kind, envelope } as never))
+    .digest('hex')
 }
 
 export class Outbox extends TypedEventEmitter<OutboxEvents> {
@@ -148,7 +150,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
   #pendingCount = 0
   #reservedCount = 0
 
-  constructor (options: OutboxOptions) {
+  constructor(options: OutboxOptions) {
     super()
     this.#host = options.host
     this.#maxMessageBytes = options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES
@@ -162,27 +164,35 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     this.#maxPerPeer = options.maxPendingPerPeer ?? 1_000
     this.#maxPending = options.maxPending ?? 10_000
     this.#maxReceived = options.maxReceivedIds ?? 100_000
-    for (const [name, value] of Object.entries({ minRetryMs: this.#minRetryMs, maxRetryMs: this.#maxRetryMs, maxPendingPerPeer: this.#maxPerPeer, maxPending: this.#maxPending, maxReceivedIds: this.#maxReceived })) {
+    for (const [name, value] of Object.entries({
+      minRetryMs: this.#minRetryMs,
+      maxRetryMs: this.#maxRetryMs,
+      maxPendingPerPeer: this.#maxPerPeer,
+      maxPending: this.#maxPending,
+      maxReceivedIds: this.#maxReceived
+    })) {
       if (!Number.isSafeInteger(value) || value <= 0) throw new TypeError(`outbox ${name} must be a positive integer, not ${value}`)
     }
   }
 
   /** Receives messages of `kind` (register before start). */
-  handle (kind: string, handler: ReceiveHandler): void {
+  handle(kind: string, handler: ReceiveHandler): void {
     if (this.#handlers.has(kind)) throw new Error(`outbox kind ${kind} already has a handler`)
     this.#handlers.set(kind, handler)
   }
 
   /** Learns how the peer answered messages of `kind` that this node sent (register before start). */
-  onSettled (kind: string, handler: SettleHandler): void {
+  onSettled(kind: string, handler: SettleHandler): void {
     if (this.#settlers.has(kind)) throw new Error(`outbox kind ${kind} already has a settle handler`)
     this.#settlers.set(kind, handler)
   }
 
   /** Loads what is pending from disk, serves the protocol and starts delivering. */
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     if (this.#state !== 'new') throw new Error('an outbox starts once')
-    const setAside = (bad: BadRecord): void => { this.#logger?.warn(bad, 'outbox: unreadable stored record set aside') }
+    const setAside = (bad: BadRecord): void => {
+      this.#logger?.warn(bad, 'outbox: unreadable stored record set aside')
+    }
     const pending = await this.#store.pending(value => {
       if (!isPendingRecord(value)) throw new Error(`not a pending message: ${describe(value)}`)
       return value
@@ -206,8 +216,11 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
   }
 
   /** Stops delivering (what is pending stays on disk for the next start) and ends attempts under way. */
-  async stop (): Promise<void> {
-    if (this.#state !== 'running') { this.#state = 'stopped'; return }
+  async stop(): Promise<void> {
+    if (this.#state !== 'running') {
+      this.#state = 'stopped'
+      return
+    }
     this.#state = 'stopped'
     this.#host.removeEventListener('node:connect', this.#onConnect)
     this.#abort.abort(new Error('outbox stopping'))
@@ -228,7 +241,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
    * checked before anything is written. The same message queued twice is
    * kept once. Returns the message id.
    */
-  async enqueue (to: NodeId, kind: string, envelope: SignedEnvelope, options: { alongside?: StoreOp[] } = {}): Promise<string> {
+  async enqueue(to: NodeId, kind: string, envelope: SignedEnvelope, options: { alongside?: StoreOp[] } = {}): Promise<string> {
     if (this.#state === 'stopped') throw new OutboxError('Unavailable', 'the outbox is stopped')
     const target = parseNodeId(to)
     if (target === this.#host.nodeId) throw new OutboxError('BadRequest', 'a node does not send messages to itself')
@@ -271,7 +284,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
   }
 
   /** Messages waiting for delivery, oldest first; to one peer, or to all. */
-  pending (to?: NodeId): OutboxMessageInfo[] {
+  pending(to?: NodeId): OutboxMessageInfo[] {
     const queues = to === undefined ? [...this.#queues.values()] : [this.#queues.get(parseNodeId(to))].filter(q => q !== undefined)
     return queues.flatMap(queue => queue.messages.map(entry => this.#info(entry, queue))).sort((a, b) => a.enqueuedAt - b.enqueuedAt)
   }
@@ -282,7 +295,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
    * nothing waits under that id. Lets a caller answer after the peer heard
    * when the peer is there, without waiting for one that is not.
    */
-  async nextAttempt (id: string, timeoutMs: number): Promise<AttemptOutcome> {
+  async nextAttempt(id: string, timeoutMs: number): Promise<AttemptOutcome> {
     if (!this.#pendingIds.has(id) || this.#state !== 'running') return 'pending'
     return await new Promise<AttemptOutcome>(resolve => {
       const waiters = this.#attemptWaiters.get(id) ?? []
@@ -293,14 +306,16 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
         else this.#attemptWaiters.set(id, left)
         resolve(outcome)
       }
-      const timer = this.#clock.setTimeout(() => { done('pending') }, timeoutMs)
+      const timer = this.#clock.setTimeout(() => {
+        done('pending')
+      }, timeoutMs)
       waiters.push(done)
       this.#attemptWaiters.set(id, waiters)
     })
   }
 
   /** When the next attempt to `to` is due (ms on the outbox clock), or undefined if nothing waits. */
-  nextAttemptAt (to: NodeId): number | undefined {
+  nextAttemptAt(to: NodeId): number | undefined {
     const queue = this.#queues.get(parseNodeId(to))
     return queue === undefined || queue.messages.length === 0 ? undefined : queue.nextAttemptAt
   }
@@ -315,7 +330,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     else this.#schedule(queue)
   }
 
-  #schedule (queue: PeerQueue): void {
+  #schedule(queue: PeerQueue): void {
     if (this.#state !== 'running' || queue.inFlight !== undefined) return
     if (queue.timer !== undefined) {
       this.#clock.clearTimeout(queue.timer)
@@ -327,12 +342,17 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     }
     const wait = queue.nextAttemptAt - this.#clock.now()
     if (wait > 0) {
-      queue.timer = this.#clock.setTimeout(() => { queue.timer = undefined; this.#schedule(queue) }, wait)
+      queue.timer = this.#clock.setTimeout(() => {
+        queue.timer = undefined
+        this.#schedule(queue)
+      }, wait)
       return
     }
     queue.kicked = false
     queue.inFlight = this.#attempt(queue)
-      .catch(err => { this.#logger?.warn({ err, to: queue.to }, 'outbox: delivery attempt failed unexpectedly') })
+      .catch(err => {
+        this.#logger?.warn({ err, to: queue.to }, 'outbox: delivery attempt failed unexpectedly')
+      })
       .finally(() => {
         queue.inFlight = undefined
         const retry = queue.retry
@@ -345,7 +365,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
       })
   }
 
-  async #attempt (queue: PeerQueue): Promise<void> {
+  async #attempt(queue: PeerQueue): Promise<void> {
     const head = queue.messages[0]
     if (head === undefined) return
     const key = this.#store.pendingKey(head.seq)
@@ -383,23 +403,26 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     if (outcome.result === 'ack') {
       this.safeDispatchEvent('message:delivered', { detail: info })
     } else {
-      this.#logger?.warn({ id: head.id, to: head.to, kind: head.kind, code: outcome.code, reason: outcome.message }, 'outbox: message refused by its recipient; dropped')
+      this.#logger?.warn(
+        { id: head.id, to: head.to, kind: head.kind, code: outcome.code, reason: outcome.message },
+        'outbox: message refused by its recipient; dropped'
+      )
       this.safeDispatchEvent('message:dropped', { detail: { ...info, code: outcome.code, reason: outcome.message } })
     }
   }
 
-  #tellAttempt (id: string, outcome: AttemptOutcome): void {
+  #tellAttempt(id: string, outcome: AttemptOutcome): void {
     for (const wake of this.#attemptWaiters.get(id) ?? []) wake(outcome)
   }
 
-  #failed (queue: PeerQueue, head: PendingEntry, err: unknown): void {
+  #failed(queue: PeerQueue, head: PendingEntry, err: unknown): void {
     queue.failures++
     const delayMs = queue.kicked ? 0 : backoffDelay(queue.failures, { minMs: this.#minRetryMs, maxMs: this.#maxRetryMs, random: this.#random })
     queue.nextAttemptAt = this.#clock.now() + delayMs
     queue.retry = { ...this.#info(head, queue), delayMs, error: (err as Error)?.message ?? String(err) }
   }
 
-  #queueOf (to: NodeId): PeerQueue {
+  #queueOf(to: NodeId): PeerQueue {
     let queue = this.#queues.get(to)
     if (queue === undefined) {
       queue = { to, messages: [], reserved: 0, failures: 0, nextAttemptAt: 0, kicked: false }
@@ -408,7 +431,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     return queue
   }
 
-  #insert (entry: PendingEntry): PendingEntry {
+  #insert(entry: PendingEntry): PendingEntry {
     const queue = this.#queueOf(entry.to)
     let at = queue.messages.length
     while (at > 0 && queue.messages[at - 1]!.seq > entry.seq) at--
@@ -418,7 +441,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     return entry
   }
 
-  #remove (queue: PeerQueue, entry: PendingEntry): void {
+  #remove(queue: PeerQueue, entry: PendingEntry): void {
     const at = queue.messages.indexOf(entry)
     if (at < 0) return
     queue.messages.splice(at, 1)
@@ -426,13 +449,13 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     this.#pendingCount--
   }
 
-  #info (entry: PendingEntry, queue: PeerQueue): OutboxMessageInfo {
+  #info(entry: PendingEntry, queue: PeerQueue): OutboxMessageInfo {
     return { id: entry.id, to: entry.to, kind: entry.kind, enqueuedAt: entry.enqueuedAt, failures: queue.failures }
   }
 
   // ---- receiving ----
 
-  async #receive (request: OutboxRequest, from: NodeId): Promise<OutboxResponse> {
+  async #receive(request: OutboxRequest, from: NodeId): Promise<OutboxResponse> {
     const id = messageIdOf(this.#host.nodeId, request.kind, request.envelope as SignedEnvelope)
     if (this.#received.has(id)) {
       this.safeDispatchEvent('message:received', { detail: { id, from, kind: request.kind, duplicate: true } })
@@ -452,7 +475,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     }
   }
 
-  async #handleOnce (handler: ReceiveHandler, request: OutboxRequest, from: NodeId, id: string): Promise<OutboxResponse> {
+  async #handleOnce(handler: ReceiveHandler, request: OutboxRequest, from: NodeId, id: string): Promise<OutboxResponse> {
     try {
       await handler(request.envelope as SignedEnvelope, { from, id, kind: request.kind })
     } catch (err) {
@@ -470,7 +493,7 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     return { result: 'ack' }
   }
 
-  async #remember (from: NodeId, id: string): Promise<void> {
+  async #remember(from: NodeId, id: string): Promise<void> {
     const seq = ++this.#seq
     const key = this.#store.receivedKey(seq)
     const ops: StoreOp[] = [{ type: 'put', key, value: { seq, from, id } satisfies ReceivedRecord }]
@@ -488,22 +511,29 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
   }
 }
 
-function isPendingRecord (value: unknown): value is PendingRecord {
+function isPendingRecord(value: unknown): value is PendingRecord {
   const r = value as Partial<PendingRecord> | undefined
-  return typeof r === 'object' && r !== null && Number.isSafeInteger(r.seq) && typeof r.id === 'string' && typeof r.to === 'string' &&
-    typeof r.enqueuedAt === 'number' && outboxRequest.check({ kind: r.kind, envelope: r.envelope })
+  return (
+    typeof r === 'object' &&
+    r !== null &&
+    Number.isSafeInteger(r.seq) &&
+    typeof r.id === 'string' &&
+    typeof r.to === 'string' &&
+    typeof r.enqueuedAt === 'number' &&
+    outboxRequest.check({ kind: r.kind, envelope: r.envelope })
+  )
 }
 
-function isReceivedRecord (value: unknown): value is ReceivedRecord {
+function isReceivedRecord(value: unknown): value is ReceivedRecord {
   const r = value as Partial<ReceivedRecord> | undefined
   return typeof r === 'object' && r !== null && Number.isSafeInteger(r.seq) && typeof r.id === 'string' && typeof r.from === 'string'
 }
 
-function describe (value: unknown): string {
+function describe(value: unknown): string {
   return JSON.stringify(value)?.slice(0, 200) ?? String(value)
 }
 
-function tryParse (request: unknown): string {
+function tryParse(request: unknown): string {
   try {
     outboxRequest.parse(request)
     return 'invalid'

@@ -16,7 +16,7 @@ export class ByteBudgets<Key> {
   readonly #maxTracked: number
   readonly #buckets = new Map<Key, TokenBucket>()
 
-  constructor (budget: ByteBudget, clock: Clock, maxTracked = 10_000) {
+  constructor(budget: ByteBudget, clock: Clock, maxTracked = 10_000) {
     // Constructing one bucket checks the rate and burst once, at start.
     void new TokenBucket(budget.bytesPerSecond, budget.burstBytes, clock.now())
     this.#budget = budget
@@ -25,17 +25,17 @@ export class ByteBudgets<Key> {
   }
 
   /** Whether `key` may add `bytes` now (takes nothing). */
-  allows (key: Key, bytes: number): boolean {
+  allows(key: Key, bytes: number): boolean {
     const bucket = this.#buckets.get(key)
     return bucket === undefined ? bytes <= this.#budget.burstBytes : bucket.has(this.#clock.now(), bytes)
   }
 
   /** Charges `bytes` to `key`; false (and nothing charged) when over its budget. */
-  take (key: Key, bytes: number): boolean {
+  take(key: Key, bytes: number): boolean {
     return this.#bucketOf(key).take(this.#clock.now(), bytes)
   }
 
-  #bucketOf (key: Key): TokenBucket {
+  #bucketOf(key: Key): TokenBucket {
     let bucket = this.#buckets.get(key)
     if (bucket !== undefined) {
       this.#buckets.delete(key)

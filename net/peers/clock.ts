@@ -11,13 +11,15 @@ export const systemClock: Clock = { now: () => Date.now() }
 export class ManualClock implements Clock {
   #now: number
 
-  constructor (start = Date.now()) {
+  constructor(start = Date.now()) {
     this.#now = start
   }
 
-  now (): number { return this.#now }
+  now(): number {
+    return this.#now
+  }
 
-  advance (ms: number): void {
+  advance(ms: number): void {
     if (!(ms >= 0)) throw new RangeError(`a clock only moves forward, not by ${ms} ms`)
     this.#now += ms
   }

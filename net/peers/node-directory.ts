@@ -13,14 +13,16 @@ export class NodeDirectory {
   readonly #capacity: number
 
   /** At most `capacity` nodes are remembered; the least recently learned go first. */
-  constructor (capacity = 50_000) {
+  constructor(capacity = 50_000) {
     this.#capacity = capacity
   }
 
-  get size (): number { return this.#peers.size }
+  get size(): number {
+    return this.#peers.size
+  }
 
   /** Remembers a peer; returns its node id, or undefined for a peer that is not an Agora node. */
-  learnPeer (peerId: PeerId): NodeId | undefined {
+  learnPeer(peerId: PeerId): NodeId | undefined {
     const known = this.#byPeerId.get(peerId.toString())
     if (known !== undefined) return known
     let nodeId: NodeId
@@ -37,7 +39,7 @@ export class NodeDirectory {
    * Remembers a node from its public key, as verifyEnvelopeSigner returns it;
    * throws if the key is not that node's.
    */
-  learnKey (nodeId: NodeId, publicKey: Uint8Array): PeerId {
+  learnKey(nodeId: NodeId, publicKey: Uint8Array): PeerId {
     const known = this.#peers.get(nodeId)
     if (known !== undefined) return known
     const peerId = peerIdFromNodeKey(nodeId, publicKey)
@@ -46,7 +48,7 @@ export class NodeDirectory {
   }
 
   /** The node id of a peer id in text form (cheap for peers already known). */
-  nodeIdOf (peerId: string): NodeId | undefined {
+  nodeIdOf(peerId: string): NodeId | undefined {
     const known = this.#byPeerId.get(peerId)
     if (known !== undefined) return known
     try {
@@ -56,11 +58,11 @@ export class NodeDirectory {
     }
   }
 
-  peerIdOf (nodeId: NodeId): PeerId | undefined {
+  peerIdOf(nodeId: NodeId): PeerId | undefined {
     return this.#peers.get(nodeId)
   }
 
-  #remember (nodeId: NodeId, peerId: PeerId): void {
+  #remember(nodeId: NodeId, peerId: PeerId): void {
     this.#peers.delete(nodeId)
     this.#peers.set(nodeId, peerId)
     this.#byPeerId.set(peerId.toString(), nodeId)

@@ -23,7 +23,7 @@ const VIOLATION_KINDS = [
   'protocol'
 ] as const
 
-export type ViolationKind = typeof VIOLATION_KINDS[number]
+export type ViolationKind = (typeof VIOLATION_KINDS)[number]
 
 export interface PeerGuardOptions {
   messagesPerSecond: number
@@ -91,7 +91,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   readonly #peers = new Map<NodeId, PeerRecord>()
   readonly #clock: Clock
 
-  constructor (options: Partial<PeerGuardOptions> = {}, clock: Clock = systemClock) {
+  constructor(options: Partial<PeerGuardOptions> = {}, clock: Clock = systemClock) {
     super()
     this.#clock = clock
     this.options = {
@@ -103,7 +103,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   }
 
   /** Takes a token for one incoming broadcast message; false means drop it. */
-  allowMessage (nodeId: NodeId): boolean {
+  allowMessage(nodeId: NodeId): boolean {
     const record = this.#record(nodeId)
     if (this.#banned(record)) return false
     if (record.messages.take(this.#clock.now())) return true
@@ -113,7 +113,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   }
 
   /** Takes a token for one incoming request; false means refuse it. */
-  allowRequest (nodeId: NodeId): boolean {
+  allowRequest(nodeId: NodeId): boolean {
     const record = this.#record(nodeId)
     if (this.#banned(record)) return false
     if (record.requests.take(this.#clock.now())) return true
@@ -123,24 +123,24 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   }
 
   /** Counts a violation against a node, and bans it if its score falls to the threshold. */
-  violation (nodeId: NodeId, kind: ViolationKind): void {
+  violation(nodeId: NodeId, kind: ViolationKind): void {
     this.#penalise(nodeId, this.#record(nodeId), kind)
   }
 
-  isBanned (nodeId: NodeId): boolean {
+  isBanned(nodeId: NodeId): boolean {
     const record = this.#peers.get(nodeId)
     return record !== undefined && this.#banned(record)
   }
 
   /** The current score: 0 for a clean node, down to banThreshold. */
-  scoreOf (nodeId: NodeId): number {
+  scoreOf(nodeId: NodeId): number {
     const record = this.#peers.get(nodeId)
     if (record === undefined) return 0
     this.#heal(record, this.#clock.now())
     return record.score
   }
 
-  stats (nodeId: NodeId): PeerStats {
+  stats(nodeId: NodeId): PeerStats {
     const record = this.#peers.get(nodeId)
     if (record === undefined) {
       return { score: 0, violations: zeroViolations(), droppedMessages: 0, droppedRequests: 0 }
@@ -156,7 +156,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
     return stats
   }
 
-  #record (nodeId: NodeId): PeerRecord {
+  #record(nodeId: NodeId): PeerRecord {
     let record = this.#peers.get(nodeId)
     if (record !== undefined) {
       // Move to the back: the map's order is least recently seen first.
@@ -185,7 +185,7 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
    * node near a ban cannot wipe its record by making us meet many others;
    * only when there are too few clean ones, any node not banned.
    */
-  #forgetOldest (newcomer: NodeId): void {
+  #forgetOldest(newcomer: NodeId): void {
     if (this.#peers.size <= this.options.maxTracked) return
     const now = this.#clock.now()
     for (const [nodeId, record] of this.#peers) {
@@ -202,12 +202,12 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   }
 
   /** Nothing to remember: no score, not banned, and both buckets full again. */
-  #clean (record: PeerRecord, now: number): boolean {
+  #clean(record: PeerRecord, now: number): boolean {
     this.#heal(record, now)
     return record.score === 0 && !this.#banned(record) && record.messages.isFull(now) && record.requests.isFull(now)
   }
 
-  #penalise (nodeId: NodeId, record: PeerRecord, kind: ViolationKind): void {
+  #penalise(nodeId: NodeId, record: PeerRecord, kind: ViolationKind): void {
     const now = this.#clock.now()
     this.#heal(record, now)
     record.violations[kind]++
@@ -219,18 +219,18 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
     this.safeDispatchEvent<PeerBannedDetail>('peer:banned', { detail: { nodeId, until: record.bannedUntil, reason: kind } })
   }
 
-  #heal (record: PeerRecord, now: number): void {
+  #heal(record: PeerRecord, now: number): void {
     if (record.score < 0) {
       record.score = Math.min(0, record.score + ((now - record.scoredAt) / 1000) * this.options.recoveryPerSecond)
     }
     record.scoredAt = now
   }
 
-  #banned (record: PeerRecord): boolean {
+  #banned(record: PeerRecord): boolean {
     return record.bannedUntil > this.#clock.now()
   }
 }
 
-function zeroViolations (): Record<ViolationKind, number> {
+function zeroViolations(): Record<ViolationKind, number> {
   return Object.fromEntries(VIOLATION_KINDS.map(kind => [kind, 0])) as Record<ViolationKind, number>
 }

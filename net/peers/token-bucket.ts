@@ -7,7 +7,7 @@ export class TokenBucket {
   #tokens: number
   #refilledAt: number
 
-  constructor (perSecond: number, burst: number, now: number) {
+  constructor(perSecond: number, burst: number, now: number) {
     if (!(perSecond > 0) || !(burst >= 1)) throw new RangeError(`token bucket needs a positive rate and a burst of at least 1 (got ${perSecond}/s, ${burst})`)
     this.#perSecond = perSecond
     this.#burst = burst
@@ -16,25 +16,25 @@ export class TokenBucket {
   }
 
   /** Takes `amount` tokens if there are that many; otherwise takes none. */
-  take (now: number, amount = 1): boolean {
+  take(now: number, amount = 1): boolean {
     if (!this.has(now, amount)) return false
     this.#tokens -= amount
     return true
   }
 
   /** Whether `amount` tokens are there now (takes none). */
-  has (now: number, amount = 1): boolean {
+  has(now: number, amount = 1): boolean {
     this.#refill(now)
     return this.#tokens >= amount
   }
 
   /** True when the bucket is back to full, i.e. it holds no memory of the sender. */
-  isFull (now: number): boolean {
+  isFull(now: number): boolean {
     this.#refill(now)
     return this.#tokens >= this.#burst
   }
 
-  #refill (now: number): void {
+  #refill(now: number): void {
     const elapsed = Math.max(0, now - this.#refilledAt) / 1000
     this.#tokens = Math.min(this.#burst, this.#tokens + elapsed * this.#perSecond)
     this.#refilledAt = Math.max(this.#refilledAt, now)

@@ -21,7 +21,7 @@ export interface ProtocolDefinition<Req extends TSchema = TSchema, Res extends T
 const PROTOCOL_NAME = /^\/agora\/[a-z][a-z0-9-]*(\/[a-z0-9][a-z0-9.-]*)*\/[0-9][0-9.]*$/
 
 /** Checks a definition once, so that a typo fails at start, not on the first request. */
-export function defineProtocol<Req extends TSchema, Res extends TSchema> (definition: ProtocolDefinition<Req, Res>): ProtocolDefinition<Req, Res> {
+export function defineProtocol<Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>): ProtocolDefinition<Req, Res> {
   if (!PROTOCOL_NAME.test(definition.name)) throw new TypeError(`protocol name must look like /agora/<module>/<version>, not ${definition.name}`)
   for (const limit of ['maxRequestBytes', 'maxResponseBytes', 'timeoutMs'] as const) {
     const value = definition[limit]
@@ -39,7 +39,7 @@ export interface ProtocolValidators<Req extends TSchema, Res extends TSchema> {
 // Compiling a schema costs far more than checking a value: once per definition.
 const compiled = new WeakMap<ProtocolDefinition, ProtocolValidators<TSchema, TSchema>>()
 
-export function validatorsOf<Req extends TSchema, Res extends TSchema> (definition: ProtocolDefinition<Req, Res>): ProtocolValidators<Req, Res> {
+export function validatorsOf<Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>): ProtocolValidators<Req, Res> {
   let validators = compiled.get(definition)
   if (validators === undefined) {
     validators = {

@@ -29,7 +29,7 @@ export class RemoteError extends CodedError {
   override name = 'RemoteError'
   readonly from: NodeId
 
-  constructor (code: string, message: string, from: NodeId) {
+  constructor(code: string, message: string, from: NodeId) {
     super(codeFromPeer(code), message)
     this.from = from
   }
@@ -45,7 +45,7 @@ export class HandlerError extends CodedError {
 }
 
 /** What a handler's error may tell the peer, or undefined when it must not cross. */
-export function peerAnswerOf (err: unknown): { code: ErrorCode, message: string } | undefined {
+export function peerAnswerOf(err: unknown): { code: ErrorCode; message: string } | undefined {
   const coded = err instanceof CodedError ? err : codedSystemError(err)
   if (coded === undefined || !isPeerVisible(coded.code)) return undefined
   return { code: coded.code, message: coded.message }

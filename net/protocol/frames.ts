@@ -11,19 +11,25 @@ import type { Stream, AbortOptions } from '@libp2p/interface'
 
 export const FRAME_VERSION = 1
 
-const RequestFrame = Type.Object({
-  v: Type.Literal(FRAME_VERSION),
-  body: Type.Unknown()
-}, { additionalProperties: false })
+const RequestFrame = Type.Object(
+  {
+    v: Type.Literal(FRAME_VERSION),
+    body: Type.Unknown()
+  },
+  { additionalProperties: false }
+)
 
 /** Longest error code and message a response may carry. */
 export const MAX_ERROR_CODE_LENGTH = 64
 export const MAX_ERROR_MESSAGE_LENGTH = 2000
 
-const ErrorBody = Type.Object({
-  code: Type.String({ minLength: 1, maxLength: MAX_ERROR_CODE_LENGTH }),
-  message: Type.String({ maxLength: MAX_ERROR_MESSAGE_LENGTH })
-}, { additionalProperties: false })
+const ErrorBody = Type.Object(
+  {
+    code: Type.String({ minLength: 1, maxLength: MAX_ERROR_CODE_LENGTH }),
+    message: Type.String({ maxLength: MAX_ERROR_MESSAGE_LENGTH })
+  },
+  { additionalProperties: false }
+)
 
 const ResponseFrame = Type.Union([
   Type.Object({ v: Type.Literal(FRAME_VERSION), ok: Type.Literal(true), body: Type.Unknown() }, { additionalProperties: false }),
@@ -41,7 +47,7 @@ export class FrameError extends CodedError<FrameErrorCode> {
 }
 
 /** Sends one frame and closes our writing side (the other side sees the end). */
-export async function sendFrame (stream: Stream, bytes: Uint8Array, options?: AbortOptions): Promise<void> {
+export async function sendFrame(stream: Stream, bytes: Uint8Array, options?: AbortOptions): Promise<void> {
   if (!stream.send(lp.encode.single(bytes))) await stream.onDrain(options)
   await stream.close(options)
 }
@@ -50,7 +56,7 @@ export async function sendFrame (stream: Stream, bytes: Uint8Array, options?: Ab
  * Reads exactly one frame of at most `maxBytes` and parses its JSON. A larger
  * length prefix is refused before its body is read.
  */
-export async function readFrame (stream: Stream, maxBytes: number): Promise<unknown> {
+export async function readFrame(stream: Stream, maxBytes: number): Promise<unknown> {
   let bytes: Uint8Array | undefined
   try {
     for await (const frame of lp.decode(stream, { maxDataLength: maxBytes })) {
@@ -59,11 +65,15 @@ export async function readFrame (stream: Stream, maxBytes: number): Promise<unkn
     }
   } catch (err) {
     switch ((err as Error).name) {
-      case 'InvalidDataLengthError': throw new FrameError('PayloadTooLarge', `frame larger than ${maxBytes} bytes`)
-      case 'UnexpectedEOFError': throw new FrameError('StreamClosed', 'stream ended inside a frame')
+      case 'InvalidDataLengthError':
+        throw new FrameError('PayloadTooLarge', `frame larger than ${maxBytes} bytes`)
+      case 'UnexpectedEOFError':
+        throw new FrameError('StreamClosed', 'stream ended inside a frame')
       case 'InvalidMessageLengthError':
-      case 'InvalidDataLengthLengthError': throw new FrameError('BadRequest', 'bad frame length prefix')
-      default: throw err
+      case 'InvalidDataLengthLengthError':
+        throw new FrameError('BadRequest', 'bad frame length prefix')
+      default:
+        throw err
     }
   }
   if (bytes === undefined) throw new FrameError('StreamClosed', 'stream ended before a frame arrived')

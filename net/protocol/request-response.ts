@@ -13,9 +13,7 @@ import { parseNodeId } from '../identity/node-id.ts'
 import { silentLogger } from '../logging/logger.ts'
 import { SchemaError } from '../schema/validator.ts'
 import { validatorsOf } from './definition.ts'
-import {
-  FRAME_VERSION, FrameError, MAX_ERROR_MESSAGE_LENGTH, readFrame, requestFrame, responseFrame, sendFrame
-} from './frames.ts'
+import { FRAME_VERSION, FrameError, MAX_ERROR_MESSAGE_LENGTH, readFrame, requestFrame, responseFrame, sendFrame } from './frames.ts'
 import { jsonBytes } from './json-bytes.ts'
 import { NetError, RemoteError, peerAnswerOf } from './errors.ts'
 import type { ErrorCode } from '../errors/codes.ts'
@@ -36,8 +34,7 @@ export interface RequestContext {
   penalise: (kind: ViolationKind) => void
 }
 
-export type RequestHandler<Req extends TSchema, Res extends TSchema> =
-  (request: Static<Req>, context: RequestContext) => Promise<Static<Res>>
+export type RequestHandler<Req extends TSchema, Res extends TSchema> = (request: Static<Req>, context: RequestContext) => Promise<Static<Res>>
 
 export interface RequestOptions {
   signal?: AbortSignal
@@ -76,30 +73,33 @@ export class RequestResponse {
   #inFlightTotal = 0
   #libp2p: Libp2p | undefined
 
-  constructor (directory: NodeDirectory, guard: PeerGuard, logger: Logger = silentLogger, limits: Partial<InboundLimits> = {}) {
+  constructor(directory: NodeDirectory, guard: PeerGuard, logger: Logger = silentLogger, limits: Partial<InboundLimits> = {}) {
     this.#directory = directory
     this.#guard = guard
     this.#logger = logger
     this.#limits = { ...DEFAULT_INBOUND_LIMITS, ...limits }
     for (const limit of ['perNode', 'total'] as const) {
-      if (!Number.isSafeInteger(this.#limits[limit]) || this.#limits[limit] <= 0) throw new RangeError(`inbound ${limit} must be a positive integer, not ${this.#limits[limit]}`)
+      if (!Number.isSafeInteger(this.#limits[limit]) || this.#limits[limit] <= 0)
+        throw new RangeError(`inbound ${limit} must be a positive integer, not ${this.#limits[limit]}`)
     }
   }
 
   /** Inbound requests being handled now (for tests and metrics). */
-  get inFlight (): number { return this.#inFlightTotal }
+  get inFlight(): number {
+    return this.#inFlightTotal
+  }
 
   /** Registers every handler declared so far with a started libp2p node. */
-  async start (libp2p: Libp2p): Promise<void> {
+  async start(libp2p: Libp2p): Promise<void> {
     this.#libp2p = libp2p
     for (const registration of this.#registrations.values()) await this.#register(libp2p, registration)
   }
 
-  stop (): void {
+  stop(): void {
     this.#libp2p = undefined
   }
 
-  async handle<Req extends TSchema, Res extends TSchema> (definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
+  async handle<Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
     if (this.#registrations.has(definition.name)) throw new Error(`${definition.name} already has a handler`)
     const registration: Registration = {
       definition,
@@ -110,13 +110,16 @@ export class RequestResponse {
     if (this.#libp2p !== undefined) await this.#register(this.#libp2p, registration)
   }
 
-  async unhandle (definition: ProtocolDefinition): Promise<void> {
+  async unhandle(definition: ProtocolDefinition): Promise<void> {
     if (!this.#registrations.delete(definition.name)) return
     await this.#libp2p?.unhandle(definition.name)
   }
 
-  async request<Req extends TSchema, Res extends TSchema> (
-    definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>, options: RequestOptions = {}
+  async request<Req extends TSchema, Res extends TSchema>(
+    definition: ProtocolDefinition<Req, Res>,
+    to: NodeId,
+    request: Static<Req>,
+    options: RequestOptions = {}
   ): Promise<Static<Res>> {
     const libp2p = this.#libp2p
     if (libp2p === undefined) throw new NetError('NotStarted', 'the network host is not started')
@@ -137,7 +140,9 @@ export class RequestResponse {
     const failure = (err: unknown): Error => {
       if (timeout.aborted) return new NetError('PeerTimeout', `${definition.name} to ${target} timed out after ${definition.timeoutMs} ms`, { cause: err })
       if (signal.aborted) return new NetError('Aborted', `${definition.name} to ${target} aborted`, { cause: err })
-      return err instanceof NetError || err instanceof RemoteError ? err : new NetError('StreamClosed', `${definition.name} to ${target} failed: the stream broke`, { cause: err })
+      return err instanceof NetError || err instanceof RemoteError
+        ? err
+        : new NetError('StreamClosed', `${definition.name} to ${target} failed: the stream broke`, { cause: err })
     }
 
     let stream: Stream
@@ -150,7 +155,9 @@ export class RequestResponse {
       }
       throw new NetError('Unreachable', `node ${target} unreachable: no connection could be made`, { cause: err })
     }
-    const abort = (): void => { stream.abort(new TimeoutError('request aborted')) }
+    const abort = (): void => {
+      stream.abort(new TimeoutError('request aborted'))
+    }
     signal.addEventListener('abort', abort, { once: true })
     try {
       await sendFrame(stream, bytes, { signal })
@@ -170,7 +177,7 @@ export class RequestResponse {
     }
   }
 
-  async #readResponse (stream: Stream, definition: ProtocolDefinition, from: NodeId): Promise<Static<typeof responseFrame.schema>> {
+  async #readResponse(stream: Stream, definition: ProtocolDefinition, from: NodeId): Promise<Static<typeof responseFrame.schema>> {
     let raw: unknown
     try {
       raw = await readFrame(stream, definition.maxResponseBytes)
@@ -195,13 +202,17 @@ export class RequestResponse {
     }
   }
 
-  async #register (libp2p: Libp2p, registration: Registration): Promise<void> {
-    await libp2p.handle(registration.definition.name, async (stream, connection) => {
-      await this.#serve(registration, stream, connection)
-    }, { maxInboundStreams: MAX_INBOUND_STREAMS })
+  async #register(libp2p: Libp2p, registration: Registration): Promise<void> {
+    await libp2p.handle(
+      registration.definition.name,
+      async (stream, connection) => {
+        await this.#serve(registration, stream, connection)
+      },
+      { maxInboundStreams: MAX_INBOUND_STREAMS }
+    )
   }
 
-  async #serve (registration: Registration, stream: Stream, connection: Connection): Promise<void> {
+  async #serve(registration: Registration, stream: Stream, connection: Connection): Promise<void> {
     const from = this.#directory.learnPeer(connection.remotePeer)
     if (from === undefined || this.#guard.isBanned(from)) {
       stream.abort(new Error('refused'))
@@ -221,7 +232,7 @@ export class RequestResponse {
     }
   }
 
-  async #serveCounted ({ definition, validators, handler }: Registration, stream: Stream, from: NodeId, busy: boolean): Promise<void> {
+  async #serveCounted({ definition, validators, handler }: Registration, stream: Stream, from: NodeId, busy: boolean): Promise<void> {
     const controller = new AbortController()
     const timer = setTimeout(() => {
       controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
@@ -253,13 +264,22 @@ export class RequestResponse {
       if (request === undefined) return
       let response: unknown
       try {
-        response = await handler(request.body, { from, signal: controller.signal, penalise: kind => { this.#guard.violation(from, kind) } })
+        response = await handler(request.body, {
+          from,
+          signal: controller.signal,
+          penalise: kind => {
+            this.#guard.violation(from, kind)
+          }
+        })
       } catch (err) {
         if (controller.signal.aborted) return
         const answer = peerAnswerOf(err)
         if (answer === undefined) await refuseInternally(err, 'protocol handler failed')
         // Answered first: counting the violation may ban the node and cut the connection.
-        else await refuse(answer.code, answer.message).finally(() => { this.#countHandlerFinding(from, err) })
+        else
+          await refuse(answer.code, answer.message).finally(() => {
+            this.#countHandlerFinding(from, err)
+          })
         return
       }
       if (!validators.response.check(response)) {
@@ -284,13 +304,16 @@ export class RequestResponse {
    * caller as the layer's own checks would: an envelope that does not verify
    * is forged, a payload that fails its schema is malformed.
    */
-  #countHandlerFinding (from: NodeId, err: unknown): void {
+  #countHandlerFinding(from: NodeId, err: unknown): void {
     if (err instanceof EnvelopeError) this.#guard.violation(from, 'forged')
     else if (err instanceof SchemaError) this.#guard.violation(from, 'malformed')
   }
 
-  async #readRequest (
-    definition: ProtocolDefinition, validators: ProtocolValidators<TSchema, TSchema>, stream: Stream, from: NodeId,
+  async #readRequest(
+    definition: ProtocolDefinition,
+    validators: ProtocolValidators<TSchema, TSchema>,
+    stream: Stream,
+    from: NodeId,
     refuse: (code: ErrorCode, message: string) => Promise<void>
   ): Promise<{ body: unknown } | undefined> {
     let raw: unknown
@@ -331,6 +354,6 @@ export class RequestResponse {
 }
 
 /** What a failed parse says (a SchemaError names the first problem; nothing else is shown). */
-function messageOf (err: unknown): string {
+function messageOf(err: unknown): string {
   return err instanceof SchemaError ? err.message : 'it does not parse'
 }

@@ -9,7 +9,7 @@ export class SchemaError extends CodedError<'BadRequest'> {
   /** JSON pointer of the first offending value ('' for the root). */
   readonly path: string
 
-  constructor (what: string, path: string, message: string) {
+  constructor(what: string, path: string, message: string) {
     super('BadRequest', `${what}${path === '' ? '' : ` at ${path}`}: ${message}`)
     this.path = path
   }
@@ -22,24 +22,21 @@ export interface Validator<S extends TSchema> {
   parse: (value: unknown, what?: string) => Static<S>
 }
 
-export function validator<S extends TSchema> (schema: S, defaultWhat = 'value'): Validator<S> {
+export function validator<S extends TSchema>(schema: S, defaultWhat = 'value'): Validator<S> {
   const compiled = Compile(schema)
   const check = (value: unknown): value is Static<S> => compiled.Check(value)
   return {
     schema,
     check,
-    parse (value: unknown, what = defaultWhat): Static<S> {
+    parse(value: unknown, what = defaultWhat): Static<S> {
       if (check(value)) return value
       const errors = [...compiled.Errors(value)]
       // The most specific error is the one at the deepest path; schema-is-false
       // entries only repeat an additionalProperties complaint.
-      const best = errors
-        .filter(e => e.keyword !== 'boolean')
-        .sort((a, b) => b.instancePath.length - a.instancePath.length)[0] ?? errors[0]
+      const best = errors.filter(e => e.keyword !== 'boolean').sort((a, b) => b.instancePath.length - a.instancePath.length)[0] ?? errors[0]
       if (best === undefined) throw new SchemaError(what, '', 'is invalid')
-      const extra = best.keyword === 'additionalProperties'
-        ? ` (${String((best.params as { additionalProperties?: unknown[] }).additionalProperties ?? '')})`
-        : ''
+      const extra =
+        best.keyword === 'additionalProperties' ? ` (${String((best.params as { additionalProperties?: unknown[] }).additionalProperties ?? '')})` : ''
       throw new SchemaError(what, best.instancePath, best.message + extra)
     }
   }

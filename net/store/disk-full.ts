@@ -6,7 +6,7 @@
  * file system, or LevelDB's IO error, which carries no errno of its own and
  * names it only in its text (the C library's strerror).
  */
-export function isDiskFull (err: unknown): boolean {
+export function isDiskFull(err: unknown): boolean {
   for (let cause = err; cause instanceof Error; cause = cause.cause) {
     const code = (cause as { code?: unknown }).code
     if (code === 'ENOSPC') return true

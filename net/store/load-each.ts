@@ -8,8 +8,8 @@ export const QUARANTINE_PREFIX = '~quarantine:'
 /** What loading needs of a key-value store (a LevelDB sublevel fits). */
 export interface RawRecordStore {
   /** Records as stored text, so that bytes which are not JSON are still seen. */
-  iterator: (options: { gte?: string, lt?: string, valueEncoding: 'utf8' }) => AsyncIterable<[string, string]>
-  put: (key: string, value: string, options: { valueEncoding: 'utf8', sync?: boolean }) => Promise<void>
+  iterator: (options: { gte?: string; lt?: string; valueEncoding: 'utf8' }) => AsyncIterable<[string, string]>
+  put: (key: string, value: string, options: { valueEncoding: 'utf8'; sync?: boolean }) => Promise<void>
   del: (key: string, options?: { sync?: boolean }) => Promise<void>
 }
 
@@ -24,7 +24,7 @@ export interface BadRecord {
 export interface LoadEachOptions<T> {
   store: RawRecordStore
   /** The key range to load; by default every key but the quarantined ones. */
-  range?: { gte?: string, lt?: string }
+  range?: { gte?: string; lt?: string }
   /** Turns the parsed JSON into a record; throws on anything it cannot use. */
   parse: (value: unknown, key: string) => T
   /** Told of each record set aside (a logger's warn, usually). */
@@ -32,9 +32,9 @@ export interface LoadEachOptions<T> {
 }
 
 /** Loads every record in range that parses; sets the others aside. */
-export async function loadEach<T> (options: LoadEachOptions<T>): Promise<Array<{ key: string, record: T }>> {
-  const loaded: Array<{ key: string, record: T }> = []
-  const bad: Array<{ key: string, text: string, reason: string }> = []
+export async function loadEach<T>(options: LoadEachOptions<T>): Promise<Array<{ key: string; record: T }>> {
+  const loaded: Array<{ key: string; record: T }> = []
+  const bad: Array<{ key: string; text: string; reason: string }> = []
   const range = options.range ?? { lt: QUARANTINE_PREFIX }
   for await (const [key, text] of options.store.iterator({ ...range, valueEncoding: 'utf8' })) {
     if (key.startsWith(QUARANTINE_PREFIX)) continue
@@ -53,14 +53,14 @@ export async function loadEach<T> (options: LoadEachOptions<T>): Promise<Array<{
 }
 
 /** Sets one stored record aside: copied under the quarantine prefix, then removed. */
-export async function quarantine (store: RawRecordStore, key: string, text: string): Promise<string> {
+export async function quarantine(store: RawRecordStore, key: string, text: string): Promise<string> {
   const aside = QUARANTINE_PREFIX + key
   await store.put(aside, text, { valueEncoding: 'utf8', sync: true })
   await store.del(key, { sync: true })
   return aside
 }
 
-function reasonOf (err: unknown): string {
+function reasonOf(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err)
   return message.length > 300 ? `${message.slice(0, 300)}…` : message
 }

@@ -11,7 +11,7 @@ import { percentile, report } from './report.ts'
 const API = '/activity-api/v1'
 const offerExtra = { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1, 'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec'] }
 
-async function readyActivity (provider: TestNode, requester: TestNode, taskPackage: string, runtime: string): Promise<string> {
+async function readyActivity(provider: TestNode, requester: TestNode, taskPackage: string, runtime: string): Promise<string> {
   const { agreementId } = await approvedAgreement(provider, requester, {
     offerExtra: { ...offerExtra, 'golem.runtime.name': runtime },
     demandExtra: { 'golem.srv.comp.task_package': taskPackage },
@@ -22,14 +22,14 @@ async function readyActivity (provider: TestNode, requester: TestNode, taskPacka
   return activityId
 }
 
-async function runBatch (requester: TestNode, activityId: string, script: unknown[]): Promise<any[]> {
+async function runBatch(requester: TestNode, activityId: string, script: unknown[]): Promise<any[]> {
   const batchId = await requester.client.expect<string>(200, 'POST', `${API}/activity/${activityId}/exec`, { text: JSON.stringify(script) })
   const results = await requester.client.expect<any[]>(200, 'GET', `${API}/activity/${activityId}/exec/${batchId}?pollTimeout=30`)
   if (results.some(r => r.result !== 'Ok')) throw new Error(JSON.stringify(results))
   return results
 }
 
-async function timed (requester: TestNode, activityId: string, command: unknown, rounds: number): Promise<number[]> {
+async function timed(requester: TestNode, activityId: string, command: unknown, rounds: number): Promise<number[]> {
   const samples: number[] = []
   for (let i = 0; i < rounds; i++) {
     const started = performance.now()
@@ -42,7 +42,11 @@ async function timed (requester: TestNode, activityId: string, command: unknown,
 const cluster = new Cluster()
 const files = await startFileServer()
 try {
-  const allowLoopback = { configure: (config: any) => { config.modules.activity = { allowPrivateNetworks: true, limits: { maxActivities: 64, maxMemoryGib: 16, maxThreads: 64 } } } }
+  const allowLoopback = {
+    configure: (config: any) => {
+      config.modules.activity = { allowPrivateNetworks: true, limits: { maxActivities: 64, maxMemoryGib: 16, maxThreads: 64 } }
+    }
+  }
   const provider = await cluster.start(allowLoopback)
   const requester = await cluster.start(allowLoopback)
   const hello = await publishModule(files, 'hello')

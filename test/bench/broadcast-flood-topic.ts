@@ -3,11 +3,14 @@
 import Type from 'typebox'
 import type { TopicDefinition } from '../../net/index.ts'
 
-export const Bulk = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  note: Type.String({ maxLength: 63_000 }),
-  expiresAt: Type.Integer()
-}, { additionalProperties: false })
+export const Bulk = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    note: Type.String({ maxLength: 63_000 }),
+    expiresAt: Type.Integer()
+  },
+  { additionalProperties: false }
+)
 
 export const BULK_TOPIC: TopicDefinition<typeof Bulk> = {
   name: 'flood-bench',

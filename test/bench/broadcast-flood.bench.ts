@@ -21,38 +21,48 @@ const ENTRIES_PER_KEY = 10
 const MESSAGES_PER_SECOND = 80
 const NOTE = 'x'.repeat(59_000)
 
-interface Final { startRss: number, peakRss: number, rss: number, storeBytes: number, entries: number, refused: Record<string, number> }
+interface Final {
+  startRss: number
+  peakRss: number
+  rss: number
+  storeBytes: number
+  entries: number
+  refused: Record<string, number>
+}
 
 const here = dirname(fileURLToPath(import.meta.url))
 const child = fork(join(here, 'broadcast-flood-node.ts'), [], { stdio: 'inherit' })
 const addedAtTarget = new Set<string>()
-const started = new Promise<{ addresses: string[], nodeId: string }>(resolve => {
+const started = new Promise<{ addresses: string[]; nodeId: string }>(resolve => {
   child.on('message', (message: any) => {
     if (message.addresses !== undefined) resolve(message)
     if (message.added !== undefined) addedAtTarget.add(message.added)
   })
 })
-const ask = async <T>(question: string, key: string): Promise<T> => await new Promise<T>(resolve => {
-  const listener = (message: any): void => {
-    if (message[key] === undefined) return
-    child.off('message', listener)
-    resolve(message[key])
-  }
-  child.on('message', listener)
-  child.send(question)
-})
+const ask = async <T>(question: string, key: string): Promise<T> =>
+  await new Promise<T>(resolve => {
+    const listener = (message: any): void => {
+      if (message[key] === undefined) return
+      child.off('message', listener)
+      resolve(message[key])
+    }
+    child.on('message', listener)
+    child.send(question)
+  })
 
 const hosts: NetHost[] = []
 try {
   const target = await started
-  const honest: Array<{ host: NetHost, topic: Broadcast<typeof Bulk>, seen: Set<string> }> = []
+  const honest: Array<{ host: NetHost; topic: Broadcast<typeof Bulk>; seen: Set<string> }> = []
   for (let i = 0; i < 3; i++) {
     // Honest nodes join through the target and through each other.
     const bootstrap = [target.addresses[0] as string, ...(honest[0]?.host.addresses().slice(0, 1) ?? [])]
     const host = new NetHost({ key: NodeKey.random(), bootstrap, gossipHeartbeatMs: 200 })
     hosts.push(host)
     const node = { host, topic: host.broadcast(BULK_TOPIC), seen: new Set<string>() }
-    node.topic.addEventListener('entry:added', event => { node.seen.add(event.detail.id) })
+    node.topic.addEventListener('entry:added', event => {
+      node.seen.add(event.detail.id)
+    })
     await host.start()
     honest.push(node)
   }
@@ -61,10 +71,15 @@ try {
   hosts.push(hostile)
   await hostile.start()
   const topic = gossipTopicOf(BULK_TOPIC.name)
-  await waitFor('gossip mesh', async () =>
-    honest.every(node => node.topic.gossipPeers().length >= 1) &&
-    hostile.libp2p.services.pubsub.getSubscribers(topic).length >= 1 &&
-    (await ask<number>('peers', 'gossipPeers')) >= 3, 30_000, 100)
+  await waitFor(
+    'gossip mesh',
+    async () =>
+      honest.every(node => node.topic.gossipPeers().length >= 1) &&
+      hostile.libp2p.services.pubsub.getSubscribers(topic).length >= 1 &&
+      (await ask<number>('peers', 'gossipPeers')) >= 3,
+    30_000,
+    100
+  )
   for (const other of hostile.connectedNodes()) if (other !== target.nodeId) await hostile.hangUp(other)
 
   let honestId: string | undefined
@@ -96,11 +111,17 @@ try {
   report('broadcast.flood.rss', Math.round(final.peakRss / 1024 / 1024), 'MB')
   report('broadcast.flood.rss_before', Math.round(final.startRss / 1024 / 1024), 'MB')
   report('broadcast.flood.honest_reach', Math.round(reach * 100) / 100, 'share')
-  report('broadcast.flood.store', Math.round(final.storeBytes / 1024 / 1024 * 10) / 10, 'MiB')
+  report('broadcast.flood.store', Math.round((final.storeBytes / 1024 / 1024) * 10) / 10, 'MiB')
   report('broadcast.flood.kept', final.entries, 'entries')
   report('broadcast.flood.seconds', Math.round(floodSeconds), 's')
-  console.log(`# honest entry reached ${others()} of 3 nodes ${Math.round(performance.now() - publishedAt)} ms after it was published; refused at the flooded node: ${JSON.stringify(final.refused)}`)
+  console.log(
+    `# honest entry reached ${others()} of 3 nodes ${Math.round(performance.now() - publishedAt)} ms after it was published; refused at the flooded node: ${JSON.stringify(final.refused)}`
+  )
 } finally {
-  await Promise.all(hosts.map(async host => { await host.stop() }))
+  await Promise.all(
+    hosts.map(async host => {
+      await host.stop()
+    })
+  )
   if (child.exitCode === null) child.kill('SIGKILL')
 }

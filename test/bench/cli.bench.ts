@@ -30,7 +30,7 @@ const JOIN_BOUND_MS = 300_000
 
 const median = (samples: number[]): number => Math.round(percentile(samples, 50))
 
-async function timedCommand (args: string[], expectedCode: number): Promise<number> {
+async function timedCommand(args: string[], expectedCode: number): Promise<number> {
   const startedAt = performance.now()
   const result = await agora(args, {}, BUILT_MAIN)
   const elapsed = performance.now() - startedAt
@@ -38,7 +38,7 @@ async function timedCommand (args: string[], expectedCode: number): Promise<numb
   return elapsed
 }
 
-async function cliFigures (dir: string): Promise<void> {
+async function cliFigures(dir: string): Promise<void> {
   const dataDir = join(dir, 'cli')
   // The first run creates the node key; the figures are of a node that has one.
   await timedCommand(['id', 'show', '--data-dir', dataDir], 0)
@@ -53,9 +53,14 @@ async function cliFigures (dir: string): Promise<void> {
   for (const [name, samples] of Object.entries(figures)) report(name, median(samples), 'ms')
 }
 
-interface Started { daemon: DaemonProcess, startMs: number, url: string, listen: string[] }
+interface Started {
+  daemon: DaemonProcess
+  startMs: number
+  url: string
+  listen: string[]
+}
 
-async function startTimed (dataDir: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<Started> {
+async function startTimed(dataDir: string, env: NodeJS.ProcessEnv = {}, args: string[] = []): Promise<Started> {
   const startedAt = performance.now()
   const daemon = spawnDaemon(dataDir, { AGORA_APPKEY: KEY, ...env }, BUILT_MAIN, args)
   const listening = await daemon.logged(record => record.msg === 'api listening')
@@ -64,7 +69,7 @@ async function startTimed (dataDir: string, env: NodeJS.ProcessEnv = {}, args: s
   return { daemon, startMs, url: String(listening.url), listen: started.listen as string[] }
 }
 
-async function stopTimed (daemon: DaemonProcess): Promise<number> {
+async function stopTimed(daemon: DaemonProcess): Promise<number> {
   const startedAt = performance.now()
   daemon.child.kill('SIGTERM')
   const code = await daemon.exited
@@ -73,7 +78,7 @@ async function stopTimed (daemon: DaemonProcess): Promise<number> {
   return elapsed
 }
 
-async function party (started: Started): Promise<Party> {
+async function party(started: Started): Promise<Party> {
   const client = new MarketClient(started.url, KEY)
   return { nodeId: (await client.expect<{ identity: string }>(200, 'GET', '/me')).identity, client }
 }
@@ -81,21 +86,25 @@ async function party (started: Started): Promise<Party> {
 // Waits (long, for a loaded machine) until an offer of the provider has
 // reached the requester, by gossip or by the periodic resync: from then on the
 // two are joined and a negotiation's own waits suffice.
-async function joined (provider: Party, requester: Party): Promise<void> {
+async function joined(provider: Party, requester: Party): Promise<void> {
   const name = `probe-${Math.random().toString(36).slice(2)}`
   const offer = providerOffer(provider.nodeId, { 'golem.node.id.name': name })
   const offerId = await provider.client.subscribe('offer', offer.properties, offer.constraints)
   const demand = requesterDemand()
   const demandId = await requester.client.subscribe('demand', demand.properties, demand.constraints)
-  await requester.client.nextEvent('demand', demandId, event =>
-    event.eventType === 'ProposalEvent' && event.proposal.properties['golem.node.id.name'] === name, JOIN_BOUND_MS)
+  await requester.client.nextEvent(
+    'demand',
+    demandId,
+    event => event.eventType === 'ProposalEvent' && event.proposal.properties['golem.node.id.name'] === name,
+    JOIN_BOUND_MS
+  )
   await provider.client.expect(204, 'DELETE', `/market-api/v1/offers/${offerId}`)
   await requester.client.expect(204, 'DELETE', `/market-api/v1/demands/${demandId}`)
 }
 
 // A loaded machine may still be slower than one negotiation's waits: a fresh
 // offer is tried again, a few times.
-async function agreed (provider: Party, requester: Party, taskPackage: string): Promise<Negotiated> {
+async function agreed(provider: Party, requester: Party, taskPackage: string): Promise<Negotiated> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await approvedAgreement(provider, requester, {
@@ -109,7 +118,7 @@ async function agreed (provider: Party, requester: Party, taskPackage: string): 
   }
 }
 
-async function daemonFigures (dir: string): Promise<void> {
+async function daemonFigures(dir: string): Promise<void> {
   const files = await startFileServer()
   const loopPackage = await publishModule(files, 'loop')
   // The workload is served on loopback, which providers refuse by default.
@@ -133,18 +142,27 @@ async function daemonFigures (dir: string): Promise<void> {
       await joined(provider, requester)
       const negotiated = await agreed(provider, requester, loopPackage)
       for (let i = 0; i < ACTIVITIES; i++) {
-        const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${ACTIVITY_API}/activity`, { agreementId: negotiated.agreementId })
+        const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${ACTIVITY_API}/activity`, {
+          agreementId: negotiated.agreementId
+        })
         const script = [{ deploy: {} }, { start: { args: [] } }, { run: { entry_point: 'loop', args: [] } }]
         const batchId = await requester.client.expect<string>(200, 'POST', `${ACTIVITY_API}/activity/${activityId}/exec`, { text: JSON.stringify(script) })
         // Running once deploy and start are done: the loop never ends by itself.
         for (;;) {
-          const results = await requester.client.expect<Array<{ index: number }>>(200, 'GET', `${ACTIVITY_API}/activity/${activityId}/exec/${batchId}?pollTimeout=20`)
+          const results = await requester.client.expect<Array<{ index: number }>>(
+            200,
+            'GET',
+            `${ACTIVITY_API}/activity/${activityId}/exec/${batchId}?pollTimeout=20`
+          )
           if (results.some(result => result.index === 1)) break
         }
         // What a client leaves open: the batch's event stream and a long poll.
         void fetch(`${requesterStarted.url}${ACTIVITY_API}/activity/${activityId}/exec/${batchId}`, {
-          headers: { authorization: `Bearer ${KEY}`, accept: 'text/event-stream' }, signal: open.signal
-        }).then(async response => await response.text()).catch(() => undefined)
+          headers: { authorization: `Bearer ${KEY}`, accept: 'text/event-stream' },
+          signal: open.signal
+        })
+          .then(async response => await response.text())
+          .catch(() => undefined)
       }
       void requester.client.call('GET', `/market-api/v1/demands/${negotiated.demandId}/events?timeout=60`).catch(() => undefined)
       providerStopMs.push(await stopTimed(providerStarted.daemon))

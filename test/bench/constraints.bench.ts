@@ -6,7 +6,8 @@ import { compileConstraint } from '../../market/constraints/evaluator.ts'
 import type { FlatProperties } from '../../market/properties-types.ts'
 import { opsPerSecond, report } from './report.ts'
 
-const DEMAND = '(&(golem.inf.mem.gib>=0.5)(golem.inf.storage.gib>=2)(golem.inf.cpu.threads>=1)(golem.runtime.name=vm)' +
+const DEMAND =
+  '(&(golem.inf.mem.gib>=0.5)(golem.inf.storage.gib>=2)(golem.inf.cpu.threads>=1)(golem.runtime.name=vm)' +
   '(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*)' +
   '(|(golem.node.debug.subnet=public)(golem.node.debug.subnet=devnet-beta*))(golem.runtime.version>=v"0.2.0"))'
 
@@ -25,12 +26,32 @@ const OFFER: FlatProperties = {
 }
 
 // Uncached: parseConstraints keeps recent texts, which would measure a Map lookup.
-report('constraints.parse.demand', opsPerSecond(() => parseConstraintText(DEMAND), 2000), 'parses/s')
+report(
+  'constraints.parse.demand',
+  opsPerSecond(() => parseConstraintText(DEMAND), 2000),
+  'parses/s'
+)
 const tree = parseConstraints(DEMAND)
-report('constraints.print.demand', opsPerSecond(() => printConstraints(tree), 1000), 'prints/s')
+report(
+  'constraints.print.demand',
+  opsPerSecond(() => printConstraints(tree), 1000),
+  'prints/s'
+)
 
 const compiled = compileConstraint(tree)
 if (evaluate(tree, OFFER) !== 'True') throw new Error('the benchmark demand should accept the benchmark offer')
-report('constraints.evaluate.compiled', opsPerSecond(() => compiled(OFFER), 2000), 'evaluations/s')
-report('constraints.evaluate.api', opsPerSecond(() => evaluate(tree, OFFER), 2000), 'evaluations/s')
-report('constraints.compile.demand', opsPerSecond(() => compileConstraint(parseConstraintText(DEMAND)), 1000), 'parse+compiles/s')
+report(
+  'constraints.evaluate.compiled',
+  opsPerSecond(() => compiled(OFFER), 2000),
+  'evaluations/s'
+)
+report(
+  'constraints.evaluate.api',
+  opsPerSecond(() => evaluate(tree, OFFER), 2000),
+  'evaluations/s'
+)
+report(
+  'constraints.compile.demand',
+  opsPerSecond(() => compileConstraint(parseConstraintText(DEMAND)), 1000),
+  'parse+compiles/s'
+)

@@ -17,14 +17,16 @@ try {
   ;(globalThis as { gc?: () => void }).gc?.()
   const baseline = process.memoryUsage().rss
   let peak = baseline
-  const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 10)
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().rss)
+  }, 10)
   const started = performance.now()
   const [result] = await runBatch(unit.exeUnit, activityId, [{ run: { entry_point: 'flood', args: [] } }], 300_000)
   const seconds = (performance.now() - started) / 1000
   clearInterval(sampler)
   if (result?.result !== 'Ok' || !(result.message ?? '').includes('cut')) throw new Error(`unexpected result: ${result?.result} ${result?.message}`)
   report('exe-unit.output_flood_rss_growth', (peak - baseline) / 1024 / 1024, 'MB')
-  report('exe-unit.output_flood_throughput', BLOCK * REPEATS / 1024 / 1024 / seconds, 'MB/s')
+  report('exe-unit.output_flood_throughput', (BLOCK * REPEATS) / 1024 / 1024 / seconds, 'MB/s')
 } finally {
   await unit.close()
   await server.close()

@@ -9,7 +9,7 @@ import { percentile, report } from './report.ts'
 
 const ACTIVITIES_FOR_RSS = 20
 
-async function readyActivity (exeUnit: ExeUnit, properties: Record<string, unknown>): Promise<string> {
+async function readyActivity(exeUnit: ExeUnit, properties: Record<string, unknown>): Promise<string> {
   const { activityId } = await exeUnit.createActivity({ activityId: uniqueId('bench'), agreementId: 'bench', requesterId: 'bench', properties })
   const results = await runBatch(exeUnit, activityId, DEPLOY_START, 60_000)
   if (results.some(r => r.result !== 'Ok') || results.length !== 2) throw new Error(`deploy failed: ${JSON.stringify(results)}`)
@@ -17,7 +17,7 @@ async function readyActivity (exeUnit: ExeUnit, properties: Record<string, unkno
 }
 
 /** Milliseconds from exec until the run's result is there. */
-async function timedRun (exeUnit: ExeUnit, activityId: string, entryPoint: string): Promise<number> {
+async function timedRun(exeUnit: ExeUnit, activityId: string, entryPoint: string): Promise<number> {
   const started = performance.now()
   const batchId = exeUnit.exec(activityId, [{ run: { entry_point: entryPoint } }])
   const [result] = await exeUnit.getBatchResults(activityId, batchId, { timeoutMs: 30_000 })
@@ -26,13 +26,13 @@ async function timedRun (exeUnit: ExeUnit, activityId: string, entryPoint: strin
   return took
 }
 
-function rssMb (): number {
-  (globalThis as { gc?: () => void }).gc?.()
+function rssMb(): number {
+  ;(globalThis as { gc?: () => void }).gc?.()
   return process.memoryUsage().rss / 1024 / 1024
 }
 
 /** The engine, or why the container figure is skipped. */
-async function dockerOrReason (): Promise<Docker | string> {
+async function dockerOrReason(): Promise<Docker | string> {
   try {
     return await dockerUp()
   } catch (error) {

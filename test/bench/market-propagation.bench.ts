@@ -16,7 +16,7 @@ const seen = new Map<string, Map<TestNode, number>>()
 let running = true
 
 /** Follows one daemon's offers through a scan iterator, noting when each arrives. */
-async function watch (node: TestNode): Promise<void> {
+async function watch(node: TestNode): Promise<void> {
   const scanId = await node.client.expect<string>(201, 'POST', '/market-api/v1/scan', { type: 'offer', timeout: 3600 })
   while (running) {
     const offers = await node.client.expect<any[]>(200, 'GET', `/market-api/v1/scan/${scanId}/events?timeout=1&maxEvents=100`)

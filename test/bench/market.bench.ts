@@ -12,7 +12,7 @@ import { percentile, report } from './report.ts'
 
 const ROUNDS = 30
 
-async function demandToApproved (): Promise<void> {
+async function demandToApproved(): Promise<void> {
   const cluster = new Cluster()
   try {
     const provider = await cluster.start()
@@ -31,7 +31,7 @@ async function demandToApproved (): Promise<void> {
   }
 }
 
-async function idleRss (): Promise<void> {
+async function idleRss(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), 'agora-bench-rss-'))
   // Measured as installed: the built JavaScript the `agora` bin runs.
   execFileSync('npm', ['run', '--silent', 'build'], { stdio: 'inherit' })

@@ -19,7 +19,7 @@ const OFFER_CONSTRAINTS = [
   '()'
 ].map(text => parseConstraints(text))
 
-function offer (i: number): { id: string, properties: FlatProperties, constraints: Constraint } {
+function offer(i: number): { id: string; properties: FlatProperties; constraints: Constraint } {
   const properties: FlatProperties = {
     'golem.inf.cpu.threads': pick([1, 2, 4, 8, 16, 32]),
     'golem.inf.mem.gib': pick([0.25, 1, 2, 4, 8, 16, 64]),
@@ -43,8 +43,10 @@ const DEMAND = {
     'golem.node.debug.subnet': 'public',
     'golem.com.payment.chosen-platform': 'erc20-holesky-tglm'
   } satisfies FlatProperties,
-  constraints: parseConstraints('(&(golem.inf.mem.gib>=0.5)(golem.inf.storage.gib>=2)(golem.inf.cpu.threads>=1)' +
-    '(golem.runtime.name=vm)(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*))')
+  constraints: parseConstraints(
+    '(&(golem.inf.mem.gib>=0.5)(golem.inf.storage.gib>=2)(golem.inf.cpu.threads>=1)' +
+      '(golem.runtime.name=vm)(golem.com.pricing.model=linear)(golem.com.payment.platform.erc20-holesky-tglm.address=*))'
+  )
 }
 
 const offers = Array.from({ length: OFFERS }, (_, i) => offer(i))
@@ -68,8 +70,10 @@ report('matching.match.10k-offers.p95', percentile(samples, 95), 'ms')
 const demands = Array.from({ length: 100 }, (_, i) => ({
   id: `demand-${i}`,
   properties: { ...DEMAND.properties, 'golem.srv.comp.expiration': NOW + (i % 2 === 0 ? 3_600_000 : -3_600_000) },
-  constraints: parseConstraints(`(&(golem.inf.mem.gib>=${pick([0.5, 2, 8])})(golem.inf.cpu.threads>=${pick([1, 4, 8])})(golem.runtime.name=vm)` +
-    '(golem.com.payment.platform.erc20-holesky-tglm.address=*))')
+  constraints: parseConstraints(
+    `(&(golem.inf.mem.gib>=${pick([0.5, 2, 8])})(golem.inf.cpu.threads>=${pick([1, 4, 8])})(golem.runtime.name=vm)` +
+      '(golem.com.payment.platform.erc20-holesky-tglm.address=*))'
+  )
 }))
 const arrivals = new Matcher()
 for (const d of demands) arrivals.addDemand(d)

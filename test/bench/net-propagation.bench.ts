@@ -17,17 +17,26 @@ const ENTRY_BOUND_MS = 300_000
 
 const toys = toyTopic('bench-toys', 'bench.toy', { maxEntries: 10_000, maxPerSigner: 1_000 })
 
-interface Node { host: NetHost, toys: Broadcast<typeof Toy>, seen: Map<string, number>, heartbeats: number }
+interface Node {
+  host: NetHost
+  toys: Broadcast<typeof Toy>
+  seen: Map<string, number>
+  heartbeats: number
+}
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T
 
 /** Resolves once `condition` holds, checking it again on every one of `events` from `targets`. */
-async function until (what: string, condition: () => boolean, targets: EventTarget[], events: string[], ms: number): Promise<void> {
+async function until(what: string, condition: () => boolean, targets: EventTarget[], events: string[], ms: number): Promise<void> {
   if (condition()) return
   await new Promise<void>((resolve, reject) => {
-    const check = (): void => { if (condition()) done() }
-    const timer = setTimeout(() => { done(new Error(`timed out after ${ms} ms waiting for ${what} (gossip peers/connections per node: ${topology()})`)) }, ms)
-    function done (err?: Error): void {
+    const check = (): void => {
+      if (condition()) done()
+    }
+    const timer = setTimeout(() => {
+      done(new Error(`timed out after ${ms} ms waiting for ${what} (gossip peers/connections per node: ${topology()})`))
+    }, ms)
+    function done(err?: Error): void {
       clearTimeout(timer)
       for (const target of targets) for (const event of events) target.removeEventListener(event, check)
       if (err === undefined) resolve()
@@ -37,10 +46,9 @@ async function until (what: string, condition: () => boolean, targets: EventTarg
   })
 }
 
-
 // Every node reaches every other through peers subscribed to the topic (a
 // node that joined through one peer may have only that one).
-function gossipConnected (): boolean {
+function gossipConnected(): boolean {
   const byId = new Map(nodes.map(node => [node.host.nodeId, node]))
   const reached = new Set<Node>([nodes[0] as Node])
   const queue = [nodes[0] as Node]
@@ -55,7 +63,7 @@ function gossipConnected (): boolean {
   return reached.size === nodes.length
 }
 
-function topology (): string {
+function topology(): string {
   return nodes.map(node => `${node.toys.gossipPeers().length}/${node.host.connectedNodes().length}`).join(' ')
 }
 
@@ -67,9 +75,13 @@ for (let i = 0; i < NODES; i++) {
   const bootstrap = i === 0 ? [] : pick(nodes).host.addresses()
   const host = new NetHost({ key: NodeKey.random(), bootstrap })
   const node: Node = { host, toys: host.broadcast(toys), seen: new Map(), heartbeats: 0 }
-  node.toys.addEventListener('entry:added', event => { node.seen.set(event.detail.id, performance.now()) })
+  node.toys.addEventListener('entry:added', event => {
+    node.seen.set(event.detail.id, performance.now())
+  })
   await host.start()
-  host.pubsub.addEventListener('gossipsub:heartbeat', () => { node.heartbeats++ })
+  host.pubsub.addEventListener('gossipsub:heartbeat', () => {
+    node.heartbeats++
+  })
   nodes.push(node)
 }
 report('net-start-20-nodes', Math.round(performance.now() - startedAt), 'ms')
@@ -80,8 +92,13 @@ try {
   await until('a connected gossip graph', gossipConnected, pubsubs, ['subscription-change', 'gossipsub:heartbeat'], MESH_BOUND_MS)
   // Two more heartbeats of every node, so that every mesh has grafted.
   const counted = nodes.map(node => node.heartbeats)
-  await until('two heartbeats everywhere', () => nodes.every((node, i) => node.heartbeats >= (counted[i] ?? 0) + 2), pubsubs,
-    ['gossipsub:heartbeat'], MESH_BOUND_MS)
+  await until(
+    'two heartbeats everywhere',
+    () => nodes.every((node, i) => node.heartbeats >= (counted[i] ?? 0) + 2),
+    pubsubs,
+    ['gossipsub:heartbeat'],
+    MESH_BOUND_MS
+  )
   report('net-mesh-ready', Math.round(performance.now() - meshStart), 'ms')
   const connections = nodes.map(node => node.host.connectedNodes().length)
   report('net-connections-per-node-avg', connections.reduce((a, b) => a + b, 0) / NODES, 'connections')
@@ -92,7 +109,13 @@ try {
     const id = `bench-${i}`
     const published = performance.now()
     await publisher.toys.publish({ id, note: 'x'.repeat(200), expiresAt: Date.now() + 600_000 })
-    await until(`entry ${id} everywhere`, () => nodes.every(node => node.seen.has(id)), nodes.map(node => node.toys), ['entry:added'], ENTRY_BOUND_MS)
+    await until(
+      `entry ${id} everywhere`,
+      () => nodes.every(node => node.seen.has(id)),
+      nodes.map(node => node.toys),
+      ['entry:added'],
+      ENTRY_BOUND_MS
+    )
     latencies.push(Math.max(...nodes.filter(node => node !== publisher).map(node => (node.seen.get(id) as number) - published)))
     await new Promise(resolve => setTimeout(resolve, 20 + Math.random() * 30))
   }
@@ -100,7 +123,11 @@ try {
   report('net-propagation-p95', percentile(latencies, 95), 'ms')
   report('net-propagation-max', Math.max(...latencies), 'ms')
   globalThis.gc?.()
-  report('net-rss-per-node', Math.round((process.memoryUsage().rss - rssBefore) / NODES / 1024 / 1024 * 10) / 10, 'MiB')
+  report('net-rss-per-node', Math.round(((process.memoryUsage().rss - rssBefore) / NODES / 1024 / 1024) * 10) / 10, 'MiB')
 } finally {
-  await Promise.all(nodes.map(async node => { await node.host.stop() }))
+  await Promise.all(
+    nodes.map(async node => {
+      await node.host.stop()
+    })
+  )
 }

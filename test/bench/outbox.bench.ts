@@ -14,7 +14,7 @@ const dbs: Array<Level<string, unknown>> = []
 const hosts: NetHost[] = []
 const outboxes: Outbox[] = []
 try {
-  const side = async (name: string): Promise<{ host: NetHost, outbox: Outbox }> => {
+  const side = async (name: string): Promise<{ host: NetHost; outbox: Outbox }> => {
     const db = new Level<string, unknown>(join(dir, name), { valueEncoding: 'json' })
     await db.open()
     dbs.push(db)
@@ -48,7 +48,9 @@ try {
   const receiver = new Outbox({ owner: 'bench', host: receiverHost, db: db as unknown as OutboxDb })
   let received = 0
   const all = new Promise<void>(resolve => {
-    receiver.handle('note', async () => { if (++received === COUNT) resolve() })
+    receiver.handle('note', async () => {
+      if (++received === COUNT) resolve()
+    })
   })
   await receiver.start()
   outboxes.push(receiver)

@@ -14,31 +14,45 @@ if (target === undefined) throw new Error('usage: peer-flood-client.ts <multiadd
 const BURST = 600
 
 const answers = new Map<string, number>()
-const count = (what: string): void => { answers.set(what, (answers.get(what) ?? 0) + 1) }
+const count = (what: string): void => {
+  answers.set(what, (answers.get(what) ?? 0) + 1)
+}
 let running = true
 let keys = 0
 // Told to stop: report what was answered so far and go, whatever is in flight.
 process.on('message', message => {
   if (message !== 'stop') return
   running = false
-  process.send?.({ answers: Object.fromEntries(answers), keys }, () => { process.exit(0) })
+  process.send?.({ answers: Object.fromEntries(answers), keys }, () => {
+    process.exit(0)
+  })
 })
 // The bench gone, for whatever reason: nothing left behind.
-process.on('disconnect', () => { process.exit(0) })
+process.on('disconnect', () => {
+  process.exit(0)
+})
 
-async function oneRequest (host: NetHost, protocol: string, body: unknown): Promise<void> {
-  const peerId = multiaddr(target as string).getComponents().findLast(c => c.name === 'p2p')?.value
+async function oneRequest(host: NetHost, protocol: string, body: unknown): Promise<void> {
+  const peerId = multiaddr(target as string)
+    .getComponents()
+    .findLast(c => c.name === 'p2p')?.value
   const connection = host.libp2p.getConnections().find(c => c.remotePeer.toString() === peerId)
   if (connection === undefined) throw new Error('not connected')
   const signal = AbortSignal.timeout(15_000)
   // A client of its own making: no per-protocol cap on the streams it opens.
   const stream = await connection.newStream(protocol, { signal, maxOutboundStreams: 100_000 })
   // An answer that never comes ends with the wait, not never.
-  signal.addEventListener('abort', () => { stream.abort(new Error('no answer in time')) }, { once: true })
+  signal.addEventListener(
+    'abort',
+    () => {
+      stream.abort(new Error('no answer in time'))
+    },
+    { once: true }
+  )
   try {
     await sendFrame(stream, jsonBytes({ v: FRAME_VERSION, body }), { signal })
-    const frame = await readFrame(stream, 64 * 1024) as { ok: boolean, error?: { code: string } }
-    count(frame.ok ? 'ok' : frame.error?.code ?? 'error')
+    const frame = (await readFrame(stream, 64 * 1024)) as { ok: boolean; error?: { code: string } }
+    count(frame.ok ? 'ok' : (frame.error?.code ?? 'error'))
   } finally {
     if (stream.status === 'open') stream.abort(new Error('done'))
   }
@@ -55,12 +69,17 @@ while (running) {
     const market = { kind: 'proposal', envelope }
     const sync = { op: 'ids', topic: 'offers', limit: 500 }
     // Let the connection settle on both sides before the first burst.
-    await oneRequest(host, '/agora/sync/1', sync).catch(() => { count('stream_failed') })
+    await oneRequest(host, '/agora/sync/1', sync).catch(() => {
+      count('stream_failed')
+    })
     while (running && host.connectedNodes().length > 0) {
-      await Promise.all(Array.from({ length: BURST }, async (_, i) => {
-        await oneRequest(host, i % 2 === 0 ? '/agora/market/1' : '/agora/sync/1', i % 2 === 0 ? market : sync)
-          .catch(() => { count('stream_failed') })
-      }))
+      await Promise.all(
+        Array.from({ length: BURST }, async (_, i) => {
+          await oneRequest(host, i % 2 === 0 ? '/agora/market/1' : '/agora/sync/1', i % 2 === 0 ? market : sync).catch(() => {
+            count('stream_failed')
+          })
+        })
+      )
     }
   } catch {
     count('dial_failed')

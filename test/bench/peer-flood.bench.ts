@@ -13,7 +13,7 @@ const FLOOD_MS = 15_000
 const here = dirname(fileURLToPath(import.meta.url))
 const cluster = new Cluster()
 
-async function pollMe (url: string, ms: number): Promise<number[]> {
+async function pollMe(url: string, ms: number): Promise<number[]> {
   const latencies: number[] = []
   const until = performance.now() + ms
   while (performance.now() < until) {
@@ -34,9 +34,13 @@ try {
   report('api.me_p95_idle', Math.round(percentile(idle, 95) * 10) / 10, 'ms')
 
   const client = fork(join(here, 'peer-flood-client.ts'), [node.addresses[0] as string], { stdio: 'inherit' })
-  const outcome = new Promise<{ answers: Record<string, number>, keys: number }>((resolve, reject) => {
-    client.once('message', message => { resolve(message as { answers: Record<string, number>, keys: number }) })
-    client.once('exit', code => { if (code !== 0) reject(new Error(`flood client exited with ${code}`)) })
+  const outcome = new Promise<{ answers: Record<string, number>; keys: number }>((resolve, reject) => {
+    client.once('message', message => {
+      resolve(message as { answers: Record<string, number>; keys: number })
+    })
+    client.once('exit', code => {
+      if (code !== 0) reject(new Error(`flood client exited with ${code}`))
+    })
   })
   // Killed at the end on purpose: that exit is no failure.
   outcome.catch(() => {})
@@ -48,7 +52,14 @@ try {
     report('api.me_max_under_peer_flood', Math.round(Math.max(...flooded)), 'ms')
     client.send('stop')
     // A client busy with its burst may not get to answer: its counts are then left out.
-    const counts = await Promise.race([outcome, new Promise<undefined>(resolve => { setTimeout(() => { resolve(undefined) }, 30_000).unref() })])
+    const counts = await Promise.race([
+      outcome,
+      new Promise<undefined>(resolve => {
+        setTimeout(() => {
+          resolve(undefined)
+        }, 30_000).unref()
+      })
+    ])
     if (counts === undefined) {
       console.log('# the flood client did not report its counts in time')
     } else {

@@ -8,9 +8,7 @@ import pino from 'pino'
 import Type from 'typebox'
 import { ERROR_CODES, LongPollQueue } from '../../net/index.ts'
 import type { ErrorCode } from '../../net/index.ts'
-import {
-  ApiError, AppKeys, clientGone, createApiServer, DEFAULT_BODY_LIMIT, OPENAPI_PATH, Store
-} from '../../daemon/index.ts'
+import { ApiError, AppKeys, clientGone, createApiServer, DEFAULT_BODY_LIMIT, OPENAPI_PATH, Store } from '../../daemon/index.ts'
 import type { TypeBoxPlugin } from '../../daemon/index.ts'
 import pkg from '../../package.json' with { type: 'json' }
 import { MarketClient } from '../helpers/market-client.ts'
@@ -18,11 +16,14 @@ import type { Reply } from '../helpers/market-client.ts'
 
 const NODE_ID = '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A'
 
-const Thing = Type.Object({
-  properties: Type.Object({}, { additionalProperties: true }),
-  constraints: Type.String({ example: '(golem.inf.cpu.threads>=2)' }),
-  count: Type.Optional(Type.Integer({ minimum: 0 }))
-}, { additionalProperties: false })
+const Thing = Type.Object(
+  {
+    properties: Type.Object({}, { additionalProperties: true }),
+    constraints: Type.String({ example: '(golem.inf.cpu.threads>=2)' }),
+    count: Type.Optional(Type.Integer({ minimum: 0 }))
+  },
+  { additionalProperties: false }
+)
 
 // A route plugin like the ones modules provide: typebox schemas, typed handlers.
 const thingRoutes: TypeBoxPlugin = async app => {
@@ -30,18 +31,26 @@ const thingRoutes: TypeBoxPlugin = async app => {
     const count: number | undefined = request.body.count
     return reply.code(201).send({ id: `${request.body.constraints}:${count ?? 0}` })
   })
-  app.get('/echo', {
-    schema: { querystring: Type.Object({ timeout: Type.Optional(Type.Number()), maxEvents: Type.Optional(Type.Integer()) }, { additionalProperties: false }) }
-  }, async request => request.query)
+  app.get(
+    '/echo',
+    {
+      schema: { querystring: Type.Object({ timeout: Type.Optional(Type.Number()), maxEvents: Type.Optional(Type.Integer()) }, { additionalProperties: false }) }
+    },
+    async request => request.query
+  )
   app.get('/fail/:code', { schema: { params: Type.Object({ code: Type.String() }) } }, async request => {
     throw new ApiError(request.params.code as ErrorCode, `failed with ${request.params.code}`)
   })
-  app.get('/full', async () => { throw Object.assign(new Error('ENOSPC: no space left on device, write \'/var/lib/agora/db/000042.log\''), { code: 'ENOSPC', errno: -28 }) })
-  app.get('/crash', async () => { throw new Error('ENOENT: no such file or directory, open \'/var/lib/agora/secret.json\'') })
+  app.get('/full', async () => {
+    throw Object.assign(new Error("ENOSPC: no space left on device, write '/var/lib/agora/db/000042.log'"), { code: 'ENOSPC', errno: -28 })
+  })
+  app.get('/crash', async () => {
+    throw new Error("ENOENT: no such file or directory, open '/var/lib/agora/secret.json'")
+  })
 }
 
 // A long poll over the shared queue, as the market's event routes do.
-function pollRoutes (queue: LongPollQueue<string>): FastifyPluginAsync {
+function pollRoutes(queue: LongPollQueue<string>): FastifyPluginAsync {
   return async app => {
     app.get('/events', async (_request, reply) => await queue.take(10, 60_000, clientGone(reply)))
   }
@@ -58,7 +67,7 @@ describe('REST API frame', () => {
   // The daemon's log, as JSON lines.
   const logLines: Array<Record<string, any>> = []
   const logSink = new Writable({
-    write (chunk: Buffer, _encoding, done) {
+    write(chunk: Buffer, _encoding, done) {
       for (const line of chunk.toString('utf8').split('\n')) if (line !== '') logLines.push(JSON.parse(line))
       done()
     }
@@ -162,7 +171,11 @@ describe('REST API frame', () => {
     const text = await raw('/test-api/v1/things', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, body: 'hello' })
     assert.equal(text.status, 415)
     assert.equal(typeof text.body.message, 'string')
-    const broken = await raw('/test-api/v1/things', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: '{"properties":' })
+    const broken = await raw('/test-api/v1/things', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: '{"properties":'
+    })
     assert.equal(broken.status, 400)
     const huge = await post('/test-api/v1/things', { properties: { blob: 'x'.repeat(DEFAULT_BODY_LIMIT) }, constraints: '' })
     assert.equal(huge.status, 413)
@@ -218,7 +231,7 @@ describe('REST API frame', () => {
     assert.equal(schema.properties.properties.type, 'object')
     assert.deepEqual(Object.keys(thing.responses).sort(), ['201', '400', '401', '500'])
     assert.deepEqual(body.paths['/me'].get.responses['200'].content['application/json'].schema.required, ['identity', 'name', 'role'])
-    assert.ok(body.paths['/test-api/v1/echo'].get.parameters.some((p: { name: string, in: string }) => p.name === 'maxEvents' && p.in === 'query'))
+    assert.ok(body.paths['/test-api/v1/echo'].get.parameters.some((p: { name: string; in: string }) => p.name === 'maxEvents' && p.in === 'query'))
   })
 
   it('ends long polls when the server closes', async () => {

@@ -6,8 +6,12 @@ import { APP_KEYS_SUBLEVEL, AppKeyError, AppKeys, DURABLE, Store, StoreLockedErr
 
 describe('store', () => {
   let dir: string
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-store-')) })
-  after(async () => { await rm(dir, { recursive: true, force: true }) })
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-store-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('gives each module its own sublevel, persisted across reopen', async () => {
     const path = join(dir, 'db')
@@ -58,10 +62,13 @@ describe('app-keys', () => {
     assert.match(created.id, /^[0-9a-f]{16}$/)
     assert.ok(!Number.isNaN(Date.parse(created.createdAt)))
     assert.deepEqual(keys.verify(created.key), { name: 'requestor', id: created.id, createdAt: created.createdAt })
-    assert.equal(keys.verify(created.key.replace(/.$/, c => c === '0' ? '1' : '0')), null)
+    assert.equal(keys.verify(created.key.replace(/.$/, c => (c === '0' ? '1' : '0'))), null)
     assert.equal(keys.verify(''), null)
     const listed = keys.list()
-    assert.deepEqual(listed.find(k => k.name === 'requestor'), { name: 'requestor', id: created.id, createdAt: created.createdAt })
+    assert.deepEqual(
+      listed.find(k => k.name === 'requestor'),
+      { name: 'requestor', id: created.id, createdAt: created.createdAt }
+    )
     assert.ok(!JSON.stringify(listed).includes(created.key))
   })
 

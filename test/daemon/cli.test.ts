@@ -15,10 +15,16 @@ describe('agora CLI', function () {
   this.timeout(180_000)
   let dir: string
 
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-cli-')) })
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-cli-'))
+  })
   // Whatever a test's outcome, none of its processes outlives it.
-  afterEach(async () => { await reapChildren() })
-  after(async () => { await rm(dir, { recursive: true, force: true }) })
+  afterEach(async () => {
+    await reapChildren()
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
   const me = async (url: string, key: string): Promise<Reply> => await new MarketClient(url, key).call('GET', '/me')
 
   it('prints help, and refuses unknown commands and flags with exit code 2', async () => {
@@ -60,7 +66,7 @@ describe('agora CLI', function () {
 
   it('refuses a bad or unknown module section before doing anything', async () => {
     const dataDir = join(dir, 'bad-module-config')
-    const run = async (modules: unknown): Promise<{ code: number | null, stderr: string }> => {
+    const run = async (modules: unknown): Promise<{ code: number | null; stderr: string }> => {
       const file = join(dir, 'modules.json')
       await writeFile(file, JSON.stringify({ modules }))
       return await agora(['service', 'run', '--data-dir', dataDir, '--config', file])
@@ -87,7 +93,9 @@ describe('agora CLI', function () {
     // A bootstrap peer that accepts the TCP connection and never answers:
     // the first round of dials holds the start inside the network's start-up.
     const held: Socket[] = []
-    const silent = createServer(socket => { held.push(socket) })
+    const silent = createServer(socket => {
+      held.push(socket)
+    })
     silent.listen(0, '127.0.0.1')
     await once(silent, 'listening')
     const { port } = silent.address() as AddressInfo
@@ -114,8 +122,8 @@ describe('agora CLI', function () {
     const nodeId = /node id\s+(0x[0-9a-fA-F]{40})/.exec(shown.stdout)?.[1]
     const peerId = /peer id\s+(\S+)/.exec(shown.stdout)?.[1]
     assert.ok(nodeId !== undefined && peerId !== undefined, shown.stdout)
-    assert.equal(((await stat(join(dataDir, 'node-key.json'))).mode & 0o777), 0o600)
-    assert.equal(((await stat(dataDir)).mode & 0o777), 0o700)
+    assert.equal((await stat(join(dataDir, 'node-key.json'))).mode & 0o777, 0o600)
+    assert.equal((await stat(dataDir)).mode & 0o777, 0o700)
     const again = await agora(['id', 'show', '--json'], { AGORA_DATA_DIR: dataDir })
     assert.deepEqual(JSON.parse(again.stdout), { nodeId, peerId, running: false, apiUrl: null, addresses: [] })
   })
@@ -130,7 +138,10 @@ describe('agora CLI', function () {
     assert.equal(duplicate.code, 1)
     assert.match(duplicate.stderr, /already exists/)
     const listed = await agora(['app-key', 'list', '--json', '--data-dir', dataDir])
-    assert.deepEqual(JSON.parse(listed.stdout).map((k: { name: string }) => k.name), ['offline'])
+    assert.deepEqual(
+      JSON.parse(listed.stdout).map((k: { name: string }) => k.name),
+      ['offline']
+    )
     assert.ok(!listed.stdout.includes(key))
     const dropped = await agora(['app-key', 'drop', 'offline', '--data-dir', dataDir])
     assert.equal(dropped.code, 0)
@@ -145,11 +156,11 @@ describe('agora CLI', function () {
 
     const daemon = await startDaemon(dataDir)
     assert.match(daemon.url, /^http:\/\/127\.0\.0\.1:\d+$/)
-    assert.equal(((await stat(join(dataDir, 'admin.sock'))).mode & 0o777), 0o600)
+    assert.equal((await stat(join(dataDir, 'admin.sock'))).mode & 0o777, 0o600)
 
     const created = await agora(['app-key', 'create', 'tester', '--json', '--data-dir', dataDir])
     assert.equal(created.code, 0, created.stderr)
-    const { key, name } = JSON.parse(created.stdout) as { key: string, name: string }
+    const { key, name } = JSON.parse(created.stdout) as { key: string; name: string }
     assert.equal(name, 'tester')
     assert.deepEqual(await me(daemon.url, key), { status: 200, body: { identity: before.nodeId, name: 'tester', role: 'manager' } })
 

@@ -10,15 +10,18 @@ describe('daemon config', () => {
   let dataDir: string
   let env: NodeJS.ProcessEnv
 
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-config-')) })
-  after(async () => { await rm(dir, { recursive: true, force: true }) })
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-config-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
   beforeEach(async () => {
     dataDir = await mkdtemp(join(dir, 'data-'))
     env = { XDG_DATA_HOME: join(dir, 'xdg') }
   })
 
-  const load = async (flags: ConfigFlags = {}, extraEnv: NodeJS.ProcessEnv = {}) =>
-    await loadConfig({ flags, env: { ...env, ...extraEnv }, cwd: dir })
+  const load = async (flags: ConfigFlags = {}, extraEnv: NodeJS.ProcessEnv = {}) => await loadConfig({ flags, env: { ...env, ...extraEnv }, cwd: dir })
 
   const writeConfig = async (value: unknown, path = join(dataDir, 'config.json')): Promise<string> => {
     await writeFile(path, typeof value === 'string' ? value : JSON.stringify(value))
@@ -49,7 +52,10 @@ describe('daemon config', () => {
     assert.deepEqual(fileOnly.config.net.listen, ['/ip4/127.0.0.1/tcp/1000'])
     assert.equal(fileOnly.config.keystore.cost, 'light')
 
-    const envOverFile = await load({ dataDir }, { AGORA_API_ADDR: '127.0.0.6:2000', AGORA_LISTEN: '/ip4/127.0.0.1/tcp/2000, /ip4/127.0.0.1/tcp/2001', AGORA_LOG: 'warn' })
+    const envOverFile = await load(
+      { dataDir },
+      { AGORA_API_ADDR: '127.0.0.6:2000', AGORA_LISTEN: '/ip4/127.0.0.1/tcp/2000, /ip4/127.0.0.1/tcp/2001', AGORA_LOG: 'warn' }
+    )
     assert.deepEqual(envOverFile.config.api, { host: '127.0.0.6', port: 2000 })
     assert.deepEqual(envOverFile.config.net.listen, ['/ip4/127.0.0.1/tcp/2000', '/ip4/127.0.0.1/tcp/2001'])
     assert.deepEqual(envOverFile.config.net.bootstrap, ['/ip4/10.0.0.1/tcp/7464'], 'what the environment does not set stays')

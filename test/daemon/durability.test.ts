@@ -16,7 +16,7 @@ const M = '/market-api/v1'
 const KEY = 'durability-test-app-key-01'
 
 /** Writes zeros into `path` until the file system refuses with ENOSPC. */
-async function fillDisk (path: string): Promise<void> {
+async function fillDisk(path: string): Promise<void> {
   const file = await open(path, 'w')
   try {
     for (const size of [1 << 20, 1 << 12, 1 << 9]) {
@@ -41,9 +41,15 @@ describe('durability: what is acknowledged is on disk; a full disk is told as su
   this.timeout(300_000)
   let dir: string
 
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-durability-')) })
-  afterEach(async () => { await reapChildren() })
-  after(async () => { await rm(dir, { recursive: true, force: true }) })
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-durability-'))
+  })
+  afterEach(async () => {
+    await reapChildren()
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   describe('kill -9 right after the answer', () => {
     const running: Daemon[] = []
@@ -71,8 +77,14 @@ describe('durability: what is acknowledged is on disk; a full disk is told as su
       const again = await startDaemon(dataDir, { AGORA_APPKEY: KEY })
       running.push(again)
       const restarted = new MarketClient(again.url, KEY)
-      assert.deepEqual((await restarted.expect<any[]>(200, 'GET', `${M}/offers`)).map(o => o.offerId), [offerId])
-      assert.deepEqual((await restarted.expect<any[]>(200, 'GET', `${M}/demands`)).map(d => d.demandId), [demandId])
+      assert.deepEqual(
+        (await restarted.expect<any[]>(200, 'GET', `${M}/offers`)).map(o => o.offerId),
+        [offerId]
+      )
+      assert.deepEqual(
+        (await restarted.expect<any[]>(200, 'GET', `${M}/demands`)).map(d => d.demandId),
+        [demandId]
+      )
       const second = new MarketClient(again.url, created.body.key)
       assert.equal((await second.expect<{ name: string }>(200, 'GET', '/me')).name, 'second')
     })
@@ -109,14 +121,23 @@ describe('durability: what is acknowledged is on disk; a full disk is told as su
       const key = await node.admin('POST', '/app-keys', { name: 'no-room' })
       assert.equal(key.status, 507)
       assert.match(key.body.message, /disk of this node is full/)
-      assert.deepEqual((await node.client.expect<any[]>(200, 'GET', `${M}/offers`)).map(o => o.offerId), [kept])
+      assert.deepEqual(
+        (await node.client.expect<any[]>(200, 'GET', `${M}/offers`)).map(o => o.offerId),
+        [kept]
+      )
 
       await node.stop()
       node = undefined
       await rm(filler)
       node = await startProbedNode(dataDir)
-      assert.deepEqual((await node.client.expect<any[]>(200, 'GET', `${M}/offers`)).map(o => o.offerId), [kept])
-      assert.deepEqual((await node.admin('GET', '/app-keys')).body.map((k: { name: string }) => k.name), ['autoconf'])
+      assert.deepEqual(
+        (await node.client.expect<any[]>(200, 'GET', `${M}/offers`)).map(o => o.offerId),
+        [kept]
+      )
+      assert.deepEqual(
+        (await node.admin('GET', '/app-keys')).body.map((k: { name: string }) => k.name),
+        ['autoconf']
+      )
       await node.client.subscribe('offer', body.properties, '')
     })
   })

@@ -19,29 +19,31 @@ class RecordingModule implements DaemonModule {
   readonly queue = new LongPollQueue<string>()
   context: ModuleContext | null = null
 
-  constructor (name: string, events: string[]) {
+  constructor(name: string, events: string[]) {
     this.name = name
     this.events = events
   }
 
-  get routes (): NonNullable<DaemonModule['routes']> {
-    return [{
-      prefix: `/${this.name}-api/v1`,
-      plugin: async app => {
-        app.get('/hello', async () => ({ from: this.name, count: await this.context?.db.get('count') }))
-        app.get('/events', async (_request, reply) => await this.queue.take(10, 60_000, clientGone(reply)))
+  get routes(): NonNullable<DaemonModule['routes']> {
+    return [
+      {
+        prefix: `/${this.name}-api/v1`,
+        plugin: async app => {
+          app.get('/hello', async () => ({ from: this.name, count: await this.context?.db.get('count') }))
+          app.get('/events', async (_request, reply) => await this.queue.take(10, 60_000, clientGone(reply)))
+        }
       }
-    }]
+    ]
   }
 
-  async start (context: ModuleContext): Promise<void> {
+  async start(context: ModuleContext): Promise<void> {
     this.context = context
-    const count = (await context.db.get('count') as number | undefined) ?? 0
+    const count = ((await context.db.get('count')) as number | undefined) ?? 0
     await context.db.put('count', count + 1)
     this.events.push(`start ${this.name}`)
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     this.queue.close()
     this.events.push(`stop ${this.name}`)
   }
@@ -61,7 +63,9 @@ describe('AgoraService', () => {
     })
     config = loaded.config
   })
-  after(async () => { await rm(dir, { recursive: true, force: true }) })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   const get = async (url: string, key = secrets.autoAppKey): Promise<Reply> => {
     const { origin, pathname } = new URL(url)
@@ -141,7 +145,9 @@ describe('AgoraService', () => {
   it('a stop while it starts ends the start at once and undoes it', async () => {
     // A bootstrap peer that accepts TCP and never answers holds the start in the network's start-up.
     const held: Socket[] = []
-    const silent = createServer(socket => { held.push(socket) })
+    const silent = createServer(socket => {
+      held.push(socket)
+    })
     silent.listen(0, '127.0.0.1')
     await once(silent, 'listening')
     const { port } = silent.address() as AddressInfo
@@ -168,7 +174,9 @@ describe('AgoraService', () => {
     const dataDir = join(dir, 'api-url')
     await mkdir(dataDir)
     const seen: Array<[string, string | null]> = []
-    const watcher = watch(dataDir, (event, name) => { seen.push([event, name]) })
+    const watcher = watch(dataDir, (event, name) => {
+      seen.push([event, name])
+    })
     const service = new AgoraService({ logger })
     try {
       await service.start({ ...config, dataDir }, secrets)
@@ -180,7 +188,11 @@ describe('AgoraService', () => {
     const apiUrlEvents = seen.filter(([, name]) => name === 'api.url')
     assert.ok(apiUrlEvents.length > 0, JSON.stringify(seen))
     // A write in place shows as 'change' on the file itself; a rename does not.
-    assert.deepEqual(apiUrlEvents.filter(([event]) => event === 'change'), [], JSON.stringify(seen))
+    assert.deepEqual(
+      apiUrlEvents.filter(([event]) => event === 'change'),
+      [],
+      JSON.stringify(seen)
+    )
   })
 
   it('refuses a wrong passphrase for the node key', async () => {

@@ -25,8 +25,16 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
   const BIG_OUTPUT_BYTES = 160 * 64 * 1024
 
   // Streams may carry more than the default 1 MiB, so that a stream spans several answers.
-  const allowLoopback = { configure: (config: any) => { config.modules.activity = { allowPrivateNetworks: true, limits: { maxCaptureBytes: 12 * 1024 * 1024 } } } }
-  const offerExtra = { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1, 'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec', 'golem.usage.gib'] }
+  const allowLoopback = {
+    configure: (config: any) => {
+      config.modules.activity = { allowPrivateNetworks: true, limits: { maxCaptureBytes: 12 * 1024 * 1024 } }
+    }
+  }
+  const offerExtra = {
+    'golem.inf.mem.gib': 0.5,
+    'golem.inf.cpu.threads': 1,
+    'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec', 'golem.usage.gib']
+  }
 
   before(async () => {
     provider = await cluster.start(allowLoopback)
@@ -62,7 +70,14 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
 
     const batchId = await exec(requester, activityId, deployStartRun)
     const done = await results(requester, activityId, batchId)
-    assert.deepEqual(done.map(r => [r.index, r.result]), [[0, 'Ok'], [1, 'Ok'], [2, 'Ok']])
+    assert.deepEqual(
+      done.map(r => [r.index, r.result]),
+      [
+        [0, 'Ok'],
+        [1, 'Ok'],
+        [2, 'Ok']
+      ]
+    )
     assert.equal(done.at(-1).stdout, 'hello\n')
     assert.equal(done.at(-1).isBatchFinished, true)
     assert.deepEqual((await requester.client.expect(200, 'GET', `${API}/activity/${activityId}/state`)).state, ['Ready', null])
@@ -78,14 +93,27 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     await requester.client.expect(200, 'DELETE', `${API}/activity/${activityId}`)
     const ended = await requester.client.expect(200, 'GET', `${API}/activity/${activityId}/state`)
     assert.equal(ended.state[0], 'Terminated')
-    assert.equal((await requester.client.call('POST', `${API}/activity/${activityId}/exec`, { text: JSON.stringify([{ run: { entry_point: 'hello', args: [] } }]) })).status, 409)
+    assert.equal(
+      (await requester.client.call('POST', `${API}/activity/${activityId}/exec`, { text: JSON.stringify([{ run: { entry_point: 'hello', args: [] } }]) }))
+        .status,
+      409
+    )
 
     // The provider's event feed saw it come and go, in order.
     const feed = await provider.client.expect<any[]>(200, 'GET', `${API}/events?afterTimestamp=${encodeURIComponent(startedAt)}&pollTimeout=5`)
     const mine = feed.filter(e => e.activityId === activityId)
-    assert.deepEqual(mine.map(e => [e.eventType, e.agreementId]), [['CreateActivity', agreementId], ['DestroyActivity', agreementId]])
+    assert.deepEqual(
+      mine.map(e => [e.eventType, e.agreementId]),
+      [
+        ['CreateActivity', agreementId],
+        ['DestroyActivity', agreementId]
+      ]
+    )
     const later = await provider.client.expect<any[]>(200, 'GET', `${API}/events?afterTimestamp=${encodeURIComponent(mine[1].eventDate)}&pollTimeout=0`)
-    assert.equal(later.some(e => e.activityId === activityId), false)
+    assert.equal(
+      later.some(e => e.activityId === activityId),
+      false
+    )
   })
 
   it('streams a batch as Server-Sent Events: started, stdout, finished', async () => {
@@ -101,7 +129,10 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/)
     const text = await response.text()
-    const events = text.split('\n\n').filter(block => block.startsWith('event: runtime')).map(block => JSON.parse(block.split('\ndata: ')[1]!))
+    const events = text
+      .split('\n\n')
+      .filter(block => block.startsWith('event: runtime'))
+      .map(block => JSON.parse(block.split('\ndata: ')[1]!))
     const kinds = events.map(e => `${e.index}:${Object.keys(e.kind)[0]}`)
     for (const index of [0, 1, 2]) {
       assert.ok(kinds.includes(`${index}:started`), kinds.join(' '))
@@ -110,7 +141,10 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     const stdout = events.find(e => e.index === 2 && 'stdout' in e.kind)
     assert.ok(stdout !== undefined, kinds.join(' '))
     assert.match(JSON.stringify(stdout.kind.stdout), /hello/)
-    assert.equal(events.every(e => e.batchId === batchId), true)
+    assert.equal(
+      events.every(e => e.batchId === batchId),
+      true
+    )
     assert.ok(kinds.indexOf('2:started') < kinds.indexOf('2:finished'))
   })
 
@@ -120,17 +154,29 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     const capture = { stdout: { atEnd: { part: { head: 12 * 1024 * 1024 }, format: 'str' } } }
     const batchId = await exec(requester, activityId, [...deployStartRun.slice(0, 2), { run: { entry_point: 'big', args: [], capture } }])
     const done = await results(requester, activityId, batchId)
-    assert.deepEqual(done.map(r => r.result), ['Ok', 'Ok', 'Ok'], JSON.stringify(done.map(r => r.message)))
+    assert.deepEqual(
+      done.map(r => r.result),
+      ['Ok', 'Ok', 'Ok'],
+      JSON.stringify(done.map(r => r.message))
+    )
     const stdout: string = done.at(-1).stdout
     assert.equal(stdout.length, BIG_OUTPUT_BYTES)
     assert.equal(/^x+$/.test(stdout), true)
 
-    const streamed = await exec(requester, activityId, [{ run: { entry_point: 'big', args: [], capture: { stdout: { stream: { limit: 12 * 1024 * 1024, format: 'str' } } } } }])
+    const streamed = await exec(requester, activityId, [
+      { run: { entry_point: 'big', args: [], capture: { stdout: { stream: { limit: 12 * 1024 * 1024, format: 'str' } } } } }
+    ])
     const response = await fetch(`${requester.client.url}${API}/activity/${activityId}/exec/${streamed}`, {
       headers: { authorization: `Bearer ${requester.client.key}`, accept: 'text/event-stream' }
     })
-    const events = (await response.text()).split('\n\n').filter(block => block.startsWith('event: runtime')).map(block => JSON.parse(block.split('\ndata: ')[1]!))
-    const text = events.filter(e => 'stdout' in e.kind).map(e => e.kind.stdout.str).join('')
+    const events = (await response.text())
+      .split('\n\n')
+      .filter(block => block.startsWith('event: runtime'))
+      .map(block => JSON.parse(block.split('\ndata: ')[1]!))
+    const text = events
+      .filter(e => 'stdout' in e.kind)
+      .map(e => e.kind.stdout.str)
+      .join('')
     assert.equal(text.length, BIG_OUTPUT_BYTES)
     assert.ok(events.some(e => 'finished' in e.kind))
   })
@@ -149,7 +195,9 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
       assert.equal((await stranger.client.call(method, path, body)).status, 404, `${method} ${path}`)
     }
 
-    const bad = await requester.client.call('POST', `${API}/activity/${activityId}/exec`, { text: JSON.stringify([{ deploy: {} }, { run: { entry_point: 7 } }]) })
+    const bad = await requester.client.call('POST', `${API}/activity/${activityId}/exec`, {
+      text: JSON.stringify([{ deploy: {} }, { run: { entry_point: 7 } }])
+    })
     assert.equal(bad.status, 400)
     assert.match(bad.body.message, /entry_point/)
     assert.deepEqual((await requester.client.expect(200, 'GET', `${API}/activity/${activityId}/state`)).state.includes('Deployed'), false)
@@ -163,10 +211,14 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     const agreementId = await agreement()
     const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })
     await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
-    const state = await eventually('the activity to be Terminated', async () => {
-      const current = await requester.client.expect<any>(200, 'GET', `${API}/activity/${activityId}/state`)
-      return current.state[0] === 'Terminated' && current
-    }, 5_000)
+    const state = await eventually(
+      'the activity to be Terminated',
+      async () => {
+        const current = await requester.client.expect<any>(200, 'GET', `${API}/activity/${activityId}/state`)
+        return current.state[0] === 'Terminated' && current
+      },
+      5_000
+    )
     assert.equal(state.state[0], 'Terminated')
     assert.match(state.reason ?? '', /agreement terminated/)
     assert.equal((await requester.client.call('POST', `${API}/activity`, { agreementId })).status, 409)
@@ -175,7 +227,9 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
   it('transfers files from the requester into the sandbox and back, in chunks, and to no one else', async () => {
     const upload = async (name: string, body: Buffer): Promise<any> => {
       const response = await fetch(`${requester.client.url}/agora-api/v1/transfers/offered/${name}`, {
-        method: 'PUT', body, headers: { authorization: `Bearer ${requester.client.key}`, 'content-type': 'application/octet-stream' }
+        method: 'PUT',
+        body,
+        headers: { authorization: `Bearer ${requester.client.key}`, 'content-type': 'application/octet-stream' }
       })
       assert.equal(response.status, 201)
       return await response.json()
@@ -187,21 +241,31 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     const agreementId = await agreement(readFilePackage)
     const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })
     const batchId = await exec(requester, activityId, [
-      { deploy: {} }, { start: { args: [] } },
+      { deploy: {} },
+      { start: { args: [] } },
       { transfer: { from: 'agora-requester:input.txt', to: 'container:/work/input.txt' } },
       { run: { entry_point: 'read-file', args: [] } },
       { transfer: { from: 'agora-requester:big.bin', to: 'container:/work/big.bin' } },
       { transfer: { from: 'container:/work/big.bin', to: 'agora-requester:big-back.bin' } }
     ])
     const done = await results(requester, activityId, batchId)
-    assert.deepEqual(done.map(r => r.result), ['Ok', 'Ok', 'Ok', 'Ok', 'Ok', 'Ok'], JSON.stringify(done))
+    assert.deepEqual(
+      done.map(r => r.result),
+      ['Ok', 'Ok', 'Ok', 'Ok', 'Ok', 'Ok'],
+      JSON.stringify(done)
+    )
     assert.equal(done[3].stdout, 'from the requester\n')
 
-    const back = await fetch(`${requester.client.url}/agora-api/v1/transfers/received/big-back.bin`, { headers: { authorization: `Bearer ${requester.client.key}` } })
+    const back = await fetch(`${requester.client.url}/agora-api/v1/transfers/received/big-back.bin`, {
+      headers: { authorization: `Bearer ${requester.client.key}` }
+    })
     assert.equal(back.status, 200)
     assert.ok(Buffer.from(await back.arrayBuffer()).equals(big))
     const listed = await requester.client.expect(200, 'GET', '/agora-api/v1/transfers/')
-    assert.deepEqual(listed.received.map((f: any) => [f.name, f.bytes]), [['big-back.bin', big.byteLength]])
+    assert.deepEqual(
+      listed.received.map((f: any) => [f.name, f.bytes]),
+      [['big-back.bin', big.byteLength]]
+    )
 
     // A missing file fails its command with a message, not the daemon.
     const missing = await exec(requester, activityId, [{ transfer: { from: 'agora-requester:absent.txt', to: 'container:/work/x' } }])
@@ -222,13 +286,29 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
       await outsider.stop()
     }
     const badName = await fetch(`${requester.client.url}/agora-api/v1/transfers/offered/..secret`, {
-      method: 'PUT', body: 'x', headers: { authorization: `Bearer ${requester.client.key}`, 'content-type': 'application/octet-stream' }
+      method: 'PUT',
+      body: 'x',
+      headers: { authorization: `Bearer ${requester.client.key}`, 'content-type': 'application/octet-stream' }
     })
     assert.equal(badName.status, 400)
   })
 
   it('refuses a daemon config with a bad activity section, naming the field', async () => {
-    await assert.rejects(cluster.start({ configure: (config: any) => { config.modules.activity = { limits: { maxActivities: 0 } } } }), /modules\.activity.*maxActivities/)
-    await assert.rejects(cluster.start({ configure: (config: any) => { config.modules.market = { proposalTtlMs: 'soon' } } }), /modules\.market.*proposalTtlMs/)
+    await assert.rejects(
+      cluster.start({
+        configure: (config: any) => {
+          config.modules.activity = { limits: { maxActivities: 0 } }
+        }
+      }),
+      /modules\.activity.*maxActivities/
+    )
+    await assert.rejects(
+      cluster.start({
+        configure: (config: any) => {
+          config.modules.market = { proposalTtlMs: 'soon' }
+        }
+      }),
+      /modules\.market.*proposalTtlMs/
+    )
   })
 })

@@ -64,19 +64,31 @@ describe('exe-unit address guard', () => {
     })
   }
 
-  it('refuses every address of the provider\'s own interfaces', () => {
+  it("refuses every address of the provider's own interfaces", () => {
     const addresses = Object.values(networkInterfaces()).flatMap(list => (list ?? []).map(entry => entry.address))
     assert.ok(addresses.length > 0)
     for (const address of addresses) assert.notEqual(refusalOf(address), null, address)
   })
 
   it('judges URLs by their host in every spelling, before any connection', async () => {
-    const noDns: Resolver = async () => { throw new Error('no lookup expected') }
-    for (const url of ['http://[::127.0.0.1]/', 'http://0x7f.1/', 'http://2130706433/', 'http://[::ffff:7f00:1]/', 'http://[64:ff9b::7f00:1]/', 'http://[fec0::1]/']) {
+    const noDns: Resolver = async () => {
+      throw new Error('no lookup expected')
+    }
+    for (const url of [
+      'http://[::127.0.0.1]/',
+      'http://0x7f.1/',
+      'http://2130706433/',
+      'http://[::ffff:7f00:1]/',
+      'http://[64:ff9b::7f00:1]/',
+      'http://[fec0::1]/'
+    ]) {
       await assert.rejects(vetAddress(new URL(url), { allowPrivateNetworks: false, resolve: noDns }), /private or local address/, url)
     }
     // A name is refused when any of its addresses is.
-    const mixed: Resolver = async () => [{ address: '8.8.8.8', family: 4 }, { address: '10.0.0.1', family: 4 }]
+    const mixed: Resolver = async () => [
+      { address: '8.8.8.8', family: 4 },
+      { address: '10.0.0.1', family: 4 }
+    ]
     await assert.rejects(vetAddress(new URL('http://mixed.example/'), { allowPrivateNetworks: false, resolve: mixed }), /private or local address \(private\)/)
     await assert.rejects(vetAddress(new URL('ftp://8.8.8.8/'), { allowPrivateNetworks: false }), /ftp: URLs are not supported/)
     assert.deepEqual(await vetAddress(new URL('http://8.8.8.8/'), { allowPrivateNetworks: false }), { address: '8.8.8.8', family: 4 })

@@ -7,7 +7,7 @@ import { ExeUnitError } from '../../exe-unit/index.ts'
 import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, uniqueId, wasmProperties } from './helpers.ts'
 import type { FileServer, TestExeUnit } from './helpers.ts'
 
-function refusedWith (code: string, pattern: RegExp): (error: unknown) => boolean {
+function refusedWith(code: string, pattern: RegExp): (error: unknown) => boolean {
   return error => {
     assert.ok(error instanceof ExeUnitError, String(error))
     assert.equal(error.code, code)
@@ -32,7 +32,7 @@ describe('exe-unit capacity', () => {
     await server?.close()
   })
 
-  async function create (activityId: string, extra: Record<string, unknown> = {}): Promise<void> {
+  async function create(activityId: string, extra: Record<string, unknown> = {}): Promise<void> {
     await unit.exeUnit.createActivity({ activityId, agreementId: `ag-${activityId}`, requesterId: 'r', properties: wasmProperties(hello, extra) })
   }
 
@@ -51,10 +51,11 @@ describe('exe-unit capacity', () => {
   it('refuses an activity asking for more memory or threads than are free', async () => {
     const first = uniqueId('mem')
     await create(first, { 'golem.inf.mem.gib': 0.125, 'golem.inf.cpu.threads': 2 })
-    await assert.rejects(create(uniqueId('mem'), { 'golem.inf.mem.gib': 0.25 }),
-      refusedWith('CapacityExceeded', /asks for 0\.25 GiB of memory, 0\.125 GiB are free/))
-    await assert.rejects(create(uniqueId('threads'), { 'golem.inf.cpu.threads': 2 }),
-      refusedWith('CapacityExceeded', /asks for 2 threads, 1 are free/))
+    await assert.rejects(
+      create(uniqueId('mem'), { 'golem.inf.mem.gib': 0.25 }),
+      refusedWith('CapacityExceeded', /asks for 0\.25 GiB of memory, 0\.125 GiB are free/)
+    )
+    await assert.rejects(create(uniqueId('threads'), { 'golem.inf.cpu.threads': 2 }), refusedWith('CapacityExceeded', /asks for 2 threads, 1 are free/))
     await unit.exeUnit.destroy(first, 'test over')
     const whole = uniqueId('whole')
     await create(whole, { 'golem.inf.mem.gib': 0.25, 'golem.inf.cpu.threads': 3 })
@@ -100,10 +101,19 @@ describe('exe-unit capacity', () => {
       const vm = broken.exeUnit.runtimes().find(r => r.name === 'vm')
       assert.equal(vm?.available, false)
       assert.match(vm?.error ?? '', /ENOENT|connect/)
-      await assert.rejects(broken.exeUnit.createActivity({
-        activityId: uniqueId('vm'), agreementId: 'a', requesterId: 'r', properties: { 'golem.runtime.name': 'vm', 'golem.srv.comp.task_package': 'docker:x' }
-      }), refusedWith('Conflict', /runtime vm is unavailable/))
-      assert.deepEqual(broken.exeUnit.runtimes().find(r => r.name === 'wasmtime'), { name: 'wasmtime', available: true })
+      await assert.rejects(
+        broken.exeUnit.createActivity({
+          activityId: uniqueId('vm'),
+          agreementId: 'a',
+          requesterId: 'r',
+          properties: { 'golem.runtime.name': 'vm', 'golem.srv.comp.task_package': 'docker:x' }
+        }),
+        refusedWith('Conflict', /runtime vm is unavailable/)
+      )
+      assert.deepEqual(
+        broken.exeUnit.runtimes().find(r => r.name === 'wasmtime'),
+        { name: 'wasmtime', available: true }
+      )
     } finally {
       await broken.close()
     }

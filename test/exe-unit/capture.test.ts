@@ -5,7 +5,7 @@ import type { CaptureMode } from '../../exe-unit/exescript/types.ts'
 
 const bytes = (text: string): Uint8Array => new TextEncoder().encode(text)
 
-function capture (mode: CaptureMode | null, chunks: string[], maxBytes = 1024): { result: string | undefined, cut: number, events: CommandOutput[] } {
+function capture(mode: CaptureMode | null, chunks: string[], maxBytes = 1024): { result: string | undefined; cut: number; events: CommandOutput[] } {
   const events: CommandOutput[] = []
   const sink = createOutputSink(mode, output => events.push(output), maxBytes)
   for (const chunk of chunks) sink.write(bytes(chunk))
@@ -61,7 +61,10 @@ describe('exe-unit capture modes', () => {
     const sink = createOutputSink({ stream: { format: 'bin' } }, output => events.push(output), 1024 * 1024)
     sink.write(new Uint8Array(3 * MAX_EVENT_OUTPUT_BYTES + 1))
     sink.end()
-    assert.deepEqual(events.map(e => 'bin' in e ? Buffer.from(e.bin, 'base64').byteLength : -1), [MAX_EVENT_OUTPUT_BYTES, MAX_EVENT_OUTPUT_BYTES, MAX_EVENT_OUTPUT_BYTES, 1])
+    assert.deepEqual(
+      events.map(e => ('bin' in e ? Buffer.from(e.bin, 'base64').byteLength : -1)),
+      [MAX_EVENT_OUTPUT_BYTES, MAX_EVENT_OUTPUT_BYTES, MAX_EVENT_OUTPUT_BYTES, 1]
+    )
   })
 
   it('stream str keeps a multi-byte character split across chunks whole', () => {
@@ -71,7 +74,7 @@ describe('exe-unit capture modes', () => {
     sink.write(Uint8Array.of(0x61, euro[0] as number))
     sink.write(euro.subarray(1))
     sink.end()
-    assert.equal(events.map(e => 'str' in e ? e.str : '').join(''), 'a€')
+    assert.equal(events.map(e => ('str' in e ? e.str : '')).join(''), 'a€')
     assert.ok(events.every(e => 'str' in e && !e.str.includes('\uFFFD')))
   })
 

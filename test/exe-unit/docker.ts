@@ -10,11 +10,11 @@ export const TEST_IMAGE = 'agora-test/busybox:1'
 const DOCKER_UP = fileURLToPath(new URL('../../scripts/docker-up.sh', import.meta.url))
 
 /** Runs scripts/docker-up.sh; fails with its output when the engine cannot be brought up. */
-export async function dockerUp (): Promise<Docker> {
+export async function dockerUp(): Promise<Docker> {
   try {
     await promisify(execFile)('bash', [DOCKER_UP], { timeout: 280_000, env: { ...process.env, AGORA_TEST_IMAGE: TEST_IMAGE } })
   } catch (error) {
-    const { stderr, message } = error as { stderr?: string, message: string }
+    const { stderr, message } = error as { stderr?: string; message: string }
     throw new Error(`scripts/docker-up.sh failed: ${stderr ?? message}`)
   }
   const docker = new Docker()
@@ -22,7 +22,7 @@ export async function dockerUp (): Promise<Docker> {
   return docker
 }
 
-export function vmProperties (taskPackage: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function vmProperties(taskPackage: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     'golem.runtime.name': 'vm',
     'golem.srv.comp.task_package': taskPackage,
@@ -34,6 +34,6 @@ export function vmProperties (taskPackage: string, extra: Record<string, unknown
 }
 
 /** Containers carrying a label (key=value). */
-export async function containersLabelled (docker: Docker, label: string): Promise<Docker.ContainerInfo[]> {
+export async function containersLabelled(docker: Docker, label: string): Promise<Docker.ContainerInfo[]> {
   return await docker.listContainers({ all: true, filters: { label: [label] } })
 }

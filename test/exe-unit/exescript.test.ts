@@ -2,13 +2,16 @@ import assert from 'node:assert/strict'
 import { ExeScriptError, parseExeScript } from '../../exe-unit/index.ts'
 import { DEFAULT_EXESCRIPT_LIMITS } from '../../exe-unit/exescript/types.ts'
 
-function refused (script: unknown, pattern: RegExp, limits = DEFAULT_EXESCRIPT_LIMITS): void {
-  assert.throws(() => parseExeScript(script, limits), (error: unknown) => {
-    assert.ok(error instanceof ExeScriptError, `expected ExeScriptError, got ${String(error)}`)
-    assert.equal(error.code, 'BadRequest')
-    assert.match(error.message, pattern)
-    return true
-  })
+function refused(script: unknown, pattern: RegExp, limits = DEFAULT_EXESCRIPT_LIMITS): void {
+  assert.throws(
+    () => parseExeScript(script, limits),
+    (error: unknown) => {
+      assert.ok(error instanceof ExeScriptError, `expected ExeScriptError, got ${String(error)}`)
+      assert.equal(error.code, 'BadRequest')
+      assert.match(error.message, pattern)
+      return true
+    }
+  )
 }
 
 describe('exe-unit ExeScript parsing', () => {
@@ -16,7 +19,13 @@ describe('exe-unit ExeScript parsing', () => {
     const script = JSON.stringify([
       { deploy: { net: [], volumes: {}, progress: { 'update-interval': '1s' } } },
       { start: { args: ['a'] } },
-      { run: { entry_point: '/bin/sh', args: ['-c', 'echo hi'], capture: { stdout: { atEnd: { part: { head: 1024 }, format: 'str' } }, stderr: { stream: { format: 'bin' } } } } },
+      {
+        run: {
+          entry_point: '/bin/sh',
+          args: ['-c', 'echo hi'],
+          capture: { stdout: { atEnd: { part: { head: 1024 }, format: 'str' } }, stderr: { stream: { format: 'bin' } } }
+        }
+      },
       { transfer: { from: 'http://example.com/a', to: 'container:/work/a' } },
       { sign: {} },
       { terminate: {} }
@@ -49,9 +58,24 @@ describe('exe-unit ExeScript parsing', () => {
       { run: { entry_point: 'x', capture: { stdout: { atEnd: { format: 'binary' } }, stderr: { atEnd: { part: { headTail: 10 }, format: 'string' } } } } },
       { run: { entry_point: 'x', capture: { stdout: { atEnd: { part: { tail: 5 } } }, stderr: { stream: { limit: 7 } } } } }
     ]).map(c => c.command)
-    assert.deepEqual(noCapture, { kind: 'run', entryPoint: 'x', args: [], capture: { stdout: { atEnd: { format: 'str' } }, stderr: { atEnd: { format: 'str' } } } })
-    assert.deepEqual(spelled, { kind: 'run', entryPoint: 'x', args: [], capture: { stdout: { atEnd: { format: 'bin' } }, stderr: { atEnd: { part: { headTail: 10 }, format: 'str' } } } })
-    assert.deepEqual(tailStream, { kind: 'run', entryPoint: 'x', args: [], capture: { stdout: { atEnd: { part: { tail: 5 }, format: 'str' } }, stderr: { stream: { limit: 7, format: 'str' } } } })
+    assert.deepEqual(noCapture, {
+      kind: 'run',
+      entryPoint: 'x',
+      args: [],
+      capture: { stdout: { atEnd: { format: 'str' } }, stderr: { atEnd: { format: 'str' } } }
+    })
+    assert.deepEqual(spelled, {
+      kind: 'run',
+      entryPoint: 'x',
+      args: [],
+      capture: { stdout: { atEnd: { format: 'bin' } }, stderr: { atEnd: { part: { headTail: 10 }, format: 'str' } } }
+    })
+    assert.deepEqual(tailStream, {
+      kind: 'run',
+      entryPoint: 'x',
+      args: [],
+      capture: { stdout: { atEnd: { part: { tail: 5 }, format: 'str' } }, stderr: { stream: { limit: 7, format: 'str' } } }
+    })
   })
 
   it('treats an output missing from a given capture as not captured', () => {
@@ -71,7 +95,10 @@ describe('exe-unit ExeScript parsing', () => {
     refused([{ deploy: {} }, { run: { entry_point: 'x', args: ['ok', 3] } }], /command 1 \(run\): run\.args\[1\] must be a string/)
     refused([{ run: { entry_point: 'x', args: 'ls' } }], /run\.args must be an array of strings/)
     refused([{ run: { entry_point: 'x', shell: true } }], /run\.shell is not a known field/)
-    refused([{ run: { entry_point: 'x', capture: { stdout: { atEnd: { part: { head: -1 } } } } } }], /run\.capture\.stdout\.atEnd\.part\.head must be a positive integer/)
+    refused(
+      [{ run: { entry_point: 'x', capture: { stdout: { atEnd: { part: { head: -1 } } } } } }],
+      /run\.capture\.stdout\.atEnd\.part\.head must be a positive integer/
+    )
     refused([{ run: { entry_point: 'x', capture: { stdout: { atEnd: { part: { middle: 5 } } } } } }], /part\.middle is not a known part/)
     refused([{ run: { entry_point: 'x', capture: { stdout: { atEnd: { part: { head: 1, tail: 1 } } } } } }], /part must have exactly one key/)
     refused([{ run: { entry_point: 'x', capture: { stderr: { atEnd: {}, stream: {} } } } }], /run\.capture\.stderr must have exactly one key, atEnd or stream/)
@@ -85,7 +112,11 @@ describe('exe-unit ExeScript parsing', () => {
 
   it('bounds the batch: commands, script size, argument count and size, capture sizes', () => {
     const limits = { ...DEFAULT_EXESCRIPT_LIMITS, maxCommands: 3, maxArgs: 2, maxArgBytes: 8, maxCaptureBytes: 100, maxScriptBytes: 400 }
-    refused(Array.from({ length: 4 }, () => ({ sign: {} })), /4 commands, at most 3/, limits)
+    refused(
+      Array.from({ length: 4 }, () => ({ sign: {} })),
+      /4 commands, at most 3/,
+      limits
+    )
     refused([{ run: { entry_point: 'x', args: ['a', 'b', 'c'] } }], /run\.args has more than 2 entries/, limits)
     refused([{ run: { entry_point: 'x', args: ['123456789'] } }], /run\.args\[0\] is longer than 8 bytes/, limits)
     refused([{ run: { entry_point: 'x', capture: { stdout: { stream: { limit: 101 } } } } }], /limit must be at most 100/, limits)

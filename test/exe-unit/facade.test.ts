@@ -47,18 +47,29 @@ describe('exe-unit facade', () => {
   it('lets payments read usage by agreement, live and after the end', async () => {
     const payments: ActivityUsageSource = unit.exeUnit
     const events: UsageEvent[] = []
-    const listener = (event: UsageEvent): void => { if (event.agreementId === 'agreement-paid') events.push(event) }
+    const listener = (event: UsageEvent): void => {
+      if (event.agreementId === 'agreement-paid') events.push(event)
+    }
     payments.on('usage', listener)
     try {
       const a = await unit.exeUnit.createActivity({ agreementId: 'agreement-paid', requesterId: 'r', properties: wasmProperties(hello) })
       const b = await unit.exeUnit.createActivity({ agreementId: 'agreement-paid', requesterId: 'r', properties: wasmProperties(hello) })
       await unit.exeUnit.createActivity({ agreementId: 'agreement-other', requesterId: 'r', properties: wasmProperties(hello) })
-      assert.deepEqual(payments.listActivities({ agreementId: 'agreement-paid' }).map(i => i.activityId).sort(), [a.activityId, b.activityId].sort())
+      assert.deepEqual(
+        payments
+          .listActivities({ agreementId: 'agreement-paid' })
+          .map(i => i.activityId)
+          .sort(),
+        [a.activityId, b.activityId].sort()
+      )
       // A periodic report past 0.1 s: the final one below is checked against that duration.
       const periodicPast = (seconds: number): boolean =>
         events.some(e => e.activityId === a.activityId && !e.final && (e.counters['golem.usage.duration_sec'] ?? 0) > seconds)
       await waitFor('a periodic usage report past 0.1 s', () => periodicPast(0.1))
-      assert.ok(events.some(e => e.activityId === a.activityId && !e.final), 'periodic reports arrive')
+      assert.ok(
+        events.some(e => e.activityId === a.activityId && !e.final),
+        'periodic reports arrive'
+      )
       await unit.exeUnit.destroy(a.activityId, 'agreement ended')
       await new Promise(resolve => setImmediate(resolve))
       const final = events.find(e => e.activityId === a.activityId && e.final)

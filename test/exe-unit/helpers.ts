@@ -18,11 +18,11 @@ const FIXTURES = new URL('../fixtures/wasi/', import.meta.url)
 let wabt: Awaited<ReturnType<typeof wabtFactory>> | undefined
 
 /** Compiles test/fixtures/wasi/<name>.wat to a WebAssembly binary. */
-export async function buildWasm (name: string): Promise<Buffer> {
+export async function buildWasm(name: string): Promise<Buffer> {
   return await buildWat(`${name}.wat`, await readFile(new URL(`${name}.wat`, FIXTURES), 'utf8'))
 }
 
-export async function buildWat (name: string, source: string): Promise<Buffer> {
+export async function buildWat(name: string, source: string): Promise<Buffer> {
   wabt ??= await wabtFactory()
   const module = wabt.parseWat(name, source)
   try {
@@ -32,11 +32,11 @@ export async function buildWat (name: string, source: string): Promise<Buffer> {
   }
 }
 
-export function sha3 (bytes: Uint8Array, bits = 256): string {
+export function sha3(bytes: Uint8Array, bits = 256): string {
   return createHash(`sha3-${bits}`).update(bytes).digest('hex')
 }
 
-export async function tempDir (): Promise<string> {
+export async function tempDir(): Promise<string> {
   return await mkdtemp(join(tmpdir(), 'agora-'))
 }
 
@@ -48,7 +48,7 @@ export interface FileServer {
 }
 
 /** Serves `files` by path on GET and stores request bodies on PUT. */
-export async function startFileServer (): Promise<FileServer> {
+export async function startFileServer(): Promise<FileServer> {
   const files = new Map<string, Buffer>()
   const server = createServer((request, response) => {
     const path = new URL(request.url ?? '/', 'http://x').pathname
@@ -88,7 +88,7 @@ export async function startFileServer (): Promise<FileServer> {
 export class MemoryRequesterFiles implements RequesterFileChannel {
   readonly files = new Map<string, Buffer>()
 
-  async * read (url: string): AsyncIterable<Uint8Array> {
+  async *read(url: string): AsyncIterable<Uint8Array> {
     const data = this.files.get(url)
     // As the network's channel answers: a coded NotFound, fit for the requester to read.
     if (data === undefined) throw new ExeUnitError('NotFound', `the requester has no file ${url}`)
@@ -96,7 +96,7 @@ export class MemoryRequesterFiles implements RequesterFileChannel {
     for (let offset = 0; offset < data.byteLength; offset += 1000) yield data.subarray(offset, offset + 1000)
   }
 
-  async write (url: string, data: AsyncIterable<Uint8Array>): Promise<void> {
+  async write(url: string, data: AsyncIterable<Uint8Array>): Promise<void> {
     const chunks: Uint8Array[] = []
     for await (const chunk of data) chunks.push(chunk)
     this.files.set(url, Buffer.concat(chunks))
@@ -110,7 +110,7 @@ export interface TestExeUnit {
   close: () => Promise<void>
 }
 
-export async function startExeUnit (options: Partial<ExeUnitOptions> = {}): Promise<TestExeUnit> {
+export async function startExeUnit(options: Partial<ExeUnitOptions> = {}): Promise<TestExeUnit> {
   const dataDir = await tempDir()
   const key = NodeKey.random()
   const exeUnit = new ExeUnit({
@@ -134,13 +134,13 @@ export async function startExeUnit (options: Partial<ExeUnitOptions> = {}): Prom
 }
 
 /** Publishes a module on the file server and returns its task package string. */
-export async function publishModule (server: FileServer, name: string, bytes?: Buffer): Promise<string> {
+export async function publishModule(server: FileServer, name: string, bytes?: Buffer): Promise<string> {
   bytes ??= await buildWasm(name)
   server.files.set(`/${name}.wasm`, bytes)
   return `hash:sha3:${sha3(bytes)}:${server.url}${name}.wasm`
 }
 
-export function wasmProperties (taskPackage: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+export function wasmProperties(taskPackage: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     'golem.runtime.name': 'wasmtime',
     'golem.srv.comp.task_package': taskPackage,
@@ -152,12 +152,12 @@ export function wasmProperties (taskPackage: string, extra: Record<string, unkno
 }
 
 let counter = 0
-export function uniqueId (prefix: string): string {
+export function uniqueId(prefix: string): string {
   return `${prefix}-${process.pid}-${++counter}-${Date.now().toString(36)}`
 }
 
 /** Runs a batch to its end and returns every result. */
-export async function runBatch (exeUnit: ExeUnit, activityId: string, script: unknown[], timeoutMs = 20_000): Promise<ExeScriptCommandResult[]> {
+export async function runBatch(exeUnit: ExeUnit, activityId: string, script: unknown[], timeoutMs = 20_000): Promise<ExeScriptCommandResult[]> {
   const batchId = exeUnit.exec(activityId, JSON.stringify(script))
   const results = await exeUnit.getBatchResults(activityId, batchId, { timeoutMs })
   if (results.at(-1)?.isBatchFinished !== true) throw new Error(`batch did not finish in ${timeoutMs} ms: ${JSON.stringify(results)}`)
@@ -166,7 +166,7 @@ export async function runBatch (exeUnit: ExeUnit, activityId: string, script: un
 
 export const DEPLOY_START = [{ deploy: {} }, { start: { args: [] } }]
 
-export async function writeText (path: string, text: string): Promise<void> {
+export async function writeText(path: string, text: string): Promise<void> {
   await writeFile(path, text)
 }
 
@@ -175,16 +175,19 @@ export async function writeText (path: string, text: string): Promise<void> {
  * or to a file it creates in /work; it exits with the errno of the first
  * write that fails.
  */
-export async function writerModule (options: { to: 'stdout' | { file: string }, blockBytes: number, repeats: number }): Promise<Buffer> {
+export async function writerModule(options: { to: 'stdout' | { file: string }; blockBytes: number; repeats: number }): Promise<Buffer> {
   const { blockBytes, repeats } = options
   const file = options.to === 'stdout' ? null : options.to.file
   const pages = Math.ceil((1024 + blockBytes) / 65536) + 1
-  const open = file === null
-    ? '(i32.store (i32.const 16) (i32.const 1))'
-    : `(local.set $errno (call $path_open (i32.const 3) (i32.const 0) (i32.const 64) (i32.const ${Buffer.byteLength(file)})
+  const open =
+    file === null
+      ? '(i32.store (i32.const 16) (i32.const 1))'
+      : `(local.set $errno (call $path_open (i32.const 3) (i32.const 0) (i32.const 64) (i32.const ${Buffer.byteLength(file)})
         (i32.const 9) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 16)))
       (if (local.get $errno) (then (call $proc_exit (local.get $errno))))`
-  return await buildWat('writer.wat', `(module
+  return await buildWat(
+    'writer.wat',
+    `(module
   (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
   (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
@@ -208,5 +211,6 @@ export async function writerModule (options: { to: 'stdout' | { file: string }, 
       (local.set $errno (call $fd_write (i32.load (i32.const 16)) (i32.const 0) (i32.const 1) (i32.const 8)))
       (if (local.get $errno) (then (call $proc_exit (local.get $errno))))
       (local.set $i (i32.add (local.get $i) (i32.const 1)))
-      (br $write)))))`)
+      (br $write)))))`
+  )
 }

@@ -32,10 +32,12 @@ describe('exe-unit output beyond the capture limit', function () {
     await runBatch(unit.exeUnit, activityId, DEPLOY_START)
     const baseline = process.memoryUsage().rss
     let peak = baseline
-    const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage().rss) }, 10)
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, process.memoryUsage().rss)
+    }, 10)
     let result
     try {
-      [result] = await runBatch(unit.exeUnit, activityId, [{ run: { entry_point: 'flood', args: [] } }], 100_000)
+      ;[result] = await runBatch(unit.exeUnit, activityId, [{ run: { entry_point: 'flood', args: [] } }], 100_000)
     } finally {
       clearInterval(sampler)
     }

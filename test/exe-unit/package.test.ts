@@ -5,7 +5,9 @@ describe('exe-unit task packages', () => {
   it('reads hash:sha3:<hex>:<url> and picks the SHA-3 size by digest length', () => {
     const hex224 = 'a'.repeat(56)
     assert.deepEqual(parseTaskPackage(`hash:sha3:${hex224}:http://example.com/image.gvmi`), {
-      algorithm: 'sha3-224', digest: hex224, url: new URL('http://example.com/image.gvmi')
+      algorithm: 'sha3-224',
+      digest: hex224,
+      url: new URL('http://example.com/image.gvmi')
     })
     assert.equal(parseTaskPackage(`hash://sha3:${'B'.repeat(64)}:https://x/y`).algorithm, 'sha3-256')
     assert.equal(parseTaskPackage(`hash:sha3:${'b'.repeat(64)}:https://x/y`).digest, 'b'.repeat(64))

@@ -13,7 +13,7 @@ import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, t
 import type { FileServer } from './helpers.ts'
 
 // The LevelDB itself is the store, as the daemon's sublevel is.
-function storeOf (db: Level<string, unknown>): RecordStore {
+function storeOf(db: Level<string, unknown>): RecordStore {
   return db as unknown as RecordStore
 }
 
@@ -47,15 +47,28 @@ describe('exe-unit activity records', function () {
 
     const second = new Level<string, unknown>(location, { valueEncoding: 'json' })
     const warnings: unknown[] = []
-    const restarted = await startExeUnit({ store: storeOf(second), logger: { ...silentLogger, warn: (details: unknown) => { warnings.push(details) } } })
+    const restarted = await startExeUnit({
+      store: storeOf(second),
+      logger: {
+        ...silentLogger,
+        warn: (details: unknown) => {
+          warnings.push(details)
+        }
+      }
+    })
     try {
       assert.deepEqual(restarted.exeUnit.getState(activityId), { state: ['Terminated', null], reason: PROVIDER_RESTARTED })
       const after = await restarted.exeUnit.getUsage(activityId)
       assert.equal(after.currentUsage[0], usage.currentUsage[0], 'cpu seconds')
       assert.equal(after.currentUsage[2], usage.currentUsage[2], 'peak memory')
-      assert.ok(after.currentUsage[2] as number > 0)
-      assert.deepEqual(restarted.exeUnit.listActivities().map(a => [a.activityId, a.agreementId, a.requesterId]), [[activityId, 'agreement-1', '0xrequester']])
-      assert.deepEqual(warnings, [{ key: 'activity:broken', quarantinedAs: '~quarantine:activity:broken', reason: 'stored activity at /state: must be object' }])
+      assert.ok((after.currentUsage[2] as number) > 0)
+      assert.deepEqual(
+        restarted.exeUnit.listActivities().map(a => [a.activityId, a.agreementId, a.requesterId]),
+        [[activityId, 'agreement-1', '0xrequester']]
+      )
+      assert.deepEqual(warnings, [
+        { key: 'activity:broken', quarantinedAs: '~quarantine:activity:broken', reason: 'stored activity at /state: must be object' }
+      ])
       assert.deepEqual(await second.get('~quarantine:activity:broken'), { activityId: 'broken', state: 'nonsense' }, 'set aside, not lost')
       assert.throws(() => restarted.exeUnit.exec(activityId, JSON.stringify([{ deploy: {} }])), { code: 'Conflict' })
     } finally {
@@ -83,8 +96,10 @@ describe('exe-unit activity records', function () {
         if (full) throw Object.assign(new Error('IO error: No space left on device'), { code: 'LEVEL_IO_ERROR' })
         records.set(key, value)
       },
-      del: async key => { records.delete(key) },
-      iterator: async function * () {}
+      del: async key => {
+        records.delete(key)
+      },
+      iterator: async function* () {}
     }
     const unit = await startExeUnit({ store, limits: { maxActivities: 1 } })
     try {

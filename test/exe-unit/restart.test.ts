@@ -21,7 +21,11 @@ describe('activities across a provider restart', function () {
   let files: FileServer
   let taskPackage: string
 
-  const options: NodeOptions = { configure: (config: any) => { config.modules.activity = { allowPrivateNetworks: true } } }
+  const options: NodeOptions = {
+    configure: (config: any) => {
+      config.modules.activity = { allowPrivateNetworks: true }
+    }
+  }
   const offerExtra = { 'golem.inf.mem.gib': 0.5, 'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec', 'golem.usage.gib'] }
 
   before(async () => {
@@ -40,13 +44,17 @@ describe('activities across a provider restart', function () {
   it('reads Terminated with a reason, the last usage and the events after the provider restarts', async () => {
     const startedAt = new Date().toISOString()
     const { agreementId } = await approvedAgreement(provider, requester, { offerExtra, demandExtra: { 'golem.srv.comp.task_package': taskPackage } })
-    const create = async (): Promise<string> => (await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })).activityId
+    const create = async (): Promise<string> =>
+      (await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })).activityId
     const live = await create()
     const batchId = await requester.client.expect<string>(200, 'POST', `${API}/activity/${live}/exec`, {
       text: JSON.stringify([{ deploy: {} }, { start: { args: [] } }, { run: { entry_point: 'hello', args: [] } }])
     })
     const done = await requester.client.expect<any[]>(200, 'GET', `${API}/activity/${live}/exec/${batchId}?pollTimeout=20`)
-    assert.deepEqual(done.map(r => r.result), ['Ok', 'Ok', 'Ok'])
+    assert.deepEqual(
+      done.map(r => r.result),
+      ['Ok', 'Ok', 'Ok']
+    )
     const ended = await create()
     await requester.client.expect(200, 'DELETE', `${API}/activity/${ended}`)
     const endedState = await requester.client.expect(200, 'GET', `${API}/activity/${ended}/state`)
@@ -58,10 +66,14 @@ describe('activities across a provider restart', function () {
     provider = await cluster.start({ ...options, dataDir: provider.dataDir })
 
     // The requester reaches the provider again and reads how the activity ended.
-    const state = await eventually('the provider to answer again', async () => {
-      const reply = await requester.client.call('GET', `${API}/activity/${live}/state`)
-      return reply.status === 200 && reply.body
-    }, 30_000)
+    const state = await eventually(
+      'the provider to answer again',
+      async () => {
+        const reply = await requester.client.call('GET', `${API}/activity/${live}/state`)
+        return reply.status === 200 && reply.body
+      },
+      30_000
+    )
     assert.deepEqual(state, { state: ['Terminated', null], reason: 'The provider is shutting down' })
     const usageAfter = await requester.client.expect(200, 'GET', `${API}/activity/${live}/usage`)
     assert.equal(usageAfter.currentUsage.length, 3)
@@ -77,11 +89,14 @@ describe('activities across a provider restart', function () {
     assert.equal((await requester.client.call('GET', `${API}/activity/${live}/exec/${batchId}`)).status, 404)
 
     const feed = await provider.client.expect<any[]>(200, 'GET', `${API}/events?afterTimestamp=${encodeURIComponent(startedAt)}&pollTimeout=5`)
-    assert.deepEqual(feed.map(e => [e.eventType, e.activityId, e.agreementId]), [
-      ['CreateActivity', live, agreementId],
-      ['CreateActivity', ended, agreementId],
-      ['DestroyActivity', ended, agreementId],
-      ['DestroyActivity', live, agreementId]
-    ])
+    assert.deepEqual(
+      feed.map(e => [e.eventType, e.activityId, e.agreementId]),
+      [
+        ['CreateActivity', live, agreementId],
+        ['CreateActivity', ended, agreementId],
+        ['DestroyActivity', ended, agreementId],
+        ['DestroyActivity', live, agreementId]
+      ]
+    )
   })
 })

@@ -3,7 +3,7 @@ import { StateMachine, refusal } from '../../exe-unit/activity/state.ts'
 import type { ActivityState } from '../../exe-unit/index.ts'
 
 describe('exe-unit activity state machine', () => {
-  function machine (): { states: ActivityState[], sm: StateMachine } {
+  function machine(): { states: ActivityState[]; sm: StateMachine } {
     const states: ActivityState[] = []
     return { states, sm: new StateMachine(state => states.push(state)) }
   }
@@ -17,12 +17,19 @@ describe('exe-unit activity state machine', () => {
     }
     sm.begin('Terminated')
     sm.set('Terminated', { reason: 'done' })
-    assert.deepEqual(states.map(s => s.state), [
-      ['New', 'Initialized'], ['Initialized', null],
-      ['Initialized', 'Deployed'], ['Deployed', null],
-      ['Deployed', 'Ready'], ['Ready', null],
-      ['Ready', 'Terminated'], ['Terminated', null]
-    ])
+    assert.deepEqual(
+      states.map(s => s.state),
+      [
+        ['New', 'Initialized'],
+        ['Initialized', null],
+        ['Initialized', 'Deployed'],
+        ['Deployed', null],
+        ['Deployed', 'Ready'],
+        ['Ready', null],
+        ['Ready', 'Terminated'],
+        ['Terminated', null]
+      ]
+    )
     assert.deepEqual(sm.snapshot(), { state: ['Terminated', null], reason: 'done' })
     assert.equal(sm.terminated, true)
   })

@@ -27,10 +27,15 @@ describe('exe-unit storage limit (wasmtime)', function () {
     await server?.close()
   })
 
-  async function ready (repeats: number): Promise<{ activityId: string, workDir: string }> {
+  async function ready(repeats: number): Promise<{ activityId: string; workDir: string }> {
     const taskPackage = await publishModule(server, `writer-${repeats}`, await writerModule({ to: { file: 'out.bin' }, blockBytes: BLOCK, repeats }))
     const activityId = uniqueId('storage')
-    await unit.exeUnit.createActivity({ activityId, agreementId: 'a', requesterId: 'r', properties: wasmProperties(taskPackage, { 'golem.inf.storage.gib': LIMIT_GIB }) })
+    await unit.exeUnit.createActivity({
+      activityId,
+      agreementId: 'a',
+      requesterId: 'r',
+      properties: wasmProperties(taskPackage, { 'golem.inf.storage.gib': LIMIT_GIB })
+    })
     await runBatch(unit.exeUnit, activityId, DEPLOY_START)
     return { activityId, workDir: join(unit.dataDir, 'activities', activityId, 'work') }
   }
@@ -42,14 +47,14 @@ describe('exe-unit storage limit (wasmtime)', function () {
     assert.match(result?.message ?? '', /storage limit of 0\.01 GiB \(golem\.inf\.storage\.gib\) is reached/)
     // The module saw ENOSPC (errno 51) and exited with it.
     assert.match(result?.message ?? '', /exited with code 51|ENOSPC/)
-    assert.ok(await diskUsage(workDir) <= LIMIT_BYTES, `${await diskUsage(workDir)} bytes on disk`)
+    assert.ok((await diskUsage(workDir)) <= LIMIT_BYTES, `${await diskUsage(workDir)} bytes on disk`)
   })
 
   it('lets a command write within the limit', async () => {
     const { activityId, workDir } = await ready(8)
     const [result] = await runBatch(unit.exeUnit, activityId, [{ run: { entry_point: 'writer', args: [] } }])
     assert.equal(result?.result, 'Ok', result?.message)
-    assert.ok(await diskUsage(workDir) >= 8 * BLOCK)
+    assert.ok((await diskUsage(workDir)) >= 8 * BLOCK)
     // Overwriting the same file again and again stays within it: only what lies on disk counts.
     for (let i = 0; i < 6; i++) {
       const [again] = await runBatch(unit.exeUnit, activityId, [{ run: { entry_point: 'writer', args: [] } }])

@@ -7,7 +7,17 @@ import { mkdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import {
-  DEPLOY_START, MemoryRequesterFiles, buildWasm, publishModule, runBatch, sha3, startExeUnit, startFileServer, tempDir, uniqueId, wasmProperties
+  DEPLOY_START,
+  MemoryRequesterFiles,
+  buildWasm,
+  publishModule,
+  runBatch,
+  sha3,
+  startExeUnit,
+  startFileServer,
+  tempDir,
+  uniqueId,
+  wasmProperties
 } from './helpers.ts'
 import type { FileServer, TestExeUnit } from './helpers.ts'
 import type { Logger } from '../../net/index.ts'
@@ -30,7 +40,7 @@ describe('exe-unit transfers', () => {
     await server?.close()
   })
 
-  async function ready (): Promise<{ activityId: string, workDir: string }> {
+  async function ready(): Promise<{ activityId: string; workDir: string }> {
     const activityId = uniqueId('transfer')
     await unit.exeUnit.createActivity({ activityId, agreementId: 'a', requesterId: 'r', properties: wasmProperties(readFileModule) })
     await runBatch(unit.exeUnit, activityId, DEPLOY_START)
@@ -54,9 +64,7 @@ describe('exe-unit transfers', () => {
     const { activityId, workDir } = await ready()
     await mkdir(join(workDir, 'out'))
     await writeFile(join(workDir, 'out', 'result.bin'), Buffer.from([1, 2, 3]))
-    const [upload] = await runBatch(unit.exeUnit, activityId, [
-      { transfer: { from: 'container:/work/out/result.bin', to: `${server.url}uploads/result.bin` } }
-    ])
+    const [upload] = await runBatch(unit.exeUnit, activityId, [{ transfer: { from: 'container:/work/out/result.bin', to: `${server.url}uploads/result.bin` } }])
     assert.equal(upload?.result, 'Ok', upload?.message)
     assert.deepEqual(server.files.get('/uploads/result.bin'), Buffer.from([1, 2, 3]))
     await unit.exeUnit.destroy(activityId, 'test over')
@@ -70,25 +78,33 @@ describe('exe-unit transfers', () => {
       { transfer: { from: 'agora-requester:in-1', to: 'container:/work/input.txt' } },
       { transfer: { from: 'container:/work/input.txt', to: 'gftp:out-1' } }
     ])
-    assert.deepEqual(results.map(r => r.result), ['Ok', 'Ok'], JSON.stringify(results))
+    assert.deepEqual(
+      results.map(r => r.result),
+      ['Ok', 'Ok'],
+      JSON.stringify(results)
+    )
     assert.deepEqual(requester.files.get('gftp:out-1'), input)
     const [missing] = await runBatch(unit.exeUnit, activityId, [{ transfer: { from: 'agora-requester:nothing', to: 'container:/work/x' } }])
     assert.match(missing?.message ?? '', /the requester has no file/)
     await unit.exeUnit.destroy(activityId, 'test over')
   })
 
-  it('a failure of the provider\'s own (a file error with its path) reaches the requester as a reference, the log keeps the error', async () => {
+  it("a failure of the provider's own (a file error with its path) reaches the requester as a reference, the log keeps the error", async () => {
     const logged: Array<Record<string, any>> = []
     const logger: Logger = {
       debug: () => {},
       info: () => {},
       warn: () => {},
-      error: (object: object | string) => { if (typeof object === 'object') logged.push(object) },
+      error: (object: object | string) => {
+        if (typeof object === 'object') logged.push(object)
+      },
       child: () => logger
     }
     const hidden = join(await tempDir(), 'provider-secret', 'keys.json')
     const failing = new MemoryRequesterFiles()
-    failing.read = async function * () { yield await readFile(hidden) }
+    failing.read = async function* () {
+      yield await readFile(hidden)
+    }
     const own = await startExeUnit({ requesterFiles: failing, logger })
     try {
       const activityId = uniqueId('leak')
@@ -157,7 +173,10 @@ describe('exe-unit transfers', () => {
       const activityId = uniqueId('guarded')
       await guarded.exeUnit.createActivity({ activityId, agreementId: 'a', requesterId: 'r', properties: wasmProperties(local) })
       const ready = await runBatch(guarded.exeUnit, activityId, DEPLOY_START)
-      assert.deepEqual(ready.map(r => r.result), ['Ok', 'Ok'])
+      assert.deepEqual(
+        ready.map(r => r.result),
+        ['Ok', 'Ok']
+      )
       server.files.set('/data/input.txt', Buffer.from('x'))
       const [download] = await runBatch(guarded.exeUnit, activityId, [{ transfer: { from: `${server.url}data/input.txt`, to: 'container:/work/input.txt' } }])
       assert.match(download?.message ?? '', /private or local address/)
@@ -168,7 +187,10 @@ describe('exe-unit transfers', () => {
       await writeFile(outsideFile, other)
       const outside = uniqueId('guarded')
       await guarded.exeUnit.createActivity({
-        activityId: outside, agreementId: 'a', requesterId: 'r', properties: wasmProperties(`hash:sha3:${sha3(other)}:${pathToFileURL(outsideFile).href}`)
+        activityId: outside,
+        agreementId: 'a',
+        requesterId: 'r',
+        properties: wasmProperties(`hash:sha3:${sha3(other)}:${pathToFileURL(outsideFile).href}`)
       })
       const [refused] = await runBatch(guarded.exeUnit, outside, [{ deploy: {} }])
       assert.match(refused?.message ?? '', /outside the provider's package directories/)

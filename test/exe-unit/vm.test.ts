@@ -32,19 +32,23 @@ describe('exe-unit vm runtime (Docker)', function () {
     await unit?.close()
   })
 
-  async function ready (extra: Record<string, unknown> = {}, taskPackage = LOCAL): Promise<string> {
+  async function ready(extra: Record<string, unknown> = {}, taskPackage = LOCAL): Promise<string> {
     const activityId = uniqueId('vm')
     await unit.exeUnit.createActivity({ activityId, agreementId: `ag-${activityId}`, requesterId: 'r', properties: vmProperties(taskPackage, extra) })
     const results = await runBatch(unit.exeUnit, activityId, DEPLOY_START, 30_000)
-    assert.deepEqual(results.map(r => r.result), ['Ok', 'Ok'], JSON.stringify(results))
+    assert.deepEqual(
+      results.map(r => r.result),
+      ['Ok', 'Ok'],
+      JSON.stringify(results)
+    )
     return activityId
   }
 
-  function sh (script: string, capture?: unknown): Record<string, unknown> {
+  function sh(script: string, capture?: unknown): Record<string, unknown> {
     return { run: { entry_point: '/bin/sh', args: ['-c', script], ...(capture === undefined ? {} : { capture }) } }
   }
 
-  async function one (activityId: string, command: Record<string, unknown>): Promise<ExeScriptCommandResult> {
+  async function one(activityId: string, command: Record<string, unknown>): Promise<ExeScriptCommandResult> {
     const [result] = await runBatch(unit.exeUnit, activityId, [command], 30_000)
     return result as ExeScriptCommandResult
   }
@@ -130,7 +134,11 @@ describe('exe-unit vm runtime (Docker)', function () {
       sh('tr a-z A-Z < /work/in.txt > /work/out.txt'),
       { transfer: { from: 'container:/work/out.txt', to: 'agora-requester:out' } }
     ])
-    assert.deepEqual(results.map(r => r.result), ['Ok', 'Ok', 'Ok'], JSON.stringify(results))
+    assert.deepEqual(
+      results.map(r => r.result),
+      ['Ok', 'Ok', 'Ok'],
+      JSON.stringify(results)
+    )
     assert.equal(requester.files.get('agora-requester:out')?.toString(), 'ABC')
     await unit.exeUnit.destroy(activityId, 'test over')
   })
@@ -160,12 +168,16 @@ describe('exe-unit vm runtime (Docker)', function () {
     await unit.exeUnit.destroy(activityId, 'test over')
   })
 
-  it('removes the containers it is destroyed with, and a crashed predecessor\'s at start', async () => {
+  it("removes the containers it is destroyed with, and a crashed predecessor's at start", async () => {
     const running = await ready()
     const nodeId = unit.key.nodeId
     assert.equal((await containersLabelled(docker, `agora.node=${nodeId}`)).length >= 1, true)
     // A container left by an earlier process of this node, and one of another node.
-    const orphan = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['true'], Labels: { 'agora.node': `${nodeId}-successor`, 'agora.activity': 'orphan' } })
+    const orphan = await docker.createContainer({
+      Image: TEST_IMAGE,
+      Cmd: ['true'],
+      Labels: { 'agora.node': `${nodeId}-successor`, 'agora.activity': 'orphan' }
+    })
     const foreign = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['true'], Labels: { 'agora.node': `${nodeId}-other` } })
     try {
       await unit.exeUnit.destroy(running, 'test over')
@@ -173,7 +185,7 @@ describe('exe-unit vm runtime (Docker)', function () {
       const successor = await startExeUnit({ docker, nodeId: `${nodeId}-successor` })
       try {
         assert.deepEqual(await containersLabelled(docker, `agora.node=${nodeId}-successor`), [])
-        assert.equal((await containersLabelled(docker, `agora.node=${nodeId}-other`)).length, 1, 'other nodes\' containers stay')
+        assert.equal((await containersLabelled(docker, `agora.node=${nodeId}-other`)).length, 1, "other nodes' containers stay")
       } finally {
         await successor.close()
       }
@@ -199,7 +211,10 @@ describe('exe-unit vm runtime (Docker)', function () {
       server.files.set('/image.tar', bytes)
       const wrong = uniqueId('vm')
       await unit.exeUnit.createActivity({
-        activityId: wrong, agreementId: 'a', requesterId: 'r', properties: vmProperties(`hash:sha3:${sha3(Buffer.from('x'), 224)}:${server.url}image.tar`)
+        activityId: wrong,
+        agreementId: 'a',
+        requesterId: 'r',
+        properties: vmProperties(`hash:sha3:${sha3(Buffer.from('x'), 224)}:${server.url}image.tar`)
       })
       const [refused] = await runBatch(unit.exeUnit, wrong, [{ deploy: {} }])
       assert.match(refused?.message ?? '', /hash mismatch/)
@@ -212,7 +227,10 @@ describe('exe-unit vm runtime (Docker)', function () {
       await docker.getImage(tag).inspect()
       await unit.exeUnit.destroy(activityId, 'test over')
     } finally {
-      await docker.getImage(tag).remove().catch(() => {})
+      await docker
+        .getImage(tag)
+        .remove()
+        .catch(() => {})
       await server?.close()
       await rm(dir, { recursive: true, force: true })
     }

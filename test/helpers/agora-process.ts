@@ -18,11 +18,15 @@ const GRACE_MS = 5_000
 
 const children = new Set<ChildProcess>()
 
-function tracked (child: ChildProcess): ChildProcess {
+function tracked(child: ChildProcess): ChildProcess {
   children.add(child)
-  child.once('exit', () => { children.delete(child) })
+  child.once('exit', () => {
+    children.delete(child)
+  })
   // A child that could not be spawned never exits.
-  child.once('error', () => { if (child.pid === undefined) children.delete(child) })
+  child.once('error', () => {
+    if (child.pid === undefined) children.delete(child)
+  })
   return child
 }
 
@@ -32,48 +36,63 @@ process.once('exit', () => {
 })
 
 /** Children spawned by these helpers that are still running. */
-export function liveChildren (): ChildProcess[] {
+export function liveChildren(): ChildProcess[] {
   return [...children].filter(child => child.exitCode === null && child.signalCode === null)
 }
 
 /** Ends every child still running: SIGTERM, then SIGKILL after a grace; resolves once all have exited. */
-export async function reapChildren (graceMs = GRACE_MS): Promise<void> {
-  await Promise.all(liveChildren().map(async child => {
-    const exited = once(child, 'exit')
-    child.kill('SIGTERM')
-    const timer = setTimeout(() => { child.kill('SIGKILL') }, graceMs)
-    try {
-      await exited
-    } finally {
-      clearTimeout(timer)
-    }
-  }))
+export async function reapChildren(graceMs = GRACE_MS): Promise<void> {
+  await Promise.all(
+    liveChildren().map(async child => {
+      const exited = once(child, 'exit')
+      child.kill('SIGTERM')
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL')
+      }, graceMs)
+      try {
+        await exited
+      } finally {
+        clearTimeout(timer)
+      }
+    })
+  )
 }
 
 /** Spawns the CLI (the source unless `main` says otherwise) with a clean environment. */
-export function spawnAgora (args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN): ChildProcess {
+export function spawnAgora(args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN): ChildProcess {
   return tracked(spawn(process.execPath, [main, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }))
 }
 
 // The children see no AGORA_* settings of the machine running the tests.
-export function childEnv (extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
   for (const [name, value] of Object.entries(process.env)) if (!name.startsWith('AGORA_')) env[name] = value
   return { ...env, AGORA_KEYSTORE_COST: 'light', ...extra }
 }
 
-export interface Result { code: number | null, signal: NodeJS.Signals | null, stdout: string, stderr: string }
+export interface Result {
+  code: number | null
+  signal: NodeJS.Signals | null
+  stdout: string
+  stderr: string
+}
 
 /** Runs a CLI command to its end. */
-export function agora (args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN): Promise<Result> {
+export function agora(args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN): Promise<Result> {
   return new Promise((resolve, reject) => {
     const child = spawnAgora(args, env, main)
     let stdout = ''
     let stderr = ''
-    child.stdout?.on('data', (chunk: Buffer) => { stdout += chunk.toString() })
-    child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+    child.stdout?.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString()
+    })
+    child.stderr?.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString()
+    })
     child.on('error', reject)
-    child.on('close', (code, signal) => { resolve({ code, signal, stdout, stderr }) })
+    child.on('close', (code, signal) => {
+      resolve({ code, signal, stdout, stderr })
+    })
   })
 }
 
@@ -94,15 +113,19 @@ export interface DaemonProcess {
 }
 
 /** Spawns `agora service run` on loopback with ephemeral ports, following its log. */
-export function spawnDaemon (dataDir: string, env: NodeJS.ProcessEnv = {}, main = MAIN, extraArgs: string[] = []): DaemonProcess {
-  const child = spawnAgora([
-    'service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', ...extraArgs
-  ], env, main)
+export function spawnDaemon(dataDir: string, env: NodeJS.ProcessEnv = {}, main = MAIN, extraArgs: string[] = []): DaemonProcess {
+  const child = spawnAgora(['service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', ...extraArgs], env, main)
   const log: Array<Record<string, unknown>> = []
-  const waiters: Array<{ test: (record: Record<string, unknown>) => boolean, resolve: (record: Record<string, unknown>) => void }> = []
-  const exited = new Promise<number | null>(resolve => child.once('exit', code => { resolve(code) }))
+  const waiters: Array<{ test: (record: Record<string, unknown>) => boolean; resolve: (record: Record<string, unknown>) => void }> = []
+  const exited = new Promise<number | null>(resolve =>
+    child.once('exit', code => {
+      resolve(code)
+    })
+  )
   let stderr = ''
-  child.stderr?.on('data', (chunk: Buffer) => { stderr += chunk.toString() })
+  child.stderr?.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString()
+  })
   let pending = ''
   child.stdout?.on('data', (chunk: Buffer) => {
     pending += chunk.toString()
@@ -123,14 +146,16 @@ export function spawnDaemon (dataDir: string, env: NodeJS.ProcessEnv = {}, main 
     if (seen !== undefined) return seen
     return await new Promise((resolve, reject) => {
       waiters.push({ test, resolve })
-      void exited.then(code => { reject(new Error(`daemon exited with ${code} first: ${stderr}`)) })
+      void exited.then(code => {
+        reject(new Error(`daemon exited with ${code} first: ${stderr}`))
+      })
     })
   }
   return { child, log, logged, exited, stderr: () => stderr }
 }
 
 /** Starts `agora service run` and waits for its "api listening" log line. */
-export async function startDaemon (dataDir: string, env: NodeJS.ProcessEnv = {}, main = MAIN): Promise<Daemon> {
+export async function startDaemon(dataDir: string, env: NodeJS.ProcessEnv = {}, main = MAIN): Promise<Daemon> {
   const daemon = spawnDaemon(dataDir, env, main)
   const listening = await daemon.logged(record => record.msg === 'api listening')
   return { child: daemon.child, url: String(listening.url), log: daemon.log, exited: daemon.exited }

@@ -32,13 +32,13 @@ export class Cluster {
   readonly nodes: TestNode[] = []
   #dir = ''
 
-  async #root (): Promise<string> {
+  async #root(): Promise<string> {
     if (this.#dir === '') this.#dir = await mkdtemp(join(tmpdir(), 'agora-cluster-'))
     return this.#dir
   }
 
   /** Starts a daemon; by default it bootstraps from the first node of the cluster. */
-  async start (options: NodeOptions = {}): Promise<TestNode> {
+  async start(options: NodeOptions = {}): Promise<TestNode> {
     const dataDir = options.dataDir ?? join(await this.#root(), `node-${this.nodes.length}`)
     const bootstrap = options.bootstrap ?? (this.nodes[0] === undefined ? [] : [this.nodes[0].addresses[0]!])
     const { config } = await loadConfig({
@@ -68,13 +68,13 @@ export class Cluster {
     return node
   }
 
-  async startMany (count: number, options: NodeOptions = {}): Promise<TestNode[]> {
+  async startMany(count: number, options: NodeOptions = {}): Promise<TestNode[]> {
     const started: TestNode[] = []
     for (let i = 0; i < count; i++) started.push(await this.start(options))
     return started
   }
 
-  async stop (): Promise<void> {
+  async stop(): Promise<void> {
     await Promise.allSettled(this.nodes.map(async node => await node.stop()))
     if (this.#dir !== '') await rm(this.#dir, { recursive: true, force: true })
   }

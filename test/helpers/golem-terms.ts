@@ -1,6 +1,6 @@
 // Offers and demands as Golem tooling writes them (flat properties, LDAP-like
 // constraints), for tests that negotiate over the network.
-export function providerOffer (providerId: string, extra: Record<string, unknown> = {}): { properties: Record<string, unknown>, constraints: string } {
+export function providerOffer(providerId: string, extra: Record<string, unknown> = {}): { properties: Record<string, unknown>; constraints: string } {
   return {
     properties: {
       'golem.inf.cpu.threads': 4,
@@ -17,7 +17,11 @@ export function providerOffer (providerId: string, extra: Record<string, unknown
   }
 }
 
-export function requesterDemand (extra: Record<string, unknown> = {}, constraints = '', runtime = 'wasmtime'): { properties: Record<string, unknown>, constraints: string } {
+export function requesterDemand(
+  extra: Record<string, unknown> = {},
+  constraints = '',
+  runtime = 'wasmtime'
+): { properties: Record<string, unknown>; constraints: string } {
   return {
     properties: {
       'golem.srv.comp.expiration': Date.now() + 3_600_000,

@@ -2,14 +2,18 @@
 // advance() passes their due time, so retry schedules are checked exactly.
 import type { Clock, TimerHandle } from '../../net/index.ts'
 
-interface Timer { at: number, seq: number, fn: () => void }
+interface Timer {
+  at: number
+  seq: number
+  fn: () => void
+}
 
 export class ManualClock implements Clock {
   #now: number
   #seq = 0
   readonly #timers = new Map<number, Timer>()
 
-  constructor (start = 1_000_000) {
+  constructor(start = 1_000_000) {
     this.#now = start
   }
 
@@ -26,12 +30,12 @@ export class ManualClock implements Clock {
   }
 
   /** Due times of the timers not yet fired, soonest first. */
-  pending (): number[] {
+  pending(): number[] {
     return [...this.#timers.values()].map(t => t.at).sort((a, b) => a - b)
   }
 
   /** Moves time on by `ms`, firing every timer due by then, in order. */
-  advance (ms: number): void {
+  advance(ms: number): void {
     const until = this.#now + ms
     for (;;) {
       const next = [...this.#timers.values()].filter(t => t.at <= until).sort((a, b) => a.at - b.at || a.seq - b.seq)[0]

@@ -1,6 +1,6 @@
 // A small seeded generator (mulberry32): the same seed gives the same run, so
 // a failure found at random can be replayed.
-export function prng (seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0
   return () => {
     a = (a + 0x6d2b79f5) >>> 0

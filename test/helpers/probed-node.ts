@@ -14,11 +14,13 @@ class StoreProbe implements DaemonModule {
   readonly name = 'probe'
   #context: ModuleContext | null = null
 
-  async start (context: ModuleContext): Promise<void> { this.#context = context }
-  async stop (): Promise<void> {}
+  async start(context: ModuleContext): Promise<void> {
+    this.#context = context
+  }
+  async stop(): Promise<void> {}
 
   /** Every key and stored text of the node's database, but the probe's own. */
-  async dump (): Promise<Map<string, string>> {
+  async dump(): Promise<Map<string, string>> {
     const sublevel = this.#context?.db as unknown as { db: { iterator: (o: object) => AsyncIterable<[string, string]> } }
     const all = new Map<string, string>()
     for await (const [key, value] of sublevel.db.iterator({ keyEncoding: 'utf8', valueEncoding: 'utf8' })) {
@@ -46,7 +48,7 @@ export interface ProbedNodeOptions {
   logger?: Logger
 }
 
-export async function startProbedNode (dataDir: string, bootstrap: string[] = [], options: ProbedNodeOptions = {}): Promise<ProbedNode> {
+export async function startProbedNode(dataDir: string, bootstrap: string[] = [], options: ProbedNodeOptions = {}): Promise<ProbedNode> {
   const { config } = await loadConfig({
     flags: { dataDir, apiAddr: '127.0.0.1:0', listen: ['/ip4/127.0.0.1/tcp/0'], bootstrap },
     env: { AGORA_KEYSTORE_COST: 'light' }
@@ -65,19 +67,25 @@ export async function startProbedNode (dataDir: string, bootstrap: string[] = []
     client: new MarketClient(status.apiUrl ?? '', PROBE_APP_KEY),
     dump: async () => await probe.dump(),
     admin: async (method, path, body) => await adminCall(socketPath, method, path, body),
-    stop: async () => { await service.stop() }
+    stop: async () => {
+      await service.stop()
+    }
   }
 }
 
 /** A call on a daemon's admin socket (where the CLI manages app-keys). */
-export async function adminCall (socketPath: string, method: string, path: string, body?: unknown): Promise<Reply> {
+export async function adminCall(socketPath: string, method: string, path: string, body?: unknown): Promise<Reply> {
   return await new Promise((resolve, reject) => {
     const text = body === undefined ? undefined : JSON.stringify(body)
     const req = request({ socketPath, method, path, headers: text === undefined ? {} : { 'content-type': 'application/json' } }, res => {
       let data = ''
       res.setEncoding('utf8')
-      res.on('data', (chunk: string) => { data += chunk })
-      res.on('end', () => { resolve({ status: res.statusCode ?? 0, body: data === '' ? undefined : JSON.parse(data) }) })
+      res.on('data', (chunk: string) => {
+        data += chunk
+      })
+      res.on('end', () => {
+        resolve({ status: res.statusCode ?? 0, body: data === '' ? undefined : JSON.parse(data) })
+      })
     })
     req.on('error', reject)
     req.end(text)

@@ -2,7 +2,7 @@
 // to a bound, never a fixed sleep.
 
 /** Polls `condition` until it holds; fails after `ms`, naming `what`. */
-export async function waitFor (what: string, condition: () => boolean | Promise<boolean>, ms = 30_000, everyMs = 20): Promise<void> {
+export async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 30_000, everyMs = 20): Promise<void> {
   const deadline = Date.now() + ms
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
@@ -11,7 +11,7 @@ export async function waitFor (what: string, condition: () => boolean | Promise<
 }
 
 /** Polls `condition` until it gives a value (not undefined or false) and returns it. */
-export async function eventually<T> (what: string, condition: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
+export async function eventually<T>(what: string, condition: () => Promise<T | undefined | false>, ms = 30_000): Promise<T> {
   const deadline = Date.now() + ms
   for (;;) {
     const value = await condition()

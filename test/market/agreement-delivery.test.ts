@@ -33,7 +33,9 @@ describe('market: approvals and closings reach the other party, whenever it is r
     provider = await cluster.start()
     requester = await cluster.start()
   })
-  afterEach(async () => { await cluster.stop() })
+  afterEach(async () => {
+    await cluster.stop()
+  })
 
   it('terminate while the provider is stopped: Terminated at once here, and there once it is back — the requester restarting in between', async () => {
     const { agreementId } = await approvedAgreement(provider, requester)
@@ -44,14 +46,22 @@ describe('market: approvals and closings reach the other party, whenever it is r
     await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done early', 'golem.requestor.code': 'Done' })
     assert.equal((await requester.client.agreement(agreementId)).state, 'Terminated')
     const queued = marketOf(requester).outbox.pending(providerId)
-    assert.deepEqual(queued.map(m => m.kind), ['agreement.close'])
+    assert.deepEqual(
+      queued.map(m => m.kind),
+      ['agreement.close']
+    )
 
     // The requester restarts: the closing is still queued, from disk.
     const requesterDir = requester.dataDir
     await requester.stop()
     requester = await cluster.start({ dataDir: requesterDir, bootstrap: [] })
     assert.equal((await requester.client.agreement(agreementId)).state, 'Terminated')
-    assert.deepEqual(marketOf(requester).outbox.pending(providerId).map(m => m.id), queued.map(m => m.id))
+    assert.deepEqual(
+      marketOf(requester)
+        .outbox.pending(providerId)
+        .map(m => m.id),
+      queued.map(m => m.id)
+    )
 
     // The provider comes back (joining through the requester); no REST call to anyone.
     const delivered = once(marketOf(requester).outbox, 'message:delivered')
@@ -64,7 +74,10 @@ describe('market: approvals and closings reach the other party, whenever it is r
     assert.equal(reason.reason.message, 'done early')
     assert.equal(reason.reason['golem.requestor.code'], 'Done')
     assert.equal(reason.terminator, 'Requestor')
-    assert.deepEqual((await agreementEvents(provider, agreementId)).map(e => e.eventType), ['AgreementApprovedEvent', 'AgreementTerminatedEvent'])
+    assert.deepEqual(
+      (await agreementEvents(provider, agreementId)).map(e => e.eventType),
+      ['AgreementApprovedEvent', 'AgreementTerminatedEvent']
+    )
     assert.deepEqual(marketOf(requester).outbox.pending(), [])
   })
 
@@ -85,7 +98,10 @@ describe('market: approvals and closings reach the other party, whenever it is r
     assert.equal((await requester.client.agreement(agreementId)).state, 'Approved')
     assert.equal((await provider.client.agreement(agreementId)).state, 'Approved')
     for (const node of [provider, requester]) {
-      assert.deepEqual((await agreementEvents(node, agreementId)).map(e => e.eventType), ['AgreementApprovedEvent'])
+      assert.deepEqual(
+        (await agreementEvents(node, agreementId)).map(e => e.eventType),
+        ['AgreementApprovedEvent']
+      )
     }
   })
 
@@ -101,7 +117,10 @@ describe('market: approvals and closings reach the other party, whenever it is r
     provider = await cluster.start({ dataDir: providerDir, bootstrap: [requester.addresses[0]!] })
     await delivered
     assert.equal((await provider.client.agreement(agreementId)).state, 'Cancelled')
-    assert.deepEqual((await agreementEvents(provider, agreementId)).map(e => e.eventType), ['AgreementCancelledEvent'])
+    assert.deepEqual(
+      (await agreementEvents(provider, agreementId)).map(e => e.eventType),
+      ['AgreementCancelledEvent']
+    )
     assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
   })
 
@@ -123,7 +142,12 @@ describe('market: approvals and closings reach the other party, whenever it is r
 
   it('a full outbox refuses a closing with 503 before anything is written', async () => {
     await requester.stop()
-    requester = await cluster.start({ dataDir: requester.dataDir, configure: config => { config.modules.market = { outboxMaxPendingPerPeer: 1 } } })
+    requester = await cluster.start({
+      dataDir: requester.dataDir,
+      configure: config => {
+        config.modules.market = { outboxMaxPendingPerPeer: 1 }
+      }
+    })
     const first = await approvedAgreement(provider, requester)
     const second = await approvedAgreement(provider, requester)
     const providerDir = provider.dataDir
@@ -133,22 +157,32 @@ describe('market: approvals and closings reach the other party, whenever it is r
     assert.equal(full.status, 503, JSON.stringify(full.body))
     assert.match(full.body.message, /1 messages already wait/)
     assert.equal((await requester.client.agreement(second.agreementId)).state, 'Approved')
-    assert.deepEqual((await agreementEvents(requester, second.agreementId)).map(e => e.eventType), ['AgreementApprovedEvent'])
+    assert.deepEqual(
+      (await agreementEvents(requester, second.agreementId)).map(e => e.eventType),
+      ['AgreementApprovedEvent']
+    )
     // Once the first is delivered there is room again.
     const delivered = once(marketOf(requester).outbox, 'message:delivered')
     provider = await cluster.start({ dataDir: providerDir, bootstrap: [requester.addresses[0]!] })
     await delivered
     await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${second.agreementId}/terminate`, { message: 'two' })
-    await eventually('both Terminated at the provider', async () =>
-      (await provider.client.agreement(first.agreementId)).state === 'Terminated' && (await provider.client.agreement(second.agreementId)).state === 'Terminated')
+    await eventually(
+      'both Terminated at the provider',
+      async () =>
+        (await provider.client.agreement(first.agreementId)).state === 'Terminated' &&
+        (await provider.client.agreement(second.agreementId)).state === 'Terminated'
+    )
   })
 
   it('both terminating at once: each acknowledges the other’s terminate, both end Terminated, nothing is dropped', async () => {
     const { agreementId } = await approvedAgreement(provider, requester)
     const dropped: unknown[] = []
     for (const node of [provider, requester]) marketOf(node).outbox.addEventListener('message:dropped', e => dropped.push(e.detail))
-    const answers = await Promise.all([provider, requester].map(async node =>
-      await node.client.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: `by ${node.nodeId}` })))
+    const answers = await Promise.all(
+      [provider, requester].map(
+        async node => await node.client.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: `by ${node.nodeId}` })
+      )
+    )
     assert.ok(answers.some(a => a.status === 204))
     for (const a of answers) assert.ok(a.status === 204 || a.status === 410, JSON.stringify(a.body))
     for (const node of [provider, requester]) {
@@ -189,7 +223,10 @@ describe('market: approvals and closings reach the other party, whenever it is r
       const protocol = marketOf(provider).outbox.protocol
       // The requester's own closing once more (a retry after a lost acknowledgement).
       assert.deepEqual(await stranger.request(protocol, provider.nodeId, { kind: 'agreement.close', envelope: closing }), { result: 'ack' })
-      assert.deepEqual((await agreementEvents(provider, agreementId)).map(e => e.eventType), ['AgreementApprovedEvent', 'AgreementTerminatedEvent'])
+      assert.deepEqual(
+        (await agreementEvents(provider, agreementId)).map(e => e.eventType),
+        ['AgreementApprovedEvent', 'AgreementTerminatedEvent']
+      )
       // Tampered with: the signature no longer verifies.
       const tampered = { ...closing, payload: { ...(closing.payload as object), reason: { message: 'forged' } } }
       const refusedForgery = await stranger.request(protocol, provider.nodeId, { kind: 'agreement.close', envelope: tampered })
@@ -207,9 +244,13 @@ describe('market: approvals and closings reach the other party, whenever it is r
       await outbox.start()
       try {
         const dropped = once(outbox, 'message:dropped')
-        const unknownAgreement = signEnvelope(stranger.key, 'market.agreement-close', { agreementId: 'ab'.repeat(32), action: 'terminate', timestamp: new Date().toISOString() })
+        const unknownAgreement = signEnvelope(stranger.key, 'market.agreement-close', {
+          agreementId: 'ab'.repeat(32),
+          action: 'terminate',
+          timestamp: new Date().toISOString()
+        })
         await outbox.enqueue(provider.nodeId, 'agreement.close', unknownAgreement)
-        const [event] = await dropped as [CustomEvent]
+        const [event] = (await dropped) as [CustomEvent]
         assert.equal(event.detail.code, 'NotFound')
         assert.deepEqual(outbox.pending(), [])
         assert.deepEqual(clock.pending(), [])
@@ -224,7 +265,10 @@ describe('market: approvals and closings reach the other party, whenever it is r
     const { agreementId } = await approvedAgreement(provider, requester)
     const tooLong = await requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'x'.repeat(5000) })
     assert.equal(tooLong.status, 400, JSON.stringify(tooLong.body))
-    const nested = await requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'ok', detail: { deep: 'x'.repeat(100_000) } })
+    const nested = await requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, {
+      message: 'ok',
+      detail: { deep: 'x'.repeat(100_000) }
+    })
     assert.equal(nested.status, 400, JSON.stringify(nested.body))
     assert.equal((await requester.client.agreement(agreementId)).state, 'Approved')
     assert.deepEqual(marketOf(requester).outbox.pending(), [])

@@ -15,7 +15,9 @@ describe('market: agreements between two daemons, through the REST API only', fu
     provider = await cluster.start()
     requester = await cluster.start()
   })
-  after(async () => { await cluster.stop() })
+  after(async () => {
+    await cluster.stop()
+  })
 
   const agreementEvents = async (node: TestNode, agreementId: string): Promise<any[]> =>
     (await node.client.expect<any[]>(200, 'GET', '/market-api/v1/agreementEvents?timeout=0&maxEvents=100')).filter(e => e.agreementId === agreementId)
@@ -45,7 +47,10 @@ describe('market: agreements between two daemons, through the REST API only', fu
     assert.equal(mine.approvedSignature, theirs.approvedSignature)
     for (const node of [requester, provider]) {
       const events = await agreementEvents(node, agreementId)
-      assert.deepEqual(events.map(e => e.eventType), ['AgreementApprovedEvent'])
+      assert.deepEqual(
+        events.map(e => e.eventType),
+        ['AgreementApprovedEvent']
+      )
     }
     const listed = await requester.client.expect<any[]>(200, 'GET', '/market-api/v1/agreements?state=Approved')
     assert.ok(listed.some(entry => entry.id === agreementId && entry.role === 'Requestor'))
@@ -64,7 +69,10 @@ describe('market: agreements between two daemons, through the REST API only', fu
       assert.equal(reason.reason.message, 'maintenance')
       assert.equal(reason.terminator, 'Provider')
       const events = await agreementEvents(node, agreementId)
-      assert.deepEqual(events.map(e => e.eventType), ['AgreementApprovedEvent', 'AgreementTerminatedEvent'])
+      assert.deepEqual(
+        events.map(e => e.eventType),
+        ['AgreementApprovedEvent', 'AgreementTerminatedEvent']
+      )
     }
     assert.equal((await requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'again' })).status, 410)
   })
@@ -77,7 +85,10 @@ describe('market: agreements between two daemons, through the REST API only', fu
     await eventually('Cancelled at the provider', async () => (await provider.client.agreement(agreementId)).state === 'Cancelled')
     assert.equal((await requester.client.agreement(agreementId)).state, 'Cancelled')
     assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
-    assert.deepEqual((await agreementEvents(provider, agreementId)).map(e => e.eventType), ['AgreementCancelledEvent'])
+    assert.deepEqual(
+      (await agreementEvents(provider, agreementId)).map(e => e.eventType),
+      ['AgreementCancelledEvent']
+    )
     // Only the requestor cancels.
     const other = await negotiateAgreement(provider, requester)
     await confirmAgreement(provider, requester, other)
@@ -115,10 +126,16 @@ describe('market: agreements between two daemons, through the REST API only', fu
     const negotiated = await negotiateAgreement(provider, requester)
     const { offerDraftId, demandId } = negotiated
     const other = await negotiateDraft(provider, requester)
-    await requester.client.expect(204, 'POST', `/market-api/v1/demands/${other.demandId}/proposals/${other.offerDraftId}/reject`, { message: 'too expensive', 'golem.proposal.rejection.is-final': true })
+    await requester.client.expect(204, 'POST', `/market-api/v1/demands/${other.demandId}/proposals/${other.offerDraftId}/reject`, {
+      message: 'too expensive',
+      'golem.proposal.rejection.is-final': true
+    })
     const rejected = await provider.client.nextEvent('offer', other.offerId, e => e.eventType === 'ProposalRejectedEvent')
     assert.equal(rejected.reason.message, 'too expensive')
-    const counter = await requester.client.call('POST', `/market-api/v1/demands/${other.demandId}/proposals/${other.offerDraftId}`, { properties: {}, constraints: '()' })
+    const counter = await requester.client.call('POST', `/market-api/v1/demands/${other.demandId}/proposals/${other.offerDraftId}`, {
+      properties: {},
+      constraints: '()'
+    })
     assert.equal(counter.status, 410)
     // The agreement already made from the first draft is unaffected.
     assert.equal((await requester.client.agreement(negotiated.agreementId)).state, 'Proposal')
@@ -137,10 +154,16 @@ describe('market: agreements between two daemons, through the REST API only', fu
 
     const final = await negotiateDraft(provider, requester)
     const theirDraft = await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${final.demandId}/proposals/${final.offerDraftId}`)
-    await requester.client.expect(204, 'POST', `/market-api/v1/demands/${final.demandId}/proposals/${final.offerDraftId}/reject`, { message: 'no thanks', 'golem.proposal.rejection.is-final': true })
+    await requester.client.expect(204, 'POST', `/market-api/v1/demands/${final.demandId}/proposals/${final.offerDraftId}/reject`, {
+      message: 'no thanks',
+      'golem.proposal.rejection.is-final': true
+    })
     await provider.client.nextEvent('offer', final.offerId, e => e.eventType === 'ProposalRejectedEvent' && e.proposalId === final.offerDraftId)
     // The provider can no longer answer the requester's draft it had answered.
-    const again = await provider.client.call('POST', `/market-api/v1/offers/${final.offerId}/proposals/${theirDraft.prevProposalId}`, { properties: { 'golem.runtime.name': 'wasmtime' }, constraints: '()' })
+    const again = await provider.client.call('POST', `/market-api/v1/offers/${final.offerId}/proposals/${theirDraft.prevProposalId}`, {
+      properties: { 'golem.runtime.name': 'wasmtime' },
+      constraints: '()'
+    })
     assert.equal(again.status, 410, JSON.stringify(again.body))
     assert.match(again.body.message, /final rejection/)
   })
@@ -167,14 +190,22 @@ describe('market: agreements between two daemons, through the REST API only', fu
       assert.equal(reply.status, 400, `${method} ${path} ${JSON.stringify(body)} → ${reply.status} ${JSON.stringify(reply.body)}`)
       assert.match(reply.body.message, message)
     }
-    assert.equal((await c.call('POST', '/market-api/v1/agreements', { proposalId: 'ab'.repeat(32), validTo: new Date(Date.now() + 60_000).toISOString() })).status, 404)
+    assert.equal(
+      (await c.call('POST', '/market-api/v1/agreements', { proposalId: 'ab'.repeat(32), validTo: new Date(Date.now() + 60_000).toISOString() })).status,
+      404
+    )
     assert.equal((await c.call('GET', `/market-api/v1/agreements/${'ef'.repeat(32)}`)).status, 404)
     assert.deepEqual(await c.expect<any[]>(200, 'GET', '/market-api/v1/demands'), before)
   })
 
   it('serves the OpenAPI document with the market paths', async () => {
     const doc = await requester.client.expect<any>(200, 'GET', '/agora-api/v1/openapi.json')
-    for (const path of ['/market-api/v1/offers', '/market-api/v1/demands/{subscriptionId}/events', '/market-api/v1/agreements/{agreementId}/approve', '/market-api/v1/scan']) {
+    for (const path of [
+      '/market-api/v1/offers',
+      '/market-api/v1/demands/{subscriptionId}/events',
+      '/market-api/v1/agreements/{agreementId}/approve',
+      '/market-api/v1/scan'
+    ]) {
       assert.ok(path in doc.paths, path)
     }
   })
@@ -185,23 +216,40 @@ describe('market: proposals expire', function () {
   const cluster = new Cluster()
   let provider: TestNode
   let requester: TestNode
-  const shortProposals = { configure: (config: any) => { config.modules.market = { proposalTtlMs: 3_000 } } }
+  const shortProposals = {
+    configure: (config: any) => {
+      config.modules.market = { proposalTtlMs: 3_000 }
+    }
+  }
 
   before(async () => {
     provider = await cluster.start(shortProposals)
     requester = await cluster.start(shortProposals)
   })
-  after(async () => { await cluster.stop() })
+  after(async () => {
+    await cluster.stop()
+  })
 
   it('an expired draft can be neither turned into an agreement nor countered', async () => {
     const drafted = await negotiateDraft(provider, requester)
     const draft = await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${drafted.demandId}/proposals/${drafted.offerDraftId}`)
-    await eventually('the draft expires', async () =>
-      (await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${drafted.demandId}/proposals/${drafted.offerDraftId}`)).state === 'Expired', 20_000)
-    const create = await requester.client.call('POST', '/market-api/v1/agreements', { proposalId: drafted.offerDraftId, validTo: new Date(Date.now() + 60_000).toISOString() })
+    await eventually(
+      'the draft expires',
+      async () =>
+        (await requester.client.expect<any>(200, 'GET', `/market-api/v1/demands/${drafted.demandId}/proposals/${drafted.offerDraftId}`)).state === 'Expired',
+      20_000
+    )
+    const create = await requester.client.call('POST', '/market-api/v1/agreements', {
+      proposalId: drafted.offerDraftId,
+      validTo: new Date(Date.now() + 60_000).toISOString()
+    })
     assert.equal(create.status, 410)
     assert.match(create.body.message, /Expired/)
-    const counter = await provider.client.call('POST', `/market-api/v1/offers/${drafted.offerId}/proposals/${draft.prevProposalId}`, providerOffer(provider.nodeId))
+    const counter = await provider.client.call(
+      'POST',
+      `/market-api/v1/offers/${drafted.offerId}/proposals/${draft.prevProposalId}`,
+      providerOffer(provider.nodeId)
+    )
     assert.equal(counter.status, 410)
   })
 })

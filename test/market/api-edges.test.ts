@@ -21,13 +21,15 @@ describe('market API edges: capacity under concurrency, shares, closed bodies, b
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agora-edges-'))
     const sink = new Writable({
-      write (chunk: Buffer, _encoding, done) {
+      write(chunk: Buffer, _encoding, done) {
         for (const line of chunk.toString().split('\n')) if (line !== '') logLines.push(JSON.parse(line) as Record<string, unknown>)
         done()
       }
     })
     node = await startProbedNode(join(dir, 'node'), [], {
-      configure: config => { config.modules.market = { maxSubscriptions: MAX_SUBSCRIPTIONS } },
+      configure: config => {
+        config.modules.market = { maxSubscriptions: MAX_SUBSCRIPTIONS }
+      },
       logger: createLogger('info', sink)
     })
   })
@@ -37,8 +39,13 @@ describe('market API edges: capacity under concurrency, shares, closed bodies, b
   })
 
   it('holds maxSubscriptions exactly when many subscribe at once', async () => {
-    const replies = await Promise.all(Array.from({ length: 3 * MAX_SUBSCRIPTIONS }, async (_, i) =>
-      await node.client.call('POST', `${M}/${i % 2 === 0 ? 'offers' : 'demands'}`, { properties: { 'golem.inf.mem.gib': i }, constraints: '' })))
+    const replies = await Promise.all(
+      Array.from(
+        { length: 3 * MAX_SUBSCRIPTIONS },
+        async (_, i) =>
+          await node.client.call('POST', `${M}/${i % 2 === 0 ? 'offers' : 'demands'}`, { properties: { 'golem.inf.mem.gib': i }, constraints: '' })
+      )
+    )
     const statuses = replies.map(r => r.status)
     assert.equal(statuses.filter(s => s === 201).length, MAX_SUBSCRIPTIONS)
     assert.equal(statuses.filter(s => s === 409).length, 2 * MAX_SUBSCRIPTIONS)
@@ -81,7 +88,12 @@ describe('market API edges: capacity under concurrency, shares, closed bodies, b
     const before = await node.dump()
     // A reason the wire could not carry is refused at the door, before any lookup.
     const id = 'a'.repeat(64)
-    for (const path of [`${M}/demands/${id}/proposals/${id}/reject`, `${M}/agreements/${id}/terminate`, `${M}/agreements/${id}/reject`, `${M}/agreements/${id}/cancel`]) {
+    for (const path of [
+      `${M}/demands/${id}/proposals/${id}/reject`,
+      `${M}/agreements/${id}/terminate`,
+      `${M}/agreements/${id}/reject`,
+      `${M}/agreements/${id}/cancel`
+    ]) {
       const reply = await node.client.call('POST', path, { message: 'x'.repeat(5000) })
       assert.equal(reply.status, 400, path)
       assert.match(reply.body.message, /message must NOT have more than 4096 characters/, path)
@@ -117,9 +129,14 @@ describe('market API edges: capacity under concurrency, shares, closed bodies, b
     const schemaRefused = await node.client.call('GET', `/activity-api/v1/activity/${'a'.repeat(129)}/state`)
     assert.equal(schemaRefused.status, 400)
     assert.match(schemaRefused.body.message, /activityId/)
-    const logged = logLines.filter(line => typeof (line.req as { url?: string } | undefined)?.url === 'string' && (line.req as { url: string }).url.includes('aaaa'))
+    const logged = logLines.filter(
+      line => typeof (line.req as { url?: string } | undefined)?.url === 'string' && (line.req as { url: string }).url.includes('aaaa')
+    )
     assert.ok(logged.length > 0, `the request was not logged: ${JSON.stringify(logLines.slice(-3)).slice(0, 1500)}`)
     for (const line of logged) assert.ok((line.req as { url: string }).url.length < 400, `logged url of ${(line.req as { url: string }).url.length} characters`)
-    assert.ok(logLines.every(line => JSON.stringify(line).length < 2000), 'a log line carries the whole id')
+    assert.ok(
+      logLines.every(line => JSON.stringify(line).length < 2000),
+      'a log line carries the whole id'
+    )
   })
 })

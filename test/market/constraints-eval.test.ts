@@ -6,7 +6,7 @@ import type { PropertyMap } from '../../market/constraints/evaluator.ts'
 // Properties as evaluate reads them: values of any type, as gossip delivers them.
 type Row = [constraint: string, properties: PropertyMap, expected: Truth]
 
-function table (title: string, rows: Row[]): void {
+function table(title: string, rows: Row[]): void {
   describe(title, () => {
     for (const [constraint, properties, expected] of rows) {
       it(`${constraint} on ${JSON.stringify(properties)} is ${expected}`, () => {
@@ -24,8 +24,8 @@ const TRUTHS: Truth[] = ['True', 'False', 'Undefined']
 
 describe('constraint evaluation', () => {
   describe('three-valued logic', () => {
-    const and = (a: Truth, b: Truth): Truth => a === 'False' || b === 'False' ? 'False' : a === 'Undefined' || b === 'Undefined' ? 'Undefined' : 'True'
-    const or = (a: Truth, b: Truth): Truth => a === 'True' || b === 'True' ? 'True' : a === 'Undefined' || b === 'Undefined' ? 'Undefined' : 'False'
+    const and = (a: Truth, b: Truth): Truth => (a === 'False' || b === 'False' ? 'False' : a === 'Undefined' || b === 'Undefined' ? 'Undefined' : 'True')
+    const or = (a: Truth, b: Truth): Truth => (a === 'True' || b === 'True' ? 'True' : a === 'Undefined' || b === 'Undefined' ? 'Undefined' : 'False')
     const not: Record<Truth, Truth> = { True: 'False', False: 'True', Undefined: 'Undefined' }
     for (const a of TRUTHS) {
       it(`NOT ${a} is ${not[a]}`, () => assert.equal(evaluate(parseConstraints(`(!${LEAF[a]})`), P), not[a]))

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import {
-  ConstraintLimitError, ConstraintSyntaxError, evaluate, parseConstraints, printConstraints
-} from '../../market/language.ts'
+import { ConstraintLimitError, ConstraintSyntaxError, evaluate, parseConstraints, printConstraints } from '../../market/language.ts'
 import type { Constraint } from '../../market/language.ts'
 import { prng } from '../helpers/prng.ts'
 
@@ -10,10 +8,16 @@ const SEED = Number(process.env.CONSTRAINT_FUZZ_SEED ?? 20260101)
 
 class Gen {
   readonly random: () => number
-  constructor (seed: number) { this.random = prng(seed) }
-  int (n: number): number { return Math.floor(this.random() * n) }
-  pick<T> (items: readonly T[]): T { return items[this.int(items.length)] as T }
-  string (alphabet: string, min: number, max: number): string {
+  constructor(seed: number) {
+    this.random = prng(seed)
+  }
+  int(n: number): number {
+    return Math.floor(this.random() * n)
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)] as T
+  }
+  string(alphabet: string, min: number, max: number): string {
     const chars = [...alphabet]
     let out = ''
     for (let n = min + this.int(max - min + 1); n > 0; n--) out += this.pick(chars)
@@ -21,19 +25,19 @@ class Gen {
   }
 }
 
-const NAME_CHARS = 'abcxyz019-_?@$:/#%\'{}^+;`'
+const NAME_CHARS = "abcxyz019-_?@$:/#%'{}^+;`"
 const VALUE_CHARS = 'ab1.-_ ()[]*,"\\\n\tvdt=<>&|!é😀\u0000\u007f'
 const VERSIONS = ['1.2.3', '0.0.1-rc.1', '10.20.30+build.1', '1.0.0-alpha.beta', 'v2.0.0']
 const TIMES = ['2026-01-01T00:00:00Z', '1999-12-31T23:59:59.123456789+05:30', '2024-02-29t12:00:00-00:00']
 const OPERATORS = ['=', '<', '<=', '>', '>='] as const
 
-function attribute (g: Gen): { name: string, aspect?: string } {
+function attribute(g: Gen): { name: string; aspect?: string } {
   const segments = Array.from({ length: 1 + g.int(3) }, () => g.string(NAME_CHARS, 1, 6))
   const name = segments.join('.')
   return g.int(5) === 0 ? { name, aspect: g.string(`${NAME_CHARS}.`, 1, 5) } : { name }
 }
 
-function decimalText (g: Gen): string {
+function decimalText(g: Gen): string {
   const sign = g.pick(['', '-', '+'])
   const whole = g.string('0123456789', 1, 25)
   const fraction = g.int(2) === 0 ? '' : `.${g.string('0123456789', 0, 25)}`
@@ -41,32 +45,42 @@ function decimalText (g: Gen): string {
   return sign + whole + fraction + exponent
 }
 
-function scalar (g: Gen): { kind: 'text' | 'version' | 'time' | 'decimal', text: string } {
+function scalar(g: Gen): { kind: 'text' | 'version' | 'time' | 'decimal'; text: string } {
   switch (g.int(6)) {
-    case 0: return { kind: 'version', text: g.pick(VERSIONS) }
-    case 1: return { kind: 'time', text: g.pick(TIMES) }
-    case 2: return { kind: 'decimal', text: decimalText(g) }
-    case 3: return { kind: 'text', text: decimalText(g) }
-    default: return { kind: 'text', text: g.string(VALUE_CHARS, 0, 8) }
+    case 0:
+      return { kind: 'version', text: g.pick(VERSIONS) }
+    case 1:
+      return { kind: 'time', text: g.pick(TIMES) }
+    case 2:
+      return { kind: 'decimal', text: decimalText(g) }
+    case 3:
+      return { kind: 'text', text: decimalText(g) }
+    default:
+      return { kind: 'text', text: g.string(VALUE_CHARS, 0, 8) }
   }
 }
 
-function pattern (g: Gen): { kind: 'pattern', parts: string[] } {
+function pattern(g: Gen): { kind: 'pattern'; parts: string[] } {
   for (;;) {
     const parts = Array.from({ length: 2 + g.int(4) }, () => g.string(VALUE_CHARS, 0, 4))
     if (!(parts.length === 2 && parts[0] === '' && parts[1] === '')) return { kind: 'pattern', parts }
   }
 }
 
-function constraint (g: Gen, depth: number): Constraint {
+function constraint(g: Gen, depth: number): Constraint {
   const leaf = depth >= 5 || g.int(3) === 0
   const choice = leaf ? 4 + g.int(3) : g.int(7)
   switch (choice) {
-    case 0: return { kind: 'and', operands: Array.from({ length: g.int(4) }, () => constraint(g, depth + 1)) }
-    case 1: return { kind: 'or', operands: Array.from({ length: g.int(4) }, () => constraint(g, depth + 1)) }
-    case 2: return { kind: 'not', operand: constraint(g, depth + 1) }
-    case 3: return { kind: 'true' }
-    case 4: return { kind: 'present', attribute: attribute(g) }
+    case 0:
+      return { kind: 'and', operands: Array.from({ length: g.int(4) }, () => constraint(g, depth + 1)) }
+    case 1:
+      return { kind: 'or', operands: Array.from({ length: g.int(4) }, () => constraint(g, depth + 1)) }
+    case 2:
+      return { kind: 'not', operand: constraint(g, depth + 1) }
+    case 3:
+      return { kind: 'true' }
+    case 4:
+      return { kind: 'present', attribute: attribute(g) }
     default: {
       const operator = g.pick(OPERATORS)
       if (operator !== '=') return { kind: 'compare', attribute: attribute(g), operator, value: scalar(g) }
@@ -77,7 +91,7 @@ function constraint (g: Gen, depth: number): Constraint {
   }
 }
 
-function onlyConstraintErrors (text: string, context: string): void {
+function onlyConstraintErrors(text: string, context: string): void {
   try {
     const tree = parseConstraints(text)
     // Whatever parses must print to text that parses to the same tree.
@@ -144,7 +158,10 @@ describe('constraint fuzzing', function () {
       const fraction = m[3] ?? ''
       let scale = fraction.length - Number(m[4] ?? '0')
       let mantissa = BigInt((m[2] ?? '') + fraction || '0')
-      if (scale < 0) { mantissa *= 10n ** BigInt(-scale); scale = 0 }
+      if (scale < 0) {
+        mantissa *= 10n ** BigInt(-scale)
+        scale = 0
+      }
       return [m[1] === '-' ? -mantissa : mantissa, scale]
     }
     const order = (a: string, b: string): number => {
@@ -158,10 +175,23 @@ describe('constraint fuzzing', function () {
     const holds: Record<string, (o: number) => boolean> = { '=': o => o === 0, '<': o => o < 0, '<=': o => o <= 0, '>': o => o > 0, '>=': o => o >= 0 }
     const g = new Gen(SEED + 3)
     for (let i = 0; i < 2000; i++) {
-      const p = g.pick([() => g.random() * 10, () => g.int(1000) / 100, () => (g.random() - 0.5) * 1e-6, () => g.int(1e6) * 1e12, () => 0.1 * g.int(10) + 0.2])()
+      const p = g.pick([
+        () => g.random() * 10,
+        () => g.int(1000) / 100,
+        () => (g.random() - 0.5) * 1e-6,
+        () => g.int(1e6) * 1e12,
+        () => 0.1 * g.int(10) + 0.2
+      ])()
       const shortest = String(p)
       const q = p + (g.random() - 0.5) * Math.abs(p) * 1e-15
-      const literals = [shortest, p.toPrecision(17), p.toPrecision(25), p.toExponential(18), String(q), shortest.includes('e') ? shortest : `${shortest}${shortest.includes('.') ? '' : '.'}0000000000000000001`]
+      const literals = [
+        shortest,
+        p.toPrecision(17),
+        p.toPrecision(25),
+        p.toExponential(18),
+        String(q),
+        shortest.includes('e') ? shortest : `${shortest}${shortest.includes('.') ? '' : '.'}0000000000000000001`
+      ]
       for (const literal of literals) {
         for (const op of OPERATORS) {
           const expected = holds[op]?.(order(shortest, literal)) === true ? 'True' : 'False'
@@ -174,7 +204,10 @@ describe('constraint fuzzing', function () {
   })
 
   describe('hostile input', () => {
-    const limit = (name: string) => (err: unknown): boolean => err instanceof ConstraintLimitError && err.limit === name
+    const limit =
+      (name: string) =>
+      (err: unknown): boolean =>
+        err instanceof ConstraintLimitError && err.limit === name
 
     it('refuses 100000 nested negations', () => {
       const text = `${'(!'.repeat(100000)}(a=1)${')'.repeat(100000)}`

@@ -1,7 +1,5 @@
 import assert from 'node:assert/strict'
-import {
-  CONSTRAINT_LIMITS, ConstraintLimitError, ConstraintSyntaxError, parseConstraints, printConstraints
-} from '../../market/language.ts'
+import { CONSTRAINT_LIMITS, ConstraintLimitError, ConstraintSyntaxError, parseConstraints, printConstraints } from '../../market/language.ts'
 import type { Constraint } from '../../market/language.ts'
 
 const cmp = (name: string, operator: string, text: string): Constraint =>
@@ -21,8 +19,10 @@ describe('constraint parser', () => {
       ['(a>1)', cmp('a', '>', '1')],
       ['(a>=1)', cmp('a', '>=', '1')],
       ['(golem.runtime.name=vm)', cmp('golem.runtime.name', '=', 'vm')],
-      ['(golem.com.payment.platform.erc20-holesky-tglm.address=*)',
-        { kind: 'present', attribute: { name: 'golem.com.payment.platform.erc20-holesky-tglm.address' } }],
+      [
+        '(golem.com.payment.platform.erc20-holesky-tglm.address=*)',
+        { kind: 'present', attribute: { name: 'golem.com.payment.platform.erc20-holesky-tglm.address' } }
+      ],
       ['(golem.com.scheme.payu.debit-note.interval-sec?>=60)', cmp('golem.com.scheme.payu.debit-note.interval-sec?', '>=', '60')],
       ['(& (a=1) (b=2))', { kind: 'and', operands: [cmp('a', '=', '1'), cmp('b', '=', '2')] }],
       ['(|(a=1)(b=2)(c=3))', { kind: 'or', operands: [cmp('a', '=', '1'), cmp('b', '=', '2'), cmp('c', '=', '3')] }],
@@ -30,11 +30,20 @@ describe('constraint parser', () => {
       ['(|)', { kind: 'or', operands: [] }],
       ['(!(a=1))', { kind: 'not', operand: cmp('a', '=', '1') }],
       ['( ! ( a = 1 ) )', { kind: 'not', operand: cmp('a', '=', '1') }],
-      ['(&(!(a=1))(|(b=2)()))', {
-        kind: 'and',
-        operands: [{ kind: 'not', operand: cmp('a', '=', '1') }, { kind: 'or', operands: [cmp('b', '=', '2'), { kind: 'true' }] }]
-      }],
-      ['(golem.runtime.name=wasm*)', { kind: 'compare', attribute: { name: 'golem.runtime.name' }, operator: '=', value: { kind: 'pattern', parts: ['wasm', ''] } }],
+      [
+        '(&(!(a=1))(|(b=2)()))',
+        {
+          kind: 'and',
+          operands: [
+            { kind: 'not', operand: cmp('a', '=', '1') },
+            { kind: 'or', operands: [cmp('b', '=', '2'), { kind: 'true' }] }
+          ]
+        }
+      ],
+      [
+        '(golem.runtime.name=wasm*)',
+        { kind: 'compare', attribute: { name: 'golem.runtime.name' }, operator: '=', value: { kind: 'pattern', parts: ['wasm', ''] } }
+      ],
       ['(a=*b*c)', { kind: 'compare', attribute: { name: 'a' }, operator: '=', value: { kind: 'pattern', parts: ['', 'b', 'c'] } }],
       ['(a=\\*)', cmp('a', '=', '*')],
       ['(a=x\\*y*)', { kind: 'compare', attribute: { name: 'a' }, operator: '=', value: { kind: 'pattern', parts: ['x*y', ''] } }],
@@ -44,19 +53,48 @@ describe('constraint parser', () => {
       ['(a=-1.5e+3)', cmp('a', '=', '-1.5e+3')],
       ['(a=true)', cmp('a', '=', 'true')],
       ['(a=0x3fA1)', cmp('a', '=', '0x3fA1')],
-      ['(a=[x, 2 ,"y z"])', {
-        kind: 'compare', attribute: { name: 'a' }, operator: '=',
-        value: { kind: 'list', items: [{ kind: 'text', text: 'x' }, { kind: 'text', text: '2' }, { kind: 'text', text: 'y z' }] }
-      }],
+      [
+        '(a=[x, 2 ,"y z"])',
+        {
+          kind: 'compare',
+          attribute: { name: 'a' },
+          operator: '=',
+          value: {
+            kind: 'list',
+            items: [
+              { kind: 'text', text: 'x' },
+              { kind: 'text', text: '2' },
+              { kind: 'text', text: 'y z' }
+            ]
+          }
+        }
+      ],
       ['(a=[])', { kind: 'compare', attribute: { name: 'a' }, operator: '=', value: { kind: 'list', items: [] } }],
       ['(a>=v"1.2.3-rc.1")', { kind: 'compare', attribute: { name: 'a' }, operator: '>=', value: { kind: 'version', text: '1.2.3-rc.1' } }],
-      ['(a<t"2026-01-01T00:00:00+02:00")', { kind: 'compare', attribute: { name: 'a' }, operator: '<', value: { kind: 'time', text: '2026-01-01T00:00:00+02:00' } }],
+      [
+        '(a<t"2026-01-01T00:00:00+02:00")',
+        { kind: 'compare', attribute: { name: 'a' }, operator: '<', value: { kind: 'time', text: '2026-01-01T00:00:00+02:00' } }
+      ],
       ['(a=d"0.001")', { kind: 'compare', attribute: { name: 'a' }, operator: '=', value: { kind: 'decimal', text: '0.001' } }],
-      ['(a=[v"1.0.0",d"2"])', {
-        kind: 'compare', attribute: { name: 'a' }, operator: '=',
-        value: { kind: 'list', items: [{ kind: 'version', text: '1.0.0' }, { kind: 'decimal', text: '2' }] }
-      }],
-      ['(golem.inf.mem.gib[max]>=4)', { kind: 'compare', attribute: { name: 'golem.inf.mem.gib', aspect: 'max' }, operator: '>=', value: { kind: 'text', text: '4' } }],
+      [
+        '(a=[v"1.0.0",d"2"])',
+        {
+          kind: 'compare',
+          attribute: { name: 'a' },
+          operator: '=',
+          value: {
+            kind: 'list',
+            items: [
+              { kind: 'version', text: '1.0.0' },
+              { kind: 'decimal', text: '2' }
+            ]
+          }
+        }
+      ],
+      [
+        '(golem.inf.mem.gib[max]>=4)',
+        { kind: 'compare', attribute: { name: 'golem.inf.mem.gib', aspect: 'max' }, operator: '>=', value: { kind: 'text', text: '4' } }
+      ],
       ['(a[x.y]=*)', { kind: 'present', attribute: { name: 'a', aspect: 'x.y' } }],
       ['(a=x=y<z)', cmp('a', '=', 'x=y<z')],
       ['(a=vm)', cmp('a', '=', 'vm')],
@@ -124,13 +162,16 @@ describe('constraint parser', () => {
     ]
     for (const [text, position, expected] of cases) {
       it(JSON.stringify(text), () => {
-        assert.throws(() => parseConstraints(text), (err: unknown) => {
-          assert.ok(err instanceof ConstraintSyntaxError, `got ${String(err)}`)
-          assert.equal(err.position, position, err.message)
-          assert.ok(err.expected.startsWith(expected), `expected "${expected}…", got "${err.expected}"`)
-          assert.match(err.message, new RegExp(`^expected .* at position ${position}, found `))
-          return true
-        })
+        assert.throws(
+          () => parseConstraints(text),
+          (err: unknown) => {
+            assert.ok(err instanceof ConstraintSyntaxError, `got ${String(err)}`)
+            assert.equal(err.position, position, err.message)
+            assert.ok(err.expected.startsWith(expected), `expected "${expected}…", got "${err.expected}"`)
+            assert.match(err.message, new RegExp(`^expected .* at position ${position}, found `))
+            return true
+          }
+        )
       })
     }
   })
@@ -138,39 +179,56 @@ describe('constraint parser', () => {
   describe('limits', () => {
     it('refuses text longer than the limit before parsing it', () => {
       const text = `(a=${'x'.repeat(CONSTRAINT_LIMITS.maxTextLength)})`
-      assert.throws(() => parseConstraints(text), (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxTextLength')
+      assert.throws(
+        () => parseConstraints(text),
+        (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxTextLength'
+      )
     })
 
     it('accepts nesting up to the depth limit and refuses one more', () => {
       const nest = (depth: number): string => `${'(!'.repeat(depth - 1)}(a=1)${')'.repeat(depth - 1)}`
       assert.doesNotThrow(() => parseConstraints(nest(CONSTRAINT_LIMITS.maxDepth)))
-      assert.throws(() => parseConstraints(nest(CONSTRAINT_LIMITS.maxDepth + 1)), (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxDepth')
+      assert.throws(
+        () => parseConstraints(nest(CONSTRAINT_LIMITS.maxDepth + 1)),
+        (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxDepth'
+      )
     })
 
     it('refuses more nodes than the limit', () => {
       const within = `(&${'(a=1)'.repeat(CONSTRAINT_LIMITS.maxNodes - 1)})`
       assert.doesNotThrow(() => parseConstraints(within))
       const over = `(&${'(a=1)'.repeat(CONSTRAINT_LIMITS.maxNodes)})`
-      assert.throws(() => parseConstraints(over), (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxNodes')
+      assert.throws(
+        () => parseConstraints(over),
+        (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxNodes'
+      )
     })
 
     it('counts list items as nodes', () => {
       const list = `(a=[${Array.from({ length: CONSTRAINT_LIMITS.maxNodes }, (_, i) => i).join(',')}])`
-      assert.throws(() => parseConstraints(list), (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxNodes')
+      assert.throws(
+        () => parseConstraints(list),
+        (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxNodes'
+      )
     })
 
     it('refuses patterns with more wildcards than the limit', () => {
       const atLimit = `(a=${'x*'.repeat(CONSTRAINT_LIMITS.maxWildcards)})`
       assert.doesNotThrow(() => parseConstraints(atLimit))
       const over = `(a=${'x*'.repeat(CONSTRAINT_LIMITS.maxWildcards + 1)})`
-      assert.throws(() => parseConstraints(over), (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxWildcards')
+      assert.throws(
+        () => parseConstraints(over),
+        (err: unknown) => err instanceof ConstraintLimitError && err.limit === 'maxWildcards'
+      )
     })
   })
 
   it('returns frozen trees, so a cached parse cannot be changed by a caller', () => {
     const tree = parseConstraints('(&(a=1))')
     assert.ok(Object.isFrozen(tree))
-    assert.throws(() => { (tree as { kind: string }).kind = 'or' }, TypeError)
+    assert.throws(() => {
+      ;(tree as { kind: string }).kind = 'or'
+    }, TypeError)
     assert.equal(printConstraints(parseConstraints('(&(a=1))')), '(&(a=1))')
   })
 })

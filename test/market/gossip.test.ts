@@ -9,29 +9,34 @@ describe('market: offers over gossip across five daemons', function () {
   const cluster = new Cluster()
   let nodes: TestNode[]
 
-  before(async () => { nodes = await cluster.startMany(5) })
-  after(async () => { await cluster.stop() })
+  before(async () => {
+    nodes = await cluster.startMany(5)
+  })
+  after(async () => {
+    await cluster.stop()
+  })
 
   const publish = async (node: TestNode, extra: Record<string, unknown> = {}): Promise<string> => {
     const offer = providerOffer(node.nodeId, extra)
     return await node.client.subscribe('offer', offer.properties, offer.constraints)
   }
-  const sees = async (node: TestNode, offerId: string): Promise<boolean> =>
-    (await node.client.known('offer')).some(offer => offer.offerId === offerId)
+  const sees = async (node: TestNode, offerId: string): Promise<boolean> => (await node.client.known('offer')).some(offer => offer.offerId === offerId)
 
   it('an offer published on one daemon is visible at every other, signed by its provider', async () => {
     const [provider, ...others] = nodes as [TestNode, ...TestNode[]]
     const offerId = await publish(provider, { 'golem.node.id.name': 'p-visible' })
     for (const node of others) {
-      const offer = await eventually(`offer at ${node.nodeId}`, async () =>
-        (await node.client.known('offer')).find(o => o.offerId === offerId))
+      const offer = await eventually(`offer at ${node.nodeId}`, async () => (await node.client.known('offer')).find(o => o.offerId === offerId))
       assert.equal(offer.providerId, provider.nodeId)
       assert.equal(offer.properties['golem.node.id.name'], 'p-visible')
       assert.equal(offer.properties['golem.inf.mem.gib'], 8)
     }
     // The publisher lists it among its own subscriptions.
     const own = await provider.client.expect<any[]>(200, 'GET', '/market-api/v1/offers')
-    assert.deepEqual(own.map(o => o.offerId), [offerId])
+    assert.deepEqual(
+      own.map(o => o.offerId),
+      [offerId]
+    )
   })
 
   it('a daemon that joins late learns the live offers', async () => {
@@ -77,7 +82,7 @@ describe('market: offers over gossip across five daemons', function () {
     const small = await publish(a, { 'golem.inf.mem.gib': 1 })
     const big = await publish(b, { 'golem.inf.mem.gib': 64 })
     const observer = nodes[4]!
-    await eventually('both offers', async () => await sees(observer, small) && await sees(observer, big))
+    await eventually('both offers', async () => (await sees(observer, small)) && (await sees(observer, big)))
     const bigOnes = (await observer.client.known('offer', '(golem.inf.mem.gib>=32)')).map(o => o.offerId)
     assert.ok(bigOnes.includes(big))
     assert.ok(!bigOnes.includes(small))

@@ -22,27 +22,32 @@ type Random = () => number
 
 class Gen {
   readonly r: Random
-  constructor (seed: number) { this.r = prng(seed) }
-  int (n: number): number { return Math.floor(this.r() * n) }
-  pick<T> (items: readonly T[]): T { return items[this.int(items.length)] as T }
-  chance (p: number): boolean { return this.r() < p }
-  text (length: number, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): string {
+  constructor(seed: number) {
+    this.r = prng(seed)
+  }
+  int(n: number): number {
+    return Math.floor(this.r() * n)
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)] as T
+  }
+  chance(p: number): boolean {
+    return this.r() < p
+  }
+  text(length: number, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): string {
     let out = ''
     for (let i = 0; i < length; i++) out += alphabet[this.int(alphabet.length)]
     return out
   }
 
-  key (): string {
+  key(): string {
     // Mostly keys the market takes, so that the bodies get past the first check.
-    if (this.chance(0.75)) return `${this.pick(['golem.inf', 'golem.com', 'agora.fuzz'])}.${this.text(1 + this.int(20))}${this.chance(0.2) ? `[${this.text(3)}]` : ''}`
-    return this.pick<() => string>([
-      () => this.text(1 + this.int(6), 'ab .[]é\t-_'),
-      () => '',
-      () => `k.${this.text(250 + this.int(10))}`
-    ])()
+    if (this.chance(0.75))
+      return `${this.pick(['golem.inf', 'golem.com', 'agora.fuzz'])}.${this.text(1 + this.int(20))}${this.chance(0.2) ? `[${this.text(3)}]` : ''}`
+    return this.pick<() => string>([() => this.text(1 + this.int(6), 'ab .[]é\t-_'), () => '', () => `k.${this.text(250 + this.int(10))}`])()
   }
 
-  scalar (): unknown {
+  scalar(): unknown {
     return this.pick<() => unknown>([
       () => this.int(1_000_000) - 500_000,
       () => this.r() * 1e6,
@@ -54,16 +59,16 @@ class Gen {
     ])()
   }
 
-  value (): unknown {
+  value(): unknown {
     if (this.chance(0.8)) return this.scalar()
     return this.pick<() => unknown>([
-      () => Array.from({ length: this.pick([0, 2, 5, 1025]) }, () => this.chance(0.9) ? this.int(100) : { nested: 1 }),
+      () => Array.from({ length: this.pick([0, 2, 5, 1025]) }, () => (this.chance(0.9) ? this.int(100) : { nested: 1 })),
       () => ({ [this.text(3)]: this.scalar(), '@tag': this.chance(0.5) ? 'tagged' : { bad: true } }),
       () => ({ deep: { er: { still: this.scalar() } } })
     ])()
   }
 
-  properties (): Record<string, unknown> {
+  properties(): Record<string, unknown> {
     const properties: Record<string, unknown> = {}
     const count = this.pick([0, 1, 2, 3, 5, 8, 1030])
     for (let i = 0; i < count; i++) properties[this.key()] = count > 100 ? 1 : this.value()
@@ -81,7 +86,7 @@ class Gen {
     return properties
   }
 
-  constraints (): string {
+  constraints(): string {
     return this.pick<() => string>([
       () => '',
       () => '(golem.inf.mem.gib>=1)',
@@ -93,7 +98,7 @@ class Gen {
     ])()
   }
 
-  timestamp (): string {
+  timestamp(): string {
     return this.pick<() => string>([
       () => new Date(Date.now() + (1 + this.int(120)) * 60_000).toISOString(),
       () => new Date(Date.now() - 60_000).toISOString(),
@@ -117,7 +122,9 @@ describe('REST fuzz: a body the API accepts works after a restart; one it refuse
     dir = await mkdtemp(join(tmpdir(), 'agora-fuzz-'))
     provider = await startProbedNode(join(dir, 'provider'))
   })
-  beforeEach(() => { failures.length = 0 })
+  beforeEach(() => {
+    failures.length = 0
+  })
   after(async () => {
     await requester?.stop()
     await provider?.stop()
@@ -125,7 +132,7 @@ describe('REST fuzz: a body the API accepts works after a restart; one it refuse
   })
 
   /** One case: the call, and the store of `node` compared before and after. */
-  async function attempt (node: ProbedNode, what: string, call: () => Promise<Reply>): Promise<Reply> {
+  async function attempt(node: ProbedNode, what: string, call: () => Promise<Reply>): Promise<Reply> {
     const before = await node.dump()
     const reply = await call()
     if (process.env.FUZZ_LOG) console.log(what, reply.status, JSON.stringify(reply.body)?.slice(0, 120))
@@ -138,17 +145,22 @@ describe('REST fuzz: a body the API accepts works after a restart; one it refuse
     return reply
   }
 
-  const assertNoFailures = (): void => { assert.deepEqual(failures, [], `seed ${SEED}`) }
+  const assertNoFailures = (): void => {
+    assert.deepEqual(failures, [], `seed ${SEED}`)
+  }
 
   const offers: string[] = []
   const demands: string[] = []
-  const keys: Array<{ name: string, key: string }> = []
+  const keys: Array<{ name: string; key: string }> = []
 
   it('offers and demands', async () => {
     for (let i = 0; i < 60; i++) {
       const kind = i % 2 === 0 ? 'offer' : 'demand'
-      const reply = await attempt(provider, `POST /${kind}s #${i}`, async () =>
-        await provider.client.call('POST', `${M}/${kind}s`, { properties: gen.properties(), constraints: gen.constraints() }))
+      const reply = await attempt(
+        provider,
+        `POST /${kind}s #${i}`,
+        async () => await provider.client.call('POST', `${M}/${kind}s`, { properties: gen.properties(), constraints: gen.constraints() })
+      )
       if (reply.status === 201) (kind === 'offer' ? offers : demands).push(reply.body)
     }
     assertNoFailures()
@@ -182,12 +194,20 @@ describe('REST fuzz: a body the API accepts works after a restart; one it refuse
     offers.push(offerId)
     requester = await startProbedNode(join(dir, 'requester'), [provider.addresses[0]!])
     demandId = await requester.client.subscribe('demand', { 'golem.inf.mem.gib': 1 }, '(agora.fuzz.fixed=yes)')
-    const initial = await requester.client.nextEvent('demand', demandId, e => e.eventType === 'ProposalEvent' && e.proposal.issuerId === provider.nodeId, 30_000)
+    const initial = await requester.client.nextEvent(
+      'demand',
+      demandId,
+      e => e.eventType === 'ProposalEvent' && e.proposal.issuerId === provider.nodeId,
+      30_000
+    )
     initialId = initial.proposal.proposalId
     for (let i = 0; i < 30; i++) {
       const constraints = gen.chance(0.5) ? '' : gen.constraints()
-      const reply = await attempt(requester, `counter #${i}`, async () =>
-        await requester.client.call('POST', `${M}/demands/${demandId}/proposals/${initialId}`, { properties: gen.properties(), constraints }))
+      const reply = await attempt(
+        requester,
+        `counter #${i}`,
+        async () => await requester.client.call('POST', `${M}/demands/${demandId}/proposals/${initialId}`, { properties: gen.properties(), constraints })
+      )
       if (reply.status === 201) drafts.push(reply.body)
     }
     assertNoFailures()
@@ -216,8 +236,11 @@ describe('REST fuzz: a body the API accepts works after a restart; one it refuse
     assert.ok(offerDrafts.length >= 2, `only ${offerDrafts.length} provider drafts`)
     for (let i = 0; i < 15; i++) {
       const proposalId = gen.pick([...offerDrafts, ...offerDrafts, initialId, drafts[0]!, gen.text(64, '0123456789abcdef')])
-      const reply = await attempt(requester, `POST /agreements #${i}`, async () =>
-        await requester.client.call('POST', `${M}/agreements`, { proposalId, validTo: gen.timestamp() }))
+      const reply = await attempt(
+        requester,
+        `POST /agreements #${i}`,
+        async () => await requester.client.call('POST', `${M}/agreements`, { proposalId, validTo: gen.timestamp() })
+      )
       if (reply.status !== 201) continue
       agreements.push(reply.body)
       // Fully usable: the provider takes it.

@@ -13,7 +13,7 @@ const DEMANDS = '/market-api/v1/demands'
 const DAY = 86_400_000
 
 /** Properties of about `bytes` bytes, each within the REST and property limits. */
-function bulkyProperties (bytes: number): Record<string, unknown> {
+function bulkyProperties(bytes: number): Record<string, unknown> {
   const properties: Record<string, unknown> = {}
   for (let i = 0; i * 16_000 < bytes; i++) properties[`agora.test.bulk${i}`] = 'x'.repeat(16_000)
   return properties
@@ -21,9 +21,13 @@ function bulkyProperties (bytes: number): Record<string, unknown> {
 
 /** Plants records with the node stopped: text as given, under each sublevel and key. */
 /** A sublevel path ('activity/exe-unit') as its keys are prefixed in the raw store. */
-const prefixOf = (path: string): string => path.split('/').map(name => `!${name}!`).join('')
+const prefixOf = (path: string): string =>
+  path
+    .split('/')
+    .map(name => `!${name}!`)
+    .join('')
 
-async function plant (dataDir: string, records: Array<[sublevel: string, key: string, text: string]>): Promise<void> {
+async function plant(dataDir: string, records: Array<[sublevel: string, key: string, text: string]>): Promise<void> {
   const store = await Store.open(dataDirPaths(dataDir).db)
   try {
     for (const [path, key, text] of records) {
@@ -42,7 +46,9 @@ describe('market limits: checked before anything is written, and a node that alw
   let dir: string
   let node: ProbedNode | undefined
 
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-limits-')) })
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-limits-'))
+  })
   afterEach(async () => {
     await node?.stop()
     node = undefined
@@ -72,7 +78,10 @@ describe('market limits: checked before anything is written, and a node that alw
     // An offer just under the limit is taken, and is still there after a restart.
     const id = await again.client.subscribe('offer', bulkyProperties(40 * 1024), '')
     const third = await restart(dataDir)
-    assert.deepEqual((await third.client.expect<any[]>(200, 'GET', OFFERS)).map(o => o.offerId), [id])
+    assert.deepEqual(
+      (await third.client.expect<any[]>(200, 'GET', OFFERS)).map(o => o.offerId),
+      [id]
+    )
   })
 
   it('refuses an expiration past the broadcast TTL with 400 naming the property, and stores nothing', async () => {
@@ -88,7 +97,10 @@ describe('market limits: checked before anything is written, and a node that alw
     // Six days ahead is within the limit, and lives through a restart.
     const id = await first.client.subscribe('offer', { 'agora.subscription.expiration': Date.now() + MAX_SUBSCRIPTION_TTL_MS - DAY }, '')
     const again = await restart(dataDir)
-    assert.deepEqual((await again.client.expect<any[]>(200, 'GET', OFFERS)).map(o => o.offerId), [id])
+    assert.deepEqual(
+      (await again.client.expect<any[]>(200, 'GET', OFFERS)).map(o => o.offerId),
+      [id]
+    )
   })
 
   it('starts with a bad record in every module, sets each aside under its key, and the good ones work', async () => {
@@ -104,7 +116,13 @@ describe('market limits: checked before anything is written, and a node that alw
     // A subscription an older version stored that can no longer be published
     // (too big for the topic): before, it stopped every start.
     const unpublishable = JSON.stringify({
-      kind: 'offer', id: id('b'), properties: bulkyProperties(96 * 1024), constraints: '', timestamp: new Date().toISOString(), expiresAt: Date.now() + DAY, broadcast: true
+      kind: 'offer',
+      id: id('b'),
+      properties: bulkyProperties(96 * 1024),
+      constraints: '',
+      timestamp: new Date().toISOString(),
+      expiresAt: Date.now() + DAY,
+      broadcast: true
     })
     const bad: Array<[string, string, string]> = [
       ['market', `offer:${id('a')}`, '{"kind":"offer", torn'],
@@ -127,7 +145,10 @@ describe('market limits: checked before anything is written, and a node that alw
 
     const again = await restart(dataDir)
     // The good records work.
-    assert.deepEqual((await again.client.expect<any[]>(200, 'GET', OFFERS)).map(o => o.offerId), [offerId])
+    assert.deepEqual(
+      (await again.client.expect<any[]>(200, 'GET', OFFERS)).map(o => o.offerId),
+      [offerId]
+    )
     const keys = await again.admin('GET', '/app-keys')
     assert.deepEqual(keys.body.map((k: { name: string }) => k.name).sort(), ['autoconf', 'good-key'])
     assert.deepEqual(await again.client.expect(200, 'GET', '/market-api/v1/agreements'), [])
@@ -140,7 +161,10 @@ describe('market limits: checked before anything is written, and a node that alw
     for (const [sublevel, key, text] of lazy) assert.equal(dump.get(`!${sublevel}!${key}`), text)
     // A stray directory among the requester's files does not hide the good ones.
     const transfers = await again.client.expect<{ offered: Array<{ name: string }> }>(200, 'GET', '/agora-api/v1/transfers/')
-    assert.deepEqual(transfers.offered.map(f => f.name), ['good-file'])
+    assert.deepEqual(
+      transfers.offered.map(f => f.name),
+      ['good-file']
+    )
     // And the next start has nothing more to set aside.
     const third = await restart(dataDir)
     assert.deepEqual(await third.dump(), dump)

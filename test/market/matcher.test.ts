@@ -6,7 +6,7 @@ const HOUR = 3_600_000
 const NOW = 1_767_225_600_000 // 2026-01-01T00:00:00Z
 
 // What a Golem provider publishes, in the nested form yagna accepts.
-function providerOffer (overrides: Record<string, unknown> = {}): FlatProperties {
+function providerOffer(overrides: Record<string, unknown> = {}): FlatProperties {
   return normaliseProperties({
     golem: {
       inf: { cpu: { threads: 4, architecture: 'x86_64' }, mem: { gib: 8 }, storage: { gib: 40 } },
@@ -29,7 +29,7 @@ const PROVIDER_CONSTRAINTS = `(&
   (golem.node.debug.subnet=public)
 )`
 
-function requestorDemand (expiration = NOW + HOUR): FlatProperties {
+function requestorDemand(expiration = NOW + HOUR): FlatProperties {
   return normaliseProperties({
     golem: {
       srv: { comp: { expiration, task_package: 'hash:sha3:9a3b…:http://registry/image' } },
@@ -76,7 +76,7 @@ describe('Matcher', () => {
   const demandC = parseConstraints(REQUESTOR_CONSTRAINTS)
   const offerC = parseConstraints(PROVIDER_CONSTRAINTS)
 
-  function offers (m: Matcher): void {
+  function offers(m: Matcher): void {
     m.addOffer({ id: 'good', properties: providerOffer(), constraints: offerC })
     m.addOffer({ id: 'small', properties: { ...providerOffer(), 'golem.inf.storage.gib': 1 }, constraints: offerC })
     m.addOffer({ id: 'picky', properties: providerOffer(), constraints: parseConstraints('(golem.node.debug.subnet=private)') })

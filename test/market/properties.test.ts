@@ -1,13 +1,16 @@
 import assert from 'node:assert/strict'
 import { normaliseProperties, PropertiesError, PROPERTY_LIMITS } from '../../market/language.ts'
 
-function refuses (input: unknown, messagePart: RegExp, key?: string): void {
-  assert.throws(() => normaliseProperties(input), (err: unknown) => {
-    assert.ok(err instanceof PropertiesError, `got ${String(err)}`)
-    assert.match(err.message, messagePart)
-    if (key !== undefined) assert.equal(err.key, key)
-    return true
-  })
+function refuses(input: unknown, messagePart: RegExp, key?: string): void {
+  assert.throws(
+    () => normaliseProperties(input),
+    (err: unknown) => {
+      assert.ok(err instanceof PropertiesError, `got ${String(err)}`)
+      assert.match(err.message, messagePart)
+      if (key !== undefined) assert.equal(err.key, key)
+      return true
+    }
+  )
 }
 
 describe('properties normalisation', () => {
@@ -18,26 +21,33 @@ describe('properties normalisation', () => {
 
   it('flattens nested objects to dotted keys', () => {
     assert.deepEqual(normaliseProperties({ golem: { inf: { cpu: { threads: 4 }, mem: { gib: 8 } }, srv: { caps: { 'multi-activity': true } } } }), {
-      'golem.inf.cpu.threads': 4, 'golem.inf.mem.gib': 8, 'golem.srv.caps.multi-activity': true
+      'golem.inf.cpu.threads': 4,
+      'golem.inf.mem.gib': 8,
+      'golem.srv.caps.multi-activity': true
     })
   })
 
   it('flattens a mix of nested and dotted keys', () => {
     assert.deepEqual(normaliseProperties({ 'golem.inf': { 'cpu.threads': 4 }, golem: { 'runtime.name': 'vm' }, 'golem.inf.mem.gib': 8 }), {
-      'golem.inf.cpu.threads': 4, 'golem.runtime.name': 'vm', 'golem.inf.mem.gib': 8
+      'golem.inf.cpu.threads': 4,
+      'golem.runtime.name': 'vm',
+      'golem.inf.mem.gib': 8
     })
   })
 
   it('reads "@tag" as the value of a key that also has children', () => {
     assert.deepEqual(normaliseProperties({ a: { '@tag': 'x', b: 1 } }), { a: 'x', 'a.b': 1 })
     assert.deepEqual(normaliseProperties({ golem: { com: { pricing: { model: { '@tag': 'linear', linear: { coeffs: [0.0001, 0.00005, 0] } } } } } }), {
-      'golem.com.pricing.model': 'linear', 'golem.com.pricing.model.linear.coeffs': [0.0001, 0.00005, 0]
+      'golem.com.pricing.model': 'linear',
+      'golem.com.pricing.model.linear.coeffs': [0.0001, 0.00005, 0]
     })
   })
 
   it('keeps lists of scalars, mixed types and empty lists included', () => {
     assert.deepEqual(normaliseProperties({ l: ['golem.usage.cpu_sec', 'golem.usage.duration_sec'], m: [1, 'a', false], e: [] }), {
-      l: ['golem.usage.cpu_sec', 'golem.usage.duration_sec'], m: [1, 'a', false], e: []
+      l: ['golem.usage.cpu_sec', 'golem.usage.duration_sec'],
+      m: [1, 'a', false],
+      e: []
     })
   })
 
@@ -50,8 +60,10 @@ describe('properties normalisation', () => {
   })
 
   it('accepts aspect keys and Golem\'s "?" suffix', () => {
-    assert.deepEqual(normaliseProperties({ 'golem.inf.mem.gib[max]': 8, 'golem.com.scheme.payu.debit-note.interval-sec?': 120 }),
-      { 'golem.inf.mem.gib[max]': 8, 'golem.com.scheme.payu.debit-note.interval-sec?': 120 })
+    assert.deepEqual(normaliseProperties({ 'golem.inf.mem.gib[max]': 8, 'golem.com.scheme.payu.debit-note.interval-sec?': 120 }), {
+      'golem.inf.mem.gib[max]': 8,
+      'golem.com.scheme.payu.debit-note.interval-sec?': 120
+    })
   })
 
   it('keeps "__proto__" as a plain key rather than a prototype', () => {
@@ -92,10 +104,20 @@ describe('properties normalisation', () => {
       ['"@tag" at the top', { '@tag': 1 }, /"@tag" must be inside an object/, '@tag'],
       ['"@tag" holding an object', { a: { '@tag': { b: 1 } } }, /"a": "@tag" must hold a value/, 'a'],
       ['a key over the length limit', { ['k'.repeat(PROPERTY_LIMITS.maxKeyLength + 1)]: 1 }, /longer than 256/, undefined],
-      ['a string over the length limit', { s: 'x'.repeat(PROPERTY_LIMITS.maxStringLength + 1) }, /"s": is a string of 16385 characters; the limit is 16384/, 's'],
+      [
+        'a string over the length limit',
+        { s: 'x'.repeat(PROPERTY_LIMITS.maxStringLength + 1) },
+        /"s": is a string of 16385 characters; the limit is 16384/,
+        's'
+      ],
       ['a list string over the length limit', { l: ['x'.repeat(PROPERTY_LIMITS.maxStringLength + 1)] }, /"l": list item 0 is a string/, 'l'],
       ['a list over the length limit', { l: new Array(PROPERTY_LIMITS.maxListLength + 1).fill(0) }, /"l": list has 1025 items/, 'l'],
-      ['too many properties', Object.fromEntries(Array.from({ length: PROPERTY_LIMITS.maxProperties + 1 }, (_, i) => [`p${i}`, i])), /more than 1024 properties/, 'p1024']
+      [
+        'too many properties',
+        Object.fromEntries(Array.from({ length: PROPERTY_LIMITS.maxProperties + 1 }, (_, i) => [`p${i}`, i])),
+        /more than 1024 properties/,
+        'p1024'
+      ]
     ]
     for (const [what, input, message, key] of cases) {
       it(what, () => refuses(input, message, key))

@@ -13,7 +13,7 @@ import { MarketStore } from '../../market/store/market-store.ts'
 // Ids as the market makes them (64 hex digits), so that the stored records load again.
 const hexId = (seed: string): string => createHash('sha256').update(seed).digest('hex')
 
-function record (proposalId: string): ProposalRecord {
+function record(proposalId: string): ProposalRecord {
   return {
     proposalId,
     issuerId: '0x0000000000000000000000000000000000000001',

@@ -16,15 +16,19 @@ describe('market: a daemon killed and restarted keeps its agreements and app-key
   let dir: string
   const running: Daemon[] = []
 
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-restart-')) })
-  afterEach(async () => { await reapChildren() })
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-restart-'))
+  })
+  afterEach(async () => {
+    await reapChildren()
+  })
   after(async () => {
     for (const daemon of running) if (daemon.child.exitCode === null) daemon.child.kill('SIGKILL')
     await rm(dir, { recursive: true, force: true })
   })
 
   const KEY = 'restart-test-app-key-01'
-  const start = async (name: string, bootstrap?: string): Promise<{ daemon: Daemon, party: Party, dataDir: string }> => {
+  const start = async (name: string, bootstrap?: string): Promise<{ daemon: Daemon; party: Party; dataDir: string }> => {
     const dataDir = join(dir, name)
     const env: NodeJS.ProcessEnv = { AGORA_APPKEY: KEY }
     if (bootstrap !== undefined) env.AGORA_BOOTSTRAP = bootstrap
@@ -55,7 +59,10 @@ describe('market: a daemon killed and restarted keeps its agreements and app-key
     assert.deepEqual(await again.party.client.agreement(negotiated.agreementId), before)
     // Its live subscription survived too, under the same id.
     const demands = await again.party.client.expect<any[]>(200, 'GET', '/market-api/v1/demands')
-    assert.deepEqual(demands.map(d => d.demandId), [negotiated.demandId])
+    assert.deepEqual(
+      demands.map(d => d.demandId),
+      [negotiated.demandId]
+    )
     const second = new MarketClient(again.daemon.url, secondKey)
     assert.equal((await second.expect<{ name: string }>(200, 'GET', '/me')).name, 'second')
 

@@ -11,10 +11,20 @@ import { MarketStore } from '../../market/store/market-store.ts'
 import { loadEach, QUARANTINE_PREFIX } from '../../net/index.ts'
 import type { BadRecord } from '../../net/index.ts'
 
-function proposal (subscriptionId: string): ProposalRecord {
+function proposal(subscriptionId: string): ProposalRecord {
   return {
-    proposalId: newMarketId(), issuerId: `0x${'1'.repeat(40)}`, own: false, state: 'Initial', timestamp: new Date().toISOString(),
-    expiresAt: Date.now() + 60_000, properties: {}, constraints: '', subscriptionId, offerId: newMarketId(), demandId: subscriptionId, counterpartyId: `0x${'1'.repeat(40)}`
+    proposalId: newMarketId(),
+    issuerId: `0x${'1'.repeat(40)}`,
+    own: false,
+    state: 'Initial',
+    timestamp: new Date().toISOString(),
+    expiresAt: Date.now() + 60_000,
+    properties: {},
+    constraints: '',
+    subscriptionId,
+    offerId: newMarketId(),
+    demandId: subscriptionId,
+    counterpartyId: `0x${'1'.repeat(40)}`
   }
 }
 
@@ -45,15 +55,35 @@ describe('stored records: loaded one at a time, capacity held under concurrency'
         if (typeof (value as { ok?: unknown }).ok !== 'number') throw new Error('no ok')
         return value as { ok: number }
       },
-      onBad: record => { bad.push(record) }
+      onBad: record => {
+        bad.push(record)
+      }
     })
-    assert.deepEqual(loaded.map(({ key, record }) => [key, record.ok]), [['a:1', 1], ['a:3', 3]])
-    assert.deepEqual(bad.map(b => [b.key, b.quarantinedAs]), [['a:2', `${QUARANTINE_PREFIX}a:2`], ['a:4', `${QUARANTINE_PREFIX}a:4`]])
+    assert.deepEqual(
+      loaded.map(({ key, record }) => [key, record.ok]),
+      [
+        ['a:1', 1],
+        ['a:3', 3]
+      ]
+    )
+    assert.deepEqual(
+      bad.map(b => [b.key, b.quarantinedAs]),
+      [
+        ['a:2', `${QUARANTINE_PREFIX}a:2`],
+        ['a:4', `${QUARANTINE_PREFIX}a:4`]
+      ]
+    )
     assert.match(bad[0]!.reason, /JSON/)
     assert.equal(await db.get(`${QUARANTINE_PREFIX}a:2`, { valueEncoding: 'utf8' }), 'not an object at all')
     assert.equal(await db.get('a:2'), undefined)
     // A second load sees only the good ones, and sets nothing more aside.
-    const again = await loadEach({ store: db, parse: value => value, onBad: record => { bad.push(record) } })
+    const again = await loadEach({
+      store: db,
+      parse: value => value,
+      onBad: record => {
+        bad.push(record)
+      }
+    })
     assert.equal(again.length, 2)
     assert.equal(bad.length, 2)
   })
@@ -61,7 +91,11 @@ describe('stored records: loaded one at a time, capacity held under concurrency'
   it('a full proposal book refuses exactly what is past its capacity, however many write at once', async () => {
     const book = new ProposalBook(new MarketStore(db), 10)
     const subscriptionId = newMarketId()
-    const outcomes = await Promise.allSettled(Array.from({ length: 30 }, async () => { await book.put(proposal(subscriptionId)) }))
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 30 }, async () => {
+        await book.put(proposal(subscriptionId))
+      })
+    )
     assert.equal(outcomes.filter(o => o.status === 'fulfilled').length, 10)
     assert.equal(book.size, 10)
     let stored = 0
@@ -73,7 +107,7 @@ describe('stored records: loaded one at a time, capacity held under concurrency'
     // The real sublevel, with the options of each write noted on the way through.
     const writes: Array<[string, boolean]> = []
     const noting = new Proxy(db, {
-      get (target, name, receiver) {
+      get(target, name, receiver) {
         if (name === 'put') {
           return async (key: string, value: unknown, options?: { sync?: boolean }) => {
             writes.push([key.split(':')[0]!, options?.sync === true])
@@ -86,6 +120,12 @@ describe('stored records: loaded one at a time, capacity held under concurrency'
     })
     const market = new MarketStore(noting)
     for (const kind of ['offer', 'demand', 'agreement', 'proposal', 'event'] as const) await market.put(kind, newMarketId(), { kind })
-    assert.deepEqual(writes, [['offer', true], ['demand', true], ['agreement', true], ['proposal', false], ['event', false]])
+    assert.deepEqual(writes, [
+      ['offer', true],
+      ['demand', true],
+      ['agreement', true],
+      ['proposal', false],
+      ['event', false]
+    ])
   })
 })

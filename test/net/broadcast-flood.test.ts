@@ -6,11 +6,14 @@ import { gossipBytes } from '../helpers/toy-topic.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 // Entries of about 2.2 KB, in a topic that keeps 20 KiB: a flood fills it in a few messages.
-const Bulky = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 64 }),
-  note: Type.String({ maxLength: 4000 }),
-  expiresAt: Type.Integer()
-}, { additionalProperties: false })
+const Bulky = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 64 }),
+    note: Type.String({ maxLength: 4000 }),
+    expiresAt: Type.Integer()
+  },
+  { additionalProperties: false }
+)
 
 const bulky: TopicDefinition<typeof Bulky> = {
   name: 'bulky',
@@ -26,7 +29,7 @@ const bulky: TopicDefinition<typeof Bulky> = {
 const topic = gossipTopicOf('bulky')
 
 let counter = 0
-function bulk (): { id: string, note: string, expiresAt: number } {
+function bulk(): { id: string; note: string; expiresAt: number } {
   // Ids of one width: every message has the same size.
   return { id: `bulk-${process.pid}-${String(++counter).padStart(6, '0')}`, note: 'x'.repeat(2000), expiresAt: Date.now() + 600_000 }
 }
@@ -34,28 +37,44 @@ function bulk (): { id: string, note: string, expiresAt: number } {
 /** Bytes of one entry's broadcast message (all entries here are the same size). */
 const ENTRY_BYTES = gossipBytes('entry', signEnvelope(NodeKey.random(), 'test.bulky', bulk())).byteLength
 
-interface Node { host: NetHost, topic: Broadcast<typeof Bulky>, refused: EntryRefused[], added: string[] }
+interface Node {
+  host: NetHost
+  topic: Broadcast<typeof Bulky>
+  refused: EntryRefused[]
+  added: string[]
+}
 
 describe('broadcast under a flood of validly signed entries', () => {
   const hosts: NetHost[] = []
 
-  async function startNode (bootstrap: string[], broadcast: Partial<BroadcastOptions> = {}, clock?: ManualClock): Promise<Node> {
+  async function startNode(bootstrap: string[], broadcast: Partial<BroadcastOptions> = {}, clock?: ManualClock): Promise<Node> {
     const host = new NetHost({
-      key: NodeKey.random(), bootstrap, gossipHeartbeatMs: 200, broadcast: { resyncIntervalMs: 0, ...broadcast }, ...(clock === undefined ? {} : { clock })
+      key: NodeKey.random(),
+      bootstrap,
+      gossipHeartbeatMs: 200,
+      broadcast: { resyncIntervalMs: 0, ...broadcast },
+      ...(clock === undefined ? {} : { clock })
     })
     hosts.push(host)
     const node: Node = { host, topic: host.broadcast(bulky), refused: [], added: [] }
-    node.topic.addEventListener('entry:refused', event => { node.refused.push(event.detail) })
-    node.topic.addEventListener('entry:added', event => { node.added.push(event.detail.id) })
+    node.topic.addEventListener('entry:refused', event => {
+      node.refused.push(event.detail)
+    })
+    node.topic.addEventListener('entry:added', event => {
+      node.added.push(event.detail.id)
+    })
     await host.start()
     return node
   }
 
-  const subscribed = (from: Node, to: Node): boolean =>
-    from.host.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(to.host.key.peerId))
+  const subscribed = (from: Node, to: Node): boolean => from.host.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(to.host.key.peerId))
 
   afterEach(async () => {
-    await Promise.all(hosts.splice(0).map(async host => { await host.stop() }))
+    await Promise.all(
+      hosts.splice(0).map(async host => {
+        await host.stop()
+      })
+    )
   })
 
   it('keeps the store within its byte bound, passes on only what it kept, and an honest entry still gets in', async () => {

@@ -12,7 +12,7 @@ const topic = gossipTopicOf('toys')
 describe('broadcast against misbehaving peers', () => {
   const hosts: NetHost[] = []
 
-  async function startNode (bootstrap: string[], peerGuard: Partial<PeerGuardOptions> = {}): Promise<{ host: NetHost, toys: Broadcast<typeof Toy> }> {
+  async function startNode(bootstrap: string[], peerGuard: Partial<PeerGuardOptions> = {}): Promise<{ host: NetHost; toys: Broadcast<typeof Toy> }> {
     const host = new NetHost({ key: NodeKey.random(), bootstrap, peerGuard, gossipHeartbeatMs: 200, broadcast: { resyncIntervalMs: 0 } })
     hosts.push(host)
     const broadcast = host.broadcast(toys)
@@ -21,18 +21,25 @@ describe('broadcast against misbehaving peers', () => {
   }
 
   /** An honest node H, a bystander B behind it, and a peer P talking straight to H. */
-  async function triangle (guard: Partial<PeerGuardOptions> = {}): Promise<Array<{ host: NetHost, toys: Broadcast<typeof Toy> }>> {
+  async function triangle(guard: Partial<PeerGuardOptions> = {}): Promise<Array<{ host: NetHost; toys: Broadcast<typeof Toy> }>> {
     const honest = await startNode([], guard)
     const bystander = await startNode(honest.host.addresses())
     const peer = await startNode(honest.host.addresses())
-    await waitFor('subscriptions', () =>
-      peer.host.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(honest.host.key.peerId)) &&
-      honest.toys.gossipPeers().includes(bystander.host.nodeId))
-    return [honest, bystander, peer] as Array<{ host: NetHost, toys: Broadcast<typeof Toy> }>
+    await waitFor(
+      'subscriptions',
+      () =>
+        peer.host.libp2p.services.pubsub.getSubscribers(topic).some(p => p.equals(honest.host.key.peerId)) &&
+        honest.toys.gossipPeers().includes(bystander.host.nodeId)
+    )
+    return [honest, bystander, peer] as Array<{ host: NetHost; toys: Broadcast<typeof Toy> }>
   }
 
   after(async () => {
-    await Promise.all(hosts.map(async host => { await host.stop() }))
+    await Promise.all(
+      hosts.map(async host => {
+        await host.stop()
+      })
+    )
   })
 
   it('refuses forged and malformed entries, counts them against the sender, and does not pass them on', async () => {
@@ -90,7 +97,13 @@ describe('broadcast against misbehaving peers', () => {
     const [honest, , forger] = await triangle({ penalties: { forged: 60, malformed: 10, oversized: 10, flood: 1, protocol: 5 }, banThreshold: -100 })
     if (honest === undefined || forger === undefined) throw new Error('nodes')
     const banned = new Promise<string>(resolve => {
-      honest.host.guard.addEventListener('peer:banned', event => { resolve(event.detail.nodeId) }, { once: true })
+      honest.host.guard.addEventListener(
+        'peer:banned',
+        event => {
+          resolve(event.detail.nodeId)
+        },
+        { once: true }
+      )
     })
     for (const note of ['one', 'two']) {
       const signed = signEnvelope(forger.host.key, 'test.toy', toy(note))

@@ -6,16 +6,16 @@ import type { StoreLimits, StoredEntry, Tombstone } from '../../net/broadcast/en
 const alice = NodeKey.random()
 const bob = NodeKey.random()
 
-function entry (key: NodeKey, id: string, expiresAt = Date.now() + 60_000): StoredEntry<{ id: string }> {
+function entry(key: NodeKey, id: string, expiresAt = Date.now() + 60_000): StoredEntry<{ id: string }> {
   return { id, signer: key.nodeId, payload: { id }, expiresAt, envelope: signEnvelope(key, 'test.toy', { id }), messageBytes: 200, addedAt: 0 }
 }
 
 /** Limits by count only: the byte bound and the floor out of the way. */
-function counted (maxEntries: number, maxPerSigner: number): StoreLimits {
+function counted(maxEntries: number, maxPerSigner: number): StoreLimits {
   return { maxEntries, maxPerSigner, maxBytes: 1 << 30, signerFloorBytes: 0, establishedAfterMs: 0 }
 }
 
-function tombstone (key: NodeKey, id: string, expiresAt = Date.now() + 60_000): Tombstone {
+function tombstone(key: NodeKey, id: string, expiresAt = Date.now() + 60_000): Tombstone {
   return { id, signer: key.nodeId, expiresAt, envelope: signEnvelope(key, 'test.toy.retract', { topic: 'toys', id, expiresAt }), messageBytes: 200 }
 }
 
@@ -32,7 +32,7 @@ describe('broadcast entry store', () => {
     assert.equal(store.size, 3)
   })
 
-  it('a retraction removes the entry and keeps it from coming back; another signer\'s does not', () => {
+  it("a retraction removes the entry and keeps it from coming back; another signer's does not", () => {
     const store = new EntryStore<{ id: string }>(counted(10, 10))
     store.add(entry(alice, 'x'), 0)
     assert.equal(store.retract(tombstone(bob, 'x')).outcome, 'remembered')
@@ -53,7 +53,10 @@ describe('broadcast entry store', () => {
     store.add(entry(alice, 'old', now + 10), 0)
     store.add(entry(alice, 'new', now + 10_000), 0)
     store.retract(tombstone(alice, 'gone', now + 10))
-    assert.deepEqual(store.sweep(now + 20).map(e => e.id), ['old'])
+    assert.deepEqual(
+      store.sweep(now + 20).map(e => e.id),
+      ['old']
+    )
     assert.equal(store.tombstoneCount, 0)
     assert.equal(store.size, 1)
     // The per-signer count went down with it.
@@ -94,7 +97,10 @@ describe('broadcast entry store', () => {
     store.sweep(now + 20)
     assert.deepEqual(all(), ['entry:a', 'entry:c', 'entry:x', 'tombstone:m'])
     // Paging after a change starts right after the cursor.
-    assert.deepEqual(store.summary('ec', 2).items.map(item => item.id), ['x', 'm'])
+    assert.deepEqual(
+      store.summary('ec', 2).items.map(item => item.id),
+      ['x', 'm']
+    )
   })
 
   describe('byte bound and eviction order', () => {
@@ -103,14 +109,19 @@ describe('broadcast entry store', () => {
     const honestRelayer = NodeKey.random().nodeId
     let n = 0
     /** An entry of `bytes` from a fresh signer (keys are free), handed over by `relayer` at `addedAt`. */
-    function relayed (relayer: string | undefined, bytes: number, addedAt: number, signer = NodeKey.random()): StoredEntry<{ id: string }> {
+    function relayed(relayer: string | undefined, bytes: number, addedAt: number, signer = NodeKey.random()): StoredEntry<{ id: string }> {
       const id = `r${++n}`
       const stored: StoredEntry<{ id: string }> = { ...entry(signer, id), messageBytes: bytes, addedAt }
       if (relayer !== undefined) stored.relayer = relayer as StoredEntry<{ id: string }>['signer']
       return stored
     }
     const limits = (overrides: Partial<StoreLimits> = {}): StoreLimits => ({
-      maxEntries: 1000, maxPerSigner: 100, maxBytes: 1000, signerFloorBytes: 0, establishedAfterMs: 60_000, ...overrides
+      maxEntries: 1000,
+      maxPerSigner: 100,
+      maxBytes: 1000,
+      signerFloorBytes: 0,
+      establishedAfterMs: 60_000,
+      ...overrides
     })
 
     it('a flood from one relayer stops at the byte bound; its newest goes first when an honest entry comes', () => {
@@ -124,7 +135,10 @@ describe('broadcast entry store', () => {
       const { outcome, evicted } = store.add(honest, 200)
       assert.equal(outcome, 'added')
       // Room for 300 bytes: the flooder's two newest, newest first.
-      assert.deepEqual(evicted.map(e => e.id), [flood[4]!.id, flood[3]!.id])
+      assert.deepEqual(
+        evicted.map(e => e.id),
+        [flood[4]!.id, flood[3]!.id]
+      )
       assert.ok(store.bytes <= 1000)
       assert.equal(store.bytes, 900)
       assert.equal(store.bytesFrom(relayerA), 600)
@@ -141,12 +155,18 @@ describe('broadcast entry store', () => {
       const fromB = [relayed(relayerB, 200, 4)]
       for (const e of [...fromA, ...fromB]) assert.equal(store.add(e, 10).outcome, 'added')
       // Needs 200 bytes: B is lighter than A but stands worse.
-      assert.deepEqual(store.add(relayed(honestRelayer, 400, 11), 11).evicted.map(e => e.id), [fromB[0]!.id])
+      assert.deepEqual(
+        store.add(relayed(honestRelayer, 400, 11), 11).evicted.map(e => e.id),
+        [fromB[0]!.id]
+      )
       // B has nothing left: the heaviest (A) gives its newest.
-      assert.deepEqual(store.add(relayed(honestRelayer, 100, 12), 12).evicted.map(e => e.id), [fromA[2]!.id])
+      assert.deepEqual(
+        store.add(relayed(honestRelayer, 100, 12), 12).evicted.map(e => e.id),
+        [fromA[2]!.id]
+      )
     })
 
-    it('never evicts the node\'s own entries, nor an established signer below its floor', () => {
+    it("never evicts the node's own entries, nor an established signer below its floor", () => {
       const store = new EntryStore<{ id: string }>(limits({ signerFloorBytes: 400, establishedAfterMs: 1000 }))
       const provider = NodeKey.random()
       const own = relayed(undefined, 200, 0)
@@ -160,7 +180,10 @@ describe('broadcast entry store', () => {
       // A newcomer from elsewhere takes the flood's room, not the established offers or our own.
       const first = store.add(relayed(honestRelayer, 200, now), now)
       const second = store.add(relayed(honestRelayer, 200, now), now)
-      assert.deepEqual([...first.evicted, ...second.evicted].map(e => e.id), [flood[1]!.id, flood[0]!.id])
+      assert.deepEqual(
+        [...first.evicted, ...second.evicted].map(e => e.id),
+        [flood[1]!.id, flood[0]!.id]
+      )
       // Now only protected entries are left outside the honest relayer: its own newcomer would go first, so it is refused.
       assert.equal(store.add(relayed(honestRelayer, 200, now), now).outcome, 'full')
       for (const kept of [own, ...established]) assert.ok(store.get(kept.id) !== undefined)
@@ -177,7 +200,10 @@ describe('broadcast entry store', () => {
       for (const e of flood) store.add(e, 5)
       const { outcome, evicted } = store.add(relayed(honestRelayer, 10, 6), 6)
       assert.equal(outcome, 'added')
-      assert.deepEqual(evicted.map(e => e.id), [flood[2]!.id])
+      assert.deepEqual(
+        evicted.map(e => e.id),
+        [flood[2]!.id]
+      )
       assert.equal(store.size, 3)
     })
 

@@ -18,12 +18,16 @@ interface Node {
 describe('broadcast (5 nodes in a line)', () => {
   const nodes: Node[] = []
 
-  async function startNode (bootstrap: string[]): Promise<Node> {
+  async function startNode(bootstrap: string[]): Promise<Node> {
     // Re-sync is slow here so that what arrives comes by gossip, except at connect.
     const host = new NetHost({ key: NodeKey.random(), bootstrap, gossipHeartbeatMs: 200, broadcast: { resyncIntervalMs: 60_000, sweepIntervalMs: 100 } })
     const node: Node = { host, toys: host.broadcast(toys), removed: [], refused: [] }
-    node.toys.addEventListener('entry:removed', event => { node.removed.push(event.detail) })
-    node.toys.addEventListener('entry:refused', event => { node.refused.push(event.detail) })
+    node.toys.addEventListener('entry:removed', event => {
+      node.removed.push(event.detail)
+    })
+    node.toys.addEventListener('entry:refused', event => {
+      node.refused.push(event.detail)
+    })
     nodes.push(node)
     await host.start()
     return node
@@ -38,7 +42,7 @@ describe('broadcast (5 nodes in a line)', () => {
     node.refused.filter(r => r.from === from && r.reason === reason).length
 
   /** Resolves after `count` gossipsub heartbeats of a node. */
-  async function heartbeats (node: Node, count: number): Promise<void> {
+  async function heartbeats(node: Node, count: number): Promise<void> {
     const pubsub = node.host.libp2p.services.pubsub
     await new Promise<void>(resolve => {
       let seen = 0
@@ -55,18 +59,27 @@ describe('broadcast (5 nodes in a line)', () => {
     let bootstrap: string[] = []
     for (let i = 0; i < 5; i++) bootstrap = (await startNode(bootstrap)).host.addresses()
     // The gossip mesh along the line: every node subscribed with its neighbours.
-    await waitFor('gossip mesh', () => nodes.every((node, i) =>
-      node.toys.gossipPeers().length >= (i === 0 || i === 4 ? 1 : 2)))
+    await waitFor('gossip mesh', () => nodes.every((node, i) => node.toys.gossipPeers().length >= (i === 0 || i === 4 ? 1 : 2)))
   })
 
   after(async () => {
-    await Promise.all(nodes.map(async node => { await node.host.stop() }))
+    await Promise.all(
+      nodes.map(async node => {
+        await node.host.stop()
+      })
+    )
   })
 
   it('an entry published at one end reaches every node, signed by its publisher', async () => {
     const [first, , , , last] = everyone() as [Node, Node, Node, Node, Node]
     const added = new Promise<string>(resolve => {
-      last.toys.addEventListener('entry:added', event => { resolve(event.detail.signer) }, { once: true })
+      last.toys.addEventListener(
+        'entry:added',
+        event => {
+          resolve(event.detail.signer)
+        },
+        { once: true }
+      )
     })
     const payload = toy('hello')
     const entry = await first.toys.publish(payload)
@@ -89,9 +102,7 @@ describe('broadcast (5 nodes in a line)', () => {
     await heartbeats(nodes[4] as Node, 6)
     const late = await startNode((nodes[4] as Node).host.addresses())
     await waitFor('late joiner synced', () => published.every(p => late.toys.get(p.id) !== undefined))
-    assert.deepEqual(
-      new Set(late.toys.entries().map(e => e.id)),
-      new Set((nodes[4] as Node).toys.entries().map(e => e.id)))
+    assert.deepEqual(new Set(late.toys.entries().map(e => e.id)), new Set((nodes[4] as Node).toys.entries().map(e => e.id)))
   })
 
   it('a retraction removes the entry everywhere, and a late copy cannot bring it back', async () => {

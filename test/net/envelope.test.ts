@@ -19,7 +19,7 @@ describe('signed envelopes', () => {
   const key = NodeKey.random()
   const payload = { id: 'offer-1', properties: { 'golem.inf.cpu.threads': 4, 'golem.runtime.name': 'vm' }, constraints: '()' }
 
-  it('verifies to the signer\'s node id', () => {
+  it("verifies to the signer's node id", () => {
     const envelope = signEnvelope(key, 'market.offer', payload)
     assert.equal(verifyEnvelope(envelope, 'market.offer'), key.nodeId)
     assert.deepEqual(openEnvelope(envelope, 'market.offer').payload, payload)
@@ -27,7 +27,15 @@ describe('signed envelopes', () => {
 
   it('survives a JSON round trip with keys reordered', () => {
     const envelope = signEnvelope(key, 'market.offer', payload)
-    const reordered = JSON.parse(JSON.stringify({ sig: envelope.sig, payload: { constraints: '()', properties: payload.properties, id: 'offer-1' }, signer: envelope.signer, type: envelope.type, v: envelope.v }))
+    const reordered = JSON.parse(
+      JSON.stringify({
+        sig: envelope.sig,
+        payload: { constraints: '()', properties: payload.properties, id: 'offer-1' },
+        signer: envelope.signer,
+        type: envelope.type,
+        v: envelope.v
+      })
+    )
     assert.equal(verifyEnvelope(reordered), key.nodeId)
   })
 
@@ -41,7 +49,11 @@ describe('signed envelopes', () => {
       const replacement = String.fromCharCode(code === 0x30 ? 0x31 : code === 0x61 ? 0x62 : code ^ 1)
       const tampered = text.slice(0, i) + replacement + text.slice(i + 1)
       let parsed: unknown
-      try { parsed = JSON.parse(tampered) } catch { continue }
+      try {
+        parsed = JSON.parse(tampered)
+      } catch {
+        continue
+      }
       // Changing only the case of a hex digit in the signature or the key name's
       // own text may leave an equal value; count only real changes.
       if (canonicalJson(parsed) === canonicalJson(JSON.parse(text))) continue
@@ -75,22 +87,28 @@ describe('signed envelopes', () => {
     assert.throws(() => verifyEnvelope({ v: 1, type: 'x', signer: 'bob', payload: 1, sig: `0x${'1'.repeat(130)}` }), /signer/)
   })
 
-  it('refuses as BadRequest in its own words: the signing library\'s text stays in the cause', () => {
+  it("refuses as BadRequest in its own words: the signing library's text stays in the cause", () => {
     // 65 bytes of hex that are no signature at all (r = s = 0xff…, v = 0xff).
     const forged = { v: 1, type: 'x', signer: key.nodeId, payload: 1, sig: `0x${'f'.repeat(130)}` }
-    assert.throws(() => verifyEnvelope(forged), (err: unknown) => {
-      assert.ok(err instanceof EnvelopeError)
-      assert.equal(err.code, 'BadRequest')
-      assert.equal(err.message, 'envelope signature does not verify')
-      assert.ok(err.cause instanceof Error)
-      return true
+    assert.throws(
+      () => verifyEnvelope(forged),
+      (err: unknown) => {
+        assert.ok(err instanceof EnvelopeError)
+        assert.equal(err.code, 'BadRequest')
+        assert.equal(err.message, 'envelope signature does not verify')
+        assert.ok(err.cause instanceof Error)
+        return true
+      }
+    )
+    assert.throws(() => verifyEnvelope({ ...forged, signer: 'bob' }), {
+      code: 'BadRequest',
+      message: 'envelope signer must be a node id (0x followed by 40 hex digits)'
     })
-    assert.throws(() => verifyEnvelope({ ...forged, signer: 'bob' }), { code: 'BadRequest', message: 'envelope signer must be a node id (0x followed by 40 hex digits)' })
   })
 })
 
 describe('envelope signer key', () => {
-  it('recovers the public key that leads to the signer\'s peer id', async () => {
+  it("recovers the public key that leads to the signer's peer id", async () => {
     const { verifyEnvelopeSigner, peerIdFromNodeKey } = await import('../../net/index.ts')
     const key = NodeKey.random()
     const { nodeId, publicKey } = verifyEnvelopeSigner(signEnvelope(key, 't', { a: 1 }))

@@ -5,11 +5,14 @@ import type { ErrorCode } from '../../net/index.ts'
 
 const DOC = new URL('../../docs/errors.md', import.meta.url)
 
-function docRows (text: string): string[] {
+function docRows(text: string): string[] {
   const begin = text.indexOf('<!-- codes:begin -->')
   const end = text.indexOf('<!-- codes:end -->')
   assert.ok(begin >= 0 && end > begin, 'docs/errors.md has the codes markers')
-  return text.slice(begin, end).split('\n').filter(line => line.startsWith('| `'))
+  return text
+    .slice(begin, end)
+    .split('\n')
+    .filter(line => line.startsWith('| `'))
 }
 
 describe('the error vocabulary', () => {
@@ -21,17 +24,30 @@ describe('the error vocabulary', () => {
     }
     // The statuses docs/rest-api.md promises.
     const expected: Partial<Record<ErrorCode, number>> = {
-      BadRequest: 400, Unauthorized: 401, Forbidden: 403, NotFound: 404, Timeout: 408, Conflict: 409, Gone: 410,
-      PayloadTooLarge: 413, RateLimited: 429, Internal: 500, Unreachable: 502, Unavailable: 503, CapacityExceeded: 503,
-      PeerTimeout: 504, InsufficientStorage: 507
+      BadRequest: 400,
+      Unauthorized: 401,
+      Forbidden: 403,
+      NotFound: 404,
+      Timeout: 408,
+      Conflict: 409,
+      Gone: 410,
+      PayloadTooLarge: 413,
+      RateLimited: 429,
+      Internal: 500,
+      Unreachable: 502,
+      Unavailable: 503,
+      CapacityExceeded: 503,
+      PeerTimeout: 504,
+      InsufficientStorage: 507
     }
     for (const [code, status] of Object.entries(expected)) assert.equal(statusOf(code as ErrorCode), status, code)
   })
 
   it('is documented in docs/errors.md, row for row', async () => {
     const rows = docRows(await readFile(DOC, 'utf8'))
-    const fromMap = Object.entries(ERROR_CODES).map(([code, info]) =>
-      `| \`${code}\` | ${info.status} | ${info.peer ? 'yes' : 'no'} | ${info.retryable ? 'yes' : 'no'} | ${info.meaning} |`)
+    const fromMap = Object.entries(ERROR_CODES).map(
+      ([code, info]) => `| \`${code}\` | ${info.status} | ${info.peer ? 'yes' : 'no'} | ${info.retryable ? 'yes' : 'no'} | ${info.meaning} |`
+    )
     assert.deepEqual(rows, fromMap)
   })
 

@@ -7,7 +7,10 @@ import { TokenBucket } from '../../net/peers/token-bucket.ts'
 describe('peer guard and node directory', () => {
   it('a token bucket allows a burst, then the rate', () => {
     const bucket = new TokenBucket(2, 3, 0)
-    assert.deepEqual([1, 2, 3, 4].map(() => bucket.take(0)), [true, true, true, false])
+    assert.deepEqual(
+      [1, 2, 3, 4].map(() => bucket.take(0)),
+      [true, true, true, false]
+    )
     assert.equal(bucket.take(400), false)
     assert.equal(bucket.take(500), true)
     assert.equal(bucket.isFull(10_000), true)
@@ -15,10 +18,15 @@ describe('peer guard and node directory', () => {
 
   it('scores violations and bans at the threshold, for banMs', () => {
     const clock = new ManualClock()
-    const guard = new PeerGuard({ penalties: { forged: 40, malformed: 10, oversized: 10, flood: 1, protocol: 5 }, banThreshold: -100, recoveryPerSecond: 0.001, banMs: 60_000 }, clock)
+    const guard = new PeerGuard(
+      { penalties: { forged: 40, malformed: 10, oversized: 10, flood: 1, protocol: 5 }, banThreshold: -100, recoveryPerSecond: 0.001, banMs: 60_000 },
+      clock
+    )
     const node = NodeKey.random().nodeId
     const bans: string[] = []
-    guard.addEventListener('peer:banned', event => { bans.push(`${event.detail.nodeId}:${event.detail.reason}`) })
+    guard.addEventListener('peer:banned', event => {
+      bans.push(`${event.detail.nodeId}:${event.detail.reason}`)
+    })
     guard.violation(node, 'forged')
     guard.violation(node, 'forged')
     assert.equal(guard.isBanned(node), false)
@@ -45,7 +53,16 @@ describe('peer guard and node directory', () => {
   it('beyond maxTracked forgets a clean node before a penalised one', () => {
     const clock = new ManualClock()
     // Floods cost nothing here, so a dropped message marks a node without scoring it.
-    const guard = new PeerGuard({ maxTracked: 2, messagesPerSecond: 1000, messageBurst: 1, recoveryPerSecond: 0.001, penalties: { malformed: 10, forged: 25, oversized: 10, flood: 0, protocol: 5 } }, clock)
+    const guard = new PeerGuard(
+      {
+        maxTracked: 2,
+        messagesPerSecond: 1000,
+        messageBurst: 1,
+        recoveryPerSecond: 0.001,
+        penalties: { malformed: 10, forged: 25, oversized: 10, flood: 0, protocol: 5 }
+      },
+      clock
+    )
     const penalised = NodeKey.random().nodeId
     const clean = NodeKey.random().nodeId
     guard.violation(penalised, 'malformed')

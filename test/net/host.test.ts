@@ -5,7 +5,7 @@ import { waitFor } from '../helpers/wait.ts'
 
 describe('network host', () => {
   const hosts: NetHost[] = []
-  async function startHost (bootstrap: string[] = [], listen?: string[]): Promise<NetHost> {
+  async function startHost(bootstrap: string[] = [], listen?: string[]): Promise<NetHost> {
     const host = new NetHost({ key: NodeKey.random(), bootstrap, ...(listen === undefined ? {} : { listen }), bootstrapRetryMs: { min: 100, max: 400 } })
     hosts.push(host)
     await host.start()
@@ -13,7 +13,11 @@ describe('network host', () => {
   }
 
   after(async () => {
-    await Promise.all(hosts.map(async host => { await host.stop() }))
+    await Promise.all(
+      hosts.map(async host => {
+        await host.stop()
+      })
+    )
   })
 
   it('runs libp2p under the node key: peer id and node id agree on both ends', async () => {
@@ -21,7 +25,9 @@ describe('network host', () => {
     const a = new NetHost({ key })
     hosts.push(a)
     const connected: NodeId[] = []
-    a.addEventListener('node:connect', event => { connected.push(event.detail) })
+    a.addEventListener('node:connect', event => {
+      connected.push(event.detail)
+    })
     await a.start()
     assert.equal(a.libp2p.peerId.toString(), key.peerId.toString())
     assert.equal(a.nodeId, key.nodeId)
@@ -36,7 +42,13 @@ describe('network host', () => {
     assert.deepEqual(a.connectedNodes(), [b.nodeId])
 
     const gone = new Promise<NodeId>(resolve => {
-      a.addEventListener('node:disconnect', event => { resolve(event.detail) }, { once: true })
+      a.addEventListener(
+        'node:disconnect',
+        event => {
+          resolve(event.detail)
+        },
+        { once: true }
+      )
     })
     await b.hangUp(a.nodeId)
     assert.equal(await gone, b.nodeId)
@@ -68,7 +80,10 @@ describe('network host', () => {
     const a = await startHost(b.addresses())
     const c = await startHost(b.addresses())
     // B's routing table must hold C before A can learn of C through B.
-    await waitFor('routing tables', () => b.libp2p.services.dht.getMode() === 'server' && a.connectedNodes().includes(b.nodeId) && b.connectedNodes().includes(c.nodeId))
+    await waitFor(
+      'routing tables',
+      () => b.libp2p.services.dht.getMode() === 'server' && a.connectedNodes().includes(b.nodeId) && b.connectedNodes().includes(c.nodeId)
+    )
     // A knows C's node id from a signed message of C's (as from an offer)...
     const fromC = signEnvelope(c.key, 'test.hello', { hi: true })
     a.directory.learnKey(fromC.signer, c.key.publicKey)
@@ -77,7 +92,10 @@ describe('network host', () => {
     await waitFor('a and c apart', () => !a.connectedNodes().includes(c.nodeId) && !c.connectedNodes().includes(a.nodeId))
     const found = await a.findNode(c.nodeId, { useCache: false })
     const cAddress = (c.addresses()[0] as string).replace(/\/p2p\/.*$/, '')
-    assert.ok(found.some(address => address.startsWith(cAddress)), `expected ${cAddress} in ${found.join(', ')}`)
+    assert.ok(
+      found.some(address => address.startsWith(cAddress)),
+      `expected ${cAddress} in ${found.join(', ')}`
+    )
   })
 
   it('findNode of an unknown node id says it is unreachable', async () => {

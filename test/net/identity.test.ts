@@ -6,14 +6,16 @@ import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import {
-  NodeKey, loadOrCreateNodeKey, nodeIdFromPeerId, parseNodeId, peerIdFromNodeKey
-} from '../../net/index.ts'
+import { NodeKey, loadOrCreateNodeKey, nodeIdFromPeerId, parseNodeId, peerIdFromNodeKey } from '../../net/index.ts'
 
 describe('node identity', () => {
   let dir: string
-  before(async () => { dir = await mkdtemp(join(tmpdir(), 'agora-identity-')) })
-  after(async () => { await rm(dir, { recursive: true, force: true }) })
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-identity-'))
+  })
+  after(async () => {
+    await rm(dir, { recursive: true, force: true })
+  })
 
   it('node id is the checksummed address of the key', () => {
     const key = new NodeKey(`0x${'11'.repeat(32)}`)

@@ -36,7 +36,7 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     await rm(dir, { recursive: true, force: true })
   })
 
-  async function side (name: string, key = NodeKey.random(), options: Partial<OutboxOptions> = {}): Promise<Side> {
+  async function side(name: string, key = NodeKey.random(), options: Partial<OutboxOptions> = {}): Promise<Side> {
     const db: Db = new Level(join(dir, name), { valueEncoding: 'json' })
     await db.open()
     const host = new NetHost({ key })
@@ -53,7 +53,7 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     return opened
   }
 
-  async function close (s: Side): Promise<void> {
+  async function close(s: Side): Promise<void> {
     const at = open.indexOf(s)
     if (at >= 0) open.splice(at, 1)
     await s.outbox.stop()
@@ -61,7 +61,7 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     await s.db.close()
   }
 
-  async function storedKeys (db: Db, range: 'm' | 'r'): Promise<string[]> {
+  async function storedKeys(db: Db, range: 'm' | 'r'): Promise<string[]> {
     return await db.keys({ gte: `outbox:${range}:`, lt: `outbox:${range};` }).all()
   }
 
@@ -75,7 +75,7 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     const delivered = once(sender.outbox, 'message:delivered')
     const id = await sender.outbox.enqueue(receiver.host.nodeId, 'note', envelope)
     assert.equal(id, messageIdOf(receiver.host.nodeId, 'note', envelope))
-    const [event] = await delivered as [CustomEvent]
+    const [event] = (await delivered) as [CustomEvent]
     assert.equal(event.detail.id, id)
     assert.deepEqual(handled, [envelope])
     assert.deepEqual(sender.outbox.pending(), [])
@@ -97,11 +97,13 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     const receiver = await side('receiver')
     const sender = await side('sender')
     await sender.host.dial(receiver.host.addresses()[0]!)
-    behaviour = () => { throw new MessageRefused('BadRequest', 'the note must be signed by its sender') }
+    behaviour = () => {
+      throw new MessageRefused('BadRequest', 'the note must be signed by its sender')
+    }
     const dropped = once(sender.outbox, 'message:dropped')
     const id = await sender.outbox.enqueue(receiver.host.nodeId, 'note', note(sender, 'forged'))
     assert.equal(await sender.outbox.nextAttempt(id, 60_000), 'dropped')
-    const [event] = await dropped as [CustomEvent]
+    const [event] = (await dropped) as [CustomEvent]
     assert.equal(event.detail.code, 'BadRequest')
     assert.match(event.detail.reason, /signed by its sender/)
     assert.deepEqual(sender.outbox.pending(), [])
@@ -128,7 +130,7 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     const id = await sender.outbox.enqueue(receiver.host.nodeId, 'note', note(sender, 'persist'))
     assert.equal(await sender.outbox.nextAttempt(id, 60_000), 'pending', 'a failed attempt ends the wait')
     for (let attempt = 1; attempt <= 4; attempt++) {
-      const [event] = await retry as [CustomEvent]
+      const [event] = (await retry) as [CustomEvent]
       retry = once(sender.outbox, 'message:retry')
       assert.equal(event.detail.failures, attempt)
       assert.doesNotMatch(event.detail.error, /disk on fire|\/var\/lib/, 'internals stay on the receiving side')
@@ -164,7 +166,10 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     await db.close()
 
     sender = await side('sender', senderKey)
-    assert.deepEqual(sender.outbox.pending(receiverId).map(m => m.id), [id])
+    assert.deepEqual(
+      sender.outbox.pending(receiverId).map(m => m.id),
+      [id]
+    )
     await once(sender.outbox, 'message:retry') // tried at start, still not there
     const delivered = once(sender.outbox, 'message:delivered')
     const next = sender.outbox.nextAttempt(id, 60_000)
@@ -172,7 +177,7 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     const timeBefore = sender.clock.now()
     await receiver.host.dial(sender.host.addresses()[0]!)
     assert.equal(await next, 'delivered')
-    const [event] = await delivered as [CustomEvent]
+    const [event] = (await delivered) as [CustomEvent]
     assert.equal(event.detail.id, id)
     assert.equal(sender.clock.now(), timeBefore, 'delivered on connect, not on a backoff tick')
     assert.equal(handled.length, 1)
@@ -193,8 +198,14 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     }
     await sender.outbox.enqueue(y, 'note', note(sender, 'y'))
     const alongside = [{ type: 'put' as const, key: 'state:z', value: 'closed' }]
-    await assert.rejects(sender.outbox.enqueue(z, 'note', note(sender, 'z'), { alongside }), (err: unknown) => err instanceof OutboxError && err.code === 'CapacityExceeded' && /3 messages/.test(err.message))
-    await assert.rejects(sender.outbox.enqueue(y, 'note', note(sender, 'big'.repeat(30_000)), { alongside }), (err: unknown) => err instanceof OutboxError && err.code === 'PayloadTooLarge')
+    await assert.rejects(
+      sender.outbox.enqueue(z, 'note', note(sender, 'z'), { alongside }),
+      (err: unknown) => err instanceof OutboxError && err.code === 'CapacityExceeded' && /3 messages/.test(err.message)
+    )
+    await assert.rejects(
+      sender.outbox.enqueue(y, 'note', note(sender, 'big'.repeat(30_000)), { alongside }),
+      (err: unknown) => err instanceof OutboxError && err.code === 'PayloadTooLarge'
+    )
     await assert.rejects(sender.outbox.enqueue(y, 'Bad Kind', note(sender, 'y')), (err: unknown) => err instanceof OutboxError && err.code === 'BadRequest')
     assert.equal(await sender.db.get('state:z'), undefined, 'the caller’s own write is not made either')
     assert.equal((await storedKeys(sender.db, 'm')).length, 3)

@@ -17,8 +17,12 @@ describe('failures of the other node, as this node reports them', () => {
   before(async () => {
     provider = new NetHost({ key: NodeKey.random() })
     // Both handlers fail as a careless implementation would: with a raw error carrying a path.
-    await provider.handle(MARKET_PROTOCOL, async () => { throw new Error(`EACCES: permission denied, open '${SECRET}'`) })
-    await provider.handle(ACTIVITY_PROTOCOL, async () => { throw new Error(`EACCES: permission denied, open '${SECRET}'`) })
+    await provider.handle(MARKET_PROTOCOL, async () => {
+      throw new Error(`EACCES: permission denied, open '${SECRET}'`)
+    })
+    await provider.handle(ACTIVITY_PROTOCOL, async () => {
+      throw new Error(`EACCES: permission denied, open '${SECRET}'`)
+    })
     await provider.start()
     requester = new NetHost({ key: NodeKey.random(), bootstrap: provider.addresses() })
     await requester.start()
@@ -29,7 +33,7 @@ describe('failures of the other node, as this node reports them', () => {
     await provider?.stop()
   })
 
-  it('the market reads a peer\'s Internal as PeerInternal (502), with the peer\'s reference and no path', async () => {
+  it("the market reads a peer's Internal as PeerInternal (502), with the peer's reference and no path", async () => {
     const net = marketNetOver(requester)
     const envelope = signEnvelope(requester.key, 'market.proposal', { any: 'thing' })
     await assert.rejects(net.send(provider.nodeId, { kind: 'proposal', envelope }), (err: unknown) => {
@@ -45,10 +49,16 @@ describe('failures of the other node, as this node reports them', () => {
   it('the activity client does the same', async () => {
     const agreementId = 'ab'.repeat(32)
     const records = new Map<string, unknown>()
-    const client = new ActivityClient(requester, {
-      get: async key => records.get(key),
-      put: async (key, value) => { records.set(key, value) }
-    }, () => ({ agreementId, role: 'Requestor', state: 'Approved', requestorId: requester.nodeId, providerId: provider.nodeId, properties: {} }))
+    const client = new ActivityClient(
+      requester,
+      {
+        get: async key => records.get(key),
+        put: async (key, value) => {
+          records.set(key, value)
+        }
+      },
+      () => ({ agreementId, role: 'Requestor', state: 'Approved', requestorId: requester.nodeId, providerId: provider.nodeId, properties: {} })
+    )
     await assert.rejects(client.create(agreementId), (err: unknown) => {
       assert.ok(err instanceof ActivityCallError, String(err))
       assert.equal(err.code, 'PeerInternal')

@@ -48,13 +48,15 @@ const Big = defineProtocol({
 const BigServer = defineProtocol({ ...Big, maxResponseBytes: 100_000 })
 
 /** A logger that keeps what is logged at error level, for the assertions. */
-function recordingLogger (errors: Array<Record<string, any>>): Logger {
+function recordingLogger(errors: Array<Record<string, any>>): Logger {
   const ignore = (): void => {}
   const logger: Logger = {
     debug: ignore,
     info: ignore,
     warn: ignore,
-    error: (object: object | string, message?: string) => { errors.push(typeof object === 'string' ? { msg: object } : { ...object, msg: message }) },
+    error: (object: object | string, message?: string) => {
+      errors.push(typeof object === 'string' ? { msg: object } : { ...object, msg: message })
+    },
     child: () => logger
   }
   return logger
@@ -126,7 +128,10 @@ describe('request/response protocols', () => {
   })
 
   it('a file error in a handler reaches the peer as Internal without its path; the log keeps it under the same reference', async () => {
-    const err = await client.request(Echo, server.nodeId, { text: 'enoent', n: 0 }).then(() => assert.fail('answered'), (e: unknown) => e)
+    const err = await client.request(Echo, server.nodeId, { text: 'enoent', n: 0 }).then(
+      () => assert.fail('answered'),
+      (e: unknown) => e
+    )
     assert.ok(err instanceof RemoteError)
     assert.equal(err.code, 'Internal')
     assert.doesNotMatch(err.message, /ENOENT|secret-keys|agora-no-such-dir/)
@@ -141,7 +146,11 @@ describe('request/response protocols', () => {
   })
 
   it('a full disk reaches the peer as InsufficientStorage in its own words, without the path', async () => {
-    await assert.rejects(client.request(Echo, server.nodeId, { text: 'full', n: 0 }), { name: 'RemoteError', code: 'InsufficientStorage', message: 'the node\'s disk is full' })
+    await assert.rejects(client.request(Echo, server.nodeId, { text: 'full', n: 0 }), {
+      name: 'RemoteError',
+      code: 'InsufficientStorage',
+      message: "the node's disk is full"
+    })
   })
 
   it('a coded error no peer should see (a local network failure) also goes out as Internal', async () => {
@@ -202,7 +211,10 @@ describe('request/response protocols', () => {
 
   it('a node that is gone is unreachable, and a protocol nobody serves says so', async () => {
     const Unserved = defineProtocol({ ...Echo, name: '/agora/test-nobody/1' })
-    await assert.rejects(client.request(Unserved, server.nodeId, { text: 'x', n: 0 }), { code: 'Unreachable', message: new RegExp(`${server.nodeId} does not serve /agora/test-nobody/1`) })
+    await assert.rejects(client.request(Unserved, server.nodeId, { text: 'x', n: 0 }), {
+      code: 'Unreachable',
+      message: new RegExp(`${server.nodeId} does not serve /agora/test-nobody/1`)
+    })
     const leaving = new NetHost({ key: NodeKey.random(), bootstrap: server.addresses() })
     await leaving.start()
     await client.dial(leaving.addresses()[0] as string)
@@ -230,16 +242,23 @@ describe('request/response protocols', () => {
     let handled = 0
     // The clock stands still: no token comes back during the test.
     const strict = new NetHost({ key: NodeKey.random(), peerGuard: { requestsPerSecond: 1, requestBurst: 11 }, clock: new ManualClock() })
-    await strict.handle(Echo, async request => { handled++; return { text: request.text, from: 'strict' } })
-    await strict.handle(Other, async request => { handled++; return { text: request.text, from: 'strict' } })
+    await strict.handle(Echo, async request => {
+      handled++
+      return { text: request.text, from: 'strict' }
+    })
+    await strict.handle(Other, async request => {
+      handled++
+      return { text: request.text, from: 'strict' }
+    })
     await strict.start()
     try {
       await client.dial(strict.addresses()[0] as string)
       // One request first, so that the burst does not race the connection's own set-up.
       await client.request(Echo, strict.nodeId, { text: 'warm', n: 0 })
       // 60 requests, half on each protocol: one budget per node across protocols.
-      const results = await Promise.allSettled(Array.from({ length: 60 }, async (_, n) =>
-        await client.request(n % 2 === 0 ? Echo : Other, strict.nodeId, { text: 't', n })))
+      const results = await Promise.allSettled(
+        Array.from({ length: 60 }, async (_, n) => await client.request(n % 2 === 0 ? Echo : Other, strict.nodeId, { text: 't', n }))
+      )
       const limited = results.filter(r => r.status === 'rejected' && r.reason instanceof RemoteError && r.reason.code === 'RateLimited')
       assert.equal(limited.length, 50)
       assert.equal(results.filter(r => r.status === 'fulfilled').length, 10)
@@ -253,7 +272,9 @@ describe('request/response protocols', () => {
 
   it('more requests in flight than a node may have get RateLimited without being read', async () => {
     let release: () => void = () => {}
-    const released = new Promise<void>(resolve => { release = resolve })
+    const released = new Promise<void>(resolve => {
+      release = resolve
+    })
     let entered = 0
     const Other = defineProtocol({ ...Echo, name: '/agora/test-other/1' })
     const busy = new NetHost({ key: NodeKey.random(), inbound: { perNode: 2, total: 100 } })
@@ -268,19 +289,32 @@ describe('request/response protocols', () => {
       await client.dial(busy.addresses()[0] as string)
       await client.request(Other, busy.nodeId, { text: 'warm', n: 0 })
       const requests = Array.from({ length: 5 }, async (_, n) => await client.request(Echo, busy.nodeId, { text: 't', n }))
-      const refused = requests.map(async request => await request.then(() => undefined, (err: unknown) => err))
+      const refused = requests.map(
+        async request =>
+          await request.then(
+            () => undefined,
+            (err: unknown) => err
+          )
+      )
       // Three of five are answered while two handlers are held.
       await waitFor('two handlers held', () => entered === 2)
       const settled: unknown[] = []
-      for (const outcome of refused) void outcome.then(err => { if (err !== undefined) settled.push(err) })
+      for (const outcome of refused)
+        void outcome.then(err => {
+          if (err !== undefined) settled.push(err)
+        })
       await waitFor('three refused', () => settled.length === 3)
-      for (const err of settled) assert.ok(err instanceof RemoteError && err.code === 'RateLimited' && err.message === 'too many requests at once; try again later', String(err))
+      for (const err of settled)
+        assert.ok(err instanceof RemoteError && err.code === 'RateLimited' && err.message === 'too many requests at once; try again later', String(err))
       assert.equal(entered, 2)
       release()
       assert.equal((await Promise.allSettled(requests)).filter(r => r.status === 'fulfilled').length, 2)
       // The slots are free again.
       const again = await Promise.allSettled([0, 1].map(async n => await client.request(Echo, busy.nodeId, { text: 'again', n })))
-      assert.deepEqual(again.map(r => r.status), ['fulfilled', 'fulfilled'])
+      assert.deepEqual(
+        again.map(r => r.status),
+        ['fulfilled', 'fulfilled']
+      )
     } finally {
       release()
       await busy.stop()
@@ -310,7 +344,13 @@ describe('request/response protocols', () => {
     try {
       await forger.dial(victim.addresses()[0] as string)
       const banned = new Promise<string>(resolve => {
-        victim.guard.addEventListener('peer:banned', event => { resolve(event.detail.nodeId) }, { once: true })
+        victim.guard.addEventListener(
+          'peer:banned',
+          event => {
+            resolve(event.detail.nodeId)
+          },
+          { once: true }
+        )
       })
       const genuine = signEnvelope(forger.key, 'test.signed', { n: 1 })
       assert.deepEqual(await forger.request(Signed, victim.nodeId, { envelope: genuine }), { ok: true })

@@ -20,7 +20,7 @@ const MIN_MEMORY_BYTES = 6 * 1024 * 1024
 /** Enough for ordinary work as root inside the container; no raw sockets, mounts or ptrace. */
 const CAPABILITIES = ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID']
 
-export function containerOptions (options: {
+export function containerOptions(options: {
   image: string
   imageHasCommand: boolean
   context: RuntimeContext

@@ -14,12 +14,12 @@ export class ImageLoader {
   /** Verified tarball path → image reference, so each tarball is loaded once. */
   readonly #loaded = new Map<string, Promise<string>>()
 
-  constructor (docker: Docker) {
+  constructor(docker: Docker) {
     this.#docker = docker
   }
 
   /** The image reference to create containers from, with its configuration. */
-  async resolve (taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<{ ref: string, info: Docker.ImageInspectInfo }> {
+  async resolve(taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<{ ref: string; info: Docker.ImageInspectInfo }> {
     const ref = taskPackage.startsWith(LOCAL_IMAGE_PREFIX)
       ? taskPackage.slice(LOCAL_IMAGE_PREFIX.length)
       : await this.#load(await packages.fetch(taskPackage, signal))
@@ -31,7 +31,7 @@ export class ImageLoader {
     }
   }
 
-  async #load (path: string): Promise<string> {
+  async #load(path: string): Promise<string> {
     let pending = this.#loaded.get(path)
     if (pending === undefined) {
       pending = this.#loadTarball(path)
@@ -41,7 +41,7 @@ export class ImageLoader {
     return await pending
   }
 
-  async #loadTarball (path: string): Promise<string> {
+  async #loadTarball(path: string): Promise<string> {
     const progress = await this.#docker.loadImage(createReadStream(path), { quiet: true })
     const messages = await new Promise<Array<Record<string, unknown>>>((resolve, reject) => {
       this.#docker.modem.followProgress(progress, (error: Error | null, output: Array<Record<string, unknown>>) => {

@@ -3,7 +3,7 @@
 // found through /proc (the engine runs on this host).
 import { readFile, readdir } from 'node:fs/promises'
 
-async function children (pid: number): Promise<number[]> {
+async function children(pid: number): Promise<number[]> {
   const found: number[] = []
   const tasks = await readdir(`/proc/${pid}/task`).catch(() => [] as string[])
   for (const task of tasks) {
@@ -14,13 +14,13 @@ async function children (pid: number): Promise<number[]> {
 }
 
 /** Returns whether any process was signalled. */
-export async function killProcessTree (pid: number): Promise<boolean> {
+export async function killProcessTree(pid: number): Promise<boolean> {
   const all: number[] = []
   const queue = [pid]
   while (queue.length > 0 && all.length < 10_000) {
     const next = queue.shift() as number
     all.push(next)
-    queue.push(...await children(next))
+    queue.push(...(await children(next)))
   }
   let killed = false
   for (const target of all) {

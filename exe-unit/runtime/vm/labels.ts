@@ -4,6 +4,6 @@ export const LABEL_ACTIVITY = 'agora.activity'
 export const LABEL_AGREEMENT = 'agora.agreement'
 export const LABEL_NODE = 'agora.node'
 
-export function nodeFilter (nodeId: string): { label: string[] } {
+export function nodeFilter(nodeId: string): { label: string[] } {
   return { label: [`${LABEL_NODE}=${nodeId}`] }
 }

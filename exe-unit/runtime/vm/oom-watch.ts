@@ -8,7 +8,7 @@ export class OomWatch {
   readonly #waiters = new Set<() => void>()
   #stream: NodeJS.ReadableStream | undefined
 
-  async start (docker: Docker, nodeId: string): Promise<void> {
+  async start(docker: Docker, nodeId: string): Promise<void> {
     const stream = await docker.getEvents({ filters: { type: ['container'], event: ['oom'], ...nodeFilter(nodeId) } })
     this.#stream = stream
     let buffered = ''
@@ -18,7 +18,7 @@ export class OomWatch {
         const line = buffered.slice(0, newline)
         buffered = buffered.slice(newline + 1)
         try {
-          const event = JSON.parse(line) as { id?: string, Actor?: { ID?: string } }
+          const event = JSON.parse(line) as { id?: string; Actor?: { ID?: string } }
           const id = event.Actor?.ID ?? event.id
           if (id !== undefined) this.#counts.set(id, (this.#counts.get(id) ?? 0) + 1)
         } catch {}
@@ -28,12 +28,12 @@ export class OomWatch {
     stream.on('error', () => {})
   }
 
-  count (containerId: string): number {
+  count(containerId: string): number {
     return this.#counts.get(containerId) ?? 0
   }
 
   /** Whether an OOM event beyond `before` arrives for the container within `ms`. */
-  async happened (containerId: string, before: number, ms: number): Promise<boolean> {
+  async happened(containerId: string, before: number, ms: number): Promise<boolean> {
     if (this.count(containerId) > before) return true
     return await new Promise<boolean>(resolve => {
       const done = (): void => {
@@ -43,16 +43,19 @@ export class OomWatch {
         resolve(this.count(containerId) > before)
       }
       let timedOut = false
-      const timer = setTimeout(() => { timedOut = true; done() }, ms)
+      const timer = setTimeout(() => {
+        timedOut = true
+        done()
+      }, ms)
       this.#waiters.add(done)
     })
   }
 
-  forget (containerId: string): void {
+  forget(containerId: string): void {
     this.#counts.delete(containerId)
   }
 
-  stop (): void {
+  stop(): void {
     const stream = this.#stream as (NodeJS.ReadableStream & { destroy?: () => void }) | undefined
     stream?.destroy?.()
     this.#stream = undefined

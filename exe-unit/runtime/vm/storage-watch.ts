@@ -18,13 +18,13 @@ export interface StorageWatch {
  * Aborts `signal` once the volumes take more than the limit and more than
  * they did when the command started (a command that frees space may run).
  */
-export function watchStorage (dir: string, limitBytes: number, pollMs = STORAGE_POLL_MS): StorageWatch {
+export function watchStorage(dir: string, limitBytes: number, pollMs = STORAGE_POLL_MS): StorageWatch {
   const exceeded = new AbortController()
   const stopped = new AbortController()
   void (async () => {
     const bound = Math.max(limitBytes, await diskUsage(dir))
     while (!stopped.signal.aborted) {
-      if (await diskUsage(dir) > bound) {
+      if ((await diskUsage(dir)) > bound) {
         exceeded.abort()
         return
       }

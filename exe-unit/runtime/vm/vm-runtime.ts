@@ -38,32 +38,34 @@ export class VmRuntimeFactory implements RuntimeFactory {
   readonly #images: ImageLoader
   readonly #oom = new OomWatch()
 
-  constructor (options: VmRuntimeOptions) {
+  constructor(options: VmRuntimeOptions) {
     this.#docker = options.docker
     this.#nodeId = options.nodeId
     this.#images = new ImageLoader(options.docker)
   }
 
   /** Checks the engine answers, removes this node's leftover containers and watches OOM events. */
-  async recover (): Promise<void> {
+  async recover(): Promise<void> {
     await this.#docker.ping()
     const leftovers = await this.#docker.listContainers({ all: true, filters: nodeFilter(this.#nodeId) })
-    await Promise.all(leftovers.map(async info => {
-      await this.#docker.getContainer(info.Id).remove({ force: true, v: true }).catch(ignoreMissing)
-    }))
+    await Promise.all(
+      leftovers.map(async info => {
+        await this.#docker.getContainer(info.Id).remove({ force: true, v: true }).catch(ignoreMissing)
+      })
+    )
     await this.#oom.start(this.#docker, this.#nodeId)
   }
 
-  create (context: RuntimeContext): Runtime {
+  create(context: RuntimeContext): Runtime {
     return new VmRuntime(context, this.#docker, this.#images, this.#oom)
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.#oom.stop()
   }
 }
 
-function ignoreMissing (error: unknown): void {
+function ignoreMissing(error: unknown): void {
   if ((error as { statusCode?: number }).statusCode !== 404) throw error
 }
 
@@ -78,14 +80,14 @@ class VmRuntime implements Runtime {
   #terminated = false
   #lastUsage: RuntimeUsage = { cpuSec: 0, peakMemoryBytes: 0 }
 
-  constructor (context: RuntimeContext, docker: Docker, images: ImageLoader, oom: OomWatch) {
+  constructor(context: RuntimeContext, docker: Docker, images: ImageLoader, oom: OomWatch) {
     this.#context = context
     this.#docker = docker
     this.#images = images
     this.#oom = oom
   }
 
-  async deploy (signal: AbortSignal): Promise<void> {
+  async deploy(signal: AbortSignal): Promise<void> {
     const { ref, info } = await this.#images.resolve(this.#context.taskPackage, this.#context.packages, signal)
     const mounts: Mount[] = [{ target: WORK_MOUNT, source: join(this.#context.activityDir, 'work') }]
     Object.keys(info.Config?.Volumes ?? {}).forEach((target, index) => {
@@ -93,26 +95,28 @@ class VmRuntime implements Runtime {
     })
     for (const mount of mounts) await mkdir(mount.source, { recursive: true })
     signal.throwIfAborted()
-    const container = await this.#docker.createContainer(containerOptions({
-      image: ref,
-      imageHasCommand: (info.Config?.Cmd?.length ?? 0) > 0 || (info.Config?.Entrypoint?.length ?? 0) > 0,
-      context: this.#context,
-      mounts
-    }))
+    const container = await this.#docker.createContainer(
+      containerOptions({
+        image: ref,
+        imageHasCommand: (info.Config?.Cmd?.length ?? 0) > 0 || (info.Config?.Entrypoint?.length ?? 0) > 0,
+        context: this.#context,
+        mounts
+      })
+    )
     this.#container = container
     this.#mounts = mounts
     // A destroy that raced with creation must not leave the container behind.
     if (this.#terminated || signal.aborted) await this.terminate()
   }
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     const container = this.#requireContainer()
     await container.start()
     const state = (await container.inspect()).State
     if (!state.Running) throw new ExeUnitError('BadRequest', `the container stopped right after start (exit code ${state.ExitCode})`)
   }
 
-  async run (request: RunRequest, output: OutputSinks, signal: AbortSignal): Promise<RunOutcome> {
+  async run(request: RunRequest, output: OutputSinks, signal: AbortSignal): Promise<RunOutcome> {
     const container = this.#requireContainer()
     let exec: Docker.Exec
     try {
@@ -124,11 +128,11 @@ class VmRuntime implements Runtime {
         Tty: false
       })
     } catch (error) {
-      if (!await this.#running()) throw new RuntimeLostError('the container is no longer running', { cause: error })
+      if (!(await this.#running())) throw new RuntimeLostError('the container is no longer running', { cause: error })
       throw error
     }
     const oomBefore = this.#oom.count(container.id)
-    const stream = await exec.start({ hijack: true, stdin: false }) as unknown as Duplex
+    const stream = (await exec.start({ hijack: true, stdin: false })) as unknown as Duplex
     const limit = this.#context.resources.storageBytes
     const usedBefore = await diskUsage(this.#context.activityDir)
     const storage = watchStorage(this.#context.activityDir, limit)
@@ -148,14 +152,14 @@ class VmRuntime implements Runtime {
     if (usedAfter > limit && usedAfter > usedBefore) return { exitCode: -1, failure: storageLimitMessage(limit, 'the command wrote past it') }
     const { ExitCode: exitCode } = await exec.inspect()
     if (exitCode === null) return { exitCode: -1, failure: 'the command output ended before the command did' }
-    if (exitCode === SIGKILL_EXIT && await this.#oom.happened(container.id, oomBefore, 500)) {
+    if (exitCode === SIGKILL_EXIT && (await this.#oom.happened(container.id, oomBefore, 500))) {
       const limit = Math.round(this.#context.resources.memoryBytes / 1024 / 1024)
       return { exitCode, failure: `out of memory: the command was killed at the container's ${limit} MiB limit` }
     }
     return { exitCode }
   }
 
-  hostLocation (containerPath: string): HostLocation | null {
+  hostLocation(containerPath: string): HostLocation | null {
     const path = posix.normalize(containerPath)
     const mount = this.#mounts
       .filter(m => path === m.target || path.startsWith(m.target.endsWith('/') ? m.target : `${m.target}/`))
@@ -164,7 +168,7 @@ class VmRuntime implements Runtime {
     return { root: mount.source, path: join(mount.source, path.slice(mount.target.length)) }
   }
 
-  async usage (): Promise<RuntimeUsage> {
+  async usage(): Promise<RuntimeUsage> {
     const container = this.#container
     if (container === undefined || this.#terminated) return this.#lastUsage
     try {
@@ -180,7 +184,7 @@ class VmRuntime implements Runtime {
     return this.#lastUsage
   }
 
-  async terminate (): Promise<void> {
+  async terminate(): Promise<void> {
     this.#terminated = true
     const container = this.#container
     if (container === undefined) return
@@ -189,12 +193,12 @@ class VmRuntime implements Runtime {
     this.#oom.forget(container.id)
   }
 
-  #requireContainer (): Docker.Container {
+  #requireContainer(): Docker.Container {
     if (this.#container === undefined) throw new Error('the container is not deployed')
     return this.#container
   }
 
-  async #running (): Promise<boolean> {
+  async #running(): Promise<boolean> {
     try {
       return (await this.#requireContainer().inspect()).State.Running
     } catch {
@@ -203,10 +207,10 @@ class VmRuntime implements Runtime {
   }
 
   /** Kills a timed-out or aborted command; restarts the container when that fails. */
-  async #kill (exec: Docker.Exec, container: Docker.Container): Promise<void> {
+  async #kill(exec: Docker.Exec, container: Docker.Container): Promise<void> {
     const { Pid: pid, Running: running } = await exec.inspect().catch(() => ({ Pid: 0, Running: false }))
     if (!running) return
-    if (pid > 0 && await killProcessTree(pid)) {
+    if (pid > 0 && (await killProcessTree(pid))) {
       for (let i = 0; i < 20; i++) {
         if (!(await exec.inspect().catch(() => ({ Running: false }))).Running) return
         await new Promise(resolve => setTimeout(resolve, 50))
@@ -220,14 +224,15 @@ class VmRuntime implements Runtime {
  * Feeds the exec's multiplexed stream into the sinks until it ends. Returns
  * null when it ended by itself, or why it was cut short.
  */
-function demux (docker: Docker, stream: Duplex, output: OutputSinks, timeoutMs: number, signal: AbortSignal): Promise<string | null> {
+function demux(docker: Docker, stream: Duplex, output: OutputSinks, timeoutMs: number, signal: AbortSignal): Promise<string | null> {
   return new Promise(resolve => {
-    const sink = (write: (chunk: Uint8Array) => void): Writable => new Writable({
-      write (chunk: Buffer, _encoding, callback) {
-        write(chunk)
-        callback()
-      }
-    })
+    const sink = (write: (chunk: Uint8Array) => void): Writable =>
+      new Writable({
+        write(chunk: Buffer, _encoding, callback) {
+          write(chunk)
+          callback()
+        }
+      })
     docker.modem.demuxStream(stream, sink(output.stdout), sink(output.stderr))
     let settled = false
     const finish = (reason: string | null): void => {

@@ -16,7 +16,7 @@ export interface CappedModule {
   maxBytes: number
 }
 
-export function capModuleMemory (module: Uint8Array, limitBytes: number): CappedModule {
+export function capModuleMemory(module: Uint8Array, limitBytes: number): CappedModule {
   const reader = new Reader(module)
   if (module.byteLength < 8 || reader.u32le() !== 0x6d736100 || reader.u32le() !== 1) {
     throw new ExeUnitError('BadRequest', 'task package is not a WebAssembly module (bad magic or version)')
@@ -57,11 +57,11 @@ export function capModuleMemory (module: Uint8Array, limitBytes: number): Capped
   return { bytes: Buffer.concat(out), initialBytes: initialPages * WASM_PAGE_BYTES, maxBytes: maxPages * WASM_PAGE_BYTES }
 }
 
-function mib (bytes: number): number {
-  return Math.round(bytes / 1024 / 1024 * 100) / 100
+function mib(bytes: number): number {
+  return Math.round((bytes / 1024 / 1024) * 100) / 100
 }
 
-function leb (value: number): number[] {
+function leb(value: number): number[] {
   const bytes: number[] = []
   do {
     let byte = value & 0x7f
@@ -76,22 +76,24 @@ class Reader {
   readonly #bytes: Uint8Array
   offset = 0
 
-  constructor (bytes: Uint8Array) {
+  constructor(bytes: Uint8Array) {
     this.#bytes = bytes
   }
 
-  get done (): boolean { return this.offset >= this.#bytes.byteLength }
+  get done(): boolean {
+    return this.offset >= this.#bytes.byteLength
+  }
 
-  byte (): number {
+  byte(): number {
     if (this.done) throw new ExeUnitError('BadRequest', 'the WebAssembly module is truncated')
     return this.#bytes[this.offset++] as number
   }
 
-  u32le (): number {
+  u32le(): number {
     return (this.byte() | (this.byte() << 8) | (this.byte() << 16) | (this.byte() << 24)) >>> 0
   }
 
-  leb (): number {
+  leb(): number {
     let result = 0
     let shift = 0
     for (let i = 0; i < 5; i++) {
@@ -103,7 +105,7 @@ class Reader {
     throw new ExeUnitError('BadRequest', 'the WebAssembly module has a malformed number')
   }
 
-  take (size: number): Uint8Array {
+  take(size: number): Uint8Array {
     if (this.offset + size > this.#bytes.byteLength) throw new ExeUnitError('BadRequest', 'the WebAssembly module is truncated')
     const part = this.#bytes.subarray(this.offset, this.offset + size)
     this.offset += size

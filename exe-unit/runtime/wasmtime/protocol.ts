@@ -15,10 +15,10 @@ export interface RunJob {
   inFlight: SharedArrayBuffer
   maxInFlightBytes: number
   /** The disk the preopened directory may take: writes beyond it fail with ENOSPC. */
-  storage: { root: string, limitBytes: number }
+  storage: { root: string; limitBytes: number }
 }
 
 export type WorkerMessage =
-  | { type: 'output', stream: 'stdout' | 'stderr', data: Uint8Array }
-  | { type: 'exit', code: number, memoryBytes: number, storageExceeded: boolean }
-  | { type: 'trap', message: string, memoryBytes: number, storageExceeded: boolean }
+  | { type: 'output'; stream: 'stdout' | 'stderr'; data: Uint8Array }
+  | { type: 'exit'; code: number; memoryBytes: number; storageExceeded: boolean }
+  | { type: 'trap'; message: string; memoryBytes: number; storageExceeded: boolean }

@@ -11,17 +11,19 @@ export class StorageBudget {
   #left: number
   #exceeded = false
 
-  constructor (root: string, limitBytes: number) {
+  constructor(root: string, limitBytes: number) {
     this.#root = root
     this.#limitBytes = limitBytes
     this.#left = limitBytes - diskUsageSync(root)
   }
 
   /** Whether a write was refused. */
-  get exceeded (): boolean { return this.#exceeded }
+  get exceeded(): boolean {
+    return this.#exceeded
+  }
 
   /** Charges `bytes`; false (and nothing charged) when they do not fit. */
-  take (bytes: number): boolean {
+  take(bytes: number): boolean {
     if (bytes <= 0) return true
     if (bytes > this.#left) this.#left = this.#limitBytes - diskUsageSync(this.#root)
     if (bytes > this.#left) {

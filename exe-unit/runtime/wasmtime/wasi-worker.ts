@@ -19,11 +19,11 @@ const devNull = openSync('/dev/null', 'r+')
 
 type WasiFunction = (...args: number[]) => number
 
-function post (message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
+function post(message: WorkerMessage, transfer: ArrayBuffer[] = []): void {
   parentPort?.postMessage(message, transfer)
 }
 
-function run (job: RunJob): WorkerMessage {
+function run(job: RunJob): WorkerMessage {
   // Nothing reaches the process's own stdio: stdout/stderr go through fd_write below.
   const wasi = new WASI({
     version: 'preview1',
@@ -54,14 +54,18 @@ function run (job: RunJob): WorkerMessage {
     return total
   }
   // Writes to files, and new files and directories, draw on the storage budget.
-  // biome-ignore lint/suspicious/noExplicitAny: WASI imports take whatever numbers and bigints their signature has
-  const charged = (name: string, cost: (...args: any[]) => number): WasiFunction => (...args) => {
-    if (!storage.take(cost(...args))) return ERRNO_NOSPC
-    return (base[name] as WasiFunction)(...args)
-  }
+  const charged =
+    // biome-ignore lint/suspicious/noExplicitAny: WASI imports take whatever numbers and bigints their signature has
+      (name: string, cost: (...args: any[]) => number): WasiFunction =>
+      (...args) => {
+        if (!storage.take(cost(...args))) return ERRNO_NOSPC
+        return (base[name] as WasiFunction)(...args)
+      }
   const fileWrites = {
     fd_pwrite: charged('fd_pwrite', (_fd: number, iovs: number, iovsLength: number) => iovecBytes(iovs, iovsLength)),
-    path_open: charged('path_open', (_fd: number, _dirflags: number, _path: number, _pathLength: number, oflags: number) => (oflags & OFLAGS_CREAT) !== 0 ? StorageBudget.ENTRY_BYTES : 0),
+    path_open: charged('path_open', (_fd: number, _dirflags: number, _path: number, _pathLength: number, oflags: number) =>
+      (oflags & OFLAGS_CREAT) !== 0 ? StorageBudget.ENTRY_BYTES : 0
+    ),
     path_create_directory: charged('path_create_directory', () => StorageBudget.ENTRY_BYTES),
     path_symlink: charged('path_symlink', () => StorageBudget.ENTRY_BYTES),
     path_link: charged('path_link', () => StorageBudget.ENTRY_BYTES)

@@ -2,14 +2,24 @@
 // because the project compiles without the DOM library that declares them.
 
 /** A compiled module; structured-cloneable, so it can be posted to a worker. */
-export interface WasmModule { readonly [moduleBrand]?: never }
+export interface WasmModule {
+  readonly [moduleBrand]?: never
+}
 declare const moduleBrand: unique symbol
 
-export interface WasmMemory { readonly buffer: ArrayBuffer }
+export interface WasmMemory {
+  readonly buffer: ArrayBuffer
+}
 
-export interface WasmInstance { readonly exports: Record<string, unknown> }
+export interface WasmInstance {
+  readonly exports: Record<string, unknown>
+}
 
-interface ModuleDescriptor { module?: string, name: string, kind: 'function' | 'table' | 'memory' | 'global' | 'tag' }
+interface ModuleDescriptor {
+  module?: string
+  name: string
+  kind: 'function' | 'table' | 'memory' | 'global' | 'tag'
+}
 
 interface WasmApi {
   compile: (bytes: Uint8Array) => Promise<WasmModule>

@@ -25,14 +25,14 @@ export class WasmtimeRuntimeFactory implements RuntimeFactory {
   readonly name = WASMTIME
   readonly #pool = new WasiWorkerPool(POOL)
 
-  create (context: RuntimeContext): Runtime {
+  create(context: RuntimeContext): Runtime {
     // Workers start with the first activity, not with the daemon: an idle
     // provider holds no thread, and deploy gives the worker time to boot.
     this.#pool.warm()
     return new WasmtimeRuntime(context, this.#pool)
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     await this.#pool.close()
   }
 }
@@ -47,13 +47,13 @@ class WasmtimeRuntime implements Runtime {
   #cpuMicros = 0
   #peakMemoryBytes = 0
 
-  constructor (context: RuntimeContext, pool: WasiWorkerPool) {
+  constructor(context: RuntimeContext, pool: WasiWorkerPool) {
     this.#context = context
     this.#pool = pool
     this.#workDir = join(context.activityDir, 'work')
   }
 
-  async deploy (signal: AbortSignal): Promise<void> {
+  async deploy(signal: AbortSignal): Promise<void> {
     const path = await this.#context.packages.fetch(this.#context.taskPackage, signal)
     const capped = capModuleMemory(await readFile(path), this.#context.resources.memoryBytes)
     let module: WasmModule
@@ -79,11 +79,11 @@ class WasmtimeRuntime implements Runtime {
     this.#initialMemoryBytes = capped.initialBytes
   }
 
-  async start (): Promise<void> {
+  async start(): Promise<void> {
     // Each run instantiates the module anew; there is no long-lived process to start.
   }
 
-  async run (request: RunRequest, output: OutputSinks, signal: AbortSignal): Promise<RunOutcome> {
+  async run(request: RunRequest, output: OutputSinks, signal: AbortSignal): Promise<RunOutcome> {
     if (this.#module === undefined) throw new Error('the module is not deployed')
     const job: RunJob = {
       module: this.#module,
@@ -115,26 +115,26 @@ class WasmtimeRuntime implements Runtime {
     return outcome
   }
 
-  hostLocation (containerPath: string): HostLocation | null {
+  hostLocation(containerPath: string): HostLocation | null {
     const path = posix.normalize(containerPath)
     if (path !== WORK_MOUNT && !path.startsWith(`${WORK_MOUNT}/`)) return null
     return { root: this.#workDir, path: join(this.#workDir, path.slice(WORK_MOUNT.length)) }
   }
 
-  async usage (): Promise<RuntimeUsage> {
+  async usage(): Promise<RuntimeUsage> {
     return { cpuSec: this.#cpuMicros / 1e6, peakMemoryBytes: this.#peakMemoryBytes }
   }
 
-  async terminate (): Promise<void> {
+  async terminate(): Promise<void> {
     this.#module = undefined
   }
 }
 
-function mib (bytes: number): number {
+function mib(bytes: number): number {
   return Math.round(bytes / 1024 / 1024)
 }
 
-async function cpuMicros (pooled: PooledWorker): Promise<number> {
+async function cpuMicros(pooled: PooledWorker): Promise<number> {
   try {
     const usage = await pooled.worker.cpuUsage()
     return usage.user + usage.system
@@ -151,7 +151,7 @@ interface WorkerRun {
   storageExceeded?: boolean
 }
 
-function runInWorker (pooled: PooledWorker, job: RunJob, output: OutputSinks, timeoutMs: number, signal: AbortSignal): Promise<WorkerRun> {
+function runInWorker(pooled: PooledWorker, job: RunJob, output: OutputSinks, timeoutMs: number, signal: AbortSignal): Promise<WorkerRun> {
   const { worker } = pooled
   const inFlight = new Int32Array(job.inFlight)
   return new Promise<WorkerRun>(resolve => {
@@ -181,7 +181,12 @@ function runInWorker (pooled: PooledWorker, job: RunJob, output: OutputSinks, ti
           finish({ outcome: { exitCode: message.code }, clean: true, memoryBytes: message.memoryBytes, storageExceeded: message.storageExceeded })
           return
         case 'trap':
-          finish({ outcome: { exitCode: -1, failure: `the module trapped: ${message.message}` }, clean: true, memoryBytes: message.memoryBytes, storageExceeded: message.storageExceeded })
+          finish({
+            outcome: { exitCode: -1, failure: `the module trapped: ${message.message}` },
+            clean: true,
+            memoryBytes: message.memoryBytes,
+            storageExceeded: message.storageExceeded
+          })
       }
     }
     const onError = (error: Error): void => {

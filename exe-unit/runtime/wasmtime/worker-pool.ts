@@ -20,13 +20,19 @@ export class PooledWorker {
   runs = 0
   #broken = false
 
-  constructor (worker: Worker) {
+  constructor(worker: Worker) {
     this.worker = worker
-    worker.once('error', () => { this.#broken = true })
-    worker.once('exit', () => { this.#broken = true })
+    worker.once('error', () => {
+      this.#broken = true
+    })
+    worker.once('exit', () => {
+      this.#broken = true
+    })
   }
 
-  get usable (): boolean { return !this.#broken }
+  get usable(): boolean {
+    return !this.#broken
+  }
 }
 
 export class WasiWorkerPool {
@@ -35,16 +41,16 @@ export class WasiWorkerPool {
   readonly #busy = new Set<PooledWorker>()
   #closed = false
 
-  constructor (options: WorkerPoolOptions) {
+  constructor(options: WorkerPoolOptions) {
     this.#options = options
   }
 
   /** Starts the idle workers; later runs find one ready. */
-  warm (): void {
+  warm(): void {
     while (!this.#closed && this.#idle.length < this.#options.idle) this.#idle.push(this.#spawn())
   }
 
-  acquire (): PooledWorker {
+  acquire(): PooledWorker {
     if (this.#closed) throw new Error('the WASI worker pool is closed')
     let pooled = this.#idle.shift()
     while (pooled !== undefined && !pooled.usable) {
@@ -59,7 +65,7 @@ export class WasiWorkerPool {
   }
 
   /** Gives a worker back after a clean run; a killed or worn-out one is ended. */
-  release (pooled: PooledWorker, clean: boolean): void {
+  release(pooled: PooledWorker, clean: boolean): void {
     this.#busy.delete(pooled)
     pooled.runs++
     if (!clean || this.#closed || !pooled.usable || pooled.runs >= this.#options.runsPerWorker || this.#idle.length >= 2 * this.#options.idle) {
@@ -71,7 +77,7 @@ export class WasiWorkerPool {
     this.#idle.push(pooled)
   }
 
-  async close (): Promise<void> {
+  async close(): Promise<void> {
     this.#closed = true
     const all = [...this.#idle, ...this.#busy]
     this.#idle.length = 0
@@ -79,7 +85,7 @@ export class WasiWorkerPool {
     await Promise.all(all.map(async pooled => await pooled.worker.terminate()))
   }
 
-  #spawn (): PooledWorker {
+  #spawn(): PooledWorker {
     const worker = new Worker(WORKER_URL, {
       // node:wasi prints an experimental-feature warning on first use.
       execArgv: ['--no-warnings'],
