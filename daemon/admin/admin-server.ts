@@ -19,7 +19,7 @@ export interface AdminServerOptions {
 export async function startAdminServer(options: AdminServerOptions): Promise<FastifyInstance> {
   const app = Fastify({
     // Only trouble is worth logging here, not each CLI call.
-    ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger.child({}, { level: 'warn' }) }),
+    ...(options.logger === undefined ? { logger: false } : { loggerInstance: troubleOnly(options.logger) }),
     bodyLimit: 16 * 1024
   }) as unknown as FastifyInstance
   // A refused app-key change is an AppKeyError: its code gives the status.
@@ -48,4 +48,10 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Fas
   await app.listen({ path: options.socketPath })
   await chmod(options.socketPath, 0o600)
   return app
+}
+
+/** At most warnings, and never louder than its parent: a silent logger stays silent. */
+function troubleOnly(logger: FastifyBaseLogger): FastifyBaseLogger {
+  const quieter = logger.level === 'silent' || logger.level === 'error' || logger.level === 'fatal'
+  return logger.child({}, { level: quieter ? logger.level : 'warn' })
 }
