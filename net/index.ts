@@ -9,27 +9,10 @@ export { canonicalJson } from './envelope/canonical-json.ts'
 export type { JsonValue } from './envelope/canonical-json.ts'
 export { signEnvelope, verifyEnvelope, verifyEnvelopeSigner, openEnvelope, EnvelopeError, ENVELOPE_VERSION } from './envelope/envelope.ts'
 export type { SignedEnvelope } from './envelope/envelope.ts'
-export {
-  CodedError,
-  ERROR_CODES,
-  isErrorCode,
-  statusOf,
-  isPeerVisible,
-  codeFromPeer,
-  newCorrelationId,
-  internalErrorText,
-  codedSystemError
-} from './errors/index.ts'
-export type { ErrorCode, ErrorCodeInfo } from './errors/index.ts'
+// The kernels (errors, validation, signals, queues, loading stored records): kept in one place.
+export * from './kernel.ts'
 export { silentLogger } from './logging/logger.ts'
 export type { Logger, LogFn } from './logging/logger.ts'
-export { validator, SchemaError } from './schema/validator.ts'
-export type { Validator } from './schema/validator.ts'
-export { LongPollQueue, QueueClosedError } from './events/long-poll-queue.ts'
-export { ChangeSignal } from './events/change-signal.ts'
-export { loadEach, quarantine, QUARANTINE_PREFIX } from './store/load-each.ts'
-export type { BadRecord, LoadEachOptions, RawRecordStore } from './store/load-each.ts'
-export { isDiskFull } from './store/disk-full.ts'
 export { NetHost } from './host/net-host.ts'
 export type { NetHostInit, NetHostEvents, FindNodeOptions } from './host/net-host.ts'
 export { defineProtocol } from './protocol/definition.ts'
