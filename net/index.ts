@@ -11,6 +11,7 @@ export { signEnvelope, verifyEnvelope, verifyEnvelopeSigner, openEnvelope, Envel
 export type { SignedEnvelope } from './envelope/envelope.ts'
 // The kernels (errors, validation, signals, queues, loading stored records): kept in one place.
 export * from './kernel.ts'
+export * from './schema/index.ts'
 export { silentLogger } from './logging/logger.ts'
 export type { Logger, LogFn } from './logging/logger.ts'
 export { NetHost } from './host/net-host.ts'

@@ -1,9 +1,10 @@
 // The net module's second, small entry: the kernels that every module, the
-// daemon's config loading and the CLI share (the error vocabulary, schema
-// validation, change signals, long-poll queues, loading stored records). It
-// loads nothing heavy: no libp2p host, no ethers. Everything here is also
-// exported by net/index.ts; import it from here where a caller must start fast
-// (the CLI) or must not pull in the network.
+// daemon's config loading and the CLI share (the error vocabulary, change
+// signals, long-poll queues, loading stored records, a node's public identity
+// read from its keystore without decrypting it). It loads nothing heavy: no
+// libp2p host, no ethers, no schema compiler (that is net/schema/index.ts).
+// Everything here is also exported by net/index.ts; import it from here where
+// a caller must start fast (the CLI) or must not pull in the network.
 export {
   CodedError,
   ERROR_CODES,
@@ -16,10 +17,11 @@ export {
   codedSystemError
 } from './errors/index.ts'
 export type { ErrorCode, ErrorCodeInfo } from './errors/index.ts'
-export { validator, SchemaError } from './schema/validator.ts'
-export type { Validator } from './schema/validator.ts'
+export { SchemaError } from './schema/schema-error.ts'
 export { LongPollQueue, QueueClosedError } from './events/long-poll-queue.ts'
 export { ChangeSignal } from './events/change-signal.ts'
 export { loadEach, quarantine, QUARANTINE_PREFIX } from './store/load-each.ts'
 export type { BadRecord, LoadEachOptions, RawRecordStore } from './store/load-each.ts'
 export { isDiskFull } from './store/disk-full.ts'
+export { readPublicIdentity } from './identity/public-identity.ts'
+export type { PublicIdentity } from './identity/public-identity.ts'

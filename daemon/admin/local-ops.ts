@@ -1,6 +1,8 @@
 // NodeOps by opening the data dir directly, when no daemon runs on it. Each
-// call imports what it needs: the node key (ethers) for the status, the store
-// and app-keys for app-key changes.
+// call imports what it needs: the node key (ethers) only for the status of a
+// node whose keystore does not name it in clear yet, the store and app-keys
+// for app-key changes.
+import { readPublicIdentity } from '../../net/kernel.ts'
 import type { AppKeyInfo, AppKeys, NewAppKey } from '../app-keys/app-keys.ts'
 import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
 import { prepareDataDir } from '../service/data-dir.ts'
@@ -18,8 +20,13 @@ export class LocalOps implements NodeOps {
   }
 
   async status(): Promise<NodeStatus> {
+    const paths = await prepareDataDir(this.#config.dataDir)
+    // The keystore names the node in clear: no passphrase, no crypto to load.
+    const known = await readPublicIdentity(paths.nodeKey)
+    if (known !== null) return { ...known, running: false, apiUrl: null, addresses: [] }
+    // No key yet, or one written before the identity was kept beside it.
     const { loadNodeKey } = await import('../service/node-key.ts')
-    const { key } = await loadNodeKey(await prepareDataDir(this.#config.dataDir), this.#config, this.#secrets)
+    const { key } = await loadNodeKey(paths, this.#config, this.#secrets)
     return { nodeId: key.nodeId, peerId: key.peerId.toString(), running: false, apiUrl: null, addresses: [] }
   }
 

@@ -1,8 +1,7 @@
 // App-keys: the bearer tokens local applications use on the REST API. A key is
 // shown once, at creation; the store keeps only its SHA-256 hash.
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto'
-import Type from 'typebox'
-import { CodedError, isDiskFull, loadEach, validator } from '../../net/kernel.ts'
+import { CodedError, SchemaError, isDiskFull, loadEach } from '../../net/kernel.ts'
 import type { BadRecord } from '../../net/kernel.ts'
 import { DURABLE } from '../store/store.ts'
 import type { Sublevel } from '../store/store.ts'
@@ -34,18 +33,24 @@ export class AppKeyError extends CodedError<AppKeyErrorCode> {
   override name = 'AppKeyError'
 }
 
-const StoredAppKey = validator(
-  Type.Object(
-    {
-      id: Type.String({ pattern: '^[0-9a-f]{16}$' }),
-      name: Type.String(),
-      keyHash: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-      createdAt: Type.String()
-    },
-    { additionalProperties: false }
-  ),
-  'stored app-key'
-)
+// A stored app-key record, checked by hand: four fields do not need the schema
+// compiler, and the offline app-key commands must start fast.
+const STORED_FIELDS = ['id', 'name', 'keyHash', 'createdAt'] as const
+type StoredAppKey = Record<(typeof STORED_FIELDS)[number], string>
+
+function parseStoredAppKey(value: unknown, what: string): StoredAppKey {
+  const fail = (problem: string): never => {
+    throw new SchemaError(what, '', problem)
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail('must be object')
+  const record = value as Record<string, unknown>
+  const extra = Object.keys(record).filter(name => !(STORED_FIELDS as readonly string[]).includes(name))
+  if (extra.length > 0) fail(`must not have additional properties (${extra.join(',')})`)
+  for (const field of STORED_FIELDS) if (typeof record[field] !== 'string') fail(`/${field} must be string`)
+  if (!/^[0-9a-f]{16}$/.test(record.id as string)) fail('/id must be 16 hex digits')
+  if (!/^[0-9a-f]{64}$/.test(record.keyHash as string)) fail('/keyHash must be 64 hex digits')
+  return record as StoredAppKey
+}
 
 interface Entry extends AppKeyInfo {
   hash: Buffer
@@ -66,7 +71,7 @@ export class AppKeys implements AppKeyVerifier {
     const keys = new AppKeys(db)
     const loaded = await loadEach({
       store: db,
-      parse: (value, key) => StoredAppKey.parse(value, `stored app-key ${key}`),
+      parse: (value, key) => parseStoredAppKey(value, `stored app-key ${key}`),
       ...(onBad === undefined ? {} : { onBad })
     })
     for (const { record: stored } of loaded) {

@@ -1,7 +1,7 @@
 // The schema checks of a config, loaded only when there is a config file to
 // check: flags and environment have parsers of their own, and a command that
 // reads no file starts without loading the schema library.
-import { SchemaError, validator } from '../../net/kernel.ts'
+import { SchemaError, validator } from '../../net/schema/index.ts'
 import { ConfigError } from './errors.ts'
 import { ConfigLayerSchema, DaemonConfigSchema } from './schema.ts'
 import type { ConfigLayer, DaemonConfig } from './schema.ts'

@@ -6,6 +6,8 @@ import { link, mkdir, open, readFile, rename, rm } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { Wallet, decryptKeystoreJson, encryptKeystoreJson, isKeystoreJson, scrypt } from 'ethers'
 import { NodeKey } from './node-key.ts'
+import { PUBLIC_IDENTITY_FIELD } from './public-identity.ts'
+import type { PublicIdentity } from './public-identity.ts'
 
 // ethers derives keystore keys with scrypt in plain JavaScript; Node's own is
 // native and gives the same bytes many times faster (a standard-cost key
@@ -68,7 +70,9 @@ export async function saveNodeKey(key: NodeKey, options: KeystoreOptions): Promi
 // resolves false.
 async function writeKeystore(key: NodeKey, options: KeystoreOptions, existing: 'replace' | 'keep'): Promise<boolean> {
   const scrypt = options.cost === 'light' ? { N: 1 << 12 } : { N: 1 << 17 }
-  const json = await encryptKeystoreJson({ address: key.nodeId, privateKey: key.exportPrivateKey() }, options.passphrase, { scrypt })
+  const encrypted = JSON.parse(await encryptKeystoreJson({ address: key.nodeId, privateKey: key.exportPrivateKey() }, options.passphrase, { scrypt }))
+  const identity: PublicIdentity = { nodeId: key.nodeId, peerId: key.peerId.toString() }
+  const json = JSON.stringify({ ...encrypted, [PUBLIC_IDENTITY_FIELD]: identity })
   await mkdir(dirname(options.path), { recursive: true })
   const temporary = `${options.path}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`
   const file = await open(temporary, 'wx', 0o600)

@@ -1,19 +1,10 @@
 // One way to check untrusted input against a TypeBox schema, for every module:
 // network messages, stored records, config. The same schemas serve fastify.
 import { Compile } from 'typebox/compile'
-import { CodedError } from '../errors/coded-error.ts'
+import { SchemaError } from './schema-error.ts'
 import type { Static, TSchema } from 'typebox'
 
-export class SchemaError extends CodedError<'BadRequest'> {
-  override name = 'SchemaError'
-  /** JSON pointer of the first offending value ('' for the root). */
-  readonly path: string
-
-  constructor(what: string, path: string, message: string) {
-    super('BadRequest', `${what}${path === '' ? '' : ` at ${path}`}: ${message}`)
-    this.path = path
-  }
-}
+export { SchemaError }
 
 export interface Validator<S extends TSchema> {
   readonly schema: S

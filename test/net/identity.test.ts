@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
-import { NodeKey, loadOrCreateNodeKey, nodeIdFromPeerId, parseNodeId, peerIdFromNodeKey } from '../../net/index.ts'
+import { NodeKey, loadOrCreateNodeKey, nodeIdFromPeerId, parseNodeId, peerIdFromNodeKey, readPublicIdentity } from '../../net/index.ts'
 
 describe('node identity', () => {
   let dir: string
@@ -65,6 +65,25 @@ describe('node identity', () => {
     assert.equal(second.created, false)
     assert.equal(second.key.nodeId, first.key.nodeId)
     await assert.rejects(loadOrCreateNodeKey({ path, passphrase: 'wrong' }), /wrong passphrase/)
+  })
+
+  it('names the node in clear in its keystore, readable without the passphrase, and believed only when it matches', async () => {
+    const path = join(dir, 'public', 'node-key.json')
+    const { key } = await loadOrCreateNodeKey({ path, passphrase: 'secret', cost: 'light' })
+    assert.deepEqual(await readPublicIdentity(path), { nodeId: key.nodeId, peerId: key.peerId.toString() })
+    // Keystore readers ignore the extra field: the key still opens.
+    assert.equal((await loadOrCreateNodeKey({ path, passphrase: 'secret' })).key.nodeId, key.nodeId)
+    const stored = JSON.parse(await readFile(path, 'utf8'))
+    const other = NodeKey.random()
+    const edited = join(dir, 'public', 'edited.json')
+    await writeFile(edited, JSON.stringify({ ...stored, 'x-agora': { nodeId: other.nodeId, peerId: other.peerId.toString() } }))
+    assert.equal(await readPublicIdentity(edited), null, 'an identity the clear address contradicts')
+    const { 'x-agora': _identity, ...older } = stored
+    const withoutIdentity = join(dir, 'public', 'older.json')
+    await writeFile(withoutIdentity, JSON.stringify(older))
+    assert.equal(await readPublicIdentity(withoutIdentity), null, 'a keystore written before the identity was kept in it')
+    assert.equal((await loadOrCreateNodeKey({ path: withoutIdentity, passphrase: 'secret' })).key.nodeId, key.nodeId)
+    assert.equal(await readPublicIdentity(join(dir, 'public', 'missing.json')), null)
   })
 
   it('two openers creating one keystore at once end with one key, and leave no temporary file', async () => {
