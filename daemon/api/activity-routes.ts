@@ -2,6 +2,7 @@
 // Batch results come as JSON or, when asked with `Accept: text/event-stream`,
 // as Server-Sent Events (`event: runtime`).
 import Type from 'typebox'
+import type { TypeBoxProvider } from './type-provider.ts'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { ActivityDesk } from '../../exe-unit/index.ts'
 import { clientGone } from './client-gone.ts'
@@ -88,9 +89,11 @@ const EventsQuery = Type.Object({
 })
 
 export function activityRoutes(desk: ActivityDesk): FastifyPluginAsync {
-  return async (app: FastifyInstance) => {
+  return async (instance: FastifyInstance) => {
+    // Handlers see their request typed from the route's schemas.
+    const app = instance.withTypeProvider<TypeBoxProvider>()
     app.get('/events', { schema: { tags: ['provider'], querystring: EventsQuery, response: { 200: Type.Array(ProviderEvent) } } }, async (request, reply) => {
-      const query = request.query as { afterTimestamp?: string; pollTimeout?: number; timeout?: number; maxEvents?: number }
+      const query = request.query
       const afterMs = query.afterTimestamp === undefined ? 0 : Date.parse(query.afterTimestamp)
       return await desk.providerEvents(afterMs, query.maxEvents ?? 100, waitMs(query), clientGone(reply))
     })
@@ -104,12 +107,12 @@ export function activityRoutes(desk: ActivityDesk): FastifyPluginAsync {
         .send(JSON.stringify(typeof body === 'string' ? activityId : { activityId }))
     })
     app.delete('/activity/:activityId', { schema: { tags: ['requestor_control'], params: ActivityParams } }, async (request, reply) => {
-      await desk.destroy((request.params as { activityId: string }).activityId)
+      await desk.destroy(request.params.activityId)
       return reply.code(200).send()
     })
     app.post('/activity/:activityId/exec', { schema: { tags: ['requestor_control'], params: ActivityParams, body: ExeScriptRequest } }, async request => {
-      const { activityId } = request.params as { activityId: string }
-      return JSON.stringify(await desk.exec(activityId, (request.body as { text: string }).text))
+      const { activityId } = request.params
+      return JSON.stringify(await desk.exec(activityId, request.body.text))
     })
     app.get(
       '/activity/:activityId/exec/:batchId',
@@ -117,35 +120,35 @@ export function activityRoutes(desk: ActivityDesk): FastifyPluginAsync {
         schema: { tags: ['requestor_control'], params: BatchParams, querystring: ResultsQuery, response: { 200: Type.Array(CommandResult) } }
       },
       async (request, reply) => {
-        const { activityId, batchId } = request.params as { activityId: string; batchId: string }
+        const { activityId, batchId } = request.params
         if ((request.headers.accept ?? '').includes('text/event-stream')) return await streamEvents(desk, activityId, batchId, reply)
-        const query = request.query as { commandIndex?: number; pollTimeout?: number; timeout?: number }
+        const query = request.query
         return await desk.results(activityId, batchId, waitMs(query), query.commandIndex, clientGone(reply))
       }
     )
     app.get('/activity/:activityId/agreement', { schema: { tags: ['requestor_control'], params: ActivityParams } }, async (request, reply) => {
-      const agreementId = await desk.agreementOf((request.params as { activityId: string }).activityId)
+      const agreementId = await desk.agreementOf(request.params.activityId)
       return reply.type('application/json').send(JSON.stringify(agreementId))
     })
     app.get(
       '/activity/:activityId/state',
       { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: ActivityState } } },
       async request => {
-        return await desk.state((request.params as { activityId: string }).activityId)
+        return await desk.state(request.params.activityId)
       }
     )
     app.get(
       '/activity/:activityId/usage',
       { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: ActivityUsage } } },
       async request => {
-        return await desk.usage((request.params as { activityId: string }).activityId)
+        return await desk.usage(request.params.activityId)
       }
     )
     app.get(
       '/activity/:activityId/command',
       { schema: { tags: ['requestor_state'], params: ActivityParams, response: { 200: Type.Array(CommandState) } } },
       async request => {
-        return await desk.running((request.params as { activityId: string }).activityId)
+        return await desk.running(request.params.activityId)
       }
     )
   }

@@ -2,6 +2,7 @@
 // field names, states and status codes as the spec says; schemas validate the
 // input and document the API at once.
 import Type from 'typebox'
+import type { TypeBoxProvider } from './type-provider.ts'
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 // MarketErrors reach the client with their status through the API's error
 // handler (errors.ts), so handlers just let them fly. Schema defaults (ajv
@@ -15,18 +16,18 @@ const MarketId = Type.String({ pattern: ID_PATTERN })
 const SubscriptionParams = Type.Object({ subscriptionId: MarketId })
 const ProposalParams = Type.Object({ subscriptionId: MarketId, proposalId: MarketId })
 const AgreementParams = Type.Object({ agreementId: MarketId })
+// Defaults, named once: the schemas document them (and ajv fills them in),
+// and the handlers' types, which cannot see a schema default, fall back to them.
+const DEFAULT_WAIT_S = 5
+const DEFAULT_MAX_EVENTS = 10
+const DEFAULT_SCAN_TIMEOUT_S = 30
 const PollFields = {
-  timeout: Type.Optional(Type.Number({ minimum: 0, default: 5, description: 'seconds to wait for the first event' })),
-  maxEvents: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 10 }))
+  timeout: Type.Optional(Type.Number({ minimum: 0, default: DEFAULT_WAIT_S, description: 'seconds to wait for the first event' })),
+  maxEvents: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_MAX_EVENTS }))
 }
 const PollQuery = Type.Object(PollFields)
-/** A long poll's query once the schema filled in the defaults. */
-interface Poll {
-  timeout: number
-  maxEvents: number
-}
 const AckQuery = Type.Object({
-  timeout: Type.Optional(Type.Number({ minimum: 0, default: 5, description: 'seconds to wait; 0 waits as long as the server allows' })),
+  timeout: Type.Optional(Type.Number({ minimum: 0, default: DEFAULT_WAIT_S, description: 'seconds to wait; 0 waits as long as the server allows' })),
   appSessionId: Type.Optional(Type.String({ maxLength: 256 }))
 })
 const IdResponse = Type.String({ description: 'id' })
@@ -35,11 +36,11 @@ const ReasonBody = Type.Union([MarketApi.Reason, Type.Null()])
 /** The server caps every wait, so a forgotten client cannot hold a request forever. */
 const MAX_WAIT_MS = 5 * 60_000
 /** Poll timeouts: 0 answers at once. */
-function pollMs(seconds: number): number {
+function pollMs(seconds = DEFAULT_WAIT_S): number {
   return Math.min(MAX_WAIT_MS, Math.round(seconds * 1000))
 }
 /** Ack timeouts: 0 waits for the other party as long as the server allows. */
-function ackMs(seconds: number): number {
+function ackMs(seconds = DEFAULT_WAIT_S): number {
   return seconds === 0 ? MAX_WAIT_MS : Math.min(MAX_WAIT_MS, Math.round(seconds * 1000))
 }
 
@@ -52,7 +53,9 @@ function reasonOf(body: unknown): Reason | undefined {
 }
 
 export function marketRoutes(market: Market): FastifyPluginAsync {
-  return async (app: FastifyInstance) => {
+  return async (instance: FastifyInstance) => {
+    // Handlers see their request typed from the route's schemas.
+    const app = instance.withTypeProvider<TypeBoxProvider>()
     for (const kind of ['offer', 'demand'] as const) {
       const path = `/${kind}s`
       const tags = [kind === 'offer' ? 'provider' : 'requestor']
@@ -65,7 +68,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         return kind === 'offer' ? market.subscriptions('offer') : market.subscriptions('demand')
       })
       app.delete(`${path}/:subscriptionId`, { schema: { tags, params: SubscriptionParams } }, async (request, reply) => {
-        const { subscriptionId } = request.params as { subscriptionId: string }
+        const { subscriptionId } = request.params
         await market.unsubscribe(kind, subscriptionId)
         return reply.code(204).send()
       })
@@ -73,16 +76,16 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         `${path}/:subscriptionId/events`,
         { schema: { tags, params: SubscriptionParams, querystring: PollQuery, response: { 200: Type.Array(MarketApi.MarketEvent) } } },
         async (request, reply) => {
-          const { subscriptionId } = request.params as { subscriptionId: string }
-          const query = request.query as Poll
-          return await market.collect(kind, subscriptionId, pollMs(query.timeout), query.maxEvents, clientGone(reply))
+          const { subscriptionId } = request.params
+          const query = request.query
+          return await market.collect(kind, subscriptionId, pollMs(query.timeout), query.maxEvents ?? DEFAULT_MAX_EVENTS, clientGone(reply))
         }
       )
       app.get(
         `${path}/:subscriptionId/proposals/:proposalId`,
         { schema: { tags, params: ProposalParams, response: { 200: MarketApi.Proposal } } },
         async request => {
-          const { subscriptionId, proposalId } = request.params as { subscriptionId: string; proposalId: string }
+          const { subscriptionId, proposalId } = request.params
           return market.getProposal(kind, subscriptionId, proposalId)
         }
       )
@@ -90,7 +93,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         `${path}/:subscriptionId/proposals/:proposalId`,
         { schema: { tags, params: ProposalParams, body: MarketApi.DemandOfferBase, response: { 201: IdResponse } } },
         async (request, reply) => {
-          const { subscriptionId, proposalId } = request.params as { subscriptionId: string; proposalId: string }
+          const { subscriptionId, proposalId } = request.params
           return sendId(reply, await market.counterProposal(kind, subscriptionId, proposalId, request.body))
         }
       )
@@ -98,7 +101,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         `${path}/:subscriptionId/proposals/:proposalId/reject`,
         { schema: { tags, params: ProposalParams, body: ReasonBody } },
         async (request, reply) => {
-          const { subscriptionId, proposalId } = request.params as { subscriptionId: string; proposalId: string }
+          const { subscriptionId, proposalId } = request.params
           await market.rejectProposal(kind, subscriptionId, proposalId, reasonOf(request.body))
           return reply.code(204).send()
         }
@@ -115,7 +118,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         }
       },
       async (request, reply) => {
-        const body = request.body as { proposalId: string; validTo: string }
+        const body = request.body
         return sendId(reply, await market.createAgreement(body.proposalId, body.validTo))
       }
     )
@@ -139,42 +142,42 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       '/agreements/:agreementId',
       { schema: { tags: ['requestor', 'provider'], params: AgreementParams, response: { 200: MarketApi.Agreement } } },
       async request => {
-        return market.getAgreement((request.params as { agreementId: string }).agreementId)
+        return market.getAgreement(request.params.agreementId)
       }
     )
     app.post(
       '/agreements/:agreementId/confirm',
       { schema: { tags: ['requestor'], params: AgreementParams, querystring: AckQuery } },
       async (request, reply) => {
-        const { agreementId } = request.params as { agreementId: string }
-        await market.confirmAgreement(agreementId, (request.query as { appSessionId?: string }).appSessionId)
+        const { agreementId } = request.params
+        await market.confirmAgreement(agreementId, request.query.appSessionId)
         return reply.code(204).send()
       }
     )
     app.post('/agreements/:agreementId/wait', { schema: { tags: ['requestor'], params: AgreementParams, querystring: AckQuery } }, async (request, reply) => {
-      const { agreementId } = request.params as { agreementId: string }
-      await market.waitForApproval(agreementId, ackMs((request.query as { timeout: number }).timeout), clientGone(reply))
+      const { agreementId } = request.params
+      await market.waitForApproval(agreementId, ackMs(request.query.timeout), clientGone(reply))
       return reply.code(204).send()
     })
     app.post('/agreements/:agreementId/cancel', { schema: { tags: ['requestor'], params: AgreementParams, body: ReasonBody } }, async (request, reply) => {
-      await market.cancelAgreement((request.params as { agreementId: string }).agreementId, reasonOf(request.body))
+      await market.cancelAgreement(request.params.agreementId, reasonOf(request.body))
       return reply.code(204).send()
     })
     app.post('/agreements/:agreementId/approve', { schema: { tags: ['provider'], params: AgreementParams, querystring: AckQuery } }, async (request, reply) => {
-      const { agreementId } = request.params as { agreementId: string }
-      const query = request.query as { timeout: number; appSessionId?: string }
+      const { agreementId } = request.params
+      const query = request.query
       await market.approveAgreement(agreementId, query.appSessionId, ackMs(query.timeout))
       return reply.code(204).send()
     })
     app.post('/agreements/:agreementId/reject', { schema: { tags: ['provider'], params: AgreementParams, body: ReasonBody } }, async (request, reply) => {
-      await market.rejectAgreement((request.params as { agreementId: string }).agreementId, reasonOf(request.body))
+      await market.rejectAgreement(request.params.agreementId, reasonOf(request.body))
       return reply.code(204).send()
     })
     app.post(
       '/agreements/:agreementId/terminate',
       { schema: { tags: ['provider', 'requestor'], params: AgreementParams, body: ReasonBody } },
       async (request, reply) => {
-        await market.terminateAgreement((request.params as { agreementId: string }).agreementId, reasonOf(request.body))
+        await market.terminateAgreement(request.params.agreementId, reasonOf(request.body))
         return reply.code(204).send()
       }
     )
@@ -182,7 +185,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       '/agreements/:agreementId/terminate/reason',
       { schema: { tags: ['provider', 'requestor'], params: AgreementParams, response: { 200: MarketApi.AgreementOperationEvent } } },
       async request => {
-        return market.terminationReason((request.params as { agreementId: string }).agreementId)
+        return market.terminationReason(request.params.agreementId)
       }
     )
     app.get(
@@ -199,9 +202,9 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         }
       },
       async (request, reply) => {
-        const query = request.query as Poll & { afterTimestamp?: string; appSessionId?: string }
+        const query = request.query
         const options: Parameters<Market['collectAgreementEvents']>[0] = {
-          maxEvents: query.maxEvents,
+          maxEvents: query.maxEvents ?? DEFAULT_MAX_EVENTS,
           timeoutMs: pollMs(query.timeout),
           signal: clientGone(reply)
         }
@@ -221,7 +224,12 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
               type: Type.Union([Type.Literal('offer'), Type.Literal('demand')]),
               constraints: Type.Optional(Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })),
               timeout: Type.Optional(
-                Type.Integer({ minimum: 1, maximum: SCAN_LIMITS.maxTimeoutMs / 1000, default: 30, description: 'seconds an unread iterator lives' })
+                Type.Integer({
+                  minimum: 1,
+                  maximum: SCAN_LIMITS.maxTimeoutMs / 1000,
+                  default: DEFAULT_SCAN_TIMEOUT_S,
+                  description: 'seconds an unread iterator lives'
+                })
               )
             },
             { additionalProperties: false }
@@ -230,8 +238,8 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         }
       },
       async (request, reply) => {
-        const body = request.body as { type: 'offer' | 'demand'; constraints?: string; timeout: number }
-        return sendId(reply, market.beginScan(body.type, body.constraints, body.timeout * 1000, request.appKey?.id ?? ''))
+        const body = request.body
+        return sendId(reply, market.beginScan(body.type, body.constraints, (body.timeout ?? DEFAULT_SCAN_TIMEOUT_S) * 1000, request.appKey?.id ?? ''))
       }
     )
     app.get(
@@ -240,15 +248,19 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         schema: { tags: ['requestor'], params: SubscriptionParams, querystring: Type.Object({ ...PollFields, peerId: Type.Optional(Type.String()) }) }
       },
       async (request, reply) => {
-        const { subscriptionId } = request.params as { subscriptionId: string }
-        const query = request.query as Poll & { peerId?: string }
-        const options: Parameters<Market['collectScan']>[1] = { waitMs: pollMs(query.timeout), max: query.maxEvents, signal: clientGone(reply) }
+        const { subscriptionId } = request.params
+        const query = request.query
+        const options: Parameters<Market['collectScan']>[1] = {
+          waitMs: pollMs(query.timeout),
+          max: query.maxEvents ?? DEFAULT_MAX_EVENTS,
+          signal: clientGone(reply)
+        }
         if (query.peerId !== undefined) options.peerId = query.peerId
         return await market.collectScan(subscriptionId, options)
       }
     )
     app.delete('/scan/:subscriptionId', { schema: { tags: ['requestor'], params: SubscriptionParams } }, async (request, reply) => {
-      market.endScan((request.params as { subscriptionId: string }).subscriptionId)
+      market.endScan(request.params.subscriptionId)
       return reply.code(201).send()
     })
   }

@@ -2,6 +2,7 @@
 // ExeScript as `agora-requester:<name>` (transfer from), and a transfer to
 // `agora-requester:<name>` lands among the received files.
 import Type from 'typebox'
+import type { TypeBoxProvider } from './type-provider.ts'
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import type { Readable } from 'node:stream'
 import { TRANSFER_NAME } from '../../exe-unit/index.ts'
@@ -14,7 +15,9 @@ const StoredFile = Type.Object({ name: Type.String(), bytes: Type.Integer(), mod
 const Offered = Type.Object({ name: Type.String(), bytes: Type.Integer(), modified: Type.String({ format: 'date-time' }), url: Type.String() })
 
 export function transferRoutes(store: RequesterFileStore): FastifyPluginAsync {
-  return async (app: FastifyInstance) => {
+  return async (instance: FastifyInstance) => {
+    // Handlers see their request typed from the route's schemas.
+    const app = instance.withTypeProvider<TypeBoxProvider>()
     // File bodies stream straight to disk; the store enforces the size limit.
     app.addContentTypeParser('application/octet-stream', (_request, payload, done) => {
       done(null, payload)
@@ -45,20 +48,20 @@ export function transferRoutes(store: RequesterFileStore): FastifyPluginAsync {
       async (request, reply) => {
         if (request.headers['content-type'] !== 'application/octet-stream')
           throw new ApiError('UnsupportedMediaType', 'send the file as application/octet-stream')
-        const { name } = request.params as { name: string }
+        const { name } = request.params
         const file = await store.offer(name, request.body as Readable)
         return reply.code(201).send({ ...file, url: `agora-requester:${name}` })
       }
     )
 
     app.get('/received/:name', { schema: { tags: ['agora'], summary: 'A file a provider delivered', params: NameParams } }, async (request, reply) => {
-      const { file, stream } = await store.openReceived((request.params as { name: string }).name)
+      const { file, stream } = await store.openReceived(request.params.name)
       return reply.type('application/octet-stream').header('content-length', file.bytes).send(stream)
     })
 
     for (const box of ['offered', 'received'] as const) {
       app.delete(`/${box}/:name`, { schema: { tags: ['agora'], params: NameParams } }, async (request, reply) => {
-        await store.remove(box, (request.params as { name: string }).name)
+        await store.remove(box, request.params.name)
         return reply.code(204).send()
       })
     }
