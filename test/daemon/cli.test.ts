@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
 import { access, mkdtemp, rm, stat, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
-import type { AddressInfo, Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { NodeKey } from '../../net/index.ts'
+import { silentPeer } from '../helpers/silent-peer.ts'
 import { BUILT_MAIN, agora, liveChildren, reapChildren, spawnDaemon, startDaemon } from '../helpers/agora-process.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import type { Reply } from '../helpers/market-client.ts'
@@ -90,19 +87,11 @@ describe('agora CLI', function () {
   })
 
   it('a daemon told to stop while it starts (stuck joining the network) ends the start and exits cleanly', async () => {
-    // A bootstrap peer that accepts the TCP connection and never answers:
-    // the first round of dials holds the start inside the network's start-up.
-    const held: Socket[] = []
-    const silent = createServer(socket => {
-      held.push(socket)
-    })
-    silent.listen(0, '127.0.0.1')
-    await once(silent, 'listening')
-    const { port } = silent.address() as AddressInfo
-    const peer = NodeKey.random().peerId.toString()
+    // The first round of dials holds the start inside the network's start-up.
+    const silent = await silentPeer()
     try {
-      const daemon = spawnDaemon(join(dir, 'stopped-while-starting'), { AGORA_BOOTSTRAP: `/ip4/127.0.0.1/tcp/${port}/p2p/${peer}` })
-      await once(silent, 'connection')
+      const daemon = spawnDaemon(join(dir, 'stopped-while-starting'), { AGORA_BOOTSTRAP: silent.address })
+      await silent.connected()
       daemon.child.kill('SIGTERM')
       assert.equal(await daemon.exited, 0, daemon.stderr())
       const messages = daemon.log.map(record => record.msg)
@@ -110,7 +99,6 @@ describe('agora CLI', function () {
       assert.ok(!messages.includes('api listening'), JSON.stringify(messages))
       await assert.rejects(access(join(dir, 'stopped-while-starting', 'api.url')))
     } finally {
-      for (const socket of held) socket.destroy()
       silent.close()
     }
   })

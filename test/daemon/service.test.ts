@@ -1,14 +1,14 @@
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
 import { watch } from 'node:fs'
 import { access, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
-import type { AddressInfo, Socket } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { LongPollQueue, NodeKey } from '../../net/index.ts'
+import { LongPollQueue } from '../../net/index.ts'
 import { AgoraService, clientGone, createLogger, dataDirPaths, loadConfig, StartAbortedError, Store } from '../../daemon/index.ts'
 import type { DaemonConfig, DaemonModule, ModuleContext } from '../../daemon/index.ts'
+import { silentPeer } from '../helpers/silent-peer.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import type { Reply } from '../helpers/market-client.ts'
 
@@ -143,24 +143,17 @@ describe('AgoraService', () => {
   })
 
   it('a stop while it starts ends the start at once and undoes it', async () => {
-    // A bootstrap peer that accepts TCP and never answers holds the start in the network's start-up.
-    const held: Socket[] = []
-    const silent = createServer(socket => {
-      held.push(socket)
-    })
-    silent.listen(0, '127.0.0.1')
-    await once(silent, 'listening')
-    const { port } = silent.address() as AddressInfo
-    const bootstrap = [`/ip4/127.0.0.1/tcp/${port}/p2p/${NodeKey.random().peerId.toString()}`]
+    // The first round of dials holds the start in the network's start-up.
+    const silent = await silentPeer()
+    const bootstrap = [silent.address]
     const events: string[] = []
     const service = new AgoraService({ modules: [new RecordingModule('market', events)], logger })
     try {
       const starting = service.start({ ...config, net: { ...config.net, bootstrap } }, secrets)
-      await once(silent, 'connection')
+      await silent.connected()
       await service.stop()
       await assert.rejects(starting, StartAbortedError)
     } finally {
-      for (const socket of held) socket.destroy()
       silent.close()
     }
     assert.deepEqual(events, [], 'no module started')
