@@ -136,7 +136,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
           response: { 200: Type.Array(MarketApi.AgreementListEntry) }
         }
       },
-      async request => market.listAgreements(request.query as Parameters<Market['listAgreements']>[0])
+      async request => market.listAgreements(request.query)
     )
     app.get(
       '/agreements/:agreementId',

@@ -138,6 +138,16 @@ export class AgoraService {
     }
   }
 
+  /**
+   * Starts one part: a stop during its start undoes it, and once started it is
+   * stopped with the others (last started first).
+   */
+  async #startPart<T>(what: string, work: Promise<T>, stop: (started: T) => Promise<void>): Promise<T> {
+    const started = await this.#step(work, stop)
+    this.#stoppers.push({ what, stop: async () => await stop(started) })
+    return started
+  }
+
   async #startAll(config: DaemonConfig, secrets: DaemonSecrets, logger: Logger): Promise<void> {
     const paths = await this.#step(prepareDataDir(config.dataDir))
     const { key, created } = await this.#step(loadNodeKey(paths, config, secrets))
@@ -145,15 +155,7 @@ export class AgoraService {
     logger.info({ nodeId: key.nodeId, created }, created ? 'node key created' : 'node key loaded')
     if (secrets.keyPassphrase === '') logger.warn('the node key is stored without a passphrase (set AGORA_KEY_PASSPHRASE)')
 
-    const store = await this.#step(Store.open(paths.db), async opened => {
-      await opened.close()
-    })
-    this.#stoppers.push({
-      what: 'store',
-      stop: async () => {
-        await store.close()
-      }
-    })
+    const store = await this.#startPart('store', Store.open(paths.db), async opened => await opened.close())
 
     const appKeys = await this.#step(
       AppKeys.open(store.sublevel(APP_KEYS_SUBLEVEL), bad => {
@@ -167,70 +169,44 @@ export class AgoraService {
     }
 
     const net = new NetHost({ key, listen: config.net.listen, bootstrap: config.net.bootstrap, logger: logger.child({ module: 'net' }) })
-    await this.#step(net.start(), async () => {
-      await net.stop()
-    })
+    await this.#startPart('net', net.start(), async () => await net.stop())
     this.#net = net
-    this.#stoppers.push({
-      what: 'net',
-      stop: async () => {
-        await net.stop()
-      }
-    })
     logger.info({ listen: net.addresses() }, 'network started')
 
     const routes: ApiRoute[] = []
     for (const module of this.#modules) {
       const moduleLogger = logger.child({ module: module.name })
-      await this.#step(module.start({ config, key, db: store.sublevel(module.name), net, logger: moduleLogger }), async () => {
-        await module.stop()
-      })
-      this.#stoppers.push({
-        what: `module ${module.name}`,
-        stop: async () => {
-          await module.stop()
-        }
-      })
+      await this.#startPart(
+        `module ${module.name}`,
+        module.start({ config, key, db: store.sublevel(module.name), net, logger: moduleLogger }),
+        async () => await module.stop()
+      )
       routes.push(...(module.routes ?? []))
     }
 
     // The admin socket comes up before the API, so that once "api listening"
     // is logged, the CLI can manage the daemon; the API is the first to stop.
-    const admin = await this.#step(
+    await this.#startPart(
+      'admin socket',
       startAdminServer({
         socketPath: paths.adminSocket,
         appKeys,
         status: () => this.status(),
         logger: logger.child({ module: 'admin' })
       }),
-      async started => {
-        await started.close()
-      }
+      async started => await started.close()
     )
-    this.#stoppers.push({
-      what: 'admin socket',
-      stop: async () => {
-        await admin.close()
-      }
-    })
 
-    const api = await this.#step(
+    const api = await this.#startPart(
+      'api',
       createApiServer({
         appKeys,
         identity: { nodeId: key.nodeId },
         routes,
         logger: logger.child({ module: 'api' })
       }),
-      async created => {
-        await created.close()
-      }
+      async created => await created.close()
     )
-    this.#stoppers.push({
-      what: 'api',
-      stop: async () => {
-        await api.close()
-      }
-    })
     await this.#step(api.listen({ host: config.api.host, port: config.api.port }))
     this.#apiUrl = urlOf(api)
     // Written whole or not at all: a CLI reading it never sees it half written.
