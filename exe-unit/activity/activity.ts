@@ -269,7 +269,7 @@ export class Activity {
     const stdout = createOutputSink(command.capture.stdout, output => batch.emit(index, { stdout: output }), maxBytes)
     const stderr = createOutputSink(command.capture.stderr, output => batch.emit(index, { stderr: output }), maxBytes)
     const outcome = await this.#options.runtime.run(
-      { entryPoint: command.entryPoint, args: command.args, timeoutMs: this.#options.resources.runTimeoutMs },
+      { entryPoint: command.entryPoint, args: command.args, env: command.env, timeoutMs: this.#options.resources.runTimeoutMs },
       { stdout: chunk => stdout.write(chunk), stderr: chunk => stderr.write(chunk) },
       this.#abort.signal
     )

@@ -12,6 +12,8 @@ export interface OutputSinks {
 export interface RunRequest {
   entryPoint: string
   args: string[]
+  /** Variables the command sees on top of the runtime's own (already checked against the ExeScript limits). */
+  env: Record<string, string>
   /** Wall-clock limit; the command is killed when it passes. */
   timeoutMs: number
 }

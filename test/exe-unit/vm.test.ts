@@ -103,6 +103,19 @@ describe('exe-unit vm runtime (Docker)', function () {
     await unit.exeUnit.destroy(activityId, 'test over')
   })
 
+  it('adds a run command\'s env (golem-js run.env) to the container\'s environment for that command only', async () => {
+    const activityId = await ready()
+    const [withEnv, without] = await runBatch(unit.exeUnit, activityId, [
+      { run: { entry_point: '/bin/sh', args: ['-c', 'echo "$GREETING|$EMPTY|${EMPTY+set}|$PATH_SEEN"'], env: { GREETING: 'hello world', EMPTY: '', PATH_SEEN: 'a=b' } } },
+      { run: { entry_point: '/bin/sh', args: ['-c', 'echo "${GREETING-unset}"; echo "$PATH"'] } }
+    ])
+    assert.equal(withEnv?.stdout, 'hello world||set|a=b\n', JSON.stringify(withEnv))
+    const [unset, path] = (without?.stdout ?? '').split('\n')
+    assert.equal(unset, 'unset', 'the next command does not inherit it')
+    assert.match(path ?? '', /\/bin/, "the image's own environment stays")
+    await unit.exeUnit.destroy(activityId, 'test over')
+  })
+
   it('bounds the number of processes', async () => {
     const activityId = await ready()
     const forks = await one(activityId, sh('for i in $(seq 40); do sleep 1 & done; wait; echo done'))

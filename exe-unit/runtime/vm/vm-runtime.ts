@@ -122,6 +122,8 @@ class VmRuntime implements Runtime {
     try {
       exec = await container.exec({
         Cmd: [request.entryPoint, ...request.args],
+        // Added to the container's environment (the image's Env) for this command only.
+        Env: Object.entries(request.env).map(([name, value]) => `${name}=${value}`),
         AttachStdout: true,
         AttachStderr: true,
         AttachStdin: false,

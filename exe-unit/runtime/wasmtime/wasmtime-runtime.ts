@@ -88,7 +88,8 @@ class WasmtimeRuntime implements Runtime {
     const job: RunJob = {
       module: this.#module,
       args: [request.entryPoint, ...request.args],
-      env: {},
+      // A module sees no variables but those the command names.
+      env: request.env,
       preopens: { [WORK_MOUNT]: this.#workDir },
       inFlight: new SharedArrayBuffer(4),
       maxInFlightBytes: MAX_OUTPUT_IN_FLIGHT,
