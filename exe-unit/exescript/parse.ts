@@ -92,7 +92,8 @@ class Checker {
     let total = 0
     for (const name of names) {
       const where = `${field}.${name}`
-      if (name === '' || name.includes('=') || name.includes('\0')) this.fail(field, `has a variable name that is empty or contains "=" or NUL: ${JSON.stringify(name.slice(0, 64))}`)
+      if (name === '' || name.includes('=') || name.includes('\0'))
+        this.fail(field, `has a variable name that is empty or contains "=" or NUL: ${JSON.stringify(name.slice(0, 64))}`)
       if (Buffer.byteLength(name) > this.limits.maxEnvNameBytes) this.fail(field, `has a variable name longer than ${this.limits.maxEnvNameBytes} bytes`)
       const text = wire[name]
       if (typeof text !== 'string') this.fail(where, 'must be a string')

@@ -123,7 +123,11 @@ describe('exe-unit ExeScript parsing', () => {
     const [fits] = parseExeScript([{ run: { entry_point: 'x', env: { AB: '1234', CD: '12' } } }], limits).map(c => c.command)
     assert.deepEqual(fits?.kind === 'run' ? fits.env : undefined, { AB: '1234', CD: '12' })
     // Bounds are checked before anything runs: the batch is refused whole, an earlier valid command with it.
-    refused([{ run: { entry_point: 'x' } }, { run: { entry_point: 'y', env: { A: '1', B: '2', C: '3' } } }], /command 1 \(run\): run\.env has more than 2/, limits)
+    refused(
+      [{ run: { entry_point: 'x' } }, { run: { entry_point: 'y', env: { A: '1', B: '2', C: '3' } } }],
+      /command 1 \(run\): run\.env has more than 2/,
+      limits
+    )
   })
 
   it('refuses malformed scripts whole, naming the command index and field', () => {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keccak256, recoverAddress } from 'ethers'
-import { canonicalJson } from '../../net/index.ts'
+import { canonicalJson, systemClock } from '../../net/index.ts'
 import type { JsonValue } from '../../net/index.ts'
 import type { ExeScriptCommandResult, UsageEvent } from '../../exe-unit/index.ts'
 import { DEPLOY_START, buildWasm, buildWat, publishModule, runBatch, sha3, startExeUnit, startFileServer, uniqueId, wasmProperties } from './helpers.ts'
@@ -21,7 +21,7 @@ describe('exe-unit wasmtime runtime (node:wasi)', () => {
 
   before(async () => {
     server = await startFileServer()
-    unit = await startExeUnit({ limits: { runTimeoutMs: RUN_TIMEOUT_MS }, clock: { now: () => Date.now() + clockOffset } })
+    unit = await startExeUnit({ limits: { runTimeoutMs: RUN_TIMEOUT_MS }, clock: { ...systemClock, now: () => Date.now() + clockOffset } })
     for (const name of ['hello', 'echo-args', 'echo-env', 'stderr-exit', 'loop', 'grow-memory', 'read-file', 'escape']) {
       packages.set(name, await publishModule(server, name))
     }
@@ -125,9 +125,15 @@ describe('exe-unit wasmtime runtime (node:wasi)', () => {
       { run: { entry_point: 'echo-env', args: [], env: null } }
     ])
     assert.equal(withEnv?.result, 'Ok', JSON.stringify(withEnv))
-    assert.deepEqual(withEnv?.stdout?.split('\n').filter(line => line !== '').sort(), ['EMPTY=', 'GREETING=hello world', 'UNICODE=ü=1'])
+    assert.deepEqual(
+      withEnv?.stdout
+        ?.split('\n')
+        .filter(line => line !== '')
+        .sort(),
+      ['EMPTY=', 'GREETING=hello world', 'UNICODE=ü=1']
+    )
     assert.equal(without?.result, 'Ok', JSON.stringify(without))
-    assert.equal(without?.stdout, '', 'the provider\'s own environment never reaches a module')
+    assert.equal(without?.stdout, '', "the provider's own environment never reaches a module")
     await unit.exeUnit.destroy(activityId, 'test over')
   })
 
