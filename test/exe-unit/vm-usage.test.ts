@@ -2,11 +2,17 @@
 // never calls Docker's stats (every call the exe-unit makes to the engine is
 // counted on the Docker client it is given); measurements happen at start, as
 // the injected clock advances and after each command; the counters end with a
-// final measurement at destroy and nothing is measured after it.
+// final measurement at destroy and nothing is measured after it. A command's
+// result does not wait for a stats call either, though the exe-unit records
+// the activity's usage after every command.
 import assert from 'node:assert/strict'
+import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import Docker from 'dockerode'
+import { Level } from 'level'
+import type { RecordStore } from '../../exe-unit/index.ts'
 import { dockerUp, TEST_IMAGE, vmProperties } from './docker.ts'
-import { DEPLOY_START, runBatch, startExeUnit, uniqueId } from './helpers.ts'
+import { DEPLOY_START, runBatch, startExeUnit, tempDir, uniqueId } from './helpers.ts'
 import type { TestExeUnit } from './helpers.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -14,23 +20,44 @@ import { waitFor } from '../helpers/wait.ts'
 const SAMPLE_MS = 2000
 const VECTOR = ['golem.usage.duration_sec', 'golem.usage.cpu_sec', 'golem.usage.gib']
 
-/** A real Docker client that counts the stats requests made through it. */
-function countingDocker(): { docker: Docker; statsCalls: () => number } {
+interface CountingDocker {
+  docker: Docker
+  statsCalls: () => number
+  /** Stats requests made while held wait here until released. */
+  held: (() => void)[]
+  hold: (on: boolean) => void
+}
+
+/** A real Docker client that counts the stats requests made through it, and can hold them back. */
+function countingDocker(): CountingDocker {
   const docker = new Docker()
   let calls = 0
+  let holding = false
+  const held: (() => void)[] = []
   const modem = docker.modem as unknown as { dial: (options: { path?: string }, callback: unknown) => unknown }
   const dial = modem.dial.bind(modem)
   modem.dial = (options, callback) => {
-    if (/^\/containers\/[^/]+\/stats/.test(options.path ?? '')) calls++
-    return dial(options, callback)
+    if (!/^\/containers\/[^/]+\/stats/.test(options.path ?? '')) return dial(options, callback)
+    calls++
+    if (!holding) return dial(options, callback)
+    held.push(() => dial(options, callback))
+    return undefined
   }
-  return { docker, statsCalls: () => calls }
+  return {
+    docker,
+    statsCalls: () => calls,
+    held,
+    hold: on => {
+      holding = on
+      if (!on) for (const release of held.splice(0)) release()
+    }
+  }
 }
 
 describe('exe-unit vm runtime usage (Docker)', function () {
   this.timeout(180_000)
   let unit: TestExeUnit
-  let counted: ReturnType<typeof countingDocker>
+  let counted: CountingDocker
   let clock: ManualClock
 
   before(async function () {
@@ -105,5 +132,40 @@ describe('exe-unit vm runtime usage (Docker)', function () {
     assert.equal(counted.statsCalls(), callsAtEnd, 'nothing is measured after the activity ended')
     assert.deepEqual(await counters(activityId), final, 'the final counters stay')
     assert.deepEqual(clock.pending(), [], 'no measurement is left scheduled')
+  })
+
+  it('answers a command without waiting for a stats call, though the activity is recorded after every command', async () => {
+    const dir = await tempDir()
+    const db = new Level<string, unknown>(join(dir, 'db'), { valueEncoding: 'json' })
+    const held = countingDocker()
+    const recorded = await startExeUnit({ docker: held.docker, clock: new ManualClock(Date.now()), usageSampleMs: SAMPLE_MS, store: db as unknown as RecordStore })
+    try {
+      const activityId = uniqueId('vm-held')
+      await recorded.exeUnit.createActivity({
+        activityId,
+        agreementId: `ag-${activityId}`,
+        requesterId: 'r',
+        properties: vmProperties(`docker:${TEST_IMAGE}`, { 'golem.com.usage.vector': VECTOR })
+      })
+      // From here on Docker's stats never answers until released: the measurement at start stays in flight.
+      held.hold(true)
+      const results = await runBatch(recorded.exeUnit, activityId, [...DEPLOY_START, { run: { entry_point: '/bin/echo', args: ['answered'] } }], 30_000)
+      assert.deepEqual(
+        results.map(r => r.result),
+        ['Ok', 'Ok', 'Ok'],
+        JSON.stringify(results)
+      )
+      assert.equal(results[2]?.stdout, 'answered\n')
+      assert.ok(held.held.length >= 1, 'a stats call was outstanding all along')
+      assert.deepEqual(recorded.exeUnit.getState(activityId).state, ['Ready', null])
+      await recorded.exeUnit.getUsage(activityId)
+      held.hold(false)
+      await recorded.exeUnit.destroy(activityId, 'test over')
+    } finally {
+      held.hold(false)
+      await recorded.close()
+      await db.close()
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
