@@ -138,7 +138,12 @@ describe('exe-unit vm runtime usage (Docker)', function () {
     const dir = await tempDir()
     const db = new Level<string, unknown>(join(dir, 'db'), { valueEncoding: 'json' })
     const held = countingDocker()
-    const recorded = await startExeUnit({ docker: held.docker, clock: new ManualClock(Date.now()), usageSampleMs: SAMPLE_MS, store: db as unknown as RecordStore })
+    const recorded = await startExeUnit({
+      docker: held.docker,
+      clock: new ManualClock(Date.now()),
+      usageSampleMs: SAMPLE_MS,
+      store: db as unknown as RecordStore
+    })
     try {
       const activityId = uniqueId('vm-held')
       await recorded.exeUnit.createActivity({
