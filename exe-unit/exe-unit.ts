@@ -31,6 +31,7 @@
 //   getState(activityId)                 → { state: [current, next | null], reason?, errorMessage? }
 //   getUsage(activityId)                 → { currentUsage (ordered by golem.com.usage.vector), timestamp }
 //   usage(activityId)                    → golem.usage.* counters by name
+//                                          (both from the runtime's last background measurement: cheap)
 //
 //   events: 'state' (StateEvent), 'usage' (UsageEvent, periodic, and a final one at termination).
 //   Payments read usage through the ActivityUsageSource interface, which ExeUnit implements.
