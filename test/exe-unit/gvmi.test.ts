@@ -133,6 +133,13 @@ describe('exe-unit vm runtime: GVMI packages', function () {
     assert.equal((await docker.getImage(imageRef(digest)).inspect()).Id, imported, 'imported once')
     await unit.exeUnit.destroy(first.activityId, 'test over')
     await unit.exeUnit.destroy(again.activityId, 'test over')
+
+    // Removed from the engine behind the exe-unit's back: the next deploy fetches and imports it again.
+    await docker.getImage(imageRef(digest)).remove({ force: true })
+    const reloaded = await deploy(unit, taskPackage)
+    assert.equal(reloaded.results[1]?.result, 'Ok', JSON.stringify(reloaded.results))
+    assert.notEqual((await docker.getImage(imageRef(digest)).inspect()).Id, imported)
+    await unit.exeUnit.destroy(reloaded.activityId, 'test over')
   })
 
   it('says in its offer properties that the vm runtime takes gvmkit-squash packages', () => {

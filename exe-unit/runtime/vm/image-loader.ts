@@ -45,9 +45,21 @@ export class ImageLoader {
 
   /** The image reference to create containers from, with its configuration. */
   async resolve(taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<{ ref: string; info: Docker.ImageInspectInfo }> {
-    const ref = taskPackage.startsWith(LOCAL_IMAGE_PREFIX)
-      ? taskPackage.slice(LOCAL_IMAGE_PREFIX.length)
-      : await this.#fromPackage(taskPackage, packages, signal)
+    if (taskPackage.startsWith(LOCAL_IMAGE_PREFIX)) return await this.#inspect(taskPackage.slice(LOCAL_IMAGE_PREFIX.length))
+    const { algorithm, digest } = parseTaskPackage(taskPackage)
+    const key = `${algorithm}-${digest}`
+    const loaded = await this.#fromPackage(key, taskPackage, packages, signal)
+    const info = await this.#docker
+      .getImage(loaded)
+      .inspect()
+      .catch(() => null)
+    if (info !== null) return { ref: loaded, info }
+    // Removed from the engine since it was loaded: load it again.
+    this.#loaded.delete(key)
+    return await this.#inspect(await this.#fromPackage(key, taskPackage, packages, signal))
+  }
+
+  async #inspect(ref: string): Promise<{ ref: string; info: Docker.ImageInspectInfo }> {
     try {
       return { ref, info: await this.#docker.getImage(ref).inspect() }
     } catch (error) {
@@ -56,9 +68,8 @@ export class ImageLoader {
     }
   }
 
-  async #fromPackage(taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<string> {
+  async #fromPackage(key: string, taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<string> {
     const { algorithm, digest } = parseTaskPackage(taskPackage)
-    const key = `${algorithm}-${digest}`
     let pending = this.#loaded.get(key)
     if (pending === undefined) {
       pending = this.#load(taskPackage, { repo: `${GVMI_REPOSITORY}/${algorithm}`, tag: digest }, packages, signal)
