@@ -5,7 +5,7 @@
 // directory and volumes; bad packages refused with what is wrong, leaving
 // nothing behind.
 import assert from 'node:assert/strict'
-import { readdir, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
 import type { ExeScriptCommandResult } from '../../exe-unit/index.ts'
@@ -210,5 +210,19 @@ describe('exe-unit vm runtime: GVMI packages', function () {
       assert.match((error as Error).message, /GVMI packages need unsquashfs, which this provider lacks \(squashfs-tools\)/)
       return true
     })
+  })
+
+  it('stops an import when its activity goes away, leaving neither an unpacked tree nor an image', async () => {
+    const importDir = join(dir, 'aborted')
+    await mkdir(importDir)
+    const path = join(importDir, 'package.gvmi')
+    await writeFile(path, gvmi.bytes)
+    const importer = new GvmiImporter({ docker, limits: DEFAULT_GVMI_LIMITS })
+    const gone = new AbortController()
+    const importing = importer.import(path, { repo: 'agora-gvmi/test', tag: 'aborted' }, gone.signal)
+    gone.abort(new Error('the activity was destroyed'))
+    await assert.rejects(importing, /the activity was destroyed|aborted/)
+    assert.deepEqual(await readdir(importDir), ['package.gvmi'])
+    await assert.rejects(docker.getImage('agora-gvmi/test:aborted').inspect(), /no such image/i)
   })
 })

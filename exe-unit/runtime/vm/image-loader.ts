@@ -48,7 +48,8 @@ export class ImageLoader {
     if (taskPackage.startsWith(LOCAL_IMAGE_PREFIX)) return await this.#inspect(taskPackage.slice(LOCAL_IMAGE_PREFIX.length))
     const { algorithm, digest } = parseTaskPackage(taskPackage)
     const key = `${algorithm}-${digest}`
-    const loaded = await this.#fromPackage(key, taskPackage, packages, signal)
+    const name = { repo: `${GVMI_REPOSITORY}/${algorithm}`, tag: digest }
+    const loaded = await this.#fromPackage(key, name, taskPackage, packages, signal)
     const info = await this.#docker
       .getImage(loaded)
       .inspect()
@@ -56,7 +57,7 @@ export class ImageLoader {
     if (info !== null) return { ref: loaded, info }
     // Removed from the engine since it was loaded: load it again.
     this.#loaded.delete(key)
-    return await this.#inspect(await this.#fromPackage(key, taskPackage, packages, signal))
+    return await this.#inspect(await this.#fromPackage(key, name, taskPackage, packages, signal))
   }
 
   async #inspect(ref: string): Promise<{ ref: string; info: Docker.ImageInspectInfo }> {
@@ -68,11 +69,11 @@ export class ImageLoader {
     }
   }
 
-  async #fromPackage(key: string, taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<string> {
-    const { algorithm, digest } = parseTaskPackage(taskPackage)
+  /** One load per package key at a time; `gvmiName` is what a GVMI package is imported as. */
+  async #fromPackage(key: string, gvmiName: ImageName, taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<string> {
     let pending = this.#loaded.get(key)
     if (pending === undefined) {
-      pending = this.#load(taskPackage, { repo: `${GVMI_REPOSITORY}/${algorithm}`, tag: digest }, packages, signal)
+      pending = this.#load(taskPackage, gvmiName, packages, signal)
       pending.catch(() => this.#loaded.delete(key))
       this.#loaded.set(key, pending)
     }

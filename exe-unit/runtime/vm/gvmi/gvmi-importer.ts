@@ -49,14 +49,12 @@ export class GvmiImporter {
     await this.#toolChecked
     const changes = await this.#check(path)
     signal.throwIfAborted()
-    await listImage(this.#unsquashfs, path, { maxBytes: this.#limits.maxUnpackedBytes, maxFiles: this.#limits.maxFiles })
-    signal.throwIfAborted()
+    await listImage(this.#unsquashfs, path, { maxBytes: this.#limits.maxUnpackedBytes, maxFiles: this.#limits.maxFiles }, signal)
     const workDir = await mkdtemp(`${path}.unpack-`)
     try {
       const rootfs = join(workDir, 'rootfs')
-      await extractImage(this.#unsquashfs, path, rootfs)
-      signal.throwIfAborted()
-      const id = await this.#importTree(rootfs, changes)
+      await extractImage(this.#unsquashfs, path, rootfs, signal)
+      const id = await this.#importTree(rootfs, changes, signal)
       const ref = `${name.repo}:${name.tag}`
       try {
         // Another exe-unit on the same engine may have imported the same digest meanwhile: keep one.
@@ -102,10 +100,10 @@ export class GvmiImporter {
   }
 
   /** Streams the tree into the engine; returns the new (untagged) image's id. */
-  async #importTree(rootfs: string, changes: string[]): Promise<string> {
+  async #importTree(rootfs: string, changes: string[], signal: AbortSignal): Promise<string> {
     // Owners are kept as numbers; a provider not running as root could not have unpacked them, so all is root's.
     const owner = process.getuid?.() === 0 ? [] : ['--owner=0', '--group=0']
-    const tar = spawn('tar', ['--numeric-owner', ...owner, '-C', rootfs, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const tar = spawn('tar', ['--numeric-owner', ...owner, '-C', rootfs, '-cf', '-', '.'], { stdio: ['ignore', 'pipe', 'pipe'], signal })
     const tarExit = new Promise<number | null>((resolve, reject) => {
       tar.once('error', reject)
       tar.once('close', resolve)
@@ -127,6 +125,7 @@ export class GvmiImporter {
     } catch (error) {
       tar.kill('SIGKILL')
       await tarExit.catch(() => {})
+      signal.throwIfAborted()
       throw new ExeUnitError('BadRequest', 'the GVMI package is refused: the engine does not import its root filesystem', { cause: error })
     }
     const status = messages.at(-1)?.status

@@ -43,8 +43,8 @@ export async function checkUnsquashfs(command: string): Promise<void> {
 }
 
 /** Counts the image's entries and the bytes of its regular files, stopping as soon as a bound is passed. */
-export async function listImage(command: string, image: string, bounds: UnpackBounds): Promise<Listing> {
-  const child = spawn(command, ['-lln', '-UTC', image], { stdio: ['ignore', 'pipe', 'pipe'] })
+export async function listImage(command: string, image: string, bounds: UnpackBounds, signal: AbortSignal): Promise<Listing> {
+  const child = spawn(command, ['-lln', '-UTC', image], { stdio: ['ignore', 'pipe', 'pipe'], signal })
   const done = exited(child)
   done.catch(() => {}) // awaited below, after the output is read
   const stderr = capture(child)
@@ -70,8 +70,8 @@ export async function listImage(command: string, image: string, bounds: UnpackBo
 }
 
 /** Unpacks the image into `dest` (which must not exist yet). */
-export async function extractImage(command: string, image: string, dest: string): Promise<void> {
-  const child = spawn(command, ['-no-progress', '-quiet', '-no-xattrs', '-strict-errors', '-d', dest, image], { stdio: ['ignore', 'ignore', 'pipe'] })
+export async function extractImage(command: string, image: string, dest: string, signal: AbortSignal): Promise<void> {
+  const child = spawn(command, ['-no-progress', '-quiet', '-no-xattrs', '-strict-errors', '-d', dest, image], { stdio: ['ignore', 'ignore', 'pipe'], signal })
   const done = exited(child)
   done.catch(() => {}) // awaited below, after the output is read
   const stderr = capture(child)
@@ -91,6 +91,11 @@ function capture(child: ChildProcess): () => string {
 function exited(child: ChildProcess): Promise<number | null> {
   return new Promise((resolve, reject) => {
     child.once('error', error => {
+      // Aborted (the activity went away): the process is killed, and the abort is the answer.
+      if (error.name === 'AbortError') {
+        reject(error)
+        return
+      }
       const missing = (error as NodeJS.ErrnoException).code === 'ENOENT'
       reject(
         new ExeUnitError(
