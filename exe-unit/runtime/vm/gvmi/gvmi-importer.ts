@@ -47,9 +47,11 @@ export class GvmiImporter {
       throw error
     })
     await this.#toolChecked
-    const changes = await this.#check(path)
+    const { changes, inodeCount } = await this.#check(path)
     signal.throwIfAborted()
-    await listImage(this.#unsquashfs, path, { maxBytes: this.#limits.maxUnpackedBytes, maxFiles: this.#limits.maxFiles }, signal)
+    const listing = await listImage(this.#unsquashfs, path, { maxBytes: this.#limits.maxUnpackedBytes, maxFiles: this.#limits.maxFiles }, signal)
+    // Every node has a name in the listing; fewer names than nodes means lines the bounds did not count.
+    if (listing.files < inodeCount) throw bad(`its listing names ${listing.files} entries for ${inodeCount} nodes`)
     const workDir = await mkdtemp(`${path}.unpack-`)
     try {
       const rootfs = join(workDir, 'rootfs')
@@ -84,7 +86,7 @@ export class GvmiImporter {
   }
 
   /** The checks that need only the file: trailer, superblock, metadata. Returns the image config as import changes. */
-  async #check(path: string): Promise<string[]> {
+  async #check(path: string): Promise<{ changes: string[]; inodeCount: number }> {
     const file = await open(path, 'r')
     try {
       const trailer = await readTrailer(file, this.#limits.maxMetadataBytes)
@@ -93,7 +95,7 @@ export class GvmiImporter {
         throw bad(`its squashfs image claims ${superblock.bytesUsed} bytes, but only ${trailer.imageBytes} precede the metadata (truncated?)`)
       }
       if (superblock.inodeCount > this.#limits.maxFiles) throw bad(`it holds ${superblock.inodeCount} files, more than the ${this.#limits.maxFiles} allowed`)
-      return importChanges(readConfig(trailer.config))
+      return { changes: importChanges(readConfig(trailer.config)), inodeCount: superblock.inodeCount }
     } finally {
       await file.close()
     }
