@@ -11,6 +11,8 @@ import { type Market, MarketApi, SCAN_LIMITS, TERMS_LIMITS } from '../../market/
 import type { Reason } from '../../market/index.ts'
 import { ID_PATTERN } from '../../market/model/wire.ts'
 import { clientGone } from './client-gone.ts'
+import { streamScan, wantsEventStream } from './scan-stream.ts'
+import { errorResponses, noContent } from './schemas.ts'
 
 const MarketId = Type.String({ pattern: ID_PATTERN })
 const SubscriptionParams = Type.Object({ subscriptionId: MarketId })
@@ -31,6 +33,8 @@ const AckQuery = Type.Object({
   appSessionId: Type.Optional(Type.String({ maxLength: 256 }))
 })
 const IdResponse = Type.String({ description: 'id' })
+// The JSON form (an array), or with `Accept: text/event-stream` one `event: offer` (or `demand`) per item.
+const ScanEvents = Type.Array(Type.Union([MarketApi.Offer, MarketApi.Demand]), { description: 'Scan events' })
 const ReasonBody = Type.Union([MarketApi.Reason, Type.Null()])
 
 /** The server caps every wait, so a forgotten client cannot hold a request forever. */
@@ -245,11 +249,17 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
     app.get(
       '/scan/:subscriptionId/events',
       {
-        schema: { tags: ['requestor'], params: SubscriptionParams, querystring: Type.Object({ ...PollFields, peerId: Type.Optional(Type.String()) }) }
+        schema: {
+          tags: ['requestor'],
+          params: SubscriptionParams,
+          querystring: Type.Object({ ...PollFields, peerId: Type.Optional(Type.String()) }),
+          response: { 200: ScanEvents, ...errorResponses(404) }
+        }
       },
       async (request, reply) => {
         const { subscriptionId } = request.params
         const query = request.query
+        if (wantsEventStream(request.headers.accept)) return await streamScan(market, subscriptionId, query.peerId, reply)
         const options: Parameters<Market['collectScan']>[1] = {
           waitMs: pollMs(query.timeout),
           max: query.maxEvents ?? DEFAULT_MAX_EVENTS,
@@ -259,9 +269,16 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         return await market.collectScan(subscriptionId, options)
       }
     )
-    app.delete('/scan/:subscriptionId', { schema: { tags: ['requestor'], params: SubscriptionParams } }, async (request, reply) => {
-      market.endScan(request.params.subscriptionId)
-      return reply.code(201).send()
-    })
+    // endScan where the spec has it, and at the path earlier Agora clients call.
+    for (const path of ['/scan/:subscriptionId/events', '/scan/:subscriptionId']) {
+      app.delete(
+        path,
+        { schema: { tags: ['requestor'], params: SubscriptionParams, response: { 201: noContent('scan deleted'), ...errorResponses(404) } } },
+        async (request, reply) => {
+          market.endScan(request.params.subscriptionId)
+          return reply.code(201).send()
+        }
+      )
+    }
   }
 }
