@@ -2,9 +2,13 @@ import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { getAddress } from 'ethers'
+import { dataDirPaths, Store } from '../../daemon/index.ts'
+import { approvedAgreement } from '../helpers/negotiation.ts'
 import { startProbedNode } from '../helpers/probed-node.ts'
 import type { ProbedNode } from '../helpers/probed-node.ts'
 import { SseReader } from '../helpers/sse-reader.ts'
+import { eventually } from '../helpers/wait.ts'
 
 const M = '/market-api/v1'
 
@@ -89,5 +93,86 @@ describe('market API: scans as Server-Sent Events, endScan at both paths', funct
       await reader.cancel()
       await node.client.call('DELETE', `${M}/scan/${scanId}/events`)
     }
+  })
+})
+
+describe('market API: node ids in lowercase, from records of earlier versions too', function () {
+  this.timeout(180_000)
+  let dir: string
+  let provider: ProbedNode
+  let requester: ProbedNode
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'agora-market-ids-'))
+    provider = await startProbedNode(join(dir, 'provider'))
+    requester = await startProbedNode(join(dir, 'requester'), provider.addresses)
+  })
+  after(async () => {
+    await requester.stop()
+    await provider.stop()
+    await rm(dir, { recursive: true, force: true })
+  })
+
+  const LOWER = /^0x[0-9a-f]{40}$/
+
+  it('names nodes in lowercase in /me, offers, proposals and agreements, and takes any case on input', async () => {
+    for (const node of [provider, requester]) {
+      assert.match(node.nodeId, LOWER)
+      assert.equal((await node.client.expect<{ identity: string }>(200, 'GET', '/me')).identity, node.nodeId)
+    }
+    const negotiated = await approvedAgreement(provider, requester)
+    const agreement = await requester.client.expect<any>(200, 'GET', `${M}/agreements/${negotiated.agreementId}`)
+    assert.equal(agreement.offer.providerId, provider.nodeId)
+    assert.equal(agreement.demand.requestorId, requester.nodeId)
+    assert.deepEqual(await provider.client.expect<any>(200, 'GET', `${M}/agreements/${negotiated.agreementId}`), agreement)
+    const draft = await requester.client.expect<any>(200, 'GET', `${M}/demands/${negotiated.demandId}/proposals/${negotiated.offerDraftId}`)
+    assert.equal(draft.issuerId, provider.nodeId)
+
+    // The scan's peer filter takes the checksum form as well as the lowercase one.
+    const scanId = await requester.client.expect<string>(201, 'POST', `${M}/scan`, { type: 'offer' })
+    const found = await requester.client.expect<any[]>(200, 'GET', `${M}/scan/${scanId}/events?timeout=0&maxEvents=100&peerId=${getAddress(provider.nodeId)}`)
+    assert.ok(found.length > 0)
+    for (const offer of found) assert.equal(offer.providerId, provider.nodeId)
+    await requester.client.expect(201, 'DELETE', `${M}/scan/${scanId}/events`)
+  })
+
+  it('loads agreements and proposals stored with checksum ids in lowercase, and they still work', async () => {
+    const negotiated = await approvedAgreement(provider, requester)
+    await requester.stop()
+    // What an earlier version stored: the checksum form in every id field beside the signed envelopes.
+    const store = await Store.open(dataDirPaths(requester.dataDir).db)
+    let rewritten = 0
+    try {
+      const market = store.sublevel<Record<string, any>>('market')
+      for await (const [key, value] of market.iterator()) {
+        if (/(^|!)agreement:/.test(key)) {
+          value.counterpartyId = getAddress(value.counterpartyId)
+          value.terms.demand.requestorId = getAddress(value.terms.demand.requestorId)
+          value.terms.offer.providerId = getAddress(value.terms.offer.providerId)
+        } else if (/(^|!)proposal:/.test(key)) {
+          value.issuerId = getAddress(value.issuerId)
+          value.counterpartyId = getAddress(value.counterpartyId)
+        } else continue
+        await market.put(key, value)
+        rewritten++
+      }
+    } finally {
+      await store.close()
+    }
+    assert.ok(rewritten >= 3, `rewrote ${rewritten} records`)
+
+    requester = await startProbedNode(requester.dataDir, provider.addresses)
+    const agreement = await requester.client.expect<any>(200, 'GET', `${M}/agreements/${negotiated.agreementId}`)
+    assert.equal(agreement.state, 'Approved')
+    assert.equal(agreement.offer.providerId, provider.nodeId)
+    assert.equal(agreement.demand.requestorId, requester.nodeId)
+    const draft = await requester.client.expect<any>(200, 'GET', `${M}/demands/${negotiated.demandId}/proposals/${negotiated.offerDraftId}`)
+    assert.equal(draft.issuerId, provider.nodeId)
+    // The provider still knows the restarted requester as the same party: the termination is taken.
+    await requester.client.expect(204, 'POST', `${M}/agreements/${negotiated.agreementId}/terminate`, { message: 'done' })
+    await eventually(
+      'Terminated at the provider',
+      async () => (await provider.client.expect<any>(200, 'GET', `${M}/agreements/${negotiated.agreementId}`)).state === 'Terminated'
+    )
   })
 })
