@@ -4,7 +4,16 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { getAddress, getBytes, keccak256, toUtf8Bytes } from 'ethers'
-import { canonicalJson, ENVELOPE_VERSION, loadOrCreateNodeKey, messageIdOf, NodeKey, readPublicIdentity, signEnvelope, verifyEnvelope } from '../../net/index.ts'
+import {
+  canonicalJson,
+  ENVELOPE_VERSION,
+  loadOrCreateNodeKey,
+  messageIdOf,
+  NodeKey,
+  readPublicIdentity,
+  signEnvelope,
+  verifyEnvelope
+} from '../../net/index.ts'
 import type { SignedEnvelope } from '../../net/index.ts'
 
 /** An envelope as versions before the lowercase ids signed it: the signer in its checksum form. */
