@@ -75,6 +75,11 @@ describe('market API: scans as Server-Sent Events, endScan at both paths', funct
     await node.client.expect(201, 'DELETE', `${M}/scan/${scanId}`)
     assert.equal((await node.client.call('DELETE', `${M}/scan/${scanId}/events`)).status, 404)
 
+    // golem-js begins a scan with a demand-shaped body: empty properties are taken, any property is not.
+    const demandShaped = await node.client.expect<string>(201, 'POST', `${M}/scan`, { type: 'offer', properties: {}, constraints: '(test.scan=json)' })
+    await node.client.expect(201, 'DELETE', `${M}/scan/${demandShaped}/events`)
+    assert.equal((await node.client.call('POST', `${M}/scan`, { type: 'offer', properties: { a: 1 } })).status, 400)
+
     const unknown = await openStream('f'.repeat(64))
     assert.equal(unknown.status, 404)
     assert.match(unknown.headers.get('content-type') ?? '', /^application\/json/)
