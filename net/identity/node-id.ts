@@ -14,10 +14,11 @@ import type { PeerId, PublicKey } from '@libp2p/interface'
 
 export type NodeId = string
 
-/** A node id in a schema: its shape only (any case); parseNodeId normalises it. */
-export const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
+const NODE_ID_PATTERN = '^0x[0-9a-fA-F]{40}$'
+const NODE_ID_TEXT = new RegExp(NODE_ID_PATTERN)
 
-const NODE_ID_TEXT = /^0x[0-9a-fA-F]{40}$/
+/** A node id in a schema: its shape only (any case); parseNodeId normalises it. */
+export const NodeIdText = Type.String({ pattern: NODE_ID_PATTERN })
 
 /** Normalises a node id in any case (records of older versions hold the checksum form) to lowercase, or throws naming the bad input. */
 export function parseNodeId(value: unknown): NodeId {
