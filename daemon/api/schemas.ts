@@ -1,6 +1,7 @@
 // Schemas shared by the REST routes (ya-client common.yaml).
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
+import type { TUnsafe } from 'typebox'
 
 export const ErrorMessage = Type.Object(
   {
@@ -19,8 +20,12 @@ const descriptions: Record<number, string> = {
   408: '(408) Timeout.',
   409: '(409) Conflict.',
   410: '(410) Gone.',
+  413: '(413) Too large.',
   500: '(500) Server error.',
-  504: '(504) Ack timeout.'
+  502: '(502) The other node is unreachable or failed on its side.',
+  503: '(503) The node cannot serve this now.',
+  504: '(504) Ack timeout.',
+  507: '(507) The disk is full: nothing was stored.'
 }
 
 /** Response schemas for the given error statuses, for a route's `schema.response`. */
@@ -48,4 +53,12 @@ export function documentCommonErrors(app: FastifyInstance): void {
     const common = checked ? errorResponses(400, 401, 500) : errorResponses(401, 500)
     route.schema = { ...schema, response: { ...common, ...(schema.response as object | undefined) } }
   })
+}
+
+/**
+ * A success answered without a body (yagna's 204s, and endScan's 201): `type: 'null'`
+ * makes the OpenAPI document list the status with its description and no content.
+ */
+export function noContent(description: string): TUnsafe<undefined> {
+  return Type.Unsafe<undefined>({ type: 'null', description })
 }
