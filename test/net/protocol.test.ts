@@ -238,11 +238,13 @@ describe('request/response protocols', () => {
   })
 
   it('a burst beyond the rate gets RateLimited at once, on every protocol, before the handler runs', async () => {
-    const Other = defineProtocol({ ...Echo, name: '/agora/test-other/1' })
+    // 61 streams at once on a loaded machine may take longer than Echo's 2 s: a timeout here would not be the limit's answer.
+    const Patient = defineProtocol({ ...Echo, timeoutMs: 60_000 })
+    const Other = defineProtocol({ ...Patient, name: '/agora/test-other/1' })
     let handled = 0
     // The clock stands still: no token comes back during the test.
     const strict = new NetHost({ key: NodeKey.random(), peerGuard: { requestsPerSecond: 1, requestBurst: 11 }, clock: new ManualClock() })
-    await strict.handle(Echo, async request => {
+    await strict.handle(Patient, async request => {
       handled++
       return { text: request.text, from: 'strict' }
     })
@@ -254,10 +256,10 @@ describe('request/response protocols', () => {
     try {
       await client.dial(strict.addresses()[0] as string)
       // One request first, so that the burst does not race the connection's own set-up.
-      await client.request(Echo, strict.nodeId, { text: 'warm', n: 0 })
+      await client.request(Patient, strict.nodeId, { text: 'warm', n: 0 })
       // 60 requests, half on each protocol: one budget per node across protocols.
       const results = await Promise.allSettled(
-        Array.from({ length: 60 }, async (_, n) => await client.request(n % 2 === 0 ? Echo : Other, strict.nodeId, { text: 't', n }))
+        Array.from({ length: 60 }, async (_, n) => await client.request(n % 2 === 0 ? Patient : Other, strict.nodeId, { text: 't', n }))
       )
       const limited = results.filter(r => r.status === 'rejected' && r.reason instanceof RemoteError && r.reason.code === 'RateLimited')
       assert.equal(limited.length, 50)
