@@ -2,8 +2,8 @@
 // network publishes, negotiation, agreements and scans — the operations of the
 // ya-client market API, callable by the REST layer and by other modules.
 import { TypedEventEmitter } from '@libp2p/interface'
-import { QueueClosedError, silentLogger } from '../net/index.ts'
-import type { BadRecord, BroadcastEntry, Logger, NodeId } from '../net/index.ts'
+import { QueueClosedError, silentLogger, systemClock } from '../net/index.ts'
+import type { BadRecord, BroadcastEntry, Clock, Logger, NodeId, TimerHandle } from '../net/index.ts'
 import { MarketError, badInput } from './errors.ts'
 import { newMarketId } from './ids.ts'
 import { Matcher, parseConstraints, satisfies } from './language.ts'
@@ -45,6 +45,8 @@ export interface MarketOptions {
   sweepIntervalMs?: number
   /** Where failures no caller sees are logged (default: nowhere). */
   logger?: Logger
+  /** The time every expiry and wait is measured by (default: the system clock). */
+  clock?: Clock
   /** Told of each stored record that could not be loaded or made to work at start (it is set aside). */
   onBadRecord?: (bad: BadRecord) => void
 }
@@ -85,18 +87,24 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   readonly #logger: Logger
   /** Subscriptions being written: they hold their slot from the first check on. */
   #reserved = 0
-  #sweeper?: ReturnType<typeof setInterval>
+  readonly #clock: Clock
+  #sweepTimer: TimerHandle | undefined
+  /** The sweep under way, so that stop() waits for it. */
+  #sweeping: Promise<void> | undefined
+  #running = false
   #nextPruneAt = 0
 
   constructor(options: MarketOptions) {
     super()
     this.#net = options.net
     this.#outbox = options.outbox
+    const clock = options.clock ?? systemClock
+    this.#clock = clock
     this.#store = new MarketStore(options.db, options.onBadRecord)
-    this.#subscriptions = new SubscriptionBook(this.#store)
+    this.#subscriptions = new SubscriptionBook(this.#store, clock)
     this.#proposals = new ProposalBook(this.#store)
-    this.#agreements = new AgreementBook(this.#store)
-    this.#events = new AgreementEventLog(this.#store)
+    this.#agreements = new AgreementBook(this.#store, clock)
+    this.#events = new AgreementEventLog(this.#store, clock)
     this.#subscriptionTtlMs = Math.min(options.subscriptionTtlMs ?? HOUR, MAX_SUBSCRIPTION_TTL_MS)
     this.#maxSubscriptions = options.maxSubscriptions ?? 1000
     this.#sweepIntervalMs = options.sweepIntervalMs ?? 1000
@@ -105,7 +113,8 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       net: this.#net,
       subscriptions: this.#subscriptions,
       proposals: this.#proposals,
-      proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000
+      proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000,
+      clock
     })
     this.#desk = new AgreementDesk({
       net: this.#net,
@@ -114,12 +123,16 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       proposals: this.#proposals,
       agreements: this.#agreements,
       events: this.#events,
+      clock,
       onChange: record => this.safeDispatchEvent('agreement:changed', { detail: { agreementId: record.agreementId, role: record.role, state: record.state } })
     })
-    this.#scans = new ScanIterators({
-      ids: type => (type === 'offer' ? this.#matcher.offerIds() : demandIds(this.#net.demands.entries())),
-      item: (type, id) => (type === 'offer' ? this.#knownOffer(id) : this.#knownDemand(id))
-    })
+    this.#scans = new ScanIterators(
+      {
+        ids: type => (type === 'offer' ? this.#matcher.offerIds() : demandIds(this.#net.demands.entries())),
+        item: (type, id) => (type === 'offer' ? this.#knownOffer(id) : this.#knownDemand(id))
+      },
+      clock
+    )
   }
 
   get nodeId(): NodeId {
@@ -127,7 +140,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   async start(): Promise<void> {
-    const now = Date.now()
+    const now = this.#clock.now()
     const live = await this.#subscriptions.load(now)
     await this.#proposals.load()
     await this.#agreements.load()
@@ -147,18 +160,21 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       try {
         await this.#activate(record, parseConstraints(record.constraints))
       } catch (err) {
-        await this.#forget(record).catch(() => {})
+        await this.#forget(record).catch((forgetErr: unknown) => {
+          this.#logger.warn({ err: forgetErr, subscriptionId: record.id }, 'a subscription set aside was not fully forgotten')
+        })
         await this.#subscriptions.setAside(record, `could not be activated: ${(err as Error).message}`)
       }
     }
-    this.#sweeper = setInterval(() => {
-      void this.sweep()
-    }, this.#sweepIntervalMs)
-    this.#sweeper.unref()
+    this.#running = true
+    this.#scheduleSweep()
   }
 
   async stop(): Promise<void> {
-    if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
+    this.#running = false
+    if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer)
+    this.#sweepTimer = undefined
+    await this.#sweeping
     await this.#outbox.stop()
     this.#agreements.wakeAll()
     this.#events.wakeAll()
@@ -172,7 +188,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
    */
   async subscribe(kind: SubscriptionKind, body: unknown): Promise<string> {
     const terms = parseProposalBody(body)
-    const now = Date.now()
+    const now = this.#clock.now()
     const record: SubscriptionRecord = {
       kind,
       id: newMarketId(),
@@ -277,9 +293,10 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   listAgreements(filter: AgreementListFilter = {}): AgreementListEntry[] {
     const after = filter.afterDate === undefined ? -Infinity : Date.parse(filter.afterDate)
     const before = filter.beforeDate === undefined ? Infinity : Date.parse(filter.beforeDate)
+    const now = this.#clock.now()
     return this.#agreements
       .list()
-      .filter(r => filter.state === undefined || effectiveAgreementState(r) === filter.state)
+      .filter(r => filter.state === undefined || effectiveAgreementState(r, now) === filter.state)
       .filter(r => filter.appSessionId === undefined || r.appSessionId === filter.appSessionId)
       .filter(r => {
         const t = Date.parse(r.terms.timestamp)
@@ -306,7 +323,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   /** The stored agreement, for the modules that act under it (activities, payments). */
   agreementRecord(agreementId: string): AgreementRecord | undefined {
     const record = this.#agreements.get(agreementId)
-    return record === undefined ? undefined : { ...record, state: effectiveAgreementState(record) }
+    return record === undefined ? undefined : { ...record, state: effectiveAgreementState(record, this.#clock.now()) }
   }
 
   // ---- scans ----
@@ -344,8 +361,8 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     return collectDefined(demandIds(this.#net.demands.entries()), id => this.#knownDemand(id))
   }
 
-  /** Ends expired subscriptions, agreements and scans. Runs on a timer; callable for tests. */
-  async sweep(now = Date.now()): Promise<void> {
+  /** Ends expired subscriptions, agreements and scans. Runs on the clock's timer; callable for tests. */
+  async sweep(now = this.#clock.now()): Promise<void> {
     for (const record of await this.#subscriptions.sweep(now)) await this.#forget(record)
     await this.#agreements.sweepExpired(now)
     if (now >= this.#nextPruneAt) {
@@ -356,6 +373,22 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   // ---- internals ----
+
+  /** One sweep at a time: the next is set once this one has ended, so sweeps never overlap. */
+  #scheduleSweep(): void {
+    if (!this.#running) return
+    this.#sweepTimer = this.#clock.setTimeout(() => {
+      this.#sweepTimer = undefined
+      this.#sweeping = this.sweep()
+        .catch((err: unknown) => {
+          this.#logger.warn({ err }, 'a market sweep failed; the next one tries again')
+        })
+        .finally(() => {
+          this.#sweeping = undefined
+          this.#scheduleSweep()
+        })
+    }, this.#sweepIntervalMs)
+  }
 
   /** Makes a stored subscription work: matched (a demand), published, matched against known offers. */
   async #activate(record: SubscriptionRecord, constraints: Constraint): Promise<void> {
@@ -388,7 +421,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   async #offerAdded(entry: BroadcastEntry<OfferPayload>): Promise<void> {
-    if (this.#matcher.hasOffer(entry.id) || entry.payload.expiresAt <= Date.now()) return
+    if (this.#matcher.hasOffer(entry.id) || entry.payload.expiresAt <= this.#clock.now()) return
     let constraints
     try {
       constraints = parseConstraints(entry.payload.constraints)
@@ -412,12 +445,12 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   /** An offer the matcher holds, as the API shows it; undefined once it expired. */
-  #knownOffer(id: string, now = Date.now()): Offer | undefined {
+  #knownOffer(id: string, now = this.#clock.now()): Offer | undefined {
     const entry = this.#matcher.hasOffer(id) ? this.#net.offers.get(id) : undefined
     return entry === undefined || entry.payload.expiresAt <= now ? undefined : toOffer(entry)
   }
 
-  #knownDemand(id: string, now = Date.now()): Demand | undefined {
+  #knownDemand(id: string, now = this.#clock.now()): Demand | undefined {
     const entry = this.#net.demands.get(id)
     return entry === undefined || entry.payload.expiresAt <= now ? undefined : toDemand(entry)
   }

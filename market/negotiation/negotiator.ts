@@ -2,7 +2,7 @@
 // exchanged directly with the other party, rejections. Both sides check that
 // what they receive answers something they sent and still matches.
 import { validator } from '../../net/index.ts'
-import type { NodeId } from '../../net/index.ts'
+import type { Clock, NodeId } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import { assertSignedTermsFit } from '../model/limits.ts'
@@ -46,6 +46,7 @@ export interface NegotiatorOptions {
   proposals: ProposalBook
   /** How long a counter-proposal stays open for an answer. */
   proposalTtlMs: number
+  clock: Clock
 }
 
 export class Negotiator {
@@ -53,8 +54,10 @@ export class Negotiator {
   readonly #subscriptions: SubscriptionBook
   readonly #proposals: ProposalBook
   readonly #proposalTtlMs: number
+  readonly #clock: Clock
 
   constructor(options: NegotiatorOptions) {
+    this.#clock = options.clock
     this.#net = options.net
     this.#subscriptions = options.subscriptions
     this.#proposals = options.proposals
@@ -86,7 +89,7 @@ export class Negotiator {
   getProposal(kind: SubscriptionKind, subscriptionId: string, proposalId: string): Proposal {
     const record = this.#proposalOf(kind, subscriptionId, proposalId)
     if (record.state === 'Rejected') throw new MarketError('Gone', `proposal ${proposalId} was rejected`)
-    return toApiProposal(record)
+    return toApiProposal(record, this.#clock.now())
   }
 
   /** Answers the other party's proposal with our own Draft, sent to them. */
@@ -94,11 +97,11 @@ export class Negotiator {
     const subscription = this.#subscription(kind, subscriptionId)
     const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
     if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; counter the other party's proposal`)
-    assertOpen(theirs)
+    assertOpen(theirs, this.#clock.now())
     this.#proposals.assertNotEnded(theirs.offerId, theirs.demandId)
     if (kind === 'offer' && theirs.state === 'Initial') throw new MarketError('Conflict', 'a provider answers drafts only')
     const terms: ProposalBody = parseProposalBody(body)
-    const now = Date.now()
+    const now = this.#clock.now()
     const payload: ProposalPayload = {
       proposalId: newMarketId(),
       prevProposalId: theirs.proposalId,
@@ -127,7 +130,7 @@ export class Negotiator {
     await this.#proposals.setState(theirs, 'Rejected', reason)
     // An Initial proposal came from the market: its issuer never heard of it.
     if (!wasDraft) return
-    const payload: ProposalRejectionPayload = { proposalId, timestamp: new Date().toISOString() }
+    const payload: ProposalRejectionPayload = { proposalId, timestamp: new Date(this.#clock.now()).toISOString() }
     if (reason !== undefined) payload.reason = reason
     const envelope = this.#net.signEnvelope(ENVELOPE_TYPES.proposalRejection, payload)
     await this.#net.send(theirs.counterpartyId, { kind: 'proposal-rejection', envelope }).catch(() => {
@@ -141,7 +144,7 @@ export class Negotiator {
     // A draft bigger than ours may be would make an agreement too big to send.
     assertSignedTermsFit('proposal', message.envelope)
     const terms = parseProposalBody({ properties: payload.properties, constraints: payload.constraints })
-    if (payload.expiresAt <= Date.now()) throw new MarketError('Gone', 'proposal already expired')
+    if (payload.expiresAt <= this.#clock.now()) throw new MarketError('Gone', 'proposal already expired')
     if (this.#proposals.has(payload.proposalId)) return
     this.#proposals.assertNotEnded(payload.offerId, payload.demandId)
     const offer = this.#subscriptions.get('offer', payload.offerId)
@@ -178,7 +181,7 @@ export class Negotiator {
     await this.#proposals.setState(ours, 'Rejected', payload.reason)
     const event: { eventType: 'ProposalRejectedEvent'; eventDate: string; proposalId: string; reason?: Reason } = {
       eventType: 'ProposalRejectedEvent',
-      eventDate: new Date().toISOString(),
+      eventDate: new Date(this.#clock.now()).toISOString(),
       proposalId: ours.proposalId
     }
     if (payload.reason !== undefined) event.reason = payload.reason
@@ -188,8 +191,8 @@ export class Negotiator {
   #emitProposal(record: ProposalRecord): void {
     this.#subscriptions.queue(record.subscriptionId)?.push({
       eventType: 'ProposalEvent',
-      eventDate: new Date().toISOString(),
-      proposal: toApiProposal(record)
+      eventDate: new Date(this.#clock.now()).toISOString(),
+      proposal: toApiProposal(record, this.#clock.now())
     })
   }
 
@@ -213,7 +216,7 @@ export class Negotiator {
     if (ours === undefined || !ours.own || ours.counterpartyId !== counterparty || ours.subscriptionId !== subscriptionId) {
       throw new MarketError('NotFound', `proposal answers ${proposalId}, which we never sent to ${counterparty}`)
     }
-    assertOpen(ours)
+    assertOpen(ours, this.#clock.now())
     return ours
   }
 }

@@ -40,7 +40,7 @@ export function initialProposalId(demandId: string, offerId: string): string {
   return keccak256(toUtf8Bytes(`agora initial proposal:${demandId}:${offerId}`)).slice(2)
 }
 
-export function toApiProposal(record: ProposalRecord, now = Date.now()): Proposal {
+export function toApiProposal(record: ProposalRecord, now: number): Proposal {
   const proposal: Proposal = {
     proposalId: record.proposalId,
     issuerId: record.issuerId,
@@ -54,13 +54,13 @@ export function toApiProposal(record: ProposalRecord, now = Date.now()): Proposa
 }
 
 /** Initial and Draft proposals turn Expired when their time runs out. */
-export function effectiveState(record: ProposalRecord, now = Date.now()): ProposalState {
+export function effectiveState(record: ProposalRecord, now: number): ProposalState {
   if ((record.state === 'Initial' || record.state === 'Draft') && record.expiresAt <= now) return 'Expired'
   return record.state
 }
 
 /** Refuses a proposal that can no longer be answered or promoted: rejected, expired or already accepted. */
-export function assertOpen(record: ProposalRecord, now = Date.now()): void {
+export function assertOpen(record: ProposalRecord, now: number): void {
   const state = effectiveState(record, now)
   if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${record.proposalId} is ${state}`)
   if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${record.proposalId} is already promoted to an agreement`)

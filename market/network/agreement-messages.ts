@@ -3,7 +3,7 @@
 // market's durable outbox (net/outbox): written with the state change they
 // announce, delivered until the other party acknowledges them.
 import { EnvelopeError, MessageRefused, Outbox, SchemaError, outboxProtocol } from '../../net/index.ts'
-import type { OutboxDb, OutboxHost, OutboxLogger } from '../../net/index.ts'
+import type { Clock, OutboxDb, OutboxHost, OutboxLogger } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 
 export const AGREEMENT_MESSAGES = {
@@ -25,6 +25,8 @@ export interface MarketOutboxOptions {
   /** The market's sublevel: the outbox writes under `outbox:` there. */
   db: OutboxDb
   logger?: OutboxLogger
+  /** Retry delays and waits for an attempt run on it (default: the system clock). */
+  clock?: Clock
   minRetryMs?: number
   maxRetryMs?: number
   maxPendingPerPeer?: number
