@@ -111,6 +111,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     this.#logger = options.logger ?? silentLogger
     this.#negotiator = new Negotiator({
       net: this.#net,
+      outbox: this.#outbox,
       subscriptions: this.#subscriptions,
       proposals: this.#proposals,
       proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000,
@@ -466,8 +467,6 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     switch (message.kind) {
       case 'proposal':
         return await this.#negotiator.receiveProposal(message, from)
-      case 'proposal-rejection':
-        return await this.#negotiator.receiveRejection(message, from)
       default:
         return await this.#desk.receive(message, from)
     }

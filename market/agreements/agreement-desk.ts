@@ -6,14 +6,14 @@
 // durable outbox, written in one batch with the state change they announce:
 // once the caller is answered, the other party will learn of it, whenever it
 // is reachable again.
-import { OutboxError, canonicalJson, validator } from '../../net/index.ts'
+import { canonicalJson, validator } from '../../net/index.ts'
 import type { Clock, DeliveryOutcome, NodeId, PendingRecord, SignedEnvelope, StoreOp } from '../../net/index.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import type { Agreement, AgreementOperationEvent, AgreementState, Reason } from '../model/api.ts'
 import { AgreementClosePayload, AgreementPayload, ApprovalPayload, ENVELOPE_TYPES } from '../model/wire.ts'
-import { AGREEMENT_MESSAGES, refusingFinally } from '../network/agreement-messages.ts'
+import { AGREEMENT_MESSAGES, TELL_GRACE_MS, marketErrorOfEnqueue, refusingFinally } from '../network/agreement-messages.ts'
 import type { MarketOutbox } from '../network/agreement-messages.ts'
 import type { MarketMessage, MarketNet } from '../network/market-net.ts'
 import { openFrom } from '../network/open-from.ts'
@@ -46,11 +46,6 @@ const CLOSE_EVENT = {
   terminate: 'AgreementTerminatedEvent'
 } as const
 const CLOSED_STATE = { reject: 'Rejected', cancel: 'Cancelled', terminate: 'Terminated' } as const
-/**
- * How long a closing call waits for the other party's acknowledgement when it
- * is reachable; one that is away costs the caller nothing (its message waits).
- */
-const TELL_GRACE_MS = 2_000
 
 export function agreementHash(envelope: unknown): string {
   return keccak256(toUtf8Bytes(canonicalJson(envelope)))
@@ -338,10 +333,7 @@ export class AgreementDesk {
         id = await this.#o.outbox.enqueue(record.counterpartyId, kind, envelope, { alongside: [op] })
       })
     } catch (err) {
-      if (!(err instanceof OutboxError)) throw err
-      // Nothing was written: the caller may try again.
-      if (err.code === 'CapacityExceeded' || err.code === 'Unavailable') throw new MarketError('Unavailable', err.message)
-      throw new MarketError('BadRequest', err.message)
+      throw marketErrorOfEnqueue(err)
     }
     this.#o.onChange(record)
     return id

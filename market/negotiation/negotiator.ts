@@ -2,7 +2,7 @@
 // exchanged directly with the other party, rejections. Both sides check that
 // what they receive answers something they sent and still matches.
 import { validator } from '../../net/index.ts'
-import type { Clock, NodeId } from '../../net/index.ts'
+import type { Clock, NodeId, SignedEnvelope } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import { assertSignedTermsFit } from '../model/limits.ts'
@@ -10,6 +10,8 @@ import { ENVELOPE_TYPES, ProposalPayload, ProposalRejectionPayload } from '../mo
 import type { OfferPayload } from '../model/wire.ts'
 import type { Proposal, Reason } from '../model/api.ts'
 import type { MarketNet, MarketMessage } from '../network/market-net.ts'
+import { PROPOSAL_MESSAGES, TELL_GRACE_MS, marketErrorOfEnqueue, refusingFinally } from '../network/agreement-messages.ts'
+import type { MarketOutbox } from '../network/agreement-messages.ts'
 import { openFrom } from '../network/open-from.ts'
 import type { SubscriptionBook, SubscriptionKind, SubscriptionRecord } from '../subscriptions/subscription-book.ts'
 import { type ProposalBook, assertOpen, initialProposalId, toApiProposal } from './proposal-book.ts'
@@ -42,6 +44,8 @@ function draftRecord(
 
 export interface NegotiatorOptions {
   net: MarketNet
+  /** Rejections of the other party's drafts go through it, written with the Rejected state. */
+  outbox: MarketOutbox
   subscriptions: SubscriptionBook
   proposals: ProposalBook
   /** How long a counter-proposal stays open for an answer. */
@@ -51,6 +55,7 @@ export interface NegotiatorOptions {
 
 export class Negotiator {
   readonly #net: MarketNet
+  readonly #outbox: MarketOutbox
   readonly #subscriptions: SubscriptionBook
   readonly #proposals: ProposalBook
   readonly #proposalTtlMs: number
@@ -59,9 +64,15 @@ export class Negotiator {
   constructor(options: NegotiatorOptions) {
     this.#clock = options.clock
     this.#net = options.net
+    this.#outbox = options.outbox
     this.#subscriptions = options.subscriptions
     this.#proposals = options.proposals
     this.#proposalTtlMs = options.proposalTtlMs
+    this.#outbox.handle(PROPOSAL_MESSAGES.rejection, async (envelope, { from }) => {
+      await refusingFinally(async () => {
+        await this.#receiveRejection(envelope, from)
+      })
+    })
   }
 
   /** A known offer matches one of our demands: it becomes that demand's Initial proposal. */
@@ -126,16 +137,24 @@ export class Negotiator {
     const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
     if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; only the other party's can be rejected`)
     if (theirs.state === 'Rejected') throw new MarketError('Gone', `proposal ${proposalId} is already rejected`)
-    const wasDraft = theirs.state === 'Draft'
-    await this.#proposals.setState(theirs, 'Rejected', reason)
     // An Initial proposal came from the market: its issuer never heard of it.
-    if (!wasDraft) return
+    if (theirs.state !== 'Draft') {
+      await this.#proposals.setState(theirs, 'Rejected', reason)
+      return
+    }
     const payload: ProposalRejectionPayload = { proposalId, timestamp: new Date(this.#clock.now()).toISOString() }
     if (reason !== undefined) payload.reason = reason
     const envelope = this.#net.signEnvelope(ENVELOPE_TYPES.proposalRejection, payload)
-    await this.#net.send(theirs.counterpartyId, { kind: 'proposal-rejection', envelope }).catch(() => {
-      // The rejection stands locally; the other side's draft expires on its own.
-    })
+    // The Rejected state and the message telling the other party are one durable batch.
+    let messageId = ''
+    try {
+      await this.#proposals.setStateWith(theirs, 'Rejected', reason, async op => {
+        messageId = await this.#outbox.enqueue(theirs.counterpartyId, PROPOSAL_MESSAGES.rejection, envelope, { alongside: [op] })
+      })
+    } catch (err) {
+      throw marketErrorOfEnqueue(err)
+    }
+    await this.#outbox.nextAttempt(messageId, TELL_GRACE_MS)
   }
 
   /** A Draft from the other party. */
@@ -172,9 +191,9 @@ export class Negotiator {
     this.#emitProposal(record)
   }
 
-  /** The other party rejected one of our drafts. */
-  async receiveRejection(message: MarketMessage, from: NodeId): Promise<void> {
-    const payload = openFrom(message, from, ENVELOPE_TYPES.proposalRejection, rejectionPayload, 'rejection')
+  /** The other party rejected one of our drafts (delivered by its outbox: it may come again, and is handled once). */
+  async #receiveRejection(envelope: SignedEnvelope, from: NodeId): Promise<void> {
+    const payload = openFrom({ envelope }, from, ENVELOPE_TYPES.proposalRejection, rejectionPayload, 'rejection')
     const ours = this.#proposals.get(payload.proposalId)
     if (ours === undefined || !ours.own || ours.counterpartyId !== from) throw new MarketError('NotFound', `no proposal ${payload.proposalId} sent to ${from}`)
     if (ours.state === 'Rejected') return
