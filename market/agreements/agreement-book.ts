@@ -18,7 +18,7 @@ export interface AgreementRecord {
   counterpartyId: string
   appSessionId?: string
   approvedDate?: string
-  /** The requester's signed agreement (from confirm on). */
+  /** The requester's signed agreement (from the first confirm on, kept before it is sent). */
   proposed?: SignedEnvelope<AgreementPayload>
   /** The provider's signed approval. */
   approval?: SignedEnvelope<ApprovalPayload>
@@ -49,7 +49,8 @@ export function toApiAgreement(record: AgreementRecord, now: number): Agreement 
   }
   if (record.approvedDate !== undefined) agreement.approvedDate = record.approvedDate
   if (record.appSessionId !== undefined) agreement.appSessionId = record.appSessionId
-  if (record.proposed !== undefined) agreement.proposedSignature = record.proposed.sig
+  // Signed but not known to be received: the agreement is not proposed until a confirm succeeds.
+  if (record.proposed !== undefined && record.state !== 'Proposal') agreement.proposedSignature = record.proposed.sig
   if (record.approval !== undefined) agreement.approvedSignature = record.approval.sig
   return agreement
 }

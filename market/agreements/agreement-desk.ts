@@ -119,7 +119,10 @@ export class AgreementDesk {
       const record = this.#mine(agreementId, 'Requestor')
       const state = effectiveAgreementState(record, this.#now())
       if (state !== 'Proposal') throw new MarketError('Gone', `agreement ${agreementId} is ${state}, not Proposal`)
-      const proposed = this.#o.net.signEnvelope(ENVELOPE_TYPES.agreement, record.terms)
+      // Kept before it leaves: when the answer is lost the provider may hold it
+      // anyway, so a cancel must then reach it, and a second confirm sends the same terms.
+      const proposed = record.proposed ?? this.#o.net.signEnvelope(ENVELOPE_TYPES.agreement, record.terms)
+      if (record.proposed === undefined) await this.#o.agreements.put({ ...record, proposed })
       await this.#o.net.send(record.counterpartyId, { kind: 'agreement', envelope: proposed })
       const updated: AgreementRecord = { ...record, state: 'Pending', proposed }
       if (appSessionId !== undefined) updated.appSessionId = appSessionId
@@ -314,9 +317,10 @@ export class AgreementDesk {
       const closing = this.#o.net.signEnvelope(ENVELOPE_TYPES.close, payload)
       const updated: AgreementRecord = { ...record, state: CLOSED_STATE[action], closing, closedBy: record.role }
       if (reason !== undefined) updated.reason = reason
-      // An agreement never confirmed (Proposal) is unknown to the provider: nobody to tell.
+      // An agreement never sent is unknown to the provider: nobody to tell. One
+      // whose confirm failed may have arrived all the same, so it is told.
       let id: string | undefined
-      if (record.state === 'Proposal') await this.#save(updated)
+      if (record.state === 'Proposal' && record.proposed === undefined) await this.#save(updated)
       else id = await this.#commitTelling(updated, AGREEMENT_MESSAGES.close, closing)
       await this.#log(this.#closeEvent(updated), updated)
       return id
