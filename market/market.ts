@@ -215,7 +215,9 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       await this.#activate(record, terms.tree)
     } catch (err) {
       // Nothing half-made stays behind: the client is told it failed, and it did.
-      await this.#end(record.id).catch(() => {})
+      await this.#end(record.id).catch((endErr: unknown) => {
+        this.#logger.warn({ err: endErr, subscriptionId: record.id }, 'a subscription that failed to activate was not fully removed')
+      })
       throw err
     }
     return record.id
@@ -415,8 +417,9 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     await this.#proposals.forgetSubscription(record.id)
     if (record.broadcast) {
       const channel = record.kind === 'offer' ? this.#net.offers : this.#net.demands
-      await channel.retract(record.id).catch(() => {
-        /* it expires everywhere anyway */
+      await channel.retract(record.id).catch((err: unknown) => {
+        // Other nodes keep it until it expires (and their proposals to it are answered Gone).
+        this.#logger.warn({ err, subscriptionId: record.id }, 'an ended subscription was not retracted')
       })
     }
   }
