@@ -1,6 +1,7 @@
 // The market module's facade: offers and demands, matching, negotiation and
 // agreements over the network, as the daemon uses them.
 export { Market } from './market.ts'
+export type { MarketComponents, MarketInit } from './market.ts'
 export { MarketError } from './errors.ts'
 export type { MarketErrorCode } from './errors.ts'
 export * as MarketApi from './model/api.ts'

@@ -34,21 +34,26 @@ export const DEMAND_BROADCAST_PROPERTY = 'agora.demand.broadcast'
 /** Agora's own property: when the subscription ends (ms since epoch); default one hour. */
 export const SUBSCRIPTION_EXPIRATION_PROPERTY = 'agora.subscription.expiration'
 
-export interface MarketOptions {
+/** The parts of the node the market works with. */
+export interface MarketComponents {
   net: MarketNet
   db: JsonSublevel
-  /** Durable delivery of approvals and closings; keeps its messages in `db` (see marketOutbox). */
+  /** Durable delivery of approvals, closings and proposal rejections; keeps its messages in `db` (see marketOutbox). */
   outbox: MarketOutbox
-  subscriptionTtlMs?: number
-  proposalTtlMs?: number
-  maxSubscriptions?: number
-  sweepIntervalMs?: number
   /** Where failures no caller sees are logged (default: nowhere). */
   logger?: Logger
   /** The time every expiry and wait is measured by (default: the system clock). */
   clock?: Clock
   /** Told of each stored record that could not be loaded or made to work at start (it is set aside). */
   onBadRecord?: (bad: BadRecord) => void
+}
+
+/** The market's settings, each with a default. */
+export interface MarketInit {
+  subscriptionTtlMs?: number
+  proposalTtlMs?: number
+  maxSubscriptions?: number
+  sweepIntervalMs?: number
 }
 
 export interface MarketEvents {
@@ -94,27 +99,27 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   #running = false
   #nextPruneAt = 0
 
-  constructor(options: MarketOptions) {
+  constructor(components: MarketComponents, init: MarketInit = {}) {
     super()
-    this.#net = options.net
-    this.#outbox = options.outbox
-    const clock = options.clock ?? systemClock
+    this.#net = components.net
+    this.#outbox = components.outbox
+    const clock = components.clock ?? systemClock
     this.#clock = clock
-    this.#store = new MarketStore(options.db, options.onBadRecord)
+    this.#store = new MarketStore(components.db, components.onBadRecord)
     this.#subscriptions = new SubscriptionBook(this.#store, clock)
     this.#proposals = new ProposalBook(this.#store)
     this.#agreements = new AgreementBook(this.#store, clock)
     this.#events = new AgreementEventLog(this.#store, clock)
-    this.#subscriptionTtlMs = Math.min(options.subscriptionTtlMs ?? HOUR, MAX_SUBSCRIPTION_TTL_MS)
-    this.#maxSubscriptions = options.maxSubscriptions ?? 1000
-    this.#sweepIntervalMs = options.sweepIntervalMs ?? 1000
-    this.#logger = options.logger ?? silentLogger
+    this.#subscriptionTtlMs = Math.min(init.subscriptionTtlMs ?? HOUR, MAX_SUBSCRIPTION_TTL_MS)
+    this.#maxSubscriptions = init.maxSubscriptions ?? 1000
+    this.#sweepIntervalMs = init.sweepIntervalMs ?? 1000
+    this.#logger = components.logger ?? silentLogger
     this.#negotiator = new Negotiator({
       net: this.#net,
       outbox: this.#outbox,
       subscriptions: this.#subscriptions,
       proposals: this.#proposals,
-      proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000,
+      proposalTtlMs: init.proposalTtlMs ?? 10 * 60_000,
       clock
     })
     this.#desk = new AgreementDesk({

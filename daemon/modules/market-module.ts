@@ -70,17 +70,19 @@ export class MarketModule implements DaemonModule {
       ...(outboxMaxPendingPerPeer === undefined ? {} : { maxPendingPerPeer: outboxMaxPendingPerPeer }),
       ...(outboxMaxPending === undefined ? {} : { maxPending: outboxMaxPending })
     })
-    const market = new Market({
-      net: marketNetOver(context.net),
-      db: context.db,
-      outbox,
-      logger: context.logger.child({ component: 'market' }),
-      ...(this.#clock === undefined ? {} : { clock: this.#clock }),
-      ...section,
-      onBadRecord: bad => {
-        context.logger.warn(bad, 'a stored record could not be loaded: set aside')
-      }
-    })
+    const market = new Market(
+      {
+        net: marketNetOver(context.net),
+        db: context.db,
+        outbox,
+        logger: context.logger.child({ component: 'market' }),
+        ...(this.#clock === undefined ? {} : { clock: this.#clock }),
+        onBadRecord: bad => {
+          context.logger.warn(bad, 'a stored record could not be loaded: set aside')
+        }
+      },
+      section
+    )
     await market.start()
     market.addEventListener('agreement:changed', ({ detail }) => {
       context.logger.info(detail, 'agreement changed')
