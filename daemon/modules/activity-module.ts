@@ -5,7 +5,7 @@
 import { join } from 'node:path'
 import Type from 'typebox'
 import { validator } from '../../net/index.ts'
-import type { NetHost } from '../../net/index.ts'
+import type { Clock, NetHost } from '../../net/index.ts'
 import {
   ACTIVITY_PROTOCOL,
   ActivityClient,
@@ -71,14 +71,17 @@ export class ActivityModule implements DaemonModule {
   readonly name = 'activity'
   readonly config = activitySection
   readonly #market: MarketModule
+  readonly #clock: Clock | undefined
   #exeUnit: ExeUnit | null = null
   #providerEvents: ProviderEventLog | null = null
   #net: NetHost | null = null
   #outbox: ActivityOutbox | null = null
   routes: ApiRoute[] = []
 
-  constructor(market: MarketModule) {
+  /** `init.clock`: the time the activity outbox retries and waits on (a test's manual clock). */
+  constructor(market: MarketModule, init: { clock?: Clock } = {}) {
     this.#market = market
+    this.#clock = init.clock
   }
 
   get exeUnit(): ExeUnit {
@@ -142,7 +145,12 @@ export class ActivityModule implements DaemonModule {
     })
 
     // The requester's destroys go through it; the provider receives them there. It keeps its messages beside the requester's records.
-    const outbox = activityOutbox({ host: context.net, db: context.db, logger: context.logger.child({ component: 'activity-outbox' }) })
+    const outbox = activityOutbox({
+      host: context.net,
+      db: context.db,
+      logger: context.logger.child({ component: 'activity-outbox' }),
+      ...(this.#clock === undefined ? {} : { clock: this.#clock })
+    })
     outbox.handle(ACTIVITY_MESSAGES.destroy, async (envelope, { from }) => {
       await server.receiveDestroy(envelope, from)
     })

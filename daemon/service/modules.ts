@@ -13,5 +13,5 @@ export interface ModuleComponents {
 // payment joins here as it lands.
 export function defaultModules(components: ModuleComponents = {}): DaemonModule[] {
   const market = new MarketModule(components)
-  return [market, new ActivityModule(market)]
+  return [market, new ActivityModule(market, components)]
 }

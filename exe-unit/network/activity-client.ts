@@ -36,12 +36,6 @@ export interface ActivityRecords {
 
 /** Time for the provider's answer to travel back, on top of its own wait. */
 const TRANSIT_MS = 15_000
-/**
- * How long a destroy waits for a reachable provider to acknowledge it (its
- * runtime may take seconds to remove); one that is away costs nothing: it fails
- * at once, and the destroy waits queued.
- */
-const TELL_GRACE_MS = TRANSIT_MS
 /** Largest batch results assembled from pages (a JavaScript string holds at most about 512 MiB). */
 const MAX_RESULTS_BYTES = 256 * 1024 * 1024
 const resultPage = validator(ResultPage, 'results page')
@@ -50,10 +44,10 @@ export class ActivityClient {
   readonly #net: NetHost
   readonly #records: ActivityRecords
   readonly #agreements: AgreementLookup
-  readonly #outbox: Pick<ActivityOutbox, 'enqueue' | 'nextAttempt'>
+  readonly #outbox: Pick<ActivityOutbox, 'enqueue' | 'settled'>
 
   /** `outbox` keeps its messages in `records` (the same sublevel), so a record and a message are one batch. */
-  constructor(net: NetHost, records: ActivityRecords, agreements: AgreementLookup, outbox: Pick<ActivityOutbox, 'enqueue' | 'nextAttempt'>) {
+  constructor(net: NetHost, records: ActivityRecords, agreements: AgreementLookup, outbox: Pick<ActivityOutbox, 'enqueue' | 'settled'>) {
     this.#net = net
     this.#records = records
     this.#agreements = agreements
@@ -88,10 +82,11 @@ export class ActivityClient {
 
   /**
    * Marks the activity destroyed and queues the signed destroy for its
-   * provider, in one durable batch; answers once a reachable provider has
-   * it (or after a short grace when it is away: it is delivered when back).
+   * provider, in one durable batch, then waits up to `ackMs` for the
+   * provider's acknowledgement. Throws Timeout when it has not come by then:
+   * the destroy stays queued, and reaches the provider once it is reachable.
    */
-  async destroy(record: RequesterActivity): Promise<void> {
+  async destroy(record: RequesterActivity, ackMs = TRANSIT_MS): Promise<void> {
     const { activityId, agreementId, providerId } = record
     const envelope = signEnvelope(this.#net.key, DESTROY_ENVELOPE_TYPE, { activityId, agreementId } satisfies DestroyPayload)
     const marked: StoreOp = { type: 'put', key: `activity:${activityId}`, value: { ...record, destroyed: true } satisfies RequesterActivity }
@@ -103,7 +98,12 @@ export class ActivityClient {
       if (err instanceof CodedError) throw new ActivityCallError(err.code === 'CapacityExceeded' ? 'Unavailable' : err.code, err.message)
       throw err
     }
-    await this.#outbox.nextAttempt(messageId, TELL_GRACE_MS)
+    // Delivered, or refused for good (the provider holds no such activity any more): either way it runs no more there.
+    if ((await this.#outbox.settled(messageId, ackMs)) !== 'pending') return
+    throw new ActivityCallError(
+      'Timeout',
+      `provider ${providerId} did not answer destroy within ${ackMs} ms; the destroy stays queued and reaches it once it is reachable`
+    )
   }
 
   async exec({ activityId, providerId, destroyed }: RequesterActivity, text: string): Promise<string> {

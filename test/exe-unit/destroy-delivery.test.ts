@@ -1,19 +1,25 @@
 // A requester's destroy of an activity reaches the provider however long it is
 // away: signed, written before the call is answered, delivered through the
 // activity outbox (/agora/activity/outbox/1), handled once; and only the
-// activity's own requester can destroy it that way.
+// activity's own requester can destroy it that way. The daemons run on one
+// manual clock, so the wait for an acknowledgement ends when the test says.
 import assert from 'node:assert/strict'
 import { once } from 'node:events'
 import { ActivityModule } from '../../daemon/modules/activity-module.ts'
 import { ACTIVITY_OUTBOX_PROTOCOL } from '../../exe-unit/index.ts'
 import { NetHost, NodeKey, signEnvelope } from '../../net/index.ts'
+import type { NodeId } from '../../net/index.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { NodeOptions, TestNode } from '../helpers/cluster.ts'
+import { ManualClock } from '../helpers/manual-clock.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
+import { waitFor } from '../helpers/wait.ts'
 import { publishModule, startFileServer } from './helpers.ts'
 import type { FileServer } from './helpers.ts'
 
 const API = '/activity-api/v1'
+/** How long a destroy waits for the provider's acknowledgement by default. */
+const ACK_MS = 15_000
 const offerExtra = { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1 }
 const allowLoopback: NodeOptions = {
   configure: config => {
@@ -29,6 +35,7 @@ const activityOf = (node: TestNode): ActivityModule => {
 
 describe('activity destroy: reaches the provider, whenever it is reachable', function () {
   this.timeout(180_000)
+  let clock: ManualClock
   let cluster: Cluster
   let provider: TestNode
   let requester: TestNode
@@ -43,9 +50,10 @@ describe('activity destroy: reaches the provider, whenever it is reachable', fun
     await files.close()
   })
   beforeEach(async () => {
+    clock = new ManualClock(Date.now())
     cluster = new Cluster()
-    provider = await cluster.start(allowLoopback)
-    requester = await cluster.start(allowLoopback)
+    provider = await cluster.start({ ...allowLoopback, clock })
+    requester = await cluster.start({ ...allowLoopback, clock })
   })
   afterEach(async () => {
     await cluster.stop()
@@ -57,13 +65,24 @@ describe('activity destroy: reaches the provider, whenever it is reachable', fun
     return { agreementId, activityId }
   }
 
-  it('a destroy while the provider is stopped: answered here at once, queued once, delivered when it is back', async () => {
+  /** A DELETE the provider does not acknowledge: 408 exactly when its wait passes on the clock. */
+  const destroyUnheard = async (activityId: string): Promise<void> => {
+    const startedAt = clock.now()
+    const destroying = requester.client.call('DELETE', `${API}/activity/${activityId}`)
+    await waitFor('the destroy waiting on the clock', () => clock.pending().includes(startedAt + ACK_MS))
+    clock.advance(ACK_MS)
+    const answer = await destroying
+    assert.equal(answer.status, 408, JSON.stringify(answer.body))
+    assert.match(answer.body.message, /did not answer destroy within 15000 ms; the destroy stays queued/)
+  }
+
+  it('a destroy while the provider is stopped: 408 and queued, once however often asked, delivered when it is back', async () => {
     const { activityId } = await activity()
     const providerDir = provider.dataDir
     const providerId = provider.nodeId
     await provider.stop()
 
-    await requester.client.expect(200, 'DELETE', `${API}/activity/${activityId}`)
+    await destroyUnheard(activityId)
     const outbox = activityOf(requester).outbox
     assert.deepEqual(
       outbox.pending(providerId).map(m => m.kind),
@@ -72,13 +91,24 @@ describe('activity destroy: reaches the provider, whenever it is reachable', fun
     // No more work goes out under it, and asking again queues nothing new.
     const exec = await requester.client.call('POST', `${API}/activity/${activityId}/exec`, { text: JSON.stringify([{ deploy: {} }]) })
     assert.equal(exec.status, 409, JSON.stringify(exec.body))
-    await requester.client.expect(200, 'DELETE', `${API}/activity/${activityId}`)
+    await destroyUnheard(activityId)
     assert.equal(outbox.pending(providerId).length, 1)
 
     // The provider comes back (joining through the requester); no REST call to anyone.
     const delivered = once(outbox, 'message:delivered')
-    provider = await cluster.start({ ...allowLoopback, dataDir: providerDir, bootstrap: [requester.addresses[0]!] })
-    await delivered
+    provider = await cluster.start({ ...allowLoopback, dataDir: providerDir, bootstrap: [requester.addresses[0]!], clock })
+    // Delivered on the connect; or, if the provider's module was not listening yet, by a retry run at once.
+    const retryNow = (event: CustomEvent<{ delayMs: number }>): void => {
+      clock.advance(event.detail.delayMs)
+    }
+    outbox.addEventListener('message:retry', retryNow)
+    try {
+      const due = outbox.nextAttemptAt(providerId as NodeId)
+      if (due !== undefined && due > clock.now()) clock.advance(due - clock.now())
+      if (outbox.pending().length > 0) await delivered
+    } finally {
+      outbox.removeEventListener('message:retry', retryNow)
+    }
     assert.deepEqual(outbox.pending(), [])
     assert.equal((await requester.client.expect(200, 'GET', `${API}/activity/${activityId}/state`)).state[0], 'Terminated')
   })

@@ -63,7 +63,7 @@ describe('failures of the other node, as this node reports them', () => {
         enqueue: async () => {
           throw new Error('no message is queued here')
         },
-        nextAttempt: async () => 'pending' as const
+        settled: async () => 'pending' as const
       }
     )
     await assert.rejects(client.create(agreementId), (err: unknown) => {
