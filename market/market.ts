@@ -2,8 +2,8 @@
 // network publishes, negotiation, agreements and scans — the operations of the
 // ya-client market API, callable by the REST layer and by other modules.
 import { TypedEventEmitter } from '@libp2p/interface'
-import { QueueClosedError, silentLogger } from '../net/index.ts'
-import type { BadRecord, BroadcastEntry, Logger, NodeId } from '../net/index.ts'
+import { QueueClosedError, silentLogger, systemClock } from '../net/index.ts'
+import type { BadRecord, BroadcastEntry, Clock, Logger, NodeId, TimerHandle } from '../net/index.ts'
 import { MarketError, badInput } from './errors.ts'
 import { newMarketId } from './ids.ts'
 import { Matcher, parseConstraints, satisfies } from './language.ts'
@@ -34,19 +34,26 @@ export const DEMAND_BROADCAST_PROPERTY = 'agora.demand.broadcast'
 /** Agora's own property: when the subscription ends (ms since epoch); default one hour. */
 export const SUBSCRIPTION_EXPIRATION_PROPERTY = 'agora.subscription.expiration'
 
-export interface MarketOptions {
+/** The parts of the node the market works with. */
+export interface MarketComponents {
   net: MarketNet
   db: JsonSublevel
-  /** Durable delivery of approvals and closings; keeps its messages in `db` (see marketOutbox). */
+  /** Durable delivery of approvals, closings and proposal rejections; keeps its messages in `db` (see marketOutbox). */
   outbox: MarketOutbox
+  /** Where failures no caller sees are logged (default: nowhere). */
+  logger?: Logger
+  /** The time every expiry and wait is measured by (default: the system clock). */
+  clock?: Clock
+  /** Told of each stored record that could not be loaded or made to work at start (it is set aside). */
+  onBadRecord?: (bad: BadRecord) => void
+}
+
+/** The market's settings, each with a default. */
+export interface MarketInit {
   subscriptionTtlMs?: number
   proposalTtlMs?: number
   maxSubscriptions?: number
   sweepIntervalMs?: number
-  /** Where failures no caller sees are logged (default: nowhere). */
-  logger?: Logger
-  /** Told of each stored record that could not be loaded or made to work at start (it is set aside). */
-  onBadRecord?: (bad: BadRecord) => void
 }
 
 export interface MarketEvents {
@@ -85,27 +92,35 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   readonly #logger: Logger
   /** Subscriptions being written: they hold their slot from the first check on. */
   #reserved = 0
-  #sweeper?: ReturnType<typeof setInterval>
+  readonly #clock: Clock
+  #sweepTimer: TimerHandle | undefined
+  /** The sweep under way, so that stop() waits for it. */
+  #sweeping: Promise<void> | undefined
+  #running = false
   #nextPruneAt = 0
 
-  constructor(options: MarketOptions) {
+  constructor(components: MarketComponents, init: MarketInit = {}) {
     super()
-    this.#net = options.net
-    this.#outbox = options.outbox
-    this.#store = new MarketStore(options.db, options.onBadRecord)
-    this.#subscriptions = new SubscriptionBook(this.#store)
+    this.#net = components.net
+    this.#outbox = components.outbox
+    const clock = components.clock ?? systemClock
+    this.#clock = clock
+    this.#store = new MarketStore(components.db, components.onBadRecord)
+    this.#subscriptions = new SubscriptionBook(this.#store, clock)
     this.#proposals = new ProposalBook(this.#store)
-    this.#agreements = new AgreementBook(this.#store)
-    this.#events = new AgreementEventLog(this.#store)
-    this.#subscriptionTtlMs = Math.min(options.subscriptionTtlMs ?? HOUR, MAX_SUBSCRIPTION_TTL_MS)
-    this.#maxSubscriptions = options.maxSubscriptions ?? 1000
-    this.#sweepIntervalMs = options.sweepIntervalMs ?? 1000
-    this.#logger = options.logger ?? silentLogger
+    this.#agreements = new AgreementBook(this.#store, clock)
+    this.#events = new AgreementEventLog(this.#store, clock)
+    this.#subscriptionTtlMs = Math.min(init.subscriptionTtlMs ?? HOUR, MAX_SUBSCRIPTION_TTL_MS)
+    this.#maxSubscriptions = init.maxSubscriptions ?? 1000
+    this.#sweepIntervalMs = init.sweepIntervalMs ?? 1000
+    this.#logger = components.logger ?? silentLogger
     this.#negotiator = new Negotiator({
       net: this.#net,
+      outbox: this.#outbox,
       subscriptions: this.#subscriptions,
       proposals: this.#proposals,
-      proposalTtlMs: options.proposalTtlMs ?? 10 * 60_000
+      proposalTtlMs: init.proposalTtlMs ?? 10 * 60_000,
+      clock
     })
     this.#desk = new AgreementDesk({
       net: this.#net,
@@ -114,12 +129,16 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       proposals: this.#proposals,
       agreements: this.#agreements,
       events: this.#events,
+      clock,
       onChange: record => this.safeDispatchEvent('agreement:changed', { detail: { agreementId: record.agreementId, role: record.role, state: record.state } })
     })
-    this.#scans = new ScanIterators({
-      ids: type => (type === 'offer' ? this.#matcher.offerIds() : demandIds(this.#net.demands.entries())),
-      item: (type, id) => (type === 'offer' ? this.#knownOffer(id) : this.#knownDemand(id))
-    })
+    this.#scans = new ScanIterators(
+      {
+        ids: type => (type === 'offer' ? this.#matcher.offerIds() : demandIds(this.#net.demands.entries())),
+        item: (type, id) => (type === 'offer' ? this.#knownOffer(id) : this.#knownDemand(id))
+      },
+      clock
+    )
   }
 
   get nodeId(): NodeId {
@@ -127,7 +146,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   async start(): Promise<void> {
-    const now = Date.now()
+    const now = this.#clock.now()
     const live = await this.#subscriptions.load(now)
     await this.#proposals.load()
     await this.#agreements.load()
@@ -147,18 +166,21 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       try {
         await this.#activate(record, parseConstraints(record.constraints))
       } catch (err) {
-        await this.#forget(record).catch(() => {})
+        await this.#forget(record).catch((forgetErr: unknown) => {
+          this.#logger.warn({ err: forgetErr, subscriptionId: record.id }, 'a subscription set aside was not fully forgotten')
+        })
         await this.#subscriptions.setAside(record, `could not be activated: ${(err as Error).message}`)
       }
     }
-    this.#sweeper = setInterval(() => {
-      void this.sweep()
-    }, this.#sweepIntervalMs)
-    this.#sweeper.unref()
+    this.#running = true
+    this.#scheduleSweep()
   }
 
   async stop(): Promise<void> {
-    if (this.#sweeper !== undefined) clearInterval(this.#sweeper)
+    this.#running = false
+    if (this.#sweepTimer !== undefined) this.#clock.clearTimeout(this.#sweepTimer)
+    this.#sweepTimer = undefined
+    await this.#sweeping
     await this.#outbox.stop()
     this.#agreements.wakeAll()
     this.#events.wakeAll()
@@ -172,7 +194,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
    */
   async subscribe(kind: SubscriptionKind, body: unknown): Promise<string> {
     const terms = parseProposalBody(body)
-    const now = Date.now()
+    const now = this.#clock.now()
     const record: SubscriptionRecord = {
       kind,
       id: newMarketId(),
@@ -198,7 +220,9 @@ export class Market extends TypedEventEmitter<MarketEvents> {
       await this.#activate(record, terms.tree)
     } catch (err) {
       // Nothing half-made stays behind: the client is told it failed, and it did.
-      await this.#end(record.id).catch(() => {})
+      await this.#end(record.id).catch((endErr: unknown) => {
+        this.#logger.warn({ err: endErr, subscriptionId: record.id }, 'a subscription that failed to activate was not fully removed')
+      })
       throw err
     }
     return record.id
@@ -277,9 +301,10 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   listAgreements(filter: AgreementListFilter = {}): AgreementListEntry[] {
     const after = filter.afterDate === undefined ? -Infinity : Date.parse(filter.afterDate)
     const before = filter.beforeDate === undefined ? Infinity : Date.parse(filter.beforeDate)
+    const now = this.#clock.now()
     return this.#agreements
       .list()
-      .filter(r => filter.state === undefined || effectiveAgreementState(r) === filter.state)
+      .filter(r => filter.state === undefined || effectiveAgreementState(r, now) === filter.state)
       .filter(r => filter.appSessionId === undefined || r.appSessionId === filter.appSessionId)
       .filter(r => {
         const t = Date.parse(r.terms.timestamp)
@@ -306,7 +331,7 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   /** The stored agreement, for the modules that act under it (activities, payments). */
   agreementRecord(agreementId: string): AgreementRecord | undefined {
     const record = this.#agreements.get(agreementId)
-    return record === undefined ? undefined : { ...record, state: effectiveAgreementState(record) }
+    return record === undefined ? undefined : { ...record, state: effectiveAgreementState(record, this.#clock.now()) }
   }
 
   // ---- scans ----
@@ -344,8 +369,8 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     return collectDefined(demandIds(this.#net.demands.entries()), id => this.#knownDemand(id))
   }
 
-  /** Ends expired subscriptions, agreements and scans. Runs on a timer; callable for tests. */
-  async sweep(now = Date.now()): Promise<void> {
+  /** Ends expired subscriptions, agreements and scans. Runs on the clock's timer; callable for tests. */
+  async sweep(now = this.#clock.now()): Promise<void> {
     for (const record of await this.#subscriptions.sweep(now)) await this.#forget(record)
     await this.#agreements.sweepExpired(now)
     if (now >= this.#nextPruneAt) {
@@ -356,6 +381,22 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   // ---- internals ----
+
+  /** One sweep at a time: the next is set once this one has ended, so sweeps never overlap. */
+  #scheduleSweep(): void {
+    if (!this.#running) return
+    this.#sweepTimer = this.#clock.setTimeout(() => {
+      this.#sweepTimer = undefined
+      this.#sweeping = this.sweep()
+        .catch((err: unknown) => {
+          this.#logger.warn({ err }, 'a market sweep failed; the next one tries again')
+        })
+        .finally(() => {
+          this.#sweeping = undefined
+          this.#scheduleSweep()
+        })
+    }, this.#sweepIntervalMs)
+  }
 
   /** Makes a stored subscription work: matched (a demand), published, matched against known offers. */
   async #activate(record: SubscriptionRecord, constraints: Constraint): Promise<void> {
@@ -381,14 +422,15 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     await this.#proposals.forgetSubscription(record.id)
     if (record.broadcast) {
       const channel = record.kind === 'offer' ? this.#net.offers : this.#net.demands
-      await channel.retract(record.id).catch(() => {
-        /* it expires everywhere anyway */
+      await channel.retract(record.id).catch((err: unknown) => {
+        // Other nodes keep it until it expires (and their proposals to it are answered Gone).
+        this.#logger.warn({ err, subscriptionId: record.id }, 'an ended subscription was not retracted')
       })
     }
   }
 
   async #offerAdded(entry: BroadcastEntry<OfferPayload>): Promise<void> {
-    if (this.#matcher.hasOffer(entry.id) || entry.payload.expiresAt <= Date.now()) return
+    if (this.#matcher.hasOffer(entry.id) || entry.payload.expiresAt <= this.#clock.now()) return
     let constraints
     try {
       constraints = parseConstraints(entry.payload.constraints)
@@ -412,12 +454,12 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   }
 
   /** An offer the matcher holds, as the API shows it; undefined once it expired. */
-  #knownOffer(id: string, now = Date.now()): Offer | undefined {
+  #knownOffer(id: string, now = this.#clock.now()): Offer | undefined {
     const entry = this.#matcher.hasOffer(id) ? this.#net.offers.get(id) : undefined
     return entry === undefined || entry.payload.expiresAt <= now ? undefined : toOffer(entry)
   }
 
-  #knownDemand(id: string, now = Date.now()): Demand | undefined {
+  #knownDemand(id: string, now = this.#clock.now()): Demand | undefined {
     const entry = this.#net.demands.get(id)
     return entry === undefined || entry.payload.expiresAt <= now ? undefined : toDemand(entry)
   }
@@ -433,8 +475,6 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     switch (message.kind) {
       case 'proposal':
         return await this.#negotiator.receiveProposal(message, from)
-      case 'proposal-rejection':
-        return await this.#negotiator.receiveRejection(message, from)
       default:
         return await this.#desk.receive(message, from)
     }

@@ -5,21 +5,23 @@
 import { join } from 'node:path'
 import Type from 'typebox'
 import { validator } from '../../net/index.ts'
-import type { NetHost } from '../../net/index.ts'
+import type { Clock, NetHost } from '../../net/index.ts'
 import {
   ACTIVITY_PROTOCOL,
   ActivityClient,
   ActivityDesk,
   ActivityServer,
+  ACTIVITY_MESSAGES,
   ExeUnit,
   ProviderEventLog,
   FILES_PROTOCOL,
   RequesterFileStore,
   fileRequestHandler,
   requesterFilesOver,
+  activityOutbox,
   resultSigner
 } from '../../exe-unit/index.ts'
-import type { AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
+import type { ActivityOutbox, AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
 import { transferRoutes } from '../api/transfer-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
@@ -71,13 +73,17 @@ export class ActivityModule implements DaemonModule {
   readonly name = 'activity'
   readonly config = activitySection
   readonly #market: MarketModule
+  readonly #clock: Clock | undefined
   #exeUnit: ExeUnit | null = null
   #providerEvents: ProviderEventLog | null = null
   #net: NetHost | null = null
+  #outbox: ActivityOutbox | null = null
   routes: ApiRoute[] = []
 
-  constructor(market: MarketModule) {
+  /** `init.clock`: the time the activity outbox retries and waits on (a test's manual clock). */
+  constructor(market: MarketModule, init: { clock?: Clock } = {}) {
     this.#market = market
+    this.#clock = init.clock
   }
 
   get exeUnit(): ExeUnit {
@@ -140,7 +146,19 @@ export class ActivityModule implements DaemonModule {
       }
     })
 
-    const client = new ActivityClient(context.net, context.db, lookup)
+    // The requester's destroys go through it; the provider receives them there. It keeps its messages beside the requester's records.
+    const outbox = activityOutbox({
+      host: context.net,
+      db: context.db,
+      logger: context.logger.child({ component: 'activity-outbox' }),
+      ...(this.#clock === undefined ? {} : { clock: this.#clock })
+    })
+    outbox.handle(ACTIVITY_MESSAGES.destroy, async (envelope, { from }) => {
+      await server.receiveDestroy(envelope, from)
+    })
+    await outbox.start()
+    this.#outbox = outbox
+    const client = new ActivityClient(context.net, context.db, lookup, outbox)
     const files = new RequesterFileStore(join(context.config.dataDir, 'transfers'), section.maxTransferBytes ?? MAX_TRANSFER_BYTES)
     await files.open()
     await context.net.handle(
@@ -155,7 +173,14 @@ export class ActivityModule implements DaemonModule {
     ]
   }
 
+  /** The activity outbox: destroys waiting for their provider, and its events. */
+  get outbox(): ActivityOutbox {
+    if (this.#outbox === null) throw new Error('the activity module has not started')
+    return this.#outbox
+  }
+
   async stop(): Promise<void> {
+    await this.#outbox?.stop()
     await this.#net?.unhandle(ACTIVITY_PROTOCOL)
     await this.#net?.unhandle(FILES_PROTOCOL)
     await this.#exeUnit?.close()

@@ -3,7 +3,7 @@
 import Type from 'typebox'
 import { MAX_SUBSCRIPTION_TTL_MS, Market, marketNetOver, marketOutbox } from '../../market/index.ts'
 import { validator } from '../../net/index.ts'
-import type { Outbox } from '../../net/index.ts'
+import type { Clock, Outbox } from '../../net/index.ts'
 import { marketRoutes } from '../api/market-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
@@ -27,12 +27,22 @@ const marketSection = validator(MarketSection, 'config modules.market')
 
 export const MARKET_API_PREFIX = '/market-api/v1'
 
+/** What the market module takes from the daemon beyond its context: the time (a test's manual clock). */
+export interface MarketModuleInit {
+  clock?: Clock
+}
+
 export class MarketModule implements DaemonModule {
   readonly name = 'market'
   readonly config = marketSection
+  readonly #clock: Clock | undefined
   #market: Market | null = null
   #outbox: Outbox | null = null
   routes: ApiRoute[] = []
+
+  constructor(init: MarketModuleInit = {}) {
+    this.#clock = init.clock
+  }
 
   /** The running market, for the modules that act under its agreements. */
   get market(): Market {
@@ -54,21 +64,25 @@ export class MarketModule implements DaemonModule {
       host: context.net,
       db: context.db,
       logger: context.logger.child({ component: 'outbox' }),
+      ...(this.#clock === undefined ? {} : { clock: this.#clock }),
       ...(outboxMinRetryMs === undefined ? {} : { minRetryMs: outboxMinRetryMs }),
       ...(outboxMaxRetryMs === undefined ? {} : { maxRetryMs: outboxMaxRetryMs }),
       ...(outboxMaxPendingPerPeer === undefined ? {} : { maxPendingPerPeer: outboxMaxPendingPerPeer }),
       ...(outboxMaxPending === undefined ? {} : { maxPending: outboxMaxPending })
     })
-    const market = new Market({
-      net: marketNetOver(context.net),
-      db: context.db,
-      outbox,
-      logger: context.logger,
-      ...section,
-      onBadRecord: bad => {
-        context.logger.warn(bad, 'a stored record could not be loaded: set aside')
-      }
-    })
+    const market = new Market(
+      {
+        net: marketNetOver(context.net),
+        db: context.db,
+        outbox,
+        logger: context.logger.child({ component: 'market' }),
+        ...(this.#clock === undefined ? {} : { clock: this.#clock }),
+        onBadRecord: bad => {
+          context.logger.warn(bad, 'a stored record could not be loaded: set aside')
+        }
+      },
+      section
+    )
     await market.start()
     market.addEventListener('agreement:changed', ({ detail }) => {
       context.logger.info(detail, 'agreement changed')

@@ -1,9 +1,11 @@
 // The requester's side of `/agora/activity/1`: Activity API calls made on this
 // daemon go to the provider of the activity's agreement. Which provider runs
 // which activity is kept in this node's store, so a restart loses no activity.
-import { CodedError, NetError, RemoteError, validator } from '../../net/index.ts'
-import type { ErrorCode, NetHost, NodeId } from '../../net/index.ts'
+import { CodedError, NetError, RemoteError, signEnvelope, validator } from '../../net/index.ts'
+import type { ErrorCode, NetHost, NodeId, StoreOp } from '../../net/index.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState } from '../activity/types.ts'
+import { ACTIVITY_MESSAGES, DESTROY_ENVELOPE_TYPE } from './activity-messages.ts'
+import type { ActivityOutbox, DestroyPayload } from './activity-messages.ts'
 import { ACTIVITY_PROTOCOL } from './activity-protocol.ts'
 import type { ActivityRequest } from './activity-protocol.ts'
 import type { AgreementLookup } from './agreement-access.ts'
@@ -22,6 +24,8 @@ export interface RequesterActivity {
   activityId: string
   agreementId: string
   providerId: string
+  /** Destroyed by us: the provider is told (or will be, once reachable); no more work is sent. */
+  destroyed?: true
 }
 
 /** Where the requester keeps its activities: the activity module's sublevel. */
@@ -40,11 +44,14 @@ export class ActivityClient {
   readonly #net: NetHost
   readonly #records: ActivityRecords
   readonly #agreements: AgreementLookup
+  readonly #outbox: Pick<ActivityOutbox, 'enqueue' | 'settled'>
 
-  constructor(net: NetHost, records: ActivityRecords, agreements: AgreementLookup) {
+  /** `outbox` keeps its messages in `records` (the same sublevel), so a record and a message are one batch. */
+  constructor(net: NetHost, records: ActivityRecords, agreements: AgreementLookup, outbox: Pick<ActivityOutbox, 'enqueue' | 'settled'>) {
     this.#net = net
     this.#records = records
     this.#agreements = agreements
+    this.#outbox = outbox
   }
 
   /** `ackMs`: how long the provider's acknowledgement may take, transit included (absent: its wait plus TRANSIT_MS). */
@@ -74,11 +81,34 @@ export class ActivityClient {
   // The calls below take the activity's record (from activity()), so a caller
   // that has read it already does not read it again.
 
-  async destroy({ activityId, providerId }: RequesterActivity, ackMs?: number): Promise<void> {
-    await this.#send(providerId, { op: 'destroy', activityId }, 0, undefined, ackMs)
+  /**
+   * Marks the activity destroyed and queues the signed destroy for its
+   * provider, in one durable batch, then waits up to `ackMs` for the
+   * provider's acknowledgement. Throws Timeout when it has not come by then:
+   * the destroy stays queued, and reaches the provider once it is reachable.
+   */
+  async destroy(record: RequesterActivity, ackMs = TRANSIT_MS): Promise<void> {
+    const { activityId, agreementId, providerId } = record
+    const envelope = signEnvelope(this.#net.key, DESTROY_ENVELOPE_TYPE, { activityId, agreementId } satisfies DestroyPayload)
+    const marked: StoreOp = { type: 'put', key: `activity:${activityId}`, value: { ...record, destroyed: true } satisfies RequesterActivity }
+    let messageId: string
+    try {
+      messageId = await this.#outbox.enqueue(providerId as NodeId, ACTIVITY_MESSAGES.destroy, envelope, { alongside: [marked] })
+    } catch (err) {
+      // Nothing was written (the outbox checks its limits first): the caller may try again.
+      if (err instanceof CodedError) throw new ActivityCallError(err.code === 'CapacityExceeded' ? 'Unavailable' : err.code, err.message)
+      throw err
+    }
+    // Delivered, or refused for good (the provider holds no such activity any more): either way it runs no more there.
+    if ((await this.#outbox.settled(messageId, ackMs)) !== 'pending') return
+    throw new ActivityCallError(
+      'Timeout',
+      `provider ${providerId} did not answer destroy within ${ackMs} ms; the destroy stays queued and reaches it once it is reachable`
+    )
   }
 
-  async exec({ activityId, providerId }: RequesterActivity, text: string): Promise<string> {
+  async exec({ activityId, providerId, destroyed }: RequesterActivity, text: string): Promise<string> {
+    if (destroyed === true) throw new ActivityCallError('Conflict', `activity ${activityId} was destroyed`)
     return (await this.#send(providerId, { op: 'exec', activityId, text })) as string
   }
 

@@ -1,19 +1,20 @@
 // `/agora/activity/1`: the requester's daemon carries Activity API calls to the
 // provider's daemon, whose exe-unit does the work. One request, one answer;
 // long polls (results, events) wait on the provider within the caller's budget.
+// A destroy is not one of them: the provider must receive it, so it travels
+// through the activity outbox (activity-messages.ts).
 import Type from 'typebox'
 import type { Static } from 'typebox'
 import { defineProtocol } from '../../net/index.ts'
 
-const ActivityId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
+export const ActivityId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
 const BatchId = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
-const AgreementId = Type.String({ pattern: '^[0-9a-f]{64}$' })
+export const AgreementId = Type.String({ pattern: '^[0-9a-f]{64}$' })
 /** How long the provider may hold a long poll, in ms. */
 const WaitMs = Type.Integer({ minimum: 0, maximum: 300_000 })
 
 export const ActivityRequest = Type.Union([
   Type.Object({ op: Type.Literal('create'), agreementId: AgreementId }, { additionalProperties: false }),
-  Type.Object({ op: Type.Literal('destroy'), activityId: ActivityId }, { additionalProperties: false }),
   Type.Object({ op: Type.Literal('exec'), activityId: ActivityId, text: Type.String({ maxLength: 256 * 1024 }) }, { additionalProperties: false }),
   /** The first page of a batch's results, after the wait; its answer is a ResultPage. */
   Type.Object(

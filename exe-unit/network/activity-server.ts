@@ -2,14 +2,17 @@
 // the agreement (Approved, and the caller is its requester) and the activity
 // (created by that caller) before the exe-unit sees it.
 import { randomBytes } from 'node:crypto'
-import { HandlerError } from '../../net/index.ts'
-import type { NodeId, RequestContext } from '../../net/index.ts'
+import { HandlerError, validator, verifyEnvelope } from '../../net/index.ts'
+import type { NodeId, RequestContext, SignedEnvelope } from '../../net/index.ts'
 import type { ActivityInfo, ExeUnit } from '../exe-unit.ts'
 import { ExeUnitError } from '../errors.ts'
 import type { ActivityRequest } from './activity-protocol.ts'
 import type { AgreementLookup } from './agreement-access.ts'
 import { collectBatchEvents } from './batch-events.ts'
 import { ResultPager } from './result-pages.ts'
+import { DESTROY_ENVELOPE_TYPE, DestroyPayload, refusingFinally } from './activity-messages.ts'
+
+const destroyPayload = validator(DestroyPayload, 'activity destroy')
 
 export class ActivityServer {
   readonly #exeUnit: ExeUnit
@@ -33,8 +36,6 @@ export class ActivityServer {
     this.#ownedBy(request.activityId, from)
     const { activityId } = request
     switch (request.op) {
-      case 'destroy':
-        return await this.#exeUnit.destroy(activityId, 'destroyed by the requestor')
       case 'exec':
         return this.#exeUnit.exec(activityId, request.text)
       case 'results': {
@@ -56,6 +57,21 @@ export class ActivityServer {
       case 'running':
         return this.#exeUnit.runningCommand(activityId)
     }
+  }
+
+  /**
+   * The requester's signed destroy, from the activity outbox: it may come
+   * again (and is then acknowledged as is), or long after it was asked for.
+   */
+  async receiveDestroy(envelope: SignedEnvelope, from: NodeId): Promise<void> {
+    await refusingFinally(async () => {
+      if (verifyEnvelope(envelope, DESTROY_ENVELOPE_TYPE) !== from) throw new HandlerError('BadRequest', 'a destroy must be signed by its requestor')
+      const { activityId, agreementId } = destroyPayload.parse(envelope.payload)
+      this.#ownedBy(activityId, from)
+      if (this.#exeUnit.getActivity(activityId).agreementId !== agreementId)
+        throw new HandlerError('BadRequest', `activity ${activityId} is not under agreement ${agreementId}`)
+      await this.#exeUnit.destroy(activityId, 'destroyed by the requestor')
+    })
   }
 
   async #create(agreementId: string, from: NodeId): Promise<string> {

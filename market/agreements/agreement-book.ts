@@ -1,7 +1,7 @@
 // Agreements this node is party to, as the requester or the provider. State
 // changes are written to disk before anyone is told, and wake those waiting.
 import { ChangeSignal } from '../../net/index.ts'
-import type { SignedEnvelope } from '../../net/index.ts'
+import type { Clock, SignedEnvelope } from '../../net/index.ts'
 import type { Agreement, AgreementListEntry, AgreementState, Reason } from '../model/api.ts'
 import type { AgreementPayload, ApprovalPayload, AgreementClosePayload } from '../model/wire.ts'
 import type { StoreOp } from '../../net/index.ts'
@@ -18,7 +18,7 @@ export interface AgreementRecord {
   counterpartyId: string
   appSessionId?: string
   approvedDate?: string
-  /** The requester's signed agreement (from confirm on). */
+  /** The requester's signed agreement (from the first confirm on, kept before it is sent). */
   proposed?: SignedEnvelope<AgreementPayload>
   /** The provider's signed approval. */
   approval?: SignedEnvelope<ApprovalPayload>
@@ -32,12 +32,12 @@ export interface AgreementRecord {
 
 const OPEN_STATES: readonly AgreementState[] = ['Proposal', 'Pending']
 
-export function effectiveAgreementState(record: AgreementRecord, now = Date.now()): AgreementState {
+export function effectiveAgreementState(record: AgreementRecord, now: number): AgreementState {
   if (OPEN_STATES.includes(record.state) && Date.parse(record.terms.validTo) <= now) return 'Expired'
   return record.state
 }
 
-export function toApiAgreement(record: AgreementRecord, now = Date.now()): Agreement {
+export function toApiAgreement(record: AgreementRecord, now: number): Agreement {
   const { terms } = record
   const agreement: Agreement = {
     agreementId: record.agreementId,
@@ -49,7 +49,8 @@ export function toApiAgreement(record: AgreementRecord, now = Date.now()): Agree
   }
   if (record.approvedDate !== undefined) agreement.approvedDate = record.approvedDate
   if (record.appSessionId !== undefined) agreement.appSessionId = record.appSessionId
-  if (record.proposed !== undefined) agreement.proposedSignature = record.proposed.sig
+  // Signed but not known to be received: the agreement is not proposed until a confirm succeeds.
+  if (record.proposed !== undefined && record.state !== 'Proposal') agreement.proposedSignature = record.proposed.sig
   if (record.approval !== undefined) agreement.approvedSignature = record.approval.sig
   return agreement
 }
@@ -66,9 +67,11 @@ export class AgreementBook {
   /** One signal per agreement someone waits on; dropped when the last waiter leaves. */
   readonly #changes = new Map<string, { signal: ChangeSignal; waiting: number }>()
   readonly #locks = new Map<string, Promise<unknown>>()
+  readonly #clock: Clock
 
-  constructor(store: MarketStore) {
+  constructor(store: MarketStore, clock: Clock) {
     this.#store = store
+    this.#clock = clock
   }
 
   async load(): Promise<void> {
@@ -118,7 +121,7 @@ export class AgreementBook {
   /** Waits until the agreement changes or the time is up; false on timeout. */
   async waitForChange(agreementId: string, timeoutMs: number, abort?: AbortSignal): Promise<boolean> {
     if (timeoutMs <= 0) return false
-    const change = this.#changes.get(agreementId) ?? { signal: new ChangeSignal(), waiting: 0 }
+    const change = this.#changes.get(agreementId) ?? { signal: new ChangeSignal(this.#clock), waiting: 0 }
     this.#changes.set(agreementId, change)
     change.waiting++
     try {

@@ -6,14 +6,14 @@
 // durable outbox, written in one batch with the state change they announce:
 // once the caller is answered, the other party will learn of it, whenever it
 // is reachable again.
-import { OutboxError, canonicalJson, validator } from '../../net/index.ts'
-import type { DeliveryOutcome, NodeId, PendingRecord, SignedEnvelope, StoreOp } from '../../net/index.ts'
+import { canonicalJson, validator } from '../../net/index.ts'
+import type { Clock, DeliveryOutcome, NodeId, PendingRecord, SignedEnvelope, StoreOp } from '../../net/index.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import type { Agreement, AgreementOperationEvent, AgreementState, Reason } from '../model/api.ts'
 import { AgreementClosePayload, AgreementPayload, ApprovalPayload, ENVELOPE_TYPES, withCanonicalIds } from '../model/wire.ts'
-import { AGREEMENT_MESSAGES, refusingFinally } from '../network/agreement-messages.ts'
+import { AGREEMENT_MESSAGES, TELL_GRACE_MS, marketErrorOfEnqueue, refusingFinally } from '../network/agreement-messages.ts'
 import type { MarketOutbox } from '../network/agreement-messages.ts'
 import type { MarketMessage, MarketNet } from '../network/market-net.ts'
 import { openFrom } from '../network/open-from.ts'
@@ -35,6 +35,7 @@ export interface AgreementDeskOptions {
   proposals: ProposalBook
   agreements: AgreementBook
   events: AgreementEventLog
+  clock: Clock
   /** Called after every durable state change, for other modules (activities, payments). */
   onChange: (record: AgreementRecord) => void
 }
@@ -45,11 +46,6 @@ const CLOSE_EVENT = {
   terminate: 'AgreementTerminatedEvent'
 } as const
 const CLOSED_STATE = { reject: 'Rejected', cancel: 'Cancelled', terminate: 'Terminated' } as const
-/**
- * How long a closing call waits for the other party's acknowledgement when it
- * is reachable; one that is away costs the caller nothing (its message waits).
- */
-const TELL_GRACE_MS = 2_000
 
 export function agreementHash(envelope: unknown): string {
   return keccak256(toUtf8Bytes(canonicalJson(envelope)))
@@ -83,12 +79,13 @@ export class AgreementDesk {
     if (offerDraft === undefined || offerDraft.own || this.#o.subscriptions.get('demand', offerDraft.subscriptionId) === undefined) {
       throw new MarketError('NotFound', `no offer proposal ${proposalId} for any of our demands`)
     }
-    if (effectiveState(offerDraft) === 'Initial') throw new MarketError('Conflict', `proposal ${proposalId} is not negotiated yet (Initial): counter it first`)
-    assertOpen(offerDraft)
+    if (effectiveState(offerDraft, this.#now()) === 'Initial')
+      throw new MarketError('Conflict', `proposal ${proposalId} is not negotiated yet (Initial): counter it first`)
+    assertOpen(offerDraft, this.#now())
     this.#o.proposals.assertNotEnded(offerDraft.offerId, offerDraft.demandId)
     const validToMs = Date.parse(validTo)
     if (!Number.isFinite(validToMs)) throw new MarketError('BadRequest', `validTo is not a date-time: ${validTo}`)
-    if (validToMs <= Date.now()) throw new MarketError('BadRequest', 'validTo must be in the future')
+    if (validToMs <= this.#now()) throw new MarketError('BadRequest', 'validTo must be in the future')
     const demandDraft = this.#o.proposals.get(offerDraft.prevProposalId ?? '')
     if (demandDraft === undefined || !demandDraft.own) throw new MarketError('Conflict', `proposal ${proposalId} does not answer a draft of ours`)
     const terms: AgreementPayload = {
@@ -110,7 +107,7 @@ export class AgreementDesk {
       demandProposalId: demandDraft.proposalId,
       offerProposalId: offerDraft.proposalId,
       validTo: new Date(validToMs).toISOString(),
-      timestamp: new Date().toISOString()
+      timestamp: this.#isoNow()
     }
     await this.#o.proposals.setState(offerDraft, 'Accepted')
     await this.#save({ agreementId: terms.agreementId, role: 'Requestor', state: 'Proposal', terms, counterpartyId: offerDraft.issuerId })
@@ -120,9 +117,12 @@ export class AgreementDesk {
   async confirm(agreementId: string, appSessionId?: string): Promise<void> {
     await this.#o.agreements.exclusive(agreementId, async () => {
       const record = this.#mine(agreementId, 'Requestor')
-      const state = effectiveAgreementState(record)
+      const state = effectiveAgreementState(record, this.#now())
       if (state !== 'Proposal') throw new MarketError('Gone', `agreement ${agreementId} is ${state}, not Proposal`)
-      const proposed = this.#o.net.signEnvelope(ENVELOPE_TYPES.agreement, record.terms)
+      // Kept before it leaves: when the answer is lost the provider may hold it
+      // anyway, so a cancel must then reach it, and a second confirm sends the same terms.
+      const proposed = record.proposed ?? this.#o.net.signEnvelope(ENVELOPE_TYPES.agreement, record.terms)
+      if (record.proposed === undefined) await this.#o.agreements.put({ ...record, proposed })
       await this.#o.net.send(record.counterpartyId, { kind: 'agreement', envelope: proposed })
       const updated: AgreementRecord = { ...record, state: 'Pending', proposed }
       if (appSessionId !== undefined) updated.appSessionId = appSessionId
@@ -132,17 +132,17 @@ export class AgreementDesk {
 
   /** Resolves when approved; throws Timeout (try again), Conflict (not confirmed) or Gone. */
   async waitForApproval(agreementId: string, timeoutMs: number, signal?: AbortSignal): Promise<void> {
-    const deadline = Date.now() + timeoutMs
+    const deadline = this.#now() + timeoutMs
     for (;;) {
       const record = this.#mine(agreementId, 'Requestor')
-      const state = effectiveAgreementState(record)
+      const state = effectiveAgreementState(record, this.#now())
       if (state === 'Approved') return
       if (state === 'Proposal') throw new MarketError('Conflict', `agreement ${agreementId} is not confirmed yet`)
       if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}`)
-      const left = Math.min(deadline - Date.now(), Date.parse(record.terms.validTo) - Date.now() + 1)
+      const now = this.#now()
+      const left = Math.min(deadline - now, Date.parse(record.terms.validTo) - now + 1)
       if (left <= 0 || signal?.aborted === true) {
-        if (Date.now() >= deadline || signal?.aborted === true)
-          throw new MarketError('Timeout', `agreement ${agreementId} not approved within the timeout; try again`)
+        if (now >= deadline || signal?.aborted === true) throw new MarketError('Timeout', `agreement ${agreementId} not approved within the timeout; try again`)
         continue
       }
       await this.#o.agreements.waitForChange(agreementId, left, signal)
@@ -161,16 +161,16 @@ export class AgreementDesk {
    * and the agreement becomes Approved when it is delivered.
    */
   async approve(agreementId: string, appSessionId: string | undefined, timeoutMs: number): Promise<void> {
-    const deadline = Date.now() + timeoutMs
+    const deadline = this.#now() + timeoutMs
     await this.#o.agreements.exclusive(agreementId, async () => {
       const record = this.#mine(agreementId, 'Provider')
-      const state = effectiveAgreementState(record)
+      const state = effectiveAgreementState(record, this.#now())
       if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}, not Pending`)
       if (record.approval !== undefined && record.approvalRefused === undefined) return // already on its way
       const approval = this.#o.net.signEnvelope(ENVELOPE_TYPES.approval, {
         agreementId,
         agreementHash: agreementHash(record.proposed),
-        approvedDate: new Date().toISOString()
+        approvedDate: this.#isoNow()
       } satisfies ApprovalPayload)
       const { approvalRefused: _refused, ...rest } = record
       const updated: AgreementRecord = { ...rest, approval }
@@ -179,13 +179,14 @@ export class AgreementDesk {
     })
     for (;;) {
       const record = this.#mine(agreementId, 'Provider')
-      const state = effectiveAgreementState(record)
+      const state = effectiveAgreementState(record, this.#now())
       if (state === 'Approved') return
       if (state !== 'Pending') throw new MarketError('Gone', `agreement ${agreementId} is ${state}`)
       if (record.approvalRefused !== undefined)
         throw new MarketError('Gone', `the requester refused the approval of agreement ${agreementId} (${record.approvalRefused})`)
-      const left = Math.min(deadline - Date.now(), Date.parse(record.terms.validTo) - Date.now() + 1)
-      if (deadline - Date.now() <= 0) {
+      const now = this.#now()
+      const left = Math.min(deadline - now, Date.parse(record.terms.validTo) - now + 1)
+      if (deadline - now <= 0) {
         throw new MarketError(
           'Timeout',
           `approval of agreement ${agreementId} not acknowledged by the requester yet; it stays queued, and the agreement becomes Approved once it is`
@@ -206,7 +207,7 @@ export class AgreementDesk {
   }
 
   get(agreementId: string): Agreement {
-    return toApiAgreement(this.#record(agreementId))
+    return toApiAgreement(this.#record(agreementId), this.#now())
   }
 
   terminationReason(agreementId: string): AgreementOperationEvent {
@@ -235,7 +236,7 @@ export class AgreementDesk {
         if (existing.proposed !== undefined && agreementHash(existing.proposed) === agreementHash(message.envelope)) return
         throw new MarketError('Conflict', `agreement ${terms.agreementId} exists with other terms`)
       }
-      if (Date.parse(terms.validTo) <= Date.now()) throw new MarketError('Gone', 'Expired')
+      if (Date.parse(terms.validTo) <= this.#now()) throw new MarketError('Gone', 'Expired')
       const ourDraft = this.#o.proposals.get(terms.offerProposalId)
       this.#checkSameTerms(ourDraft, from, terms.offer, 'offer')
       const theirDraft = this.#o.proposals.get(terms.demandProposalId)
@@ -253,7 +254,7 @@ export class AgreementDesk {
       }
       if (ourDraft !== undefined) await this.#o.proposals.setState(ourDraft, 'Accepted')
       await this.#save(record)
-      this.#o.subscriptions.queue(offer.id)?.push({ eventType: 'AgreementEvent', eventDate: new Date().toISOString(), agreement: toApiAgreement(record) })
+      this.#o.subscriptions.queue(offer.id)?.push({ eventType: 'AgreementEvent', eventDate: this.#isoNow(), agreement: toApiAgreement(record, this.#now()) })
     })
   }
 
@@ -265,7 +266,7 @@ export class AgreementDesk {
         throw new MarketError('NotFound', `no agreement ${approval.agreementId} with ${from}`)
       if (record.proposed === undefined || approval.agreementHash !== agreementHash(record.proposed))
         throw new MarketError('BadRequest', 'approval is for other terms than we signed')
-      const state = effectiveAgreementState(record)
+      const state = effectiveAgreementState(record, this.#now())
       if (state === 'Approved') return
       if (state !== 'Pending') throw new MarketError('Gone', state)
       const updated: AgreementRecord = {
@@ -312,14 +313,15 @@ export class AgreementDesk {
       if (action === 'reject' && record.approval !== undefined && record.approvalRefused === undefined) {
         throw new MarketError('Conflict', `agreement ${agreementId} is approved already (the requester is being told); terminate it once it is Approved`)
       }
-      const payload: AgreementClosePayload = { agreementId, action, timestamp: new Date().toISOString() }
+      const payload: AgreementClosePayload = { agreementId, action, timestamp: this.#isoNow() }
       if (reason !== undefined) payload.reason = reason
       const closing = this.#o.net.signEnvelope(ENVELOPE_TYPES.close, payload)
       const updated: AgreementRecord = { ...record, state: CLOSED_STATE[action], closing, closedBy: record.role }
       if (reason !== undefined) updated.reason = reason
-      // An agreement never confirmed (Proposal) is unknown to the provider: nobody to tell.
+      // An agreement never sent is unknown to the provider: nobody to tell. One
+      // whose confirm failed may have arrived all the same, so it is told.
       let id: string | undefined
-      if (record.state === 'Proposal') await this.#save(updated)
+      if (record.state === 'Proposal' && record.proposed === undefined) await this.#save(updated)
       else id = await this.#commitTelling(updated, AGREEMENT_MESSAGES.close, closing)
       await this.#log(this.#closeEvent(updated), updated)
       return id
@@ -336,10 +338,7 @@ export class AgreementDesk {
         id = await this.#o.outbox.enqueue(record.counterpartyId, kind, envelope, { alongside: [op] })
       })
     } catch (err) {
-      if (!(err instanceof OutboxError)) throw err
-      // Nothing was written: the caller may try again.
-      if (err.code === 'CapacityExceeded' || err.code === 'Unavailable') throw new MarketError('Unavailable', err.message)
-      throw new MarketError('BadRequest', err.message)
+      throw marketErrorOfEnqueue(err)
     }
     this.#o.onChange(record)
     return id
@@ -365,7 +364,7 @@ export class AgreementDesk {
 
   /** Which closing each role may make, from which state (per the market API). */
   #checkAllowed(record: AgreementRecord, action: 'reject' | 'cancel' | 'terminate', by: Role): void {
-    const state = effectiveAgreementState(record)
+    const state = effectiveAgreementState(record, this.#now())
     if (state === CLOSED_STATE[action] && by !== record.role) return
     if (action === 'terminate') {
       if (state === 'Proposal' || state === 'Pending')
@@ -383,7 +382,7 @@ export class AgreementDesk {
     const action = record.closing?.payload.action ?? 'terminate'
     const event: AgreementOperationEvent = {
       eventType: CLOSE_EVENT[action],
-      eventDate: record.closing?.payload.timestamp ?? new Date().toISOString(),
+      eventDate: record.closing?.payload.timestamp ?? this.#isoNow(),
       agreementId: record.agreementId
     }
     if (record.reason !== undefined) event.reason = record.reason
@@ -402,11 +401,19 @@ export class AgreementDesk {
   ): void {
     if (draft === undefined || draft.counterpartyId !== counterparty)
       throw new MarketError('BadRequest', `agreement ${side} is not a proposal negotiated with ${counterparty}`)
-    const state = effectiveState(draft)
+    const state = effectiveState(draft, this.#now())
     if (state !== 'Draft' && state !== 'Accepted') throw new MarketError('Gone', `the ${side} proposal is ${state}`)
     if (canonicalJson(draft.properties) !== canonicalJson(terms.properties) || draft.constraints !== terms.constraints) {
       throw new MarketError('BadRequest', `agreement ${side} terms differ from the negotiated proposal`)
     }
+  }
+
+  #now(): number {
+    return this.#o.clock.now()
+  }
+
+  #isoNow(): string {
+    return new Date(this.#o.clock.now()).toISOString()
   }
 
   #record(agreementId: string): AgreementRecord {

@@ -2,6 +2,7 @@
 // see them, kept on disk and collected by time: a client asks for events after
 // the last date it saw. Dates strictly increase, so no two share a timestamp.
 import { ChangeSignal } from '../../net/index.ts'
+import type { Clock } from '../../net/index.ts'
 import type { AgreementOperationEvent } from '../model/api.ts'
 import type { MarketStore } from '../store/market-store.ts'
 import { storedAgreementEvent } from '../store/record-checks.ts'
@@ -15,12 +16,15 @@ export interface LoggedAgreementEvent {
 export class AgreementEventLog {
   readonly #store: MarketStore
   readonly #events: LoggedAgreementEvent[] = []
-  readonly #appended = new ChangeSignal()
+  readonly #appended: ChangeSignal
+  readonly #clock: Clock
   readonly #maxKept: number
   #last = 0
 
-  constructor(store: MarketStore, maxKept = 10_000) {
+  constructor(store: MarketStore, clock: Clock, maxKept = 10_000) {
     this.#store = store
+    this.#clock = clock
+    this.#appended = new ChangeSignal(clock)
     this.#maxKept = maxKept
   }
 
@@ -31,7 +35,7 @@ export class AgreementEventLog {
   }
 
   async append(event: Omit<AgreementOperationEvent, 'eventDate'>, appSessionId?: string): Promise<AgreementOperationEvent> {
-    const at = Math.max(Date.now(), this.#last + 1)
+    const at = Math.max(this.#clock.now(), this.#last + 1)
     this.#last = at
     const full = { ...event, eventDate: new Date(at).toISOString() } as AgreementOperationEvent
     const logged: LoggedAgreementEvent = { event: full, at }
@@ -61,9 +65,9 @@ export class AgreementEventLog {
         .map(e => e.event)
     let found = pick()
     if (found.length > 0 || options.timeoutMs <= 0) return found
-    const deadline = Date.now() + options.timeoutMs
-    while (found.length === 0 && Date.now() < deadline && options.signal?.aborted !== true) {
-      await this.#appended.wait(deadline - Date.now(), options.signal)
+    const deadline = this.#clock.now() + options.timeoutMs
+    while (found.length === 0 && this.#clock.now() < deadline && options.signal?.aborted !== true) {
+      await this.#appended.wait(deadline - this.#clock.now(), options.signal)
       found = pick()
     }
     return found

@@ -2,7 +2,7 @@
 // exchanged directly with the other party, rejections. Both sides check that
 // what they receive answers something they sent and still matches.
 import { validator } from '../../net/index.ts'
-import type { NodeId } from '../../net/index.ts'
+import type { Clock, NodeId, SignedEnvelope } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import { assertSignedTermsFit } from '../model/limits.ts'
@@ -10,6 +10,8 @@ import { ENVELOPE_TYPES, ProposalPayload, ProposalRejectionPayload } from '../mo
 import type { OfferPayload } from '../model/wire.ts'
 import type { Proposal, Reason } from '../model/api.ts'
 import type { MarketNet, MarketMessage } from '../network/market-net.ts'
+import { PROPOSAL_MESSAGES, TELL_GRACE_MS, marketErrorOfEnqueue, refusingFinally } from '../network/agreement-messages.ts'
+import type { MarketOutbox } from '../network/agreement-messages.ts'
 import { openFrom } from '../network/open-from.ts'
 import type { SubscriptionBook, SubscriptionKind, SubscriptionRecord } from '../subscriptions/subscription-book.ts'
 import { type ProposalBook, assertOpen, initialProposalId, toApiProposal } from './proposal-book.ts'
@@ -42,23 +44,35 @@ function draftRecord(
 
 export interface NegotiatorOptions {
   net: MarketNet
+  /** Rejections of the other party's drafts go through it, written with the Rejected state. */
+  outbox: MarketOutbox
   subscriptions: SubscriptionBook
   proposals: ProposalBook
   /** How long a counter-proposal stays open for an answer. */
   proposalTtlMs: number
+  clock: Clock
 }
 
 export class Negotiator {
   readonly #net: MarketNet
+  readonly #outbox: MarketOutbox
   readonly #subscriptions: SubscriptionBook
   readonly #proposals: ProposalBook
   readonly #proposalTtlMs: number
+  readonly #clock: Clock
 
   constructor(options: NegotiatorOptions) {
+    this.#clock = options.clock
     this.#net = options.net
+    this.#outbox = options.outbox
     this.#subscriptions = options.subscriptions
     this.#proposals = options.proposals
     this.#proposalTtlMs = options.proposalTtlMs
+    this.#outbox.handle(PROPOSAL_MESSAGES.rejection, async (envelope, { from }) => {
+      await refusingFinally(async () => {
+        await this.#receiveRejection(envelope, from)
+      })
+    })
   }
 
   /** A known offer matches one of our demands: it becomes that demand's Initial proposal. */
@@ -86,7 +100,7 @@ export class Negotiator {
   getProposal(kind: SubscriptionKind, subscriptionId: string, proposalId: string): Proposal {
     const record = this.#proposalOf(kind, subscriptionId, proposalId)
     if (record.state === 'Rejected') throw new MarketError('Gone', `proposal ${proposalId} was rejected`)
-    return toApiProposal(record)
+    return toApiProposal(record, this.#clock.now())
   }
 
   /** Answers the other party's proposal with our own Draft, sent to them. */
@@ -94,11 +108,11 @@ export class Negotiator {
     const subscription = this.#subscription(kind, subscriptionId)
     const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
     if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; counter the other party's proposal`)
-    assertOpen(theirs)
+    assertOpen(theirs, this.#clock.now())
     this.#proposals.assertNotEnded(theirs.offerId, theirs.demandId)
     if (kind === 'offer' && theirs.state === 'Initial') throw new MarketError('Conflict', 'a provider answers drafts only')
     const terms: ProposalBody = parseProposalBody(body)
-    const now = Date.now()
+    const now = this.#clock.now()
     const payload: ProposalPayload = {
       proposalId: newMarketId(),
       prevProposalId: theirs.proposalId,
@@ -123,16 +137,24 @@ export class Negotiator {
     const theirs = this.#proposalOf(kind, subscriptionId, proposalId)
     if (theirs.own) throw new MarketError('BadRequest', `proposal ${proposalId} is our own; only the other party's can be rejected`)
     if (theirs.state === 'Rejected') throw new MarketError('Gone', `proposal ${proposalId} is already rejected`)
-    const wasDraft = theirs.state === 'Draft'
-    await this.#proposals.setState(theirs, 'Rejected', reason)
     // An Initial proposal came from the market: its issuer never heard of it.
-    if (!wasDraft) return
-    const payload: ProposalRejectionPayload = { proposalId, timestamp: new Date().toISOString() }
+    if (theirs.state !== 'Draft') {
+      await this.#proposals.setState(theirs, 'Rejected', reason)
+      return
+    }
+    const payload: ProposalRejectionPayload = { proposalId, timestamp: new Date(this.#clock.now()).toISOString() }
     if (reason !== undefined) payload.reason = reason
     const envelope = this.#net.signEnvelope(ENVELOPE_TYPES.proposalRejection, payload)
-    await this.#net.send(theirs.counterpartyId, { kind: 'proposal-rejection', envelope }).catch(() => {
-      // The rejection stands locally; the other side's draft expires on its own.
-    })
+    // The Rejected state and the message telling the other party are one durable batch.
+    let messageId = ''
+    try {
+      await this.#proposals.setStateWith(theirs, 'Rejected', reason, async op => {
+        messageId = await this.#outbox.enqueue(theirs.counterpartyId, PROPOSAL_MESSAGES.rejection, envelope, { alongside: [op] })
+      })
+    } catch (err) {
+      throw marketErrorOfEnqueue(err)
+    }
+    await this.#outbox.nextAttempt(messageId, TELL_GRACE_MS)
   }
 
   /** A Draft from the other party. */
@@ -141,7 +163,7 @@ export class Negotiator {
     // A draft bigger than ours may be would make an agreement too big to send.
     assertSignedTermsFit('proposal', message.envelope)
     const terms = parseProposalBody({ properties: payload.properties, constraints: payload.constraints })
-    if (payload.expiresAt <= Date.now()) throw new MarketError('Gone', 'proposal already expired')
+    if (payload.expiresAt <= this.#clock.now()) throw new MarketError('Gone', 'proposal already expired')
     if (this.#proposals.has(payload.proposalId)) return
     this.#proposals.assertNotEnded(payload.offerId, payload.demandId)
     const offer = this.#subscriptions.get('offer', payload.offerId)
@@ -169,16 +191,16 @@ export class Negotiator {
     this.#emitProposal(record)
   }
 
-  /** The other party rejected one of our drafts. */
-  async receiveRejection(message: MarketMessage, from: NodeId): Promise<void> {
-    const payload = openFrom(message, from, ENVELOPE_TYPES.proposalRejection, rejectionPayload, 'rejection')
+  /** The other party rejected one of our drafts (delivered by its outbox: it may come again, and is handled once). */
+  async #receiveRejection(envelope: SignedEnvelope, from: NodeId): Promise<void> {
+    const payload = openFrom({ envelope }, from, ENVELOPE_TYPES.proposalRejection, rejectionPayload, 'rejection')
     const ours = this.#proposals.get(payload.proposalId)
     if (ours === undefined || !ours.own || ours.counterpartyId !== from) throw new MarketError('NotFound', `no proposal ${payload.proposalId} sent to ${from}`)
     if (ours.state === 'Rejected') return
     await this.#proposals.setState(ours, 'Rejected', payload.reason)
     const event: { eventType: 'ProposalRejectedEvent'; eventDate: string; proposalId: string; reason?: Reason } = {
       eventType: 'ProposalRejectedEvent',
-      eventDate: new Date().toISOString(),
+      eventDate: new Date(this.#clock.now()).toISOString(),
       proposalId: ours.proposalId
     }
     if (payload.reason !== undefined) event.reason = payload.reason
@@ -188,8 +210,8 @@ export class Negotiator {
   #emitProposal(record: ProposalRecord): void {
     this.#subscriptions.queue(record.subscriptionId)?.push({
       eventType: 'ProposalEvent',
-      eventDate: new Date().toISOString(),
-      proposal: toApiProposal(record)
+      eventDate: new Date(this.#clock.now()).toISOString(),
+      proposal: toApiProposal(record, this.#clock.now())
     })
   }
 
@@ -213,7 +235,7 @@ export class Negotiator {
     if (ours === undefined || !ours.own || ours.counterpartyId !== counterparty || ours.subscriptionId !== subscriptionId) {
       throw new MarketError('NotFound', `proposal answers ${proposalId}, which we never sent to ${counterparty}`)
     }
-    assertOpen(ours)
+    assertOpen(ours, this.#clock.now())
     return ours
   }
 }

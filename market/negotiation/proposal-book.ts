@@ -4,6 +4,7 @@ import { keccak256, toUtf8Bytes } from 'ethers'
 import { MarketError } from '../errors.ts'
 import type { Proposal, ProposalState, Reason } from '../model/api.ts'
 import type { FlatProperties } from '../properties-types.ts'
+import type { StoreOp } from '../../net/index.ts'
 import type { MarketStore } from '../store/market-store.ts'
 import { storedProposal } from '../store/record-checks.ts'
 
@@ -35,12 +36,18 @@ function endsNegotiation(record: ProposalRecord): boolean {
 
 const pairKey = (offerId: string, demandId: string): string => `${offerId}:${demandId}`
 
+function withState(record: ProposalRecord, state: ProposalState, rejection: Reason | undefined): ProposalRecord {
+  const updated: ProposalRecord = { ...record, state }
+  if (rejection !== undefined) updated.rejection = rejection
+  return updated
+}
+
 /** The initial proposal of a demand–offer pair has the same id on both sides. */
 export function initialProposalId(demandId: string, offerId: string): string {
   return keccak256(toUtf8Bytes(`agora initial proposal:${demandId}:${offerId}`)).slice(2)
 }
 
-export function toApiProposal(record: ProposalRecord, now = Date.now()): Proposal {
+export function toApiProposal(record: ProposalRecord, now: number): Proposal {
   const proposal: Proposal = {
     proposalId: record.proposalId,
     issuerId: record.issuerId,
@@ -54,13 +61,13 @@ export function toApiProposal(record: ProposalRecord, now = Date.now()): Proposa
 }
 
 /** Initial and Draft proposals turn Expired when their time runs out. */
-export function effectiveState(record: ProposalRecord, now = Date.now()): ProposalState {
+export function effectiveState(record: ProposalRecord, now: number): ProposalState {
   if ((record.state === 'Initial' || record.state === 'Draft') && record.expiresAt <= now) return 'Expired'
   return record.state
 }
 
 /** Refuses a proposal that can no longer be answered or promoted: rejected, expired or already accepted. */
-export function assertOpen(record: ProposalRecord, now = Date.now()): void {
+export function assertOpen(record: ProposalRecord, now: number): void {
   const state = effectiveState(record, now)
   if (state === 'Rejected' || state === 'Expired') throw new MarketError('Gone', `proposal ${record.proposalId} is ${state}`)
   if (state === 'Accepted') throw new MarketError('Conflict', `proposal ${record.proposalId} is already promoted to an agreement`)
@@ -123,9 +130,18 @@ export class ProposalBook {
   }
 
   async setState(record: ProposalRecord, state: ProposalState, rejection?: Reason): Promise<void> {
-    const updated: ProposalRecord = { ...record, state }
-    if (rejection !== undefined) updated.rejection = rejection
-    await this.put(updated)
+    await this.put(withState(record, state, rejection))
+  }
+
+  /**
+   * Changes a held proposal's state through `write`, which must put the given
+   * op durably (in one batch with the message that announces it), then holds it.
+   */
+  async setStateWith(record: ProposalRecord, state: ProposalState, rejection: Reason | undefined, write: (op: StoreOp) => Promise<void>): Promise<void> {
+    if (!this.#records.has(record.proposalId)) throw new MarketError('NotFound', `no proposal ${record.proposalId}`)
+    const updated = withState(record, state, rejection)
+    await write(this.#store.putOp('proposal', record.proposalId, updated))
+    this.#hold(updated)
   }
 
   /** Forgets every proposal of a subscription that ended. */

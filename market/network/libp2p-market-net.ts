@@ -1,7 +1,7 @@
 // The market over the libp2p host: offers and demands as broadcast topics,
 // negotiation and the requester's signed agreement over one request/response
-// protocol, /agora/market/1 (approvals and closings go through the market's
-// outbox, /agora/market/outbox/1). Market errors cross the wire by their code.
+// protocol, /agora/market/1 (approvals, closings and proposal rejections go
+// through the market's outbox, /agora/market/outbox/1). Market errors cross the wire by their code.
 import Type from 'typebox'
 import { NetError, RemoteError, defineProtocol, signEnvelope } from '../../net/index.ts'
 import type { Broadcast, NetHost, NodeId, TopicDefinition } from '../../net/index.ts'
@@ -41,7 +41,7 @@ export const MARKET_PROTOCOL = defineProtocol({
   name: '/agora/market/1',
   request: Type.Object(
     {
-      kind: Type.Union([Type.Literal('proposal'), Type.Literal('proposal-rejection'), Type.Literal('agreement')]),
+      kind: Type.Union([Type.Literal('proposal'), Type.Literal('agreement')]),
       envelope: Type.Object(
         {
           v: Type.Literal(1),

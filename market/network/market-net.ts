@@ -14,11 +14,13 @@ export interface EntryChannel<T> {
 }
 
 /**
- * A signed market message sent directly to one party, answered at once.
- * Approvals and closings travel through the durable outbox instead (see agreement-messages.ts).
+ * A signed market message sent directly to one party, answered at once: the
+ * caller learns whether it arrived, and stores nothing when it did not.
+ * Approvals, closings and proposal rejections travel through the durable
+ * outbox instead (see agreement-messages.ts).
  */
 export interface MarketMessage {
-  kind: 'proposal' | 'proposal-rejection' | 'agreement'
+  kind: 'proposal' | 'agreement'
   envelope: SignedEnvelope
 }
 

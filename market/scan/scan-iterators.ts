@@ -2,6 +2,7 @@
 // node knows, optionally filtered by a constraint, and then over new arrivals.
 // An iterator nobody reads for its timeout is dropped.
 import { ChangeSignal } from '../../net/index.ts'
+import type { Clock } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import type { Demand, Offer } from '../model/api.ts'
@@ -42,13 +43,15 @@ export const SCAN_LIMITS = Object.freeze({
 export class ScanIterators {
   readonly #iterators = new Map<string, Iterator>()
   readonly #source: ScanSource
+  readonly #clock: Clock
 
-  constructor(source: ScanSource) {
+  constructor(source: ScanSource, clock: Clock) {
     this.#source = source
+    this.#clock = clock
   }
 
   begin(type: ScanType, accepts: (item: Item) => boolean, timeoutMs: number, owner: string): string {
-    this.sweep(Date.now())
+    this.sweep(this.#clock.now())
     if (this.#iterators.size >= SCAN_LIMITS.maxScans)
       throw new MarketError('Conflict', `too many open scans on this node (${SCAN_LIMITS.maxScans}); end some first`)
     let owned = 0
@@ -62,8 +65,8 @@ export class ScanIterators {
       accepts,
       seen: new Set(),
       timeoutMs: Math.min(timeoutMs, SCAN_LIMITS.maxTimeoutMs),
-      lastUsed: Date.now(),
-      changed: new ChangeSignal(),
+      lastUsed: this.#clock.now(),
+      changed: new ChangeSignal(this.#clock),
       waiting: 0
     })
     return id
@@ -72,12 +75,12 @@ export class ScanIterators {
   /** Items not yet returned by this iterator, waiting up to `waitMs` for one. */
   async collect(id: string, options: { waitMs: number; max: number; peerId?: string; signal?: AbortSignal }): Promise<Item[]> {
     const iterator = this.#get(id)
-    const deadline = Date.now() + options.waitMs
+    const deadline = this.#clock.now() + options.waitMs
     const peerId = options.peerId?.toLowerCase()
     for (;;) {
-      iterator.lastUsed = Date.now()
+      iterator.lastUsed = this.#clock.now()
       const fresh = this.#fresh(iterator, options.max, peerId)
-      const left = deadline - Date.now()
+      const left = deadline - this.#clock.now()
       if (fresh.length > 0 || left <= 0 || options.signal?.aborted === true) return fresh
       iterator.waiting++
       try {

@@ -1,6 +1,7 @@
 // This node's own offers and demands: what it published, until when, and the
 // queue of events (proposals, rejections, agreements) its client collects.
 import { LongPollQueue } from '../../net/index.ts'
+import type { Clock } from '../../net/index.ts'
 import type { MarketEvent } from '../model/api.ts'
 import type { FlatProperties } from '../properties-types.ts'
 import type { MarketStore } from '../store/market-store.ts'
@@ -30,9 +31,11 @@ export class SubscriptionBook {
   readonly #held = new Map<string, Held>()
   /** Ids of subscriptions that ended, so a second unsubscribe says Gone, not NotFound. */
   readonly #ended = new Set<string>()
+  readonly #clock: Clock
 
-  constructor(store: MarketStore) {
+  constructor(store: MarketStore, clock: Clock) {
     this.#store = store
+    this.#clock = clock
   }
 
   /** Loads the unexpired subscriptions kept across a restart; drops the expired. */
@@ -57,26 +60,26 @@ export class SubscriptionBook {
     this.#remember(record)
   }
 
-  get(kind: SubscriptionKind, id: string, now = Date.now()): SubscriptionRecord | undefined {
+  get(kind: SubscriptionKind, id: string, now = this.#clock.now()): SubscriptionRecord | undefined {
     const record = this.#held.get(id)?.record
     if (record === undefined || record.kind !== kind || record.expiresAt <= now) return undefined
     return record
   }
 
   /** Whether a subscription of either kind is live. */
-  has(id: string, now = Date.now()): boolean {
+  has(id: string, now = this.#clock.now()): boolean {
     const record = this.#held.get(id)?.record
     return record !== undefined && record.expiresAt > now
   }
 
-  list(kind: SubscriptionKind, now = Date.now()): SubscriptionRecord[] {
+  list(kind: SubscriptionKind, now = this.#clock.now()): SubscriptionRecord[] {
     const records: SubscriptionRecord[] = []
     for (const { record } of this.#held.values()) if (record.kind === kind && record.expiresAt > now) records.push(record)
     return records
   }
 
   /** Live subscriptions of both kinds. */
-  count(now = Date.now()): number {
+  count(now = this.#clock.now()): number {
     let live = 0
     for (const { record } of this.#held.values()) if (record.expiresAt > now) live++
     return live
@@ -119,7 +122,7 @@ export class SubscriptionBook {
 
   #remember(record: SubscriptionRecord): void {
     // A record written again keeps its queue, and the events in it.
-    const queue = this.#held.get(record.id)?.queue ?? new LongPollQueue<MarketEvent>()
+    const queue = this.#held.get(record.id)?.queue ?? new LongPollQueue<MarketEvent>(undefined, this.#clock)
     this.#held.set(record.id, { record, queue })
   }
 }

@@ -1,7 +1,25 @@
 // "Something changed": callers wait for the next notice, their timeout or
 // their abort signal, whichever comes first, and leave nothing behind.
+import type { Clock } from '../outbox/clock.ts'
+
+/** The timers a wait needs; an injected clock gives a test control of every timeout. */
+export type WaitTimers = Pick<Clock, 'setTimeout' | 'clearTimeout'>
+
+/** Plain timers that keep the process alive while someone waits (as a test awaiting a wait needs). */
+const processTimers: WaitTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: handle => {
+    clearTimeout(handle as ReturnType<typeof setTimeout>)
+  }
+}
+
 export class ChangeSignal {
   readonly #waiters = new Set<(notified: boolean) => void>()
+  readonly #timers: WaitTimers
+
+  constructor(timers: WaitTimers = processTimers) {
+    this.#timers = timers
+  }
 
   /** Ends every current wait as notified. */
   notify(): void {
@@ -15,7 +33,7 @@ export class ChangeSignal {
     if (timeoutMs <= 0 || signal?.aborted === true) return false
     return await new Promise<boolean>(resolve => {
       const done = (notified: boolean): void => {
-        clearTimeout(timer)
+        if (timer !== undefined) this.#timers.clearTimeout(timer)
         signal?.removeEventListener('abort', onAbort)
         this.#waiters.delete(done)
         resolve(notified)
@@ -23,7 +41,7 @@ export class ChangeSignal {
       const onAbort = (): void => {
         done(false)
       }
-      const timer = Number.isFinite(timeoutMs) ? setTimeout(onAbort, timeoutMs) : undefined
+      const timer = Number.isFinite(timeoutMs) ? this.#timers.setTimeout(onAbort, timeoutMs) : undefined
       signal?.addEventListener('abort', onAbort, { once: true })
       this.#waiters.add(done)
     })

@@ -3,6 +3,7 @@
 // ends every waiting call (as unsubscribe must).
 import { CodedError } from '../errors/coded-error.ts'
 import { ChangeSignal } from './change-signal.ts'
+import type { WaitTimers } from './change-signal.ts'
 
 /** The queue was closed (its subscription ended) before or while waiting. */
 export class QueueClosedError extends CodedError<'Gone'> {
@@ -15,14 +16,15 @@ export class QueueClosedError extends CodedError<'Gone'> {
 
 export class LongPollQueue<T> {
   readonly #items: T[] = []
-  readonly #changed = new ChangeSignal()
+  readonly #changed: ChangeSignal
   readonly #capacity: number
   #closed = false
   #dropped = 0
 
-  /** At most `capacity` undelivered events are kept; the oldest are dropped first. */
-  constructor(capacity = 10_000) {
+  /** At most `capacity` undelivered events are kept; the oldest are dropped first. Waits time out on `timers`. */
+  constructor(capacity = 10_000, timers?: WaitTimers) {
     this.#capacity = capacity
+    this.#changed = new ChangeSignal(timers)
   }
 
   get closed(): boolean {

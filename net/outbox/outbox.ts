@@ -318,6 +318,33 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     })
   }
 
+  /**
+   * Waits until message `id` is delivered or dropped, through as many attempts
+   * as fit in `timeoutMs` (on the outbox clock): 'pending' when it still waits
+   * then, when the outbox stops, or when nothing waits under that id. Lets a
+   * caller wait for an acknowledgement as long as its own timeout allows.
+   */
+  async settled(id: string, timeoutMs: number): Promise<AttemptOutcome> {
+    if (!this.#pendingIds.has(id) || this.#state !== 'running') return 'pending'
+    return await new Promise<AttemptOutcome>(resolve => {
+      const finish = (outcome: AttemptOutcome): void => {
+        this.#clock.clearTimeout(timer)
+        const left = (this.#attemptWaiters.get(id) ?? []).filter(w => w !== told)
+        if (left.length === 0) this.#attemptWaiters.delete(id)
+        else this.#attemptWaiters.set(id, left)
+        resolve(outcome)
+      }
+      // A failed attempt is not the end: the next one may still come in time.
+      const told = (outcome: AttemptOutcome): void => {
+        if (outcome !== 'pending' || this.#state !== 'running') finish(outcome)
+      }
+      const timer = this.#clock.setTimeout(() => {
+        finish('pending')
+      }, timeoutMs)
+      this.#attemptWaiters.set(id, [...(this.#attemptWaiters.get(id) ?? []), told])
+    })
+  }
+
   /** When the next attempt to `to` is due (ms on the outbox clock), or undefined if nothing waits. */
   nextAttemptAt(to: NodeId): number | undefined {
     const queue = this.#queues.get(parseNodeId(to))

@@ -1,10 +1,14 @@
 import assert from 'node:assert/strict'
-import { readFile } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { Level } from 'level'
 import type { FastifyInstance } from 'fastify'
 import { parseDocument } from 'yaml'
 import { NetHost, NodeKey } from '../../net/index.ts'
 import type { NodeId } from '../../net/index.ts'
-import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ProviderEventLog } from '../../exe-unit/index.ts'
+import { ACTIVITY_PROTOCOL, ActivityClient, ActivityDesk, ProviderEventLog, activityOutbox } from '../../exe-unit/index.ts'
+import type { ActivityOutbox } from '../../exe-unit/index.ts'
 import type { AgreementLookup } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../../daemon/api/activity-routes.ts'
 import { createApiServer } from '../../daemon/index.ts'
@@ -17,7 +21,7 @@ import { publishModule, startExeUnit, startFileServer } from '../exe-unit/helper
 import type { FileServer, TestExeUnit } from '../exe-unit/helpers.ts'
 
 const API = '/activity-api/v1'
-const SPECS = new URL('../../../../shared/reference/ya-client-specs/', import.meta.url)
+const SPECS = new URL('../fixtures/ya-client-specs/', import.meta.url)
 
 /**
  * A ya-client spec as data. Two of its multi-line descriptions are indented
@@ -301,7 +305,9 @@ describe('activity API: the acknowledgement timeout against a provider that does
   let unit: TestExeUnit
   let api: FastifyInstance
   let client: MarketClient
-  const records = new Map<string, unknown>()
+  let dir: string
+  let db: Level<string, unknown>
+  let outbox: ActivityOutbox
 
   before(async () => {
     // A provider that takes every activity call and never answers, until the caller gives up.
@@ -317,16 +323,11 @@ describe('activity API: the acknowledgement timeout against a provider that does
       agreementId === AGREEMENT
         ? { agreementId, role: 'Requestor', state: 'Approved', requestorId: requesterNet.nodeId, providerId: holding.nodeId, properties: {} }
         : undefined
-    const activityClient = new ActivityClient(
-      requesterNet,
-      {
-        get: async key => records.get(key),
-        put: async (key, value) => {
-          records.set(key, value)
-        }
-      },
-      lookup
-    )
+    dir = await mkdtemp(join(tmpdir(), 'agora-activity-edges-'))
+    db = new Level(join(dir, 'requester'), { valueEncoding: 'json' })
+    outbox = activityOutbox({ host: requesterNet, db })
+    await outbox.start()
+    const activityClient = new ActivityClient(requesterNet, db, lookup, outbox)
     unit = await startExeUnit()
     const desk = new ActivityDesk(activityClient, unit.exeUnit, new ProviderEventLog())
     api = await createApiServer({
@@ -339,19 +340,22 @@ describe('activity API: the acknowledgement timeout against a provider that does
   after(async () => {
     await api?.close()
     await unit?.close()
+    await outbox?.stop()
+    await db?.close()
     await requesterNet?.stop()
     await holding?.stop()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
   })
 
   it('answers 408 once the asked-for timeout passes, naming it, and records no activity', async () => {
     const created = await client.call('POST', `${API}/activity?timeout=1`, { agreementId: AGREEMENT })
     assert.equal(created.status, 408, JSON.stringify(created.body))
     assert.match(created.body.message, /did not answer create within 1000 ms/)
-    assert.equal(records.size, 0)
+    assert.deepEqual(await db.keys().all(), [])
   })
 
   it('answers 408 on a destroy whose acknowledgement does not come within its timeout', async () => {
-    records.set('activity:held', { activityId: 'held', agreementId: AGREEMENT, providerId: holding.nodeId })
+    await db.put('activity:held', { activityId: 'held', agreementId: AGREEMENT, providerId: holding.nodeId })
     const destroyed = await client.call('DELETE', `${API}/activity/held?timeout=1.5`)
     assert.equal(destroyed.status, 408, JSON.stringify(destroyed.body))
     assert.match(destroyed.body.message, /did not answer destroy within 1500 ms/)

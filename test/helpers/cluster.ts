@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { AgoraService, createLogger, defaultModules, loadConfig } from '../../daemon/index.ts'
 import type { DaemonConfig } from '../../daemon/index.ts'
 import type { DaemonModule } from '../../daemon/service/module.ts'
+import type { Clock } from '../../net/index.ts'
 import { MarketClient } from './market-client.ts'
 
 export interface TestNode {
@@ -24,6 +25,8 @@ export interface NodeOptions {
   dataDir?: string
   /** Changes to the loaded config (e.g. module sections) before start. */
   configure?: (config: DaemonConfig) => void
+  /** The time the node's market runs on (a ManualClock makes expiries exact); the system clock by default. */
+  clock?: Clock
 }
 
 export const TEST_APP_KEY = 'test-app-key-0000000001'
@@ -46,7 +49,7 @@ export class Cluster {
       env: { AGORA_KEYSTORE_COST: 'light' }
     })
     options.configure?.(config)
-    const modules = defaultModules()
+    const modules = defaultModules(options.clock === undefined ? {} : { clock: options.clock })
     const service = new AgoraService({ modules, logger: createLogger('silent') })
     await service.start(config, { keyPassphrase: '', autoAppKey: TEST_APP_KEY })
     const status = service.status()

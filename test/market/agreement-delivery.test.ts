@@ -81,30 +81,6 @@ describe('market: approvals and closings reach the other party, whenever it is r
     assert.deepEqual(marketOf(requester).outbox.pending(), [])
   })
 
-  it('approve while the requester is away: 408, then Approved on both sides once it is back', async () => {
-    const negotiated = await negotiateAgreement(provider, requester)
-    await confirmAgreement(provider, requester, negotiated)
-    const { agreementId } = negotiated
-    const requesterDir = requester.dataDir
-    await requester.stop()
-    const answer = await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=0.5`)
-    assert.equal(answer.status, 408, JSON.stringify(answer.body))
-    assert.match(answer.body.message, /stays queued/)
-    assert.equal((await provider.client.agreement(agreementId)).state, 'Pending')
-
-    const delivered = once(marketOf(provider).outbox, 'message:delivered')
-    requester = await cluster.start({ dataDir: requesterDir, bootstrap: [provider.addresses[0]!] })
-    await delivered
-    assert.equal((await requester.client.agreement(agreementId)).state, 'Approved')
-    assert.equal((await provider.client.agreement(agreementId)).state, 'Approved')
-    for (const node of [provider, requester]) {
-      assert.deepEqual(
-        (await agreementEvents(node, agreementId)).map(e => e.eventType),
-        ['AgreementApprovedEvent']
-      )
-    }
-  })
-
   it('cancel while the provider is stopped: it reaches the provider once back, which can then no longer approve', async () => {
     const negotiated = await negotiateAgreement(provider, requester)
     await confirmAgreement(provider, requester, negotiated)
@@ -122,22 +98,6 @@ describe('market: approvals and closings reach the other party, whenever it is r
       ['AgreementCancelledEvent']
     )
     assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
-  })
-
-  it('an approval on its way cannot be followed by a rejection', async () => {
-    const negotiated = await negotiateAgreement(provider, requester)
-    await confirmAgreement(provider, requester, negotiated)
-    const { agreementId } = negotiated
-    const requesterDir = requester.dataDir
-    await requester.stop()
-    assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=0.2`)).status, 408)
-    const reject = await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/reject`, { message: 'too late' })
-    assert.equal(reject.status, 409, JSON.stringify(reject.body))
-    // Once the requester is back, the approval lands and both hold the agreement Approved.
-    const delivered = once(marketOf(provider).outbox, 'message:delivered')
-    requester = await cluster.start({ dataDir: requesterDir, bootstrap: [provider.addresses[0]!] })
-    await delivered
-    for (const node of [provider, requester]) assert.equal((await node.client.agreement(agreementId)).state, 'Approved')
   })
 
   it('a full outbox refuses a closing with 503 before anything is written', async () => {

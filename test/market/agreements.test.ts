@@ -111,17 +111,6 @@ describe('market: agreements between two daemons, through the REST API only', fu
     assert.equal(events[0].reason.message, 'too busy')
   })
 
-  it('expires when not approved by validTo, on both sides', async () => {
-    // validTo leaves room for negotiating and confirming on a loaded machine; expiry is then awaited as an event.
-    const negotiated = await negotiateAgreement(provider, requester, { validToMs: 5_000 })
-    await confirmAgreement(provider, requester, negotiated)
-    const { agreementId } = negotiated
-    for (const node of [provider, requester]) {
-      await eventually('Expired', async () => (await node.client.agreement(agreementId)).state === 'Expired', 20_000)
-    }
-    assert.equal((await provider.client.call('POST', `/market-api/v1/agreements/${agreementId}/approve?timeout=1`)).status, 410)
-  })
-
   it('a rejected proposal reaches the other side with its reason, and cannot be countered', async () => {
     const negotiated = await negotiateAgreement(provider, requester)
     const { offerDraftId, demandId } = negotiated

@@ -149,6 +149,35 @@ describe('net: the durable outbox, between two hosts on loopback', function () {
     assert.equal(handled.length, 5)
   })
 
+  it('settled() waits through failed attempts until the delivery, or answers pending when its time is up', async () => {
+    const receiver = await side('receiver')
+    const sender = await side('sender')
+    await sender.host.dial(receiver.host.addresses()[0]!)
+    let failuresLeft = 1
+    behaviour = () => {
+      if (failuresLeft-- > 0) throw new Error('not now')
+    }
+    const retry = once(sender.outbox, 'message:retry')
+    const id = await sender.outbox.enqueue(receiver.host.nodeId, 'note', note(sender, 'eventually'))
+    const settled = sender.outbox.settled(id, 10_000)
+    const [event] = (await retry) as [CustomEvent<{ delayMs: number }>]
+    // The first attempt failed; the wait goes on to the next one, due within its time.
+    sender.clock.advance(event.detail.delayMs)
+    assert.equal(await settled, 'delivered')
+
+    // One that the peer never takes in time: pending once the timeout passes on the clock.
+    failuresLeft = Number.POSITIVE_INFINITY
+    const retryAgain = once(sender.outbox, 'message:retry')
+    const stuck = await sender.outbox.enqueue(receiver.host.nodeId, 'note', note(sender, 'never'))
+    const startedAt = sender.clock.now()
+    const waiting = sender.outbox.settled(stuck, 500)
+    await retryAgain
+    assert.ok(sender.clock.pending().includes(startedAt + 500))
+    sender.clock.advance(500)
+    assert.equal(await waiting, 'pending')
+    assert.equal(await sender.outbox.settled('no-such-message', 1000), 'pending')
+  })
+
   it('keeps what is pending across a restart and delivers as soon as the peer connects', async () => {
     const receiverKey = NodeKey.random()
     const senderKey = NodeKey.random()

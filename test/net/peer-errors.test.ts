@@ -57,7 +57,14 @@ describe('failures of the other node, as this node reports them', () => {
           records.set(key, value)
         }
       },
-      () => ({ agreementId, role: 'Requestor', state: 'Approved', requestorId: requester.nodeId, providerId: provider.nodeId, properties: {} })
+      () => ({ agreementId, role: 'Requestor', state: 'Approved', requestorId: requester.nodeId, providerId: provider.nodeId, properties: {} }),
+      // Only a destroy queues a message, and this test makes none.
+      {
+        enqueue: async () => {
+          throw new Error('no message is queued here')
+        },
+        settled: async () => 'pending' as const
+      }
     )
     await assert.rejects(client.create(agreementId), (err: unknown) => {
       assert.ok(err instanceof ActivityCallError, String(err))
