@@ -7,6 +7,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply } from 'fastify'
 import type { ActivityDesk } from '../../exe-unit/index.ts'
 import { clientGone } from './client-gone.ts'
 import { errorAnswer } from './errors.ts'
+import { yagnaRuntimeEvent } from './runtime-event-wire.ts'
 
 // The desk's errors carry codes (ExeUnitError, ActivityCallError): the API's
 // error handler gives them their status.
@@ -61,7 +62,7 @@ async function streamEvents(desk: ActivityDesk, activityId: string, batchId: str
   let after = 0
   try {
     for (;;) {
-      for (const event of page.events) reply.raw.write(`event: runtime\ndata: ${JSON.stringify(event)}\n\n`)
+      for (const event of page.events) reply.raw.write(`event: runtime\ndata: ${JSON.stringify(yagnaRuntimeEvent(event))}\n\n`)
       after += page.events.length
       if (page.done || gone.aborted) break
       if (page.events.length === 0) reply.raw.write(': waiting\n\n')

@@ -223,6 +223,8 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
             {
               type: Type.Union([Type.Literal('offer'), Type.Literal('demand')]),
               constraints: Type.Optional(Type.String({ maxLength: TERMS_LIMITS.maxConstraintLength })),
+              // Not in the spec's NewScan: golem-js sends its scan as a demand body, with no properties.
+              properties: Type.Optional(Type.Object({}, { additionalProperties: false, description: 'must be empty if present' })),
               timeout: Type.Optional(
                 Type.Integer({
                   minimum: 1,
