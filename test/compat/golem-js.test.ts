@@ -1,0 +1,188 @@
+// Golem's own requester SDK, golem-js 3.x unchanged, drives an Agora requester
+// daemon through its yagna-compatible API: connect (version, identity), a
+// demand through golem-js's own directors, offer proposals, its counter-proposal,
+// an agreement, an activity, exe.run and runAndStream, and a clean shutdown.
+// The provider is a real daemon whose offer a small provider agent publishes
+// and negotiates over the provider's own Market API.
+//
+// golem-js's allocation path (`oneOf`, `buildDemandDetails`) needs the payment
+// API; until then the demand carries the payment platform properties an
+// allocation would add, and golem-js's market and activity modules are driven
+// directly.
+import assert from 'node:assert/strict'
+import { BasicDemandDirector, DemandSpecification, GolemNetwork, WorkloadDemandDirector } from '@golem-sdk/golem-js'
+import type { Activity, Agreement, ExeUnit, OfferProposal, ScannedOffer } from '@golem-sdk/golem-js'
+import { liveChildren, reapChildren } from '../helpers/agora-process.ts'
+import { GOLEM_APP_KEY, startDaemonPair } from '../helpers/golem-daemons.ts'
+import type { DaemonPair } from '../helpers/golem-daemons.ts'
+import { DemandPrototypeBuilder, PAYMENT_PLATFORM, firstOf, golemOffer, recordingLogger } from '../helpers/golem-js.ts'
+import type { RecordingLogger, Watched } from '../helpers/golem-js.ts'
+import { recordFetch } from '../helpers/http-recorder.ts'
+import type { HttpRecorder } from '../helpers/http-recorder.ts'
+import { startProviderAgent } from '../helpers/provider-agent.ts'
+import { eventually } from '../helpers/wait.ts'
+import type { ProviderAgent } from '../helpers/provider-agent.ts'
+import { serveProbeWorkload } from '../helpers/golem-workload.ts'
+import type { ServedWorkload } from '../helpers/golem-workload.ts'
+
+const EVENT_WAIT_MS = 60_000
+/** golem-js's own builder type, which its index does not export. */
+type DemandBodyBuilder = Parameters<BasicDemandDirector['apply']>[0]
+
+describe('golem-js 3.x drives an Agora requester (wasmtime)', function () {
+  this.timeout(120_000)
+
+  let daemons: DaemonPair
+  let workload: ServedWorkload
+  let agent: ProviderAgent
+  let recorder: HttpRecorder
+  let logger: RecordingLogger
+  let glm: GolemNetwork
+  // What one step hands the next; a step whose predecessor failed says so.
+  let requesterId: string | undefined
+  // golem-js keeps its demand subscribed while it makes the agreement.
+  let drafts: Watched<OfferProposal> | undefined
+  let draft: OfferProposal | undefined
+  let agreement: Agreement | undefined
+  let activity: Activity | undefined
+  let exe: ExeUnit | undefined
+
+  before(async function () {
+    this.timeout(180_000)
+    workload = await serveProbeWorkload()
+    daemons = await startDaemonPair()
+    agent = await startProviderAgent(daemons.provider.client, golemOffer(daemons.provider.nodeId))
+    recorder = recordFetch(daemons.requester.url)
+    logger = recordingLogger()
+    glm = new GolemNetwork({ api: { url: daemons.requester.url, key: GOLEM_APP_KEY }, logger })
+  })
+
+  afterEach(function () {
+    if (this.currentTest?.state === 'failed') {
+      console.error(`calls Agora answered with an error so far:\n  ${recorder.failures().join('\n  ')}`)
+      console.error(`golem-js errors so far:\n  ${logger.errors().join('\n  ')}`)
+    }
+  })
+
+  after(async function () {
+    this.timeout(60_000)
+    drafts?.unsubscribe()
+    recorder?.restore()
+    await glm?.disconnect().catch(() => {})
+    await agent?.stop().catch(() => {})
+    await workload?.close()
+    await daemons?.stop()
+    await reapChildren()
+  })
+
+  it('connects: version check without a key, then the identity', async () => {
+    await glm.connect()
+    const version = recorder.calls.find(call => call.path === '/version/get')
+    assert.equal(version?.status, 200)
+    const identity = await glm.services.yagna.identity.getIdentity()
+    requesterId = identity.identity
+    assert.equal(requesterId.toLowerCase(), daemons.requester.nodeId.toLowerCase())
+  })
+
+  it('scans the market over Server-Sent Events and sees the offer', async () => {
+    const spec = glm.market.buildScanSpecification({ workload: { runtime: { name: 'wasmtime' } } })
+    const scanned = await firstOf<ScannedOffer>(glm.market.scan(spec), seen => seen.provider.id === agent.providerId, EVENT_WAIT_MS)
+    scanned.unsubscribe()
+    assert.equal(scanned.value.properties['golem.runtime.name'], 'wasmtime')
+  })
+
+  it('publishes a demand, gets the offer proposal, counters it and gets the provider Draft', async () => {
+    assert.ok(requesterId, 'connect failed first')
+    const builder = new DemandPrototypeBuilder()
+    new BasicDemandDirector().apply(builder as unknown as DemandBodyBuilder)
+    await new WorkloadDemandDirector(
+      DemandPrototypeBuilder.workloadConfig({ runtime: { name: 'wasmtime' }, imageUrl: workload.imageUrl, imageHash: workload.imageHash })
+    ).apply(builder as unknown as DemandBodyBuilder)
+    // What yagna's payment decorations add for an allocation on this platform.
+    builder.addProperty(`golem.com.payment.platform.${PAYMENT_PLATFORM}.address`, requesterId)
+    builder.addConstraint(`golem.com.payment.platform.${PAYMENT_PLATFORM}.address`, '*')
+    const demandSpecification = new DemandSpecification(builder.getProduct(), PAYMENT_PLATFORM)
+
+    const counters: string[] = []
+    glm.market.events.on('offerCounterProposalSent', ({ counterProposal }) => counters.push(counterProposal.id))
+    drafts = await firstOf<OfferProposal>(
+      glm.market.collectDraftOfferProposals({
+        demandSpecification,
+        pricing: { model: 'linear', maxStartPrice: 1, maxCpuPerHourPrice: 1, maxEnvPerHourPrice: 1 }
+      }),
+      proposal => proposal.provider.id === agent.providerId,
+      EVENT_WAIT_MS
+    )
+    draft = drafts.value
+    assert.equal(draft.state, 'Draft')
+    assert.ok(draft.previousProposalId !== null && counters.includes(draft.previousProposalId), "the Draft answers golem-js's own counter-proposal")
+    assert.ok(agent.countered.has(draft.previousProposalId!), 'the provider saw that counter-proposal')
+  })
+
+  it('proposes the agreement and the provider approves it', async () => {
+    assert.ok(draft, 'negotiation failed first')
+    agreement = await glm.market.proposeAgreement(draft, { expirationSec: 600 })
+    drafts?.unsubscribe()
+    assert.equal(agreement.getState(), 'Approved')
+    assert.ok(agent.approved.has(agreement.id))
+    const id = agreement.id
+    await eventually('the provider to see its approval acknowledged', async () => (await daemons.provider.client.agreement(id)).state === 'Approved')
+    assert.equal(agreement.provider.id, agent.providerId)
+  })
+
+  it('creates an activity and deploys and starts it (ExeUnit setup)', async () => {
+    assert.ok(agreement, 'the agreement failed first')
+    activity = await glm.activity.createActivity(agreement)
+    assert.equal(activity.agreement.id, agreement.id)
+    exe = await glm.activity.createExeUnit(activity)
+    assert.equal((await glm.activity.refreshActivity(activity)).getState(), 'Ready')
+  })
+
+  it('exe.run: a command that succeeds and one that fails with its exit code', async () => {
+    assert.ok(exe, 'the activity failed first')
+    const ok = await exe.run('probe', ['0', 'hello', 'from', 'golem-js'])
+    assert.equal(ok.result, 'Ok', JSON.stringify(ok))
+    assert.equal(ok.stdout, 'hello from golem-js\n')
+
+    const failed = await exe.run('probe', ['3', 'about', 'to', 'fail'])
+    assert.equal(failed.result, 'Error', JSON.stringify(failed))
+    assert.equal(failed.stdout, 'about to fail\n')
+    assert.match(String(failed.message), /\b3\b/)
+  })
+
+  it('exe.runAndStream: the output streams and the exit code comes with the end', async () => {
+    assert.ok(exe, 'the activity failed first')
+    const streamed = await exe.runAndStream('probe', ['0', 'streamed', 'words'])
+    const seen: string[] = []
+    streamed.stdout.subscribe(chunk => seen.push(String(chunk)))
+    const last = await streamed.waitForExit(EVENT_WAIT_MS)
+    assert.equal(seen.join(''), 'streamed words\n')
+    assert.equal(last.result, 'Ok', JSON.stringify(last))
+
+    const failing = await exe.runAndStream('probe', ['4', 'streamed', 'failure'])
+    const failingOutput: string[] = []
+    failing.stdout.subscribe(chunk => failingOutput.push(String(chunk)))
+    const end = await failing.waitForExit(EVENT_WAIT_MS)
+    assert.equal(failingOutput.join(''), 'streamed failure\n')
+    assert.equal(end.result, 'Error', JSON.stringify(end))
+  })
+
+  it('shuts down cleanly: activity destroyed, agreement terminated, daemons stop, nothing left running', async () => {
+    assert.ok(activity && agreement, 'an earlier step failed first')
+    const destroyed = await glm.activity.destroyActivity(activity)
+    assert.equal(destroyed.getState(), 'Terminated')
+    const terminated = await glm.market.terminateAgreement(agreement, 'golem-js is done')
+    assert.equal((await glm.market.fetchAgreement(terminated.id)).getState(), 'Terminated')
+    assert.equal((await daemons.provider.client.agreement(agreement.id)).state, 'Terminated')
+    await glm.disconnect()
+
+    await agent.stop()
+    for (const daemon of [daemons.requester, daemons.provider]) {
+      daemon.process.child.kill('SIGTERM')
+      const code = await daemon.process.exited
+      const complaints = daemon.process.log.filter(record => Number(record.level) >= 40)
+      assert.equal(code, 0, `${daemon.process.stderr()}${JSON.stringify(complaints)}`)
+    }
+    assert.deepEqual(liveChildren(), [])
+  })
+})
