@@ -126,7 +126,8 @@ async function runActivity(requester: Daemon, agreementId: string): Promise<void
   })
   for (const block of (await response.text()).split('\n\n')) {
     if (!block.startsWith('event: runtime')) continue
-    const event = JSON.parse(block.slice(block.indexOf('data: ') + 6)) as { index: number; kind: Record<string, any> }
+    const data = block.split('\n').find(line => line.startsWith('data: ')) ?? ''
+    const event = JSON.parse(data.slice('data: '.length)) as { index: number; kind: Record<string, any> }
     const [kind, detail] = Object.entries(event.kind)[0]!
     const shown =
       kind === 'started' ? Object.keys(detail.command)[0] : kind === 'finished' ? `return code ${detail.returnCode}` : JSON.stringify(detail).slice(0, 80)

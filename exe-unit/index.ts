@@ -6,7 +6,7 @@ export type { ExeUnitOptions, ActivityUsageSource, StateEvent, UsageEvent } from
 export { resultSigner } from './activity/result-signer.ts'
 export type { RecordStore } from './activity/activity-records.ts'
 export { PROVIDER_RESTARTED } from './activity/restored-activity.ts'
-export type { ActivityState, ExeScriptCommandResult } from './activity/types.ts'
+export type { ActivityState, ExeScriptCommandResult, RuntimeEvent } from './activity/types.ts'
 export { ExeUnitError } from './errors.ts'
 export type { Clock } from './clock.ts'
 export { parseExeScript, ExeScriptError } from './exescript/parse.ts'

@@ -1,6 +1,7 @@
 // Every API call carries an app-key: `Authorization: Bearer <key>`, or the
 // `authToken` query parameter (ya-client's app_key_param) for clients that
-// cannot set headers.
+// cannot set headers. A route whose spec declares no security (version-api.yaml)
+// says so in its config, `{ public: true }`, and is served without one.
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { AppKeyInfo, AppKeyVerifier } from '../app-keys/app-keys.ts'
 import { ApiError } from './errors.ts'
@@ -9,6 +10,10 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** The app-key the caller presented (set on every authenticated route). */
     appKey: AppKeyInfo | null
+  }
+  interface FastifyContextConfig {
+    /** Served without an app-key (its spec declares no security). */
+    public?: boolean
   }
 }
 
@@ -19,6 +24,7 @@ export function requireAppKey(scope: FastifyInstance, verifier: AppKeyVerifier):
   scope.decorateRequest('appKey', null)
   scope.addHook('onRequest', async request => {
     const presented = presentedKey(request)
+    if (request.routeOptions.config.public === true) return
     if (presented === null) throw new ApiError('Unauthorized', 'missing app-key: send "Authorization: Bearer <app-key>"')
     const appKey = verifier.verify(presented)
     if (appKey === null) throw new ApiError('Unauthorized', 'invalid app-key')

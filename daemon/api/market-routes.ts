@@ -11,6 +11,8 @@ import { type Market, MarketApi, SCAN_LIMITS, TERMS_LIMITS } from '../../market/
 import type { Reason } from '../../market/index.ts'
 import { ID_PATTERN } from '../../market/model/wire.ts'
 import { clientGone } from './client-gone.ts'
+import { streamScan, wantsEventStream } from './scan-stream.ts'
+import { errorResponses, noContent } from './schemas.ts'
 
 const MarketId = Type.String({ pattern: ID_PATTERN })
 const SubscriptionParams = Type.Object({ subscriptionId: MarketId })
@@ -26,11 +28,16 @@ const PollFields = {
   maxEvents: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_MAX_EVENTS }))
 }
 const PollQuery = Type.Object(PollFields)
-const AckQuery = Type.Object({
-  timeout: Type.Optional(Type.Number({ minimum: 0, default: DEFAULT_WAIT_S, description: 'seconds to wait; 0 waits as long as the server allows' })),
-  appSessionId: Type.Optional(Type.String({ maxLength: 256 }))
-})
+// Each route takes the query parameters its operation lists in the spec.
+const AckTimeoutFields = {
+  timeout: Type.Optional(Type.Number({ minimum: 0, default: DEFAULT_WAIT_S, description: 'seconds to wait; 0 waits as long as the server allows' }))
+}
+const AppSessionFields = { appSessionId: Type.Optional(Type.String({ maxLength: 256 })) }
+const AckTimeoutQuery = Type.Object(AckTimeoutFields)
+const AppSessionQuery = Type.Object(AppSessionFields)
 const IdResponse = Type.String({ description: 'id' })
+// The JSON form (an array), or with `Accept: text/event-stream` one `event: offer` (or `demand`) per item.
+const ScanEvents = Type.Array(Type.Union([MarketApi.Offer, MarketApi.Demand]), { description: 'Scan events' })
 const ReasonBody = Type.Union([MarketApi.Reason, Type.Null()])
 
 /** The server caps every wait, so a forgotten client cannot hold a request forever. */
@@ -52,6 +59,28 @@ function reasonOf(body: unknown): Reason | undefined {
   return body === null || body === undefined ? undefined : (body as Reason)
 }
 
+/** The spec's operation ids of the routes served for offers and for demands. */
+const OPERATION_IDS = {
+  offer: {
+    subscribe: 'subscribeOffer',
+    list: 'getOffers',
+    unsubscribe: 'unsubscribeOffer',
+    collect: 'collectDemands',
+    getProposal: 'getProposalDemand',
+    counter: 'counterProposalOffer',
+    reject: 'rejectProposalDemand'
+  },
+  demand: {
+    subscribe: 'subscribeDemand',
+    list: 'getDemands',
+    unsubscribe: 'unsubscribeDemand',
+    collect: 'collectOffers',
+    getProposal: 'getProposalOffer',
+    counter: 'counterProposalDemand',
+    reject: 'rejectProposalOffer'
+  }
+} as const
+
 export function marketRoutes(market: Market): FastifyPluginAsync {
   return async (instance: FastifyInstance) => {
     // Handlers see their request typed from the route's schemas.
@@ -60,21 +89,46 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       const path = `/${kind}s`
       const tags = [kind === 'offer' ? 'provider' : 'requestor']
       const item = kind === 'offer' ? MarketApi.Offer : MarketApi.Demand
+      const ids = OPERATION_IDS[kind]
 
-      app.post(path, { schema: { tags, body: MarketApi.DemandOfferBase, response: { 201: IdResponse } } }, async (request, reply) => {
-        return sendId(reply, await market.subscribe(kind, request.body))
-      })
-      app.get(path, { schema: { tags, response: { 200: Type.Array(item) } } }, async () => {
+      app.post(
+        path,
+        // 409: the node's subscription limit is reached.
+        { schema: { operationId: ids.subscribe, tags, body: MarketApi.DemandOfferBase, response: { 201: IdResponse, ...errorResponses(409) } } },
+        async (request, reply) => {
+          return sendId(reply, await market.subscribe(kind, request.body))
+        }
+      )
+      app.get(path, { schema: { operationId: ids.list, tags, response: { 200: Type.Array(item) } } }, async () => {
         return kind === 'offer' ? market.subscriptions('offer') : market.subscriptions('demand')
       })
-      app.delete(`${path}/:subscriptionId`, { schema: { tags, params: SubscriptionParams } }, async (request, reply) => {
-        const { subscriptionId } = request.params
-        await market.unsubscribe(kind, subscriptionId)
-        return reply.code(204).send()
-      })
+      app.delete(
+        `${path}/:subscriptionId`,
+        {
+          schema: {
+            operationId: ids.unsubscribe,
+            tags,
+            params: SubscriptionParams,
+            response: { 204: noContent(`${kind} revoked`), ...errorResponses(404, 410) }
+          }
+        },
+        async (request, reply) => {
+          const { subscriptionId } = request.params
+          await market.unsubscribe(kind, subscriptionId)
+          return reply.code(204).send()
+        }
+      )
       app.get(
         `${path}/:subscriptionId/events`,
-        { schema: { tags, params: SubscriptionParams, querystring: PollQuery, response: { 200: Type.Array(MarketApi.MarketEvent) } } },
+        {
+          schema: {
+            operationId: ids.collect,
+            tags,
+            params: SubscriptionParams,
+            querystring: PollQuery,
+            response: { 200: Type.Array(MarketApi.MarketEvent), ...errorResponses(404) }
+          }
+        },
         async (request, reply) => {
           const { subscriptionId } = request.params
           const query = request.query
@@ -83,7 +137,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       )
       app.get(
         `${path}/:subscriptionId/proposals/:proposalId`,
-        { schema: { tags, params: ProposalParams, response: { 200: MarketApi.Proposal } } },
+        { schema: { operationId: ids.getProposal, tags, params: ProposalParams, response: { 200: MarketApi.Proposal, ...errorResponses(404, 410) } } },
         async request => {
           const { subscriptionId, proposalId } = request.params
           return market.getProposal(kind, subscriptionId, proposalId)
@@ -91,7 +145,15 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       )
       app.post(
         `${path}/:subscriptionId/proposals/:proposalId`,
-        { schema: { tags, params: ProposalParams, body: MarketApi.DemandOfferBase, response: { 201: IdResponse } } },
+        {
+          schema: {
+            operationId: ids.counter,
+            tags,
+            params: ProposalParams,
+            body: MarketApi.DemandOfferBase,
+            response: { 201: IdResponse, ...errorResponses(404, 410) }
+          }
+        },
         async (request, reply) => {
           const { subscriptionId, proposalId } = request.params
           return sendId(reply, await market.counterProposal(kind, subscriptionId, proposalId, request.body))
@@ -99,7 +161,15 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       )
       app.post(
         `${path}/:subscriptionId/proposals/:proposalId/reject`,
-        { schema: { tags, params: ProposalParams, body: ReasonBody } },
+        {
+          schema: {
+            operationId: ids.reject,
+            tags,
+            params: ProposalParams,
+            body: ReasonBody,
+            response: { 204: noContent('proposal rejected'), ...errorResponses(404, 410) }
+          }
+        },
         async (request, reply) => {
           const { subscriptionId, proposalId } = request.params
           await market.rejectProposal(kind, subscriptionId, proposalId, reasonOf(request.body))
@@ -112,9 +182,10 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       '/agreements',
       {
         schema: {
+          operationId: 'createAgreement',
           tags: ['requestor'],
           body: Type.Object({ proposalId: MarketId, validTo: Type.String({ format: 'date-time', maxLength: 40 }) }, { additionalProperties: false }),
-          response: { 201: IdResponse }
+          response: { 201: IdResponse, ...errorResponses(404, 409, 410) }
         }
       },
       async (request, reply) => {
@@ -126,6 +197,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       '/agreements',
       {
         schema: {
+          operationId: 'listAgreements',
           tags: ['requestor', 'provider'],
           querystring: Type.Object({
             state: Type.Optional(MarketApi.AgreementState),
@@ -140,42 +212,113 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
     )
     app.get(
       '/agreements/:agreementId',
-      { schema: { tags: ['requestor', 'provider'], params: AgreementParams, response: { 200: MarketApi.Agreement } } },
+      {
+        schema: {
+          operationId: 'getAgreement',
+          tags: ['requestor', 'provider'],
+          params: AgreementParams,
+          response: { 200: MarketApi.Agreement, ...errorResponses(404) }
+        }
+      },
       async request => {
         return market.getAgreement(request.params.agreementId)
       }
     )
     app.post(
       '/agreements/:agreementId/confirm',
-      { schema: { tags: ['requestor'], params: AgreementParams, querystring: AckQuery } },
+      {
+        schema: {
+          operationId: 'confirmAgreement',
+          tags: ['requestor'],
+          params: AgreementParams,
+          querystring: AppSessionQuery,
+          response: { 204: noContent('agreement confirmed'), ...errorResponses(404, 410) }
+        }
+      },
       async (request, reply) => {
         const { agreementId } = request.params
         await market.confirmAgreement(agreementId, request.query.appSessionId)
         return reply.code(204).send()
       }
     )
-    app.post('/agreements/:agreementId/wait', { schema: { tags: ['requestor'], params: AgreementParams, querystring: AckQuery } }, async (request, reply) => {
-      const { agreementId } = request.params
-      await market.waitForApproval(agreementId, ackMs(request.query.timeout), clientGone(reply))
-      return reply.code(204).send()
-    })
-    app.post('/agreements/:agreementId/cancel', { schema: { tags: ['requestor'], params: AgreementParams, body: ReasonBody } }, async (request, reply) => {
-      await market.cancelAgreement(request.params.agreementId, reasonOf(request.body))
-      return reply.code(204).send()
-    })
-    app.post('/agreements/:agreementId/approve', { schema: { tags: ['provider'], params: AgreementParams, querystring: AckQuery } }, async (request, reply) => {
-      const { agreementId } = request.params
-      const query = request.query
-      await market.approveAgreement(agreementId, query.appSessionId, ackMs(query.timeout))
-      return reply.code(204).send()
-    })
-    app.post('/agreements/:agreementId/reject', { schema: { tags: ['provider'], params: AgreementParams, body: ReasonBody } }, async (request, reply) => {
-      await market.rejectAgreement(request.params.agreementId, reasonOf(request.body))
-      return reply.code(204).send()
-    })
+    app.post(
+      '/agreements/:agreementId/wait',
+      {
+        schema: {
+          operationId: 'waitForApproval',
+          tags: ['requestor'],
+          params: AgreementParams,
+          querystring: AckTimeoutQuery,
+          response: { 204: noContent('agreement approved by the provider'), ...errorResponses(404, 408, 409, 410) }
+        }
+      },
+      async (request, reply) => {
+        const { agreementId } = request.params
+        await market.waitForApproval(agreementId, ackMs(request.query.timeout), clientGone(reply))
+        return reply.code(204).send()
+      }
+    )
+    app.post(
+      '/agreements/:agreementId/cancel',
+      {
+        schema: {
+          operationId: 'cancelAgreement',
+          tags: ['requestor'],
+          params: AgreementParams,
+          body: ReasonBody,
+          response: { 204: noContent('agreement cancelled'), ...errorResponses(404, 410) }
+        }
+      },
+      async (request, reply) => {
+        await market.cancelAgreement(request.params.agreementId, reasonOf(request.body))
+        return reply.code(204).send()
+      }
+    )
+    app.post(
+      '/agreements/:agreementId/approve',
+      {
+        schema: {
+          operationId: 'approveAgreement',
+          tags: ['provider'],
+          params: AgreementParams,
+          querystring: Type.Object({ ...AppSessionFields, ...AckTimeoutFields }),
+          response: { 204: noContent('agreement approved'), ...errorResponses(404, 408, 410) }
+        }
+      },
+      async (request, reply) => {
+        const { agreementId } = request.params
+        const query = request.query
+        await market.approveAgreement(agreementId, query.appSessionId, ackMs(query.timeout))
+        return reply.code(204).send()
+      }
+    )
+    app.post(
+      '/agreements/:agreementId/reject',
+      {
+        schema: {
+          operationId: 'rejectAgreement',
+          tags: ['provider'],
+          params: AgreementParams,
+          body: ReasonBody,
+          response: { 204: noContent('agreement rejected'), ...errorResponses(404, 410) }
+        }
+      },
+      async (request, reply) => {
+        await market.rejectAgreement(request.params.agreementId, reasonOf(request.body))
+        return reply.code(204).send()
+      }
+    )
     app.post(
       '/agreements/:agreementId/terminate',
-      { schema: { tags: ['provider', 'requestor'], params: AgreementParams, body: ReasonBody } },
+      {
+        schema: {
+          operationId: 'terminateAgreement',
+          tags: ['provider', 'requestor'],
+          params: AgreementParams,
+          body: ReasonBody,
+          response: { 204: noContent('agreement terminated'), ...errorResponses(404, 409, 410) }
+        }
+      },
       async (request, reply) => {
         await market.terminateAgreement(request.params.agreementId, reasonOf(request.body))
         return reply.code(204).send()
@@ -183,7 +326,14 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
     )
     app.post(
       '/agreements/:agreementId/terminate/reason',
-      { schema: { tags: ['provider', 'requestor'], params: AgreementParams, response: { 200: MarketApi.AgreementOperationEvent } } },
+      {
+        schema: {
+          operationId: 'getTerminateAgreementReason',
+          tags: ['provider', 'requestor'],
+          params: AgreementParams,
+          response: { 200: MarketApi.AgreementOperationEvent, ...errorResponses(404) }
+        }
+      },
       async request => {
         return market.terminationReason(request.params.agreementId)
       }
@@ -192,13 +342,14 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       '/agreementEvents',
       {
         schema: {
+          operationId: 'collectAgreementEvents',
           tags: ['requestor', 'provider'],
           querystring: Type.Object({
             ...PollFields,
             afterTimestamp: Type.Optional(Type.String({ format: 'date-time' })),
             appSessionId: Type.Optional(Type.String())
           }),
-          response: { 200: Type.Array(MarketApi.AgreementOperationEvent) }
+          response: { 200: Type.Array(MarketApi.AgreementOperationEvent), ...errorResponses(404) }
         }
       },
       async (request, reply) => {
@@ -218,6 +369,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       '/scan',
       {
         schema: {
+          operationId: 'beginScan',
           tags: ['requestor'],
           body: Type.Object(
             {
@@ -236,7 +388,8 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
             },
             { additionalProperties: false }
           ),
-          response: { 201: IdResponse }
+          // 409: the node's or this app-key's share of scans is taken.
+          response: { 201: IdResponse, ...errorResponses(409) }
         }
       },
       async (request, reply) => {
@@ -247,11 +400,18 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
     app.get(
       '/scan/:subscriptionId/events',
       {
-        schema: { tags: ['requestor'], params: SubscriptionParams, querystring: Type.Object({ ...PollFields, peerId: Type.Optional(Type.String()) }) }
+        schema: {
+          operationId: 'collectScanResults',
+          tags: ['requestor'],
+          params: SubscriptionParams,
+          querystring: Type.Object({ ...PollFields, peerId: Type.Optional(Type.String()) }),
+          response: { 200: ScanEvents, ...errorResponses(404) }
+        }
       },
       async (request, reply) => {
         const { subscriptionId } = request.params
         const query = request.query
+        if (wantsEventStream(request.headers.accept)) return await streamScan(market, subscriptionId, query.peerId, reply)
         const options: Parameters<Market['collectScan']>[1] = {
           waitMs: pollMs(query.timeout),
           max: query.maxEvents ?? DEFAULT_MAX_EVENTS,
@@ -261,9 +421,19 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
         return await market.collectScan(subscriptionId, options)
       }
     )
-    app.delete('/scan/:subscriptionId', { schema: { tags: ['requestor'], params: SubscriptionParams } }, async (request, reply) => {
-      market.endScan(request.params.subscriptionId)
-      return reply.code(201).send()
-    })
+    // endScan where the spec has it, and at the path earlier Agora clients call.
+    for (const [path, operationId] of [
+      ['/scan/:subscriptionId/events', 'endScan'],
+      ['/scan/:subscriptionId', 'endScanAtScanPath']
+    ] as const) {
+      app.delete(
+        path,
+        { schema: { operationId, tags: ['requestor'], params: SubscriptionParams, response: { 201: noContent('scan deleted'), ...errorResponses(404) } } },
+        async (request, reply) => {
+          market.endScan(request.params.subscriptionId)
+          return reply.code(201).send()
+        }
+      )
+    }
   }
 }

@@ -1,6 +1,7 @@
 // Schemas shared by the REST routes (ya-client common.yaml).
 import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
+import type { TUnsafe } from 'typebox'
 
 export const ErrorMessage = Type.Object(
   {
@@ -48,4 +49,12 @@ export function documentCommonErrors(app: FastifyInstance): void {
     const common = checked ? errorResponses(400, 401, 500) : errorResponses(401, 500)
     route.schema = { ...schema, response: { ...common, ...(schema.response as object | undefined) } }
   })
+}
+
+/**
+ * A success answered without a body (yagna's 204s, and endScan's 201): `type: 'null'`
+ * makes the OpenAPI document list the status with its description and no content.
+ */
+export function noContent(description: string): TUnsafe<undefined> {
+  return Type.Unsafe<undefined>({ type: 'null', description })
 }

@@ -47,12 +47,13 @@ export class ActivityClient {
     this.#agreements = agreements
   }
 
-  async create(agreementId: string): Promise<string> {
+  /** `ackMs`: how long the provider's acknowledgement may take, transit included (absent: its wait plus TRANSIT_MS). */
+  async create(agreementId: string, ackMs?: number): Promise<string> {
     const agreement = this.#agreements(agreementId)
     if (agreement === undefined || agreement.role !== 'Requestor')
       throw new ActivityCallError('NotFound', `no agreement ${agreementId} where this node is the requestor`)
     if (agreement.state !== 'Approved') throw new ActivityCallError('Conflict', `agreement ${agreementId} is ${agreement.state}, not Approved`)
-    const activityId = (await this.#send(agreement.providerId, { op: 'create', agreementId })) as string
+    const activityId = (await this.#send(agreement.providerId, { op: 'create', agreementId }, 0, undefined, ackMs)) as string
     const record: RequesterActivity = { activityId, agreementId, providerId: agreement.providerId }
     await this.#records.put(`activity:${activityId}`, record, { sync: true })
     await this.#records.put(`provider:${agreement.providerId.toLowerCase()}`, true)
@@ -73,8 +74,8 @@ export class ActivityClient {
   // The calls below take the activity's record (from activity()), so a caller
   // that has read it already does not read it again.
 
-  async destroy({ activityId, providerId }: RequesterActivity): Promise<void> {
-    await this.#send(providerId, { op: 'destroy', activityId })
+  async destroy({ activityId, providerId }: RequesterActivity, ackMs?: number): Promise<void> {
+    await this.#send(providerId, { op: 'destroy', activityId }, 0, undefined, ackMs)
   }
 
   async exec({ activityId, providerId }: RequesterActivity, text: string): Promise<string> {
@@ -147,14 +148,17 @@ export class ActivityClient {
     return (await this.#send(providerId, { op: 'running', activityId })) as ExeScriptCommandState[]
   }
 
-  async #send(providerId: string, request: ActivityRequest, waitMs = 0, signal?: AbortSignal): Promise<unknown> {
-    const budget = AbortSignal.timeout(waitMs + TRANSIT_MS)
+  async #send(providerId: string, request: ActivityRequest, waitMs = 0, signal?: AbortSignal, budgetMs = waitMs + TRANSIT_MS): Promise<unknown> {
+    const budget = AbortSignal.timeout(budgetMs)
     try {
       const answer = await this.#net.request(ACTIVITY_PROTOCOL, providerId as NodeId, request, {
         signal: signal === undefined ? budget : AbortSignal.any([budget, signal])
       })
       return answer.value
     } catch (err) {
+      if (budget.aborted && signal?.aborted !== true) {
+        throw new ActivityCallError('Timeout', `provider ${providerId} did not answer ${request.op} within ${budgetMs} ms`)
+      }
       throw callErrorOf(err, providerId)
     }
   }

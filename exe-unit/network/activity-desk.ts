@@ -25,22 +25,23 @@ export class ActivityDesk {
     return await this.#providerEvents.collect(afterMs, maxEvents, timeoutMs, signal)
   }
 
-  async create(agreementId: string): Promise<string> {
-    return await this.#client.create(agreementId)
+  /** `ackMs`: how long the provider's acknowledgement may take (absent: the client's default). */
+  async create(agreementId: string, ackMs?: number): Promise<string> {
+    return await this.#client.create(agreementId, ackMs)
   }
-  async destroy(activityId: string): Promise<void> {
-    await this.#client.destroy(await this.#client.activity(activityId))
+  async destroy(activityId: string, ackMs?: number): Promise<void> {
+    await this.#client.destroy(await this.#controlled(activityId), ackMs)
   }
   async exec(activityId: string, text: string): Promise<string> {
-    return await this.#client.exec(await this.#client.activity(activityId), text)
+    return await this.#client.exec(await this.#controlled(activityId), text)
   }
 
   async results(activityId: string, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {
-    return await this.#client.results(await this.#client.activity(activityId), batchId, waitMs, commandIndex, signal)
+    return await this.#client.results(await this.#controlled(activityId), batchId, waitMs, commandIndex, signal)
   }
 
   async events(activityId: string, batchId: string, after: number, waitMs: number, signal?: AbortSignal): Promise<BatchEvents> {
-    return await this.#client.events(await this.#client.activity(activityId), batchId, after, waitMs, signal)
+    return await this.#client.events(await this.#controlled(activityId), batchId, after, waitMs, signal)
   }
 
   async state(activityId: string): Promise<ActivityState> {
@@ -73,6 +74,28 @@ export class ActivityDesk {
       async record => record.agreementId,
       exeUnit => exeUnit.getActivity(activityId).agreementId
     )
+  }
+
+  /** An activity this node rents. One it only runs, for another requestor, is there but not its to control. */
+  async #controlled(activityId: string): Promise<RequesterActivity> {
+    try {
+      return await this.#client.activity(activityId)
+    } catch (err) {
+      if (err instanceof ActivityCallError && err.code === 'NotFound' && this.#runsHere(activityId)) {
+        throw new ActivityCallError('Forbidden', `activity ${activityId} runs on this node for another requestor: only its requestor controls it`)
+      }
+      throw err
+    }
+  }
+
+  #runsHere(activityId: string): boolean {
+    try {
+      this.#exeUnit.getActivity(activityId)
+      return true
+    } catch (err) {
+      if (err instanceof ExeUnitError && err.code === 'NotFound') return false
+      throw err
+    }
   }
 
   /** As the requestor when this node rents the activity, else as its provider. */

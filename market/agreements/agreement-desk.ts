@@ -12,7 +12,7 @@ import { keccak256, toUtf8Bytes } from 'ethers'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import type { Agreement, AgreementOperationEvent, AgreementState, Reason } from '../model/api.ts'
-import { AgreementClosePayload, AgreementPayload, ApprovalPayload, ENVELOPE_TYPES } from '../model/wire.ts'
+import { AgreementClosePayload, AgreementPayload, ApprovalPayload, ENVELOPE_TYPES, withCanonicalIds } from '../model/wire.ts'
 import { AGREEMENT_MESSAGES, refusingFinally } from '../network/agreement-messages.ts'
 import type { MarketOutbox } from '../network/agreement-messages.ts'
 import type { MarketMessage, MarketNet } from '../network/market-net.ts'
@@ -225,7 +225,8 @@ export class AgreementDesk {
   }
 
   async #receiveAgreement(message: MarketMessage, from: NodeId): Promise<void> {
-    const terms = openFrom(message, from, ENVELOPE_TYPES.agreement, agreementPayload, 'agreement', 'requester')
+    // The record keeps the envelope as signed; its own copy of the terms names nodes in the one form.
+    const terms = withCanonicalIds(openFrom(message, from, ENVELOPE_TYPES.agreement, agreementPayload, 'agreement', 'requester'))
     if (terms.demand.requestorId !== from) throw new MarketError('BadRequest', 'agreement requestorId is not its signer')
     if (terms.offer.providerId !== this.#o.net.nodeId) throw new MarketError('BadRequest', 'agreement names another provider')
     await this.#o.agreements.exclusive(terms.agreementId, async () => {

@@ -1,7 +1,7 @@
 // What market nodes say to each other. Every payload here travels inside a
 // signed envelope (net/envelope), so the issuer of each is the envelope signer.
 import Type from 'typebox'
-import { NodeIdText } from '../../net/index.ts'
+import { NodeIdText, parseNodeId } from '../../net/index.ts'
 import { Reason } from './reason.ts'
 import type { Static } from 'typebox'
 import { TERMS_LIMITS } from './limits.ts'
@@ -61,6 +61,15 @@ export const AgreementPayload = Type.Object(
   { additionalProperties: false }
 )
 export type AgreementPayload = Static<typeof AgreementPayload>
+
+/** The terms with their node ids in the one form (lowercase): a requester of an earlier version signed the checksum form. */
+export function withCanonicalIds(terms: AgreementPayload): AgreementPayload {
+  return {
+    ...terms,
+    demand: { ...terms.demand, requestorId: parseNodeId(terms.demand.requestorId) },
+    offer: { ...terms.offer, providerId: parseNodeId(terms.offer.providerId) }
+  }
+}
 
 /** Provider's approval: signs the hash of the requester's signed agreement. */
 export const ApprovalPayload = Type.Object(

@@ -2,10 +2,10 @@
 // that fails (torn, edited, written by a version that no longer exists) is set
 // aside by the store, and the market starts without it.
 import Type from 'typebox'
-import { validator } from '../../net/index.ts'
+import { NodeIdText, parseNodeId, validator } from '../../net/index.ts'
 import type { TSchema } from 'typebox'
 import type { RecordCheck } from './market-store.ts'
-import { AgreementPayload, ID_PATTERN } from '../model/wire.ts'
+import { AgreementPayload, ID_PATTERN, withCanonicalIds } from '../model/wire.ts'
 import { AgreementOperationEvent, ProposalState, AgreementState } from '../model/api.ts'
 
 const Id = Type.String({ pattern: ID_PATTERN })
@@ -32,7 +32,7 @@ const StoredSubscription = Type.Object(
 const StoredProposal = Type.Object(
   {
     proposalId: Type.String({ minLength: 1 }),
-    issuerId: Type.String(),
+    issuerId: NodeIdText,
     own: Type.Boolean(),
     state: ProposalState,
     timestamp: Type.String(),
@@ -42,7 +42,7 @@ const StoredProposal = Type.Object(
     subscriptionId: Id,
     offerId: Id,
     demandId: Id,
-    counterpartyId: Type.String()
+    counterpartyId: NodeIdText
   },
   open
 )
@@ -53,7 +53,7 @@ const StoredAgreement = Type.Object(
     role: Role,
     state: AgreementState,
     terms: AgreementPayload,
-    counterpartyId: Type.String()
+    counterpartyId: NodeIdText
   },
   open
 )
@@ -72,6 +72,22 @@ function checkOf(schema: TSchema, what: string): RecordCheck {
 }
 
 export const storedSubscription = checkOf(StoredSubscription, 'stored subscription')
-export const storedProposal = checkOf(StoredProposal, 'stored proposal')
-export const storedAgreement = checkOf(StoredAgreement, 'stored agreement')
+
+// Node ids come out in the one form (lowercase): records written by earlier
+// versions hold the checksum form. Signed envelopes inside a record are kept as
+// they were signed, so their signatures still verify.
+type Ids = { issuerId: string; counterpartyId: string }
+type AgreementIds = { counterpartyId: string; terms: AgreementPayload }
+const proposalCheck = checkOf(StoredProposal, 'stored proposal')
+const agreementCheck = checkOf(StoredAgreement, 'stored agreement')
+
+export const storedProposal: RecordCheck = (value, key) => {
+  const record = proposalCheck(value, key) as Ids
+  return { ...record, issuerId: parseNodeId(record.issuerId), counterpartyId: parseNodeId(record.counterpartyId) }
+}
+export const storedAgreement: RecordCheck = (value, key) => {
+  const record = agreementCheck(value, key) as AgreementIds
+  return { ...record, counterpartyId: parseNodeId(record.counterpartyId), terms: withCanonicalIds(record.terms) }
+}
+
 export const storedAgreementEvent = checkOf(StoredAgreementEvent, 'stored agreement event')

@@ -2,10 +2,10 @@
 // { v, type, signer, payload, sig }. The signature covers the canonical JSON of
 // everything but itself; `type` separates domains, so an offer's signature can
 // never pass for an agreement's.
-import { SigningKey, computeAddress, getBytes, keccak256, toUtf8Bytes } from 'ethers'
+import { SigningKey, getBytes, keccak256, toUtf8Bytes } from 'ethers'
 import { canonicalJson } from './canonical-json.ts'
 import { CodedError } from '../errors/coded-error.ts'
-import { parseNodeId } from '../identity/node-id.ts'
+import { nodeIdOfKey, parseNodeId } from '../identity/node-id.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeKey } from '../identity/node-key.ts'
 
@@ -74,7 +74,9 @@ export function verifyEnvelopeSigner(envelope: unknown, expectedType?: string): 
     // The library's own words stay in the cause: they are not the sender's business.
     throw new EnvelopeError('envelope signature does not verify', { cause: err })
   }
-  if (computeAddress(publicKey) !== claimed || signer !== claimed) throw new EnvelopeError(`envelope signature is not ${String(signer)}'s`)
+  // The signature covers the signer's text as written, so an envelope of an
+  // older version (checksum form) still verifies; the id returned is the one form.
+  if (nodeIdOfKey(publicKey) !== claimed) throw new EnvelopeError(`envelope signature is not ${String(signer)}'s`)
   return { nodeId: claimed, publicKey: getBytes(SigningKey.computePublicKey(publicKey, true)) }
 }
 

@@ -1,8 +1,11 @@
-// A node id is the checksummed 0x Ethereum address of the node key. The libp2p
+// A node id is the 0x Ethereum address of the node key, in one form everywhere
+// inside, on the wire and on the API: lowercase hex, as yagna reports node ids
+// (clients compare them with ===). Any case is accepted on input and
+// normalised here; the checksum (EIP-55) form is for people only. The libp2p
 // peer id of a secp256k1 key embeds the public key itself, so a peer id proves
 // exactly one node id; the way back needs the public key (learned on connect or
 // from the DHT), and is checked against the id it claims.
-import { computeAddress, getAddress, hexlify, isAddress } from 'ethers'
+import { computeAddress, hexlify } from 'ethers'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import Type from 'typebox'
@@ -14,17 +17,24 @@ export type NodeId = string
 /** A node id in a schema: its shape only (any case); parseNodeId normalises it. */
 export const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
 
-/** Normalises a node id to its checksummed form, or throws naming the bad input. */
+const NODE_ID_TEXT = /^0x[0-9a-fA-F]{40}$/
+
+/** Normalises a node id in any case (records of older versions hold the checksum form) to lowercase, or throws naming the bad input. */
 export function parseNodeId(value: unknown): NodeId {
-  if (typeof value !== 'string' || !isAddress(value)) {
+  if (typeof value !== 'string' || !NODE_ID_TEXT.test(value)) {
     throw new CodedError('BadRequest', `not a node id (0x followed by 40 hex digits): ${JSON.stringify(value)?.slice(0, 60)}`)
   }
-  return getAddress(value)
+  return value.toLowerCase()
+}
+
+/** The node id of a public key (compressed or not, as 0x hex or bytes). */
+export function nodeIdOfKey(publicKey: string | Uint8Array): NodeId {
+  return computeAddress(hexlify(publicKey)).toLowerCase()
 }
 
 export function nodeIdFromPublicKey(publicKey: PublicKey): NodeId {
   if (publicKey.type !== 'secp256k1') throw new TypeError(`node keys are secp256k1, not ${publicKey.type}`)
-  return computeAddress(hexlify(publicKey.raw))
+  return nodeIdOfKey(publicKey.raw)
 }
 
 export function nodeIdFromPeerId(peerId: PeerId | string): NodeId {

@@ -1,9 +1,10 @@
 // The one key of a node: signs envelopes (Ethereum-style), pays on chain, and
 // is the libp2p identity.
-import { SigningKey, computeAddress, getBytes, hexlify, randomBytes } from 'ethers'
+import { SigningKey, getBytes, hexlify, randomBytes } from 'ethers'
 import { privateKeyFromRaw, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey } from '@libp2p/peer-id'
 import type { PeerId, PrivateKey } from '@libp2p/interface'
+import { nodeIdOfKey } from './node-id.ts'
 import type { NodeId } from './node-id.ts'
 
 export class NodeKey {
@@ -14,7 +15,7 @@ export class NodeKey {
 
   constructor(privateKeyHex: string) {
     this.#signingKey = new SigningKey(privateKeyHex)
-    this.nodeId = computeAddress(this.#signingKey.publicKey)
+    this.nodeId = nodeIdOfKey(this.#signingKey.publicKey)
     // From the public key: deriving it from the private key would make
     // libp2p's curve code build its tables, which only the host needs.
     this.peerId = peerIdFromPublicKey(publicKeyFromRaw(getBytes(this.#signingKey.compressedPublicKey)))

@@ -26,5 +26,6 @@ export async function readPublicIdentity(path: string): Promise<PublicIdentity |
   if (typeof nodeId !== 'string' || typeof peerId !== 'string') return null
   // The keystore's own clear address must agree, so an edited identity is not believed.
   if (typeof address !== 'string' || `0x${address}`.toLowerCase() !== nodeId.toLowerCase()) return null
-  return { nodeId, peerId }
+  // Keystores of earlier versions name the node in the checksum form.
+  return { nodeId: nodeId.toLowerCase(), peerId }
 }

@@ -8,6 +8,7 @@
 // receiving side dispatches by kind and dedupes by message id, so a message
 // delivered twice is handled once and acknowledged both times.
 import { createHash, randomUUID } from 'node:crypto'
+import { getAddress } from 'ethers'
 import { TypedEventEmitter } from '@libp2p/interface'
 import { canonicalJson } from '../envelope/canonical-json.ts'
 import { parseNodeId } from '../identity/node-id.ts'
@@ -117,8 +118,10 @@ const PERMANENT_REMOTE_CODES = new Set(['bad_request', 'BadRequest', 'request_to
 
 /** The id of a message: the same message to the same node has the same id on both sides. */
 export function messageIdOf(to: NodeId, kind: string, envelope: SignedEnvelope): string {
+  // `to` is hashed in the checksum form, as message ids were first made, so a
+  // node of an earlier version and ids stored by one agree with ours.
   return createHash('sha256')
-    .update(canonicalJson({ to, kind, envelope } as never))
+    .update(canonicalJson({ to: getAddress(to), kind, envelope } as never))
     .digest('hex')
 }
 
@@ -195,7 +198,8 @@ export class Outbox extends TypedEventEmitter<OutboxEvents> {
     }
     const pending = await this.#store.pending(value => {
       if (!isPendingRecord(value)) throw new Error(`not a pending message: ${describe(value)}`)
-      return value
+      // Earlier versions stored the checksum form: queues are keyed by the one form.
+      return { ...value, to: parseNodeId(value.to) }
     }, setAside)
     for (const record of pending.sort((a, b) => a.seq - b.seq)) {
       this.#seq = Math.max(this.#seq, record.seq)

@@ -10,6 +10,8 @@ import { ERROR_CODES, LongPollQueue } from '../../net/index.ts'
 import type { ErrorCode } from '../../net/index.ts'
 import { ApiError, AppKeys, clientGone, createApiServer, DEFAULT_BODY_LIMIT, OPENAPI_PATH, Store } from '../../daemon/index.ts'
 import type { TypeBoxPlugin } from '../../daemon/index.ts'
+import semver from 'semver'
+import { YAGNA_API_VERSION } from '../../daemon/api/version-routes.ts'
 import pkg from '../../package.json' with { type: 'json' }
 import { MarketClient } from '../helpers/market-client.ts'
 import type { Reply } from '../helpers/market-client.ts'
@@ -104,7 +106,7 @@ describe('REST API frame', () => {
   }
 
   it('refuses calls without a valid app-key', async () => {
-    for (const path of ['/me', '/version/get', '/test-api/v1/echo']) {
+    for (const path of ['/me', '/test-api/v1/echo']) {
       const missing = await get(path, null)
       assert.equal(missing.status, 401)
       assert.match(missing.body.message, /missing app-key/)
@@ -132,13 +134,21 @@ describe('REST API frame', () => {
     assert.deepEqual(await get('/me'), { status: 200, body: { identity: NODE_ID, name: 'tester', role: 'manager' } })
   })
 
-  it('GET /version/get follows version-api.yaml', async () => {
-    const { status, body } = await get('/version/get')
-    assert.equal(status, 200)
-    assert.equal(body.current.version, pkg.version)
-    assert.equal(typeof body.current.name, 'string')
-    assert.equal(typeof body.current.seen, 'boolean')
-    assert.equal(typeof body.current.releaseTs, 'string')
+  it("GET /version/get follows version-api.yaml: no app-key, a yagna version golem-js accepts, Agora's own beside it", async () => {
+    // golem-js 3.x calls it without a key and refuses a yagna below 0.15.2.
+    for (const appKey of [null, key, 'f'.repeat(64)]) {
+      const { status, body } = await get('/version/get', appKey)
+      assert.equal(status, 200)
+      assert.equal(body.current.version, YAGNA_API_VERSION)
+      assert.equal(semver.gte(body.current.version, '0.15.2'), true)
+      assert.equal(body.current.agora, pkg.version)
+      assert.match(body.current.name, new RegExp(`agora ${pkg.version.replaceAll('.', '\\.')}`))
+      assert.equal(typeof body.current.seen, 'boolean')
+      assert.equal(typeof body.current.releaseTs, 'string')
+    }
+    const document = await get(OPENAPI_PATH, null)
+    assert.deepEqual(document.body.paths['/version/get'].get.security, [])
+    assert.deepEqual(document.body.paths['/me'].get.security, undefined)
   })
 
   it('answers unknown routes with 404 and a message', async () => {

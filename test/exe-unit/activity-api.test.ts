@@ -9,6 +9,21 @@ import { eventually } from '../helpers/wait.ts'
 import { publishModule, startFileServer, writerModule } from './helpers.ts'
 import type { FileServer } from './helpers.ts'
 
+/** The data of each `event: runtime` of a whole event stream. */
+function runtimeEvents(text: string): any[] {
+  return text
+    .split('\n\n')
+    .filter(block => block.startsWith('event: runtime'))
+    .map(block =>
+      JSON.parse(
+        block
+          .split('\n')
+          .find(line => line.startsWith('data: '))
+          ?.slice('data: '.length) ?? ''
+      )
+    )
+}
+
 // Activity API v1 across two daemons: the requester's REST calls travel over
 // /agora/activity/1 to the provider's exe-unit (real node:wasi).
 describe('activity API: a requester runs WASI work on a provider through REST', function () {
@@ -129,10 +144,7 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     assert.equal(response.status, 200)
     assert.match(response.headers.get('content-type') ?? '', /text\/event-stream/)
     const text = await response.text()
-    const events = text
-      .split('\n\n')
-      .filter(block => block.startsWith('event: runtime'))
-      .map(block => JSON.parse(block.split('\ndata: ')[1]!))
+    const events = runtimeEvents(text)
     const kinds = events.map(e => `${e.index}:${Object.keys(e.kind)[0]}`)
     for (const index of [0, 1, 2]) {
       assert.ok(kinds.includes(`${index}:started`), kinds.join(' '))
@@ -171,10 +183,7 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     const response = await fetch(`${requester.client.url}${API}/activity/${activityId}/exec/${streamed}`, {
       headers: { authorization: `Bearer ${requester.client.key}`, accept: 'text/event-stream' }
     })
-    const events = (await response.text())
-      .split('\n\n')
-      .filter(block => block.startsWith('event: runtime'))
-      .map(block => JSON.parse(block.split('\ndata: ')[1]!))
+    const events = runtimeEvents(await response.text())
     const text = events
       .filter(e => 'stdout' in e.kind)
       .map(e => e.kind.stdout)

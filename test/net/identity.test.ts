@@ -17,11 +17,12 @@ describe('node identity', () => {
     await rm(dir, { recursive: true, force: true })
   })
 
-  it('node id is the checksummed address of the key', () => {
+  it('node id is the address of the key, in lowercase, and any case of it parses to that one form', () => {
     const key = new NodeKey(`0x${'11'.repeat(32)}`)
-    // Address of private key 0x1111…11, as every Ethereum tool computes it.
-    assert.equal(key.nodeId, '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A')
-    assert.equal(parseNodeId(key.nodeId.toLowerCase()), key.nodeId)
+    // Address of private key 0x1111…11, as every Ethereum tool computes it (here in its checksum form).
+    const checksummed = '0x19E7E376E7C213B7E7e7e46cc70A5dD086DAff2A'
+    assert.equal(key.nodeId, checksummed.toLowerCase())
+    for (const form of [checksummed, checksummed.toLowerCase(), `0x${checksummed.slice(2).toUpperCase()}`]) assert.equal(parseNodeId(form), key.nodeId)
   })
 
   it('a peer id maps to exactly one node id and back', () => {
