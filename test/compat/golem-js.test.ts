@@ -81,7 +81,8 @@ describe('golem-js 3.x drives an Agora requester (wasmtime)', function () {
     assert.equal(version?.status, 200)
     const identity = await glm.services.yagna.identity.getIdentity()
     requesterId = identity.identity
-    assert.equal(requesterId.toLowerCase(), daemons.requester.nodeId.toLowerCase())
+    // golem-js compares ids with ===: the API speaks lowercase throughout, as yagna does.
+    assert.equal(requesterId, daemons.requester.nodeId.toLowerCase())
   })
 
   it('scans the market over Server-Sent Events and sees the offer', async () => {
@@ -115,8 +116,13 @@ describe('golem-js 3.x drives an Agora requester (wasmtime)', function () {
     )
     draft = drafts.value
     assert.equal(draft.state, 'Draft')
-    assert.ok(draft.previousProposalId !== null && counters.includes(draft.previousProposalId), "the Draft answers golem-js's own counter-proposal")
-    assert.ok(agent.countered.has(draft.previousProposalId!), 'the provider saw that counter-proposal')
+    const counterId = draft.previousProposalId
+    assert.ok(counterId !== null && counters.includes(counterId), "the Draft answers golem-js's own counter-proposal")
+    // golem-js tells its own proposals from the provider's by identity === issuerId.
+    const counter = await daemons.requester.client.expect(200, 'GET', `/market-api/v1/demands/${draft.demand.id}/proposals/${counterId}`)
+    assert.equal(counter.issuerId, requesterId)
+    assert.equal(draft.provider.id, agent.providerId.toLowerCase())
+    assert.ok(agent.countered.has(counterId), 'the provider saw that counter-proposal')
   })
 
   it('proposes the agreement and the provider approves it', async () => {
