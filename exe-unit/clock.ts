@@ -1,8 +1,4 @@
-// The time the exe-unit counts usage by: injected, so that tests advance it
-// instead of waiting for real time to pass.
-export interface Clock {
-  /** Milliseconds since the epoch. */
-  now: () => number
-}
-
-export const systemClock: Clock = { now: () => Date.now() }
+// The time the exe-unit counts usage by and schedules its measurements on:
+// injected, so that tests advance it instead of waiting for real time to pass.
+export type { Clock } from '../net/index.ts'
+export { systemClock } from '../net/index.ts'

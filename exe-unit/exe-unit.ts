@@ -31,6 +31,7 @@
 //   getState(activityId)                 → { state: [current, next | null], reason?, errorMessage? }
 //   getUsage(activityId)                 → { currentUsage (ordered by golem.com.usage.vector), timestamp }
 //   usage(activityId)                    → golem.usage.* counters by name
+//                                          (both from the runtime's last background measurement: cheap)
 //
 //   events: 'state' (StateEvent), 'usage' (UsageEvent, periodic, and a final one at termination).
 //   Payments read usage through the ActivityUsageSource interface, which ExeUnit implements.
@@ -44,6 +45,7 @@ import { EventEmitter } from 'node:events'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import Docker from 'dockerode'
+import { silentLogger } from '../net/index.ts'
 import type { BadRecord, Logger } from '../net/index.ts'
 import { Activity } from './activity/activity.ts'
 import { activityKey, loadActivities } from './activity/activity-records.ts'
@@ -91,8 +93,10 @@ export interface ExeUnitOptions {
   logger?: Logger
   /** Where activity records and their usage are kept across restarts; without it they live in memory only. */
   store?: RecordStore
-  /** The time usage is counted by (the system's by default). */
+  /** The time usage is counted by and its measurements are scheduled on (the system's by default). */
   clock?: Clock
+  /** Time between the end of one background usage measurement of an activity and the start of the next (2 s by default). */
+  usageSampleMs?: number
 }
 
 export interface CreateActivityRequest {
@@ -153,6 +157,8 @@ export interface ExeUnitEvents {
 }
 
 const ACTIVITY_ID = /^[A-Za-z0-9_-]{1,128}$/
+/** Usage reads serve the last measurement; one Docker stats call alone can take a second. */
+const DEFAULT_USAGE_SAMPLE_MS = 2000
 
 export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsageSource {
   readonly #options: ExeUnitOptions
@@ -174,6 +180,10 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     super()
     this.#options = options
     this.#limits = resolveLimits(options.limits)
+    const sampleMs = options.usageSampleMs
+    if (sampleMs !== undefined && !(Number.isFinite(sampleMs) && sampleMs > 0)) {
+      throw new ExeUnitError('BadRequest', `usageSampleMs must be a positive number, got ${sampleMs}`)
+    }
     this.#capacity = new Capacity({
       maxActivities: this.#limits.maxActivities,
       maxMemoryBytes: this.#limits.maxMemoryGib * 1024 ** 3,
@@ -278,7 +288,10 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         activityDir: dir,
         taskPackage: resources.taskPackage,
         resources,
-        packages: this.#packages
+        packages: this.#packages,
+        clock: this.#options.clock ?? systemClock,
+        logger: this.#options.logger ?? silentLogger,
+        usageSampleMs: this.#options.usageSampleMs ?? DEFAULT_USAGE_SAMPLE_MS
       })
       activity = new Activity({
         id: activityId,

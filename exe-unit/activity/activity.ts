@@ -124,10 +124,10 @@ export class Activity {
     return [state]
   }
 
-  /** Counters by name and as the API's vector, from one reading of the runtime: callers pick what they need. */
+  /** Counters by name and as the API's vector, from the runtime's last measurement: callers pick what they need. */
   async usageReport(): Promise<{ counters: Record<string, number>; usage: ActivityUsage }> {
-    // Once terminating, the meter keeps the last reading.
-    if (!this.#state.terminated && this.#terminating === undefined) await this.#readRuntimeUsage()
+    // Once terminating, the meter keeps the final reading.
+    if (!this.#state.terminated && this.#terminating === undefined) this.#meter.update(this.#options.runtime.usage())
     return { counters: this.#meter.counters(), usage: this.#meter.vector() }
   }
 
@@ -140,16 +140,21 @@ export class Activity {
     await this.#terminate(reason, errorMessage)
   }
 
-  async #readRuntimeUsage(): Promise<void> {
+  /** The runtime measures once more before it goes: the counters end with what the workload really used. */
+  async #readFinalUsage(): Promise<void> {
+    const { runtime } = this.#options
     try {
-      this.#meter.update(await this.#options.runtime.usage())
-    } catch {}
+      this.#meter.update(await runtime.finalUsage())
+    } catch (err) {
+      this.#logger.warn({ err }, 'the final usage measurement failed; the last one stands')
+      this.#meter.update(runtime.usage())
+    }
   }
 
   #terminate(reason: string, error?: string): Promise<void> {
     this.#terminating ??= (async () => {
       this.#state.begin('Terminated')
-      await this.#readRuntimeUsage()
+      await this.#readFinalUsage()
       this.#meter.stop()
       let cleanupError: string | undefined
       try {
@@ -269,7 +274,7 @@ export class Activity {
     const stdout = createOutputSink(command.capture.stdout, output => batch.emit(index, { stdout: output }), maxBytes)
     const stderr = createOutputSink(command.capture.stderr, output => batch.emit(index, { stderr: output }), maxBytes)
     const outcome = await this.#options.runtime.run(
-      { entryPoint: command.entryPoint, args: command.args, timeoutMs: this.#options.resources.runTimeoutMs },
+      { entryPoint: command.entryPoint, args: command.args, env: command.env, timeoutMs: this.#options.resources.runTimeoutMs },
       { stdout: chunk => stdout.write(chunk), stderr: chunk => stderr.write(chunk) },
       this.#abort.signal
     )

@@ -82,6 +82,32 @@ class Checker {
     })
   }
 
+  /** An object of string values (golem-js sends `run.env`); null or absent is none. */
+  env(value: unknown, field: string): Record<string, string> {
+    if (value === undefined || value === null) return {}
+    const wire = this.object(value, field)
+    const names = Object.keys(wire)
+    if (names.length > this.limits.maxEnvVars) this.fail(field, `has more than ${this.limits.maxEnvVars} variables`)
+    const env: [string, string][] = []
+    let total = 0
+    for (const name of names) {
+      const where = `${field}.${name}`
+      if (name === '' || name.includes('=') || name.includes('\0'))
+        this.fail(field, `has a variable name that is empty or contains "=" or NUL: ${JSON.stringify(name.slice(0, 64))}`)
+      if (Buffer.byteLength(name) > this.limits.maxEnvNameBytes) this.fail(field, `has a variable name longer than ${this.limits.maxEnvNameBytes} bytes`)
+      const text = wire[name]
+      if (typeof text !== 'string') this.fail(where, 'must be a string')
+      if (Buffer.byteLength(text) > this.limits.maxEnvValueBytes) this.fail(where, `is longer than ${this.limits.maxEnvValueBytes} bytes`)
+      if (text.includes('\0')) this.fail(where, 'must not contain a NUL character')
+      // As the kernel counts it: NAME=value and its terminating NUL.
+      total += Buffer.byteLength(name) + Buffer.byteLength(text) + 2
+      if (total > this.limits.maxEnvBytes) this.fail(field, `is larger than ${this.limits.maxEnvBytes} bytes`)
+      env.push([name, text])
+    }
+    // fromEntries keeps a variable named __proto__ as a variable.
+    return Object.fromEntries(env)
+  }
+
   size(value: unknown, field: string): number {
     if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) this.fail(field, 'must be a positive integer')
     if (value > this.limits.maxCaptureBytes) this.fail(field, `must be at most ${this.limits.maxCaptureBytes}`)
@@ -118,13 +144,14 @@ function parseBody(kind: Command['kind'], body: Record<string, unknown>, check: 
       check.onlyKeys(body, 'start', ['args'])
       return { kind, args: check.args(body.args, 'start.args') }
     case 'run': {
-      check.onlyKeys(body, 'run', ['entry_point', 'args', 'capture'])
+      check.onlyKeys(body, 'run', ['entry_point', 'args', 'env', 'capture'])
       const entryPoint = check.string(body.entry_point, 'run.entry_point')
       if (entryPoint === '' || entryPoint.includes('\0')) check.fail('run.entry_point', 'must be a non-empty string without NUL')
       return {
         kind,
         entryPoint,
         args: check.args(body.args, 'run.args'),
+        env: check.env(body.env, 'run.env'),
         capture: parseCapture(body.capture, check)
       }
     }

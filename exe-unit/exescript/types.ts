@@ -25,6 +25,8 @@ export interface RunCommand {
   kind: 'run'
   entryPoint: string
   args: string[]
+  /** Variables set for this command only, on top of the image's own. */
+  env: Record<string, string>
   capture: Capture
 }
 export interface TransferCommand {
@@ -60,6 +62,14 @@ export interface ExeScriptLimits {
   maxArgBytes: number
   /** Largest capture size (head/tail/headTail/limit) a script may ask for, in bytes. */
   maxCaptureBytes: number
+  /** Most environment variables of one run command. */
+  maxEnvVars: number
+  /** Longest environment variable name, in bytes. */
+  maxEnvNameBytes: number
+  /** Longest environment variable value, in bytes. */
+  maxEnvValueBytes: number
+  /** Largest environment of one run command, counted as NAME=value entries with their terminating NUL. */
+  maxEnvBytes: number
 }
 
 export const DEFAULT_EXESCRIPT_LIMITS: ExeScriptLimits = {
@@ -67,5 +77,10 @@ export const DEFAULT_EXESCRIPT_LIMITS: ExeScriptLimits = {
   maxScriptBytes: 1024 * 1024,
   maxArgs: 1024,
   maxArgBytes: 64 * 1024,
-  maxCaptureBytes: 16 * 1024 * 1024
+  maxCaptureBytes: 16 * 1024 * 1024,
+  maxEnvVars: 256,
+  maxEnvNameBytes: 1024,
+  maxEnvValueBytes: 64 * 1024,
+  // Linux refuses an exec whose arguments and environment pass ARG_MAX (2 MiB by default).
+  maxEnvBytes: 256 * 1024
 }

@@ -1,6 +1,7 @@
 // The one interface every runtime implements (WASI modules, containers), and
 // what an activity hands a runtime when creating it.
 import { CodedError } from '../../net/index.ts'
+import type { Clock, Logger } from '../../net/index.ts'
 import type { ActivityResources } from '../properties.ts'
 import type { PackageStore } from './package-store.ts'
 
@@ -12,6 +13,8 @@ export interface OutputSinks {
 export interface RunRequest {
   entryPoint: string
   args: string[]
+  /** Variables the command sees on top of the runtime's own (already checked against the ExeScript limits). */
+  env: Record<string, string>
   /** Wall-clock limit; the command is killed when it passes. */
   timeoutMs: number
 }
@@ -46,7 +49,10 @@ export interface Runtime {
   run: (request: RunRequest, output: OutputSinks, signal: AbortSignal) => Promise<RunOutcome>
   /** Where `container:<path>` lives on the host, or null when outside every volume. */
   hostLocation: (containerPath: string) => HostLocation | null
-  usage: () => Promise<RuntimeUsage>
+  /** The usage last measured: cheap however often it is read, as runtimes measure in the background. */
+  usage: () => RuntimeUsage
+  /** Stops measuring in the background and measures once more (the activity is ending). */
+  finalUsage: () => Promise<RuntimeUsage>
   /** Stops everything and removes what was created; safe to call more than once. */
   terminate: () => Promise<void>
 }
@@ -60,6 +66,11 @@ export interface RuntimeContext {
   taskPackage: string
   resources: ActivityResources
   packages: PackageStore
+  /** Schedules the background usage measurements. */
+  clock: Clock
+  logger: Logger
+  /** Time between the end of one usage measurement and the start of the next. */
+  usageSampleMs: number
 }
 
 export interface RuntimeFactory {

@@ -11,14 +11,14 @@ const GIB = 1024 ** 3
 
 export class UsageMeter {
   readonly #vector: readonly string[]
-  readonly #clock: Clock
+  readonly #clock: Pick<Clock, 'now'>
   readonly #startedAt: number
   #stoppedAt: number | undefined
   #runtime: RuntimeUsage = { cpuSec: 0, peakMemoryBytes: 0 }
   #updatedAt: number
 
   /** Counts from the clock's now. */
-  constructor(vector: readonly string[], clock: Clock = systemClock) {
+  constructor(vector: readonly string[], clock: Pick<Clock, 'now'> = systemClock) {
     this.#vector = vector
     this.#clock = clock
     const startedAt = clock.now()

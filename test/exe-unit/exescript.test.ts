@@ -38,6 +38,7 @@ describe('exe-unit ExeScript parsing', () => {
         kind: 'run',
         entryPoint: '/bin/sh',
         args: ['-c', 'echo hi'],
+        env: {},
         capture: { stdout: { atEnd: { part: { head: 1024 }, format: 'str' } }, stderr: { stream: { format: 'bin' } } }
       },
       { kind: 'transfer', from: 'http://example.com/a', to: 'container:/work/a' },
@@ -62,25 +63,71 @@ describe('exe-unit ExeScript parsing', () => {
       kind: 'run',
       entryPoint: 'x',
       args: [],
+      env: {},
       capture: { stdout: { atEnd: { format: 'str' } }, stderr: { atEnd: { format: 'str' } } }
     })
     assert.deepEqual(spelled, {
       kind: 'run',
       entryPoint: 'x',
       args: [],
+      env: {},
       capture: { stdout: { atEnd: { format: 'bin' } }, stderr: { atEnd: { part: { headTail: 10 }, format: 'str' } } }
     })
     assert.deepEqual(tailStream, {
       kind: 'run',
       entryPoint: 'x',
       args: [],
+      env: {},
       capture: { stdout: { atEnd: { part: { tail: 5 }, format: 'str' } }, stderr: { stream: { limit: 7, format: 'str' } } }
     })
   })
 
   it('treats an output missing from a given capture as not captured', () => {
     const [run] = parseExeScript([{ run: { entry_point: 'x', capture: { stdout: { stream: {} } } } }]).map(c => c.command)
-    assert.deepEqual(run, { kind: 'run', entryPoint: 'x', args: [], capture: { stdout: { stream: { format: 'str' } }, stderr: null } })
+    assert.deepEqual(run, { kind: 'run', entryPoint: 'x', args: [], env: {}, capture: { stdout: { stream: { format: 'str' } }, stderr: null } })
+  })
+
+  it('takes run.env as golem-js sends it: an object of strings, null or absent for none', () => {
+    // As text: an object literal would take __proto__ as its prototype, JSON.parse keeps it a key.
+    const commands = parseExeScript(
+      '[{"run":{"entry_point":"x","args":null,"env":{"A":"1","EMPTY":"","__proto__":"kept","dotted.name":"a=b"}}},' +
+        '{"run":{"entry_point":"x","env":null}},{"run":{"entry_point":"x"}}]'
+    ).map(c => c.command)
+    const envs = commands.map(command => (command.kind === 'run' ? command.env : undefined))
+    assert.deepEqual(Object.entries(envs[0] ?? {}), [
+      ['A', '1'],
+      ['EMPTY', ''],
+      ['__proto__', 'kept'],
+      ['dotted.name', 'a=b']
+    ])
+    assert.deepEqual(envs.slice(1), [{}, {}])
+  })
+
+  it('refuses a bad run.env whole, naming the command, the field and the variable', () => {
+    refused([{ deploy: {} }, { run: { entry_point: 'x', env: ['A=1'] } }], /command 1 \(run\): run\.env must be an object/)
+    refused([{ run: { entry_point: 'x', env: { 'A=B': '1' } } }], /run\.env has a variable name that is empty or contains "=" or NUL: "A=B"/)
+    refused([{ run: { entry_point: 'x', env: { '': '1' } } }], /run\.env has a variable name that is empty/)
+    refused([{ run: { entry_point: 'x', env: { 'A\u0000B': '1' } } }], /run\.env has a variable name that is empty or contains "=" or NUL/)
+    refused([{ run: { entry_point: 'x', env: { A: 1 } } }], /run\.env\.A must be a string/)
+    refused([{ run: { entry_point: 'x', env: { A: null } } }], /run\.env\.A must be a string/)
+    refused([{ run: { entry_point: 'x', env: { A: 'a\u0000b' } } }], /run\.env\.A must not contain a NUL character/)
+  })
+
+  it('bounds run.env: variable count, name and value length, total bytes', () => {
+    const limits = { ...DEFAULT_EXESCRIPT_LIMITS, maxEnvVars: 2, maxEnvNameBytes: 4, maxEnvValueBytes: 6, maxEnvBytes: 16 }
+    refused([{ run: { entry_point: 'x', env: { A: '1', B: '2', C: '3' } } }], /run\.env has more than 2 variables/, limits)
+    refused([{ run: { entry_point: 'x', env: { NAMED: '1' } } }], /run\.env has a variable name longer than 4 bytes/, limits)
+    refused([{ run: { entry_point: 'x', env: { A: '1234567' } } }], /run\.env\.A is longer than 6 bytes/, limits)
+    // Each entry counts NAME=value and its NUL: 2 + 6 + 2 = 10, twice is 20 > 16.
+    refused([{ run: { entry_point: 'x', env: { AB: '123456', CD: '123456' } } }], /run\.env is larger than 16 bytes/, limits)
+    const [fits] = parseExeScript([{ run: { entry_point: 'x', env: { AB: '1234', CD: '12' } } }], limits).map(c => c.command)
+    assert.deepEqual(fits?.kind === 'run' ? fits.env : undefined, { AB: '1234', CD: '12' })
+    // Bounds are checked before anything runs: the batch is refused whole, an earlier valid command with it.
+    refused(
+      [{ run: { entry_point: 'x' } }, { run: { entry_point: 'y', env: { A: '1', B: '2', C: '3' } } }],
+      /command 1 \(run\): run\.env has more than 2/,
+      limits
+    )
   })
 
   it('refuses malformed scripts whole, naming the command index and field', () => {

@@ -11,6 +11,7 @@ import type { ExeScriptCommandResult } from '../../exe-unit/index.ts'
 import { containersLabelled, dockerUp, TEST_IMAGE, vmProperties } from './docker.ts'
 import { DEPLOY_START, MemoryRequesterFiles, runBatch, sha3, startExeUnit, startFileServer, tempDir, uniqueId } from './helpers.ts'
 import type { FileServer, TestExeUnit } from './helpers.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 const RUN_TIMEOUT_MS = 3000
 const LOCAL = `docker:${TEST_IMAGE}`
@@ -103,6 +104,25 @@ describe('exe-unit vm runtime (Docker)', function () {
     await unit.exeUnit.destroy(activityId, 'test over')
   })
 
+  it("adds a run command's env (golem-js run.env) to the container's environment for that command only", async () => {
+    const activityId = await ready()
+    const [withEnv, without] = await runBatch(unit.exeUnit, activityId, [
+      {
+        run: {
+          entry_point: '/bin/sh',
+          args: ['-c', 'echo "$GREETING|$EMPTY|$PATH_SEEN"; env | grep -c "^EMPTY=$"'],
+          env: { GREETING: 'hello world', EMPTY: '', PATH_SEEN: 'a=b' }
+        }
+      },
+      { run: { entry_point: '/bin/sh', args: ['-c', 'env | grep -c "^GREETING="; echo "$PATH"'] } }
+    ])
+    assert.equal(withEnv?.stdout, 'hello world||a=b\n1\n', JSON.stringify(withEnv))
+    const [unset, path] = (without?.stdout ?? '').split('\n')
+    assert.equal(unset, '0', 'the next command does not inherit it')
+    assert.match(path ?? '', /\/bin/, "the image's own environment stays")
+    await unit.exeUnit.destroy(activityId, 'test over')
+  })
+
   it('bounds the number of processes', async () => {
     const activityId = await ready()
     const forks = await one(activityId, sh('for i in $(seq 40); do sleep 1 & done; wait; echo done'))
@@ -120,8 +140,9 @@ describe('exe-unit vm runtime (Docker)', function () {
     const ps = await one(activityId, sh('for p in /proc/[0-9]*; do tr "\\0" " " < $p/cmdline; echo; done'))
     assert.match(ps.stdout ?? '', /for p in/, 'the process list is read')
     assert.doesNotMatch(ps.stdout ?? '', /while :/, `the loop was killed: ${ps.stdout}`)
+    // Usage is measured in the background after each command: wait for the measurement, not for time.
+    await waitFor("the loop's CPU time in the usage", async () => ((await unit.exeUnit.usage(activityId))['golem.usage.cpu_sec'] ?? 0) > 0.5)
     const usage = await unit.exeUnit.usage(activityId)
-    assert.ok((usage['golem.usage.cpu_sec'] ?? 0) > 0.5, JSON.stringify(usage))
     assert.ok((usage['golem.usage.gib'] ?? 0) > 0, JSON.stringify(usage))
     await unit.exeUnit.destroy(activityId, 'test over')
   })

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict'
 import { readFile, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { keccak256, recoverAddress } from 'ethers'
-import { canonicalJson } from '../../net/index.ts'
+import { canonicalJson, systemClock } from '../../net/index.ts'
 import type { JsonValue } from '../../net/index.ts'
 import type { ExeScriptCommandResult, UsageEvent } from '../../exe-unit/index.ts'
 import { DEPLOY_START, buildWasm, buildWat, publishModule, runBatch, sha3, startExeUnit, startFileServer, uniqueId, wasmProperties } from './helpers.ts'
@@ -21,8 +21,8 @@ describe('exe-unit wasmtime runtime (node:wasi)', () => {
 
   before(async () => {
     server = await startFileServer()
-    unit = await startExeUnit({ limits: { runTimeoutMs: RUN_TIMEOUT_MS }, clock: { now: () => Date.now() + clockOffset } })
-    for (const name of ['hello', 'echo-args', 'stderr-exit', 'loop', 'grow-memory', 'read-file', 'escape']) {
+    unit = await startExeUnit({ limits: { runTimeoutMs: RUN_TIMEOUT_MS }, clock: { ...systemClock, now: () => Date.now() + clockOffset } })
+    for (const name of ['hello', 'echo-args', 'echo-env', 'stderr-exit', 'loop', 'grow-memory', 'read-file', 'escape']) {
       packages.set(name, await publishModule(server, name))
     }
   })
@@ -116,6 +116,25 @@ describe('exe-unit wasmtime runtime (node:wasi)', () => {
     assert.equal(failed?.stdout, 'out\n')
     assert.equal(failed?.stderr, 'oops\n')
     assert.match(failed?.message ?? '', /exited with code 3/)
+  })
+
+  it('gives a run exactly the environment its command names (golem-js run.env), and none to the next', async () => {
+    const activityId = await ready('echo-env')
+    const [withEnv, without] = await runBatch(unit.exeUnit, activityId, [
+      { run: { entry_point: 'echo-env', args: [], env: { GREETING: 'hello world', EMPTY: '', UNICODE: 'ü=1' } } },
+      { run: { entry_point: 'echo-env', args: [], env: null } }
+    ])
+    assert.equal(withEnv?.result, 'Ok', JSON.stringify(withEnv))
+    assert.deepEqual(
+      withEnv?.stdout
+        ?.split('\n')
+        .filter(line => line !== '')
+        .sort(),
+      ['EMPTY=', 'GREETING=hello world', 'UNICODE=ü=1']
+    )
+    assert.equal(without?.result, 'Ok', JSON.stringify(without))
+    assert.equal(without?.stdout, '', "the provider's own environment never reaches a module")
+    await unit.exeUnit.destroy(activityId, 'test over')
   })
 
   it('ends a batch at its first failing command and streams events for it', async () => {

@@ -3,7 +3,9 @@
 // limits; the work directory and the image's volumes bound from the activity's
 // directory), start starts it, each run is a `docker exec` with its output
 // demultiplexed as it comes, and terminate removes the container. The volumes'
-// disk use is watched while a command runs (see storage-watch.ts).
+// disk use is watched while a command runs (see storage-watch.ts). Usage is
+// measured by Docker's stats call in the background, from start to the end,
+// and again after each command; reading it serves the last measurement.
 import { mkdir } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import { Writable } from 'node:stream'
@@ -20,6 +22,7 @@ import { nodeFilter } from './labels.ts'
 import { OomWatch } from './oom-watch.ts'
 import { watchStorage } from './storage-watch.ts'
 import { diskUsage, storageLimitMessage } from '../../usage/disk-usage.ts'
+import { UsageSampler } from '../../usage/usage-sampler.ts'
 
 export const VM = 'vm'
 const WORK_MOUNT = '/work'
@@ -78,13 +81,18 @@ class VmRuntime implements Runtime {
   #container: Docker.Container | undefined
   #mounts: Mount[] = []
   #terminated = false
-  #lastUsage: RuntimeUsage = { cpuSec: 0, peakMemoryBytes: 0 }
+  readonly #usage: UsageSampler
 
   constructor(context: RuntimeContext, docker: Docker, images: ImageLoader, oom: OomWatch) {
     this.#context = context
     this.#docker = docker
     this.#images = images
     this.#oom = oom
+    this.#usage = new UsageSampler(
+      async () => await this.#measureUsage(),
+      { clock: context.clock, logger: context.logger.child({ component: 'exe-unit:vm-usage', activityId: context.activityId }) },
+      { intervalMs: context.usageSampleMs }
+    )
   }
 
   async deploy(signal: AbortSignal): Promise<void> {
@@ -114,14 +122,26 @@ class VmRuntime implements Runtime {
     await container.start()
     const state = (await container.inspect()).State
     if (!state.Running) throw new ExeUnitError('BadRequest', `the container stopped right after start (exit code ${state.ExitCode})`)
+    this.#usage.start()
   }
 
   async run(request: RunRequest, output: OutputSinks, signal: AbortSignal): Promise<RunOutcome> {
+    try {
+      return await this.#run(request, output, signal)
+    } finally {
+      // What the command used shows in the next reading, without making its result wait for Docker's stats.
+      this.#usage.soon()
+    }
+  }
+
+  async #run(request: RunRequest, output: OutputSinks, signal: AbortSignal): Promise<RunOutcome> {
     const container = this.#requireContainer()
     let exec: Docker.Exec
     try {
       exec = await container.exec({
         Cmd: [request.entryPoint, ...request.args],
+        // Added to the container's environment (the image's Env) for this command only.
+        Env: Object.entries(request.env).map(([name, value]) => `${name}=${value}`),
         AttachStdout: true,
         AttachStderr: true,
         AttachStdin: false,
@@ -168,24 +188,29 @@ class VmRuntime implements Runtime {
     return { root: mount.source, path: join(mount.source, path.slice(mount.target.length)) }
   }
 
-  async usage(): Promise<RuntimeUsage> {
+  usage(): RuntimeUsage {
+    return this.#usage.latest()
+  }
+
+  async finalUsage(): Promise<RuntimeUsage> {
+    return await this.#usage.finish()
+  }
+
+  /** One Docker stats reading (the sampler keeps the highest values seen). */
+  async #measureUsage(): Promise<RuntimeUsage> {
     const container = this.#container
-    if (container === undefined || this.#terminated) return this.#lastUsage
-    try {
-      const stats = await container.stats({ stream: false, 'one-shot': true })
-      const cpuSec = (stats.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9
-      // cgroup v1 reports the peak; v2 only the current use, so the peak is the highest seen.
-      const memory = stats.memory_stats?.max_usage ?? stats.memory_stats?.usage ?? 0
-      this.#lastUsage = {
-        cpuSec: Math.max(this.#lastUsage.cpuSec, cpuSec),
-        peakMemoryBytes: Math.max(this.#lastUsage.peakMemoryBytes, memory)
-      }
-    } catch {}
-    return this.#lastUsage
+    if (container === undefined || this.#terminated) return this.#usage.latest()
+    const stats = await container.stats({ stream: false, 'one-shot': true })
+    // cgroup v1 reports the peak; v2 only the current use, so the peak is the highest seen.
+    return {
+      cpuSec: (stats.cpu_stats?.cpu_usage?.total_usage ?? 0) / 1e9,
+      peakMemoryBytes: stats.memory_stats?.max_usage ?? stats.memory_stats?.usage ?? 0
+    }
   }
 
   async terminate(): Promise<void> {
     this.#terminated = true
+    await this.#usage.stop()
     const container = this.#container
     if (container === undefined) return
     this.#container = undefined

@@ -1,10 +1,13 @@
 // The "wasmtime" runtime (Golem's name for its WASI runtime): the task package
 // is one WASI preview1 module; each run instantiates it afresh in a worker
 // thread with /work (the activity's work directory) as its only preopen.
+// Usage is exact after each run; during a run the worker's CPU time is
+// measured in the background, so long runs show their progress.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join, posix } from 'node:path'
 import { ExeUnitError, errorMessage } from '../../errors.ts'
 import { storageLimitMessage } from '../../usage/disk-usage.ts'
+import { UsageSampler } from '../../usage/usage-sampler.ts'
 import type { HostLocation, OutputSinks, RunOutcome, RunRequest, Runtime, RuntimeContext, RuntimeFactory, RuntimeUsage } from '../runtime.ts'
 import { capModuleMemory } from './memory-cap.ts'
 import type { RunJob, WorkerMessage } from './protocol.ts'
@@ -46,11 +49,19 @@ class WasmtimeRuntime implements Runtime {
   #initialMemoryBytes = 0
   #cpuMicros = 0
   #peakMemoryBytes = 0
+  /** The run in progress: its worker and that worker's CPU time when it began. */
+  #current: { pooled: PooledWorker; cpuBefore: number } | undefined
+  readonly #usage: UsageSampler
 
   constructor(context: RuntimeContext, pool: WasiWorkerPool) {
     this.#context = context
     this.#pool = pool
     this.#workDir = join(context.activityDir, 'work')
+    this.#usage = new UsageSampler(
+      async () => await this.#measureUsage(),
+      { clock: context.clock, logger: context.logger.child({ component: 'exe-unit:wasmtime-usage', activityId: context.activityId }) },
+      { intervalMs: context.usageSampleMs }
+    )
   }
 
   async deploy(signal: AbortSignal): Promise<void> {
@@ -81,6 +92,7 @@ class WasmtimeRuntime implements Runtime {
 
   async start(): Promise<void> {
     // Each run instantiates the module anew; there is no long-lived process to start.
+    this.#usage.start()
   }
 
   async run(request: RunRequest, output: OutputSinks, signal: AbortSignal): Promise<RunOutcome> {
@@ -88,7 +100,8 @@ class WasmtimeRuntime implements Runtime {
     const job: RunJob = {
       module: this.#module,
       args: [request.entryPoint, ...request.args],
-      env: {},
+      // A module sees no variables but those the command names.
+      env: request.env,
       preopens: { [WORK_MOUNT]: this.#workDir },
       inFlight: new SharedArrayBuffer(4),
       maxInFlightBytes: MAX_OUTPUT_IN_FLIGHT,
@@ -97,7 +110,14 @@ class WasmtimeRuntime implements Runtime {
     }
     const pooled = this.#pool.acquire()
     const cpuBefore = await cpuMicros(pooled)
-    const { outcome, clean, memoryBytes, storageExceeded } = await runInWorker(pooled, job, output, request.timeoutMs, signal)
+    this.#current = { pooled, cpuBefore }
+    let run: WorkerRun
+    try {
+      run = await runInWorker(pooled, job, output, request.timeoutMs, signal)
+    } finally {
+      this.#current = undefined
+    }
+    const { outcome, clean, memoryBytes, storageExceeded } = run
     this.#cpuMicros += Math.max(0, (await cpuMicros(pooled)) - cpuBefore)
     this.#peakMemoryBytes = Math.max(this.#peakMemoryBytes, memoryBytes ?? this.#initialMemoryBytes)
     this.#pool.release(pooled, clean)
@@ -121,12 +141,28 @@ class WasmtimeRuntime implements Runtime {
     return { root: this.#workDir, path: join(this.#workDir, path.slice(WORK_MOUNT.length)) }
   }
 
-  async usage(): Promise<RuntimeUsage> {
-    return { cpuSec: this.#cpuMicros / 1e6, peakMemoryBytes: this.#peakMemoryBytes }
+  usage(): RuntimeUsage {
+    // Finished runs are counted exactly; the sampler adds what a run in progress has used so far.
+    const sampled = this.#usage.latest()
+    return { cpuSec: Math.max(sampled.cpuSec, this.#cpuMicros / 1e6), peakMemoryBytes: Math.max(sampled.peakMemoryBytes, this.#peakMemoryBytes) }
+  }
+
+  async finalUsage(): Promise<RuntimeUsage> {
+    await this.#usage.finish()
+    return this.usage()
+  }
+
+  async #measureUsage(): Promise<RuntimeUsage> {
+    // Both read before waiting: a run that ends meanwhile adds its own CPU time to #cpuMicros, not twice.
+    const current = this.#current
+    const finished = this.#cpuMicros
+    const running = current === undefined ? 0 : Math.max(0, (await cpuMicros(current.pooled)) - current.cpuBefore)
+    return { cpuSec: (finished + running) / 1e6, peakMemoryBytes: this.#peakMemoryBytes }
   }
 
   async terminate(): Promise<void> {
     this.#module = undefined
+    await this.#usage.stop()
   }
 }
 
