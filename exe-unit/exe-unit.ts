@@ -10,7 +10,7 @@
 //   new ExeUnit(options)                 dataDir, nodeId, sign, requesterFiles?, limits?, docker?, ...
 //   start()                              removes a crashed predecessor's leftovers, checks the runtimes
 //   close()                              terminates every live activity, stops the runtimes
-//   runtimes()                           [{ name, available, error? }]
+//   runtimes()                           [{ name, available, error?, offerProperties }]
 //
 //   createActivity({ activityId?, agreementId, requesterId, properties })
 //                                        → ActivityInfo; properties are the agreement's offer and
@@ -138,6 +138,8 @@ export interface RuntimeStatus {
   name: string
   available: boolean
   error?: string
+  /** What an offer for this runtime states about it (e.g. the package formats it accepts). */
+  offerProperties: Record<string, unknown>
 }
 
 /** What payments need of the exe-unit: counters to price debit notes and invoices by. */
@@ -250,9 +252,11 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
 
   /** Which runtimes this exe-unit offers and whether they work (e.g. a Docker engine answers). */
   runtimes(): RuntimeStatus[] {
-    return [...this.#factories.keys()].map(name => {
+    return [...this.#factories.values()].map(factory => {
+      const { name } = factory
+      const offerProperties = { 'golem.runtime.name': name, ...factory.offerProperties }
       const error = this.#unavailable.get(name)
-      return error === undefined ? { name, available: true } : { name, available: false, error }
+      return error === undefined ? { name, available: true, offerProperties } : { name, available: false, error, offerProperties }
     })
   }
 
@@ -498,7 +502,8 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   #runtimeFactories(): RuntimeFactory[] {
     const factories: RuntimeFactory[] = [new WasmtimeRuntimeFactory()]
     if (this.#options.docker !== false) {
-      factories.push(new VmRuntimeFactory({ docker: this.#options.docker ?? new Docker(), nodeId: this.#options.nodeId }))
+      const gvmiLimits = { maxUnpackedBytes: this.#limits.maxUnpackedPackageBytes, maxFiles: this.#limits.maxPackageFiles }
+      factories.push(new VmRuntimeFactory({ docker: this.#options.docker ?? new Docker(), nodeId: this.#options.nodeId, images: { gvmiLimits } }))
     }
     return factories
   }

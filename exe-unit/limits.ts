@@ -2,6 +2,7 @@
 import { ExeUnitError } from './errors.ts'
 import { DEFAULT_EXESCRIPT_LIMITS } from './exescript/types.ts'
 import type { ExeScriptLimits } from './exescript/types.ts'
+import { DEFAULT_GVMI_LIMITS } from './runtime/vm/gvmi/limits.ts'
 
 export interface ExeUnitLimits {
   /** Most activities alive at once. */
@@ -18,8 +19,12 @@ export interface ExeUnitLimits {
   runTimeoutMs: number
   /** Largest file one transfer command moves. */
   maxTransferBytes: number
-  /** Largest image (WASI module or image tarball) deployed. */
+  /** Largest image (WASI module, image tarball or GVMI) deployed. */
   maxPackageBytes: number
+  /** Most bytes a GVMI image's files may unpack to. */
+  maxUnpackedPackageBytes: number
+  /** Most entries (files, directories, links) a GVMI image may hold. */
+  maxPackageFiles: number
   /** Processes a container may hold at once. */
   pidsLimit: number
   /** Output kept per stream for atEnd captures without a part, and streamed without a limit. */
@@ -42,6 +47,8 @@ export const DEFAULT_LIMITS: ExeUnitLimits = {
   runTimeoutMs: 15 * 60_000,
   maxTransferBytes: 1024 ** 3,
   maxPackageBytes: 2 * 1024 ** 3,
+  maxUnpackedPackageBytes: DEFAULT_GVMI_LIMITS.maxUnpackedBytes,
+  maxPackageFiles: DEFAULT_GVMI_LIMITS.maxFiles,
   pidsLimit: 256,
   maxCaptureBytes: 1024 * 1024,
   maxQueuedBatches: 16,

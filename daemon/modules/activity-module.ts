@@ -48,6 +48,8 @@ const ActivitySection = Type.Object(
           runTimeoutMs: Type.Optional(Type.Integer({ minimum: 1 })),
           maxTransferBytes: Type.Optional(Type.Integer({ minimum: 1 })),
           maxPackageBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxUnpackedPackageBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxPackageFiles: Type.Optional(Type.Integer({ minimum: 1 })),
           pidsLimit: Type.Optional(Type.Integer({ minimum: 1 })),
           maxCaptureBytes: Type.Optional(Type.Integer({ minimum: 1 })),
           maxQueuedBatches: Type.Optional(Type.Integer({ minimum: 1 })),

@@ -73,6 +73,12 @@ export class PackageStore {
     return await pending
   }
 
+  /** Forgets a kept package (one found unusable), so that nothing of it stays on disk. */
+  async discard(taskPackage: string): Promise<void> {
+    const pkg = parseTaskPackage(taskPackage)
+    await rm(join(this.#options.dir, `${pkg.algorithm}-${pkg.digest}`), { force: true })
+  }
+
   async #download(pkg: TaskPackage, path: string, signal?: AbortSignal): Promise<string> {
     await mkdir(this.#options.dir, { recursive: true })
     const partial = `${path}.${randomBytes(6).toString('hex')}.partial`

@@ -76,6 +76,8 @@ export interface RuntimeContext {
 export interface RuntimeFactory {
   /** The golem.runtime.name this factory serves (e.g. "wasmtime", "vm"). */
   readonly name: string
+  /** Properties an offer for this runtime carries beyond golem.runtime.name. */
+  readonly offerProperties?: Record<string, unknown>
   create: (context: RuntimeContext) => Runtime
   /** Removes what a previous process left behind after a crash. */
   recover?: () => Promise<void>

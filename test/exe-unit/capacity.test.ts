@@ -112,7 +112,7 @@ describe('exe-unit capacity', () => {
       )
       assert.deepEqual(
         broken.exeUnit.runtimes().find(r => r.name === 'wasmtime'),
-        { name: 'wasmtime', available: true }
+        { name: 'wasmtime', available: true, offerProperties: { 'golem.runtime.name': 'wasmtime' } }
       )
     } finally {
       await broken.close()

@@ -1,28 +1,66 @@
-// Finds the image an activity runs: a `docker save` tarball named by the task
-// package (digest verified by the package store, then loaded into the engine),
-// or, with "docker:<name>", an image the provider already has. Nothing is
-// pulled from a registry.
+// Finds the image an activity runs: a task package (digest verified by the
+// package store) that is either a Golem GVMI image (squashfs + metadata,
+// imported once and kept in the engine by digest) or a `docker save` tarball
+// (loaded into the engine), or, with "docker:<name>", an image the provider
+// already has. Nothing is pulled from a registry.
 import { createReadStream } from 'node:fs'
+import { open } from 'node:fs/promises'
 import type Docker from 'dockerode'
+import { CodedError } from '../../../net/index.ts'
 import { ExeUnitError } from '../../errors.ts'
+import { parseTaskPackage } from '../package-store.ts'
 import type { PackageStore } from '../package-store.ts'
+import { GvmiImporter } from './gvmi/gvmi-importer.ts'
+import type { ImageName } from './gvmi/gvmi-importer.ts'
+import { DEFAULT_GVMI_LIMITS } from './gvmi/limits.ts'
+import type { GvmiLimits } from './gvmi/limits.ts'
+import { startsWithSquashfs } from './gvmi/superblock.ts'
 
 export const LOCAL_IMAGE_PREFIX = 'docker:'
+/** golem-js asks for golem.srv.comp.vm.package_format=gvmkit-squash; the vm runtime says it takes that. */
+export const VM_OFFER_PROPERTIES: Readonly<Record<string, unknown>> = { 'golem.srv.comp.vm.package_format': ['gvmkit-squash'] }
+/** Where imported GVMI images are kept: agora-gvmi/sha3-224:<digest>. */
+export const GVMI_REPOSITORY = 'agora-gvmi'
+
+export interface ImageLoaderOptions {
+  gvmiLimits?: Partial<GvmiLimits>
+  /** The unsquashfs command GVMI packages are unpacked with. */
+  unsquashfs?: string
+}
 
 export class ImageLoader {
   readonly #docker: Docker
-  /** Verified tarball path → image reference, so each tarball is loaded once. */
+  readonly #gvmi: GvmiImporter
+  /** Package key → image reference, so each package is loaded once even when activities deploy it at once. */
   readonly #loaded = new Map<string, Promise<string>>()
 
-  constructor(docker: Docker) {
+  constructor(docker: Docker, options: ImageLoaderOptions = {}) {
     this.#docker = docker
+    this.#gvmi = new GvmiImporter({
+      docker,
+      limits: { ...DEFAULT_GVMI_LIMITS, ...options.gvmiLimits },
+      ...(options.unsquashfs === undefined ? {} : { unsquashfs: options.unsquashfs })
+    })
   }
 
   /** The image reference to create containers from, with its configuration. */
   async resolve(taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<{ ref: string; info: Docker.ImageInspectInfo }> {
-    const ref = taskPackage.startsWith(LOCAL_IMAGE_PREFIX)
-      ? taskPackage.slice(LOCAL_IMAGE_PREFIX.length)
-      : await this.#load(await packages.fetch(taskPackage, signal))
+    if (taskPackage.startsWith(LOCAL_IMAGE_PREFIX)) return await this.#inspect(taskPackage.slice(LOCAL_IMAGE_PREFIX.length))
+    const { algorithm, digest } = parseTaskPackage(taskPackage)
+    const key = `${algorithm}-${digest}`
+    const name = { repo: `${GVMI_REPOSITORY}/${algorithm}`, tag: digest }
+    const loaded = await this.#fromPackage(key, name, taskPackage, packages, signal)
+    const info = await this.#docker
+      .getImage(loaded)
+      .inspect()
+      .catch(() => null)
+    if (info !== null) return { ref: loaded, info }
+    // Removed from the engine since it was loaded: load it again.
+    this.#loaded.delete(key)
+    return await this.#inspect(await this.#fromPackage(key, name, taskPackage, packages, signal))
+  }
+
+  async #inspect(ref: string): Promise<{ ref: string; info: Docker.ImageInspectInfo }> {
     try {
       return { ref, info: await this.#docker.getImage(ref).inspect() }
     } catch (error) {
@@ -31,14 +69,44 @@ export class ImageLoader {
     }
   }
 
-  async #load(path: string): Promise<string> {
-    let pending = this.#loaded.get(path)
+  /** One load per package key at a time; `gvmiName` is what a GVMI package is imported as. */
+  async #fromPackage(key: string, gvmiName: ImageName, taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<string> {
+    let pending = this.#loaded.get(key)
     if (pending === undefined) {
-      pending = this.#loadTarball(path)
-      pending.catch(() => this.#loaded.delete(path))
-      this.#loaded.set(path, pending)
+      pending = this.#load(taskPackage, gvmiName, packages, signal)
+      pending.catch(() => this.#loaded.delete(key))
+      this.#loaded.set(key, pending)
     }
     return await pending
+  }
+
+  async #load(taskPackage: string, gvmiName: ImageName, packages: PackageStore, signal: AbortSignal): Promise<string> {
+    const imported = `${gvmiName.repo}:${gvmiName.tag}`
+    // Kept from an earlier import, also by an earlier run of the provider.
+    if (await this.#exists(imported)) return imported
+    const path = await packages.fetch(taskPackage, signal)
+    if (!(await isSquashfs(path))) return await this.#loadTarball(path)
+    let ref: string
+    try {
+      ref = await this.#gvmi.import(path, gvmiName, signal)
+    } catch (error) {
+      // A package refused for what it holds is not kept: nothing of it stays behind.
+      if (error instanceof CodedError && error.code === 'BadRequest') await packages.discard(taskPackage)
+      throw error
+    }
+    // The engine keeps the image by digest; the package file would only double the disk it takes.
+    await packages.discard(taskPackage)
+    return ref
+  }
+
+  async #exists(ref: string): Promise<boolean> {
+    return await this.#docker
+      .getImage(ref)
+      .inspect()
+      .then(
+        () => true,
+        () => false
+      )
   }
 
   async #loadTarball(path: string): Promise<string> {
@@ -58,5 +126,14 @@ export class ImageLoader {
     }
     if (ref === undefined) throw new ExeUnitError('BadRequest', 'the image tarball holds no image')
     return ref
+  }
+}
+
+async function isSquashfs(path: string): Promise<boolean> {
+  const file = await open(path, 'r')
+  try {
+    return await startsWithSquashfs(file)
+  } finally {
+    await file.close()
   }
 }

@@ -16,7 +16,8 @@ import type { HostLocation, OutputSinks, RunOutcome, RunRequest, Runtime, Runtim
 import { RuntimeLostError } from '../runtime.ts'
 import { containerOptions } from './container-options.ts'
 import type { Mount } from './container-options.ts'
-import { ImageLoader } from './image-loader.ts'
+import { ImageLoader, VM_OFFER_PROPERTIES } from './image-loader.ts'
+import type { ImageLoaderOptions } from './image-loader.ts'
 import { killProcessTree } from './kill-process-tree.ts'
 import { nodeFilter } from './labels.ts'
 import { OomWatch } from './oom-watch.ts'
@@ -32,10 +33,13 @@ const SIGKILL_EXIT = 137
 export interface VmRuntimeOptions {
   docker: Docker
   nodeId: string
+  /** Bounds on GVMI packages and the unsquashfs that unpacks them. */
+  images?: ImageLoaderOptions
 }
 
 export class VmRuntimeFactory implements RuntimeFactory {
   readonly name = VM
+  readonly offerProperties = VM_OFFER_PROPERTIES
   readonly #docker: Docker
   readonly #nodeId: string
   readonly #images: ImageLoader
@@ -44,7 +48,7 @@ export class VmRuntimeFactory implements RuntimeFactory {
   constructor(options: VmRuntimeOptions) {
     this.#docker = options.docker
     this.#nodeId = options.nodeId
-    this.#images = new ImageLoader(options.docker)
+    this.#images = new ImageLoader(options.docker, options.images)
   }
 
   /** Checks the engine answers, removes this node's leftover containers and watches OOM events. */
