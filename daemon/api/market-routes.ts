@@ -36,6 +36,12 @@ const AppSessionFields = { appSessionId: Type.Optional(Type.String({ maxLength: 
 const AckTimeoutQuery = Type.Object(AckTimeoutFields)
 const AppSessionQuery = Type.Object(AppSessionFields)
 const IdResponse = Type.String({ description: 'id' })
+// Statuses beyond the spec's, named once. A call that stores something may
+// find the disk full; one that delivers to the other node at once (a
+// counter-proposal, a confirmed agreement) may find it unreachable, busy or slow.
+const STORES = [507] as const
+const DELIVERS = [408, 502, 503] as const
+
 // The JSON form (an array), or with `Accept: text/event-stream` one `event: offer` (or `demand`) per item.
 const ScanEvents = Type.Array(Type.Union([MarketApi.Offer, MarketApi.Demand]), { description: 'Scan events' })
 const ReasonBody = Type.Union([MarketApi.Reason, Type.Null()])
@@ -94,7 +100,9 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
       app.post(
         path,
         // 409: the node's subscription limit is reached.
-        { schema: { operationId: ids.subscribe, tags, body: MarketApi.DemandOfferBase, response: { 201: IdResponse, ...errorResponses(409) } } },
+        {
+          schema: { operationId: ids.subscribe, tags, body: MarketApi.DemandOfferBase, response: { 201: IdResponse, ...errorResponses(409, 413, ...STORES) } }
+        },
         async (request, reply) => {
           return sendId(reply, await market.subscribe(kind, request.body))
         }
@@ -109,7 +117,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
             operationId: ids.unsubscribe,
             tags,
             params: SubscriptionParams,
-            response: { 204: noContent(`${kind} revoked`), ...errorResponses(404, 410) }
+            response: { 204: noContent(`${kind} revoked`), ...errorResponses(404, 410, ...STORES) }
           }
         },
         async (request, reply) => {
@@ -151,7 +159,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
             tags,
             params: ProposalParams,
             body: MarketApi.DemandOfferBase,
-            response: { 201: IdResponse, ...errorResponses(404, 410) }
+            response: { 201: IdResponse, ...errorResponses(404, 410, 413, ...DELIVERS, ...STORES) }
           }
         },
         async (request, reply) => {
@@ -167,7 +175,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
             tags,
             params: ProposalParams,
             body: ReasonBody,
-            response: { 204: noContent('proposal rejected'), ...errorResponses(404, 410) }
+            response: { 204: noContent('proposal rejected'), ...errorResponses(404, 410, ...STORES) }
           }
         },
         async (request, reply) => {
@@ -185,7 +193,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
           operationId: 'createAgreement',
           tags: ['requestor'],
           body: Type.Object({ proposalId: MarketId, validTo: Type.String({ format: 'date-time', maxLength: 40 }) }, { additionalProperties: false }),
-          response: { 201: IdResponse, ...errorResponses(404, 409, 410) }
+          response: { 201: IdResponse, ...errorResponses(404, 409, 410, ...STORES) }
         }
       },
       async (request, reply) => {
@@ -232,7 +240,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
           tags: ['requestor'],
           params: AgreementParams,
           querystring: AppSessionQuery,
-          response: { 204: noContent('agreement confirmed'), ...errorResponses(404, 410) }
+          response: { 204: noContent('agreement confirmed'), ...errorResponses(404, 410, ...DELIVERS, ...STORES) }
         }
       },
       async (request, reply) => {
@@ -266,7 +274,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
           tags: ['requestor'],
           params: AgreementParams,
           body: ReasonBody,
-          response: { 204: noContent('agreement cancelled'), ...errorResponses(404, 410) }
+          response: { 204: noContent('agreement cancelled'), ...errorResponses(404, 410, ...STORES) }
         }
       },
       async (request, reply) => {
@@ -282,7 +290,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
           tags: ['provider'],
           params: AgreementParams,
           querystring: Type.Object({ ...AppSessionFields, ...AckTimeoutFields }),
-          response: { 204: noContent('agreement approved'), ...errorResponses(404, 408, 410) }
+          response: { 204: noContent('agreement approved'), ...errorResponses(404, 408, 410, ...STORES) }
         }
       },
       async (request, reply) => {
@@ -300,7 +308,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
           tags: ['provider'],
           params: AgreementParams,
           body: ReasonBody,
-          response: { 204: noContent('agreement rejected'), ...errorResponses(404, 410) }
+          response: { 204: noContent('agreement rejected'), ...errorResponses(404, 410, ...STORES) }
         }
       },
       async (request, reply) => {
@@ -316,7 +324,7 @@ export function marketRoutes(market: Market): FastifyPluginAsync {
           tags: ['provider', 'requestor'],
           params: AgreementParams,
           body: ReasonBody,
-          response: { 204: noContent('agreement terminated'), ...errorResponses(404, 409, 410) }
+          response: { 204: noContent('agreement terminated'), ...errorResponses(404, 409, 410, ...STORES) }
         }
       },
       async (request, reply) => {

@@ -20,8 +20,12 @@ const descriptions: Record<number, string> = {
   408: '(408) Timeout.',
   409: '(409) Conflict.',
   410: '(410) Gone.',
+  413: '(413) Too large.',
   500: '(500) Server error.',
-  504: '(504) Ack timeout.'
+  502: '(502) The other node is unreachable or failed on its side.',
+  503: '(503) The node cannot serve this now.',
+  504: '(504) Ack timeout.',
+  507: '(507) The disk is full: nothing was stored.'
 }
 
 /** Response schemas for the given error statuses, for a route's `schema.response`. */

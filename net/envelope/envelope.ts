@@ -2,7 +2,7 @@
 // { v, type, signer, payload, sig }. The signature covers the canonical JSON of
 // everything but itself; `type` separates domains, so an offer's signature can
 // never pass for an agreement's.
-import { SigningKey, getBytes, keccak256, toUtf8Bytes } from 'ethers'
+import { SigningKey, getAddress, getBytes, keccak256, toUtf8Bytes } from 'ethers'
 import { canonicalJson } from './canonical-json.ts'
 import { CodedError } from '../errors/coded-error.ts'
 import { nodeIdOfKey, parseNodeId } from '../identity/node-id.ts'
@@ -74,9 +74,11 @@ export function verifyEnvelopeSigner(envelope: unknown, expectedType?: string): 
     // The library's own words stay in the cause: they are not the sender's business.
     throw new EnvelopeError('envelope signature does not verify', { cause: err })
   }
-  // The signature covers the signer's text as written, so an envelope of an
-  // older version (checksum form) still verifies; the id returned is the one form.
+  // The signature covers the signer's text as written: the one (lowercase) form,
+  // or the checksum form earlier versions signed with, so that their envelopes
+  // still verify. No other spelling, so that a node has no third name.
   if (nodeIdOfKey(publicKey) !== claimed) throw new EnvelopeError(`envelope signature is not ${String(signer)}'s`)
+  if (signer !== claimed && signer !== getAddress(claimed)) throw new EnvelopeError('envelope signer must be written in lowercase (or in its checksum form)')
   return { nodeId: claimed, publicKey: getBytes(SigningKey.computePublicKey(publicKey, true)) }
 }
 

@@ -49,6 +49,30 @@ const CHECKED_WITHOUT_SPEC_400 = [
   COMMAND
 ]
 
+/** Market routes that store something. */
+const MARKET_STORES = [
+  `POST ${M}/offers`,
+  `DELETE ${M}/offers/{subscriptionId}`,
+  `POST ${M}/offers/{subscriptionId}/proposals/{proposalId}`,
+  `POST ${M}/offers/{subscriptionId}/proposals/{proposalId}/reject`,
+  `POST ${M}/demands`,
+  `DELETE ${M}/demands/{subscriptionId}`,
+  `POST ${M}/demands/{subscriptionId}/proposals/{proposalId}`,
+  `POST ${M}/demands/{subscriptionId}/proposals/{proposalId}/reject`,
+  `POST ${M}/agreements`,
+  `POST ${M}/agreements/{agreementId}/cancel`,
+  `POST ${M}/agreements/{agreementId}/confirm`,
+  `POST ${M}/agreements/{agreementId}/approve`,
+  `POST ${M}/agreements/{agreementId}/reject`,
+  `POST ${M}/agreements/{agreementId}/terminate`
+]
+/** Market routes that deliver to the other node before they answer. */
+const MARKET_DELIVERS = [
+  `POST ${M}/offers/{subscriptionId}/proposals/{proposalId}`,
+  `POST ${M}/demands/{subscriptionId}/proposals/{proposalId}`,
+  `POST ${M}/agreements/{agreementId}/confirm`
+]
+
 export const SPEC_DIFFERENCES: SpecDifference[] = [
   {
     reason:
@@ -62,6 +86,19 @@ export const SPEC_DIFFERENCES: SpecDifference[] = [
   {
     reason: "A node holds a bounded number of subscriptions and scans: past the node's (or the app-key's) share, subscribing or beginning a scan answers 409.",
     differences: [`POST ${M}/scan`, `POST ${M}/offers`, `POST ${M}/demands`].map(operation => `${operation}: status 409 not in the spec`)
+  },
+  {
+    reason: 'Market routes that store something list 507: the disk of the node is full, and nothing was stored.',
+    differences: MARKET_STORES.map(operation => `${operation}: status 507 not in the spec`)
+  },
+  {
+    reason:
+      'counterProposalOffer, counterProposalDemand and confirmAgreement deliver to the other node before they answer: they list 408 (no answer in time), 502 (unreachable, or failed on its side) and 503 (it cannot serve now).',
+    differences: MARKET_DELIVERS.flatMap(operation => ['408', '502', '503'].map(status => `${operation}: status ${status} not in the spec`))
+  },
+  {
+    reason: 'Subscribing and counter-proposing list 413: an offer, demand or proposal over the limits once signed.',
+    differences: [`POST ${M}/offers`, `POST ${M}/demands`, ...MARKET_DELIVERS.slice(0, 2)].map(operation => `${operation}: status 413 not in the spec`)
   },
   {
     reason: "createAgreement answers 404 when the proposal id names no offer proposal of one of this node's demands.",

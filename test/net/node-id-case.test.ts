@@ -16,9 +16,8 @@ import {
 } from '../../net/index.ts'
 import type { SignedEnvelope } from '../../net/index.ts'
 
-/** An envelope as versions before the lowercase ids signed it: the signer in its checksum form. */
-function checksumSignedEnvelope(key: NodeKey, type: string, payload: unknown): SignedEnvelope {
-  const signer = getAddress(key.nodeId)
+/** An envelope signed with its signer written as `signer` (earlier versions wrote the checksum form). */
+function signedAs(key: NodeKey, signer: string, type: string, payload: unknown): SignedEnvelope {
   const digest = keccak256(toUtf8Bytes(`\x19Agora signed envelope:\n${canonicalJson({ v: ENVELOPE_VERSION, type, signer, payload } as never)}`))
   return { v: ENVELOPE_VERSION, type, signer, payload, sig: key.signDigest(getBytes(digest)) }
 }
@@ -40,11 +39,14 @@ describe('node ids: one lowercase form, and records of earlier versions (checksu
     assert.equal(fresh.signer, key.nodeId)
     assert.equal(verifyEnvelope(fresh, 'test/1'), key.nodeId)
 
-    const older = checksumSignedEnvelope(key, 'test/1', { n: 2 })
+    const older = signedAs(key, getAddress(key.nodeId), 'test/1', { n: 2 })
     assert.notEqual(older.signer, key.nodeId)
     assert.equal(verifyEnvelope(older, 'test/1'), key.nodeId)
     // The signature still covers the signer's text: another case of it is another envelope.
-    assert.throws(() => verifyEnvelope({ ...older, signer: key.nodeId }, 'test/1'), /not .*'s/)
+    assert.throws(() => verifyEnvelope({ ...older, signer: key.nodeId }, 'test/1'), /does not verify|not .*'s/)
+    // And no third spelling verifies, even signed as such: a node has no other name.
+    const shouted = signedAs(key, `0x${key.nodeId.slice(2).toUpperCase()}`, 'test/1', {})
+    assert.throws(() => verifyEnvelope(shouted, 'test/1'), /must be written in lowercase/)
   })
 
   it('keeps message ids as earlier versions made them, whatever the case of the target', () => {
