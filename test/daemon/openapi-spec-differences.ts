@@ -131,7 +131,8 @@ export const SPEC_DIFFERENCES: SpecDifference[] = [
     differences: [`DELETE ${M}/scan/{subscriptionId}: not in the specs`]
   },
   {
-    reason: 'beginScan also takes a properties member, if it is empty: golem-js sends its scan as a demand body (properties: {}); any property in it is refused with 400.',
+    reason:
+      'beginScan also takes a properties member, if it is empty: golem-js sends its scan as a demand body (properties: {}); any property in it is refused with 400.',
     differences: [`POST ${M}/scan: request field properties not in the spec`]
   },
   {

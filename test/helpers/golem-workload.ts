@@ -1,6 +1,7 @@
-// The workload a Golem client runs in the compatibility tests: a small WASI
-// command, compiled from text here and served on loopback with the SHA3-224
-// digest Golem's images carry (golem-js asks for `imageUrl` + `imageHash`).
+// The workloads a Golem client runs in the compatibility tests, served on
+// loopback with the SHA3-224 digest Golem's images carry (golem-js asks for
+// `imageUrl` + `imageHash`): a small WASI command compiled from text here, or
+// any package the caller built (a GVMI).
 import { createHash } from 'node:crypto'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -49,30 +50,36 @@ const PROBE_WAT = `(module
     (call $proc_exit (i32.sub (i32.load8_u (call $arg (i32.const 1))) (i32.const 48)))))`
 
 export interface ServedWorkload {
-  /** Where the module is served (http on loopback). */
+  /** Where the package is served (http on loopback). */
   imageUrl: string
   /** Its SHA3-224 digest, hex. */
   imageHash: string
   close: () => Promise<void>
 }
 
-export async function serveProbeWorkload(): Promise<ServedWorkload> {
-  const wabt = await wabtFactory()
-  const module = wabt.parseWat('probe.wat', PROBE_WAT)
-  const bytes = Buffer.from(module.toBinary({}).buffer)
-  module.destroy()
+/** Serves one package on loopback, named as golem-js names images: by URL and SHA3-224 digest. */
+export async function serveWorkload(name: string, bytes: Buffer): Promise<ServedWorkload> {
   const server = createServer((request, response) => {
-    if (request.url !== '/probe.wasm') return response.writeHead(404).end()
-    response.writeHead(200, { 'content-type': 'application/wasm', 'content-length': bytes.byteLength }).end(bytes)
+    if (request.url !== `/${name}`) return response.writeHead(404).end()
+    response.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': bytes.byteLength }).end(bytes)
   })
   await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
-    imageUrl: `http://127.0.0.1:${port}/probe.wasm`,
+    imageUrl: `http://127.0.0.1:${port}/${name}`,
     imageHash: createHash('sha3-224').update(bytes).digest('hex'),
     close: async () => {
       server.closeAllConnections()
       await new Promise(resolve => server.close(resolve))
     }
   }
+}
+
+/** The probe command (see PROBE_WAT) as a WASI module. */
+export async function serveProbeWorkload(): Promise<ServedWorkload> {
+  const wabt = await wabtFactory()
+  const module = wabt.parseWat('probe.wat', PROBE_WAT)
+  const bytes = Buffer.from(module.toBinary({}).buffer)
+  module.destroy()
+  return await serveWorkload('probe.wasm', bytes)
 }
