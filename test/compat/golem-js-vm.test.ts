@@ -5,15 +5,17 @@
 // test/helpers/golem-js-session.ts for the steps.
 import { rm } from 'node:fs/promises'
 import type Docker from 'dockerode'
-import { dockerUp } from '../exe-unit/docker.ts'
+import { containersLabelled, dockerUp } from '../exe-unit/docker.ts'
 import { buildGvmi, squashfsUp } from '../exe-unit/gvmi-image.ts'
 import { tempDir } from '../exe-unit/helpers.ts'
 import { describeGolemJsSession } from '../helpers/golem-js-session.ts'
 import { serveWorkload } from '../helpers/golem-workload.ts'
 import type { ServedWorkload } from '../helpers/golem-workload.ts'
 
+let docker: Docker
+
 async function serveGvmi(): Promise<ServedWorkload> {
-  const docker: Docker = await dockerUp()
+  docker = await dockerUp()
   await squashfsUp()
   const dir = await tempDir()
   try {
@@ -45,5 +47,6 @@ describeGolemJsSession({
   fails: { command: 'echo about to fail; exit 3', stdout: 'about to fail\n', code: 3 },
   withEnv: { command: 'echo "$GOLEM_GREETING"', env: { GOLEM_GREETING: 'hello from run.env' }, stdout: 'hello from run.env\n' },
   streams: { command: 'echo streamed words', stdout: 'streamed words\n' },
-  streamsAndFails: { command: 'echo streamed failure; exit 4', stdout: 'streamed failure\n' }
+  streamsAndFails: { command: 'echo streamed failure; exit 4', stdout: 'streamed failure\n' },
+  held: async agreementId => (await containersLabelled(docker, `agora.agreement=${agreementId}`)).map(container => container.Id)
 })

@@ -51,6 +51,8 @@ export interface SessionVariant {
   streamsAndFails: SessionCommand
   /** Run with `env` as the command's environment, which its output shows. */
   withEnv?: SessionCommand
+  /** What the runtime holds for an agreement (e.g. containers): some while its activity runs, none once it is destroyed. */
+  held?: (agreementId: string) => Promise<string[]>
 }
 
 async function run(exe: ExeUnit, step: SessionCommand): Promise<Result> {
@@ -180,6 +182,7 @@ export function describeGolemJsSession(variant: SessionVariant): void {
       assert.equal(activity.agreement.id, agreement.id)
       exe = await glm.activity.createExeUnit(activity)
       assert.equal((await glm.activity.refreshActivity(activity)).getState(), 'Ready')
+      if (variant.held !== undefined) assert.notDeepEqual(await variant.held(agreement.id), [], 'the runtime holds nothing for the running activity')
     })
 
     it('exe.run: a command that succeeds and one that fails with its exit code', async () => {
@@ -218,6 +221,7 @@ export function describeGolemJsSession(variant: SessionVariant): void {
       const terminated = await glm.market.terminateAgreement(agreement, 'golem-js is done')
       assert.equal((await glm.market.fetchAgreement(terminated.id)).getState(), 'Terminated')
       assert.equal((await daemons.provider.client.agreement(agreement.id)).state, 'Terminated')
+      assert.deepEqual((await variant.held?.(agreement.id)) ?? [], [], 'left behind')
       await glm.disconnect()
 
       await agent.stop()
