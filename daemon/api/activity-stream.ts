@@ -1,11 +1,13 @@
 // A batch's runtime events as Server-Sent Events, framed as yagna frames them:
 // `event: runtime`, `data: <RuntimeEvent>`, `id: <n>`. Each event names its
 // fields both as activity-api.yaml does (batchId, returnCode) and as yagna and
-// golem-js do (batch_id, return_code), so clients of either kind read them.
+// golem-js do (batch_id, return_code), so clients of either kind read them;
+// output comes bare, as yagna sends it (see runtime-event-wire.ts).
 import type { FastifyReply } from 'fastify'
 import type { ActivityDesk, RuntimeEvent } from '../../exe-unit/index.ts'
 import { clientGone } from './client-gone.ts'
 import { errorAnswer } from './errors.ts'
+import { yagnaOutputKind } from './runtime-event-wire.ts'
 
 /** How long one poll of the provider waits while streaming events. */
 const STREAM_POLL_MS = 15_000
@@ -22,7 +24,7 @@ export function wireEvent(event: RuntimeEvent): Record<string, unknown> {
             ...(kind.finished.message === undefined ? {} : { message: kind.finished.message })
           }
         }
-      : kind
+      : yagnaOutputKind(kind)
   return { batchId: event.batchId, batch_id: event.batchId, index: event.index, timestamp: event.timestamp, kind: wireKind }
 }
 

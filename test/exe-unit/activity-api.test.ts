@@ -152,7 +152,9 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     }
     const stdout = events.find(e => e.index === 2 && 'stdout' in e.kind)
     assert.ok(stdout !== undefined, kinds.join(' '))
-    assert.match(JSON.stringify(stdout.kind.stdout), /hello/)
+    // As yagna sends it (CommandOutput untagged): the text itself, not { str }.
+    assert.equal(typeof stdout.kind.stdout, 'string')
+    assert.match(stdout.kind.stdout, /hello/)
     assert.equal(
       events.every(e => e.batchId === batchId),
       true
@@ -184,7 +186,7 @@ describe('activity API: a requester runs WASI work on a provider through REST', 
     const events = runtimeEvents(await response.text())
     const text = events
       .filter(e => 'stdout' in e.kind)
-      .map(e => e.kind.stdout.str)
+      .map(e => e.kind.stdout)
       .join('')
     assert.equal(text.length, BIG_OUTPUT_BYTES)
     assert.ok(events.some(e => 'finished' in e.kind))
