@@ -46,6 +46,7 @@ export type {
   SettleHandler
 } from './outbox/outbox.ts'
 export { OutboxError, MessageRefused } from './outbox/errors.ts'
+export { refusingFinally } from './outbox/refusing-finally.ts'
 export { outboxProtocol } from './outbox/outbox-protocol.ts'
 export type { OutboxProtocol, OutboxRequest, OutboxResponse } from './outbox/outbox-protocol.ts'
 export type { OutboxErrorCode } from './outbox/errors.ts'

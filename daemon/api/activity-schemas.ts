@@ -1,6 +1,7 @@
 // The Activity API's request and response schemas (ya-client activity-api.yaml),
 // named and shaped as the spec names them, and the error statuses each route can answer.
 import Type from 'typebox'
+import { ActivityStateName } from '../../exe-unit/index.ts'
 import { ErrorMessage, errorResponses } from './schemas.ts'
 
 export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
@@ -52,16 +53,8 @@ export const BatchId = Type.String({ description: 'batch id', example: 'batchId'
 export const NoBody = { type: 'null', description: 'Success' }
 export const AgreementIdAnswer = Type.String({ description: 'Agreement Id' })
 
-const StateName = Type.Union([
-  Type.Literal('New'),
-  Type.Literal('Initialized'),
-  Type.Literal('Deployed'),
-  Type.Literal('Ready'),
-  Type.Literal('Unresponsive'),
-  Type.Literal('Terminated')
-])
 export const ActivityState = Type.Object({
-  state: Type.Array(Type.Union([StateName, Type.Null()]), { minItems: 2, maxItems: 2 }),
+  state: Type.Array(Type.Union([ActivityStateName, Type.Null()]), { minItems: 2, maxItems: 2 }),
   reason: Type.Optional(Type.String()),
   errorMessage: Type.Optional(Type.String())
 })

@@ -12,7 +12,8 @@ export type RecordStore = RawRecordStore & {
   put: (key: string, value: unknown, options?: { sync?: boolean }) => Promise<void>
 }
 
-const StateName = Type.Union([
+/** The states an activity can be in, as activity-api.yaml names them. */
+export const ActivityStateName = Type.Union([
   Type.Literal('New'),
   Type.Literal('Initialized'),
   Type.Literal('Deployed'),
@@ -28,7 +29,7 @@ export const StoredActivity = Type.Object({
   runtime: Type.String(),
   createdAt: Type.String(),
   state: Type.Object({
-    state: Type.Tuple([StateName, Type.Union([StateName, Type.Null()])]),
+    state: Type.Tuple([ActivityStateName, Type.Union([ActivityStateName, Type.Null()])]),
     reason: Type.Optional(Type.String()),
     errorMessage: Type.Optional(Type.String())
   }),

@@ -5,7 +5,7 @@
 // it, whenever it is reachable again, and handled once however often it comes.
 import Type from 'typebox'
 import type { Static } from 'typebox'
-import { CodedError, EnvelopeError, MessageRefused, Outbox, SchemaError, outboxProtocol } from '../../net/index.ts'
+import { Outbox, outboxProtocol } from '../../net/index.ts'
 import type { Clock, Outbox as OutboxType, OutboxDb, OutboxHost, OutboxLogger } from '../../net/index.ts'
 import { ActivityId, AgreementId } from './activity-protocol.ts'
 
@@ -38,17 +38,4 @@ export function activityOutbox(options: ActivityOutboxOptions): Outbox {
 }
 
 /** Codes that no retry changes: the message is refused for good and dropped by its sender. */
-const FINAL_CODES = new Set(['BadRequest', 'NotFound', 'Forbidden', 'Gone'])
-
-/** Runs a receiving step; a final coded error becomes a refusal, anything else a retry. */
-export async function refusingFinally(step: () => Promise<void>): Promise<void> {
-  try {
-    await step()
-  } catch (err) {
-    if (err instanceof SchemaError) throw new MessageRefused('BadRequest', err.message)
-    // Its text may carry the crypto library's words: only the fact goes back.
-    if (err instanceof EnvelopeError) throw new MessageRefused('BadRequest', 'the envelope does not verify')
-    if (err instanceof CodedError && FINAL_CODES.has(err.code)) throw new MessageRefused(err.code, err.message)
-    throw err
-  }
-}
+export const ACTIVITY_FINAL_CODES: ReadonlySet<string> = new Set(['BadRequest', 'NotFound', 'Forbidden', 'Gone'])

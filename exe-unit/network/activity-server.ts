@@ -2,7 +2,7 @@
 // the agreement (Approved, and the caller is its requester) and the activity
 // (created by that caller) before the exe-unit sees it.
 import { randomBytes } from 'node:crypto'
-import { HandlerError, validator, verifyEnvelope } from '../../net/index.ts'
+import { HandlerError, refusingFinally, validator, verifyEnvelope } from '../../net/index.ts'
 import type { NodeId, RequestContext, SignedEnvelope } from '../../net/index.ts'
 import type { ActivityInfo, ExeUnit } from '../exe-unit.ts'
 import { ExeUnitError } from '../errors.ts'
@@ -10,7 +10,7 @@ import type { ActivityRequest } from './activity-protocol.ts'
 import type { AgreementLookup } from './agreement-access.ts'
 import { collectBatchEvents } from './batch-events.ts'
 import { ResultPager } from './result-pages.ts'
-import { DESTROY_ENVELOPE_TYPE, DestroyPayload, refusingFinally } from './activity-messages.ts'
+import { ACTIVITY_FINAL_CODES, DESTROY_ENVELOPE_TYPE, DestroyPayload } from './activity-messages.ts'
 
 const destroyPayload = validator(DestroyPayload, 'activity destroy')
 
@@ -71,7 +71,7 @@ export class ActivityServer {
       if (this.#exeUnit.getActivity(activityId).agreementId !== agreementId)
         throw new HandlerError('BadRequest', `activity ${activityId} is not under agreement ${agreementId}`)
       await this.#exeUnit.destroy(activityId, 'destroyed by the requestor')
-    })
+    }, ACTIVITY_FINAL_CODES)
   }
 
   async #create(agreementId: string, from: NodeId): Promise<string> {

@@ -6,14 +6,14 @@
 // durable outbox, written in one batch with the state change they announce:
 // once the caller is answered, the other party will learn of it, whenever it
 // is reachable again.
-import { canonicalJson, validator } from '../../net/index.ts'
+import { canonicalJson, refusingFinally, validator } from '../../net/index.ts'
 import type { Clock, DeliveryOutcome, NodeId, PendingRecord, SignedEnvelope, StoreOp } from '../../net/index.ts'
 import { keccak256, toUtf8Bytes } from 'ethers'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
 import type { Agreement, AgreementOperationEvent, AgreementState, Reason } from '../model/api.ts'
 import { AgreementClosePayload, AgreementPayload, ApprovalPayload, ENVELOPE_TYPES, withCanonicalIds } from '../model/wire.ts'
-import { AGREEMENT_MESSAGES, TELL_GRACE_MS, marketErrorOfEnqueue, refusingFinally } from '../network/agreement-messages.ts'
+import { AGREEMENT_MESSAGES, MARKET_FINAL_CODES, TELL_GRACE_MS, marketErrorOfEnqueue } from '../network/agreement-messages.ts'
 import type { MarketOutbox } from '../network/agreement-messages.ts'
 import type { MarketMessage, MarketNet } from '../network/market-net.ts'
 import { openFrom } from '../network/open-from.ts'
@@ -60,12 +60,12 @@ export class AgreementDesk {
     outbox.handle(AGREEMENT_MESSAGES.approval, async (envelope, { from }) => {
       await refusingFinally(async () => {
         await this.#receiveApproval(envelope, from)
-      })
+      }, MARKET_FINAL_CODES)
     })
     outbox.handle(AGREEMENT_MESSAGES.close, async (envelope, { from }) => {
       await refusingFinally(async () => {
         await this.#receiveClose(envelope, from)
-      })
+      }, MARKET_FINAL_CODES)
     })
     outbox.onSettled(AGREEMENT_MESSAGES.approval, async (message, outcome) => {
       await this.#approvalSettled(message, outcome)

@@ -1,7 +1,7 @@
 // Negotiation: initial proposals from matching, counter-proposals (Drafts)
 // exchanged directly with the other party, rejections. Both sides check that
 // what they receive answers something they sent and still matches.
-import { validator } from '../../net/index.ts'
+import { refusingFinally, validator } from '../../net/index.ts'
 import type { Clock, NodeId, SignedEnvelope } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 import { newMarketId } from '../ids.ts'
@@ -10,7 +10,7 @@ import { ENVELOPE_TYPES, ProposalPayload, ProposalRejectionPayload } from '../mo
 import type { OfferPayload } from '../model/wire.ts'
 import type { Proposal, Reason } from '../model/api.ts'
 import type { MarketNet, MarketMessage } from '../network/market-net.ts'
-import { PROPOSAL_MESSAGES, TELL_GRACE_MS, marketErrorOfEnqueue, refusingFinally } from '../network/agreement-messages.ts'
+import { MARKET_FINAL_CODES, PROPOSAL_MESSAGES, TELL_GRACE_MS, marketErrorOfEnqueue } from '../network/agreement-messages.ts'
 import type { MarketOutbox } from '../network/agreement-messages.ts'
 import { openFrom } from '../network/open-from.ts'
 import type { SubscriptionBook, SubscriptionKind, SubscriptionRecord } from '../subscriptions/subscription-book.ts'
@@ -71,7 +71,7 @@ export class Negotiator {
     this.#outbox.handle(PROPOSAL_MESSAGES.rejection, async (envelope, { from }) => {
       await refusingFinally(async () => {
         await this.#receiveRejection(envelope, from)
-      })
+      }, MARKET_FINAL_CODES)
     })
   }
 

@@ -3,7 +3,7 @@
 // rejection of a proposal — go through the market's durable outbox
 // (net/outbox): written with the state change they announce, delivered until
 // the other party acknowledges them.
-import { EnvelopeError, MessageRefused, Outbox, OutboxError, SchemaError, outboxProtocol } from '../../net/index.ts'
+import { Outbox, OutboxError, outboxProtocol } from '../../net/index.ts'
 import type { Clock, OutboxDb, OutboxHost, OutboxLogger } from '../../net/index.ts'
 import { MarketError } from '../errors.ts'
 
@@ -57,17 +57,4 @@ export function marketOutbox(options: MarketOutboxOptions): Outbox {
 }
 
 /** Codes that no retry changes: the message is refused for good and dropped by its sender. */
-const FINAL_CODES = new Set(['BadRequest', 'NotFound', 'Gone', 'Conflict'])
-
-/** Runs a receiving step; a final market error becomes a refusal, anything else a retry. */
-export async function refusingFinally(step: () => Promise<void>): Promise<void> {
-  try {
-    await step()
-  } catch (err) {
-    if (err instanceof MarketError && FINAL_CODES.has(err.code)) throw new MessageRefused(err.code, err.message)
-    if (err instanceof SchemaError) throw new MessageRefused('BadRequest', err.message)
-    // Its text may carry the crypto library's words: only the fact goes back.
-    if (err instanceof EnvelopeError) throw new MessageRefused('BadRequest', 'the envelope does not verify')
-    throw err
-  }
-}
+export const MARKET_FINAL_CODES: ReadonlySet<string> = new Set(['BadRequest', 'NotFound', 'Gone', 'Conflict'])

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs'
 import { open } from 'node:fs/promises'
 import type Docker from 'dockerode'
+import { imageExists } from './image-exists.ts'
 import { CodedError } from '../../../net/index.ts'
 import { ExeUnitError } from '../../errors.ts'
 import { parseTaskPackage } from '../package-store.ts'
@@ -83,7 +84,7 @@ export class ImageLoader {
   async #load(taskPackage: string, gvmiName: ImageName, packages: PackageStore, signal: AbortSignal): Promise<string> {
     const imported = `${gvmiName.repo}:${gvmiName.tag}`
     // Kept from an earlier import, also by an earlier run of the provider.
-    if (await this.#exists(imported)) return imported
+    if (await imageExists(this.#docker, imported)) return imported
     const path = await packages.fetch(taskPackage, signal)
     if (!(await isSquashfs(path))) return await this.#loadTarball(path)
     let ref: string
@@ -97,16 +98,6 @@ export class ImageLoader {
     // The engine keeps the image by digest; the package file would only double the disk it takes.
     await packages.discard(taskPackage)
     return ref
-  }
-
-  async #exists(ref: string): Promise<boolean> {
-    return await this.#docker
-      .getImage(ref)
-      .inspect()
-      .then(
-        () => true,
-        () => false
-      )
   }
 
   async #loadTarball(path: string): Promise<string> {

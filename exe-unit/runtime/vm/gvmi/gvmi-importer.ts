@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process'
 import { mkdtemp, open, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type Docker from 'dockerode'
+import { imageExists } from '../image-exists.ts'
 import { ExeUnitError } from '../../../errors.ts'
 import type { GvmiLimits } from './limits.ts'
 import { importChanges, readConfig } from './metadata.ts'
@@ -60,7 +61,7 @@ export class GvmiImporter {
       const ref = `${name.repo}:${name.tag}`
       try {
         // Another exe-unit on the same engine may have imported the same digest meanwhile: keep one.
-        if (await this.#exists(ref)) await this.#docker.getImage(id).remove({ force: true })
+        if (await imageExists(this.#docker, ref)) await this.#docker.getImage(id).remove({ force: true })
         else await this.#docker.getImage(id).tag(name)
       } catch (error) {
         await this.#docker
@@ -73,16 +74,6 @@ export class GvmiImporter {
     } finally {
       await rm(workDir, { recursive: true, force: true })
     }
-  }
-
-  async #exists(ref: string): Promise<boolean> {
-    return await this.#docker
-      .getImage(ref)
-      .inspect()
-      .then(
-        () => true,
-        () => false
-      )
   }
 
   /** The checks that need only the file: trailer, superblock, metadata. Returns the image config as import changes. */
