@@ -55,7 +55,7 @@ import type { Signer } from './activity/result-signer.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState, RuntimeEvent } from './activity/types.ts'
 import { Capacity } from './capacity.ts'
 import { systemClock } from './clock.ts'
-import type { Clock } from './clock.ts'
+import type { Clock, TimerHandle } from './clock.ts'
 import { ExeUnitError, errorMessage } from './errors.ts'
 import { parseExeScript } from './exescript/parse.ts'
 import { resolveLimits } from './limits.ts'
@@ -175,12 +175,14 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   readonly #writes = new Map<string, Promise<void>>()
   #started = false
   #closed = false
-  #usageTimer: NodeJS.Timeout | undefined
+  readonly #clock: Clock
+  #usageTimer: TimerHandle | undefined
   #usageTick: Promise<void> | undefined
 
   constructor(options: ExeUnitOptions) {
     super()
     this.#options = options
+    this.#clock = options.clock ?? systemClock
     this.#limits = resolveLimits(options.limits)
     const sampleMs = options.usageSampleMs
     if (sampleMs !== undefined && !(Number.isFinite(sampleMs) && sampleMs > 0)) {
@@ -215,13 +217,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         this.#unavailable.set(factory.name, errorMessage(error))
       }
     }
-    const interval = this.#options.usageIntervalMs ?? 10_000
-    this.#usageTimer = setInterval(() => {
-      this.#usageTick ??= this.#reportUsage().finally(() => {
-        this.#usageTick = undefined
-      })
-    }, interval)
-    this.#usageTimer.unref()
+    this.#scheduleUsageReport(this.#options.usageIntervalMs ?? 10_000)
     // Told after start-up so that listeners see them like any other end.
     for (const activity of restarted) {
       this.emit('state', { activityId: activity.id, agreementId: activity.agreementId, state: activity.state() })
@@ -293,7 +289,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         taskPackage: resources.taskPackage,
         resources,
         packages: this.#packages,
-        clock: this.#options.clock ?? systemClock,
+        clock: this.#clock,
         logger: this.#options.logger ?? silentLogger,
         usageSampleMs: this.#options.usageSampleMs ?? DEFAULT_USAGE_SAMPLE_MS
       })
@@ -306,7 +302,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         runtime,
         limits: this.#limits,
         sign: this.#options.sign,
-        clock: this.#options.clock ?? systemClock,
+        clock: this.#clock,
         requesterFiles: this.#options.requesterFilesFor?.(requesterId) ?? this.#options.requesterFiles,
         allowPrivateNetworks: this.#options.allowPrivateNetworks === true,
         onState: state => {
@@ -401,12 +397,22 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   async close(): Promise<void> {
     if (this.#closed) return
     this.#closed = true
-    clearInterval(this.#usageTimer)
+    if (this.#usageTimer !== undefined) this.#clock.clearTimeout(this.#usageTimer)
     const live = [...this.#activities.values()].filter(activity => !activity.terminated)
     await Promise.all(live.map(async activity => await activity.destroy('The provider is shutting down')))
     await this.#usageTick
     await Promise.all([...this.#writes.values()])
     await Promise.all([...this.#factories.values()].map(async factory => await factory.close?.()))
+  }
+
+  /** The periodic usage report, on the injected clock: the next one is timed from the end of the last, so two never overlap. */
+  #scheduleUsageReport(intervalMs: number): void {
+    this.#usageTimer = this.#clock.setTimeout(() => {
+      this.#usageTick = this.#reportUsage().finally(() => {
+        this.#usageTick = undefined
+        if (!this.#closed) this.#scheduleUsageReport(intervalMs)
+      })
+    }, intervalMs)
   }
 
   #assertOpen(): void {

@@ -49,5 +49,6 @@ export function activityKey(activityId: string): string {
 /** Every readable stored record; a bad one is set aside (quarantined) and reported. */
 export async function loadActivities(store: RecordStore, onBad: (bad: BadRecord) => void): Promise<StoredActivity[]> {
   const loaded = await loadEach({ store, range: { gte: ACTIVITY_PREFIX, lt: 'activity;' }, parse: value => storedActivity.parse(value), onBad })
-  return loaded.map(({ record }) => record)
+  // Node ids are lowercase inside; records of earlier versions hold the checksum form.
+  return loaded.map(({ record }) => ({ ...record, requesterId: record.requesterId.toLowerCase() }))
 }

@@ -1,6 +1,8 @@
 // The ExeUnit facade as the REST layer, the network protocol and payments use it.
 import assert from 'node:assert/strict'
+import { once } from 'node:events'
 import type { ActivityUsageSource, UsageEvent } from '../../exe-unit/index.ts'
+import { ManualClock } from '../helpers/manual-clock.ts'
 import { waitFor } from '../helpers/wait.ts'
 import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, wasmProperties } from './helpers.ts'
 import type { FileServer, TestExeUnit } from './helpers.ts'
@@ -80,6 +82,46 @@ describe('exe-unit facade', () => {
       assert.deepEqual(unit.exeUnit.getActivity(a.activityId).state.state, ['Terminated', null])
     } finally {
       payments.off('usage', listener)
+    }
+  })
+})
+
+describe('exe-unit facade: periodic usage reports on the injected clock', () => {
+  let server: FileServer
+  let unit: TestExeUnit
+  const clock = new ManualClock()
+
+  before(async () => {
+    server = await startFileServer()
+    unit = await startExeUnit({ usageIntervalMs: 10_000, clock })
+  })
+
+  after(async () => {
+    await unit?.close()
+    await server?.close()
+  })
+
+  it('reports each live activity once an interval has passed on the clock, and not before', async () => {
+    const hello = await publishModule(server, 'hello')
+    const events: UsageEvent[] = []
+    const listener = (event: UsageEvent): void => {
+      events.push(event)
+    }
+    unit.exeUnit.on('usage', listener)
+    try {
+      const { activityId } = await unit.exeUnit.createActivity({ agreementId: 'agreement-clocked', requesterId: 'r', properties: wasmProperties(hello) })
+      clock.advance(9_999)
+      await new Promise(resolve => setImmediate(resolve))
+      assert.deepEqual(events, [], 'no report before the interval')
+      const reported = once(unit.exeUnit, 'usage')
+      clock.advance(1)
+      const [event] = (await reported) as [UsageEvent]
+      assert.equal(event.activityId, activityId)
+      assert.equal(event.final, false)
+      assert.equal(event.counters['golem.usage.duration_sec'], 10, 'the duration is the clock’s')
+      await unit.exeUnit.destroy(activityId, 'test over')
+    } finally {
+      unit.exeUnit.off('usage', listener)
     }
   })
 })

@@ -37,7 +37,8 @@ describe('exe-unit activity records', function () {
     const first = new Level<string, unknown>(location, { valueEncoding: 'json' })
     const crashed = await startExeUnit({ store: storeOf(first) })
     const activityId = uniqueId('crash')
-    await crashed.exeUnit.createActivity({ activityId, agreementId: 'agreement-1', requesterId: '0xrequester', properties: wasmProperties(taskPackage) })
+    // Mixed case, as records of earlier versions hold the checksum form of node ids: loaded in lowercase.
+    await crashed.exeUnit.createActivity({ activityId, agreementId: 'agreement-1', requesterId: '0xReQuester', properties: wasmProperties(taskPackage) })
     await runBatch(crashed.exeUnit, activityId, [...DEPLOY_START, { run: { entry_point: 'hello', args: [] } }])
     const usage = await crashed.exeUnit.getUsage(activityId)
     // A bad record next to the good one must not stop the next start.

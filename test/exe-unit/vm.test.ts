@@ -199,6 +199,8 @@ describe('exe-unit vm runtime (Docker)', function () {
       Cmd: ['true'],
       Labels: { 'agora.node': `${nodeId}-successor`, 'agora.activity': 'orphan' }
     })
+    // Earlier versions labelled containers with the checksum form of the node id: the case differs.
+    const olderForm = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['true'], Labels: { 'agora.node': `${nodeId}-successor`.toUpperCase() } })
     const foreign = await docker.createContainer({ Image: TEST_IMAGE, Cmd: ['true'], Labels: { 'agora.node': `${nodeId}-other` } })
     try {
       await unit.exeUnit.destroy(running, 'test over')
@@ -206,12 +208,14 @@ describe('exe-unit vm runtime (Docker)', function () {
       const successor = await startExeUnit({ docker, nodeId: `${nodeId}-successor` })
       try {
         assert.deepEqual(await containersLabelled(docker, `agora.node=${nodeId}-successor`), [])
+        await assert.rejects(olderForm.inspect(), (error: { statusCode?: number }) => error.statusCode === 404, 'the older-form container is removed too')
         assert.equal((await containersLabelled(docker, `agora.node=${nodeId}-other`)).length, 1, "other nodes' containers stay")
       } finally {
         await successor.close()
       }
     } finally {
       await orphan.remove({ force: true }).catch(() => {})
+      await olderForm.remove({ force: true }).catch(() => {})
       await foreign.remove({ force: true })
     }
   })

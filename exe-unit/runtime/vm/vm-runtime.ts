@@ -19,7 +19,7 @@ import type { Mount } from './container-options.ts'
 import { ImageLoader, VM_OFFER_PROPERTIES } from './image-loader.ts'
 import type { ImageLoaderOptions } from './image-loader.ts'
 import { killProcessTree } from './kill-process-tree.ts'
-import { nodeFilter } from './labels.ts'
+import { LABEL_NODE } from './labels.ts'
 import { OomWatch } from './oom-watch.ts'
 import { watchStorage } from './storage-watch.ts'
 import { diskUsage, storageLimitMessage } from '../../usage/disk-usage.ts'
@@ -54,7 +54,9 @@ export class VmRuntimeFactory implements RuntimeFactory {
   /** Checks the engine answers, removes this node's leftover containers and watches OOM events. */
   async recover(): Promise<void> {
     await this.#docker.ping()
-    const leftovers = await this.#docker.listContainers({ all: true, filters: nodeFilter(this.#nodeId) })
+    // By the label's key, compared in any case: containers an earlier version left carry the checksum form of the id.
+    const labelled = await this.#docker.listContainers({ all: true, filters: { label: [LABEL_NODE] } })
+    const leftovers = labelled.filter(info => info.Labels[LABEL_NODE]?.toLowerCase() === this.#nodeId.toLowerCase())
     await Promise.all(
       leftovers.map(async info => {
         await this.#docker.getContainer(info.Id).remove({ force: true, v: true }).catch(ignoreMissing)
