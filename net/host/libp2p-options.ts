@@ -15,6 +15,7 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const DHT_PROTOCOL = '/agora/kad/1.0.0'
 
@@ -30,16 +31,22 @@ export interface StackOptions {
   listen: string[]
   /** Refuses peers that are not Agora nodes or are banned. */
   isRefused: (peerId: PeerId) => boolean
+  /** Refuses a connection's remote address (too many of its nodes banned), before any handshake. */
+  isAddressRefused: (address: Multiaddr) => boolean
   /** The node's standing with us, from 0 (clean) to -1 (about to be banned). */
   standing: (peerId: string) => number
   gossipHeartbeatMs: number
   inboundConnectionsPerSecond: number
   maxConnections: number
   dialTimeoutMs: number
+  /** The least time a ping may take before its connection is judged dead. */
+  pingTimeoutMs: number
 }
 
 export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraServices> {
   const gater: ConnectionGater = {
+    // Checked as the TCP connection comes in, before Noise costs any crypto.
+    denyInboundConnection: connection => options.isAddressRefused(connection.remoteAddr),
     denyDialPeer: peerId => options.isRefused(peerId),
     denyInboundEncryptedConnection: peerId => options.isRefused(peerId),
     denyOutboundEncryptedConnection: peerId => options.isRefused(peerId),
@@ -56,6 +63,15 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],
     connectionGater: gater,
+    connectionMonitor: {
+      // libp2p aborts a connection whose ping is not answered within 5 s (by
+      // default, adapting to the pings seen). A ping waits behind whatever the
+      // connection already carries, so a busy peer (a flood relayed, a loaded
+      // machine) would lose its connections, and with them its gossip mesh,
+      // just when it is slow; a peer that is really gone is found by TCP and
+      // by the next pings all the same.
+      pingTimeout: { minTimeout: options.pingTimeoutMs, maxTimeout: 4 * options.pingTimeoutMs }
+    },
     connectionManager: {
       maxConnections: options.maxConnections,
       dialTimeout: options.dialTimeoutMs,
