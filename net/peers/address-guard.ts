@@ -1,7 +1,8 @@
 // Keys are free, addresses are not: what the nodes behind one IP address may
 // send us is budgeted together (a token bucket for broadcast messages, one for
 // requests), so a flooder that takes a fresh key whenever it is banned still
-// has one budget. An address whose nodes keep getting banned is refused for a
+// has one budget. An address whose nodes keep getting banned, or whose nodes
+// together lose as much score as several bans would cost, is refused for a
 // cool-down, at the connection gate, before any handshake costs us crypto.
 import { TokenBucket } from './token-bucket.ts'
 import type { Clock } from './clock.ts'
@@ -15,6 +16,9 @@ export interface AddressGuardOptions {
   addressRequestBurst: number
   /** Nodes of one address banned within banMs that get the address refused for banMs. */
   addressBanAfter: number
+  /** The score (the sum of its nodes' penalties, healing as theirs do) at which an address is refused. */
+  addressBanThreshold: number
+  recoveryPerSecond: number
   banMs: number
   /** Addresses tracked at most; the least recently seen go first. */
   maxTracked: number
@@ -26,6 +30,8 @@ interface AddressRecord {
   /** When its nodes were banned (ms epoch), oldest first, within banMs. */
   bans: number[]
   bannedUntil: number
+  score: number
+  scoredAt: number
 }
 
 export class AddressGuard {
@@ -35,6 +41,7 @@ export class AddressGuard {
 
   constructor(options: AddressGuardOptions, clock: Clock) {
     if (!(options.addressBanAfter >= 1)) throw new RangeError('addressBanAfter must be at least 1')
+    if (!(options.addressBanThreshold < 0)) throw new RangeError('addressBanThreshold must be negative')
     this.#options = options
     this.#clock = clock
     // Constructing the buckets once checks the rates at start.
@@ -65,8 +72,26 @@ export class AddressGuard {
     record.bans = record.bans.filter(at => at > now - this.#options.banMs)
     record.bans.push(now)
     if (record.bans.length < this.#options.addressBanAfter) return false
+    return this.#refuse(record, now)
+  }
+
+  /** Counts a penalty of one of the address's nodes; true when the address is now refused. */
+  penalise(address: string, points: number): boolean {
+    const record = this.#record(address)
+    const now = this.#clock.now()
+    if (record.bannedUntil > now) return false
+    record.score = Math.min(0, record.score + ((now - record.scoredAt) / 1000) * this.#options.recoveryPerSecond) - points
+    record.scoredAt = now
+    if (record.score > this.#options.addressBanThreshold) return false
+    return this.#refuse(record, now)
+  }
+
+  #refuse(record: AddressRecord, now: number): boolean {
+    if (record.bannedUntil > now) return false
     record.bannedUntil = now + this.#options.banMs
+    // A served cool-down wipes the slate.
     record.bans = []
+    record.score = 0
     return true
   }
 
@@ -104,7 +129,9 @@ export class AddressGuard {
       messages: new TokenBucket(o.addressMessagesPerSecond, o.addressMessageBurst, now),
       requests: new TokenBucket(o.addressRequestsPerSecond, o.addressRequestBurst, now),
       bans: [],
-      bannedUntil: 0
+      bannedUntil: 0,
+      score: 0,
+      scoredAt: now
     }
   }
 }

@@ -29,7 +29,7 @@ const VIOLATION_KINDS = [
 
 export type ViolationKind = (typeof VIOLATION_KINDS)[number]
 
-export interface PeerGuardOptions extends Omit<AddressGuardOptions, 'banMs' | 'maxTracked'> {
+export interface PeerGuardOptions extends Omit<AddressGuardOptions, 'banMs' | 'maxTracked' | 'recoveryPerSecond'> {
   messagesPerSecond: number
   messageBurst: number
   requestsPerSecond: number
@@ -59,6 +59,8 @@ export const DEFAULT_PEER_GUARD_OPTIONS: PeerGuardOptions = {
   addressRequestsPerSecond: 400,
   addressRequestBurst: 800,
   addressBanAfter: 5,
+  // Three bans' worth of penalties from the nodes of one address, however many keys they took.
+  addressBanThreshold: -300,
   penalties: { malformed: 10, forged: 25, oversized: 10, flood: 1, protocol: 5 },
   banThreshold: -100,
   banMs: 10 * 60_000,
@@ -263,14 +265,17 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
     this.#heal(record, now)
     record.violations[kind]++
     record.score -= this.options.penalties[kind]
+    if (record.address !== undefined && this.#addresses.penalise(record.address, this.options.penalties[kind])) this.#addressRefused(record.address, now)
     if (record.score > this.options.banThreshold || this.#banned(record)) return
     record.bannedUntil = now + this.options.banMs
     // A served ban wipes the slate: the node comes back at zero.
     record.score = 0
     this.safeDispatchEvent<PeerBannedDetail>('peer:banned', { detail: { nodeId, until: record.bannedUntil, reason: kind } })
-    if (record.address !== undefined && this.#addresses.nodeBanned(record.address)) {
-      this.safeDispatchEvent<AddressBannedDetail>('address:banned', { detail: { address: record.address, until: now + this.options.banMs } })
-    }
+    if (record.address !== undefined && this.#addresses.nodeBanned(record.address)) this.#addressRefused(record.address, now)
+  }
+
+  #addressRefused(address: string, now: number): void {
+    this.safeDispatchEvent<AddressBannedDetail>('address:banned', { detail: { address, until: now + this.options.banMs } })
   }
 
   #heal(record: PeerRecord, now: number): void {
