@@ -19,6 +19,9 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const DHT_PROTOCOL = '/agora/kad/1.0.0'
 
+/** Streams one connection may have open towards this node at once. */
+export const MAX_INBOUND_STREAMS_PER_CONNECTION = 128
+
 export interface AgoraServices extends Record<string, unknown> {
   identify: Identify
   ping: Ping
@@ -61,7 +64,17 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [
+      yamux({
+        // Streams one connection may have open towards us at once. A node has
+        // at most 64 requests handled at once (beyond them: RateLimited), plus
+        // a few for gossip, identify, the DHT and ping; a stream beyond this is
+        // reset by the muxer before any protocol negotiation costs us work
+        // (libp2p's default, 1,000, let one peer's burst of hundreds of streams
+        // keep this node's event loop busy, and its REST API waiting).
+        maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION
+      })
+    ],
     connectionGater: gater,
     connectionMonitor: {
       // libp2p aborts a connection whose ping is not answered within 5 s (by
