@@ -82,8 +82,11 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
       // connection already carries, so a busy peer (a flood relayed, a loaded
       // machine) would lose its connections, and with them its gossip mesh,
       // just when it is slow; a peer that is really gone is found by TCP and
-      // by the next pings all the same.
-      pingTimeout: { minTimeout: options.pingTimeoutMs, maxTimeout: 4 * options.pingTimeoutMs }
+      // by the next pings all the same. The next ping starts only after the
+      // last one's time is up: one connection may have one ping stream, and a
+      // second one opened meanwhile fails, and closes the connection as dead.
+      pingTimeout: { minTimeout: options.pingTimeoutMs, maxTimeout: options.pingTimeoutMs },
+      pingInterval: options.pingTimeoutMs + 10_000
     },
     connectionManager: {
       maxConnections: options.maxConnections,
