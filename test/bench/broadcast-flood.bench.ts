@@ -39,10 +39,15 @@ interface Final {
 const here = dirname(fileURLToPath(import.meta.url))
 const child = fork(join(here, 'broadcast-flood-node.ts'), [], { stdio: 'inherit' })
 const addedAtTarget = new Set<string>()
+/** When each node first had the honest entry (performance.now()). */
+const honestSeenAt = new Map<string, number>()
 const started = new Promise<{ addresses: string[]; nodeId: string; peerId: string }>(resolve => {
   child.on('message', (message: any) => {
     if (message.addresses !== undefined) resolve(message)
-    if (message.added !== undefined) addedAtTarget.add(message.added)
+    if (message.added !== undefined) {
+      addedAtTarget.add(message.added)
+      if (message.added === 'honest-offer') honestSeenAt.set('flooded node', performance.now())
+    }
   })
 })
 const ask = async <T>(question: string, key: string): Promise<T> =>
@@ -69,6 +74,7 @@ try {
     const node = { host, topic: host.broadcast(BULK_TOPIC), seen: new Set<string>() }
     node.topic.addEventListener('entry:added', event => {
       node.seen.add(event.detail.id)
+      if (event.detail.id === 'honest-offer') honestSeenAt.set(`honest node ${i}`, performance.now())
     })
     await host.start()
     honest.push(node)
@@ -135,6 +141,9 @@ try {
   report('broadcast.flood.store', Math.round((final.storeBytes / 1024 / 1024) * 10) / 10, 'MiB')
   report('broadcast.flood.kept', final.entries, 'entries')
   report('broadcast.flood.seconds', Math.round(flood.seconds), 's')
+  console.log(
+    `# the honest entry reached, ms after it was published: ${[...honestSeenAt].map(([node, at]) => `${node} ${Math.round(at - publishedAt)}`).join(', ')}`
+  )
   console.log(
     `# ${delivered} of ${FLOOD_ENTRIES} flood entries judged at the flooded node (${final.floodAdded} kept at some point); store ${final.storeBytes} of ${final.maxBytes} bytes; honest entry reached ${others()} of 3 nodes; the flooder waited ${flood.waitedMs} ms for its stream to drain; refused at the flooded node: ${JSON.stringify(final.refused)}`
   )
