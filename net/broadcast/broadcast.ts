@@ -61,6 +61,7 @@ export interface EntryRemoved {
 /** Why a message from outside was not taken in. */
 export type RefusalReason =
   | ViolationKind
+  | 'rate_limited'
   | 'relayer_budget'
   | 'signer_budget'
   | 'full'
@@ -372,8 +373,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   readonly #validateGossip: TopicValidatorFn = (peerId: PeerId, message: Message) => {
     const from = this.#host.directory.learnPeer(peerId)
     if (from === undefined) return TopicValidatorResult.Reject
-    if (!this.#host.guard.allowMessage(from)) return TopicValidatorResult.Ignore
-    let verdict = this.#admit(from, message.data.byteLength)
+    // Over its message rate: the guard has counted it; reported like any other refusal.
+    let verdict = this.#host.guard.allowMessage(from) ? this.#admit(from, message.data.byteLength) : ignore('rate_limited')
     if (verdict === undefined) {
       const parsed = decodeMessage(message.data)
       verdict = parsed === undefined ? reject('malformed') : this.#receive(parsed.kind, parsed.envelope, message.data.byteLength, from)

@@ -15,8 +15,12 @@ import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
 import type { Libp2pOptions } from 'libp2p'
+import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const DHT_PROTOCOL = '/agora/kad/1.0.0'
+
+/** Streams one connection may have open towards this node at once. */
+export const MAX_INBOUND_STREAMS_PER_CONNECTION = 128
 
 export interface AgoraServices extends Record<string, unknown> {
   identify: Identify
@@ -30,16 +34,22 @@ export interface StackOptions {
   listen: string[]
   /** Refuses peers that are not Agora nodes or are banned. */
   isRefused: (peerId: PeerId) => boolean
+  /** Refuses a connection's remote address (too many of its nodes banned), before any handshake. */
+  isAddressRefused: (address: Multiaddr) => boolean
   /** The node's standing with us, from 0 (clean) to -1 (about to be banned). */
   standing: (peerId: string) => number
   gossipHeartbeatMs: number
   inboundConnectionsPerSecond: number
   maxConnections: number
   dialTimeoutMs: number
+  /** The least time a ping may take before its connection is judged dead. */
+  pingTimeoutMs: number
 }
 
 export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraServices> {
   const gater: ConnectionGater = {
+    // Checked as the TCP connection comes in, before Noise costs any crypto.
+    denyInboundConnection: connection => options.isAddressRefused(connection.remoteAddr),
     denyDialPeer: peerId => options.isRefused(peerId),
     denyInboundEncryptedConnection: peerId => options.isRefused(peerId),
     denyOutboundEncryptedConnection: peerId => options.isRefused(peerId),
@@ -54,8 +64,30 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     addresses: { listen: options.listen },
     transports: [tcp()],
     connectionEncrypters: [noise()],
-    streamMuxers: [yamux()],
+    streamMuxers: [
+      yamux({
+        // Streams one connection may have open towards us at once. A node has
+        // at most 64 requests handled at once (beyond them: RateLimited), plus
+        // a few for gossip, identify, the DHT and ping; a stream beyond this is
+        // reset by the muxer before any protocol negotiation costs us work
+        // (libp2p's default, 1,000, let one peer's burst of hundreds of streams
+        // keep this node's event loop busy, and its REST API waiting).
+        maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION
+      })
+    ],
     connectionGater: gater,
+    connectionMonitor: {
+      // libp2p aborts a connection whose ping is not answered within 5 s (by
+      // default, adapting to the pings seen). A ping waits behind whatever the
+      // connection already carries, so a busy peer (a flood relayed, a loaded
+      // machine) would lose its connections, and with them its gossip mesh,
+      // just when it is slow; a peer that is really gone is found by TCP and
+      // by the next pings all the same. The next ping starts only after the
+      // last one's time is up: one connection may have one ping stream, and a
+      // second one opened meanwhile fails, and closes the connection as dead.
+      pingTimeout: { minTimeout: options.pingTimeoutMs, maxTimeout: options.pingTimeoutMs },
+      pingInterval: options.pingTimeoutMs + 10_000
+    },
     connectionManager: {
       maxConnections: options.maxConnections,
       dialTimeout: options.dialTimeoutMs,

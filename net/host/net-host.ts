@@ -15,6 +15,7 @@ import { RequestResponse } from '../protocol/request-response.ts'
 import { Broadcast } from '../broadcast/broadcast.ts'
 import { SYNC_PROTOCOL, syncHandler } from '../broadcast/sync.ts'
 import { Bootstrapper } from './bootstrapper.ts'
+import { ipOf } from './ip-of.ts'
 import { libp2pOptions } from './libp2p-options.ts'
 import type { AgoraServices } from './libp2p-options.ts'
 import type { NodeId } from '../identity/node-id.ts'
@@ -50,6 +51,8 @@ export interface NetHostInit {
   inboundConnectionsPerSecond?: number
   maxConnections?: number
   dialTimeoutMs?: number
+  /** The least time a ping may take before its connection is closed as dead (default 30 s). */
+  pingTimeoutMs?: number
   bootstrapRetryMs?: { min: number; max: number }
   /** Where faults that no caller sees are logged (default: nowhere). */
   logger?: Logger
@@ -116,13 +119,24 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
         privateKey: init.key.libp2pKey,
         listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
         isRefused: peerId => this.#isRefused(peerId),
+        isAddressRefused: address => {
+          const ip = ipOf(address)
+          return ip !== undefined && this.guard.isAddressRefused(ip)
+        },
         standing: peerId => this.#standing(peerId),
         gossipHeartbeatMs: init.gossipHeartbeatMs ?? 500,
         inboundConnectionsPerSecond: init.inboundConnectionsPerSecond ?? 50,
         maxConnections: init.maxConnections ?? 300,
-        dialTimeoutMs: init.dialTimeoutMs ?? 10_000
+        dialTimeoutMs: init.dialTimeoutMs ?? 10_000,
+        pingTimeoutMs: init.pingTimeoutMs ?? 30_000
       })
     )
+    // A node shares the budgets of the address it connects from.
+    libp2p.addEventListener('connection:open', event => {
+      const nodeId = this.directory.learnPeer(event.detail.remotePeer)
+      const ip = ipOf(event.detail.remoteAddr)
+      if (nodeId !== undefined && ip !== undefined) this.guard.bindAddress(nodeId, ip)
+    })
     libp2p.addEventListener('peer:connect', event => {
       this.#onConnect(event.detail)
     })

@@ -1,11 +1,15 @@
 // Peers are untrusted. The guard rate-limits what each node sends us (a token
-// bucket for broadcast messages, another for requests) and keeps a score that
-// violations push down; at the threshold the node is banned for a cool-down,
-// and the host disconnects and refuses it. The counters are for tests and
+// bucket for broadcast messages, another for requests), and what all the nodes
+// of one IP address send together (keys are free, addresses are not); it keeps
+// a score that violations push down; at the threshold the node is banned for a
+// cool-down, and the host disconnects and refuses it. An address whose nodes
+// keep getting banned is refused as a whole. The counters are for tests and
 // metrics.
 import { TypedEventEmitter } from '@libp2p/interface'
+import { AddressGuard } from './address-guard.ts'
 import { TokenBucket } from './token-bucket.ts'
 import { systemClock } from './clock.ts'
+import type { AddressGuardOptions } from './address-guard.ts'
 import type { Clock } from './clock.ts'
 import type { NodeId } from '../identity/node-id.ts'
 
@@ -25,7 +29,7 @@ const VIOLATION_KINDS = [
 
 export type ViolationKind = (typeof VIOLATION_KINDS)[number]
 
-export interface PeerGuardOptions {
+export interface PeerGuardOptions extends Omit<AddressGuardOptions, 'banMs' | 'maxTracked' | 'recoveryPerSecond'> {
   messagesPerSecond: number
   messageBurst: number
   requestsPerSecond: number
@@ -48,6 +52,15 @@ export const DEFAULT_PEER_GUARD_OPTIONS: PeerGuardOptions = {
   // per task; this bounds a flood, not honest work.
   requestsPerSecond: 200,
   requestBurst: 400,
+  // Every node of one address together: a few honest nodes behind one NAT (or
+  // on one machine) fit, a flooder with a fresh key per burst does not get more.
+  addressMessagesPerSecond: 300,
+  addressMessageBurst: 900,
+  addressRequestsPerSecond: 400,
+  addressRequestBurst: 800,
+  addressBanAfter: 5,
+  // Three bans' worth of penalties from the nodes of one address, however many keys they took.
+  addressBanThreshold: -300,
   penalties: { malformed: 10, forged: 25, oversized: 10, flood: 1, protocol: 5 },
   banThreshold: -100,
   banMs: 10 * 60_000,
@@ -71,8 +84,15 @@ export interface PeerBannedDetail {
   reason: ViolationKind
 }
 
+export interface AddressBannedDetail {
+  address: string
+  until: number
+}
+
 export interface PeerGuardEvents {
   'peer:banned': CustomEvent<PeerBannedDetail>
+  /** Enough nodes of one address were banned: the address is refused until `until`. */
+  'address:banned': CustomEvent<AddressBannedDetail>
 }
 
 interface PeerRecord {
@@ -84,12 +104,15 @@ interface PeerRecord {
   bannedUntil: number
   messages: TokenBucket
   requests: TokenBucket
+  /** The IP address it was last seen connecting from. */
+  address?: string
 }
 
 export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
   readonly options: PeerGuardOptions
   readonly #peers = new Map<NodeId, PeerRecord>()
   readonly #clock: Clock
+  readonly #addresses: AddressGuard
 
   constructor(options: Partial<PeerGuardOptions> = {}, clock: Clock = systemClock) {
     super()
@@ -100,26 +123,56 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
       penalties: { ...DEFAULT_PEER_GUARD_OPTIONS.penalties, ...options.penalties }
     }
     if (!(this.options.banThreshold < 0)) throw new RangeError('banThreshold must be negative')
+    this.#addresses = new AddressGuard({ ...this.options, maxTracked: this.options.maxTracked }, clock)
+  }
+
+  /** Where a node connects from: from now on it shares that address's budgets. */
+  bindAddress(nodeId: NodeId, address: string): void {
+    this.#record(nodeId).address = address
+  }
+
+  /** Whether connections from this IP address are refused (too many of its nodes banned). */
+  isAddressRefused(address: string): boolean {
+    return this.#addresses.isRefused(address)
   }
 
   /** Takes a token for one incoming broadcast message; false means drop it. */
   allowMessage(nodeId: NodeId): boolean {
     const record = this.#record(nodeId)
     if (this.#banned(record)) return false
-    if (record.messages.take(this.#clock.now())) return true
-    record.droppedMessages++
-    this.#penalise(nodeId, record, 'flood')
-    return false
+    const now = this.#clock.now()
+    if (!record.messages.has(now)) {
+      record.droppedMessages++
+      this.#penalise(nodeId, record, 'flood')
+      return false
+    }
+    // Over its address's budget: dropped, but no fault of this node alone.
+    if (record.address !== undefined && !this.#addresses.hasMessage(record.address)) {
+      record.droppedMessages++
+      return false
+    }
+    record.messages.take(now)
+    if (record.address !== undefined) this.#addresses.takeMessage(record.address)
+    return true
   }
 
   /** Takes a token for one incoming request; false means refuse it. */
   allowRequest(nodeId: NodeId): boolean {
     const record = this.#record(nodeId)
     if (this.#banned(record)) return false
-    if (record.requests.take(this.#clock.now())) return true
-    record.droppedRequests++
-    this.#penalise(nodeId, record, 'flood')
-    return false
+    const now = this.#clock.now()
+    if (!record.requests.has(now)) {
+      record.droppedRequests++
+      this.#penalise(nodeId, record, 'flood')
+      return false
+    }
+    if (record.address !== undefined && !this.#addresses.hasRequest(record.address)) {
+      record.droppedRequests++
+      return false
+    }
+    record.requests.take(now)
+    if (record.address !== undefined) this.#addresses.takeRequest(record.address)
+    return true
   }
 
   /** Counts a violation against a node, and bans it if its score falls to the threshold. */
@@ -212,11 +265,17 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
     this.#heal(record, now)
     record.violations[kind]++
     record.score -= this.options.penalties[kind]
+    if (record.address !== undefined && this.#addresses.penalise(record.address, this.options.penalties[kind])) this.#addressRefused(record.address, now)
     if (record.score > this.options.banThreshold || this.#banned(record)) return
     record.bannedUntil = now + this.options.banMs
     // A served ban wipes the slate: the node comes back at zero.
     record.score = 0
     this.safeDispatchEvent<PeerBannedDetail>('peer:banned', { detail: { nodeId, until: record.bannedUntil, reason: kind } })
+    if (record.address !== undefined && this.#addresses.nodeBanned(record.address)) this.#addressRefused(record.address, now)
+  }
+
+  #addressRefused(address: string, now: number): void {
+    this.safeDispatchEvent<AddressBannedDetail>('address:banned', { detail: { address, until: now + this.options.banMs } })
   }
 
   #heal(record: PeerRecord, now: number): void {

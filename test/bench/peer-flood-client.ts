@@ -1,9 +1,10 @@
 // The hostile side of peer-flood.bench.ts, in its own process so that its
 // work does not share the daemon's event loop: a libp2p client that floods
 // one node with bursts of requests on /agora/market/1 (validly signed
-// envelopes whose payload the market refuses) and /agora/sync/1, taking a
-// fresh key whenever it is banned (keys are free). Told to stop, it reports
-// how the requests were answered and exits.
+// envelopes whose payload the market refuses) and /agora/sync/1, with a
+// fresh key (and connection) for every burst: keys are free, so budgets and
+// bans per key alone would never bind it. Told to stop, it reports how the
+// requests were answered and exits.
 import { multiaddr } from '@multiformats/multiaddr'
 import { NetHost, NodeKey, signEnvelope } from '../../net/index.ts'
 import { FRAME_VERSION, readFrame, sendFrame } from '../../net/protocol/frames.ts'
@@ -12,6 +13,7 @@ import { jsonBytes } from '../../net/protocol/json-bytes.ts'
 const [target] = process.argv.slice(2)
 if (target === undefined) throw new Error('usage: peer-flood-client.ts <multiaddr of the node to flood>')
 const BURST = 600
+const FLOODERS = 4
 
 const answers = new Map<string, number>()
 const count = (what: string): void => {
@@ -58,32 +60,40 @@ async function oneRequest(host: NetHost, protocol: string, body: unknown): Promi
   }
 }
 
-while (running) {
-  const key = NodeKey.random()
-  keys++
-  const host = new NetHost({ key })
-  await host.start()
-  try {
-    await host.dial(target)
-    const envelope = signEnvelope(key, 'market.proposal', { nothing: 'the market would take' })
-    const market = { kind: 'proposal', envelope }
-    const sync = { op: 'ids', topic: 'offers', limit: 500 }
-    // Let the connection settle on both sides before the first burst.
-    await oneRequest(host, '/agora/sync/1', sync).catch(() => {
-      count('stream_failed')
-    })
-    while (running && host.connectedNodes().length > 0) {
-      await Promise.all(
-        Array.from({ length: BURST }, async (_, i) => {
-          await oneRequest(host, i % 2 === 0 ? '/agora/market/1' : '/agora/sync/1', i % 2 === 0 ? market : sync).catch(() => {
-            count('stream_failed')
+/** Bursts from fresh keys, one after another, until told to stop. */
+async function floodWithFreshKeys(): Promise<void> {
+  while (running) {
+    const key = NodeKey.random()
+    keys++
+    const host = new NetHost({ key })
+    await host.start()
+    try {
+      await host.dial(target as string)
+      const envelope = signEnvelope(key, 'market.proposal', { nothing: 'the market would take' })
+      const market = { kind: 'proposal', envelope }
+      const sync = { op: 'ids', topic: 'offers', limit: 500 }
+      // Let the connection settle on both sides before the first burst.
+      await oneRequest(host, '/agora/sync/1', sync).catch(() => {
+        count('stream_failed')
+      })
+      // One burst a key: the next comes from a node never seen before.
+      if (running) {
+        await Promise.all(
+          Array.from({ length: BURST }, async (_, i) => {
+            await oneRequest(host, i % 2 === 0 ? '/agora/market/1' : '/agora/sync/1', i % 2 === 0 ? market : sync).catch(() => {
+              count('stream_failed')
+            })
           })
-        })
-      )
+        )
+      }
+    } catch {
+      // Refused at the gate (or not answered): the next key tries again.
+      count('dial_failed')
+    } finally {
+      await host.stop()
     }
-  } catch {
-    count('dial_failed')
-  } finally {
-    await host.stop()
   }
 }
+
+// Several at once, as a flooder with a few cores would.
+await Promise.all(Array.from({ length: FLOODERS }, async () => await floodWithFreshKeys()))

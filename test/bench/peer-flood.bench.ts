@@ -50,6 +50,8 @@ try {
     const flooded = await pollMe(url, FLOOD_MS)
     report('api.me_p95_under_peer_flood', Math.round(percentile(flooded, 95) * 10) / 10, 'ms')
     report('api.me_max_under_peer_flood', Math.round(Math.max(...flooded)), 'ms')
+    const slowest = flooded.indexOf(Math.max(...flooded))
+    console.log(`# the slowest /me was poll ${slowest + 1} of ${flooded.length} during the flood; polls over 200 ms: ${flooded.filter(ms => ms > 200).length}`)
     client.send('stop')
     // A client busy with its burst may not get to answer: its counts are then left out.
     const counts = await Promise.race([

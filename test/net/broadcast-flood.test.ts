@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import Type from 'typebox'
 import { ManualClock, NetHost, NodeKey, gossipTopicOf, signEnvelope } from '../../net/index.ts'
-import type { Broadcast, BroadcastOptions, EntryRefused, TopicDefinition } from '../../net/index.ts'
+import type { Broadcast, BroadcastOptions, EntryRefused, PeerGuardOptions, TopicDefinition } from '../../net/index.ts'
 import { gossipBytes } from '../helpers/toy-topic.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -47,12 +47,18 @@ interface Node {
 describe('broadcast under a flood of validly signed entries', () => {
   const hosts: NetHost[] = []
 
-  async function startNode(bootstrap: string[], broadcast: Partial<BroadcastOptions> = {}, clock?: ManualClock): Promise<Node> {
+  async function startNode(
+    bootstrap: string[],
+    broadcast: Partial<BroadcastOptions> = {},
+    clock?: ManualClock,
+    peerGuard: Partial<PeerGuardOptions> = {}
+  ): Promise<Node> {
     const host = new NetHost({
       key: NodeKey.random(),
       bootstrap,
       gossipHeartbeatMs: 200,
       broadcast: { resyncIntervalMs: 0, ...broadcast },
+      peerGuard,
       ...(clock === undefined ? {} : { clock })
     })
     hosts.push(host)
@@ -135,6 +141,19 @@ describe('broadcast under a flood of validly signed entries', () => {
     assert.equal(await target.topic.syncWith(syncPeer.host.nodeId), 0)
     assert.equal(target.refused.length, refusedBefore)
     assert.equal(target.added.length, 8)
+  })
+
+  it('judges every message of a flood: beyond the message rate each one is reported refused, none vanishes unseen', async () => {
+    // The clock stands still: five messages, then the rate limit.
+    const target = await startNode([], {}, new ManualClock(), { messagesPerSecond: 1, messageBurst: 5 })
+    const flooder = await startNode(target.host.addresses())
+    await waitFor('subscriptions', () => subscribed(flooder, target))
+    const flood = Array.from({ length: 20 }, () => signEnvelope(NodeKey.random(), 'test.bulky', bulk()))
+    for (const envelope of flood) await flooder.host.libp2p.services.pubsub.publish(topic, gossipBytes('entry', envelope))
+    await waitFor('the whole flood judged', () => target.added.length + target.refused.length === flood.length)
+    assert.equal(target.added.length, 5)
+    assert.deepEqual(new Set(target.refused.map(r => `${r.reason} ${r.how} ${r.from}`)), new Set([`rate_limited gossip ${flooder.host.nodeId}`]))
+    assert.equal(target.host.guard.stats(flooder.host.nodeId).droppedMessages, 15)
   })
 
   it('budgets what one signer may add, whoever relays it', async () => {
