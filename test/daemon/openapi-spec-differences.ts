@@ -127,10 +127,6 @@ export const SPEC_DIFFERENCES: SpecDifference[] = [
     differences: ['offers', 'demands'].map(kind => `GET ${M}/${kind}/{subscriptionId}/events: response field [].agreementId missing`)
   },
   {
-    reason: "beginScan also takes golem-js's demand-shaped body: an empty properties object, which the spec's NewScan does not have.",
-    differences: [`POST ${M}/scan: request field properties not in the spec`]
-  },
-  {
     reason: 'endScan is also served at DELETE /market-api/v1/scan/{subscriptionId}, where earlier Agora clients call it.',
     differences: [`DELETE ${M}/scan/{subscriptionId}: not in the specs`]
   },
