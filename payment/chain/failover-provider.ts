@@ -13,7 +13,7 @@ import { ChainError } from './chain-error.ts'
 
 export interface FailoverProviderComponents {
   logger?: Logger
-  clock?: Clock
+  clock?: Pick<Clock, 'now'>
 }
 
 export interface FailoverProviderInit {
@@ -35,7 +35,7 @@ interface Endpoint {
 export class FailoverProvider extends JsonRpcProvider {
   readonly #endpoints: Endpoint[]
   readonly #log: Logger
-  readonly #clock: Clock
+  readonly #clock: Pick<Clock, 'now'>
   readonly #callTimeoutMs: number
   readonly #coolDownMs: number
 
