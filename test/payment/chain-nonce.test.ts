@@ -71,7 +71,13 @@ describe('payment: nonce lanes', function () {
     it('refuses a gas limit above the per-transaction cap of 2^24 before signing anything', async () => {
       let signed = 0
       const key = devWallet(8)
-      const signer = { address: key.address, signTransaction: async (tx: any) => (signed++, key.signTransaction(tx)) }
+      const signer = {
+        address: key.address,
+        signTransaction: async (tx: any) => {
+          signed++
+          return key.signTransaction(tx)
+        }
+      }
       const lane = new NonceLane({ provider: fixture.provider, signer }, { chainId: fixture.chain.chainId, fees })
       await assert.rejects(lane.send({ to: REVERTER, gasLimit: MAX_TRANSACTION_GAS + 1n }), isCode('BadRequest'))
       assert.equal(signed, 0)
