@@ -50,8 +50,18 @@ export interface NonceLaneInit {
   fees: FeePolicy
   /** The gas limit is the estimate times this share (default 120 %), at most MAX_TRANSACTION_GAS. */
   gasHeadroomPercent?: number
-  /** Runs after signing and before broadcasting (where a journal records the transaction); a failure here sends nothing. */
-  beforeBroadcast?: (tx: SignedTransaction) => Promise<void>
+  /**
+   * Where each signed transaction is recorded before its broadcast (a
+   * TxJournal). A failed record sends nothing; a transaction the node refused
+   * is forgotten again; one whose broadcast did not get through keeps its nonce,
+   * as it is sent again from the journal.
+   */
+  journal?: LaneJournal
+}
+
+export interface LaneJournal {
+  record: (tx: SignedTransaction) => Promise<void>
+  forget: (tx: SignedTransaction) => Promise<void>
 }
 
 export class NonceLane {
@@ -109,14 +119,26 @@ export class NonceLane {
     })
     const raw = await this.#signer.signTransaction(unsigned)
     const signed: SignedTransaction = { from: this.#signer.address, nonce, hash: Transaction.from(raw).hash!, raw, gasLimit, fees }
-    await this.#init.beforeBroadcast?.(signed)
+    const journal = this.#init.journal
+    await journal?.record(signed)
     try {
       await this.#provider.broadcastTransaction(raw)
     } catch (err) {
-      // Whether the node kept it is now the chain's to say: the next send asks it.
+      if (isTransportFailure(err) && journal !== undefined) {
+        // It may have reached a node; if not, the journal sends these same bytes again.
+        this.#next = nonce + 1
+        this.#log.warn({ err, nonce, hash: signed.hash }, 'a broadcast did not get through; the journal sends it again')
+        throw new ChainError('Unavailable', 'the transaction is recorded but its broadcast did not get through; it is sent again from the journal', {
+          cause: err
+        })
+      }
+      // Refused by the node, or unknown without a journal: the chain's pending count says what the next nonce is.
       this.#next = undefined
+      if (!isTransportFailure(err)) await journal?.forget(signed)
       this.#log.warn({ err, nonce, hash: signed.hash }, 'a broadcast failed; the next nonce is read from the chain')
-      throw new ChainError('Unavailable', 'the transaction could not be broadcast', { cause: err })
+      throw isTransportFailure(err)
+        ? new ChainError('Unavailable', 'the transaction could not be broadcast', { cause: err })
+        : new ChainError('Conflict', 'the node refused the transaction (e.g. too little balance for its gas)', { cause: err })
     }
     this.#next = nonce + 1
     return signed
@@ -127,10 +149,8 @@ export class NonceLane {
     try {
       estimate = await this.#provider.estimateGas({ from: this.#signer.address, to: tx.to, data: tx.data ?? '0x', value: tx.value ?? 0n })
     } catch (err) {
-      if ((err as { code?: unknown }).code === 'CALL_EXCEPTION') {
-        throw new ChainError('Conflict', 'the transaction would revert (its gas estimate failed); nothing was sent', { cause: err })
-      }
-      throw new ChainError('Unavailable', 'the chain could not estimate the transaction; nothing was sent', { cause: err })
+      if (isTransportFailure(err)) throw new ChainError('Unavailable', 'the chain could not estimate the transaction; nothing was sent', { cause: err })
+      throw new ChainError('Conflict', 'the transaction would fail (its gas estimate reverted); nothing was sent', { cause: err })
     }
     const withHeadroom = (estimate * BigInt(this.#init.gasHeadroomPercent ?? 120)) / 100n
     if (estimate > MAX_TRANSACTION_GAS) {
@@ -138,6 +158,13 @@ export class NonceLane {
     }
     return withHeadroom > MAX_TRANSACTION_GAS ? MAX_TRANSACTION_GAS : withHeadroom
   }
+}
+
+/** Whether `err` means no node answered (so a broadcast may or may not have arrived), as opposed to a node's refusal. */
+export function isTransportFailure(err: unknown): boolean {
+  if (err instanceof ChainError) return err.code === 'Unavailable' || err.code === 'Timeout'
+  const code = (err as { code?: unknown } | null)?.code
+  return code === 'TIMEOUT' || code === 'NETWORK_ERROR' || code === 'SERVER_ERROR'
 }
 
 /** The lanes of one chain: one per key, so two callers with the same key share its nonces. */

@@ -83,19 +83,16 @@ describe('payment: nonce lanes', function () {
       assert.equal(signed, 0)
     })
 
-    it('a failure before broadcast (the journal hook) sends nothing and takes no nonce', async () => {
+    it('a failure to record the transaction sends nothing and takes no nonce', async () => {
       const key = devWallet(9)
       let fail = true
-      const lane = new NonceLane(
-        { provider: fixture.provider, signer: key },
-        {
-          chainId: fixture.chain.chainId,
-          fees,
-          beforeBroadcast: async () => {
-            if (fail) throw new Error('disk full')
-          }
-        }
-      )
+      const journal = {
+        record: async () => {
+          if (fail) throw new Error('disk full')
+        },
+        forget: async () => {}
+      }
+      const lane = new NonceLane({ provider: fixture.provider, signer: key }, { chainId: fixture.chain.chainId, fees, journal })
       await assert.rejects(lane.send({ to: Wallet.createRandom().address, value: 1n }), /disk full/)
       assert.equal(await fixture.provider.getTransactionCount(key.address, 'pending'), 0)
       fail = false
