@@ -8,7 +8,7 @@
 // a lane resumes after a restart.
 import { getAddress, Transaction } from 'ethers'
 import type { Provider } from 'ethers'
-import { silentLogger } from '../../net/index.ts'
+import { codedSystemError, silentLogger } from '../../net/index.ts'
 import type { Logger } from '../../net/index.ts'
 import { ChainError } from './chain-error.ts'
 import { type Eip1559Fees, initialFees } from './fees.ts'
@@ -120,7 +120,12 @@ export class NonceLane {
     const raw = await this.#signer.signTransaction(unsigned)
     const signed: SignedTransaction = { from: this.#signer.address, nonce, hash: Transaction.from(raw).hash!, raw, gasLimit, fees }
     const journal = this.#init.journal
-    await journal?.record(signed)
+    try {
+      await journal?.record(signed)
+    } catch (err) {
+      // Nothing was sent and no nonce taken; a full disk says so by its code.
+      throw codedSystemError(err) ?? err
+    }
     try {
       await this.#provider.broadcastTransaction(raw)
     } catch (err) {

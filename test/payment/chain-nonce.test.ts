@@ -88,12 +88,15 @@ describe('payment: nonce lanes', function () {
       let fail = true
       const journal = {
         record: async () => {
-          if (fail) throw new Error('disk full')
+          if (fail) throw Object.assign(new Error('ENOSPC: no space left on device'), { code: 'ENOSPC' })
         },
         forget: async () => {}
       }
       const lane = new NonceLane({ provider: fixture.provider, signer: key }, { chainId: fixture.chain.chainId, fees, journal })
-      await assert.rejects(lane.send({ to: Wallet.createRandom().address, value: 1n }), /disk full/)
+      await assert.rejects(
+        lane.send({ to: Wallet.createRandom().address, value: 1n }),
+        (err: unknown) => (err as { code?: string }).code === 'InsufficientStorage'
+      )
       assert.equal(await fixture.provider.getTransactionCount(key.address, 'pending'), 0)
       fail = false
       assert.equal((await lane.send({ to: Wallet.createRandom().address, value: 1n })).nonce, 0)
