@@ -1,0 +1,1 @@
+export { type ContractArtifact, escrowArtifact, payoutsArtifact, testTokenArtifact } from './artifacts.ts'
