@@ -1,5 +1,5 @@
 // Calldata and ids for batch payouts (AgoraPayouts, and AgoraTestToken's own payBatch).
-import { AbiCoder, getAddress, keccak256 } from 'ethers'
+import { AbiCoder, getAddress, isAddress, keccak256 } from 'ethers'
 import { CodedError } from '../../net/index.ts'
 
 const AMOUNT_BITS = 96n
@@ -18,6 +18,7 @@ export interface Payment {
 /** One 32-byte word per payment: payee << 96 | amount. */
 export function packPayment(payment: Payment): bigint {
   if (payment.amount <= 0n || payment.amount > MAX_AMOUNT) throw new CodedError('BadRequest', `amount must be in 1..2^96-1 base units, got ${payment.amount}`)
+  if (!isAddress(payment.payee)) throw new CodedError('BadRequest', `payee ${JSON.stringify(payment.payee)} is not an address`)
   return (BigInt(getAddress(payment.payee)) << AMOUNT_BITS) | payment.amount
 }
 
