@@ -26,16 +26,19 @@ describe('payment contracts: escrow with cumulative vouchers (on the dev chain)'
     c = await deployAll(deployer.signer)
     otherToken = (await deployAll(deployer.signer)).token
     for (const token of [c.token, otherToken]) {
-      await mined(as(token, requester).mint(requester.address, parseEther('1000')))
-      await mined(as(token, requester).approve(await c.escrow.getAddress(), 2n ** 256n - 1n))
+      for (const who of [requester, stranger]) {
+        await mined(as(token, who).mint(who.address, parseEther('1000')))
+        await mined(as(token, who).approve(await c.escrow.getAddress(), 2n ** 256n - 1n))
+      }
     }
   })
 
-  async function open(amount: bigint, options: { token?: LiveContract; deadlineIn?: number } = {}) {
+  async function open(amount: bigint, options: { token?: LiveContract; deadlineIn?: number; from?: Party } = {}) {
     const token = options.token ?? c.token
-    const key = { requester: requester.address, provider: provider.address, token: await token.getAddress(), salt: hexlify(randomBytes(32)) }
+    const from = options.from ?? requester
+    const key = { requester: from.address, provider: provider.address, token: await token.getAddress(), salt: hexlify(randomBytes(32)) }
     const deadline = (await chainTime(fixture.provider)) + (options.deadlineIn ?? HOUR)
-    await mined(as(c.escrow, requester).create(key.provider, key.token, key.salt, amount, deadline))
+    await mined(as(c.escrow, from).create(key.provider, key.token, key.salt, amount, deadline))
     return { ...key, id: depositIdOf(key), deadline }
   }
 
@@ -45,7 +48,7 @@ describe('payment contracts: escrow with cumulative vouchers (on the dev chain)'
 
   async function voucher(deposit: { id: string; requester: string; token: string; salt: string }, cumulative: bigint, signer: Party = requester) {
     const signature = await signer.wallet.signTypedData(await domain(), VOUCHER_TYPES, { depositId: deposit.id, cumulative })
-    return { requester: deposit.requester, token: deposit.token, salt: deposit.salt, cumulative, ...compactSignature(signature) }
+    return { requester: deposit.requester, salt: deposit.salt, cumulative, ...compactSignature(signature) }
   }
 
   async function stored(id: string): Promise<{ amount: bigint; claimed: bigint; deadline: bigint }> {
@@ -91,36 +94,40 @@ describe('payment contracts: escrow with cumulative vouchers (on the dev chain)'
   it('the provider claims the delta of each newer cumulative voucher', async () => {
     const deposit = await open(parseEther('3'))
     const start = await balance(provider)
-    await mined(as(c.escrow, provider).claim(await voucher(deposit, parseEther('1'))))
+    await mined(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, parseEther('1'))))
     assert.equal(await balance(provider), start + parseEther('1'))
-    await mined(as(c.escrow, provider).claim(await voucher(deposit, parseEther('2.5'))))
+    await mined(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, parseEther('2.5'))))
     assert.equal(await balance(provider), start + parseEther('2.5'))
     assert.equal((await stored(deposit.id)).claimed, parseEther('2.5'))
   })
 
-  it('claimMany claims across deposits and tokens, one transfer per run of one token', async () => {
+  it('claimMany claims deposits of several requesters in one token with one transfer; another token’s deposits need their own call', async () => {
     const a = await open(100n)
-    const b = await open(200n)
+    const b = await open(200n, { from: stranger })
     const d = await open(400n, { token: otherToken })
-    const [startA, startOther] = [await balance(provider), await balance(provider, otherToken)]
-    const receipt = await mined(as(c.escrow, provider).claimMany([await voucher(a, 60n), await voucher(b, 200n), await voucher(d, 1n)]))
-    assert.equal(await balance(provider), startA + 260n)
+    const start = await balance(provider)
+    const claimAll = as(c.escrow, provider).claimMany(c.token.target, [await voucher(a, 60n), await voucher(b, 200n, stranger)])
+    const receipt = await mined(claimAll)
+    assert.equal(await balance(provider), start + 260n)
+    assert.equal(receipt.logs.filter(log => log.topics[0] === c.token.interface.getEvent('Transfer')?.topicHash).length, 1)
+    assert.deepEqual([(await stored(a.id)).claimed, (await stored(b.id)).claimed], [60n, 200n])
+    await revertsWith(as(c.escrow, provider).claimMany(c.token.target, [await voucher(d, 1n)]), 'UnknownDeposit')
+    const startOther = await balance(provider, otherToken)
+    await mined(as(c.escrow, provider).claimMany(otherToken.target, [await voucher(d, 1n)]))
     assert.equal(await balance(provider, otherToken), startOther + 1n)
-    assert.equal(receipt.logs.filter(log => log.topics[0] === c.token.interface.getEvent('Transfer')?.topicHash).length, 2)
-    assert.deepEqual([(await stored(a.id)).claimed, (await stored(b.id)).claimed, (await stored(d.id)).claimed], [60n, 200n, 1n])
   })
 
   it('refuses a replayed voucher and an older one, and changes nothing', async () => {
     const deposit = await open(100n)
     const first = await voucher(deposit, 40n)
     const older = await voucher(deposit, 30n)
-    await mined(as(c.escrow, provider).claim(first))
+    await mined(as(c.escrow, provider).claim(c.token.target, first))
     const before = await balance(provider)
-    await revertsWith(as(c.escrow, provider).claim(first), 'VoucherAlreadyClaimed')
-    await revertsWith(as(c.escrow, provider).claim(older), 'StaleVoucher')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, first), 'VoucherAlreadyClaimed')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, older), 'StaleVoucher')
     const fifty = await voucher(deposit, 50n)
-    await revertsWith(as(c.escrow, provider).claimMany([fifty, fifty]), 'VoucherAlreadyClaimed', [50n])
-    await revertsWith(as(c.escrow, provider).claimMany([fifty, first]), 'StaleVoucher', [40n, 50n])
+    await revertsWith(as(c.escrow, provider).claimMany(c.token.target, [fifty, fifty]), 'VoucherAlreadyClaimed', [50n])
+    await revertsWith(as(c.escrow, provider).claimMany(c.token.target, [fifty, first]), 'StaleVoucher', [40n, 50n])
     assert.equal(await balance(provider), before)
     assert.equal((await stored(deposit.id)).claimed, 40n)
   })
@@ -128,19 +135,19 @@ describe('payment contracts: escrow with cumulative vouchers (on the dev chain)'
   it('refuses a voucher signed by anyone but the requester, for another deposit, or in its malleable form', async () => {
     const deposit = await open(100n)
     const other = await open(100n)
-    await revertsWith(as(c.escrow, provider).claim(await voucher(deposit, 10n, provider)), 'BadSignature')
-    await revertsWith(as(c.escrow, provider).claim(await voucher(deposit, 10n, stranger)), 'BadSignature')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 10n, provider)), 'BadSignature')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 10n, stranger)), 'BadSignature')
     const forOther = await voucher(other, 10n)
-    await revertsWith(as(c.escrow, provider).claim({ ...forOther, salt: deposit.salt }), 'BadSignature')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, { ...forOther, salt: deposit.salt }), 'BadSignature')
     const good = await voucher(deposit, 10n)
-    await revertsWith(as(c.escrow, provider).claim({ ...good, cumulative: 11n }), 'BadSignature')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, { ...good, cumulative: 11n }), 'BadSignature')
     // the same signature with s replaced by n - s and the parity flipped: valid for ecrecover, refused by EIP-2
     const sig = Signature.from({ r: good.r, yParityAndS: good.vs })
     const n = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
     const twin = ((sig.yParity === 0 ? 1n : 0n) << 255n) | (n - BigInt(sig.s))
-    await revertsWith(as(c.escrow, provider).claim({ ...good, vs: `0x${twin.toString(16).padStart(64, '0')}` }), 'BadSignature')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, { ...good, vs: `0x${twin.toString(16).padStart(64, '0')}` }), 'BadSignature')
     assert.equal((await stored(deposit.id)).claimed, 0n)
-    await mined(as(c.escrow, provider).claim(good))
+    await mined(as(c.escrow, provider).claim(c.token.target, good))
     assert.equal((await stored(deposit.id)).claimed, 10n)
   })
 
@@ -148,8 +155,8 @@ describe('payment contracts: escrow with cumulative vouchers (on the dev chain)'
     const deposit = await open(100n)
     const elsewhere = escrowDomain(1n, await c.escrow.getAddress())
     const signature = await requester.wallet.signTypedData(elsewhere, VOUCHER_TYPES, { depositId: deposit.id, cumulative: 5n })
-    const claim = { requester: deposit.requester, token: deposit.token, salt: deposit.salt, cumulative: 5n, ...compactSignature(signature) }
-    await revertsWith(as(c.escrow, provider).claim(claim), 'BadSignature')
+    const claim = { requester: deposit.requester, salt: deposit.salt, cumulative: 5n, ...compactSignature(signature) }
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, claim), 'BadSignature')
     const digest = await c.escrow.voucherDigest(deposit.id, 5n)
     const { TypedDataEncoder } = await import('ethers')
     assert.equal(digest, TypedDataEncoder.hash(await domain(), VOUCHER_TYPES, { depositId: deposit.id, cumulative: 5n }))
@@ -158,25 +165,25 @@ describe('payment contracts: escrow with cumulative vouchers (on the dev chain)'
   it('refuses a third party submitting the provider’s voucher: deposits are keyed by their provider', async () => {
     const deposit = await open(100n)
     const claim = await voucher(deposit, 10n)
-    await revertsWith(as(c.escrow, stranger).claim(claim), 'UnknownDeposit')
-    await revertsWith(as(c.escrow, requester).claim(claim), 'UnknownDeposit')
+    await revertsWith(as(c.escrow, stranger).claim(c.token.target, claim), 'UnknownDeposit')
+    await revertsWith(as(c.escrow, requester).claim(c.token.target, claim), 'UnknownDeposit')
     assert.equal((await stored(deposit.id)).claimed, 0n)
   })
 
   it('refuses a cumulative total above the deposit', async () => {
     const deposit = await open(100n)
-    await revertsWith(as(c.escrow, provider).claim(await voucher(deposit, 101n)), 'ExceedsDeposit')
-    await mined(as(c.escrow, provider).claim(await voucher(deposit, 100n)))
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 101n)), 'ExceedsDeposit')
+    await mined(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 100n)))
     assert.equal((await stored(deposit.id)).claimed, 100n)
   })
 
   it('a top-up raises the deposit and may extend, never shorten, its deadline', async () => {
     const deposit = await open(100n)
-    await revertsWith(as(c.escrow, provider).claim(await voucher(deposit, 150n)), 'ExceedsDeposit')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 150n)), 'ExceedsDeposit')
     await revertsWith(as(c.escrow, requester).topUp(deposit.provider, deposit.token, deposit.salt, 50n, deposit.deadline - 1), 'DeadlineShortened')
     await mined(as(c.escrow, requester).topUp(deposit.provider, deposit.token, deposit.salt, 50n, deposit.deadline + HOUR))
     assert.deepEqual(await stored(deposit.id), { amount: 150n, claimed: 0n, deadline: BigInt(deposit.deadline + HOUR) })
-    await mined(as(c.escrow, provider).claim(await voucher(deposit, 150n)))
+    await mined(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 150n)))
     await revertsWith(as(c.escrow, stranger).topUp(deposit.provider, deposit.token, deposit.salt, 1n, deposit.deadline + HOUR), 'UnknownDeposit')
   })
 
@@ -193,10 +200,10 @@ describe('payment contracts: escrow with cumulative vouchers (on the dev chain)'
   it('before the deadline the requester cannot reclaim; after it the provider cannot claim and the requester takes the rest once', async () => {
     const deposit = await open(100n, { deadlineIn: 2 * HOUR })
     const late = await voucher(deposit, 70n)
-    await mined(as(c.escrow, provider).claim(await voucher(deposit, 30n)))
+    await mined(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 30n)))
     await revertsWith(as(c.escrow, requester).reclaim(deposit.provider, deposit.token, deposit.salt), 'DeadlineNotReached')
     await advanceChainTime(fixture.provider, 2 * HOUR)
-    await revertsWith(as(c.escrow, provider).claim(late), 'DeadlinePassed')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, late), 'DeadlinePassed')
     const before = await balance(requester)
     await mined(as(c.escrow, requester).reclaim(deposit.provider, deposit.token, deposit.salt))
     assert.equal(await balance(requester), before + 70n)

@@ -29,7 +29,6 @@ contract AgoraEscrow {
     /// @dev The voucher signature is EIP-2098 compact: r and (yParity << 255 | s).
     struct Claim {
         address requester;
-        address token;
         bytes32 salt;
         uint96 cumulative;
         bytes32 r;
@@ -131,26 +130,18 @@ contract AgoraEscrow {
     }
 
     /// @notice The provider claims what a voucher grants above what it already claimed.
-    function claim(Claim calldata c) external {
-        uint256 delta = _claim(c);
-        c.token.push(msg.sender, delta);
+    function claim(address token, Claim calldata c) external {
+        token.push(msg.sender, _claim(token, c));
     }
 
-    /// @notice Claims many vouchers; consecutive claims in one token are paid by one transfer.
-    function claimMany(Claim[] calldata claims) external {
+    /// @notice Claims vouchers of many deposits in one token (from any requesters), paid by one transfer.
+    function claimMany(address token, Claim[] calldata claims) external {
         uint256 count = claims.length;
         if (count == 0 || count > MAX_BATCH) revert BatchSize(count);
-        address token = claims[0].token;
         uint256 owed;
         for (uint256 i; i < count;) {
-            Claim calldata c = claims[i];
-            if (c.token != token) {
-                token.push(msg.sender, owed);
-                token = c.token;
-                owed = 0;
-            }
             unchecked {
-                owed += _claim(c); // at most MAX_BATCH * 2^96
+                owed += _claim(token, claims[i]); // at most MAX_BATCH * 2^96
                 ++i;
             }
         }
@@ -180,8 +171,8 @@ contract AgoraEscrow {
     }
 
     /// @dev Checks a voucher for a deposit of the caller and books it; returns what it adds.
-    function _claim(Claim calldata c) private returns (uint256 delta) {
-        bytes32 id = depositId(c.requester, msg.sender, c.token, c.salt);
+    function _claim(address token, Claim calldata c) private returns (uint256 delta) {
+        bytes32 id = depositId(c.requester, msg.sender, token, c.salt);
         Deposit memory d = deposits[id];
         if (d.deadline == 0) revert UnknownDeposit(id);
         if (block.timestamp >= d.deadline) revert DeadlinePassed(d.deadline);
@@ -189,7 +180,7 @@ contract AgoraEscrow {
         if (c.cumulative < d.claimed) revert StaleVoucher(c.cumulative, d.claimed);
         if (c.cumulative > d.amount) revert ExceedsDeposit(c.cumulative, d.amount);
         if (_signer(voucherDigest(id, c.cumulative), c.r, c.vs) != c.requester) revert BadSignature();
-        deposits[id].claimed = c.cumulative;
+        deposits[id] = Deposit(d.amount, c.cumulative, d.deadline);
         emit Claimed(id, c.cumulative);
         unchecked {
             delta = c.cumulative - d.claimed;
