@@ -4,7 +4,7 @@
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { JsonRpcProvider } from 'ethers'
+import { type HDNodeWallet, JsonRpcProvider } from 'ethers'
 import { DevChain, type DevChainInit, devWallet } from '../../payment/index.ts'
 
 export interface DevChainFixture {
@@ -14,6 +14,8 @@ export interface DevChainFixture {
   readonly dir: string
   /** An ethers provider on the chain; destroyed with the fixture. */
   readonly provider: JsonRpcProvider
+  /** The `index`-th funded dev account, connected to the provider. */
+  wallet: (index: number) => HDNodeWallet
 }
 
 /** Starts a dev chain with `init` and gives back the chain itself; the caller stops it. */
@@ -63,6 +65,9 @@ export function devChainFixture(init: DevChainInit | ((dir: string) => DevChainI
     get provider() {
       if (provider === undefined) throw new Error('the dev chain fixture is used outside its describe')
       return provider
+    },
+    wallet(index: number) {
+      return devWallet(index).connect(this.provider)
     }
   }
 }

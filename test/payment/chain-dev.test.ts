@@ -6,7 +6,8 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseEther, Wallet } from 'ethers'
 import { silentLogger } from '../../net/index.ts'
-import { ChainError, DevChain, devWallet } from '../../payment/index.ts'
+import { anvilBinaryPath, ChainError, DevChain, devWallet } from '../../payment/index.ts'
+import { anvilPlatformPackage } from '../../payment/chain/anvil-binary.ts'
 import { jsonRpcCall } from '../../payment/chain/json-rpc.ts'
 import { devChainFixture, devProvider } from '../helpers/dev-chain.ts'
 import { waitFor } from '../helpers/wait.ts'
@@ -43,7 +44,7 @@ describe('payment: the dev chain (anvil)', function () {
     })
 
     it('funds the dev accounts derived from its mnemonic, and mines a transfer from one', async () => {
-      const sender = devWallet(0).connect(fixture.provider)
+      const sender = fixture.wallet(0)
       assert.equal(await fixture.provider.getBalance(sender.address), parseEther('10000'))
       const to = Wallet.createRandom().address
       const sent = await sender.sendTransaction({ to, value: 12_345n })
@@ -148,6 +149,16 @@ process.exit(3)`
       const pid = Number(out.trim())
       assert.ok(Number.isInteger(pid) && pid > 0, `the script printed a pid, not ${JSON.stringify(out)}`)
       await waitFor('the orphaned chain to be gone', () => isGone(pid))
+    })
+
+    it('spawns the binary of the platform package npm installed, and fails with Unavailable when there is none', async () => {
+      assert.equal(anvilPlatformPackage('linux', 'x64'), '@foundry-rs/anvil-linux-amd64')
+      assert.equal(anvilPlatformPackage('darwin', 'arm64'), '@foundry-rs/anvil-darwin-arm64')
+      assert.equal(anvilPlatformPackage('linux', 'ia32'), undefined)
+      assert.match(anvilBinaryPath(), /node_modules\/@foundry-rs\/anvil-[a-z0-9]+-[a-z0-9]+\/bin\/anvil(\.exe)?$/)
+      const missing = new DevChain({}, { binaryPath: join(tmpdir(), 'agora-no-such-anvil') })
+      await assert.rejects(missing.start(), (err: unknown) => err instanceof ChainError && err.code === 'Unavailable')
+      assert.equal(missing.isStarted(), false)
     })
 
     it('refuses options it cannot honour before it spawns anything', () => {
