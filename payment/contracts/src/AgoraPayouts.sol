@@ -31,20 +31,32 @@ contract AgoraPayouts {
         if (paid[batchId]) revert BatchAlreadyPaid(batchId);
         paid[batchId] = true;
         uint256 total;
-        for (uint256 i; i < count;) {
-            unchecked {
-                total += uint96(payments[i]); // at most MAX_BATCH * 2^96
-                ++i;
+        assembly ("memory-safe") {
+            let end := add(payments.offset, shl(5, count))
+            for { let p := payments.offset } lt(p, end) { p := add(p, 0x20) } {
+                total := add(total, and(calldataload(p), 0xffffffffffffffffffffffff)) // at most MAX_BATCH * 2^96
             }
         }
         token.pull(msg.sender, address(this), total);
-        for (uint256 i; i < count;) {
-            uint256 word = payments[i];
-            token.push(address(uint160(word >> 96)), uint96(word));
-            unchecked {
-                ++i;
+        bool failed;
+        assembly ("memory-safe") {
+            // transfer(payee, amount) for each word, built in place in free memory: no allocation per payee
+            let m := mload(0x40)
+            mstore(m, 0xa9059cbb00000000000000000000000000000000000000000000000000000000)
+            let end := add(payments.offset, shl(5, count))
+            for { let p := payments.offset } lt(p, end) { p := add(p, 0x20) } {
+                let word := calldataload(p)
+                mstore(add(m, 0x04), shr(96, word))
+                mstore(add(m, 0x24), and(word, 0xffffffffffffffffffffffff))
+                let ok := call(gas(), token, 0, m, 0x44, 0x00, 0x20)
+                // true returned, or nothing returned (the pull above proved the token is a contract)
+                if iszero(and(ok, or(and(eq(mload(0x00), 1), gt(returndatasize(), 0x1f)), iszero(returndatasize())))) {
+                    failed := 1
+                    break
+                }
             }
         }
+        if (failed) revert SafeTransfer.TokenTransferFailed(token);
         emit BatchPaid(batchId, msg.sender, token, total, documentsHash);
     }
 }

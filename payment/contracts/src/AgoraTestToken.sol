@@ -101,7 +101,7 @@ contract AgoraTestToken {
         if (balance < total) revert InsufficientBalance(balance, total);
         unchecked {
             // credits to the payer itself were added above; the payer's balance still covers the total
-            balanceOf[msg.sender] = balanceOf[msg.sender] - total;
+            balanceOf[msg.sender] = balance - total;
         }
         emit BatchPaid(batchId, msg.sender, total, documentsHash);
     }
