@@ -47,28 +47,42 @@ function readSources(): Record<string, { content: string }> {
 
 /** Compiles every source; throws with the compiler's messages on any error or warning. */
 export function compileContracts(): CompiledContract[] {
+  const output = compileSources(readSources())
+  return CONTRACT_NAMES.map(name => {
+    const compiled = output[`src/${name}.sol`]?.[name]
+    if (compiled === undefined) throw new Error(`solc produced no ${name}`)
+    return { contractName: name, ...compiled }
+  })
+}
+
+export type CompiledOutput = Record<string, Record<string, Omit<CompiledContract, 'contractName'>>>
+
+/** Compiles the given sources (path → text) with the pinned compiler and settings. */
+export function compileSources(sources: Record<string, { content: string }>): CompiledOutput {
   const solc = loadSolc()
   const version = solc.version()
   if (!version.startsWith(`${SOLC_VERSION}+`)) throw new Error(`solc ${SOLC_VERSION} expected, found ${version}`)
   const input = {
     language: 'Solidity',
-    sources: readSources(),
+    sources,
     settings: { ...COMPILER_SETTINGS, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object', 'evm.deployedBytecode.object'] } } }
   }
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput
   const problems = (output.errors ?? []).filter(e => e.severity !== 'info')
   if (problems.length > 0) throw new Error(`solc reported:\n${problems.map(e => e.formattedMessage).join('\n')}`)
-  return CONTRACT_NAMES.map(name => {
-    const compiled = output.contracts?.[`src/${name}.sol`]?.[name]
-    if (compiled === undefined) throw new Error(`solc produced no ${name}`)
-    return {
-      contractName: name,
-      compiler: { version, settings: COMPILER_SETTINGS },
-      abi: compiled.abi,
-      bytecode: `0x${compiled.evm.bytecode.object}`,
-      deployedBytecode: `0x${compiled.evm.deployedBytecode.object}`
+  const result: CompiledOutput = {}
+  for (const [path, contracts] of Object.entries(output.contracts ?? {})) {
+    result[path] = {}
+    for (const [name, compiled] of Object.entries(contracts)) {
+      result[path][name] = {
+        compiler: { version, settings: COMPILER_SETTINGS },
+        abi: compiled.abi,
+        bytecode: `0x${compiled.evm.bytecode.object}`,
+        deployedBytecode: `0x${compiled.evm.deployedBytecode.object}`
+      }
     }
-  })
+  }
+  return result
 }
 
 export function artifactFileName(name: ContractName): string {
