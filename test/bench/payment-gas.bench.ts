@@ -1,4 +1,5 @@
-// Gas the contracts cost, read from receipts on the real dev chain (anvil, Prague rules): per deposit opened
+// Gas the contracts cost, read from receipts on the real dev chain (anvil at its default hardfork, whose gas
+// schedule for what these contracts do is Prague's; they are compiled for Prague): per deposit opened
 // and claimed in batches of 50, and per payment in batches of 100 to fresh payees and to payees that already
 // hold the token, on the any-ERC-20 path (AgoraPayouts) and the cheapest path (the token's own payBatch).
 // Each figure is the whole transaction's gas (the 21,000 base included) divided by the batch size.
