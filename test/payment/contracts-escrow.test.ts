@@ -210,5 +210,12 @@ describe('payment contracts: escrow with cumulative vouchers (on the dev chain)'
     assert.deepEqual(await stored(deposit.id), { amount: 30n, claimed: 30n, deadline: BigInt(deposit.deadline) })
     await revertsWith(as(c.escrow, requester).reclaim(deposit.provider, deposit.token, deposit.salt), 'NothingToReclaim')
     await revertsWith(as(c.escrow, stranger).reclaim(deposit.provider, deposit.token, deposit.salt), 'UnknownDeposit')
+    // a top-up reopens it with the claimed total kept: the reclaimed voucher cannot pay again, a newer one pays its delta
+    await mined(as(c.escrow, requester).topUp(deposit.provider, deposit.token, deposit.salt, 10n, (await chainTime(fixture.provider)) + HOUR))
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 30n)), 'VoucherAlreadyClaimed')
+    await revertsWith(as(c.escrow, provider).claim(c.token.target, late), 'ExceedsDeposit')
+    const providerBefore = await balance(provider)
+    await mined(as(c.escrow, provider).claim(c.token.target, await voucher(deposit, 40n)))
+    assert.equal(await balance(provider), providerBefore + 10n)
   })
 })
