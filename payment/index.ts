@@ -1,4 +1,6 @@
-// The payment module's facade: chain access and the embedded dev chain (below).
+// The payment module's facade: the contracts (their artifacts, ids, vouchers and
+// deployment), chain access and the embedded dev chain.
+export * from './contracts/index.ts'
 export { DevChain } from './chain/dev-chain.ts'
 export type { DevChainComponents, DevChainInit } from './chain/dev-chain.ts'
 export { DEV_CHAIN_ID, DEV_MNEMONIC, devWallet } from './chain/dev-accounts.ts'

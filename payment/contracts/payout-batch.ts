@@ -5,8 +5,6 @@ import { CodedError } from '../../net/index.ts'
 const AMOUNT_BITS = 96n
 const MAX_AMOUNT = (1n << AMOUNT_BITS) - 1n
 
-/** The per-transaction gas cap of EIP-7825; dev chains do not enforce it, so senders must. */
-export const MAX_TRANSACTION_GAS = 1n << 24n
 /** Most payments or deposits one batch call takes (the contracts' MAX_BATCH). */
 export const MAX_BATCH = 500
 

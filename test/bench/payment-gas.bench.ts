@@ -4,7 +4,7 @@
 // hold the token, on the any-ERC-20 path (AgoraPayouts) and the cheapest path (the token's own payBatch).
 // Each figure is the whole transaction's gas (the 21,000 base included) divided by the batch size.
 import { hexlify, parseEther, randomBytes, type TransactionReceipt, Wallet } from 'ethers'
-import { compactSignature, depositIdOf, documentsHashOf, escrowDomain, packPayment, VOUCHER_TYPES } from '../../payment/contracts/index.ts'
+import { compactSignature, depositIdOf, documentsHashOf, escrowDomain, packPayment, VOUCHER_TYPES } from '../../payment/index.ts'
 import { DevChain } from '../../payment/index.ts'
 import { deployAll, mined, party } from '../helpers/contracts.ts'
 import { devProvider } from '../helpers/dev-chain.ts'

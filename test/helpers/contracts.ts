@@ -1,7 +1,7 @@
 // The compiled contracts deployed on a real dev chain, with funded parties, for the contract tests and benchmarks.
 import assert from 'node:assert/strict'
 import { Interface, type InterfaceAbi, type JsonRpcProvider, type Signer, type TransactionReceipt, type Wallet } from 'ethers'
-import { attach, deployArtifact, escrowArtifact, payoutsArtifact, testTokenArtifact } from '../../payment/contracts/index.ts'
+import { attach, deployArtifact, escrowArtifact, payoutsArtifact, testTokenArtifact } from '../../payment/index.ts'
 import { devWallet } from '../../payment/index.ts'
 
 export interface Party {

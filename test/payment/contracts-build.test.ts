@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { artifactFileName, COMPILER_SETTINGS, CONTRACT_NAMES, compileContracts, contractsDir, SOLC_VERSION } from '../../payment/contracts/compile.ts'
-import { escrowArtifact, payoutsArtifact, testTokenArtifact } from '../../payment/contracts/index.ts'
+import { escrowArtifact, payoutsArtifact, testTokenArtifact } from '../../payment/index.ts'
 
 describe('payment contracts build', function () {
   this.timeout(180_000)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { hexlify, parseEther, randomBytes, Signature } from 'ethers'
-import { compactSignature, depositIdOf, escrowDomain, VOUCHER_TYPES } from '../../payment/contracts/index.ts'
+import { compactSignature, depositIdOf, escrowDomain, VOUCHER_TYPES } from '../../payment/index.ts'
 import { advanceChainTime, chainTime, type Deployed, deployAll, type LiveContract, mined, type Party, party, revertsWith } from '../helpers/contracts.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 

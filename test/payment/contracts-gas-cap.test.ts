@@ -9,7 +9,7 @@ import {
   MAX_TRANSACTION_GAS,
   packPayment,
   VOUCHER_TYPES
-} from '../../payment/contracts/index.ts'
+} from '../../payment/index.ts'
 import { chainTime, type Deployed, deployAll, mined, type Party, party } from '../helpers/contracts.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 

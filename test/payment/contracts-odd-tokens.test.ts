@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { ContractFactory, hexlify, type InterfaceAbi, randomBytes, Wallet } from 'ethers'
 import { compileSources } from '../../payment/contracts/compile.ts'
-import { documentsHashOf, packPayment } from '../../payment/contracts/index.ts'
+import { documentsHashOf, packPayment } from '../../payment/index.ts'
 import { chainTime, type Deployed, deployAll, type LiveContract, mined, type Party, party, revertsWith } from '../helpers/contracts.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 

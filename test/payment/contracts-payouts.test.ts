@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { parseEther, Wallet } from 'ethers'
 import { CodedError } from '../../net/index.ts'
-import { batchIdOf, documentsHashOf, MAX_BATCH, packPayment, unpackPayment } from '../../payment/contracts/index.ts'
+import { batchIdOf, documentsHashOf, MAX_BATCH, packPayment, unpackPayment } from '../../payment/index.ts'
 import { type Deployed, deployAll, type LiveContract, mined, type Party, party, revertsWith } from '../helpers/contracts.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 
