@@ -125,8 +125,10 @@ describe('payment: the dev chain (anvil)', function () {
       const chain = new DevChain({ logger }, { stopGraceMs: 500 })
       await chain.start()
       const pid = chain.pid!
-      // A stopped process holds SIGTERM pending; only SIGKILL ends it.
+      // A stopped process holds SIGTERM pending; only SIGKILL ends it. The stop takes effect when the process is next
+      // scheduled (a SIGTERM sent before then would be handled first), so the test waits until the kernel says it is stopped.
       process.kill(pid, 'SIGSTOP')
+      await waitFor('the chain to be stopped', async () => (await processState(pid)) === 'T')
       await chain.stop()
       assert.equal(isRunning(pid), false)
       assert.deepEqual(warnings, ['the dev chain ignored SIGTERM; killing it'])
@@ -172,3 +174,9 @@ process.exit(3)`
     })
   })
 })
+
+/** The state letter of a process in /proc (R running, S sleeping, T stopped, …). */
+async function processState(pid: number): Promise<string> {
+  const stat = await readFile(`/proc/${pid}/stat`, 'utf8')
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3)
+}
