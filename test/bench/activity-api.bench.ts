@@ -3,31 +3,10 @@
 // same way. Two daemons in this process, on loopback.
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
-import { approvedAgreement } from '../helpers/negotiation.ts'
 import { publishModule, startFileServer } from '../exe-unit/helpers.ts'
 import { dockerUp, TEST_IMAGE } from '../exe-unit/docker.ts'
+import { readyActivity, runBatch } from './activity-setup.ts'
 import { percentile, report } from './report.ts'
-
-const API = '/activity-api/v1'
-const offerExtra = { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1, 'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec'] }
-
-async function readyActivity(provider: TestNode, requester: TestNode, taskPackage: string, runtime: string): Promise<string> {
-  const { agreementId } = await approvedAgreement(provider, requester, {
-    offerExtra: { ...offerExtra, 'golem.runtime.name': runtime },
-    demandExtra: { 'golem.srv.comp.task_package': taskPackage },
-    runtime
-  })
-  const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })
-  await runBatch(requester, activityId, [{ deploy: {} }, { start: { args: [] } }])
-  return activityId
-}
-
-async function runBatch(requester: TestNode, activityId: string, script: unknown[]): Promise<any[]> {
-  const batchId = await requester.client.expect<string>(200, 'POST', `${API}/activity/${activityId}/exec`, { text: JSON.stringify(script) })
-  const results = await requester.client.expect<any[]>(200, 'GET', `${API}/activity/${activityId}/exec/${batchId}?pollTimeout=30`)
-  if (results.some(r => r.result !== 'Ok')) throw new Error(JSON.stringify(results))
-  return results
-}
 
 async function timed(requester: TestNode, activityId: string, command: unknown, rounds: number): Promise<number[]> {
   const samples: number[] = []

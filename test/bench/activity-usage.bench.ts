@@ -4,30 +4,12 @@
 // process, on loopback; 50 reads of each, per runtime.
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
-import { approvedAgreement } from '../helpers/negotiation.ts'
 import { publishModule, startFileServer } from '../exe-unit/helpers.ts'
 import { dockerUp, TEST_IMAGE } from '../exe-unit/docker.ts'
+import { API, readyActivity } from './activity-setup.ts'
 import { percentile, report } from './report.ts'
 
-const API = '/activity-api/v1'
 const READS = 50
-const offerExtra = { 'golem.inf.mem.gib': 0.5, 'golem.inf.cpu.threads': 1, 'golem.com.usage.vector': ['golem.usage.cpu_sec', 'golem.usage.duration_sec'] }
-
-async function readyActivity(provider: TestNode, requester: TestNode, taskPackage: string, runtime: string): Promise<string> {
-  const { agreementId } = await approvedAgreement(provider, requester, {
-    offerExtra: { ...offerExtra, 'golem.runtime.name': runtime },
-    demandExtra: { 'golem.srv.comp.task_package': taskPackage },
-    runtime
-  })
-  const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', `${API}/activity`, { agreementId })
-  const batchId = await requester.client.expect<string>(200, 'POST', `${API}/activity/${activityId}/exec`, {
-    text: JSON.stringify([{ deploy: {} }, { start: { args: [] } }])
-  })
-  const results = await requester.client.expect<{ result: string }[]>(200, 'GET', `${API}/activity/${activityId}/exec/${batchId}?pollTimeout=30`)
-  if (results.some(r => r.result !== 'Ok')) throw new Error(JSON.stringify(results))
-  return activityId
-}
-
 async function timedReads(requester: TestNode, path: string): Promise<number[]> {
   for (let i = 0; i < 5; i++) await requester.client.expect(200, 'GET', path)
   const samples: number[] = []
