@@ -8,19 +8,19 @@ const MAX_AMOUNT = (1n << AMOUNT_BITS) - 1n
 /** Most payments or deposits one batch call takes (the contracts' MAX_BATCH). */
 export const MAX_BATCH = 500
 
-export interface Payment {
+export interface Payout {
   payee: string
   amount: bigint
 }
 
 /** One 32-byte word per payment: payee << 96 | amount. */
-export function packPayment(payment: Payment): bigint {
+export function packPayment(payment: Payout): bigint {
   if (payment.amount <= 0n || payment.amount > MAX_AMOUNT) throw new CodedError('BadRequest', `amount must be in 1..2^96-1 base units, got ${payment.amount}`)
   if (!isAddress(payment.payee)) throw new CodedError('BadRequest', `payee ${JSON.stringify(payment.payee)} is not an address`)
   return (BigInt(getAddress(payment.payee)) << AMOUNT_BITS) | payment.amount
 }
 
-export function unpackPayment(word: bigint): Payment {
+export function unpackPayment(word: bigint): Payout {
   return { payee: getAddress(`0x${(word >> AMOUNT_BITS).toString(16).padStart(40, '0')}`), amount: word & MAX_AMOUNT }
 }
 
