@@ -4,7 +4,12 @@
 // checks the money, exactly once, and reports back by events. Both sides
 // persist what they need before they answer, so every method may be called
 // again after a crash with the same arguments and changes nothing twice.
-import type { SettlementMode } from '../model/documents.ts'
+import type { Wallet } from 'ethers'
+import type { Clock, Logger, RawRecordStore } from '../../net/index.ts'
+import type { PaymentPlatforms } from '../chain/platforms.ts'
+import type { ChainNetwork } from '../chain/network-config.ts'
+import type { DepositView, SettlementMode } from '../model/documents.ts'
+import type { ClaimOutcome } from '../model/payment-api.ts'
 
 /** The terms a settlement needs from an agreement. */
 export interface AgreementTerms {
@@ -100,4 +105,40 @@ export interface ProviderSettlement {
   agreementEnded(agreementId: string): Promise<void>
   addEventListener<K extends keyof ProviderSettlementEvents>(type: K, listener: (event: ProviderSettlementEvents[K]) => void): void
   removeEventListener<K extends keyof ProviderSettlementEvents>(type: K, listener: (event: ProviderSettlementEvents[K]) => void): void
+}
+
+/** What a settlement service needs; built by the payment module from the node and its config. */
+export interface SettlementComponents {
+  readonly networks: readonly ChainNetwork[]
+  /** The node key's wallet: it pays, signs vouchers and claims. */
+  readonly wallet: Wallet
+  /** The settlement's own slice of the payment module's sublevel (utf8 values). */
+  readonly db: RawRecordStore
+  readonly logger?: Logger
+  readonly clock?: Clock
+}
+
+export interface SettlementInit {
+  /** How often the direct payer sends its batch (ms; seconds on the dev chain). */
+  readonly directBatchIntervalMs?: number
+  /** A provider claims a deposit once its unclaimed value is at least this many times the claim's gas cost. */
+  readonly claimWorthGasFactor?: number
+  /** A provider claims every deposit at the latest this long before its deadline (ms). */
+  readonly claimDeadlineMarginMs?: number
+}
+
+/** Chain settlement for every configured network: both sides, and what the Payment API's extras ask of the chain. */
+export interface SettlementService {
+  readonly requester: RequesterSettlement
+  readonly provider: ProviderSettlement
+  readonly platforms: PaymentPlatforms
+  /** Recovery first (journalled transactions, receipts, claimed totals, queued batches), then the cycles. */
+  start(): Promise<void>
+  /** Ends every cycle and wait; what is journalled is resumed by the next start. */
+  stop(): Promise<void>
+  /** Token and gas balances of `address` on `platform`'s chain. */
+  balances(platform: string, address: string): Promise<{ readonly token: bigint; readonly gas: bigint }>
+  deposits(): Promise<DepositView[]>
+  claim(options: { readonly depositIds?: readonly string[]; readonly all?: boolean }): Promise<ClaimOutcome>
+  fund(platform: string): Promise<{ readonly token: bigint; readonly gas: bigint; readonly txHashes: readonly string[] }>
 }
