@@ -44,6 +44,8 @@ export interface StackOptions {
   dialTimeoutMs: number
   /** The least time a ping may take before its connection is judged dead. */
   pingTimeoutMs: number
+  /** Bytes gossip may hold unsent for one peer before its stream is closed. */
+  maxGossipUnsentBytes: number
 }
 
 export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraServices> {
@@ -128,6 +130,10 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
         fallbackToFloodsub: false,
         doPX: false,
         maxInboundDataLength: 1 << 20,
+        // Unset, a peer that never reads would have every message of ours
+        // kept for it; past this it is cut off as gossipsub does (forwarding
+        // to a slow peer stops well before: see gossip-backpressure.ts).
+        maxOutboundBufferSize: options.maxGossipUnsentBytes,
         scoreParams: {
           // Our own verdict on a peer (PeerGuard) counts in gossipsub's score:
           // a peer half way to a ban falls below the gossip threshold (-10).
