@@ -27,6 +27,8 @@ interface Final {
   peakRss: number
   peakHeap: number
   peakExternal: number
+  peakLive: { heap: number; arrayBuffers: number }
+  peakQueues: { outboundUnsent: number; inboundUnread: number; inboundUnjudged: number; messageCache: number; arrayBuffers: number }
   rss: number
   storeBytes: number
   maxBytes: number
@@ -137,6 +139,14 @@ try {
   report('broadcast.flood.store', Math.round((final.storeBytes / 1024 / 1024) * 10) / 10, 'MiB')
   report('broadcast.flood.kept', final.entries, 'entries')
   report('broadcast.flood.seconds', Math.round(flood.seconds), 's')
+  const q = final.peakQueues
+  console.log(
+    `# peaks at the flooded node: ${Math.round(q.outboundUnsent / 1024)} KiB unsent to peers, ${Math.round(q.inboundUnread / 1024)} KiB unread from peers, ${Math.round(q.inboundUnjudged / 1024)} KiB read but not yet judged, ${q.messageCache} messages in gossipsub's cache, ${Math.round(q.arrayBuffers / 1024 / 1024)} MB in array buffers`
+  )
+  if (final.peakLive.heap > 0)
+    console.log(
+      `# live after a full collection, at most: ${Math.round(final.peakLive.heap / 1024 / 1024)} MB heap, ${Math.round(final.peakLive.arrayBuffers / 1024 / 1024)} MB array buffers`
+    )
   console.log(
     `# the honest entry reached, ms after it was published: ${[...honestSeenAt].map(([node, at]) => `${node} ${Math.round(at - publishedAt)}`).join(', ')}`
   )
