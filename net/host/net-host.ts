@@ -16,6 +16,8 @@ import { Broadcast } from '../broadcast/broadcast.ts'
 import { SYNC_PROTOCOL, syncHandler } from '../broadcast/sync.ts'
 import { Bootstrapper } from './bootstrapper.ts'
 import { boundForwarding } from './gossip-backpressure.ts'
+import { boundIntake } from './gossip-intake.ts'
+import type { IntakeStats } from './gossip-intake.ts'
 import { ipOf } from './ip-of.ts'
 import { libp2pOptions } from './libp2p-options.ts'
 import type { AgoraServices } from './libp2p-options.ts'
@@ -66,11 +68,15 @@ export interface GossipBounds {
   maxForwardUnsentBytes: number
   /** Bytes unsent to a peer beyond which its gossip stream is closed: it is not reading. */
   maxUnsentBytes: number
+  /** Bytes read from one peer's gossip stream and not yet judged, beyond which it is read no more until half are. */
+  maxUnjudgedBytes: number
 }
 
 export const DEFAULT_GOSSIP_BOUNDS: GossipBounds = {
   maxForwardUnsentBytes: 2 << 20,
-  maxUnsentBytes: 32 << 20
+  maxUnsentBytes: 32 << 20,
+  // Twice the largest gossip frame (MAX_GOSSIP_FRAME_BYTES), and a little more.
+  maxUnjudgedBytes: 4 << 20
 }
 
 export interface NetHostEvents {
@@ -97,6 +103,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   readonly #bootstrapper: Bootstrapper
   readonly #log: Logger
   #forwardsSkipped = 0
+  #intake: (() => IntakeStats) | undefined
 
   constructor(init: NetHostInit) {
     super()
@@ -134,6 +141,11 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     return this.#forwardsSkipped
   }
 
+  /** Gossip read and not yet judged, and how often a peer's stream was paused for it. */
+  get gossipIntake(): IntakeStats {
+    return this.#intake?.() ?? { backlogBytes: 0, pauses: 0 }
+  }
+
   async start(): Promise<void> {
     if (this.#libp2p !== undefined) return
     const init = this.#init
@@ -157,6 +169,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
         maxGossipUnsentBytes: gossipBounds.maxUnsentBytes
       })
     )
+    this.#intake = boundIntake(libp2p.services.pubsub, { maxStreamBacklogBytes: gossipBounds.maxUnjudgedBytes })
     boundForwarding(libp2p.services.pubsub, {
       maxUnsentBytes: gossipBounds.maxForwardUnsentBytes,
       onSkipped: peerId => {

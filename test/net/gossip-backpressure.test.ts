@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
-import { NetHost, NodeKey } from '../../net/index.ts'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { DEFAULT_GOSSIP_BOUNDS, NetHost, NodeKey } from '../../net/index.ts'
+import { MAX_STREAM_WINDOW_BYTES } from '../../net/host/libp2p-options.ts'
 import type { GossipBounds } from '../../net/index.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -102,5 +104,50 @@ describe('gossip towards a peer that does not read', () => {
     // Its own messages: never passed over, so only the hard bound stops them.
     for (let i = 0; i < MESSAGES; i++) await relay.pubsub.publish(TOPIC, message())
     await waitFor('the stream to the slow peer closed', () => !internals(relay).streamsOutbound.has(peerIdOf(slow)), 60_000)
+  })
+})
+
+describe('gossip from a peer that sends faster than this node judges', () => {
+  const hosts: NetHost[] = []
+  afterEach(async () => {
+    await Promise.all(hosts.splice(0).map(async host => await host.stop()))
+  })
+
+  it('is read no further than a bound ahead of judging: the sender waits, and nothing is lost', async () => {
+    const receiver = new NetHost({ key: NodeKey.random(), gossipHeartbeatMs: 100 })
+    hosts.push(receiver)
+    await receiver.start()
+    const sender = new NetHost({ key: NodeKey.random(), bootstrap: [receiver.addresses()[0] as string], gossipHeartbeatMs: 100 })
+    hosts.push(sender)
+    await sender.start()
+    // Judging waits until the test lets it go: the receiver is as slow as can be.
+    let release = (): void => {}
+    const gate = new Promise<void>(resolve => {
+      release = resolve
+    })
+    let judged = 0
+    receiver.pubsub.topicValidators.set(TOPIC, async () => {
+      await gate
+      judged++
+      return TopicValidatorResult.Accept
+    })
+    receiver.pubsub.subscribe(TOPIC)
+    await waitFor('the sender knows the receiver subscribed', () => sender.pubsub.getSubscribers(TOPIC).some(peer => peer.equals(receiver.key.peerId)), 60_000)
+
+    const count = 200
+    for (let i = 0; i < count; i++) await sender.pubsub.publish(TOPIC, message())
+    const sent = count * MESSAGE_BYTES
+    const { maxUnjudgedBytes } = DEFAULT_GOSSIP_BOUNDS
+    // Read ahead of judging at most the bound and what was in flight when it paused (one window).
+    const mostReadAhead = maxUnjudgedBytes + MAX_STREAM_WINDOW_BYTES
+    // The muxer's window, which only the receiver's reading renews.
+    const sendWindow = (): number =>
+      (internals(sender).streamsOutbound.get(peerIdOf(receiver))?.rawStream as unknown as { sendWindowCapacity?: number } | undefined)?.sendWindowCapacity ?? -1
+    await waitFor('the receiver reading no more, and the sender out of window', () => receiver.gossipIntake.pauses >= 1 && sendWindow() === 0, 30_000)
+    assert.ok(unsentTo(sender, receiver) >= sent - mostReadAhead - MESSAGE_BYTES, `only ${unsentTo(sender, receiver)} of ${sent} bytes held back at the sender`)
+    assert.ok(receiver.gossipIntake.backlogBytes <= mostReadAhead, `${receiver.gossipIntake.backlogBytes} bytes read and not judged`)
+    release()
+    await waitFor('every message judged', () => judged === count, 60_000)
+    assert.equal(unsentTo(sender, receiver), 0)
   })
 })
