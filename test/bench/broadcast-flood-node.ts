@@ -25,26 +25,15 @@ topic.addEventListener('entry:removed', event => {
   note(`removed:${event.detail.reason}`)
 })
 await host.start()
-// Bytes that came in on gossip streams, against bytes the topic's validator
-// has judged: the difference is what waits in between (read but not yet judged).
-let bytesArrived = 0
-let bytesJudged = 0
-const validate = host.pubsub.topicValidators.get(topic.gossipTopic)
-if (validate === undefined) throw new Error('the flood topic has no validator')
-host.pubsub.topicValidators.set(topic.gossipTopic, (peer, message) => {
-  bytesJudged += message.data.byteLength
-  return validate(peer, message)
-})
-const counted = new WeakSet<object>()
 let peakRss = process.memoryUsage().rss
 const startRss = peakRss
 let peakHeap = 0
 let peakExternal = 0
 /** Where the bytes sit: the largest each queue of gossipsub's held at one time. */
-const peakQueues = { outboundUnsent: 0, inboundUnread: 0, inboundUnjudged: 0, messageCache: 0, arrayBuffers: 0 }
+const peakQueues = { outboundUnsent: 0, inboundUnread: 0, intakeBacklog: 0, messageCache: 0, arrayBuffers: 0 }
 interface GossipInternals {
   streamsOutbound: Map<string, { rawStream: { writeBufferLength: number } }>
-  streamsInbound: Map<string, { rawStream: EventTarget & { readBufferLength: number } }>
+  streamsInbound: Map<string, { rawStream: { readBufferLength: number } }>
   mcache: { size: number }
 }
 // FLOOD_LIVE=1: what is live (after a full collection) every 2 s, apart from
@@ -64,14 +53,7 @@ const sampler = setInterval(() => {
   peakHeap = Math.max(peakHeap, usage.heapUsed)
   peakExternal = Math.max(peakExternal, usage.external)
   const gossip = host.pubsub as unknown as GossipInternals
-  for (const { rawStream } of gossip.streamsInbound.values()) {
-    if (counted.has(rawStream)) continue
-    counted.add(rawStream)
-    rawStream.addEventListener('message', event => {
-      bytesArrived += (event as unknown as { data: { byteLength: number } }).data.byteLength
-    })
-  }
-  peakQueues.inboundUnjudged = Math.max(peakQueues.inboundUnjudged, bytesArrived - bytesJudged)
+  peakQueues.intakeBacklog = Math.max(peakQueues.intakeBacklog, host.gossipIntake.backlogBytes)
   const sum = (values: Iterable<number>): number => [...values].reduce((a, b) => a + b, 0)
   peakQueues.outboundUnsent = Math.max(peakQueues.outboundUnsent, sum([...gossip.streamsOutbound.values()].map(s => s.rawStream.writeBufferLength)))
   peakQueues.inboundUnread = Math.max(peakQueues.inboundUnread, sum([...gossip.streamsInbound.values()].map(s => s.rawStream.readBufferLength)))
@@ -99,6 +81,8 @@ process.on('message', message => {
       peakExternal,
       peakQueues,
       peakLive,
+      intakePauses: host.gossipIntake.pauses,
+      forwardsSkipped: host.forwardsSkipped,
       rss: process.memoryUsage().rss,
       storeBytes: topic.bytes,
       maxBytes: BULK_TOPIC.maxBytes ?? 64 << 20,

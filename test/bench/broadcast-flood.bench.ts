@@ -28,7 +28,9 @@ interface Final {
   peakHeap: number
   peakExternal: number
   peakLive: { heap: number; arrayBuffers: number }
-  peakQueues: { outboundUnsent: number; inboundUnread: number; inboundUnjudged: number; messageCache: number; arrayBuffers: number }
+  intakePauses: number
+  forwardsSkipped: number
+  peakQueues: { outboundUnsent: number; inboundUnread: number; intakeBacklog: number; messageCache: number; arrayBuffers: number }
   rss: number
   storeBytes: number
   maxBytes: number
@@ -131,6 +133,8 @@ try {
   report('broadcast.flood.rss_before', Math.round(final.startRss / 1024 / 1024), 'MB')
   report('broadcast.flood.heap', Math.round(final.peakHeap / 1024 / 1024), 'MB')
   report('broadcast.flood.external', Math.round(final.peakExternal / 1024 / 1024), 'MB')
+  report('broadcast.flood.unsent_peak', Math.round((final.peakQueues.outboundUnsent / 1024 / 1024) * 10) / 10, 'MiB')
+  report('broadcast.flood.unjudged_peak', Math.round((final.peakQueues.intakeBacklog / 1024 / 1024) * 10) / 10, 'MiB')
   report('broadcast.flood.delivered', delivered, 'entries')
   report('broadcast.flood.sent', flood.sent, 'entries')
   report('broadcast.flood.honest_reach', Math.round(reach * 100) / 100, 'share')
@@ -141,7 +145,7 @@ try {
   report('broadcast.flood.seconds', Math.round(flood.seconds), 's')
   const q = final.peakQueues
   console.log(
-    `# peaks at the flooded node: ${Math.round(q.outboundUnsent / 1024)} KiB unsent to peers, ${Math.round(q.inboundUnread / 1024)} KiB unread from peers, ${Math.round(q.inboundUnjudged / 1024)} KiB read but not yet judged, ${q.messageCache} messages in gossipsub's cache, ${Math.round(q.arrayBuffers / 1024 / 1024)} MB in array buffers`
+    `# peaks at the flooded node: ${Math.round(q.outboundUnsent / 1024)} KiB unsent to peers, ${Math.round(q.inboundUnread / 1024)} KiB held back by paused streams, ${Math.round(q.intakeBacklog / 1024)} KiB read but not yet judged (streams paused ${final.intakePauses} times), ${final.forwardsSkipped} forwards skipped for peers behind, ${q.messageCache} messages in gossipsub's cache, ${Math.round(q.arrayBuffers / 1024 / 1024)} MB in array buffers`
   )
   if (final.peakLive.heap > 0)
     console.log(
