@@ -2,7 +2,8 @@
 // { v, type, signer, payload, sig }. The signature covers the canonical JSON of
 // everything but itself; `type` separates domains, so an offer's signature can
 // never pass for an agreement's.
-import { SigningKey, getAddress, getBytes, keccak256, toUtf8Bytes } from 'ethers'
+import { keccak_256 } from '@noble/hashes/sha3.js'
+import { SigningKey, getAddress, getBytes } from 'ethers'
 import { canonicalJson } from './canonical-json.ts'
 import { CodedError } from '../errors/coded-error.ts'
 import { nodeIdOfKey, parseNodeId } from '../identity/node-id.ts'
@@ -29,16 +30,24 @@ export class EnvelopeError extends CodedError<'BadRequest'> {
 }
 
 const PREFIX = '\x19Agora signed envelope:\n'
+const utf8 = new TextEncoder()
 
+/**
+ * keccak256 of the envelope's text as UTF-8: the same bytes as ethers'
+ * keccak256(toUtf8Bytes(text)), at a third of the cost (a 59 KB offer took
+ * about 12 ms there, most of it in a character-by-character encoder and a
+ * slower keccak; every gossiped entry pays this before it is judged).
+ */
 function digestOf(v: number, type: string, signer: string, payload: unknown): Uint8Array {
-  const body = canonicalJson({ v, type, signer, payload })
-  return toUtf8Bytes(PREFIX + body)
+  // Canonical JSON writes a lone surrogate as an escape (\ud800), so the text
+  // is always well-formed and TextEncoder never has to replace a character.
+  return keccak_256(utf8.encode(PREFIX + canonicalJson({ v, type, signer, payload })))
 }
 
 export function signEnvelope<T>(key: NodeKey, type: string, payload: T): SignedEnvelope<T> {
   if (type.length === 0 || type.length > 100) throw new EnvelopeError('envelope type must be 1 to 100 characters')
-  const digest = keccak256(digestOf(ENVELOPE_VERSION, type, key.nodeId, payload))
-  return { v: ENVELOPE_VERSION, type, signer: key.nodeId, payload, sig: key.signDigest(getBytes(digest)) }
+  const digest = digestOf(ENVELOPE_VERSION, type, key.nodeId, payload)
+  return { v: ENVELOPE_VERSION, type, signer: key.nodeId, payload, sig: key.signDigest(digest) }
 }
 
 /**
@@ -68,7 +77,7 @@ export function verifyEnvelopeSigner(envelope: unknown, expectedType?: string): 
   }
   let publicKey: string
   try {
-    const digest = keccak256(digestOf(v, type, signer as string, payload))
+    const digest = digestOf(v, type, signer as string, payload)
     publicKey = SigningKey.recoverPublicKey(digest, sig)
   } catch (err) {
     // The library's own words stay in the cause: they are not the sender's business.

@@ -19,6 +19,17 @@ import type { Multiaddr } from '@multiformats/multiaddr'
 
 export const DHT_PROTOCOL = '/agora/kad/1.0.0'
 
+/** The largest gossip frame (an RPC) a peer may send; larger ones end its stream. */
+export const MAX_GOSSIP_FRAME_BYTES = 1 << 20
+
+/**
+ * The most one stream may have in flight towards this node: a stream paused
+ * for being behind (gossip-intake.ts) holds at most this much more. It stays
+ * below the read buffer a paused stream may hold (4 MiB) before the muxer
+ * aborts it; libp2p's default (16 MiB) is above.
+ */
+export const MAX_STREAM_WINDOW_BYTES = 2 << 20
+
 /** Streams one connection may have open towards this node at once. */
 export const MAX_INBOUND_STREAMS_PER_CONNECTION = 128
 
@@ -44,6 +55,8 @@ export interface StackOptions {
   dialTimeoutMs: number
   /** The least time a ping may take before its connection is judged dead. */
   pingTimeoutMs: number
+  /** Bytes gossip may hold unsent for one peer before its stream is closed. */
+  maxGossipUnsentBytes: number
 }
 
 export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraServices> {
@@ -72,7 +85,8 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
         // reset by the muxer before any protocol negotiation costs us work
         // (libp2p's default, 1,000, let one peer's burst of hundreds of streams
         // keep this node's event loop busy, and its REST API waiting).
-        maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION
+        maxInboundStreams: MAX_INBOUND_STREAMS_PER_CONNECTION,
+        streamOptions: { maxStreamWindowSize: MAX_STREAM_WINDOW_BYTES }
       })
     ],
     connectionGater: gater,
@@ -127,7 +141,16 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
         heartbeatInterval: options.gossipHeartbeatMs,
         fallbackToFloodsub: false,
         doPX: false,
-        maxInboundDataLength: 1 << 20,
+        maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
+        // The next frame of a peer is taken when the last one is judged, so
+        // what waits is counted (and bounded) as bytes read, not as RPCs
+        // half-handled; see gossip-intake.ts.
+        awaitRpcHandler: true,
+        awaitRpcMessageHandler: true,
+        // Unset, a peer that never reads would have every message of ours
+        // kept for it; past this it is cut off as gossipsub does (forwarding
+        // to a slow peer stops well before: see gossip-backpressure.ts).
+        maxOutboundBufferSize: options.maxGossipUnsentBytes,
         scoreParams: {
           // Our own verdict on a peer (PeerGuard) counts in gossipsub's score:
           // a peer half way to a ban falls below the gossip threshold (-10).

@@ -15,6 +15,9 @@ import { RequestResponse } from '../protocol/request-response.ts'
 import { Broadcast } from '../broadcast/broadcast.ts'
 import { SYNC_PROTOCOL, syncHandler } from '../broadcast/sync.ts'
 import { Bootstrapper } from './bootstrapper.ts'
+import { boundForwarding } from './gossip-backpressure.ts'
+import { boundIntake } from './gossip-intake.ts'
+import type { IntakeStats } from './gossip-intake.ts'
 import { ipOf } from './ip-of.ts'
 import { libp2pOptions } from './libp2p-options.ts'
 import type { AgoraServices } from './libp2p-options.ts'
@@ -54,8 +57,26 @@ export interface NetHostInit {
   /** The least time a ping may take before its connection is closed as dead (default 30 s). */
   pingTimeoutMs?: number
   bootstrapRetryMs?: { min: number; max: number }
+  /** What gossip may hold unsent for one peer (defaults in DEFAULT_GOSSIP_BOUNDS). */
+  gossipBounds?: Partial<GossipBounds>
   /** Where faults that no caller sees are logged (default: nowhere). */
   logger?: Logger
+}
+
+export interface GossipBounds {
+  /** Bytes unsent to a peer beyond which messages of others are no longer forwarded to it (sync heals what it missed). */
+  maxForwardUnsentBytes: number
+  /** Bytes unsent to a peer beyond which its gossip stream is closed: it is not reading. */
+  maxUnsentBytes: number
+  /** Bytes read from one peer's gossip stream and not yet judged, beyond which it is read no more until half are. */
+  maxUnjudgedBytes: number
+}
+
+export const DEFAULT_GOSSIP_BOUNDS: GossipBounds = {
+  maxForwardUnsentBytes: 2 << 20,
+  maxUnsentBytes: 32 << 20,
+  // Twice the largest gossip frame (MAX_GOSSIP_FRAME_BYTES), and a little more.
+  maxUnjudgedBytes: 4 << 20
 }
 
 export interface NetHostEvents {
@@ -80,6 +101,9 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   readonly #topics = new Map<string, Broadcast<TSchema>>()
   #libp2p: Libp2p<AgoraServices> | undefined
   readonly #bootstrapper: Bootstrapper
+  readonly #log: Logger
+  #forwardsSkipped = 0
+  #intake: (() => IntakeStats) | undefined
 
   constructor(init: NetHostInit) {
     super()
@@ -88,7 +112,8 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     this.nodeId = init.key.nodeId
     this.clock = init.clock ?? systemClock
     this.guard = new PeerGuard(init.peerGuard, this.clock)
-    this.#protocols = new RequestResponse(this.directory, this.guard, (init.logger ?? silentLogger).child({ component: 'protocols' }), init.inbound)
+    this.#log = init.logger ?? silentLogger
+    this.#protocols = new RequestResponse(this.directory, this.guard, this.#log.child({ component: 'protocols' }), init.inbound)
     void this.#protocols.handle(
       SYNC_PROTOCOL,
       syncHandler(name => this.#topics.get(name))
@@ -111,9 +136,21 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     return this.#libp2p
   }
 
+  /** Messages of others not forwarded to a peer because too much was unsent to it already. */
+  get forwardsSkipped(): number {
+    return this.#forwardsSkipped
+  }
+
+  /** Gossip read and not yet judged, and how often a peer's stream was paused for it. */
+  get gossipIntake(): IntakeStats {
+    return this.#intake?.() ?? { backlogBytes: 0, pauses: 0 }
+  }
+
   async start(): Promise<void> {
     if (this.#libp2p !== undefined) return
     const init = this.#init
+    const gossipBounds = { ...DEFAULT_GOSSIP_BOUNDS, ...init.gossipBounds }
+    const gossipLog = this.#log.child({ component: 'gossip' })
     const libp2p = await createLibp2p(
       libp2pOptions({
         privateKey: init.key.libp2pKey,
@@ -128,9 +165,18 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
         inboundConnectionsPerSecond: init.inboundConnectionsPerSecond ?? 50,
         maxConnections: init.maxConnections ?? 300,
         dialTimeoutMs: init.dialTimeoutMs ?? 10_000,
-        pingTimeoutMs: init.pingTimeoutMs ?? 30_000
+        pingTimeoutMs: init.pingTimeoutMs ?? 30_000,
+        maxGossipUnsentBytes: gossipBounds.maxUnsentBytes
       })
     )
+    this.#intake = boundIntake(libp2p.services.pubsub, { maxStreamBacklogBytes: gossipBounds.maxUnjudgedBytes })
+    boundForwarding(libp2p.services.pubsub, {
+      maxUnsentBytes: gossipBounds.maxForwardUnsentBytes,
+      onSkipped: peerId => {
+        this.#forwardsSkipped++
+        gossipLog.debug({ peerId }, 'message not forwarded: too much unsent to the peer already')
+      }
+    })
     // A node shares the budgets of the address it connects from.
     libp2p.addEventListener('connection:open', event => {
       const nodeId = this.directory.learnPeer(event.detail.remotePeer)

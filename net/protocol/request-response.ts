@@ -28,7 +28,7 @@ import type { Static, TSchema } from 'typebox'
 export interface RequestContext {
   /** The node that asked; proven by the connection's key exchange. */
   from: NodeId
-  /** Aborted when the definition's timeout passes. */
+  /** Aborted when the definition's timeout passes, or when the host stops. */
   signal: AbortSignal
   /** Counts a violation only the handler can see (e.g. a valid signature by the wrong node) against the caller. */
   penalise: (kind: ViolationKind) => void
@@ -71,6 +71,8 @@ export class RequestResponse {
   readonly #limits: InboundLimits
   readonly #inFlight = new Map<NodeId, number>()
   #inFlightTotal = 0
+  /** Ends each request being handled now: called by stop(). */
+  readonly #endInFlight = new Set<() => void>()
   #libp2p: Libp2p | undefined
 
   constructor(directory: NodeDirectory, guard: PeerGuard, logger: Logger = silentLogger, limits: Partial<InboundLimits> = {}) {
@@ -95,8 +97,14 @@ export class RequestResponse {
     for (const registration of this.#registrations.values()) await this.#register(libp2p, registration)
   }
 
+  /**
+   * Stops serving, and ends every request being handled: a handler waiting
+   * (an activity's batch results wait up to five minutes) sees its signal
+   * aborted, and its timer no longer keeps the process alive.
+   */
   stop(): void {
     this.#libp2p = undefined
+    for (const end of [...this.#endInFlight]) end()
   }
 
   async handle<Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
@@ -238,6 +246,12 @@ export class RequestResponse {
       controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
       stream.abort(new TimeoutError('request timed out'))
     }, definition.timeoutMs)
+    const end = (): void => {
+      clearTimeout(timer)
+      controller.abort(new NetError('Aborted', 'this node is stopping'))
+      stream.abort(new NetError('Aborted', 'this node is stopping'))
+    }
+    this.#endInFlight.add(end)
     const reply = async (frame: unknown): Promise<void> => {
       await sendFrame(stream, jsonBytes(frame), { signal: controller.signal })
     }
@@ -296,6 +310,7 @@ export class RequestResponse {
       stream.abort(err as Error)
     } finally {
       clearTimeout(timer)
+      this.#endInFlight.delete(end)
     }
   }
 

@@ -29,11 +29,36 @@ let peakRss = process.memoryUsage().rss
 const startRss = peakRss
 let peakHeap = 0
 let peakExternal = 0
+/** Where the bytes sit: the largest each queue of gossipsub's held at one time. */
+const peakQueues = { outboundUnsent: 0, inboundUnread: 0, intakeBacklog: 0, messageCache: 0, arrayBuffers: 0 }
+interface GossipInternals {
+  streamsOutbound: Map<string, { rawStream: { writeBufferLength: number } }>
+  streamsInbound: Map<string, { rawStream: { readBufferLength: number } }>
+  mcache: { size: number }
+}
+// FLOOD_LIVE=1: what is live (after a full collection) every 2 s, apart from
+// what merely waits for the collector; the collections cost time, so only on demand.
+const peakLive = { heap: 0, arrayBuffers: 0 }
+const collect = (globalThis as { gc?: () => void }).gc
+if (process.env.FLOOD_LIVE === '1' && collect !== undefined)
+  setInterval(() => {
+    collect()
+    const usage = process.memoryUsage()
+    peakLive.heap = Math.max(peakLive.heap, usage.heapUsed)
+    peakLive.arrayBuffers = Math.max(peakLive.arrayBuffers, usage.arrayBuffers)
+  }, 2_000).unref()
 const sampler = setInterval(() => {
   const usage = process.memoryUsage()
   peakRss = Math.max(peakRss, usage.rss)
   peakHeap = Math.max(peakHeap, usage.heapUsed)
   peakExternal = Math.max(peakExternal, usage.external)
+  const gossip = host.pubsub as unknown as GossipInternals
+  peakQueues.intakeBacklog = Math.max(peakQueues.intakeBacklog, host.gossipIntake.backlogBytes)
+  const sum = (values: Iterable<number>): number => [...values].reduce((a, b) => a + b, 0)
+  peakQueues.outboundUnsent = Math.max(peakQueues.outboundUnsent, sum([...gossip.streamsOutbound.values()].map(s => s.rawStream.writeBufferLength)))
+  peakQueues.inboundUnread = Math.max(peakQueues.inboundUnread, sum([...gossip.streamsInbound.values()].map(s => s.rawStream.readBufferLength)))
+  peakQueues.messageCache = Math.max(peakQueues.messageCache, gossip.mcache.size)
+  peakQueues.arrayBuffers = Math.max(peakQueues.arrayBuffers, usage.arrayBuffers)
 }, 100)
 
 process.on('message', message => {
@@ -54,6 +79,10 @@ process.on('message', message => {
       peakRss,
       peakHeap,
       peakExternal,
+      peakQueues,
+      peakLive,
+      intakePauses: host.gossipIntake.pauses,
+      forwardsSkipped: host.forwardsSkipped,
       rss: process.memoryUsage().rss,
       storeBytes: topic.bytes,
       maxBytes: BULK_TOPIC.maxBytes ?? 64 << 20,

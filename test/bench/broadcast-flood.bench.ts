@@ -27,6 +27,10 @@ interface Final {
   peakRss: number
   peakHeap: number
   peakExternal: number
+  peakLive: { heap: number; arrayBuffers: number }
+  intakePauses: number
+  forwardsSkipped: number
+  peakQueues: { outboundUnsent: number; inboundUnread: number; intakeBacklog: number; messageCache: number; arrayBuffers: number }
   rss: number
   storeBytes: number
   maxBytes: number
@@ -129,6 +133,8 @@ try {
   report('broadcast.flood.rss_before', Math.round(final.startRss / 1024 / 1024), 'MB')
   report('broadcast.flood.heap', Math.round(final.peakHeap / 1024 / 1024), 'MB')
   report('broadcast.flood.external', Math.round(final.peakExternal / 1024 / 1024), 'MB')
+  report('broadcast.flood.unsent_peak', Math.round((final.peakQueues.outboundUnsent / 1024 / 1024) * 10) / 10, 'MiB')
+  report('broadcast.flood.unjudged_peak', Math.round((final.peakQueues.intakeBacklog / 1024 / 1024) * 10) / 10, 'MiB')
   report('broadcast.flood.delivered', delivered, 'entries')
   report('broadcast.flood.sent', flood.sent, 'entries')
   report('broadcast.flood.honest_reach', Math.round(reach * 100) / 100, 'share')
@@ -137,6 +143,14 @@ try {
   report('broadcast.flood.store', Math.round((final.storeBytes / 1024 / 1024) * 10) / 10, 'MiB')
   report('broadcast.flood.kept', final.entries, 'entries')
   report('broadcast.flood.seconds', Math.round(flood.seconds), 's')
+  const q = final.peakQueues
+  console.log(
+    `# peaks at the flooded node: ${Math.round(q.outboundUnsent / 1024)} KiB unsent to peers, ${Math.round(q.inboundUnread / 1024)} KiB held back by paused streams, ${Math.round(q.intakeBacklog / 1024)} KiB read but not yet judged (streams paused ${final.intakePauses} times), ${final.forwardsSkipped} forwards skipped for peers behind, ${q.messageCache} messages in gossipsub's cache, ${Math.round(q.arrayBuffers / 1024 / 1024)} MB in array buffers`
+  )
+  if (final.peakLive.heap > 0)
+    console.log(
+      `# live after a full collection, at most: ${Math.round(final.peakLive.heap / 1024 / 1024)} MB heap, ${Math.round(final.peakLive.arrayBuffers / 1024 / 1024)} MB array buffers`
+    )
   console.log(
     `# the honest entry reached, ms after it was published: ${[...honestSeenAt].map(([node, at]) => `${node} ${Math.round(at - publishedAt)}`).join(', ')}`
   )

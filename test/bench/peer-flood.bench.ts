@@ -1,6 +1,7 @@
 // A whole daemon, its REST /me polled while a hostile libp2p client (in its
 // own process) floods it with bursts of 600 requests: the p95 of /me before
-// and during the flood, and how the flood was answered.
+// and during the flood, how the flood was answered, and the peak RSS of the
+// process (the daemon's) during the flood.
 import { fork } from 'node:child_process'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -31,6 +32,8 @@ try {
   const node = await cluster.start()
   const url = node.service.status().apiUrl as string
   const idle = await pollMe(url, IDLE_MS)
+  const rssBefore = process.memoryUsage().rss
+  report('net.flood_rss_before_mb', Math.round(rssBefore / 1024 / 1024), 'MB')
   report('api.me_p95_idle', Math.round(percentile(idle, 95) * 10) / 10, 'ms')
 
   const client = fork(join(here, 'peer-flood-client.ts'), [node.addresses[0] as string], { stdio: 'inherit' })
@@ -47,7 +50,15 @@ try {
   try {
     // The first burst under way before timing.
     await new Promise(resolve => setTimeout(resolve, 1_000))
-    const flooded = await pollMe(url, FLOOD_MS)
+    // The daemon runs in this process: its RSS is this process's.
+    let peakRss = process.memoryUsage().rss
+    const sampler = setInterval(() => {
+      peakRss = Math.max(peakRss, process.memoryUsage().rss)
+    }, 100)
+    const flooded = await pollMe(url, FLOOD_MS).finally(() => {
+      clearInterval(sampler)
+    })
+    report('net.flood_rss_peak_mb', Math.round(peakRss / 1024 / 1024), 'MB')
     report('api.me_p95_under_peer_flood', Math.round(percentile(flooded, 95) * 10) / 10, 'ms')
     report('api.me_max_under_peer_flood', Math.round(Math.max(...flooded)), 'ms')
     const slowest = flooded.indexOf(Math.max(...flooded))

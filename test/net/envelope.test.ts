@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict'
+import { SigningKey, computeAddress, keccak256, toUtf8Bytes } from 'ethers'
 import { EnvelopeError, NodeKey, canonicalJson, signEnvelope, verifyEnvelope, openEnvelope } from '../../net/index.ts'
 
 describe('canonical JSON', () => {
@@ -115,5 +116,34 @@ describe('envelope signer key', () => {
     assert.equal(nodeId, key.nodeId)
     assert.deepEqual(publicKey, key.publicKey)
     assert.ok(peerIdFromNodeKey(nodeId, publicKey).equals(key.peerId))
+  })
+})
+
+describe('envelope digest', () => {
+  const key = NodeKey.random()
+  const PREFIX = '\x19Agora signed envelope:\n'
+  // The digest every envelope so far was signed over: ethers' UTF-8 encoder and keccak256.
+  const signedBefore = (envelope: { v: number; type: string; signer: string; payload: unknown; sig: string }): string =>
+    computeAddress(
+      SigningKey.recoverPublicKey(
+        keccak256(toUtf8Bytes(PREFIX + canonicalJson({ v: envelope.v, type: envelope.type, signer: envelope.signer, payload: envelope.payload }))),
+        envelope.sig
+      )
+    ).toLowerCase()
+
+  it('is the digest envelopes were always signed over, for text in any script', () => {
+    for (const note of ['plain', 'ünïcödé', '数据所有者', 'emoji 🚀 and 𝔘', 'x'.repeat(59_000), '\u0000\u001f"\\']) {
+      const envelope = signEnvelope(key, 'market.offer', { note })
+      assert.equal(signedBefore(envelope), key.nodeId, `signed over another digest for ${note.slice(0, 20)}`)
+      assert.equal(verifyEnvelope(envelope, 'market.offer'), key.nodeId)
+    }
+  })
+
+  it('keeps a lone surrogate apart from the replacement character a lenient UTF-8 encoder would write for it', () => {
+    const surrogate = signEnvelope(key, 'market.offer', { note: 'half a pair \ud800' })
+    const replaced = signEnvelope(key, 'market.offer', { note: 'half a pair \ufffd' })
+    assert.equal(verifyEnvelope(surrogate, 'market.offer'), key.nodeId)
+    assert.equal(signedBefore(surrogate), key.nodeId)
+    assert.throws(() => verifyEnvelope({ ...replaced, payload: surrogate.payload }), /not 0x|does not verify/)
   })
 })

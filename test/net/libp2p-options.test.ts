@@ -14,7 +14,8 @@ describe('the libp2p stack of a node', () => {
       inboundConnectionsPerSecond: 50,
       maxConnections: 300,
       dialTimeoutMs: 10_000,
-      pingTimeoutMs
+      pingTimeoutMs,
+      maxGossipUnsentBytes: 32 << 20
     })
 
   for (const pingTimeoutMs of [5_000, 30_000]) {
