@@ -99,6 +99,11 @@ export class DevChain {
     return this.#child?.pid
   }
 
+  /** Resolves once the started chain's process has exited, for whatever reason (resolves at once when none runs). */
+  async whenExited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return await (this.#exited ?? Promise.resolve({ code: null, signal: null }))
+  }
+
   isStarted(): boolean {
     return this.#port !== undefined
   }
