@@ -9,6 +9,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import type { AppKeys } from '../app-keys/app-keys.ts'
 import { ApiError, installErrorHandling } from '../api/errors.ts'
+import { DEFAULT_BODY_LIMIT } from '../api/server.ts'
 import { API_PASSTHROUGH_PREFIX } from './node-ops.ts'
 import type { NodeStatus } from './node-ops.ts'
 
@@ -50,6 +51,8 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Fas
   app.route({
     method: ['GET', 'POST', 'PUT', 'DELETE'],
     url: `${API_PASSTHROUGH_PREFIX}/*`,
+    // What the API itself takes (a claim may name many deposits); the API checks it again.
+    bodyLimit: DEFAULT_BODY_LIMIT,
     handler: async (request, reply) => {
       const api = options.api?.() ?? null
       if (api === null) throw new ApiError('Unavailable', 'the REST API is not up yet')
