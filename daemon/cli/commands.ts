@@ -43,14 +43,15 @@ export const COMMANDS: Command[] = [
     words: ['chain', 'dev'],
     args: [],
     summary:
-      'Runs a dev chain (anvil on 127.0.0.1) for the daemons on this machine until SIGINT or SIGTERM. Deploys the contracts on its first start, keeps its state in its directory and writes the network file the daemons read (<dir>/network.json).',
+      'Runs a dev chain for the daemons on this machine until SIGINT or SIGTERM. It is anvil on 127.0.0.1; it deploys the contracts on its first start, keeps its state in its directory and writes the network file the daemons read (<dir>/network.json).',
     options: CHAIN_DEV_OPTIONS,
     load: async () => (await import('./chain-commands.ts')).runChainDev
   },
   {
     words: ['payment', 'status'],
     args: [],
-    summary: "Shows the running daemon's payment status on a platform: amounts owed and paid both ways, reserved, and the token and gas balances on chain.",
+    summary:
+      "Shows the running daemon's payment status on a platform. Amounts owed and paid both ways, reserved by allocations, and the token and gas balances on chain.",
     options: {
       ...PAYMENT_OPTIONS,
       platform: { type: 'string', value: 'PLATFORM', description: "payment platform, e.g. erc20-dev-tglm (default: the daemon's default platform)" },
@@ -61,21 +62,21 @@ export const COMMANDS: Command[] = [
   {
     words: ['payment', 'accounts'],
     args: [],
-    summary: 'Lists the payment accounts of the running daemon: the platforms and addresses it pays from (requestor) and is paid on (provider).',
+    summary: "Lists the running daemon's payment accounts. The platforms and addresses it pays from (requestor) and is paid on (provider).",
     options: PAYMENT_OPTIONS,
     load: async () => (await import('./payment-commands.ts')).paymentAccounts
   },
   {
     words: ['payment', 'deposits'],
     args: [],
-    summary: "Lists the escrow deposits of the running daemon's agreements, either side: amount, claimed so far, the best voucher, deadline.",
+    summary: "Lists the running daemon's escrow deposits. Either side's: amount, claimed so far, the best voucher, deadline.",
     options: PAYMENT_OPTIONS,
     load: async () => (await import('./payment-commands.ts')).paymentDeposits
   },
   {
     words: ['payment', 'claim'],
     args: [],
-    summary: 'Claims on chain what vouchers of the running daemon (a provider) are worth claiming now; with --all every unclaimed voucher, whatever the gas.',
+    summary: "Claims the running daemon's vouchers on chain. Those worth their gas now; with --all every unclaimed one, whatever the gas.",
     options: {
       ...PAYMENT_OPTIONS,
       all: { type: 'boolean', description: 'claim every unclaimed voucher, whatever the gas' },
@@ -86,7 +87,7 @@ export const COMMANDS: Command[] = [
   {
     words: ['payment', 'fund'],
     args: [],
-    summary: "Mints test tokens and sends gas to the running daemon's address, on a dev or test network (one whose config has a faucet).",
+    summary: "Mints test tokens and sends gas to the running daemon's address. Only on a dev or test network (one whose config has a faucet).",
     options: {
       ...PAYMENT_OPTIONS,
       platform: { type: 'string', value: 'PLATFORM', description: "payment platform (default: the daemon's default platform)" }
