@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { defaultDataDir } from '../config/defaults.ts'
 import { watchSignals } from '../service/signals.ts'
 import { UsageError } from './usage.ts'
-import type { DevNetworkStarted as Started } from '../../payment/index.ts'
+import type { DevNetworkStarted as Started } from '../../payment/dev.ts'
 import type { CommandRun, OptionValues } from './usage.ts'
 
 export const DEV_CHAIN_SUBDIR = 'dev-chain'
@@ -42,7 +42,7 @@ export const runChainDev: CommandRun = async ({ values }) => {
   const signals = watchSignals()
   try {
     const options = chainDevOptions(values)
-    const loaded = await Promise.race([import('../../payment/index.ts'), signals.received.then(() => null)])
+    const loaded = await Promise.race([import('../../payment/dev.ts'), signals.received.then(() => null)])
     if (loaded === null) return 0
     const network = new loaded.DevNetwork(
       {},

@@ -4,32 +4,15 @@
 // one block) and records where they are and a hash of each one's code. Later
 // starts read the record and check that the chain holds that code there.
 import { createHash } from 'node:crypto'
-import { ContractFactory, type InterfaceAbi, JsonRpcProvider, getCreateAddress } from 'ethers'
-import Type from 'typebox'
-import { validator } from '../../net/index.ts'
+import type { InterfaceAbi } from 'ethers'
 import { type ContractArtifact, escrowArtifact, payoutsArtifact, testTokenArtifact } from '../contracts/artifacts.ts'
 import type { DeployedContracts } from '../contracts/deploy.ts'
 import { ChainError } from './chain-error.ts'
-import { devWallet } from './dev-accounts.ts'
 import { jsonRpcCall } from './json-rpc.ts'
 
 /** The dev account that deploys the contracts (its keys are public: dev chains only). */
 export const DEPLOYER_ACCOUNT = 0
 
-const Address = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
-const CodeHash = Type.String({ pattern: '^[0-9a-f]{64}$' })
-const Deployed = Type.Object({ address: Address, codeSha256: CodeHash }, { additionalProperties: false })
-export const DeploymentRecordSchema = Type.Object(
-  {
-    version: Type.Literal(1),
-    chainId: Type.Integer({ minimum: 1 }),
-    deployer: Address,
-    token: Deployed,
-    escrow: Deployed,
-    payouts: Deployed
-  },
-  { additionalProperties: false }
-)
 export interface DeploymentRecord {
   version: 1
   chainId: number
@@ -38,7 +21,6 @@ export interface DeploymentRecord {
   escrow: { address: string; codeSha256: string }
   payouts: { address: string; codeSha256: string }
 }
-const checkRecord = validator(DeploymentRecordSchema, 'deployment record')
 
 const CONTRACTS = [
   ['token', testTokenArtifact],
@@ -48,7 +30,14 @@ const CONTRACTS = [
 
 const RPC_TIMEOUT_MS = 10_000
 
-/** Parses a stored record; BadRequest naming what is wrong. */
+const ADDRESS = /^0x[0-9a-fA-F]{40}$/
+const CODE_HASH = /^[0-9a-f]{64}$/
+
+/**
+ * Parses a stored record; BadRequest naming what is wrong. Checked by hand:
+ * a few fields do not need the schema compiler, which would slow the
+ * command's start.
+ */
 export function parseDeploymentRecord(text: string, where: string): DeploymentRecord {
   let value: unknown
   try {
@@ -56,7 +45,31 @@ export function parseDeploymentRecord(text: string, where: string): DeploymentRe
   } catch {
     throw new ChainError('BadRequest', `${where} is not JSON`)
   }
-  return checkRecord.parse(value, where) as DeploymentRecord
+  const bad = (field: string): never => {
+    throw new ChainError('BadRequest', `${where}: ${field} is missing or not valid`)
+  }
+  const record = (typeof value === 'object' && value !== null ? value : bad('the record')) as Record<string, unknown>
+  const known = new Set(['version', 'chainId', 'deployer', ...CONTRACTS.map(([name]) => name)])
+  for (const key of Object.keys(record)) if (!known.has(key)) bad(key)
+  if (record.version !== 1) bad('version')
+  if (!(Number.isSafeInteger(record.chainId) && (record.chainId as number) >= 1)) bad('chainId')
+  if (typeof record.deployer !== 'string' || !ADDRESS.test(record.deployer)) bad('deployer')
+  const contract = (name: string): { address: string; codeSha256: string } => {
+    const entry = record[name] as Record<string, unknown> | null | undefined
+    if (typeof entry !== 'object' || entry === null || Object.keys(entry).length !== 2) bad(name)
+    const { address, codeSha256 } = entry as Record<string, unknown>
+    if (typeof address !== 'string' || !ADDRESS.test(address)) bad(`${name}.address`)
+    if (typeof codeSha256 !== 'string' || !CODE_HASH.test(codeSha256)) bad(`${name}.codeSha256`)
+    return { address: address as string, codeSha256: codeSha256 as string }
+  }
+  return {
+    version: 1,
+    chainId: record.chainId as number,
+    deployer: record.deployer as string,
+    token: contract('token'),
+    escrow: contract('escrow'),
+    payouts: contract('payouts')
+  }
 }
 
 export function contractsOf(record: DeploymentRecord): DeployedContracts {
@@ -70,6 +83,8 @@ export function contractsOf(record: DeploymentRecord): DeployedContracts {
  * is the same on every fresh dev chain.
  */
 export async function deployDevContracts(rpcUrl: string, chainId: number, from = 0): Promise<DeploymentRecord> {
+  // Only a first start deploys: a restart checks the code without loading ethers.
+  const [{ ContractFactory, JsonRpcProvider, getCreateAddress }, { devWallet }] = await Promise.all([import('ethers'), import('./dev-accounts.ts')])
   const provider = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, cacheTimeout: -1 })
   provider.pollingInterval = 20
   try {

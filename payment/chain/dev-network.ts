@@ -5,8 +5,8 @@
 // whole or not at all). One process at a time runs it (`chain.lock`).
 import { mkdir, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type Clock, silentLogger, systemClock } from '../../net/index.ts'
-import type { Logger } from '../../net/index.ts'
+import { type Clock, silentLogger, systemClock } from '../../net/kernel.ts'
+import type { Logger } from '../../net/kernel.ts'
 import type { DeployedContracts } from '../contracts/deploy.ts'
 import { writeFileAtomic } from './atomic-file.ts'
 import { ChainError } from './chain-error.ts'
