@@ -15,7 +15,10 @@ import type { DevChainInit } from './dev-chain.ts'
 import { type DirLock, lockDir } from './dev-chain-lock.ts'
 import { checkDeployment, contractsOf, type DeploymentRecord, deployDevContracts, parseDeploymentRecord, sameDeployment } from './dev-deployment.ts'
 import { devNetworkConfig } from './known-networks.ts'
+import { endOrphanChain, forgetChainPid, recordChainPid } from './orphan-chain.ts'
 import type { NetworkConfigInput } from './network-schema.ts'
+
+const DEFAULT_STOP_GRACE_MS = 5_000
 
 export interface DevNetworkComponents {
   logger?: Logger
@@ -34,6 +37,8 @@ export interface DevNetworkPaths {
   deployment: string
   networkFile: string
   lock: string
+  /** While it runs: the chain process's id (found and ended by the next run if this one was killed). */
+  chainPid: string
 }
 
 export function devNetworkPaths(dir: string): DevNetworkPaths {
@@ -41,7 +46,8 @@ export function devNetworkPaths(dir: string): DevNetworkPaths {
     state: join(dir, 'state.json'),
     deployment: join(dir, 'deployment.json'),
     networkFile: join(dir, 'network.json'),
-    lock: join(dir, 'chain.lock')
+    lock: join(dir, 'chain.lock'),
+    chainPid: join(dir, 'chain.pid')
   }
 }
 
@@ -58,6 +64,7 @@ export interface DevNetworkStarted {
 export class DevNetwork {
   readonly #log: Logger
   readonly #components: DevNetworkComponents
+  readonly #clock: Clock
   readonly #init: DevNetworkInit
   readonly #paths: DevNetworkPaths
   #lock: DirLock | undefined
@@ -66,6 +73,7 @@ export class DevNetwork {
 
   constructor(components: DevNetworkComponents, init: DevNetworkInit) {
     this.#components = components
+    this.#clock = components.clock ?? systemClock
     this.#log = (components.logger ?? silentLogger).child({ component: 'payment:dev-network' })
     this.#init = init
     this.#paths = devNetworkPaths(init.dir)
@@ -102,7 +110,9 @@ export class DevNetwork {
     this.#lock = await lockDir(this.#paths.lock, `the dev chain directory ${this.#init.dir}`)
     try {
       const record = await this.#readRecord()
+      await endOrphanChain(this.#paths.chainPid, this.#paths.state, this.#init.stopGraceMs ?? DEFAULT_STOP_GRACE_MS, this.#clock, this.#log)
       const chain = await this.#startChain(record)
+      if (chain.pid !== undefined) await recordChainPid(this.#paths.chainPid, chain.pid)
       const { record: deployment, deployed } = await this.#ensureDeployed(chain, record)
       const network = devNetworkConfig(chain.rpcUrl, deployment.token.address, { escrow: deployment.escrow.address, batchPayout: deployment.payouts.address })
       await writeFileAtomic(this.#paths.networkFile, `${JSON.stringify({ networks: [network] }, null, 2)}\n`, 0o644)
@@ -129,6 +139,7 @@ export class DevNetwork {
     this.#started = undefined
     try {
       await chain?.stop()
+      if (chain !== undefined) await forgetChainPid(this.#paths.chainPid)
     } finally {
       const lock = this.#lock
       this.#lock = undefined
@@ -158,7 +169,7 @@ export class DevNetwork {
     })
     const chainComponents = {
       ...(this.#components.logger === undefined ? {} : { logger: this.#components.logger }),
-      clock: this.#components.clock ?? systemClock
+      clock: this.#clock
     }
     if (this.#init.port !== undefined || record === null) {
       const chain = new DevChain(chainComponents, chainInit(this.#init.port ?? 0))

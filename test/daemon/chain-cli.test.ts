@@ -84,6 +84,27 @@ describe('agora chain dev', function () {
     assert.equal(isRunning(againAnvil), false)
   })
 
+  it('a run killed with SIGKILL leaves its chain behind; the next run ends that chain and goes on with its state', async () => {
+    const chainDir = join(dir, 'killed')
+    const killed = await startChainDev(chainDir)
+    const orphan = await killed.chainPid()
+    try {
+      killed.child.kill('SIGKILL')
+      await killed.exited
+      // SIGKILL reaches only the command: its chain runs on, still writing the state file.
+      assert.equal(isRunning(orphan), true)
+      const next = await startChainDev(chainDir)
+      assert.equal(isRunning(orphan), false, 'the chain of the killed run was ended')
+      assert.equal(next.info.deployed, false, 'its state was kept')
+      assert.deepEqual(next.info.contracts, killed.info.contracts)
+      assert.notEqual(await next.chainPid(), orphan)
+      next.child.kill('SIGTERM')
+      assert.equal(await next.exited, 0, next.stderr())
+    } finally {
+      if (isRunning(orphan)) process.kill(orphan, 'SIGKILL')
+    }
+  })
+
   it('exits 1 when its chain dies under it', async () => {
     const running = await startChainDev(join(dir, 'dies'))
     process.kill(await running.chainPid(), 'SIGKILL')
