@@ -25,12 +25,12 @@ export function paymentExtrasRoutes(api: PaymentApi): FastifyPluginAsync {
           operationId: 'agoraPaymentClaim',
           tags,
           // 403: a deposit of another provider; 404: no such deposit.
-          body: ClaimBody,
+          body: Type.Union([ClaimBody, Type.Null()]),
           response: { 200: ClaimOutcome, ...errorResponses(403), ...paymentErrors.chain }
         }
       },
       async request => {
-        const body = request.body
+        const body = request.body ?? {}
         return claimWire(
           await api.claim({ ...(body.depositIds === undefined ? {} : { depositIds: body.depositIds }), ...(body.all === undefined ? {} : { all: body.all }) })
         )
