@@ -17,3 +17,4 @@ export {
   BaseUnits
 } from './records.ts'
 export type { StoredDocument, StoredDebitNote, StoredInvoice, StoredAllocation } from './records.ts'
+export type { PaymentSource } from './payment-records.ts'

@@ -6,16 +6,20 @@
 import { loadEach } from '../../net/index.ts'
 import type { BadRecord, Clock, OutboxDb, StoreOp, TimerHandle } from '../../net/index.ts'
 import { PaymentError } from '../model/payment-error.ts'
-import type { Allocation, AllocationUpdate, PaymentRole, Rejection } from '../model/documents.ts'
+import type { Allocation, AllocationUpdate, Payment, PaymentRole, Rejection } from '../model/documents.ts'
 import { AllocationBook } from './allocation-book.ts'
 import { DocumentBook } from './document-book.ts'
 import { EVENT_PREFIX, EventLog, storedEvent } from './event-log.ts'
 import type { EventInput } from './event-log.ts'
 import { allocationOf, amountOf, documentIdOf, rejectionWire, storedAllocation, storedDebitNote, storedInvoice } from './records.ts'
 import type { StoredAllocation, StoredDocument } from './records.ts'
+import { paymentOf, storedPayment, storedSettled } from './payment-records.ts'
+import type { PaymentSource, StoredPayment } from './payment-records.ts'
 
 const ALLOCATION_PREFIX = 'alloc:'
 const DOCUMENT_PREFIX = 'doc:'
+const SETTLED_PREFIX = 'settled:'
+const PAYMENT_PREFIX = 'pay:'
 
 /** Writes `ops` durably: the store's batch, or an outbox enqueue that carries them alongside its message. */
 export type Commit = (ops: StoreOp[]) => Promise<void>
@@ -49,6 +53,9 @@ export class Ledger {
   readonly events: EventLog
   readonly #components: LedgerComponents
   readonly #timers = new Map<string, TimerHandle>()
+  /** Per role and agreement: the cumulative the chain shows paid. */
+  readonly #settled = new Map<string, bigint>()
+  readonly #payments = new Map<string, StoredPayment>()
   #queue: Promise<unknown> = Promise.resolve()
   #closed = false
 
@@ -81,6 +88,20 @@ export class Ledger {
       ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
     })
     this.events.load(events.map(e => e.record))
+    const settled = await loadEach({
+      store: db,
+      range: { gte: SETTLED_PREFIX, lt: `${SETTLED_PREFIX}~` },
+      parse: value => storedSettled.parse(value),
+      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
+    })
+    for (const { key, record } of settled) this.#settled.set(key.slice(SETTLED_PREFIX.length), BigInt(record.settled))
+    const payments = await loadEach({
+      store: db,
+      range: { gte: PAYMENT_PREFIX, lt: `${PAYMENT_PREFIX}~` },
+      parse: value => storedPayment.parse(value),
+      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
+    })
+    for (const { record } of payments) this.#payments.set(record.paymentId, record)
     for (const record of this.allocations.unreleased()) this.#scheduleRelease(record)
   }
 
@@ -174,13 +195,62 @@ export class Ledger {
     })
   }
 
-  /** The chain shows `settled` paid for the agreement: every document it covers is SETTLED. Returns those ids. */
-  async settled(agreementId: string, role: PaymentRole, settled: bigint): Promise<string[]> {
+  /**
+   * The chain shows `settled` paid for the agreement (cumulative): every
+   * document it covers is SETTLED, and what it adds over the settled total
+   * known so far is one payment (of `payment`'s transaction). Returns the ids
+   * of the documents it settled.
+   */
+  async settled(agreementId: string, role: PaymentRole, settled: bigint, payment?: PaymentSource): Promise<string[]> {
     return await this.#exclusive(async () => {
+      const key = `${role}:${agreementId}`
+      const before = this.#settled.get(key) ?? 0n
+      if (settled > before) {
+        const ops: StoreOp[] = [{ type: 'put', key: `${SETTLED_PREFIX}${key}`, value: { settled: settled.toString() } }]
+        let record: StoredPayment | undefined
+        if (payment !== undefined) {
+          record = {
+            paymentId: `${payment.txHash.slice(2, 42)}-${agreementId}`.slice(0, 128),
+            role,
+            payerId: payment.payerId,
+            payeeId: payment.payeeId,
+            payerAddr: payment.payerAddr,
+            payeeAddr: payment.payeeAddr,
+            paymentPlatform: payment.paymentPlatform,
+            amount: (settled - before).toString(),
+            timestamp: this.#components.clock.now(),
+            agreementId,
+            details: payment.txHash
+          }
+          ops.push({ type: 'put', key: `${PAYMENT_PREFIX}${record.paymentId}`, value: record })
+        }
+        await this.#write(ops)
+        this.#settled.set(key, settled)
+        if (record !== undefined) this.#payments.set(record.paymentId, record)
+      }
       const covered = this.documents.settledBy(agreementId, role, settled)
       for (const record of covered) await this.#commitWithEvent({ ...record, status: 'SETTLED' }, 'Settled')
       return covered.map(documentIdOf)
     })
+  }
+
+  settledTotal(agreementId: string, role: PaymentRole): bigint {
+    return this.#settled.get(`${role}:${agreementId}`) ?? 0n
+  }
+
+  payments(filter: { afterTimestamp?: number | undefined; maxItems?: number | undefined; role?: PaymentRole | undefined } = {}): Payment[] {
+    const after = filter.afterTimestamp ?? Number.NEGATIVE_INFINITY
+    return [...this.#payments.values()]
+      .filter(p => p.timestamp > after && (filter.role === undefined || p.role === filter.role))
+      .sort((a, b) => a.timestamp - b.timestamp)
+      .slice(0, filter.maxItems ?? Number.POSITIVE_INFINITY)
+      .map(paymentOf)
+  }
+
+  payment(paymentId: string): Payment {
+    const record = this.#payments.get(paymentId)
+    if (record === undefined) throw new PaymentError('NotFound', `no payment ${paymentId}`)
+    return paymentOf(record)
   }
 
   // ---- documents: the requester's copies ----
