@@ -271,9 +271,10 @@ export class EscrowPayer {
   async #open(records: readonly PayerDeposit[]): Promise<void> {
     await this.records.putAll(records.filter(r => this.records.get(r.depositId) === undefined))
     const toOpen: PayerDeposit[] = []
-    for (const record of records) {
-      const onChain = await this.#chain.deposit(record.depositId)
-      if (onChain.deadline !== 0) await this.records.put({ ...record, state: 'open', amount: onChain.amount, deadline: onChain.deadline })
+    const onChain = await Promise.all(records.map(r => this.#chain.deposit(r.depositId)))
+    for (const [i, record] of records.entries()) {
+      const found = onChain[i]!
+      if (found.deadline !== 0) await this.records.put({ ...record, state: 'open', amount: found.amount, deadline: found.deadline })
       else toOpen.push(record)
     }
     if (toOpen.length === 0) return
@@ -294,10 +295,11 @@ export class EscrowPayer {
     ])
     const sent = await this.#chain.send({ to: this.#chain.escrowAddress, data })
     await this.#chain.confirmed(sent)
-    for (const record of toOpen) {
-      const onChain = await this.#chain.deposit(record.depositId)
-      if (onChain.deadline === 0) throw new PaymentError('Internal', `deposit ${record.depositId} is not on chain after its createMany was mined`)
-      await this.records.put({ ...record, state: 'open', amount: onChain.amount, deadline: onChain.deadline }, { sync: record === toOpen.at(-1) })
+    const opened = await Promise.all(toOpen.map(r => this.#chain.deposit(r.depositId)))
+    for (const [i, record] of toOpen.entries()) {
+      const found = opened[i]!
+      if (found.deadline === 0) throw new PaymentError('Internal', `deposit ${record.depositId} is not on chain after its createMany was mined`)
+      await this.records.put({ ...record, state: 'open', amount: found.amount, deadline: found.deadline }, { sync: i === toOpen.length - 1 })
     }
     this.#log.info({ deposits: toOpen.length, txHash: sent.hash }, 'deposits opened')
   }

@@ -62,6 +62,7 @@ class DefaultSettlementService implements SettlementService {
   readonly #wallet: Wallet
   readonly #log: Logger
   #started = false
+  #stopped = false
 
   constructor(components: SettlementComponents, init: SettlementInit) {
     this.platforms = new PaymentPlatforms(components.networks)
@@ -98,6 +99,7 @@ class DefaultSettlementService implements SettlementService {
 
   async start(): Promise<void> {
     if (this.#started) return
+    if (this.#stopped) throw new PaymentError('Unavailable', 'settlement was stopped; open a new one')
     for (const parts of this.#parts.values()) {
       await parts.chain.recover()
       await parts.payer.start()
@@ -106,8 +108,10 @@ class DefaultSettlementService implements SettlementService {
     this.#started = true
   }
 
+  /** Ends the timers and waits for work in flight; the RPC connections close even when start never ran. Not started again. */
   async stop(): Promise<void> {
-    if (!this.#started) return
+    if (this.#stopped) return
+    this.#stopped = true
     this.#started = false
     for (const parts of this.#parts.values()) {
       await parts.payer.stop()

@@ -43,14 +43,14 @@ export async function mintTo(world: SettlementWorld, address: string, amount: st
 export class SettlementNode {
   readonly wallet: Wallet
   readonly dir: string
-  readonly #world: SettlementWorld
   readonly #clock: Clock | undefined
   readonly #init: SettlementInit
+  readonly #networks: readonly ChainNetwork[]
   db: Level<string, string> | undefined
   service: SettlementService | undefined
 
-  constructor(world: SettlementWorld, options: { index: number; dir: string; clock?: Clock; init?: SettlementInit }) {
-    this.#world = world
+  constructor(world: SettlementWorld, options: { index: number; dir: string; clock?: Clock; init?: SettlementInit; networks?: readonly ChainNetwork[] }) {
+    this.#networks = options.networks ?? [world.network]
     this.wallet = devWallet(options.index) as unknown as Wallet
     this.dir = options.dir
     this.#clock = options.clock
@@ -67,15 +67,21 @@ export class SettlementNode {
   }
 
   async start(): Promise<SettlementService> {
+    const service = await this.open()
+    await service.start()
+    return service
+  }
+
+  /** The service over the node's directory, not started. */
+  async open(): Promise<SettlementService> {
     await mkdir(this.dir, { recursive: true })
     this.db = new Level<string, string>(this.dir)
     await this.db.open()
     const store = this.db.sublevel<string, string>('settlement', { valueEncoding: 'utf8' }) as unknown as RawRecordStore
     this.service = openSettlement(
-      { networks: [this.#world.network], wallet: this.wallet, db: store, ...(this.#clock === undefined ? {} : { clock: this.#clock }) },
+      { networks: this.#networks, wallet: this.wallet, db: store, ...(this.#clock === undefined ? {} : { clock: this.#clock }) },
       { pollingIntervalMs: 20, ...this.#init }
     )
-    await this.service.start()
     return this.service
   }
 
