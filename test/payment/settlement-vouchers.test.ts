@@ -5,6 +5,24 @@ import { devChainFixture } from '../helpers/dev-chain.ts'
 import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween } from '../helpers/settlement.ts'
 
 const NEVER_WORTH = { claimWorthGasFactor: 1e15 }
+/** `voucher` with its cumulative changed and signed by `signer` over the domain given. */
+async function resigned(
+  voucher: SignedVoucher,
+  signer: Wallet,
+  change: { cumulative?: bigint; chainId?: number; escrow?: string } = {}
+): Promise<SignedVoucher> {
+  const cumulative = change.cumulative ?? voucher.cumulative
+  const domain = escrowDomain(BigInt(change.chainId ?? voucher.chainId), change.escrow ?? voucher.escrow)
+  const signature = Signature.from(await signer.signTypedData(domain, VOUCHER_TYPES, { depositId: voucher.depositId, cumulative })).compactSerialized
+  return {
+    ...voucher,
+    cumulative,
+    signature,
+    ...(change.chainId === undefined ? {} : { chainId: change.chainId }),
+    ...(change.escrow === undefined ? {} : { escrow: change.escrow })
+  }
+}
+
 describe('payment: the provider checks vouchers against the chain', function () {
   this.timeout(120_000)
   const fixture = devChainFixture()
