@@ -19,6 +19,7 @@ import type {
   SettlementInit,
   SettlementService
 } from '../../payment/index.ts'
+import { paymentRoutes } from '../api/payment-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import { ConfigError } from '../config/errors.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
@@ -209,6 +210,7 @@ export class PaymentModule implements DaemonModule {
       defaultPlatform: section.defaultPlatform,
       allocationTimeoutMs: section.allocationTimeoutMs ?? PAYMENT_DEFAULTS.allocationTimeoutMs
     })
+    this.routes = paymentRoutes(this.#api)
   }
 
   async stop(): Promise<void> {
