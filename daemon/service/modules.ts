@@ -4,6 +4,7 @@ import { MarketModule } from '../modules/market-module.ts'
 import { PaymentModule } from '../modules/payment-module.ts'
 import type { OpenSettlement } from '../modules/payment-module.ts'
 import type { Clock } from '../../net/index.ts'
+import { openSettlement } from '../../payment/index.ts'
 import type { DaemonModule } from './module.ts'
 
 /** Parts every module may take instead of its default (a test's manual clock). */
@@ -17,5 +18,5 @@ export interface ModuleComponents {
 export function defaultModules(components: ModuleComponents = {}): DaemonModule[] {
   const market = new MarketModule(components)
   const activity = new ActivityModule(market, components)
-  return [market, activity, new PaymentModule(market, activity, components)]
+  return [market, activity, new PaymentModule(market, activity, { openSettlement, ...components })]
 }
