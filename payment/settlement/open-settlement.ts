@@ -1,0 +1,272 @@
+// The settlement service: per configured network its chain access (failover
+// RPC, the wallet on its own nonce lane, a transaction journal), the escrow
+// payer and payee; calls are dispatched by the terms' platform (its name or
+// an alias). Recovery runs first at start: the journal is settled or sent
+// again, and every record is checked against the chain before anything new
+// is sent.
+import type { Wallet } from 'ethers'
+import { TypedEventEmitter } from '@libp2p/interface'
+import { silentLogger, systemClock } from '../../net/index.ts'
+import type { Clock, Logger } from '../../net/index.ts'
+import { ChainError } from '../chain/chain-error.ts'
+import type { ChainNetwork } from '../chain/network-config.ts'
+import { PaymentPlatforms } from '../chain/platforms.ts'
+import type { DepositView } from '../model/documents.ts'
+import type { ClaimOutcome } from '../model/payment-api.ts'
+import { PaymentError } from '../model/payment-error.ts'
+import { EscrowPayee } from './escrow-payee.ts'
+import { EscrowPayer } from './escrow-payer.ts'
+import { fundFromFaucet } from './faucet.ts'
+import { NetworkChain } from './network-chain.ts'
+import type {
+  AgreementTerms,
+  PayoutConfirmation,
+  ProviderSettlement,
+  ProviderSettlementEvents,
+  RequesterSettlement,
+  RequesterSettlementEvents,
+  SettlementComponents,
+  SettlementInit,
+  SettlementProof,
+  SettlementService,
+  SignedVoucher,
+  VerificationResult
+} from './settlement.ts'
+
+export const SETTLEMENT_DEFAULTS = {
+  claimWorthGasFactor: 10,
+  claimDeadlineMarginMs: 6 * 3_600_000,
+  depositDeadlineMarginMs: 24 * 3_600_000,
+  openBatchWindowMs: 0,
+  claimCheckIntervalMs: 5 * 60_000,
+  depositCacheMs: 30_000,
+  pollingIntervalMs: 1_000,
+  confirmTimeoutMs: 10 * 60_000
+} as const
+
+interface NetworkParts {
+  readonly chain: NetworkChain
+  readonly payer: EscrowPayer
+  readonly payee: EscrowPayee
+}
+
+export function openSettlement(components: SettlementComponents, init: SettlementInit = {}): SettlementService {
+  return new DefaultSettlementService(components, init)
+}
+
+class DefaultSettlementService implements SettlementService {
+  readonly platforms: PaymentPlatforms
+  readonly requester: RequesterSettlement
+  readonly provider: ProviderSettlement
+  readonly #parts = new Map<string, NetworkParts>()
+  readonly #wallet: Wallet
+  readonly #log: Logger
+  #started = false
+  #stopped = false
+
+  constructor(components: SettlementComponents, init: SettlementInit) {
+    this.platforms = new PaymentPlatforms(components.networks)
+    this.#wallet = components.wallet
+    const logger = components.logger ?? silentLogger
+    this.#log = logger.child({ component: 'payment:settlement' })
+    const clock: Clock = components.clock ?? systemClock
+    const settings = { ...SETTLEMENT_DEFAULTS, ...definedOf(init) }
+    const requesterEvents = new TypedEventEmitter<RequesterSettlementEvents>()
+    const providerEvents = new TypedEventEmitter<ProviderSettlementEvents>()
+    for (const network of components.networks) {
+      const chain = new NetworkChain(
+        { network, wallet: components.wallet, db: components.db, logger, clock },
+        { pollingIntervalMs: settings.pollingIntervalMs, confirmTimeoutMs: settings.confirmTimeoutMs }
+      )
+      const payer = new EscrowPayer({ chain, wallet: components.wallet, clock, logger }, settings)
+      const payee = new EscrowPayee({ chain, wallet: components.wallet, clock, logger, events: providerEvents }, settings)
+      this.#parts.set(network.name, { chain, payer, payee })
+    }
+    this.requester = new RequesterDispatch(this, requesterEvents)
+    this.provider = new ProviderDispatch(this, providerEvents)
+  }
+
+  /** The parts of `platform`'s network; NotFound for a platform this node does not know. */
+  partsOf(platform: string): NetworkParts {
+    this.#assertStarted()
+    return this.#parts.get(this.#networkOf(platform).name)!
+  }
+
+  allParts(): NetworkParts[] {
+    this.#assertStarted()
+    return [...this.#parts.values()]
+  }
+
+  async start(): Promise<void> {
+    if (this.#started) return
+    if (this.#stopped) throw new PaymentError('Unavailable', 'settlement was stopped; open a new one')
+    for (const parts of this.#parts.values()) {
+      await parts.chain.recover()
+      await parts.payer.start()
+      await parts.payee.start()
+    }
+    this.#started = true
+  }
+
+  /** Ends the timers and waits for work in flight; the RPC connections close even when start never ran. Not started again. */
+  async stop(): Promise<void> {
+    if (this.#stopped) return
+    this.#stopped = true
+    this.#started = false
+    for (const parts of this.#parts.values()) {
+      await parts.payer.stop()
+      await parts.payee.stop()
+      parts.chain.stop()
+    }
+  }
+
+  async balances(platform: string, address: string): Promise<{ readonly token: bigint; readonly gas: bigint }> {
+    if (!/^0x[0-9a-fA-F]{40}$/.test(address)) throw new PaymentError('BadRequest', 'the address is not a 0x address of 40 hex digits')
+    const { chain } = this.partsOf(platform)
+    return withChainErrors(async () => ({ token: await chain.tokenBalance(address), gas: await chain.provider.getBalance(address) }))
+  }
+
+  async deposits(): Promise<DepositView[]> {
+    const views: DepositView[] = []
+    for (const parts of this.allParts()) {
+      views.push(...(await withChainErrors(() => parts.payer.views())))
+      views.push(...(await withChainErrors(() => parts.payee.views())))
+    }
+    return views
+  }
+
+  async claim(options: { readonly depositIds?: readonly string[]; readonly all?: boolean }): Promise<ClaimOutcome> {
+    const all = this.allParts()
+    if (options.depositIds !== undefined) {
+      for (const id of options.depositIds) {
+        if (!all.some(parts => parts.payee.has(id.toLowerCase()))) throw new PaymentError('NotFound', `no voucher is kept for deposit ${id.slice(0, 80)}`)
+      }
+    }
+    const outcomes: ClaimOutcome[] = []
+    for (const parts of all) outcomes.push(await withChainErrors(() => parts.payee.claim(options)))
+    const claimed = outcomes.filter(o => o.depositIds.length > 0)
+    const txHash = claimed.find(o => o.txHash !== undefined)?.txHash
+    return {
+      depositIds: claimed.flatMap(o => o.depositIds),
+      amount: claimed.reduce((sum, o) => sum + o.amount, 0n),
+      ...(txHash === undefined ? {} : { txHash })
+    }
+  }
+
+  async fund(platform: string): Promise<{ readonly token: bigint; readonly gas: bigint; readonly txHashes: readonly string[] }> {
+    const { chain } = this.partsOf(platform)
+    if (!chain.network.faucet) throw new PaymentError('Forbidden', `network ${chain.network.name} has no faucet: fund this node's address there yourself`)
+    return withChainErrors(() => fundFromFaucet(chain, this.#wallet.address))
+  }
+
+  #networkOf(platform: string): ChainNetwork {
+    try {
+      return this.platforms.resolve(platform)
+    } catch (err) {
+      if (err instanceof ChainError) throw new PaymentError(err.code === 'NotFound' ? 'NotFound' : 'BadRequest', err.message)
+      throw err
+    }
+  }
+
+  #assertStarted(): void {
+    if (!this.#started) {
+      this.#log.debug('settlement called before start')
+      throw new PaymentError('Unavailable', 'settlement is not started')
+    }
+  }
+}
+
+class RequesterDispatch implements RequesterSettlement {
+  readonly #service: DefaultSettlementService
+  readonly #events: TypedEventEmitter<RequesterSettlementEvents>
+
+  constructor(service: DefaultSettlementService, events: TypedEventEmitter<RequesterSettlementEvents>) {
+    this.#service = service
+    this.#events = events
+  }
+
+  async prepare(terms: AgreementTerms, budget: bigint): Promise<void> {
+    const parts = this.#escrowParts(terms)
+    await withChainErrors(() => parts.payer.prepare(terms, budget))
+  }
+
+  async settleAccepted(terms: AgreementTerms, _documentId: string, cumulative: bigint): Promise<SettlementProof> {
+    const parts = this.#escrowParts(terms)
+    return withChainErrors(() => parts.payer.settleAccepted(terms, cumulative))
+  }
+
+  async finish(agreementId: string): Promise<void> {
+    for (const parts of this.#service.allParts()) await parts.payer.finish(agreementId)
+  }
+
+  addEventListener<K extends keyof RequesterSettlementEvents>(type: K, listener: (event: RequesterSettlementEvents[K]) => void): void {
+    this.#events.addEventListener(type, listener)
+  }
+
+  removeEventListener<K extends keyof RequesterSettlementEvents>(type: K, listener: (event: RequesterSettlementEvents[K]) => void): void {
+    this.#events.removeEventListener(type, listener)
+  }
+
+  #escrowParts(terms: AgreementTerms): NetworkParts {
+    const parts = this.#service.partsOf(terms.platform)
+    if (terms.mode !== 'escrow') throw new PaymentError('Unavailable', `settlement mode ${terms.mode} is not available on this node`)
+    return parts
+  }
+}
+
+class ProviderDispatch implements ProviderSettlement {
+  readonly #service: DefaultSettlementService
+  readonly #events: TypedEventEmitter<ProviderSettlementEvents>
+
+  constructor(service: DefaultSettlementService, events: TypedEventEmitter<ProviderSettlementEvents>) {
+    this.#service = service
+    this.#events = events
+  }
+
+  async acceptVoucher(terms: AgreementTerms, voucher: SignedVoucher): Promise<VerificationResult> {
+    let parts: NetworkParts
+    try {
+      parts = this.#service.partsOf(terms.platform)
+    } catch (err) {
+      if (err instanceof PaymentError && err.code === 'NotFound') return { ok: false, code: 'BadRequest', reason: err.message }
+      throw err
+    }
+    if (terms.mode !== 'escrow') return { ok: false, code: 'BadRequest', reason: `agreement ${terms.agreementId} is not settled by escrow` }
+    return parts.payee.acceptVoucher(terms, voucher)
+  }
+
+  async verifyPayout(_terms: AgreementTerms, _confirmation: PayoutConfirmation): Promise<VerificationResult> {
+    return { ok: false, code: 'Unavailable', reason: 'direct payouts are not verified on this node yet' }
+  }
+
+  async agreementEnded(agreementId: string): Promise<void> {
+    for (const parts of this.#service.allParts()) await parts.payee.agreementEnded(agreementId)
+  }
+
+  addEventListener<K extends keyof ProviderSettlementEvents>(type: K, listener: (event: ProviderSettlementEvents[K]) => void): void {
+    this.#events.addEventListener(type, listener)
+  }
+
+  removeEventListener<K extends keyof ProviderSettlementEvents>(type: K, listener: (event: ProviderSettlementEvents[K]) => void): void {
+    this.#events.removeEventListener(type, listener)
+  }
+}
+
+/** Chain failures leave as PaymentErrors with their code (an RPC down is Unavailable, a reverting estimate Conflict). */
+async function withChainErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn()
+  } catch (err) {
+    if (err instanceof ChainError) throw new PaymentError(err.code, err.message, { cause: err })
+    if (err instanceof PaymentError) throw err
+    // ethers' own errors carry a string code; anything else is a fault of ours and stays as it is.
+    const code = (err as { code?: unknown } | null)?.code
+    if (code === 'CALL_EXCEPTION') throw new PaymentError('Conflict', 'the chain refused the call', { cause: err })
+    if (typeof code === 'string') throw new PaymentError('Unavailable', 'the chain could not be asked', { cause: err })
+    throw err
+  }
+}
+
+function definedOf<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
