@@ -51,7 +51,9 @@ const PaymentSection = Type.Object(
     outboxMinRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
     outboxMaxRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
     claimWorthGasFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    claimDeadlineMarginMs: Type.Optional(Ms)
+    claimDeadlineMarginMs: Type.Optional(Ms),
+    /** How often receipts and blocks are polled (a dev chain mines at once: less than the default second). */
+    chainPollingIntervalMs: Type.Optional(Type.Integer({ minimum: 10 }))
   },
   { additionalProperties: false }
 )
@@ -228,7 +230,8 @@ export class PaymentModule implements DaemonModule {
     const init: SettlementInit = {
       ...(section.directBatchIntervalMs === undefined ? {} : { directBatchIntervalMs: section.directBatchIntervalMs }),
       ...(section.claimWorthGasFactor === undefined ? {} : { claimWorthGasFactor: section.claimWorthGasFactor }),
-      ...(section.claimDeadlineMarginMs === undefined ? {} : { claimDeadlineMarginMs: section.claimDeadlineMarginMs })
+      ...(section.claimDeadlineMarginMs === undefined ? {} : { claimDeadlineMarginMs: section.claimDeadlineMarginMs }),
+      ...(section.chainPollingIntervalMs === undefined ? {} : { pollingIntervalMs: section.chainPollingIntervalMs })
     }
     return open(
       {
