@@ -211,6 +211,105 @@ describe('payment: two daemons on a dev chain', function () {
     assert.equal((await requester.client.agreement(agreementId)).state, 'Terminated')
     assert.ok(requesterApi.debitNote(received.debitNoteId).status === 'RECEIVED')
   })
+
+  function ledgerOf(node: TestNode) {
+    return (node.modules.find(m => m.name === 'payment') as PaymentModule).ledger
+  }
+
+  /** Deposits opened on chain for `agreementId`'s deposit id (as the requester's node sees it). */
+  async function depositsOpened(agreementId: string): Promise<number> {
+    const deposit = (await paymentOf(requester).deposits()).find(d => d.agreementIds.includes(agreementId))
+    assert.ok(deposit !== undefined, 'the agreement has a deposit')
+    return (await world.contracts.escrow.queryFilter(world.contracts.escrow.filters.DepositOpened(deposit.depositId))).length
+  }
+
+  async function restart(node: TestNode, bootstrap: TestNode): Promise<TestNode> {
+    await node.stop()
+    return await cluster.start({ ...options(), dataDir: node.dataDir, bootstrap: [bootstrap.addresses[0]!] })
+  }
+
+  it('the provider stopped while an acceptance waits for it, and started again: it still verifies the voucher and is paid', async () => {
+    const token = world.contracts.token
+    const requesterApi = paymentOf(requester)
+    const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50') })
+    const { agreementId } = await agreementWithActivity()
+    const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+    const note = requesterApi.debitNote(received.debitNoteId)
+    await provider.stop()
+    await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+    provider = await cluster.start({ ...options(), dataDir: provider.dataDir, bootstrap: [requester.addresses[0]!] })
+    const before: bigint = await token.balanceOf(provider.nodeId)
+    const providerApi = paymentOf(provider)
+    await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
+    await terminate(agreementId)
+    const invoiceReceived = await invoiceEvent(requesterApi, 'InvoiceReceivedEvent', e => requesterApi.invoice(e.invoiceId).agreementId === agreementId)
+    const invoice = requesterApi.invoice(invoiceReceived.invoiceId)
+    await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
+    await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount)
+  })
+
+  it('the requester stopped after writing an acceptance and before sending it, and started again: sent once, paid once', async () => {
+    const token = world.contracts.token
+    const allocation = await paymentOf(requester).createAllocation({ totalAmount: parseEther('50') })
+    const { agreementId } = await agreementWithActivity()
+    const received = await debitNoteEvent(
+      paymentOf(requester),
+      'DebitNoteReceivedEvent',
+      e => paymentOf(requester).debitNote(e.debitNoteId).agreementId === agreementId
+    )
+    const note = paymentOf(requester).debitNote(received.debitNoteId)
+    // The crash point: the acceptance is on disk, no proof is made and nothing is sent.
+    await ledgerOf(requester).accept(note.debitNoteId, note.totalAmountDue, allocation.allocationId)
+    requester = await restart(requester, provider)
+    const requesterApi = paymentOf(requester)
+    const providerApi = paymentOf(provider)
+    const before: bigint = await token.balanceOf(provider.nodeId)
+    await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
+    assert.deepEqual(ledgerOf(requester).unsent(), [])
+    // Accepting again with the same amount changes nothing and sends nothing.
+    const outbox = (requester.modules.find(m => m.name === 'payment') as PaymentModule).outbox.outbox
+    let queued = 0
+    const count = (): void => {
+      queued++
+    }
+    outbox.addEventListener('message:queued', count)
+    await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+    outbox.removeEventListener('message:queued', count)
+    assert.equal(queued, 0, 'nothing queued by the repeated acceptance')
+    assert.equal(requesterApi.allocation(allocation.allocationId).spentAmount, note.totalAmountDue)
+
+    await terminate(agreementId)
+    const invoiceReceived = await invoiceEvent(requesterApi, 'InvoiceReceivedEvent', e => requesterApi.invoice(e.invoiceId).agreementId === agreementId)
+    const invoice = requesterApi.invoice(invoiceReceived.invoiceId)
+    await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
+    await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount, 'paid exactly the invoice')
+    assert.equal(await depositsOpened(agreementId), 1, 'one deposit opened')
+    const accepted = (await providerApi.debitNoteEvents({ timeoutMs: 0, maxEvents: 10_000 })).filter(
+      e => e.debitNoteId === note.debitNoteId && e.eventType === 'DebitNoteAcceptedEvent'
+    )
+    assert.equal(accepted.length, 1, 'accepted once at the provider')
+  })
+
+  it('the requester gone for good after accepting: the provider still claims its voucher', async () => {
+    const token = world.contracts.token
+    const requesterApi = paymentOf(requester)
+    const providerApi = paymentOf(provider)
+    const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50') })
+    const { agreementId } = await agreementWithActivity()
+    const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+    const note = requesterApi.debitNote(received.debitNoteId)
+    await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+    await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
+    await requester.stop()
+    const before: bigint = await token.balanceOf(provider.nodeId)
+    const outcome = await providerApi.claim({ all: true })
+    assert.ok(outcome.txHash !== undefined)
+    await debitNoteEvent(providerApi, 'DebitNoteSettledEvent', e => e.debitNoteId === note.debitNoteId)
+    assert.equal(providerApi.debitNote(note.debitNoteId).status, 'SETTLED')
+    assert.ok((await token.balanceOf(provider.nodeId)) - before >= note.totalAmountDue)
+  })
 })
 
 /** The requester's next agreement event that matches (Market API long polls). */
