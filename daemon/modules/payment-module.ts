@@ -110,6 +110,12 @@ export class PaymentModule implements DaemonModule {
     return this.#ledger
   }
 
+  /** The chain settlement (tests make proofs with it directly). */
+  get settlement(): SettlementService {
+    if (this.#settlement === null) throw new Error('the payment module has not started')
+    return this.#settlement
+  }
+
   get outbox(): PaymentOutbox {
     if (this.#outbox === null) throw new Error('the payment module has not started')
     return this.#outbox

@@ -284,16 +284,20 @@ export class ProviderFlow {
     if (record.status === 'ACCEPTED' || record.status === 'SETTLED') return
     const probe = { ...record, status: 'ACCEPTED', accepted: { amount: amount.toString(), cumulative: '0' } } as StoredDocument
     const needed = this.#c.ledger.documents.acceptedTotal(payload.agreementId, 'Provider', probe)
-    const proof = proofOf(payload.proof)
-    if (proof.kind === 'voucher') {
-      if (terms.settlement.mode !== 'escrow') throw new PaymentError('BadRequest', `agreement ${payload.agreementId} is not settled by escrow`)
-      if (proof.voucher.cumulative < needed) {
-        throw new PaymentError('Forbidden', `the voucher covers ${proof.voucher.cumulative} base units; the agreement has accepted ${needed}`)
+    if (payload.proof === undefined) {
+      if (needed > 0n) throw new PaymentError('Forbidden', `an acceptance of ${needed} base units needs its proof`)
+    } else {
+      const proof = proofOf(payload.proof)
+      if (proof.kind === 'voucher') {
+        if (terms.settlement.mode !== 'escrow') throw new PaymentError('BadRequest', `agreement ${payload.agreementId} is not settled by escrow`)
+        if (proof.voucher.cumulative < needed) {
+          throw new PaymentError('Forbidden', `the voucher covers ${proof.voucher.cumulative} base units; the agreement has accepted ${needed}`)
+        }
+        const verdict = await this.#c.settlement.provider.acceptVoucher(terms.settlement, proof.voucher)
+        if (!verdict.ok) throw new PaymentError(verdict.code, `the voucher does not check: ${verdict.reason}`)
+      } else if (terms.settlement.mode !== 'direct') {
+        throw new PaymentError('BadRequest', `agreement ${payload.agreementId} is settled by escrow: an acceptance needs a voucher`)
       }
-      const verdict = await this.#c.settlement.provider.acceptVoucher(terms.settlement, proof.voucher)
-      if (!verdict.ok) throw new PaymentError(verdict.code, `the voucher does not check: ${verdict.reason}`)
-    } else if (terms.settlement.mode !== 'direct') {
-      throw new PaymentError('BadRequest', `agreement ${payload.agreementId} is settled by escrow: an acceptance needs a voucher`)
     }
     await this.#c.ledger.issuedAccepted(payload.documentId, amount)
     const timer = this.#acceptTimers.get(payload.documentId)

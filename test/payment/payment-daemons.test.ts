@@ -5,7 +5,9 @@ import assert from 'node:assert/strict'
 import { parseEther } from 'ethers'
 import { after, before, describe, it } from 'mocha'
 import type { PaymentModule } from '../../daemon/modules/payment-module.ts'
-import { devNetworkConfig, PaymentError } from '../../payment/index.ts'
+import { devNetworkConfig, PAYMENT_MESSAGES, PaymentError, paymentTermsOf } from '../../payment/index.ts'
+import { proofWire } from '../../payment/protocol/index.ts'
+import type { MarketModule } from '../../daemon/modules/market-module.ts'
 import type { DebitNoteEvent, InvoiceEvent, PaymentApi } from '../../payment/index.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { NodeOptions, TestNode } from '../helpers/cluster.ts'
@@ -227,6 +229,65 @@ describe('payment: two daemons on a dev chain', function () {
     await node.stop()
     return await cluster.start({ ...options(), dataDir: node.dataDir, bootstrap: [bootstrap.addresses[0]!] })
   }
+
+  it('an acceptance with no proof, a short voucher or a forged one is refused for good and the note stays ISSUED', async () => {
+    const requesterApi = paymentOf(requester)
+    const providerApi = paymentOf(provider)
+    const module = requester.modules.find(m => m.name === 'payment') as PaymentModule
+    await requesterApi.createAllocation({ totalAmount: parseEther('50') })
+    const { agreementId } = await agreementWithActivity()
+    const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+    const note = requesterApi.debitNote(received.debitNoteId)
+    const market = (requester.modules.find(m => m.name === 'market') as MarketModule).market
+    const record = market.agreementRecord(agreementId)!
+    const terms = paymentTermsOf(
+      {
+        agreementId,
+        role: 'Requestor',
+        state: record.state,
+        requestorId: record.terms.demand.requestorId,
+        providerId: record.terms.offer.providerId,
+        demandProperties: record.terms.demand.properties,
+        offerProperties: record.terms.offer.properties,
+        validTo: Date.parse(record.terms.validTo)
+      },
+      platform => (module.settlement.platforms.has(platform) ? module.settlement.platforms.resolve(platform).platform : undefined),
+      { debitNoteIntervalMs: 1, acceptTimeoutMs: 1, paymentTimeoutMs: 3_600_000, settlement: 'escrow' }
+    )!
+    await module.settlement.requester.prepare(terms.settlement, parseEther('10'))
+    const short = await module.settlement.requester.settleAccepted(terms.settlement, 'probe', note.totalAmountDue - 1n)
+    assert.equal(short.kind, 'voucher')
+    const signature = short.kind === 'voucher' ? short.voucher.signature : ''
+    const forgedSignature = `${signature.slice(0, 10)}${signature[10] === '0' ? '1' : '0'}${signature.slice(11)}`
+    const acceptance = { documentKind: 'debit-note', documentId: note.debitNoteId, agreementId, totalAmountAccepted: note.totalAmountDue.toString() }
+    const attempts: Array<[string, unknown]> = [
+      ['no proof', acceptance],
+      ['a short voucher', { ...acceptance, proof: proofWire(short) }],
+      [
+        'a forged voucher',
+        {
+          ...acceptance,
+          proof:
+            short.kind === 'voucher'
+              ? proofWire({ kind: 'voucher', voucher: { ...short.voucher, cumulative: note.totalAmountDue, signature: forgedSignature } })
+              : undefined
+        }
+      ]
+    ]
+    for (const [what, payload] of attempts) {
+      const dropped = new Promise<string>(resolve => {
+        const listener = (event: CustomEvent<{ code: string }>): void => {
+          module.outbox.outbox.removeEventListener('message:dropped', listener)
+          resolve(event.detail.code)
+        }
+        module.outbox.outbox.addEventListener('message:dropped', listener)
+      })
+      await module.outbox.send(provider.nodeId, PAYMENT_MESSAGES.acceptance, payload)
+      assert.ok(['Forbidden', 'BadRequest'].includes(await dropped), what)
+      assert.equal(providerApi.debitNote(note.debitNoteId).status, 'ISSUED', what)
+    }
+    await terminate(agreementId)
+  })
 
   it('the provider stopped while an acceptance waits for it, and started again: it still verifies the voucher and is paid', async () => {
     const token = world.contracts.token
