@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
+import type { AddressInfo } from 'node:net'
 import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -133,6 +135,46 @@ describe('payment: the dev network (agora chain dev)', function () {
     assert.equal(again.deployed, true)
     assert.deepEqual(again.contracts, started.contracts)
     for (const address of Object.values(again.contracts)) assert.ok(isCode(await codeAt(again.rpcUrl, address)))
+  })
+
+  it('a restart keeps the last port while it is free, and takes another one, written to the network file, when it is not', async () => {
+    const dir = join(root, 'ports')
+    const first = open(dir)
+    const started = await first.start()
+    const port = Number(new URL(started.rpcUrl).port)
+    await first.stop()
+    const again = open(dir)
+    assert.equal((await again.start()).rpcUrl, started.rpcUrl)
+    await again.stop()
+
+    const squatter = createServer()
+    squatter.listen(port, '127.0.0.1')
+    await once(squatter, 'listening')
+    try {
+      assert.equal((squatter.address() as AddressInfo).port, port)
+      const moved = await open(dir).start()
+      assert.notEqual(moved.rpcUrl, started.rpcUrl)
+      assert.deepEqual(moved.contracts, started.contracts)
+      const file = JSON.parse(await readFile(join(dir, 'network.json'), 'utf8')) as { networks: Array<{ rpcUrls: string[] }> }
+      assert.deepEqual(file.networks[0]?.rpcUrls, [moved.rpcUrl])
+    } finally {
+      squatter.close()
+    }
+  })
+
+  it('a port given that is taken fails with Unavailable, and lets go of the directory', async () => {
+    const squatter = createServer()
+    squatter.listen(0, '127.0.0.1')
+    await once(squatter, 'listening')
+    try {
+      const network = new DevNetwork({}, { dir: join(root, 'taken'), port: (squatter.address() as AddressInfo).port })
+      running.push(network)
+      await assert.rejects(network.start(), (err: unknown) => err instanceof ChainError && err.code === 'Unavailable')
+      assert.equal(network.pid, undefined)
+      await assert.rejects(stat(join(root, 'taken', 'chain.lock')))
+    } finally {
+      squatter.close()
+    }
   })
 
   it('takes over a lock left by a process that was killed', async () => {
