@@ -141,6 +141,10 @@ describe('agora payment', function () {
       assert.equal(status.tokenBalance, '1000')
       assert.equal(status.network, 'dev')
       assert.match((await payment(provider, ['status'])).stdout, /^tokenBalance\s+1000$/m)
+      // A platform the daemon does not know is refused by it, in its words.
+      const unknownPlatform = await agora(['payment', 'status', '--platform', 'erc20-polygon-glm', '--data-dir', provider.dataDir])
+      assert.equal(unknownPlatform.code, 1)
+      assert.match(unknownPlatform.stderr, /^agora: payment platform erc20-polygon-glm is not configured on this node\n$/)
       assert.deepEqual(await paymentJson(provider, ['deposits']), [])
       assert.equal((await payment(provider, ['deposits'])).stdout, 'no deposits\n')
 
