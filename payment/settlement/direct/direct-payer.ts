@@ -208,6 +208,8 @@ export class DirectPayer extends TypedEventEmitter<RequesterSettlementEvents> {
       try {
         sends.push(...(await this.#sendNew(payouts, confirmations)))
       } catch (err) {
+        // A chain's or config's refusal fails the payouts; anything else (the store) ends the cycle.
+        if (!(err instanceof ChainError) && !(err instanceof PaymentError)) throw err
         this.#failed(payouts, err)
       }
     }
@@ -271,12 +273,12 @@ export class DirectPayer extends TypedEventEmitter<RequesterSettlementEvents> {
       const txHash = outcome.kind === 'mined' ? outcome.hash : await this.#batchTxOf(batch)
       confirmations.push(...(await this.#finishPaid(batch, txHash)))
     } catch (err) {
-      if (err instanceof ChainError && (err.code === 'Unavailable' || err.code === 'Timeout')) {
-        // Maybe on its way: it stays in flight, and is taken up again as it is.
+      if (!(err instanceof ChainError) || (err.code !== 'Conflict' && err.code !== 'BadRequest')) {
+        // Maybe on its way (or the store failed): it stays in flight, and is taken up again exactly as it is.
         this.#log.warn({ err, batchId: batch.batchId }, 'a batch could not be followed to its receipt; it is taken up again')
         return
       }
-      // Nothing of it is on chain (it reverted or was never sent), unless an earlier send paid it.
+      // It reverted or was never sent: nothing of it is on chain, unless an earlier send paid it.
       if (await this.#isPaid(batch.batchId).catch(() => false)) {
         confirmations.push(...(await this.#finishPaid(batch, await this.#batchTxOf(batch))))
         return
