@@ -139,7 +139,7 @@ export class NonceLane {
       throw codedSystemError(err) ?? err
     }
     try {
-      await this.#provider.broadcastTransaction(raw)
+      await this.#broadcast(raw, signed.hash)
     } catch (err) {
       if (isTransportFailure(err) && journal !== undefined) {
         // It may have reached a node; if not, the journal sends these same bytes again.
@@ -200,7 +200,7 @@ export class NonceLane {
       throw codedSystemError(err) ?? err
     }
     try {
-      await this.#provider.broadcastTransaction(raw)
+      await this.#broadcast(raw, signed.hash)
     } catch (err) {
       if (isTransportFailure(err)) {
         throw new ChainError('Unavailable', 'the replacement is recorded but its broadcast did not get through', { cause: err })
@@ -209,6 +209,28 @@ export class NonceLane {
       throw new ChainError('Conflict', 'the node refused the replacement', { cause: err })
     }
     return signed
+  }
+
+  /**
+   * Hands `raw` to the node. A refusal from a node that already holds this very
+   * transaction (a retry on another URL after a first answer was lost, or it
+   * was mined meanwhile) is no refusal: the node's own record of the hash says so.
+   */
+  async #broadcast(raw: string, hash: string): Promise<void> {
+    try {
+      await this.#provider.broadcastTransaction(raw)
+    } catch (err) {
+      if (isTransportFailure(err)) throw err
+      let known: boolean
+      try {
+        known = (await this.#provider.getTransaction(hash)) !== null
+      } catch (lookupErr) {
+        // Whether the node holds it is unknown: as with a lost answer, the journal keeps it.
+        throw new ChainError('Unavailable', 'the node refused a broadcast and could not say whether it holds the transaction', { cause: lookupErr })
+      }
+      if (!known) throw err
+      this.#log.debug({ hash }, 'the node already holds the transaction')
+    }
   }
 
   async #estimate(tx: LaneTransaction): Promise<bigint> {
