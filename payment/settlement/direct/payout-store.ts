@@ -66,11 +66,15 @@ export class PayoutStore {
     await this.#db.put(`q:${record.agreementId}:${record.documentId}`, JSON.stringify(record), { valueEncoding: 'utf8', sync: true })
   }
 
-  /** Moves a payout from the queue to the paid ones. */
+  /**
+   * Moves a payout from the queue to the paid ones, not synced on its own: the
+   * caller keeps its batch on disk as paid until a synced write after these
+   * (the log is written in order), so a crash in between only repeats this.
+   */
   async markPaid(record: PayoutRecord, batchId: string, txHash: string): Promise<void> {
     const paid: PayoutRecord = { ...record, state: 'paid', batchId, txHash }
-    await this.#db.put(`p:${record.agreementId}:${record.documentId}`, JSON.stringify(paid), { valueEncoding: 'utf8', sync: true })
-    await this.#db.del(`q:${record.agreementId}:${record.documentId}`, { sync: true })
+    await this.#db.put(`p:${record.agreementId}:${record.documentId}`, JSON.stringify(paid), { valueEncoding: 'utf8', sync: false })
+    await this.#db.del(`q:${record.agreementId}:${record.documentId}`, { sync: false })
   }
 
   async payout(agreementId: string, documentId: string): Promise<PayoutRecord | undefined> {
