@@ -32,3 +32,8 @@ export type { ClaimCandidate, ClaimCosts, ClaimPolicy, ClaimReason } from './set
 export { PaymentError } from './model/payment-error.ts'
 export type { PaymentErrorCode } from './model/payment-error.ts'
 export { formatAmount, parseAmount, TOKEN_DECIMALS } from './model/amounts.ts'
+export { TxSender } from './chain/tx-sender.ts'
+export type { EffectCheck, TxIntent, TxOutcome, TxSenderComponents, TxSenderEvents, TxSenderInit } from './chain/tx-sender.ts'
+export type { IntentRecord } from './chain/intent-store.ts'
+export { prefixedStore } from './chain/prefixed-store.ts'
+export * from './settlement/direct/index.ts'
