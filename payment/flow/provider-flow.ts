@@ -59,7 +59,9 @@ export class ProviderFlow {
     this.#c.settlement.provider.addEventListener('settled', this.#onSettled)
     for (const agreement of this.#c.providerAgreements()) this.agreementChanged(agreement)
     for (const record of this.#c.ledger.documents.all()) {
-      if (record.role === 'Provider' && record.kind === 'debit-note' && record.status === 'ISSUED') this.#armAcceptTimer(record)
+      // A rejected note is not accepted either: its timeout still runs.
+      if (record.role === 'Provider' && record.kind === 'debit-note' && (record.status === 'ISSUED' || record.status === 'REJECTED'))
+        this.#armAcceptTimer(record)
     }
   }
 
