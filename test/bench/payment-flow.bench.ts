@@ -14,6 +14,9 @@
 //       it: the figures are of an agreement whose deposit is open.
 //   payment.gas_per_debit_note  gas the requester's address spends on chain while
 //       those notes are accepted, divided by their number (target 0)
+//   payment.debit_note_cycle.cpu  this process's CPU time (both daemons and the
+//       driving client) per note while the notes flow: what the latency is made
+//       of when the machine is busy with other work
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -95,6 +98,8 @@ try {
   const chain = new JsonRpcProvider(rpcUrl, chainId, { staticNetwork: true, cacheTimeout: -1 })
   let firstVerifiedBlock = -1
   let lastVerifiedBlock = -1
+  let cpuFrom: NodeJS.CpuUsage | undefined
+  let cpu: NodeJS.CpuUsage = { user: 0, system: 0 }
   const accepting = follow(requester, async event => {
     if (event.eventType !== 'DebitNoteReceivedEvent' || order.length >= NOTES) return
     const note = await requester.client.expect<{ totalAmountDue: string; timestamp: string }>(200, 'GET', `${PAYMENT_API}/debitNotes/${event.debitNoteId}`)
@@ -109,8 +114,12 @@ try {
     const note = notes.get(event.debitNoteId)
     if (event.eventType !== 'DebitNoteAcceptedEvent' || note === undefined) return
     note.verifiedAt = Date.parse(event.eventDate)
-    if (event.debitNoteId === order[0]) firstVerifiedBlock = await chain.getBlockNumber()
+    if (event.debitNoteId === order[0]) {
+      firstVerifiedBlock = await chain.getBlockNumber()
+      cpuFrom = process.cpuUsage()
+    }
     if (order.length === NOTES && order.every(id => notes.get(id)?.verifiedAt !== undefined)) {
+      cpu = process.cpuUsage(cpuFrom)
       lastVerifiedBlock = await chain.getBlockNumber()
       done()
     }
@@ -159,6 +168,7 @@ try {
   report('payment.debit_note_accept_verify.p50', percentile(latencies, 50), 'ms')
   report('payment.debit_note_accept_verify.p95', percentile(latencies, 95), 'ms')
   report('payment.gas_per_debit_note', Number(gas) / (verified.length - 1), 'gas')
+  report('payment.debit_note_cycle.cpu', (cpu.user + cpu.system) / 1000 / (verified.length - 1), 'ms')
 } finally {
   await cluster.stop()
   await network.stop()
