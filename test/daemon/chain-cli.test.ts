@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict'
-import { access, mkdtemp, readFile, rm } from 'node:fs/promises'
+import { access, mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseNetworkConfig } from '../../payment/index.ts'
 import { jsonRpcCall } from '../../payment/chain/json-rpc.ts'
-import { agora, reapChildren } from '../helpers/agora-process.ts'
+import { agora, reapChildren, spawnAgora } from '../helpers/agora-process.ts'
 import { startChainDev } from '../helpers/chain-dev-process.ts'
+import { waitFor } from '../helpers/wait.ts'
 
 function isRunning(pid: number): boolean {
   try {
@@ -15,6 +16,17 @@ function isRunning(pid: number): boolean {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false
     throw err
   }
+}
+
+/** The processes whose command line names `text` (Linux's /proc). */
+async function processesNaming(text: string): Promise<number[]> {
+  const found: number[] = []
+  for (const entry of await readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '')
+    if (cmdline.split('\0').includes(text)) found.push(Number(entry))
+  }
+  return found
 }
 
 describe('agora chain dev', function () {
@@ -103,6 +115,28 @@ describe('agora chain dev', function () {
     } finally {
       if (isRunning(orphan)) process.kill(orphan, 'SIGKILL')
     }
+  })
+
+  it('a SIGTERM while it starts ends the start cleanly: exit 0, no chain left, the directory let go', async () => {
+    const chainDir = join(dir, 'stopped-early')
+    const child = spawnAgora(['chain', 'dev', '--data-dir', chainDir])
+    const exited = new Promise<number | null>(resolve => child.once('exit', code => resolve(code)))
+    // Once it holds the directory (its signal handlers are up by then), before its chain is ready.
+    await waitFor(
+      'the directory lock',
+      async () =>
+        await access(join(chainDir, 'chain.lock')).then(
+          () => true,
+          () => false
+        ),
+      60_000,
+      5
+    )
+    child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+    assert.deepEqual(await processesNaming(join(chainDir, 'state.json')), [])
+    await assert.rejects(access(join(chainDir, 'chain.lock')))
+    await assert.rejects(access(join(chainDir, 'chain.pid')))
   })
 
   it('exits 1 when its chain dies under it', async () => {
