@@ -38,3 +38,8 @@ export { ProviderFlow, RequesterFlow, PaymentDesk, noSettlement, paymentTermsOf,
 export type { PaymentAgreement, PaymentDefaults, PaymentTerms, UsageSourceLike } from './flow/index.ts'
 export { linearPricingOf, priceOf, PRICING_PROPERTIES } from './pricing/index.ts'
 export type { LinearPricing } from './pricing/index.ts'
+export { TxSender } from './chain/tx-sender.ts'
+export type { EffectCheck, TxIntent, TxOutcome, TxSenderComponents, TxSenderEvents, TxSenderInit } from './chain/tx-sender.ts'
+export type { IntentRecord } from './chain/intent-store.ts'
+export { prefixedStore } from './chain/prefixed-store.ts'
+export * from './settlement/direct/index.ts'

@@ -52,7 +52,9 @@ const PaymentSection = Type.Object(
     outboxMinRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
     outboxMaxRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
     claimWorthGasFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-    claimDeadlineMarginMs: Type.Optional(Ms)
+    claimDeadlineMarginMs: Type.Optional(Ms),
+    /** How often receipts and blocks are polled (a dev chain mines at once: less than the default second). */
+    chainPollingIntervalMs: Type.Optional(Type.Integer({ minimum: 10 }))
   },
   { additionalProperties: false }
 )
@@ -107,6 +109,12 @@ export class PaymentModule implements DaemonModule {
   get ledger(): Ledger {
     if (this.#ledger === null) throw new Error('the payment module has not started')
     return this.#ledger
+  }
+
+  /** The chain settlement (tests make proofs with it directly). */
+  get settlement(): SettlementService {
+    if (this.#settlement === null) throw new Error('the payment module has not started')
+    return this.#settlement
   }
 
   get outbox(): PaymentOutbox {
@@ -230,7 +238,8 @@ export class PaymentModule implements DaemonModule {
     const init: SettlementInit = {
       ...(section.directBatchIntervalMs === undefined ? {} : { directBatchIntervalMs: section.directBatchIntervalMs }),
       ...(section.claimWorthGasFactor === undefined ? {} : { claimWorthGasFactor: section.claimWorthGasFactor }),
-      ...(section.claimDeadlineMarginMs === undefined ? {} : { claimDeadlineMarginMs: section.claimDeadlineMarginMs })
+      ...(section.claimDeadlineMarginMs === undefined ? {} : { claimDeadlineMarginMs: section.claimDeadlineMarginMs }),
+      ...(section.chainPollingIntervalMs === undefined ? {} : { pollingIntervalMs: section.chainPollingIntervalMs })
     }
     return open(
       {

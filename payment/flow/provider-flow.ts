@@ -36,6 +36,8 @@ export class ProviderFlow {
   readonly #cycles = new Map<string, TimerHandle>()
   readonly #acceptTimers = new Map<string, TimerHandle>()
   readonly #invoicing = new Map<string, Promise<void>>()
+  /** Ends the waits for final usage at stop: the invoice is issued after the next start instead. */
+  readonly #stopping = new AbortController()
   #stopped = false
 
   constructor(components: ProviderFlowComponents) {
@@ -57,12 +59,15 @@ export class ProviderFlow {
     this.#c.settlement.provider.addEventListener('settled', this.#onSettled)
     for (const agreement of this.#c.providerAgreements()) this.agreementChanged(agreement)
     for (const record of this.#c.ledger.documents.all()) {
-      if (record.role === 'Provider' && record.kind === 'debit-note' && record.status === 'ISSUED') this.#armAcceptTimer(record)
+      // A rejected note is not accepted either: its timeout still runs.
+      if (record.role === 'Provider' && record.kind === 'debit-note' && (record.status === 'ISSUED' || record.status === 'REJECTED'))
+        this.#armAcceptTimer(record)
     }
   }
 
   async stop(): Promise<void> {
     this.#stopped = true
+    this.#stopping.abort()
     this.#c.settlement.provider.removeEventListener('settled', this.#onSettled)
     for (const timer of [...this.#cycles.values(), ...this.#acceptTimers.values()]) this.#c.clock.clearTimeout(timer)
     this.#cycles.clear()
@@ -197,6 +202,7 @@ export class ProviderFlow {
     if (ledger.documents.invoiceOfAgreement(agreementId, 'Provider') !== undefined) return
     const activities = this.#c.usage.listActivities({ agreementId })
     const finals = await this.#finalUsage(activities.map(a => a.activityId))
+    if (this.#stopped) return
     let total = 0n
     for (const activity of activities) {
       const priced = priceOf(terms.pricing, finals.get(activity.activityId) ?? {})
@@ -232,12 +238,15 @@ export class ProviderFlow {
     const { usage, clock } = this.#c
     const finals = new Map<string, Record<string, number>>()
     const waiting = new Set(activityIds)
+    const stopping = this.#stopping.signal
     await new Promise<void>(resolve => {
       const done = (): void => {
         usage.off('usage', onUsage)
         clock.clearTimeout(timer)
+        stopping.removeEventListener('abort', done)
         resolve()
       }
+      stopping.addEventListener('abort', done)
       const onUsage = (event: { activityId: string; counters: Record<string, number>; final: boolean }): void => {
         if (!event.final || !waiting.has(event.activityId)) return
         finals.set(event.activityId, event.counters)
@@ -249,10 +258,10 @@ export class ProviderFlow {
         if (waiting.has(activity.activityId) && activity.state.state[0] === 'Terminated') waiting.delete(activity.activityId)
       }
       const timer = clock.setTimeout(done, this.#c.finalUsageWaitMs)
-      if (waiting.size === 0) done()
+      if (waiting.size === 0 || stopping.aborted) done()
     })
     for (const id of activityIds) {
-      if (finals.has(id)) continue
+      if (finals.has(id) || this.#stopped) continue
       try {
         finals.set(id, await usage.usage(id))
       } catch (err) {
@@ -284,16 +293,20 @@ export class ProviderFlow {
     if (record.status === 'ACCEPTED' || record.status === 'SETTLED') return
     const probe = { ...record, status: 'ACCEPTED', accepted: { amount: amount.toString(), cumulative: '0' } } as StoredDocument
     const needed = this.#c.ledger.documents.acceptedTotal(payload.agreementId, 'Provider', probe)
-    const proof = proofOf(payload.proof)
-    if (proof.kind === 'voucher') {
-      if (terms.settlement.mode !== 'escrow') throw new PaymentError('BadRequest', `agreement ${payload.agreementId} is not settled by escrow`)
-      if (proof.voucher.cumulative < needed) {
-        throw new PaymentError('Forbidden', `the voucher covers ${proof.voucher.cumulative} base units; the agreement has accepted ${needed}`)
+    if (payload.proof === undefined) {
+      if (needed > 0n) throw new PaymentError('Forbidden', `an acceptance of ${needed} base units needs its proof`)
+    } else {
+      const proof = proofOf(payload.proof)
+      if (proof.kind === 'voucher') {
+        if (terms.settlement.mode !== 'escrow') throw new PaymentError('BadRequest', `agreement ${payload.agreementId} is not settled by escrow`)
+        if (proof.voucher.cumulative < needed) {
+          throw new PaymentError('Forbidden', `the voucher covers ${proof.voucher.cumulative} base units; the agreement has accepted ${needed}`)
+        }
+        const verdict = await this.#c.settlement.provider.acceptVoucher(terms.settlement, proof.voucher)
+        if (!verdict.ok) throw new PaymentError(verdict.code, `the voucher does not check: ${verdict.reason}`)
+      } else if (terms.settlement.mode !== 'direct') {
+        throw new PaymentError('BadRequest', `agreement ${payload.agreementId} is settled by escrow: an acceptance needs a voucher`)
       }
-      const verdict = await this.#c.settlement.provider.acceptVoucher(terms.settlement, proof.voucher)
-      if (!verdict.ok) throw new PaymentError(verdict.code, `the voucher does not check: ${verdict.reason}`)
-    } else if (terms.settlement.mode !== 'direct') {
-      throw new PaymentError('BadRequest', `agreement ${payload.agreementId} is settled by escrow: an acceptance needs a voucher`)
     }
     await this.#c.ledger.issuedAccepted(payload.documentId, amount)
     const timer = this.#acceptTimers.get(payload.documentId)

@@ -13,7 +13,7 @@ import { amountOf, documentIdOf, rejectionWire } from '../ledger/index.ts'
 import type { DebitNoteWire, InvoiceWire, StoredDocument } from '../ledger/index.ts'
 import { PAYMENT_MESSAGES, payoutWire, proofWire } from '../protocol/index.ts'
 import type { Received } from '../protocol/index.ts'
-import type { RequesterSettlementEvents } from '../settlement/settlement.ts'
+import type { RequesterSettlementEvents, SettlementProof } from '../settlement/settlement.ts'
 import { termsOf } from './flow-parts.ts'
 import type { FlowComponents } from './flow-parts.ts'
 import type { PaymentTerms } from './payment-terms.ts'
@@ -103,23 +103,32 @@ export class RequesterFlow {
     const agreementId = record.document.agreementId
     const cumulative = BigInt(accepted.cumulative)
     const { settlement, ledger, outbox } = this.#c
-    if (!this.#prepared.has(agreementId)) {
-      // The deposit is sized for everything the allocation could still pay under this agreement, so that later acceptances sign vouchers without topping up.
-      let remaining = 0n
-      try {
-        if (accepted.allocationId !== undefined) remaining = ledger.allocations.get(accepted.allocationId).remainingAmount
-      } catch {
-        // Released since: the deposit covers what was accepted.
+    let proof: SettlementProof | undefined
+    if (cumulative > 0n) {
+      if (!this.#prepared.has(agreementId)) {
+        // The deposit is sized for everything the allocation could still pay under this agreement, so that later acceptances sign vouchers without topping up.
+        let remaining = 0n
+        try {
+          if (accepted.allocationId !== undefined) remaining = ledger.allocations.get(accepted.allocationId).remainingAmount
+        } catch {
+          // Released since: the deposit covers what was accepted.
+        }
+        await settlement.requester.prepare(terms.settlement, cumulative + remaining)
+        this.#prepared.add(agreementId)
       }
-      await settlement.requester.prepare(terms.settlement, cumulative + remaining > 0n ? cumulative + remaining : 1n)
-      this.#prepared.add(agreementId)
+      proof = await settlement.requester.settleAccepted(terms.settlement, documentIdOf(record), cumulative)
     }
-    const proof = await settlement.requester.settleAccepted(terms.settlement, documentIdOf(record), cumulative)
     await ledger.markSent(documentIdOf(record), async ops => {
       await outbox.send(
         terms.settlement.provider,
         PAYMENT_MESSAGES.acceptance,
-        { documentKind: record.kind, documentId: documentIdOf(record), agreementId, totalAmountAccepted: accepted.amount, proof: proofWire(proof) },
+        {
+          documentKind: record.kind,
+          documentId: documentIdOf(record),
+          agreementId,
+          totalAmountAccepted: accepted.amount,
+          ...(proof === undefined ? {} : { proof: proofWire(proof) })
+        },
         ops
       )
     })

@@ -6,7 +6,7 @@
 // its excess over what the earlier ones accepted.
 import { PaymentError } from '../model/payment-error.ts'
 import type { DebitNote, Invoice, PaymentRole } from '../model/documents.ts'
-import { amountOf, debitNoteOf, documentIdOf, invoiceOf } from './records.ts'
+import { debitNoteOf, documentIdOf, invoiceOf } from './records.ts'
 import type { StoredDebitNote, StoredDocument, StoredInvoice } from './records.ts'
 
 const ACCEPTED = new Set(['ACCEPTED', 'SETTLED'])
@@ -54,10 +54,11 @@ export class DocumentBook {
     return this.ofAgreement(agreementId, role).find(r => r.kind === 'invoice') as StoredInvoice | undefined
   }
 
-  /** The agreement's cumulative accepted total (see the file's head). */
-  acceptedTotal(agreementId: string, role: PaymentRole, extra?: StoredDocument): bigint {
-    const documents = this.ofAgreement(agreementId, role).filter(r => r !== undefined && documentIdOf(r) !== (extra && documentIdOf(extra)))
-    if (extra !== undefined) documents.push(extra)
+  /** The agreement's cumulative accepted total (see the file's head); with `instead`, as if that record replaced its stored copy. */
+  acceptedTotal(agreementId: string, role: PaymentRole, instead?: StoredDocument): bigint {
+    const replaced = instead === undefined ? undefined : documentIdOf(instead)
+    const documents = this.ofAgreement(agreementId, role).filter(r => documentIdOf(r) !== replaced)
+    if (instead !== undefined) documents.push(instead)
     let invoice = 0n
     const perActivity = new Map<string, bigint>()
     for (const record of documents) {
@@ -86,9 +87,7 @@ export class DocumentBook {
 
   /** Every document of this role whose amount, once accepted, left the agreement at or below `settled`. */
   settledBy(agreementId: string, role: PaymentRole, settled: bigint): StoredDocument[] {
-    return this.ofAgreement(agreementId, role).filter(
-      r => r.status === 'ACCEPTED' && r.accepted !== undefined && BigInt(r.accepted.cumulative) <= settled && amountOf(r) >= 0n
-    )
+    return this.ofAgreement(agreementId, role).filter(r => r.status === 'ACCEPTED' && r.accepted !== undefined && BigInt(r.accepted.cumulative) <= settled)
   }
 
   #list(kind: StoredDocument['kind'], filter: { afterTimestamp?: number | undefined; maxItems?: number | undefined }): StoredDocument[] {

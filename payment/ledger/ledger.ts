@@ -179,7 +179,8 @@ export class Ledger {
     return await this.#exclusive(async () => {
       const record = this.#own(documentId, 'Provider')
       if (record.status === 'ACCEPTED' || record.status === 'SETTLED') return false
-      const accepted = { ...record, status: 'ACCEPTED', accepted: { amount: amount.toString(), cumulative: '0' } } as StoredDocument
+      const { rejection: _overruled, ...rest } = record
+      const accepted = { ...rest, status: 'ACCEPTED', accepted: { amount: amount.toString(), cumulative: '0' } } as StoredDocument
       const cumulative = this.documents.acceptedTotal(record.document.agreementId, 'Provider', accepted)
       const next = { ...accepted, accepted: { amount: amount.toString(), cumulative: cumulative.toString() } } as StoredDocument
       await this.#commitWithEvent(next, 'Accepted')

@@ -43,7 +43,8 @@ const ProofWire = Type.Union([
 type ProofWire = Static<typeof ProofWire>
 
 export const AcceptancePayload = Type.Object(
-  { documentKind: DocumentKind, documentId: Id, agreementId: Id, totalAmountAccepted: BaseUnits, proof: ProofWire },
+  // No proof when the agreement owes nothing yet (an invoice of 0): nothing is opened or signed for it.
+  { documentKind: DocumentKind, documentId: Id, agreementId: Id, totalAmountAccepted: BaseUnits, proof: Type.Optional(ProofWire) },
   { additionalProperties: false }
 )
 export type AcceptancePayload = Static<typeof AcceptancePayload>

@@ -35,6 +35,8 @@ type Refusal = Extract<VerificationResult, { ok: false }>
 const HEX32 = /^0x[0-9a-fA-F]{64}$/
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 const CLAIMS = 'claims'
+/** About a block on the chains Agora knows; gas prices are not looked up more often. */
+const FEE_CACHE_MS = 12_000
 
 export class EscrowPayee {
   readonly #chain: NetworkChain
@@ -46,6 +48,7 @@ export class EscrowPayee {
   readonly records: RecordBook<PayeeDeposit>
   readonly #locks = new KeyedLock()
   readonly #cache = new Map<string, { deposit: OnChainDeposit; readAt: number }>()
+  #fee: { perGas: bigint; readAt: number } | undefined
   #timer: TimerHandle | undefined
   #evaluating = false
   #stopped = true
@@ -198,13 +201,14 @@ export class EscrowPayee {
     if (v.escrow.toLowerCase() !== this.#chain.escrowAddress) return refuse('BadRequest', `the voucher is for escrow ${v.escrow}, not this network's`)
     if (terms.payee.toLowerCase() !== this.#address) return refuse('Forbidden', `agreement ${terms.agreementId} pays ${terms.payee}, not this node`)
     const requester = terms.requester.toLowerCase()
-    const expected = depositIdOf({ requester, provider: this.#address, token: this.#chain.tokenAddress, salt: saltOf(terms.agreementId) }).toLowerCase()
+    const salt = saltOf(terms.agreementId)
+    const expected = depositIdOf({ requester, provider: this.#address, token: this.#chain.tokenAddress, salt }).toLowerCase()
     if (
       v.depositId.toLowerCase() !== expected ||
       v.requester.toLowerCase() !== requester ||
       v.provider.toLowerCase() !== this.#address ||
       v.token.toLowerCase() !== this.#chain.tokenAddress ||
-      v.salt.toLowerCase() !== saltOf(terms.agreementId)
+      v.salt.toLowerCase() !== salt
     ) {
       return refuse(
         'Forbidden',
@@ -229,6 +233,13 @@ export class EscrowPayee {
     return deposit
   }
 
+  /** The fee per gas, read at most once per FEE_CACHE_MS: a burst of vouchers asks the chain once. */
+  async #feePerGas(): Promise<bigint> {
+    const now = this.#clock.now()
+    if (this.#fee === undefined || now - this.#fee.readAt >= FEE_CACHE_MS) this.#fee = { perGas: await this.#chain.feePerGas(), readAt: now }
+    return this.#fee.perGas
+  }
+
   #candidates(): ClaimCandidate[] {
     return this.records.values().map(r => ({ depositId: r.depositId, unclaimed: r.cumulative - r.claimed, deadlineMs: r.deadline * 1000, ended: r.ended }))
   }
@@ -249,7 +260,7 @@ export class EscrowPayee {
         if (this.#stopped) return { depositIds: [], amount: 0n }
         const candidates = this.#candidates()
         if (!candidates.some(c => c.unclaimed > 0n)) return { depositIds: [], amount: 0n }
-        const feePerGas = await this.#chain.feePerGas()
+        const feePerGas = await this.#feePerGas()
         const due = claimsDue(
           candidates,
           this.#clock.now(),

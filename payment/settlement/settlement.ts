@@ -53,6 +53,12 @@ export interface PayoutConfirmation {
   readonly payee: string
   /** Every document the batch paid to this payee, with the amount paid for each (their sum is the payee's word). */
   readonly documents: readonly { readonly documentId: string; readonly agreementId: string; readonly amount: bigint }[]
+  /**
+   * Every document id the batch id commits to (all payees'), when the batch paid
+   * others too; absent, the batch paid exactly `documents`. The payee recomputes
+   * the batch id from these.
+   */
+  readonly batchDocumentIds?: readonly string[]
 }
 
 export interface RequesterSettlementEvents {

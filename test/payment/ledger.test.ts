@@ -208,6 +208,19 @@ describe('payment ledger: allocations, documents, events', () => {
       assert.equal(ledger.allocations.get('alloc-1').spentAmount, 300n)
     })
 
+    it('keep a document received twice once, with one event; a different one under its id is Conflict', async () => {
+      assert.equal(await ledger.receive(debitNote('dn-1', 'act-1', 100n, clock.now())), true)
+      assert.equal(await ledger.receive(debitNote('dn-1', 'act-1', 100n, clock.now())), false)
+      await assert.rejects(ledger.receive(debitNote('dn-1', 'act-1', 101n, clock.now())), code('Conflict'))
+      assert.equal((await ledger.events.debitNoteEvents({ timeoutMs: 0, maxEvents: 10 })).length, 1)
+      assert.equal(ledger.documents.debitNoteRecord('dn-1').document.totalAmountDue, '100')
+    })
+
+    it('take one invoice per agreement', async () => {
+      await ledger.receive(invoice('inv-1', 10n, clock.now()))
+      await assert.rejects(ledger.receive(invoice('inv-2', 10n, clock.now())), code('Conflict'))
+    })
+
     it('refuse an invoice below what was accepted', async () => {
       await allocate(1000n)
       await ledger.receive(debitNote('dn-1', 'act-1', 100n, clock.now()))
