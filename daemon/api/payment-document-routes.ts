@@ -1,45 +1,28 @@
-// Debit notes and invoices in the Payment API v1: read, accept and reject (the
-// requester's), their event long polls, and the provider-side operations the
-// spec lists. Agora's daemon issues and sends its documents itself — a debit
-// note at the agreement's interval from the exe-unit's usage counters, the
-// invoice when the agreement ends — over its durable outbox, so issuing one by
-// hand is refused (400), sending one answers at once (it is on its way), and
-// cancelling one is refused (409: a later debit note or the invoice supersedes it).
-import type { FastifyInstance, FastifyReply } from 'fastify'
+// Debit notes and invoices in the Payment API v1: read them, their payments,
+// and the provider-side operations the spec lists. Agora's daemon issues and
+// sends its documents itself — a debit note at the agreement's interval from
+// the exe-unit's usage counters, the invoice when the agreement ends — over its
+// durable outbox, so issuing one by hand is refused (400), sending one answers
+// at once (it is on its way), and cancelling one is refused (409: a later
+// debit note or the invoice supersedes it).
+import type { FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import type { Static } from 'typebox'
-import { PaymentError, parseAmount } from '../../payment/index.ts'
+import { PaymentError } from '../../payment/index.ts'
 import type { DebitNote, Invoice, Payment, PaymentApi } from '../../payment/index.ts'
-import { clientGone } from './client-gone.ts'
 import {
-  AcceptanceBody,
   AckQuery,
   DebitNote as DebitNoteSchema,
-  DebitNoteEvent,
-  DEFAULT_MAX_EVENTS,
   DEFAULT_MAX_ITEMS,
-  DEFAULT_POLL_SECONDS,
-  EventQuery,
   Invoice as InvoiceSchema,
-  InvoiceEvent,
   ListQuery,
   Ok,
   Payment as PaymentSchema,
   PaymentId,
-  RejectionBody,
   paymentErrors
 } from './payment-schemas.ts'
-import { debitNoteEventWire, debitNoteWire, invoiceEventWire, invoiceWire, parseTime, paymentWire, rejectionOf } from './payment-wire.ts'
+import { debitNoteWire, invoiceWire, parseTime, paymentWire } from './payment-wire.ts'
 import { errorResponses } from './schemas.ts'
-import type { TypeBoxProvider } from './type-provider.ts'
-
-/** The server caps every wait, so a forgotten client cannot hold a request forever. */
-export const MAX_POLL_MS = 5 * 60_000
-
-/** A poll's `timeout` (seconds, the spec's pollTimeout) in ms, capped. */
-export function pollMs(seconds: number = DEFAULT_POLL_SECONDS): number {
-  return Math.min(MAX_POLL_MS, Math.round(seconds * 1000))
-}
 
 type ListQueryValue = Static<typeof ListQuery>
 
@@ -155,74 +138,7 @@ function documentRoutes<T>(typed: FastifyInstance, kind: DocumentKind<T>): void 
   )
 }
 
-/** The accept and reject routes of one kind, and its event long poll. */
-function answerRoutes(
-  app: FastifyInstance,
-  kind: { path: string; name: string; param: string },
-  answer: {
-    accept: (id: string, body: { totalAmountAccepted: string; allocationId: string }) => Promise<void>
-    reject: (
-      id: string,
-      body: { rejectionReason: 'UNSOLICITED_SERVICE' | 'BAD_SERVICE' | 'INCORRECT_AMOUNT'; totalAmountAccepted: string; message?: string }
-    ) => Promise<void>
-  }
-): void {
-  const typed = app.withTypeProvider<TypeBoxProvider>()
-  const Params = Type.Object({ [kind.param]: PaymentId })
-  const idOf = (params: unknown): string => (params as Record<string, string>)[kind.param] as string
-  const answered = (reply: FastifyReply): FastifyReply => reply.code(200).send()
-  typed.post(
-    `/${kind.path}/:${kind.param}/accept`,
-    {
-      schema: {
-        operationId: `accept${kind.name}`,
-        tags: ['requestor'],
-        params: Params,
-        querystring: AckQuery,
-        body: AcceptanceBody,
-        response: { 200: Ok, ...errorResponses(403), ...paymentErrors.change }
-      }
-    },
-    async (request, reply) => {
-      await answer.accept(idOf(request.params), request.body)
-      return answered(reply)
-    }
-  )
-  typed.post(
-    `/${kind.path}/:${kind.param}/reject`,
-    {
-      schema: {
-        operationId: `reject${kind.name}`,
-        tags: ['requestor'],
-        params: Params,
-        querystring: AckQuery,
-        body: RejectionBody,
-        response: { 200: Ok, ...errorResponses(403), ...paymentErrors.change }
-      }
-    },
-    async (request, reply) => {
-      await answer.reject(idOf(request.params), request.body)
-      return answered(reply)
-    }
-  )
-}
-
-/** A poll's query, as the payment module takes it; ends when the client goes or the server closes. */
-export function eventQueryOf(
-  query: { timeout?: number; afterTimestamp?: string; maxEvents?: number; appSessionId?: string },
-  reply: FastifyReply
-): Parameters<PaymentApi['debitNoteEvents']>[0] {
-  return {
-    timeoutMs: pollMs(query.timeout),
-    maxEvents: query.maxEvents ?? DEFAULT_MAX_EVENTS,
-    ...(query.afterTimestamp === undefined ? {} : { afterTimestamp: parseTime(query.afterTimestamp, 'afterTimestamp') }),
-    ...(query.appSessionId === undefined ? {} : { appSessionId: query.appSessionId }),
-    signal: clientGone(reply)
-  }
-}
-
 export function registerDocumentRoutes(instance: FastifyInstance, api: PaymentApi): void {
-  const app = instance.withTypeProvider<TypeBoxProvider>()
   documentRoutes<DebitNote>(instance, {
     path: 'debitNotes',
     name: 'DebitNote',
@@ -247,36 +163,4 @@ export function registerDocumentRoutes(instance: FastifyInstance, api: PaymentAp
     role: invoice => invoice.role,
     payments: id => api.paymentsOfInvoice(id)
   })
-  const acceptance = (body: { totalAmountAccepted: string; allocationId: string }) => ({
-    totalAmountAccepted: parseAmount(body.totalAmountAccepted, 'totalAmountAccepted'),
-    allocationId: body.allocationId
-  })
-  answerRoutes(
-    instance,
-    { path: 'debitNotes', name: 'DebitNote', param: 'debitNoteId' },
-    {
-      accept: async (id, body) => await api.acceptDebitNote(id, acceptance(body)),
-      reject: async (id, body) => await api.rejectDebitNote(id, rejectionOf(body))
-    }
-  )
-  answerRoutes(
-    instance,
-    { path: 'invoices', name: 'Invoice', param: 'invoiceId' },
-    {
-      accept: async (id, body) => await api.acceptInvoice(id, acceptance(body)),
-      reject: async (id, body) => await api.rejectInvoice(id, rejectionOf(body))
-    }
-  )
-  // Long polls: always 200 with a list, empty when the wait ends with nothing
-  // (golem-js retries at once on any error status, spinning).
-  app.get(
-    '/debitNoteEvents',
-    { schema: { operationId: 'getDebitNoteEvents', tags: ['requestor', 'provider'], querystring: EventQuery, response: { 200: Type.Array(DebitNoteEvent) } } },
-    async (request, reply) => (await api.debitNoteEvents(eventQueryOf(request.query, reply))).map(debitNoteEventWire)
-  )
-  app.get(
-    '/invoiceEvents',
-    { schema: { operationId: 'getInvoiceEvents', tags: ['requestor', 'provider'], querystring: EventQuery, response: { 200: Type.Array(InvoiceEvent) } } },
-    async (request, reply) => (await api.invoiceEvents(eventQueryOf(request.query, reply))).map(invoiceEventWire)
-  )
 }

@@ -6,7 +6,9 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { PaymentError } from '../../payment/index.ts'
 import type { PaymentApi } from '../../payment/index.ts'
+import { registerAnswerRoutes } from './payment-answer-routes.ts'
 import { registerDocumentRoutes } from './payment-document-routes.ts'
+import { registerEventRoutes } from './payment-event-routes.ts'
 import { paymentExtrasRoutes } from './payment-extras-routes.ts'
 import {
   Account,
@@ -144,6 +146,8 @@ function paymentApiRoutes(api: PaymentApi): FastifyPluginAsync {
     )
 
     registerDocumentRoutes(instance, api)
+    registerAnswerRoutes(instance, api)
+    registerEventRoutes(instance, api)
 
     app.get(
       '/payments',

@@ -53,7 +53,8 @@ export class RequesterFlow {
   }
 
   async accept(documentId: string, kind: StoredDocument['kind'], acceptance: Acceptance): Promise<void> {
-    this.#kindOf(documentId, kind)
+    // Checked before anything is written: an acceptance that could never be settled is not taken.
+    this.#terms(this.#kindOf(documentId, kind))
     const outcome = await this.#c.ledger.accept(documentId, acceptance.totalAmountAccepted, acceptance.allocationId)
     if (!outcome.changed && outcome.record.accepted?.sent === true) return
     try {

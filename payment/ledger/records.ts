@@ -56,9 +56,9 @@ export const DebitNoteWire = Type.Object(
 )
 export type DebitNoteWire = Static<typeof DebitNoteWire>
 
-/** An invoice as its issuer signs it. */
+/** An invoice as its issuer signs it; 256 activity ids of 128 characters still fit one outbox message (64 KiB). */
 export const InvoiceWire = Type.Object(
-  { ...Parties, invoiceId: Id, activityIds: Type.Array(Id, { maxItems: 1000 }), amount: BaseUnits, paymentDueDate: Time },
+  { ...Parties, invoiceId: Id, activityIds: Type.Array(Id, { maxItems: 256 }), amount: BaseUnits, paymentDueDate: Time },
   { additionalProperties: false }
 )
 export type InvoiceWire = Static<typeof InvoiceWire>

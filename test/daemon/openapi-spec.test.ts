@@ -3,11 +3,10 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseDocument } from 'yaml'
-import { createApiServer, OPENAPI_PATH } from '../../daemon/index.ts'
-import { PAYMENT_API_PREFIX, paymentRoutes } from '../../daemon/api/payment-routes.ts'
+import { OPENAPI_PATH } from '../../daemon/index.ts'
+import { PAYMENT_API_PREFIX } from '../../daemon/api/payment-routes.ts'
 import { operationDifferences, operationsOf } from '../helpers/openapi-compare.ts'
 import type { Documents, Operation } from '../helpers/openapi-compare.ts'
-import { MemoryPaymentApi } from '../helpers/memory-payment-api.ts'
 import { startProbedNode } from '../helpers/probed-node.ts'
 import { SPEC_DIFFERENCES } from './openapi-spec-differences.ts'
 
@@ -25,21 +24,6 @@ const COMPARED: Record<string, string> = {
 const NOT_YET_SERVED: Record<string, string> = { 'net-api.yaml': '/net-api/v1' }
 /** Agora's own API, outside the ya-client shape. */
 const AGORA_PREFIX = '/agora-api/'
-
-/**
- * The payment routes' operations, from a server that has only them: a node
- * whose config names no payment network serves the same routes (the document
- * comes from the same schemas), so this needs no chain.
- */
-async function paymentOperations(): Promise<Operation[]> {
-  const server = await createApiServer({ appKeys: { verify: () => null }, identity: { nodeId: '0x' }, routes: paymentRoutes(new MemoryPaymentApi()) })
-  try {
-    await server.ready()
-    return operationsOf({ '': server.swagger() as Record<string, any> }, '').filter(operation => !/^\S+ \/(version|me)\b/.test(operation.key))
-  } finally {
-    await server.close()
-  }
-}
 
 /**
  * ya-client's files close a few quoted descriptions at the line's start, which
@@ -68,8 +52,6 @@ describe('the OpenAPI document against the ya-client specs', function () {
       try {
         const document = await node.client.expect<Record<string, any>>(200, 'GET', OPENAPI_PATH)
         served = operationsOf({ '': document }, '')
-        const servesPayments = served.some(operation => operation.key.includes(`${PAYMENT_API_PREFIX}/`))
-        if (!servesPayments) served.push(...(await paymentOperations()))
       } finally {
         await node.stop()
       }
