@@ -89,11 +89,15 @@ describe('payment: two daemons on a dev chain', function () {
     if (tokens !== '0') await mined(world.contracts.token.mint(address, parseEther(tokens)))
   }
 
-  async function agreementWithActivity(demandExtra: Record<string, unknown> = {}): Promise<Negotiated & { activityId: string }> {
+  async function agreementWithActivity(
+    demandExtra: Record<string, unknown> = {},
+    offerExtra: Record<string, unknown> = {}
+  ): Promise<Negotiated & { activityId: string }> {
     const negotiated = await approvedAgreement(
       { nodeId: provider.nodeId, client: provider.client },
       { nodeId: requester.nodeId, client: requester.client },
       {
+        offerExtra,
         demandExtra: {
           'golem.com.payment.chosen-platform': PLATFORM,
           // Never deployed here: the activity only has to exist and be measured.
@@ -229,6 +233,16 @@ describe('payment: two daemons on a dev chain', function () {
     await node.stop()
     return await cluster.start({ ...options(), dataDir: node.dataDir, bootstrap: [bootstrap.addresses[0]!] })
   }
+
+  it('an agreement whose price cannot be read has no payments, and its market and activity work as before', async () => {
+    const { agreementId, activityId } = await agreementWithActivity({}, { 'golem.com.pricing.model.linear.coeffs': [-1, 0, 0] })
+    assert.equal((await provider.client.agreement(agreementId)).state, 'Approved')
+    await requester.client.expect(200, 'GET', `/activity-api/v1/activity/${activityId}/state`)
+    await terminate(agreementId)
+    assert.equal((await requester.client.agreement(agreementId)).state, 'Terminated')
+    const documents = [...paymentOf(provider).debitNotes(), ...paymentOf(provider).invoices()].filter(d => d.agreementId === agreementId)
+    assert.deepEqual(documents, [])
+  })
 
   it('an acceptance with no proof, a short voucher or a forged one is refused for good and the note stays ISSUED', async () => {
     const requesterApi = paymentOf(requester)
