@@ -14,6 +14,7 @@ import { PaymentPlatforms } from '../chain/platforms.ts'
 import type { DepositView } from '../model/documents.ts'
 import type { ClaimOutcome } from '../model/payment-api.ts'
 import { PaymentError } from '../model/payment-error.ts'
+import { DirectPayer, DirectPayoutVerifier } from './direct/index.ts'
 import { EscrowPayee } from './escrow-payee.ts'
 import { EscrowPayer } from './escrow-payer.ts'
 import { fundFromFaucet } from './faucet.ts'
@@ -48,6 +49,8 @@ interface NetworkParts {
   readonly chain: NetworkChain
   readonly payer: EscrowPayer
   readonly payee: EscrowPayee
+  /** Direct payouts, on a network with a payouts contract. */
+  readonly direct?: { readonly payer: DirectPayer; readonly verifier: DirectPayoutVerifier }
 }
 
 export function openSettlement(components: SettlementComponents, init: SettlementInit = {}): SettlementService {
@@ -61,6 +64,7 @@ class DefaultSettlementService implements SettlementService {
   readonly #parts = new Map<string, NetworkParts>()
   readonly #wallet: Wallet
   readonly #log: Logger
+  readonly #clock: Clock
   #started = false
   #stopped = false
 
@@ -70,6 +74,7 @@ class DefaultSettlementService implements SettlementService {
     const logger = components.logger ?? silentLogger
     this.#log = logger.child({ component: 'payment:settlement' })
     const clock: Clock = components.clock ?? systemClock
+    this.#clock = clock
     const settings = { ...SETTLEMENT_DEFAULTS, ...definedOf(init) }
     const requesterEvents = new TypedEventEmitter<RequesterSettlementEvents>()
     const providerEvents = new TypedEventEmitter<ProviderSettlementEvents>()
@@ -80,7 +85,9 @@ class DefaultSettlementService implements SettlementService {
       )
       const payer = new EscrowPayer({ chain, wallet: components.wallet, clock, logger }, settings)
       const payee = new EscrowPayee({ chain, wallet: components.wallet, clock, logger, events: providerEvents }, settings)
-      this.#parts.set(network.name, { chain, payer, payee })
+      const direct =
+        network.contracts.batchPayout === undefined ? undefined : directParts(chain, components.db, logger, clock, init, requesterEvents, providerEvents)
+      this.#parts.set(network.name, { chain, payer, payee, ...(direct === undefined ? {} : { direct }) })
     }
     this.requester = new RequesterDispatch(this, requesterEvents)
     this.provider = new ProviderDispatch(this, providerEvents)
@@ -101,9 +108,12 @@ class DefaultSettlementService implements SettlementService {
     if (this.#started) return
     if (this.#stopped) throw new PaymentError('Unavailable', 'settlement was stopped; open a new one')
     for (const parts of this.#parts.values()) {
-      await parts.chain.recover()
-      await parts.payer.start()
-      await parts.payee.start()
+      await parts.payer.load()
+      await parts.payee.load()
+      await parts.chain.sender.recover()
+      await parts.direct?.payer.start()
+      await parts.payer.resume()
+      await parts.payee.resume()
     }
     this.#started = true
   }
@@ -114,9 +124,12 @@ class DefaultSettlementService implements SettlementService {
     this.#stopped = true
     this.#started = false
     for (const parts of this.#parts.values()) {
+      // The sender first: it ends its waits, so work waiting on a transaction ends too (journalled, resumed by the next start).
+      await parts.chain.sender.stop()
       await parts.payer.stop()
       await parts.payee.stop()
-      parts.chain.stop()
+      await parts.direct?.payer.stop()
+      await parts.chain.stop()
     }
   }
 
@@ -156,7 +169,7 @@ class DefaultSettlementService implements SettlementService {
   async fund(platform: string): Promise<{ readonly token: bigint; readonly gas: bigint; readonly txHashes: readonly string[] }> {
     const { chain } = this.partsOf(platform)
     if (!chain.network.faucet) throw new PaymentError('Forbidden', `network ${chain.network.name} has no faucet: fund this node's address there yourself`)
-    return withChainErrors(() => fundFromFaucet(chain, this.#wallet.address))
+    return withChainErrors(() => fundFromFaucet(chain, this.#wallet.address, this.#clock.now()))
   }
 
   #networkOf(platform: string): ChainNetwork {
@@ -186,12 +199,15 @@ class RequesterDispatch implements RequesterSettlement {
   }
 
   async prepare(terms: AgreementTerms, budget: bigint): Promise<void> {
-    const parts = this.#escrowParts(terms)
+    const parts = this.#service.partsOf(terms.platform)
+    // A direct payout needs nothing before its first acceptance.
+    if (terms.mode === 'direct') return void directOf(parts, terms)
     await withChainErrors(() => parts.payer.prepare(terms, budget))
   }
 
-  async settleAccepted(terms: AgreementTerms, _documentId: string, cumulative: bigint): Promise<SettlementProof> {
-    const parts = this.#escrowParts(terms)
+  async settleAccepted(terms: AgreementTerms, documentId: string, cumulative: bigint): Promise<SettlementProof> {
+    const parts = this.#service.partsOf(terms.platform)
+    if (terms.mode === 'direct') return withChainErrors(() => directOf(parts, terms).payer.settleAccepted(terms, documentId, cumulative))
     return withChainErrors(() => parts.payer.settleAccepted(terms, cumulative))
   }
 
@@ -205,12 +221,6 @@ class RequesterDispatch implements RequesterSettlement {
 
   removeEventListener<K extends keyof RequesterSettlementEvents>(type: K, listener: (event: RequesterSettlementEvents[K]) => void): void {
     this.#events.removeEventListener(type, listener)
-  }
-
-  #escrowParts(terms: AgreementTerms): NetworkParts {
-    const parts = this.#service.partsOf(terms.platform)
-    if (terms.mode !== 'escrow') throw new PaymentError('Unavailable', `settlement mode ${terms.mode} is not available on this node`)
-    return parts
   }
 }
 
@@ -235,8 +245,17 @@ class ProviderDispatch implements ProviderSettlement {
     return parts.payee.acceptVoucher(terms, voucher)
   }
 
-  async verifyPayout(_terms: AgreementTerms, _confirmation: PayoutConfirmation): Promise<VerificationResult> {
-    return { ok: false, code: 'Unavailable', reason: 'direct payouts are not verified on this node yet' }
+  async verifyPayout(terms: AgreementTerms, confirmation: PayoutConfirmation): Promise<VerificationResult> {
+    let parts: NetworkParts
+    try {
+      parts = this.#service.partsOf(terms.platform)
+    } catch (err) {
+      if (err instanceof PaymentError && err.code === 'NotFound') return { ok: false, code: 'BadRequest', reason: err.message }
+      throw err
+    }
+    if (terms.mode !== 'direct') return { ok: false, code: 'BadRequest', reason: `agreement ${terms.agreementId} is not settled by direct payouts` }
+    if (parts.direct === undefined) return { ok: false, code: 'BadRequest', reason: `network ${parts.chain.network.name} has no payouts contract configured` }
+    return parts.direct.verifier.verifyPayout(terms, confirmation)
   }
 
   async agreementEnded(agreementId: string): Promise<void> {
@@ -252,6 +271,28 @@ class ProviderDispatch implements ProviderSettlement {
   }
 }
 
+/** The direct payer and verifier of a network, on its one sender; their events reach the service's listeners. */
+function directParts(
+  chain: NetworkChain,
+  db: SettlementComponents['db'],
+  logger: Logger,
+  clock: Clock,
+  init: SettlementInit,
+  requesterEvents: TypedEventEmitter<RequesterSettlementEvents>,
+  providerEvents: TypedEventEmitter<ProviderSettlementEvents>
+): { payer: DirectPayer; verifier: DirectPayoutVerifier } {
+  const common = { network: chain.network, provider: chain.provider, db, logger, clock }
+  const payer = new DirectPayer(
+    { ...common, sender: chain.sender },
+    init.directBatchIntervalMs === undefined ? {} : { directBatchIntervalMs: init.directBatchIntervalMs }
+  )
+  const verifier = new DirectPayoutVerifier(common)
+  payer.addEventListener('paid', event => requesterEvents.safeDispatchEvent('paid', { detail: event.detail }))
+  payer.addEventListener('failed', event => requesterEvents.safeDispatchEvent('failed', { detail: event.detail }))
+  verifier.addEventListener('settled', event => providerEvents.safeDispatchEvent('settled', { detail: event.detail }))
+  return { payer, verifier }
+}
+
 /** Chain failures leave as PaymentErrors with their code (an RPC down is Unavailable, a reverting estimate Conflict). */
 async function withChainErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -265,6 +306,12 @@ async function withChainErrors<T>(fn: () => Promise<T>): Promise<T> {
     if (typeof code === 'string') throw new PaymentError('Unavailable', 'the chain could not be asked', { cause: err })
     throw err
   }
+}
+
+function directOf(parts: NetworkParts, terms: AgreementTerms): NonNullable<NetworkParts['direct']> {
+  if (parts.direct === undefined)
+    throw new PaymentError('BadRequest', `network ${parts.chain.network.name} has no payouts contract for direct settlement of agreement ${terms.agreementId}`)
+  return parts.direct
 }
 
 function definedOf<T extends object>(value: T): Partial<T> {

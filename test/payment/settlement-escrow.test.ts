@@ -1,6 +1,14 @@
 import assert from 'node:assert/strict'
 import { type InterfaceAbi, Interface, parseEther } from 'ethers'
-import { devNetworkConfig, escrowArtifact, parseNetworkConfig, PaymentError, type ProviderSettlement, saltOf } from '../../payment/index.ts'
+import {
+  devNetworkConfig,
+  escrowArtifact,
+  parseNetworkConfig,
+  PaymentError,
+  type PayoutConfirmation,
+  type ProviderSettlement,
+  saltOf
+} from '../../payment/index.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween } from '../helpers/settlement.ts'
 
@@ -30,7 +38,7 @@ describe('payment: escrow settlement through the service', function () {
   let provider: SettlementNode
   before(async () => {
     world = await settlementWorld(fixture)
-    requester = new SettlementNode(world, { index: 1, dir: nodeDir(fixture.dir, 'requester') })
+    requester = new SettlementNode(world, { index: 1, dir: nodeDir(fixture.dir, 'requester'), init: { directBatchIntervalMs: 200 } })
     provider = new SettlementNode(world, { index: 2, dir: nodeDir(fixture.dir, 'provider'), init: NEVER_WORTH })
     await mintTo(world, requester.address, '1000')
     await requester.start()
@@ -147,8 +155,31 @@ describe('payment: escrow settlement through the service', function () {
     await assert.rejects(requester.settlement.requester.prepare({ ...terms, platform: 'erc20-nowhere-tglm' }, 1n), isCode('NotFound'))
     await assert.rejects(requester.settlement.requester.prepare({ ...terms, requester: provider.address }, 1n), isCode('Forbidden'))
     await assert.rejects(requester.settlement.requester.prepare({ ...terms, expiresAt: 0, paymentTimeoutMs: 0 }, 1n), isCode('BadRequest'))
-    await assert.rejects(requester.settlement.requester.prepare({ ...terms, mode: 'direct' }, 1n), isCode('Unavailable'))
     assert.ok(!(await requester.settlement.deposits()).some(d => d.agreementIds.includes(terms.agreementId)))
+  })
+
+  it('sends direct agreements to the direct payer on the same sender, and the provider verifies the payout on chain', async () => {
+    const terms = { ...termsBetween(requester, provider, { now: Date.now() }), mode: 'direct' as const }
+    await requester.settlement.requester.prepare(terms, parseEther('1'))
+    assert.ok(!(await requester.settlement.deposits()).some(d => d.agreementIds.includes(terms.agreementId)), 'no deposit for a direct agreement')
+    const paid = new Promise<PayoutConfirmation>(resolve => {
+      const listener = (event: CustomEvent<PayoutConfirmation>): void => {
+        if (!event.detail.documents.some(d => d.agreementId === terms.agreementId)) return
+        requester.settlement.requester.removeEventListener('paid', listener)
+        resolve(event.detail)
+      }
+      requester.settlement.requester.addEventListener('paid', listener)
+    })
+    const before: bigint = await world.contracts.token.balanceOf(provider.address)
+    const proof = await requester.settlement.requester.settleAccepted(terms, 'inv-direct', parseEther('0.25'))
+    assert.equal(proof.kind, 'direct')
+    const confirmation = await paid
+    assert.equal(await world.contracts.token.balanceOf(provider.address), before + parseEther('0.25'))
+    const settled = nextSettled(provider.settlement.provider, terms.agreementId)
+    assert.deepEqual(await provider.settlement.provider.verifyPayout(terms, confirmation), { ok: true })
+    assert.equal((await settled).settled, parseEther('0.25'))
+    const asEscrow = await provider.settlement.provider.verifyPayout({ ...terms, mode: 'escrow' }, confirmation)
+    assert.ok(!asEscrow.ok && asEscrow.code === 'BadRequest')
   })
 
   it('with the requester gone for good, the provider still claims', async () => {
