@@ -31,11 +31,18 @@ async function gasPerPayment(): Promise<void> {
       const payees = freshPayees(PAY_BATCH)
       const batchGas = async (): Promise<number> => {
         for (const payee of payees) {
-          await payer.enqueue({ documentId: `doc-${++documentNo}`, agreementId: 'bench', platform: rig.network.platform, payee, amount: 10n ** 15n + BigInt(documentNo) })
+          await payer.enqueue({
+            documentId: `doc-${++documentNo}`,
+            agreementId: 'bench',
+            platform: rig.network.platform,
+            payee,
+            amount: 10n ** 15n + BigInt(documentNo)
+          })
         }
         const confirmations = await payer.payNow()
         const hashes = new Set(confirmations.map(c => c.txHash))
-        if (confirmations.length !== PAY_BATCH || hashes.size !== 1) throw new Error(`expected one batch of ${PAY_BATCH}, got ${confirmations.length} in ${hashes.size}`)
+        if (confirmations.length !== PAY_BATCH || hashes.size !== 1)
+          throw new Error(`expected one batch of ${PAY_BATCH}, got ${confirmations.length} in ${hashes.size}`)
         const receipt = await provider.getTransactionReceipt([...hashes][0]!)
         return Math.round(Number(receipt!.gasUsed) / PAY_BATCH)
       }
