@@ -355,7 +355,7 @@ export class EscrowPayee {
     const amounts = entries.map(e => e.cumulative)
     const intentId = `${CLAIM}${keccak256(concat(entries.flatMap(e => [e.depositId, toBeHex(e.cumulative, 32)])))}`
     // The intent first: the deposits' claims in progress, and the one transaction that makes them.
-    await this.records.putAll(entries)
+    for (const e of entries) await this.#update(e.depositId, r => ({ ...r, claimed: max(r.claimed, e.claimed), claiming: e.cumulative }))
     await this.#batches.put({ intentId, data: data.toLowerCase(), depositIds, amounts })
     const before = new Map(entries.map(e => [e.depositId, e.claimed]))
     const txHash = await this.#finishClaim(this.#batches.get(intentId)!)
@@ -396,8 +396,9 @@ export class EscrowPayee {
   async #reconcile(record: PayeeDeposit, known?: OnChainDeposit): Promise<void> {
     const onChain = known ?? (await this.#chain.deposit(record.depositId))
     if (onChain.claimed <= record.reported) {
-      if (record.claiming !== undefined || record.claimed !== onChain.claimed)
-        await this.records.put({ ...without(record, 'claiming'), claimed: onChain.claimed })
+      if (record.claiming !== undefined || record.claimed !== onChain.claimed) {
+        await this.#update(record.depositId, r => ({ ...without(r, 'claiming'), claimed: max(r.claimed, onChain.claimed) }))
+      }
       return
     }
     const event = await this.#claimedEvent(record.depositId, onChain.claimed)
@@ -417,13 +418,33 @@ export class EscrowPayee {
   }
 
   async #settle(record: PayeeDeposit, onChain: OnChainDeposit, txHash: string): Promise<void> {
-    const settled: PayeeDeposit = { ...without(record, 'claiming'), claimed: onChain.claimed, amount: onChain.amount, reported: onChain.claimed }
-    await this.records.put(settled)
+    let reportedBefore = record.reported
+    await this.#update(record.depositId, r => {
+      reportedBefore = r.reported
+      const claimed = max(r.claimed, onChain.claimed)
+      return { ...without(r, 'claiming'), claimed, amount: max(r.amount, onChain.amount), reported: max(r.reported, claimed) }
+    })
     this.#cache.set(record.depositId, { deposit: onChain, readAt: this.#clock.now() })
-    if (onChain.claimed > record.reported) {
+    if (onChain.claimed > reportedBefore) {
       this.#events.safeDispatchEvent('settled', { detail: { agreementId: record.agreementId, settled: onChain.claimed, txHash } })
     }
   }
+
+  /**
+   * Changes a record under its deposit's lock, from what is kept at that
+   * moment: a voucher accepted while a claim is on its way is never
+   * overwritten by the claim's older copy.
+   */
+  #update(depositId: string, change: (record: PayeeDeposit) => PayeeDeposit): Promise<void> {
+    return this.#locks.run(depositId, async () => {
+      const current = this.records.get(depositId)
+      if (current !== undefined) await this.records.put(change(current))
+    })
+  }
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b
 }
 
 function refuse(code: Refusal['code'], reason: string): Refusal {
