@@ -7,7 +7,7 @@
 import type { Wallet } from 'ethers'
 import { TypedEventEmitter } from '@libp2p/interface'
 import { silentLogger, systemClock } from '../../net/index.ts'
-import type { Clock, Logger } from '../../net/index.ts'
+import type { Clock, Logger, TimerHandle } from '../../net/index.ts'
 import { ChainError } from '../chain/chain-error.ts'
 import type { ChainNetwork } from '../chain/network-config.ts'
 import { PaymentPlatforms } from '../chain/platforms.ts'
@@ -53,6 +53,9 @@ interface NetworkParts {
   readonly direct?: { readonly payer: DirectPayer; readonly verifier: DirectPayoutVerifier }
 }
 
+/** How soon a network whose chain did not answer at start is tried again (ms). */
+const NETWORK_RETRY_MS = 30_000
+
 export function openSettlement(components: SettlementComponents, init: SettlementInit = {}): SettlementService {
   return new DefaultSettlementService(components, init)
 }
@@ -67,6 +70,9 @@ class DefaultSettlementService implements SettlementService {
   readonly #clock: Clock
   #started = false
   #stopped = false
+  /** Networks recovered and started. */
+  readonly #ready = new Set<string>()
+  readonly #retries = new Map<string, TimerHandle>()
 
   constructor(components: SettlementComponents, init: SettlementInit) {
     this.platforms = new PaymentPlatforms(components.networks)
@@ -93,29 +99,52 @@ class DefaultSettlementService implements SettlementService {
     this.provider = new ProviderDispatch(this, providerEvents)
   }
 
-  /** The parts of `platform`'s network; NotFound for a platform this node does not know. */
+  /** The parts of `platform`'s network; NotFound for a platform this node does not know, Unavailable while its chain has not answered yet. */
   partsOf(platform: string): NetworkParts {
     this.#assertStarted()
-    return this.#parts.get(this.#networkOf(platform).name)!
+    const name = this.#networkOf(platform).name
+    if (!this.#ready.has(name)) throw new PaymentError('Unavailable', `network ${name} has not answered yet; its settlement starts once it does`)
+    return this.#parts.get(name)!
   }
 
+  /** The parts of every network whose settlement has started. */
   allParts(): NetworkParts[] {
     this.#assertStarted()
-    return [...this.#parts.values()]
+    return [...this.#parts.entries()].filter(([name]) => this.#ready.has(name)).map(([, parts]) => parts)
   }
 
+  /**
+   * Recovers and starts each network. One whose chain does not answer does not
+   * hold up the others (nor the daemon): it is tried again on the clock, and
+   * its platform answers Unavailable until then.
+   */
   async start(): Promise<void> {
     if (this.#started) return
     if (this.#stopped) throw new PaymentError('Unavailable', 'settlement was stopped; open a new one')
-    for (const parts of this.#parts.values()) {
+    this.#started = true
+    for (const [name, parts] of this.#parts) await this.#startNetwork(name, parts)
+  }
+
+  async #startNetwork(name: string, parts: NetworkParts): Promise<void> {
+    try {
       await parts.payer.load()
       await parts.payee.load()
       await parts.chain.sender.recover()
       await parts.direct?.payer.start()
       await parts.payer.resume()
       await parts.payee.resume()
+      this.#ready.add(name)
+    } catch (err) {
+      if (this.#stopped) return
+      this.#log.warn({ err, network: name }, 'a network could not be recovered; tried again later')
+      this.#retries.set(
+        name,
+        this.#clock.setTimeout(() => {
+          this.#retries.delete(name)
+          void this.#startNetwork(name, parts)
+        }, NETWORK_RETRY_MS)
+      )
     }
-    this.#started = true
   }
 
   /** Ends the timers and waits for work in flight; the RPC connections close even when start never ran. Not started again. */
@@ -123,6 +152,8 @@ class DefaultSettlementService implements SettlementService {
     if (this.#stopped) return
     this.#stopped = true
     this.#started = false
+    for (const timer of this.#retries.values()) this.#clock.clearTimeout(timer)
+    this.#retries.clear()
     for (const parts of this.#parts.values()) {
       // The sender first: it ends its waits, so work waiting on a transaction ends too (journalled, resumed by the next start).
       await parts.chain.sender.stop()
@@ -238,8 +269,7 @@ class ProviderDispatch implements ProviderSettlement {
     try {
       parts = this.#service.partsOf(terms.platform)
     } catch (err) {
-      if (err instanceof PaymentError && err.code === 'NotFound') return { ok: false, code: 'BadRequest', reason: err.message }
-      throw err
+      return refusalOf(err)
     }
     if (terms.mode !== 'escrow') return { ok: false, code: 'BadRequest', reason: `agreement ${terms.agreementId} is not settled by escrow` }
     return parts.payee.acceptVoucher(terms, voucher)
@@ -250,8 +280,7 @@ class ProviderDispatch implements ProviderSettlement {
     try {
       parts = this.#service.partsOf(terms.platform)
     } catch (err) {
-      if (err instanceof PaymentError && err.code === 'NotFound') return { ok: false, code: 'BadRequest', reason: err.message }
-      throw err
+      return refusalOf(err)
     }
     if (terms.mode !== 'direct') return { ok: false, code: 'BadRequest', reason: `agreement ${terms.agreementId} is not settled by direct payouts` }
     if (parts.direct === undefined) return { ok: false, code: 'BadRequest', reason: `network ${parts.chain.network.name} has no payouts contract configured` }
@@ -306,6 +335,13 @@ async function withChainErrors<T>(fn: () => Promise<T>): Promise<T> {
     if (typeof code === 'string') throw new PaymentError('Unavailable', 'the chain could not be asked', { cause: err })
     throw err
   }
+}
+
+/** An unknown platform refuses a voucher or payout (BadRequest); a network not reachable yet defers it (Unavailable). */
+function refusalOf(err: unknown): VerificationResult {
+  if (err instanceof PaymentError && (err.code === 'NotFound' || err.code === 'BadRequest')) return { ok: false, code: 'BadRequest', reason: err.message }
+  if (err instanceof PaymentError && err.code === 'Unavailable') return { ok: false, code: 'Unavailable', reason: err.message }
+  throw err
 }
 
 function directOf(parts: NetworkParts, terms: AgreementTerms): NonNullable<NetworkParts['direct']> {

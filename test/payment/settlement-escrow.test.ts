@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { type InterfaceAbi, Interface, parseEther } from 'ethers'
 import {
   devNetworkConfig,
@@ -255,6 +257,30 @@ describe('payment: escrow settlement through the service', function () {
       )
     } finally {
       await closed.stop()
+    }
+  })
+
+  it('starts with a network whose chain does not answer: the others settle, its platform answers Unavailable', async () => {
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    await new Promise<void>(resolve => server.close(() => resolve()))
+    const dead = parseNetworkConfig({ ...devNetworkConfig(`http://127.0.0.1:${port}`, String(world.contracts.token.target)), name: 'dead', aliases: [] })
+    const node = new SettlementNode(world, { index: 7, dir: nodeDir(fixture.dir, 'dead'), networks: [dead, world.network] })
+    await mintTo(world, node.address, '10')
+    await node.start()
+    try {
+      const live = termsBetween(node, provider, { now: Date.now() })
+      await node.settlement.requester.prepare(live, parseEther('1'))
+      const isUnavailable = (err: unknown) => err instanceof PaymentError && err.code === 'Unavailable' && /dead/.test(err.message)
+      await assert.rejects(node.settlement.requester.prepare({ ...live, platform: 'erc20-dead-tglm' }, parseEther('1')), isUnavailable)
+      const proof = await node.settlement.requester.settleAccepted(live, 'dn-1', 1n)
+      assert.ok(proof.kind === 'voucher')
+      const deferred = await node.settlement.provider.acceptVoucher({ ...live, platform: 'erc20-dead-tglm' }, proof.voucher)
+      assert.ok(!deferred.ok && deferred.code === 'Unavailable')
+      assert.equal((await node.settlement.deposits()).length, 1)
+    } finally {
+      await node.stop()
     }
   })
 
