@@ -90,6 +90,7 @@ export class TxSender extends TypedEventEmitter<TxSenderEvents> {
   readonly #checks: Array<{ prefix: string; check: EffectCheck }> = []
   readonly #timers = new Set<{ handle: unknown; resolve: () => void }>()
   #recovery: Promise<void> | undefined
+  #admitting: Promise<unknown> = Promise.resolve()
   #stopped = false
 
   constructor(components: TxSenderComponents, init: TxSenderInit) {
@@ -126,24 +127,35 @@ export class TxSender extends TypedEventEmitter<TxSenderEvents> {
   async send(intent: TxIntent, options: { isDone?: EffectCheck } = {}): Promise<TxOutcome> {
     const wanted = this.#recordOf(intent)
     await this.recover()
+    // Admitted one at a time: two sends of one new id must not both start it.
+    const admitted = this.#admitting.then(async () => await this.#admit(wanted, options.isDone ?? this.#checkFor(intent.id)))
+    this.#admitting = admitted.catch(() => undefined)
+    return await (await admitted)()
+  }
+
+  /** What send() then awaits: the intent's run, joined or started, or its stored outcome. */
+  async #admit(wanted: Omit<IntentRecord, 'attempt'>, isDone: EffectCheck): Promise<() => Promise<TxOutcome>> {
     if (this.#stopped) throw stoppedError()
-    const running = this.#inFlight.get(intent.id)
-    const stored = await this.#intents.get(intent.id)
+    const stored = await this.#intents.get(wanted.id)
     if (stored !== undefined && (stored.to.toLowerCase() !== wanted.to.toLowerCase() || stored.data !== wanted.data || stored.value !== wanted.value)) {
-      throw new ChainError('Conflict', `intent ${intent.id} was made for a different call`)
+      throw new ChainError('Conflict', `intent ${wanted.id} was made for a different call`)
     }
-    if (running !== undefined) return running
-    const isDone = options.isDone ?? this.#checkFor(intent.id)
-    if (stored?.state === 'mined') return await this.#minedOutcome(stored)
-    if (stored?.state === 'done') return { kind: 'already-done', intentId: stored.id }
-    if (stored?.state === 'pending') return this.#track(stored, isDone, 'resume')
+    const running = this.#inFlight.get(wanted.id)
+    if (running !== undefined) return () => running
+    if (stored?.state === 'mined') return () => this.#minedOutcome(stored)
+    if (stored?.state === 'done') return async () => ({ kind: 'already-done', intentId: stored.id })
+    if (stored?.state === 'pending') {
+      const resumed = this.#track(stored, isDone, 'resume')
+      return () => resumed
+    }
     const record: IntentRecord = { ...wanted, attempt: (stored?.attempt ?? 0) + 1 }
     if (stored?.state === 'failed' && (await isDone(record))) {
       await this.#intents.put({ ...record, state: 'done' })
-      return { kind: 'already-done', intentId: record.id }
+      return async () => ({ kind: 'already-done', intentId: record.id })
     }
     await this.#intents.put(record)
-    return this.#track(record, isDone, 'fresh')
+    const started = this.#track(record, isDone, 'fresh')
+    return () => started
   }
 
   /**

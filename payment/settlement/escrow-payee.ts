@@ -7,17 +7,17 @@
 // and the chain's claimed totals are read before anything is sent, also after
 // a restart, so a voucher is never claimed twice.
 import type { TypedEventEmitter } from '@libp2p/interface'
-import type { EventLog, Wallet } from 'ethers'
+import { concat, type EventLog, keccak256, toBeHex, type Wallet } from 'ethers'
 import type { Clock, Logger, TimerHandle } from '../../net/index.ts'
 import { depositIdOf } from '../contracts/index.ts'
 import type { DepositView } from '../model/documents.ts'
 import type { ClaimOutcome } from '../model/payment-api.ts'
-import { PaymentError } from '../model/payment-error.ts'
 import { CLAIM_GAS, type ClaimCandidate, claimsDue, nextDeadlineCheck } from './claim-policy.ts'
-import { type PayeeDeposit, payeeCodec, without } from './escrow-records.ts'
+import { batchCodec, type PayeeDeposit, payeeCodec, type TxBatch, without } from './escrow-records.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import type { NetworkChain, OnChainDeposit } from './network-chain.ts'
 import { RecordBook } from './record-book.ts'
+import { isUnfinished } from './unfinished.ts'
 import type { AgreementTerms, ProviderSettlementEvents, SignedVoucher, VerificationResult } from './settlement.ts'
 import { claimEntryOf, saltOf, voucherSigner } from './vouchers.ts'
 
@@ -35,6 +35,8 @@ type Refusal = Extract<VerificationResult, { ok: false }>
 const HEX32 = /^0x[0-9a-fA-F]{64}$/
 const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 const CLAIMS = 'claims'
+/** The sender's intent id of a claimMany starts so. */
+const CLAIM = 'escrow-claim:'
 /** About a block on the chains Agora knows; gas prices are not looked up more often. */
 const FEE_CACHE_MS = 12_000
 
@@ -46,6 +48,9 @@ export class EscrowPayee {
   readonly #init: EscrowPayeeInit
   readonly #events: TypedEventEmitter<ProviderSettlementEvents>
   readonly records: RecordBook<PayeeDeposit>
+  readonly #batches: RecordBook<TxBatch>
+  /** Deposits whose claimMany is being taken up again after a restart: left out of new claims until it ends. */
+  readonly #resuming = new Set<string>()
   readonly #locks = new KeyedLock()
   readonly #cache = new Map<string, { deposit: OnChainDeposit; readAt: number }>()
   #fee: { perGas: bigint; readAt: number } | undefined
@@ -64,23 +69,50 @@ export class EscrowPayee {
     this.#log = components.logger.child({ component: 'payment:escrow-payee', network: components.chain.network.name })
     this.#init = init
     this.records = new RecordBook(components.chain.db, 'payee:', payeeCodec, this.#log)
+    this.#batches = new RecordBook(components.chain.db, 'claim-batch:', batchCodec, this.#log)
+    components.chain.sender.checkEffectWith(CLAIM, async intent => {
+      const batch = this.#batches.get(intent.id)
+      return batch !== undefined && (await this.#allClaimed(batch))
+    })
   }
 
   get #address(): string {
     return this.#wallet.address.toLowerCase()
   }
 
-  /** Loads the records and reads every claimed total from the chain (reporting claims the chain has and we did not report) before any claim. */
-  async start(): Promise<void> {
+  /** Loads the records (before the sender recovers, as its effect checks read them). */
+  async load(): Promise<void> {
     this.#stopped = false
     await this.records.load()
-    if (this.records.values().length > 0 && this.#chain.network.contracts.escrow !== undefined) {
-      await this.#locks.run(CLAIMS, async () => {
-        for (const record of this.records.values()) {
-          if (record.claiming !== undefined || record.claimed < record.cumulative || record.reported < record.claimed) await this.#reconcile(record)
+    await this.#batches.load()
+  }
+
+  /**
+   * After the sender recovered: claimManys written before a stop are asked for
+   * again in the background (joined, or answered from the chain); every other
+   * deposit's claimed total is read from the chain (claims the chain has and
+   * were not reported are reported) before the policy may claim anything.
+   */
+  async resume(): Promise<void> {
+    if (this.#chain.network.contracts.escrow === undefined) return
+    for (const batch of this.#batches.values()) {
+      for (const id of batch.depositIds) this.#resuming.add(id)
+      void this.#locks.run(`${CLAIMS}:${batch.intentId}`, async () => {
+        try {
+          await this.#finishClaim(batch)
+        } catch (err) {
+          this.#log.warn({ err, intent: batch.intentId }, 'a claimMany taken up again failed')
+        } finally {
+          for (const id of batch.depositIds) this.#resuming.delete(id)
         }
       })
     }
+    await this.#locks.run(CLAIMS, async () => {
+      for (const record of this.records.values()) {
+        if (this.#resuming.has(record.depositId)) continue
+        if (record.claiming !== undefined || record.claimed < record.cumulative || record.reported < record.claimed) await this.#reconcile(record)
+      }
+    })
     this.#arm()
   }
 
@@ -302,7 +334,7 @@ export class EscrowPayee {
     const entries: PayeeDeposit[] = []
     for (const id of ids) {
       const record = this.records.get(id)
-      if (record === undefined) continue
+      if (record === undefined || this.#resuming.has(id)) continue
       const onChain = await this.#chain.deposit(id)
       if (onChain.claimed >= record.cumulative) {
         await this.#reconcile(record, onChain)
@@ -315,35 +347,58 @@ export class EscrowPayee {
       entries.push({ ...record, claimed: onChain.claimed, claiming: record.cumulative })
     }
     if (entries.length === 0) return { depositIds: [], amount: 0n }
-    await this.records.putAll(entries)
-    if (await this.#chain.hasPending()) {
-      // A journalled transaction may be an earlier claim of these very vouchers: the chain decides it first.
-      await this.#chain.recover()
-      if (await this.#chain.hasPending()) throw new PaymentError('Unavailable', 'an earlier transaction is not yet mined; the claim waits for it')
-      return this.#claimNow(entries.map(e => e.depositId))
-    }
     const data = this.#chain.escrow.interface.encodeFunctionData('claimMany', [
       this.#chain.tokenAddress,
       entries.map(e => claimEntryOf(e.requester, e.salt, e.cumulative, e.signature))
     ])
-    const sent = await this.#chain.send({ to: this.#chain.escrowAddress, data })
-    await this.#chain.confirmed(sent)
-    let amount = 0n
-    for (const entry of entries) {
-      const onChain = await this.#chain.deposit(entry.depositId)
-      amount += onChain.claimed - entry.claimed
-      await this.#settle(entry, onChain, sent.hash)
+    const depositIds = entries.map(e => e.depositId)
+    const amounts = entries.map(e => e.cumulative)
+    const intentId = `${CLAIM}${keccak256(concat(entries.flatMap(e => [e.depositId, toBeHex(e.cumulative, 32)])))}`
+    // The intent first: the deposits' claims in progress, and the one transaction that makes them.
+    for (const e of entries) await this.#update(e.depositId, r => ({ ...r, claimed: max(r.claimed, e.claimed), claiming: e.cumulative }))
+    await this.#batches.put({ intentId, data: data.toLowerCase(), depositIds, amounts })
+    const before = new Map(entries.map(e => [e.depositId, e.claimed]))
+    const txHash = await this.#finishClaim(this.#batches.get(intentId)!)
+    const amount = entries.reduce((sum, e) => sum + (this.records.get(e.depositId)!.claimed - before.get(e.depositId)!), 0n)
+    this.#log.info({ deposits: entries.length, txHash, amount: String(amount) }, 'vouchers claimed')
+    return { depositIds, amount, ...(txHash === undefined ? {} : { txHash }) }
+  }
+
+  /** Carries out (or joins) a claimMany's intent; then each deposit's claimed total is read from the chain and reported. */
+  async #finishClaim(batch: TxBatch): Promise<string | undefined> {
+    let failure: unknown
+    let txHash: string | undefined
+    try {
+      txHash = await this.#chain.carryOut(batch.intentId, { to: this.#chain.escrowAddress, data: batch.data }, () => this.#allClaimed(batch))
+    } catch (err) {
+      // Stopped (or no node answers): the intent stays, on disk and with the sender, for the next start.
+      if (isUnfinished(err)) throw err
+      failure = err
     }
-    this.#log.info({ deposits: entries.length, txHash: sent.hash, amount: String(amount) }, 'vouchers claimed')
-    return { depositIds: entries.map(e => e.depositId), txHash: sent.hash, amount }
+    for (const id of batch.depositIds) {
+      const record = this.records.get(id)
+      if (record === undefined) continue
+      const onChain = await this.#chain.deposit(id)
+      if (txHash !== undefined && onChain.claimed > record.reported) await this.#settle(record, onChain, txHash)
+      else await this.#reconcile(record, onChain)
+    }
+    await this.#batches.delete(batch.intentId)
+    if (failure !== undefined) throw failure
+    return txHash
+  }
+
+  async #allClaimed(batch: TxBatch): Promise<boolean> {
+    const claimed = await Promise.all(batch.depositIds.map(id => this.#chain.deposit(id)))
+    return claimed.every((d, i) => d.claimed >= (batch.amounts?.[i] ?? 0n))
   }
 
   /** Takes the chain's claimed total into the record; reports it when new, with the claim's transaction (read from its Claimed event). */
   async #reconcile(record: PayeeDeposit, known?: OnChainDeposit): Promise<void> {
     const onChain = known ?? (await this.#chain.deposit(record.depositId))
     if (onChain.claimed <= record.reported) {
-      if (record.claiming !== undefined || record.claimed !== onChain.claimed)
-        await this.records.put({ ...without(record, 'claiming'), claimed: onChain.claimed })
+      if (record.claiming !== undefined || record.claimed !== onChain.claimed) {
+        await this.#update(record.depositId, r => ({ ...without(r, 'claiming'), claimed: max(r.claimed, onChain.claimed) }))
+      }
       return
     }
     const event = await this.#claimedEvent(record.depositId, onChain.claimed)
@@ -363,13 +418,33 @@ export class EscrowPayee {
   }
 
   async #settle(record: PayeeDeposit, onChain: OnChainDeposit, txHash: string): Promise<void> {
-    const settled: PayeeDeposit = { ...without(record, 'claiming'), claimed: onChain.claimed, amount: onChain.amount, reported: onChain.claimed }
-    await this.records.put(settled)
+    let reportedBefore = record.reported
+    await this.#update(record.depositId, r => {
+      reportedBefore = r.reported
+      const claimed = max(r.claimed, onChain.claimed)
+      return { ...without(r, 'claiming'), claimed, amount: max(r.amount, onChain.amount), reported: max(r.reported, claimed) }
+    })
     this.#cache.set(record.depositId, { deposit: onChain, readAt: this.#clock.now() })
-    if (onChain.claimed > record.reported) {
+    if (onChain.claimed > reportedBefore) {
       this.#events.safeDispatchEvent('settled', { detail: { agreementId: record.agreementId, settled: onChain.claimed, txHash } })
     }
   }
+
+  /**
+   * Changes a record under its deposit's lock, from what is kept at that
+   * moment: a voucher accepted while a claim is on its way is never
+   * overwritten by the claim's older copy.
+   */
+  #update(depositId: string, change: (record: PayeeDeposit) => PayeeDeposit): Promise<void> {
+    return this.#locks.run(depositId, async () => {
+      const current = this.records.get(depositId)
+      if (current !== undefined) await this.records.put(change(current))
+    })
+  }
+}
+
+function max(a: bigint, b: bigint): bigint {
+  return a > b ? a : b
 }
 
 function refuse(code: Refusal['code'], reason: string): Refusal {

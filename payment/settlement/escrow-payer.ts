@@ -4,17 +4,20 @@
 // deposit's cumulative, signed and kept before they are handed out (signing
 // sends nothing: no gas per debit note); top-ups when a voucher would exceed
 // the deposit; the reclaim of what is left once the deadline has passed.
-// Every intent is on disk before anything is signed, and after a restart the
-// chain is asked (deposit open? reclaimed?) before anything is sent again.
-import { MaxUint256, type Wallet } from 'ethers'
+// Every transaction goes through the network's exactly-once sender under an
+// intent written (with the deposits it concerns) before anything is signed;
+// after a restart the same intent is asked for again, and the sender asks the
+// chain (deposits open? topped up? reclaimed?) before it sends anything anew.
+import { concat, keccak256, MaxUint256, type Wallet } from 'ethers'
 import type { Clock, Logger, TimerHandle } from '../../net/index.ts'
 import { depositIdOf } from '../contracts/index.ts'
 import type { DepositView } from '../model/documents.ts'
 import { PaymentError } from '../model/payment-error.ts'
-import { type PayerDeposit, payerCodec, without } from './escrow-records.ts'
+import { batchCodec, type PayerDeposit, payerCodec, type TxBatch, without } from './escrow-records.ts'
 import { KeyedLock } from './keyed-lock.ts'
 import type { NetworkChain } from './network-chain.ts'
 import { RecordBook } from './record-book.ts'
+import { isUnfinished } from './unfinished.ts'
 import type { AgreementTerms, SettlementProof, SignedVoucher } from './settlement.ts'
 import { saltOf, signVoucher } from './vouchers.ts'
 
@@ -44,6 +47,9 @@ export class EscrowPayer {
   readonly #log: Logger
   readonly #init: EscrowPayerInit
   readonly records: RecordBook<PayerDeposit>
+  readonly #batches: RecordBook<TxBatch>
+  /** Deposits whose createMany or top-up is being taken up again after a restart. */
+  readonly #resuming = new Map<string, Promise<void>>()
   readonly #locks = new KeyedLock()
   readonly #queue = new Map<string, Queued>()
   #pumping: Promise<void> | undefined
@@ -58,20 +64,62 @@ export class EscrowPayer {
     this.#log = components.logger.child({ component: 'payment:escrow-payer', network: components.chain.network.name })
     this.#init = init
     this.records = new RecordBook(components.chain.db, 'payer:', payerCodec, this.#log)
+    this.#batches = new RecordBook(components.chain.db, 'open-batch:', batchCodec, this.#log)
+    const sender = components.chain.sender
+    sender.checkEffectWith(OPEN, async intent => {
+      const batch = this.#batches.get(intent.id)
+      return batch !== undefined && (await this.#allOpen(batch.depositIds))
+    })
+    sender.checkEffectWith(TOP_UP, async intent => {
+      const [depositId, target] = intent.id.slice(TOP_UP.length).split(':')
+      return (await this.#chain.deposit(depositId!)).amount >= BigInt(target!)
+    })
+    sender.checkEffectWith(RECLAIM, async intent => {
+      const onChain = await this.#chain.deposit(intent.id.slice(RECLAIM.length))
+      return onChain.deadline !== 0 && onChain.amount === onChain.claimed
+    })
+    sender.checkEffectWith(APPROVE, async () => (await this.#chain.allowance(this.#address, this.#chain.escrowAddress)) >= STANDING_ALLOWANCE_FLOOR)
   }
 
   get #address(): string {
     return this.#wallet.address.toLowerCase()
   }
 
-  /** Loads the records; deposits being opened are checked on chain (and opened again only if absent); reclaims due are scheduled. */
-  async start(): Promise<void> {
+  /** Loads the records (before the sender recovers, as its effect checks read them). */
+  async load(): Promise<void> {
     this.#stopped = false
     await this.records.load()
+    await this.#batches.load()
+  }
+
+  /**
+   * After the sender recovered: every createMany and top-up written before a
+   * stop is asked for again (joining it, or answered from the chain) in the
+   * background; deposits left opening without one are checked on chain;
+   * reclaims due are scheduled.
+   */
+  async resume(): Promise<void> {
+    for (const batch of this.#batches.values()) {
+      const finishing = this.#finishBatch(batch).catch(err => this.#log.warn({ err, intent: batch.intentId }, 'a createMany taken up again failed'))
+      for (const id of batch.depositIds) this.#resuming.set(id, finishing)
+      void finishing.finally(() => {
+        for (const id of batch.depositIds) if (this.#resuming.get(id) === finishing) this.#resuming.delete(id)
+      })
+    }
     for (const record of this.records.values()) {
-      if (record.state === 'opening') await this.#settleOpening(record)
+      if (record.state === 'opening' && !this.#resuming.has(record.depositId)) await this.#settleOpening(record)
       const now = this.records.get(record.depositId)!
-      if (now.topUpTo !== undefined) await this.#locks.run(now.depositId, () => this.#topUp(now.depositId, now.topUpTo!))
+      if (now.topUpTo !== undefined) {
+        const target = now.topUpTo
+        const topping = this.#locks
+          .run(now.depositId, () => this.#topUp(now.depositId, target))
+          .then(
+            () => undefined,
+            err => this.#log.warn({ err, depositId: now.depositId }, 'a top-up taken up again failed')
+          )
+        this.#resuming.set(now.depositId, topping)
+        void topping.finally(() => this.#resuming.delete(now.depositId))
+      }
       if (now.state === 'finished') this.#scheduleReclaim(now)
     }
   }
@@ -127,6 +175,8 @@ export class EscrowPayer {
       const deadline = this.#deadlineOf(terms)
       if (deadline * 1000 <= this.#clock.now()) throw new PaymentError('BadRequest', `agreement ${terms.agreementId} has expired: no deposit is opened for it`)
       const depositId = this.depositIdOf(terms)
+      const resuming = this.#resuming.get(depositId)
+      if (resuming !== undefined) return resuming.then(() => this.prepare(terms, budget))
       const record = this.records.get(depositId)
       if (record !== undefined && record.state !== 'opening') return Promise.resolve()
       const queued = this.#queue.get(depositId)
@@ -160,6 +210,7 @@ export class EscrowPayer {
     }
     const depositId = this.depositIdOf(terms)
     return this.#locks.run(depositId, async () => {
+      await this.#resuming.get(depositId)
       let record = this.records.get(depositId)
       if (record === undefined || record.state === 'opening') {
         // Not prepared (or not yet open): open it now with what is owed.
@@ -293,15 +344,40 @@ export class EscrowPayer {
       deadline,
       toOpen.map(r => [r.provider, r.salt, r.amount])
     ])
-    const sent = await this.#chain.send({ to: this.#chain.escrowAddress, data })
-    await this.#chain.confirmed(sent)
-    const opened = await Promise.all(toOpen.map(r => this.#chain.deposit(r.depositId)))
-    for (const [i, record] of toOpen.entries()) {
-      const found = opened[i]!
-      if (found.deadline === 0) throw new PaymentError('Internal', `deposit ${record.depositId} is not on chain after its createMany was mined`)
-      await this.records.put({ ...record, state: 'open', amount: found.amount, deadline: found.deadline }, { sync: i === toOpen.length - 1 })
+    const depositIds = toOpen.map(r => r.depositId)
+    const batch: TxBatch = { intentId: `${OPEN}${keccak256(concat(depositIds))}`, data: data.toLowerCase(), depositIds }
+    await this.#batches.put(batch)
+    await this.#finishBatch(batch)
+    const missing = toOpen.filter(r => this.records.get(r.depositId)?.state === 'opening')
+    if (missing.length > 0) throw new PaymentError('Internal', `${missing.length} deposits are not on chain after their createMany was mined`)
+  }
+
+  /** Carries out (or joins) a createMany's intent, then takes what the chain holds into the records. */
+  async #finishBatch(batch: TxBatch): Promise<void> {
+    let failure: unknown
+    let txHash: string | undefined
+    try {
+      txHash = await this.#chain.carryOut(batch.intentId, { to: this.#chain.escrowAddress, data: batch.data }, () => this.#allOpen(batch.depositIds))
+    } catch (err) {
+      // Stopped (or no node answers): the intent stays, on disk and with the sender, for the next start.
+      if (isUnfinished(err)) throw err
+      failure = err
     }
-    this.#log.info({ deposits: toOpen.length, txHash: sent.hash }, 'deposits opened')
+    const onChain = await Promise.all(batch.depositIds.map(id => this.#chain.deposit(id)))
+    for (const [i, id] of batch.depositIds.entries()) {
+      const record = this.records.get(id)
+      const found = onChain[i]!
+      if (record !== undefined && found.deadline !== 0) {
+        await this.records.put({ ...record, state: 'open', amount: found.amount, deadline: found.deadline }, { sync: false })
+      }
+    }
+    await this.#batches.delete(batch.intentId)
+    if (failure !== undefined) throw failure
+    this.#log.info({ deposits: batch.depositIds.length, txHash }, 'deposits opened')
+  }
+
+  async #allOpen(depositIds: readonly string[]): Promise<boolean> {
+    return (await Promise.all(depositIds.map(id => this.#chain.deposit(id)))).every(d => d.deadline !== 0)
   }
 
   /** A standing allowance: approved once (to the most), not per batch, as the approve costs more than a batch's share of it. */
@@ -309,7 +385,12 @@ export class EscrowPayer {
     const allowance = await this.#chain.allowance(this.#address, this.#chain.escrowAddress)
     if (allowance >= total) return
     const data = this.#chain.token.interface.encodeFunctionData('approve', [this.#chain.escrowAddress, MaxUint256])
-    await this.#chain.confirmed(await this.#chain.send({ to: this.#chain.tokenAddress, data }))
+    // The allowance read is part of the id: a token that spends even a standing allowance gets a new approve when it runs low.
+    await this.#chain.carryOut(
+      `${APPROVE}${this.#chain.escrowAddress}:${allowance}`,
+      { to: this.#chain.tokenAddress, data },
+      async () => (await this.#chain.allowance(this.#address, this.#chain.escrowAddress)) >= total
+    )
   }
 
   /** A deposit left 'opening' by a stop or crash: open if the chain has it; otherwise it is opened at the next prepare. */
@@ -318,39 +399,39 @@ export class EscrowPayer {
     if (onChain.deadline !== 0) await this.records.put({ ...record, state: 'open', amount: onChain.amount, deadline: onChain.deadline })
   }
 
-  /** Brings the deposit to `target`: the intent first, then the chain asked, then (only if still short) the top-up sent. */
+  /** Brings the deposit to `target`: the intent (with its call) first, then the chain asked, then (only if still short) the top-up carried out. */
   async #topUp(depositId: string, target: bigint): Promise<PayerDeposit> {
     let record = this.records.get(depositId)!
     let onChain = await this.#chain.deposit(depositId)
     if (onChain.amount < target) {
-      const shortfall = target - onChain.amount
-      const balance = await this.#chain.tokenBalance(this.#address)
-      if (balance < shortfall) {
-        if (record.topUpTo !== undefined) await this.records.put(without(record, 'topUpTo'))
-        throw new PaymentError('Conflict', `the deposit needs ${shortfall} more base units of ${this.#chain.network.token.symbol}; the wallet holds ${balance}`)
-      }
-      if (onChain.deadline * 1000 <= (await this.#chain.chainTimeMs()))
-        throw new PaymentError('Gone', `the deposit of agreement ${record.agreementId} is past its deadline`)
-      record = { ...record, topUpTo: target }
-      await this.records.put(record)
-      if (!(await this.#journalBusy())) {
-        await this.#ensureAllowance(shortfall)
+      if (record.topUpTo !== target || record.topUpData === undefined) {
+        const shortfall = target - onChain.amount
+        const balance = await this.#chain.tokenBalance(this.#address)
+        if (balance < shortfall) {
+          if (record.topUpTo !== undefined) await this.records.put(without(without(record, 'topUpTo'), 'topUpData'))
+          throw new PaymentError(
+            'Conflict',
+            `the deposit needs ${shortfall} more base units of ${this.#chain.network.token.symbol}; the wallet holds ${balance}`
+          )
+        }
+        if (onChain.deadline * 1000 <= (await this.#chain.chainTimeMs()))
+          throw new PaymentError('Gone', `the deposit of agreement ${record.agreementId} is past its deadline`)
         const data = this.#chain.escrow.interface.encodeFunctionData('topUp', [record.provider, record.token, record.salt, shortfall, onChain.deadline])
-        await this.#chain.confirmed(await this.#chain.send({ to: this.#chain.escrowAddress, data }))
+        record = { ...record, topUpTo: target, topUpData: data.toLowerCase() }
+        await this.records.put(record)
+        await this.#ensureAllowance(shortfall)
       }
+      await this.#chain.carryOut(
+        `${TOP_UP}${depositId}:${target}`,
+        { to: this.#chain.escrowAddress, data: record.topUpData! },
+        async () => (await this.#chain.deposit(depositId)).amount >= target
+      )
       onChain = await this.#chain.deposit(depositId)
       if (onChain.amount < target) throw new PaymentError('Unavailable', `the top-up of agreement ${record.agreementId}'s deposit is not on chain yet`)
     }
-    const updated: PayerDeposit = { ...without(record, 'topUpTo'), amount: onChain.amount, deadline: onChain.deadline }
+    const updated: PayerDeposit = { ...without(without(record, 'topUpTo'), 'topUpData'), amount: onChain.amount, deadline: onChain.deadline }
     await this.records.put(updated)
     return updated
-  }
-
-  /** A transaction still journalled may be this very intent: nothing is sent again until the chain has decided it. */
-  async #journalBusy(): Promise<boolean> {
-    if (!(await this.#chain.hasPending())) return false
-    await this.#chain.recover()
-    return this.#chain.hasPending()
   }
 
   #scheduleReclaim(record: PayerDeposit, delayMs?: number): void {
@@ -388,16 +469,21 @@ export class EscrowPayer {
       this.#scheduleReclaim(record, Math.max(RECLAIM_RETRY_MS, onChain.deadline * 1000 - chainNow))
       return
     }
-    if (await this.#journalBusy()) {
-      this.#scheduleReclaim(record, RECLAIM_RETRY_MS)
-      return
-    }
     const data = this.#chain.escrow.interface.encodeFunctionData('reclaim', [record.provider, record.token, record.salt])
-    const sent = await this.#chain.send({ to: this.#chain.escrowAddress, data })
-    await this.#chain.confirmed(sent)
+    const txHash = await this.#chain.carryOut(`${RECLAIM}${depositId}`, { to: this.#chain.escrowAddress, data }, async () => {
+      const now = await this.#chain.deposit(depositId)
+      return now.amount === now.claimed
+    })
     await this.records.put({ ...record, state: 'reclaimed' })
-    this.#log.info({ depositId, txHash: sent.hash, refund: String(onChain.amount - onChain.claimed) }, 'deposit reclaimed')
+    this.#log.info({ depositId, txHash, refund: String(onChain.amount - onChain.claimed) }, 'deposit reclaimed')
   }
 }
 
 const RECLAIM_RETRY_MS = 60_000
+// The sender's intent ids: a prefix per kind of transaction, then what makes it unique.
+const OPEN = 'escrow-open:'
+const TOP_UP = 'escrow-topup:'
+const RECLAIM = 'escrow-reclaim:'
+const APPROVE = 'escrow-approve:'
+/** An allowance this high is the standing one (a token that spends it leaves it far above any batch). */
+const STANDING_ALLOWANCE_FLOOR = 1n << 255n

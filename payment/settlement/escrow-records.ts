@@ -11,6 +11,7 @@ const Hex32 = Type.String({ pattern: '^0x[0-9a-f]{64}$' })
 const Address = Type.String({ pattern: '^0x[0-9a-f]{40}$' })
 const Amount = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$' })
 const Signature = Type.String({ pattern: '^0x[0-9a-f]{128}$' })
+const Calldata = Type.String({ pattern: '^0x([0-9a-f]{2})*$', maxLength: 262_144 })
 
 const common = {
   depositId: Hex32,
@@ -33,8 +34,9 @@ const PayerSchema = Type.Object(
     state: Type.Union([Type.Literal('opening'), Type.Literal('open'), Type.Literal('finished'), Type.Literal('reclaimed')]),
     /** The deposit's amount on chain (the budget asked for, while opening). */
     amount: Amount,
-    /** A top-up in progress: the amount the deposit is brought to. */
+    /** A top-up in progress: the amount the deposit is brought to, and the call that does it. */
     topUpTo: Type.Optional(Amount),
+    topUpData: Type.Optional(Calldata),
     voucherCumulative: Type.Optional(Amount),
     voucherSignature: Type.Optional(Signature)
   },
@@ -73,8 +75,41 @@ export interface PayerDeposit {
   readonly state: PayerState
   readonly amount: bigint
   readonly topUpTo?: bigint
+  readonly topUpData?: string
   readonly voucherCumulative?: bigint
   readonly voucherSignature?: string
+}
+
+/**
+ * One transaction's intent, written before it is signed: the sender's intent
+ * id, the call, and the deposits it opens or claims (with the cumulative each
+ * claim reaches). After a restart the same intent is asked for again, which
+ * joins or answers it rather than sending anything new.
+ */
+export interface TxBatch {
+  readonly intentId: string
+  readonly data: string
+  readonly depositIds: readonly string[]
+  readonly amounts?: readonly bigint[]
+}
+
+const TxBatchSchema = Type.Object(
+  {
+    intentId: Type.String({ minLength: 1, maxLength: 200 }),
+    data: Calldata,
+    depositIds: Type.Array(Hex32, { minItems: 1, maxItems: 500 }),
+    amounts: Type.Optional(Type.Array(Amount, { maxItems: 500 }))
+  },
+  { additionalProperties: false }
+)
+const checkBatch = validator(TxBatchSchema, 'transaction batch record')
+
+export const batchCodec: RecordCodec<TxBatch> = {
+  idOf: record => record.intentId,
+  decode: (value, key) => {
+    const { amounts, ...r } = checkBatch.parse(value, `record ${key}`)
+    return { ...r, ...(amounts === undefined ? {} : { amounts: amounts.map(a => BigInt(a)) }) }
+  }
 }
 
 export interface PayeeDeposit {

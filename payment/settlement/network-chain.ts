@@ -1,22 +1,22 @@
 // One configured network as settlement uses it: a FailoverProvider over its
-// RPC URLs, the node's wallet on its own nonce lane with a transaction journal
-// (every signed transaction on disk before its broadcast), and the token and
-// escrow contracts attached. Sends go through the lane; a transaction counts
-// once mined with the network's confirmations and a successful status.
+// RPC URLs, the node's wallet behind one exactly-once sender (intents on disk
+// before signing, every signed transaction journalled before its broadcast,
+// replacements at higher fees up to the cap; shared by escrow and direct
+// payouts, so one key's nonces have one owner), and the token and escrow
+// contracts attached.
 import { Contract, type InterfaceAbi, type TransactionReceipt, type Wallet } from 'ethers'
 import type { Clock, Logger, RawRecordStore } from '../../net/index.ts'
 import { FailoverProvider } from '../chain/failover-provider.ts'
 import type { ChainNetwork } from '../chain/network-config.ts'
-import { type LaneSigner, type LaneTransaction, NonceLane, type SignedTransaction } from '../chain/nonce-lane.ts'
-import { TxJournal } from '../chain/tx-journal.ts'
+import { prefixedStore } from '../chain/prefixed-store.ts'
+import { type EffectCheck, TxSender } from '../chain/tx-sender.ts'
 import { escrowArtifact, testTokenArtifact } from '../contracts/index.ts'
 import { PaymentError } from '../model/payment-error.ts'
-import { prefixedStore } from './prefixed-store.ts'
 
 export interface NetworkChainInit {
   /** How often receipts and blocks are polled (ms). */
   readonly pollingIntervalMs: number
-  /** How long a transaction may take to be mined with its confirmations (ms). */
+  /** How long a transaction found by its event may take to reach its confirmations (ms). */
   readonly confirmTimeoutMs: number
 }
 
@@ -30,30 +30,25 @@ export interface OnChainDeposit {
 export class NetworkChain {
   readonly network: ChainNetwork
   readonly provider: FailoverProvider
-  readonly journal: TxJournal
-  readonly lane: NonceLane
+  readonly sender: TxSender
   readonly token: Contract
   readonly #escrow: Contract | undefined
-  /** The network's own slice of the settlement store (journal and deposit records). */
+  /** The network's own slice of the settlement store (deposit records); the sender keeps its own prefix. */
   readonly db: RawRecordStore
   readonly #init: NetworkChainInit
-  readonly #log: Logger
 
   constructor(components: { network: ChainNetwork; wallet: Wallet; db: RawRecordStore; logger: Logger; clock: Clock }, init: NetworkChainInit) {
     const { network } = components
     this.network = network
     this.#init = init
-    this.#log = components.logger.child({ network: network.name })
     this.db = prefixedStore(components.db, `net:${network.name}:`)
     this.provider = new FailoverProvider(
       { logger: components.logger, clock: components.clock },
       { rpcUrls: network.rpcUrls, chainId: network.chainId, pollingIntervalMs: init.pollingIntervalMs }
     )
-    this.journal = new TxJournal({ db: this.db, logger: components.logger })
-    const signer: LaneSigner = components.wallet
-    this.lane = new NonceLane(
-      { provider: this.provider, signer, logger: components.logger },
-      { chainId: network.chainId, fees: network.fees, journal: this.journal }
+    this.sender = new TxSender(
+      { provider: this.provider, signer: components.wallet, db: components.db, logger: components.logger, clock: components.clock },
+      { chainId: network.chainId, fees: network.fees, confirmations: network.confirmations, pollMs: init.pollingIntervalMs }
     )
     this.token = new Contract(network.token.address, testTokenArtifact.abi as InterfaceAbi, this.provider)
     this.#escrow =
@@ -74,34 +69,26 @@ export class NetworkChain {
     return String(this.escrow.target).toLowerCase()
   }
 
-  /** Signs and broadcasts through the lane (journalled first). */
-  send(tx: LaneTransaction): Promise<SignedTransaction> {
-    return this.lane.send(tx)
+  /**
+   * Carries out the intent `id` exactly once through the sender and resolves
+   * with the hash of the transaction that did it (undefined when `isDone`
+   * found its effect already on chain). The same id again joins it.
+   */
+  async carryOut(id: string, call: { to: string; data: string; value?: bigint }, isDone: EffectCheck): Promise<string | undefined> {
+    const outcome = await this.sender.send({ id, ...call }, { isDone })
+    return outcome.kind === 'mined' ? outcome.hash : undefined
   }
 
-  /** Waits until `tx` is mined with the network's confirmations; a reverted one is an error. Its journal record is settled either way. */
-  async confirmed(tx: { readonly hash: string; readonly from: string; readonly nonce: number }): Promise<TransactionReceipt> {
-    const receipt = await this.#minedReceipt(tx.hash)
-    await this.journal.settle(tx.from, tx.nonce)
-    if (receipt.status !== 1) throw new PaymentError('Conflict', `transaction ${tx.hash} was mined but reverted`)
-    return receipt
-  }
-
-  /** Waits for a transaction someone sent (ours before a restart, found by its event) to have the network's confirmations. */
+  /** Waits for a transaction found by its event (ours, before a restart) to have the network's confirmations. */
   async confirmedHash(hash: string): Promise<TransactionReceipt> {
-    const receipt = await this.#minedReceipt(hash)
-    if (receipt.status !== 1) throw new PaymentError('Conflict', `transaction ${hash} was mined but reverted`)
-    return receipt
-  }
-
-  async #minedReceipt(hash: string): Promise<TransactionReceipt> {
     let receipt: TransactionReceipt | null
     try {
       receipt = await this.provider.waitForTransaction(hash, this.network.confirmations + 1, this.#init.confirmTimeoutMs)
     } catch (err) {
-      throw new PaymentError('Unavailable', `transaction ${hash} was not confirmed in time; it stays journalled`, { cause: err })
+      throw new PaymentError('Unavailable', `transaction ${hash} was not confirmed in time`, { cause: err })
     }
-    if (receipt === null) throw new PaymentError('Unavailable', `transaction ${hash} was not confirmed in time; it stays journalled`)
+    if (receipt === null) throw new PaymentError('Unavailable', `transaction ${hash} was not confirmed in time`)
+    if (receipt.status !== 1) throw new PaymentError('Conflict', `transaction ${hash} was mined but reverted`)
     return receipt
   }
 
@@ -131,30 +118,9 @@ export class NetworkChain {
     return block.timestamp * 1000
   }
 
-  /**
-   * After a restart: what the journal holds is settled (mined) or sent again,
-   * byte for byte, and awaited, so that the chain answers every later
-   * question (deposit open? claimed total?) with those transactions counted.
-   */
-  async recover(): Promise<void> {
-    const outcome = await this.journal.rebroadcastPending(this.provider)
-    const pending = await this.journal.pending()
-    for (const tx of pending) {
-      try {
-        await this.confirmed(tx)
-      } catch (err) {
-        this.#log.warn({ err, hash: tx.hash }, 'a journalled transaction did not confirm during recovery')
-      }
-    }
-    if (outcome.rebroadcast.length > 0) this.#log.info({ rebroadcast: outcome.rebroadcast.length }, 'journalled transactions sent again')
-  }
-
-  /** Whether the journal still holds a transaction not known to be mined. */
-  async hasPending(): Promise<boolean> {
-    return (await this.journal.pending()).length > 0
-  }
-
-  stop(): void {
+  /** Stops the sender (idempotent) and closes the RPC connections. */
+  async stop(): Promise<void> {
+    await this.sender.stop()
     this.provider.destroy()
   }
 }

@@ -7,13 +7,14 @@
 import type { Wallet } from 'ethers'
 import { TypedEventEmitter } from '@libp2p/interface'
 import { silentLogger, systemClock } from '../../net/index.ts'
-import type { Clock, Logger } from '../../net/index.ts'
+import type { Clock, Logger, TimerHandle } from '../../net/index.ts'
 import { ChainError } from '../chain/chain-error.ts'
 import type { ChainNetwork } from '../chain/network-config.ts'
 import { PaymentPlatforms } from '../chain/platforms.ts'
 import type { DepositView } from '../model/documents.ts'
 import type { ClaimOutcome } from '../model/payment-api.ts'
 import { PaymentError } from '../model/payment-error.ts'
+import { DirectPayer, DirectPayoutVerifier } from './direct/index.ts'
 import { EscrowPayee } from './escrow-payee.ts'
 import { EscrowPayer } from './escrow-payer.ts'
 import { fundFromFaucet } from './faucet.ts'
@@ -48,7 +49,12 @@ interface NetworkParts {
   readonly chain: NetworkChain
   readonly payer: EscrowPayer
   readonly payee: EscrowPayee
+  /** Direct payouts, on a network with a payouts contract. */
+  readonly direct?: { readonly payer: DirectPayer; readonly verifier: DirectPayoutVerifier }
 }
+
+/** How soon a network whose chain did not answer at start is tried again (ms). */
+const NETWORK_RETRY_MS = 30_000
 
 export function openSettlement(components: SettlementComponents, init: SettlementInit = {}): SettlementService {
   return new DefaultSettlementService(components, init)
@@ -61,8 +67,12 @@ class DefaultSettlementService implements SettlementService {
   readonly #parts = new Map<string, NetworkParts>()
   readonly #wallet: Wallet
   readonly #log: Logger
+  readonly #clock: Clock
   #started = false
   #stopped = false
+  /** Networks recovered and started. */
+  readonly #ready = new Set<string>()
+  readonly #retries = new Map<string, TimerHandle>()
 
   constructor(components: SettlementComponents, init: SettlementInit) {
     this.platforms = new PaymentPlatforms(components.networks)
@@ -70,6 +80,7 @@ class DefaultSettlementService implements SettlementService {
     const logger = components.logger ?? silentLogger
     this.#log = logger.child({ component: 'payment:settlement' })
     const clock: Clock = components.clock ?? systemClock
+    this.#clock = clock
     const settings = { ...SETTLEMENT_DEFAULTS, ...definedOf(init) }
     const requesterEvents = new TypedEventEmitter<RequesterSettlementEvents>()
     const providerEvents = new TypedEventEmitter<ProviderSettlementEvents>()
@@ -80,32 +91,60 @@ class DefaultSettlementService implements SettlementService {
       )
       const payer = new EscrowPayer({ chain, wallet: components.wallet, clock, logger }, settings)
       const payee = new EscrowPayee({ chain, wallet: components.wallet, clock, logger, events: providerEvents }, settings)
-      this.#parts.set(network.name, { chain, payer, payee })
+      const direct =
+        network.contracts.batchPayout === undefined ? undefined : directParts(chain, components.db, logger, clock, init, requesterEvents, providerEvents)
+      this.#parts.set(network.name, { chain, payer, payee, ...(direct === undefined ? {} : { direct }) })
     }
     this.requester = new RequesterDispatch(this, requesterEvents)
     this.provider = new ProviderDispatch(this, providerEvents)
   }
 
-  /** The parts of `platform`'s network; NotFound for a platform this node does not know. */
+  /** The parts of `platform`'s network; NotFound for a platform this node does not know, Unavailable while its chain has not answered yet. */
   partsOf(platform: string): NetworkParts {
     this.#assertStarted()
-    return this.#parts.get(this.#networkOf(platform).name)!
+    const name = this.#networkOf(platform).name
+    if (!this.#ready.has(name)) throw new PaymentError('Unavailable', `network ${name} has not answered yet; its settlement starts once it does`)
+    return this.#parts.get(name)!
   }
 
+  /** The parts of every network whose settlement has started. */
   allParts(): NetworkParts[] {
     this.#assertStarted()
-    return [...this.#parts.values()]
+    return [...this.#parts.entries()].filter(([name]) => this.#ready.has(name)).map(([, parts]) => parts)
   }
 
+  /**
+   * Recovers and starts each network. One whose chain does not answer does not
+   * hold up the others (nor the daemon): it is tried again on the clock, and
+   * its platform answers Unavailable until then.
+   */
   async start(): Promise<void> {
     if (this.#started) return
     if (this.#stopped) throw new PaymentError('Unavailable', 'settlement was stopped; open a new one')
-    for (const parts of this.#parts.values()) {
-      await parts.chain.recover()
-      await parts.payer.start()
-      await parts.payee.start()
-    }
     this.#started = true
+    for (const [name, parts] of this.#parts) await this.#startNetwork(name, parts)
+  }
+
+  async #startNetwork(name: string, parts: NetworkParts): Promise<void> {
+    try {
+      await parts.payer.load()
+      await parts.payee.load()
+      await parts.chain.sender.recover()
+      await parts.direct?.payer.start()
+      await parts.payer.resume()
+      await parts.payee.resume()
+      this.#ready.add(name)
+    } catch (err) {
+      if (this.#stopped) return
+      this.#log.warn({ err, network: name }, 'a network could not be recovered; tried again later')
+      this.#retries.set(
+        name,
+        this.#clock.setTimeout(() => {
+          this.#retries.delete(name)
+          void this.#startNetwork(name, parts)
+        }, NETWORK_RETRY_MS)
+      )
+    }
   }
 
   /** Ends the timers and waits for work in flight; the RPC connections close even when start never ran. Not started again. */
@@ -113,10 +152,15 @@ class DefaultSettlementService implements SettlementService {
     if (this.#stopped) return
     this.#stopped = true
     this.#started = false
+    for (const timer of this.#retries.values()) this.#clock.clearTimeout(timer)
+    this.#retries.clear()
     for (const parts of this.#parts.values()) {
+      // The sender first: it ends its waits, so work waiting on a transaction ends too (journalled, resumed by the next start).
+      await parts.chain.sender.stop()
       await parts.payer.stop()
       await parts.payee.stop()
-      parts.chain.stop()
+      await parts.direct?.payer.stop()
+      await parts.chain.stop()
     }
   }
 
@@ -156,7 +200,7 @@ class DefaultSettlementService implements SettlementService {
   async fund(platform: string): Promise<{ readonly token: bigint; readonly gas: bigint; readonly txHashes: readonly string[] }> {
     const { chain } = this.partsOf(platform)
     if (!chain.network.faucet) throw new PaymentError('Forbidden', `network ${chain.network.name} has no faucet: fund this node's address there yourself`)
-    return withChainErrors(() => fundFromFaucet(chain, this.#wallet.address))
+    return withChainErrors(() => fundFromFaucet(chain, this.#wallet.address, this.#clock.now()))
   }
 
   #networkOf(platform: string): ChainNetwork {
@@ -186,12 +230,15 @@ class RequesterDispatch implements RequesterSettlement {
   }
 
   async prepare(terms: AgreementTerms, budget: bigint): Promise<void> {
-    const parts = this.#escrowParts(terms)
+    const parts = this.#service.partsOf(terms.platform)
+    // A direct payout needs nothing before its first acceptance.
+    if (terms.mode === 'direct') return void directOf(parts, terms)
     await withChainErrors(() => parts.payer.prepare(terms, budget))
   }
 
-  async settleAccepted(terms: AgreementTerms, _documentId: string, cumulative: bigint): Promise<SettlementProof> {
-    const parts = this.#escrowParts(terms)
+  async settleAccepted(terms: AgreementTerms, documentId: string, cumulative: bigint): Promise<SettlementProof> {
+    const parts = this.#service.partsOf(terms.platform)
+    if (terms.mode === 'direct') return withChainErrors(() => directOf(parts, terms).payer.settleAccepted(terms, documentId, cumulative))
     return withChainErrors(() => parts.payer.settleAccepted(terms, cumulative))
   }
 
@@ -205,12 +252,6 @@ class RequesterDispatch implements RequesterSettlement {
 
   removeEventListener<K extends keyof RequesterSettlementEvents>(type: K, listener: (event: RequesterSettlementEvents[K]) => void): void {
     this.#events.removeEventListener(type, listener)
-  }
-
-  #escrowParts(terms: AgreementTerms): NetworkParts {
-    const parts = this.#service.partsOf(terms.platform)
-    if (terms.mode !== 'escrow') throw new PaymentError('Unavailable', `settlement mode ${terms.mode} is not available on this node`)
-    return parts
   }
 }
 
@@ -228,15 +269,22 @@ class ProviderDispatch implements ProviderSettlement {
     try {
       parts = this.#service.partsOf(terms.platform)
     } catch (err) {
-      if (err instanceof PaymentError && err.code === 'NotFound') return { ok: false, code: 'BadRequest', reason: err.message }
-      throw err
+      return refusalOf(err)
     }
     if (terms.mode !== 'escrow') return { ok: false, code: 'BadRequest', reason: `agreement ${terms.agreementId} is not settled by escrow` }
     return parts.payee.acceptVoucher(terms, voucher)
   }
 
-  async verifyPayout(_terms: AgreementTerms, _confirmation: PayoutConfirmation): Promise<VerificationResult> {
-    return { ok: false, code: 'Unavailable', reason: 'direct payouts are not verified on this node yet' }
+  async verifyPayout(terms: AgreementTerms, confirmation: PayoutConfirmation): Promise<VerificationResult> {
+    let parts: NetworkParts
+    try {
+      parts = this.#service.partsOf(terms.platform)
+    } catch (err) {
+      return refusalOf(err)
+    }
+    if (terms.mode !== 'direct') return { ok: false, code: 'BadRequest', reason: `agreement ${terms.agreementId} is not settled by direct payouts` }
+    if (parts.direct === undefined) return { ok: false, code: 'BadRequest', reason: `network ${parts.chain.network.name} has no payouts contract configured` }
+    return parts.direct.verifier.verifyPayout(terms, confirmation)
   }
 
   async agreementEnded(agreementId: string): Promise<void> {
@@ -252,6 +300,28 @@ class ProviderDispatch implements ProviderSettlement {
   }
 }
 
+/** The direct payer and verifier of a network, on its one sender; their events reach the service's listeners. */
+function directParts(
+  chain: NetworkChain,
+  db: SettlementComponents['db'],
+  logger: Logger,
+  clock: Clock,
+  init: SettlementInit,
+  requesterEvents: TypedEventEmitter<RequesterSettlementEvents>,
+  providerEvents: TypedEventEmitter<ProviderSettlementEvents>
+): { payer: DirectPayer; verifier: DirectPayoutVerifier } {
+  const common = { network: chain.network, provider: chain.provider, db, logger, clock }
+  const payer = new DirectPayer(
+    { ...common, sender: chain.sender },
+    init.directBatchIntervalMs === undefined ? {} : { directBatchIntervalMs: init.directBatchIntervalMs }
+  )
+  const verifier = new DirectPayoutVerifier(common)
+  payer.addEventListener('paid', event => requesterEvents.safeDispatchEvent('paid', { detail: event.detail }))
+  payer.addEventListener('failed', event => requesterEvents.safeDispatchEvent('failed', { detail: event.detail }))
+  verifier.addEventListener('settled', event => providerEvents.safeDispatchEvent('settled', { detail: event.detail }))
+  return { payer, verifier }
+}
+
 /** Chain failures leave as PaymentErrors with their code (an RPC down is Unavailable, a reverting estimate Conflict). */
 async function withChainErrors<T>(fn: () => Promise<T>): Promise<T> {
   try {
@@ -265,6 +335,19 @@ async function withChainErrors<T>(fn: () => Promise<T>): Promise<T> {
     if (typeof code === 'string') throw new PaymentError('Unavailable', 'the chain could not be asked', { cause: err })
     throw err
   }
+}
+
+/** An unknown platform refuses a voucher or payout (BadRequest); a network not reachable yet defers it (Unavailable). */
+function refusalOf(err: unknown): VerificationResult {
+  if (err instanceof PaymentError && (err.code === 'NotFound' || err.code === 'BadRequest')) return { ok: false, code: 'BadRequest', reason: err.message }
+  if (err instanceof PaymentError && err.code === 'Unavailable') return { ok: false, code: 'Unavailable', reason: err.message }
+  throw err
+}
+
+function directOf(parts: NetworkParts, terms: AgreementTerms): NonNullable<NetworkParts['direct']> {
+  if (parts.direct === undefined)
+    throw new PaymentError('BadRequest', `network ${parts.chain.network.name} has no payouts contract for direct settlement of agreement ${terms.agreementId}`)
+  return parts.direct
 }
 
 function definedOf<T extends object>(value: T): Partial<T> {

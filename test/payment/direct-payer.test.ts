@@ -39,7 +39,8 @@ function crashingStore(store: RawRecordStore, crashWhen: (key: string) => boolea
 
 describe('payment: the direct batch payer', function () {
   this.timeout(180_000)
-  const fixture = devChainFixture()
+  // An account of its own for each test.
+  const fixture = devChainFixture({ accounts: 20 })
   let rig: DirectRig
   let db: Level<string, string>
   let account = 1
@@ -280,6 +281,34 @@ describe('payment: the direct batch payer', function () {
     assert.equal(confirmations[0]!.txHash, broadcast[0]!.hash.toLowerCase())
     assert.deepEqual(again, [], 'nothing was sent after the restart')
     assert.equal(await rig.balanceOf(a), 90n)
+    assert.equal(await rig.contracts.token.paid(confirmations[0]!.batchId), true)
+  })
+
+  it('with automine off, a batch dropped from the pool is replaced at higher fees and paid once', async () => {
+    const index = await fundedAccount()
+    const { payer, sender, paid } = rig.payer(index, db as never, { sender: { replaceAfterBlocks: 2 } })
+    const sent: SignedTransaction[] = []
+    sender.addEventListener('tx:broadcast', event => sent.push(event.detail))
+    const [a, b] = freshPayees(2) as [string, string]
+    await payer.enqueue(payout('x-1', a, 17n))
+    await payer.enqueue(payout('x-2', b, 18n))
+    await fixture.provider.send('evm_setAutomine', [false])
+    const cycle = payer.payNow()
+    const first = await eventually('the batch broadcast', async () => sent[0])
+    await fixture.provider.send('anvil_dropTransaction', [first.hash])
+    await eventually('a replacement', async () => {
+      await fixture.provider.send('evm_mine', [])
+      return sent.length > 1
+    })
+    assert.equal(sent[1]!.nonce, first.nonce)
+    assert.ok(sent[1]!.fees.maxFeePerGas > first.fees.maxFeePerGas)
+    await fixture.provider.send('evm_mine', [])
+    const confirmations = await cycle
+    assert.equal(confirmations.length, 2)
+    assert.deepEqual(paid, confirmations)
+    assert.equal(confirmations[0]!.txHash, sent[1]!.hash.toLowerCase())
+    assert.deepEqual([await rig.balanceOf(a), await rig.balanceOf(b)], [17n, 18n])
+    assert.equal(await rig.contracts.token.paid(confirmations[0]!.batchId), true)
   })
 
   it('a batch paid while the daemon was down is found by paid[batchId] and its event, not sent again', async () => {
@@ -295,7 +324,7 @@ describe('payment: the direct batch payer', function () {
     // The same batch paid by other means meanwhile (a second daemon with the key, say).
     const documentsHash = documentsHashOf(['p-1'])
     const word = (BigInt(a) << 96n) | 33n
-    await (await rig.contracts.token.connect(devWallet(index).connect(fixture.provider)).payBatch(documentsHash, [word])).wait()
+    const paidElsewhere = await (await rig.contracts.token.connect(devWallet(index).connect(fixture.provider)).payBatch(documentsHash, [word])).wait()
 
     await db.close()
     await db.open()
@@ -307,5 +336,6 @@ describe('payment: the direct batch payer', function () {
     assert.equal(confirmations.length, 1)
     assert.deepEqual(sent, [])
     assert.equal(await rig.balanceOf(a), 33n)
+    assert.equal(confirmations[0]!.txHash, paidElsewhere.hash.toLowerCase())
   })
 })

@@ -221,6 +221,17 @@ describe('payment ledger: allocations, documents, events', () => {
       await assert.rejects(ledger.receive(invoice('inv-2', 10n, clock.now())), code('Conflict'))
     })
 
+    it('pay only the excess of a later debit note above an accepted invoice', async () => {
+      await allocate(1000n)
+      await ledger.receive(invoice('inv-1', 300n, clock.now()))
+      await ledger.accept('inv-1', 300n, 'alloc-1')
+      await ledger.receive(debitNote('dn-1', 'act-1', 200n, clock.now() + 1))
+      await ledger.receive(debitNote('dn-2', 'act-2', 150n, clock.now() + 2))
+      assert.equal((await ledger.accept('dn-1', 200n, 'alloc-1')).cumulative, 300n)
+      assert.equal((await ledger.accept('dn-2', 150n, 'alloc-1')).cumulative, 350n)
+      assert.equal(ledger.allocations.get('alloc-1').spentAmount, 350n)
+    })
+
     it('refuse an invoice below what was accepted', async () => {
       await allocate(1000n)
       await ledger.receive(debitNote('dn-1', 'act-1', 100n, clock.now()))

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { parseEther } from 'ethers'
 import { after, before, describe, it } from 'mocha'
 import type { PaymentModule } from '../../daemon/modules/payment-module.ts'
+import { NodeKey, signEnvelope } from '../../net/index.ts'
 import { devNetworkConfig, PAYMENT_MESSAGES, PaymentError, paymentTermsOf } from '../../payment/index.ts'
 import { proofWire } from '../../payment/protocol/index.ts'
 import type { MarketModule } from '../../daemon/modules/market-module.ts'
@@ -89,11 +90,15 @@ describe('payment: two daemons on a dev chain', function () {
     if (tokens !== '0') await mined(world.contracts.token.mint(address, parseEther(tokens)))
   }
 
-  async function agreementWithActivity(demandExtra: Record<string, unknown> = {}): Promise<Negotiated & { activityId: string }> {
+  async function agreementWithActivity(
+    demandExtra: Record<string, unknown> = {},
+    offerExtra: Record<string, unknown> = {}
+  ): Promise<Negotiated & { activityId: string }> {
     const negotiated = await approvedAgreement(
       { nodeId: provider.nodeId, client: provider.client },
       { nodeId: requester.nodeId, client: requester.client },
       {
+        offerExtra,
         demandExtra: {
           'golem.com.payment.chosen-platform': PLATFORM,
           // Never deployed here: the activity only has to exist and be measured.
@@ -230,6 +235,16 @@ describe('payment: two daemons on a dev chain', function () {
     return await cluster.start({ ...options(), dataDir: node.dataDir, bootstrap: [bootstrap.addresses[0]!] })
   }
 
+  it('an agreement whose price cannot be read has no payments, and its market and activity work as before', async () => {
+    const { agreementId, activityId } = await agreementWithActivity({}, { 'golem.com.pricing.model.linear.coeffs': [-1, 0, 0] })
+    assert.equal((await provider.client.agreement(agreementId)).state, 'Approved')
+    await requester.client.expect(200, 'GET', `/activity-api/v1/activity/${activityId}/state`)
+    await terminate(agreementId)
+    assert.equal((await requester.client.agreement(agreementId)).state, 'Terminated')
+    const documents = [...paymentOf(provider).debitNotes(), ...paymentOf(provider).invoices()].filter(d => d.agreementId === agreementId)
+    assert.deepEqual(documents, [])
+  })
+
   it('an acceptance with no proof, a short voucher or a forged one is refused for good and the note stays ISSUED', async () => {
     const requesterApi = paymentOf(requester)
     const providerApi = paymentOf(provider)
@@ -286,6 +301,34 @@ describe('payment: two daemons on a dev chain', function () {
       assert.ok(['Forbidden', 'BadRequest'].includes(await dropped), what)
       assert.equal(providerApi.debitNote(note.debitNoteId).status, 'ISSUED', what)
     }
+    // Signed by another key than the sender's, or a note "issued" by the requester: refused for good, nothing stored.
+    const fake = { ...note, debitNoteId: 'f'.repeat(32), totalAmountDue: '1', rejection: undefined }
+    const { role: _role, status: _status, rejection: _rejection, ...wire } = fake
+    const refusals: Array<[string, Promise<void>]> = [
+      [
+        'Forbidden',
+        module.outbox.outbox
+          .enqueue(provider.nodeId as never, PAYMENT_MESSAGES.acceptance, signEnvelope(NodeKey.random(), PAYMENT_MESSAGES.acceptance, attempts[1]![1]))
+          .then(() => undefined)
+      ],
+      ['NotFound', module.outbox.send(provider.nodeId, PAYMENT_MESSAGES.debitNote, wire).then(() => undefined)]
+    ]
+    for (const [expected, sending] of refusals) {
+      const dropped = new Promise<string>(resolve => {
+        const listener = (event: CustomEvent<{ code: string }>): void => {
+          module.outbox.outbox.removeEventListener('message:dropped', listener)
+          resolve(event.detail.code)
+        }
+        module.outbox.outbox.addEventListener('message:dropped', listener)
+      })
+      await sending
+      assert.equal(await dropped, expected)
+    }
+    assert.throws(
+      () => providerApi.debitNote('f'.repeat(32)),
+      (err: unknown) => err instanceof PaymentError && err.code === 'NotFound'
+    )
+    assert.equal(providerApi.debitNote(note.debitNoteId).status, 'ISSUED')
     await terminate(agreementId)
   })
 

@@ -1,6 +1,16 @@
 import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
 import { type InterfaceAbi, Interface, parseEther } from 'ethers'
-import { devNetworkConfig, escrowArtifact, parseNetworkConfig, PaymentError, type ProviderSettlement, saltOf } from '../../payment/index.ts'
+import {
+  devNetworkConfig,
+  escrowArtifact,
+  parseNetworkConfig,
+  PaymentError,
+  type PayoutConfirmation,
+  type ProviderSettlement,
+  saltOf
+} from '../../payment/index.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween } from '../helpers/settlement.ts'
 
@@ -30,7 +40,7 @@ describe('payment: escrow settlement through the service', function () {
   let provider: SettlementNode
   before(async () => {
     world = await settlementWorld(fixture)
-    requester = new SettlementNode(world, { index: 1, dir: nodeDir(fixture.dir, 'requester') })
+    requester = new SettlementNode(world, { index: 1, dir: nodeDir(fixture.dir, 'requester'), init: { directBatchIntervalMs: 200 } })
     provider = new SettlementNode(world, { index: 2, dir: nodeDir(fixture.dir, 'provider'), init: NEVER_WORTH })
     await mintTo(world, requester.address, '1000')
     await requester.start()
@@ -147,8 +157,31 @@ describe('payment: escrow settlement through the service', function () {
     await assert.rejects(requester.settlement.requester.prepare({ ...terms, platform: 'erc20-nowhere-tglm' }, 1n), isCode('NotFound'))
     await assert.rejects(requester.settlement.requester.prepare({ ...terms, requester: provider.address }, 1n), isCode('Forbidden'))
     await assert.rejects(requester.settlement.requester.prepare({ ...terms, expiresAt: 0, paymentTimeoutMs: 0 }, 1n), isCode('BadRequest'))
-    await assert.rejects(requester.settlement.requester.prepare({ ...terms, mode: 'direct' }, 1n), isCode('Unavailable'))
     assert.ok(!(await requester.settlement.deposits()).some(d => d.agreementIds.includes(terms.agreementId)))
+  })
+
+  it('sends direct agreements to the direct payer on the same sender, and the provider verifies the payout on chain', async () => {
+    const terms = { ...termsBetween(requester, provider, { now: Date.now() }), mode: 'direct' as const }
+    await requester.settlement.requester.prepare(terms, parseEther('1'))
+    assert.ok(!(await requester.settlement.deposits()).some(d => d.agreementIds.includes(terms.agreementId)), 'no deposit for a direct agreement')
+    const paid = new Promise<PayoutConfirmation>(resolve => {
+      const listener = (event: CustomEvent<PayoutConfirmation>): void => {
+        if (!event.detail.documents.some(d => d.agreementId === terms.agreementId)) return
+        requester.settlement.requester.removeEventListener('paid', listener)
+        resolve(event.detail)
+      }
+      requester.settlement.requester.addEventListener('paid', listener)
+    })
+    const before: bigint = await world.contracts.token.balanceOf(provider.address)
+    const proof = await requester.settlement.requester.settleAccepted(terms, 'inv-direct', parseEther('0.25'))
+    assert.equal(proof.kind, 'direct')
+    const confirmation = await paid
+    assert.equal(await world.contracts.token.balanceOf(provider.address), before + parseEther('0.25'))
+    const settled = nextSettled(provider.settlement.provider, terms.agreementId)
+    assert.deepEqual(await provider.settlement.provider.verifyPayout(terms, confirmation), { ok: true })
+    assert.equal((await settled).settled, parseEther('0.25'))
+    const asEscrow = await provider.settlement.provider.verifyPayout({ ...terms, mode: 'escrow' }, confirmation)
+    assert.ok(!asEscrow.ok && asEscrow.code === 'BadRequest')
   })
 
   it('with the requester gone for good, the provider still claims', async () => {
@@ -224,6 +257,30 @@ describe('payment: escrow settlement through the service', function () {
       )
     } finally {
       await closed.stop()
+    }
+  })
+
+  it('starts with a network whose chain does not answer: the others settle, its platform answers Unavailable', async () => {
+    const server = createServer()
+    await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+    const port = (server.address() as AddressInfo).port
+    await new Promise<void>(resolve => server.close(() => resolve()))
+    const dead = parseNetworkConfig({ ...devNetworkConfig(`http://127.0.0.1:${port}`, String(world.contracts.token.target)), name: 'dead', aliases: [] })
+    const node = new SettlementNode(world, { index: 7, dir: nodeDir(fixture.dir, 'dead'), networks: [dead, world.network] })
+    await mintTo(world, node.address, '10')
+    await node.start()
+    try {
+      const live = termsBetween(node, provider, { now: Date.now() })
+      await node.settlement.requester.prepare(live, parseEther('1'))
+      const isUnavailable = (err: unknown) => err instanceof PaymentError && err.code === 'Unavailable' && /dead/.test(err.message)
+      await assert.rejects(node.settlement.requester.prepare({ ...live, platform: 'erc20-dead-tglm' }, parseEther('1')), isUnavailable)
+      const proof = await node.settlement.requester.settleAccepted(live, 'dn-1', 1n)
+      assert.ok(proof.kind === 'voucher')
+      const deferred = await node.settlement.provider.acceptVoucher({ ...live, platform: 'erc20-dead-tglm' }, proof.voucher)
+      assert.ok(!deferred.ok && deferred.code === 'Unavailable')
+      assert.equal((await node.settlement.deposits()).length, 1)
+    } finally {
+      await node.stop()
     }
   })
 

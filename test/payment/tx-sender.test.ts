@@ -102,6 +102,15 @@ describe('payment: the exactly-once transaction sender', function () {
     assert.equal(await fixture.provider.getTransactionCount(sender.address, 'latest'), 1)
   })
 
+  it('two sends of one new id at once start it once', async () => {
+    const sender = senderFor(9)
+    const to = Wallet.createRandom().address
+    const [first, second] = await Promise.all([sender.send(mintIntent('twice', to, 3n)), sender.send(mintIntent('twice', to, 3n))])
+    assert.equal(first.kind === 'mined' && first.hash, second.kind === 'mined' && second.hash)
+    assert.equal(await balanceOf(to), 3n)
+    assert.equal(await fixture.provider.getTransactionCount(sender.address, 'latest'), 1)
+  })
+
   it('refuses an id reused for another call, and bad intents, before anything is signed', async () => {
     const sender = senderFor(2)
     const to = Wallet.createRandom().address

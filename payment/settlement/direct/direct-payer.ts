@@ -13,7 +13,7 @@ import { type Clock, silentLogger, systemClock } from '../../../net/index.ts'
 import type { Logger, RawRecordStore } from '../../../net/index.ts'
 import { ChainError } from '../../chain/chain-error.ts'
 import type { ChainNetwork } from '../../chain/network-config.ts'
-import { MAX_TRANSACTION_GAS } from '../../chain/nonce-lane.ts'
+import { isTransportFailure, MAX_TRANSACTION_GAS } from '../../chain/nonce-lane.ts'
 import { prefixedStore } from '../../chain/prefixed-store.ts'
 import type { TxSender } from '../../chain/tx-sender.ts'
 import { documentsHashOf, MAX_BATCH } from '../../contracts/index.ts'
@@ -221,6 +221,8 @@ export class DirectPayer extends TypedEventEmitter<RequesterSettlementEvents> {
   async #sendNew(payouts: readonly QueuedPayout[], confirmations: PayoutConfirmation[]): Promise<Promise<void>[]> {
     const target = await this.#pathTarget()
     const planned = planBatches(this.address, this.#network.token.address, payouts, this.#maxPayees)
+    // No block before this one can hold the batches: where their event is looked for.
+    const fromBlock = await this.#provider.getBlockNumber()
     if (target.path === 'any-erc20') await this.#approve(target.contract, planned)
     const sends: Promise<void>[] = []
     for (const batch of planned) {
@@ -238,6 +240,7 @@ export class DirectPayer extends TypedEventEmitter<RequesterSettlementEvents> {
           path: target.path,
           contract: target.contract,
           gasLimit: String(gasLimit),
+          fromBlock,
           documents: each.documents.map(d => ({ documentId: d.documentId, agreementId: d.agreementId, payee: d.payee, amount: String(d.amount) })),
           state: 'sending'
         }
@@ -366,10 +369,16 @@ export class DirectPayer extends TypedEventEmitter<RequesterSettlementEvents> {
     return this.#target
   }
 
+  /** Whether the batch id is paid on either path's contract (the id is the same on both: payer, token, documents). */
   async #isPaid(batchId: string): Promise<boolean> {
-    const target = await this.#pathTarget()
-    const abi = target.path === 'cheapest' ? batchTokenAbi : payoutsAbi
-    return (await this.#call(target.contract, abi, 'paid', [batchId])) as boolean
+    const onToken = await this.#call(this.#network.token.address, batchTokenAbi, 'paid', [batchId]).catch((err: unknown) => {
+      // A plain ERC-20 has no paid(): its call reverts. No answer at all is another matter.
+      if (isTransportFailure(err)) throw err
+      return false
+    })
+    if (onToken === true) return true
+    const payouts = this.#network.contracts.batchPayout
+    return payouts === undefined ? false : ((await this.#call(payouts, payoutsAbi, 'paid', [batchId])) as boolean)
   }
 
   async #allowanceIsUnlimited(): Promise<boolean> {
@@ -383,7 +392,7 @@ export class DirectPayer extends TypedEventEmitter<RequesterSettlementEvents> {
   async #batchTxOf(batch: BatchRecord): Promise<string> {
     const abi = batch.path === 'cheapest' ? batchTokenAbi : payoutsAbi
     const topic = abi.getEvent('BatchPaid')!.topicHash
-    const logs = await this.#provider.getLogs({ address: batch.contract, topics: [topic, batch.batchId], fromBlock: 0, toBlock: 'latest' })
+    const logs = await this.#provider.getLogs({ address: batch.contract, topics: [topic, batch.batchId], fromBlock: batch.fromBlock, toBlock: 'latest' })
     const found = logs[0]
     if (found === undefined) throw new ChainError('Unavailable', `batch ${batch.batchId} is paid but its event is not found on this node`)
     return found.transactionHash.toLowerCase()

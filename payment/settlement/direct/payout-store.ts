@@ -40,6 +40,8 @@ const BatchRecordSchema = Type.Object(
     path: Type.Union([Type.Literal('cheapest'), Type.Literal('any-erc20')]),
     contract: Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' }),
     gasLimit: Decimal,
+    /** The chain's head before the batch was sent: its BatchPaid event is at or after it. */
+    fromBlock: Type.Integer({ minimum: 0 }),
     documents: Type.Array(Type.Object({ documentId: Id, agreementId: Id, payee: Address, amount: Decimal }, { additionalProperties: false }), {
       minItems: 1
     }),
