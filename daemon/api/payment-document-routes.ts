@@ -97,7 +97,7 @@ function documentRoutes<T>(typed: FastifyInstance, kind: DocumentKind<T>): void 
       schema: {
         operationId: `issue${kind.name}`,
         tags: kind.path === 'invoices' ? both : ['provider'],
-        body: Type.Partial(kind.schema),
+        body: Type.Object(Type.Partial(kind.schema).properties, { additionalProperties: false }),
         response: { 201: kind.schema }
       }
     },
