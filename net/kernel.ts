@@ -1,7 +1,8 @@
 // The net module's second, small entry: the kernels that every module, the
 // daemon's config loading and the CLI share (the error vocabulary, change
 // signals, long-poll queues, loading stored records, a node's public identity
-// read from its keystore without decrypting it). It loads nothing heavy: no
+// read from its keystore without decrypting it, the silent logger and the
+// system clock every component defaults to). It loads nothing heavy: no
 // libp2p host, no ethers, no schema compiler (that is net/schema/index.ts).
 // Everything here is also exported by net/index.ts; import it from here where
 // a caller must start fast (the CLI) or must not pull in the network.
@@ -26,3 +27,7 @@ export type { BadRecord, LoadEachOptions, RawRecordStore } from './store/load-ea
 export { isDiskFull } from './store/disk-full.ts'
 export { readPublicIdentity } from './identity/public-identity.ts'
 export type { PublicIdentity } from './identity/public-identity.ts'
+export { silentLogger } from './logging/logger.ts'
+export type { Logger, LogFn } from './logging/logger.ts'
+export { systemClock } from './outbox/clock.ts'
+export type { Clock, TimerHandle } from './outbox/clock.ts'

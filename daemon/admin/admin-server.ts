@@ -1,18 +1,24 @@
 // The admin channel: a unix socket in the data dir (mode 0600, in a 0700 dir),
 // through which the CLI manages a running daemon. Being able to open the
-// socket is the authorisation, so it needs no app-key.
+// socket is the authorisation, so it needs no app-key. Under /api/ it passes
+// calls on to the REST API inside the process (the payment commands use it),
+// with a key that exists only in this process's memory.
 import { chmod, rm } from 'node:fs/promises'
 import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify'
 import Type from 'typebox'
 import type { AppKeys } from '../app-keys/app-keys.ts'
-import { installErrorHandling } from '../api/errors.ts'
+import { ApiError, installErrorHandling } from '../api/errors.ts'
+import { DEFAULT_BODY_LIMIT } from '../api/server.ts'
+import { API_PASSTHROUGH_PREFIX } from './node-ops.ts'
 import type { NodeStatus } from './node-ops.ts'
 
 export interface AdminServerOptions {
   socketPath: string
   appKeys: AppKeys
   status: () => NodeStatus
+  /** The REST API and the key it takes from the admin socket; null until the API is up. */
+  api?: () => { server: FastifyInstance; key: string } | null
   logger?: FastifyBaseLogger
 }
 
@@ -40,6 +46,26 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Fas
   app.delete('/app-keys/:ref', async request => {
     const { ref } = request.params as { ref: string }
     return await options.appKeys.drop(ref)
+  })
+
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'DELETE'],
+    url: `${API_PASSTHROUGH_PREFIX}/*`,
+    // What the API itself takes (a claim may name many deposits); the API checks it again.
+    bodyLimit: DEFAULT_BODY_LIMIT,
+    handler: async (request, reply) => {
+      const api = options.api?.() ?? null
+      if (api === null) throw new ApiError('Unavailable', 'the REST API is not up yet')
+      const answer = await api.server.inject({
+        method: request.method as 'GET' | 'POST' | 'PUT' | 'DELETE',
+        url: request.url.slice(API_PASSTHROUGH_PREFIX.length),
+        headers: { authorization: `Bearer ${api.key}`, ...(request.body === undefined ? {} : { 'content-type': 'application/json' }) },
+        ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body) })
+      })
+      const type = answer.headers['content-type']
+      if (typeof type === 'string') void reply.type(type)
+      return reply.code(answer.statusCode).send(answer.body)
+    }
   })
 
   // A socket file left by a daemon that was killed would block listen. Only

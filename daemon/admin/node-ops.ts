@@ -20,3 +20,6 @@ export interface NodeOps {
   dropAppKey: (nameOrId: string) => Promise<AppKeyInfo>
   close: () => Promise<void>
 }
+
+/** Where the admin socket passes calls on to the REST API: `/api/payment-api/v1/...` is `/payment-api/v1/...`. */
+export const API_PASSTHROUGH_PREFIX = '/api'

@@ -2,6 +2,7 @@
 import { request } from 'node:http'
 import { CodedError } from '../../net/errors/index.ts'
 import type { AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
+import { API_PASSTHROUGH_PREFIX } from './node-ops.ts'
 import type { NodeOps, NodeStatus } from './node-ops.ts'
 
 /** Thrown when no daemon answers on the socket. */
@@ -33,6 +34,11 @@ export class RemoteOps implements NodeOps {
   }
   async dropAppKey(nameOrId: string): Promise<AppKeyInfo> {
     return await this.#call<AppKeyInfo>('DELETE', `/app-keys/${encodeURIComponent(nameOrId)}`)
+  }
+
+  /** Calls the daemon's REST API through the admin socket (no app-key needed): `path` as the API serves it. */
+  async rest<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+    return await this.#call<T>(method, `${API_PASSTHROUGH_PREFIX}${path}`, body)
   }
 
   async close(): Promise<void> {}

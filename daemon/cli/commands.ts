@@ -1,6 +1,6 @@
 // Every command the CLI knows, as data: words, arguments, summary, options,
 // and how to import its implementation when it is the one that runs.
-import { DATA_OPTIONS, JSON_OPTION, SERVICE_OPTIONS } from './options.ts'
+import { CHAIN_DEV_OPTIONS, DATA_OPTIONS, JSON_OPTION, PAYMENT_OPTIONS, SERVICE_OPTIONS } from './options.ts'
 import type { Command } from './usage.ts'
 
 export const COMMANDS: Command[] = [
@@ -38,5 +38,60 @@ export const COMMANDS: Command[] = [
     summary: 'Shows the node id and peer id, creating the node key on first use. While the daemon runs, also its API and listen addresses.',
     options: { ...DATA_OPTIONS, ...JSON_OPTION },
     load: async () => (await import('./id-commands.ts')).showId
+  },
+  {
+    words: ['chain', 'dev'],
+    args: [],
+    summary:
+      'Runs a dev chain for the daemons on this machine until SIGINT or SIGTERM. It is anvil on 127.0.0.1; it deploys the contracts on its first start, keeps its state in its directory and writes the network file the daemons read (<dir>/network.json).',
+    options: CHAIN_DEV_OPTIONS,
+    load: async () => (await import('./chain-commands.ts')).runChainDev
+  },
+  {
+    words: ['payment', 'status'],
+    args: [],
+    summary:
+      "Shows the running daemon's payment status on a platform. Amounts owed and paid both ways, reserved by allocations, and the token and gas balances on chain.",
+    options: {
+      ...PAYMENT_OPTIONS,
+      platform: { type: 'string', value: 'PLATFORM', description: "payment platform, e.g. erc20-dev-tglm (default: the daemon's default platform)" },
+      address: { type: 'string', value: 'ADDRESS', description: "the address (default: the node's own)" }
+    },
+    load: async () => (await import('./payment-commands.ts')).paymentStatus
+  },
+  {
+    words: ['payment', 'accounts'],
+    args: [],
+    summary: "Lists the running daemon's payment accounts. The platforms and addresses it pays from (requestor) and is paid on (provider).",
+    options: PAYMENT_OPTIONS,
+    load: async () => (await import('./payment-commands.ts')).paymentAccounts
+  },
+  {
+    words: ['payment', 'deposits'],
+    args: [],
+    summary: "Lists the running daemon's escrow deposits. Either side's: amount, claimed so far, the best voucher, deadline.",
+    options: PAYMENT_OPTIONS,
+    load: async () => (await import('./payment-commands.ts')).paymentDeposits
+  },
+  {
+    words: ['payment', 'claim'],
+    args: [],
+    summary: "Claims the running daemon's vouchers on chain. Those worth their gas now; with --all every unclaimed one, whatever the gas.",
+    options: {
+      ...PAYMENT_OPTIONS,
+      all: { type: 'boolean', description: 'claim every unclaimed voucher, whatever the gas' },
+      deposit: { type: 'string', multiple: true, value: 'ID', description: 'claim only this deposit' }
+    },
+    load: async () => (await import('./payment-commands.ts')).paymentClaim
+  },
+  {
+    words: ['payment', 'fund'],
+    args: [],
+    summary: "Mints test tokens and sends gas to the running daemon's address. Only on a dev or test network (one whose config has a faucet).",
+    options: {
+      ...PAYMENT_OPTIONS,
+      platform: { type: 'string', value: 'PLATFORM', description: "payment platform (default: the daemon's default platform)" }
+    },
+    load: async () => (await import('./payment-commands.ts')).paymentFund
   }
 ]

@@ -19,3 +19,13 @@ export const SERVICE_OPTIONS: Record<string, OptionSpec> = {
   bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'peer to join the network through' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info (default), debug, trace or silent' }
 }
+
+export const CHAIN_DEV_OPTIONS: Record<string, OptionSpec> = {
+  'data-dir': { type: 'string', value: 'DIR', description: "the chain's directory: state, deployment record, network file (default <data dir>/dev-chain)" },
+  port: { type: 'string', value: 'N', description: 'JSON-RPC port on 127.0.0.1 (default: the last one if free, else one the system picks)' },
+  'block-time': { type: 'string', value: 'S', description: 'mine a block every S seconds (default: one block per transaction)' },
+  ...JSON_OPTION
+}
+
+/** Options of the commands that ask a running daemon about payments. */
+export const PAYMENT_OPTIONS: Record<string, OptionSpec> = { ...DATA_OPTIONS, ...JSON_OPTION }

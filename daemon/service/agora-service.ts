@@ -1,5 +1,6 @@
 // The composition root: brings a node up from its config, in dependency order,
 // and takes it down in the reverse order.
+import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
@@ -8,6 +9,7 @@ import type { NodeKey } from '../../net/index.ts'
 import { startAdminServer } from '../admin/admin-server.ts'
 import type { NodeStatus } from '../admin/node-ops.ts'
 import { APP_KEYS_SUBLEVEL, AppKeys } from '../app-keys/app-keys.ts'
+import type { AppKeyInfo, AppKeyVerifier } from '../app-keys/app-keys.ts'
 import { createApiServer } from '../api/server.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
@@ -53,6 +55,9 @@ export class AgoraService {
   #net: NetHost | null = null
   #apiUrl: string | null = null
   #appKeys: AppKeys | null = null
+  #api: FastifyInstance | null = null
+  // The key the admin socket passes REST calls on with: in memory only, new at each start.
+  readonly #adminApiKey = randomBytes(32).toString('hex')
   #logger: Logger | null = null
   #starting: Promise<void> | null = null
   // Aborted by a stop asked for while starting: the start gives up at its next step.
@@ -192,6 +197,7 @@ export class AgoraService {
         socketPath: paths.adminSocket,
         appKeys,
         status: () => this.status(),
+        api: () => (this.#api === null ? null : { server: this.#api, key: this.#adminApiKey }),
         logger: logger.child({ module: 'admin' })
       }),
       async started => await started.close()
@@ -200,7 +206,7 @@ export class AgoraService {
     const api = await this.#startPart(
       'api',
       createApiServer({
-        appKeys,
+        appKeys: withAdminKey(appKeys, this.#adminApiKey),
         identity: { nodeId: key.nodeId },
         routes,
         logger: logger.child({ module: 'api' })
@@ -208,6 +214,13 @@ export class AgoraService {
       async created => await created.close()
     )
     await this.#step(api.listen({ host: config.api.host, port: config.api.port }))
+    this.#api = api
+    this.#stoppers.push({
+      what: 'admin api passthrough',
+      stop: async () => {
+        this.#api = null
+      }
+    })
     this.#apiUrl = urlOf(api)
     // Written whole or not at all: a CLI reading it never sees it half written.
     this.#stoppers.push({
@@ -246,6 +259,22 @@ export class AgoraService {
       }
     }
     this.#stoppers = []
+  }
+}
+
+/** The name the admin socket's REST calls carry (GET /me shows it). */
+export const ADMIN_API_KEY_NAME = 'admin-socket'
+
+/** The app-keys, and the admin socket's in-memory key. */
+function withAdminKey(appKeys: AppKeyVerifier, adminKey: string): AppKeyVerifier {
+  const expected = Buffer.from(adminKey)
+  const info: AppKeyInfo = { name: ADMIN_API_KEY_NAME, id: ADMIN_API_KEY_NAME, createdAt: new Date().toISOString() }
+  return {
+    verify: key => {
+      const given = Buffer.from(key)
+      if (given.length === expected.length && timingSafeEqual(given, expected)) return info
+      return appKeys.verify(key)
+    }
   }
 }
 

@@ -1,17 +1,22 @@
 // The modules `agora service run` plugs into the daemon, in start order.
 import { ActivityModule } from '../modules/activity-module.ts'
 import { MarketModule } from '../modules/market-module.ts'
+import { PaymentModule } from '../modules/payment-module.ts'
+import type { OpenSettlement } from '../modules/payment-module.ts'
 import type { Clock } from '../../net/index.ts'
+import { openSettlement } from '../../payment/index.ts'
 import type { DaemonModule } from './module.ts'
 
 /** Parts every module may take instead of its default (a test's manual clock). */
 export interface ModuleComponents {
   clock?: Clock
+  /** The chain settlement the payment module opens for its networks. */
+  openSettlement?: OpenSettlement
 }
 
-// Each module is built by constructor injection from the ones it depends on;
-// payment joins here as it lands.
+// Each module is built by constructor injection from the ones it depends on.
 export function defaultModules(components: ModuleComponents = {}): DaemonModule[] {
   const market = new MarketModule(components)
-  return [market, new ActivityModule(market, components)]
+  const activity = new ActivityModule(market, components)
+  return [market, activity, new PaymentModule(market, activity, { openSettlement, ...components })]
 }

@@ -4,12 +4,12 @@
 // at most that interval). stop() ends it with SIGTERM, then SIGKILL after a
 // bound; nothing it started outlives it, or this process.
 import { type ChildProcess, spawn } from 'node:child_process'
-import { type Clock, silentLogger, systemClock } from '../../net/index.ts'
-import type { Logger } from '../../net/index.ts'
+import { type Clock, silentLogger, systemClock } from '../../net/kernel.ts'
+import type { Logger } from '../../net/kernel.ts'
 import { anvilBinaryPath } from './anvil-binary.ts'
 import { ChainError } from './chain-error.ts'
 import { reapOnExit, releaseReaped } from './child-reaper.ts'
-import { DEV_CHAIN_ID, DEV_MNEMONIC } from './dev-accounts.ts'
+import { DEV_CHAIN_ID, DEV_MNEMONIC } from './dev-constants.ts'
 import { jsonRpcCall } from './json-rpc.ts'
 
 export interface DevChainComponents {
@@ -97,6 +97,11 @@ export class DevChain {
 
   get pid(): number | undefined {
     return this.#child?.pid
+  }
+
+  /** Resolves once the started chain's process has exited, for whatever reason (resolves at once when none runs). */
+  async whenExited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    return await (this.#exited ?? Promise.resolve({ code: null, signal: null }))
   }
 
   isStarted(): boolean {

@@ -2,7 +2,7 @@
 // public chains. The public ones are config (addresses as Golem publishes
 // them); they are documented in docs/payments.md and cannot be tested here.
 import type { NetworkConfigInput } from './network-schema.ts'
-import { DEV_CHAIN_ID } from './dev-accounts.ts'
+import { DEV_CHAIN_ID } from './dev-constants.ts'
 
 /**
  * The names golem-js derives from PAYMENT_NETWORK (erc20-<network>-tglm for a

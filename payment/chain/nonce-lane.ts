@@ -28,6 +28,8 @@ export interface LaneTransaction {
   value?: bigint
   /** A fixed gas limit; otherwise the estimate plus the lane's headroom. */
   gasLimit?: bigint
+  /** The intent the transaction carries out (a TxSender's), kept with it in the journal. */
+  intent?: string
 }
 
 export interface SignedTransaction {
@@ -37,6 +39,8 @@ export interface SignedTransaction {
   readonly raw: string
   readonly gasLimit: bigint
   readonly fees: Eip1559Fees
+  /** The intent it carries out, when it was sent for one. */
+  readonly intent?: string
 }
 
 export interface NonceLaneComponents {
@@ -118,7 +122,15 @@ export class NonceLane {
       maxPriorityFeePerGas: fees.maxPriorityFeePerGas
     })
     const raw = await this.#signer.signTransaction(unsigned)
-    const signed: SignedTransaction = { from: this.#signer.address, nonce, hash: Transaction.from(raw).hash!, raw, gasLimit, fees }
+    const signed: SignedTransaction = {
+      from: this.#signer.address,
+      nonce,
+      hash: Transaction.from(raw).hash!,
+      raw,
+      gasLimit,
+      fees,
+      ...(tx.intent === undefined ? {} : { intent: tx.intent })
+    }
     const journal = this.#init.journal
     try {
       await journal?.record(signed)
@@ -127,7 +139,7 @@ export class NonceLane {
       throw codedSystemError(err) ?? err
     }
     try {
-      await this.#provider.broadcastTransaction(raw)
+      await this.#broadcast(raw, signed.hash)
     } catch (err) {
       if (isTransportFailure(err) && journal !== undefined) {
         // It may have reached a node; if not, the journal sends these same bytes again.
@@ -147,6 +159,78 @@ export class NonceLane {
     }
     this.#next = nonce + 1
     return signed
+  }
+
+  /**
+   * A replacement of `previous`: the same nonce, recipient, calldata, value and
+   * gas limit signed at `fees`, journalled, then broadcast. It takes no new
+   * nonce; when the node refuses it (say, the nonce is mined meanwhile) it is
+   * forgotten again and the refusal is the answer.
+   */
+  replace(previous: SignedTransaction, fees: Eip1559Fees): Promise<SignedTransaction> {
+    const sent = this.#queue.then(() => this.#replaceNow(previous, fees))
+    this.#queue = sent.catch(() => undefined)
+    return sent
+  }
+
+  async #replaceNow(previous: SignedTransaction, fees: Eip1559Fees): Promise<SignedTransaction> {
+    const before = Transaction.from(previous.raw)
+    const unsigned = Transaction.from({
+      type: 2,
+      chainId: BigInt(this.#init.chainId),
+      nonce: previous.nonce,
+      to: before.to,
+      data: before.data,
+      value: before.value,
+      gasLimit: previous.gasLimit,
+      maxFeePerGas: fees.maxFeePerGas,
+      maxPriorityFeePerGas: fees.maxPriorityFeePerGas
+    })
+    const raw = await this.#signer.signTransaction(unsigned)
+    const signed: SignedTransaction = {
+      ...previous,
+      hash: Transaction.from(raw).hash!,
+      raw,
+      fees
+    }
+    const journal = this.#init.journal
+    try {
+      await journal?.record(signed)
+    } catch (err) {
+      throw codedSystemError(err) ?? err
+    }
+    try {
+      await this.#broadcast(raw, signed.hash)
+    } catch (err) {
+      if (isTransportFailure(err)) {
+        throw new ChainError('Unavailable', 'the replacement is recorded but its broadcast did not get through', { cause: err })
+      }
+      await journal?.forget(signed)
+      throw new ChainError('Conflict', 'the node refused the replacement', { cause: err })
+    }
+    return signed
+  }
+
+  /**
+   * Hands `raw` to the node. A refusal from a node that already holds this very
+   * transaction (a retry on another URL after a first answer was lost, or it
+   * was mined meanwhile) is no refusal: the node's own record of the hash says so.
+   */
+  async #broadcast(raw: string, hash: string): Promise<void> {
+    try {
+      await this.#provider.broadcastTransaction(raw)
+    } catch (err) {
+      if (isTransportFailure(err)) throw err
+      let known: boolean
+      try {
+        known = (await this.#provider.getTransaction(hash)) !== null
+      } catch (lookupErr) {
+        // Whether the node holds it is unknown: as with a lost answer, the journal keeps it.
+        throw new ChainError('Unavailable', 'the node refused a broadcast and could not say whether it holds the transaction', { cause: lookupErr })
+      }
+      if (!known) throw err
+      this.#log.debug({ hash }, 'the node already holds the transaction')
+    }
   }
 
   async #estimate(tx: LaneTransaction): Promise<bigint> {

@@ -21,7 +21,8 @@ const JournalRecordSchema = Type.Object(
     raw: Type.String({ pattern: '^0x([0-9a-f]{2})+$', maxLength: 262_144 }),
     gasLimit: Decimal,
     maxFeePerGas: Decimal,
-    maxPriorityFeePerGas: Decimal
+    maxPriorityFeePerGas: Decimal,
+    intent: Type.Optional(Type.String({ minLength: 1, maxLength: 300 }))
   },
   { additionalProperties: false }
 )
@@ -54,7 +55,8 @@ export class TxJournal {
       raw: tx.raw.toLowerCase(),
       gasLimit: String(tx.gasLimit),
       maxFeePerGas: String(tx.fees.maxFeePerGas),
-      maxPriorityFeePerGas: String(tx.fees.maxPriorityFeePerGas)
+      maxPriorityFeePerGas: String(tx.fees.maxPriorityFeePerGas),
+      ...(tx.intent === undefined ? {} : { intent: tx.intent })
     }
     await this.#db.put(keyOf(record), JSON.stringify(record), { valueEncoding: 'utf8', sync: true })
   }
@@ -132,7 +134,8 @@ function parseRecord(value: unknown, key: string): SignedTransaction {
     hash: record.hash,
     raw: record.raw,
     gasLimit: BigInt(record.gasLimit),
-    fees: { maxFeePerGas: BigInt(record.maxFeePerGas), maxPriorityFeePerGas: BigInt(record.maxPriorityFeePerGas) }
+    fees: { maxFeePerGas: BigInt(record.maxFeePerGas), maxPriorityFeePerGas: BigInt(record.maxPriorityFeePerGas) },
+    ...(record.intent === undefined ? {} : { intent: record.intent })
   }
 }
 

@@ -53,6 +53,12 @@ export interface PayoutConfirmation {
   readonly payee: string
   /** Every document the batch paid to this payee, with the amount paid for each (their sum is the payee's word). */
   readonly documents: readonly { readonly documentId: string; readonly agreementId: string; readonly amount: bigint }[]
+  /**
+   * Every document id the batch id commits to (all payees'), when the batch paid
+   * others too; absent, the batch paid exactly `documents`. The payee recomputes
+   * the batch id from these.
+   */
+  readonly batchDocumentIds?: readonly string[]
 }
 
 export interface RequesterSettlementEvents {
@@ -123,8 +129,20 @@ export interface SettlementInit {
   readonly directBatchIntervalMs?: number
   /** A provider claims a deposit once its unclaimed value is at least this many times the claim's gas cost. */
   readonly claimWorthGasFactor?: number
-  /** A provider claims every deposit at the latest this long before its deadline (ms). */
+  /** A provider claims every deposit at the latest this long before its deadline (ms); a voucher on a deposit nearer its deadline is refused. */
   readonly claimDeadlineMarginMs?: number
+  /** An escrow deposit's deadline is the agreement's expiry plus its payment timeout plus this (ms). */
+  readonly depositDeadlineMarginMs?: number
+  /** How long the first prepare of a createMany waits for others (ms; 0: those of the same turn and all arriving while a batch is on its way). */
+  readonly openBatchWindowMs?: number
+  /** How often the claim policy looks at gas prices when nothing else wakes it (ms). */
+  readonly claimCheckIntervalMs?: number
+  /** How long a deposit read from the chain answers vouchers within its amount (ms). */
+  readonly depositCacheMs?: number
+  /** How often receipts and blocks are polled (ms; the dev chain mines at once, so tests use less). */
+  readonly pollingIntervalMs?: number
+  /** How long a transaction may take to be mined with its confirmations (ms). */
+  readonly confirmTimeoutMs?: number
 }
 
 /** Chain settlement for every configured network: both sides, and what the Payment API's extras ask of the chain. */

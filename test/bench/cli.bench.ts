@@ -2,6 +2,9 @@
 // program (what the `agora` bin runs; `npm run build` first):
 //   cli.help, cli.usage_error  spawn to exit of `agora --help` / an unknown command
 //   cli.id_show, cli.app_key_list  spawn to exit of those offline commands
+//   cli.chain_dev.fresh_to_ready, cli.chain_dev.restart_to_ready  spawn of
+//                              `agora chain dev` to the line it prints once its chain
+//                              runs: on a new directory (contracts deployed) and again
 //   daemon.start_to_api        spawn of `agora service run` to its "api listening" line
 //   daemon.stop_idle           SIGTERM to exit of a daemon with nothing live
 //   daemon.stop_with_activities  SIGTERM to exit of a provider running WASI activities
@@ -14,6 +17,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { BUILT_MAIN, agora, reapChildren, spawnDaemon } from '../helpers/agora-process.ts'
 import type { DaemonProcess } from '../helpers/agora-process.ts'
+import { startChainDev } from '../helpers/chain-dev-process.ts'
 import { providerOffer, requesterDemand } from '../helpers/golem-terms.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
@@ -51,6 +55,24 @@ async function cliFigures(dir: string): Promise<void> {
     figures['cli.app_key_list']?.push(await timedCommand(['app-key', 'list', '--data-dir', dataDir], 0))
   }
   for (const [name, samples] of Object.entries(figures)) report(name, median(samples), 'ms')
+}
+
+async function chainDevFigures(dir: string): Promise<void> {
+  const fresh: number[] = []
+  const restart: number[] = []
+  for (let run = 0; run < DAEMON_RUNS; run++) {
+    const chainDir = join(dir, `chain-${run}`)
+    for (const samples of [fresh, restart]) {
+      const startedAt = performance.now()
+      const chain = await startChainDev(chainDir, [], BUILT_MAIN)
+      samples.push(performance.now() - startedAt)
+      chain.child.kill('SIGTERM')
+      const code = await chain.exited
+      if (code !== 0) throw new Error(`agora chain dev exited ${code} after SIGTERM: ${chain.stderr()}`)
+    }
+  }
+  report('cli.chain_dev.fresh_to_ready', median(fresh), 'ms')
+  report('cli.chain_dev.restart_to_ready', median(restart), 'ms')
 }
 
 interface Started {
@@ -182,6 +204,7 @@ async function daemonFigures(dir: string): Promise<void> {
 const dir = await mkdtemp(join(tmpdir(), 'agora-cli-bench-'))
 try {
   await cliFigures(dir)
+  await chainDevFigures(dir)
   await daemonFigures(dir)
 } finally {
   await reapChildren()

@@ -8,6 +8,37 @@ export interface SpecDifference {
 
 const M = '/market-api/v1'
 const A = '/activity-api/v1'
+const P = '/payment-api/v1'
+/** Payment routes by kind of document. */
+const DOCUMENTS = [
+  ['debitNotes', 'debitNoteId'],
+  ['invoices', 'invoiceId']
+] as const
+const DOCUMENT_ANSWERS = DOCUMENTS.flatMap(([path, id]) => [`POST ${P}/${path}/{${id}}/accept`, `POST ${P}/${path}/{${id}}/reject`])
+const DOCUMENT_SENDS = DOCUMENTS.flatMap(([path, id]) => [`POST ${P}/${path}/{${id}}/send`, `POST ${P}/${path}/{${id}}/cancel`])
+const DOCUMENT_PAYMENTS = DOCUMENTS.map(([path, id]) => `GET ${P}/${path}/{${id}}/payments`)
+const ALLOCATION_ANSWERS = [`POST ${P}/allocations`, `GET ${P}/allocations/{allocationId}`, `PUT ${P}/allocations/{allocationId}`]
+const DRIVER_STATUS_FIELDS = ['address', 'chainId', 'driver', 'kind', 'neededGasEst', 'neededTokenEst', 'network']
+const PAYMENT_STATUS_FIELDS = [
+  'amount',
+  'driver',
+  'gasBalance',
+  'incoming',
+  'incoming.accepted',
+  'incoming.confirmed',
+  'incoming.requested',
+  'network',
+  'outgoing',
+  'outgoing.accepted',
+  'outgoing.confirmed',
+  'outgoing.requested',
+  'reserved',
+  'token',
+  'tokenBalance'
+]
+const DEPOSIT_FIELDS = ['deposit', 'deposit.contract', 'deposit.id', 'deposit.validate', 'extendTimeout']
+const PLATFORM_OBJECT_FIELDS = ['paymentPlatform.driver', 'paymentPlatform.network', 'paymentPlatform.token']
+const PAYMENT_LISTS = [`GET ${P}/payments`, ...DOCUMENT_PAYMENTS]
 /** Activity routes by the spec's operation. */
 const CREATE = `POST ${A}/activity`
 const DESTROY = `DELETE ${A}/activity/{activityId}`
@@ -46,7 +77,20 @@ const CHECKED_WITHOUT_SPEC_400 = [
   EVENTS,
   STATE,
   USAGE,
-  COMMAND
+  COMMAND,
+  `GET ${P}/debitNotes`,
+  `GET ${P}/debitNotes/{debitNoteId}`,
+  `GET ${P}/debitNoteEvents`,
+  `GET ${P}/invoices`,
+  `GET ${P}/invoices/{invoiceId}`,
+  `GET ${P}/invoiceEvents`,
+  `GET ${P}/allocations/{allocationId}`,
+  `PUT ${P}/allocations/{allocationId}`,
+  `DELETE ${P}/allocations/{allocationId}`,
+  `GET ${P}/payments`,
+  `GET ${P}/payments/{paymentId}`,
+  ...DOCUMENT_PAYMENTS,
+  ...DOCUMENT_SENDS
 ]
 
 /** Market routes that store something. */
@@ -175,5 +219,74 @@ export const SPEC_DIFFERENCES: SpecDifference[] = [
   {
     reason: "GET /version/get names Agora's own version in an extra field, agora, beside the yagna API version it serves.",
     differences: ['GET /version/get: response field current.agora not in the spec', 'GET /version/get: response field pending.agora not in the spec']
+  },
+  {
+    reason:
+      'The payment documents are issued and sent by the daemon itself, and answers to them are stored and delivered by it too: accepting, rejecting, sending and cancelling never wait for the other node, and list no 504.',
+    differences: [...DOCUMENT_ANSWERS, ...DOCUMENT_SENDS].map(operation => `${operation}: status 504 missing`)
+  },
+  {
+    reason:
+      "Accepting and rejecting list 403 (a document this node issued, not received), 409 (more than the allocation holds, or the document's state does not allow it), 410 (the allocation released) and 503 (the payment module or the chain cannot serve now).",
+    differences: DOCUMENT_ANSWERS.flatMap(operation => ['403', '409', '410', '503'].map(status => `${operation}: status ${status} not in the spec`))
+  },
+  {
+    reason: 'acceptDebitNote takes no autoAcceptTo: the requester accepts each debit note itself.',
+    differences: [`POST ${P}/debitNotes/{debitNoteId}/accept: request field autoAcceptTo missing`]
+  },
+  {
+    reason:
+      'createAllocation lists 404 (an unknown payment platform), 409 (the balance, less the other live allocations, does not cover it) and 503 (the chain cannot be reached); amendAllocation 409 (below what was spent), 410 (released) and 503.',
+    differences: [
+      ...['404', '409', '503'].map(status => `POST ${P}/allocations: status ${status} not in the spec`),
+      ...['409', '410', '503'].map(status => `PUT ${P}/allocations/{allocationId}: status ${status} not in the spec`)
+    ]
+  },
+  {
+    reason:
+      'Allocations take no deposit or extendTimeout (the escrow opens its own deposits for the providers of the agreements), and name their payment platform as a string (erc20-<network>-<token>); a platform given as an object is taken.',
+    differences: [
+      ...[`POST ${P}/allocations`, `PUT ${P}/allocations/{allocationId}`].flatMap(operation =>
+        (operation.startsWith('POST') ? DEPOSIT_FIELDS : ['deposit', 'deposit.validate']).map(field => `${operation}: request field ${field} missing`)
+      ),
+      ...[`GET ${P}/allocations`].flatMap(operation =>
+        [...DEPOSIT_FIELDS, ...PLATFORM_OBJECT_FIELDS].map(field => `${operation}: response field [].${field} missing`)
+      ),
+      ...ALLOCATION_ANSWERS.flatMap(operation => [...DEPOSIT_FIELDS, ...PLATFORM_OBJECT_FIELDS].map(field => `${operation}: response field ${field} missing`))
+    ]
+  },
+  {
+    reason: 'getDemandDecorations answers 404 for an allocation id this node does not know and 410 for a released allocation.',
+    differences: ['404', '410'].map(status => `GET ${P}/demandDecorations: status ${status} not in the spec`)
+  },
+  {
+    reason: 'The payments of a debit note or invoice answer 404 when this node has no such document.',
+    differences: DOCUMENT_PAYMENTS.map(operation => `${operation}: status 404 not in the spec`)
+  },
+  {
+    reason: "A payment's agreement and activity shares carry no allocationId: one payment may settle documents accepted against several allocations.",
+    differences: [
+      ...PAYMENT_LISTS.flatMap(operation =>
+        ['activityPayments', 'agreementPayments'].map(field => `${operation}: response field [].${field}.[].allocationId missing`)
+      ),
+      ...['activityPayments', 'agreementPayments'].map(field => `GET ${P}/payments/{paymentId}: response field ${field}.[].allocationId missing`)
+    ]
+  },
+  {
+    reason: 'No DebitNotePaymentStatusEvent or InvoicePaymentStatusEvent is sent: the state of the chain and the balances are in paymentsStatus.',
+    differences: ['debitNoteEvents', 'invoiceEvents'].flatMap(path =>
+      ['property', ...DRIVER_STATUS_FIELDS.map(field => `property.${field}`)].map(field => `GET ${P}/${path}: response field [].${field} missing`)
+    )
+  },
+  {
+    reason:
+      "paymentsStatus answers one account's status on one platform (amount, reserved, outgoing and incoming, driver, network, token, the token and gas balances on chain), chosen by platform and address as well as by the spec's network and driver, instead of the driver's list of problems; it lists 503 (the chain cannot be reached).",
+    differences: [
+      `GET ${P}/payments/status: parameter query platform not in the spec`,
+      `GET ${P}/payments/status: parameter query address not in the spec`,
+      `GET ${P}/payments/status: status 503 not in the spec`,
+      ...DRIVER_STATUS_FIELDS.map(field => `GET ${P}/payments/status: response field [].${field} missing`),
+      ...PAYMENT_STATUS_FIELDS.map(field => `GET ${P}/payments/status: response field ${field} not in the spec`)
+    ]
   }
 ]

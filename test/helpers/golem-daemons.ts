@@ -24,10 +24,13 @@ export interface DaemonPair {
   stop: () => Promise<void>
 }
 
-async function start(dataDir: string, env: NodeJS.ProcessEnv): Promise<RunningDaemon> {
+/** Module sections both daemons' config files carry beside the activity's. */
+export type ModuleSections = Record<string, unknown>
+
+async function start(dataDir: string, env: NodeJS.ProcessEnv, modules: ModuleSections): Promise<RunningDaemon> {
   await mkdir(dataDir, { recursive: true })
   // The workload is served on loopback, which a provider refuses by default.
-  await writeFile(join(dataDir, 'config.json'), JSON.stringify({ modules: { activity: { allowPrivateNetworks: true } } }))
+  await writeFile(join(dataDir, 'config.json'), JSON.stringify({ modules: { activity: { allowPrivateNetworks: true }, ...modules } }))
   const daemon = spawnDaemon(dataDir, { AGORA_APPKEY: GOLEM_APP_KEY, ...env })
   const started = await daemon.logged(record => record.msg === 'agora daemon started')
   const url = String(started.api)
@@ -40,16 +43,16 @@ async function start(dataDir: string, env: NodeJS.ProcessEnv): Promise<RunningDa
   }
 }
 
-/** Starts both daemons; stop() ends them (SIGTERM, then SIGKILL) and removes their data. */
-export async function startDaemonPair(): Promise<DaemonPair> {
+/** Starts both daemons (with `modules` in their config); stop() ends them (SIGTERM, then SIGKILL) and removes their data. */
+export async function startDaemonPair(modules: ModuleSections = {}): Promise<DaemonPair> {
   const root = await mkdtemp(join(tmpdir(), 'agora-golem-'))
   const stop = async (): Promise<void> => {
     await reapChildren()
     await rm(root, { recursive: true, force: true })
   }
   try {
-    const provider = await start(join(root, 'provider'), {})
-    const requester = await start(join(root, 'requester'), { AGORA_BOOTSTRAP: provider.addresses[0]! })
+    const provider = await start(join(root, 'provider'), {}, modules)
+    const requester = await start(join(root, 'requester'), { AGORA_BOOTSTRAP: provider.addresses[0]! }, modules)
     return { provider, requester, stop }
   } catch (error) {
     await stop()

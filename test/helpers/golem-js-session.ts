@@ -6,10 +6,10 @@
 // negotiates over the provider's own Market API. A variant names the runtime,
 // serves its workload and says what to run and what must come out.
 //
-// golem-js's allocation path (`oneOf`, `buildDemandDetails`) needs the payment
-// API; until then the demand carries the payment platform properties an
-// allocation would add, and golem-js's market and activity modules are driven
-// directly.
+// This session runs without a chain: the demand carries the payment platform
+// properties an allocation would add, and golem-js's market and activity
+// modules are driven directly. The allocation path (`oneOf`, paid on a dev
+// chain) is test/compat/golem-js-payment.test.ts.
 import assert from 'node:assert/strict'
 import { BasicDemandDirector, DemandSpecification, GolemNetwork, WorkloadDemandDirector } from '@golem-sdk/golem-js'
 import type { Activity, Agreement, ExeUnit, OfferProposal, Result, ScannedOffer } from '@golem-sdk/golem-js'

@@ -1,0 +1,56 @@
+// Agora's payment extras (under /agora-api/v1/payment), which the CLI's
+// `agora payment deposits|claim|fund` call: escrow deposits as either side
+// sees them, claiming verified vouchers, and test funds on a dev network.
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
+import Type from 'typebox'
+import type { PaymentApi } from '../../payment/index.ts'
+import { ClaimBody, ClaimOutcome, DepositView, FundBody, FundOutcome, paymentErrors } from './payment-schemas.ts'
+import { claimWire, depositWire, fundWire } from './payment-wire.ts'
+import { errorResponses } from './schemas.ts'
+import type { TypeBoxProvider } from './type-provider.ts'
+
+export function paymentExtrasRoutes(api: PaymentApi): FastifyPluginAsync {
+  return async (instance: FastifyInstance) => {
+    const app = instance.withTypeProvider<TypeBoxProvider>()
+    const tags = ['agora-payment']
+    app.get(
+      '/deposits',
+      { schema: { operationId: 'agoraPaymentDeposits', tags, response: { 200: Type.Array(DepositView), 503: paymentErrors.chain[503] } } },
+      async () => (await api.deposits()).map(depositWire)
+    )
+    app.post(
+      '/claim',
+      {
+        schema: {
+          operationId: 'agoraPaymentClaim',
+          tags,
+          // 403: a deposit of another provider; 404: no such deposit.
+          body: Type.Union([ClaimBody, Type.Null()]),
+          response: { 200: ClaimOutcome, ...errorResponses(403), ...paymentErrors.chain }
+        }
+      },
+      async request => {
+        const body = request.body ?? {}
+        return claimWire(
+          await api.claim({ ...(body.depositIds === undefined ? {} : { depositIds: body.depositIds }), ...(body.all === undefined ? {} : { all: body.all }) })
+        )
+      }
+    )
+    app.post(
+      '/fund',
+      {
+        schema: {
+          operationId: 'agoraPaymentFund',
+          tags,
+          // 403: the network has no faucet (not a dev or test network).
+          body: Type.Union([FundBody, Type.Null()]),
+          response: { 200: FundOutcome, ...errorResponses(403), ...paymentErrors.chain }
+        }
+      },
+      async request => {
+        const platform = request.body?.platform
+        return fundWire(await api.fund(platform === undefined ? {} : { platform }))
+      }
+    )
+  }
+}

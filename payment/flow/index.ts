@@ -1,0 +1,11 @@
+// The payment flow between the two daemons of an agreement, and the PaymentApi over it.
+export { ProviderFlow } from './provider-flow.ts'
+export type { ProviderFlowComponents } from './provider-flow.ts'
+export { RequesterFlow } from './requester-flow.ts'
+export type { RequesterFlowComponents } from './requester-flow.ts'
+export { PaymentDesk } from './payment-desk.ts'
+export type { PaymentDeskComponents } from './payment-desk.ts'
+export { paymentTermsOf, PAYMENT_PROPERTIES } from './payment-terms.ts'
+export type { PaymentAgreement, PaymentDefaults, PaymentTerms } from './payment-terms.ts'
+export { noSettlement } from './no-settlement.ts'
+export type { UsageSourceLike } from './usage-source.ts'

@@ -1,0 +1,428 @@
+// The payment ledger over the module's sublevel: allocations, both roles'
+// debit notes and invoices, and their event logs. Every change is one batch
+// (with the outbox message it sends, when it sends one), written before the
+// call returns; changes run one at a time. Records are checked when loaded,
+// and one that does not check is set aside, never deleted.
+import { loadEach } from '../../net/index.ts'
+import type { BadRecord, Clock, OutboxDb, StoreOp, TimerHandle } from '../../net/index.ts'
+import { PaymentError } from '../model/payment-error.ts'
+import type { Allocation, AllocationUpdate, Payment, PaymentRole, Rejection } from '../model/documents.ts'
+import { AllocationBook } from './allocation-book.ts'
+import { DocumentBook } from './document-book.ts'
+import { EVENT_PREFIX, EventLog, storedEvent } from './event-log.ts'
+import type { EventInput } from './event-log.ts'
+import { allocationOf, amountOf, documentIdOf, rejectionWire, storedAllocation, storedDebitNote, storedInvoice } from './records.ts'
+import type { StoredAllocation, StoredDocument } from './records.ts'
+import { paymentOf, storedPayment, storedSettled } from './payment-records.ts'
+import type { PaymentSource, StoredPayment } from './payment-records.ts'
+
+const ALLOCATION_PREFIX = 'alloc:'
+const DOCUMENT_PREFIX = 'doc:'
+const SETTLED_PREFIX = 'settled:'
+const PAYMENT_PREFIX = 'pay:'
+
+/** Writes `ops` durably: the store's batch, or an outbox enqueue that carries them alongside its message. */
+export type Commit = (ops: StoreOp[]) => Promise<void>
+
+export interface LedgerComponents {
+  readonly db: OutboxDb
+  readonly clock: Clock
+  /** The app session the agreement was confirmed or approved with, copied into its events. */
+  readonly appSessionOf: (agreementId: string) => string | undefined
+  readonly onBadRecord?: (bad: BadRecord) => void
+}
+
+export interface NewAllocationRecord {
+  readonly allocationId: string
+  readonly paymentPlatform: string
+  readonly address: string
+  readonly totalAmount: bigint
+  readonly timeout: number
+  readonly makeDeposit: boolean
+  /** The token balance the allocation must be covered by. */
+  readonly balance: bigint
+}
+
+export type AcceptOutcome =
+  | { readonly changed: true; readonly cumulative: bigint; readonly record: StoredDocument }
+  | { readonly changed: false; readonly cumulative: bigint; readonly record: StoredDocument }
+
+export class Ledger {
+  readonly allocations: AllocationBook
+  readonly documents = new DocumentBook()
+  readonly events: EventLog
+  readonly #components: LedgerComponents
+  readonly #timers = new Map<string, TimerHandle>()
+  /** Per role and agreement: the cumulative the chain shows paid. */
+  readonly #settled = new Map<string, bigint>()
+  readonly #payments = new Map<string, StoredPayment>()
+  #queue: Promise<unknown> = Promise.resolve()
+  #closed = false
+
+  constructor(components: LedgerComponents) {
+    this.#components = components
+    this.allocations = new AllocationBook(components.clock)
+    this.events = new EventLog(components.clock)
+  }
+
+  async open(): Promise<void> {
+    const { db, onBadRecord } = this.#components
+    const allocations = await loadEach({
+      store: db,
+      range: { gte: ALLOCATION_PREFIX, lt: `${ALLOCATION_PREFIX}~` },
+      parse: value => storedAllocation.parse(value),
+      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
+    })
+    for (const { record } of allocations) this.allocations.load(record)
+    const documents = await loadEach({
+      store: db,
+      range: { gte: DOCUMENT_PREFIX, lt: `${DOCUMENT_PREFIX}~` },
+      parse: value => ((value as { kind?: unknown })?.kind === 'invoice' ? storedInvoice.parse(value) : storedDebitNote.parse(value)) as StoredDocument,
+      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
+    })
+    for (const { record } of documents) this.documents.put(record)
+    const events = await loadEach({
+      store: db,
+      range: { gte: EVENT_PREFIX, lt: `${EVENT_PREFIX}~` },
+      parse: value => storedEvent.parse(value),
+      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
+    })
+    this.events.load(events.map(e => e.record))
+    const settled = await loadEach({
+      store: db,
+      range: { gte: SETTLED_PREFIX, lt: `${SETTLED_PREFIX}~` },
+      parse: value => storedSettled.parse(value),
+      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
+    })
+    for (const { key, record } of settled) this.#settled.set(key.slice(SETTLED_PREFIX.length), BigInt(record.settled))
+    const payments = await loadEach({
+      store: db,
+      range: { gte: PAYMENT_PREFIX, lt: `${PAYMENT_PREFIX}~` },
+      parse: value => storedPayment.parse(value),
+      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
+    })
+    for (const { record } of payments) this.#payments.set(record.paymentId, record)
+    for (const record of this.allocations.unreleased()) this.#scheduleRelease(record)
+  }
+
+  close(): void {
+    this.#closed = true
+    for (const timer of this.#timers.values()) this.#components.clock.clearTimeout(timer)
+    this.#timers.clear()
+    this.events.close()
+  }
+
+  // ---- allocations ----
+
+  async createAllocation(input: NewAllocationRecord): Promise<Allocation> {
+    return await this.#exclusive(async () => {
+      if (input.timeout <= this.#components.clock.now()) throw new PaymentError('BadRequest', 'an allocation timeout must be in the future')
+      this.allocations.checkCovered(input.paymentPlatform, input.address, input.totalAmount, input.balance)
+      const record: StoredAllocation = {
+        allocationId: input.allocationId,
+        address: input.address,
+        paymentPlatform: input.paymentPlatform,
+        totalAmount: input.totalAmount.toString(),
+        spentAmount: '0',
+        timestamp: this.#components.clock.now(),
+        timeout: input.timeout,
+        makeDeposit: input.makeDeposit
+      }
+      await this.#write([allocationOp(record)])
+      this.allocations.put(record)
+      this.#scheduleRelease(record)
+      return allocationOf(record)
+    })
+  }
+
+  /** `balance`: the token balance, to check a raised total against. */
+  async amendAllocation(allocationId: string, update: AllocationUpdate, balance: () => Promise<bigint>): Promise<Allocation> {
+    return await this.#exclusive(async () => {
+      const record = this.allocations.live(allocationId)
+      const spent = BigInt(record.spentAmount)
+      const total = update.totalAmount ?? BigInt(record.totalAmount)
+      if (total < spent) throw new PaymentError('Conflict', `allocation ${allocationId} has spent ${spent} base units already; its total cannot go below that`)
+      if (update.timeout !== undefined && update.timeout <= this.#components.clock.now()) {
+        throw new PaymentError('BadRequest', 'an allocation timeout must be in the future')
+      }
+      if (total > BigInt(record.totalAmount)) {
+        this.allocations.checkCovered(record.paymentPlatform, record.address, total - spent, await balance(), allocationId)
+      }
+      const next: StoredAllocation = { ...record, totalAmount: total.toString(), ...(update.timeout === undefined ? {} : { timeout: update.timeout }) }
+      await this.#write([allocationOp(next)])
+      this.allocations.put(next)
+      this.#scheduleRelease(next)
+      return allocationOf(next)
+    })
+  }
+
+  async releaseAllocation(allocationId: string): Promise<void> {
+    await this.#exclusive(async () => {
+      const record = this.allocations.live(allocationId)
+      await this.#release(record)
+    })
+  }
+
+  // ---- documents: the provider's copies ----
+
+  /** A document this node issues, written with the message that sends it. */
+  async issue(record: StoredDocument, commit: Commit): Promise<void> {
+    await this.#exclusive(async () => {
+      if (this.documents.find(documentIdOf(record)) !== undefined) throw new PaymentError('Conflict', `document ${documentIdOf(record)} exists`)
+      await commit([documentOp(record)])
+      this.documents.put(record)
+    })
+  }
+
+  /** The requester accepted one of ours (its proof checked by the caller). */
+  async issuedAccepted(documentId: string, amount: bigint): Promise<boolean> {
+    return await this.#exclusive(async () => {
+      const record = this.#own(documentId, 'Provider')
+      if (record.status === 'ACCEPTED' || record.status === 'SETTLED') return false
+      const { rejection: _overruled, ...rest } = record
+      const accepted = { ...rest, status: 'ACCEPTED', accepted: { amount: amount.toString(), cumulative: '0' } } as StoredDocument
+      const cumulative = this.documents.acceptedTotal(record.document.agreementId, 'Provider', accepted)
+      const next = { ...accepted, accepted: { amount: amount.toString(), cumulative: cumulative.toString() } } as StoredDocument
+      await this.#commitWithEvent(next, 'Accepted')
+      return true
+    })
+  }
+
+  async issuedRejected(documentId: string, rejection: Rejection): Promise<void> {
+    await this.#exclusive(async () => {
+      const record = this.#own(documentId, 'Provider')
+      if (record.status !== 'ISSUED' && record.status !== 'REJECTED') return
+      await this.#commitWithEvent({ ...record, status: 'REJECTED', rejection: rejectionWire(rejection) }, 'Rejected', rejection)
+    })
+  }
+
+  /**
+   * The chain shows `settled` paid for the agreement (cumulative): every
+   * document it covers is SETTLED, and what it adds over the settled total
+   * known so far is one payment (of `payment`'s transaction). Returns the ids
+   * of the documents it settled.
+   */
+  async settled(agreementId: string, role: PaymentRole, settled: bigint, payment?: PaymentSource): Promise<string[]> {
+    return await this.#exclusive(async () => {
+      const key = `${role}:${agreementId}`
+      const before = this.#settled.get(key) ?? 0n
+      if (settled > before) {
+        const ops: StoreOp[] = [{ type: 'put', key: `${SETTLED_PREFIX}${key}`, value: { settled: settled.toString() } }]
+        let record: StoredPayment | undefined
+        if (payment !== undefined) {
+          record = {
+            paymentId: `${payment.txHash.slice(2, 42)}-${agreementId}`.slice(0, 128),
+            role,
+            payerId: payment.payerId,
+            payeeId: payment.payeeId,
+            payerAddr: payment.payerAddr,
+            payeeAddr: payment.payeeAddr,
+            paymentPlatform: payment.paymentPlatform,
+            amount: (settled - before).toString(),
+            timestamp: this.#components.clock.now(),
+            agreementId,
+            details: payment.txHash
+          }
+          ops.push({ type: 'put', key: `${PAYMENT_PREFIX}${record.paymentId}`, value: record })
+        }
+        await this.#write(ops)
+        this.#settled.set(key, settled)
+        if (record !== undefined) this.#payments.set(record.paymentId, record)
+      }
+      const covered = this.documents.settledBy(agreementId, role, settled)
+      for (const record of covered) await this.#commitWithEvent({ ...record, status: 'SETTLED' }, 'Settled')
+      return covered.map(documentIdOf)
+    })
+  }
+
+  settledTotal(agreementId: string, role: PaymentRole): bigint {
+    return this.#settled.get(`${role}:${agreementId}`) ?? 0n
+  }
+
+  payments(filter: { afterTimestamp?: number | undefined; maxItems?: number | undefined; role?: PaymentRole | undefined } = {}): Payment[] {
+    const after = filter.afterTimestamp ?? Number.NEGATIVE_INFINITY
+    return [...this.#payments.values()]
+      .filter(p => p.timestamp > after && (filter.role === undefined || p.role === filter.role))
+      .sort((a, b) => a.timestamp - b.timestamp)
+      .slice(0, filter.maxItems ?? Number.POSITIVE_INFINITY)
+      .map(paymentOf)
+  }
+
+  payment(paymentId: string): Payment {
+    const record = this.#payments.get(paymentId)
+    if (record === undefined) throw new PaymentError('NotFound', `no payment ${paymentId}`)
+    return paymentOf(record)
+  }
+
+  // ---- documents: the requester's copies ----
+
+  /** A document received from its issuer: RECEIVED, with its event. The same document again changes nothing. */
+  async receive(record: StoredDocument): Promise<boolean> {
+    return await this.#exclusive(async () => {
+      const id = documentIdOf(record)
+      const existing = this.documents.find(id)
+      if (existing !== undefined) {
+        if (existing.role === 'Requestor' && JSON.stringify(existing.document) === JSON.stringify(record.document)) return false
+        throw new PaymentError('Conflict', `a different document ${id} is known here`)
+      }
+      if (record.kind === 'invoice') {
+        const accepted = this.documents.acceptedTotal(record.document.agreementId, 'Requestor')
+        if (amountOf(record) < accepted) {
+          throw new PaymentError('BadRequest', `invoice ${id} asks ${amountOf(record)} base units, below the ${accepted} already accepted for its agreement`)
+        }
+        if (this.documents.invoiceOfAgreement(record.document.agreementId, 'Requestor') !== undefined) {
+          throw new PaymentError('Conflict', `agreement ${record.document.agreementId} has an invoice already`)
+        }
+      }
+      await this.#commitWithEvent(record, 'Received')
+      return true
+    })
+  }
+
+  /**
+   * Accepts a received document for `amount` (its own amount) from
+   * `allocationId`: the allocation pays what the acceptance adds to the
+   * agreement's cumulative. Accepting again with the same amount changes
+   * nothing; with another, Conflict.
+   */
+  async accept(documentId: string, amount: bigint, allocationId: string): Promise<AcceptOutcome> {
+    return await this.#exclusive(async () => {
+      const record = this.#own(documentId, 'Requestor')
+      const agreementId = record.document.agreementId
+      if (amount !== amountOf(record)) {
+        throw new PaymentError('BadRequest', `totalAmountAccepted must be the document's amount, ${amountOf(record)} base units, not ${amount}`)
+      }
+      if (record.status === 'ACCEPTED' || record.status === 'SETTLED') {
+        if (record.accepted !== undefined && BigInt(record.accepted.amount) === amount) {
+          return { changed: false, cumulative: BigInt(record.accepted.cumulative), record }
+        }
+        throw new PaymentError('Conflict', `document ${documentId} was accepted already with another amount`)
+      }
+      if (record.status !== 'RECEIVED' && record.status !== 'REJECTED') throw new PaymentError('Conflict', `document ${documentId} is ${record.status}`)
+      const before = this.documents.acceptedTotal(agreementId, 'Requestor')
+      const probe = { ...record, status: 'ACCEPTED', accepted: { amount: amount.toString(), cumulative: '0' } } as StoredDocument
+      const cumulative = this.documents.acceptedTotal(agreementId, 'Requestor', probe)
+      const allocation = this.allocations.spent(allocationId, record.document.paymentPlatform, cumulative - before)
+      const { rejection: _dropped, ...rest } = record
+      const next = {
+        ...rest,
+        status: 'ACCEPTED',
+        accepted: { amount: amount.toString(), cumulative: cumulative.toString(), allocationId, sent: false }
+      } as StoredDocument
+      await this.#commitWithEvent(next, 'Accepted', undefined, [allocationOp(allocation)])
+      this.allocations.put(allocation)
+      return { changed: true, cumulative, record: next }
+    })
+  }
+
+  /** The acceptance (with its proof) goes out: marked sent in the same batch as its message. */
+  async markSent(documentId: string, commit: Commit): Promise<void> {
+    await this.#exclusive(async () => {
+      const record = this.#own(documentId, 'Requestor')
+      if (record.accepted === undefined || record.accepted.sent === true) return
+      const next = { ...record, accepted: { ...record.accepted, sent: true } } as StoredDocument
+      await commit([documentOp(next)])
+      this.documents.put(next)
+    })
+  }
+
+  /** Acceptances written but not yet handed to the outbox (a crash came between). */
+  unsent(): StoredDocument[] {
+    return this.documents.all().filter(r => r.role === 'Requestor' && r.accepted !== undefined && r.accepted.sent !== true)
+  }
+
+  async reject(documentId: string, rejection: Rejection, commit: Commit): Promise<void> {
+    await this.#exclusive(async () => {
+      const record = this.#own(documentId, 'Requestor')
+      if (record.status !== 'RECEIVED') throw new PaymentError('Conflict', `document ${documentId} is ${record.status}; only a RECEIVED one can be rejected`)
+      await this.#commitWithEvent({ ...record, status: 'REJECTED', rejection: rejectionWire(rejection) }, 'Rejected', rejection, [], commit)
+    })
+  }
+
+  // ---- inside ----
+
+  #own(documentId: string, role: PaymentRole): StoredDocument {
+    const record = this.documents.find(documentId)
+    if (record === undefined) throw new PaymentError('NotFound', `no document ${documentId}`)
+    if (record.role !== role) {
+      throw new PaymentError(
+        'Forbidden',
+        role === 'Requestor' ? `document ${documentId} was issued by this node` : `document ${documentId} was issued to this node`
+      )
+    }
+    return record
+  }
+
+  async #commitWithEvent(
+    record: StoredDocument,
+    what: 'Received' | 'Accepted' | 'Rejected' | 'Settled',
+    rejection?: Rejection,
+    more: StoreOp[] = [],
+    commit?: Commit
+  ): Promise<void> {
+    const input: EventInput = {
+      kind: record.kind,
+      eventType: `${record.kind === 'invoice' ? 'Invoice' : 'DebitNote'}${what}Event` as EventInput['eventType'],
+      documentId: documentIdOf(record),
+      appSessionId: this.#components.appSessionOf(record.document.agreementId),
+      rejection
+    }
+    const event = this.events.prepare(input)
+    const ops = [documentOp(record), event.op, ...(event.drop === undefined ? [] : [event.drop]), ...more]
+    await (commit ?? (async (all: StoreOp[]) => await this.#write(all)))(ops)
+    this.documents.put(record)
+    event.commit()
+  }
+
+  async #write(ops: StoreOp[]): Promise<void> {
+    await this.#components.db.batch(ops, { sync: true })
+  }
+
+  async #release(record: StoredAllocation): Promise<void> {
+    const next = { ...record, releasedAt: this.#components.clock.now() }
+    await this.#write([allocationOp(next)])
+    this.allocations.put(next)
+    const timer = this.#timers.get(record.allocationId)
+    if (timer !== undefined) this.#components.clock.clearTimeout(timer)
+    this.#timers.delete(record.allocationId)
+  }
+
+  #scheduleRelease(record: StoredAllocation): void {
+    const clock = this.#components.clock
+    const previous = this.#timers.get(record.allocationId)
+    if (previous !== undefined) clock.clearTimeout(previous)
+    if (record.timeout === undefined || this.#closed) return
+    const timer = clock.setTimeout(
+      () => {
+        this.#timers.delete(record.allocationId)
+        this.#exclusive(async () => {
+          const current = this.allocations.unreleased().find(r => r.allocationId === record.allocationId)
+          if (current !== undefined && current.timeout !== undefined && current.timeout <= clock.now()) await this.#release(current)
+        }).catch(() => {
+          // Not written: it counts as released anyway (past its timeout); the next start tries again.
+        })
+      },
+      Math.max(0, record.timeout - clock.now())
+    )
+    this.#timers.set(record.allocationId, timer)
+  }
+
+  async #exclusive<T>(step: () => Promise<T>): Promise<T> {
+    const run = this.#queue.then(step, step)
+    this.#queue = run.catch(() => undefined)
+    return await run
+  }
+
+  /** Settles once every change queued so far is written (tests, shutdown). */
+  async idle(): Promise<void> {
+    await this.#queue
+  }
+}
+
+function allocationOp(record: StoredAllocation): StoreOp {
+  return { type: 'put', key: `${ALLOCATION_PREFIX}${record.allocationId}`, value: record }
+}
+
+function documentOp(record: StoredDocument): StoreOp {
+  return { type: 'put', key: `${DOCUMENT_PREFIX}${documentIdOf(record)}`, value: record }
+}
