@@ -108,7 +108,8 @@ describe('payment: two daemons on a dev chain', function () {
         }
       }
     )
-    const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity', {
+    // A generous acknowledgement wait: on a loaded machine the provider may take a while to answer a node that just restarted.
+    const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity?timeout=60', {
       agreementId: negotiated.agreementId
     })
     return { ...negotiated, activityId }
@@ -145,6 +146,7 @@ describe('payment: two daemons on a dev chain', function () {
     assert.equal(note.activityId, activityId)
     assert.equal(note.payeeAddr, provider.nodeId.toLowerCase())
     assert.ok(note.totalAmountDue > 0n)
+    assert.equal(note.paymentDueDate, undefined, 'no payment timeout agreed: not payable')
     await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
     await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
     assert.equal(providerApi.debitNote(note.debitNoteId).status, 'ACCEPTED')
@@ -173,9 +175,10 @@ describe('payment: two daemons on a dev chain', function () {
     const requesterApi = paymentOf(requester)
     const providerApi = paymentOf(provider)
     const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50') })
-    const { agreementId } = await agreementWithActivity()
+    const { agreementId } = await agreementWithActivity({ 'golem.com.scheme.payu.payment-timeout-sec?': 3600 })
     const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
     const note = requesterApi.debitNote(received.debitNoteId)
+    assert.equal(note.paymentDueDate, note.timestamp + 3_600_000, 'payable: due an hour after issue')
     await requesterApi.rejectDebitNote(note.debitNoteId, { rejectionReason: 'INCORRECT_AMOUNT', totalAmountAccepted: 0n, message: 'not that much' })
     const rejected = await debitNoteEvent(providerApi, 'DebitNoteRejectedEvent', e => e.debitNoteId === note.debitNoteId)
     assert.equal(rejected.rejection?.rejectionReason, 'INCORRECT_AMOUNT')
