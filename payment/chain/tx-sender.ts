@@ -65,7 +65,7 @@ export interface TxSenderComponents {
 export interface TxSenderInit {
   chainId: number
   fees: FeePolicy
-  /** Blocks on top of the one that mined it, plus one (0 or 1: mined is enough). */
+  /** Blocks after the one that mined it before it counts (0: mined is enough), as the network config says. */
   confirmations: number
   /** Replace a transaction not mined after this many new blocks (default 3). */
   replaceAfterBlocks?: number
@@ -264,7 +264,7 @@ export class TxSender extends TypedEventEmitter<TxSenderEvents> {
             await this.#fail(record, err, last.nonce)
             throw err
           }
-          if (head - mined.blockNumber + 1 >= Math.max(1, this.#init.confirmations)) return await this.#finishMined(record, mined, txs)
+          if (head - mined.blockNumber >= this.#init.confirmations) return await this.#finishMined(record, mined, txs)
         } else if (latestCount > last.nonce && ++nonceTakenSeen < 2) {
           // Looked at again after the next poll.
         } else if (latestCount > last.nonce) {

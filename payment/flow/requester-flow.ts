@@ -194,6 +194,7 @@ export class RequesterFlow {
       entry.agreementIds.add(document.agreementId)
       byProvider.set(agreement.providerId.toLowerCase(), entry)
     }
+    // A confirmation that cannot travel is a fault here, not the provider's: said loudly, the payment itself is on chain.
     void (async () => {
       for (const [provider, { agreementIds }] of byProvider) {
         const documents = confirmation.documents.filter(d => agreementIds.has(d.agreementId))
@@ -207,7 +208,7 @@ export class RequesterFlow {
         }
       }
     })().catch(err => {
-      this.#c.logger.warn({ err }, 'payment: a payout confirmation could not be queued for its provider')
+      this.#c.logger.error({ err }, 'payment: a payout confirmation could not be queued for its provider')
     })
   }
 }

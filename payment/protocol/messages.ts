@@ -65,7 +65,9 @@ export const PayoutPayload = Type.Object(
     documents: Type.Array(Type.Object({ documentId: Id, agreementId: Id, amount: BaseUnits }, { additionalProperties: false }), {
       minItems: 1,
       maxItems: 500
-    })
+    }),
+    /** Every document id the batch id commits to, when the batch paid other payees too. */
+    batchDocumentIds: Type.Optional(Type.Array(Id, { maxItems: 1000 }))
   },
   { additionalProperties: false }
 )
@@ -90,7 +92,12 @@ export function proofOf(wire: ProofWire): SettlementProof {
 }
 
 export function payoutWire(confirmation: PayoutConfirmation): PayoutPayload {
-  return { ...confirmation, documents: confirmation.documents.map(d => ({ ...d, amount: d.amount.toString() })) }
+  const { batchDocumentIds, ...rest } = confirmation
+  return {
+    ...rest,
+    documents: confirmation.documents.map(d => ({ ...d, amount: d.amount.toString() })),
+    ...(batchDocumentIds === undefined ? {} : { batchDocumentIds: [...batchDocumentIds] })
+  }
 }
 
 export function payoutOf(wire: PayoutPayload): PayoutConfirmation {

@@ -160,8 +160,13 @@ export class EscrowPayee {
         return refuse('Conflict', `the voucher's cumulative ${voucher.cumulative} is below the best one kept (${kept.cumulative})`)
       }
       let onChain: OnChainDeposit
+      let sinceBlock = kept?.sinceBlock
       try {
-        onChain = await this.#depositFor(depositId, voucher.cumulative)
+        if (kept === undefined) {
+          const [deposit, block] = await Promise.all([this.#depositFor(depositId, voucher.cumulative), this.#chain.provider.getBlockNumber()])
+          onChain = deposit
+          sinceBlock = block
+        } else onChain = await this.#depositFor(depositId, voucher.cumulative)
       } catch (err) {
         this.#log.warn({ err, depositId }, 'a deposit could not be read to check a voucher')
         return refuse('Unavailable', 'the chain could not be asked about the deposit; send the voucher again later')
@@ -189,6 +194,7 @@ export class EscrowPayee {
             amount: onChain.amount,
             claimed: onChain.claimed,
             reported: 0n,
+            ...(sinceBlock === undefined ? {} : { sinceBlock }),
             ended: false
           }
       await this.records.put(record)
@@ -401,7 +407,7 @@ export class EscrowPayee {
       }
       return
     }
-    const event = await this.#claimedEvent(record.depositId, onChain.claimed)
+    const event = await this.#claimedEvent(record.depositId, onChain.claimed, record.sinceBlock)
     if (event === undefined) {
       this.#log.warn({ depositId: record.depositId }, 'the chain shows a claim without its Claimed event; reported when it is found')
       return
@@ -411,9 +417,10 @@ export class EscrowPayee {
     await this.#settle(record, onChain, event.transactionHash)
   }
 
-  async #claimedEvent(depositId: string, cumulative: bigint): Promise<EventLog | undefined> {
+  /** The Claimed event of `depositId` at `cumulative`, looked for from the block of the first voucher kept (not from genesis: RPC nodes limit log ranges). */
+  async #claimedEvent(depositId: string, cumulative: bigint, sinceBlock = 0): Promise<EventLog | undefined> {
     const escrow = this.#chain.escrow
-    const logs = await escrow.queryFilter(escrow.filters.Claimed!(depositId))
+    const logs = await escrow.queryFilter(escrow.filters.Claimed!(depositId), sinceBlock)
     return logs.filter((log): log is EventLog => 'args' in log && log.args[1] === cumulative).at(-1)
   }
 

@@ -57,6 +57,8 @@ const PayeeSchema = Type.Object(
     claiming: Type.Optional(Amount),
     /** The highest claimed total reported as settled. */
     reported: Amount,
+    /** The chain's block when the first voucher was kept: no claim of ours can be older, so its Claimed event is looked for from there. */
+    sinceBlock: Type.Optional(Type.Integer({ minimum: 0 })),
     /** The agreement ended: claim whatever the gas. */
     ended: Type.Boolean()
   },
@@ -127,6 +129,7 @@ export interface PayeeDeposit {
   readonly claimed: bigint
   readonly claiming?: bigint
   readonly reported: bigint
+  readonly sinceBlock?: number
   readonly ended: boolean
 }
 

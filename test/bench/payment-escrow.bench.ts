@@ -21,8 +21,7 @@ const chain = new DevChain()
 await chain.start()
 const provider = devProvider(chain)
 const dir = await mkdtemp(join(tmpdir(), 'agora-bench-escrow-'))
-const fixture = { chain, provider, dir } as never
-const world = await settlementWorld(fixture)
+const world = await settlementWorld({ chain, provider })
 const requester = new SettlementNode(world, { index: 1, dir: join(dir, 'requester') })
 const payee = new SettlementNode(world, { index: 2, dir: join(dir, 'provider'), init: { claimWorthGasFactor: 1e15 } })
 try {

@@ -3,7 +3,7 @@
 // over LevelDB directories that a test may close and open again (a restart).
 import { mkdir } from 'node:fs/promises'
 import { join } from 'node:path'
-import { hexlify, parseEther, randomBytes, type Wallet } from 'ethers'
+import { hexlify, type JsonRpcProvider, parseEther, randomBytes, type Wallet } from 'ethers'
 import { Level } from 'level'
 import type { Clock, RawRecordStore } from '../../net/index.ts'
 import {
@@ -17,15 +17,20 @@ import {
   type SettlementService
 } from '../../payment/index.ts'
 import { deployAll, type Deployed, mined, party } from './contracts.ts'
-import type { DevChainFixture } from './dev-chain.ts'
 
 export interface SettlementWorld {
   readonly network: ChainNetwork
   readonly contracts: Deployed
 }
 
-/** Deploys the contracts on the fixture's chain and gives the dev network's config for them. */
-export async function settlementWorld(fixture: DevChainFixture): Promise<SettlementWorld> {
+/** What a world needs of a dev chain: its URL and a provider on it (a DevChainFixture fits). */
+export interface ChainAccess {
+  readonly chain: { readonly rpcUrl: string }
+  readonly provider: JsonRpcProvider
+}
+
+/** Deploys the contracts on the chain and gives the dev network's config for them. */
+export async function settlementWorld(fixture: ChainAccess): Promise<SettlementWorld> {
   const contracts = await deployAll(party(0, fixture.provider).signer)
   const config = devNetworkConfig(fixture.chain.rpcUrl, String(contracts.token.target), {
     escrow: String(contracts.escrow.target),

@@ -122,9 +122,22 @@ describe('payment: the direct payee verifier', function () {
     assert.equal(await verifier.settledOf('agr-a'), 42n)
   })
 
+  it('counts a payout once the confirmations (blocks after its own) are on top of it', async () => {
+    const two = parseNetworkConfig({ ...devNetworkConfig(fixture.chain.rpcUrl, rig.token, { batchPayout: rig.payouts }), confirmations: 2 })
+    const verifier = rig.verifier((await rig.database('payee')) as never, two)
+    const again = rig.payer(payerIndex, (await rig.database('payer-confirmations')) as never)
+    await again.payer.enqueue({ documentId: 'c-1', agreementId: 'agr-c', platform: rig.network.platform, payee: alice, amount: 3n })
+    const [confirmation] = await again.payer.payNow()
+    refused(await verifier.verifyPayout(termsFor(alice, 'agr-c'), confirmation!), 'Unavailable', /0 of 2 blocks/)
+    await fixture.provider.send('evm_mine', [])
+    refused(await verifier.verifyPayout(termsFor(alice, 'agr-c'), confirmation!), 'Unavailable', /1 of 2 blocks/)
+    await fixture.provider.send('evm_mine', [])
+    assert.deepEqual(await verifier.verifyPayout(termsFor(alice, 'agr-c'), confirmation!), { ok: true })
+  })
+
   it('waits for the network confirmations before a payout counts', async () => {
     const strict = parseNetworkConfig({ ...devNetworkConfig(fixture.chain.rpcUrl, rig.token, { batchPayout: rig.payouts }), confirmations: 1_000 })
     const verifier = rig.verifier((await rig.database('payee')) as never, strict)
-    refused(await verifier.verifyPayout(termsFor(alice), toAlice(cheapest)), 'Unavailable', /confirmations/)
+    refused(await verifier.verifyPayout(termsFor(alice), toAlice(cheapest)), 'Unavailable', /of 1000 blocks on top/)
   })
 })

@@ -78,6 +78,7 @@ describe('payment: two daemons on a dev chain', function () {
           finalUsageWaitMs: 10_000,
           // Claimed at the agreement's end, not sooner because the gas is cheap.
           claimWorthGasFactor: 1e15,
+          directBatchIntervalMs: 200,
           ...extra
         }
       }
@@ -98,7 +99,8 @@ describe('payment: two daemons on a dev chain', function () {
       { nodeId: provider.nodeId, client: provider.client },
       { nodeId: requester.nodeId, client: requester.client },
       {
-        offerExtra,
+        // Small activities: the ones of earlier tests may still be ending when the next one starts.
+        offerExtra: { 'golem.inf.mem.gib': 0.5, 'golem.inf.storage.gib': 2, ...offerExtra },
         demandExtra: {
           'golem.com.payment.chosen-platform': PLATFORM,
           // Never deployed here: the activity only has to exist and be measured.
@@ -108,7 +110,8 @@ describe('payment: two daemons on a dev chain', function () {
         }
       }
     )
-    const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity', {
+    // A generous acknowledgement wait: on a loaded machine the provider may take a while to answer a node that just restarted.
+    const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity?timeout=60', {
       agreementId: negotiated.agreementId
     })
     return { ...negotiated, activityId }
@@ -145,6 +148,7 @@ describe('payment: two daemons on a dev chain', function () {
     assert.equal(note.activityId, activityId)
     assert.equal(note.payeeAddr, provider.nodeId.toLowerCase())
     assert.ok(note.totalAmountDue > 0n)
+    assert.equal(note.paymentDueDate, undefined, 'no payment timeout agreed: not payable')
     await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
     await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
     assert.equal(providerApi.debitNote(note.debitNoteId).status, 'ACCEPTED')
@@ -173,9 +177,10 @@ describe('payment: two daemons on a dev chain', function () {
     const requesterApi = paymentOf(requester)
     const providerApi = paymentOf(provider)
     const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50') })
-    const { agreementId } = await agreementWithActivity()
+    const { agreementId } = await agreementWithActivity({ 'golem.com.scheme.payu.payment-timeout-sec?': 3600 })
     const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
     const note = requesterApi.debitNote(received.debitNoteId)
+    assert.equal(note.paymentDueDate, note.timestamp + 3_600_000, 'payable: due an hour after issue')
     await requesterApi.rejectDebitNote(note.debitNoteId, { rejectionReason: 'INCORRECT_AMOUNT', totalAmountAccepted: 0n, message: 'not that much' })
     const rejected = await debitNoteEvent(providerApi, 'DebitNoteRejectedEvent', e => e.debitNoteId === note.debitNoteId)
     assert.equal(rejected.rejection?.rejectionReason, 'INCORRECT_AMOUNT')
@@ -394,6 +399,31 @@ describe('payment: two daemons on a dev chain', function () {
       e => e.debitNoteId === note.debitNoteId && e.eventType === 'DebitNoteAcceptedEvent'
     )
     assert.equal(accepted.length, 1, 'accepted once at the provider')
+  })
+
+  it('direct settlement: accepted notes and the invoice are paid in batches, verified on chain by the provider and SETTLED', async () => {
+    const token = world.contracts.token
+    const requesterApi = paymentOf(requester)
+    const providerApi = paymentOf(provider)
+    const before: bigint = await token.balanceOf(provider.nodeId)
+    const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50') })
+    const { agreementId } = await agreementWithActivity({ 'agora.com.payment.settlement': 'direct' })
+    const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+    const note = requesterApi.debitNote(received.debitNoteId)
+    await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+    await debitNoteEvent(providerApi, 'DebitNoteSettledEvent', e => e.debitNoteId === note.debitNoteId)
+    assert.equal((await token.balanceOf(provider.nodeId)) - before, note.totalAmountDue)
+    assert.equal(
+      (await requesterApi.deposits()).some(d => d.agreementIds.includes(agreementId)),
+      false,
+      'no escrow deposit'
+    )
+    await terminate(agreementId)
+    const invoiceReceived = await invoiceEvent(requesterApi, 'InvoiceReceivedEvent', e => requesterApi.invoice(e.invoiceId).agreementId === agreementId)
+    const invoice = requesterApi.invoice(invoiceReceived.invoiceId)
+    await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
+    await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount, 'paid the invoice in all, the note once')
   })
 
   it('the requester gone for good after accepting: the provider still claims its voucher', async () => {

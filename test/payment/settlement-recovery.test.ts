@@ -71,6 +71,31 @@ describe('payment: escrow transactions across a restart while they wait to be mi
     assert.equal(await fixture.provider.getTransactionCount(requester.address), nonce + 1, 'one transaction')
   })
 
+  it('a top-up broadcast before a stop is taken up after the restart: the deposit is topped up once and the voucher signed then', async () => {
+    const terms = termsBetween(requester, provider, { now: Date.now() })
+    await requester.settlement.requester.prepare(terms, parseEther('1'))
+    const nonce = await fixture.provider.getTransactionCount(requester.address)
+    await fixture.provider.send('evm_setAutomine', [false])
+    const pending = nextPending(requester.address, nonce)
+    const accepting = requester.settlement.requester.settleAccepted(terms, 'dn-1', parseEther('4')).then(
+      () => undefined,
+      (err: unknown) => err
+    )
+    await pending
+    await requester.stop()
+    const stopped = await accepting
+    assert.ok(stopped instanceof PaymentError && stopped.code === 'Unavailable', 'the acceptance ends with the stop')
+    await requester.start()
+    await fixture.provider.send('evm_mine', [])
+    await fixture.provider.send('evm_setAutomine', [true])
+    const proof = await requester.settlement.requester.settleAccepted(terms, 'dn-1', parseEther('4'))
+    assert.ok(proof.kind === 'voucher' && proof.voucher.cumulative === parseEther('4'))
+    assert.equal((await world.contracts.escrow.deposits(proof.voucher.depositId)).amount, parseEther('4'), 'topped up once')
+    assert.equal(await fixture.provider.getTransactionCount(requester.address), nonce + 1, 'one transaction')
+    await requester.restart()
+    assert.deepEqual(await requester.settlement.requester.settleAccepted(terms, 'dn-1', parseEther('4')), proof, 'the kept voucher after a restart')
+  })
+
   it('a claimMany broadcast before a stop is reported after the restart once it is mined, and never sent again', async () => {
     const terms = termsBetween(requester, provider, { now: Date.now() })
     await requester.settlement.requester.prepare(terms, parseEther('2'))

@@ -42,7 +42,7 @@ function crashingStore(store: RawRecordStore, crashWhen: (key: string) => boolea
 
 describe('payment: the exactly-once transaction sender', function () {
   this.timeout(180_000)
-  const fixture = devChainFixture()
+  const fixture = devChainFixture({ accounts: 20 })
   let contracts: Deployed
   let dir: string
   let db: Level<string, string>
@@ -69,7 +69,7 @@ describe('payment: the exactly-once transaction sender', function () {
   function senderFor(index: number, init: Partial<TxSenderInit> = {}, store: RawRecordStore = db as never): TxSender {
     const sender = new TxSender(
       { provider: fixture.provider, signer: devWallet(index), db: store },
-      { chainId: fixture.chain.chainId, fees: devFees, confirmations: 1, pollMs: 20, replaceAfterBlocks: 2, replaceAfterMs: 3_600_000, ...init }
+      { chainId: fixture.chain.chainId, fees: devFees, confirmations: 0, pollMs: 20, replaceAfterBlocks: 2, replaceAfterMs: 3_600_000, ...init }
     )
     senders.push(sender)
     return sender
@@ -127,6 +127,52 @@ describe('payment: the exactly-once transaction sender', function () {
     const intent = mintIntent('too-much', Wallet.createRandom().address, 10n ** 40n)
     await assert.rejects(sender.send(intent), (err: unknown) => err instanceof ChainError && err.code === 'Conflict')
     assert.equal(await fixture.provider.getTransactionCount(sender.address, 'pending'), 1)
+  })
+
+  it('resolves once the confirmations (blocks after the one that mined it) are on top', async () => {
+    await fixture.provider.send('evm_setAutomine', [false])
+    let polls = 0
+    // Counts the sender's looks at the head: after two of them, it has decided on the block just mined.
+    const counting = new Proxy(fixture.provider, {
+      get(target, property) {
+        if (property === 'getBlockNumber') {
+          return async () => {
+            polls++
+            return await target.getBlockNumber()
+          }
+        }
+        const value = Reflect.get(target, property)
+        return typeof value === 'function' ? value.bind(target) : value
+      }
+    })
+    const sender = new TxSender(
+      { provider: counting, signer: devWallet(10), db: db as never },
+      { chainId: fixture.chain.chainId, fees: devFees, confirmations: 2, pollMs: 20 }
+    )
+    senders.push(sender)
+    const sent = broadcasts(sender)
+    const outcome = sender.send(mintIntent('confirmed', Wallet.createRandom().address, 4n))
+    await eventually('the broadcast', async () => sent[0])
+    let settled = false
+    outcome.then(
+      () => {
+        settled = true
+      },
+      () => {
+        settled = true
+      }
+    )
+    const settledYet = async () => settled
+    for (const blocksOnTop of [0, 1]) {
+      await mine()
+      const seen = polls
+      await eventually('two looks at the chain, or the intent resolved', async () => polls >= seen + 2 || (await settledYet()))
+      assert.equal(await settledYet(), false, `resolved with ${blocksOnTop} of 2 blocks on top`)
+    }
+    await mine()
+    const done = await outcome
+    assert.ok(done.kind === 'mined')
+    assert.equal((await fixture.provider.getBlockNumber()) - done.blockNumber, 2)
   })
 
   it('with automine off, a transaction dropped from the pool is replaced and paid once', async () => {

@@ -102,9 +102,10 @@ export class DirectPayoutVerifier extends TypedEventEmitter<ProviderSettlementEv
     const receipt = await this.#provider.getTransactionReceipt(c.txHash)
     if (receipt === null) throw new Refused('Unavailable', `transaction ${c.txHash} is not mined (or not known to this node)`)
     const head = await this.#provider.getBlockNumber()
-    const needed = Math.max(1, this.#network.confirmations)
-    if (head - receipt.blockNumber + 1 < needed)
-      throw new Refused('Unavailable', `transaction ${c.txHash} has ${head - receipt.blockNumber + 1} of ${needed} confirmations`)
+    // The network's confirmations are blocks after the one that mined it.
+    const onTop = head - receipt.blockNumber
+    const needed = this.#network.confirmations
+    if (onTop < needed) throw new Refused('Unavailable', `transaction ${c.txHash} has ${onTop} of ${needed} blocks on top`)
     if (receipt.status !== 1) throw new Refused('Forbidden', `transaction ${c.txHash} reverted`)
     const tx = await this.#provider.getTransaction(c.txHash)
     if (tx === null) throw new Refused('Unavailable', `transaction ${c.txHash} is not known to this node`)
