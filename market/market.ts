@@ -328,6 +328,11 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     return await this.#events.collect(collectOptions)
   }
 
+  /** The requester acts under an agreement we approved, so it holds the approval: Approved here too (see AgreementDesk). */
+  async approvalShownBy(agreementId: string, requesterId: NodeId): Promise<AgreementState> {
+    return await this.#desk.approvalShownBy(agreementId, requesterId)
+  }
+
   /** The stored agreement, for the modules that act under it (activities, payments). */
   agreementRecord(agreementId: string): AgreementRecord | undefined {
     const record = this.#agreements.get(agreementId)

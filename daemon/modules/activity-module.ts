@@ -21,7 +21,7 @@ import {
   activityOutbox,
   resultSigner
 } from '../../exe-unit/index.ts'
-import type { ActivityOutbox, AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
+import type { ActivityOutbox, AgreementAccess, AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
 import { transferRoutes } from '../api/transfer-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
@@ -130,7 +130,11 @@ export class ActivityModule implements DaemonModule {
         properties: { ...demand.properties, ...offer.properties }
       }
     }
-    const server = new ActivityServer(exeUnit, lookup, activity => {
+    const access: AgreementAccess = {
+      lookup,
+      approvalShown: async (agreementId, requesterId) => await market.approvalShownBy(agreementId, requesterId)
+    }
+    const server = new ActivityServer(exeUnit, access, activity => {
       providerEvents.record('CreateActivity', activity.activityId, activity.agreementId)
     })
     await context.net.handle(ACTIVITY_PROTOCOL, async (request, requestContext) => await server.handle(request, requestContext))

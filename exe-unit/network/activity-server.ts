@@ -1,5 +1,6 @@
 // The provider's side of `/agora/activity/1`: each request is checked against
-// the agreement (Approved, and the caller is its requester) and the activity
+// the agreement (Approved, or approved by us and now shown held by the
+// requester's create; and the caller is its requester) and the activity
 // (created by that caller) before the exe-unit sees it.
 import { randomBytes } from 'node:crypto'
 import { HandlerError, refusingFinally, validator, verifyEnvelope } from '../../net/index.ts'
@@ -7,7 +8,7 @@ import type { NodeId, RequestContext, SignedEnvelope } from '../../net/index.ts'
 import type { ActivityInfo, ExeUnit } from '../exe-unit.ts'
 import { ExeUnitError } from '../errors.ts'
 import type { ActivityRequest } from './activity-protocol.ts'
-import type { AgreementLookup } from './agreement-access.ts'
+import type { AgreementAccess } from './agreement-access.ts'
 import { collectBatchEvents } from './batch-events.ts'
 import { ResultPager } from './result-pages.ts'
 import { ACTIVITY_FINAL_CODES, DESTROY_ENVELOPE_TYPE, DestroyPayload } from './activity-messages.ts'
@@ -16,11 +17,11 @@ const destroyPayload = validator(DestroyPayload, 'activity destroy')
 
 export class ActivityServer {
   readonly #exeUnit: ExeUnit
-  readonly #agreements: AgreementLookup
+  readonly #agreements: AgreementAccess
   readonly #onCreated: (activity: ActivityInfo) => void
   readonly #pages = new ResultPager()
 
-  constructor(exeUnit: ExeUnit, agreements: AgreementLookup, onCreated: (activity: ActivityInfo) => void) {
+  constructor(exeUnit: ExeUnit, agreements: AgreementAccess, onCreated: (activity: ActivityInfo) => void) {
     this.#exeUnit = exeUnit
     this.#agreements = agreements
     this.#onCreated = onCreated
@@ -75,10 +76,12 @@ export class ActivityServer {
   }
 
   async #create(agreementId: string, from: NodeId): Promise<string> {
-    const agreement = this.#agreements(agreementId)
+    const agreement = this.#agreements.lookup(agreementId)
     if (agreement === undefined || agreement.role !== 'Provider') throw new HandlerError('NotFound', `no agreement ${agreementId} with this provider`)
     if (agreement.requestorId.toLowerCase() !== from.toLowerCase()) throw new HandlerError('Forbidden', `agreement ${agreementId} belongs to another requestor`)
-    if (agreement.state !== 'Approved') throw new HandlerError('Conflict', `agreement ${agreementId} is ${agreement.state}, not Approved`)
+    // The requester creates once it holds our approval, maybe before its acknowledgement is back here.
+    const state = agreement.state === 'Pending' ? await this.#agreements.approvalShown(agreementId, from) : agreement.state
+    if (state !== 'Approved') throw new HandlerError('Conflict', `agreement ${agreementId} is ${state}, not Approved`)
     const activityId = randomBytes(16).toString('hex')
     this.#onCreated(await this.#exeUnit.createActivity({ activityId, agreementId, requesterId: from, properties: agreement.properties }))
     return activityId

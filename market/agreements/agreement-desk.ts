@@ -196,6 +196,24 @@ export class AgreementDesk {
     }
   }
 
+  /**
+   * The agreement's requester acts under an agreement we approved (it creates
+   * an activity): it holds the approval, so the agreement is Approved here as
+   * the acknowledgement would make it; the acknowledgement, when it comes, then
+   * changes nothing. Returns the state it leaves.
+   */
+  async approvalShownBy(agreementId: string, requesterId: NodeId): Promise<AgreementState> {
+    return await this.#o.agreements.exclusive(agreementId, async () => {
+      const record = this.#mine(agreementId, 'Provider')
+      if (record.counterpartyId.toLowerCase() !== requesterId.toLowerCase())
+        throw new MarketError('NotFound', `no agreement ${agreementId} with ${requesterId}`)
+      const state = effectiveAgreementState(record, this.#now())
+      if (state !== 'Pending' || record.approval === undefined || record.approvalRefused !== undefined) return state
+      await this.#approved(record, record.approval.payload.approvedDate)
+      return 'Approved'
+    })
+  }
+
   async reject(agreementId: string, reason?: Reason): Promise<void> {
     await this.#close(agreementId, 'reject', reason, 'Provider')
   }
@@ -356,10 +374,15 @@ export class AgreementDesk {
         await this.#save({ ...record, approvalRefused: outcome.code })
         return
       }
-      const updated: AgreementRecord = { ...record, state: 'Approved', approvedDate: approval.approvedDate }
-      await this.#save(updated)
-      await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
+      await this.#approved(record, approval.approvedDate)
     })
+  }
+
+  /** The provider's agreement becomes Approved (its approval reached the requester). */
+  async #approved(record: AgreementRecord, approvedDate: string): Promise<void> {
+    const updated: AgreementRecord = { ...record, state: 'Approved', approvedDate }
+    await this.#save(updated)
+    await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
   }
 
   /** Which closing each role may make, from which state (per the market API). */
