@@ -426,6 +426,29 @@ describe('payment: two daemons on a dev chain', function () {
     assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount, 'paid the invoice in all, the note once')
   })
 
+  it('a note accepted and claimed, then an invoice of the same amount: the invoice is SETTLED by the claim already made', async () => {
+    const requesterApi = paymentOf(requester)
+    const providerApi = paymentOf(provider)
+    const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50'), paymentPlatform: PLATFORM })
+    // A start price only: the first note's amount is the whole agreement's, so the invoice adds nothing to it.
+    const { agreementId } = await agreementWithActivity({}, { 'golem.com.pricing.model.linear.coeffs': [0, 0, 0.5] })
+    const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+    const note = requesterApi.debitNote(received.debitNoteId)
+    await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+    await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
+    const outcome = await providerApi.claim({ all: true })
+    assert.equal(outcome.amount, note.totalAmountDue)
+    await debitNoteEvent(providerApi, 'DebitNoteSettledEvent', e => e.debitNoteId === note.debitNoteId)
+
+    await terminate(agreementId)
+    const invoiceReceived = await invoiceEvent(requesterApi, 'InvoiceReceivedEvent', e => requesterApi.invoice(e.invoiceId).agreementId === agreementId)
+    const invoice = requesterApi.invoice(invoiceReceived.invoiceId)
+    assert.equal(invoice.amount, note.totalAmountDue)
+    await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
+    await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal(providerApi.invoice(invoice.invoiceId).status, 'SETTLED')
+  })
+
   it('the requester gone for good after accepting: the provider still claims its voucher', async () => {
     const token = world.contracts.token
     const requesterApi = paymentOf(requester)
