@@ -198,9 +198,10 @@ export class PaymentModule implements DaemonModule {
     await outbox.start()
 
     const onChange = ({ detail }: { detail: { agreementId: string; role: string } }): void => {
-      if (detail.role !== 'Provider') return
       const changed = agreement(detail.agreementId)
-      if (changed !== undefined) provider.agreementChanged(changed)
+      if (changed === undefined) return
+      if (detail.role === 'Provider') provider.agreementChanged(changed)
+      else requester.agreementChanged(changed)
     }
     market.addEventListener('agreement:changed', onChange)
     this.#stopAgreements = () => {

@@ -16,7 +16,7 @@ import type { Received } from '../protocol/index.ts'
 import type { RequesterSettlementEvents, SettlementProof } from '../settlement/settlement.ts'
 import { termsOf } from './flow-parts.ts'
 import type { FlowComponents } from './flow-parts.ts'
-import type { PaymentTerms } from './payment-terms.ts'
+import type { PaymentAgreement, PaymentTerms } from './payment-terms.ts'
 
 export interface RequesterFlowComponents extends FlowComponents {
   /** How often acceptances written but not yet sent are tried again (ms). */
@@ -40,10 +40,26 @@ export class RequesterFlow {
     })
   }
 
-  /** Sends what a crash left written but unsent, then keeps trying those that fail. */
+  /** Sends what a crash left written but unsent, then keeps trying those that fail; finishes agreements a crash left done but not finished. */
   start(): void {
     this.#c.settlement.requester.addEventListener('paid', this.#onPaid)
     this.#scheduleResend(0)
+    for (const record of this.#c.ledger.documents.all()) {
+      if (record.role === 'Requestor' && record.kind === 'invoice' && record.accepted?.sent === true) void this.#finish(record.document.agreementId)
+    }
+  }
+
+  /** The market reports a change of one of this node's agreements as requester: one that ended with nothing owed is done. */
+  agreementChanged(agreement: PaymentAgreement): void {
+    if (this.#stopped || agreement.role !== 'Requestor' || agreement.state !== 'Terminated') return
+    if (this.#c.ledger.documents.acceptedTotal(agreement.agreementId, 'Requestor') === 0n) void this.#finish(agreement.agreementId)
+  }
+
+  /** The agreement is done: what its deposit still holds is reclaimed after the deadline (the provider can no longer claim then). */
+  #finish(agreementId: string): Promise<void> {
+    return this.#c.settlement.requester.finish(agreementId).catch(err => {
+      this.#c.logger.warn({ err, agreementId }, 'payment: the deposit could not be marked for its reclaim; tried again at the next start')
+    })
   }
 
   stop(): void {
@@ -133,6 +149,7 @@ export class RequesterFlow {
         ops
       )
     })
+    if (record.kind === 'invoice') await this.#finish(agreementId)
   }
 
   #scheduleResend(delayMs: number): void {

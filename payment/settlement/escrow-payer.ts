@@ -160,7 +160,8 @@ export class EscrowPayer {
         amount: onChain.amount,
         claimed: onChain.claimed,
         deadline: onChain.deadline * 1000,
-        voucherCumulative: r.voucherCumulative ?? 0n
+        voucherCumulative: r.voucherCumulative ?? 0n,
+        reclaim: r.state === 'reclaimed' ? 'done' : r.state === 'finished' ? 'at-deadline' : 'not-yet'
       })
     }
     return views

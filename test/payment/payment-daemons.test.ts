@@ -161,6 +161,8 @@ describe('payment: two daemons on a dev chain', function () {
     assert.ok(invoice.amount >= note.totalAmountDue)
     await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
     assert.equal(requesterApi.allocation(allocation.allocationId).spentAmount, invoice.amount)
+    const deposit = (await requesterApi.deposits()).find(d => d.agreementIds.includes(agreementId))
+    assert.equal(deposit?.reclaim, 'at-deadline', 'the agreement is done: what the deposit still holds goes back after its deadline')
 
     await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
     assert.equal(providerApi.invoice(invoice.invoiceId).status, 'SETTLED')
