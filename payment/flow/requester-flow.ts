@@ -122,18 +122,13 @@ export class RequesterFlow {
     const { settlement, ledger, outbox } = this.#c
     let proof: SettlementProof | undefined
     if (cumulative > 0n) {
+      const room = (): bigint => this.#roomFor(accepted.allocationId, agreementId)
       if (!this.#prepared.has(agreementId)) {
-        // The deposit is sized for everything the allocation could still pay under this agreement, so that later acceptances sign vouchers without topping up.
-        let remaining = 0n
-        try {
-          if (accepted.allocationId !== undefined) remaining = ledger.allocations.get(accepted.allocationId).remainingAmount
-        } catch {
-          // Released since: the deposit covers what was accepted.
-        }
-        await settlement.requester.prepare(terms.settlement, cumulative + remaining)
+        // Half of the allocation's free budget: later acceptances sign vouchers without topping up, and agreements opened after this one under the same allocation still find budget.
+        await settlement.requester.prepare(terms.settlement, cumulative + room() / 2n)
         this.#prepared.add(agreementId)
       }
-      proof = await settlement.requester.settleAccepted(terms.settlement, documentIdOf(record), cumulative)
+      proof = await settlement.requester.settleAccepted(terms.settlement, documentIdOf(record), cumulative, room)
     }
     await ledger.markSent(documentIdOf(record), async ops => {
       await outbox.send(
@@ -150,6 +145,33 @@ export class RequesterFlow {
       )
     })
     if (record.kind === 'invoice') await this.#finish(agreementId)
+  }
+
+  /**
+   * What of `allocationId`'s remaining budget no other live deposit holds
+   * beyond its vouchers (that part is owed to no one yet, but already locked
+   * for its agreement's next notes): what this agreement's deposit may lock.
+   */
+  #roomFor(allocationId: string | undefined, agreementId: string): bigint {
+    const { ledger, settlement } = this.#c
+    if (allocationId === undefined) return 0n
+    let remaining: bigint
+    try {
+      remaining = ledger.allocations.get(allocationId).remainingAmount
+    } catch {
+      // Released since: the deposit covers what was accepted.
+      return 0n
+    }
+    const others = new Set<string>()
+    for (const record of ledger.documents.all()) {
+      if (record.role === 'Requestor' && record.accepted?.allocationId === allocationId && record.document.agreementId !== agreementId)
+        others.add(record.document.agreementId)
+    }
+    for (const other of others) {
+      const held = settlement.requester.held(other)
+      if (held !== undefined && !held.finished && held.amount > held.vouchered) remaining -= held.amount - held.vouchered
+    }
+    return remaining > 0n ? remaining : 0n
   }
 
   #scheduleResend(delayMs: number): void {

@@ -200,8 +200,14 @@ export class EscrowPayer {
     }
   }
 
-  /** Signs (and keeps) the voucher over `cumulative`, topping the deposit up first when it holds less. */
-  settleAccepted(terms: AgreementTerms, cumulative: bigint): Promise<SettlementProof> {
+  /**
+   * Signs (and keeps) the voucher over `cumulative`, topping the deposit up
+   * first when it holds less: doubling what it holds (so a growing agreement
+   * costs a few top-ups, not one per note), capped by `cumulative` plus what
+   * `room` answers; never below `cumulative`, nor above what the wallet holds
+   * beyond that.
+   */
+  settleAccepted(terms: AgreementTerms, cumulative: bigint, room?: () => bigint): Promise<SettlementProof> {
     try {
       this.#checkTerms(terms)
       if (cumulative < 0n || cumulative > MAX_DEPOSIT)
@@ -221,7 +227,7 @@ export class EscrowPayer {
       if (record.state === 'reclaimed') throw new PaymentError('Gone', `the deposit of agreement ${terms.agreementId} was reclaimed`)
       const kept = this.#keptVoucher(record)
       if (kept !== undefined && cumulative <= kept.cumulative) return { kind: 'voucher', voucher: kept }
-      if (cumulative > record.amount) record = await this.#topUp(depositId, cumulative)
+      if (cumulative > record.amount) record = await this.#topUp(depositId, topUpTargetOf(record.amount, cumulative, room?.() ?? 0n), cumulative)
       const signature = await signVoucher(this.#wallet, this.#place, depositId, cumulative)
       const signed: PayerDeposit = { ...record, voucherCumulative: cumulative, voucherSignature: signature }
       await this.records.put(signed)
@@ -400,14 +406,20 @@ export class EscrowPayer {
     if (onChain.deadline !== 0) await this.records.put({ ...record, state: 'open', amount: onChain.amount, deadline: onChain.deadline })
   }
 
-  /** Brings the deposit to `target`: the intent (with its call) first, then the chain asked, then (only if still short) the top-up carried out. */
-  async #topUp(depositId: string, target: bigint): Promise<PayerDeposit> {
+  /**
+   * Brings the deposit to `target` (to `atLeast` when the wallet holds too
+   * little for more): the intent (with its call) first, then the chain asked,
+   * then (only if still short) the top-up carried out.
+   */
+  async #topUp(depositId: string, wanted: bigint, atLeast = wanted): Promise<PayerDeposit> {
     let record = this.records.get(depositId)!
     let onChain = await this.#chain.deposit(depositId)
-    if (onChain.amount < target) {
-      if (record.topUpTo !== target || record.topUpData === undefined) {
-        const shortfall = target - onChain.amount
+    let target = record.topUpTo ?? wanted
+    if (onChain.amount < atLeast || (record.topUpTo !== undefined && onChain.amount < record.topUpTo)) {
+      if (record.topUpTo === undefined || record.topUpTo < atLeast || record.topUpData === undefined) {
         const balance = await this.#chain.tokenBalance(this.#address)
+        target = wanted - onChain.amount > balance && atLeast - onChain.amount <= balance ? atLeast : wanted
+        const shortfall = target - onChain.amount
         if (balance < shortfall) {
           if (record.topUpTo !== undefined) await this.records.put(without(without(record, 'topUpTo'), 'topUpData'))
           throw new PaymentError(
@@ -478,6 +490,15 @@ export class EscrowPayer {
     await this.records.put({ ...record, state: 'reclaimed' })
     this.#log.info({ depositId, txHash, refund: String(onChain.amount - onChain.claimed) }, 'deposit reclaimed')
   }
+}
+
+/** A top-up's target: twice what the deposit holds, within `cumulative` plus `room` (the allocation's budget free for it), at least `cumulative`. */
+export function topUpTargetOf(amount: bigint, cumulative: bigint, room: bigint): bigint {
+  const cap = cumulative + (room > 0n ? room : 0n)
+  const doubled = amount * 2n
+  const target = doubled < cap ? doubled : cap
+  const atLeast = target > cumulative ? target : cumulative
+  return atLeast > MAX_DEPOSIT ? (cumulative > MAX_DEPOSIT ? cumulative : MAX_DEPOSIT) : atLeast
 }
 
 const RECLAIM_RETRY_MS = 60_000

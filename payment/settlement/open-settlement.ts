@@ -21,6 +21,7 @@ import { fundFromFaucet } from './faucet.ts'
 import { NetworkChain } from './network-chain.ts'
 import type {
   AgreementTerms,
+  DepositHolding,
   PayoutConfirmation,
   ProviderSettlement,
   ProviderSettlementEvents,
@@ -236,10 +237,19 @@ class RequesterDispatch implements RequesterSettlement {
     await withChainErrors(() => parts.payer.prepare(terms, budget))
   }
 
-  async settleAccepted(terms: AgreementTerms, documentId: string, cumulative: bigint): Promise<SettlementProof> {
+  async settleAccepted(terms: AgreementTerms, documentId: string, cumulative: bigint, room?: () => bigint): Promise<SettlementProof> {
     const parts = this.#service.partsOf(terms.platform)
     if (terms.mode === 'direct') return withChainErrors(() => directOf(parts, terms).payer.settleAccepted(terms, documentId, cumulative))
-    return withChainErrors(() => parts.payer.settleAccepted(terms, cumulative))
+    return withChainErrors(() => parts.payer.settleAccepted(terms, cumulative, room))
+  }
+
+  held(agreementId: string): DepositHolding | undefined {
+    for (const parts of this.#service.allParts()) {
+      const record = parts.payer.byAgreement(agreementId)
+      if (record !== undefined)
+        return { amount: record.amount, vouchered: record.voucherCumulative ?? 0n, finished: record.state === 'finished' || record.state === 'reclaimed' }
+    }
+    return undefined
   }
 
   async finish(agreementId: string): Promise<void> {

@@ -93,11 +93,12 @@ describe('payment: two daemons on a dev chain', function () {
 
   async function agreementWithActivity(
     demandExtra: Record<string, unknown> = {},
-    offerExtra: Record<string, unknown> = {}
+    offerExtra: Record<string, unknown> = {},
+    by: TestNode = requester
   ): Promise<Negotiated & { activityId: string }> {
     const negotiated = await approvedAgreement(
       { nodeId: provider.nodeId, client: provider.client },
-      { nodeId: requester.nodeId, client: requester.client },
+      { nodeId: by.nodeId, client: by.client },
       {
         // Small activities: the ones of earlier tests may still be ending when the next one starts.
         offerExtra: { 'golem.inf.mem.gib': 0.5, 'golem.inf.storage.gib': 2, ...offerExtra },
@@ -105,20 +106,20 @@ describe('payment: two daemons on a dev chain', function () {
           'golem.com.payment.chosen-platform': PLATFORM,
           // Never deployed here: the activity only has to exist and be measured.
           'golem.srv.comp.task_package': 'http://127.0.0.1:9/never-fetched.wasm',
-          [`golem.com.payment.platform.${PLATFORM}.address`]: requester.nodeId.toLowerCase(),
+          [`golem.com.payment.platform.${PLATFORM}.address`]: by.nodeId.toLowerCase(),
           ...demandExtra
         }
       }
     )
     // A generous acknowledgement wait: on a loaded machine the provider may take a while to answer a node that just restarted.
-    const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity?timeout=60', {
+    const { activityId } = await by.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity?timeout=60', {
       agreementId: negotiated.agreementId
     })
     return { ...negotiated, activityId }
   }
 
-  async function terminate(agreementId: string): Promise<void> {
-    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
+  async function terminate(agreementId: string, by: TestNode = requester): Promise<void> {
+    await by.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
   }
 
   before(async function () {
@@ -449,6 +450,29 @@ describe('payment: two daemons on a dev chain', function () {
     await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
     await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
     assert.equal(providerApi.invoice(invoice.invoiceId).status, 'SETTLED')
+  })
+
+  it('two agreements under one allocation whose wallet holds just its budget: both deposits open, sharing the budget', async () => {
+    const renter = await cluster.start(options())
+    await fund(renter.nodeId, '10')
+    const renterApi = paymentOf(renter)
+    const providerApi = paymentOf(provider)
+    const allocation = await renterApi.createAllocation({ totalAmount: parseEther('10'), paymentPlatform: PLATFORM })
+    const first = await agreementWithActivity({}, {}, renter)
+    const second = await agreementWithActivity({}, {}, renter)
+    for (const { agreementId } of [first, second]) {
+      const received = await debitNoteEvent(renterApi, 'DebitNoteReceivedEvent', e => renterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+      const note = renterApi.debitNote(received.debitNoteId)
+      await renterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+      await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
+    }
+    const deposits = (await renterApi.deposits()).filter(d => d.agreementIds.some(id => id === first.agreementId || id === second.agreementId))
+    assert.equal(deposits.length, 2)
+    const locked = deposits.reduce((sum, d) => sum + d.amount, 0n)
+    assert.ok(locked <= parseEther('10'), `the deposits lock ${locked}, more than the allocation's budget`)
+    for (const d of deposits) assert.ok(d.amount > d.voucherCumulative, 'each deposit keeps room for its next notes')
+    await terminate(first.agreementId, renter)
+    await terminate(second.agreementId, renter)
   })
 
   it('the requester gone for good after accepting: the provider still claims its voucher', async () => {
