@@ -43,6 +43,7 @@ export class RequesterFlow {
   /** Sends what a crash left written but unsent, then keeps trying those that fail; finishes agreements a crash left done but not finished. */
   start(): void {
     this.#c.settlement.requester.addEventListener('paid', this.#onPaid)
+    this.#c.settlement.requester.addEventListener('claimed', this.#onClaimed)
     this.#scheduleResend(0)
     for (const record of this.#c.ledger.documents.all()) {
       if (record.role === 'Requestor' && record.kind === 'invoice' && record.accepted?.sent === true) void this.#finish(record.document.agreementId)
@@ -65,6 +66,7 @@ export class RequesterFlow {
   stop(): void {
     this.#stopped = true
     this.#c.settlement.requester.removeEventListener('paid', this.#onPaid)
+    this.#c.settlement.requester.removeEventListener('claimed', this.#onClaimed)
     if (this.#resend !== undefined) this.#c.clock.clearTimeout(this.#resend)
   }
 
@@ -144,6 +146,9 @@ export class RequesterFlow {
         ops
       )
     })
+    // Accepted after the chain showed the provider claimed what it brings the agreement to: SETTLED by that claim.
+    const settled = ledger.settledTotal(agreementId, 'Requestor')
+    if (settled > 0n && settled >= cumulative) await ledger.settled(agreementId, 'Requestor', settled)
     if (record.kind === 'invoice') await this.#finish(agreementId)
   }
 
@@ -221,6 +226,14 @@ export class RequesterFlow {
         : { kind, role: 'Requestor', status: 'RECEIVED', document: payload as DebitNoteWire }
     ) as StoredDocument
     await this.#c.ledger.receive(record)
+  }
+
+  /** The chain shows the provider claimed the agreement's deposit up to `claimed`: the documents it covers are SETTLED here. */
+  readonly #onClaimed = (event: RequesterSettlementEvents['claimed']): void => {
+    const { agreementId, claimed } = event.detail
+    this.#c.ledger.settled(agreementId, 'Requestor', claimed).catch(err => {
+      this.#c.logger.warn({ err, agreementId }, 'payment: a claim seen on chain could not be recorded')
+    })
   }
 
   readonly #onPaid = (event: RequesterSettlementEvents['paid']): void => {

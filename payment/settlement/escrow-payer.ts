@@ -8,6 +8,7 @@
 // intent written (with the deposits it concerns) before anything is signed;
 // after a restart the same intent is asked for again, and the sender asks the
 // chain (deposits open? topped up? reclaimed?) before it sends anything anew.
+import type { TypedEventEmitter } from '@libp2p/interface'
 import { concat, keccak256, MaxUint256, type Wallet } from 'ethers'
 import type { Clock, Logger, TimerHandle } from '../../net/index.ts'
 import { depositIdOf } from '../contracts/index.ts'
@@ -18,7 +19,7 @@ import { KeyedLock } from './keyed-lock.ts'
 import type { NetworkChain } from './network-chain.ts'
 import { RecordBook } from './record-book.ts'
 import { isUnfinished } from './unfinished.ts'
-import type { AgreementTerms, SettlementProof, SignedVoucher } from './settlement.ts'
+import type { AgreementTerms, RequesterSettlementEvents, SettlementProof, SignedVoucher } from './settlement.ts'
 import { saltOf, signVoucher } from './vouchers.ts'
 
 /** The contract keeps amounts in 96 bits. */
@@ -31,6 +32,8 @@ export interface EscrowPayerInit {
   readonly depositDeadlineMarginMs: number
   /** How long the first prepare of a batch waits for others (ms; 0: those of the same turn, and all that arrive while a batch is on its way). */
   readonly openBatchWindowMs: number
+  /** How often the claimed totals of deposits with vouchers not yet seen claimed are read (ms). */
+  readonly claimWatchIntervalMs: number
 }
 
 interface Queued {
@@ -55,10 +58,19 @@ export class EscrowPayer {
   #pumping: Promise<void> | undefined
   #windowTimer: TimerHandle | undefined
   readonly #reclaimTimers = new Map<string, TimerHandle>()
+  readonly #events: TypedEventEmitter<RequesterSettlementEvents> | undefined
+  /** Per deposit, the claimed total last seen on chain (read again after a restart: reporting it twice changes nothing). */
+  readonly #seenClaimed = new Map<string, bigint>()
+  #watchTimer: TimerHandle | undefined
+  #watching: Promise<void> | undefined
   #stopped = false
 
-  constructor(components: { chain: NetworkChain; wallet: Wallet; clock: Clock; logger: Logger }, init: EscrowPayerInit) {
+  constructor(
+    components: { chain: NetworkChain; wallet: Wallet; clock: Clock; logger: Logger; events?: TypedEventEmitter<RequesterSettlementEvents> },
+    init: EscrowPayerInit
+  ) {
     this.#chain = components.chain
+    this.#events = components.events
     this.#wallet = components.wallet
     this.#clock = components.clock
     this.#log = components.logger.child({ component: 'payment:escrow-payer', network: components.chain.network.name })
@@ -122,6 +134,34 @@ export class EscrowPayer {
       }
       if (now.state === 'finished') this.#scheduleReclaim(now)
     }
+    this.#armWatch()
+  }
+
+  /** Reads, on the clock, what the provider claimed of every deposit whose voucher is not yet seen claimed; reports what is new. */
+  #armWatch(): void {
+    if (this.#stopped || this.#events === undefined) return
+    this.#watchTimer = this.#clock.setTimeout(() => {
+      this.#watchTimer = undefined
+      this.#watching = this.#watchClaims()
+        .catch(err => this.#log.warn({ err }, 'claimed totals could not be read; tried again later'))
+        .finally(() => {
+          this.#watching = undefined
+          this.#armWatch()
+        })
+    }, this.#init.claimWatchIntervalMs)
+  }
+
+  async #watchClaims(): Promise<void> {
+    for (const record of this.records.values()) {
+      if (this.#stopped) return
+      const vouchered = record.voucherCumulative ?? 0n
+      const seen = this.#seenClaimed.get(record.depositId) ?? 0n
+      if (record.state === 'opening' || vouchered <= seen) continue
+      const { claimed } = await this.#chain.deposit(record.depositId)
+      if (claimed <= seen) continue
+      this.#seenClaimed.set(record.depositId, claimed)
+      this.#events?.safeDispatchEvent('claimed', { detail: { agreementId: record.agreementId, claimed } })
+    }
   }
 
   async stop(): Promise<void> {
@@ -130,6 +170,9 @@ export class EscrowPayer {
     this.#windowTimer = undefined
     for (const timer of this.#reclaimTimers.values()) this.#clock.clearTimeout(timer)
     this.#reclaimTimers.clear()
+    if (this.#watchTimer !== undefined) this.#clock.clearTimeout(this.#watchTimer)
+    this.#watchTimer = undefined
+    await this.#watching
     for (const queued of this.#queue.values())
       queued.reject(new PaymentError('Unavailable', 'settlement is stopping; the deposit is opened after the next start'))
     this.#queue.clear()

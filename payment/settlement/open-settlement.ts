@@ -41,6 +41,7 @@ export const SETTLEMENT_DEFAULTS = {
   depositDeadlineMarginMs: 24 * 3_600_000,
   openBatchWindowMs: 0,
   claimCheckIntervalMs: 5 * 60_000,
+  claimWatchIntervalMs: 60_000,
   depositCacheMs: 30_000,
   pollingIntervalMs: 1_000,
   confirmTimeoutMs: 10 * 60_000
@@ -90,7 +91,7 @@ class DefaultSettlementService implements SettlementService {
         { network, wallet: components.wallet, db: components.db, logger, clock },
         { pollingIntervalMs: settings.pollingIntervalMs, confirmTimeoutMs: settings.confirmTimeoutMs }
       )
-      const payer = new EscrowPayer({ chain, wallet: components.wallet, clock, logger }, settings)
+      const payer = new EscrowPayer({ chain, wallet: components.wallet, clock, logger, events: requesterEvents }, settings)
       const payee = new EscrowPayee({ chain, wallet: components.wallet, clock, logger, events: providerEvents }, settings)
       const direct =
         network.contracts.batchPayout === undefined ? undefined : directParts(chain, components.db, logger, clock, init, requesterEvents, providerEvents)

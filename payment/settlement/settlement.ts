@@ -73,6 +73,8 @@ export interface RequesterSettlementEvents {
   paid: CustomEvent<PayoutConfirmation>
   /** A payout could not be made (funds, gas cap…): the documents named stay ACCEPTED and are retried. */
   failed: CustomEvent<{ readonly documentIds: readonly string[]; readonly code: string }>
+  /** The chain shows the provider claimed `agreementId`'s escrow deposit up to `claimed` (cumulative): the documents it covers are SETTLED here too. */
+  claimed: CustomEvent<{ readonly agreementId: string; readonly claimed: bigint }>
 }
 
 export interface RequesterSettlement {
@@ -149,6 +151,8 @@ export interface SettlementInit {
   readonly openBatchWindowMs?: number
   /** How often the claim policy looks at gas prices when nothing else wakes it (ms). */
   readonly claimCheckIntervalMs?: number
+  /** How often the requester reads what its providers claimed of deposits whose vouchers it has not yet seen claimed (ms). */
+  readonly claimWatchIntervalMs?: number
   /** How long a deposit read from the chain answers vouchers within its amount (ms). */
   readonly depositCacheMs?: number
   /** How often receipts and blocks are polled (ms; the dev chain mines at once, so tests use less). */
