@@ -283,6 +283,23 @@ describe('payment: escrow settlement through the service', function () {
     }
   })
 
+  it('funds several nodes at once from the one dev account: each gets its gas and tokens', async () => {
+    const nodes = [3, 8, 9].map(index => new SettlementNode(world, { index, dir: nodeDir(fixture.dir, `funded-${index}`) }))
+    try {
+      for (const node of nodes) await node.start()
+      const before = await Promise.all(nodes.map(node => node.settlement.balances('erc20-dev-tglm', node.address)))
+      const funded = await Promise.all(nodes.map(node => node.settlement.fund('erc20-holesky-tglm')))
+      for (const [i, node] of nodes.entries()) {
+        assert.equal(funded[i]!.txHashes.length, 2)
+        const after = await node.settlement.balances('erc20-dev-tglm', node.address)
+        assert.equal(after.token, before[i]!.token + funded[i]!.token)
+        assert.ok(after.gas > before[i]!.gas, 'gas arrived (less what the mint cost)')
+      }
+    } finally {
+      for (const node of nodes) await node.stop()
+    }
+  })
+
   it('starts with a network whose chain does not answer: the others settle, its platform answers Unavailable', async () => {
     const server = createServer()
     await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
