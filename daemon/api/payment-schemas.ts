@@ -227,7 +227,7 @@ export const DepositView = Type.Object({
   voucherCumulative: Type.String({ description: 'the highest cumulative voucher signed (requester) or received and verified (provider)' }),
   reclaim: Type.Optional(
     Type.Union([Type.Literal('not-yet'), Type.Literal('at-deadline'), Type.Literal('done')], {
-      description: "requester: what is left goes back not yet (agreement not done), at the deadline, or was reclaimed"
+      description: 'requester: what is left goes back not yet (agreement not done), at the deadline, or was reclaimed'
     })
   )
 })

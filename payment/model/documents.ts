@@ -190,4 +190,3 @@ export interface DepositView {
 }
 
 export type DepositReclaim = 'not-yet' | 'at-deadline' | 'done'
-
