@@ -224,7 +224,12 @@ export const DepositView = Type.Object({
   amount: Type.String(),
   claimed: Type.String(),
   deadline: Type.String({ format: 'date-time' }),
-  voucherCumulative: Type.String({ description: 'the highest cumulative voucher signed (requester) or received and verified (provider)' })
+  voucherCumulative: Type.String({ description: 'the highest cumulative voucher signed (requester) or received and verified (provider)' }),
+  reclaim: Type.Optional(
+    Type.Union([Type.Literal('not-yet'), Type.Literal('at-deadline'), Type.Literal('done')], {
+      description: 'requester: what is left goes back not yet (agreement not done), at the deadline, or was reclaimed'
+    })
+  )
 })
 export const ClaimBody = Type.Object(
   { depositIds: Type.Optional(Type.Array(PaymentId, { minItems: 1, maxItems: 1000, uniqueItems: true })), all: Type.Optional(Type.Boolean()) },

@@ -235,7 +235,8 @@ export function depositWire(deposit: DepositView) {
     amount: formatAmount(deposit.amount),
     claimed: formatAmount(deposit.claimed),
     deadline: formatTime(deposit.deadline),
-    voucherCumulative: formatAmount(deposit.voucherCumulative)
+    voucherCumulative: formatAmount(deposit.voucherCumulative),
+    ...(deposit.reclaim === undefined ? {} : { reclaim: deposit.reclaim })
   }
 }
 

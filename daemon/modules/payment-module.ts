@@ -53,6 +53,8 @@ const PaymentSection = Type.Object(
     outboxMaxRetryMs: Type.Optional(Type.Integer({ minimum: 10 })),
     claimWorthGasFactor: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     claimDeadlineMarginMs: Type.Optional(Ms),
+    /** How often a requester reads what its providers claimed of its deposits (to mark its documents SETTLED). */
+    claimWatchIntervalMs: Type.Optional(Ms),
     /** How often receipts and blocks are polled (a dev chain mines at once: less than the default second). */
     chainPollingIntervalMs: Type.Optional(Type.Integer({ minimum: 10 }))
   },
@@ -198,9 +200,10 @@ export class PaymentModule implements DaemonModule {
     await outbox.start()
 
     const onChange = ({ detail }: { detail: { agreementId: string; role: string } }): void => {
-      if (detail.role !== 'Provider') return
       const changed = agreement(detail.agreementId)
-      if (changed !== undefined) provider.agreementChanged(changed)
+      if (changed === undefined) return
+      if (detail.role === 'Provider') provider.agreementChanged(changed)
+      else requester.agreementChanged(changed)
     }
     market.addEventListener('agreement:changed', onChange)
     this.#stopAgreements = () => {
@@ -239,6 +242,7 @@ export class PaymentModule implements DaemonModule {
       ...(section.directBatchIntervalMs === undefined ? {} : { directBatchIntervalMs: section.directBatchIntervalMs }),
       ...(section.claimWorthGasFactor === undefined ? {} : { claimWorthGasFactor: section.claimWorthGasFactor }),
       ...(section.claimDeadlineMarginMs === undefined ? {} : { claimDeadlineMarginMs: section.claimDeadlineMarginMs }),
+      ...(section.claimWatchIntervalMs === undefined ? {} : { claimWatchIntervalMs: section.claimWatchIntervalMs }),
       ...(section.chainPollingIntervalMs === undefined ? {} : { pollingIntervalMs: section.chainPollingIntervalMs })
     }
     return open(

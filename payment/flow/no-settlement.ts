@@ -16,6 +16,7 @@ export function noSettlement(): SettlementService {
     requester: {
       prepare: none,
       settleAccepted: none,
+      held: () => undefined,
       finish: async () => {},
       addEventListener: (type, listener) => {
         requesterEvents.addEventListener(type, listener)

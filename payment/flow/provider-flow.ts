@@ -309,6 +309,7 @@ export class ProviderFlow {
       }
     }
     await this.#c.ledger.issuedAccepted(payload.documentId, amount)
+    await this.#settledAlready(payload.agreementId)
     const timer = this.#acceptTimers.get(payload.documentId)
     if (timer !== undefined) this.#c.clock.clearTimeout(timer)
     this.#acceptTimers.delete(payload.documentId)
@@ -317,6 +318,17 @@ export class ProviderFlow {
         this.#c.logger.warn({ err, agreementId: payload.agreementId }, 'payment: the claim at the agreement’s end did not go through; the claim policy retries')
       })
     }
+  }
+
+  /**
+   * A document accepted after the chain already paid what it adds up to (its
+   * voucher was claimed with an earlier note's, so no new claim reports it) is
+   * SETTLED by the payment already known.
+   */
+  async #settledAlready(agreementId: string): Promise<void> {
+    const { ledger } = this.#c
+    const settled = ledger.settledTotal(agreementId, 'Provider')
+    if (settled > 0n && settled >= ledger.documents.acceptedTotal(agreementId, 'Provider')) await ledger.settled(agreementId, 'Provider', settled)
   }
 
   async #onRejection({ payload, signer }: Received<RejectionPayload>): Promise<void> {

@@ -16,7 +16,7 @@ import type { Received } from '../protocol/index.ts'
 import type { RequesterSettlementEvents, SettlementProof } from '../settlement/settlement.ts'
 import { termsOf } from './flow-parts.ts'
 import type { FlowComponents } from './flow-parts.ts'
-import type { PaymentTerms } from './payment-terms.ts'
+import type { PaymentAgreement, PaymentTerms } from './payment-terms.ts'
 
 export interface RequesterFlowComponents extends FlowComponents {
   /** How often acceptances written but not yet sent are tried again (ms). */
@@ -40,15 +40,33 @@ export class RequesterFlow {
     })
   }
 
-  /** Sends what a crash left written but unsent, then keeps trying those that fail. */
+  /** Sends what a crash left written but unsent, then keeps trying those that fail; finishes agreements a crash left done but not finished. */
   start(): void {
     this.#c.settlement.requester.addEventListener('paid', this.#onPaid)
+    this.#c.settlement.requester.addEventListener('claimed', this.#onClaimed)
     this.#scheduleResend(0)
+    for (const record of this.#c.ledger.documents.all()) {
+      if (record.role === 'Requestor' && record.kind === 'invoice' && record.accepted?.sent === true) void this.#finish(record.document.agreementId)
+    }
+  }
+
+  /** The market reports a change of one of this node's agreements as requester: one that ended with nothing owed is done. */
+  agreementChanged(agreement: PaymentAgreement): void {
+    if (this.#stopped || agreement.role !== 'Requestor' || agreement.state !== 'Terminated') return
+    if (this.#c.ledger.documents.acceptedTotal(agreement.agreementId, 'Requestor') === 0n) void this.#finish(agreement.agreementId)
+  }
+
+  /** The agreement is done: what its deposit still holds is reclaimed after the deadline (the provider can no longer claim then). */
+  #finish(agreementId: string): Promise<void> {
+    return this.#c.settlement.requester.finish(agreementId).catch(err => {
+      this.#c.logger.warn({ err, agreementId }, 'payment: the deposit could not be marked for its reclaim; tried again at the next start')
+    })
   }
 
   stop(): void {
     this.#stopped = true
     this.#c.settlement.requester.removeEventListener('paid', this.#onPaid)
+    this.#c.settlement.requester.removeEventListener('claimed', this.#onClaimed)
     if (this.#resend !== undefined) this.#c.clock.clearTimeout(this.#resend)
   }
 
@@ -106,18 +124,13 @@ export class RequesterFlow {
     const { settlement, ledger, outbox } = this.#c
     let proof: SettlementProof | undefined
     if (cumulative > 0n) {
+      const room = (): bigint => this.#roomFor(accepted.allocationId, agreementId)
       if (!this.#prepared.has(agreementId)) {
-        // The deposit is sized for everything the allocation could still pay under this agreement, so that later acceptances sign vouchers without topping up.
-        let remaining = 0n
-        try {
-          if (accepted.allocationId !== undefined) remaining = ledger.allocations.get(accepted.allocationId).remainingAmount
-        } catch {
-          // Released since: the deposit covers what was accepted.
-        }
-        await settlement.requester.prepare(terms.settlement, cumulative + remaining)
+        // Half of the allocation's free budget: later acceptances sign vouchers without topping up, and agreements opened after this one under the same allocation still find budget.
+        await settlement.requester.prepare(terms.settlement, cumulative + room() / 2n)
         this.#prepared.add(agreementId)
       }
-      proof = await settlement.requester.settleAccepted(terms.settlement, documentIdOf(record), cumulative)
+      proof = await settlement.requester.settleAccepted(terms.settlement, documentIdOf(record), cumulative, room)
     }
     await ledger.markSent(documentIdOf(record), async ops => {
       await outbox.send(
@@ -133,6 +146,37 @@ export class RequesterFlow {
         ops
       )
     })
+    // Accepted after the chain showed the provider claimed what it brings the agreement to: SETTLED by that claim.
+    const settled = ledger.settledTotal(agreementId, 'Requestor')
+    if (settled > 0n && settled >= cumulative) await ledger.settled(agreementId, 'Requestor', settled)
+    if (record.kind === 'invoice') await this.#finish(agreementId)
+  }
+
+  /**
+   * What of `allocationId`'s remaining budget no other live deposit holds
+   * beyond its vouchers (that part is owed to no one yet, but already locked
+   * for its agreement's next notes): what this agreement's deposit may lock.
+   */
+  #roomFor(allocationId: string | undefined, agreementId: string): bigint {
+    const { ledger, settlement } = this.#c
+    if (allocationId === undefined) return 0n
+    let remaining: bigint
+    try {
+      remaining = ledger.allocations.get(allocationId).remainingAmount
+    } catch {
+      // Released since: the deposit covers what was accepted.
+      return 0n
+    }
+    const others = new Set<string>()
+    for (const record of ledger.documents.all()) {
+      if (record.role === 'Requestor' && record.accepted?.allocationId === allocationId && record.document.agreementId !== agreementId)
+        others.add(record.document.agreementId)
+    }
+    for (const other of others) {
+      const held = settlement.requester.held(other)
+      if (held !== undefined && !held.finished && held.amount > held.vouchered) remaining -= held.amount - held.vouchered
+    }
+    return remaining > 0n ? remaining : 0n
   }
 
   #scheduleResend(delayMs: number): void {
@@ -182,6 +226,14 @@ export class RequesterFlow {
         : { kind, role: 'Requestor', status: 'RECEIVED', document: payload as DebitNoteWire }
     ) as StoredDocument
     await this.#c.ledger.receive(record)
+  }
+
+  /** The chain shows the provider claimed the agreement's deposit up to `claimed`: the documents it covers are SETTLED here. */
+  readonly #onClaimed = (event: RequesterSettlementEvents['claimed']): void => {
+    const { agreementId, claimed } = event.detail
+    this.#c.ledger.settled(agreementId, 'Requestor', claimed).catch(err => {
+      this.#c.logger.warn({ err, agreementId }, 'payment: a claim seen on chain could not be recorded')
+    })
   }
 
   readonly #onPaid = (event: RequesterSettlementEvents['paid']): void => {

@@ -181,4 +181,12 @@ export interface DepositView {
   readonly deadline: number
   /** The highest cumulative voucher signed (requester) or received and verified (provider). */
   readonly voucherCumulative: bigint
+  /**
+   * The requester's: whether what the deposit still holds goes back to it —
+   * not yet (the agreement is not done), at the deadline (done: reclaimed once
+   * the provider can no longer claim), or done.
+   */
+  readonly reclaim?: DepositReclaim
 }
+
+export type DepositReclaim = 'not-yet' | 'at-deadline' | 'done'

@@ -155,10 +155,8 @@ export class EscrowPayee {
     const depositId = voucher.depositId.toLowerCase()
     return this.#locks.run(depositId, async () => {
       const kept = this.records.get(depositId)
-      if (kept !== undefined && voucher.cumulative === kept.cumulative) return { ok: true }
-      if (kept !== undefined && voucher.cumulative < kept.cumulative) {
-        return refuse('Conflict', `the voucher's cumulative ${voucher.cumulative} is below the best one kept (${kept.cumulative})`)
-      }
+      // The requester's, checked above: an older one (its acceptance delivered after a later one's) is covered by the best kept, which stays.
+      if (kept !== undefined && voucher.cumulative <= kept.cumulative) return { ok: true }
       let onChain: OnChainDeposit
       let sinceBlock = kept?.sinceBlock
       try {

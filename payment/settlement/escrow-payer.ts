@@ -8,6 +8,7 @@
 // intent written (with the deposits it concerns) before anything is signed;
 // after a restart the same intent is asked for again, and the sender asks the
 // chain (deposits open? topped up? reclaimed?) before it sends anything anew.
+import type { TypedEventEmitter } from '@libp2p/interface'
 import { concat, keccak256, MaxUint256, type Wallet } from 'ethers'
 import type { Clock, Logger, TimerHandle } from '../../net/index.ts'
 import { depositIdOf } from '../contracts/index.ts'
@@ -18,7 +19,7 @@ import { KeyedLock } from './keyed-lock.ts'
 import type { NetworkChain } from './network-chain.ts'
 import { RecordBook } from './record-book.ts'
 import { isUnfinished } from './unfinished.ts'
-import type { AgreementTerms, SettlementProof, SignedVoucher } from './settlement.ts'
+import type { AgreementTerms, RequesterSettlementEvents, SettlementProof, SignedVoucher } from './settlement.ts'
 import { saltOf, signVoucher } from './vouchers.ts'
 
 /** The contract keeps amounts in 96 bits. */
@@ -31,6 +32,8 @@ export interface EscrowPayerInit {
   readonly depositDeadlineMarginMs: number
   /** How long the first prepare of a batch waits for others (ms; 0: those of the same turn, and all that arrive while a batch is on its way). */
   readonly openBatchWindowMs: number
+  /** How often the claimed totals of deposits with vouchers not yet seen claimed are read (ms). */
+  readonly claimWatchIntervalMs: number
 }
 
 interface Queued {
@@ -55,10 +58,19 @@ export class EscrowPayer {
   #pumping: Promise<void> | undefined
   #windowTimer: TimerHandle | undefined
   readonly #reclaimTimers = new Map<string, TimerHandle>()
+  readonly #events: TypedEventEmitter<RequesterSettlementEvents> | undefined
+  /** Per deposit, the claimed total last seen on chain (read again after a restart: reporting it twice changes nothing). */
+  readonly #seenClaimed = new Map<string, bigint>()
+  #watchTimer: TimerHandle | undefined
+  #watching: Promise<void> | undefined
   #stopped = false
 
-  constructor(components: { chain: NetworkChain; wallet: Wallet; clock: Clock; logger: Logger }, init: EscrowPayerInit) {
+  constructor(
+    components: { chain: NetworkChain; wallet: Wallet; clock: Clock; logger: Logger; events?: TypedEventEmitter<RequesterSettlementEvents> },
+    init: EscrowPayerInit
+  ) {
     this.#chain = components.chain
+    this.#events = components.events
     this.#wallet = components.wallet
     this.#clock = components.clock
     this.#log = components.logger.child({ component: 'payment:escrow-payer', network: components.chain.network.name })
@@ -122,6 +134,34 @@ export class EscrowPayer {
       }
       if (now.state === 'finished') this.#scheduleReclaim(now)
     }
+    this.#armWatch()
+  }
+
+  /** Reads, on the clock, what the provider claimed of every deposit whose voucher is not yet seen claimed; reports what is new. */
+  #armWatch(): void {
+    if (this.#stopped || this.#events === undefined) return
+    this.#watchTimer = this.#clock.setTimeout(() => {
+      this.#watchTimer = undefined
+      this.#watching = this.#watchClaims()
+        .catch(err => this.#log.warn({ err }, 'claimed totals could not be read; tried again later'))
+        .finally(() => {
+          this.#watching = undefined
+          this.#armWatch()
+        })
+    }, this.#init.claimWatchIntervalMs)
+  }
+
+  async #watchClaims(): Promise<void> {
+    for (const record of this.records.values()) {
+      if (this.#stopped) return
+      const vouchered = record.voucherCumulative ?? 0n
+      const seen = this.#seenClaimed.get(record.depositId) ?? 0n
+      if (record.state === 'opening' || vouchered <= seen) continue
+      const { claimed } = await this.#chain.deposit(record.depositId)
+      if (claimed <= seen) continue
+      this.#seenClaimed.set(record.depositId, claimed)
+      this.#events?.safeDispatchEvent('claimed', { detail: { agreementId: record.agreementId, claimed } })
+    }
   }
 
   async stop(): Promise<void> {
@@ -130,6 +170,9 @@ export class EscrowPayer {
     this.#windowTimer = undefined
     for (const timer of this.#reclaimTimers.values()) this.#clock.clearTimeout(timer)
     this.#reclaimTimers.clear()
+    if (this.#watchTimer !== undefined) this.#clock.clearTimeout(this.#watchTimer)
+    this.#watchTimer = undefined
+    await this.#watching
     for (const queued of this.#queue.values())
       queued.reject(new PaymentError('Unavailable', 'settlement is stopping; the deposit is opened after the next start'))
     this.#queue.clear()
@@ -160,7 +203,8 @@ export class EscrowPayer {
         amount: onChain.amount,
         claimed: onChain.claimed,
         deadline: onChain.deadline * 1000,
-        voucherCumulative: r.voucherCumulative ?? 0n
+        voucherCumulative: r.voucherCumulative ?? 0n,
+        reclaim: r.state === 'reclaimed' ? 'done' : r.state === 'finished' ? 'at-deadline' : 'not-yet'
       })
     }
     return views
@@ -199,8 +243,14 @@ export class EscrowPayer {
     }
   }
 
-  /** Signs (and keeps) the voucher over `cumulative`, topping the deposit up first when it holds less. */
-  settleAccepted(terms: AgreementTerms, cumulative: bigint): Promise<SettlementProof> {
+  /**
+   * Signs (and keeps) the voucher over `cumulative`, topping the deposit up
+   * first when it holds less: doubling what it holds (so a growing agreement
+   * costs a few top-ups, not one per note), capped by `cumulative` plus what
+   * `room` answers; never below `cumulative`, nor above what the wallet holds
+   * beyond that.
+   */
+  settleAccepted(terms: AgreementTerms, cumulative: bigint, room?: () => bigint): Promise<SettlementProof> {
     try {
       this.#checkTerms(terms)
       if (cumulative < 0n || cumulative > MAX_DEPOSIT)
@@ -220,7 +270,7 @@ export class EscrowPayer {
       if (record.state === 'reclaimed') throw new PaymentError('Gone', `the deposit of agreement ${terms.agreementId} was reclaimed`)
       const kept = this.#keptVoucher(record)
       if (kept !== undefined && cumulative <= kept.cumulative) return { kind: 'voucher', voucher: kept }
-      if (cumulative > record.amount) record = await this.#topUp(depositId, cumulative)
+      if (cumulative > record.amount) record = await this.#topUp(depositId, topUpTargetOf(record.amount, cumulative, room?.() ?? 0n), cumulative)
       const signature = await signVoucher(this.#wallet, this.#place, depositId, cumulative)
       const signed: PayerDeposit = { ...record, voucherCumulative: cumulative, voucherSignature: signature }
       await this.records.put(signed)
@@ -399,14 +449,20 @@ export class EscrowPayer {
     if (onChain.deadline !== 0) await this.records.put({ ...record, state: 'open', amount: onChain.amount, deadline: onChain.deadline })
   }
 
-  /** Brings the deposit to `target`: the intent (with its call) first, then the chain asked, then (only if still short) the top-up carried out. */
-  async #topUp(depositId: string, target: bigint): Promise<PayerDeposit> {
+  /**
+   * Brings the deposit to `target` (to `atLeast` when the wallet holds too
+   * little for more): the intent (with its call) first, then the chain asked,
+   * then (only if still short) the top-up carried out.
+   */
+  async #topUp(depositId: string, wanted: bigint, atLeast = wanted): Promise<PayerDeposit> {
     let record = this.records.get(depositId)!
     let onChain = await this.#chain.deposit(depositId)
-    if (onChain.amount < target) {
-      if (record.topUpTo !== target || record.topUpData === undefined) {
-        const shortfall = target - onChain.amount
+    let target = record.topUpTo ?? wanted
+    if (onChain.amount < atLeast || (record.topUpTo !== undefined && onChain.amount < record.topUpTo)) {
+      if (record.topUpTo === undefined || record.topUpTo < atLeast || record.topUpData === undefined) {
         const balance = await this.#chain.tokenBalance(this.#address)
+        target = wanted - onChain.amount > balance && atLeast - onChain.amount <= balance ? atLeast : wanted
+        const shortfall = target - onChain.amount
         if (balance < shortfall) {
           if (record.topUpTo !== undefined) await this.records.put(without(without(record, 'topUpTo'), 'topUpData'))
           throw new PaymentError(
@@ -477,6 +533,15 @@ export class EscrowPayer {
     await this.records.put({ ...record, state: 'reclaimed' })
     this.#log.info({ depositId, txHash, refund: String(onChain.amount - onChain.claimed) }, 'deposit reclaimed')
   }
+}
+
+/** A top-up's target: twice what the deposit holds, within `cumulative` plus `room` (the allocation's budget free for it), at least `cumulative`. */
+export function topUpTargetOf(amount: bigint, cumulative: bigint, room: bigint): bigint {
+  const cap = cumulative + (room > 0n ? room : 0n)
+  const doubled = amount * 2n
+  const target = doubled < cap ? doubled : cap
+  const atLeast = target > cumulative ? target : cumulative
+  return atLeast > MAX_DEPOSIT ? (cumulative > MAX_DEPOSIT ? cumulative : MAX_DEPOSIT) : atLeast
 }
 
 const RECLAIM_RETRY_MS = 60_000

@@ -21,6 +21,7 @@ import { fundFromFaucet } from './faucet.ts'
 import { NetworkChain } from './network-chain.ts'
 import type {
   AgreementTerms,
+  DepositHolding,
   PayoutConfirmation,
   ProviderSettlement,
   ProviderSettlementEvents,
@@ -40,6 +41,7 @@ export const SETTLEMENT_DEFAULTS = {
   depositDeadlineMarginMs: 24 * 3_600_000,
   openBatchWindowMs: 0,
   claimCheckIntervalMs: 5 * 60_000,
+  claimWatchIntervalMs: 60_000,
   depositCacheMs: 30_000,
   pollingIntervalMs: 1_000,
   confirmTimeoutMs: 10 * 60_000
@@ -89,7 +91,7 @@ class DefaultSettlementService implements SettlementService {
         { network, wallet: components.wallet, db: components.db, logger, clock },
         { pollingIntervalMs: settings.pollingIntervalMs, confirmTimeoutMs: settings.confirmTimeoutMs }
       )
-      const payer = new EscrowPayer({ chain, wallet: components.wallet, clock, logger }, settings)
+      const payer = new EscrowPayer({ chain, wallet: components.wallet, clock, logger, events: requesterEvents }, settings)
       const payee = new EscrowPayee({ chain, wallet: components.wallet, clock, logger, events: providerEvents }, settings)
       const direct =
         network.contracts.batchPayout === undefined ? undefined : directParts(chain, components.db, logger, clock, init, requesterEvents, providerEvents)
@@ -236,10 +238,19 @@ class RequesterDispatch implements RequesterSettlement {
     await withChainErrors(() => parts.payer.prepare(terms, budget))
   }
 
-  async settleAccepted(terms: AgreementTerms, documentId: string, cumulative: bigint): Promise<SettlementProof> {
+  async settleAccepted(terms: AgreementTerms, documentId: string, cumulative: bigint, room?: () => bigint): Promise<SettlementProof> {
     const parts = this.#service.partsOf(terms.platform)
     if (terms.mode === 'direct') return withChainErrors(() => directOf(parts, terms).payer.settleAccepted(terms, documentId, cumulative))
-    return withChainErrors(() => parts.payer.settleAccepted(terms, cumulative))
+    return withChainErrors(() => parts.payer.settleAccepted(terms, cumulative, room))
+  }
+
+  held(agreementId: string): DepositHolding | undefined {
+    for (const parts of this.#service.allParts()) {
+      const record = parts.payer.byAgreement(agreementId)
+      if (record !== undefined)
+        return { amount: record.amount, vouchered: record.voucherCumulative ?? 0n, finished: record.state === 'finished' || record.state === 'reclaimed' }
+    }
+    return undefined
   }
 
   async finish(agreementId: string): Promise<void> {

@@ -41,6 +41,13 @@ export interface SignedVoucher {
   readonly signature: string
 }
 
+/** A requester's deposit as it keeps it: locked, vouchered, and whether its agreement is done. */
+export interface DepositHolding {
+  readonly amount: bigint
+  readonly vouchered: bigint
+  readonly finished: boolean
+}
+
 /** What a requester sends with an acceptance so that the provider can be paid. */
 export type SettlementProof = { readonly kind: 'voucher'; readonly voucher: SignedVoucher } | { readonly kind: 'direct'; readonly batchDue: number }
 
@@ -66,6 +73,8 @@ export interface RequesterSettlementEvents {
   paid: CustomEvent<PayoutConfirmation>
   /** A payout could not be made (funds, gas cap…): the documents named stay ACCEPTED and are retried. */
   failed: CustomEvent<{ readonly documentIds: readonly string[]; readonly code: string }>
+  /** The chain shows the provider claimed `agreementId`'s escrow deposit up to `claimed` (cumulative): the documents it covers are SETTLED here too. */
+  claimed: CustomEvent<{ readonly agreementId: string; readonly claimed: bigint }>
 }
 
 export interface RequesterSettlement {
@@ -78,11 +87,16 @@ export interface RequesterSettlement {
   /**
    * The requester accepted `documentId`; the agreement's accepted total is now
    * `cumulative`. Escrow: signs (and keeps) a voucher over the deposit's new
-   * cumulative, topping the deposit up first when it holds less. Direct: records
+   * cumulative, topping the deposit up first when it holds less — to twice what
+   * it holds, but never above `cumulative` plus what `room` answers (the
+   * budget its allocation has that no other deposit holds), and never below
+   * `cumulative`: a few top-ups per agreement, not one per note. Direct: records
    * the payout of `cumulative` minus what earlier documents of the agreement
    * queued, and queues it for the next batch. Written before it returns.
    */
-  settleAccepted(terms: AgreementTerms, documentId: string, cumulative: bigint): Promise<SettlementProof>
+  settleAccepted(terms: AgreementTerms, documentId: string, cumulative: bigint, room?: () => bigint): Promise<SettlementProof>
+  /** What the agreement's escrow deposit holds and what its best voucher covers, as kept here (no chain read); undefined without one. */
+  held(agreementId: string): DepositHolding | undefined
   /** After the agreement ended and its invoice was settled: what is left of an escrow deposit may be reclaimed after its deadline. */
   finish(agreementId: string): Promise<void>
   addEventListener<K extends keyof RequesterSettlementEvents>(type: K, listener: (event: RequesterSettlementEvents[K]) => void): void
@@ -137,6 +151,8 @@ export interface SettlementInit {
   readonly openBatchWindowMs?: number
   /** How often the claim policy looks at gas prices when nothing else wakes it (ms). */
   readonly claimCheckIntervalMs?: number
+  /** How often the requester reads what its providers claimed of deposits whose vouchers it has not yet seen claimed (ms). */
+  readonly claimWatchIntervalMs?: number
   /** How long a deposit read from the chain answers vouchers within its amount (ms). */
   readonly depositCacheMs?: number
   /** How often receipts and blocks are polled (ms; the dev chain mines at once, so tests use less). */

@@ -79,6 +79,7 @@ describe('payment: two daemons on a dev chain', function () {
           // Claimed at the agreement's end, not sooner because the gas is cheap.
           claimWorthGasFactor: 1e15,
           directBatchIntervalMs: 200,
+          claimWatchIntervalMs: 100,
           ...extra
         }
       }
@@ -93,11 +94,12 @@ describe('payment: two daemons on a dev chain', function () {
 
   async function agreementWithActivity(
     demandExtra: Record<string, unknown> = {},
-    offerExtra: Record<string, unknown> = {}
+    offerExtra: Record<string, unknown> = {},
+    by: TestNode = requester
   ): Promise<Negotiated & { activityId: string }> {
     const negotiated = await approvedAgreement(
       { nodeId: provider.nodeId, client: provider.client },
-      { nodeId: requester.nodeId, client: requester.client },
+      { nodeId: by.nodeId, client: by.client },
       {
         // Small activities: the ones of earlier tests may still be ending when the next one starts.
         offerExtra: { 'golem.inf.mem.gib': 0.5, 'golem.inf.storage.gib': 2, ...offerExtra },
@@ -105,20 +107,20 @@ describe('payment: two daemons on a dev chain', function () {
           'golem.com.payment.chosen-platform': PLATFORM,
           // Never deployed here: the activity only has to exist and be measured.
           'golem.srv.comp.task_package': 'http://127.0.0.1:9/never-fetched.wasm',
-          [`golem.com.payment.platform.${PLATFORM}.address`]: requester.nodeId.toLowerCase(),
+          [`golem.com.payment.platform.${PLATFORM}.address`]: by.nodeId.toLowerCase(),
           ...demandExtra
         }
       }
     )
     // A generous acknowledgement wait: on a loaded machine the provider may take a while to answer a node that just restarted.
-    const { activityId } = await requester.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity?timeout=60', {
+    const { activityId } = await by.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity?timeout=60', {
       agreementId: negotiated.agreementId
     })
     return { ...negotiated, activityId }
   }
 
-  async function terminate(agreementId: string): Promise<void> {
-    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
+  async function terminate(agreementId: string, by: TestNode = requester): Promise<void> {
+    await by.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
   }
 
   before(async function () {
@@ -161,10 +163,16 @@ describe('payment: two daemons on a dev chain', function () {
     assert.ok(invoice.amount >= note.totalAmountDue)
     await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
     assert.equal(requesterApi.allocation(allocation.allocationId).spentAmount, invoice.amount)
+    const deposit = (await requesterApi.deposits()).find(d => d.agreementIds.includes(agreementId))
+    assert.equal(deposit?.reclaim, 'at-deadline', 'the agreement is done: what the deposit still holds goes back after its deadline')
 
     await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
     assert.equal(providerApi.invoice(invoice.invoiceId).status, 'SETTLED')
     assert.equal(providerApi.debitNote(note.debitNoteId).status, 'SETTLED')
+    // The requester sees the claim on chain too.
+    await invoiceEvent(requesterApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal(requesterApi.invoice(invoice.invoiceId).status, 'SETTLED')
+    assert.equal(requesterApi.debitNote(note.debitNoteId).status, 'SETTLED')
     assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount)
     const payments = providerApi.paymentsOfInvoice(invoice.invoiceId)
     assert.equal(
@@ -424,6 +432,55 @@ describe('payment: two daemons on a dev chain', function () {
     await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
     await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
     assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount, 'paid the invoice in all, the note once')
+  })
+
+  it('a note accepted and claimed, then an invoice of the same amount: the invoice is SETTLED by the claim already made', async () => {
+    const requesterApi = paymentOf(requester)
+    const providerApi = paymentOf(provider)
+    const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50'), paymentPlatform: PLATFORM })
+    // A start price only: the first note's amount is the whole agreement's, so the invoice adds nothing to it.
+    const { agreementId } = await agreementWithActivity({}, { 'golem.com.pricing.model.linear.coeffs': [0, 0, 0.5] })
+    const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+    const note = requesterApi.debitNote(received.debitNoteId)
+    await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+    await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
+    const outcome = await providerApi.claim({ all: true })
+    assert.ok(outcome.amount >= note.totalAmountDue, 'the note is claimed (with what earlier agreements left unclaimed)')
+    await debitNoteEvent(providerApi, 'DebitNoteSettledEvent', e => e.debitNoteId === note.debitNoteId)
+
+    await terminate(agreementId)
+    const invoiceReceived = await invoiceEvent(requesterApi, 'InvoiceReceivedEvent', e => requesterApi.invoice(e.invoiceId).agreementId === agreementId)
+    const invoice = requesterApi.invoice(invoiceReceived.invoiceId)
+    assert.equal(invoice.amount, note.totalAmountDue)
+    await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
+    await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal(providerApi.invoice(invoice.invoiceId).status, 'SETTLED')
+    await invoiceEvent(requesterApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal(requesterApi.invoice(invoice.invoiceId).status, 'SETTLED')
+  })
+
+  it('two agreements under one allocation whose wallet holds just its budget: both deposits open, sharing the budget', async () => {
+    // From the provider as it runs now: earlier tests restarted it on another port.
+    const renter = await cluster.start({ ...options(), bootstrap: [provider.addresses[0]!] })
+    await fund(renter.nodeId, '10')
+    const renterApi = paymentOf(renter)
+    const providerApi = paymentOf(provider)
+    const allocation = await renterApi.createAllocation({ totalAmount: parseEther('10'), paymentPlatform: PLATFORM })
+    const first = await agreementWithActivity({}, {}, renter)
+    const second = await agreementWithActivity({}, {}, renter)
+    for (const { agreementId } of [first, second]) {
+      const received = await debitNoteEvent(renterApi, 'DebitNoteReceivedEvent', e => renterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+      const note = renterApi.debitNote(received.debitNoteId)
+      await renterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+      await debitNoteEvent(providerApi, 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
+    }
+    const deposits = (await renterApi.deposits()).filter(d => d.agreementIds.some(id => id === first.agreementId || id === second.agreementId))
+    assert.equal(deposits.length, 2)
+    const locked = deposits.reduce((sum, d) => sum + d.amount, 0n)
+    assert.ok(locked <= parseEther('10'), `the deposits lock ${locked}, more than the allocation's budget`)
+    for (const d of deposits) assert.ok(d.amount > d.voucherCumulative, 'each deposit keeps room for its next notes')
+    await terminate(first.agreementId, renter)
+    await terminate(second.agreementId, renter)
   })
 
   it('the requester gone for good after accepting: the provider still claims its voucher', async () => {

@@ -149,6 +149,29 @@ describe('payment: escrow settlement through the service', function () {
     assert.equal((await settled).settled, parseEther('3'))
   })
 
+  it('tops up by doubling within the room it is given: a growing agreement costs a few top-ups, not one per note', async () => {
+    const terms = termsBetween(requester, provider, { now: Date.now() })
+    await requester.settlement.requester.prepare(terms, parseEther('1'))
+    const amountOf = async (depositId: string): Promise<bigint> => (await world.contracts.escrow.deposits(depositId)).amount
+    const room = (): bigint => parseEther('10')
+    const first = await requester.settlement.requester.settleAccepted(terms, 'dn-1', parseEther('1.5'), room)
+    assert.ok(first.kind === 'voucher')
+    assert.equal(await amountOf(first.voucher.depositId), parseEther('2'), 'doubled, not just what the voucher needs')
+    const nonce = await fixture.provider.getTransactionCount(requester.address)
+    await requester.settlement.requester.settleAccepted(terms, 'dn-2', parseEther('2'), room)
+    assert.equal(await fixture.provider.getTransactionCount(requester.address), nonce, 'within the deposit: nothing sent')
+    // Doubling would pass the room: capped at the cumulative plus the room.
+    const third = await requester.settlement.requester.settleAccepted(terms, 'dn-3', parseEther('2.5'), () => parseEther('0.5'))
+    assert.ok(third.kind === 'voucher')
+    assert.equal(await amountOf(third.voucher.depositId), parseEther('3'))
+    // No room at all: what the voucher needs.
+    await requester.settlement.requester.settleAccepted(terms, 'dn-4', parseEther('3.25'), () => 0n)
+    assert.equal(await amountOf(third.voucher.depositId), parseEther('3.25'))
+    assert.deepEqual(requester.settlement.requester.held(terms.agreementId), { amount: parseEther('3.25'), vouchered: parseEther('3.25'), finished: false })
+    await requester.settlement.requester.finish(terms.agreementId)
+    assert.equal(requester.settlement.requester.held(terms.agreementId)?.finished, true)
+  })
+
   it('refuses bad budgets and terms before anything is written or sent', async () => {
     const terms = termsBetween(requester, provider, { now: Date.now() })
     const isCode = (code: string) => (err: unknown) => err instanceof PaymentError && err.code === code
@@ -257,6 +280,23 @@ describe('payment: escrow settlement through the service', function () {
       )
     } finally {
       await closed.stop()
+    }
+  })
+
+  it('funds several nodes at once from the one dev account: each gets its gas and tokens', async () => {
+    const nodes = [3, 8, 9].map(index => new SettlementNode(world, { index, dir: nodeDir(fixture.dir, `funded-${index}`) }))
+    try {
+      for (const node of nodes) await node.start()
+      const before = await Promise.all(nodes.map(node => node.settlement.balances('erc20-dev-tglm', node.address)))
+      const funded = await Promise.all(nodes.map(node => node.settlement.fund('erc20-holesky-tglm')))
+      for (const [i, node] of nodes.entries()) {
+        assert.equal(funded[i]!.txHashes.length, 2)
+        const after = await node.settlement.balances('erc20-dev-tglm', node.address)
+        assert.equal(after.token, before[i]!.token + funded[i]!.token)
+        assert.ok(after.gas > before[i]!.gas, 'gas arrived (less what the mint cost)')
+      }
+    } finally {
+      for (const node of nodes) await node.stop()
     }
   })
 
