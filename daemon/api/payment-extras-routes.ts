@@ -1,11 +1,13 @@
 // Agora's payment extras (under /agora-api/v1/payment), which the CLI's
-// `agora payment deposits|claim|fund` call: escrow deposits as either side
-// sees them, claiming verified vouchers, and test funds on a dev network.
+// `agora payment status|deposits|claim|fund` call: one account's amounts and
+// balances on chain, escrow deposits as either side sees them, claiming
+// verified vouchers, and test funds on a dev network.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import type { PaymentApi } from '../../payment/index.ts'
-import { ClaimBody, ClaimOutcome, DepositView, FundBody, FundOutcome, paymentErrors } from './payment-schemas.ts'
-import { claimWire, depositWire, fundWire } from './payment-wire.ts'
+import { ClaimBody, ClaimOutcome, DepositView, FundBody, FundOutcome, PaymentStatus, paymentErrors, StatusQuery } from './payment-schemas.ts'
+import { statusPlatform } from './payment-status.ts'
+import { claimWire, depositWire, fundWire, statusWire } from './payment-wire.ts'
 import { errorResponses } from './schemas.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
@@ -13,6 +15,22 @@ export function paymentExtrasRoutes(api: PaymentApi): FastifyPluginAsync {
   return async (instance: FastifyInstance) => {
     const app = instance.withTypeProvider<TypeBoxProvider>()
     const tags = ['agora-payment']
+    app.get(
+      '/status',
+      {
+        schema: {
+          operationId: 'agoraPaymentStatus',
+          tags,
+          querystring: StatusQuery,
+          response: { 200: PaymentStatus, ...errorResponses(404), ...paymentErrors.chain }
+        }
+      },
+      async request => {
+        const platform = statusPlatform(api, request.query)
+        const address = request.query.address?.toLowerCase()
+        return statusWire(await api.status({ ...(platform === undefined ? {} : { platform }), ...(address === undefined ? {} : { address }) }))
+      }
+    )
     app.get(
       '/deposits',
       { schema: { operationId: 'agoraPaymentDeposits', tags, response: { 200: Type.Array(DepositView), 503: paymentErrors.chain[503] } } },

@@ -4,7 +4,6 @@
 // client with their status through the API's error handler (errors.ts).
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
-import { PaymentError } from '../../payment/index.ts'
 import type { PaymentApi } from '../../payment/index.ts'
 import { registerAnswerRoutes } from './payment-answer-routes.ts'
 import { registerDocumentRoutes } from './payment-document-routes.ts'
@@ -23,22 +22,13 @@ import {
   Ok,
   Payment,
   PaymentParams,
-  PaymentStatus,
+  DriverStatusProperty,
+  DriverStatusQuery,
   PaymentsQuery,
-  StatusQuery,
   paymentErrors
 } from './payment-schemas.ts'
-import {
-  accountWire,
-  allocationIdsOf,
-  allocationUpdateOf,
-  allocationWire,
-  decorationWire,
-  newAllocationOf,
-  parseTime,
-  paymentWire,
-  statusWire
-} from './payment-wire.ts'
+import { accountWire, allocationIdsOf, allocationUpdateOf, allocationWire, decorationWire, newAllocationOf, parseTime, paymentWire } from './payment-wire.ts'
+import { driverStatus } from './payment-status.ts'
 import { errorResponses } from './schemas.ts'
 import type { ApiRoute } from './server.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
@@ -52,23 +42,6 @@ export function paymentRoutes(api: PaymentApi): ApiRoute[] {
     { prefix: PAYMENT_API_PREFIX, plugin: paymentApiRoutes(api) },
     { prefix: PAYMENT_EXTRAS_PREFIX, plugin: paymentExtrasRoutes(api) }
   ]
-}
-
-/** The platform a status query means: by name, or the one account on `network` (and `driver`). */
-function statusPlatform(api: PaymentApi, query: { platform?: string; network?: string; driver?: string }): string | undefined {
-  if (query.platform !== undefined) return query.platform
-  if (query.network === undefined) {
-    if (query.driver !== undefined && query.driver !== 'erc20') throw new PaymentError('NotFound', `no payment driver ${query.driver}: Agora has erc20`)
-    return undefined
-  }
-  const driver = query.driver ?? 'erc20'
-  const accounts = [...api.accounts('Requestor'), ...api.accounts('Provider')]
-  const platforms = new Set(accounts.filter(account => account.network === query.network && account.driver === driver).map(account => account.platform))
-  const [platform, ...others] = platforms
-  if (platform === undefined) throw new PaymentError('NotFound', `no payment platform on network ${query.network} with driver ${driver}`)
-  if (others.length > 0)
-    throw new PaymentError('BadRequest', `network ${query.network} has several platforms (${[...platforms].join(', ')}): name one with platform`)
-  return platform
 }
 
 function paymentApiRoutes(api: PaymentApi): FastifyPluginAsync {
@@ -172,15 +145,11 @@ function paymentApiRoutes(api: PaymentApi): FastifyPluginAsync {
         schema: {
           operationId: 'paymentsStatus',
           tags: both,
-          querystring: StatusQuery,
-          response: { 200: PaymentStatus, ...paymentErrors.chain }
+          querystring: DriverStatusQuery,
+          response: { 200: Type.Array(DriverStatusProperty), ...errorResponses(404) }
         }
       },
-      async request => {
-        const platform = statusPlatform(api, request.query)
-        const address = request.query.address?.toLowerCase()
-        return statusWire(await api.status({ ...(platform === undefined ? {} : { platform }), ...(address === undefined ? {} : { address }) }))
-      }
+      async request => await driverStatus(api, request.query)
     )
     app.get(
       '/payments/:paymentId',

@@ -208,6 +208,19 @@ export const FilterQueryFields = {
 }
 export const PaymentsQuery = Type.Object({ ...PollQueryFields, ...FilterQueryFields })
 export const StatusQuery = Type.Object({ ...FilterQueryFields, platform: Type.Optional(Platform), address: Type.Optional(Address) })
+export const DriverStatusQuery = Type.Object(FilterQueryFields)
+export const DriverStatusProperty = Type.Object(
+  {
+    kind: Type.Union([Type.Literal('InsufficientGas'), Type.Literal('InsufficientToken'), Type.Literal('RpcError')]),
+    driver: Type.String(),
+    network: Type.String(),
+    address: Type.Optional(Type.String()),
+    neededGasEst: Type.Optional(Type.String()),
+    neededTokenEst: Type.Optional(Type.String()),
+    chainId: Type.Optional(Type.Integer({ description: 'only with InvalidChainId, which Agora never reports: a network is configured whole or not at all' }))
+  },
+  { description: 'One actionable problem of the payment driver on one network' }
+)
 export const DecorationsQuery = Type.Object({
   allocationIds: Type.Array(Type.String({ maxLength: 64 * 129 }), { maxItems: 64, description: 'allocation ids, comma-separated or repeated' })
 })

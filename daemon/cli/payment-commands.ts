@@ -53,7 +53,7 @@ export const paymentStatus: CommandRun = async ({ values }) => {
   const query = new URLSearchParams()
   if (platform !== undefined) query.set('platform', platform)
   if (address !== undefined) query.set('address', address)
-  const path = `${PAYMENT_API}/payments/status${query.size === 0 ? '' : `?${query.toString()}`}`
+  const path = `${AGORA_PAYMENT_API}/status${query.size === 0 ? '' : `?${query.toString()}`}`
   const status = await withDaemon(values, async daemon => await daemon.rest<Json>('GET', path))
   return print(values, status, () => labelled(status))
 }

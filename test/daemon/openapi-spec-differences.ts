@@ -19,23 +19,6 @@ const DOCUMENT_SENDS = DOCUMENTS.flatMap(([path, id]) => [`POST ${P}/${path}/{${
 const DOCUMENT_PAYMENTS = DOCUMENTS.map(([path, id]) => `GET ${P}/${path}/{${id}}/payments`)
 const ALLOCATION_ANSWERS = [`POST ${P}/allocations`, `GET ${P}/allocations/{allocationId}`, `PUT ${P}/allocations/{allocationId}`]
 const DRIVER_STATUS_FIELDS = ['address', 'chainId', 'driver', 'kind', 'neededGasEst', 'neededTokenEst', 'network']
-const PAYMENT_STATUS_FIELDS = [
-  'amount',
-  'driver',
-  'gasBalance',
-  'incoming',
-  'incoming.accepted',
-  'incoming.confirmed',
-  'incoming.requested',
-  'network',
-  'outgoing',
-  'outgoing.accepted',
-  'outgoing.confirmed',
-  'outgoing.requested',
-  'reserved',
-  'token',
-  'tokenBalance'
-]
 const DEPOSIT_FIELDS = ['deposit', 'deposit.contract', 'deposit.id', 'deposit.validate', 'extendTimeout']
 const PLATFORM_OBJECT_FIELDS = ['paymentPlatform.driver', 'paymentPlatform.network', 'paymentPlatform.token']
 const PAYMENT_LISTS = [`GET ${P}/payments`, ...DOCUMENT_PAYMENTS]
@@ -273,20 +256,10 @@ export const SPEC_DIFFERENCES: SpecDifference[] = [
     ]
   },
   {
-    reason: 'No DebitNotePaymentStatusEvent or InvoicePaymentStatusEvent is sent: the state of the chain and the balances are in paymentsStatus.',
+    reason:
+      "No DebitNotePaymentStatusEvent or InvoicePaymentStatusEvent is sent: the driver's problems are in paymentsStatus, the balances in Agora's payment status.",
     differences: ['debitNoteEvents', 'invoiceEvents'].flatMap(path =>
       ['property', ...DRIVER_STATUS_FIELDS.map(field => `property.${field}`)].map(field => `GET ${P}/${path}: response field [].${field} missing`)
     )
-  },
-  {
-    reason:
-      "paymentsStatus answers one account's status on one platform (amount, reserved, outgoing and incoming, driver, network, token, the token and gas balances on chain), chosen by platform and address as well as by the spec's network and driver, instead of the driver's list of problems; it lists 503 (the chain cannot be reached).",
-    differences: [
-      `GET ${P}/payments/status: parameter query platform not in the spec`,
-      `GET ${P}/payments/status: parameter query address not in the spec`,
-      `GET ${P}/payments/status: status 503 not in the spec`,
-      ...DRIVER_STATUS_FIELDS.map(field => `GET ${P}/payments/status: response field [].${field} missing`),
-      ...PAYMENT_STATUS_FIELDS.map(field => `GET ${P}/payments/status: response field ${field} not in the spec`)
-    ]
   }
 ]

@@ -54,14 +54,21 @@ describe('the Payment API of a daemon on the dev chain', function () {
   }
 
   it('funds the node from the dev faucet, which the status and accounts then show', async () => {
+    // A fresh key has no gas: the driver's status says so, and says nothing once funded.
+    assert.deepEqual(await node.client.expect(200, 'GET', `${P}/payments/status`), [
+      { kind: 'InsufficientGas', driver: 'erc20', network: 'dev', address: node.nodeId.toLowerCase() }
+    ])
     const funded = await node.client.expect(200, 'POST', `${X}/fund`)
     assert.equal(funded.token, '1000')
     assert.ok(funded.txHashes.length > 0)
-    const status = await node.client.expect(200, 'GET', `${P}/payments/status?platform=erc20-holesky-tglm`)
+    assert.deepEqual(await node.client.expect(200, 'GET', `${P}/payments/status?network=dev&driver=erc20`), [])
+    assert.deepEqual(await node.client.expect(200, 'GET', `${P}/payments/status?network=elsewhere`), [])
+    assert.equal((await node.client.call('GET', `${P}/payments/status?driver=zksync`)).status, 404)
+    const status = await node.client.expect(200, 'GET', `${X}/status?platform=erc20-holesky-tglm`)
     assert.equal(status.tokenBalance, '1000')
     assert.equal(status.network, 'dev')
     assert.equal(status.driver, 'erc20')
-    assert.deepEqual(await node.client.expect(200, 'GET', `${P}/payments/status?network=dev&driver=erc20`), status)
+    assert.deepEqual(await node.client.expect(200, 'GET', `${X}/status?network=dev&driver=erc20`), status)
     const [account] = await node.client.expect(200, 'GET', `${P}/requestorAccounts`)
     assert.deepEqual(account, {
       platform: PLATFORM,
@@ -95,7 +102,7 @@ describe('the Payment API of a daemon on the dev chain', function () {
     assert.equal(created.spentAmount, '0')
     const path = `${P}/allocations/${created.allocationId}`
     assert.equal((await node.client.expect(200, 'PUT', path, { totalAmount: '20' })).remainingAmount, '20')
-    const status = await node.client.expect(200, 'GET', `${P}/payments/status`)
+    const status = await node.client.expect(200, 'GET', `${X}/status`)
     assert.equal(status.reserved, '20')
     const property = `golem.com.payment.platform.${PLATFORM}.address`
     assert.deepEqual(await node.client.expect(200, 'GET', `${P}/demandDecorations?allocationIds=${created.allocationId}`), {
@@ -114,7 +121,7 @@ describe('the Payment API of a daemon on the dev chain', function () {
     await refusedUnchanged(400, 'POST', `${P}/allocations`, { ...body, address: `0x${'11'.repeat(20)}` })
     assert.match(await refusedUnchanged(404, 'POST', `${P}/allocations`, { ...body, paymentPlatform: 'erc20-nosuch-tglm' }), /erc20-nosuch-tglm/)
     await refusedUnchanged(409, 'POST', `${P}/allocations`, { ...body, totalAmount: '1000.000000000000000001' })
-    await refusedUnchanged(404, 'GET', `${P}/payments/status?platform=erc20-nosuch-tglm`)
+    await refusedUnchanged(404, 'GET', `${X}/status?platform=erc20-nosuch-tglm`)
     await refusedUnchanged(404, 'GET', `${P}/debitNotes/nosuch`)
     await refusedUnchanged(404, 'POST', `${P}/invoices/nosuch/accept`, { totalAmountAccepted: '1', allocationId: 'nosuch' })
     await refusedUnchanged(400, 'POST', `${P}/invoices/nosuch/accept`, { totalAmountAccepted: '1.x', allocationId: 'nosuch' })
