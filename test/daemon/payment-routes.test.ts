@@ -5,20 +5,12 @@
 // the daemon stopping). One chain and one pair of daemons for the whole file.
 import assert from 'node:assert/strict'
 import { parseEther } from 'ethers'
-import { devNetworkConfig } from '../../payment/index.ts'
-import { Cluster } from '../helpers/cluster.ts'
-import type { NodeOptions, TestNode } from '../helpers/cluster.ts'
-import { mined, party } from '../helpers/contracts.ts'
-import { devChainFixture } from '../helpers/dev-chain.ts'
-import { approveAgreement, negotiateAgreement } from '../helpers/negotiation.ts'
-import { settlementWorld } from '../helpers/settlement.ts'
-import type { SettlementWorld } from '../helpers/settlement.ts'
+import type { TestNode } from '../helpers/cluster.ts'
+import { PAIR_ALIAS as ALIAS, PAIR_PLATFORM as PLATFORM, paymentPairFixture } from '../helpers/payment-pair.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const P = '/payment-api/v1'
 const X = '/agora-api/v1/payment'
-const PLATFORM = 'erc20-dev-tglm'
-const ALIAS = 'erc20-holesky-tglm'
 const SESSION = 'routes-session'
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 const DECIMAL = /^\d+(\.\d+)?$/
@@ -41,47 +33,16 @@ function golemJsAllocationBody(totalAmount: string, address: string): Record<str
 
 describe('the Payment API routes of two daemons on the dev chain', function () {
   this.timeout(180_000)
-  const fixture = devChainFixture()
-  const cluster = new Cluster()
-  let world: SettlementWorld
+  const pair = paymentPairFixture()
   let provider: TestNode
   let requester: TestNode
   let agreementId: string
   let activityId: string
   let allocationId: string
 
-  function options(): NodeOptions {
-    return {
-      configure: config => {
-        const network = devNetworkConfig(fixture.chain.rpcUrl, String(world.contracts.token.target), {
-          escrow: String(world.contracts.escrow.target),
-          batchPayout: String(world.contracts.payouts.target)
-        })
-        config.modules.payment = {
-          networks: [network],
-          debitNoteIntervalMs: 300,
-          outboxMinRetryMs: 50,
-          outboxMaxRetryMs: 500,
-          chainPollingIntervalMs: 20,
-          finalUsageWaitMs: 10_000,
-          claimWorthGasFactor: 1e15
-        }
-      }
-    }
-  }
-
-  before(async function () {
-    this.timeout(120_000)
-    world = await settlementWorld(fixture)
-    provider = await cluster.start(options())
-    requester = await cluster.start(options())
-    const deployer = party(0, fixture.provider).signer
-    for (const node of [requester, provider]) await mined(deployer.sendTransaction({ to: node.nodeId, value: parseEther('10') }))
-    await mined(world.contracts.token.mint(requester.nodeId, parseEther('100')))
-  })
-
-  after(async () => {
-    await cluster.stop()
+  before(() => {
+    provider = pair.provider
+    requester = pair.requester
   })
 
   /**
@@ -214,19 +175,7 @@ describe('the Payment API routes of two daemons on the dev chain', function () {
       const since = await lastEventDate(requester, 'debitNoteEvents')
       const query = `${since === undefined ? '' : `&afterTimestamp=${encodeURIComponent(since)}`}&appSessionId=${SESSION}`
       const polled = requester.client.call('GET', `${P}/debitNoteEvents?timeout=120&maxEvents=1${query}`)
-      const parties = { provider: { nodeId: provider.nodeId, client: provider.client }, requester: { nodeId: requester.nodeId, client: requester.client } }
-      const negotiated = await negotiateAgreement(parties.provider, parties.requester, {
-        offerExtra: { 'golem.inf.mem.gib': 0.5, 'golem.inf.storage.gib': 2 },
-        demandExtra: {
-          'golem.com.payment.chosen-platform': ALIAS,
-          'golem.srv.comp.task_package': 'http://127.0.0.1:9/never-fetched.wasm',
-          [`golem.com.payment.platform.${ALIAS}.address`]: requester.nodeId.toLowerCase()
-        }
-      })
-      agreementId = negotiated.agreementId
-      await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/confirm?appSessionId=${SESSION}`)
-      await approveAgreement(parties.provider, parties.requester, agreementId)
-      activityId = (await requester.client.expect<{ activityId: string }>(201, 'POST', '/activity-api/v1/activity?timeout=60', { agreementId })).activityId
+      ;({ agreementId, activityId } = await pair.agreementWithActivity(SESSION))
 
       const reply = await polled
       assert.equal(reply.status, 200)
