@@ -1,7 +1,8 @@
 // Child processes that must not outlive this process: when it exits (a
 // finished test run with mocha's --exit, a failed test, process.exit from the
-// CLI) every one still registered is killed. Only a SIGKILL of this process
-// itself escapes, as for any child.
+// CLI) every one still registered is killed. A default SIGTERM/SIGINT or a
+// SIGKILL of this process skips exit hooks: the dev chain has a watch process
+// for that (parent-watch.ts).
 import type { ChildProcess } from 'node:child_process'
 
 const live = new Set<ChildProcess>()

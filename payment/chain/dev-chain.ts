@@ -2,13 +2,15 @@
 // answers eth_chainId. With a state file it keeps its chain across restarts
 // (anvil dumps the state every `stateIntervalSeconds`, so even a SIGKILL loses
 // at most that interval). stop() ends it with SIGTERM, then SIGKILL after a
-// bound; nothing it started outlives it, or this process.
+// bound; nothing it started outlives it, or this process, however this
+// process ends (a watch process kills the chain when this one is gone).
 import { type ChildProcess, spawn } from 'node:child_process'
 import { type Clock, silentLogger, systemClock } from '../../net/kernel.ts'
 import type { Logger } from '../../net/kernel.ts'
 import { anvilBinaryPath } from './anvil-binary.ts'
 import { ChainError } from './chain-error.ts'
 import { reapOnExit, releaseReaped } from './child-reaper.ts'
+import { killWithParent } from './parent-watch.ts'
 import { DEV_CHAIN_ID, DEV_MNEMONIC } from './dev-constants.ts'
 import { jsonRpcCall } from './json-rpc.ts'
 
@@ -113,17 +115,21 @@ export class DevChain {
     const started = this.#clock.now()
     const child = spawn(this.#init.binaryPath ?? anvilBinaryPath(), this.#args(), { stdio: ['ignore', 'pipe', 'pipe'] })
     reapOnExit(child)
+    // The exit hook misses a default SIGTERM/SIGINT and any SIGKILL of this process; the watch does not.
+    const watch = killWithParent(child)
     this.#child = child
     this.#outputTail.length = 0
     this.#exited = new Promise<Exit>(resolve => {
       child.once('exit', (code, signal) => {
         releaseReaped(child)
+        watch.release()
         resolve({ code, signal })
       })
       // A failed spawn (no such binary) emits error and no exit.
       child.once('error', err => {
         this.#log.error({ err }, 'the dev chain could not be spawned')
         releaseReaped(child)
+        watch.release()
         resolve({ code: null, signal: null })
       })
     })

@@ -1,5 +1,5 @@
-// A dev chain left running by a run that was killed (SIGKILL reaches only the
-// process, not its child): the next run finds it by the pid file beside the
+// A dev chain left running by a run that was killed with its watch (the watch
+// ends the chain when only the run is killed): the next run finds it by the pid file beside the
 // state and ends it, so two chains never write one state file. A pid is only
 // trusted when the process's command line names that state file (Linux's
 // /proc); a pid since reused by something else is left alone.

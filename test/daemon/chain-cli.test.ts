@@ -96,14 +96,17 @@ describe('agora chain dev', function () {
     assert.equal(isRunning(againAnvil), false)
   })
 
-  it('a run killed with SIGKILL leaves its chain behind; the next run ends that chain and goes on with its state', async () => {
+  it('a run killed with SIGKILL together with its watch leaves its chain behind; the next run ends that chain and goes on with its state', async () => {
     const chainDir = join(dir, 'killed')
     const killed = await startChainDev(chainDir)
     const orphan = await killed.chainPid()
     try {
+      // The watch first: alone, a SIGKILL of the command ends the chain too (test/payment/chain-dev.test.ts).
+      const watch = await killed.watchPid()
+      process.kill(watch, 'SIGKILL')
       killed.child.kill('SIGKILL')
       await killed.exited
-      // SIGKILL reaches only the command: its chain runs on, still writing the state file.
+      // Its chain runs on, still writing the state file.
       assert.equal(isRunning(orphan), true)
       const next = await startChainDev(chainDir)
       assert.equal(isRunning(orphan), false, 'the chain of the killed run was ended')

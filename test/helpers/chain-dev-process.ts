@@ -20,8 +20,10 @@ export interface ChainDevProcess {
   info: ChainDevInfo
   exited: Promise<number | null>
   stderr: () => string
-  /** The anvil process it runs (its only child). */
+  /** The anvil process it runs. */
   chainPid: () => Promise<number>
+  /** The process that kills that chain once the command is gone. */
+  watchPid: () => Promise<number>
 }
 
 /** Spawns `agora chain dev --json --data-dir dir …` and waits until it printed its network. */
@@ -41,10 +43,16 @@ export async function startChainDev(dir: string, args: string[] = [], main = MAI
     })
     void exited.then(code => reject(new Error(`agora chain dev exited with ${code} first: ${stderr}`)))
   })
-  const chainPid = async (): Promise<number> => {
+  // Its two children: the chain and the chain's watch (a node process).
+  const childNamed = async (isChain: boolean): Promise<number> => {
     const children = (await readFile(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')).trim().split(/\s+/).filter(Boolean)
-    if (children.length !== 1) throw new Error(`agora chain dev has ${children.length} children, not 1`)
-    return Number(children[0])
+    const found: number[] = []
+    for (const pid of children) {
+      const argv0 = (await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '')).split('\0')[0] ?? ''
+      if (/(^|\/)anvil(\.exe)?$/.test(argv0) === isChain) found.push(Number(pid))
+    }
+    if (found.length !== 1) throw new Error(`agora chain dev has ${found.length} ${isChain ? 'chains' : 'watches'}, not 1`)
+    return found[0]!
   }
-  return { child, info, exited, stderr: () => stderr, chainPid }
+  return { child, info, exited, stderr: () => stderr, chainPid: () => childNamed(true), watchPid: () => childNamed(false) }
 }

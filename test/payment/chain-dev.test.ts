@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
+import { connect, type Socket } from 'node:net'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseEther, Wallet } from 'ethers'
@@ -152,6 +153,50 @@ process.exit(3)`
       assert.ok(Number.isInteger(pid) && pid > 0, `the script printed a pid, not ${JSON.stringify(out)}`)
       await waitFor('the orphaned chain to be gone', () => isGone(pid))
     })
+
+    for (const signal of ['SIGTERM', 'SIGINT', 'SIGKILL'] as const) {
+      it(`a chain dies with the process that started it when that process is ended by ${signal}`, async () => {
+        const index = fileURLToPath(new URL('../../payment/index.ts', import.meta.url))
+        // The process prints the chain's pid and port and every child it has (the chain and its watch), then waits.
+        const script = `import { readFile } from 'node:fs/promises'
+import { DevChain } from ${JSON.stringify(index)}
+const chain = new DevChain()
+await chain.start()
+const children = (await readFile('/proc/' + process.pid + '/task/' + process.pid + '/children', 'utf8')).trim().split(/\\s+/).map(Number)
+console.log(JSON.stringify({ pid: chain.pid, port: chain.port, children }))
+setInterval(() => {}, 1_000_000)`
+        const parent = spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] })
+        const parentExit = new Promise<NodeJS.Signals | null>(resolve => parent.once('exit', (_code, sig) => resolve(sig)))
+        let started: { pid: number; port: number; children: number[] } | undefined
+        try {
+          started = await new Promise((resolve, reject) => {
+            let out = ''
+            parent.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+              out += chunk
+              if (out.includes('\n')) resolve(JSON.parse(out.slice(0, out.indexOf('\n'))))
+            })
+            void parentExit.then(sig => reject(new Error(`the process exited (${sig}) before its chain was ready`)))
+          })
+          const { pid, port, children } = started!
+          assert.ok(children.includes(pid), 'the chain is a child of the process')
+          assert.equal(children.length, 2, 'the chain and its watch')
+          // The chain's end closes this connection to it: the event the test waits on.
+          const connection = await new Promise<Socket>((resolve, reject) => {
+            const socket = connect(port, '127.0.0.1', () => resolve(socket)).once('error', reject)
+          })
+          const closed = new Promise<void>(resolve => connection.once('close', () => resolve()))
+          connection.on('error', () => undefined)
+
+          parent.kill(signal)
+          assert.equal(await parentExit, signal)
+          await closed
+          for (const child of children) await waitFor(`process ${child} to be gone`, () => isGone(child))
+        } finally {
+          if (parent.exitCode === null && parent.signalCode === null) parent.kill('SIGKILL')
+          for (const child of started?.children ?? []) if (isRunning(child)) process.kill(child, 'SIGKILL')
+        }
+      })
+    }
 
     it('spawns the binary of the platform package npm installed, and fails with Unavailable when there is none', async () => {
       assert.equal(anvilPlatformPackage('linux', 'x64'), '@foundry-rs/anvil-linux-amd64')

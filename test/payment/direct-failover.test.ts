@@ -5,6 +5,13 @@ import { devChainFixture } from '../helpers/dev-chain.ts'
 import { type DirectRig, directRig, freshPayees } from '../helpers/direct-payouts.ts'
 import { type Failure, flakyRpc } from '../helpers/flaky-rpc.ts'
 
+/** Which of the calls other than broadcasts fail (`n` counts from 1). */
+function readFailure(n: number): Failure | undefined {
+  if (n === 1) return 'refuse'
+  if (n === 2) return 'cut'
+  return n % 3 === 0 ? (n % 2 === 0 ? 'refuse' : 'cut') : undefined
+}
+
 describe('payment: direct payouts over a failing RPC endpoint', function () {
   this.timeout(180_000)
   const fixture = devChainFixture()
@@ -48,12 +55,14 @@ describe('payment: direct payouts over a failing RPC endpoint', function () {
   it('an endpoint failing a share of calls, first of two URLs: every payout paid once, through the fallback', async () => {
     const index = 2
     await rig.mint(devWallet(index).address, 10n ** 21n)
+    // Counted per kind of call, so which calls fail does not depend on how reads and broadcasts interleave:
+    // the 1st, 3rd, … broadcast reaches the node and loses its answer; of the other calls the 1st is refused,
+    // the 2nd cut, and from then on every third fails, refused and cut by turns.
     let sends = 0
-    const modes: Failure[] = ['refuse', 'cut']
-    const proxy = await flakyRpc(fixture.chain.rpcUrl, ({ n, method }) => {
-      // Every other broadcast reaches the node and loses its answer; every third call fails outright.
-      if (method === 'eth_sendRawTransaction' && sends++ % 2 === 0) return 'cut-after-forward'
-      return n % 3 === 0 ? modes[n % 2]! : undefined
+    let reads = 0
+    const proxy = await flakyRpc(fixture.chain.rpcUrl, ({ method }) => {
+      if (method === 'eth_sendRawTransaction') return sends++ % 2 === 0 ? 'cut-after-forward' : undefined
+      return readFailure(++reads)
     })
     const provider = new FailoverProvider(
       {},
@@ -75,8 +84,11 @@ describe('payment: direct payouts over a failing RPC endpoint', function () {
       assert.equal(batches.length, 3)
       for (const batchId of batches) assert.equal(await rig.contracts.token.paid(batchId), true)
       assert.equal(await fixture.provider.getTransactionCount(payer.address, 'latest'), before + 3, 'one transaction per batch, none twice')
-      assert.ok(proxy.failed.some(f => f.method === 'eth_sendRawTransaction'))
-      assert.ok(proxy.failed.some(f => f.failure === 'refuse') && proxy.failed.some(f => f.failure === 'cut'))
+      const failures = (kind: Failure) => proxy.failed.filter(f => f.failure === kind).length
+      assert.equal(failures('cut-after-forward'), Math.ceil(sends / 2), 'every other broadcast lost its answer')
+      assert.ok(sends >= 3, `three batches broadcast at least once each, not ${sends} broadcasts`)
+      assert.equal(failures('refuse') + failures('cut'), [...Array(reads).keys()].filter(i => readFailure(i + 1) !== undefined).length)
+      assert.ok(failures('refuse') >= 1 && failures('cut') >= 1, 'both kinds of failure happened')
       assert.ok(proxy.seen.length > proxy.failed.length, 'the endpoint also served calls')
       assert.deepEqual(await payer.payNow(), [])
     } finally {

@@ -193,6 +193,33 @@ describe('payment: the direct batch payer', function () {
     assert.equal(await rig.balanceOf(a), 5n * TOKEN)
   })
 
+  it('a start whose recovery fails leaves the payer unstarted: the next start recovers and schedules the cycle', async () => {
+    const index = await fundedAccount()
+    let broken = true
+    const store = db as unknown as RawRecordStore
+    const failing: RawRecordStore = {
+      iterator: options => {
+        if (broken) throw new Error('the disk is unreadable')
+        return store.iterator(options)
+      },
+      put: async (key, value, options) => await store.put(key, value, options),
+      del: async (key, options) => await store.del(key, options)
+    }
+    const clock = new ManualClock(Date.now())
+    const { payer, paid } = rig.payer(index, failing, { clock, init: { directBatchIntervalMs: 5_000 } })
+    await assert.rejects(payer.start(), /the disk is unreadable/)
+    assert.deepEqual(clock.pending(), [], 'no cycle is scheduled after a failed start')
+
+    broken = false
+    await payer.start()
+    assert.deepEqual(clock.pending(), [clock.now() + 5_000], 'the second start schedules the cycle')
+    const [a] = freshPayees(1) as [string]
+    await payer.enqueue(payout('r-1', a, 9n))
+    clock.advance(5_000)
+    await eventually('the payout is paid by the scheduled cycle', async () => paid.length === 1)
+    assert.equal(await rig.balanceOf(a), 9n)
+  })
+
   it('settles accepted cumulative amounts: each document queues what earlier ones did not', async () => {
     const index = await fundedAccount()
     const { payer } = rig.payer(index, db as never)

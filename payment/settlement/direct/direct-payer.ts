@@ -75,6 +75,7 @@ export class DirectPayer extends TypedEventEmitter<RequesterSettlementEvents> {
   #timer: unknown
   #nextBatchAt: number
   #started = false
+  #starting: Promise<void> | undefined
 
   constructor(components: DirectPayerComponents, init: DirectPayerInit = {}) {
     super()
@@ -115,16 +116,25 @@ export class DirectPayer extends TypedEventEmitter<RequesterSettlementEvents> {
   /** Finishes batches mined before a restart, then runs the cycle every interval. */
   async start(): Promise<void> {
     if (this.#started) return
-    this.#started = true
+    // Started only once recovery succeeded: a failed one leaves the payer unstarted, so a later start() recovers and schedules.
+    this.#starting ??= this.#startNow().finally(() => {
+      this.#starting = undefined
+    })
+    await this.#starting
+  }
+
+  async #startNow(): Promise<void> {
     await this.#sender.recover()
     await this.#serial(async () => {
       for (const batch of await this.#store.batches()) if (batch.state === 'paid' && batch.txHash !== undefined) await this.#finishPaid(batch, batch.txHash)
     })
+    this.#started = true
     this.#schedule()
   }
 
   /** Ends the cycle and waits for the one running; batches in flight are taken up by the next start(). */
   async stop(): Promise<void> {
+    await this.#starting?.catch(() => undefined)
     this.#started = false
     if (this.#timer !== undefined) this.#clock.clearTimeout(this.#timer)
     this.#timer = undefined
