@@ -54,7 +54,7 @@ describe('the Payment API routes of two daemons on the dev chain', function () {
   async function snapshot(node: TestNode): Promise<unknown> {
     const get = async (path: string) => await node.client.expect(200, 'GET', `${P}${path}`)
     const handled = (documents: any[]) => documents.filter(d => d.status !== 'RECEIVED')
-    const { outgoing, incoming, ...status } = await get('/payments/status')
+    const { outgoing, incoming, ...status } = await node.client.expect(200, 'GET', `${X}/status`)
     const deposits = (await node.client.expect<any[]>(200, 'GET', `${X}/deposits`)).map(({ claimed: _claimed, ...deposit }) => deposit)
     return {
       allocations: await get('/allocations'),
@@ -124,7 +124,7 @@ describe('the Payment API routes of two daemons on the dev chain', function () {
       assert.equal(amended.totalAmount, '3.25')
       assert.equal(amended.remainingAmount, '3.25')
       assert.equal(amended.timeout, '2030-01-01T00:00:00.000Z')
-      assert.equal((await requester.client.expect(200, 'GET', `${P}/payments/status`)).reserved, '3.25')
+      assert.equal((await requester.client.expect(200, 'GET', `${X}/status`)).reserved, '3.25')
       const released = await requester.client.call('DELETE', path)
       assert.equal(released.status, 200)
       assert.equal(released.body, undefined)
@@ -337,10 +337,12 @@ describe('the Payment API routes of two daemons on the dev chain', function () {
 
   describe('status, accounts and funding', () => {
     it('gives the status by platform or network, the accounts, and funds a node; 404/400 for unknown or bad ones', async () => {
-      const byPlatform = await requester.client.expect(200, 'GET', `${P}/payments/status?platform=${PLATFORM}&address=${requester.nodeId}`)
+      const byPlatform = await requester.client.expect(200, 'GET', `${X}/status?platform=${PLATFORM}&address=${requester.nodeId}`)
       assert.match(byPlatform.amount, DECIMAL)
       assert.match(byPlatform.gasBalance, DECIMAL)
-      assert.deepEqual(await requester.client.expect(200, 'GET', `${P}/payments/status?network=dev&driver=erc20`), byPlatform)
+      assert.deepEqual(await requester.client.expect(200, 'GET', `${X}/status?network=dev&driver=erc20`), byPlatform)
+      // The spec's driver status: a funded node that owes nothing unpaid has no problem to report.
+      assert.deepEqual(await requester.client.expect(200, 'GET', `${P}/payments/status?network=dev&driver=erc20`), [])
       const [account] = await requester.client.expect(200, 'GET', `${P}/requestorAccounts`)
       assert.deepEqual(account, {
         platform: PLATFORM,
@@ -356,9 +358,10 @@ describe('the Payment API routes of two daemons on the dev chain', function () {
       assert.equal(funded.token, '1000')
       assert.ok(funded.txHashes.length > 0)
       await refusedUnchanged(requester, [
-        [404, 'GET', `${P}/payments/status?network=nosuch`],
-        [404, 'GET', `${P}/payments/status?platform=erc20-nosuch-tglm`],
-        [400, 'GET', `${P}/payments/status?address=nothex`],
+        [404, 'GET', `${X}/status?network=nosuch`],
+        [404, 'GET', `${X}/status?platform=erc20-nosuch-tglm`],
+        [400, 'GET', `${X}/status?address=nothex`],
+        [404, 'GET', `${P}/payments/status?driver=zksync`],
         [404, 'POST', `${X}/fund`, { platform: 'erc20-nosuch-tglm' }],
         [400, 'POST', `${X}/fund`, { platform: 'Not A Platform' }]
       ])
