@@ -1,6 +1,6 @@
-// Files other processes read while this one runs (api.url) are written whole
-// or not at all: to a temporary name beside them, synced, then renamed over
-// them, so a reader never sees one empty or half written.
+// Files other processes read (api.url, the dev network's network file and
+// deployment record) are written whole or not at all: to a temporary name
+// beside them, synced, then renamed over them, so a reader never sees one half written.
 import { randomBytes } from 'node:crypto'
 import { open, rename, rm } from 'node:fs/promises'
 
