@@ -15,6 +15,13 @@ export class NoDaemonError extends CodedError<'Unavailable'> {
 }
 
 const TIMEOUT_MS = 10_000
+/**
+ * A REST call may wait on the chain (a claim or a faucet's transactions mined
+ * with their confirmations, bounded by the settlement's 10 min confirm
+ * timeout): the CLI waits beyond that bound rather than give up on a call the
+ * daemon is still making.
+ */
+const REST_TIMEOUT_MS = 11 * 60_000
 
 export class RemoteOps implements NodeOps {
   readonly #socketPath: string
@@ -38,12 +45,12 @@ export class RemoteOps implements NodeOps {
 
   /** Calls the daemon's REST API through the admin socket (no app-key needed): `path` as the API serves it. */
   async rest<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
-    return await this.#call<T>(method, `${API_PASSTHROUGH_PREFIX}${path}`, body)
+    return await this.#call<T>(method, `${API_PASSTHROUGH_PREFIX}${path}`, body, REST_TIMEOUT_MS)
   }
 
   async close(): Promise<void> {}
 
-  #call<T>(method: string, path: string, body?: unknown): Promise<T> {
+  #call<T>(method: string, path: string, body?: unknown, timeoutMs = TIMEOUT_MS): Promise<T> {
     const payload = body === undefined ? undefined : JSON.stringify(body)
     return new Promise<T>((resolve, reject) => {
       const req = request(
@@ -54,7 +61,7 @@ export class RemoteOps implements NodeOps {
           agent: false,
           method,
           path,
-          timeout: TIMEOUT_MS,
+          timeout: timeoutMs,
           headers: payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
         },
         res => {
