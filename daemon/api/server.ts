@@ -40,6 +40,11 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   const app = Fastify({
     ...(options.logger === undefined ? { logger: false } : { loggerInstance: options.logger.child({}, { serializers: { req: requestForLog } }) }),
     bodyLimit: options.bodyLimit ?? DEFAULT_BODY_LIMIT,
+    // The server keeps an idle connection longer than clients do (fetch/undici: 4 s, or the
+    // server's hint less 2 s), so the client always closes first: at Node's 5 s a client under
+    // load could send a request (golem-js's accept, a POST fetch does not retry) on a connection
+    // the server was closing. Stop closes idle connections itself (closing.ts).
+    keepAliveTimeout: 65_000,
     // Longer than any id a route takes, so that a schema, not the router, refuses a long one.
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // The router's own refusals, in the API's error shape, without echoing the url back.
