@@ -6,36 +6,11 @@ import type { AgreementTerms, SignedTransaction } from '../../payment/index.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 import { type DirectRig, directRig, freshPayees } from '../helpers/direct-payouts.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
+import { crashingStore } from '../helpers/crashing-store.ts'
 import { eventually } from '../helpers/wait.ts'
 
 const TOKEN = 10n ** 18n
 const isCode = (code: string) => (err: unknown) => err instanceof PaymentError && err.code === code
-
-/** A store that works until a write of a key matching `crashWhen`, writes it, then fails every call: a killed daemon. */
-function crashingStore(store: RawRecordStore, crashWhen: (key: string) => boolean): RawRecordStore {
-  let dead = false
-  const check = () => {
-    if (dead) throw new Error('the daemon was killed')
-  }
-  return {
-    iterator: options => {
-      check()
-      return store.iterator(options)
-    },
-    put: async (key, value, options) => {
-      check()
-      await store.put(key, value, options)
-      if (crashWhen(key)) {
-        dead = true
-        throw new Error('the daemon was killed')
-      }
-    },
-    del: async (key, options) => {
-      check()
-      await store.del(key, options)
-    }
-  }
-}
 
 describe('payment: the direct batch payer', function () {
   this.timeout(180_000)

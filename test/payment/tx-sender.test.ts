@@ -9,36 +9,11 @@ import { ChainError, devNetworkConfig, devWallet, parseNetworkConfig, TxSender }
 import type { FeePolicy, SignedTransaction, TxIntent, TxSenderInit } from '../../payment/index.ts'
 import { deployAll, type Deployed } from '../helpers/contracts.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
+import { crashingStore } from '../helpers/crashing-store.ts'
 import { eventually } from '../helpers/wait.ts'
 
 const devFees = parseNetworkConfig(devNetworkConfig('http://127.0.0.1:1', '0x5FbDB2315678afecb367f032d93F642f64180aa3')).fees
 const GWEI = 1_000_000_000n
-
-/** A store that works until `crashWhen` sees a write it matches, writes it, and then fails every call, as a killed daemon. */
-function crashingStore(store: RawRecordStore, crashWhen: (key: string) => boolean): RawRecordStore {
-  let dead = false
-  const check = () => {
-    if (dead) throw new Error('the daemon was killed')
-  }
-  return {
-    iterator: options => {
-      check()
-      return store.iterator(options)
-    },
-    put: async (key, value, options) => {
-      check()
-      await store.put(key, value, options)
-      if (crashWhen(key)) {
-        dead = true
-        throw new Error('the daemon was killed')
-      }
-    },
-    del: async (key, options) => {
-      check()
-      await store.del(key, options)
-    }
-  }
-}
 
 describe('payment: the exactly-once transaction sender', function () {
   this.timeout(180_000)
