@@ -13,6 +13,7 @@ import {
   devWallet,
   openSettlement,
   parseNetworkConfig,
+  type ProviderSettlement,
   type SettlementInit,
   type SettlementService
 } from '../../payment/index.ts'
@@ -125,4 +126,18 @@ export function termsBetween(
 
 export function nodeDir(root: string, name: string): string {
   return join(root, name)
+}
+
+export type SettledDetail = { agreementId: string; settled: bigint; txHash: string }
+
+/** The next `settled` event of `provider` for `agreementId`. */
+export function nextSettled(provider: ProviderSettlement, agreementId: string): Promise<SettledDetail> {
+  return new Promise(resolve => {
+    const listener = (event: CustomEvent<SettledDetail>): void => {
+      if (event.detail.agreementId !== agreementId) return
+      provider.removeEventListener('settled', listener)
+      resolve(event.detail)
+    }
+    provider.addEventListener('settled', listener)
+  })
 }

@@ -1,26 +1,13 @@
 import assert from 'node:assert/strict'
 import { cp } from 'node:fs/promises'
 import { parseEther } from 'ethers'
-import { type ClaimCandidate, claimsDue, type ProviderSettlement } from '../../payment/index.ts'
+import { type ClaimCandidate, claimsDue } from '../../payment/index.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
-import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween } from '../helpers/settlement.ts'
+import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween, nextSettled } from '../helpers/settlement.ts'
 
 const NEVER_WORTH = { claimWorthGasFactor: 1e15 }
 const HOUR = 3_600_000
-
-type SettledDetail = { agreementId: string; settled: bigint; txHash: string }
-
-function nextSettled(provider: ProviderSettlement, agreementId: string): Promise<SettledDetail> {
-  return new Promise(resolve => {
-    const listener = (event: CustomEvent<SettledDetail>): void => {
-      if (event.detail.agreementId !== agreementId) return
-      provider.removeEventListener('settled', listener)
-      resolve(event.detail)
-    }
-    provider.addEventListener('settled', listener)
-  })
-}
 
 describe('payment: the claim policy', () => {
   const policy = { worthGasFactor: 10, deadlineMarginMs: HOUR }

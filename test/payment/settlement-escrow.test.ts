@@ -2,35 +2,13 @@ import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { type InterfaceAbi, Interface, parseEther } from 'ethers'
-import {
-  devNetworkConfig,
-  escrowArtifact,
-  parseNetworkConfig,
-  PaymentError,
-  type PayoutConfirmation,
-  type ProviderSettlement,
-  saltOf
-} from '../../payment/index.ts'
+import { devNetworkConfig, escrowArtifact, parseNetworkConfig, PaymentError, type PayoutConfirmation, saltOf } from '../../payment/index.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
-import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween } from '../helpers/settlement.ts'
+import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween, nextSettled } from '../helpers/settlement.ts'
 
 /** Vouchers are claimed only when the test says so (agreement end, claim()), never because they are worth the gas. */
 const NEVER_WORTH = { claimWorthGasFactor: 1e15 }
 const escrowInterface = new Interface(escrowArtifact.abi as InterfaceAbi)
-
-type Settled = CustomEvent<{ agreementId: string; settled: bigint; txHash: string }>
-
-/** The next `settled` event of `provider` for `agreementId`. */
-function nextSettled(provider: ProviderSettlement, agreementId: string): Promise<Settled['detail']> {
-  return new Promise(resolve => {
-    const listener = (event: Settled): void => {
-      if (event.detail.agreementId !== agreementId) return
-      provider.removeEventListener('settled', listener)
-      resolve(event.detail)
-    }
-    provider.addEventListener('settled', listener)
-  })
-}
 
 describe('payment: escrow settlement through the service', function () {
   this.timeout(120_000)

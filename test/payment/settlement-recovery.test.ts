@@ -1,22 +1,9 @@
 import assert from 'node:assert/strict'
 import { parseEther } from 'ethers'
-import { PaymentError, type ProviderSettlement } from '../../payment/index.ts'
+import { PaymentError } from '../../payment/index.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 import { waitFor } from '../helpers/wait.ts'
-import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween } from '../helpers/settlement.ts'
-
-type SettledDetail = { agreementId: string; settled: bigint; txHash: string }
-
-function nextSettled(provider: ProviderSettlement, agreementId: string): Promise<SettledDetail> {
-  return new Promise(resolve => {
-    const listener = (event: CustomEvent<SettledDetail>): void => {
-      if (event.detail.agreementId !== agreementId) return
-      provider.removeEventListener('settled', listener)
-      resolve(event.detail)
-    }
-    provider.addEventListener('settled', listener)
-  })
-}
+import { mintTo, nodeDir, SettlementNode, type SettlementWorld, settlementWorld, termsBetween, nextSettled } from '../helpers/settlement.ts'
 
 describe('payment: escrow transactions across a restart while they wait to be mined', function () {
   this.timeout(120_000)
