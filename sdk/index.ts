@@ -1,0 +1,6 @@
+// The requester SDK's facade: connect to a requester daemon over its REST API,
+// rent providers, run commands, pools and the task executor, exact budgets.
+// It reaches the daemon through the REST API alone.
+export * from './errors.ts'
+export type * from './types.ts'
+export type { ApiClient, ApiRequest, AgreementView } from './client/api-client.ts'
