@@ -17,7 +17,7 @@ export const DURATION_SEC = 'golem.usage.duration_sec'
 export const USAGE_VECTOR: readonly string[] = Object.freeze([CPU_SEC, DURATION_SEC])
 const SECONDS_PER_HOUR = 3600n
 
-export interface LinearPriceProperties {
+export type LinearPriceProperties = {
   'golem.com.pricing.model': 'linear'
   'golem.com.pricing.model.linear.coeffs': number[]
   'golem.com.usage.vector': string[]
