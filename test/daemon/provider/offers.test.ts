@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict'
-import { once } from 'node:events'
 import type { MarketModule } from '../../../daemon/modules/market-module.ts'
 import type { ProviderModule } from '../../../daemon/modules/provider-module.ts'
 import type { RuntimeAnswer } from '../../../daemon/provider/offers/index.ts'
@@ -10,6 +9,8 @@ import { eventually } from '../../helpers/wait.ts'
 const MACHINE = { threads: 2, cpuModel: 'Test CPU', architecture: 'x86_64', memoryGib: 8, diskGib: 50 }
 const WASMTIME: RuntimeAnswer = { name: 'wasmtime', available: true, offerProperties: { 'golem.runtime.name': 'wasmtime' } }
 const VM_DOWN: RuntimeAnswer = { name: 'vm', available: false, error: 'connect ENOENT /var/run/docker.sock', offerProperties: { 'golem.runtime.name': 'vm' } }
+
+const marketOf = (node: TestNode) => (node.modules.find(module => module.name === 'market') as MarketModule).market
 
 function providerOf(node: TestNode): ProviderModule {
   return node.modules.find(module => module.name === 'provider') as ProviderModule
@@ -40,7 +41,7 @@ describe('provider agent: offers from the presets', function () {
     assert.equal(offers.offerIds().length, 1)
     const [offerId] = offers.offerIds()
     assert.equal(offers.presetOf(offerId!)?.name, 'wasmtime')
-    const market = (requester.modules.find(module => module.name === 'market') as MarketModule).market
+    const market = marketOf(requester)
     const seen = await eventually('the offer reaches the requester', async () => market.knownOffers().find(offer => offer.offerId === offerId))
     const p = seen.properties
     assert.equal(p['golem.runtime.name'], 'wasmtime')
@@ -66,6 +67,34 @@ describe('provider agent: offers from the presets', function () {
     )
     assert.equal(status.unpublished[0]?.preset, 'vm')
     assert.match(status.unpublished[0]?.reason ?? '', /runtime vm does not answer/)
-    void once
+  })
+
+  it('withdraws its offers when it stops, and after a restart publishes anew while still knowing the earlier offers', async () => {
+    const before = providerOf(provider).offers!.liveOffers()
+    const dataDir = provider.dataDir
+    await provider.stop()
+    await eventually("the stopped provider's offer leaves the requester's market", async () =>
+      marketOf(requester)
+        .knownOffers()
+        .every(offer => !before.some(old => old.offerId === offer.offerId))
+    )
+    provider = await cluster.start({
+      dataDir,
+      configure: config => {
+        config.modules.provider = { offer: true }
+      },
+      provider: { machine: async () => MACHINE, runtimes: async () => [WASMTIME, VM_DOWN] }
+    })
+    const keeper = providerOf(provider).offers!
+    const now = keeper.liveOffers()
+    assert.equal(now.length, 1)
+    assert.ok(!before.some(old => old.offerId === now[0]!.offerId))
+    assert.deepEqual(
+      marketOf(provider)
+        .subscriptions('offer')
+        .map(offer => offer.offerId),
+      [now[0]!.offerId]
+    )
+    for (const old of before) assert.equal(keeper.presetOf(old.offerId)?.name, old.preset.name)
   })
 })
