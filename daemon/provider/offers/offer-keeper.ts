@@ -80,6 +80,8 @@ const RECORD_KEY = 'offers'
 
 interface OffersRecord {
   live: PublishedOffer[]
+  /** Replaced offers not yet known to be withdrawn (a crash may come between). */
+  withdrawing?: PublishedOffer[]
   retired: PublishedOffer[]
 }
 
@@ -113,8 +115,8 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
   async start(): Promise<void> {
     if (this.#running) return
     const stored = (await this.#components.db.get(RECORD_KEY)) as OffersRecord | undefined
-    // Offers a crash left live are withdrawn once the new ones are: they count as live until then.
-    this.#live = stored?.live ?? []
+    // Offers a crash left live (or half withdrawn) are withdrawn once the new ones are: they count as live until then.
+    this.#live = [...(stored?.live ?? []), ...(stored?.withdrawing ?? [])]
     this.#retired = stored?.retired ?? []
     this.#running = true
     this.#stopChanges = this.#components.settings.onChange(() => {
@@ -132,9 +134,10 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#timer = undefined
     await this.#publishing
     const live = this.#live
-    await this.#withdraw(live)
     this.#retire(live)
     this.#live = []
+    await this.#save(live)
+    await this.#withdraw(live)
     await this.#save()
   }
 
@@ -226,8 +229,9 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#live = published
     this.#unpublished = unpublished
     this.#retire(previous)
-    await this.#save()
+    await this.#save(previous)
     await this.#withdraw(previous)
+    await this.#save()
     if (published.length > 0) this.#schedule(Math.min(...published.map(offer => offer.expiresAt)) - this.#marginMs)
     else if (this.#timer !== undefined) {
       this.#components.clock.clearTimeout(this.#timer)
@@ -264,8 +268,8 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#retired = [...offers, ...this.#retired].slice(0, this.#keptRetired)
   }
 
-  async #save(): Promise<void> {
-    const record: OffersRecord = { live: this.#live, retired: this.#retired }
+  async #save(withdrawing: readonly PublishedOffer[] = []): Promise<void> {
+    const record: OffersRecord = { live: this.#live, withdrawing: [...withdrawing], retired: this.#retired }
     await this.#components.db.put(RECORD_KEY, record, DURABLE)
   }
 }

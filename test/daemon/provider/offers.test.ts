@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import type { MarketModule } from '../../../daemon/modules/market-module.ts'
 import type { ProviderModule } from '../../../daemon/modules/provider-module.ts'
 import type { RuntimeAnswer } from '../../../daemon/provider/offers/index.ts'
+import { dataDirPaths, Store } from '../../../daemon/index.ts'
 import { Cluster } from '../../helpers/cluster.ts'
 import type { TestNode } from '../../helpers/cluster.ts'
 import { eventually } from '../../helpers/wait.ts'
@@ -96,5 +97,45 @@ describe('provider agent: offers from the presets', function () {
       [now[0]!.offerId]
     )
     for (const old of before) assert.equal(keeper.presetOf(old.offerId)?.name, old.preset.name)
+  })
+
+  it('leaves offers made through the Market API alone, and withdraws after a restart the offers a crash left half replaced', async () => {
+    const own = await provider.client.subscribe('offer', { 'golem.runtime.name': 'wasmtime', 'test.by': 'market-api' }, '')
+    const orphan = await provider.client.subscribe('offer', { 'golem.runtime.name': 'wasmtime', 'test.by': 'crashed-agent' }, '')
+    await providerOf(provider).offers!.refresh()
+    const live = () =>
+      new Set(
+        marketOf(provider)
+          .subscriptions('offer')
+          .map(offer => offer.offerId)
+      )
+    assert.ok(live().has(own) && live().has(orphan))
+    const dataDir = provider.dataDir
+    await provider.stop()
+    // As a crash between the publication of new offers and the withdrawal of the old ones leaves the record.
+    const store = await Store.open(dataDirPaths(dataDir).db)
+    try {
+      const offers = store.sublevel<any>('provider').sublevel<string, any>('offers', { valueEncoding: 'json' })
+      const record = await offers.get('offers')
+      const preset = { name: 'wasmtime', runtime: 'wasmtime', pricing: { startingFee: '0', envPerHour: '0', cpuPerHour: '0' } }
+      await offers.put('offers', { ...record, withdrawing: [{ offerId: orphan, preset, publishedAt: 0, expiresAt: 0 }] })
+    } finally {
+      await store.close()
+    }
+    provider = await cluster.start({
+      dataDir,
+      configure: config => {
+        config.modules.provider = { offer: true }
+      },
+      provider: { machine: async () => MACHINE, runtimes: async () => [WASMTIME, VM_DOWN] }
+    })
+    const after = live()
+    assert.ok(after.has(own), "an offer of the Market API is not the agent's")
+    assert.ok(!after.has(orphan), 'the half-replaced offer is withdrawn')
+    assert.ok(
+      providerOf(provider)
+        .offers!.offerIds()
+        .every(id => after.has(id))
+    )
   })
 })
