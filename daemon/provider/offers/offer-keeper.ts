@@ -73,6 +73,8 @@ export interface UnpublishedPreset {
 export interface OfferKeeperEvents {
   /** A publication ended: these offers are live (the previous ones withdrawn). */
   'offers:published': CustomEvent<{ offers: readonly PublishedOffer[]; unpublished: readonly UnpublishedPreset[] }>
+  /** The keeper stopped: these offers were withdrawn. */
+  'offers:withdrawn': CustomEvent<{ offers: readonly PublishedOffer[] }>
 }
 
 const HOUR = 3_600_000
@@ -139,6 +141,7 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     await this.#save(live)
     await this.#withdraw(live)
     await this.#save()
+    this.safeDispatchEvent('offers:withdrawn', { detail: { offers: live } })
   }
 
   presetOf(offerId: string): ProviderPreset | undefined {
@@ -152,6 +155,19 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
   /** The live offers, with their presets as they were published. */
   liveOffers(): readonly PublishedOffer[] {
     return this.#live
+  }
+
+  /** Called after the offers were published, replaced or withdrawn; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    const onPublished = (): void => {
+      listener()
+    }
+    this.addEventListener('offers:published', onPublished)
+    this.addEventListener('offers:withdrawn', onPublished)
+    return () => {
+      this.removeEventListener('offers:published', onPublished)
+      this.removeEventListener('offers:withdrawn', onPublished)
+    }
   }
 
   /** Presets not published now, and why. */
