@@ -102,7 +102,7 @@ export async function attachKeeper(node: TestNode, options: AttachOptions = {}):
       offers,
       db: store.sublevel('provider'),
       clock: options.clock ?? systemClock,
-      logger: createLogger('silent'),
+      logger: createLogger(process.env.AGENT_DEALS_LOG === undefined ? 'silent' : 'debug'),
       outboxes: [marketModule.outbox, paymentModule.outbox.outbox]
     },
     options.init

@@ -95,6 +95,11 @@ export class DealKeeper {
     await this.#watch.stop()
   }
 
+  /** Looks at every watched agreement now, as the clock's next look would (the CLI's status, tests). */
+  async watchNow(): Promise<void> {
+    await this.#watch.watchOnce()
+  }
+
   /** The agent's offers changed: listen to the new ones, stop on the ended ones. */
   offersChanged(): void {
     if (this.#started) this.#negotiation.sync()
