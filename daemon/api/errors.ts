@@ -50,7 +50,7 @@ export function errorAnswer(error: unknown, log: FastifyBaseLogger): { status: n
 function describe(error: Error): { status: number; message: string | undefined } {
   // Schema validation: fastify's message names the part and the field,
   // e.g. "body/properties must be object".
-  if ('validation' in error && error.validation !== undefined) return { status: 400, message: error.message }
+  if ('validation' in error && error.validation !== undefined) return { status: 400, message: withExtraNamed(error.message, error.validation) }
   const coded = error instanceof CodedError ? error : codedSystemError(error)
   if (coded !== undefined) return { status: statusOf(coded.code as ErrorCode), message: coded.code === 'Internal' ? undefined : coded.message }
   // The client's fault, as fastify or a library sees it (bad JSON, body too
@@ -59,4 +59,14 @@ function describe(error: Error): { status: number; message: string | undefined }
   if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: error.message }
   // Anything else is ours; its details stay in the log.
   return { status: 500, message: undefined }
+}
+
+/** Ajv's "must NOT have additional properties" does not say which: the first one is named, as the config's errors do. */
+function withExtraNamed(message: string, validation: unknown): string {
+  if (!Array.isArray(validation)) return message
+  const extra = validation.find(
+    (item: { keyword?: unknown; params?: { additionalProperty?: unknown } }) =>
+      item?.keyword === 'additionalProperties' && typeof item.params?.additionalProperty === 'string'
+  ) as { params: { additionalProperty: string } } | undefined
+  return extra === undefined ? message : `${message} (${extra.params.additionalProperty.slice(0, 100)})`
 }

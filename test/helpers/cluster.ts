@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { AgoraService, createLogger, defaultModules, loadConfig } from '../../daemon/index.ts'
 import type { DaemonConfig } from '../../daemon/index.ts'
 import type { DaemonModule } from '../../daemon/service/module.ts'
+import type { ModuleComponents } from '../../daemon/service/modules.ts'
 import type { Clock } from '../../net/index.ts'
 import { MarketClient } from './market-client.ts'
 
@@ -27,6 +28,8 @@ export interface NodeOptions {
   configure?: (config: DaemonConfig) => void
   /** The time the node's market runs on (a ManualClock makes expiries exact); the system clock by default. */
   clock?: Clock
+  /** The provider agent's machine and runtimes, in place of the real ones. */
+  provider?: ModuleComponents['provider']
 }
 
 export const TEST_APP_KEY = 'test-app-key-0000000001'
@@ -49,7 +52,10 @@ export class Cluster {
       env: { AGORA_KEYSTORE_COST: 'light' }
     })
     options.configure?.(config)
-    const modules = defaultModules(options.clock === undefined ? {} : { clock: options.clock })
+    const modules = defaultModules({
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.provider === undefined ? {} : { provider: options.provider })
+    })
     const service = new AgoraService({ modules, logger: createLogger('silent') })
     await service.start(config, { keyPassphrase: '', autoAppKey: TEST_APP_KEY })
     const status = service.status()
