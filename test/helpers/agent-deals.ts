@@ -16,6 +16,7 @@ import type { Clock } from '../../net/index.ts'
 import { systemClock } from '../../net/index.ts'
 import type { TestNode } from './cluster.ts'
 import { providerOffer } from './golem-terms.ts'
+import { initialProposalId } from '../../market/negotiation/proposal-book.ts'
 
 export const AGENT_SETTINGS: ProviderSettings = {
   offering: true,
@@ -130,19 +131,27 @@ export interface Requested {
   answer: any
 }
 
-/** The requester's demand, matched with the agent's offer (by its name), countered once with `demand`. */
+/**
+ * The requester's demand, matched with the agent's offer (by its name, or by
+ * its id when given: a replaced offer keeps the name), countered once with `demand`.
+ */
 export async function proposeTo(
   requester: TestNode,
   provider: TestNode,
   offerName: string,
-  demand: { properties: Record<string, unknown>; constraints: string }
+  demand: { properties: Record<string, unknown>; constraints: string },
+  offerId?: string
 ): Promise<Requested> {
   const demandId = await requester.client.subscribe('demand', demand.properties, demand.constraints)
   const initial = (
     await requester.client.nextEvent(
       'demand',
       demandId,
-      e => e.eventType === 'ProposalEvent' && e.proposal.issuerId === provider.nodeId && e.proposal.properties['golem.node.id.name'] === offerName
+      e =>
+        e.eventType === 'ProposalEvent' &&
+        e.proposal.issuerId === provider.nodeId &&
+        e.proposal.properties['golem.node.id.name'] === offerName &&
+        (offerId === undefined || e.proposal.proposalId === initialProposalId(demandId, offerId))
     )
   ).proposal
   const draftId = await requester.client.expect<string>(201, 'POST', `/market-api/v1/demands/${demandId}/proposals/${initial.proposalId}`, demand)

@@ -58,10 +58,17 @@ export class OfferNegotiation {
     await Promise.allSettled(loops.map(loop => loop.done))
   }
 
-  /** Listens to every offer the agent publishes now, and no longer to the others. */
+  /**
+   * Listens to every offer the agent publishes now, and to its replaced ones
+   * while they are still subscribed (a requester may be answering one), and no
+   * longer to the others.
+   */
   sync(): void {
     if (!this.#running) return
     const live = new Set(this.#c.offers.offerIds())
+    for (const offer of this.#c.market.subscriptions('offer')) {
+      if (this.#c.offers.presetOf(offer.offerId) !== undefined) live.add(offer.offerId)
+    }
     for (const [offerId, loop] of this.#listening) {
       if (!live.has(offerId)) {
         loop.stop.abort()
