@@ -135,7 +135,8 @@ export class ProviderModule implements DaemonModule {
           clock,
           logger: logger.child({ component: 'provider:deals' }),
           // Debit notes, approvals and closings that do not get through tell an unreachable requester.
-          outboxes: [this.#market.outbox, payment.outbox.outbox]
+          outboxes: [this.#market.outbox, payment.outbox.outbox],
+          ...settlementOf(context.config.modules.payment)
         },
         {
           ...(section.dealWatchIntervalMs === undefined ? {} : { watchIntervalMs: section.dealWatchIntervalMs }),
@@ -206,4 +207,10 @@ export class ProviderModule implements DaemonModule {
     await this.#deals?.stop()
     await this.#offers?.stop()
   }
+}
+
+/** The payment module's configured default settlement, read from its section as the deal keeper needs it. */
+function settlementOf(section: unknown): { defaultSettlement?: 'escrow' | 'direct' } {
+  const settlement = (section as { settlement?: unknown } | undefined)?.settlement
+  return settlement === 'escrow' || settlement === 'direct' ? { defaultSettlement: settlement } : {}
 }

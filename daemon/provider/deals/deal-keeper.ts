@@ -30,6 +30,8 @@ export interface DealKeeperComponents {
   readonly logger: Logger
   /** The outboxes that deliver to requesters (market, payment): their failures tell an unreachable requester. */
   readonly outboxes?: readonly DeliveryEvents[]
+  /** The payment module's settlement for agreements that do not choose one (default escrow). */
+  readonly defaultSettlement?: 'escrow' | 'direct'
 }
 
 /** The keeper's settings, each with a default. */

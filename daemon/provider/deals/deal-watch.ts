@@ -3,7 +3,9 @@
 // the market with its reason; ended ones leave the book. The payment flow
 // issues the invoice when the market reports the termination.
 import type { Logger, TimerHandle } from '../../../net/index.ts'
+import { MarketError } from '../../../market/index.ts'
 import type { StateEvent } from '../../../exe-unit/index.ts'
+import { PAYMENT_PROPERTIES } from '../../../payment/index.ts'
 import type { DealBook, DealRecord } from './deal-book.ts'
 import type { DealKeeperComponents } from './deal-keeper.ts'
 import type { RequesterReachability } from './requester-reachability.ts'
@@ -27,6 +29,7 @@ export class DealWatch {
   #timer: TimerHandle | undefined
   #watching: Promise<void> | undefined
   #running = false
+  #queue: Promise<void> = Promise.resolve()
 
   constructor(components: DealKeeperComponents, book: DealBook, reachability: RequesterReachability, logger: Logger, settings: DealWatchSettings) {
     this.#c = components
@@ -50,8 +53,14 @@ export class DealWatch {
     await this.#watching
   }
 
-  /** Looks at every deal once; runs on the clock. */
+  /** Looks at every deal once; runs on the clock. One look at a time: a call during one runs after it. */
   async watchOnce(): Promise<void> {
+    const run = this.#queue.then(async () => await this.#watchAll())
+    this.#queue = run.catch(() => {})
+    await run
+  }
+
+  async #watchAll(): Promise<void> {
     for (const deal of this.#book.all()) {
       await this.#judge(deal).catch((err: unknown) => {
         this.#log.warn({ err, agreementId: deal.agreementId }, 'an agreement could not be watched this time')
@@ -77,15 +86,22 @@ export class DealWatch {
       return
     }
     if (record.state !== 'Approved') return
-    const facts = this.#factsOf(deal, record.approvedDate === undefined ? deal.approvedAt : Date.parse(record.approvedDate))
+    const chosen = record.terms.demand.properties[PAYMENT_PROPERTIES.settlement]
+    const settlement = chosen === 'direct' || chosen === 'escrow' ? chosen : (this.#c.defaultSettlement ?? 'escrow')
+    const facts = this.#factsOf(deal, record.approvedDate === undefined ? deal.approvedAt : Date.parse(record.approvedDate), settlement)
     const verdict = terminationVerdict(facts)
     if (verdict === undefined) return
     this.#log.info({ agreementId: deal.agreementId, code: verdict.code }, 'ending an agreement')
-    await this.#c.market.terminateAgreement(deal.agreementId, verdict.reason)
+    try {
+      await this.#c.market.terminateAgreement(deal.agreementId, verdict.reason)
+    } catch (err) {
+      // Ended meanwhile (by the requester, or the payment flow's accept deadline): nothing left to end.
+      if (!(err instanceof MarketError && err.code === 'Gone')) throw err
+    }
     await this.#book.remove(deal.agreementId)
   }
 
-  #factsOf(deal: DealRecord, approvedAt: number): DealFacts {
+  #factsOf(deal: DealRecord, approvedAt: number, settlement: DealFacts['settlement']): DealFacts {
     const { exeUnit, ledger, settings, clock } = this.#c
     const activities = exeUnit.listActivities({ agreementId: deal.agreementId })
     const documents = ledger.documents.ofAgreement(deal.agreementId, 'Provider')
@@ -114,6 +130,7 @@ export class DealWatch {
       lastActivityAt: lastActivityAt === 0 ? undefined : lastActivityAt,
       idleAfterMs: settings.settings().idleAgreementSec * 1000,
       payableNotes,
+      settlement,
       paymentGraceMs: this.#settings.paymentGraceMs,
       unreachableSince: this.#reachability.unreachableSince(deal.requesterId),
       unreachableAfterMs: this.#settings.unreachableAfterMs

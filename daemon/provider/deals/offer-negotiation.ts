@@ -13,6 +13,9 @@ import type { DealKeeperComponents } from './deal-keeper.ts'
 type MarketEvent = MarketApi.MarketEvent
 type Agreement = MarketApi.Agreement
 
+/** Sends of one counter-proposal before it is given up (the requester may propose again). */
+const COUNTER_ATTEMPTS = 3
+
 export interface OfferNegotiationSettings {
   readonly approvalTimeoutMs: number
   readonly collectTimeoutMs: number
@@ -109,7 +112,8 @@ export class OfferNegotiation {
     if (event.eventType === 'ProposalEvent') {
       const { proposal } = event
       if (proposal.issuerId.toLowerCase() === this.#c.market.nodeId.toLowerCase()) return
-      if (proposal.state !== 'Draft' && proposal.state !== 'Initial') return
+      // A provider answers drafts only (an Initial proposal is the requester's demand as published).
+      if (proposal.state !== 'Draft') return
       await this.#answer(offerId, proposal)
     } else if (event.eventType === 'AgreementEvent' && event.agreement.state === 'Pending') {
       await this.#decide(offerId, event.agreement)
@@ -126,7 +130,18 @@ export class OfferNegotiation {
       return
     }
     if (outcome.changed.length > 0) this.#log.debug({ offerId, proposalId: proposal.proposalId, changed: outcome.changed }, 'countering with other terms')
-    await this.#c.market.counterProposal('offer', offerId, proposal.proposalId, { properties: outcome.properties, constraints: published.constraints })
+    const body = { properties: outcome.properties, constraints: published.constraints }
+    // The counter is stored only once sent, so sending again is safe; a connection to a peer that
+    // restarted may fail once before libp2p dials it anew. The market's own refusals are not retried.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#c.market.counterProposal('offer', offerId, proposal.proposalId, body)
+        return
+      } catch (err) {
+        if (err instanceof MarketError || attempt >= COUNTER_ATTEMPTS) throw err
+        this.#log.debug({ err, offerId, proposalId: proposal.proposalId, attempt }, 'a counter-proposal was not delivered; sending it again')
+      }
+    }
   }
 
   async #decide(offerId: string, agreement: Agreement): Promise<void> {

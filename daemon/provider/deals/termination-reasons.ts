@@ -28,6 +28,8 @@ export interface DealFacts {
   readonly lastActivityAt: number | undefined
   readonly idleAfterMs: number
   readonly payableNotes: readonly PayableNote[]
+  /** Escrow: an accepted note carries a voucher the provider can claim at any time, so it counts as paid. */
+  readonly settlement: 'escrow' | 'direct'
   readonly paymentGraceMs: number
   readonly unreachableSince: number | undefined
   readonly unreachableAfterMs: number
@@ -66,13 +68,14 @@ export function terminationVerdict(facts: DealFacts): TerminationVerdict | undef
 }
 
 function firstUnpaid(facts: DealFacts): PayableNote | undefined {
+  const paid = (status: string): boolean => status === 'SETTLED' || (facts.settlement === 'escrow' && status === 'ACCEPTED')
   return facts.payableNotes.find(
     note =>
-      note.status !== 'SETTLED' &&
+      !paid(note.status) &&
       note.status !== 'CANCELLED' &&
       facts.now >= note.paymentDueDate + facts.paymentGraceMs &&
       // Notes are cumulative per activity: a later one paid pays this one too.
-      !facts.payableNotes.some(other => other.activityId === note.activityId && other.status === 'SETTLED' && other.amount >= note.amount)
+      !facts.payableNotes.some(other => other.activityId === note.activityId && paid(other.status) && other.amount >= note.amount)
   )
 }
 

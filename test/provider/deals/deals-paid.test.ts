@@ -16,6 +16,7 @@ import { eventually } from '../../helpers/wait.ts'
 
 const INTERVAL = 'golem.com.scheme.payu.debit-note.interval-sec?'
 const ACCEPT = 'golem.com.payment.debit-notes.accept-timeout?'
+const PAYMENT_TIMEOUT = 'golem.com.scheme.payu.payment-timeout-sec?'
 const IDLE_SEC = 600
 
 const paymentOf = (node: TestNode): PaymentApi => (node.modules.find(m => m.name === 'payment') as PaymentModule).api
@@ -98,6 +99,28 @@ describe('provider deals: agreements watched while they are paid', function () {
     assert.ok(typeof terminated.reason['agora.payment.unaccepted-debit-note'] === 'string')
     const invoice = await invoiceAt(pair.requester, agreementId)
     assert.ok(invoice.amount > 0n)
+  })
+
+  it('a payable debit note neither accepted nor paid by its due date and the grace: ended with DebitNoteNotPaid', async () => {
+    const clock = new ManualClock(Date.now())
+    // The accept timeout is longer than the payment timeout here, so the payment deadline comes first.
+    const settings = new TestSettings({ acceptTimeout: { minSec: 900, maxSec: 900, preferredSec: 900 } })
+    const agreementId = await approvedWith({ clock, settings }, { [INTERVAL]: 1, [PAYMENT_TIMEOUT]: 300 })
+    await createActivity(pair.requester, agreementId)
+    const payable = await eventually(
+      'a payable debit note',
+      async () =>
+        paymentOf(pair.requester)
+          .debitNotes()
+          .find(n => n.agreementId === agreementId),
+      60_000
+    )
+    assert.ok(payable.paymentDueDate !== undefined, 'the note is payable')
+    clock.advance(300_000 + 60_000 + 60_000)
+    await agent!.keeper.watchNow()
+    const terminated = await terminationSeenBy(pair.requester, agreementId)
+    assert.equal(terminated.reason['golem.provider.code'], 'DebitNoteNotPaid')
+    await invoiceAt(pair.requester, agreementId)
   })
 
   it('a requester that cannot be reached for the configured time: ended with RequestorUnreachable', async () => {
