@@ -136,8 +136,11 @@ describe('provider deals: the negotiator chain between two daemons', function ()
     assert.equal(approved.status, 204)
     const refused = await agreeOn(requester, second.answer.proposal.proposalId)
     assert.equal(refused.status, 410)
-    const rejected = refused.events.find(e => e.eventType === 'AgreementRejectedEvent')
-    assert.ok(rejected !== undefined, JSON.stringify(refused.events))
+    const rejected = await eventually('the rejection among the requester’s agreement events', async () =>
+      (await requester.client.expect<any[]>(200, 'GET', '/market-api/v1/agreementEvents?timeout=1&maxEvents=100')).find(
+        e => e.eventType === 'AgreementRejectedEvent' && e.agreementId === refused.agreementId
+      )
+    )
     assert.equal(rejected.reason['golem.provider.code'], 'AgreementLimit')
     assert.equal(rejected.reason['agora.provider.check'], 'agreement-limit')
     // And a new proposal is refused at once.
