@@ -31,7 +31,13 @@ const ProviderSection = Type.Object(
     /** golem.node.debug.subnet (default "public", as golem-js asks). */
     subnet: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** How long before an offer expires its successor is published. */
-    republishMarginMs: Type.Optional(Type.Integer({ minimum: 100 }))
+    republishMarginMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    /** How often the agent looks at its Approved agreements (ms). */
+    dealWatchIntervalMs: Type.Optional(Type.Integer({ minimum: 10 })),
+    /** How long deliveries to a requester may fail before its agreements end with RequestorUnreachable (ms). */
+    requesterUnreachableMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    /** How long after its due date a payable debit note may still be paid before DebitNoteNotPaid (ms). */
+    paymentGraceMs: Type.Optional(Type.Integer({ minimum: 0 }))
   },
   { additionalProperties: false }
 )
@@ -116,18 +122,28 @@ export class ProviderModule implements DaemonModule {
           ...(section.subnet === undefined ? {} : { subnet: section.subnet })
         }
       )
-      const deals = new DealKeeper({
-        market,
-        exeUnit,
-        payments: payment.api,
-        ledger: payment.ledger,
-        supportsPlatform: name => payment.settlement.platforms.has(name),
-        settings: store,
-        offers,
-        db: sublevel('deals'),
-        clock,
-        logger: logger.child({ component: 'provider:deals' })
-      })
+      const deals = new DealKeeper(
+        {
+          market,
+          exeUnit,
+          payments: payment.api,
+          ledger: payment.ledger,
+          supportsPlatform: name => payment.settlement.platforms.has(name),
+          settings: store,
+          offers,
+          db: sublevel('deals'),
+          clock,
+          logger: logger.child({ component: 'provider:deals' }),
+          // Debit notes, approvals and closings that do not get through tell an unreachable requester.
+          outboxes: [this.#market.outbox, payment.outbox.outbox],
+          ...settlementOf(context.config.modules.payment)
+        },
+        {
+          ...(section.dealWatchIntervalMs === undefined ? {} : { watchIntervalMs: section.dealWatchIntervalMs }),
+          ...(section.requesterUnreachableMs === undefined ? {} : { unreachableAfterMs: section.requesterUnreachableMs }),
+          ...(section.paymentGraceMs === undefined ? {} : { paymentGraceMs: section.paymentGraceMs })
+        }
+      )
       await offers.start()
       this.#offers = offers
       await deals.start()
@@ -171,4 +187,10 @@ export class ProviderModule implements DaemonModule {
     await this.#deals?.stop()
     await this.#offers?.stop()
   }
+}
+
+/** The payment module's configured default settlement, read from its section as the deal keeper needs it. */
+function settlementOf(section: unknown): { defaultSettlement?: 'escrow' | 'direct' } {
+  const settlement = (section as { settlement?: unknown } | undefined)?.settlement
+  return settlement === 'escrow' || settlement === 'direct' ? { defaultSettlement: settlement } : {}
 }

@@ -127,9 +127,16 @@ export class Negotiator {
     termsMatch(terms, theirs, 'our counter-proposal', 'their proposal')
     const envelope = this.#net.signEnvelope(ENVELOPE_TYPES.proposal, payload)
     assertSignedTermsFit('counter-proposal', envelope)
-    await this.#net.send(theirs.counterpartyId, { kind: 'proposal', envelope })
     const record = draftRecord(payload, terms, { subscriptionId, issuerId: this.#net.nodeId, own: true, counterpartyId: theirs.counterpartyId })
+    // Stored before it is sent: a party that answers at once (a provider agent) must find our draft when its answer comes.
     await this.#proposals.put(record)
+    try {
+      await this.#net.send(theirs.counterpartyId, { kind: 'proposal', envelope })
+    } catch (err) {
+      // Not sent: not ours to wait for an answer to.
+      await this.#proposals.remove(record.proposalId)
+      throw err
+    }
     return record.proposalId
   }
 

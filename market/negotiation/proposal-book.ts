@@ -171,6 +171,11 @@ export class ProposalBook {
     if (endsNegotiation(record)) this.#ended.add(pairKey(record.offerId, record.demandId))
   }
 
+  /** Forgets one proposal (our draft whose sending failed). */
+  async remove(proposalId: string): Promise<void> {
+    await this.#remove(proposalId)
+  }
+
   async #remove(proposalId: string): Promise<void> {
     const record = this.#records.get(proposalId)
     if (record === undefined) return

@@ -20,6 +20,10 @@ export interface PaymentPair {
   readonly requester: TestNode
   /** An approved agreement with a created activity; confirmed in `appSessionId` when given. */
   agreementWithActivity(appSessionId?: string): Promise<{ agreementId: string; activityId: string }>
+  /** Stops the provider and starts it again on its data dir; `provider` is the new one from then on. */
+  restartProvider(): Promise<TestNode>
+  /** Starts the requester again on its data dir after it was stopped (or stops it first). */
+  restartRequester(): Promise<TestNode>
 }
 
 export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
@@ -27,6 +31,7 @@ export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
   const cluster = new Cluster()
   let provider: TestNode | undefined
   let requester: TestNode | undefined
+  let nodeOptions: Parameters<Cluster['start']>[0] = {}
 
   before(async function () {
     this.timeout(120_000)
@@ -49,6 +54,7 @@ export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
         }
       }
     }
+    nodeOptions = options
     provider = await cluster.start(options)
     requester = await cluster.start(options)
     const deployer = party(0, fixture.provider).signer
@@ -72,6 +78,18 @@ export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
     },
     get requester() {
       return started(requester)
+    },
+    async restartProvider() {
+      const old = started(provider)
+      await old.stop()
+      provider = await cluster.start({ ...nodeOptions, dataDir: old.dataDir, bootstrap: [started(requester).addresses[0]!] })
+      return provider
+    },
+    async restartRequester() {
+      const old = started(requester)
+      await old.stop()
+      requester = await cluster.start({ ...nodeOptions, dataDir: old.dataDir, bootstrap: [started(provider).addresses[0]!] })
+      return requester
     },
     async agreementWithActivity(appSessionId) {
       const p = started(provider)
