@@ -226,7 +226,11 @@ describe('REST API frame', () => {
     assert.match(logged[0]?.err?.message, /secret\.json/)
     // An Internal CodedError's own words stay in the log too.
     const internal = await get('/test-api/v1/fail/Internal')
-    assert.deepEqual(internal.body, { code: 'Internal', message: `internal error (ref ${internal.body.correlationId})`, correlationId: internal.body.correlationId })
+    assert.deepEqual(internal.body, {
+      code: 'Internal',
+      message: `internal error (ref ${internal.body.correlationId})`,
+      correlationId: internal.body.correlationId
+    })
     assert.notEqual(internal.body.correlationId, correlationId)
   })
 
