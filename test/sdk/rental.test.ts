@@ -196,13 +196,38 @@ describe('sdk: connect, rent, run, release over real daemons', function () {
     await rental.release({ timeoutMs: 10_000 })
   })
 
-  it('releases within its bound when the provider daemon is gone', async () => {
+  it('close() releases the rentals left open and gives the allocation back', async () => {
+    const second = await connect({ url: daemons.requester.url, appKey: GOLEM_APP_KEY })
+    const rental = await second.rent({ runtime: 'wasmtime', image, budget: '0.5', startupTimeoutMs: 60_000 })
+    assert.equal((await rental.run('probe', ['0', 'left', 'open'])).stdout, 'left open\n')
+    const allocations: { allocationId: string; totalAmount: string }[] = await daemons.requester.client.expect(200, 'GET', '/payment-api/v1/allocations')
+    const reports = await second.close()
+    assert.deepEqual(
+      reports.map(report => report.agreementId),
+      [rental.agreementId]
+    )
+    assert.equal(rental.state, 'released')
+    assert.equal((await daemons.requester.client.agreement(rental.agreementId)).state, 'Terminated')
+    const after: { allocationId: string }[] = await daemons.requester.client.expect(200, 'GET', '/payment-api/v1/allocations')
+    assert.equal(after.length, allocations.length - 1, 'its allocation was released')
+    await assert.rejects(second.rent({ runtime: 'wasmtime', image, budget: '0.5' }), (error: unknown) => (error as { code?: string }).code === 'Gone')
+  })
+
+  it('a provider daemon that is gone: the next call throws ProviderLostError, and release returns within its bound', async () => {
     const rental = await rentProbe()
+    const lost = new Promise<CustomEvent>(resolve => rental.addEventListener('lost', event => resolve(event as CustomEvent), { once: true }))
     daemons.provider.process.child.kill('SIGKILL')
     await daemons.provider.process.exited
+    await assert.rejects(rental.run('probe', ['0', 'anyone', 'there']), (error: unknown) => {
+      assert.ok(error instanceof ProviderLostError, String(error))
+      return true
+    })
+    assert.equal(rental.state, 'lost')
+    assert.ok((await lost).detail.reason.length > 0)
     // Nothing answers for the provider now: each step of release ends at its bound, and release returns.
     const report = await rental.release({ timeoutMs: 8_000 })
     assert.equal(report.agreementId, rental.agreementId)
-    assert.equal(rental.state, 'released')
+    assert.equal(rental.state, 'lost', 'a released rental whose provider was lost still says so')
+    assert.equal(await rental.release(), report)
   })
 })
