@@ -6,12 +6,11 @@
 // timeout moves on to the next offer; at the start-up timeout the caller gets
 // NoMatchingOffersError with what excluded the offers seen.
 import type { Clock } from '../../net/kernel.ts'
-import { AbortedError, NoMatchingOffersError, SdkError } from '../errors.ts'
+import { AbortedError, SdkError } from '../errors.ts'
 import type { AgreementView, ApiClient } from '../client/api-client.ts'
 import type { OfferSummary, RentOptions } from '../types.ts'
 import type { DemandBody } from './demand.ts'
-import { explainNoOffers } from './no-offers.ts'
-import type { SdkChecks } from './no-offers.ts'
+import { noMatchingOffers } from '../market/index.ts'
 import { cheaperFirst, offerPrices, priceAboveLimit, priceLimitsOf, summaryOf } from './offer-summary.ts'
 import type { OfferPrices } from './offer-summary.ts'
 
@@ -36,6 +35,15 @@ type MarketEvent =
   | { readonly eventType: 'ProposalEvent'; readonly proposal: Proposal }
   | { readonly eventType: 'ProposalRejectedEvent'; readonly proposalId: string; readonly reason?: { readonly message?: string } }
   | { readonly eventType: string }
+
+/** Offers the SDK's own checks left out, by check (the explanation's sdkChecks). */
+interface SdkChecks {
+  maxPrices: number
+  filter: number
+  avoid: number
+  /** Offers whose provider did not draft or approve in time, or refused. */
+  negotiation: number
+}
 
 interface Candidate {
   readonly proposal: Proposal
@@ -138,8 +146,10 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       checks.negotiation += 1
       tried.add(candidate.proposal.issuerId)
     }
-    const explanation = await explainNoOffers(api, demand, { offersSeen: seen.size, checks })
-    throw new NoMatchingOffersError(noOffersMessage(seen.size, checks, options.startupTimeoutMs ?? 30_000), explanation)
+    const counts = Object.entries(checks)
+      .filter(([, excluded]) => excluded > 0)
+      .map(([check, excluded]) => ({ check, excluded }))
+    throw await noMatchingOffers(api, demand, counts, { waited: `${options.startupTimeoutMs ?? 30_000} ms`, ...(signal === undefined ? {} : { signal }) })
   } finally {
     await api.call('DELETE', `/market-api/v1/demands/${demandId}`).catch(() => {})
   }
@@ -179,14 +189,4 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       return undefined
     }
   }
-}
-
-function noOffersMessage(seen: number, checks: SdkChecks, timeoutMs: number): string {
-  const parts: string[] = []
-  if (checks.maxPrices > 0) parts.push(`${checks.maxPrices} above maxPrices`)
-  if (checks.filter > 0) parts.push(`${checks.filter} refused by the filter`)
-  if (checks.avoid > 0) parts.push(`${checks.avoid} from avoided providers`)
-  if (checks.negotiation > 0) parts.push(`${checks.negotiation} whose provider did not agree in time`)
-  const why = parts.length === 0 ? '' : `: ${parts.join(', ')}`
-  return `no provider agreed within ${timeoutMs} ms; ${seen} offer${seen === 1 ? '' : 's'} matched the demand${why} (see the error's explanation)`
 }
