@@ -37,10 +37,16 @@ export function checkRentOptions(options: RentOptions): void {
   }
   // Both go into the demand's constraints and property names: nothing that could end a term or start another.
   if (options.subnet !== undefined && (typeof options.subnet !== 'string' || !NAME.test(options.subnet))) {
-    throw new SdkError('BadRequest', `subnet must be 1 to 64 letters, digits, dots, dashes or underscores, not ${JSON.stringify(options.subnet)?.slice(0, 100)}`)
+    throw new SdkError(
+      'BadRequest',
+      `subnet must be 1 to 64 letters, digits, dots, dashes or underscores, not ${JSON.stringify(options.subnet)?.slice(0, 100)}`
+    )
   }
   if (options.paymentPlatform !== undefined && (typeof options.paymentPlatform !== 'string' || !PLATFORM.test(options.paymentPlatform))) {
-    throw new SdkError('BadRequest', `paymentPlatform must be erc20-<network>-<token> (lowercase), not ${JSON.stringify(options.paymentPlatform)?.slice(0, 100)}`)
+    throw new SdkError(
+      'BadRequest',
+      `paymentPlatform must be erc20-<network>-<token> (lowercase), not ${JSON.stringify(options.paymentPlatform)?.slice(0, 100)}`
+    )
   }
   if (options.filter !== undefined && typeof options.filter !== 'function') throw new SdkError('BadRequest', 'filter must be a function of an offer')
   if (options.avoid !== undefined && !Array.isArray(options.avoid)) throw new SdkError('BadRequest', 'avoid must be a list of node ids')

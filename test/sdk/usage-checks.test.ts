@@ -33,7 +33,10 @@ describe("the guard's debit note checks", () => {
       assert.equal(verdict.ok, false)
       if (verdict.ok) continue
       assert.equal(verdict.acceptable, amount < wrong ? amount : wrong)
-      assert.match(verdict.message, new RegExp(`is not the agreed price of the usage reported \\(cpu_sec 3.3, duration_sec 10.1\\): that is ${formatAmount(amount)}`))
+      assert.match(
+        verdict.message,
+        new RegExp(`is not the agreed price of the usage reported \\(cpu_sec 3.3, duration_sec 10.1\\): that is ${formatAmount(amount)}`)
+      )
     }
   })
 
