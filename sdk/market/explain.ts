@@ -29,17 +29,22 @@ export async function explainDemand(
   return sdkChecks.length === 0 ? counted : { ...counted, sdkChecks: [...sdkChecks] }
 }
 
-/** "12 offers known, none matched: golem.runtime.name=vm excluded 9, golem.inf.mem.gib>=8 excluded 3; …" */
+/**
+ * "12 offers known, none matched: golem.runtime.name=vm excluded 9, golem.inf.mem.gib>=8 excluded 3; …", or with
+ * offers that matched: "5 offers known, 2 matched the demand; the SDK's checks left out 2 by maxPrices".
+ */
 export function explanationText(explanation: MatchExplanation): string {
   const known = `${explanation.offersKnown} ${explanation.offersKnown === 1 ? 'offer' : 'offers'} known`
-  const matched = explanation.matching === 0 ? 'none matched' : `${explanation.matching} matched the demand`
+  if (explanation.offersKnown === 0) return `${known}: the daemon has heard of no offer yet (is it connected to the network, and is any provider online?)`
+  const checks = (explanation.sdkChecks ?? []).filter(check => check.excluded > 0)
   const parts = [
     termsText(explanation.demandConstraints),
     prefixed("offers' own constraints refused the demand", termsText(explanation.offerConstraints)),
-    prefixed('the SDK left out', termsText((explanation.sdkChecks ?? []).map(c => ({ constraint: c.check, excluded: c.excluded }))))
+    checks.length === 0 ? '' : `the SDK's checks left out ${checks.map(check => `${check.excluded} by ${check.check}`).join(', ')}`
   ].filter(part => part !== '')
-  if (explanation.offersKnown === 0) return `${known}: the daemon has heard of no offer yet (is it connected to the network, and is any provider online?)`
-  return `${known}, ${matched}${parts.length === 0 ? '' : `: ${parts.join('; ')}`}`
+  const why = parts.join('; ')
+  if (explanation.matching === 0) return `${known}, none matched${why === '' ? '' : `: ${why}`}`
+  return `${known}, ${explanation.matching} matched the demand${why === '' ? '' : `; ${why}`}`
 }
 
 /** The error for a demand that found no provider in time, with the daemon's explanation (or why there is none). */

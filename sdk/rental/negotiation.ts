@@ -6,11 +6,13 @@
 // timeout moves on to the next offer; at the start-up timeout the caller gets
 // NoMatchingOffersError with what excluded the offers seen.
 import type { Clock } from '../../net/kernel.ts'
-import { AbortedError, SdkError } from '../errors.ts'
+import { AbortedError, NoMatchingOffersError, SdkError } from '../errors.ts'
 import type { AgreementView, ApiClient } from '../client/api-client.ts'
 import type { OfferSummary, RentOptions } from '../types.ts'
 import type { DemandBody } from './demand.ts'
-import { noMatchingOffers } from '../market/index.ts'
+import { explanationText } from '../market/index.ts'
+import { explainNoOffers } from './no-offers.ts'
+import type { SdkChecks } from './no-offers.ts'
 import { cheaperFirst, offerPrices, priceAboveLimit, priceLimitsOf, summaryOf } from './offer-summary.ts'
 import type { OfferPrices } from './offer-summary.ts'
 
@@ -35,15 +37,6 @@ type MarketEvent =
   | { readonly eventType: 'ProposalEvent'; readonly proposal: Proposal }
   | { readonly eventType: 'ProposalRejectedEvent'; readonly proposalId: string; readonly reason?: { readonly message?: string } }
   | { readonly eventType: string }
-
-/** Offers the SDK's own checks left out, by check (the explanation's sdkChecks). */
-interface SdkChecks {
-  maxPrices: number
-  filter: number
-  avoid: number
-  /** Offers whose provider did not draft or approve in time, or refused. */
-  negotiation: number
-}
 
 interface Candidate {
   readonly proposal: Proposal
@@ -146,10 +139,8 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       checks.negotiation += 1
       tried.add(candidate.proposal.issuerId)
     }
-    const counts = Object.entries(checks)
-      .filter(([, excluded]) => excluded > 0)
-      .map(([check, excluded]) => ({ check, excluded }))
-    throw await noMatchingOffers(api, demand, counts, { waited: `${options.startupTimeoutMs ?? 30_000} ms`, ...(signal === undefined ? {} : { signal }) })
+    const explanation = await explainNoOffers(api, demand, { offersSeen: seen.size, checks })
+    throw new NoMatchingOffersError(`no provider agreed within ${options.startupTimeoutMs ?? 30_000} ms: ${explanationText(explanation)}`, explanation)
   } finally {
     await api.call('DELETE', `/market-api/v1/demands/${demandId}`).catch(() => {})
   }

@@ -105,7 +105,7 @@ describe('the match explanation route', function () {
     assert.equal(error.code, 'NotFound')
     assert.equal(
       error.message,
-      `no provider found within 30 s: ${TOTAL} offers known, none matched: golem.inf.mem.gib>=32 excluded ${TOTAL}, golem.runtime.name=vm excluded 3; the SDK left out: max prices excluded 2`
+      `no provider found within 30 s: ${TOTAL} offers known, none matched: golem.inf.mem.gib>=32 excluded ${TOTAL}, golem.runtime.name=vm excluded 3; the SDK's checks left out 2 by max prices`
     )
     assert.deepEqual(
       error.explanation.demandConstraints.map(t => t.excluded),
