@@ -21,7 +21,9 @@ const EVENTS_POLL_S = 2
 /** How long a provider may take to answer our counter-proposal with its Draft (ms). */
 const DRAFT_WAIT_MS = 10_000
 /** How long a provider may take to approve an agreement (s). */
-const APPROVAL_WAIT_S = 15
+const APPROVAL_WAIT_S = 30
+/** Counter-proposals sent to one offer before it is given up. */
+const MAX_ATTEMPTS = 3
 const POLL_MARGIN_MS = 15_000
 
 interface Proposal {
@@ -64,7 +66,7 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
   const seen = new Set<string>()
   const checks: SdkChecks = { maxPrices: 0, filter: 0, avoid: 0, negotiation: 0 }
   const candidates: Candidate[] = []
-  const tried = new Set<string>()
+  const attemptsOf = new Map<string, number>()
   const drafts = new Map<string, Proposal>()
   const rejected = new Set<string>()
 
@@ -133,11 +135,14 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       await pump(() => candidates.length > 0, deadline)
       const candidate = candidates.shift()
       if (candidate === undefined) break
-      if (tried.has(candidate.proposal.issuerId)) continue
       const agreement = await attempt(candidate)
       if (agreement !== undefined) return { agreement, offer: candidate.summary }
-      checks.negotiation += 1
-      tried.add(candidate.proposal.issuerId)
+      // Passed over for now: tried again after the others (a provider slow under load answers a second
+      // counter-proposal), at most MAX_ATTEMPTS times; then it counts as left out by the negotiation.
+      const attempts = (attemptsOf.get(candidate.proposal.proposalId) ?? 0) + 1
+      attemptsOf.set(candidate.proposal.proposalId, attempts)
+      if (attempts < MAX_ATTEMPTS) candidates.push(candidate)
+      else checks.negotiation += 1
     }
     const explanation = await explainNoOffers(api, demand, { offersSeen: seen.size, checks })
     throw new NoMatchingOffersError(`no provider agreed within ${options.startupTimeoutMs ?? 30_000} ms: ${explanationText(explanation)}`, explanation)
@@ -172,6 +177,9 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       return await api.call<AgreementView>('GET', `/market-api/v1/agreements/${agreementId}`)
     } catch (error) {
       if (agreementId !== undefined) {
+        // An approval that came just after the wait ended still binds the provider: the agreement is taken, not abandoned.
+        const late = await api.call<AgreementView>('GET', `/market-api/v1/agreements/${agreementId}`).catch(() => undefined)
+        if (late?.state === 'Approved') return late
         // Not approved in time: the offer is let go, so that a late approval binds nobody.
         await api.call('POST', `/market-api/v1/agreements/${agreementId}/cancel`, { body: { message: 'not approved in time' } }).catch(() => {})
       }
