@@ -71,7 +71,7 @@ export interface RentOptions {
 export interface RunOptions {
   /** Environment variables for the command. */
   readonly env?: Readonly<Record<string, string>>
-  /** Ends the command's wait; the batch is stopped on the provider. */
+  /** Ends the command's wait (AbortedError); the command itself runs on to its end or the provider's run limit. */
   readonly signal?: AbortSignal
   readonly timeoutMs?: number
   /** Return a non-zero exit code instead of throwing CommandFailedError. */
@@ -199,10 +199,13 @@ export interface MatchExplanation {
   /** Offers the requester's daemon knows now. */
   readonly offersKnown: number
   readonly matching: number
-  /** Each of the demand's constraint terms and how many known offers it excluded. */
-  readonly demandConstraints: readonly { readonly constraint: string; readonly excluded: number }[]
+  /**
+   * Each of the demand's constraint terms and how many known offers it excluded (a term excludes an offer unless it is
+   * True for it; `undefinedCount`: of those, how many because it was Undefined, the offer lacking the property).
+   */
+  readonly demandConstraints: readonly { readonly constraint: string; readonly excluded: number; readonly undefinedCount?: number }[]
   /** Offers whose own constraints refused the demand, by the offer's failing term. */
-  readonly offerConstraints: readonly { readonly constraint: string; readonly excluded: number }[]
+  readonly offerConstraints: readonly { readonly constraint: string; readonly excluded: number; readonly undefinedCount?: number }[]
   /** Offers left out by the SDK's own checks (max prices, filter, avoided providers), by check. */
   readonly sdkChecks?: readonly { readonly check: string; readonly excluded: number }[]
 }
@@ -212,4 +215,19 @@ export interface ApiErrorBody {
   readonly code?: ErrorCode
   readonly message: string
   readonly correlationId?: string
+}
+
+/** A connection to a requester daemon (what `connect` returns). */
+export interface AgoraClient {
+  /** The REST API of the daemon, with the connection's app-key. */
+  readonly api: import('./client/api-client.ts').ApiClient
+  /** The requester's node id (GET /me). */
+  readonly identity: string
+  /** Finds a provider within the options and starts an activity on it. */
+  rent(options: RentOptions): Promise<Rental>
+  /**
+   * Releases every rental (bounded, as Rental.release; `now`: without waiting for invoices, accepting what the
+   * debit notes honestly owe), stops watching payments and gives the allocation back. Idempotent.
+   */
+  close(options?: { readonly now?: boolean }): Promise<RentalReport[]>
 }

@@ -5,6 +5,7 @@ import { PaymentModule } from '../modules/payment-module.ts'
 import type { OpenSettlement } from '../modules/payment-module.ts'
 import { ProviderModule } from '../modules/provider-module.ts'
 import type { ProviderModuleComponents } from '../modules/provider-module.ts'
+import type { UsageReadings } from '../modules/usage-readings.ts'
 import type { Clock } from '../../net/index.ts'
 import { openSettlement } from '../../payment/index.ts'
 import type { DaemonModule } from './module.ts'
@@ -16,6 +17,8 @@ export interface ModuleComponents {
   openSettlement?: OpenSettlement
   /** The provider agent's view of the machine and of the runtimes that answer. */
   provider?: Omit<ProviderModuleComponents, 'clock'>
+  /** What the provider's payment flow reads of its usage counters (tests: a dishonest provider); as measured by default. */
+  usageReadings?: UsageReadings
 }
 
 // Each module is built by constructor injection from the ones it depends on.

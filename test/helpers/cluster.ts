@@ -4,9 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AgoraService, createLogger, defaultModules, loadConfig } from '../../daemon/index.ts'
-import type { DaemonConfig } from '../../daemon/index.ts'
+import type { DaemonConfig, ModuleComponents } from '../../daemon/index.ts'
 import type { DaemonModule } from '../../daemon/service/module.ts'
-import type { ModuleComponents } from '../../daemon/service/modules.ts'
 import type { Clock } from '../../net/index.ts'
 import { MarketClient } from './market-client.ts'
 
@@ -30,6 +29,8 @@ export interface NodeOptions {
   clock?: Clock
   /** The provider agent's machine and runtimes, in place of the real ones. */
   provider?: ModuleComponents['provider']
+  /** Parts the daemon's modules take instead of their defaults (e.g. usageReadings for a dishonest provider). */
+  components?: ModuleComponents
 }
 
 export const TEST_APP_KEY = 'test-app-key-0000000001'
@@ -53,6 +54,7 @@ export class Cluster {
     })
     options.configure?.(config)
     const modules = defaultModules({
+      ...options.components,
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.provider === undefined ? {} : { provider: options.provider })
     })

@@ -3,6 +3,7 @@
 // describe: the requester funded, debit notes every 300 ms, and agreements
 // with an activity made over REST (confirmed in an app session if given).
 import { parseEther } from 'ethers'
+import type { ModuleComponents } from '../../daemon/index.ts'
 import { devNetworkConfig } from '../../payment/index.ts'
 import { Cluster } from './cluster.ts'
 import type { TestNode } from './cluster.ts'
@@ -26,12 +27,20 @@ export interface PaymentPair {
   restartRequester(): Promise<TestNode>
 }
 
-export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
+export interface PaymentPairOptions {
+  /** Parts the provider daemon's modules take instead of their defaults (e.g. usageReadings: a dishonest provider). */
+  readonly providerComponents?: ModuleComponents
+  /** More module sections for both daemons' configs (e.g. `activity: { allowPrivateNetworks: true }`). */
+  readonly modules?: Record<string, unknown>
+}
+
+export function paymentPairFixture(requesterTokens = '100', pairOptions: PaymentPairOptions = {}): PaymentPair {
   const fixture = devChainFixture()
   const cluster = new Cluster()
   let provider: TestNode | undefined
   let requester: TestNode | undefined
   let nodeOptions: Parameters<Cluster['start']>[0] = {}
+  const providerOptions = pairOptions.providerComponents === undefined ? {} : { components: pairOptions.providerComponents }
 
   before(async function () {
     this.timeout(120_000)
@@ -42,6 +51,7 @@ export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
     })
     const options = {
       configure: (config: { modules: Record<string, unknown> }) => {
+        Object.assign(config.modules, pairOptions.modules)
         config.modules.payment = {
           networks: [network],
           debitNoteIntervalMs: 300,
@@ -55,7 +65,7 @@ export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
       }
     }
     nodeOptions = options
-    provider = await cluster.start(options)
+    provider = await cluster.start({ ...options, ...providerOptions })
     requester = await cluster.start(options)
     const deployer = party(0, fixture.provider).signer
     for (const node of [requester, provider]) await mined(deployer.sendTransaction({ to: node.nodeId, value: parseEther('10') }))
@@ -82,7 +92,7 @@ export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
     async restartProvider() {
       const old = started(provider)
       await old.stop()
-      provider = await cluster.start({ ...nodeOptions, dataDir: old.dataDir, bootstrap: [started(requester).addresses[0]!] })
+      provider = await cluster.start({ ...nodeOptions, ...providerOptions, dataDir: old.dataDir, bootstrap: [started(requester).addresses[0]!] })
       return provider
     },
     async restartRequester() {
