@@ -71,7 +71,7 @@ export interface RentOptions {
 export interface RunOptions {
   /** Environment variables for the command. */
   readonly env?: Readonly<Record<string, string>>
-  /** Ends the command's wait; the batch is stopped on the provider. */
+  /** Ends the command's wait (AbortedError); the command itself runs on to its end or the provider's run limit. */
   readonly signal?: AbortSignal
   readonly timeoutMs?: number
   /** Return a non-zero exit code instead of throwing CommandFailedError. */

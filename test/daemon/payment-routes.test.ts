@@ -71,7 +71,7 @@ describe('the Payment API routes of two daemons on the dev chain', function () {
     for (const [status, method, path, body, message] of calls) {
       const reply = await node.client.call(method, path, body)
       assert.equal(reply.status, status, `${method} ${path} ${JSON.stringify(body)}: ${JSON.stringify(reply.body)}`)
-      assert.deepEqual(Object.keys(reply.body ?? {}), ['message'], `${method} ${path}`)
+      assert.deepEqual(Object.keys(reply.body ?? {}).sort(), ['code', 'message'], `${method} ${path}`)
       if (message !== undefined) assert.match(reply.body.message, message)
     }
     assert.deepEqual(await snapshot(node), before)
