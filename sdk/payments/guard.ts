@@ -25,6 +25,8 @@ const PAYMENT_API = '/payment-api/v1'
 export type GuardRejection = 'INCORRECT_AMOUNT' | 'BUDGET_EXCEEDED'
 /** Documents of agreements not (yet) watched that are kept for a later watch(). */
 const MAX_UNWATCHED = 10_000
+/** Reads of a received document before it is given up (each after retryMs). */
+const READ_ATTEMPTS = 20
 
 export interface PaymentGuardOptions {
   readonly clock?: Clock
@@ -212,16 +214,8 @@ class DefaultPaymentGuard implements PaymentGuard {
   }
 
   async #received(kind: Document['kind'], id: string): Promise<void> {
-    let document: Document
-    try {
-      document =
-        kind === 'debit-note'
-          ? { kind, wire: await this.#api.call<DebitNoteWire>('GET', `${PAYMENT_API}/debitNotes/${id}`, { signal: this.#stop.signal }) }
-          : { kind, wire: await this.#api.call<InvoiceWire>('GET', `${PAYMENT_API}/invoices/${id}`, { signal: this.#stop.signal }) }
-    } catch (err) {
-      if (!this.#stop.signal.aborted) this.#log.warn({ err, documentId: id }, 'payment guard: a received document could not be read')
-      return
-    }
+    const document = await this.#read(kind, id)
+    if (document === undefined) return
     const watched = this.#watched.get(document.wire.agreementId)
     if (watched !== undefined) {
       this.#enqueue(watched, document)
@@ -232,6 +226,24 @@ class DefaultPaymentGuard implements PaymentGuard {
     list.push(document)
     this.#unwatched.set(document.wire.agreementId, list)
     this.#unwatchedCount++
+  }
+
+  /** The document, read again after a pause while the daemon does not answer (a note never read is never answered). */
+  async #read(kind: Document['kind'], id: string): Promise<Document | undefined> {
+    for (let attempt = 1; !this.#stop.signal.aborted; attempt++) {
+      try {
+        return kind === 'debit-note'
+          ? { kind, wire: await this.#api.call<DebitNoteWire>('GET', `${PAYMENT_API}/debitNotes/${id}`, { signal: this.#stop.signal }) }
+          : { kind, wire: await this.#api.call<InvoiceWire>('GET', `${PAYMENT_API}/invoices/${id}`, { signal: this.#stop.signal }) }
+      } catch (err) {
+        if (this.#stop.signal.aborted) return undefined
+        const retriable = !(err instanceof ApiError) || err.status >= 500
+        this.#log.warn({ err, documentId: id, attempt, retriable }, 'payment guard: a received document could not be read')
+        if (!retriable || attempt >= READ_ATTEMPTS) return undefined
+        await this.#pause(this.#retryMs)
+      }
+    }
+    return undefined
   }
 
   #enqueue(watched: Watched, document: Document): void {

@@ -151,7 +151,7 @@ describe('sdk: connect, rent, run, release over real daemons', function () {
         // The daemon's count of the offers it knows and that match the demand, and the SDK's own check that left the one out.
         assert.ok(error.explanation.matching >= 1, JSON.stringify(error.explanation))
         assert.deepEqual(error.explanation.sdkChecks, [{ check: 'maxPrices', excluded: 1 }], JSON.stringify(error.explanation))
-        assert.match(error.message, /maxPrices/)
+        assert.match(error.message, /the SDK's checks left out 1 by maxPrices/)
         return true
       }
     )
