@@ -285,8 +285,9 @@ class DefaultRentalPool implements ManagedRentalPool {
       } else if (this.size < this.#cap()) {
         this.#renting++
         this.#grant(waiter, 'rent')
-      } else if (this.#idle.length > 0 && [...this.#busy].every(r => waiter.avoid.has(r.provider.id))) {
-        // Every rental held is one this waiter avoids: none will ever serve it, so one idle makes room.
+      } else if (this.#idle.length > 0) {
+        // At the cap with only idle rentals this waiter avoids: one makes room rather than the waiter waiting on
+        // rentals in use that may never come back in time.
         this.#discard(this.#idle[0] as Rental)
         this.#renting++
         this.#grant(waiter, 'rent')

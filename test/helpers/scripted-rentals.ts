@@ -60,8 +60,12 @@ export class ScriptedMarket {
   #openGate: () => void = () => {}
   #seq = 0
 
-  constructor(providers: readonly string[]) {
+  readonly #pick: 'leastBusy' | 'first'
+
+  /** `pick`: spread rentals over the providers (leastBusy), or always take the first one not avoided. */
+  constructor(providers: readonly string[], pick: 'leastBusy' | 'first' = 'leastBusy') {
     this.providers = [...providers]
+    this.#pick = pick
   }
 
   get held(): ScriptedRental[] {
@@ -110,7 +114,7 @@ export class ScriptedMarket {
     }
     // The least busy provider first, as a market of equal offers would spread them.
     const busy = (p: string): number => this.held.filter(r => r.provider.id === p).length
-    const provider = candidates.reduce((best, p) => (busy(p) < busy(best) ? p : best))
+    const provider = this.#pick === 'first' ? (candidates[0] as string) : candidates.reduce((best, p) => (busy(p) < busy(best) ? p : best))
     const rental = new ScriptedRental(`agreement-${++this.#seq}`, provider)
     this.rentals.push(rental)
     this.mostHeld = Math.max(this.mostHeld, this.held.length)
