@@ -4,3 +4,8 @@
 export * from './errors.ts'
 export type * from './types.ts'
 export type { ApiClient, ApiRequest, AgreementView } from './client/api-client.ts'
+export { createRentalPool } from './pool/index.ts'
+export type { RentFn } from './pool/index.ts'
+export { createExecutor } from './executor/index.ts'
+export { onInterrupt } from './signals.ts'
+export type { Closable, InterruptHandle, InterruptOptions } from './signals.ts'
