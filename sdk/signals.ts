@@ -9,8 +9,8 @@ import { silentLogger, systemClock } from '../net/kernel.ts'
 import { SdkError } from './errors.ts'
 
 export interface Closable {
-  /** Releases every rental; waits at most timeoutMs for invoices (0: terminate and return). */
-  close(options?: { readonly timeoutMs?: number }): Promise<unknown>
+  /** Releases every rental (`now`: terminates without waiting for invoices). */
+  close(options?: { readonly now?: boolean }): Promise<unknown>
 }
 
 export type InterruptSignal = 'SIGINT' | 'SIGTERM'
@@ -88,11 +88,11 @@ export function onInterrupt(client: Closable, options: InterruptOptions = {}, co
       first = signal
       log.info({ signal, boundMs }, 'interrupted: releasing every rental (again to stop now)')
       interrupted.abort(new SdkError('Aborted', `interrupted by ${signal}`))
-      void within(boundMs, client.close({ timeoutMs: boundMs })).then(outcome => end(signal, outcome === 'overran' ? 'overran' : 'graceful'))
+      void within(boundMs, client.close()).then(outcome => end(signal, outcome === 'overran' ? 'overran' : 'graceful'))
       return
     }
     log.warn({ signal }, 'interrupted again: closing now')
-    void within(NOW_BOUND_MS, client.close({ timeoutMs: 0 })).then(() => end(first ?? signal, 'now'))
+    void within(NOW_BOUND_MS, client.close({ now: true })).then(() => end(first ?? signal, 'now'))
   }
 
   const listeners = new Map<InterruptSignal, () => void>()

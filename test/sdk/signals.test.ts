@@ -14,9 +14,9 @@ class SignalledProcess extends EventEmitter {
 
 /** A client whose close calls are recorded and end when the test says. */
 class HeldClient {
-  readonly calls: ({ timeoutMs?: number } | undefined)[] = []
+  readonly calls: ({ now?: boolean } | undefined)[] = []
   readonly #ends: (() => void)[] = []
-  close(options?: { timeoutMs?: number }): Promise<void> {
+  close(options?: { now?: boolean }): Promise<void> {
     this.calls.push(options)
     return new Promise(resolve => this.#ends.push(resolve))
   }
@@ -33,7 +33,7 @@ describe('sdk onInterrupt', () => {
     assert.equal(handle.signal.aborted, false)
     proc.emit('SIGINT')
     assert.equal(handle.signal.aborted, true)
-    assert.deepEqual(client.calls, [{ timeoutMs: 20_000 }])
+    assert.deepEqual(client.calls, [undefined])
     assert.deepEqual(proc.exits, [], 'no exit before the close ends')
     client.endClose(0)
     assert.deepEqual(await handle.closed, { signal: 'SIGINT', how: 'graceful' })
@@ -59,7 +59,7 @@ describe('sdk onInterrupt', () => {
     const handle = onInterrupt(client, { boundMs: 60_000 }, { process: proc, clock: new ManualClock() })
     proc.emit('SIGINT')
     proc.emit('SIGINT')
-    assert.deepEqual(client.calls, [{ timeoutMs: 60_000 }, { timeoutMs: 0 }])
+    assert.deepEqual(client.calls, [undefined, { now: true }])
     client.endClose(1)
     assert.deepEqual(await handle.closed, { signal: 'SIGINT', how: 'now' })
     assert.deepEqual(proc.exits, [130])
