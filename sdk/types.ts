@@ -233,6 +233,10 @@ export interface AgoraClient {
   readonly identity: string
   /** Finds a provider within the options and starts an activity on it. */
   rent(options: RentOptions): Promise<Rental>
+  /** A pool: `min` rentals rented up front (it resolves when they are ready), never more than `max` at once. */
+  rentMany(options: PoolOptions): Promise<RentalPool>
+  /** A task executor over rentals of this connection; it rents nothing until its first map. close() cancels its maps. */
+  executor(options: ExecutorOptions): TaskExecutor
   /**
    * Releases every rental (bounded, as Rental.release; `now`: without waiting for invoices, accepting what the
    * debit notes honestly owe), stops watching payments and gives the allocation back. Idempotent.
