@@ -2,9 +2,12 @@
 // the requester's daemon (POST /payment-api/v1/allocations), and the
 // properties and constraints a demand must carry to be paid from it
 // (GET /payment-api/v1/demandDecorations). Amounts cross the wire as decimal
-// token strings and are exact bigint base units here.
+// token strings and are exact bigint base units here. openAllocation is the
+// connection's (it grows per rental); createAllocation a fixed one whose
+// release is idempotent, also after the daemon released it at its timeout.
 import { formatAmount, parseAmount } from '../../payment/model/amounts.ts'
 import type { ApiClient } from '../client/api-client.ts'
+import { ApiError } from '../errors.ts'
 import type { AllocationHandle } from './payment-guard.ts'
 
 interface AllocationWire {
@@ -96,5 +99,61 @@ class OpenAllocation implements SdkAllocation {
       if ((error as { code?: string }).code !== 'Gone' && (error as { code?: string }).code !== 'NotFound') throw error
     })
     await this.#released
+  }
+}
+
+const PAYMENT_API = '/payment-api/v1'
+
+export interface AllocationOptions {
+  /** Base units. */
+  readonly budget: bigint
+  /** Default: the daemon's default platform. */
+  readonly platform?: string
+  /** When the daemon releases it by itself (epoch ms). */
+  readonly expiresAt?: number
+  readonly signal?: AbortSignal
+}
+
+export async function createAllocation(api: ApiClient, options: AllocationOptions): Promise<AllocationHandle> {
+  const signal = options.signal
+  const created = await api.call<AllocationWire>('POST', `${PAYMENT_API}/allocations`, {
+    body: {
+      totalAmount: formatAmount(options.budget),
+      ...(options.platform === undefined ? {} : { paymentPlatform: options.platform }),
+      ...(options.expiresAt === undefined ? {} : { timeout: new Date(options.expiresAt).toISOString() })
+    },
+    ...(signal === undefined ? {} : { signal })
+  })
+  let released = false
+  const release = async (): Promise<void> => {
+    if (released) return
+    try {
+      await api.call('DELETE', `${PAYMENT_API}/allocations/${created.allocationId}`)
+    } catch (err) {
+      // Gone already (released at its timeout): what release wants is true.
+      if (!(err instanceof ApiError && (err.status === 404 || err.status === 410))) throw err
+    }
+    released = true
+  }
+  let decoration: DecorationWire
+  try {
+    decoration = await api.call<DecorationWire>('GET', `${PAYMENT_API}/demandDecorations`, {
+      query: { allocationIds: created.allocationId },
+      ...(signal === undefined ? {} : { signal })
+    })
+  } catch (err) {
+    await release().catch(() => undefined)
+    throw err
+  }
+  return {
+    allocationId: created.allocationId,
+    platform: created.paymentPlatform,
+    address: created.address,
+    total: parseAmount(created.totalAmount, 'totalAmount'),
+    decoration: {
+      properties: Object.fromEntries(decoration.properties.map(({ key, value }) => [key, value])),
+      constraints: [...decoration.constraints]
+    },
+    release
   }
 }

@@ -1,17 +1,10 @@
-// The payment guard a connection uses when it is given none.
+// The payment guard a connection uses when it is given none: the SDK's own,
+// which accepts what is honestly owed and rejects the rest.
 import type { Clock } from '../../net/kernel.ts'
 import type { ApiClient } from '../client/api-client.ts'
+import { createPaymentGuard } from '../payments/index.ts'
 import type { PaymentGuard } from '../payments/payment-guard.ts'
-import type { RentalReport } from '../types.ts'
 
-export function defaultGuard(_api: ApiClient, _clock: Clock): PaymentGuard {
-  const watched = new Map<string, string>()
-  return {
-    watch: agreement => {
-      watched.set(agreement.agreement.agreementId, agreement.agreement.offer.providerId)
-    },
-    acceptedTotal: () => 0n,
-    settle: async (agreementId): Promise<RentalReport> => ({ agreementId, providerId: watched.get(agreementId) ?? '', cost: 0n, rejected: [] }),
-    close: async () => {}
-  }
+export function defaultGuard(api: ApiClient, clock: Clock): PaymentGuard {
+  return createPaymentGuard(api, { clock })
 }
