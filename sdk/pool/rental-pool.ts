@@ -5,7 +5,7 @@
 // min; drain waits (bounded) for rentals in use and releases every one.
 import type { Clock, Logger } from '../../net/kernel.ts'
 import { silentLogger, systemClock } from '../../net/kernel.ts'
-import { AbortedError, SdkError } from '../errors.ts'
+import { AbortedError, NoMatchingOffersError, SdkError } from '../errors.ts'
 import type { AcquireOptions, ReleaseOptions, Rental, RentalPool, RentalReport, RentOptions, PoolOptions } from '../types.ts'
 import { anySignal, onAbort, throwIfAborted } from './aborts.ts'
 import { shareOfBudget } from './pool-budget.ts'
@@ -35,6 +35,9 @@ interface Waiter {
 }
 
 const DEFAULT_DRAIN_WAIT_MS = 30_000
+/** How long a new rental looks among providers the pool does not hold yet before it takes any (ms). */
+export const SPREAD_WAIT_MS = 2_000
+const DEFAULT_STARTUP_TIMEOUT_MS = 30_000
 
 class DefaultRentalPool implements ManagedRentalPool {
   readonly #rent: RentFn
@@ -55,13 +58,17 @@ class DefaultRentalPool implements ManagedRentalPool {
   readonly #reports: Promise<RentalReport | undefined>[] = []
   readonly #closing = new AbortController()
   readonly #idleWatchers: (() => void)[] = []
+  readonly #spread: boolean
+  /** On-demand rents one after another while spreading, so each knows the providers the others got. */
+  #rentTurn: Promise<void> = Promise.resolve()
   #renting = 0
   #limit: number
   #drained: Promise<RentalReport[]> | undefined
 
   constructor(rent: RentFn, options: PoolOptions, components: PoolComponents) {
-    const { min, max, ...rentOptions } = options
+    const { min, max, spread, ...rentOptions } = options
     checkPoolLimits({ min, max })
+    this.#spread = spread !== false
     this.#rent = rent
     this.#rentOptions = rentOptions
     this.#share = options.budget === undefined ? undefined : shareOfBudget(options.budget, max)
@@ -91,7 +98,7 @@ class DefaultRentalPool implements ManagedRentalPool {
     const toIdle = (rental: Rental): void => {
       this.#idle.push(rental)
     }
-    const settled = await Promise.allSettled(Array.from({ length: wanted }, () => this.#rentInSlot(new Set(), undefined, toIdle)))
+    const settled = await Promise.allSettled(Array.from({ length: wanted }, () => this.#rentInSlot(new Set(), undefined, toIdle, false)))
     const failure = settled.find(s => s.status === 'rejected')
     if (failure !== undefined) {
       await this.drain()
@@ -125,9 +132,14 @@ class DefaultRentalPool implements ManagedRentalPool {
       this.#pump()
     })
     if (grant !== 'rent') return grant
-    return await this.#rentInSlot(avoid, options.signal, rental => {
-      this.#busy.add(rental)
-    })
+    return await this.#rentInSlot(
+      avoid,
+      options.signal,
+      rental => {
+        this.#busy.add(rental)
+      },
+      this.#spread
+    )
   }
 
   async release(rental: Rental): Promise<void> {
@@ -196,14 +208,9 @@ class DefaultRentalPool implements ManagedRentalPool {
   }
 
   /** Rents into a slot already counted in #renting, placing the rental before the slot is given up (so size never dips). */
-  async #rentInSlot(avoid: ReadonlySet<string>, signal: AbortSignal | undefined, place: (rental: Rental) => void): Promise<Rental> {
-    const avoided = new Set([...(this.#rentOptions.avoid ?? []), ...this.#banned, ...avoid])
-    const renting = this.#rent({
-      ...this.#rentOptions,
-      ...(this.#share === undefined ? {} : { budget: this.#share }),
-      avoid: [...avoided],
-      signal: anySignal(this.#rentOptions.signal, signal, this.#closing.signal) as AbortSignal
-    })
+  async #rentInSlot(avoid: ReadonlySet<string>, signal: AbortSignal | undefined, place: (rental: Rental) => void, spread: boolean): Promise<Rental> {
+    const turn = spread ? this.#takeTurn() : undefined
+    const renting = turn === undefined ? this.#rentAvoiding(avoid, signal) : this.#rentSpread(avoid, signal, turn.ready)
     this.#inFlight.add(renting)
     try {
       const rental = await renting
@@ -216,10 +223,57 @@ class DefaultRentalPool implements ManagedRentalPool {
       place(rental)
       return rental
     } finally {
+      // The next spreading rent starts only now, when this rental is placed and counts as held.
+      turn?.done()
       this.#inFlight.delete(renting)
       this.#renting--
       queueMicrotask(() => this.#pump())
     }
+  }
+
+  #rentAvoiding(avoid: ReadonlySet<string>, signal: AbortSignal | undefined, startupTimeoutMs?: number): Promise<Rental> {
+    const avoided = new Set([...(this.#rentOptions.avoid ?? []), ...this.#banned, ...avoid])
+    return this.#rent({
+      ...this.#rentOptions,
+      ...(this.#share === undefined ? {} : { budget: this.#share }),
+      ...(startupTimeoutMs === undefined ? {} : { startupTimeoutMs }),
+      avoid: [...avoided],
+      signal: anySignal(this.#rentOptions.signal, signal, this.#closing.signal) as AbortSignal
+    })
+  }
+
+  /**
+   * After its turn, looks first (SPREAD_WAIT_MS) among providers the pool does not hold, so work spreads over
+   * the market instead of piling on the first offer; only when none answers does it take any provider not avoided.
+   */
+  async #rentSpread(avoid: ReadonlySet<string>, signal: AbortSignal | undefined, turn: Promise<void>): Promise<Rental> {
+    await new Promise<void>((resolve, reject) => {
+      const stop = onAbort(anySignal(signal, this.#closing.signal), () => reject(new AbortedError('renting was aborted')))
+      void turn.then(() => {
+        stop()
+        resolve()
+      })
+    })
+    const held = new Set([...this.#idle, ...this.#busy].map(r => r.provider.id))
+    for (const id of avoid) held.delete(id)
+    if (held.size === 0) return await this.#rentAvoiding(avoid, signal)
+    const startup = this.#rentOptions.startupTimeoutMs ?? DEFAULT_STARTUP_TIMEOUT_MS
+    try {
+      return await this.#rentAvoiding(new Set([...avoid, ...held]), signal, Math.min(SPREAD_WAIT_MS, startup))
+    } catch (err) {
+      if (!(err instanceof NoMatchingOffersError)) throw err
+      return await this.#rentAvoiding(avoid, signal)
+    }
+  }
+
+  /** A place in the line of spreading rents: `ready` when the one before has ended, `done` to let the next go. */
+  #takeTurn(): { ready: Promise<void>; done: () => void } {
+    const ready = this.#rentTurn
+    let done: () => void = () => {}
+    this.#rentTurn = new Promise(resolve => {
+      done = resolve
+    })
+    return { ready, done }
   }
 
   #watch(rental: Rental): void {
@@ -261,9 +315,14 @@ class DefaultRentalPool implements ManagedRentalPool {
     const missing = Math.min(this.#min, this.#cap()) - this.size
     for (let i = 0; i < missing; i++) {
       this.#renting++
-      this.#rentInSlot(new Set(), undefined, rental => {
-        this.#idle.push(rental)
-      }).then(
+      this.#rentInSlot(
+        new Set(),
+        undefined,
+        rental => {
+          this.#idle.push(rental)
+        },
+        this.#spread
+      ).then(
         () => {},
         (err: unknown) => {
           if (this.#drained === undefined) this.#log.warn({ err }, 'renting a replacement failed')

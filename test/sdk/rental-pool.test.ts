@@ -221,4 +221,47 @@ describe('sdk rental pool', () => {
     assert.deepEqual(reports, [])
     market.open()
   })
+
+  it('spreads new rentals over providers it does not hold yet, one rent at a time', async () => {
+    // A market that would give every rent the same provider.
+    const market = new ScriptedMarket(['a', 'b', 'c'], 'first')
+    const pool = await createRentalPool(market.rent, { ...base, min: 0, max: 3 })
+    const held = await Promise.all([pool.acquire(), pool.acquire(), pool.acquire()])
+    assert.deepEqual(held.map(r => r.provider.id).sort(), ['a', 'b', 'c'])
+    assert.deepEqual(
+      market.rents.filter(r => r.startupTimeoutMs !== undefined).map(r => [...(r.avoid ?? [])].sort()),
+      [['a'], ['a', 'b']]
+    )
+    for (const rental of held) await pool.release(rental)
+    await pool.drain()
+  })
+
+  it('when no other provider answers, a spreading rent takes one it holds already', async () => {
+    const market = new ScriptedMarket(['only'], 'first')
+    const pool = await createRentalPool(market.rent, { ...base, min: 0, max: 2 })
+    const held = await Promise.all([pool.acquire(), pool.acquire()])
+    assert.deepEqual(
+      held.map(r => r.provider.id),
+      ['only', 'only']
+    )
+    for (const rental of held) await pool.release(rental)
+    await pool.drain()
+  })
+
+  it('with spread false, rents at once whatever it holds', async () => {
+    const market = new ScriptedMarket(['a', 'b'], 'first')
+    const pool = await createRentalPool(market.rent, { ...base, min: 0, max: 2, spread: false })
+    market.hold()
+    const acquiring = Promise.all([pool.acquire(), pool.acquire()])
+    await settle()
+    assert.equal(market.pending, 2)
+    market.open()
+    const held = await acquiring
+    assert.deepEqual(
+      held.map(r => r.provider.id),
+      ['a', 'a']
+    )
+    for (const rental of held) await pool.release(rental)
+    await pool.drain()
+  })
 })

@@ -101,7 +101,7 @@ describe('sdk task executor', () => {
   it('avoids a provider for the rest of the run once it failed providerFailureLimit times', async () => {
     // Every rent that does not avoid it gets the bad provider.
     const market = new ScriptedMarket(['bad', 'good'], 'first')
-    const executor = createExecutor(market.rent, { ...base, max: 2, providerFailureLimit: 2 })
+    const executor = createExecutor(market.rent, { ...base, max: 2, providerFailureLimit: 2, spread: false })
     const events = record(executor)
     let rentsAtBan: number | undefined
     let badFailures = 0
