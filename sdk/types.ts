@@ -142,7 +142,7 @@ export interface PoolOptions extends RentOptions {
   /** Never more rentals at once. */
   readonly max: number
   /**
-   * New rentals look first (2 s) among providers the pool does not hold yet, one rent at a time, so work spreads
+   * New rentals look first (5 s) among providers the pool does not hold yet, one rent at a time, so work spreads
    * over the market (default true; min's up-front rents run at once and do not spread).
    */
   readonly spread?: boolean

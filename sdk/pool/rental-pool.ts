@@ -36,7 +36,7 @@ interface Waiter {
 
 const DEFAULT_DRAIN_WAIT_MS = 30_000
 /** How long a new rental looks among providers the pool does not hold yet before it takes any (ms). */
-export const SPREAD_WAIT_MS = 2_000
+export const SPREAD_WAIT_MS = 5_000
 const DEFAULT_STARTUP_TIMEOUT_MS = 30_000
 
 class DefaultRentalPool implements ManagedRentalPool {

@@ -128,6 +128,12 @@ describe('sdk task executor', () => {
     const rentsAfterBan = market.rents.slice(rentsAtBan)
     assert.ok(rentsAfterBan.length > 0, 'a rental replaced the one of the avoided provider')
     assert.ok(rentsAfterBan.every(r => r.avoid?.includes('bad')))
+    // For the rest of the run: a later map that must rent afresh still never picks it.
+    for (const rental of market.rentals) if (rental.provider.id === 'good') rental.lose()
+    const before = events.length
+    assert.deepEqual(await executor.map([8, 9], async (_context, input) => input, { concurrency: 2 }), [8, 9])
+    const later = events.slice(before).filter(e => e.type === 'started')
+    assert.ok(later.length === 2 && later.every(e => e.detail.providerId === 'good'), JSON.stringify(later))
     await executor.shutdown()
   })
 
