@@ -6,6 +6,7 @@ import pkg from '../../package.json' with { type: 'json' }
 import { ConfigError } from '../config/errors.ts'
 import { COMMANDS } from './commands.ts'
 import { commandHelp, parseCommandLine, UsageError } from './usage.ts'
+import type { Command } from './usage.ts'
 
 export { COMMANDS }
 
@@ -81,6 +82,9 @@ async function dispatch(argv: string[]): Promise<number> {
   if (!COMMANDS.some(command => command.words[0] === first)) {
     throw new UsageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command ${JSON.stringify(first)}`)
   }
+  // A command of one word (agora run) takes every word after it as its own.
+  const single = COMMANDS.find(candidate => candidate.words.length === 1 && candidate.words[0] === first)
+  if (single !== undefined) return await runCommand(single, argv.slice(1))
   if (second === undefined || second === '--help' || second === '-h') {
     const help = groupHelp(first)
     if (second === undefined) {
@@ -92,7 +96,11 @@ async function dispatch(argv: string[]): Promise<number> {
   }
   const command = COMMANDS.find(candidate => candidate.words[0] === first && candidate.words[1] === second)
   if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(`${first} ${second}`)}`)
-  const input = parseCommandLine(command, argv.slice(2))
+  return await runCommand(command, argv.slice(2))
+}
+
+async function runCommand(command: Command, argv: string[]): Promise<number> {
+  const input = parseCommandLine(command, argv)
   if (input === 'help') {
     process.stdout.write(commandHelp(command))
     return 0

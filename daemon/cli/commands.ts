@@ -1,6 +1,6 @@
 // Every command the CLI knows, as data: words, arguments, summary, options,
 // and how to import its implementation when it is the one that runs.
-import { CHAIN_DEV_OPTIONS, DATA_OPTIONS, JSON_OPTION, PAYMENT_OPTIONS, SERVICE_OPTIONS } from './options.ts'
+import { CHAIN_DEV_OPTIONS, DATA_OPTIONS, JSON_OPTION, PAYMENT_OPTIONS, RUN_OPTIONS, SERVICE_OPTIONS } from './options.ts'
 import type { Command } from './usage.ts'
 
 export const COMMANDS: Command[] = [
@@ -93,5 +93,13 @@ export const COMMANDS: Command[] = [
       platform: { type: 'string', value: 'PLATFORM', description: "payment platform (default: the daemon's default platform)" }
     },
     load: async () => (await import('./payment-commands.ts')).paymentFund
+  },
+  {
+    words: ['run'],
+    args: ['<command>', '[<arg>...]'],
+    summary:
+      "Runs one command on a provider found by the running requester daemon, and pays for it. Put '--' before the command; its output streams as it comes, then the exit code, the cost and the payment transaction are printed (on stderr; --json: one JSON document on stdout). Exits with the command's exit code; its own: 2 bad usage, 3 no matching offers, 4 the provider failed or was lost, 5 the daemon unreachable or the app-key refused, 6 budget exhausted, 7 timeout, 130 interrupted.",
+    options: RUN_OPTIONS,
+    load: async () => (await import('./run-command.ts')).runJob
   }
 ]
