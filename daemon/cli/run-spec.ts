@@ -2,6 +2,7 @@
 // before the daemon is asked anything, so a bad argument changes nothing.
 // The amounts module alone (as the SDK uses it): the payment facade would load the chain libraries for nothing.
 import { parseAmount } from '../../payment/model/amounts.ts'
+import { statSync } from 'node:fs'
 import { UsageError } from './usage.ts'
 import type { CommandInput, OptionValues } from './usage.ts'
 
@@ -93,10 +94,20 @@ function apiOf(values: OptionValues): { url?: string; appKey?: string } {
   return { ...(url === undefined ? {} : { url }), ...(appKey === undefined ? {} : { appKey }) }
 }
 
+/** A local image must be a file here: said before the daemon is asked anything. */
+function checkLocalImage(image: string): void {
+  if (image.startsWith('docker:') || image.startsWith('hash:')) return
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(image)) throw new UsageError(`--image ${image.slice(0, 80)}: a URL needs its digest (hash:sha3:<hex>:<url>)`)
+  const info = statSync(image, { throwIfNoEntry: false })
+  if (info === undefined || !info.isFile())
+    throw new UsageError(`--image ${image.slice(0, 200)}: no such file (a .wasm, docker save or GVMI file, or docker:<image>)`)
+}
+
 export function runSpecOf(input: CommandInput): RunSpec {
   const { values, positionals } = input
   const image = text(values, 'image')
   if (image === undefined || image === '') throw new UsageError('--image is required (a .wasm file, docker:<image>, …)')
+  checkLocalImage(image)
   const [command, ...args] = positionals
   if (command === undefined || command === '') throw new UsageError('missing the command to run: agora run --image IMAGE -- <command> [<arg>...]')
   const any = amount(values, 'max-price')
