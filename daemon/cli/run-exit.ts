@@ -35,6 +35,10 @@ export function exitCodeOf(error: unknown): number {
       case 'Unauthorized':
       case 'Unreachable':
         return EXIT.daemon
+      // A deploy or start the provider refused, an agreement it ended.
+      case 'Conflict':
+      case 'Gone':
+        return EXIT.provider
     }
   }
   return EXIT.failed

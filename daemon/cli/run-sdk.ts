@@ -1,7 +1,7 @@
 // `agora run`'s use of the requester SDK: a connection to the daemon (its URL
 // and app-key from the options, else the environment, as the SDK reads them)
 // and the one rental the job needs.
-import type { ApiClient, ConnectOptions, Rental, RentOptions } from '../../sdk/index.ts'
+import type { AgoraClient, ApiClient, Rental, RentOptions } from '../../sdk/index.ts'
 import type { RunSpec } from './run-spec.ts'
 
 export interface RequesterSession {
@@ -9,14 +9,6 @@ export interface RequesterSession {
   rent(spec: RunSpec, signal: AbortSignal): Promise<Rental>
   close(): Promise<void>
 }
-
-interface SdkClient {
-  readonly api: ApiClient
-  rent(options: RentOptions): Promise<Rental>
-  close(options?: { readonly now?: boolean }): Promise<unknown>
-}
-
-type Connect = (options: ConnectOptions) => Promise<SdkClient>
 
 /** The rent options of the job: its runtime and image, prices, budget and start-up time. */
 export function rentOptionsOf(spec: RunSpec, signal: AbortSignal): RentOptions {
@@ -34,8 +26,8 @@ export function rentOptionsOf(spec: RunSpec, signal: AbortSignal): RentOptions {
 }
 
 export async function openRequester(spec: RunSpec, signal: AbortSignal): Promise<RequesterSession> {
-  const sdk = (await import('../../sdk/index.ts')) as unknown as { connect: Connect }
-  const client = await sdk.connect({ ...spec.api, signal })
+  const { connect } = await import('../../sdk/index.ts')
+  const client: AgoraClient = await connect({ ...spec.api, signal })
   return {
     api: client.api,
     rent: async (job, rentSignal) => await client.rent(rentOptionsOf(job, rentSignal)),

@@ -59,21 +59,3 @@ export async function serveLocalImage(api: ApiClient, path: string, signal?: Abo
   }
   return { taskPackage: `hash:sha3:${digest}:agora-requester:${name}`, name, bytes: info.size, digest }
 }
-
-/**
- * The task package for rent()'s `image`: a `hash:sha3:…` package as given; `docker:<image>` (vm only) as given, for
- * an image the provider's engine has; anything else is a local file, served from this requester.
- */
-export async function resolveImageSource(api: ApiClient, runtime: string, image: string, signal?: AbortSignal): Promise<string> {
-  if (/^hash:(?:\/\/)?sha3:[0-9a-fA-F]+:./.test(image)) return image
-  if (image.startsWith('docker:')) {
-    if (runtime !== 'vm')
-      throw new SdkError('BadRequest', `image ${JSON.stringify(image.slice(0, 200))} is a Docker image: it needs runtime vm, not ${runtime}`)
-    if (image.length === 'docker:'.length) throw new SdkError('BadRequest', 'image docker: names no image')
-    return image
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(image)) {
-    throw new SdkError('BadRequest', `image ${JSON.stringify(image.slice(0, 200))} is a URL without its digest: name it as hash:sha3:<hex>:<url>`)
-  }
-  return (await serveLocalImage(api, image, signal)).taskPackage
-}
