@@ -65,7 +65,7 @@ describe('agora run: one command on a provider, from the command line, paid on t
     (await daemons.requester.client.expect<{ offered: unknown[] }>(200, 'GET', '/agora-api/v1/transfers/')).offered
 
   it('runs a local WASI module, streams its output, prints the exit code, the cost and the payment transaction, exits 0', async () => {
-    const result = await run(['--runtime', 'wasmtime', '--image', probe, '--budget', '1', '--payment-wait', '5', '--', 'probe', '0', 'hello', 'world'])
+    const result = await run(['--runtime', 'wasmtime', '--image', probe, '--budget', '1', '--payment-wait', '90', '--', 'probe', '0', 'hello', 'world'])
     assert.equal(result.code, 0, result.stderr)
     assert.equal(result.stdout, 'hello world\n')
     assert.match(result.stderr, /agora: exit code 0\n/)
@@ -73,13 +73,6 @@ describe('agora run: one command on a provider, from the command line, paid on t
     assert.ok(cost !== null, result.stderr)
     assert.ok(parseAmount(cost[1], 'cost') > 0n, 'the work was paid for')
     assert.equal(cost[3], daemons.provider.nodeId.toLowerCase())
-    {
-      const invs = await daemons.requester.client.expect<any[]>(200, 'GET', '/payment-api/v1/invoices?maxItems=100')
-      console.log('DEBUG', JSON.stringify(invs.map(i => [i.invoiceId, i.status, i.agreementId])))
-      for (const i of invs) console.log('DEBUG pays', JSON.stringify(await daemons.requester.client.call('GET', `/payment-api/v1/invoices/${i.invoiceId}/payments`)))
-      console.log('DEBUG all', JSON.stringify(await daemons.requester.client.call('GET', '/payment-api/v1/payments')))
-      console.log('DEBUG ev', JSON.stringify(await daemons.requester.client.call('GET', '/payment-api/v1/invoiceEvents?afterTimestamp=2020-01-01T00:00:00Z&timeout=1&maxEvents=100')))
-    }
     assert.match(result.stderr, new RegExp(`agora: payment ${TX_HASH.source}\\n`))
     // Piped: plain progress lines, no terminal control codes.
     assert.match(result.stderr, /agora: looking for a provider/)
