@@ -3,6 +3,8 @@
 export { Market } from './market.ts'
 export type { MarketComponents, MarketInit } from './market.ts'
 export { MarketError } from './errors.ts'
+export { explainMatch, MAX_OFFER_TERMS, topLevelTerms } from './matching/explain.ts'
+export type { ExplainedTerms, MatchCounts, TermCount } from './matching/explain.ts'
 export type { MarketErrorCode } from './errors.ts'
 export * as MarketApi from './model/api.ts'
 export { SCAN_LIMITS } from './scan/scan-iterators.ts'

@@ -15,6 +15,8 @@ import { ENVELOPE_TYPES } from './model/wire.ts'
 import type { DemandPayload, OfferPayload } from './model/wire.ts'
 import type { MarketMessage, MarketNet } from './network/market-net.ts'
 import type { MarketOutbox } from './network/agreement-messages.ts'
+import { explainMatch } from './matching/explain.ts'
+import type { MatchCounts } from './matching/explain.ts'
 import { Negotiator } from './negotiation/negotiator.ts'
 import { ProposalBook } from './negotiation/proposal-book.ts'
 import { parseProposalBody } from './negotiation/terms.ts'
@@ -367,6 +369,13 @@ export class Market extends TypedEventEmitter<MarketEvents> {
   /** The unexpired offers the network publishes, save those whose constraints do not parse. */
   knownOffers(): Offer[] {
     return collectDefined(this.#matcher.offerIds(), id => this.#knownOffer(id))
+  }
+
+  /** How the known offers match a demand, term by term (matching/explain.ts); the demand is checked, not stored. */
+  explainDemand(body: unknown): MatchCounts {
+    const demand = parseProposalBody(body)
+    const offers = this.knownOffers().map(offer => ({ properties: offer.properties, constraints: parseConstraints(offer.constraints) }))
+    return explainMatch({ properties: demand.properties, constraints: demand.tree }, offers)
   }
 
   /** The unexpired demands the network publishes. */

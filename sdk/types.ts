@@ -199,10 +199,13 @@ export interface MatchExplanation {
   /** Offers the requester's daemon knows now. */
   readonly offersKnown: number
   readonly matching: number
-  /** Each of the demand's constraint terms and how many known offers it excluded. */
-  readonly demandConstraints: readonly { readonly constraint: string; readonly excluded: number }[]
+  /**
+   * Each of the demand's constraint terms and how many known offers it excluded (a term excludes an offer unless it is
+   * True for it; `undefinedCount`: of those, how many because it was Undefined, the offer lacking the property).
+   */
+  readonly demandConstraints: readonly { readonly constraint: string; readonly excluded: number; readonly undefinedCount?: number }[]
   /** Offers whose own constraints refused the demand, by the offer's failing term. */
-  readonly offerConstraints: readonly { readonly constraint: string; readonly excluded: number }[]
+  readonly offerConstraints: readonly { readonly constraint: string; readonly excluded: number; readonly undefinedCount?: number }[]
   /** Offers left out by the SDK's own checks (max prices, filter, avoided providers), by check. */
   readonly sdkChecks?: readonly { readonly check: string; readonly excluded: number }[]
 }

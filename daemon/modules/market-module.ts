@@ -4,6 +4,7 @@ import Type from 'typebox'
 import { MAX_SUBSCRIPTION_TTL_MS, Market, marketNetOver, marketOutbox } from '../../market/index.ts'
 import { validator } from '../../net/index.ts'
 import type { Clock, Outbox } from '../../net/index.ts'
+import { MARKET_EXTRAS_PREFIX, marketExplainRoutes } from '../api/market-explain-routes.ts'
 import { marketRoutes } from '../api/market-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
@@ -89,7 +90,10 @@ export class MarketModule implements DaemonModule {
     })
     this.#market = market
     this.#outbox = outbox
-    this.routes = [{ prefix: MARKET_API_PREFIX, plugin: marketRoutes(market) }]
+    this.routes = [
+      { prefix: MARKET_API_PREFIX, plugin: marketRoutes(market) },
+      { prefix: MARKET_EXTRAS_PREFIX, plugin: marketExplainRoutes(market) }
+    ]
   }
 
   async stop(): Promise<void> {

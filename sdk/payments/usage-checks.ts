@@ -101,7 +101,9 @@ export function checkDebitNote(terms: GuardTerms, note: Reading, previous: Readi
     const durationAllowed = Math.min(duration ?? bounds.durationSec, bounds.durationSec)
     const cpuAllowed = terms.threads * durationAllowed + slack.cpuSec
     if (cpu > cpuAllowed) {
-      problems.push(`${USAGE_COUNTERS.cpu} ${cpu} is more than ${terms.threads} threads × ${round(durationAllowed)} s (${round(cpuAllowed)} s with the slack)`)
+      problems.push(
+        `${USAGE_COUNTERS.cpu} ${cpu} is more than ${terms.threads} thread${terms.threads === 1 ? '' : 's'} × ${round(durationAllowed)} s (${round(cpuAllowed)} s with the slack)`
+      )
     }
   }
   if (problems.length > 0) {

@@ -12,6 +12,8 @@ import { checkImage, resolveImage } from './image.ts'
 import { add, baseUnitsOf, priceLimitsOf, times } from './offer-summary.ts'
 
 export const DEFAULT_DURATION_S = 3_600
+const NAME = /^[A-Za-z0-9._-]{1,64}$/
+const PLATFORM = /^[a-z0-9-]{1,64}$/
 /** The longest rental a demand may ask for (Golem providers refuse beyond their own bound anyway). */
 const MAX_DURATION_S = 30 * 24 * 3_600
 
@@ -32,6 +34,19 @@ export function checkRentOptions(options: RentOptions): void {
   }
   if (options.startupTimeoutMs !== undefined && (!Number.isFinite(options.startupTimeoutMs) || options.startupTimeoutMs <= 0)) {
     throw new SdkError('BadRequest', 'startupTimeoutMs must be a number of milliseconds > 0')
+  }
+  // Both go into the demand's constraints and property names: nothing that could end a term or start another.
+  if (options.subnet !== undefined && (typeof options.subnet !== 'string' || !NAME.test(options.subnet))) {
+    throw new SdkError(
+      'BadRequest',
+      `subnet must be 1 to 64 letters, digits, dots, dashes or underscores, not ${JSON.stringify(options.subnet)?.slice(0, 100)}`
+    )
+  }
+  if (options.paymentPlatform !== undefined && (typeof options.paymentPlatform !== 'string' || !PLATFORM.test(options.paymentPlatform))) {
+    throw new SdkError(
+      'BadRequest',
+      `paymentPlatform must be erc20-<network>-<token> (lowercase), not ${JSON.stringify(options.paymentPlatform)?.slice(0, 100)}`
+    )
   }
   if (options.filter !== undefined && typeof options.filter !== 'function') throw new SdkError('BadRequest', 'filter must be a function of an offer')
   if (options.avoid !== undefined && !Array.isArray(options.avoid)) throw new SdkError('BadRequest', 'avoid must be a list of node ids')

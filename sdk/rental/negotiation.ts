@@ -10,6 +10,7 @@ import { AbortedError, NoMatchingOffersError, SdkError } from '../errors.ts'
 import type { AgreementView, ApiClient } from '../client/api-client.ts'
 import type { OfferSummary, RentOptions } from '../types.ts'
 import type { DemandBody } from './demand.ts'
+import { explanationText } from '../market/index.ts'
 import { explainNoOffers } from './no-offers.ts'
 import type { SdkChecks } from './no-offers.ts'
 import { cheaperFirst, offerPrices, priceAboveLimit, priceLimitsOf, summaryOf } from './offer-summary.ts'
@@ -139,7 +140,7 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       tried.add(candidate.proposal.issuerId)
     }
     const explanation = await explainNoOffers(api, demand, { offersSeen: seen.size, checks })
-    throw new NoMatchingOffersError(noOffersMessage(seen.size, checks, options.startupTimeoutMs ?? 30_000), explanation)
+    throw new NoMatchingOffersError(`no provider agreed within ${options.startupTimeoutMs ?? 30_000} ms: ${explanationText(explanation)}`, explanation)
   } finally {
     await api.call('DELETE', `/market-api/v1/demands/${demandId}`).catch(() => {})
   }
@@ -179,14 +180,4 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       return undefined
     }
   }
-}
-
-function noOffersMessage(seen: number, checks: SdkChecks, timeoutMs: number): string {
-  const parts: string[] = []
-  if (checks.maxPrices > 0) parts.push(`${checks.maxPrices} above maxPrices`)
-  if (checks.filter > 0) parts.push(`${checks.filter} refused by the filter`)
-  if (checks.avoid > 0) parts.push(`${checks.avoid} from avoided providers`)
-  if (checks.negotiation > 0) parts.push(`${checks.negotiation} whose provider did not agree in time`)
-  const why = parts.length === 0 ? '' : `: ${parts.join(', ')}`
-  return `no provider agreed within ${timeoutMs} ms; ${seen} offer${seen === 1 ? '' : 's'} matched the demand${why} (see the error's explanation)`
 }

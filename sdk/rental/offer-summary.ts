@@ -2,7 +2,7 @@
 // golemsp's terms, read exactly from the linear coefficients (per unit of each
 // counter of golem.com.usage.vector, start price last): cpuPerHour is the
 // cpu_sec coefficient × 3,600, envPerHour the duration_sec one × 3,600.
-import { linearPricingOf, rationalOfDecimal } from '../../payment/pricing/index.ts'
+import { linearPricingOf, PRICING_PROPERTIES, rationalOfDecimal } from '../../payment/pricing/index.ts'
 import type { Rational } from '../../payment/pricing/index.ts'
 import { formatAmount, TOKEN_DECIMALS } from '../../payment/model/amounts.ts'
 import { SdkError } from '../errors.ts'
@@ -22,17 +22,21 @@ export interface OfferPrices {
 }
 
 export function offerPrices(properties: Readonly<Record<string, unknown>>): OfferPrices {
+  // Checks the price list whole (model, vector, one coefficient per counter and the start price).
   const pricing = linearPricingOf(properties)
+  // A coefficient is judged at the decimal it is written as: 0.0001 is 0.0001, not the double just above it,
+  // so a provider's 0.36 per hour is within a max price of "0.36".
+  const coeffs = (properties[PRICING_PROPERTIES.coeffs] as readonly (number | string)[]).map(coeff => rationalOfDecimal(String(coeff)) ?? ZERO)
   const perHour = (counter: string): Rational => {
     const at = pricing.usageVector.indexOf(counter)
-    const coeff = at < 0 ? { num: 0n, den: 1n } : (pricing.perUnit[at] as Rational)
+    const coeff = at < 0 ? ZERO : (coeffs[at] as Rational)
     return { num: coeff.num * SECONDS_PER_HOUR, den: coeff.den }
   }
-  const otherPriced = pricing.usageVector.filter(
-    (counter, at) => counter !== CPU_COUNTER && counter !== DURATION_COUNTER && (pricing.perUnit[at]?.num ?? 0n) > 0n
-  )
-  return { startPrice: pricing.start, cpuPerHour: perHour(CPU_COUNTER), envPerHour: perHour(DURATION_COUNTER), otherPriced }
+  const otherPriced = pricing.usageVector.filter((counter, at) => counter !== CPU_COUNTER && counter !== DURATION_COUNTER && (coeffs[at]?.num ?? 0n) > 0n)
+  return { startPrice: coeffs.at(-1) ?? ZERO, cpuPerHour: perHour(CPU_COUNTER), envPerHour: perHour(DURATION_COUNTER), otherPriced }
 }
+
+const ZERO: Rational = { num: 0n, den: 1n }
 
 /** The highest prices as exact rationals; a bad one is refused naming it. */
 export interface PriceLimits {

@@ -26,6 +26,8 @@ export interface PaymentPair {
 export interface PaymentPairOptions {
   /** Parts the provider daemon's modules take instead of their defaults (e.g. usageReadings: a dishonest provider). */
   readonly providerComponents?: ModuleComponents
+  /** More module sections for both daemons' configs (e.g. `activity: { allowPrivateNetworks: true }`). */
+  readonly modules?: Record<string, unknown>
 }
 
 export function paymentPairFixture(requesterTokens = '100', pairOptions: PaymentPairOptions = {}): PaymentPair {
@@ -43,6 +45,7 @@ export function paymentPairFixture(requesterTokens = '100', pairOptions: Payment
     })
     const options = {
       configure: (config: { modules: Record<string, unknown> }) => {
+        Object.assign(config.modules, pairOptions.modules)
         config.modules.payment = {
           networks: [network],
           debitNoteIntervalMs: 300,

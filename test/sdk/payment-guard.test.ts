@@ -9,7 +9,8 @@ import { parseEther } from 'ethers'
 import { createAllocation } from '../../sdk/payments/allocation.ts'
 import { createPaymentGuard } from '../../sdk/payments/guard.ts'
 import type { AllocationHandle, GuardedAgreement, PaymentGuard } from '../../sdk/payments/payment-guard.ts'
-import type { AgreementView } from '../../sdk/client/api-client.ts'
+import type { AgreementView, ApiRequest } from '../../sdk/client/api-client.ts'
+import { DaemonUnreachableError } from '../../sdk/index.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { paymentPairFixture } from '../helpers/payment-pair.ts'
 import type { PaymentPair } from '../helpers/payment-pair.ts'
@@ -109,6 +110,42 @@ describe('the payment guard with an honest provider', function () {
       report.cost,
       'paid on chain exactly what was accepted'
     )
+  })
+
+  it('accepts each note once: an answer the daemon took but whose reply was lost is not sent again', async () => {
+    const real = testApiClient(pair.requester.client.url, TEST_APP_KEY)
+    const posts = new Map<string, number>()
+    let lost = 0
+    // The daemon takes the first acceptance; its reply never reaches the guard.
+    const lossy = {
+      ...real,
+      call: async <T>(method: string, path: string, request?: ApiRequest): Promise<T> => {
+        const accept = /\/debitNotes\/([^/]+)\/accept$/.exec(path)
+        if (method !== 'POST' || accept === null) return await real.call<T>(method, path, request)
+        posts.set(accept[1] as string, (posts.get(accept[1] as string) ?? 0) + 1)
+        const answer = await real.call<T>(method, path, request)
+        if (lost++ === 0) throw new DaemonUnreachableError('the reply was lost')
+        return answer
+      }
+    }
+    const lossyGuard = createPaymentGuard(lossy, { pollTimeoutSec: 2, retryMs: 50 })
+    try {
+      const watch = await watchedAgreement(pair, lossyGuard, allocation, parseEther('10'))
+      await eventually('three accepted debit notes', async () => watch.accepted.length >= 3)
+      assert.equal(lost > 1, true)
+      assert.deepEqual(
+        [...posts.values()].filter(n => n !== 1),
+        [],
+        'one acceptance per note'
+      )
+      assert.equal(new Set(watch.accepted).size, watch.accepted.length, 'each note counted once')
+      const notes = await documentsOf(pair.requester, 'debitNotes', watch.agreementId)
+      const last = notes.find(n => n.debitNoteId === watch.accepted.at(-1))
+      assert.equal(lossyGuard.acceptedTotal(watch.agreementId) >= parseEther(last.totalAmountDue), true)
+      await pair.requester.client.expect(204, 'POST', `/market-api/v1/agreements/${watch.agreementId}/terminate`, { message: 'done' })
+    } finally {
+      await lossyGuard.close()
+    }
   })
 
   it('rejects a debit note beyond the budget with BUDGET_EXCEEDED, which the provider sees', async () => {
