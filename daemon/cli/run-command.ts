@@ -52,29 +52,47 @@ export const runJob: CommandRun = async input => {
 }
 
 async function runOnce(spec: RunSpec, progress: RunProgress, interrupted: AbortSignal): Promise<RunReport> {
+  const phases = phaseTimer()
   progress.step('connecting to the requester daemon')
   const session: RequesterSession = await openRequester(spec, interrupted)
+  phases.mark('connectMs')
   let rental: Rental | undefined
   try {
     progress.step(`looking for a provider (${spec.runtime}, budget ${spec.budget})`)
     const rented = await session.rent(spec, interrupted)
     rental = rented
+    phases.mark('rentMs')
     progress.step(`running on ${rented.provider.name ?? rented.provider.id}`)
-    const started = process.hrtime.bigint()
     const result = await streamCommand(rented, spec, progress, interrupted)
-    const ranMs = Number((process.hrtime.bigint() - started) / 1_000_000n)
+    phases.mark('runMs')
     progress.step('releasing the rental and paying')
     const released = await release(rented, RELEASE_MS)
     rental = undefined
+    phases.mark('releaseMs')
     progress.step('waiting for the payment transaction')
     const payment = await paymentOf(session.api, released, spec.paymentWaitMs)
-    return runReport(spec, result, released, payment, ranMs)
+    phases.mark('paymentMs')
+    return runReport(spec, result, released, payment, phases.done())
   } finally {
     if (rental !== undefined) {
       // Failed or interrupted on the way: the rental ends within its bound, whatever the provider does.
       await release(rental, interrupted.aborted ? RELEASE_ON_INTERRUPT_MS : RELEASE_MS).catch(() => undefined)
     }
     await session.close()
+  }
+}
+
+/** How long each step took (ms), for --json: where a slow run spent its time. */
+function phaseTimer(): { mark: (name: string) => void; done: () => Record<string, number> } {
+  const phases: Record<string, number> = {}
+  let last = performance.now()
+  return {
+    mark: name => {
+      const now = performance.now()
+      phases[name] = Math.round(now - last)
+      last = now
+    },
+    done: () => phases
   }
 }
 

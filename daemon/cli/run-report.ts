@@ -19,7 +19,7 @@ export function runReport(
   result: { exitCode: number; stdout: string; stderr: string },
   released: RentalReport,
   payment: PaymentSeen,
-  ranMs: number
+  timings: Readonly<Record<string, number>>
 ): RunReport {
   const cost = formatAmount(released.cost)
   const tx = payment.status === 'paid' ? (payment.txHash ?? 'paid') : 'pending'
@@ -38,7 +38,7 @@ export function runReport(
       stderr: result.stderr,
       runtime: spec.runtime,
       image: spec.image,
-      ranMs,
+      timings,
       agreementId: released.agreementId,
       providerId: released.providerId,
       cost,

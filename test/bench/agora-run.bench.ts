@@ -50,6 +50,12 @@ try {
       if (result.code !== 0 || result.stdout !== 'hi\n') throw new Error(`agora run failed (${result.code}): ${result.stderr}`)
     }
     console.log(`# runs (ms): ${samples.map(ms => Math.round(ms)).join(' ')}`)
+    // Where the time goes: the process alone (agora --version), and the steps of one run as --json reports them.
+    const bare = performance.now()
+    await agora(['--version'], env)
+    console.log(`# process start and exit alone (agora --version): ${Math.round(performance.now() - bare)} ms`)
+    const json = await agora([...args.slice(0, -4), '--json', ...args.slice(-4)], env)
+    console.log(`# one run's steps (ms): ${JSON.stringify(JSON.parse(json.stdout).timings)}`)
     report('agora_run_wasi_ms', Math.round(percentile(samples, 50)), 'ms')
     await agent.stop()
   } finally {
