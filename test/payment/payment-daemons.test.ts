@@ -441,7 +441,10 @@ describe('payment: two daemons on a dev chain', function () {
       paid.map(p => [p.details, p.amount]),
       providerPaid.map(p => [p.details, p.amount])
     )
-    assert.equal(paid.reduce((sum, p) => sum + p.amount, 0n), invoice.amount)
+    assert.equal(
+      paid.reduce((sum, p) => sum + p.amount, 0n),
+      invoice.amount
+    )
     for (const p of paid) assert.match(p.details, /^0x[0-9a-f]{64}$/)
   })
 
