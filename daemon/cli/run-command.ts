@@ -3,6 +3,7 @@
 // budget, streams the command's output as it comes, releases the rental (the
 // SDK accepts what is honestly owed), reports the exit code, the cost and the
 // payment's transaction, and exits with the command's exit code.
+import { AbortedError } from '../../sdk/index.ts'
 import type { Rental, RentalReport } from '../../sdk/index.ts'
 import { renderFailure, renderSummary, runReport } from './run-report.ts'
 import type { RunReport } from './run-report.ts'
@@ -120,6 +121,12 @@ async function streamCommand(
       sink.write(chunk)
     }
   }
-  const [result] = await Promise.all([stream.result, pipe(stream.stdout, process.stdout), pipe(stream.stderr, process.stderr)])
+  // Ctrl-C goes on to the release at once, whether or not the stream has noticed the abort yet.
+  const interruption = new Promise<never>((_resolve, reject) => {
+    const stop = (): void => reject(new AbortedError('interrupted'))
+    if (interrupted.aborted) stop()
+    else interrupted.addEventListener('abort', stop, { once: true })
+  })
+  const [result] = await Promise.race([Promise.all([stream.result, pipe(stream.stdout, process.stdout), pipe(stream.stderr, process.stderr)]), interruption])
   return result
 }

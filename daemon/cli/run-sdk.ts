@@ -27,7 +27,8 @@ export function rentOptionsOf(spec: RunSpec, signal: AbortSignal): RentOptions {
 
 export async function openRequester(spec: RunSpec, signal: AbortSignal): Promise<RequesterSession> {
   const { connect } = await import('../../sdk/index.ts')
-  const client: AgoraClient = await connect({ ...spec.api, signal })
+  // Not the interrupt's signal: it would cut the release's own calls, which must still reach the daemon after Ctrl-C.
+  const client: AgoraClient = await connect(spec.api)
   return {
     api: client.api,
     rent: async (job, rentSignal) => await client.rent(rentOptionsOf(job, rentSignal)),

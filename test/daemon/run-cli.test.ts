@@ -7,7 +7,10 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { devNetworkConfig, parseAmount } from '../../payment/index.ts'
-import { agora, reapChildren } from '../helpers/agora-process.ts'
+import { once } from 'node:events'
+import { readFile } from 'node:fs/promises'
+import { buildWat } from '../exe-unit/helpers.ts'
+import { agora, reapChildren, spawnAgora } from '../helpers/agora-process.ts'
 import { deployAll, party } from '../helpers/contracts.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
 import { GOLEM_APP_KEY, startDaemonPair } from '../helpers/golem-daemons.ts'
@@ -146,6 +149,32 @@ describe('agora run: one command on a provider, from the command line, paid on t
     assert.match(missing.stderr, /absent\.wasm/)
     assert.deepEqual(await allocations(), allocationsBefore)
     assert.deepEqual(await offered(), offeredBefore)
+  })
+
+  it('Ctrl-C stops the command, releases the rental (the agreement terminated, the allocation given back) and exits 130', async () => {
+    const loop = join(dir, 'loop.wasm')
+    await writeFile(loop, await buildWat('loop.wat', await readFile(new URL('../fixtures/wasi/loop.wat', import.meta.url), 'utf8')))
+    const allocationsBefore = await allocations()
+    const startedAt = new Date().toISOString()
+    const child = spawnAgora(['run', '--image', loop, '--', 'loop'], env)
+    let stderr = ''
+    const running = new Promise<void>(resolve => {
+      child.stderr?.on('data', (chunk: Buffer) => {
+        stderr += chunk.toString()
+        if (stderr.includes('agora: running on')) resolve()
+      })
+    })
+    const exited = once(child, 'exit')
+    await running
+    child.kill('SIGINT')
+    const [code] = await exited
+    assert.equal(code, 130, stderr)
+    assert.match(stderr, /interrupted: releasing the rental/)
+    const agreements = await daemons.requester.client.expect<any[]>(200, 'GET', `/market-api/v1/agreements?afterDate=${encodeURIComponent(startedAt)}`)
+    assert.equal(agreements.length, 1, JSON.stringify(agreements))
+    const agreement = await daemons.requester.client.expect<any>(200, 'GET', `/market-api/v1/agreements/${agreements[0].id ?? agreements[0].agreementId}`)
+    assert.equal(agreement.state, 'Terminated')
+    assert.deepEqual(await allocations(), allocationsBefore, 'the allocation was given back')
   })
 
   it('reports a refused app-key readably with exit code 5', async () => {
