@@ -9,6 +9,7 @@ import { join } from 'node:path'
 import { devNetworkConfig, parseAmount } from '../../payment/index.ts'
 import { once } from 'node:events'
 import { readFile } from 'node:fs/promises'
+import { dockerUp, TEST_IMAGE } from '../exe-unit/docker.ts'
 import { buildWat } from '../exe-unit/helpers.ts'
 import { agora, reapChildren, spawnAgora } from '../helpers/agora-process.ts'
 import { deployAll, party } from '../helpers/contracts.ts'
@@ -28,12 +29,15 @@ describe('agora run: one command on a provider, from the command line, paid on t
   const fixture = devChainFixture()
   let daemons: DaemonPair
   let agent: ProviderAgent
+  let vmAgent: ProviderAgent
   let dir: string
   let probe: string
   let env: NodeJS.ProcessEnv
 
   before(async function () {
-    this.timeout(240_000)
+    this.timeout(400_000)
+    // The engine answers before the provider starts, so that its vm runtime is offered.
+    await dockerUp()
     const contracts = await deployAll(party(0, fixture.provider).signer)
     const network = devNetworkConfig(fixture.chain.rpcUrl, String(contracts.token.target), {
       escrow: String(contracts.escrow.target),
@@ -48,6 +52,10 @@ describe('agora run: one command on a provider, from the command line, paid on t
     offer.properties[`golem.com.payment.platform.${DEV_PLATFORM}.address`] = daemons.provider.nodeId.toLowerCase()
     offer.properties['golem.com.pricing.model.linear.coeffs'] = [0.0001, 0.00005, 0.001]
     agent = await startProviderAgent(daemons.provider.client, offer)
+    const vmOffer = golemOffer(daemons.provider.nodeId, 'vm')
+    vmOffer.properties[`golem.com.payment.platform.${DEV_PLATFORM}.address`] = daemons.provider.nodeId.toLowerCase()
+    vmOffer.properties['golem.com.pricing.model.linear.coeffs'] = [0.0001, 0.00005, 0.001]
+    vmAgent = await startProviderAgent(daemons.provider.client, vmOffer)
     dir = await mkdtemp(join(tmpdir(), 'agora-run-'))
     probe = join(dir, 'probe.wasm')
     await writeFile(probe, await probeWasm())
@@ -57,6 +65,7 @@ describe('agora run: one command on a provider, from the command line, paid on t
   after(async function () {
     this.timeout(60_000)
     await agent?.stop().catch(() => {})
+    await vmAgent?.stop().catch(() => {})
     await daemons?.stop()
     await reapChildren()
     if (dir !== undefined) await rm(dir, { recursive: true, force: true })
@@ -107,14 +116,24 @@ describe('agora run: one command on a provider, from the command line, paid on t
     assert.equal(json.stderr, '', '--json prints no progress')
   })
 
+  it("runs a command in an image present in the provider's Docker engine (docker:<image>)", async () => {
+    const result = await run(['--image', `docker:${TEST_IMAGE}`, '--payment-wait', '0', '--', 'echo', 'hi'])
+    assert.equal(result.code, 0, result.stderr)
+    assert.equal(result.stdout, 'hi\n')
+    assert.match(result.stderr, /agora: looking for a provider \(vm,/)
+    const absent = await run(['--image', 'docker:agora-test/absent:1', '--runtime', 'vm', '--payment-wait', '0', '--', 'true'])
+    assert.equal(absent.code, 4, absent.stderr)
+    assert.match(absent.stderr, /not available on this provider/)
+  })
+
   it('without a matching offer exits 3 and says why', async () => {
     const before = await allocations()
-    const none = await run(['--image', 'docker:agora-test/absent:1', '--startup-timeout', '3', '--', 'true'])
+    const none = await run(['--image', probe, '--subnet', 'nowhere', '--startup-timeout', '3', '--', 'probe', '0'])
     assert.equal(none.code, 3, none.stderr)
     assert.match(none.stderr, /agora: no matching offers/)
     assert.match(none.stderr, /offer\(s\) known, 0 matching/)
-    assert.match(none.stderr, /golem\.runtime\.name=vm\) excluded [1-9]/)
-    const json = await run(['--image', 'docker:agora-test/absent:1', '--startup-timeout', '3', '--json', '--', 'true'])
+    assert.match(none.stderr, /golem\.node\.debug\.subnet=nowhere\) excluded [1-9]/)
+    const json = await run(['--image', probe, '--subnet', 'nowhere', '--startup-timeout', '3', '--json', '--', 'probe', '0'])
     assert.equal(json.code, 3)
     const { error } = JSON.parse(json.stdout)
     assert.equal(error.code, 'NotFound')
