@@ -281,6 +281,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     let activity: Activity
     try {
       await mkdir(dir, { recursive: true })
+      const requesterFiles = this.#options.requesterFilesFor?.(requesterId) ?? this.#options.requesterFiles
       const runtime = factory.create({
         activityId,
         agreementId,
@@ -288,7 +289,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         activityDir: dir,
         taskPackage: resources.taskPackage,
         resources,
-        packages: this.#packages,
+        packages: this.#packages.forActivity(requesterId, requesterFiles),
         clock: this.#clock,
         logger: this.#options.logger ?? silentLogger,
         usageSampleMs: this.#options.usageSampleMs ?? DEFAULT_USAGE_SAMPLE_MS
@@ -303,7 +304,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         limits: this.#limits,
         sign: this.#options.sign,
         clock: this.#clock,
-        requesterFiles: this.#options.requesterFilesFor?.(requesterId) ?? this.#options.requesterFiles,
+        requesterFiles,
         allowPrivateNetworks: this.#options.allowPrivateNetworks === true,
         onState: state => {
           const created = this.#activities.get(activityId)

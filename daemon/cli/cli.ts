@@ -83,7 +83,7 @@ async function dispatch(argv: string[]): Promise<number> {
   if (!COMMANDS.some(command => command.words[0] === first)) {
     throw new UsageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command ${JSON.stringify(first)}`)
   }
-  // Commands have two or three words ('provider settings show'): the group is the longest prefix some command shares.
+  // Commands have one to three words ('run', 'provider settings show'): the group is the longest prefix some command shares.
   const command = COMMANDS.find(candidate => candidate.words.every((word, i) => argv[i] === word))
   if (command === undefined) {
     let group = [first]

@@ -8,6 +8,7 @@ import {
   PRICE_OPTIONS,
   PROVIDER_OPTIONS,
   PROVIDER_SETTINGS_OPTIONS,
+  RUN_OPTIONS,
   SERVICE_OPTIONS
 } from './options.ts'
 import type { Command } from './usage.ts'
@@ -153,5 +154,13 @@ export const COMMANDS: Command[] = [
       "Shows the running daemon's provider agent. Offers live (and presets not published, and why), agreements by state, activities running, earnings: accepted, paid, pending.",
     options: PROVIDER_OPTIONS,
     load: async () => (await import('./provider-commands.ts')).providerStatus
+  },
+  {
+    words: ['run'],
+    args: ['<command>', '[<arg>...]'],
+    summary:
+      "Runs one command on a provider found by the running requester daemon, and pays for it. Put '--' before the command; its output streams as it comes, then the exit code, the cost and the payment transaction are printed (on stderr; --json: one JSON document on stdout). Exits with the command's exit code; its own: 2 bad usage, 3 no matching offers, 4 the provider failed or was lost, 5 the daemon unreachable or the app-key refused, 6 budget exhausted, 7 timeout, 130 interrupted.",
+    options: RUN_OPTIONS,
+    load: async () => (await import('./run-command.ts')).runJob
   }
 ]

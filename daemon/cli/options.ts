@@ -57,3 +57,26 @@ export const PROVIDER_SETTINGS_OPTIONS: Record<string, OptionSpec> = {
   deny: { type: 'string', multiple: true, value: 'NODE_ID', description: "never these requesters ('none': clear the list)" },
   offering: { type: 'string', value: 'on|off', description: "publish the presets' offers, or withdraw them" }
 }
+
+/** `agora run`: the job, what it may cost, and the requester daemon it runs on (its REST API, like the SDK). */
+export const RUN_OPTIONS: Record<string, OptionSpec> = {
+  image: {
+    type: 'string',
+    value: 'IMAGE',
+    description: 'a local .wasm / docker save / GVMI file (served to the provider), docker:<image> on the provider, or hash:sha3:<hex>:<url>'
+  },
+  runtime: { type: 'string', value: 'NAME', description: 'wasmtime or vm (default: vm for docker:, .tar and .gvmi images, else wasmtime)' },
+  'max-price': { type: 'string', value: 'GLM', description: 'the highest of every price: start price, CPU per hour and environment per hour' },
+  'max-start-price': { type: 'string', value: 'GLM', description: 'the highest start price (overrides --max-price)' },
+  'max-cpu-per-hour': { type: 'string', value: 'GLM', description: 'the highest price of an hour of CPU (overrides --max-price)' },
+  'max-env-per-hour': { type: 'string', value: 'GLM', description: 'the highest price of an hour of the environment (overrides --max-price)' },
+  budget: { type: 'string', value: 'GLM', description: 'the most the whole job may cost (default 1)' },
+  timeout: { type: 'string', value: 'S', description: "the command's time limit in seconds (default 600)" },
+  'startup-timeout': { type: 'string', value: 'S', description: 'how long to look for a provider, in seconds (default 30)' },
+  'payment-wait': { type: 'string', value: 'S', description: "how long to wait for the payment's transaction before saying pending (default 30)" },
+  env: { type: 'string', multiple: true, value: 'NAME=VALUE', description: 'an environment variable of the command' },
+  subnet: { type: 'string', value: 'NAME', description: 'only providers of this subnet (golem.node.debug.subnet)' },
+  'api-url': { type: 'string', value: 'URL', description: "the requester daemon's REST API (default $AGORA_API_URL, $YAGNA_API_URL, http://127.0.0.1:7465)" },
+  'app-key': { type: 'string', value: 'KEY', description: 'its app-key (default $AGORA_APPKEY, $YAGNA_APPKEY)' },
+  ...JSON_OPTION
+}

@@ -32,7 +32,7 @@ export type CommandRun = (input: CommandInput) => Promise<number>
 export interface Command {
   /** Words that select it, e.g. ['app-key', 'create']. */
   words: string[]
-  /** Positional arguments, e.g. ['<name>']. */
+  /** Positional arguments, e.g. ['<name>']; `[<x>]` optional, a last `[<x>...]` any number. */
   args: string[]
   summary: string
   options: Record<string, OptionSpec>
@@ -62,10 +62,13 @@ export function parseCommandLine(command: Command, argv: string[]): CommandInput
   }
   if (parsed.values.help === true) return 'help'
   const { positionals } = parsed
-  if (positionals.length < command.args.length) {
-    throw new UsageError(`missing ${command.args.slice(positionals.length).join(' ')}`)
+  // `[<x>]` is optional, and a last `[<x>...]` takes any number of words.
+  const required = command.args.filter(arg => !arg.startsWith('['))
+  const variadic = command.args.at(-1)?.endsWith('...]') === true
+  if (positionals.length < required.length) {
+    throw new UsageError(`missing ${required.slice(positionals.length).join(' ')}`)
   }
-  if (positionals.length > command.args.length) {
+  if (!variadic && positionals.length > command.args.length) {
     throw new UsageError(`unexpected argument ${JSON.stringify(positionals[command.args.length])}`)
   }
   return { values: parsed.values as OptionValues, positionals }

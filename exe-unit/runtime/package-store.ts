@@ -1,6 +1,8 @@
 // Fetches task packages named as Golem names them (golem.srv.comp.task_package
 // = "hash:sha3:<hex>:<url>"), verifies the SHA-3 digest before anything uses
-// them, and keeps verified files by digest so each is downloaded once.
+// them, and keeps verified files by digest so each is downloaded once. The URL
+// may also be `agora-requester:<name>` (or `gftp:<name>`): a file the
+// activity's own requester offers, read over the requester file channel.
 import { createHash, randomBytes } from 'node:crypto'
 import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises'
@@ -11,6 +13,8 @@ import { fileURLToPath } from 'node:url'
 import { ExeUnitError } from '../errors.ts'
 import { guardedFetch } from '../transfer/address-guard.ts'
 import { bodyChunks, bounded } from '../transfer/bounded.ts'
+import { REQUESTER_SCHEMES } from '../transfer/requester-channel.ts'
+import type { RequesterFileChannel } from '../transfer/requester-channel.ts'
 
 export interface TaskPackage {
   /** sha3-224/256/384/512, chosen by the digest's length (Golem's images use sha3-224). */
@@ -36,10 +40,20 @@ export function parseTaskPackage(text: string): TaskPackage {
   } catch {
     throw new ExeUnitError('BadRequest', `task package URL "${match[2]}" is not a URL`)
   }
-  if (!['http:', 'https:', 'file:'].includes(url.protocol)) {
-    throw new ExeUnitError('BadRequest', `task package URL scheme ${url.protocol} is not supported (http, https, file)`)
+  if (!['http:', 'https:', 'file:'].includes(url.protocol) && !isRequesterUrl(url)) {
+    throw new ExeUnitError('BadRequest', `task package URL scheme ${url.protocol} is not supported (http, https, file, agora-requester)`)
   }
   return { algorithm, digest, url }
+}
+
+function isRequesterUrl(url: URL): boolean {
+  return (REQUESTER_SCHEMES as readonly string[]).includes(url.protocol)
+}
+
+/** What a runtime fetches its package through: the store, seen from one activity (its requester's files). */
+export interface PackageSource {
+  fetch: (taskPackage: string, signal?: AbortSignal) => Promise<string>
+  discard: (taskPackage: string) => Promise<void>
 }
 
 export interface PackageStoreOptions {
@@ -59,18 +73,32 @@ export class PackageStore {
     this.#options = options
   }
 
-  /** Path of the verified package file, fetching it when not yet kept. */
-  async fetch(taskPackage: string, signal?: AbortSignal): Promise<string> {
+  /**
+   * Path of the verified package file, fetching it when not yet kept. `requester`: the channel to the
+   * activity's requester with its node id, the only source of an `agora-requester:` package.
+   */
+  async fetch(taskPackage: string, signal?: AbortSignal, requester?: { id: string; files: RequesterFileChannel | undefined }): Promise<string> {
     const pkg = parseTaskPackage(taskPackage)
     const key = `${pkg.algorithm}-${pkg.digest}`
     const path = join(this.#options.dir, key)
+    // A kept file is the verified digest, whoever served it first.
     if (await exists(path)) return path
-    let pending = this.#pending.get(key)
+    // Two requesters naming the same digest each fetch from their own files: one that offers nothing fails alone.
+    const pendingKey = isRequesterUrl(pkg.url) ? `${key} ${requester?.id ?? ''} ${pkg.url.href}` : key
+    let pending = this.#pending.get(pendingKey)
     if (pending === undefined) {
-      pending = this.#download(pkg, path, signal).finally(() => this.#pending.delete(key))
-      this.#pending.set(key, pending)
+      pending = this.#download(pkg, path, signal, requester?.files).finally(() => this.#pending.delete(pendingKey))
+      this.#pending.set(pendingKey, pending)
     }
     return await pending
+  }
+
+  /** The store as one activity sees it: requester packages come from that activity's requester only. */
+  forActivity(requesterId: string, files: RequesterFileChannel | undefined): PackageSource {
+    return {
+      fetch: async (taskPackage, signal) => await this.fetch(taskPackage, signal, { id: requesterId, files }),
+      discard: async taskPackage => await this.discard(taskPackage)
+    }
   }
 
   /** Forgets a kept package (one found unusable), so that nothing of it stays on disk. */
@@ -79,7 +107,7 @@ export class PackageStore {
     await rm(join(this.#options.dir, `${pkg.algorithm}-${pkg.digest}`), { force: true })
   }
 
-  async #download(pkg: TaskPackage, path: string, signal?: AbortSignal): Promise<string> {
+  async #download(pkg: TaskPackage, path: string, signal: AbortSignal | undefined, requesterFiles: RequesterFileChannel | undefined): Promise<string> {
     await mkdir(this.#options.dir, { recursive: true })
     const partial = `${path}.${randomBytes(6).toString('hex')}.partial`
     const hash = createHash(pkg.algorithm)
@@ -90,7 +118,7 @@ export class PackageStore {
       }
     }
     try {
-      const source = bounded(await this.#open(pkg.url, signal), this.#options.maxBytes, 'task package')
+      const source = bounded(await this.#open(pkg.url, signal, requesterFiles), this.#options.maxBytes, 'task package')
       await pipeline(Readable.from(hashed(source)), createWriteStream(partial, { flags: 'wx', mode: 0o600 }), { signal })
       const actual = hash.digest('hex')
       if (actual !== pkg.digest) {
@@ -103,8 +131,12 @@ export class PackageStore {
     }
   }
 
-  async #open(url: URL, signal?: AbortSignal): Promise<AsyncIterable<Uint8Array>> {
+  async #open(url: URL, signal: AbortSignal | undefined, requesterFiles: RequesterFileChannel | undefined): Promise<AsyncIterable<Uint8Array>> {
     if (url.protocol === 'file:') return createReadStream(await this.#localPath(url))
+    if (isRequesterUrl(url)) {
+      if (requesterFiles === undefined) throw new ExeUnitError('BadRequest', 'task packages from the requester are not available here')
+      return requesterFiles.read(url.href, signal)
+    }
     const response = await guardedFetch(url, signal === undefined ? {} : { signal }, { allowPrivateNetworks: this.#options.allowPrivateNetworks })
     if (!response.ok) {
       await response.body?.cancel()

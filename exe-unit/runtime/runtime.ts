@@ -3,7 +3,7 @@
 import { CodedError } from '../../net/index.ts'
 import type { Clock, Logger } from '../../net/index.ts'
 import type { ActivityResources } from '../properties.ts'
-import type { PackageStore } from './package-store.ts'
+import type { PackageSource } from './package-store.ts'
 
 export interface OutputSinks {
   stdout: (chunk: Uint8Array) => void
@@ -65,7 +65,8 @@ export interface RuntimeContext {
   activityDir: string
   taskPackage: string
   resources: ActivityResources
-  packages: PackageStore
+  /** The package store as this activity sees it (its requester's offered files). */
+  packages: PackageSource
   /** Schedules the background usage measurements. */
   clock: Clock
   logger: Logger

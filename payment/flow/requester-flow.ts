@@ -256,7 +256,24 @@ export class RequesterFlow {
             .filter(d => d.agreementId === agreementId)
             .map(d => this.#c.ledger.documents.find(d.documentId)?.accepted?.cumulative)
             .reduce((max: bigint, c) => (c !== undefined && BigInt(c) > max ? BigInt(c) : max), 0n)
-          await this.#c.ledger.settled(agreementId, 'Requestor', paidUpTo)
+          // The payout's transaction is this side's payment record too (GET /payments, /invoices/{id}/payments), as on the provider's.
+          const agreement = this.#c.agreement(agreementId)
+          const terms = agreement === undefined ? undefined : termsOf(this.#c, agreement)
+          await this.#c.ledger.settled(
+            agreementId,
+            'Requestor',
+            paidUpTo,
+            terms === undefined
+              ? undefined
+              : {
+                  txHash: confirmation.txHash,
+                  payerId: terms.settlement.requester,
+                  payeeId: terms.settlement.provider,
+                  payerAddr: confirmation.payer,
+                  payeeAddr: confirmation.payee,
+                  paymentPlatform: terms.settlement.platform
+                }
+          )
         }
       }
     })().catch(err => {

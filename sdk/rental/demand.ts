@@ -8,7 +8,7 @@ import { rationalOfNumber } from '../../payment/pricing/index.ts'
 import { SdkError } from '../errors.ts'
 import type { RentOptions } from '../types.ts'
 import type { AllocationHandle } from '../payments/payment-guard.ts'
-import { resolveImage } from './image.ts'
+import { checkImage, resolveImage } from './image.ts'
 import { add, baseUnitsOf, priceLimitsOf, times } from './offer-summary.ts'
 
 export const DEFAULT_DURATION_S = 3_600
@@ -27,7 +27,7 @@ export function checkRentOptions(options: RentOptions): void {
   if (options === null || typeof options !== 'object') throw new SdkError('BadRequest', 'rent needs options: { runtime, image, budget or maxPrices }')
   if (options.runtime !== 'wasmtime' && options.runtime !== 'vm')
     throw new SdkError('BadRequest', `runtime must be "wasmtime" or "vm", not ${JSON.stringify(options.runtime)}`)
-  resolveImage(options.runtime, options.image)
+  checkImage(options.runtime, options.image)
   durationOf(options)
   for (const [name, value] of Object.entries(options.resources ?? {})) {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new SdkError('BadRequest', `resources.${name} must be a number ≥ 0`)

@@ -11,6 +11,7 @@ import type { RentOptions } from '../types.ts'
 import type { AgreementWatch } from './agreement-watch.ts'
 import { runBatch } from './batch.ts'
 import { budgetOf, checkRentOptions, demandOf } from './demand.ts'
+import { servedImage } from './image.ts'
 import { negotiate } from './negotiation.ts'
 import { AgoraRental } from './rental.ts'
 
@@ -27,9 +28,11 @@ export interface RentComponents {
   readonly onReleased: (rental: AgoraRental) => void
 }
 
-export async function rent(components: RentComponents, options: RentOptions): Promise<AgoraRental> {
-  checkRentOptions(options)
+export async function rent(components: RentComponents, given: RentOptions): Promise<AgoraRental> {
+  checkRentOptions(given)
   const { api, clock, guard, watch } = components
+  // A local image is offered by the daemon (named by its digest) before any budget is reserved.
+  const options: RentOptions = { ...given, image: await servedImage(api, given.runtime, given.image, given.signal) }
   const budget = budgetOf(options)
   const allocation = await components.allocationFor(options.paymentPlatform, budget)
   let agreementId: string | undefined

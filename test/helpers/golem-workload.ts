@@ -75,11 +75,18 @@ export async function serveWorkload(name: string, bytes: Buffer): Promise<Served
   }
 }
 
-/** The probe command (see PROBE_WAT) as a WASI module. */
-export async function serveProbeWorkload(): Promise<ServedWorkload> {
+/** The probe command (see PROBE_WAT) as WASI module bytes. */
+export async function probeWasm(): Promise<Buffer> {
   const wabt = await wabtFactory()
   const module = wabt.parseWat('probe.wat', PROBE_WAT)
-  const bytes = Buffer.from(module.toBinary({}).buffer)
-  module.destroy()
-  return await serveWorkload('probe.wasm', bytes)
+  try {
+    return Buffer.from(module.toBinary({}).buffer)
+  } finally {
+    module.destroy()
+  }
+}
+
+/** The probe command (see PROBE_WAT) as a WASI module. */
+export async function serveProbeWorkload(): Promise<ServedWorkload> {
+  return await serveWorkload('probe.wasm', await probeWasm())
 }

@@ -433,6 +433,20 @@ describe('payment: two daemons on a dev chain', function () {
     await requesterApi.acceptInvoice(invoice.invoiceId, { totalAmountAccepted: invoice.amount, allocationId: allocation.allocationId })
     await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
     assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount, 'paid the invoice in all, the note once')
+    // The payer knows its own payments and their transactions, as the payee does.
+    await invoiceEvent(requesterApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    const paid = requesterApi.paymentsOfInvoice(invoice.invoiceId)
+    const providerPaid = providerApi.paymentsOfInvoice(invoice.invoiceId)
+    assert.ok(paid.length > 0, 'the requester lists the payments it made')
+    assert.deepEqual(
+      paid.map(p => [p.details, p.amount]),
+      providerPaid.map(p => [p.details, p.amount])
+    )
+    assert.equal(
+      paid.reduce((sum, p) => sum + p.amount, 0n),
+      invoice.amount
+    )
+    for (const p of paid) assert.match(p.details, /^0x[0-9a-f]{64}$/)
   })
 
   it('a note accepted and claimed, then an invoice of the same amount: the invoice is SETTLED by the claim already made', async () => {

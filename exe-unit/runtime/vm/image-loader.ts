@@ -10,7 +10,7 @@ import { imageExists } from './image-exists.ts'
 import { CodedError } from '../../../net/index.ts'
 import { ExeUnitError } from '../../errors.ts'
 import { parseTaskPackage } from '../package-store.ts'
-import type { PackageStore } from '../package-store.ts'
+import type { PackageSource } from '../package-store.ts'
 import { GvmiImporter } from './gvmi/gvmi-importer.ts'
 import type { ImageName } from './gvmi/gvmi-importer.ts'
 import { DEFAULT_GVMI_LIMITS } from './gvmi/limits.ts'
@@ -45,7 +45,7 @@ export class ImageLoader {
   }
 
   /** The image reference to create containers from, with its configuration. */
-  async resolve(taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<{ ref: string; info: Docker.ImageInspectInfo }> {
+  async resolve(taskPackage: string, packages: PackageSource, signal: AbortSignal): Promise<{ ref: string; info: Docker.ImageInspectInfo }> {
     if (taskPackage.startsWith(LOCAL_IMAGE_PREFIX)) return await this.#inspect(taskPackage.slice(LOCAL_IMAGE_PREFIX.length))
     const { algorithm, digest } = parseTaskPackage(taskPackage)
     const key = `${algorithm}-${digest}`
@@ -71,7 +71,7 @@ export class ImageLoader {
   }
 
   /** One load per package key at a time; `gvmiName` is what a GVMI package is imported as. */
-  async #fromPackage(key: string, gvmiName: ImageName, taskPackage: string, packages: PackageStore, signal: AbortSignal): Promise<string> {
+  async #fromPackage(key: string, gvmiName: ImageName, taskPackage: string, packages: PackageSource, signal: AbortSignal): Promise<string> {
     let pending = this.#loaded.get(key)
     if (pending === undefined) {
       pending = this.#load(taskPackage, gvmiName, packages, signal)
@@ -81,7 +81,7 @@ export class ImageLoader {
     return await pending
   }
 
-  async #load(taskPackage: string, gvmiName: ImageName, packages: PackageStore, signal: AbortSignal): Promise<string> {
+  async #load(taskPackage: string, gvmiName: ImageName, packages: PackageSource, signal: AbortSignal): Promise<string> {
     const imported = `${gvmiName.repo}:${gvmiName.tag}`
     // Kept from an earlier import, also by an earlier run of the provider.
     if (await imageExists(this.#docker, imported)) return imported
