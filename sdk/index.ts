@@ -4,3 +4,5 @@
 export * from './errors.ts'
 export type * from './types.ts'
 export type { ApiClient, ApiRequest, AgreementView } from './client/api-client.ts'
+export { connect, DEFAULT_API_URL } from './connect.ts'
+export type { ConnectComponents } from './connect.ts'

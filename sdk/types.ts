@@ -213,3 +213,18 @@ export interface ApiErrorBody {
   readonly message: string
   readonly correlationId?: string
 }
+
+/** A connection to a requester daemon (what `connect` returns). */
+export interface AgoraClient {
+  /** The REST API of the daemon, with the connection's app-key. */
+  readonly api: import('./client/api-client.ts').ApiClient
+  /** The requester's node id (GET /me). */
+  readonly identity: string
+  /** Finds a provider within the options and starts an activity on it. */
+  rent(options: RentOptions): Promise<Rental>
+  /**
+   * Releases every rental (bounded, as Rental.release; `now`: without waiting for invoices, accepting what the
+   * debit notes honestly owe), stops watching payments and gives the allocation back. Idempotent.
+   */
+  close(options?: { readonly now?: boolean }): Promise<RentalReport[]>
+}

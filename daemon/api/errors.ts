@@ -1,9 +1,11 @@
-// Every error leaves the API as `{ message }` (the ya-client ErrorMessage) with
-// the status its code has in the one map (net's ERROR_CODES). A fault of ours
+// Every error leaves the API as `{ code, message }` (the ya-client ErrorMessage,
+// whose one field is `message`, with the error's code beside it, so a client
+// branches on the code, never on the words) with the status its code has in
+// the one map (net's ERROR_CODES). A fault of ours
 // (any 5xx) is logged with a correlation id, and the client gets that id: in
 // the message, where a Golem client reads it, and as `correlationId` beside it.
 import type { FastifyBaseLogger, FastifyError, FastifyInstance } from 'fastify'
-import { CodedError, codedSystemError, internalErrorText, newCorrelationId, statusOf } from '../../net/index.ts'
+import { CodedError, ERROR_CODES, codedSystemError, internalErrorText, newCorrelationId, statusOf } from '../../net/index.ts'
 import type { ErrorCode } from '../../net/index.ts'
 
 /** An error a route handler throws on purpose: its code gives the status, its message reaches the client. */
@@ -17,6 +19,8 @@ export class ApiError extends CodedError {
 }
 
 export interface ErrorBody {
+  /** The error's code in the one vocabulary (docs/errors.md). */
+  code: ErrorCode
   message: string
   /** Set on 5xx answers: the key of the daemon's log line for this failure. */
   correlationId?: string
@@ -31,32 +35,41 @@ export function installErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
     // The path only: the query string may carry an app-key.
     const path = request.url.split('?', 1)[0] ?? ''
-    return reply.code(404).send({ message: `no such route: ${request.method} ${path.slice(0, 200)}` } satisfies ErrorBody)
+    return reply.code(404).send({ code: 'NotFound', message: `no such route: ${request.method} ${path.slice(0, 200)}` } satisfies ErrorBody)
   })
 }
 
 /** What a client is told of a failure; a fault of ours (5xx) is logged first, under the id the client gets. */
 export function errorAnswer(error: unknown, log: FastifyBaseLogger): { status: number; body: ErrorBody } {
   const failure = error instanceof Error ? error : new Error(String(error))
-  const { status, message } = describe(failure)
-  if (status < 500) return { status, body: { message: message ?? failure.message } }
+  const { status, code, message } = describe(failure)
+  if (status < 500) return { status, body: { code, message: message ?? failure.message } }
   const correlationId = newCorrelationId()
   log.error({ err: error, correlationId }, 'request failed')
   const shown = message === undefined ? internalErrorText(correlationId) : `${message} (ref ${correlationId})`
-  return { status, body: { message: shown, correlationId } }
+  return { status, body: { code, message: shown, correlationId } }
 }
 
-/** The status of a failure, and what the client may read of it (undefined: nothing but a reference). */
-function describe(error: Error): { status: number; message: string | undefined } {
+/** The status and code of a failure, and what the client may read of it (undefined: nothing but a reference). */
+function describe(error: Error): { status: number; code: ErrorCode; message: string | undefined } {
   // Schema validation: fastify's message names the part and the field,
   // e.g. "body/properties must be object".
-  if ('validation' in error && error.validation !== undefined) return { status: 400, message: error.message }
+  if ('validation' in error && error.validation !== undefined) return { status: 400, code: 'BadRequest', message: error.message }
   const coded = error instanceof CodedError ? error : codedSystemError(error)
-  if (coded !== undefined) return { status: statusOf(coded.code as ErrorCode), message: coded.code === 'Internal' ? undefined : coded.message }
+  if (coded !== undefined) {
+    const code = coded.code as ErrorCode
+    return { status: statusOf(code), code, message: code === 'Internal' ? undefined : coded.message }
+  }
   // The client's fault, as fastify or a library sees it (bad JSON, body too
   // large, unsupported media type…): its own words are fit to show.
   const status = (error as { statusCode?: unknown }).statusCode
-  if (typeof status === 'number' && status >= 400 && status < 500) return { status, message: error.message }
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, code: codeOfStatus(status), message: error.message }
   // Anything else is ours; its details stay in the log.
-  return { status: 500, message: undefined }
+  return { status: 500, code: 'Internal', message: undefined }
+}
+
+/** The code a library's 4xx stands for: the first code of the map with that status (BadRequest when none has it). */
+function codeOfStatus(status: number): ErrorCode {
+  const found = (Object.keys(ERROR_CODES) as ErrorCode[]).find(code => ERROR_CODES[code].status === status)
+  return found ?? 'BadRequest'
 }

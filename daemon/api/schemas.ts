@@ -5,6 +5,8 @@ import type { TUnsafe } from 'typebox'
 
 export const ErrorMessage = Type.Object(
   {
+    // An extra beside ya-client's one field: the error's code in the one vocabulary (docs/errors.md).
+    code: Type.Optional(Type.String()),
     message: Type.String(),
     // An extra beside ya-client's one field: 5xx answers name the daemon's log line (docs/errors.md).
     correlationId: Type.Optional(Type.String())

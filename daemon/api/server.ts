@@ -54,7 +54,7 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
       void (reply as FastifyReply)
         .code(tooLong ? 414 : 400)
         .type('application/json')
-        .send({ message })
+        .send({ code: 'BadRequest', message })
     },
     return503OnClosing: true,
     schemaController: { compilersFactory: { buildValidator: partAwareValidator } }

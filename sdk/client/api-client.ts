@@ -9,6 +9,8 @@ export interface ApiRequest {
   readonly signal?: AbortSignal
   /** How long the daemon may take to answer (ms): a long poll's timeout plus a margin. */
   readonly timeoutMs?: number
+  /** The Accept header (default application/json; text/event-stream for a batch's events). */
+  readonly accept?: string
 }
 
 export interface ApiClient {

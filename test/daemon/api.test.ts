@@ -111,7 +111,7 @@ describe('REST API frame', () => {
       assert.equal(missing.status, 401)
       assert.match(missing.body.message, /missing app-key/)
       const wrong = await get(path, 'f'.repeat(64))
-      assert.deepEqual(wrong, { status: 401, body: { message: 'invalid app-key' } })
+      assert.deepEqual(wrong, { status: 401, body: { code: 'Unauthorized', message: 'invalid app-key' } })
     }
     const malformed = await raw('/me', { headers: { authorization: `Basic ${key}` } })
     assert.equal(malformed.status, 401)
@@ -155,12 +155,13 @@ describe('REST API frame', () => {
     const { status, body } = await get('/market-api/v1/nowhere?authToken=abc')
     assert.equal(status, 404)
     assert.equal(body.message, 'no such route: GET /market-api/v1/nowhere')
+    assert.equal(body.code, 'NotFound')
   })
 
   it('validates bodies exactly: 400 naming the field, no coercion, no stripping', async () => {
     assert.deepEqual(await post('/test-api/v1/things', { properties: {}, constraints: '(a=1)', count: 3 }), { status: 201, body: { id: '(a=1):3' } })
     const wrongType = await post('/test-api/v1/things', { properties: 'x', constraints: '' })
-    assert.deepEqual(wrongType, { status: 400, body: { message: 'body/properties must be object' } })
+    assert.deepEqual(wrongType, { status: 400, body: { code: 'BadRequest', message: 'body/properties must be object' } })
     const missing = await post('/test-api/v1/things', { properties: {} })
     assert.equal(missing.status, 400)
     assert.match(missing.body.message, /^body must have required property 'constraints'/)
@@ -168,37 +169,41 @@ describe('REST API frame', () => {
     assert.equal(extra.status, 400)
     assert.match(extra.body.message, /additional properties/)
     const coercible = await post('/test-api/v1/things', { properties: {}, constraints: '', count: '3' })
-    assert.deepEqual(coercible, { status: 400, body: { message: 'body/count must be integer' } })
+    assert.deepEqual(coercible, { status: 400, body: { code: 'BadRequest', message: 'body/count must be integer' } })
   })
 
   it('coerces querystrings and path parameters', async () => {
     assert.deepEqual(await get('/test-api/v1/echo?timeout=0.5&maxEvents=4'), { status: 200, body: { timeout: 0.5, maxEvents: 4 } })
     const bad = await get('/test-api/v1/echo?maxEvents=many')
-    assert.deepEqual(bad, { status: 400, body: { message: 'querystring/maxEvents must be integer' } })
+    assert.deepEqual(bad, { status: 400, body: { code: 'BadRequest', message: 'querystring/maxEvents must be integer' } })
   })
 
   it('takes JSON bodies only, up to the limit', async () => {
     const text = await raw('/test-api/v1/things', { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'text/plain' }, body: 'hello' })
     assert.equal(text.status, 415)
     assert.equal(typeof text.body.message, 'string')
+    assert.equal(text.body.code, 'UnsupportedMediaType')
     const broken = await raw('/test-api/v1/things', {
       method: 'POST',
       headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
       body: '{"properties":'
     })
     assert.equal(broken.status, 400)
+    assert.equal(broken.body.code, 'BadRequest')
     const huge = await post('/test-api/v1/things', { properties: { blob: 'x'.repeat(DEFAULT_BODY_LIMIT) }, constraints: '' })
     assert.equal(huge.status, 413)
     assert.equal(typeof huge.body.message, 'string')
+    assert.equal(huge.body.code, 'PayloadTooLarge')
   })
 
   it('maps an ApiError to the status of its code', async () => {
     for (const code of ['BadRequest', 'Forbidden', 'NotFound', 'Timeout', 'Conflict', 'Gone', 'PayloadTooLarge', 'RateLimited'] as const) {
-      assert.deepEqual(await get(`/test-api/v1/fail/${code}`), { status: ERROR_CODES[code].status, body: { message: `failed with ${code}` } })
+      assert.deepEqual(await get(`/test-api/v1/fail/${code}`), { status: ERROR_CODES[code].status, body: { code, message: `failed with ${code}` } })
     }
     // A 5xx keeps its own words and adds the reference of its log line.
     const unavailable = await get('/test-api/v1/fail/Unavailable')
     assert.equal(unavailable.status, 503)
+    assert.equal(unavailable.body.code, 'Unavailable')
     assert.equal(unavailable.body.message, `failed with Unavailable (ref ${unavailable.body.correlationId})`)
     assert.ok(logLines.some(line => line.correlationId === unavailable.body.correlationId))
   })
@@ -215,13 +220,17 @@ describe('REST API frame', () => {
     assert.equal(crash.status, 500)
     const { correlationId } = crash.body
     assert.match(correlationId, /^[0-9a-f]{16}$/)
-    assert.deepEqual(crash.body, { message: `internal error (ref ${correlationId})`, correlationId })
+    assert.deepEqual(crash.body, { code: 'Internal', message: `internal error (ref ${correlationId})`, correlationId })
     const logged = logLines.filter(line => line.correlationId === correlationId)
     assert.equal(logged.length, 1)
     assert.match(logged[0]?.err?.message, /secret\.json/)
     // An Internal CodedError's own words stay in the log too.
     const internal = await get('/test-api/v1/fail/Internal')
-    assert.deepEqual(internal.body, { message: `internal error (ref ${internal.body.correlationId})`, correlationId: internal.body.correlationId })
+    assert.deepEqual(internal.body, {
+      code: 'Internal',
+      message: `internal error (ref ${internal.body.correlationId})`,
+      correlationId: internal.body.correlationId
+    })
     assert.notEqual(internal.body.correlationId, correlationId)
   })
 

@@ -124,7 +124,7 @@ describe('market API edges: capacity under concurrency, shares, closed bodies, b
     const longId = 'a'.repeat(10_000)
     const reply = await node.client.call('GET', `/activity-api/v1/activity/${longId}/state`)
     assert.equal(reply.status, 414)
-    assert.deepEqual(reply.body, { message: 'a path parameter is longer than 256 characters' })
+    assert.deepEqual(reply.body, { code: 'BadRequest', message: 'a path parameter is longer than 256 characters' })
     // An id just past what the schema takes is the schema's to refuse, naming the field.
     const schemaRefused = await node.client.call('GET', `/activity-api/v1/activity/${'a'.repeat(129)}/state`)
     assert.equal(schemaRefused.status, 400)

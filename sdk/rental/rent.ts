@@ -1,0 +1,96 @@
+// rent(): from options to a started activity. The options are checked whole
+// first; the budget is added to the connection's allocation, the demand made
+// from it, a provider found by negotiation, its agreement handed to the payment
+// guard, and the activity created and deployed. Whatever fails on the way is
+// undone (agreement terminated, budget given back) before the error reaches the caller.
+import type { Clock } from '../../net/kernel.ts'
+import type { ApiClient } from '../client/api-client.ts'
+import type { SdkAllocation } from '../payments/allocation.ts'
+import type { PaymentGuard } from '../payments/payment-guard.ts'
+import type { RentOptions } from '../types.ts'
+import type { AgreementWatch } from './agreement-watch.ts'
+import { runBatch } from './batch.ts'
+import { budgetOf, checkRentOptions, demandOf } from './demand.ts'
+import { negotiate } from './negotiation.ts'
+import { AgoraRental } from './rental.ts'
+
+/** How long the provider may take to create the activity (s). */
+const CREATE_WAIT_S = 60
+
+export interface RentComponents {
+  readonly api: ApiClient
+  readonly clock: Clock
+  readonly guard: PaymentGuard
+  readonly watch: AgreementWatch
+  /** The connection's allocation for the platform, grown by `budget` (base units). */
+  readonly allocationFor: (platform: string | undefined, budget: bigint) => Promise<SdkAllocation>
+  readonly onReleased: (rental: AgoraRental) => void
+}
+
+export async function rent(components: RentComponents, options: RentOptions): Promise<AgoraRental> {
+  checkRentOptions(options)
+  const { api, clock, guard, watch } = components
+  const budget = budgetOf(options)
+  const allocation = await components.allocationFor(options.paymentPlatform, budget)
+  let agreementId: string | undefined
+  let undone = false
+  try {
+    watch.start()
+    const { agreement, offer } = await negotiate({ api, clock }, demandOf(options, allocation, clock.now()), options)
+    agreementId = agreement.agreementId
+    let rental: AgoraRental | undefined
+    // Debit notes may come while the activity deploys: the guard checks them from the start.
+    guard.watch({
+      agreement,
+      allocationId: allocation.allocationId,
+      budget,
+      onAccepted: (cost, documentId) => rental?.dispatchEvent(new CustomEvent('cost', { detail: { cost, documentId } })),
+      onRejected: (documentId, reason, message) =>
+        rental?.dispatchEvent(new CustomEvent('rejected', { detail: message === undefined ? { documentId, reason } : { documentId, reason, message } }))
+    })
+    const lostEarly: { reason: string; code: string | undefined }[] = []
+    watch.listen(agreement.agreementId, (reason, code) => (rental === undefined ? lostEarly.push({ reason, code }) : rental.markLost(reason, code)))
+    const { activityId } = await api.call<{ activityId: string }>('POST', '/activity-api/v1/activity', {
+      query: { timeout: CREATE_WAIT_S },
+      body: { agreementId: agreement.agreementId },
+      timeoutMs: CREATE_WAIT_S * 1000 + 15_000,
+      ...(options.signal === undefined ? {} : { signal: options.signal })
+    })
+    rental = new AgoraRental({
+      api,
+      clock,
+      guard,
+      agreement,
+      activityId,
+      offer,
+      runtime: options.runtime,
+      onReleased: released => {
+        watch.forget(released.agreementId)
+        components.onReleased(released)
+      }
+    })
+    try {
+      await runBatch(api, activityId, [{ deploy: {} }, { start: { args: [] } }], options.signal)
+    } catch (error) {
+      await rental.release({ timeoutMs: 5_000 })
+      undone = true
+      throw error
+    }
+    for (const lost of lostEarly) rental.markLost(lost.reason, lost.code)
+    return rental
+  } catch (error) {
+    if (undone) throw error
+    if (agreementId !== undefined) {
+      await api
+        .call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, {
+          body: { message: 'the activity could not start', 'golem.requestor.code': 'Cancelled' }
+        })
+        .catch(() => {})
+      await guard.settle(agreementId, { timeoutMs: 5_000 }).catch(() => {})
+    } else {
+      // Nothing was agreed: the budget goes back.
+      await allocation.grow(-budget).catch(() => {})
+    }
+    throw error
+  }
+}
