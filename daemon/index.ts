@@ -3,6 +3,7 @@
 export { AgoraService, StartAbortedError } from './service/agora-service.ts'
 export type { DaemonModule, ModuleContext } from './service/module.ts'
 export { defaultModules } from './service/modules.ts'
+export type { ModuleComponents } from './service/modules.ts'
 export { createLogger } from './service/logger.ts'
 export { dataDirPaths } from './service/data-dir.ts'
 

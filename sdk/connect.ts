@@ -7,11 +7,11 @@ import type { Clock } from '../net/kernel.ts'
 import type { ApiClient } from './client/api-client.ts'
 import { HttpApiClient } from './client/http-api-client.ts'
 import { AppKeyRefusedError, SdkError } from './errors.ts'
-import { openAllocation } from './payments/allocation.ts'
-import type { SdkAllocation } from './payments/allocation.ts'
+import { createPaymentGuard } from './payments/index.ts'
+import { openAllocation } from './payments/shared-allocation.ts'
+import type { SdkAllocation } from './payments/shared-allocation.ts'
 import type { PaymentGuard } from './payments/payment-guard.ts'
 import { AgreementWatch } from './rental/agreement-watch.ts'
-import { defaultGuard } from './rental/default-guard.ts'
 import { rent } from './rental/rent.ts'
 import type { AgoraRental } from './rental/rental.ts'
 import type { AgoraClient, ConnectOptions, Rental, RentalReport, RentOptions } from './types.ts'
@@ -37,7 +37,8 @@ export async function connect(options: ConnectOptions = {}, components: ConnectC
   const api = new HttpApiClient({ url, appKey: key.appKey, appKeySource: key.source, ...(options.signal === undefined ? {} : { signal: options.signal }) })
   const { identity } = await api.call<{ identity: string }>('GET', '/me')
   const clock = components.clock ?? systemClock
-  return new Client(api, identity, clock, (components.guard ?? defaultGuard)(api, clock))
+  const guard = components.guard?.(api, clock) ?? createPaymentGuard(api, { clock })
+  return new Client(api, identity, clock, guard)
 }
 
 function appKeyOf(options: ConnectOptions, env: Readonly<Record<string, string | undefined>>): { appKey: string; source: string } {
@@ -123,7 +124,7 @@ class Client implements AgoraClient {
         return allocation
       }
     }
-    const opened = openAllocation(this.api, { total: budget, ...(platform === undefined ? {} : { platform }) })
+    const opened = openAllocation(this.api, { budget, ...(platform === undefined ? {} : { platform }) })
     this.#allocations.set(key, opened)
     return await opened
   }

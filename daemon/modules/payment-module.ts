@@ -25,6 +25,8 @@ import { ConfigError } from '../config/errors.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { ActivityModule } from './activity-module.ts'
 import type { MarketModule } from './market-module.ts'
+import { readUsageThrough } from './usage-readings.ts'
+import type { UsageReadings } from './usage-readings.ts'
 
 const Ms = Type.Integer({ minimum: 1 })
 /** `modules.payment` in the config file. */
@@ -79,6 +81,8 @@ export interface PaymentModuleComponents {
   clock?: Clock
   /** Builds the chain settlement for the configured networks (the escrow and direct settlement). */
   openSettlement?: OpenSettlement
+  /** Changes the usage counters the provider's side prices (usage-readings.ts: how tests run a dishonest provider). */
+  usageReadings?: UsageReadings
 }
 
 export class PaymentModule implements DaemonModule {
@@ -180,7 +184,8 @@ export class PaymentModule implements DaemonModule {
     })
     this.#outbox = outbox
     const common = { nodeId: context.key.nodeId, ledger, outbox, settlement, clock, logger, agreement, defaults }
-    const exeUnit = this.#activity.exeUnit
+    const readings = this.#components.usageReadings
+    const exeUnit = readings === undefined ? this.#activity.exeUnit : readUsageThrough(this.#activity.exeUnit, readings)
     const provider = new ProviderFlow({
       ...common,
       usage: exeUnit,

@@ -3,6 +3,7 @@ import { ActivityModule } from '../modules/activity-module.ts'
 import { MarketModule } from '../modules/market-module.ts'
 import { PaymentModule } from '../modules/payment-module.ts'
 import type { OpenSettlement } from '../modules/payment-module.ts'
+import type { UsageReadings } from '../modules/usage-readings.ts'
 import type { Clock } from '../../net/index.ts'
 import { openSettlement } from '../../payment/index.ts'
 import type { DaemonModule } from './module.ts'
@@ -12,6 +13,8 @@ export interface ModuleComponents {
   clock?: Clock
   /** The chain settlement the payment module opens for its networks. */
   openSettlement?: OpenSettlement
+  /** What the provider's payment flow reads of its usage counters (tests: a dishonest provider); as measured by default. */
+  usageReadings?: UsageReadings
 }
 
 // Each module is built by constructor injection from the ones it depends on.

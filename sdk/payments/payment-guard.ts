@@ -22,6 +22,11 @@ export interface GuardedAgreement {
   readonly allocationId: string
   /** The most this agreement may cost in all (base units). */
   readonly budget: bigint
+  /**
+   * When the agreement's activities could have begun (epoch ms on the guard's clock; default: when watch() is
+   * called): reported durations are checked against the time since then. Take it before creating the activity.
+   */
+  readonly startedAt?: number
   readonly onAccepted?: (total: bigint, documentId: string) => void
   readonly onRejected?: (documentId: string, reason: string, message?: string) => void
 }

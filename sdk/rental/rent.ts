@@ -5,7 +5,7 @@
 // undone (agreement terminated, budget given back) before the error reaches the caller.
 import type { Clock } from '../../net/kernel.ts'
 import type { ApiClient } from '../client/api-client.ts'
-import type { SdkAllocation } from '../payments/allocation.ts'
+import type { SdkAllocation } from '../payments/shared-allocation.ts'
 import type { PaymentGuard } from '../payments/payment-guard.ts'
 import type { RentOptions } from '../types.ts'
 import type { AgreementWatch } from './agreement-watch.ts'

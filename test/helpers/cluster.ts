@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AgoraService, createLogger, defaultModules, loadConfig } from '../../daemon/index.ts'
-import type { DaemonConfig } from '../../daemon/index.ts'
+import type { DaemonConfig, ModuleComponents } from '../../daemon/index.ts'
 import type { DaemonModule } from '../../daemon/service/module.ts'
 import type { Clock } from '../../net/index.ts'
 import { MarketClient } from './market-client.ts'
@@ -27,6 +27,8 @@ export interface NodeOptions {
   configure?: (config: DaemonConfig) => void
   /** The time the node's market runs on (a ManualClock makes expiries exact); the system clock by default. */
   clock?: Clock
+  /** Parts the daemon's modules take instead of their defaults (e.g. usageReadings for a dishonest provider). */
+  components?: ModuleComponents
 }
 
 export const TEST_APP_KEY = 'test-app-key-0000000001'
@@ -49,7 +51,7 @@ export class Cluster {
       env: { AGORA_KEYSTORE_COST: 'light' }
     })
     options.configure?.(config)
-    const modules = defaultModules(options.clock === undefined ? {} : { clock: options.clock })
+    const modules = defaultModules({ ...options.components, ...(options.clock === undefined ? {} : { clock: options.clock }) })
     const service = new AgoraService({ modules, logger: createLogger('silent') })
     await service.start(config, { keyPassphrase: '', autoAppKey: TEST_APP_KEY })
     const status = service.status()

@@ -3,6 +3,7 @@
 // describe: the requester funded, debit notes every 300 ms, and agreements
 // with an activity made over REST (confirmed in an app session if given).
 import { parseEther } from 'ethers'
+import type { ModuleComponents } from '../../daemon/index.ts'
 import { devNetworkConfig } from '../../payment/index.ts'
 import { Cluster } from './cluster.ts'
 import type { TestNode } from './cluster.ts'
@@ -22,7 +23,12 @@ export interface PaymentPair {
   agreementWithActivity(appSessionId?: string): Promise<{ agreementId: string; activityId: string }>
 }
 
-export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
+export interface PaymentPairOptions {
+  /** Parts the provider daemon's modules take instead of their defaults (e.g. usageReadings: a dishonest provider). */
+  readonly providerComponents?: ModuleComponents
+}
+
+export function paymentPairFixture(requesterTokens = '100', pairOptions: PaymentPairOptions = {}): PaymentPair {
   const fixture = devChainFixture()
   const cluster = new Cluster()
   let provider: TestNode | undefined
@@ -49,7 +55,7 @@ export function paymentPairFixture(requesterTokens = '100'): PaymentPair {
         }
       }
     }
-    provider = await cluster.start(options)
+    provider = await cluster.start({ ...options, ...(pairOptions.providerComponents === undefined ? {} : { components: pairOptions.providerComponents }) })
     requester = await cluster.start(options)
     const deployer = party(0, fixture.provider).signer
     for (const node of [requester, provider]) await mined(deployer.sendTransaction({ to: node.nodeId, value: parseEther('10') }))

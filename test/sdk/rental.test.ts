@@ -9,11 +9,9 @@ import { createServer } from 'node:net'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { devNetworkConfig } from '../../payment/index.ts'
+import { devNetworkConfig, parseAmount } from '../../payment/index.ts'
 import { AppKeyRefusedError, CommandFailedError, DaemonUnreachableError, NoMatchingOffersError, ProviderLostError, connect } from '../../sdk/index.ts'
-import type { AgoraClient, ApiClient, Rental } from '../../sdk/index.ts'
-import type { PaymentGuard } from '../../sdk/payments/payment-guard.ts'
-import { honestAcceptor } from './honest-acceptor.ts'
+import type { AgoraClient, Rental } from '../../sdk/index.ts'
 import { reapChildren } from '../helpers/agora-process.ts'
 import { deployAll, party } from '../helpers/contracts.ts'
 import { devChainFixture } from '../helpers/dev-chain.ts'
@@ -34,7 +32,6 @@ describe('sdk: connect, rent, run, release over real daemons', function () {
   let daemons: DaemonPair
   let agent: ProviderAgent
   let client: AgoraClient
-  let guards: PaymentGuard[]
   let image: string
 
   before(async function () {
@@ -52,17 +49,7 @@ describe('sdk: connect, rent, run, release over real daemons', function () {
     offer.properties[`golem.com.payment.platform.${DEV_PLATFORM}.address`] = daemons.provider.nodeId.toLowerCase()
     offer.properties['golem.com.pricing.model.linear.coeffs'] = [0.0001, 0.00005, 0.001]
     agent = await startProviderAgent(daemons.provider.client, offer)
-    guards = []
-    client = await connect(
-      { url: daemons.requester.url, appKey: GOLEM_APP_KEY },
-      {
-        guard: (api: ApiClient) => {
-          const guard = honestAcceptor(api)
-          guards.push(guard)
-          return guard
-        }
-      }
-    )
+    client = await connect({ url: daemons.requester.url, appKey: GOLEM_APP_KEY })
   })
 
   after(async function () {
@@ -138,8 +125,22 @@ describe('sdk: connect, rent, run, release over real daemons', function () {
     assert.equal(streamed, 'streamed out\n')
     assert.equal((await stream.result).exitCode, 0)
 
-    const report = await rental.release({ timeoutMs: 30_000 })
+    const costs: bigint[] = []
+    rental.addEventListener('cost', event => costs.push((event as CustomEvent<{ cost: bigint }>).detail.cost))
+    const report = await rental.release({ timeoutMs: 60_000 })
     assert.equal(report.agreementId, rental.agreementId)
+    // The guard accepted the provider's invoice: the rental's cost is what it says, and more than the start price.
+    assert.notEqual(
+      report.invoiceId,
+      undefined,
+      JSON.stringify(report, (_, value) => (typeof value === 'bigint' ? String(value) : value))
+    )
+    const invoice = await daemons.requester.client.expect(200, 'GET', `/payment-api/v1/invoices/${report.invoiceId}`)
+    assert.ok(['ACCEPTED', 'SETTLED'].includes(invoice.status), invoice.status)
+    assert.equal(report.cost, parseAmount(invoice.amount, 'amount'))
+    assert.ok(report.cost > 10n ** 15n, `at least the start price of 0.001: ${report.cost}`)
+    assert.equal(rental.cost, report.cost)
+    assert.equal(costs.at(-1), report.cost, 'the last cost event is the invoice')
     assert.equal(rental.state, 'released')
     assert.equal(await rental.release(), report, 'release is idempotent')
     const agreement = await daemons.requester.client.agreement(rental.agreementId)
@@ -203,6 +204,5 @@ describe('sdk: connect, rent, run, release over real daemons', function () {
     const report = await rental.release({ timeoutMs: 8_000 })
     assert.equal(report.agreementId, rental.agreementId)
     assert.equal(rental.state, 'released')
-    assert.equal(guards.length, 1, 'one guard for the connection')
   })
 })

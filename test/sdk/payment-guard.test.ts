@@ -1,0 +1,200 @@
+// The SDK's PaymentGuard over two real daemons on the dev chain: an honest
+// provider's debit notes and invoice accepted and paid on chain; a budget too
+// small, refused with BUDGET_EXCEEDED; a provider that inflates its CPU seconds
+// (a real daemon with a usageReadings component) refused with INCORRECT_AMOUNT,
+// which the provider sees; settle() returning at its bound when the provider is
+// gone and no invoice comes. Agreements are made over raw REST.
+import assert from 'node:assert/strict'
+import { parseEther } from 'ethers'
+import { createAllocation } from '../../sdk/payments/allocation.ts'
+import { createPaymentGuard } from '../../sdk/payments/guard.ts'
+import type { AllocationHandle, GuardedAgreement, PaymentGuard } from '../../sdk/payments/payment-guard.ts'
+import type { AgreementView } from '../../sdk/client/api-client.ts'
+import type { TestNode } from '../helpers/cluster.ts'
+import { paymentPairFixture } from '../helpers/payment-pair.ts'
+import type { PaymentPair } from '../helpers/payment-pair.ts'
+import { testApiClient } from '../helpers/sdk-api.ts'
+import { TEST_APP_KEY } from '../helpers/cluster.ts'
+import { eventually } from '../helpers/wait.ts'
+
+const P = '/payment-api/v1'
+
+interface Watch {
+  readonly agreementId: string
+  readonly activityId: string
+  readonly accepted: string[]
+  readonly rejected: Array<{ documentId: string; reason: string; message?: string }>
+}
+
+/** An agreement with an activity, watched from before the activity was asked for. */
+async function watchedAgreement(pair: PaymentPair, guard: PaymentGuard, allocation: AllocationHandle, budget: bigint): Promise<Watch> {
+  const startedAt = Date.now()
+  const { agreementId, activityId } = await pair.agreementWithActivity()
+  const agreement = await pair.requester.client.expect<AgreementView>(200, 'GET', `/market-api/v1/agreements/${agreementId}`)
+  const watch: Watch = { agreementId, activityId, accepted: [], rejected: [] }
+  const guarded: GuardedAgreement = {
+    agreement,
+    allocationId: allocation.allocationId,
+    budget,
+    startedAt,
+    onAccepted: (_total, documentId) => watch.accepted.push(documentId),
+    onRejected: (documentId, reason, message) => watch.rejected.push({ documentId, reason, ...(message === undefined ? {} : { message }) })
+  }
+  guard.watch(guarded)
+  return watch
+}
+
+async function documentsOf(node: TestNode, kind: 'debitNotes' | 'invoices', agreementId: string): Promise<any[]> {
+  const all = await node.client.expect<any[]>(200, 'GET', `${P}/${kind}?maxItems=100`)
+  return all.filter(d => d.agreementId === agreementId)
+}
+
+/** Long-polls `kind` on `node` until an event matches. */
+async function eventOn(node: TestNode, kind: 'debitNoteEvents' | 'invoiceEvents', test: (e: any) => boolean): Promise<any> {
+  let after: string | undefined
+  for (let round = 0; round < 60; round++) {
+    const since = after === undefined ? '' : `&afterTimestamp=${encodeURIComponent(after)}`
+    const events = await node.client.expect<any[]>(200, 'GET', `${P}/${kind}?timeout=5&maxEvents=100${since}`)
+    const found = events.find(test)
+    if (found !== undefined) return found
+    if (events.length > 0) after = events.at(-1).eventDate
+  }
+  throw new Error(`no such event in ${kind}`)
+}
+
+describe('the payment guard with an honest provider', function () {
+  this.timeout(240_000)
+  const pair = paymentPairFixture()
+  let guard: PaymentGuard
+  let allocation: AllocationHandle
+
+  before(async () => {
+    const api = testApiClient(pair.requester.client.url, TEST_APP_KEY)
+    guard = createPaymentGuard(api, { pollTimeoutSec: 2 })
+    allocation = await createAllocation(api, { budget: parseEther('50') })
+  })
+
+  after(async () => {
+    await guard?.close()
+  })
+
+  it('accepts every debit note and the invoice; what it accepted is what the chain pays', async () => {
+    const watch = await watchedAgreement(pair, guard, allocation, parseEther('10'))
+    await eventually('three accepted debit notes', async () => watch.accepted.length >= 3)
+    await pair.requester.client.expect(204, 'POST', `/market-api/v1/agreements/${watch.agreementId}/terminate`, { message: 'done' })
+    const report = await guard.settle(watch.agreementId, { timeoutMs: 60_000 })
+
+    assert.deepEqual(report.rejected, [])
+    assert.equal(report.agreementId, watch.agreementId)
+    assert.equal(report.providerId, pair.provider.nodeId)
+    assert.ok(report.invoiceId !== undefined, 'the invoice was answered')
+    const [invoice] = await documentsOf(pair.requester, 'invoices', watch.agreementId)
+    assert.equal(invoice.invoiceId, report.invoiceId)
+    assert.equal(invoice.status, 'ACCEPTED')
+    assert.equal(report.cost, parseEther(invoice.amount))
+    assert.equal(guard.acceptedTotal(watch.agreementId), report.cost)
+    const notes = await documentsOf(pair.requester, 'debitNotes', watch.agreementId)
+    assert.ok(notes.length >= 3)
+    assert.deepEqual(
+      notes.filter(n => n.status !== 'ACCEPTED' && n.status !== 'SETTLED').map(n => [n.debitNoteId, n.status]),
+      [],
+      'every debit note accepted'
+    )
+    assert.ok(notes.every(n => parseEther(n.totalAmountDue) <= report.cost))
+
+    await eventOn(pair.provider, 'invoiceEvents', e => e.eventType === 'InvoiceSettledEvent' && e.invoiceId === invoice.invoiceId)
+    const payments = await pair.provider.client.expect<any[]>(200, 'GET', `${P}/invoices/${invoice.invoiceId}/payments`)
+    assert.equal(
+      payments.reduce((sum, p) => sum + parseEther(p.amount), 0n),
+      report.cost,
+      'paid on chain exactly what was accepted'
+    )
+  })
+
+  it('rejects a debit note beyond the budget with BUDGET_EXCEEDED, which the provider sees', async () => {
+    // Less than any note's amount: 0.00005 a second of duration.
+    const budget = 1000n
+    const watch = await watchedAgreement(pair, guard, allocation, budget)
+    await eventually('a rejected debit note', async () => watch.rejected.length >= 1)
+    const [rejected] = watch.rejected
+    assert.equal(rejected?.reason, 'BUDGET_EXCEEDED')
+    assert.match(rejected?.message ?? '', /beyond its budget of 0\.000000000000001; would accept 0\.000000000000001/)
+    assert.deepEqual(watch.accepted, [])
+    const seen = await eventOn(pair.provider, 'debitNoteEvents', e => e.eventType === 'DebitNoteRejectedEvent' && e.debitNoteId === rejected?.documentId)
+    assert.equal(seen.rejection.rejectionReason, 'INCORRECT_AMOUNT')
+    assert.match(seen.rejection.message, /^BUDGET_EXCEEDED: /)
+    assert.equal(seen.rejection.totalAmountAccepted, '0.000000000000001')
+    assert.equal(guard.acceptedTotal(watch.agreementId), 0n)
+    await pair.requester.client.expect(204, 'POST', `/market-api/v1/agreements/${watch.agreementId}/terminate`, { message: 'done' })
+  })
+
+  it('settle returns at its bound with what was accepted when the provider is gone and sends no invoice', async () => {
+    const watch = await watchedAgreement(pair, guard, allocation, parseEther('10'))
+    await eventually('an accepted debit note', async () => watch.accepted.length >= 1)
+    await pair.provider.stop()
+    const accepted = guard.acceptedTotal(watch.agreementId)
+    const started = Date.now()
+    const report = await guard.settle(watch.agreementId, { timeoutMs: 1_500 })
+    assert.ok(Date.now() - started >= 1_500, 'it waited for the invoice until its bound')
+    assert.equal(report.invoiceId, undefined)
+    assert.equal(report.cost, accepted)
+    assert.ok(report.cost > 0n)
+    assert.deepEqual(report.rejected, [])
+  })
+})
+
+describe('the payment guard with a provider that inflates its CPU seconds', function () {
+  this.timeout(240_000)
+  // A real provider daemon whose payment flow prices 1,000 CPU seconds more than its activities used.
+  const pair = paymentPairFixture('100', {
+    providerComponents: {
+      usageReadings: counters => ({ ...counters, 'golem.usage.cpu_sec': (counters['golem.usage.cpu_sec'] ?? 0) + 1000 })
+    }
+  })
+  let guard: PaymentGuard
+  let allocation: AllocationHandle
+
+  before(async () => {
+    const api = testApiClient(pair.requester.client.url, TEST_APP_KEY)
+    guard = createPaymentGuard(api, { pollTimeoutSec: 2 })
+    allocation = await createAllocation(api, { budget: parseEther('50') })
+  })
+
+  after(async () => {
+    await guard?.close()
+  })
+
+  it('rejects its debit notes and its invoice with INCORRECT_AMOUNT, saying what would be accepted; the provider sees it', async () => {
+    const watch = await watchedAgreement(pair, guard, allocation, parseEther('10'))
+    await eventually('a rejected debit note', async () => watch.rejected.length >= 1)
+    const [rejected] = watch.rejected
+    assert.equal(rejected?.reason, 'INCORRECT_AMOUNT')
+    assert.match(rejected?.message ?? '', /impossible usage: golem\.usage\.cpu_sec [\d.]+ is more than 4 threads × .* would accept \d/)
+    assert.deepEqual(watch.accepted, [])
+    const seen = await eventOn(pair.provider, 'debitNoteEvents', e => e.eventType === 'DebitNoteRejectedEvent' && e.debitNoteId === rejected?.documentId)
+    assert.equal(seen.rejection.rejectionReason, 'INCORRECT_AMOUNT')
+    const note = await pair.provider.client.expect<any>(200, 'GET', `${P}/debitNotes/${rejected?.documentId}`)
+    assert.equal(note.status, 'REJECTED')
+    assert.ok(parseEther(seen.rejection.totalAmountAccepted) < parseEther(note.totalAmountDue), 'what would be accepted is less than asked')
+
+    await pair.requester.client.expect(204, 'POST', `/market-api/v1/agreements/${watch.agreementId}/terminate`, { message: 'done' })
+    const report = await guard.settle(watch.agreementId, { timeoutMs: 60_000 })
+    assert.ok(report.invoiceId !== undefined)
+    assert.equal(report.cost, 0n)
+    const invoiceRejection = report.rejected.find(r => r.documentId === report.invoiceId)
+    assert.equal(invoiceRejection?.reason, 'INCORRECT_AMOUNT')
+    const seenInvoice = await eventOn(pair.provider, 'invoiceEvents', e => e.eventType === 'InvoiceRejectedEvent' && e.invoiceId === report.invoiceId)
+    assert.equal(seenInvoice.rejection.rejectionReason, 'INCORRECT_AMOUNT')
+    assert.match(
+      seenInvoice.rejection.message,
+      /the invoice asks [\d.]+; the debit notes and the most usage the activities can have had come to [\d.]+; would accept/
+    )
+    const [invoice] = await documentsOf(pair.provider, 'invoices', watch.agreementId)
+    assert.equal(invoice.status, 'REJECTED')
+    assert.equal(parseEther(seenInvoice.rejection.totalAmountAccepted) < parseEther(invoice.amount), true)
+
+    await allocation.release()
+    await allocation.release()
+    assert.equal((await pair.requester.client.call('GET', `${P}/allocations/${allocation.allocationId}`)).status, 410)
+  })
+})
