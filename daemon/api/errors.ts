@@ -54,7 +54,8 @@ export function errorAnswer(error: unknown, log: FastifyBaseLogger): { status: n
 function describe(error: Error): { status: number; code: ErrorCode; message: string | undefined } {
   // Schema validation: fastify's message names the part and the field,
   // e.g. "body/properties must be object".
-  if ('validation' in error && error.validation !== undefined) return { status: 400, code: 'BadRequest', message: error.message }
+  if ('validation' in error && error.validation !== undefined)
+    return { status: 400, code: 'BadRequest', message: withExtraNamed(error.message, error.validation) }
   const coded = error instanceof CodedError ? error : codedSystemError(error)
   if (coded !== undefined) {
     const code = coded.code as ErrorCode
@@ -72,4 +73,14 @@ function describe(error: Error): { status: number; code: ErrorCode; message: str
 function codeOfStatus(status: number): ErrorCode {
   const found = (Object.keys(ERROR_CODES) as ErrorCode[]).find(code => ERROR_CODES[code].status === status)
   return found ?? 'BadRequest'
+}
+
+/** Ajv's "must NOT have additional properties" does not say which: the first one is named, as the config's errors do. */
+function withExtraNamed(message: string, validation: unknown): string {
+  if (!Array.isArray(validation)) return message
+  const extra = validation.find(
+    (item: { keyword?: unknown; params?: { additionalProperty?: unknown } }) =>
+      item?.keyword === 'additionalProperties' && typeof item.params?.additionalProperty === 'string'
+  ) as { params: { additionalProperty: string } } | undefined
+  return extra === undefined ? message : `${message} (${extra.params.additionalProperty.slice(0, 100)})`
 }

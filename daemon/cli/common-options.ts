@@ -21,7 +21,8 @@ export function configFlags(values: OptionValues): ConfigFlags {
     apiAddr: text(values, 'api-addr'),
     listen: list(values, 'listen'),
     bootstrap: list(values, 'bootstrap'),
-    logLevel: text(values, 'log-level')
+    logLevel: text(values, 'log-level'),
+    provider: values.provider === true ? true : undefined
   }
 }
 

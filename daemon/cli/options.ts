@@ -17,7 +17,8 @@ export const SERVICE_OPTIONS: Record<string, OptionSpec> = {
   'api-addr': { type: 'string', value: 'HOST:PORT', description: 'REST API address (default 127.0.0.1:7465; port 0 picks one)' },
   listen: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'libp2p listen address (default /ip4/0.0.0.0/tcp/7464)' },
   bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'peer to join the network through' },
-  'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info (default), debug, trace or silent' }
+  'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info (default), debug, trace or silent' },
+  provider: { type: 'boolean', description: "offer this node's resources: publish the provider presets' offers (modules.provider.offer)" }
 }
 
 export const CHAIN_DEV_OPTIONS: Record<string, OptionSpec> = {

@@ -15,6 +15,8 @@ export interface ConfigFlags {
   listen?: string[] | undefined
   bootstrap?: string[] | undefined
   logLevel?: string | undefined
+  /** `--provider`: the node offers (modules.provider.offer). */
+  provider?: boolean | undefined
 }
 
 export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
@@ -36,6 +38,7 @@ export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
     }
   }
   if (flags.logLevel !== undefined) result.log = { level: parseLogLevel(flags.logLevel, '--log-level') }
+  if (flags.provider === true) result.modules = { provider: { offer: true } }
   return result
 }
 

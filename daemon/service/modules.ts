@@ -4,6 +4,8 @@ import { MarketModule } from '../modules/market-module.ts'
 import { PaymentModule } from '../modules/payment-module.ts'
 import type { OpenSettlement } from '../modules/payment-module.ts'
 import type { UsageReadings } from '../modules/usage-readings.ts'
+import { ProviderModule } from '../modules/provider-module.ts'
+import type { ProviderModuleComponents } from '../modules/provider-module.ts'
 import type { Clock } from '../../net/index.ts'
 import { openSettlement } from '../../payment/index.ts'
 import type { DaemonModule } from './module.ts'
@@ -15,11 +17,15 @@ export interface ModuleComponents {
   openSettlement?: OpenSettlement
   /** What the provider's payment flow reads of its usage counters (tests: a dishonest provider); as measured by default. */
   usageReadings?: UsageReadings
+  /** The provider agent's view of the machine and of the runtimes that answer. */
+  provider?: Omit<ProviderModuleComponents, 'clock'>
 }
 
 // Each module is built by constructor injection from the ones it depends on.
 export function defaultModules(components: ModuleComponents = {}): DaemonModule[] {
   const market = new MarketModule(components)
   const activity = new ActivityModule(market, components)
-  return [market, activity, new PaymentModule(market, activity, { openSettlement, ...components })]
+  const payment = new PaymentModule(market, activity, { openSettlement, ...components })
+  const clock = components.clock === undefined ? {} : { clock: components.clock }
+  return [market, activity, payment, new ProviderModule(market, activity, payment, { ...components.provider, ...clock })]
 }

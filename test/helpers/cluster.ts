@@ -29,6 +29,8 @@ export interface NodeOptions {
   clock?: Clock
   /** Parts the daemon's modules take instead of their defaults (e.g. usageReadings for a dishonest provider). */
   components?: ModuleComponents
+  /** The provider agent's machine and runtimes, in place of the real ones. */
+  provider?: ModuleComponents['provider']
 }
 
 export const TEST_APP_KEY = 'test-app-key-0000000001'
@@ -51,7 +53,11 @@ export class Cluster {
       env: { AGORA_KEYSTORE_COST: 'light' }
     })
     options.configure?.(config)
-    const modules = defaultModules({ ...options.components, ...(options.clock === undefined ? {} : { clock: options.clock }) })
+    const modules = defaultModules({
+      ...options.components,
+      ...(options.clock === undefined ? {} : { clock: options.clock }),
+      ...(options.provider === undefined ? {} : { provider: options.provider })
+    })
     const service = new AgoraService({ modules, logger: createLogger('silent') })
     await service.start(config, { keyPassphrase: '', autoAppKey: TEST_APP_KEY })
     const status = service.status()

@@ -1,0 +1,192 @@
+// The provider agent as a daemon module: the settings and presets store, the
+// offers kept live from them, and the deal keeper acting on those offers'
+// proposals and agreements. With `modules.provider.offer` false (the default;
+// `agora service run --provider` sets it) only the settings and the status are
+// served: the node publishes nothing.
+import Type from 'typebox'
+import { systemClock, validator } from '../../net/index.ts'
+import type { Clock } from '../../net/index.ts'
+import { providerRoutes, PROVIDER_API_PREFIX } from '../api/provider-routes.ts'
+import type { ProviderDesk } from '../api/provider-routes.ts'
+import type { ApiRoute } from '../api/server.ts'
+import { DealKeeper } from '../provider/deals/deal-keeper.ts'
+import { OfferKeeper } from '../provider/offers/index.ts'
+import type { RuntimeAnswer } from '../provider/offers/index.ts'
+import { readMachine, SettingsStore } from '../provider/settings/index.ts'
+import type { Machine } from '../provider/settings/index.ts'
+import { providerStatus } from '../provider/status/index.ts'
+import type { DaemonModule, ModuleContext } from '../service/module.ts'
+import type { Sublevel } from '../store/store.ts'
+import type { ActivityModule } from './activity-module.ts'
+import type { MarketModule } from './market-module.ts'
+import type { PaymentModule } from './payment-module.ts'
+
+/** `modules.provider` in the config file. */
+const ProviderSection = Type.Object(
+  {
+    /** Publish the presets' offers and serve agreements on them. */
+    offer: Type.Optional(Type.Boolean()),
+    /** golem.node.id.name (default agora-<the node id's first hex digits>). */
+    nodeName: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** golem.node.debug.subnet (default "public", as golem-js asks). */
+    subnet: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    /** How long before an offer expires its successor is published. */
+    republishMarginMs: Type.Optional(Type.Integer({ minimum: 100 }))
+  },
+  { additionalProperties: false }
+)
+const providerSection = validator(ProviderSection, 'config modules.provider')
+const HOUR = 3_600_000
+
+export interface ProviderModuleComponents {
+  clock?: Clock
+  /** The machine the offers describe (default: read from the OS and the data dir's file system). */
+  machine?: (dataDir: string) => Promise<Machine>
+  /** The runtimes that answer (default: the exe-unit's, e.g. vm only when the Docker engine answered). */
+  runtimes?: () => Promise<readonly RuntimeAnswer[]>
+}
+
+export class ProviderModule implements DaemonModule {
+  readonly name = 'provider'
+  readonly config = providerSection
+  readonly #market: MarketModule
+  readonly #activity: ActivityModule
+  readonly #payment: PaymentModule
+  readonly #components: ProviderModuleComponents
+  #store: SettingsStore | null = null
+  #offers: OfferKeeper | null = null
+  #deals: DealKeeper | null = null
+  routes: ApiRoute[] = []
+
+  constructor(market: MarketModule, activity: ActivityModule, payment: PaymentModule, components: ProviderModuleComponents = {}) {
+    this.#market = market
+    this.#activity = activity
+    this.#payment = payment
+    this.#components = components
+  }
+
+  get settings(): SettingsStore {
+    if (this.#store === null) throw new Error('the provider module has not started')
+    return this.#store
+  }
+
+  /** The offer keeper; null when the node does not offer. */
+  get offers(): OfferKeeper | null {
+    return this.#offers
+  }
+
+  get deals(): DealKeeper | null {
+    return this.#deals
+  }
+
+  async start(context: ModuleContext): Promise<void> {
+    const section = providerSection.parse(context.config.modules.provider ?? {})
+    const clock = this.#components.clock ?? systemClock
+    const logger = context.logger.child({ component: 'provider' })
+    const dataDir = context.config.dataDir
+    const machine = async (): Promise<Machine> => await (this.#components.machine ?? readMachine)(dataDir)
+    const sublevel = (name: string): Sublevel => context.db.sublevel<string, unknown>(name, { valueEncoding: 'json' }) as unknown as Sublevel
+    const store = new SettingsStore({ db: sublevel('settings'), machine, logger })
+    await store.open()
+    this.#store = store
+    const market = this.#market.market
+    const exeUnit = this.#activity.exeUnit
+    const payment = this.#payment
+    const offering = section.offer === true
+
+    if (offering) {
+      const platforms = (): string[] => payment.settlement.platforms.networks.flatMap(network => [network.platform, ...network.aliases])
+      const marketTtl = (context.config.modules.market as { subscriptionTtlMs?: number } | undefined)?.subscriptionTtlMs ?? HOUR
+      const offers = new OfferKeeper(
+        {
+          market,
+          settings: store,
+          machine,
+          runtimes: this.#components.runtimes ?? (async () => exeUnit.runtimes()),
+          platforms,
+          address: context.key.nodeId.toLowerCase(),
+          db: sublevel('offers'),
+          clock,
+          logger: logger.child({ component: 'provider:offers' })
+        },
+        {
+          offerTtlMs: marketTtl,
+          ...(section.republishMarginMs === undefined ? {} : { republishMarginMs: section.republishMarginMs }),
+          ...(section.nodeName === undefined ? {} : { nodeName: section.nodeName }),
+          ...(section.subnet === undefined ? {} : { subnet: section.subnet })
+        }
+      )
+      const deals = new DealKeeper({
+        market,
+        exeUnit,
+        payments: payment.api,
+        ledger: payment.ledger,
+        supportsPlatform: name => payment.settlement.platforms.has(name),
+        settings: store,
+        offers,
+        db: sublevel('deals'),
+        clock,
+        logger: logger.child({ component: 'provider:deals' })
+      })
+      await offers.start()
+      this.#offers = offers
+      await deals.start()
+      this.#deals = deals
+    }
+
+    const desk: ProviderDesk = {
+      settings: () => store.settings(),
+      updateSettings: async body => await store.updateSettings(body),
+      presets: () => store.presets(),
+      createPreset: async body => await store.createPreset(body),
+      updatePreset: async (name, body) => await store.updatePreset(name, body),
+      removePreset: async name => {
+        await store.removePreset(name)
+      },
+      status: () => {
+        const offers = this.#offers
+        const ledger = payment.ledger
+        const agreementIds = new Set(
+          ledger.documents
+            .all()
+            .filter(record => record.role === 'Provider')
+            .map(record => record.document.agreementId)
+        )
+        return providerStatus({
+          offering: offers !== null && store.settings().offering,
+          ...(offers === null
+            ? { notOffering: 'this node does not offer (modules.provider.offer is false: start it with agora service run --provider)' }
+            : store.settings().offering
+              ? {}
+              : { notOffering: 'offering is off (agora provider settings set --offering on)' }),
+          offers: offers?.liveOffers() ?? [],
+          unpublished: offers?.unpublished() ?? [],
+          agreements: market.listAgreements().flatMap(entry => {
+            const record = market.agreementRecord(entry.id)
+            return record === undefined ? [] : [{ state: record.state, role: record.role }]
+          }),
+          activities: exeUnit.listActivities().map(activity => ({ state: activity.state.state[0] })),
+          earnings: [...agreementIds].map(agreementId => {
+            let requested = 0n
+            for (const record of ledger.documents.ofAgreement(agreementId, 'Provider')) {
+              const amount = BigInt(record.kind === 'invoice' ? record.document.amount : record.document.totalAmountDue)
+              if (amount > requested) requested = amount
+            }
+            return {
+              requested,
+              accepted: ledger.documents.acceptedTotal(agreementId, 'Provider'),
+              paid: ledger.settledTotal(agreementId, 'Provider')
+            }
+          })
+        })
+      }
+    }
+    this.routes = [{ prefix: PROVIDER_API_PREFIX, plugin: providerRoutes(desk) }]
+  }
+
+  /** The deal keeper first (no new agreements), then the offers are withdrawn. */
+  async stop(): Promise<void> {
+    await this.#deals?.stop()
+    await this.#offers?.stop()
+  }
+}

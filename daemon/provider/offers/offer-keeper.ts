@@ -1,0 +1,271 @@
+// The agent's offers: one per preset whose runtime answers, published through
+// the market, re-published before they expire (a new offer is live before the
+// old one ends, so the provider never goes dark), and replaced all at once
+// when the settings or presets change (the old ones are withdrawn after the
+// new are live). The offers it published — and only those — are its own; it
+// remembers them across restarts, so an agreement on an earlier offer still
+// finds its preset.
+import { TypedEventEmitter } from '@libp2p/interface'
+import type { Clock, TimerHandle } from '../../../net/index.ts'
+import { CodedError } from '../../../net/kernel.ts'
+import type { Sublevel } from '../../store/store.ts'
+import { DURABLE } from '../../store/store.ts'
+import type { Logger } from '../../service/logger.ts'
+import type { AgentOffers, ProviderPreset, ProviderSettingsSource } from '../model.ts'
+import type { Machine } from '../settings/index.ts'
+import { offerOf } from './offer-properties.ts'
+import type { OfferBody } from './offer-properties.ts'
+
+/** A runtime as the exe-unit reports it: whether it answers, and what its offers state. */
+export interface RuntimeAnswer {
+  readonly name: string
+  readonly available: boolean
+  readonly error?: string
+  readonly offerProperties: Readonly<Record<string, unknown>>
+}
+
+/** What the keeper needs of the market. */
+export interface OfferMarket {
+  subscribe(kind: 'offer', body: unknown): Promise<string>
+  unsubscribe(kind: 'offer', id: string): Promise<void>
+}
+
+export interface OfferKeeperComponents {
+  readonly market: OfferMarket
+  readonly settings: ProviderSettingsSource
+  readonly machine: () => Promise<Machine>
+  /** Asked at every publication: a preset whose runtime does not answer is not published. */
+  readonly runtimes: () => Promise<readonly RuntimeAnswer[]>
+  /** The payment platforms (names and aliases) this node is paid on. */
+  readonly platforms: () => readonly string[]
+  /** The node's payee address (lowercase). */
+  readonly address: string
+  /** The keeper's own slice of the store. */
+  readonly db: Sublevel
+  readonly clock: Clock
+  readonly logger: Logger
+}
+
+export interface OfferKeeperInit {
+  /** How long each offer lives (the market's subscription TTL by default: one hour). */
+  readonly offerTtlMs?: number
+  /** How long before an offer expires its successor is published (default: a tenth of the TTL, at most 5 minutes). */
+  readonly republishMarginMs?: number
+  readonly nodeName?: string
+  /** golem.node.debug.subnet; golem-js asks for "public" unless told otherwise. */
+  readonly subnet?: string
+  /** Withdrawn offers remembered, for agreements made on them (default 1,000). */
+  readonly keptRetired?: number
+}
+
+export interface PublishedOffer {
+  readonly offerId: string
+  readonly preset: ProviderPreset
+  readonly publishedAt: number
+  readonly expiresAt: number
+}
+
+export interface UnpublishedPreset {
+  readonly preset: string
+  readonly reason: string
+}
+
+export interface OfferKeeperEvents {
+  /** A publication ended: these offers are live (the previous ones withdrawn). */
+  'offers:published': CustomEvent<{ offers: readonly PublishedOffer[]; unpublished: readonly UnpublishedPreset[] }>
+}
+
+const HOUR = 3_600_000
+const RECORD_KEY = 'offers'
+
+interface OffersRecord {
+  live: PublishedOffer[]
+  retired: PublishedOffer[]
+}
+
+export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements AgentOffers {
+  readonly #components: OfferKeeperComponents
+  readonly #ttlMs: number
+  readonly #marginMs: number
+  readonly #nodeName: string
+  readonly #subnet: string
+  readonly #keptRetired: number
+  #live: PublishedOffer[] = []
+  #retired: PublishedOffer[] = []
+  #unpublished: UnpublishedPreset[] = []
+  #timer: TimerHandle | undefined
+  #running = false
+  #stopChanges: (() => void) | undefined
+  /** The publication under way, and whether another must follow it (a change came meanwhile). */
+  #publishing: Promise<void> | undefined
+  #again = false
+
+  constructor(components: OfferKeeperComponents, init: OfferKeeperInit = {}) {
+    super()
+    this.#components = components
+    this.#ttlMs = init.offerTtlMs ?? HOUR
+    this.#marginMs = Math.min(init.republishMarginMs ?? Math.min(this.#ttlMs / 10, 5 * 60_000), this.#ttlMs / 2)
+    this.#nodeName = init.nodeName ?? `agora-${components.address.slice(2, 10)}`
+    this.#subnet = init.subnet ?? 'public'
+    this.#keptRetired = init.keptRetired ?? 1000
+  }
+
+  async start(): Promise<void> {
+    if (this.#running) return
+    const stored = (await this.#components.db.get(RECORD_KEY)) as OffersRecord | undefined
+    // Offers a crash left live are withdrawn once the new ones are: they count as live until then.
+    this.#live = stored?.live ?? []
+    this.#retired = stored?.retired ?? []
+    this.#running = true
+    this.#stopChanges = this.#components.settings.onChange(() => {
+      void this.refresh()
+    })
+    await this.refresh()
+  }
+
+  /** Withdraws the live offers: a stopped provider does not advertise. */
+  async stop(): Promise<void> {
+    if (!this.#running) return
+    this.#running = false
+    this.#stopChanges?.()
+    if (this.#timer !== undefined) this.#components.clock.clearTimeout(this.#timer)
+    this.#timer = undefined
+    await this.#publishing
+    const live = this.#live
+    await this.#withdraw(live)
+    this.#retire(live)
+    this.#live = []
+    await this.#save()
+  }
+
+  presetOf(offerId: string): ProviderPreset | undefined {
+    return (this.#live.find(offer => offer.offerId === offerId) ?? this.#retired.find(offer => offer.offerId === offerId))?.preset
+  }
+
+  offerIds(): readonly string[] {
+    return this.#live.map(offer => offer.offerId)
+  }
+
+  /** The live offers, with their presets as they were published. */
+  liveOffers(): readonly PublishedOffer[] {
+    return this.#live
+  }
+
+  /** Presets not published now, and why. */
+  unpublished(): readonly UnpublishedPreset[] {
+    return this.#unpublished
+  }
+
+  /** Publishes every preset's offer anew and withdraws the previous ones; concurrent calls share one publication after the current. */
+  async refresh(): Promise<void> {
+    if (!this.#running) return
+    if (this.#publishing !== undefined) {
+      this.#again = true
+      return await this.#publishing
+    }
+    this.#publishing = this.#publishRounds().finally(() => {
+      this.#publishing = undefined
+    })
+    return await this.#publishing
+  }
+
+  async #publishRounds(): Promise<void> {
+    do {
+      this.#again = false
+      try {
+        await this.#publish()
+      } catch (err) {
+        this.#components.logger.warn({ err }, 'provider offers: a publication failed; the next is tried in a minute')
+        this.#schedule(this.#components.clock.now() + 60_000)
+      }
+    } while (this.#again && this.#running)
+  }
+
+  async #publish(): Promise<void> {
+    const { settings: source, clock, logger } = this.#components
+    const settings = source.settings()
+    const presets = source.presets()
+    const [machine, runtimes] = await Promise.all([this.#components.machine(), this.#components.runtimes()])
+    const now = clock.now()
+    const expiresAt = now + this.#ttlMs
+    const unpublished: UnpublishedPreset[] = []
+    const bodies: Array<{ preset: ProviderPreset; body: OfferBody }> = []
+    for (const preset of presets) {
+      const runtime = runtimes.find(r => r.name === preset.runtime)
+      if (!settings.offering) unpublished.push({ preset: preset.name, reason: 'offering is off (agora provider settings set --offering on)' })
+      else if (runtime === undefined) unpublished.push({ preset: preset.name, reason: `runtime ${preset.runtime} is not served by this node` })
+      else if (!runtime.available) {
+        unpublished.push({ preset: preset.name, reason: `runtime ${preset.runtime} does not answer: ${runtime.error ?? 'unavailable'}` })
+      } else {
+        const context = {
+          machine,
+          settings,
+          runtimeProperties: runtime.offerProperties,
+          platforms: this.#components.platforms(),
+          address: this.#components.address,
+          nodeName: this.#nodeName,
+          subnet: this.#subnet,
+          now,
+          expiresAt
+        }
+        bodies.push({ preset, body: offerOf(preset, context) })
+      }
+    }
+    const published: PublishedOffer[] = []
+    for (const { preset, body } of bodies) {
+      try {
+        const offerId = await this.#components.market.subscribe('offer', body)
+        published.push({ offerId, preset, publishedAt: now, expiresAt })
+      } catch (err) {
+        logger.warn({ err, preset: preset.name }, 'provider offers: a preset could not be published')
+        unpublished.push({ preset: preset.name, reason: `the market refused its offer: ${err instanceof CodedError ? err.message : 'internal error'}` })
+      }
+    }
+    // The new offers are live: only now are the old ones withdrawn.
+    const previous = this.#live
+    this.#live = published
+    this.#unpublished = unpublished
+    this.#retire(previous)
+    await this.#save()
+    await this.#withdraw(previous)
+    if (published.length > 0) this.#schedule(Math.min(...published.map(offer => offer.expiresAt)) - this.#marginMs)
+    else if (this.#timer !== undefined) {
+      this.#components.clock.clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    logger.info({ offers: published.map(o => ({ offerId: o.offerId, preset: o.preset.name })), unpublished }, 'provider offers published')
+    this.safeDispatchEvent('offers:published', { detail: { offers: published, unpublished } })
+  }
+
+  #schedule(at: number): void {
+    if (!this.#running) return
+    const { clock } = this.#components
+    if (this.#timer !== undefined) clock.clearTimeout(this.#timer)
+    this.#timer = clock.setTimeout(
+      () => {
+        this.#timer = undefined
+        void this.refresh()
+      },
+      Math.max(0, at - clock.now())
+    )
+  }
+
+  async #withdraw(offers: readonly PublishedOffer[]): Promise<void> {
+    for (const offer of offers) {
+      await this.#components.market.unsubscribe('offer', offer.offerId).catch((err: unknown) => {
+        // An offer that already ended (expired, or removed through the Market API) needs nothing more.
+        if (err instanceof CodedError && (err.code === 'NotFound' || err.code === 'Gone')) return
+        this.#components.logger.warn({ err, offerId: offer.offerId }, 'provider offers: an old offer was not withdrawn')
+      })
+    }
+  }
+
+  #retire(offers: readonly PublishedOffer[]): void {
+    this.#retired = [...offers, ...this.#retired].slice(0, this.#keptRetired)
+  }
+
+  async #save(): Promise<void> {
+    const record: OffersRecord = { live: this.#live, retired: this.#retired }
+    await this.#components.db.put(RECORD_KEY, record, DURABLE)
+  }
+}
