@@ -94,6 +94,8 @@ export async function startMarketplace(options: MarketplaceOptions): Promise<Mar
       config.modules.payment = paymentSection(chain.networkFile)
       // The requester serves its workload on loopback, which providers refuse by default.
       config.modules.activity = { allowPrivateNetworks: true }
+      // Providers offer (the provider agent publishes its presets' offers), under their demo names.
+      if (role === 'provider') config.modules.provider = { offer: true, nodeName: name }
       const service = new AgoraService({ modules: defaultModules(), logger: createLogger('error') })
       stops.push({ part: name, stop: async () => await service.stop() })
       await service.start(config, { keyPassphrase: '', autoAppKey: DEMO_APP_KEY })
