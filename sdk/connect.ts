@@ -14,7 +14,9 @@ import type { PaymentGuard } from './payments/payment-guard.ts'
 import { AgreementWatch } from './rental/agreement-watch.ts'
 import { rent } from './rental/rent.ts'
 import type { AgoraRental } from './rental/rental.ts'
-import type { AgoraClient, ConnectOptions, Rental, RentalReport, RentOptions } from './types.ts'
+import { createExecutor } from './executor/index.ts'
+import { anySignal, createRentalPool } from './pool/index.ts'
+import type { AgoraClient, ConnectOptions, ExecutorOptions, PoolOptions, Rental, RentalPool, RentalReport, RentOptions, TaskExecutor } from './types.ts'
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:7465'
 /** close({ now: true }): how long each rental still waits for its documents (ms). */
@@ -71,6 +73,7 @@ class Client implements AgoraClient {
   /** One allocation per payment platform ('' for the daemon's default), shared by the rentals. */
   readonly #allocations = new Map<string, Promise<SdkAllocation>>()
   #closed: Promise<RentalReport[]> | undefined
+  readonly #closing = new AbortController()
 
   constructor(api: ApiClient, identity: string, clock: Clock, guard: PaymentGuard) {
     this.api = api
@@ -101,7 +104,23 @@ class Client implements AgoraClient {
     return rental
   }
 
+  rentMany(options: PoolOptions): Promise<RentalPool> {
+    return createRentalPool(rentOptions => this.#rentUntilClosed(rentOptions), options, { clock: this.#clock })
+  }
+
+  executor(options: ExecutorOptions): TaskExecutor {
+    const signal = anySignal(options.signal, this.#closing.signal) as AbortSignal
+    return createExecutor(rentOptions => this.#rentUntilClosed(rentOptions), { ...options, signal }, { clock: this.#clock })
+  }
+
+  /** A rent that closing the connection cuts short (pools and executors rent through it). */
+  #rentUntilClosed(options: RentOptions): Promise<Rental> {
+    return this.rent({ ...options, signal: anySignal(options.signal, this.#closing.signal) as AbortSignal })
+  }
+
   close(options: { readonly now?: boolean } = {}): Promise<RentalReport[]> {
+    // Maps stop taking tasks and rents under way stop before the rentals are released.
+    this.#closing.abort()
     this.#closed ??= this.#close(options.now === true)
     return this.#closed
   }

@@ -143,13 +143,24 @@ export interface PoolOptions extends RentOptions {
   readonly max: number
 }
 
+export interface AcquireOptions {
+  readonly signal?: AbortSignal
+  /** Providers (node ids) this caller will not take: an idle rental of one is passed over, a new rental avoids them. */
+  readonly avoid?: readonly string[]
+}
+
 export interface RentalPool {
+  /** Rentals held now: idle, in use and being rented. */
   readonly size: number
+  /** Idle rentals ready to be acquired. */
   readonly available: number
-  acquire(options?: { readonly signal?: AbortSignal }): Promise<Rental>
+  /** An idle rental, else a new one while below max, else waits for one to be released. */
+  acquire(options?: AcquireOptions): Promise<Rental>
   release(rental: Rental): Promise<void>
+  /** Takes the rental out of the pool and releases it (a broken one); replaced while below min. */
+  destroy(rental: Rental): Promise<void>
   /** Gives the rental back even when fn throws; a rental whose provider was lost is destroyed, not reused. */
-  withRental<T>(fn: (rental: Rental) => Promise<T>, options?: { readonly signal?: AbortSignal }): Promise<T>
+  withRental<T>(fn: (rental: Rental) => Promise<T>, options?: AcquireOptions): Promise<T>
   /** Waits for rentals in use, then releases every one. */
   drain(options?: ReleaseOptions): Promise<RentalReport[]>
 }
@@ -222,6 +233,10 @@ export interface AgoraClient {
   readonly identity: string
   /** Finds a provider within the options and starts an activity on it. */
   rent(options: RentOptions): Promise<Rental>
+  /** A pool: `min` rentals rented up front (it resolves when they are ready), never more than `max` at once. */
+  rentMany(options: PoolOptions): Promise<RentalPool>
+  /** A task executor over rentals of this connection; it rents nothing until its first map. close() cancels its maps. */
+  executor(options: ExecutorOptions): TaskExecutor
   /**
    * Releases every rental (bounded, as Rental.release; `now`: without waiting for invoices, accepting what the
    * debit notes honestly owe), stops watching payments and gives the allocation back. Idempotent.

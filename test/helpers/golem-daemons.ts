@@ -59,3 +59,6 @@ export async function startDaemonPair(modules: ModuleSections = {}): Promise<Dae
     throw error
   }
 }
+
+/** One daemon in `dataDir` (for a marketplace of more than a pair). */
+export { start as startDaemonIn }

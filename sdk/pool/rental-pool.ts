@@ -1,0 +1,344 @@
+// A pool of rentals whose `min` and `max` mean exactly that: `min` rented up
+// front (in parallel) and kept ready, never more than `max` at once. acquire
+// hands out an idle rental, rents one more while below the cap, or waits its
+// turn; a rental whose provider was lost is dropped and replaced while below
+// min; drain waits (bounded) for rentals in use and releases every one.
+import type { Clock, Logger } from '../../net/kernel.ts'
+import { silentLogger, systemClock } from '../../net/kernel.ts'
+import { AbortedError, SdkError } from '../errors.ts'
+import type { AcquireOptions, ReleaseOptions, Rental, RentalPool, RentalReport, RentOptions, PoolOptions } from '../types.ts'
+import { anySignal, onAbort, throwIfAborted } from './aborts.ts'
+import { shareOfBudget } from './pool-budget.ts'
+import { checkPoolLimits } from './pool-limits.ts'
+
+export type RentFn = (options: RentOptions) => Promise<Rental>
+
+export interface PoolComponents {
+  readonly clock?: Clock
+  readonly logger?: Logger
+}
+
+/** What the task executor needs of a pool on top of RentalPool. */
+export interface ManagedRentalPool extends RentalPool {
+  /** Caps rentals at once below max (the executor's concurrency); extra rentals are released as they come back. */
+  setLimit(limit: number): void
+  /** A provider never rented again by this pool; its idle rentals are released, busy ones when they come back. */
+  avoidProvider(providerId: string): void
+  /** Every rental the pool has held (for the cost so far). */
+  readonly rentals: ReadonlySet<Rental>
+}
+
+interface Waiter {
+  readonly avoid: ReadonlySet<string>
+  grant(grant: Rental | 'rent'): void
+  fail(error: Error): void
+}
+
+const DEFAULT_DRAIN_WAIT_MS = 30_000
+
+class DefaultRentalPool implements ManagedRentalPool {
+  readonly #rent: RentFn
+  readonly #rentOptions: RentOptions
+  readonly #share: bigint | undefined
+  readonly #min: number
+  readonly #max: number
+  readonly #clock: Clock
+  readonly #log: Logger
+  readonly #idle: Rental[] = []
+  readonly #busy = new Set<Rental>()
+  readonly #lost = new WeakSet<Rental>()
+  readonly #unwatch = new Map<Rental, () => void>()
+  readonly #all = new Set<Rental>()
+  readonly #waiters: Waiter[] = []
+  readonly #banned = new Set<string>()
+  readonly #inFlight = new Set<Promise<unknown>>()
+  readonly #reports: Promise<RentalReport | undefined>[] = []
+  readonly #closing = new AbortController()
+  readonly #idleWatchers: (() => void)[] = []
+  #renting = 0
+  #limit: number
+  #drained: Promise<RentalReport[]> | undefined
+
+  constructor(rent: RentFn, options: PoolOptions, components: PoolComponents) {
+    const { min, max, ...rentOptions } = options
+    checkPoolLimits({ min, max })
+    this.#rent = rent
+    this.#rentOptions = rentOptions
+    this.#share = options.budget === undefined ? undefined : shareOfBudget(options.budget, max)
+    this.#min = min
+    this.#max = max
+    this.#limit = max
+    this.#clock = components.clock ?? systemClock
+    this.#log = (components.logger ?? silentLogger).child({ component: 'sdk:pool' })
+  }
+
+  get size(): number {
+    return this.#idle.length + this.#busy.size + this.#renting
+  }
+
+  get available(): number {
+    return this.#idle.filter(r => this.#usable(r)).length
+  }
+
+  get rentals(): ReadonlySet<Rental> {
+    return this.#all
+  }
+
+  /** Rents `min` rentals at once; on any failure releases those rented and throws the first error. */
+  async fill(): Promise<void> {
+    const wanted = Math.min(this.#min, this.#cap())
+    this.#renting += wanted
+    const toIdle = (rental: Rental): void => {
+      this.#idle.push(rental)
+    }
+    const settled = await Promise.allSettled(Array.from({ length: wanted }, () => this.#rentInSlot(new Set(), undefined, toIdle)))
+    const failure = settled.find(s => s.status === 'rejected')
+    if (failure !== undefined) {
+      await this.drain()
+      throw failure.reason
+    }
+    this.#pump()
+  }
+
+  async acquire(options: AcquireOptions = {}): Promise<Rental> {
+    throwIfAborted(options.signal, 'acquiring a rental')
+    if (this.#drained !== undefined) throw new SdkError('Unavailable', 'the pool is draining')
+    const avoid = new Set(options.avoid ?? [])
+    const grant = await new Promise<Rental | 'rent'>((resolve, reject) => {
+      const waiter: Waiter = {
+        avoid,
+        grant: given => {
+          stop()
+          resolve(given)
+        },
+        fail: error => {
+          stop()
+          reject(error)
+        }
+      }
+      const stop = onAbort(options.signal, () => {
+        this.#removeWaiter(waiter)
+        reject(new AbortedError('acquiring a rental was aborted'))
+        this.#pump()
+      })
+      this.#waiters.push(waiter)
+      this.#pump()
+    })
+    if (grant !== 'rent') return grant
+    return await this.#rentInSlot(avoid, options.signal, rental => {
+      this.#busy.add(rental)
+    })
+  }
+
+  async release(rental: Rental): Promise<void> {
+    if (!this.#busy.has(rental)) {
+      if (this.#idle.includes(rental) || !this.#all.has(rental)) throw new SdkError('BadRequest', 'this rental is not in use from this pool')
+      return // already destroyed (lost, or drained past its wait)
+    }
+    this.#busy.delete(rental)
+    if (this.#drained !== undefined || !this.#usable(rental) || this.size >= this.#cap()) this.#discard(rental)
+    else this.#idle.push(rental)
+    this.#notifyIdle()
+    this.#pump()
+  }
+
+  async destroy(rental: Rental): Promise<void> {
+    if (!this.#busy.has(rental) && !this.#idle.includes(rental)) return
+    this.#discard(rental)
+    this.#notifyIdle()
+    this.#pump()
+  }
+
+  async withRental<T>(fn: (rental: Rental) => Promise<T>, options: AcquireOptions = {}): Promise<T> {
+    const rental = await this.acquire(options)
+    try {
+      return await fn(rental)
+    } finally {
+      await this.release(rental)
+    }
+  }
+
+  setLimit(limit: number): void {
+    if (!Number.isSafeInteger(limit) || limit < 1) throw new SdkError('BadRequest', `a pool's limit must be a whole number of at least 1, not ${limit}`)
+    this.#limit = limit
+    while (this.#idle.length > 0 && this.size > this.#cap()) this.#discard(this.#idle[0] as Rental)
+    this.#pump()
+  }
+
+  avoidProvider(providerId: string): void {
+    this.#banned.add(providerId)
+    for (const rental of [...this.#idle]) if (rental.provider.id === providerId) this.#discard(rental)
+    this.#pump()
+  }
+
+  drain(options: ReleaseOptions = {}): Promise<RentalReport[]> {
+    this.#drained ??= this.#drain(options)
+    return this.#drained
+  }
+
+  async #drain(options: ReleaseOptions): Promise<RentalReport[]> {
+    this.#closing.abort()
+    for (const waiter of this.#waiters.splice(0)) waiter.fail(new SdkError('Unavailable', 'the pool is draining'))
+    const waitMs = options.timeoutMs ?? DEFAULT_DRAIN_WAIT_MS
+    await this.#within(waitMs, Promise.all([this.#busyEmptied(), ...this.#inFlight]))
+    if (this.#busy.size > 0) this.#log.warn({ inUse: this.#busy.size, waitMs }, 'rentals still in use after the wait; releasing them')
+    for (const rental of [...this.#idle, ...this.#busy]) this.#discard(rental, options)
+    const reports = await Promise.all(this.#reports)
+    return reports.filter((r): r is RentalReport => r !== undefined)
+  }
+
+  #cap(): number {
+    return Math.min(this.#max, this.#limit)
+  }
+
+  #usable(rental: Rental): boolean {
+    return rental.state === 'active' && !this.#lost.has(rental) && !this.#banned.has(rental.provider.id)
+  }
+
+  /** Rents into a slot already counted in #renting, placing the rental before the slot is given up (so size never dips). */
+  async #rentInSlot(avoid: ReadonlySet<string>, signal: AbortSignal | undefined, place: (rental: Rental) => void): Promise<Rental> {
+    const avoided = new Set([...(this.#rentOptions.avoid ?? []), ...this.#banned, ...avoid])
+    const renting = this.#rent({
+      ...this.#rentOptions,
+      ...(this.#share === undefined ? {} : { budget: this.#share }),
+      avoid: [...avoided],
+      signal: anySignal(this.#rentOptions.signal, signal, this.#closing.signal) as AbortSignal
+    })
+    this.#inFlight.add(renting)
+    try {
+      const rental = await renting
+      if (this.#drained !== undefined) {
+        this.#all.add(rental)
+        this.#reports.push(this.#releaseQuietly(rental))
+        throw new SdkError('Unavailable', 'the pool is draining')
+      }
+      this.#watch(rental)
+      place(rental)
+      return rental
+    } finally {
+      this.#inFlight.delete(renting)
+      this.#renting--
+      queueMicrotask(() => this.#pump())
+    }
+  }
+
+  #watch(rental: Rental): void {
+    this.#all.add(rental)
+    const onLost = (): void => {
+      this.#lost.add(rental)
+      if (this.#idle.includes(rental)) {
+        this.#discard(rental)
+        this.#pump()
+      }
+    }
+    rental.addEventListener('lost', onLost)
+    this.#unwatch.set(rental, () => rental.removeEventListener('lost', onLost))
+  }
+
+  /** Takes the rental out of the pool and releases it in the background; keeps the report for drain. */
+  #discard(rental: Rental, options?: ReleaseOptions): void {
+    const at = this.#idle.indexOf(rental)
+    if (at >= 0) this.#idle.splice(at, 1)
+    this.#busy.delete(rental)
+    this.#unwatch.get(rental)?.()
+    this.#unwatch.delete(rental)
+    this.#reports.push(this.#releaseQuietly(rental, options))
+    this.#replenish()
+  }
+
+  async #releaseQuietly(rental: Rental, options?: ReleaseOptions): Promise<RentalReport | undefined> {
+    try {
+      return await rental.release(options)
+    } catch (err) {
+      this.#log.warn({ err, agreementId: rental.agreementId }, 'releasing a rental failed')
+      return undefined
+    }
+  }
+
+  /** Below min after a loss: rents replacements in the background (one try each; a failure leaves it to acquire). */
+  #replenish(): void {
+    if (this.#drained !== undefined) return
+    const missing = Math.min(this.#min, this.#cap()) - this.size
+    for (let i = 0; i < missing; i++) {
+      this.#renting++
+      this.#rentInSlot(new Set(), undefined, rental => {
+        this.#idle.push(rental)
+      }).then(
+        () => {},
+        (err: unknown) => {
+          if (this.#drained === undefined) this.#log.warn({ err }, 'renting a replacement failed')
+        }
+      )
+    }
+  }
+
+  /** Serves waiters in order: an idle rental they do not avoid, a free slot to rent, or room made from an avoided idle one. */
+  #pump(): void {
+    if (this.#drained !== undefined) return
+    for (const rental of [...this.#idle]) if (!this.#usable(rental)) this.#discard(rental)
+    for (const waiter of [...this.#waiters]) {
+      const idle = this.#idle.find(r => !waiter.avoid.has(r.provider.id))
+      if (idle !== undefined) {
+        this.#idle.splice(this.#idle.indexOf(idle), 1)
+        this.#busy.add(idle)
+        this.#grant(waiter, idle)
+      } else if (this.size < this.#cap()) {
+        this.#renting++
+        this.#grant(waiter, 'rent')
+      } else if (this.#idle.length > 0) {
+        // At the cap with only idle rentals this waiter avoids: one makes room rather than the waiter waiting on
+        // rentals in use that may never come back in time.
+        this.#discard(this.#idle[0] as Rental)
+        this.#renting++
+        this.#grant(waiter, 'rent')
+      }
+    }
+  }
+
+  #grant(waiter: Waiter, grant: Rental | 'rent'): void {
+    this.#removeWaiter(waiter)
+    waiter.grant(grant)
+  }
+
+  #removeWaiter(waiter: Waiter): void {
+    const at = this.#waiters.indexOf(waiter)
+    if (at >= 0) this.#waiters.splice(at, 1)
+  }
+
+  #busyEmptied(): Promise<void> {
+    if (this.#busy.size === 0) return Promise.resolve()
+    return new Promise(resolve => this.#idleWatchers.push(resolve))
+  }
+
+  #notifyIdle(): void {
+    if (this.#busy.size > 0) return
+    for (const resolve of this.#idleWatchers.splice(0)) resolve()
+  }
+
+  async #within(ms: number, work: Promise<unknown>): Promise<void> {
+    let timer: unknown
+    const bound = new Promise<void>(resolve => {
+      timer = this.#clock.setTimeout(resolve, ms)
+    })
+    await Promise.race([
+      work.then(
+        () => {},
+        () => {}
+      ),
+      bound
+    ])
+    this.#clock.clearTimeout(timer)
+  }
+}
+
+/** A pool with `min` rentals ready (rented in parallel); throws what renting them threw, releasing those rented. */
+export async function createRentalPool(rent: RentFn, options: PoolOptions, components: PoolComponents = {}): Promise<RentalPool> {
+  const pool = new DefaultRentalPool(rent, options, components)
+  await pool.fill()
+  return pool
+}
+
+/** A pool that rents only on demand (the executor's): nothing is rented until the first acquire. */
+export function openManagedPool(rent: RentFn, options: PoolOptions, components: PoolComponents = {}): ManagedRentalPool {
+  return new DefaultRentalPool(rent, options, components)
+}
