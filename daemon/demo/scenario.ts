@@ -22,6 +22,8 @@ export interface ScenarioOptions {
   readonly say: (line: string) => void
   readonly signal: AbortSignal
   readonly words?: readonly string[]
+  /** Whether the requester script tries the container job (default: yes). */
+  readonly container?: boolean
   /** Called with the running marketplace, before anything runs on it. */
   readonly onStarted?: (marketplace: Marketplace) => void
 }
@@ -68,6 +70,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioOut
       appKey: DEMO_APP_KEY,
       taskPackage: workload.taskPackage,
       words: options.words ?? DEMO_WORDS,
+      ...(options.container === undefined ? {} : { container: options.container }),
       say,
       signal
     })

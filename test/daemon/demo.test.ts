@@ -1,8 +1,14 @@
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { access } from 'node:fs/promises'
+import { access, mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { invoicedByProvider, paidByProvider } from '../../daemon/demo/ledger.ts'
+import { runScenario } from '../../daemon/demo/scenario.ts'
+import { shouted } from '../../daemon/demo/workload.ts'
+import { parseAmount } from '../../payment/model/amounts.ts'
 import { childEnv } from '../helpers/agora-process.ts'
 
 const DEMO = fileURLToPath(new URL('../../daemon/demo.ts', import.meta.url))
@@ -77,6 +83,53 @@ describe('npm run demo', function () {
     }
   })
 
+  it('maps the WASI job across the providers through the SDK, and the balances move by exactly what the invoices say', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'agora-demo-scenario-'))
+    const words = ['alpha', 'bravo', 'charlie', 'delta', 'echo', 'foxtrot', 'golf', 'hotel', 'india']
+    try {
+      const lines: string[] = []
+      const outcome = await runScenario({ dir, say: line => lines.push(line), signal: new AbortController().signal, words, container: false })
+      const { script, ledger, before, after, parties } = outcome
+      // Results in input order, each from one of the demo's providers.
+      assert.deepEqual(
+        script.tasks.map(task => task.result),
+        words.map(word => shouted(word))
+      )
+      const providerNames = parties.filter(party => party.role === 'provider').map(party => party.name)
+      for (const task of script.tasks) assert.ok(providerNames.includes(task.provider), task.provider)
+      assert.ok(
+        lines.some(line => /^task 9\/9 "india" started on provider-\d/.test(line)),
+        lines.join('\n')
+      )
+      // Every rental ended with an invoice for what it cost, and every invoice is paid on chain.
+      assert.ok(outcome.settled, 'every invoice settled')
+      assert.ok(script.reports.length >= 1)
+      assert.equal(ledger.agreements.length, script.reports.length)
+      for (const report of script.reports) {
+        const invoice = ledger.invoices.find(candidate => candidate.agreementId === report.agreementId)
+        assert.ok(invoice !== undefined, `an invoice for ${report.agreementId}`)
+        assert.equal(parseAmount(invoice.amount, 'amount'), report.cost)
+        assert.equal(invoice.status, 'SETTLED')
+      }
+      // On chain: each provider gained exactly its invoices, the requester lost exactly their sum.
+      const invoiced = invoicedByProvider(ledger)
+      const paid = paidByProvider(ledger)
+      const total = [...invoiced.values()].reduce((a, b) => a + b, 0n)
+      assert.ok(total > 0n, 'the work cost something')
+      for (const party of parties) {
+        const gained = after.get(party.name)!.token - before.get(party.name)!.token
+        if (party.role === 'requester') assert.equal(-gained, total, 'the requester paid the invoices, no more')
+        else {
+          assert.equal(gained, invoiced.get(party.nodeId.toLowerCase()) ?? 0n, `${party.name} gained its invoices`)
+          assert.equal(gained, paid.get(party.nodeId.toLowerCase()) ?? 0n, `${party.name} gained its payments`)
+        }
+      }
+      for (const payment of ledger.payments) assert.match(payment.details, /^0x[0-9a-f]{64}$/)
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
   it('starts the chain and four daemons, funds them, reports balances, and leaves nothing running', async () => {
     const run = startDemo()
     runs.push(run)
@@ -89,6 +142,11 @@ describe('npm run demo', function () {
     assert.match(stdout, /Token balances on chain:\nPARTY +ADDRESS +BEFORE +AFTER +CHANGE/)
     assert.match(stdout, /requester +0x[0-9a-f]{40} +1000 /)
     assert.match(stdout, /stopped: nothing is left running\n\ndemo done/)
+    assert.match(stdout, /^ 1\. agora → AGORA {2}\(provider-\d\)$/m)
+    assert.match(stdout, /^24\. leveldb → LEVELDB {2}\(provider-\d\)$/m)
+    assert.match(stdout, /^(container job: hello from a container on \S+|container job skipped: .+)$/m)
+    assert.match(stdout, /^every invoice is paid on chain \(\d+\)$/m)
+    assert.match(stdout, /^Payments on chain \((\d+)\):$/m)
     assert.equal(alive(Number(pid)), false, 'the dev chain is stopped')
     assert.ok(await gone(dir!), 'the demo data is removed')
   })
