@@ -46,6 +46,12 @@ export interface MarketplaceOptions {
   readonly signal?: AbortSignal
 }
 
+/**
+ * What each demo provider sells: a small slice of the one machine the three of
+ * them share (set before the requester starts, so it only ever sees these offers).
+ */
+const PROVIDER_SLICE = { cores: 1, memoryGib: 1, diskGib: 2, maxAgreements: 4 }
+
 /** The payment settings of every daemon: direct payouts every half second, so balances settle while one watches. */
 function paymentSection(networkFile: string): Record<string, unknown> {
   return {
@@ -94,12 +100,25 @@ export async function startMarketplace(options: MarketplaceOptions): Promise<Mar
       config.modules.payment = paymentSection(chain.networkFile)
       // The requester serves its workload on loopback, which providers refuse by default.
       config.modules.activity = { allowPrivateNetworks: true }
-      // Providers offer (the provider agent publishes its presets' offers), under their demo names.
-      if (role === 'provider') config.modules.provider = { offer: true, nodeName: name }
-      const service = new AgoraService({ modules: defaultModules(), logger: createLogger('error') })
-      stops.push({ part: name, stop: async () => await service.stop() })
-      await service.start(config, { keyPassphrase: '', autoAppKey: DEMO_APP_KEY })
-      const status = service.status()
+      const logger = createLogger((process.env.AGORA_DEMO_LOG ?? 'error') as 'error')
+      const startService = async (): Promise<AgoraService> => {
+        const service = new AgoraService({ modules: defaultModules(), logger })
+        stops.push({ part: name, stop: async () => await service.stop() })
+        await service.start(config, { keyPassphrase: '', autoAppKey: DEMO_APP_KEY })
+        return service
+      }
+      if (role === 'provider') {
+        // A provider's settings are stored first, with its agent not yet offering, so that it
+        // publishes only the demo's offers and its deals follow them from the start.
+        config.modules.provider = { offer: false, nodeName: name }
+        const setup = await startService()
+        await new DemoApi(setup.status().apiUrl!, DEMO_APP_KEY, name).call('PATCH', '/agora-api/v1/provider/settings', PROVIDER_SLICE)
+        await setup.stop()
+        stops.pop()
+        checkAborted()
+        config.modules.provider = { offer: true, nodeName: name }
+      }
+      const status = (await startService()).status()
       const party = {
         name,
         role,
