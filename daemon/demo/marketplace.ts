@@ -9,6 +9,7 @@ import type { DevNetworkStarted } from '../../payment/dev.ts'
 import { loadConfig } from '../config/load.ts'
 import { AgoraService } from '../service/agora-service.ts'
 import { createLogger } from '../service/logger.ts'
+import type { LogLevel } from '../config/schema.ts'
 import { defaultModules } from '../service/modules.ts'
 import { DemoApi } from './api.ts'
 
@@ -42,6 +43,8 @@ export interface MarketplaceOptions {
   readonly providers?: number
   readonly say?: (line: string) => void
   readonly onStopError?: (part: string, error: unknown) => void
+  /** The daemons' log level (their logs go to stdout); default error. */
+  readonly logLevel?: LogLevel
   /** Ends the start early; what started is stopped. */
   readonly signal?: AbortSignal
 }
@@ -100,7 +103,7 @@ export async function startMarketplace(options: MarketplaceOptions): Promise<Mar
       config.modules.payment = paymentSection(chain.networkFile)
       // The requester serves its workload on loopback, which providers refuse by default.
       config.modules.activity = { allowPrivateNetworks: true }
-      const logger = createLogger((process.env.AGORA_DEMO_LOG ?? 'error') as 'error')
+      const logger = createLogger(options.logLevel ?? 'error')
       const startService = async (): Promise<AgoraService> => {
         const service = new AgoraService({ modules: defaultModules(), logger })
         stops.push({ part: name, stop: async () => await service.stop() })
