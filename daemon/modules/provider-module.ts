@@ -31,7 +31,13 @@ const ProviderSection = Type.Object(
     /** golem.node.debug.subnet (default "public", as golem-js asks). */
     subnet: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
     /** How long before an offer expires its successor is published. */
-    republishMarginMs: Type.Optional(Type.Integer({ minimum: 100 }))
+    republishMarginMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    /** How often the agent looks at its Approved agreements (ms). */
+    dealWatchIntervalMs: Type.Optional(Type.Integer({ minimum: 10 })),
+    /** How long deliveries to a requester may fail before its agreements end with RequestorUnreachable (ms). */
+    requesterUnreachableMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    /** How long after its due date a payable debit note may still be paid before DebitNoteNotPaid (ms). */
+    paymentGraceMs: Type.Optional(Type.Integer({ minimum: 0 }))
   },
   { additionalProperties: false }
 )
@@ -116,20 +122,31 @@ export class ProviderModule implements DaemonModule {
           ...(section.subnet === undefined ? {} : { subnet: section.subnet })
         }
       )
-      const deals = new DealKeeper({
-        market,
-        exeUnit,
-        payments: payment.api,
-        ledger: payment.ledger,
-        supportsPlatform: name => payment.settlement.platforms.has(name),
-        settings: store,
-        offers,
-        db: sublevel('deals'),
-        clock,
-        logger: logger.child({ component: 'provider:deals' })
-      })
+      const deals = new DealKeeper(
+        {
+          market,
+          exeUnit,
+          payments: payment.api,
+          ledger: payment.ledger,
+          supportsPlatform: name => payment.settlement.platforms.has(name),
+          settings: store,
+          offers,
+          db: sublevel('deals'),
+          clock,
+          logger: logger.child({ component: 'provider:deals' }),
+          // Debit notes, approvals and closings that do not get through tell an unreachable requester.
+          outboxes: [this.#market.outbox, payment.outbox.outbox]
+        },
+        {
+          ...(section.dealWatchIntervalMs === undefined ? {} : { watchIntervalMs: section.dealWatchIntervalMs }),
+          ...(section.requesterUnreachableMs === undefined ? {} : { unreachableAfterMs: section.requesterUnreachableMs }),
+          ...(section.paymentGraceMs === undefined ? {} : { paymentGraceMs: section.paymentGraceMs })
+        }
+      )
       await offers.start()
       this.#offers = offers
+      // A re-published or replaced offer is listened to from its first proposal on.
+      offers.addEventListener('offers:published', () => deals.offersChanged())
       await deals.start()
       this.#deals = deals
     }

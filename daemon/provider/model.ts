@@ -67,4 +67,6 @@ export interface AgentOffers {
   presetOf(offerId: string): ProviderPreset | undefined
   /** The live offer ids, newest per preset. */
   offerIds(): readonly string[]
+  /** Called after the offers were published, replaced or withdrawn; returns the unsubscribe. */
+  onChange?(listener: () => void): () => void
 }

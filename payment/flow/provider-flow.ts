@@ -191,7 +191,9 @@ export class ProviderFlow {
     this.#c.logger.info({ agreementId, debitNoteId }, 'payment: a debit note was not accepted in time; ending the agreement')
     await this.#c.terminate(agreementId, {
       message: `debit note ${debitNoteId} was not accepted within ${Math.round(terms.acceptTimeoutMs / 1000)} s`,
-      'agora.payment.unaccepted-debit-note': debitNoteId
+      'agora.payment.unaccepted-debit-note': debitNoteId,
+      // yagna's BreakReason, which Golem requesters read.
+      'golem.provider.code': 'DebitNotesDeadline'
     })
   }
 

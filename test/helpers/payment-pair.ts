@@ -21,6 +21,10 @@ export interface PaymentPair {
   readonly requester: TestNode
   /** An approved agreement with a created activity; confirmed in `appSessionId` when given. */
   agreementWithActivity(appSessionId?: string): Promise<{ agreementId: string; activityId: string }>
+  /** Stops the provider and starts it again on its data dir; `provider` is the new one from then on. */
+  restartProvider(): Promise<TestNode>
+  /** Starts the requester again on its data dir after it was stopped (or stops it first). */
+  restartRequester(): Promise<TestNode>
 }
 
 export interface PaymentPairOptions {
@@ -33,6 +37,7 @@ export function paymentPairFixture(requesterTokens = '100', pairOptions: Payment
   const cluster = new Cluster()
   let provider: TestNode | undefined
   let requester: TestNode | undefined
+  let nodeOptions: Parameters<Cluster['start']>[0] = {}
 
   before(async function () {
     this.timeout(120_000)
@@ -55,6 +60,7 @@ export function paymentPairFixture(requesterTokens = '100', pairOptions: Payment
         }
       }
     }
+    nodeOptions = options
     provider = await cluster.start({ ...options, ...(pairOptions.providerComponents === undefined ? {} : { components: pairOptions.providerComponents }) })
     requester = await cluster.start(options)
     const deployer = party(0, fixture.provider).signer
@@ -78,6 +84,23 @@ export function paymentPairFixture(requesterTokens = '100', pairOptions: Payment
     },
     get requester() {
       return started(requester)
+    },
+    async restartProvider() {
+      const old = started(provider)
+      await old.stop()
+      provider = await cluster.start({
+        ...nodeOptions,
+        ...(pairOptions.providerComponents === undefined ? {} : { components: pairOptions.providerComponents }),
+        dataDir: old.dataDir,
+        bootstrap: [started(requester).addresses[0]!]
+      })
+      return provider
+    },
+    async restartRequester() {
+      const old = started(requester)
+      await old.stop()
+      requester = await cluster.start({ ...nodeOptions, dataDir: old.dataDir, bootstrap: [started(provider).addresses[0]!] })
+      return requester
     },
     async agreementWithActivity(appSessionId) {
       const p = started(provider)

@@ -228,6 +228,7 @@ describe('payment: two daemons on a dev chain', function () {
     assert.equal(terminated.terminator, 'Provider')
     assert.match(terminated.reason.message, new RegExp(`debit note ${received.debitNoteId} was not accepted within 1 s`))
     assert.equal(terminated.reason['agora.payment.unaccepted-debit-note'], received.debitNoteId)
+    assert.equal(terminated.reason['golem.provider.code'], 'DebitNotesDeadline')
     assert.equal((await requester.client.agreement(agreementId)).state, 'Terminated')
     assert.ok(requesterApi.debitNote(received.debitNoteId).status === 'RECEIVED')
   })
