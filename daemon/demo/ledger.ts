@@ -56,7 +56,11 @@ async function all<T extends { timestamp: string }>(api: DemoApi, path: string, 
   }
 }
 
-export async function readLedger(api: DemoApi): Promise<Ledger> {
+/**
+ * What the requester's daemon recorded; the payments as the providers' daemons
+ * recorded them too (a provider lists a payment once it has verified it on chain).
+ */
+export async function readLedger(api: DemoApi, payees: readonly DemoApi[] = []): Promise<Ledger> {
   const entries = await api.call<{ id: string; role: string }[]>('GET', `${MARKET}/agreements`)
   const agreements = await Promise.all(
     entries
@@ -66,12 +70,16 @@ export async function readLedger(api: DemoApi): Promise<Ledger> {
         return { agreementId: agreement.agreementId, providerId: agreement.offer.providerId, state: agreement.state }
       })
   )
-  const [debitNotes, invoices, payments] = await Promise.all([
+  const [debitNotes, invoices, ...paymentLists] = await Promise.all([
     all<DebitNoteRow & { timestamp: string }>(api, `${PAYMENT}/debitNotes`, note => note.debitNoteId, 'maxItems'),
     all<InvoiceRow & { timestamp: string }>(api, `${PAYMENT}/invoices`, invoice => invoice.invoiceId, 'maxItems'),
-    all<PaymentRow & { timestamp: string }>(api, `${PAYMENT}/payments`, payment => payment.paymentId, 'maxEvents')
+    ...[api, ...payees].map(
+      async party => await all<PaymentRow & { timestamp: string }>(party, `${PAYMENT}/payments`, payment => payment.paymentId, 'maxEvents')
+    )
   ])
-  return { agreements, debitNotes, invoices, payments }
+  const payments = new Map<string, PaymentRow>()
+  for (const list of paymentLists) for (const payment of list) payments.set(payment.paymentId, payment)
+  return { agreements, debitNotes, invoices, payments: [...payments.values()] }
 }
 
 /** Sum of the invoices' amounts, per issuing provider (base units). */
@@ -98,10 +106,10 @@ export function paidByProvider(ledger: Ledger): Map<string, bigint> {
  * Waits until every invoice is settled (the payment seen on chain): one long
  * poll of the invoice events at a time, until `deadline` (ms, on `now`).
  */
-export async function waitForSettlement(api: DemoApi, now: () => number, deadline: number, signal?: AbortSignal): Promise<Ledger> {
+export async function waitForSettlement(api: DemoApi, payees: readonly DemoApi[], now: () => number, deadline: number, signal?: AbortSignal): Promise<Ledger> {
   for (;;) {
     signal?.throwIfAborted()
-    const ledger = await readLedger(api)
+    const ledger = await readLedger(api, payees)
     const open = ledger.invoices.filter(invoice => invoice.status !== 'SETTLED')
     if (open.length === 0) return ledger
     if (now() > deadline)

@@ -43,6 +43,8 @@ export interface MarketplaceOptions {
   readonly providers?: number
   readonly say?: (line: string) => void
   readonly onStopError?: (part: string, error: unknown) => void
+  /** Agreements each provider serves at once (default 1). */
+  readonly agreementsPerProvider?: number
   /** The daemons' log level (their logs go to stdout); default error. */
   readonly logLevel?: LogLevel
   /** Ends the start early; what started is stopped. */
@@ -52,8 +54,16 @@ export interface MarketplaceOptions {
 /**
  * What each demo provider sells: a small slice of the one machine the three of
  * them share (set before the requester starts, so it only ever sees these offers).
+ * One agreement at a time each, so that a requester renting three has one on each.
  */
-const PROVIDER_SLICE = { cores: 1, memoryGib: 1, diskGib: 2, maxAgreements: 4 }
+const providerSlice = (maxAgreements: number) => ({
+  cores: 1,
+  memoryGib: 1,
+  diskGib: 2,
+  maxAgreements,
+  // Debit notes every few seconds, so that a run of half a minute shows some.
+  debitNoteInterval: { minSec: 2, preferredSec: 3, maxSec: 3600 }
+})
 
 /** The payment settings of every daemon: direct payouts every half second, so balances settle while one watches. */
 function paymentSection(networkFile: string): Record<string, unknown> {
@@ -115,7 +125,11 @@ export async function startMarketplace(options: MarketplaceOptions): Promise<Mar
         // publishes only the demo's offers and its deals follow them from the start.
         config.modules.provider = { offer: false, nodeName: name }
         const setup = await startService()
-        await new DemoApi(setup.status().apiUrl!, DEMO_APP_KEY, name).call('PATCH', '/agora-api/v1/provider/settings', PROVIDER_SLICE)
+        await new DemoApi(setup.status().apiUrl!, DEMO_APP_KEY, name).call(
+          'PATCH',
+          '/agora-api/v1/provider/settings',
+          providerSlice(options.agreementsPerProvider ?? 1)
+        )
         await setup.stop()
         stops.pop()
         checkAborted()

@@ -169,7 +169,7 @@ async function containerJob(
     return { ran: false, reason: `the vm rental failed: ${(error as Error).message}` }
   }
   try {
-    const { stdout } = await rental.run('echo "hello from a container on $(hostname)"', [], { signal })
+    const { stdout } = await rental.run('/bin/sh', ['-c', 'echo "hello from a container on $(hostname)"'], { signal })
     say(`container job: done on ${rental.provider.name ?? rental.provider.id}`)
     return { ran: true, stdout, report: await rental.release() }
   } catch (error) {

@@ -53,6 +53,7 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioOut
     })
     options.onStarted?.(marketplace)
     const { parties, requester } = marketplace
+    const providerApis = marketplace.providers.map(provider => provider.api)
     // Ctrl-C ends the scenario between steps; the SDK's calls end at once on the same signal.
     const checkStopped = (): void => {
       if (signal.aborted) throw signal.reason instanceof Error ? signal.reason : new Error('stopped')
@@ -82,13 +83,13 @@ export async function runScenario(options: ScenarioOptions): Promise<ScenarioOut
     let ledger: Ledger
     let settled = true
     try {
-      ledger = await waitForSettlement(requester.api, Date.now, Date.now() + SETTLEMENT_WAIT_MS, signal)
+      ledger = await waitForSettlement(requester.api, providerApis, Date.now, Date.now() + SETTLEMENT_WAIT_MS, signal)
       say(`every invoice is paid on chain (${ledger.invoices.length})`)
     } catch (error) {
       checkStopped()
       settled = false
       say((error as Error).message)
-      ledger = await readLedger(requester.api)
+      ledger = await readLedger(requester.api, providerApis)
     }
     const after = await balancesOf(parties)
     step('What was agreed, billed and paid')

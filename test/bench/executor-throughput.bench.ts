@@ -23,7 +23,7 @@ const sum = (values: Iterable<bigint>): bigint => [...values].reduce((a, b) => a
 
 const root = await mkdtemp(join(tmpdir(), 'agora-bench-executor-'))
 const workload = await serveWorkload(root)
-const marketplace = await startMarketplace({ dir: root, providers: 3 })
+const marketplace = await startMarketplace({ dir: root, providers: 3, agreementsPerProvider: CONCURRENCY / 3 })
 try {
   const { parties, providers, requester } = marketplace
   await fundAll(parties)
@@ -54,7 +54,12 @@ try {
   } finally {
     await agora.close()
   }
-  const ledger = await waitForSettlement(requester.api, Date.now, Date.now() + 120_000)
+  const ledger = await waitForSettlement(
+    requester.api,
+    providers.map(p => p.api),
+    Date.now,
+    Date.now() + 120_000
+  )
   const after = await balancesOf(parties)
   const invoiced = invoicedByProvider(ledger)
   const paid = paidByProvider(ledger)

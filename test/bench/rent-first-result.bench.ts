@@ -20,7 +20,11 @@ const RENT = { runtime: 'wasmtime', maxPrices: { startPrice: '0.01', cpuPerHour:
 
 const root = await mkdtemp(join(tmpdir(), 'agora-bench-rent-'))
 const workload = await serveWorkload(root)
-const marketplace = await startMarketplace({ dir: root, providers: 1 })
+const marketplace = await startMarketplace({
+  dir: root,
+  providers: 1,
+  ...(process.env.AGORA_BENCH_LOG === undefined ? {} : { logLevel: process.env.AGORA_BENCH_LOG as 'debug' })
+})
 try {
   await fundAll(marketplace.parties)
   const agora = await connect({ url: marketplace.requester.url, appKey: DEMO_APP_KEY })
