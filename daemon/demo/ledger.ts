@@ -103,17 +103,22 @@ export function paidByProvider(ledger: Ledger): Map<string, bigint> {
 }
 
 /**
- * Waits until every invoice is settled (the payment seen on chain): one long
- * poll of the invoice events at a time, until `deadline` (ms, on `now`).
+ * Waits until every invoice is settled (the payment seen on chain) and each
+ * provider's verified payments add up to its invoices: one long poll of the
+ * invoice events at a time, until `deadline` (ms, on `now`).
  */
 export async function waitForSettlement(api: DemoApi, payees: readonly DemoApi[], now: () => number, deadline: number, signal?: AbortSignal): Promise<Ledger> {
   for (;;) {
     signal?.throwIfAborted()
     const ledger = await readLedger(api, payees)
     const open = ledger.invoices.filter(invoice => invoice.status !== 'SETTLED')
-    if (open.length === 0) return ledger
-    if (now() > deadline)
+    const paid = paidByProvider(ledger)
+    const verified = payees.length === 0 || [...invoicedByProvider(ledger)].every(([provider, amount]) => paid.get(provider) === amount)
+    if (open.length === 0 && verified) return ledger
+    if (now() > deadline) {
+      if (open.length === 0) throw new Error('every invoice is settled, but not every payment was verified by its provider in time')
       throw new Error(`${open.length} invoice(s) not settled in time: ${open.map(invoice => `${invoice.invoiceId} ${invoice.status}`).join(', ')}`)
+    }
     await api.call('GET', `${PAYMENT}/invoiceEvents?timeout=2&afterTimestamp=${encodeURIComponent(new Date(now()).toISOString())}`)
   }
 }
