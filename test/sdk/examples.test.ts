@@ -24,7 +24,7 @@ describe('the SDK guide examples (examples/*.ts), each run against real daemons 
     this.timeout(180_000)
     dir = await mkdtemp(join(tmpdir(), 'agora-examples-'))
     workload = await serveWorkload(dir)
-    marketplace = await startMarketplace({ dir, providers: 2 })
+    marketplace = await startMarketplace({ dir, providers: 2, agreementsPerProvider: 4 })
     await fundAll(marketplace.parties)
   })
   after(async function () {
