@@ -49,7 +49,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Fas
   })
 
   app.route({
-    method: ['GET', 'POST', 'PUT', 'DELETE'],
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
     url: `${API_PASSTHROUGH_PREFIX}/*`,
     // What the API itself takes (a claim may name many deposits); the API checks it again.
     bodyLimit: DEFAULT_BODY_LIMIT,
@@ -57,7 +57,7 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Fas
       const api = options.api?.() ?? null
       if (api === null) throw new ApiError('Unavailable', 'the REST API is not up yet')
       const answer = await api.server.inject({
-        method: request.method as 'GET' | 'POST' | 'PUT' | 'DELETE',
+        method: request.method as 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE',
         url: request.url.slice(API_PASSTHROUGH_PREFIX.length),
         headers: { authorization: `Bearer ${api.key}`, ...(request.body === undefined ? {} : { 'content-type': 'application/json' }) },
         ...(request.body === undefined ? {} : { payload: JSON.stringify(request.body) })

@@ -44,7 +44,7 @@ export class RemoteOps implements NodeOps {
   }
 
   /** Calls the daemon's REST API through the admin socket (no app-key needed): `path` as the API serves it. */
-  async rest<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<T> {
+  async rest<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return await this.#call<T>(method, `${API_PASSTHROUGH_PREFIX}${path}`, body, REST_TIMEOUT_MS)
   }
 
@@ -70,6 +70,12 @@ export class RemoteOps implements NodeOps {
           res.on('error', reject)
           res.on('end', () => {
             const text = Buffer.concat(chunks).toString('utf8')
+            const status = res.statusCode ?? 0
+            // A 204 (a DELETE) has no body to read.
+            if (text === '' && status >= 200 && status < 300) {
+              resolve(undefined as T)
+              return
+            }
             let parsed: unknown
             try {
               parsed = JSON.parse(text)
@@ -77,7 +83,6 @@ export class RemoteOps implements NodeOps {
               reject(new Error(`the daemon answered ${res.statusCode ?? '?'} with something not JSON`))
               return
             }
-            const status = res.statusCode ?? 0
             if (status >= 200 && status < 300) resolve(parsed as T)
             else reject(new Error((parsed as { message?: string }).message ?? `the daemon answered ${status}`))
           })

@@ -37,10 +37,12 @@ export function mainHelp(): string {
   ].join('\n')
 }
 
-function groupHelp(group: string): string {
-  const commands = COMMANDS.filter(command => command.words[0] === group)
+/** The commands under `group` (e.g. ['provider'] or ['provider', 'settings']). */
+function groupHelp(group: readonly string[]): string {
+  const commands = COMMANDS.filter(command => group.every((word, i) => command.words[i] === word))
+  const next = [...new Set(commands.map(command => command.words[group.length]))]
   return (
-    `Usage: agora ${group} <${commands.map(command => command.words[1]).join('|')}> [options]\n\n` +
+    `Usage: agora ${group.join(' ')} <${next.join('|')}> [options]\n\n` +
     commands.map(command => `  agora ${[...command.words, ...command.args].join(' ')}\n      ${command.summary}`).join('\n') +
     '\n'
   )
@@ -65,7 +67,7 @@ export async function runCli(argv: string[]): Promise<number> {
 }
 
 async function dispatch(argv: string[]): Promise<number> {
-  const [first, second] = argv
+  const [first] = argv
   if (first === undefined) {
     process.stderr.write(mainHelp())
     return 2
@@ -81,18 +83,28 @@ async function dispatch(argv: string[]): Promise<number> {
   if (!COMMANDS.some(command => command.words[0] === first)) {
     throw new UsageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command ${JSON.stringify(first)}`)
   }
-  if (second === undefined || second === '--help' || second === '-h') {
-    const help = groupHelp(first)
-    if (second === undefined) {
-      process.stderr.write(help)
-      return 2
+  // Commands have two or three words ('provider settings show'): the group is the longest prefix some command shares.
+  const command = COMMANDS.find(candidate => candidate.words.every((word, i) => argv[i] === word))
+  if (command === undefined) {
+    let group = [first]
+    while (
+      COMMANDS.some(candidate => candidate.words.length > group.length + 1 && [...group, argv[group.length]].every((word, i) => candidate.words[i] === word))
+    ) {
+      group = [...group, argv[group.length] as string]
     }
-    process.stdout.write(help)
-    return 0
+    const next = argv[group.length]
+    if (next === undefined || next === '--help' || next === '-h') {
+      const help = groupHelp(group)
+      if (next === undefined) {
+        process.stderr.write(help)
+        return 2
+      }
+      process.stdout.write(help)
+      return 0
+    }
+    throw new UsageError(`unknown command ${JSON.stringify(`${group.join(' ')} ${next}`)}`)
   }
-  const command = COMMANDS.find(candidate => candidate.words[0] === first && candidate.words[1] === second)
-  if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(`${first} ${second}`)}`)
-  const input = parseCommandLine(command, argv.slice(2))
+  const input = parseCommandLine(command, argv.slice(command.words.length))
   if (input === 'help') {
     process.stdout.write(commandHelp(command))
     return 0

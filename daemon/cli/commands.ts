@@ -1,6 +1,15 @@
 // Every command the CLI knows, as data: words, arguments, summary, options,
 // and how to import its implementation when it is the one that runs.
-import { CHAIN_DEV_OPTIONS, DATA_OPTIONS, JSON_OPTION, PAYMENT_OPTIONS, SERVICE_OPTIONS } from './options.ts'
+import {
+  CHAIN_DEV_OPTIONS,
+  DATA_OPTIONS,
+  JSON_OPTION,
+  PAYMENT_OPTIONS,
+  PRICE_OPTIONS,
+  PROVIDER_OPTIONS,
+  PROVIDER_SETTINGS_OPTIONS,
+  SERVICE_OPTIONS
+} from './options.ts'
 import type { Command } from './usage.ts'
 
 export const COMMANDS: Command[] = [
@@ -93,5 +102,56 @@ export const COMMANDS: Command[] = [
       platform: { type: 'string', value: 'PLATFORM', description: "payment platform (default: the daemon's default platform)" }
     },
     load: async () => (await import('./payment-commands.ts')).paymentFund
+  },
+  {
+    words: ['provider', 'settings', 'show'],
+    args: [],
+    summary: "Shows the running daemon's provider settings and presets. Caps, negotiation ranges, requester lists, and each preset's runtime and prices.",
+    options: PROVIDER_OPTIONS,
+    load: async () => (await import('./provider-commands.ts')).providerSettingsShow
+  },
+  {
+    words: ['provider', 'settings', 'set'],
+    args: [],
+    summary:
+      "Changes the running daemon's provider settings; the offers are replaced at once. A bad value refuses the whole change, naming the setting. Prices apply to every preset, or with --preset to one.",
+    options: PROVIDER_SETTINGS_OPTIONS,
+    load: async () => (await import('./provider-commands.ts')).providerSettingsSet
+  },
+  {
+    words: ['provider', 'preset', 'list'],
+    args: [],
+    summary: "Lists the running daemon's provider presets. One offer each: a runtime at a price.",
+    options: PROVIDER_OPTIONS,
+    load: async () => (await import('./provider-commands.ts')).providerPresetList
+  },
+  {
+    words: ['provider', 'preset', 'create'],
+    args: ['<name>'],
+    summary: 'Creates a provider preset (its offer is published at once). Prices not given are 0, 0.02 and 0.1 tokens.',
+    options: { ...PROVIDER_OPTIONS, runtime: { type: 'string', value: 'RUNTIME', description: 'wasmtime or vm' }, ...PRICE_OPTIONS },
+    load: async () => (await import('./provider-commands.ts')).providerPresetCreate
+  },
+  {
+    words: ['provider', 'preset', 'update'],
+    args: ['<name>'],
+    summary: "Changes a provider preset's runtime or prices (its offer is replaced at once).",
+    options: { ...PROVIDER_OPTIONS, runtime: { type: 'string', value: 'RUNTIME', description: 'wasmtime or vm' }, ...PRICE_OPTIONS },
+    load: async () => (await import('./provider-commands.ts')).providerPresetUpdate
+  },
+  {
+    words: ['provider', 'preset', 'remove'],
+    args: ['<name>'],
+    summary: 'Removes a provider preset (its offer is withdrawn). With no presets left, nothing is offered.',
+    options: PROVIDER_OPTIONS,
+    load: async () => (await import('./provider-commands.ts')).providerPresetRemove
+  },
+  {
+    words: ['provider', 'status'],
+    args: [],
+    summary:
+      "Shows the running daemon's provider agent. Offers live (and presets not published, and why), agreements by state, activities running, earnings: accepted, paid, pending.",
+    options: PROVIDER_OPTIONS,
+    load: async () => (await import('./provider-commands.ts')).providerStatus
   }
 ]

@@ -30,3 +30,30 @@ export const CHAIN_DEV_OPTIONS: Record<string, OptionSpec> = {
 
 /** Options of the commands that ask a running daemon about payments. */
 export const PAYMENT_OPTIONS: Record<string, OptionSpec> = { ...DATA_OPTIONS, ...JSON_OPTION }
+
+/** Options of the commands that ask a running daemon about the provider agent. */
+export const PROVIDER_OPTIONS: Record<string, OptionSpec> = { ...DATA_OPTIONS, ...JSON_OPTION }
+
+/** A preset's prices, in tokens (golemsp's names). */
+export const PRICE_OPTIONS: Record<string, OptionSpec> = {
+  'starting-fee': { type: 'string', value: 'TOKENS', description: 'charged once per activity, e.g. 0' },
+  'env-per-hour': { type: 'string', value: 'TOKENS', description: 'per hour the activity runs, e.g. 0.02' },
+  'cpu-per-hour': { type: 'string', value: 'TOKENS', description: 'per hour of CPU time, e.g. 0.1' }
+}
+
+export const PROVIDER_SETTINGS_OPTIONS: Record<string, OptionSpec> = {
+  ...PROVIDER_OPTIONS,
+  cores: { type: 'string', value: 'N', description: 'CPU threads offered (at most the machine has)' },
+  memory: { type: 'string', value: 'GIB', description: 'memory offered, in GiB' },
+  disk: { type: 'string', value: 'GIB', description: 'disk offered, in GiB (at most the free disk of the data dir)' },
+  ...PRICE_OPTIONS,
+  preset: { type: 'string', value: 'NAME', description: 'apply the prices to this preset only (default: every preset)' },
+  'max-agreements': { type: 'string', value: 'N', description: 'agreements served at once' },
+  'debit-note-interval': { type: 'string', value: 'S|MIN:PREF:MAX', description: 'debit-note interval in seconds: preferred, or the range' },
+  'accept-timeout': { type: 'string', value: 'S|MIN:PREF:MAX', description: 'how long a requester has to accept a debit note, in seconds' },
+  'payment-timeout': { type: 'string', value: 'S|MIN:PREF:MAX', description: 'how long a requester has to pay an accepted debit note, in seconds' },
+  'idle-timeout': { type: 'string', value: 'S', description: 'an agreement with no activity this long is terminated' },
+  allow: { type: 'string', multiple: true, value: 'NODE_ID', description: "only these requesters ('none': any requester not denied)" },
+  deny: { type: 'string', multiple: true, value: 'NODE_ID', description: "never these requesters ('none': clear the list)" },
+  offering: { type: 'string', value: 'on|off', description: "publish the presets' offers, or withdraw them" }
+}

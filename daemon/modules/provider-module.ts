@@ -14,7 +14,7 @@ import { OfferKeeper } from '../provider/offers/index.ts'
 import type { RuntimeAnswer } from '../provider/offers/index.ts'
 import { readMachine, SettingsStore } from '../provider/settings/index.ts'
 import type { Machine } from '../provider/settings/index.ts'
-import { providerStatus } from '../provider/status/index.ts'
+import { earningsOf, providerStatus } from '../provider/status/index.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { Sublevel } from '../store/store.ts'
 import type { ActivityModule } from './activity-module.ts'
@@ -162,13 +162,6 @@ export class ProviderModule implements DaemonModule {
       },
       status: () => {
         const offers = this.#offers
-        const ledger = payment.ledger
-        const agreementIds = new Set(
-          ledger.documents
-            .all()
-            .filter(record => record.role === 'Provider')
-            .map(record => record.document.agreementId)
-        )
         return providerStatus({
           offering: offers !== null && store.settings().offering,
           ...(offers === null
@@ -183,18 +176,7 @@ export class ProviderModule implements DaemonModule {
             return record === undefined ? [] : [{ state: record.state, role: record.role }]
           }),
           activities: exeUnit.listActivities().map(activity => ({ state: activity.state.state[0] })),
-          earnings: [...agreementIds].map(agreementId => {
-            let requested = 0n
-            for (const record of ledger.documents.ofAgreement(agreementId, 'Provider')) {
-              const amount = BigInt(record.kind === 'invoice' ? record.document.amount : record.document.totalAmountDue)
-              if (amount > requested) requested = amount
-            }
-            return {
-              requested,
-              accepted: ledger.documents.acceptedTotal(agreementId, 'Provider'),
-              paid: ledger.settledTotal(agreementId, 'Provider')
-            }
-          })
+          earnings: earningsOf(payment.ledger)
         })
       }
     }

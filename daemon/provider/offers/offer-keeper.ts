@@ -73,6 +73,8 @@ export interface UnpublishedPreset {
 export interface OfferKeeperEvents {
   /** A publication ended: these offers are live (the previous ones withdrawn). */
   'offers:published': CustomEvent<{ offers: readonly PublishedOffer[]; unpublished: readonly UnpublishedPreset[] }>
+  /** The keeper stopped: these offers were withdrawn. */
+  'offers:withdrawn': CustomEvent<{ offers: readonly PublishedOffer[] }>
 }
 
 const HOUR = 3_600_000
@@ -80,6 +82,8 @@ const RECORD_KEY = 'offers'
 
 interface OffersRecord {
   live: PublishedOffer[]
+  /** Replaced offers not yet known to be withdrawn (a crash may come between). */
+  withdrawing?: PublishedOffer[]
   retired: PublishedOffer[]
 }
 
@@ -113,8 +117,8 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
   async start(): Promise<void> {
     if (this.#running) return
     const stored = (await this.#components.db.get(RECORD_KEY)) as OffersRecord | undefined
-    // Offers a crash left live are withdrawn once the new ones are: they count as live until then.
-    this.#live = stored?.live ?? []
+    // Offers a crash left live (or half withdrawn) are withdrawn once the new ones are: they count as live until then.
+    this.#live = [...(stored?.live ?? []), ...(stored?.withdrawing ?? [])]
     this.#retired = stored?.retired ?? []
     this.#running = true
     this.#stopChanges = this.#components.settings.onChange(() => {
@@ -132,10 +136,12 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#timer = undefined
     await this.#publishing
     const live = this.#live
-    await this.#withdraw(live)
     this.#retire(live)
     this.#live = []
+    await this.#save(live)
+    await this.#withdraw(live)
     await this.#save()
+    this.safeDispatchEvent('offers:withdrawn', { detail: { offers: live } })
   }
 
   presetOf(offerId: string): ProviderPreset | undefined {
@@ -149,6 +155,19 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
   /** The live offers, with their presets as they were published. */
   liveOffers(): readonly PublishedOffer[] {
     return this.#live
+  }
+
+  /** Called after the offers were published, replaced or withdrawn; returns the unsubscribe. */
+  onChange(listener: () => void): () => void {
+    const onPublished = (): void => {
+      listener()
+    }
+    this.addEventListener('offers:published', onPublished)
+    this.addEventListener('offers:withdrawn', onPublished)
+    return () => {
+      this.removeEventListener('offers:published', onPublished)
+      this.removeEventListener('offers:withdrawn', onPublished)
+    }
   }
 
   /** Presets not published now, and why. */
@@ -226,8 +245,9 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#live = published
     this.#unpublished = unpublished
     this.#retire(previous)
-    await this.#save()
+    await this.#save(previous)
     await this.#withdraw(previous)
+    await this.#save()
     if (published.length > 0) this.#schedule(Math.min(...published.map(offer => offer.expiresAt)) - this.#marginMs)
     else if (this.#timer !== undefined) {
       this.#components.clock.clearTimeout(this.#timer)
@@ -264,8 +284,8 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#retired = [...offers, ...this.#retired].slice(0, this.#keptRetired)
   }
 
-  async #save(): Promise<void> {
-    const record: OffersRecord = { live: this.#live, retired: this.#retired }
+  async #save(withdrawing: readonly PublishedOffer[] = []): Promise<void> {
+    const record: OffersRecord = { live: this.#live, withdrawing: [...withdrawing], retired: this.#retired }
     await this.#components.db.put(RECORD_KEY, record, DURABLE)
   }
 }

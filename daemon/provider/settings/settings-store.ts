@@ -75,7 +75,7 @@ export class SettingsStore implements ProviderSettingsSource {
     return await this.#serial(async () => {
       const patch = parseSettingsPatch(body)
       const current = this.settings()
-      const next = checkSettings(mergeSettings(current, patch), await this.#machine())
+      const next = checkSettings(mergeSettings(current, patch), await this.#machine(), new Set(Object.keys(patch)))
       const pricing = patch.pricing
       const presets =
         pricing === undefined ? this.#presets : this.#presets.map(p => checkPreset({ ...p, pricing: { ...p.pricing, ...pricing } }, `preset ${p.name}`))

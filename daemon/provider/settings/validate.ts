@@ -39,13 +39,18 @@ export function parsePresetPatch(value: unknown, name: string): PresetPatch {
   return shaped<typeof PresetPatchSchema>(presetPatchShape, value ?? {}, `preset ${name}`)
 }
 
-export function checkSettings(value: unknown, machine: Machine): ProviderSettings {
+/**
+ * `changed`: the fields the caller sets. Only those are held to the machine as
+ * it is now — the free disk shrinks as the node works, and a change of prices
+ * must not be refused for a cap set when there was more.
+ */
+export function checkSettings(value: unknown, machine: Machine, changed: ReadonlySet<string>): ProviderSettings {
   const settings = shaped<typeof ProviderSettingsSchema>(settingsShape, value, 'settings') as ProviderSettings
-  if (settings.cores > machine.threads) bad(`cores must be at most ${machine.threads}, the machine's threads`)
+  if (changed.has('cores') && settings.cores > machine.threads) bad(`cores must be at most ${machine.threads}, the machine's threads`)
   const memory = floorGib(machine.memoryGib)
-  if (settings.memoryGib > memory) bad(`memory must be at most ${memory} GiB, the machine's memory`)
+  if (changed.has('memoryGib') && settings.memoryGib > memory) bad(`memory must be at most ${memory} GiB, the machine's memory`)
   const disk = floorGib(machine.diskGib)
-  if (settings.diskGib > disk) bad(`disk must be at most ${disk} GiB, the free disk of the data dir`)
+  if (changed.has('diskGib') && settings.diskGib > disk) bad(`disk must be at most ${disk} GiB, the free disk of the data dir`)
   checkRange(settings.debitNoteInterval, 'debitNoteInterval')
   checkRange(settings.acceptTimeout, 'acceptTimeout')
   checkRange(settings.paymentTimeout, 'paymentTimeout')

@@ -105,9 +105,15 @@ describe('provider agent: offers re-published before they expire, replaced when 
   it('replaces every offer at once when the settings change, and withdraws a removed preset', async () => {
     const keeper = keeperOf(provider)
     const previous = keeper.liveOffers()
+    let changes = 0
+    const stopListening = keeper.onChange(() => {
+      changes++
+    })
     let published = nextPublication(keeper)
     await provider.client.expect(200, 'PATCH', `${P}/settings`, { cores: 1 })
     const replaced = await published
+    stopListening()
+    assert.equal(changes, 1)
     assert.equal(replaced.length, 2)
     await seenBy(
       requester,

@@ -4,7 +4,9 @@ import type { TestNode } from '../../helpers/cluster.ts'
 
 const P = '/agora-api/v1/provider'
 const MACHINE = { threads: 2, cpuModel: 'Test CPU', architecture: 'x86_64', memoryGib: 8, diskGib: 50 }
-const machine = { machine: async () => MACHINE }
+/** The free disk moves as a test says. */
+let freeDiskGib = MACHINE.diskGib
+const machine = { machine: async () => ({ ...MACHINE, diskGib: freeDiskGib }) }
 
 describe('provider agent: settings and presets', function () {
   this.timeout(120_000)
@@ -70,6 +72,21 @@ describe('provider agent: settings and presets', function () {
     assert.deepEqual(settings.denyRequesters, [id])
     const presets = await node.client.expect<Array<{ pricing: { cpuPerHour: string; envPerHour: string } }>>(200, 'GET', `${P}/presets`)
     assert.ok(presets.every(p => p.pricing.cpuPerHour === '0.25' && p.pricing.envPerHour === '0.02'))
+  })
+
+  it('holds only the settings a change sets to the machine as it is now: a cap set when the disk had more room stays', async () => {
+    await node.client.expect(200, 'PATCH', `${P}/settings`, { diskGib: 40 })
+    freeDiskGib = 10
+    try {
+      const changed = await node.client.expect(200, 'PATCH', `${P}/settings`, { maxAgreements: 3, pricing: { envPerHour: '0.03' } })
+      assert.equal(changed.diskGib, 40)
+      assert.equal(changed.maxAgreements, 3)
+      const refused = await node.client.call('PATCH', `${P}/settings`, { diskGib: 20 })
+      assert.equal(refused.status, 400)
+      assert.match(refused.body.message, /disk must be at most 10 GiB, the free disk of the data dir/)
+    } finally {
+      freeDiskGib = MACHINE.diskGib
+    }
   })
 
   it('creates, updates and removes presets (names unique), and keeps them across a restart', async () => {
