@@ -30,7 +30,6 @@ try {
   const before = await balancesOf(parties)
   const agora = await connect({ url: requester.url, appKey: DEMO_APP_KEY })
   let reports
-  let seconds: number
   try {
     const executor = agora.executor({
       runtime: 'wasmtime',
@@ -46,7 +45,8 @@ try {
     const results = await executor.map(inputs, async ({ rental, signal }, word) => (await rental.run('shout', [word], { signal })).stdout, {
       concurrency: CONCURRENCY
     })
-    seconds = (performance.now() - start) / 1000
+    const seconds = (performance.now() - start) / 1000
+    report('sdk.executor_tasks_per_second', TASKS / seconds, 'tasks/s')
     results.forEach((result, i) => {
       if (result !== shouted(inputs[i]!)) throw new Error(`task ${i}: unexpected result ${JSON.stringify(result)}`)
     })
@@ -59,7 +59,11 @@ try {
     providers.map(p => p.api),
     Date.now,
     Date.now() + 120_000
-  )
+  ).catch((error: unknown) => {
+    // Not accounted: said so, with why, before the run fails.
+    report('sdk.executor_cost_accounted', 0, 'bool')
+    throw error
+  })
   const after = await balancesOf(parties)
   const invoiced = invoicedByProvider(ledger)
   const paid = paidByProvider(ledger)
@@ -76,7 +80,6 @@ try {
   if (!accounted) {
     console.error({ accepted, total, paid: [...paid], lost, gained, invoiced: [...invoiced] })
   }
-  report('sdk.executor_tasks_per_second', TASKS / seconds, 'tasks/s')
   report('sdk.executor_cost_accounted', accounted ? 1 : 0, 'bool')
   report('sdk.executor_invoiced', Number(total) / 1e18, 'tokens')
   report('sdk.executor_rentals', reports.length, 'rentals')
