@@ -9,7 +9,7 @@ import { commandHelp, parseCommandLine, UsageError } from './usage.ts'
 
 export { COMMANDS }
 
-const ENVIRONMENT = `Environment:
+export const ENVIRONMENT = `Environment:
   AGORA_DATA_DIR        data dir
   AGORA_API_ADDR        REST API address, host:port
   AGORA_LISTEN          libp2p listen addresses, comma separated
