@@ -179,6 +179,11 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   #usageTimer: TimerHandle | undefined
   #usageTick: Promise<void> | undefined
 
+  /** What this exe-unit allows, its defaults filled in. */
+  get limits(): Readonly<ExeUnitLimits> {
+    return this.#limits
+  }
+
   constructor(options: ExeUnitOptions) {
     super()
     this.#options = options

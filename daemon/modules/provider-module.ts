@@ -90,7 +90,12 @@ export class ProviderModule implements DaemonModule {
     const clock = this.#components.clock ?? systemClock
     const logger = context.logger.child({ component: 'provider' })
     const dataDir = context.config.dataDir
-    const machine = async (): Promise<Machine> => await (this.#components.machine ?? readMachine)(dataDir)
+    // The exe-unit grants no more threads and memory than its limits, so the offers never promise more.
+    const limits = this.#activity.exeUnit.limits
+    const machine = async (): Promise<Machine> => {
+      const seen = await (this.#components.machine ?? readMachine)(dataDir)
+      return { ...seen, threads: Math.min(seen.threads, limits.maxThreads), memoryGib: Math.min(seen.memoryGib, limits.maxMemoryGib) }
+    }
     const sublevel = (name: string): Sublevel => context.db.sublevel<string, unknown>(name, { valueEncoding: 'json' }) as unknown as Sublevel
     const store = new SettingsStore({ db: sublevel('settings'), machine, logger })
     await store.open()
