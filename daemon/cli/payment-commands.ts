@@ -2,9 +2,7 @@
 // through its admin socket, what its REST API answers (the Payment API and
 // Agora's payment extras), and print it as a table or, with --json, as the
 // API's JSON.
-import { NoDaemonError, RemoteOps } from '../admin/remote-ops.ts'
-import { dataDirPaths } from '../service/data-dir.ts'
-import { configFrom } from './common-options.ts'
+import { printResult, textOption, withDaemon } from './daemon-calls.ts'
 import { cellOf, labelled, table } from './table.ts'
 import { UsageError } from './usage.ts'
 import type { CommandRun, OptionValues } from './usage.ts'
@@ -17,54 +15,29 @@ const ADDRESS = /^0x[0-9a-fA-F]{40}$/
 
 type Json = Record<string, unknown>
 
-/** Runs `call` on the daemon of the command's data dir; a clear error when none runs. */
-async function withDaemon<T>(values: OptionValues, call: (daemon: RemoteOps) => Promise<T>): Promise<T> {
-  const { config } = await configFrom(values)
-  const daemon = new RemoteOps(dataDirPaths(config.dataDir).adminSocket)
-  try {
-    return await call(daemon)
-  } catch (err) {
-    if (err instanceof NoDaemonError) {
-      throw new NoDaemonError(`no daemon is running on ${config.dataDir}: the payment commands ask a running one (agora service run)`, { cause: err })
-    }
-    throw err
-  } finally {
-    await daemon.close()
-  }
-}
+const NO_DAEMON_HINT = 'the payment commands ask a running one (agora service run)'
 
-function print(values: OptionValues, json: unknown, text: () => string): number {
-  process.stdout.write(values.json === true ? `${JSON.stringify(json)}\n` : text())
-  return 0
-}
-
-function optionalText(values: OptionValues, name: string, pattern: RegExp, what: string): string | undefined {
-  const value = values[name]
-  if (typeof value !== 'string') return undefined
-  if (!pattern.test(value)) throw new UsageError(`--${name}: ${JSON.stringify(value.slice(0, 80))} is not ${what}`)
-  return value
-}
-
-const platformOption = (values: OptionValues): string | undefined => optionalText(values, 'platform', PLATFORM, 'a payment platform (erc20-<network>-<token>)')
+const platformOption = (values: OptionValues): string | undefined => textOption(values, 'platform', PLATFORM, 'a payment platform (erc20-<network>-<token>)')
 
 export const paymentStatus: CommandRun = async ({ values }) => {
   const platform = platformOption(values)
-  const address = optionalText(values, 'address', ADDRESS, 'a 0x address')
+  const address = textOption(values, 'address', ADDRESS, 'a 0x address')
   const query = new URLSearchParams()
   if (platform !== undefined) query.set('platform', platform)
   if (address !== undefined) query.set('address', address)
   const path = `${AGORA_PAYMENT_API}/status${query.size === 0 ? '' : `?${query.toString()}`}`
-  const status = await withDaemon(values, async daemon => await daemon.rest<Json>('GET', path))
-  return print(values, status, () => labelled(status))
+  const status = await withDaemon(values, NO_DAEMON_HINT, async daemon => await daemon.rest<Json>('GET', path))
+  return printResult(values, status, () => labelled(status))
 }
 
 export const paymentAccounts: CommandRun = async ({ values }) => {
   const [requestor, provider] = await withDaemon(
     values,
+    NO_DAEMON_HINT,
     async daemon =>
       await Promise.all([daemon.rest<Json[]>('GET', `${PAYMENT_API}/requestorAccounts`), daemon.rest<Json[]>('GET', `${PAYMENT_API}/providerAccounts`)])
   )
-  return print(values, { requestor, provider }, () => {
+  return printResult(values, { requestor, provider }, () => {
     const rows = [...requestor.map(account => ['requestor', account] as const), ...provider.map(account => ['provider', account] as const)].map(
       ([role, account]) => [role, cellOf(account.platform), cellOf(account.address), yesNo(account.send), yesNo(account.receive)]
     )
@@ -74,8 +47,8 @@ export const paymentAccounts: CommandRun = async ({ values }) => {
 }
 
 export const paymentDeposits: CommandRun = async ({ values }) => {
-  const deposits = await withDaemon(values, async daemon => await daemon.rest<Json[]>('GET', `${AGORA_PAYMENT_API}/deposits`))
-  return print(values, deposits, () => {
+  const deposits = await withDaemon(values, NO_DAEMON_HINT, async daemon => await daemon.rest<Json[]>('GET', `${AGORA_PAYMENT_API}/deposits`))
+  return printResult(values, deposits, () => {
     if (deposits.length === 0) return 'no deposits\n'
     const rows = deposits.map(deposit =>
       ['depositId', 'role', 'paymentPlatform', 'amount', 'claimed', 'voucherCumulative', 'deadline'].map(field => cellOf(deposit[field]))
@@ -91,8 +64,8 @@ export const paymentClaim: CommandRun = async ({ values }) => {
   const body: Json = {}
   if (ids.length > 0) body.depositIds = [...new Set(ids.map(id => id.toLowerCase()))]
   if (values.all === true) body.all = true
-  const outcome = await withDaemon(values, async daemon => await daemon.rest<Json>('POST', `${AGORA_PAYMENT_API}/claim`, body))
-  return print(values, outcome, () => {
+  const outcome = await withDaemon(values, NO_DAEMON_HINT, async daemon => await daemon.rest<Json>('POST', `${AGORA_PAYMENT_API}/claim`, body))
+  return printResult(values, outcome, () => {
     const claimed = Array.isArray(outcome.depositIds) ? outcome.depositIds : []
     if (claimed.length === 0) return 'nothing to claim now\n'
     return `claimed ${cellOf(outcome.amount)} from ${claimed.length} deposit${claimed.length === 1 ? '' : 's'} in ${cellOf(outcome.txHash)}\n${claimed.map(id => `  ${cellOf(id)}`).join('\n')}\n`
@@ -103,9 +76,10 @@ export const paymentFund: CommandRun = async ({ values }) => {
   const platform = platformOption(values)
   const funded = await withDaemon(
     values,
+    NO_DAEMON_HINT,
     async daemon => await daemon.rest<Json>('POST', `${AGORA_PAYMENT_API}/fund`, platform === undefined ? {} : { platform })
   )
-  return print(values, funded, () => {
+  return printResult(values, funded, () => {
     const hashes = Array.isArray(funded.txHashes) ? funded.txHashes : []
     return `funded: ${cellOf(funded.token)} tokens, ${cellOf(funded.gas)} gas\n${hashes.map(hash => `  ${cellOf(hash)}`).join('\n')}${hashes.length === 0 ? '' : '\n'}`
   })

@@ -3,14 +3,13 @@
 // daemon, through its admin socket, what /agora-api/v1/provider answers, and
 // print it as a table or, with --json, as the API's JSON. Option names follow
 // golemsp's (--cores --memory --disk --starting-fee --env-per-hour --cpu-per-hour).
-import { NoDaemonError, RemoteOps } from '../admin/remote-ops.ts'
-import { dataDirPaths } from '../service/data-dir.ts'
-import { configFrom } from './common-options.ts'
+import { printResult, textOption, withDaemon } from './daemon-calls.ts'
 import { cellOf, labelled, table } from './table.ts'
 import { UsageError } from './usage.ts'
 import type { CommandRun, OptionValues } from './usage.ts'
 
 const PROVIDER_API = '/agora-api/v1/provider'
+const NO_DAEMON_HINT = "start the daemon (agora service run) to see or change the provider's settings"
 const INTEGER = /^[0-9]{1,9}$/
 const GIB = /^[0-9]{1,9}(\.[0-9]{1,6})?$/
 /** What the daemon takes as a price; it checks it again (and the token's decimals). */
@@ -24,36 +23,11 @@ type Json = Record<string, unknown>
 type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
 async function call<T>(values: OptionValues, method: Method, path: string, body?: unknown): Promise<T> {
-  const { config } = await configFrom(values)
-  const daemon = new RemoteOps(dataDirPaths(config.dataDir).adminSocket)
-  try {
-    return await daemon.rest<T>(method, `${PROVIDER_API}${path}`, body)
-  } catch (err) {
-    if (err instanceof NoDaemonError) {
-      throw new NoDaemonError(`no daemon is running on ${config.dataDir}: start the daemon (agora service run) to see or change the provider's settings`, {
-        cause: err
-      })
-    }
-    throw err
-  } finally {
-    await daemon.close()
-  }
-}
-
-function print(values: OptionValues, json: unknown, text: () => string): number {
-  process.stdout.write(values.json === true ? `${JSON.stringify(json)}\n` : text())
-  return 0
-}
-
-function text(values: OptionValues, name: string, pattern: RegExp, what: string): string | undefined {
-  const value = values[name]
-  if (typeof value !== 'string') return undefined
-  if (!pattern.test(value)) throw new UsageError(`--${name}: ${JSON.stringify(value.slice(0, 80))} is not ${what}`)
-  return value
+  return await withDaemon(values, NO_DAEMON_HINT, async daemon => await daemon.rest<T>(method, `${PROVIDER_API}${path}`, body))
 }
 
 function number(values: OptionValues, name: string, pattern: RegExp, what: string): number | undefined {
-  const value = text(values, name, pattern, what)
+  const value = textOption(values, name, pattern, what)
   return value === undefined ? undefined : Number(value)
 }
 
@@ -78,9 +52,9 @@ function nodeIds(values: OptionValues, name: string): string[] | undefined {
 
 function pricingOptions(values: OptionValues): Json {
   const pricing: Json = {}
-  const fee = text(values, 'starting-fee', PRICE, 'a price in tokens, such as 0.5')
-  const env = text(values, 'env-per-hour', PRICE, 'a price in tokens, such as 0.02')
-  const cpu = text(values, 'cpu-per-hour', PRICE, 'a price in tokens, such as 0.1')
+  const fee = textOption(values, 'starting-fee', PRICE, 'a price in tokens, such as 0.5')
+  const env = textOption(values, 'env-per-hour', PRICE, 'a price in tokens, such as 0.02')
+  const cpu = textOption(values, 'cpu-per-hour', PRICE, 'a price in tokens, such as 0.1')
   if (fee !== undefined) pricing.startingFee = fee
   if (env !== undefined) pricing.envPerHour = env
   if (cpu !== undefined) pricing.cpuPerHour = cpu
@@ -88,7 +62,7 @@ function pricingOptions(values: OptionValues): Json {
 }
 
 function runtimeOption(values: OptionValues): string | undefined {
-  return text(values, 'runtime', /^(wasmtime|vm)$/, 'a runtime (wasmtime or vm)')
+  return textOption(values, 'runtime', /^(wasmtime|vm)$/, 'a runtime (wasmtime or vm)')
 }
 
 function presetName(name: string | undefined): string {
@@ -100,7 +74,7 @@ function presetName(name: string | undefined): string {
 
 export const providerSettingsShow: CommandRun = async ({ values }) => {
   const [settings, presets] = [await call<Json>(values, 'GET', '/settings'), await call<Json[]>(values, 'GET', '/presets')]
-  return print(values, { settings, presets }, () => `${labelled(settings)}\n${presetTable(presets)}`)
+  return printResult(values, { settings, presets }, () => `${labelled(settings)}\n${presetTable(presets)}`)
 }
 
 export const providerSettingsSet: CommandRun = async ({ values }) => {
@@ -118,7 +92,7 @@ export const providerSettingsSet: CommandRun = async ({ values }) => {
   put('idleAgreementSec', number(values, 'idle-timeout', INTEGER, 'seconds'))
   put('allowRequesters', nodeIds(values, 'allow'))
   put('denyRequesters', nodeIds(values, 'deny'))
-  const offering = text(values, 'offering', /^(on|off)$/, 'on or off')
+  const offering = textOption(values, 'offering', /^(on|off)$/, 'on or off')
   if (offering !== undefined) patch.offering = offering === 'on'
   const pricing = pricingOptions(values)
   const preset = values.preset
@@ -126,17 +100,17 @@ export const providerSettingsSet: CommandRun = async ({ values }) => {
     if (Object.keys(patch).length > 0) throw new UsageError('--preset names the preset whose prices change: give the other settings without it')
     if (Object.keys(pricing).length === 0) throw new UsageError('--preset: give the prices to change (--starting-fee, --env-per-hour, --cpu-per-hour)')
     const updated = await call<Json>(values, 'PUT', `/presets/${presetName(preset)}`, { pricing })
-    return print(values, updated, () => presetTable([updated]))
+    return printResult(values, updated, () => presetTable([updated]))
   }
   if (Object.keys(pricing).length > 0) patch.pricing = pricing
   if (Object.keys(patch).length === 0) throw new UsageError('nothing to set: give at least one setting (see agora provider settings set --help)')
   const settings = await call<Json>(values, 'PATCH', '/settings', patch)
-  return print(values, settings, () => labelled(settings))
+  return printResult(values, settings, () => labelled(settings))
 }
 
 export const providerPresetList: CommandRun = async ({ values }) => {
   const presets = await call<Json[]>(values, 'GET', '/presets')
-  return print(values, presets, () => presetTable(presets))
+  return printResult(values, presets, () => presetTable(presets))
 }
 
 export const providerPresetCreate: CommandRun = async ({ values, positionals }) => {
@@ -144,7 +118,7 @@ export const providerPresetCreate: CommandRun = async ({ values, positionals }) 
   if (runtime === undefined) throw new UsageError('--runtime is required (wasmtime or vm)')
   const body = { name: presetName(positionals[0]), runtime, pricing: { ...DEFAULT_PRICING, ...pricingOptions(values) } }
   const created = await call<Json>(values, 'POST', '/presets', body)
-  return print(values, created, () => presetTable([created]))
+  return printResult(values, created, () => presetTable([created]))
 }
 
 export const providerPresetUpdate: CommandRun = async ({ values, positionals }) => {
@@ -155,18 +129,18 @@ export const providerPresetUpdate: CommandRun = async ({ values, positionals }) 
   if (Object.keys(pricing).length > 0) body.pricing = pricing
   if (Object.keys(body).length === 0) throw new UsageError('nothing to update: give --runtime or prices')
   const updated = await call<Json>(values, 'PUT', `/presets/${presetName(positionals[0])}`, body)
-  return print(values, updated, () => presetTable([updated]))
+  return printResult(values, updated, () => presetTable([updated]))
 }
 
 export const providerPresetRemove: CommandRun = async ({ values, positionals }) => {
   const name = presetName(positionals[0])
   await call(values, 'DELETE', `/presets/${name}`)
-  return print(values, { removed: name }, () => `removed preset ${name}\n`)
+  return printResult(values, { removed: name }, () => `removed preset ${name}\n`)
 }
 
 export const providerStatus: CommandRun = async ({ values }) => {
   const status = await call<Json>(values, 'GET', '/status')
-  return print(values, status, () => {
+  return printResult(values, status, () => {
     const offers = Array.isArray(status.offers) ? (status.offers as Json[]) : []
     const unpublished = Array.isArray(status.unpublished) ? (status.unpublished as Json[]) : []
     const { offers: _offers, unpublished: _unpublished, ...summary } = status
