@@ -12,6 +12,7 @@ import type { MarketModule } from '../../daemon/modules/market-module.ts'
 import type { ActivityModule } from '../../daemon/modules/activity-module.ts'
 import type { PaymentModule } from '../../daemon/modules/payment-module.ts'
 import type { Market } from '../../market/index.ts'
+import { eventually } from './wait.ts'
 import type { Clock } from '../../net/index.ts'
 import { systemClock } from '../../net/index.ts'
 import type { TestNode } from './cluster.ts'
@@ -169,8 +170,12 @@ export async function agreeOn(requester: TestNode, draftId: string, validToMs = 
   const agreementId = await requester.client.expect<string>(201, 'POST', '/market-api/v1/agreements', { proposalId: draftId, validTo })
   await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/confirm`)
   const { status } = await requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/wait?timeout=60`)
-  const events = (await requester.client.expect<any[]>(200, 'GET', '/market-api/v1/agreementEvents?timeout=0&maxEvents=100')).filter(
-    e => e.agreementId === agreementId
-  )
+  // The wait answers on the state change; the agreement's event may be listed a moment after it.
+  const events = await eventually(`the events of agreement ${agreementId}`, async () => {
+    const listed = (await requester.client.expect<any[]>(200, 'GET', '/market-api/v1/agreementEvents?timeout=1&maxEvents=100')).filter(
+      e => e.agreementId === agreementId
+    )
+    return status !== 204 && status !== 410 ? listed : listed.length > 0 && listed
+  })
   return { agreementId, status, events }
 }
