@@ -66,6 +66,7 @@ import type { RuntimeFactory } from './runtime/runtime.ts'
 import { VmRuntimeFactory } from './runtime/vm/vm-runtime.ts'
 import { WasmtimeRuntimeFactory } from './runtime/wasmtime/wasmtime-runtime.ts'
 import type { RequesterFileChannel } from './transfer/requester-channel.ts'
+import type { ActivityCustody } from './custody.ts'
 
 export interface ExeUnitOptions {
   /** The exe-unit keeps packages and activity directories under here. */
@@ -97,6 +98,8 @@ export interface ExeUnitOptions {
   clock?: Clock
   /** Time between the end of one background usage measurement of an activity and the start of the next (2 s by default). */
   usageSampleMs?: number
+  /** Data custody: asked at every activity whose agreement names a dataset (without it, such an activity is refused). */
+  custody?: ActivityCustody
 }
 
 export interface CreateActivityRequest {

@@ -21,12 +21,13 @@ import {
   activityOutbox,
   resultSigner
 } from '../../exe-unit/index.ts'
-import type { ActivityOutbox, AgreementAccess, AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
+import type { ActivityCustody, ActivityOutbox, AgreementAccess, AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
 import { transferRoutes } from '../api/transfer-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { AbstractPutOptions } from 'abstract-level'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
+import type { CustodyModule } from './custody-module.ts'
 import type { MarketModule } from './market-module.ts'
 
 export const ACTIVITY_API_PREFIX = '/activity-api/v1'
@@ -80,10 +81,13 @@ export class ActivityModule implements DaemonModule {
   #outbox: ActivityOutbox | null = null
   routes: ApiRoute[] = []
 
-  /** `init.clock`: the time the activity outbox retries and waits on (a test's manual clock). */
-  constructor(market: MarketModule, init: { clock?: Clock } = {}) {
+  readonly #custody: CustodyModule | undefined
+
+  /** `init.clock`: the time the activity outbox retries and waits on (a test's manual clock); `init.custody`: grants for activities on datasets. */
+  constructor(market: MarketModule, init: { clock?: Clock; custody?: CustodyModule } = {}) {
     this.#market = market
     this.#clock = init.clock
+    this.#custody = init.custody
   }
 
   get exeUnit(): ExeUnit {
@@ -108,7 +112,8 @@ export class ActivityModule implements DaemonModule {
       limits: section.limits ?? {},
       allowPrivateNetworks: section.allowPrivateNetworks ?? false,
       allowContainerNetwork: section.allowContainerNetwork ?? false,
-      logger: context.logger
+      logger: context.logger,
+      ...custodyOf(this.#custody)
     })
     // The state machine reports Terminated once per activity (at start-up, for those a restart ended).
     exeUnit.on('state', ({ activityId, agreementId, state }) => {
@@ -207,4 +212,10 @@ function recordStore(db: {
     },
     iterator: options => db.iterator(options) as AsyncIterable<[string, string]>
   }
+}
+
+/** The custody module's grants, once it has started (it starts before this module). */
+function custodyOf(custody: CustodyModule | undefined): { custody?: ActivityCustody } {
+  const grants = custody?.activityCustody
+  return grants === undefined ? {} : { custody: grants }
 }

@@ -18,6 +18,7 @@ import { earningsOf, providerStatus } from '../provider/status/index.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { Sublevel } from '../store/store.ts'
 import type { ActivityModule } from './activity-module.ts'
+import type { CustodyModule } from './custody-module.ts'
 import type { MarketModule } from './market-module.ts'
 import type { PaymentModule } from './payment-module.ts'
 
@@ -50,6 +51,8 @@ export interface ProviderModuleComponents {
   machine?: (dataDir: string) => Promise<Machine>
   /** The runtimes that answer (default: the exe-unit's, e.g. vm only when the Docker engine answered). */
   runtimes?: () => Promise<readonly RuntimeAnswer[]>
+  /** The owner's datasets (offered beside the presets) and policies (asked in negotiation). */
+  custody?: CustodyModule
 }
 
 export class ProviderModule implements DaemonModule {

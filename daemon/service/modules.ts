@@ -1,5 +1,6 @@
 // The modules `agora service run` plugs into the daemon, in start order.
 import { ActivityModule } from '../modules/activity-module.ts'
+import { CustodyModule } from '../modules/custody-module.ts'
 import { MarketModule } from '../modules/market-module.ts'
 import { PaymentModule } from '../modules/payment-module.ts'
 import type { OpenSettlement } from '../modules/payment-module.ts'
@@ -24,8 +25,9 @@ export interface ModuleComponents {
 // Each module is built by constructor injection from the ones it depends on.
 export function defaultModules(components: ModuleComponents = {}): DaemonModule[] {
   const market = new MarketModule(components)
-  const activity = new ActivityModule(market, components)
-  const payment = new PaymentModule(market, activity, { openSettlement, ...components })
   const clock = components.clock === undefined ? {} : { clock: components.clock }
-  return [market, activity, payment, new ProviderModule(market, activity, payment, { ...components.provider, ...clock })]
+  const custody = new CustodyModule(market, clock)
+  const activity = new ActivityModule(market, { ...components, custody })
+  const payment = new PaymentModule(market, activity, { openSettlement, ...components })
+  return [market, custody, activity, payment, new ProviderModule(market, activity, payment, { ...components.provider, ...clock, custody })]
 }

