@@ -3,3 +3,4 @@
 // between owners, differential privacy and workflows across sites.
 export type * from './model.ts'
 export { DATA_PROPERTY } from './properties.ts'
+export { rowFingerprint, hasFingerprint, MIN_FINGERPRINT_BYTES } from './fingerprint.ts'

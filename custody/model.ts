@@ -194,6 +194,8 @@ export interface AuditSink {
 export interface DatasetCatalog {
   list(): readonly DatasetRecord[]
   get(name: string): DatasetRecord | undefined
+  /** The sorted fingerprints (custody/fingerprint.ts) of every row of the dataset's files. */
+  rowFingerprints(name: string): Promise<BigUint64Array>
   /** Called after every add or remove; returns the unsubscribe. */
   onChange(listener: () => void): () => void
 }
