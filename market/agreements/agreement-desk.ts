@@ -293,8 +293,7 @@ export class AgreementDesk {
         approval: envelope as NonNullable<AgreementRecord['approval']>,
         approvedDate: approval.approvedDate
       }
-      await this.#save(updated)
-      await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
+      await this.#save(updated, { eventType: 'AgreementApprovedEvent', agreementId: record.agreementId })
     })
   }
 
@@ -317,8 +316,7 @@ export class AgreementDesk {
       if (!approvalInFlight) this.#checkAllowed(record, closing.action, senderRole)
       const updated: AgreementRecord = { ...record, state: target, closing: envelope as NonNullable<AgreementRecord['closing']>, closedBy: senderRole }
       if (closing.reason !== undefined) updated.reason = closing.reason
-      await this.#save(updated)
-      await this.#log(this.#closeEvent(updated), updated)
+      await this.#save(updated, this.#closeEvent(updated))
     })
   }
 
@@ -339,17 +337,16 @@ export class AgreementDesk {
       // An agreement never sent is unknown to the provider: nobody to tell. One
       // whose confirm failed may have arrived all the same, so it is told.
       let id: string | undefined
-      if (record.state === 'Proposal' && record.proposed === undefined) await this.#save(updated)
-      else id = await this.#commitTelling(updated, AGREEMENT_MESSAGES.close, closing)
-      await this.#log(this.#closeEvent(updated), updated)
+      if (record.state === 'Proposal' && record.proposed === undefined) await this.#save(updated, this.#closeEvent(updated))
+      else id = await this.#commitTelling(updated, AGREEMENT_MESSAGES.close, closing, this.#closeEvent(updated))
       return id
     })
     // Stored and queued already; a reachable party also has it when we answer.
     if (messageId !== undefined) await this.#o.outbox.nextAttempt(messageId, TELL_GRACE_MS)
   }
 
-  /** Writes the record and queues the message for the other party, in one durable batch. */
-  async #commitTelling(record: AgreementRecord, kind: string, envelope: SignedEnvelope): Promise<string> {
+  /** Writes the record and queues the message for the other party, in one durable batch; `event` is logged before waiters wake. */
+  async #commitTelling(record: AgreementRecord, kind: string, envelope: SignedEnvelope, event?: LoggedEvent): Promise<string> {
     let id = ''
     try {
       await this.#o.agreements.putWith(record, async (op: StoreOp) => {
@@ -358,6 +355,7 @@ export class AgreementDesk {
     } catch (err) {
       throw marketErrorOfEnqueue(err)
     }
+    if (event !== undefined) await this.#log(event, record)
     this.#o.onChange(record)
     return id
   }
@@ -381,8 +379,7 @@ export class AgreementDesk {
   /** The provider's agreement becomes Approved (its approval reached the requester). */
   async #approved(record: AgreementRecord, approvedDate: string): Promise<void> {
     const updated: AgreementRecord = { ...record, state: 'Approved', approvedDate }
-    await this.#save(updated)
-    await this.#log({ eventType: 'AgreementApprovedEvent', agreementId: record.agreementId }, updated)
+    await this.#save(updated, { eventType: 'AgreementApprovedEvent', agreementId: record.agreementId })
   }
 
   /** Which closing each role may make, from which state (per the market API). */
@@ -451,13 +448,17 @@ export class AgreementDesk {
     return record
   }
 
-  async #save(record: AgreementRecord): Promise<void> {
+  /** Writes the record, logs its event, and only then wakes the waiters: who sees the new state also finds its event. */
+  async #save(record: AgreementRecord, event?: LoggedEvent): Promise<void> {
     await this.#o.agreements.put(record)
+    if (event !== undefined) await this.#log(event, record)
     this.#o.onChange(record)
   }
 
-  async #log(event: Omit<AgreementOperationEvent, 'eventDate'> & { eventDate?: string }, record: AgreementRecord): Promise<void> {
+  async #log(event: LoggedEvent, record: AgreementRecord): Promise<void> {
     const { eventDate: _ignored, ...rest } = event
     await this.#o.events.append(rest, record.appSessionId)
   }
 }
+
+type LoggedEvent = Omit<AgreementOperationEvent, 'eventDate'> & { eventDate?: string }

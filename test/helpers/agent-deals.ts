@@ -12,7 +12,6 @@ import type { MarketModule } from '../../daemon/modules/market-module.ts'
 import type { ActivityModule } from '../../daemon/modules/activity-module.ts'
 import type { PaymentModule } from '../../daemon/modules/payment-module.ts'
 import type { Market } from '../../market/index.ts'
-import { eventually } from './wait.ts'
 import type { Clock } from '../../net/index.ts'
 import { systemClock } from '../../net/index.ts'
 import type { TestNode } from './cluster.ts'
@@ -79,7 +78,10 @@ export interface AttachOptions {
 }
 
 export async function attachKeeper(node: TestNode, options: AttachOptions = {}): Promise<AttachedKeeper> {
-  const [marketModule, activityModule, paymentModule] = node.modules as [MarketModule, ActivityModule, PaymentModule]
+  const named = <M>(name: string): M => node.modules.find(module => module.name === name) as M
+  const marketModule = named<MarketModule>('market')
+  const activityModule = named<ActivityModule>('activity')
+  const paymentModule = named<PaymentModule>('payment')
   const market = marketModule.market
   const name = options.offerName ?? `agent-${Math.random().toString(36).slice(2)}`
   const offer = providerOffer(node.nodeId, {
@@ -170,12 +172,9 @@ export async function agreeOn(requester: TestNode, draftId: string, validToMs = 
   const agreementId = await requester.client.expect<string>(201, 'POST', '/market-api/v1/agreements', { proposalId: draftId, validTo })
   await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/confirm`)
   const { status } = await requester.client.call('POST', `/market-api/v1/agreements/${agreementId}/wait?timeout=60`)
-  // The wait answers on the state change; the agreement's event may be listed a moment after it.
-  const events = await eventually(`the events of agreement ${agreementId}`, async () => {
-    const listed = (await requester.client.expect<any[]>(200, 'GET', '/market-api/v1/agreementEvents?timeout=1&maxEvents=100')).filter(
-      e => e.agreementId === agreementId
-    )
-    return status !== 204 && status !== 410 ? listed : listed.length > 0 && listed
-  })
+  // Whoever sees the agreement Approved (or gone) finds its event listed already.
+  const events = (await requester.client.expect<any[]>(200, 'GET', '/market-api/v1/agreementEvents?timeout=0&maxEvents=100')).filter(
+    e => e.agreementId === agreementId
+  )
   return { agreementId, status, events }
 }
