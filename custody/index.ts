@@ -4,3 +4,31 @@
 export type * from './model.ts'
 export { DATA_PROPERTY } from './properties.ts'
 export { rowFingerprint, hasFingerprint, MIN_FINGERPRINT_BYTES } from './fingerprint.ts'
+export {
+  SecaggAggregator,
+  SecaggOwner,
+  SecaggClient,
+  OwnerSession,
+  SECAGG_PROTOCOL,
+  SECAGG_URL_SCHEME,
+  DEFAULT_FRACTIONAL_BITS,
+  encodeFixed,
+  decodeSigned,
+  fixedToNumber,
+  DEFAULT_ROUND_TIMEOUT_MS,
+  MAX_PARTICIPANTS,
+  MAX_VECTOR_LENGTH,
+  parseSessionUrl,
+  sessionUrl
+} from './secagg/index.ts'
+export type {
+  AggregatorOptions,
+  SessionRequest,
+  SessionView,
+  SessionState,
+  UnmaskRecord,
+  ContributorOptions,
+  ContributionInput,
+  NoiseSource,
+  SessionTerms
+} from './secagg/index.ts'
