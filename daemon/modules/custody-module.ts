@@ -6,6 +6,9 @@ import Type from 'typebox'
 import { validator } from '../../net/index.ts'
 import type { Clock } from '../../net/index.ts'
 import type { ActivityCustody } from '../../exe-unit/index.ts'
+import type { SecaggContributor } from '../../custody/index.ts'
+import { secaggApiRoute, startSecagg } from '../custody/secagg-wiring.ts'
+import type { SecaggParts, SecaggWiring } from '../custody/secagg-wiring.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
@@ -18,6 +21,8 @@ const custodySection = validator(CustodySection, 'config modules.custody')
 
 export interface CustodyModuleComponents {
   clock?: Clock
+  /** Secure aggregation's privacy noise and ledger (custody/privacy). */
+  secagg?: Omit<SecaggParts, 'clock'>
 }
 
 export class CustodyModule implements DaemonModule {
@@ -26,7 +31,8 @@ export class CustodyModule implements DaemonModule {
   readonly #market: MarketModule
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
-  routes: ApiRoute[] = []
+  #secagg: SecaggWiring | undefined
+  routes: ApiRoute[] = [secaggApiRoute(CUSTODY_API_PREFIX, () => this.#secagg)]
 
   constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
     this.#market = market
@@ -38,11 +44,22 @@ export class CustodyModule implements DaemonModule {
     return this.#activityCustody
   }
 
+  /** The owner's side of secure aggregation: what an activity's `agora-secagg:` transfer calls. */
+  get secagg(): SecaggContributor {
+    if (this.#secagg === undefined) throw new Error('the custody module is not started')
+    return this.#secagg.contributor
+  }
+
   async start(context: ModuleContext): Promise<void> {
     custodySection.parse(context.config.modules.custody ?? {})
     void this.#market
-    void this.#components
+    this.#secagg = await startSecagg(context, {
+      ...this.#components.secagg,
+      ...(this.#components.clock === undefined ? {} : { clock: this.#components.clock })
+    })
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    await this.#secagg?.stop()
+  }
 }
