@@ -56,7 +56,12 @@ export class CustodyModule implements DaemonModule {
 
   async start(context: ModuleContext): Promise<void> {
     const section = custodySection.parse(context.config.modules.custody ?? {})
-    const datasets = await openDatasets(context, { apiPrefix: CUSTODY_API_PREFIX, limits: section.datasets, clock: this.#components.clock })
+    const datasets = await openDatasets(context, {
+      market: this.#market.market,
+      apiPrefix: CUSTODY_API_PREFIX,
+      limits: section.datasets,
+      clock: this.#components.clock
+    })
     this.#datasets = datasets.registry
     this.routes.push(datasets.route)
     void this.#market
