@@ -43,3 +43,17 @@ export type {
   NoiseSource,
   SessionTerms
 } from './secagg/index.ts'
+export {
+  DatasetRegistry,
+  DATASET_NAME,
+  TOKEN_AMOUNT,
+  checkName,
+  DatasetLimitsSchema,
+  DEFAULT_DATASET_LIMITS,
+  datasetLimitsOf,
+  descriptorOf,
+  descriptorProperties,
+  roundDownToOneDigit,
+  CSV_FILE
+} from './datasets/index.ts'
+export type { DatasetRegistryComponents, AddDatasetRequest, DatasetSource, DatasetLimits, DatasetLimitsConfig } from './datasets/index.ts'

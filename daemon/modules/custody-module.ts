@@ -12,11 +12,20 @@ import type { SecaggParts, SecaggWiring } from '../custody/secagg-wiring.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
+import { DatasetLimitsSchema } from '../../custody/index.ts'
+import type { DatasetCatalog, DatasetRegistry } from '../../custody/index.ts'
+import { openDatasets } from '../custody/datasets-wiring.ts'
 
 export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
 
 /** `modules.custody` in the config file. */
-const CustodySection = Type.Object({}, { additionalProperties: false })
+const CustodySection = Type.Object(
+  {
+    /** Limits of `agora data add`: bytes and files per dataset, datasets per node. */
+    datasets: Type.Optional(DatasetLimitsSchema)
+  },
+  { additionalProperties: false }
+)
 const custodySection = validator(CustodySection, 'config modules.custody')
 
 export interface CustodyModuleComponents {
@@ -32,6 +41,7 @@ export class CustodyModule implements DaemonModule {
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
   #secagg: SecaggWiring | undefined
+  #datasets: DatasetRegistry | undefined
   routes: ApiRoute[] = [secaggApiRoute(CUSTODY_API_PREFIX, () => this.#secagg)]
 
   constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
@@ -50,8 +60,22 @@ export class CustodyModule implements DaemonModule {
     return this.#secagg.contributor
   }
 
+  /** The owner's registered datasets (offered by the provider agent, mounted by grants). */
+  get datasets(): DatasetCatalog {
+    if (this.#datasets === undefined) throw new Error('the custody module has not started')
+    return this.#datasets
+  }
+
   async start(context: ModuleContext): Promise<void> {
-    custodySection.parse(context.config.modules.custody ?? {})
+    const section = custodySection.parse(context.config.modules.custody ?? {})
+    const datasets = await openDatasets(context, {
+      market: this.#market.market,
+      apiPrefix: CUSTODY_API_PREFIX,
+      limits: section.datasets,
+      clock: this.#components.clock
+    })
+    this.#datasets = datasets.registry
+    this.routes.push(datasets.route)
     void this.#market
     this.#secagg = await startSecagg(context, {
       ...this.#components.secagg,
