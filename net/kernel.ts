@@ -18,6 +18,7 @@ export {
   codedSystemError
 } from './errors/index.ts'
 export type { ErrorCode, ErrorCodeInfo } from './errors/index.ts'
+export type { NodeId } from './identity/node-id.ts'
 export { SchemaError } from './schema/schema-error.ts'
 export { LongPollQueue, QueueClosedError } from './events/long-poll-queue.ts'
 export { ChangeSignal } from './events/change-signal.ts'
