@@ -4,3 +4,7 @@
 export type * from './model.ts'
 export { DATA_PROPERTY } from './properties.ts'
 export { rowFingerprint, hasFingerprint, MIN_FINGERPRINT_BYTES } from './fingerprint.ts'
+export { OutputGuard, MAX_JSON_BYTES, JSON_KINDS } from './guards/index.ts'
+export type { GuardContext, GuardOptions, ReleasedOutput, JsonKind } from './guards/index.ts'
+export { CustodyGrants, algorithmHash } from './grants/index.ts'
+export type { ActivityCustodyOptions } from './grants/index.ts'
