@@ -47,11 +47,7 @@ function algorithmVerdicts(policy: DatasetPolicy, request: UseRequest): Verdict[
   const refusals: Verdict[] = []
   if (hashes.length > 0 || publishers.length === 0) {
     refusals.push(
-      verdict(
-        false,
-        'algorithms.hashes',
-        hashes.length === 0 ? 'the policy allows no algorithm by hash' : `algorithm ${hash} is not among the ${hashes.length} allowed hashes`
-      )
+      verdict(false, 'algorithms.hashes', hashes.length === 0 ? 'the policy allows no algorithm by hash' : `algorithm ${hash} is not among the allowed hashes`)
     )
   }
   if (byPublisher !== undefined) refusals.push(byPublisher)
@@ -76,7 +72,7 @@ function requesterVerdict(policy: DatasetPolicy, request: UseRequest): Verdict {
   if (policy.requesters === undefined) return verdict(true, 'requesters', 'any requester may use the dataset')
   return policy.requesters.some(allowed => allowed.toLowerCase() === id)
     ? verdict(true, 'requesters', `requester ${id} is allowed`)
-    : verdict(false, 'requesters', `requester ${id} is not among the ${policy.requesters.length} allowed requesters`)
+    : verdict(false, 'requesters', `requester ${id} is not among the allowed requesters`)
 }
 
 function useVerdicts(policy: DatasetPolicy, uses: UsesSoFar): Verdict[] {

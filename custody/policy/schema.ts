@@ -17,7 +17,14 @@ const Decimal = Type.String({ pattern: '^(0|[1-9][0-9]{0,15})(\\.[0-9]{1,18})?$'
 const IsoTime = Type.String({ format: 'date-time', description: 'An ISO 8601 time with its zone, e.g. 2027-01-01T00:00:00Z.' })
 const MAX_LIST = 1000
 
-export const OutputKindSchema = Type.Union(['aggregate', 'histogram', 'model', 'vector', 'table', 'text'].map(kind => Type.Literal(kind)))
+export const OutputKindSchema = Type.Union([
+  Type.Literal('aggregate'),
+  Type.Literal('histogram'),
+  Type.Literal('model'),
+  Type.Literal('vector'),
+  Type.Literal('table'),
+  Type.Literal('text')
+])
 
 export const OutputGuardSchema = Type.Object(
   {

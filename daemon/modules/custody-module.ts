@@ -3,9 +3,13 @@
 // owners (and as the requester's aggregator), the ε ledger, and the
 // custody REST routes under /agora-api/v1/custody.
 import Type from 'typebox'
-import { validator } from '../../net/index.ts'
+import { systemClock, validator } from '../../net/index.ts'
 import type { Clock } from '../../net/index.ts'
 import type { ActivityCustody } from '../../exe-unit/index.ts'
+import type { AuditLog, FilePolicyJudge } from '../../custody/index.ts'
+import { startPolicies } from '../custody/policy-wiring.ts'
+import type { PolicyPart } from '../custody/policy-wiring.ts'
+import type { DealCustody } from '../provider/deals/deal-keeper.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
@@ -26,6 +30,7 @@ export class CustodyModule implements DaemonModule {
   readonly #market: MarketModule
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
+  #policies: PolicyPart | undefined
   routes: ApiRoute[] = []
 
   constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
@@ -38,11 +43,34 @@ export class CustodyModule implements DaemonModule {
     return this.#activityCustody
   }
 
+  /** The owner's policies in force (from <dataDir>/custody/policies), reloaded as their files change. */
+  get policies(): FilePolicyJudge {
+    return this.#started(this.#policies).judge
+  }
+
+  /** The owner's hash-chained audit log. */
+  get audit(): AuditLog {
+    return this.#started(this.#policies).audit
+  }
+
+  /** What the provider agent's negotiation asks of the owner's policies; undefined until the module has started. */
+  get dealCustody(): DealCustody | undefined {
+    return this.#policies?.deals
+  }
+
   async start(context: ModuleContext): Promise<void> {
     custodySection.parse(context.config.modules.custody ?? {})
     void this.#market
-    void this.#components
+    this.#policies = await startPolicies(context, { clock: this.#components.clock ?? systemClock, prefix: CUSTODY_API_PREFIX })
+    this.routes.push(this.#policies.routes)
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    await this.#policies?.stop()
+  }
+
+  #started<T>(part: T | undefined): T {
+    if (part === undefined) throw new Error('the custody module has not started')
+    return part
+  }
 }
