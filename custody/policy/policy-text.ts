@@ -5,11 +5,11 @@ import { sha3_256 } from '@noble/hashes/sha3.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
 import { CodedError } from '../../net/kernel.ts'
 import type { DatasetPolicy } from '../model.ts'
-import { DATASET_NAME, policyValidator } from './schema.ts'
+import { DATASET_NAME_PATTERN, policyValidator } from './schema.ts'
 
 /** A policy file larger than this is refused unread. */
 export const MAX_POLICY_BYTES = 1_048_576
-const DATASET = new RegExp(DATASET_NAME)
+const DATASET = new RegExp(DATASET_NAME_PATTERN)
 const COMMENT_LINE = /^[ \t]*\/\/.*$/gm
 
 /** The dataset a file in the policies directory is for, or null when the name is not <dataset>.json. */

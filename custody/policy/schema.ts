@@ -6,7 +6,7 @@ import Type from 'typebox'
 import type { Static } from 'typebox'
 import { validator } from '../../net/schema/index.ts'
 
-export const DATASET_NAME = '^[a-z0-9][a-z0-9._-]{0,63}$'
+export const DATASET_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$'
 const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$', description: 'A node id: 0x and 40 hex digits.' })
 const ContentHash = Type.String({
   pattern: '^(sha3:[0-9a-f]{56,128}|sha256:[0-9a-f]{64})$',
@@ -50,7 +50,7 @@ export const PrivacyPolicySchema = Type.Object(
 
 export const DatasetPolicySchema = Type.Object(
   {
-    dataset: Type.String({ pattern: DATASET_NAME, description: 'The dataset this policy is for: the same as the file name.' }),
+    dataset: Type.String({ pattern: DATASET_NAME_PATTERN, description: 'The dataset this policy is for: the same as the file name.' }),
     algorithms: Type.Object(
       {
         hashes: Type.Optional(Type.Array(ContentHash, { maxItems: MAX_LIST, description: 'Allowed algorithms by content hash.' })),

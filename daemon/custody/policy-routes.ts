@@ -6,7 +6,7 @@
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import type { Static } from 'typebox'
-import { AlgorithmManifestSchema, algorithmHashOf, DATASET_NAME, DatasetPolicySchema, POLICY_JSON_SCHEMA } from '../../custody/index.ts'
+import { AlgorithmManifestSchema, algorithmHashOf, DATASET_NAME_PATTERN, DatasetPolicySchema, POLICY_JSON_SCHEMA } from '../../custody/index.ts'
 import type { AlgorithmManifest, AuditEntry, AuditFilter, AuditKind, AuditVerification, DatasetPolicy, PolicyDecision } from '../../custody/index.ts'
 import type { ManifestCheck, ManifestFields } from '../../custody/index.ts'
 import { CodedError } from '../../net/index.ts'
@@ -43,7 +43,7 @@ const AUDIT_KINDS: readonly AuditKind[] = [
 ]
 const AuditKindSchema = Type.Unsafe<AuditKind>({ type: 'string', enum: [...AUDIT_KINDS] })
 const NodeIdText = Type.String({ pattern: '^0x[0-9a-fA-F]{40}$' })
-const DatasetParam = Type.Object({ dataset: Type.String({ pattern: DATASET_NAME }) })
+const DatasetParam = Type.Object({ dataset: Type.String({ pattern: DATASET_NAME_PATTERN }) })
 const Reason = Type.Object({ rule: Type.String(), message: Type.String() })
 const DecisionSchema = Type.Object({ allow: Type.Boolean(), dataset: Type.String(), reasons: Type.Array(Reason) })
 const PolicyView = Type.Object({
@@ -70,7 +70,7 @@ const AuditEntrySchema = Type.Object({
   hash: Type.String()
 })
 const AuditQuery = Type.Object({
-  dataset: Type.Optional(Type.String({ pattern: DATASET_NAME })),
+  dataset: Type.Optional(Type.String({ pattern: DATASET_NAME_PATTERN })),
   kind: Type.Optional(AuditKindSchema),
   requesterId: Type.Optional(NodeIdText),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 }))

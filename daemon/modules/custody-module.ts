@@ -13,11 +13,20 @@ import type { DealCustody } from '../provider/deals/deal-keeper.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
+import { DatasetLimitsSchema } from '../../custody/index.ts'
+import type { DatasetCatalog, DatasetRegistry } from '../../custody/index.ts'
+import { openDatasets } from '../custody/datasets-wiring.ts'
 
 export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
 
 /** `modules.custody` in the config file. */
-const CustodySection = Type.Object({}, { additionalProperties: false })
+const CustodySection = Type.Object(
+  {
+    /** Limits of `agora data add`: bytes and files per dataset, datasets per node. */
+    datasets: Type.Optional(DatasetLimitsSchema)
+  },
+  { additionalProperties: false }
+)
 const custodySection = validator(CustodySection, 'config modules.custody')
 
 export interface CustodyModuleComponents {
@@ -31,6 +40,7 @@ export class CustodyModule implements DaemonModule {
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
   #policies: PolicyPart | undefined
+  #datasets: DatasetRegistry | undefined
   routes: ApiRoute[] = []
 
   constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
@@ -58,11 +68,27 @@ export class CustodyModule implements DaemonModule {
     return this.#policies?.deals
   }
 
+  /** The owner's registered datasets (offered by the provider agent, mounted by grants). */
+  get datasets(): DatasetCatalog {
+    if (this.#datasets === undefined) throw new Error('the custody module has not started')
+    return this.#datasets
+  }
+
   async start(context: ModuleContext): Promise<void> {
-    custodySection.parse(context.config.modules.custody ?? {})
-    void this.#market
-    this.#policies = await startPolicies(context, { clock: this.#components.clock ?? systemClock, prefix: CUSTODY_API_PREFIX })
-    this.routes.push(this.#policies.routes)
+    const section = custodySection.parse(context.config.modules.custody ?? {})
+    // Policies first: the datasets' descriptors carry their summaries, and decisions ask the datasets kept.
+    const policies = await startPolicies(context, { clock: this.#components.clock ?? systemClock, prefix: CUSTODY_API_PREFIX, catalog: () => this.#datasets })
+    this.#policies = policies
+    this.routes.push(policies.routes)
+    const datasets = await openDatasets(context, {
+      market: this.#market.market,
+      apiPrefix: CUSTODY_API_PREFIX,
+      limits: section.datasets,
+      clock: this.#components.clock,
+      policySummary: name => policies.judge.summary(name)
+    })
+    this.#datasets = datasets.registry
+    this.routes.push(datasets.route)
   }
 
   async stop(): Promise<void> {

@@ -11,7 +11,7 @@ import type { ProviderDesk } from '../api/provider-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import { DealKeeper } from '../provider/deals/deal-keeper.ts'
 import type { DealCustody } from '../provider/deals/deal-keeper.ts'
-import { OfferKeeper } from '../provider/offers/index.ts'
+import { dataOfferSource, OfferKeeper } from '../provider/offers/index.ts'
 import type { RuntimeAnswer } from '../provider/offers/index.ts'
 import { readMachine, SettingsStore } from '../provider/settings/index.ts'
 import type { Machine } from '../provider/settings/index.ts'
@@ -122,7 +122,8 @@ export class ProviderModule implements DaemonModule {
           address: context.key.nodeId.toLowerCase(),
           db: sublevel('offers'),
           clock,
-          logger: logger.child({ component: 'provider:offers' })
+          logger: logger.child({ component: 'provider:offers' }),
+          ...(this.#components.custody === undefined ? {} : { datasets: dataOfferSource(this.#components.custody.datasets, this.#components.custody.policies) })
         },
         {
           offerTtlMs: marketTtl,

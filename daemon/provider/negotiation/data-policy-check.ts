@@ -4,7 +4,7 @@
 // agreement) before any agreement exists, with every reason the policy gave;
 // every decision is audited. An offer for a dataset takes only demands that
 // name it.
-import { algorithmHashOf, DATA_PROPERTY, DATASET_NAME, manifestFromProperty } from '../../../custody/index.ts'
+import { algorithmHashOf, DATA_PROPERTY, DATASET_NAME_PATTERN, manifestFromProperty } from '../../../custody/index.ts'
 import type { AlgorithmManifest, PolicyDecision, PolicyReason } from '../../../custody/index.ts'
 import { accept, reject } from './check.ts'
 import type { NegotiationCheck, NegotiationInput } from './check.ts'
@@ -12,7 +12,7 @@ import type { NegotiationCheck, NegotiationInput } from './check.ts'
 const TASK_PACKAGE = 'golem.srv.comp.task_package'
 /** A refusal's message stays short; the owner's audit log has every reason in full. */
 const MAX_MESSAGE = 2000
-const DATASET = new RegExp(DATASET_NAME)
+const DATASET = new RegExp(DATASET_NAME_PATTERN)
 
 export const dataPolicyCheck: NegotiationCheck = {
   name: 'data-policy',
