@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DATA_PROPERTY, signManifest } from '../../custody/index.ts'
-import type { DatasetPolicy } from '../../custody/index.ts'
+import type { DatasetPolicy, DatasetRegistry } from '../../custody/index.ts'
 import type { CustodyModule } from '../../daemon/modules/custody-module.ts'
 import { NodeKey } from '../../net/index.ts'
 import { agreeOn, attachKeeper, proposeTo } from '../helpers/agent-deals.ts'
@@ -77,6 +77,9 @@ describe('custody policy in negotiation: the data-policy check between two daemo
     provider = await cluster.start()
     requester = await cluster.start()
     custody = provider.modules.find(module => module.name === 'custody') as CustodyModule
+    const csv = join(provider.dataDir, 'patients.csv')
+    await writeFile(csv, 'age,weight\n40,70.5\n51,80.25\n')
+    await (custody.datasets as DatasetRegistry).add({ name: DATASET, source: { kind: 'csv', path: csv } })
     agent = await attachKeeper(provider, { custody: custody.dealCustody!, offerExtra: { [DATA_PROPERTY.name]: DATASET } })
   })
   afterEach(async () => {
@@ -147,7 +150,7 @@ describe('custody policy in negotiation: the data-policy check between two daemo
     assert.equal(answer.eventType, 'ProposalEvent', JSON.stringify(answer))
   })
 
-  it('several refusals at once are all named; a demand for a dataset the offer does not carry is refused by the rule "dataset"', async () => {
+  it('several refusals at once are all named; a demand for a dataset the offer does not carry, or this node does not keep, is refused by the rule "dataset"', async () => {
     await savePolicy({ ...policy({ hashes: [`sha3:${ALLOWED}`] }), requesters: [NodeKey.random().nodeId] })
     const reason = rejection((await proposeTo(requester, provider, agent.offerName, demand({ 'golem.srv.comp.task_package': 'docker:alpine:3' }))).answer)
     assert.match(
@@ -159,6 +162,6 @@ describe('custody policy in negotiation: the data-policy check between two daemo
         .answer
     )
     assert.equal(other['golem.provider.code'], 'DataPolicy')
-    assert.match(String(other.message), /dataset: this offer is for dataset patients/)
+    assert.match(String(other.message), /dataset: this offer is for dataset patients; dataset: this node keeps no dataset elsewhere/)
   })
 })
