@@ -4,7 +4,7 @@
 // own; and a requester that negotiates with it over REST as golem-js does.
 import { join } from 'node:path'
 import { DealKeeper } from '../../daemon/provider/deals/deal-keeper.ts'
-import type { DealKeeperInit } from '../../daemon/provider/deals/deal-keeper.ts'
+import type { DealCustody, DealKeeperInit } from '../../daemon/provider/deals/deal-keeper.ts'
 import type { AgentOffers, ProviderPreset, ProviderSettings, ProviderSettingsSource } from '../../daemon/provider/model.ts'
 import { createLogger } from '../../daemon/index.ts'
 import { Store } from '../../daemon/store/store.ts'
@@ -75,6 +75,8 @@ export interface AttachOptions {
   offerName?: string
   /** Payment platforms the keeper supports (default: the payment module's dev platform and its alias). */
   supportsPlatform?: (platform: string) => boolean
+  /** The owner's policies the keeper asks on demands naming a dataset (e.g. the custody module's dealCustody). */
+  custody?: DealCustody
 }
 
 export async function attachKeeper(node: TestNode, options: AttachOptions = {}): Promise<AttachedKeeper> {
@@ -107,7 +109,8 @@ export async function attachKeeper(node: TestNode, options: AttachOptions = {}):
       db: store.sublevel('provider'),
       clock: options.clock ?? systemClock,
       logger: createLogger(process.env.AGENT_DEALS_LOG === undefined ? 'silent' : 'debug'),
-      outboxes: [marketModule.outbox, paymentModule.outbox.outbox]
+      outboxes: [marketModule.outbox, paymentModule.outbox.outbox],
+      ...(options.custody === undefined ? {} : { custody: options.custody })
     },
     options.init
   )
