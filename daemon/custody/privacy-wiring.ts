@@ -1,7 +1,9 @@
 // The custody module's differential privacy: the ε ledger in the custody
 // sublevel `privacy` and the noise source the owner's secure-aggregation
 // contributions draw from. The module calls this once at start, with its
-// audit log; the contributor spends on the ledger, then draws the noise.
+// audit log. ε is spent once per contribution: the dataset's grant spends it
+// before it contributes (custody/grants), so the secure-aggregation
+// contributor is given only the noise, not the ledger as well.
 import { noise, openPrivacyLedger } from '../../custody/index.ts'
 import type { AuditSink, PrivacyLedger, PrivacyPolicy } from '../../custody/index.ts'
 import type { Clock, Logger, RawRecordStore } from '../../net/kernel.ts'
