@@ -4,9 +4,10 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { EPSILON_BUDGET_RULE, PrivacyBudgetError, openPrivacyLedger } from '../../../custody/index.ts'
 import type { AuditEntry, AuditInput, AuditSink, PrivacyLedger } from '../../../custody/index.ts'
+import { openCustodyPrivacy } from '../../../daemon/custody/privacy-wiring.ts'
 import { Store } from '../../../daemon/store/store.ts'
 import type { RawRecordStore } from '../../../net/kernel.ts'
-import { CodedError } from '../../../net/kernel.ts'
+import { CodedError, silentLogger } from '../../../net/kernel.ts'
 import { ManualClock } from '../../helpers/manual-clock.ts'
 
 /** Keeps what the ledger audits, in order. */
@@ -150,5 +151,22 @@ describe('custody privacy ledger', function () {
     for await (const [key] of db.iterator({ valueEncoding: 'utf8' })) keys.push(key)
     assert.equal(keys.length, 2)
     assert.ok(!keys.includes('census'))
+  })
+
+  it('is wired into the custody sublevel privacy, with a noise source from the OS', async () => {
+    const privacy = await openCustodyPrivacy({ db: store.sublevel('custody'), audit, logger: silentLogger, clock })
+    await privacy.ledger.spend('census', '0.5', '1', requester)
+    const keys: string[] = []
+    for await (const [key, value] of privacyDb().iterator({ valueEncoding: 'utf8' })) keys.push(`${key} ${JSON.parse(value).spent}`)
+    assert.deepEqual(keys, ['census 0.5'])
+    const stored: string[] = []
+    for await (const [, value] of privacyDb().iterator({ valueEncoding: 'utf8' })) stored.push(JSON.parse(value).updatedAt)
+    assert.deepEqual(stored, ['2026-01-01T00:00:00.000Z'])
+    const drawn = privacy.noise({ mechanism: 'laplace', epsilonBudget: '1', epsilonPerQuery: '0.5', sensitivity: '1' }, 5, 8, 2)
+    assert.equal(drawn.length, 5)
+    assert.ok(
+      drawn.some(v => v !== 0n),
+      'noise of scale 518 is not all zeros'
+    )
   })
 })
