@@ -202,8 +202,16 @@ export class OwnerSession {
     return signEnvelope(this.#key, ENVELOPE_TYPES.unmask, { sessionId: this.terms.sessionId, selfShares, keyShares })
   }
 
+  // One key per pair serves both directions: agreed once, for sealing and opening.
+  readonly #boxKeys = new Map<NodeId, Uint8Array>()
+
   #boxKey(owner: NodeId): Uint8Array {
-    return agreeKey(this.#c.secretKey, this.#keys.get(owner)!.cPk, this.terms.sessionId, 'share')
+    let key = this.#boxKeys.get(owner)
+    if (key === undefined) {
+      key = agreeKey(this.#c.secretKey, this.#keys.get(owner)!.cPk, this.terms.sessionId, 'share')
+      this.#boxKeys.set(owner, key)
+    }
+    return key
   }
 
   #seal(to: NodeId, shares: HeldShares): string {
