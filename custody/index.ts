@@ -5,6 +5,17 @@ export type * from './model.ts'
 export { DATA_PROPERTY } from './properties.ts'
 export { rowFingerprint, hasFingerprint, MIN_FINGERPRINT_BYTES } from './fingerprint.ts'
 export {
+  noise,
+  noiseParameters,
+  openPrivacyLedger,
+  PrivacyBudgetError,
+  EPSILON_BUDGET_RULE,
+  cryptoRandom,
+  MAX_NOISE_LENGTH,
+  MAX_FRACTIONAL_BITS
+} from './privacy/index.ts'
+export type { NoiseParameters, PrivacyLedgerComponents, RandomSource, Rational } from './privacy/index.ts'
+export {
   SecaggAggregator,
   SecaggOwner,
   SecaggClient,
