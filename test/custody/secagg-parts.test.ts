@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { decodeSigned, encodeFixed, fixedToNumber } from '../../custody/index.ts'
+import { SecaggAggregator, decodeSigned, encodeFixed, fixedToNumber } from '../../custody/index.ts'
+import { NetHost, NodeKey } from '../../net/index.ts'
 import { FIELD_PRIME, bigintToBytes, inverse, mul } from '../../custody/secagg/field.ts'
 import { agreeKey, generateKeyPair } from '../../custody/secagg/key-agreement.ts'
 import { addMask, expandMask } from '../../custody/secagg/prg.ts'
@@ -97,5 +98,37 @@ describe('secure aggregation parts', () => {
     assert.deepEqual(ends[2], { closed: false, error: 'only 1 of 3 owners answered the masked round before its deadline, under the threshold 2' })
     // All timers gone: nothing fires later.
     assert.deepEqual(clock.pending(), [])
+  })
+})
+
+describe('the aggregator’s sessions', () => {
+  it('bounds the sessions open at once, keeps an ended one readable a while, then forgets it', async () => {
+    const clock = new ManualClock()
+    const host = new NetHost({ key: NodeKey.random() })
+    const aggregator = new SecaggAggregator(host, { clock, maxLiveSessions: 2, keepEndedMs: 5_000 })
+    const participants = [NodeKey.random().nodeId, NodeKey.random().nodeId, NodeKey.random().nodeId]
+    const request = { participants, threshold: 2, length: 3, roundTimeoutMs: 1_000 }
+    const first = aggregator.create(request)
+    aggregator.create({ ...request, roundTimeoutMs: 2_000 })
+    assert.throws(() => aggregator.create(request), { code: 'CapacityExceeded' })
+    clock.advance(1_000)
+    const failed = await aggregator.view(first.sessionId)
+    assert.equal(failed.state, 'Failed')
+    assert.match(failed.error!, /only 0 of 3 owners answered the advertise round/)
+    const third = aggregator.create(request)
+    assert.notEqual(third.sessionId, first.sessionId)
+    clock.advance(5_000)
+    await assert.rejects(aggregator.view(first.sessionId), { code: 'NotFound' })
+    for (const bad of [
+      { ...request, threshold: 1 },
+      { ...request, threshold: 4 },
+      { ...request, participants: [participants[0]!, participants[0]!, participants[1]!] },
+      { ...request, participants: [...participants, host.nodeId] },
+      { ...request, length: 0 },
+      { ...request, fractionalBits: 33 },
+      { ...request, roundTimeoutMs: 10 }
+    ])
+      assert.throws(() => aggregator.create(bad), { code: 'BadRequest' })
+    await aggregator.stop()
   })
 })
