@@ -80,6 +80,8 @@ export class OwnerSession {
   readonly #held = new Map<NodeId, HeldShares>()
   /** U3: whose masked input the aggregator holds. */
   #survivors: NodeId[] = []
+  /** Set once at least t survivors confirmed the same survivors: only then may shares be revealed. */
+  #confirmed = false
   #revealed = false
 
   constructor(terms: SessionTerms, key: NodeKey) {
@@ -185,12 +187,13 @@ export class OwnerSession {
     }
     if (!signers.has(this.self)) throw violation("the aggregator left this owner's check out")
     if (signers.size < this.terms.threshold) throw violation(`only ${signers.size} owners confirmed the survivors, under the threshold ${this.terms.threshold}`)
+    this.#confirmed = true
   }
 
   /** Unmasking, once: each survivor's self-mask share, each dropped sharer's mask-key share. */
   unmask(): SignedEnvelope<UnmaskPayload> {
     if (this.#revealed) throw violation('this owner unmasks once per session')
-    if (this.#survivors.length === 0) throw violation('the survivors are not known yet')
+    if (!this.#confirmed) throw violation('the survivors are not confirmed yet')
     this.#revealed = true
     const selfShares: UnmaskPayload['selfShares'] = []
     const keyShares: UnmaskPayload['keyShares'] = []
@@ -202,8 +205,16 @@ export class OwnerSession {
     return signEnvelope(this.#key, ENVELOPE_TYPES.unmask, { sessionId: this.terms.sessionId, selfShares, keyShares })
   }
 
+  // One key per pair serves both directions: agreed once, for sealing and opening.
+  readonly #boxKeys = new Map<NodeId, Uint8Array>()
+
   #boxKey(owner: NodeId): Uint8Array {
-    return agreeKey(this.#c.secretKey, this.#keys.get(owner)!.cPk, this.terms.sessionId, 'share')
+    let key = this.#boxKeys.get(owner)
+    if (key === undefined) {
+      key = agreeKey(this.#c.secretKey, this.#keys.get(owner)!.cPk, this.terms.sessionId, 'share')
+      this.#boxKeys.set(owner, key)
+    }
+    return key
   }
 
   #seal(to: NodeId, shares: HeldShares): string {

@@ -1,7 +1,7 @@
 // Secure aggregation in the custody module: every daemon is an aggregator
 // for the sessions its requesters open (REST + `/agora/secagg/1`), and an
 // owner whose activities contribute partials to other requesters' sessions.
-import { SecaggAggregator, SecaggOwner } from '../../custody/index.ts'
+import { SecaggAggregator, SecaggOwner, noise as privacyNoise } from '../../custody/index.ts'
 import type { NoiseSource, PrivacyLedger } from '../../custody/index.ts'
 import type { Clock } from '../../net/index.ts'
 import type { ApiRoute } from '../api/server.ts'
@@ -10,7 +10,7 @@ import { secaggRoutes } from './secagg-routes.ts'
 
 export interface SecaggParts {
   clock?: Clock
-  /** The owner's privacy noise (custody/privacy). */
+  /** The owner's privacy noise (default: custody/privacy's exact samplers). */
   noise?: NoiseSource
   ledger?: PrivacyLedger
 }
@@ -37,7 +37,7 @@ export async function startSecagg(context: ModuleContext, parts: SecaggParts): P
   const logger = context.logger.child({ component: 'secagg' })
   const aggregator = new SecaggAggregator(context.net, { ...(parts.clock === undefined ? {} : { clock: parts.clock }), logger })
   const contributor = new SecaggOwner(context.net, {
-    ...(parts.noise === undefined ? {} : { noise: parts.noise }),
+    noise: parts.noise ?? ((policy, length, fractionalBits, threshold) => privacyNoise(policy, length, fractionalBits, threshold)),
     ...(parts.ledger === undefined ? {} : { ledger: parts.ledger }),
     logger
   })

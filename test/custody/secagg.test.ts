@@ -212,7 +212,7 @@ describe('secure aggregation over libp2p (5 owners, threshold 3)', function () {
     assert.equal(world.aggregator.inspect(sessionId)!.round.received.size, 0)
   })
 
-  it("an owner refuses an aggregator's answers that break the protocol: keys of a stranger, survivors it did not sign, a second unmasking", async () => {
+  it("an owner refuses an aggregator's answers that break the protocol: keys of a stranger, survivors it did not sign, survivors told otherwise to another owner, an unmasking before the survivors are confirmed, a second unmasking", async () => {
     const { sessionId } = open()
     const [a, b] = world.owners
     const aggregator = world.aggregatorHost.nodeId
@@ -238,8 +238,33 @@ describe('secure aggregation over libp2p (5 owners, threshold 3)', function () {
     const badSurvivors = signEnvelope(b!.host.key, 'agora-secagg-survivors', { sessionId, survivors: all.map(s => s.self) })
     assert.throws(() => sessionA.acceptSurvivors(aggregator, badSurvivors), { code: 'Forbidden', message: /not the aggregator/ })
     const survivors = signEnvelope(world.aggregatorHost.key, 'agora-secagg-survivors', { sessionId, survivors: all.map(s => s.self) })
-    sessionA.acceptSurvivors(aggregator, survivors)
-    sessionA.unmask()
+    const check = sessionA.acceptSurvivors(aggregator, survivors)
+    // Nothing is revealed before at least t owners confirmed one list of survivors.
+    assert.throws(() => sessionA.unmask(), { code: 'Forbidden', message: /not confirmed/ })
+    // An aggregator telling B that A's neighbour dropped (to get its mask-key shares from B, its self-mask shares from A) is caught.
+    const toldOtherwise = signEnvelope(b!.host.key, 'agora-secagg-consistency', {
+      sessionId,
+      survivors: all
+        .map(s => s.self)
+        .filter(id => id !== others[0]!.self)
+        .sort()
+    })
+    assert.throws(() => sessionA.acceptChecks([check, toldOtherwise]), { code: 'Forbidden', message: /was told other survivors/ })
+    assert.throws(() => sessionA.unmask(), { code: 'Forbidden', message: /not confirmed/ })
+    assert.throws(() => sessionA.acceptChecks([check]), { code: 'Forbidden', message: /under the threshold/ })
+    const checks = [check]
+    for (const session of [sessionB, ...others]) {
+      const toIt = boxes.filter(x => x.from !== session.self).map(x => ({ from: x.from, box: x.shares.payload.boxes.find(y => y.to === session.self)!.box }))
+      session.acceptShares(
+        all.map(s => s.self),
+        toIt
+      )
+      checks.push(session.acceptSurvivors(aggregator, survivors))
+    }
+    sessionA.acceptChecks(checks)
+    const unmasking = sessionA.unmask()
+    assert.equal(unmasking.payload.selfShares.length, 5)
+    assert.deepEqual(unmasking.payload.keyShares, [])
     assert.throws(() => sessionA.unmask(), { code: 'Forbidden', message: /once/ })
   })
 })
