@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import Type from 'typebox'
-import { CodedError, loadEach, silentLogger, systemClock, validator } from '../../net/index.ts'
+import { CodedError, codedSystemError, loadEach, silentLogger, systemClock, validator } from '../../net/index.ts'
 import type { Clock, Logger, RawRecordStore } from '../../net/index.ts'
 import type { AuditSink, DatasetCatalog, DatasetRecord } from '../model.ts'
 import { importCsv } from './csv-import.ts'
@@ -178,7 +178,8 @@ export class DatasetRegistry implements DatasetCatalog {
       return record
     } catch (err) {
       if (!this.#records.has(name)) await this.#removeFiles(name)
-      throw err
+      // A full disk is the owner's to act on; any other fault stays internal.
+      throw codedSystemError(err) ?? err
     } finally {
       await rm(staging, { recursive: true, force: true })
       this.#busy.delete(name)
