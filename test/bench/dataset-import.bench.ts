@@ -33,7 +33,7 @@ try {
   await once(out, 'close')
   const bytes = (await stat(csv)).size
 
-  const registry = new DatasetRegistry({ db: store.sublevel('custody').sublevel('datasets') as unknown as RawRecordStore, root: join(dir, 'custody') })
+  const registry = new DatasetRegistry({ db: store.sublevel('custody').sublevel('datasets') as unknown as RawRecordStore, root: join(dir, 'node', 'custody') })
   await registry.open()
   globalThis.gc?.()
   const heapBefore = process.memoryUsage().heapUsed
