@@ -11,6 +11,10 @@ export const MAX_RECORD_CHARS = 1 << 20
 
 export type RecordSink = (fields: string[], line: number) => void
 
+const QUOTE = 0x22
+const COMMA = 0x2c
+const LF = 0x0a
+const CR = 0x0d
 const STATE = { fieldStart: 0, unquoted: 1, quoted: 2, quoteInQuoted: 3, carriageReturn: 4 } as const
 type State = (typeof STATE)[keyof typeof STATE]
 
@@ -35,57 +39,88 @@ export class CsvParser {
   }
 
   push(text: string): void {
-    let start = 0
+    let i = 0
     if (!this.#started && text.length > 0) {
       this.#started = true
-      if (text.charCodeAt(0) === 0xfeff) start = 1
+      if (text.charCodeAt(0) === 0xfeff) i = 1
     }
-    for (let i = start; i < text.length; i++) {
-      const ch = text.charCodeAt(i)
+    const n = text.length
+    // Runs of plain characters are taken as slices; only the characters that matter are looked at one by one.
+    while (i < n) {
       switch (this.#state) {
-        case STATE.fieldStart:
-          if (ch === 0x22) {
+        case STATE.fieldStart: {
+          const ch = text.charCodeAt(i)
+          if (ch === QUOTE) {
             this.#state = STATE.quoted
             this.#fieldQuoted = true
             this.#quoteLine = this.#line
-          } else if (ch === 0x2c) this.#endField()
-          else if (ch === 0x0a) this.#endRecord()
-          else if (ch === 0x0d) this.#state = STATE.carriageReturn
-          else {
-            this.#append(text[i] as string)
-            this.#state = STATE.unquoted
-          }
+            i++
+          } else if (ch === COMMA) {
+            this.#endField()
+            i++
+          } else if (ch === LF) {
+            this.#endRecord()
+            i++
+          } else if (ch === CR) {
+            this.#state = STATE.carriageReturn
+            i++
+          } else this.#state = STATE.unquoted
           break
-        case STATE.unquoted:
-          if (ch === 0x2c) {
+        }
+        case STATE.unquoted: {
+          let j = i
+          while (j < n) {
+            const ch = text.charCodeAt(j)
+            if (ch === COMMA || ch === LF || ch === CR || ch === QUOTE) break
+            j++
+          }
+          this.#append(text, i, j)
+          i = j
+          if (j === n) break
+          const ch = text.charCodeAt(j)
+          if (ch === QUOTE) this.#fail('a quote inside an unquoted field (quote the whole field and double the quote)')
+          if (ch === COMMA) {
             this.#endField()
             this.#state = STATE.fieldStart
-          } else if (ch === 0x0a) this.#endRecord()
-          else if (ch === 0x0d) this.#state = STATE.carriageReturn
-          else if (ch === 0x22) this.#fail('a quote inside an unquoted field (quote the whole field and double the quote)')
-          else this.#append(text[i] as string)
+          } else if (ch === LF) this.#endRecord()
+          else this.#state = STATE.carriageReturn
+          i++
           break
-        case STATE.quoted:
-          if (ch === 0x22) this.#state = STATE.quoteInQuoted
-          else {
-            if (ch === 0x0a) this.#line++
-            this.#append(text[i] as string)
+        }
+        case STATE.quoted: {
+          let j = i
+          while (j < n) {
+            const ch = text.charCodeAt(j)
+            if (ch === QUOTE) break
+            if (ch === LF) this.#line++
+            j++
+          }
+          this.#append(text, i, j)
+          i = j
+          if (j < n) {
+            this.#state = STATE.quoteInQuoted
+            i++
           }
           break
-        case STATE.quoteInQuoted:
-          if (ch === 0x22) {
-            this.#append('"')
+        }
+        case STATE.quoteInQuoted: {
+          const ch = text.charCodeAt(i)
+          if (ch === QUOTE) {
+            this.#append('"', 0, 1)
             this.#state = STATE.quoted
-          } else if (ch === 0x2c) {
+          } else if (ch === COMMA) {
             this.#endField()
             this.#state = STATE.fieldStart
-          } else if (ch === 0x0a) this.#endRecord()
-          else if (ch === 0x0d) this.#state = STATE.carriageReturn
+          } else if (ch === LF) this.#endRecord()
+          else if (ch === CR) this.#state = STATE.carriageReturn
           else this.#fail('text after the closing quote of a field')
+          i++
           break
+        }
         case STATE.carriageReturn:
-          if (ch === 0x0a) this.#endRecord()
-          else this.#fail('a carriage return not followed by a line feed')
+          if (text.charCodeAt(i) !== LF) this.#fail('a carriage return not followed by a line feed')
+          this.#endRecord()
+          i++
           break
       }
     }
@@ -102,9 +137,11 @@ export class CsvParser {
     return this.#line
   }
 
-  #append(ch: string): void {
-    if (++this.#recordChars > MAX_RECORD_CHARS) this.#fail(`a record longer than ${MAX_RECORD_CHARS} characters`)
-    this.#field += ch
+  #append(text: string, from: number, to: number): void {
+    if (to === from) return
+    this.#recordChars += to - from
+    if (this.#recordChars > MAX_RECORD_CHARS) this.#fail(`a record longer than ${MAX_RECORD_CHARS} characters`)
+    this.#field += text.slice(from, to)
   }
 
   #endField(): void {

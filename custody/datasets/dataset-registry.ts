@@ -6,9 +6,9 @@
 // a crash removes whatever has no record.
 import { randomBytes } from 'node:crypto'
 import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import Type from 'typebox'
-import { CodedError, loadEach, silentLogger, systemClock, validator } from '../../net/index.ts'
+import { CodedError, codedSystemError, loadEach, silentLogger, systemClock, validator } from '../../net/index.ts'
 import type { Clock, Logger, RawRecordStore } from '../../net/index.ts'
 import type { AuditSink, DatasetCatalog, DatasetRecord } from '../model.ts'
 import { importCsv } from './csv-import.ts'
@@ -19,6 +19,7 @@ import { FingerprintList } from './file-digest.ts'
 import type { ImportedSnapshot } from './import-types.ts'
 import { DEFAULT_DATASET_LIMITS } from './limits.ts'
 import type { DatasetLimits } from './limits.ts'
+import { assertApartFrom } from './source-checks.ts'
 import { importSqlite } from './sqlite-import.ts'
 
 export interface DatasetRegistryComponents {
@@ -26,6 +27,8 @@ export interface DatasetRegistryComponents {
   readonly db: RawRecordStore
   /** <dataDir>/custody: the registry owns its datasets/, fingerprints/ and staging/ folders. */
   readonly root: string
+  /** The daemon's data dir, which no dataset may read from or hold (default: the folder above `root`). */
+  readonly dataDir?: string
   readonly clock?: Pick<Clock, 'now'>
   readonly logger?: Logger
   /** Told of every add and remove (the audit log), when there is one. */
@@ -54,6 +57,7 @@ const SYNC = { sync: true }
 export class DatasetRegistry implements DatasetCatalog {
   readonly #db: RawRecordStore
   readonly #root: string
+  readonly #dataDir: string
   readonly #limits: DatasetLimits
   readonly #clock: Pick<Clock, 'now'>
   readonly #logger: Logger
@@ -67,6 +71,7 @@ export class DatasetRegistry implements DatasetCatalog {
   constructor(components: DatasetRegistryComponents, limits: Partial<DatasetLimits> = {}) {
     this.#db = components.db
     this.#root = components.root
+    this.#dataDir = components.dataDir ?? dirname(components.root)
     this.#limits = { ...DEFAULT_DATASET_LIMITS, ...limits }
     this.#clock = components.clock ?? systemClock
     this.#logger = components.logger ?? silentLogger
@@ -146,6 +151,7 @@ export class DatasetRegistry implements DatasetCatalog {
       const snapshotDir = join(staging, 'snapshot')
       await mkdir(snapshotDir, { recursive: true })
       const fingerprints = new FingerprintList()
+      await assertApartFrom(this.#dataDir, checked.source.path, `--${checked.source.kind}`)
       const snapshot = await this.#import(checked, snapshotDir, fingerprints)
       const sorted = fingerprints.sorted()
       await writeFile(join(staging, 'fingerprints'), new Uint8Array(sorted.buffer, sorted.byteOffset, sorted.byteLength), { flush: true })
@@ -178,7 +184,8 @@ export class DatasetRegistry implements DatasetCatalog {
       return record
     } catch (err) {
       if (!this.#records.has(name)) await this.#removeFiles(name)
-      throw err
+      // A full disk is the owner's to act on; any other fault stays internal.
+      throw codedSystemError(err) ?? err
     } finally {
       await rm(staging, { recursive: true, force: true })
       this.#busy.delete(name)

@@ -149,10 +149,19 @@ export const providerStatus: CommandRun = async ({ values }) => {
       offers.length === 0
         ? 'no offers live\n'
         : table(
-            ['OFFER', 'PRESET', 'RUNTIME', 'EXPIRES', 'START', 'ENV/H', 'CPU/H'],
+            ['OFFER', 'PRESET', 'DATASET', 'RUNTIME', 'EXPIRES', 'START', 'ENV/H', 'CPU/H'],
             offers.map(offer => {
               const pricing = (offer.pricing ?? {}) as Json
-              return [offer.offerId, offer.preset, offer.runtime, offer.expiresAt, pricing.startingFee, pricing.envPerHour, pricing.cpuPerHour].map(cellOf)
+              return [
+                offer.offerId,
+                offer.preset,
+                offer.dataset,
+                offer.runtime,
+                offer.expiresAt,
+                pricing.startingFee,
+                pricing.envPerHour,
+                pricing.cpuPerHour
+              ].map(cellOf)
             })
           )
     )

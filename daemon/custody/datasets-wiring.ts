@@ -3,7 +3,7 @@
 import { join } from 'node:path'
 import { DATA_PROPERTY, DatasetRegistry, datasetLimitsOf } from '../../custody/index.ts'
 import type { Market } from '../../market/index.ts'
-import type { DatasetLimitsConfig } from '../../custody/index.ts'
+import type { AuditSink, DatasetLimitsConfig } from '../../custody/index.ts'
 import type { Clock, RawRecordStore } from '../../net/index.ts'
 import { datasetRoutes } from '../api/custody-dataset-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
@@ -25,7 +25,10 @@ export async function openDatasets(
     readonly apiPrefix: string
     readonly limits: DatasetLimitsConfig | undefined
     readonly clock?: Clock | undefined
+    /** The policy line of a dataset (the PolicyJudge's summary); "policy: none" without one. */
     readonly policySummary?: (name: string) => string
+    /** Where additions and removals are logged (the audit log), when there is one. */
+    readonly audit?: AuditSink
   }
 ): Promise<DatasetsWiring> {
   const registry = new DatasetRegistry(
@@ -34,6 +37,7 @@ export async function openDatasets(
       root: join(context.config.dataDir, 'custody'),
       logger: context.logger.child({ component: 'custody:datasets' }),
       inUse: name => inForce(init.market, name),
+      ...(init.audit === undefined ? {} : { audit: init.audit }),
       ...(init.clock === undefined ? {} : { clock: init.clock })
     },
     datasetLimitsOf(init.limits)

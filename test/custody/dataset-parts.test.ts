@@ -70,6 +70,29 @@ describe('custody datasets: the parts', () => {
     }
   })
 
+  it('refuses malformed CSV at the same line whatever the chunks', () => {
+    const cases: Array<[string, RegExp]> = [
+      ['a,b\n1,x"y\n', /line 2: a quote inside an unquoted field/],
+      ['a\n"x"y\n', /line 2: text after the closing quote/],
+      ['a\n"open\nstill', /a quoted field opened on line 2 is not closed/],
+      ['a\n1\r2\n', /line 2: a carriage return not followed by a line feed/],
+      [`a\n${'x'.repeat(1 << 20)}y\n`, /line 2: a record longer than/]
+    ]
+    for (const [text, message] of cases) {
+      for (const size of [1, 3, 1 << 16]) {
+        const parser = new CsvParser(() => {})
+        assert.throws(
+          () => {
+            for (let at = 0; at < text.length; at += size) parser.push(text.slice(at, at + size))
+            parser.end()
+          },
+          (err: Error) => message.test(err.message),
+          `${JSON.stringify(text.slice(0, 20))} in chunks of ${size}`
+        )
+      }
+    }
+  })
+
   it('rounds the row count down to one significant digit', () => {
     const cases: Array<[number, number]> = [
       [0, 0],

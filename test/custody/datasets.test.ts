@@ -97,7 +97,7 @@ describe('custody datasets: the registry and its importers', function () {
 
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agora-datasets-'))
-    root = join(dir, 'custody')
+    root = join(dir, 'node', 'custody')
     inUse = new Set()
     await open()
   })
@@ -308,7 +308,7 @@ describe('custody datasets: the registry and its importers', function () {
       assert.ok(!csv.includes('s1'), 'what the view leaves out is not in the snapshot')
       assert.deepEqual(await readFile(dbPath), before, 'the database is unchanged')
       // The snapshot reads back through the CSV importer to the same rows.
-      const again = await add({ name: 'clinic-copy', source: { kind: 'csv', path: join(record.dir, 'data.csv') } })
+      const again = await add({ name: 'clinic-copy', source: { kind: 'csv', path: await source('clinic-copy.csv', csv) } })
       assert.equal(again.rows, 3)
     })
 
@@ -345,7 +345,8 @@ describe('custody datasets: the registry and its importers', function () {
     await rejectsWith(add({ name: 'p', source: { kind: 'csv', path }, price: { perHour: '1e-3' } }), 'BadRequest', /--price-per-hour/)
     await rejectsWith(add({ name: 'p', source: { kind: 'csv', path }, price: { perUse: '0.1234567890123456789' } }), 'BadRequest', /--price-per-use/)
     await rejectsWith(add({ name: 'p', source: { kind: 'csv', path: 'a.csv' } }), 'BadRequest', /must be absolute/)
-    await rejectsWith(add({ name: 'p', source: { kind: 'csv', path: dir } }), 'BadRequest', /not a regular file/)
+    await mkdir(join(dir, 'a-dir'))
+    await rejectsWith(add({ name: 'p', source: { kind: 'csv', path: join(dir, 'a-dir') } }), 'BadRequest', /not a regular file/)
     await add({ name: 'a', source: { kind: 'csv', path } })
     await rejectsWith(add({ name: 'a', source: { kind: 'csv', path } }), 'Conflict', /exists already/)
     // Two adds of one name at once: one wins, the other is a Conflict.
@@ -380,6 +381,21 @@ describe('custody datasets: the registry and its importers', function () {
         .map(r => r.name),
       ['twin']
     )
+  })
+
+  it("refuses a source in the daemon's data dir, or holding it, links resolved", async () => {
+    const nodeDir = join(dir, 'node')
+    await writeFile(join(nodeDir, 'inside.csv'), 'a\n1\n')
+    await rejectsWith(add({ name: 'inside', source: { kind: 'csv', path: join(nodeDir, 'inside.csv') } }), 'BadRequest', /the daemon's data dir/)
+    await symlink(join(nodeDir, 'inside.csv'), join(dir, 'outside.csv'))
+    await rejectsWith(add({ name: 'linked', source: { kind: 'csv', path: join(dir, 'outside.csv') } }), 'BadRequest', /the daemon's data dir/)
+    await rejectsWith(add({ name: 'holder', source: { kind: 'dir', path: dir } }), 'BadRequest', /the daemon's data dir/)
+    await rejectsWith(add({ name: 'own', source: { kind: 'dir', path: root } }), 'BadRequest', /the daemon's data dir/)
+    await assertNothingOf('holder')
+    // A sibling whose name merely starts like the data dir's is not inside it.
+    await mkdir(join(dir, 'node-sibling'))
+    await writeFile(join(dir, 'node-sibling', 'a.txt'), 'a')
+    assert.equal((await add({ name: 'sibling', source: { kind: 'dir', path: join(dir, 'node-sibling') } })).files.length, 1)
   })
 
   it('refuses more datasets than the limit, and removes at start what a crash left without a record', async () => {

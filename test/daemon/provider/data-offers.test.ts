@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import type { MarketModule } from '../../../daemon/modules/market-module.ts'
 import type { ProviderModule } from '../../../daemon/modules/provider-module.ts'
 import type { RuntimeAnswer } from '../../../daemon/provider/offers/index.ts'
+import { agora, reapChildren } from '../../helpers/agora-process.ts'
 import { Cluster } from '../../helpers/cluster.ts'
 import type { TestNode } from '../../helpers/cluster.ts'
 import { eventually } from '../../helpers/wait.ts'
@@ -51,6 +52,9 @@ describe('provider agent: data offers', function () {
     await provider.client.expect(200, 'PUT', '/agora-api/v1/provider/presets/wasmtime', {
       pricing: { startingFee: '0.1', envPerHour: '0.02', cpuPerHour: '0.1' }
     })
+  })
+  afterEach(async () => {
+    await reapChildren()
   })
   after(async () => {
     await cluster.stop()
@@ -114,6 +118,10 @@ describe('provider agent: data offers', function () {
     const dataStatus = status.offers.find(each => each.dataset === 'patients')
     assert.equal(dataStatus?.pricing.startingFee, '0.3')
     assert.equal(dataStatus?.pricing.envPerHour, '0.0236')
+    const text = await agora(['provider', 'status', '--data-dir', provider.dataDir])
+    assert.equal(text.code, 0, text.stderr)
+    assert.match(text.stdout, /^OFFER\s+PRESET\s+DATASET\s+RUNTIME/m)
+    assert.match(text.stdout, /\swasmtime\s+patients\s+wasmtime\s.*\s0\.3\s+0\.0236\s+0\.1$/m)
   })
 
   it('replaces the offers when a dataset is added or removed, and withdraws the removed one from the other node', async () => {
