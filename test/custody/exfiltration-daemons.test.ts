@@ -2,7 +2,7 @@
 // dataset registered by its custody module, a policy file in force, and a
 // requester daemon that creates the activity and sends the batch over
 // loopback libp2p. The daemon's own grants (registry, policy judge, audit log)
-// refuse the copy of the data, the transfer from /data and the logs, cut the
+// refuse the copy of the data, a copied row (by the registry's fingerprints), the transfer from /data and the logs, cut the
 // exit code, release an aggregate, and audit all of it in the hash chain.
 import assert from 'node:assert/strict'
 import { rename, writeFile } from 'node:fs/promises'
@@ -72,7 +72,7 @@ describe('custody: the exfiltration matrix over real daemons', function () {
     await files?.close()
   })
 
-  it('refuses the copy, the transfer from /data and the logs, cuts the exit code, releases the aggregate, and audits it all', async () => {
+  it('refuses the copy, a copied row, the transfer from /data and the logs, cuts the exit code, releases the aggregate, and audits it all', async () => {
     const program = new WasiProgram()
       .open(FD.data, 'data.csv', { slot: 0 })
       .read({ slot: 0 })
@@ -81,6 +81,8 @@ describe('custody: the exfiltration matrix over real daemons', function () {
       .writeBuffer({ slot: 1 })
       .open(FD.out, 'mean.json', { slot: 2, oflags: OFLAGS.creat, rights: RIGHTS.all })
       .writeText({ slot: 2 }, '{"kind":"aggregate","rows":12,"values":{"age.mean":35.5}}')
+      .open(FD.out, 'keys.json', { slot: 3, oflags: OFLAGS.creat, rights: RIGHTS.all })
+      .writeText({ slot: 3 }, JSON.stringify({ kind: 'histogram', cells: [{ key: PATIENTS_CSV.split('\n')[4], count: 10 }] }))
     const bytes = await program.build(7)
     const taskPackage = await publishModule(files, 'matrix', bytes)
     const hash = taskPackage.split(':').slice(1, 3).join(':')
@@ -88,7 +90,7 @@ describe('custody: the exfiltration matrix over real daemons', function () {
       dataset: DATASET,
       algorithms: { hashes: [hash] },
       requesters: [requester.nodeId],
-      output: { maxBytes: 4096, minRows: 10, kinds: ['aggregate'], logs: 'none', exitCodes: 'status' }
+      output: { maxBytes: 4096, minRows: 10, kinds: ['aggregate', 'histogram'], logs: 'none', exitCodes: 'status' }
     })
     const dataTerms = { 'agora.data.name': DATASET }
     const { agreementId } = await approvedAgreement(provider, requester, {
@@ -109,6 +111,7 @@ describe('custody: the exfiltration matrix over real daemons', function () {
       const transfers = [
         { transfer: { from: 'container:/out/copy.csv', to: 'container:/work/copy.csv' } },
         { transfer: { from: 'container:/data/data.csv', to: 'container:/work/data.csv' } },
+        { transfer: { from: 'container:/out/keys.json', to: 'container:/work/keys.json' } },
         { transfer: { from: 'container:/out/mean.json', to: 'container:/work/mean.json' } }
       ]
       const sent = await Promise.all(
@@ -124,7 +127,7 @@ describe('custody: the exfiltration matrix over real daemons', function () {
       )
       assert.deepEqual(
         sent.map(result => result.result),
-        ['Error', 'Error', 'Ok']
+        ['Error', 'Error', 'Error', 'Ok']
       )
       assert.match(sent[0].message, /copy of a dataset file/)
       assert.match(sent[1].message, /only files of \/out/)
@@ -137,6 +140,7 @@ describe('custody: the exfiltration matrix over real daemons', function () {
           ['decision', true],
           ['run', undefined],
           ['refusal', 'output.copiedFile'],
+          ['refusal', 'output.copiedRows'],
           ['release', 'output.kinds']
         ]
       )
