@@ -73,7 +73,7 @@ const AuditQuery = Type.Object({
   dataset: Type.Optional(Type.String({ pattern: DATASET_NAME_PATTERN })),
   kind: Type.Optional(AuditKindSchema),
   requesterId: Type.Optional(NodeIdText),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 }))
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000, description: 'The newest entries that match (default 1000), oldest first.' }))
 })
 const CheckBody = Type.Object(
   {
@@ -101,6 +101,8 @@ const ManifestCheckSchema = Type.Object({
   publisher: Type.Optional(Type.String({ description: 'The publisher whose signature it carries (when ok).' })),
   why: Type.Optional(Type.String({ description: 'Why it does not verify (when not ok).' }))
 })
+/** An answer stays bounded however long the log grows. */
+const DEFAULT_AUDIT_LIMIT = 1000
 const HASH = /^(sha3:[0-9a-f]{56,128}|sha256:[0-9a-f]{64})$/
 
 export function policyRoutes(desk: PolicyDesk): FastifyPluginAsync {
@@ -144,7 +146,7 @@ export function policyRoutes(desk: PolicyDesk): FastifyPluginAsync {
     app.get(
       '/audit',
       { schema: { operationId: 'agoraCustodyAudit', tags, querystring: AuditQuery, response: { 200: Type.Array(AuditEntrySchema) } } },
-      async request => (await desk.audit(definedOf(request.query) as AuditFilter)).map(entryWire)
+      async request => (await desk.audit({ limit: DEFAULT_AUDIT_LIMIT, ...definedOf(request.query) } as AuditFilter)).map(entryWire)
     )
     app.get(
       '/audit/verify',
