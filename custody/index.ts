@@ -69,5 +69,5 @@ export {
 export type { DatasetRegistryComponents, AddDatasetRequest, DatasetSource, DatasetLimits, DatasetLimitsConfig } from './datasets/index.ts'
 export { OutputGuard, MAX_JSON_BYTES, JSON_KINDS } from './guards/index.ts'
 export type { GuardContext, GuardOptions, ReleasedOutput, JsonKind } from './guards/index.ts'
-export { CustodyGrants, algorithmHash } from './grants/index.ts'
+export { CustodyGrants } from './grants/index.ts'
 export type { ActivityCustodyOptions } from './grants/index.ts'

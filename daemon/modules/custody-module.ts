@@ -11,6 +11,7 @@ import { secaggApiRoute, startSecagg } from '../custody/secagg-wiring.ts'
 import type { SecaggParts, SecaggWiring } from '../custody/secagg-wiring.ts'
 import type { AuditLog, FilePolicyJudge } from '../../custody/index.ts'
 import { startPolicies } from '../custody/policy-wiring.ts'
+import { openCustodyPrivacy } from '../custody/privacy-wiring.ts'
 import type { PolicyPart } from '../custody/policy-wiring.ts'
 import type { DealCustody } from '../provider/deals/deal-keeper.ts'
 import type { ApiRoute } from '../api/server.ts'
@@ -19,6 +20,7 @@ import type { MarketModule } from './market-module.ts'
 import { DatasetLimitsSchema } from '../../custody/index.ts'
 import type { DatasetCatalog, DatasetRegistry } from '../../custody/index.ts'
 import { openDatasets } from '../custody/datasets-wiring.ts'
+import { activityGrants } from '../custody/grants-wiring.ts'
 
 export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
 
@@ -101,9 +103,23 @@ export class CustodyModule implements DaemonModule {
     })
     this.#datasets = datasets.registry
     this.routes.push(datasets.route)
+    const { judge, audit } = policies
+    const privacy = await openCustodyPrivacy({ db: context.db, audit, logger: context.logger, ...(this.#components.clock === undefined ? {} : { clock: this.#components.clock }) })
+    // The grant spends ε before it contributes: the contributor is given only the noise (one spend per query).
+    const { ledger: _ledger, ...secaggParts } = this.#components.secagg ?? {}
     this.#secagg = await startSecagg(context, {
-      ...this.#components.secagg,
+      noise: privacy.noise,
+      ...secaggParts,
       ...(this.#components.clock === undefined ? {} : { clock: this.#components.clock })
+    })
+    this.#activityCustody = activityGrants({
+      catalog: datasets.registry,
+      judge,
+      audit,
+      clock: this.#components.clock ?? systemClock,
+      logger: context.logger,
+      ledger: this.#components.secagg?.ledger ?? privacy.ledger,
+      secagg: this.#secagg.contributor
     })
   }
 
