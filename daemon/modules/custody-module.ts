@@ -104,7 +104,12 @@ export class CustodyModule implements DaemonModule {
     this.#datasets = datasets.registry
     this.routes.push(datasets.route)
     const { judge, audit } = policies
-    const privacy = await openCustodyPrivacy({ db: context.db, audit, logger: context.logger, ...(this.#components.clock === undefined ? {} : { clock: this.#components.clock }) })
+    const privacy = await openCustodyPrivacy({
+      db: context.db,
+      audit,
+      logger: context.logger,
+      ...(this.#components.clock === undefined ? {} : { clock: this.#components.clock })
+    })
     // The grant spends ε before it contributes: the contributor is given only the noise (one spend per query).
     const { ledger: _ledger, ...secaggParts } = this.#components.secagg ?? {}
     this.#secagg = await startSecagg(context, {
