@@ -5,7 +5,7 @@
 // theirs to do (each activity keeps its requesterId for that).
 //
 // Interface (every method throws ExeUnitError; its code maps to an HTTP status:
-// BadRequest 400, NotFound 404, Conflict 409, CapacityExceeded 503, Internal 500; see net/errors/codes.ts):
+// BadRequest 400, Forbidden 403, NotFound 404, Conflict 409, CapacityExceeded 503, Internal 500; see net/errors/codes.ts):
 //
 //   new ExeUnit(options)                 dataDir, nodeId, sign, requesterFiles?, limits?, docker?, ...
 //   start()                              removes a crashed predecessor's leftovers, checks the runtimes

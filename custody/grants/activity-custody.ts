@@ -41,7 +41,7 @@ export class CustodyGrants implements ActivityCustody {
     const context = { requesterId, agreementId, activityId }
     const refuse = async (dataset: string | undefined, reasons: PolicyReason[]): Promise<never> => {
       await audit.append({ kind: 'decision', ...(dataset === undefined ? {} : { dataset }), ...context, allow: false, reasons, detail: { stage: 'activity' } })
-      throw new CodedError('Forbidden', reasons.map(reason => reason.message).join('; '))
+      throw new CodedError('Forbidden', reasons.map(reason => `${reason.rule}: ${reason.message}`).join('; '))
     }
     if (typeof name !== 'string' || !DATASET_NAME.test(name))
       return await refuse(undefined, [{ rule: 'dataset', message: 'the agreement names no valid dataset' }])

@@ -65,7 +65,7 @@ export class OutputGuard {
     const detail = { file: file.containerPath, bytes: file.bytes, destination: file.destination }
     if ('reasons' in outcome) {
       await this.#options.audit.append({ kind: 'refusal', ...base, allow: false, reasons: outcome.reasons, detail })
-      throw new CodedError('Forbidden', `${file.containerPath} may not leave: ${outcome.reasons.map(reason => reason.message).join('; ')}`)
+      throw new CodedError('Forbidden', `${file.containerPath} may not leave: ${outcome.reasons.map(reason => `${reason.rule}: ${reason.message}`).join('; ')}`)
     }
     this.#releasedBytes += file.bytes
     await this.#options.audit.append({

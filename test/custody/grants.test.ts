@@ -63,7 +63,7 @@ describe('custody: grants of a dataset to activities', function () {
     const admission = (properties: Record<string, unknown>): CustodyAdmission => ({ activityId: 'a', agreementId: 'g', requesterId: 'r', properties })
     assert.equal(await custody.admit(admission({ 'golem.srv.comp.task_package': 'x' })), null)
     await assert.rejects(custody.admit(admission({ 'agora.data.name': 'Bad Name' })), isForbidden(/no valid dataset/))
-    await assert.rejects(custody.admit(admission({ 'agora.data.name': 'absent' })), isForbidden(/no dataset absent/))
+    await assert.rejects(custody.admit(admission({ 'agora.data.name': 'absent' })), isForbidden(/^dataset: there is no dataset absent here$/))
     catalog.add(await csvDataset(await tempDir(), 'present', 'a,b\n1,2\n'))
     await assert.rejects(
       custody.admit(admission({ 'agora.data.name': 'present', 'golem.srv.comp.task_package': 'http://x/a.wasm' })),

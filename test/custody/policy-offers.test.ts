@@ -14,6 +14,7 @@ import type { RuntimeAnswer } from '../../daemon/provider/offers/index.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { eventually } from '../helpers/wait.ts'
+import { initialProposalId } from '../../market/negotiation/proposal-book.ts'
 
 const MACHINE = { threads: 2, cpuModel: 'Test CPU', architecture: 'x86_64', memoryGib: 8, diskGib: 50 }
 const WASMTIME: RuntimeAnswer = { name: 'wasmtime', available: true, offerProperties: { 'golem.runtime.name': 'wasmtime' } }
@@ -73,8 +74,9 @@ describe('custody policy through the provider agent of a real daemon', function 
       constraints: '(&(agora.data.name=patients)(golem.node.id.name=data-owner))'
     }
     const demandId = await requester.client.subscribe('demand', demand.properties, demand.constraints)
-    const initial = (await requester.client.nextEvent('demand', demandId, e => e.eventType === 'ProposalEvent' && e.proposal.issuerId === provider.nodeId))
-      .proposal
+    // The offer saying the policy: the one it replaced may still be known a while.
+    const fromOffer = (e: any): boolean => e.eventType === 'ProposalEvent' && e.proposal.proposalId === initialProposalId(demandId, offer.offerId)
+    const initial = (await requester.client.nextEvent('demand', demandId, fromOffer)).proposal
     assert.equal(initial.properties['agora.data.policy'], offer.properties['agora.data.policy'])
     const draftId = await requester.client.expect<string>(201, 'POST', `/market-api/v1/demands/${demandId}/proposals/${initial.proposalId}`, demand)
     const answer = await requester.client.nextEvent(
