@@ -23,6 +23,12 @@ export interface LogisticRegressionOptions extends FederatedRentTerms {
   readonly l2?: number
   /** Default: zeros. */
   readonly initialWeights?: readonly number[]
+  /**
+   * The rows behind the gradients, which the mean gradient divides by. In the clear it
+   * is the partials' row count when not given; a secure sum needs it (e.g. the count of a
+   * secure federatedMean): the requester sees no owner's partial, rows included.
+   */
+  readonly rows?: number
   /** Default secure; "clear" brings every owner's gradient to the requester. */
   readonly aggregate?: 'clear' | { readonly secure: { readonly threshold?: number; readonly fractionalBits?: number; readonly roundTimeoutMs?: number } }
   readonly output?: string
@@ -41,9 +47,9 @@ export interface LogisticRegressionResult {
 }
 
 /**
- * Each owner's step gets ["logistic", "<feature>,<feature>,…", label, "<w0>,<w1>,…"]
- * and writes a vector of features + 3 numbers: the gradient's sum over its rows
- * (intercept first), the log-loss's sum, and its row count.
+ * Each owner's step gets [label, feature…, "--weights", "<w0>,<w1>,…"] and
+ * writes a vector of features + 2 numbers: the log-loss gradient's sum over its
+ * rows (intercept first), then the log-loss's sum.
  */
 export async function trainLogisticRegression(client: AgoraClient, options: LogisticRegressionOptions): Promise<LogisticRegressionResult> {
   const { features, label, rounds, learningRate, l2 = 0 } = options
@@ -56,34 +62,36 @@ export async function trainLogisticRegression(client: AgoraClient, options: Logi
   let weights = [...(options.initialWeights ?? new Array<number>(features.length + 1).fill(0))]
   if (weights.length !== features.length + 1 || !weights.every(Number.isFinite))
     throw new SdkError('BadRequest', `initialWeights must be ${features.length + 1} numbers (the intercept, then one per feature)`)
-  const length = features.length + 3
+  if (options.rows !== undefined && (!Number.isSafeInteger(options.rows) || options.rows < 1)) throw new SdkError('BadRequest', 'rows must be an integer ≥ 1')
+  if (options.aggregate !== 'clear' && options.rows === undefined)
+    throw new SdkError('BadRequest', 'a secure training needs rows (the rows behind the gradients, e.g. the count of a secure federatedMean)')
+  const length = features.length + 2
   const aggregate = options.aggregate === 'clear' ? ('clear' as const) : { secure: { ...(options.aggregate?.secure ?? {}), length } }
-  const { features: _f, label: _l, rounds: _r, learningRate: _lr, l2: _l2, initialWeights: _w, aggregate: _a, ...terms } = options
+  const { features: _f, label: _l, rounds: _r, learningRate: _lr, l2: _l2, initialWeights: _w, aggregate: _a, rows: _rows, ...terms } = options
   const federation = await openFederation(client, { ...terms, aggregate })
   const losses: number[] = []
-  let rows = 0
+  let rows = options.rows ?? 0
   try {
     for (let round = 0; round < rounds; round++) {
-      const args = ['logistic', features.join(','), label, weights.join(',')]
+      const args = [label, ...features, '--weights', weights.join(',')]
       const step = {
         args,
         ...(options.output === undefined ? {} : { output: options.output }),
         ...(options.signal === undefined ? {} : { signal: options.signal })
       }
-      const sum =
-        aggregate === 'clear'
-          ? (
-              await federation.step<number[]>({
-                ...step,
-                aggregate,
-                combine: partials => sumVectors(partials.map(partial => (partial.kind === 'vector' ? partial.values : [])))
-              })
-            ).combined
-          : (await federation.step({ ...step, aggregate })).sum
+      let sum: readonly number[]
+      if (aggregate === 'clear') {
+        const clear = await federation.step<number[]>({
+          ...step,
+          aggregate,
+          combine: partials => sumVectors(partials.map(partial => (partial.kind === 'vector' ? partial.values : [])))
+        })
+        sum = clear.combined
+        rows = options.rows ?? clear.partials.reduce((total, { partial }) => total + ('rows' in partial ? partial.rows : 0), 0)
+      } else sum = (await federation.step({ ...step, aggregate })).sum
       if (sum.length !== length) throw new SdkError('MalformedResponse', `the gradients' sum has ${sum.length} numbers, not ${length}`)
-      rows = Math.round(sum[length - 1]!)
       if (rows <= 0) throw new SdkError('Conflict', 'the datasets hold no rows to train on')
-      losses.push(sum[length - 2]! / rows)
+      losses.push(sum[length - 1]! / rows)
       weights = nextWeights(weights, sum.slice(0, features.length + 1), rows, learningRate, l2)
     }
   } catch (error) {

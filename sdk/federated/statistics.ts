@@ -48,12 +48,12 @@ export interface MeanResult {
 
 /**
  * The mean and variance of `column` across the datasets. Each owner's step
- * (default arguments: ["mean", column]) writes [count, sum, sum of squares]:
- * a vector of 3, or an aggregate with the values count, sum and sumsq.
+ * (default arguments: [column]) writes [count, sum, sum of squares]: a vector
+ * of 3, or an aggregate with the values count, sum and sumsq.
  */
 export async function federatedMean(client: AgoraClient, options: StatisticOptions): Promise<MeanResult> {
   const column = checkColumn(options.column)
-  const run = await runStatistic(client, options, options.args ?? ['mean', column], 3, partials => sumVectors(partials.map(partial => momentsOf(partial))))
+  const run = await runStatistic(client, options, options.args ?? [column], 3, partials => sumVectors(partials.map(partial => momentsOf(partial))))
   const [count, sum, sumOfSquares] = (run.aggregate === 'secure' ? run.sum : run.combined) as [number, number, number]
   return { ...momentsToMean(count, sum, sumOfSquares), run }
 }
@@ -68,47 +68,80 @@ export function momentsToMean(count: number, sum: number, sumOfSquares: number):
 }
 
 export interface HistogramOptions extends StatisticOptions {
-  /** The bins' edges, ascending: bin i holds edges[i] ≤ x < edges[i + 1]. */
+  /** The cells' edges e1 < … < eK, ascending: the K + 1 cells are (−∞, e1), [e1, e2), …, [eK, +∞). */
   readonly edges: readonly number[]
-  /** Cells whose total count is below this are reported as suppressed (0), on top of each owner's own minimum. */
+  /**
+   * Cells whose count is above 0 but below this come back as 0. In the clear,
+   * each owner's step suppresses them in its own histogram (/out/histogram.json);
+   * securely, the totals are suppressed at the requester (no owner's count is seen).
+   */
   readonly minCount?: number
 }
 
+export interface HistogramCell {
+  /** "<e1", "[e1,e2)", …, ">=eK". */
+  readonly key: string
+  /** −Infinity for the first cell. */
+  readonly from: number
+  /** +Infinity for the last cell. */
+  readonly to: number
+  readonly count: number
+}
+
 export interface HistogramResult {
-  readonly cells: readonly { readonly key: string; readonly from: number; readonly to: number; readonly count: number }[]
-  /** Cells whose total was below minCount (their count is 0 above). */
+  readonly cells: readonly HistogramCell[]
+  /** Cells whose total was above 0 but below minCount (their count is 0 above). */
   readonly suppressed: readonly string[]
   readonly run: ClearFederatedResult<readonly number[]> | SecureFederatedResult
 }
 
+/** Where each owner's step writes its own histogram, cells suppressed below minCount. */
+export const HISTOGRAM_OUTPUT = '/out/histogram.json'
+
 /**
  * A histogram of `column` across the datasets. Each owner's step (default
- * arguments: ["histogram", column, "<edge>,<edge>,…"]) writes its counts per
- * bin: a histogram with a cell per bin key ("[from,to)"), or a vector of the
- * counts in bin order.
+ * arguments: [column, e1, …, eK], and in the clear with minCount
+ * "--cells --min-count <m>") writes its counts: /out/partial.json, the vector
+ * of the K + 1 counts, or /out/histogram.json, a histogram with a cell per key.
  */
 export async function federatedHistogram(client: AgoraClient, options: HistogramOptions): Promise<HistogramResult> {
   const column = checkColumn(options.column)
   const edges = checkEdges(options.edges)
   const minCount = options.minCount ?? 0
   if (!Number.isSafeInteger(minCount) || minCount < 0) throw new SdkError('BadRequest', 'minCount must be an integer ≥ 0')
-  const keys = edges.slice(1).map((to, i) => binKey(edges[i]!, to))
-  const run = await runStatistic(client, options, options.args ?? ['histogram', column, edges.join(',')], keys.length, partials =>
-    sumVectors(partials.map(partial => countsOf(partial, keys)))
+  const cellsOf = cellBounds(edges)
+  const keys = cellsOf.map(cell => cell.key)
+  const secure = isSecure(options.aggregate)
+  const byCells = !secure && minCount > 0
+  const args = options.args ?? [column, ...edges.map(String), ...(byCells ? ['--cells', '--min-count', String(minCount)] : [])]
+  const run = await runStatistic(
+    client,
+    { ...options, ...(byCells && options.output === undefined ? { output: HISTOGRAM_OUTPUT } : {}) },
+    args,
+    keys.length,
+    partials => sumVectors(partials.map(partial => countsOf(partial, keys)))
   )
   const counts = run.aggregate === 'secure' ? run.sum.map(Math.round) : (run.combined as readonly number[])
   const suppressed: string[] = []
-  const cells = keys.map((key, i) => {
+  const cells = cellsOf.map((cell, i) => {
     const count = counts[i] ?? 0
-    if (count > 0 && count < minCount) suppressed.push(key)
-    return { key, from: edges[i]!, to: edges[i + 1]!, count: count < minCount ? 0 : count }
+    if (count > 0 && count < minCount) suppressed.push(cell.key)
+    return { ...cell, count: count < minCount ? 0 : count }
   })
   return { cells, suppressed, run }
 }
 
-/** How a bin is named in a histogram partial: "[from,to)". */
-export function binKey(from: number, to: number): string {
-  return `[${from},${to})`
+/** The K + 1 cells of K edges, keyed as the owners' histograms key them. */
+export function cellBounds(edges: readonly number[]): Omit<HistogramCell, 'count'>[] {
+  const texts = edges.map(String)
+  const cells: Omit<HistogramCell, 'count'>[] = [{ key: `<${texts[0]}`, from: Number.NEGATIVE_INFINITY, to: edges[0]! }]
+  for (let i = 1; i < edges.length; i++) cells.push({ key: `[${texts[i - 1]},${texts[i]})`, from: edges[i - 1]!, to: edges[i]! })
+  cells.push({ key: `>=${texts[edges.length - 1]}`, from: edges[edges.length - 1]!, to: Number.POSITIVE_INFINITY })
+  return cells
+}
+
+function isSecure(aggregate: StatisticAggregate | undefined): boolean {
+  return aggregate !== undefined && aggregate !== 'clear' && typeof aggregate === 'object' && aggregate !== null && 'secure' in aggregate
 }
 
 async function runStatistic(
@@ -122,11 +155,11 @@ async function runStatistic(
   delete (rest as { edges?: unknown }).edges
   delete (rest as { minCount?: unknown }).minCount
   const given = aggregate ?? 'clear'
-  if (given !== 'clear' && typeof given === 'object' && given !== null && 'secure' in given) {
+  if (typeof given === 'object' && given !== null && 'secure' in given) {
     const secure: FederatedOptions = { ...rest, args, aggregate: { secure: { ...given.secure, length } } }
     return (await federated(client, secure)) as SecureFederatedResult
   }
-  const clear: FederatedOptions<readonly number[]> = { ...rest, args, aggregate: given, combine }
+  const clear: FederatedOptions<readonly number[]> = { ...rest, args, aggregate: given as 'clear', combine }
   return (await federated(client, clear)) as ClearFederatedResult<readonly number[]>
 }
 
@@ -157,7 +190,7 @@ function checkColumn(column: unknown): string {
 }
 
 function checkEdges(edges: unknown): readonly number[] {
-  if (!Array.isArray(edges) || edges.length < 2 || edges.length > 10_001) throw new SdkError('BadRequest', 'edges must be a list of 2 to 10,001 numbers')
+  if (!Array.isArray(edges) || edges.length < 1 || edges.length > 10_000) throw new SdkError('BadRequest', 'edges must be a list of 1 to 10,000 numbers')
   for (let i = 0; i < edges.length; i++) {
     const edge: unknown = edges[i]
     if (typeof edge !== 'number' || !Number.isFinite(edge)) throw new SdkError('BadRequest', `edges[${i}] is not a finite number`)

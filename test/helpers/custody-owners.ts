@@ -60,7 +60,11 @@ export function policyPath(dataDir: string, dataset: string): string {
   return join(dataDir, 'custody', 'policies', `${dataset}.json`)
 }
 
-export async function startCustodyWorld(fixture: DevChainFixture, specs: readonly OwnerSpec[], options: CustodyWorldOptions = {}): Promise<CustodyWorld> {
+export async function startCustodyWorld(
+  fixture: Pick<DevChainFixture, 'chain' | 'provider'>,
+  specs: readonly OwnerSpec[],
+  options: CustodyWorldOptions = {}
+): Promise<CustodyWorld> {
   const contracts = await deployAll(party(0, fixture.provider).signer)
   const network = devNetworkConfig(fixture.chain.rpcUrl, String(contracts.token.target), {
     escrow: String(contracts.escrow.target),
@@ -103,7 +107,10 @@ export async function startCustodyWorld(fixture: DevChainFixture, specs: readonl
       for (const dataset of owner.datasets) {
         await eventually(
           `the requester to know ${dataset.name}'s offer`,
-          async () => (await requester.client.known('offer', `(agora.data.name=${dataset.name})`)).some(event => offerOf(event)?.providerId?.toLowerCase() === owner.nodeId),
+          async () =>
+            (await requester.client.known('offer', `(agora.data.name=${dataset.name})`)).some(
+              event => offerOf(event)?.providerId?.toLowerCase() === owner.nodeId
+            ),
           90_000
         )
       }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict'
 import { SdkError, parsePartial, sumPartials } from '../../sdk/index.ts'
 import type { FederatedOptions } from '../../sdk/index.ts'
 import { checkFederatedOptions, checkStep } from '../../sdk/federated/options.ts'
-import { binKey, momentsToMean } from '../../sdk/federated/statistics.ts'
+import { cellBounds, momentsToMean } from '../../sdk/federated/statistics.ts'
 import { nextWeights } from '../../sdk/federated/logistic.ts'
 
 const PACKAGE = `hash:sha3:${'ab'.repeat(28)}:http://127.0.0.1:9/mean.wasm`
@@ -131,7 +131,15 @@ describe('sdk federated: options, partials and their combinations', () => {
       () => momentsToMean(0, 0, 0),
       (error: unknown) => error instanceof SdkError && error.code === 'Conflict'
     )
-    assert.equal(binKey(0, 2.5), '[0,2.5)')
+    // K edges make K + 1 cells, keyed as the owners' histograms key them.
+    assert.deepEqual(
+      cellBounds([0, 2.5]).map(cell => [cell.key, cell.from, cell.to]),
+      [
+        ['<0', Number.NEGATIVE_INFINITY, 0],
+        ['[0,2.5)', 0, 2.5],
+        ['>=2.5', 2.5, Number.POSITIVE_INFINITY]
+      ]
+    )
   })
 
   it('steps the weights down the mean gradient, the intercept not penalised', () => {
