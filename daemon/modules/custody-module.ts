@@ -9,11 +9,20 @@ import type { ActivityCustody } from '../../exe-unit/index.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
+import { DatasetLimitsSchema } from '../../custody/index.ts'
+import type { DatasetCatalog, DatasetRegistry } from '../../custody/index.ts'
+import { openDatasets } from '../custody/datasets-wiring.ts'
 
 export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
 
 /** `modules.custody` in the config file. */
-const CustodySection = Type.Object({}, { additionalProperties: false })
+const CustodySection = Type.Object(
+  {
+    /** Limits of `agora data add`: bytes and files per dataset, datasets per node. */
+    datasets: Type.Optional(DatasetLimitsSchema)
+  },
+  { additionalProperties: false }
+)
 const custodySection = validator(CustodySection, 'config modules.custody')
 
 export interface CustodyModuleComponents {
@@ -26,6 +35,7 @@ export class CustodyModule implements DaemonModule {
   readonly #market: MarketModule
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
+  #datasets: DatasetRegistry | undefined
   routes: ApiRoute[] = []
 
   constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
@@ -38,8 +48,17 @@ export class CustodyModule implements DaemonModule {
     return this.#activityCustody
   }
 
+  /** The owner's registered datasets (offered by the provider agent, mounted by grants). */
+  get datasets(): DatasetCatalog {
+    if (this.#datasets === undefined) throw new Error('the custody module has not started')
+    return this.#datasets
+  }
+
   async start(context: ModuleContext): Promise<void> {
-    custodySection.parse(context.config.modules.custody ?? {})
+    const section = custodySection.parse(context.config.modules.custody ?? {})
+    const datasets = await openDatasets(context, { apiPrefix: CUSTODY_API_PREFIX, limits: section.datasets, clock: this.#components.clock })
+    this.#datasets = datasets.registry
+    this.routes.push(datasets.route)
     void this.#market
     void this.#components
   }
