@@ -22,3 +22,14 @@ export { OutputGuard, MAX_JSON_BYTES, JSON_KINDS } from './guards/index.ts'
 export type { GuardContext, GuardOptions, ReleasedOutput, JsonKind } from './guards/index.ts'
 export { CustodyGrants, algorithmHash } from './grants/index.ts'
 export type { ActivityCustodyOptions } from './grants/index.ts'
+export {
+  noise,
+  noiseParameters,
+  openPrivacyLedger,
+  PrivacyBudgetError,
+  EPSILON_BUDGET_RULE,
+  cryptoRandom,
+  MAX_NOISE_LENGTH,
+  MAX_FRACTIONAL_BITS
+} from './privacy/index.ts'
+export type { NoiseParameters, PrivacyLedgerComponents, RandomSource, Rational } from './privacy/index.ts'
