@@ -10,6 +10,7 @@ import { FederatedRunError, SdkError } from '../errors.ts'
 import { throwIfAborted } from '../pool/index.ts'
 import type {
   AgoraClient,
+  ClearAggregate,
   ClearFederatedResult,
   FederatedDataset,
   FederatedOptions,
@@ -20,6 +21,7 @@ import type {
   Rental,
   RentalReport,
   RentOptions,
+  SecureAggregate,
   SecureFederatedResult
 } from '../types.ts'
 import { runClearStep } from './clear-step.ts'
@@ -53,6 +55,12 @@ export async function openFederation(client: AgoraClient, options: FederatedOpti
 }
 
 /** Opens, runs one step, and releases: a federated run. */
+export function federated<C = FederatedPartialSum>(
+  client: AgoraClient,
+  options: FederatedOptions<C> & { readonly aggregate?: 'clear' | ClearAggregate }
+): Promise<ClearFederatedResult<C>>
+export function federated(client: AgoraClient, options: FederatedOptions & { readonly aggregate: SecureAggregate }): Promise<SecureFederatedResult>
+export function federated<C>(client: AgoraClient, options: FederatedOptions<C>): Promise<ClearFederatedResult<C> | SecureFederatedResult>
 export async function federated<C = FederatedPartialSum>(
   client: AgoraClient,
   options: FederatedOptions<C>
