@@ -92,16 +92,19 @@ export async function startCustodyWorld(
       const bootstrap = owners.length === 0 ? {} : { AGORA_BOOTSTRAP: owners[0]!.daemon.addresses[0]! }
       const daemon = await startDaemonIn(dataDir, bootstrap, { payment, custody, provider: { offer: true, nodeName: `owner-${i + 1}` } })
       await daemon.client.expect(200, 'POST', '/agora-api/v1/payment/fund', {})
-      for (const dataset of spec.datasets) {
-        const file = join(root, `owner-${i + 1}-${dataset.name}.csv`)
-        await writeFile(file, dataset.csv)
-        await daemon.client.expect(201, 'POST', DATASETS, { name: dataset.name, csv: file, description: `test data of owner ${i + 1}` })
-      }
       owners.push({ daemon, nodeId: daemon.nodeId.toLowerCase(), dataDir, datasets: spec.datasets, setPolicy })
     }
     const requesterDir = join(root, 'requester')
     const requester = await startDaemonIn(requesterDir, { AGORA_BOOTSTRAP: owners.map(owner => owner.daemon.addresses[0]!).join(',') }, { payment, custody })
     await requester.client.expect(200, 'POST', '/agora-api/v1/payment/fund', {})
+    // The datasets are added once the requester is on the network: their offers reach it by gossip at once.
+    for (const [i, owner] of owners.entries()) {
+      for (const dataset of owner.datasets) {
+        const file = join(root, `owner-${i + 1}-${dataset.name}.csv`)
+        await writeFile(file, dataset.csv)
+        await owner.daemon.client.expect(201, 'POST', DATASETS, { name: dataset.name, csv: file, description: `test data of owner ${i + 1}` })
+      }
+    }
     // Every dataset's offer is known to the requester before a test rents.
     for (const owner of owners) {
       for (const dataset of owner.datasets) {
