@@ -30,7 +30,7 @@ export interface DatasetRegistryComponents {
   readonly logger?: Logger
   /** Told of every add and remove (the audit log), when there is one. */
   readonly audit?: AuditSink
-  /** Whether an activity uses the dataset now: such a dataset is not removed (Conflict). */
+  /** Whether the dataset is in use now (an agreement on it in force): such a dataset is not removed (Conflict). */
   readonly inUse?: (name: string) => boolean
 }
 
@@ -189,7 +189,8 @@ export class DatasetRegistry implements DatasetCatalog {
   async remove(name: string): Promise<DatasetRecord> {
     const record = this.require(name)
     if (this.#busy.has(name)) throw new CodedError('Conflict', `the dataset ${name} is being added or removed`)
-    if (this.#inUse?.(name) === true) throw new CodedError('Conflict', `the dataset ${name} is in use by an activity: remove it once that activity ends`)
+    if (this.#inUse?.(name) === true)
+      throw new CodedError('Conflict', `the dataset ${name} is in use (an agreement on it is in force): remove it once that ends`)
     this.#busy.add(name)
     try {
       await this.#db.del(name, SYNC)

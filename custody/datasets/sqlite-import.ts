@@ -83,14 +83,7 @@ function prepareView(db: DatabaseSync, view: string): StatementSync {
   try {
     statement = db.prepare(view)
   } catch (err) {
-    const denied = (err as { errcode?: number }).errcode === SQLITE_AUTH
-    throw new CodedError(
-      'BadRequest',
-      denied
-        ? '--view: only a single SELECT is accepted (the statement would write, or reads what a view may not: PRAGMA, ATTACH …)'
-        : `--view: the SQL does not compile: ${sqliteMessage(err)}`,
-      { cause: err }
-    )
+    throw viewError(err, 'the SQL does not compile')
   }
   const rest = view.slice(statement.sourceSQL.length)
   if (!/^[\s;]*$/.test(rest)) throw new CodedError('BadRequest', '--view: only a single SELECT is accepted (another statement follows the first)')
@@ -105,8 +98,20 @@ function* iterateRows(statement: StatementSync): Iterable<unknown> {
     yield* statement.iterate()
   } catch (err) {
     if (err instanceof CodedError) throw err
-    throw new CodedError('BadRequest', `--view: the query failed: ${sqliteMessage(err)}`, { cause: err })
+    throw viewError(err, 'the query failed')
   }
+}
+
+/** A refusal of the authorizer (at compile time, or as a table-valued PRAGMA runs) says what a view may be; other failures quote SQLite. */
+function viewError(err: unknown, what: string): CodedError {
+  if ((err as { errcode?: number }).errcode === SQLITE_AUTH) {
+    return new CodedError(
+      'BadRequest',
+      '--view: only a single SELECT is accepted (the statement would write, or reads what a view may not: PRAGMA, ATTACH …)',
+      { cause: err }
+    )
+  }
+  return new CodedError('BadRequest', `--view: ${what}: ${sqliteMessage(err)}`, { cause: err })
 }
 
 /** SQLite's own text names the owner's SQL's mistake (the owner wrote it: it is not forwarded to any peer). */

@@ -99,7 +99,10 @@ export function datasetRoutes(desk: DatasetDesk): FastifyPluginAsync {
           operationId: 'agoraCustodyRemoveDataset',
           tags,
           params: DatasetName,
-          response: { 204: noContent('The dataset, its snapshot and its offers are removed.'), ...errorResponses(404, 409) }
+          response: {
+            204: noContent('The dataset, its snapshot and its offers are removed (409 while an agreement on it is in force).'),
+            ...errorResponses(404, 409)
+          }
         }
       },
       async (request, reply) => {

@@ -1,7 +1,8 @@
 // The custody module's datasets: the registry over the module's `datasets`
 // sublevel and <dataDir>/custody, opened at start, and its REST routes.
 import { join } from 'node:path'
-import { DatasetRegistry, datasetLimitsOf } from '../../custody/index.ts'
+import { DATA_PROPERTY, DatasetRegistry, datasetLimitsOf } from '../../custody/index.ts'
+import type { Market } from '../../market/index.ts'
 import type { DatasetLimitsConfig } from '../../custody/index.ts'
 import type { Clock, RawRecordStore } from '../../net/index.ts'
 import { datasetRoutes } from '../api/custody-dataset-routes.ts'
@@ -19,6 +20,8 @@ export interface DatasetsWiring {
 export async function openDatasets(
   context: ModuleContext,
   init: {
+    /** Whose agreements tell a dataset in use (an Approved agreement on an offer of it). */
+    readonly market: Pick<Market, 'listAgreements' | 'agreementRecord'>
     readonly apiPrefix: string
     readonly limits: DatasetLimitsConfig | undefined
     readonly clock?: Clock | undefined
@@ -30,6 +33,7 @@ export async function openDatasets(
       db: context.db.sublevel('datasets') as unknown as RawRecordStore,
       root: join(context.config.dataDir, 'custody'),
       logger: context.logger.child({ component: 'custody:datasets' }),
+      inUse: name => inForce(init.market, name),
       ...(init.clock === undefined ? {} : { clock: init.clock })
     },
     datasetLimitsOf(init.limits)
@@ -44,4 +48,12 @@ export async function openDatasets(
     policySummary
   }
   return { registry, route: { prefix: `${init.apiPrefix}${DATASETS_API_PATH}`, plugin: datasetRoutes(desk) } }
+}
+
+/** Whether an agreement this node approved as the provider, on an offer of the dataset, is in force. */
+function inForce(market: Pick<Market, 'listAgreements' | 'agreementRecord'>, dataset: string): boolean {
+  return market.listAgreements({ state: 'Approved' }).some(entry => {
+    const record = market.agreementRecord(entry.id)
+    return record?.role === 'Provider' && record.terms.offer.properties[DATA_PROPERTY.name] === dataset
+  })
 }

@@ -3,15 +3,20 @@
 // owners (and as the requester's aggregator), the ε ledger, and the
 // custody REST routes under /agora-api/v1/custody.
 import Type from 'typebox'
-import { validator } from '../../net/index.ts'
+import { systemClock, validator } from '../../net/index.ts'
 import type { Clock } from '../../net/index.ts'
 import type { ActivityCustody } from '../../exe-unit/index.ts'
+import type { AuditLog, FilePolicyJudge } from '../../custody/index.ts'
+import { startPolicies } from '../custody/policy-wiring.ts'
+import type { PolicyPart } from '../custody/policy-wiring.ts'
+import type { DealCustody } from '../provider/deals/deal-keeper.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
 import { DatasetLimitsSchema } from '../../custody/index.ts'
 import type { DatasetCatalog, DatasetRegistry } from '../../custody/index.ts'
 import { openDatasets } from '../custody/datasets-wiring.ts'
+import { activityGrants } from '../custody/grants-wiring.ts'
 
 export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
 
@@ -35,6 +40,7 @@ export class CustodyModule implements DaemonModule {
   readonly #market: MarketModule
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
+  #policies: PolicyPart | undefined
   #datasets: DatasetRegistry | undefined
   routes: ApiRoute[] = []
 
@@ -48,6 +54,21 @@ export class CustodyModule implements DaemonModule {
     return this.#activityCustody
   }
 
+  /** The owner's policies in force (from <dataDir>/custody/policies), reloaded as their files change. */
+  get policies(): FilePolicyJudge {
+    return this.#started(this.#policies).judge
+  }
+
+  /** The owner's hash-chained audit log. */
+  get audit(): AuditLog {
+    return this.#started(this.#policies).audit
+  }
+
+  /** What the provider agent's negotiation asks of the owner's policies; undefined until the module has started. */
+  get dealCustody(): DealCustody | undefined {
+    return this.#policies?.deals
+  }
+
   /** The owner's registered datasets (offered by the provider agent, mounted by grants). */
   get datasets(): DatasetCatalog {
     if (this.#datasets === undefined) throw new Error('the custody module has not started')
@@ -56,12 +77,29 @@ export class CustodyModule implements DaemonModule {
 
   async start(context: ModuleContext): Promise<void> {
     const section = custodySection.parse(context.config.modules.custody ?? {})
-    const datasets = await openDatasets(context, { apiPrefix: CUSTODY_API_PREFIX, limits: section.datasets, clock: this.#components.clock })
+    // Policies first: the datasets' descriptors carry their summaries, and decisions ask the datasets kept.
+    const policies = await startPolicies(context, { clock: this.#components.clock ?? systemClock, prefix: CUSTODY_API_PREFIX, catalog: () => this.#datasets })
+    this.#policies = policies
+    this.routes.push(policies.routes)
+    const datasets = await openDatasets(context, {
+      market: this.#market.market,
+      apiPrefix: CUSTODY_API_PREFIX,
+      limits: section.datasets,
+      clock: this.#components.clock,
+      policySummary: name => policies.judge.summary(name)
+    })
     this.#datasets = datasets.registry
     this.routes.push(datasets.route)
-    void this.#market
-    void this.#components
+    const { judge, audit } = policies
+    this.#activityCustody = activityGrants({ catalog: datasets.registry, judge, audit, clock: this.#components.clock ?? systemClock, logger: context.logger })
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    await this.#policies?.stop()
+  }
+
+  #started<T>(part: T | undefined): T {
+    if (part === undefined) throw new Error('the custody module has not started')
+    return part
+  }
 }

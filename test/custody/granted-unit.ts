@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises'
 import { CustodyGrants } from '../../custody/index.ts'
 import type { DatasetPolicy, DatasetRecord } from '../../custody/index.ts'
-import type { ExeUnitOptions } from '../../exe-unit/index.ts'
+import type { ActivityCustody, ExeUnitOptions } from '../../exe-unit/index.ts'
 import { MemoryRequesterFiles, publishModule, sha3, startExeUnit, startFileServer, tempDir, uniqueId, wasmProperties } from '../exe-unit/helpers.ts'
 import type { FileServer, TestExeUnit } from '../exe-unit/helpers.ts'
 import { TestAudit, TestCatalog, TestContributor, TestJudge, TestLedger, csvDataset } from './helpers.ts'
@@ -22,6 +22,7 @@ export interface GrantedUnit {
   judge: TestJudge
   audit: TestAudit
   contributor: TestContributor
+  ledger: TestLedger
   dataset: DatasetRecord
   /** Publishes a module and approves its hash in the dataset's policy (with these output rules). */
   approve: (name: string, bytes: Buffer, policy?: (hash: string) => DatasetPolicy) => Promise<string>
@@ -32,7 +33,8 @@ export interface GrantedUnit {
 
 export async function startGrantedUnit(
   policyFor: (dataset: string, hash: string) => DatasetPolicy,
-  options: Partial<ExeUnitOptions> = {}
+  options: Partial<ExeUnitOptions> = {},
+  wrap: (custody: ActivityCustody) => ActivityCustody = custody => custody
 ): Promise<GrantedUnit> {
   const root = await tempDir()
   const dataset = await csvDataset(root, 'patients', PATIENTS_CSV)
@@ -41,10 +43,11 @@ export async function startGrantedUnit(
   const judge = new TestJudge()
   const audit = new TestAudit()
   const contributor = new TestContributor()
-  const custody = new CustodyGrants({ catalog, judge, audit, ledger: new TestLedger(), secagg: contributor })
+  const ledger = new TestLedger()
+  const custody = new CustodyGrants({ catalog, judge, audit, ledger, secagg: contributor })
   const requester = new MemoryRequesterFiles()
   const server = await startFileServer()
-  const unit = await startExeUnit({ custody, requesterFiles: requester, ...options })
+  const unit = await startExeUnit({ custody: wrap(custody), requesterFiles: requester, ...options })
   return {
     unit,
     server,
@@ -53,6 +56,7 @@ export async function startGrantedUnit(
     judge,
     audit,
     contributor,
+    ledger,
     dataset,
     approve: async (name, bytes, policy) => {
       const taskPackage = await publishModule(server, name, bytes)

@@ -20,17 +20,20 @@ export type Fd = number | { slot: number }
 const READ_BUFFER = 8192
 const READ_BUFFER_BYTES = 32768
 const REPORT = 49152
+/** Strings live in the second page and the third. */
+const STRINGS = 65536
+const STRINGS_END = 3 * 65536
 
 export class WasiProgram {
   readonly #data: string[] = []
   readonly #steps: string[] = []
-  #next = 1024
+  #next = STRINGS
 
   #string(text: string): { ptr: number; len: number } {
     const bytes = Buffer.from(text)
     const ptr = this.#next
     this.#next += bytes.byteLength + 1
-    if (this.#next > READ_BUFFER) throw new Error('the program has too many strings')
+    if (this.#next > STRINGS_END) throw new Error('the program has too many strings')
     const escaped = [...bytes].map(byte => `\\${byte.toString(16).padStart(2, '0')}`).join('')
     this.#data.push(`(data (i32.const ${ptr}) "${escaped}")`)
     return { ptr, len: bytes.byteLength }
@@ -103,7 +106,7 @@ export class WasiProgram {
       'program.wat',
       `(module
   ${imports}
-  (memory (export "memory") 2)
+  (memory (export "memory") 3)
   ${this.#data.join('\n  ')}
   (func $report (param $n i32)
     (local $pos i32) (local $start i32) (local $end i32) (local $t i32)
