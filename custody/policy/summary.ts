@@ -4,7 +4,8 @@
 import type { DatasetPolicy } from '../model.ts'
 
 export function policySummary(policy: DatasetPolicy | null): string {
-  if (policy === null) return 'no policy: every use is refused'
+  // As the datasets' descriptors say it when no policy is in force (every use is then refused).
+  if (policy === null) return 'policy: none'
   const parts: string[] = []
   const hashes = policy.algorithms.hashes?.length ?? 0
   const publishers = policy.algorithms.publishers?.length ?? 0

@@ -43,11 +43,12 @@ export async function startPolicies(context: ModuleContext, options: PolicyPartO
   })
   await judge.start()
   const decide = (request: UseRequest): PolicyDecision => {
+    const decision = judge.decide(request)
     const catalog = options.catalog?.()
-    if (catalog !== undefined && catalog.get(request.dataset) === undefined) {
-      return { allow: false, dataset: request.dataset, reasons: [{ rule: 'dataset', message: `this node keeps no dataset ${request.dataset}` }] }
-    }
-    return judge.decide(request)
+    if (catalog === undefined || catalog.get(request.dataset) !== undefined) return decision
+    // The policy's own refusals too: an owner checking a policy before adding its dataset sees them.
+    const missing = { rule: 'dataset', message: `this node keeps no dataset ${request.dataset}` }
+    return { allow: false, dataset: request.dataset, reasons: [missing, ...(decision.allow ? [] : decision.reasons)] }
   }
   const routes: ApiRoute = {
     prefix: options.prefix,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict'
 import { rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { DATA_PROPERTY, signManifest } from '../../custody/index.ts'
-import type { DatasetPolicy } from '../../custody/index.ts'
+import type { DatasetPolicy, DatasetRegistry } from '../../custody/index.ts'
 import type { CustodyModule } from '../../daemon/modules/custody-module.ts'
 import { NodeKey } from '../../net/index.ts'
 import { agreeOn, attachKeeper, proposeTo } from '../helpers/agent-deals.ts'
@@ -16,6 +16,7 @@ import type { AttachedKeeper } from '../helpers/agent-deals.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { requesterDemand } from '../helpers/golem-terms.ts'
+import { ManualClock } from '../helpers/manual-clock.ts'
 import { eventually } from '../helpers/wait.ts'
 
 const PLATFORM = 'erc20-holesky-tglm'
@@ -33,6 +34,8 @@ describe('custody policy in negotiation: the data-policy check between two daemo
   let custody: CustodyModule
   let agent: AttachedKeeper
   const made: string[] = []
+  /** The keeper's time: what the policy's window is judged on. */
+  const clock = new ManualClock(Date.now())
 
   const demand = (extra: Record<string, unknown>) =>
     requesterDemand({
@@ -77,7 +80,10 @@ describe('custody policy in negotiation: the data-policy check between two daemo
     provider = await cluster.start()
     requester = await cluster.start()
     custody = provider.modules.find(module => module.name === 'custody') as CustodyModule
-    agent = await attachKeeper(provider, { custody: custody.dealCustody!, offerExtra: { [DATA_PROPERTY.name]: DATASET } })
+    const csv = join(provider.dataDir, 'patients.csv')
+    await writeFile(csv, 'age,weight\n40,70.5\n51,80.25\n')
+    await (custody.datasets as DatasetRegistry).add({ name: DATASET, source: { kind: 'csv', path: csv } })
+    agent = await attachKeeper(provider, { custody: custody.dealCustody!, offerExtra: { [DATA_PROPERTY.name]: DATASET }, clock })
   })
   afterEach(async () => {
     for (const agreementId of made.splice(0)) {
@@ -147,7 +153,7 @@ describe('custody policy in negotiation: the data-policy check between two daemo
     assert.equal(answer.eventType, 'ProposalEvent', JSON.stringify(answer))
   })
 
-  it('several refusals at once are all named; a demand for a dataset the offer does not carry is refused by the rule "dataset"', async () => {
+  it('several refusals at once are all named; a demand for a dataset the offer does not carry, or this node does not keep, is refused by the rule "dataset"', async () => {
     await savePolicy({ ...policy({ hashes: [`sha3:${ALLOWED}`] }), requesters: [NodeKey.random().nodeId] })
     const reason = rejection((await proposeTo(requester, provider, agent.offerName, demand({ 'golem.srv.comp.task_package': 'docker:alpine:3' }))).answer)
     assert.match(
@@ -159,6 +165,18 @@ describe('custody policy in negotiation: the data-policy check between two daemo
         .answer
     )
     assert.equal(other['golem.provider.code'], 'DataPolicy')
-    assert.match(String(other.message), /dataset: this offer is for dataset patients/)
+    assert.match(String(other.message), /dataset: this offer is for dataset patients; dataset: this node keeps no dataset elsewhere/)
+  })
+
+  it("the time window is judged on the keeper's clock: refused before the hour opens, allowed once the clock is in it", async () => {
+    const nextHour = (new Date(clock.now()).getUTCHours() + 1) % 24
+    await savePolicy({ ...policy({ hashes: [`sha3:${ALLOWED}`] }), window: { hoursUtc: [nextHour, (nextHour + 1) % 24 || 24] } })
+    // Far enough that the expiration check passes after the clock moves on.
+    const asked = () => demand({ 'golem.srv.comp.task_package': packageOf(ALLOWED), 'golem.srv.comp.expiration': Date.now() + 4 * 3_600_000 })
+    const refused = rejection((await proposeTo(requester, provider, agent.offerName, asked())).answer)
+    assert.match(String(refused.message), /^dataset patients refused by its owner's policy: window.hoursUtc: open only/)
+    clock.advance(3_600_000 - (clock.now() % 3_600_000) + 60_000)
+    const { answer } = await proposeTo(requester, provider, agent.offerName, asked())
+    assert.equal(answer.eventType, 'ProposalEvent', JSON.stringify(answer))
   })
 })
