@@ -43,3 +43,31 @@ export {
   MAX_FRACTIONAL_BITS
 } from './privacy/index.ts'
 export type { NoiseParameters, PrivacyLedgerComponents, RandomSource, Rational } from './privacy/index.ts'
+export {
+  SecaggAggregator,
+  SecaggOwner,
+  SecaggClient,
+  OwnerSession,
+  SECAGG_PROTOCOL,
+  SECAGG_URL_SCHEME,
+  DEFAULT_FRACTIONAL_BITS,
+  encodeFixed,
+  decodeSigned,
+  fixedToNumber,
+  DEFAULT_ROUND_TIMEOUT_MS,
+  MAX_PARTICIPANTS,
+  MAX_VECTOR_LENGTH,
+  parseSessionUrl,
+  sessionUrl
+} from './secagg/index.ts'
+export type {
+  AggregatorOptions,
+  SessionRequest,
+  SessionView,
+  SessionState,
+  UnmaskRecord,
+  ContributorOptions,
+  ContributionInput,
+  NoiseSource,
+  SessionTerms
+} from './secagg/index.ts'

@@ -17,7 +17,8 @@ export function bernoulliExpNeg(random: PooledRandom, gamma: Rational): boolean 
   for (let i = 0n; i < whole; i++) {
     if (!bernoulliExpNegAtMostOne(random, ONE)) return false
   }
-  return bernoulliExpNegAtMostOne(random, rational(gamma.n - whole * gamma.d, gamma.d))
+  // Not reduced: a gcd per trial costs more than the trial.
+  return bernoulliExpNegAtMostOne(random, { n: gamma.n - whole * gamma.d, d: gamma.d })
 }
 
 const ONE = rational(1n)

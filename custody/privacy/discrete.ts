@@ -1,6 +1,7 @@
 // Exact discrete Laplace and discrete Gaussian samplers over the integers
 // (Canonne, Kamath, Steinke 2020, Algorithms 2 and 3): rational parameters,
-// bigint arithmetic, rejection sampling; no floating point anywhere.
+// bigint arithmetic, rejection sampling; no floating point anywhere. The
+// rationals inside are left unreduced: a gcd per draw would cost more than it saves.
 import { bernoulli, bernoulliExpNeg } from './bernoulli.ts'
 import type { PooledRandom } from './random-source.ts'
 import { type Rational, floor, rational } from './rational.ts'
@@ -16,7 +17,7 @@ export function discreteLaplace(random: PooledRandom, scale: Rational): bigint {
   const s = scale.d
   for (;;) {
     const u = random.below(t)
-    if (!bernoulliExpNeg(random, rational(u, t))) continue
+    if (!bernoulliExpNeg(random, { n: u, d: t })) continue
     let v = 0n
     while (bernoulliExpNeg(random, ONE)) v++
     const y = (u + t * v) / s
@@ -33,12 +34,13 @@ export function discreteGaussian(random: PooledRandom, variance: Rational): bigi
   // t = ⌊σ⌋ + 1; ⌊√(n/d)⌋ = ⌊√⌊n/d⌋⌋.
   const t = isqrt(floor(variance)) + 1n
   const scale = rational(t)
+  const twoNdt2 = 2n * n * d * t * t
   for (;;) {
     const y = discreteLaplace(random, scale)
     const magnitude = y < 0n ? -y : y
     // γ = (|y| − σ²/t)² / (2σ²) = (|y|·d·t − n)² / (2·n·d·t²)
     const gap = magnitude * d * t - n
-    if (bernoulliExpNeg(random, rational(gap * gap, 2n * n * d * t * t))) return y
+    if (bernoulliExpNeg(random, { n: gap * gap, d: twoNdt2 })) return y
   }
 }
 

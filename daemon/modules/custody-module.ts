@@ -10,6 +10,10 @@ import type { AuditLog, FilePolicyJudge } from '../../custody/index.ts'
 import { startPolicies } from '../custody/policy-wiring.ts'
 import type { PolicyPart } from '../custody/policy-wiring.ts'
 import type { DealCustody } from '../provider/deals/deal-keeper.ts'
+import type { SecaggContributor } from '../../custody/index.ts'
+import { secaggApiRoute, startSecagg } from '../custody/secagg-wiring.ts'
+import type { SecaggParts, SecaggWiring } from '../custody/secagg-wiring.ts'
+import { openLedger } from '../custody/ledger-wiring.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
@@ -32,6 +36,8 @@ const custodySection = validator(CustodySection, 'config modules.custody')
 
 export interface CustodyModuleComponents {
   clock?: Clock
+  /** Secure aggregation's privacy noise and ledger (custody/privacy). */
+  secagg?: Omit<SecaggParts, 'clock'>
 }
 
 export class CustodyModule implements DaemonModule {
@@ -42,7 +48,8 @@ export class CustodyModule implements DaemonModule {
   #activityCustody: ActivityCustody | undefined
   #policies: PolicyPart | undefined
   #datasets: DatasetRegistry | undefined
-  routes: ApiRoute[] = []
+  #secagg: SecaggWiring | undefined
+  routes: ApiRoute[] = [secaggApiRoute(CUSTODY_API_PREFIX, () => this.#secagg)]
 
   constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
     this.#market = market
@@ -75,6 +82,11 @@ export class CustodyModule implements DaemonModule {
     return this.#datasets
   }
 
+  /** The owner's side of secure aggregation: what an activity's `agora-secagg:` transfer calls. */
+  get secagg(): SecaggContributor {
+    return this.#started(this.#secagg).contributor
+  }
+
   async start(context: ModuleContext): Promise<void> {
     const section = custodySection.parse(context.config.modules.custody ?? {})
     // Policies first: the datasets' descriptors carry their summaries, and decisions ask the datasets kept.
@@ -91,10 +103,23 @@ export class CustodyModule implements DaemonModule {
     this.#datasets = datasets.registry
     this.routes.push(datasets.route)
     const { judge, audit } = policies
-    this.#activityCustody = activityGrants({ catalog: datasets.registry, judge, audit, clock: this.#components.clock ?? systemClock, logger: context.logger })
+    const { ledger: given, ...secaggParts } = this.#components.secagg ?? {}
+    // The grant spends ε before it contributes: the contributor itself is given no ledger (one spend per query).
+    this.#secagg = await startSecagg(context, { ...secaggParts, ...(this.#components.clock === undefined ? {} : { clock: this.#components.clock }) })
+    const ledger = given ?? (await openLedger(context, audit))
+    this.#activityCustody = activityGrants({
+      catalog: datasets.registry,
+      judge,
+      audit,
+      clock: this.#components.clock ?? systemClock,
+      logger: context.logger,
+      ledger,
+      secagg: this.#secagg.contributor
+    })
   }
 
   async stop(): Promise<void> {
+    await this.#secagg?.stop()
     await this.#policies?.stop()
   }
 

@@ -65,6 +65,26 @@ describe('custody privacy samplers', function () {
     assert.ok(chiSquare < 20.5, `χ² ${chiSquare} over 5 degrees of freedom (p = 0.001 at 20.5)`) // counts: ${counts}
   })
 
+  it('draws large bounds uniformly too, beyond what a double holds exactly', () => {
+    const random = new PooledRandom(seededRandom('uniform-large'))
+    for (const n of [3n * 2n ** 40n + 1n, 2n ** 52n + 1n, 2n ** 61n + 5n, 10n ** 30n]) {
+      const draws = 4_000
+      let upper = 0
+      let odd = 0
+      for (let i = 0; i < draws; i++) {
+        const value = random.below(n)
+        assert.ok(value >= 0n && value < n, `${value} in [0, ${n})`)
+        if (value >= n / 2n) upper++
+        if (value % 2n === 1n) odd++
+      }
+      assertFrequency(upper, draws, 0.5, `the upper half of [0, ${n})`)
+      assertFrequency(odd, draws, 0.5, `odd values below ${n}`)
+    }
+    // 2^52 + 1 takes 53 bits over 7 bytes: the first draw (all ones) is out of range and drawn again.
+    const scripted = new PooledRandom(scriptedRandom([255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 9]))
+    assert.equal(scripted.below(2n ** 52n + 1n), 9n)
+  })
+
   it('draws Bernoulli(p) for a rational p', () => {
     const random = new PooledRandom(seededRandom('bernoulli'))
     const draws = 30_000
