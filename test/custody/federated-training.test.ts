@@ -35,12 +35,13 @@ function pooledTraining(rows: readonly Row[], rounds: number, learningRate: numb
 }
 
 describe('federated runs: training and differential privacy across three owners', function () {
-  this.timeout(900_000)
+  this.timeout(1_200_000)
   const fixture = devChainFixture()
   let fed: FederatedWorld
 
   before(async function () {
-    this.timeout(300_000)
+    // Three owner daemons, a requester and the algorithms' build: minutes on a loaded machine.
+    this.timeout(900_000)
     fed = await startFederatedWorld(fixture)
   })
   after(async function () {

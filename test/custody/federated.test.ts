@@ -15,12 +15,13 @@ const TERMS = { budget: '0.2', duration: 900, startupTimeoutMs: 60_000 } as cons
 const AGE = 0
 
 describe('federated runs: three owners against the pooled data', function () {
-  this.timeout(900_000)
+  this.timeout(1_200_000)
   const fixture = devChainFixture()
   let fed: FederatedWorld
 
   before(async function () {
-    this.timeout(300_000)
+    // Three owner daemons, a requester and the algorithms' build: minutes on a loaded machine.
+    this.timeout(900_000)
     fed = await startFederatedWorld(fixture)
   })
   after(async function () {

@@ -114,7 +114,7 @@ export async function startCustodyWorld(
             (await requester.client.known('offer', `(agora.data.name=${dataset.name})`)).some(
               event => offerOf(event)?.providerId?.toLowerCase() === owner.nodeId
             ),
-          90_000
+          180_000
         )
       }
     }
