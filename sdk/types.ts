@@ -340,9 +340,9 @@ export interface FederatedPartialSum {
 
 interface FederatedRunBase {
   readonly owners: readonly FederatedOwnerReport[]
-  /** The rentals' reports (every rental is released before the run returns). */
+  /** The rentals' reports (every rental is released before a run returns); empty for a federation's step (see close). */
   readonly rentals: readonly RentalReport[]
-  /** Accepted across the rentals (base units). */
+  /** Accepted across the rentals (base units): in all for a run, so far for a step. */
   readonly cost: bigint
 }
 
