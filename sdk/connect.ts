@@ -16,7 +16,24 @@ import { rent } from './rental/rent.ts'
 import type { AgoraRental } from './rental/rental.ts'
 import { createExecutor } from './executor/index.ts'
 import { anySignal, createRentalPool } from './pool/index.ts'
-import type { AgoraClient, ConnectOptions, ExecutorOptions, PoolOptions, Rental, RentalPool, RentalReport, RentOptions, TaskExecutor } from './types.ts'
+import { federated } from './federated/index.ts'
+import type {
+  AgoraClient,
+  ClearAggregate,
+  ClearFederatedResult,
+  ConnectOptions,
+  ExecutorOptions,
+  FederatedOptions,
+  FederatedPartialSum,
+  PoolOptions,
+  Rental,
+  RentalPool,
+  RentalReport,
+  RentOptions,
+  SecureAggregate,
+  SecureFederatedResult,
+  TaskExecutor
+} from './types.ts'
 
 export const DEFAULT_API_URL = 'http://127.0.0.1:7465'
 /** close({ now: true }): how long each rental still waits for its documents (ms). */
@@ -111,6 +128,12 @@ class Client implements AgoraClient {
   executor(options: ExecutorOptions): TaskExecutor {
     const signal = anySignal(options.signal, this.#closing.signal) as AbortSignal
     return createExecutor(rentOptions => this.#rentUntilClosed(rentOptions), { ...options, signal }, { clock: this.#clock })
+  }
+
+  federated<C = FederatedPartialSum>(options: FederatedOptions<C> & { readonly aggregate?: 'clear' | ClearAggregate }): Promise<ClearFederatedResult<C>>
+  federated(options: FederatedOptions & { readonly aggregate: SecureAggregate }): Promise<SecureFederatedResult>
+  async federated<C>(options: FederatedOptions<C>): Promise<ClearFederatedResult<C> | SecureFederatedResult> {
+    return await federated(this, { ...options, signal: anySignal(options.signal, this.#closing.signal) as AbortSignal })
   }
 
   /** A rent that closing the connection cuts short (pools and executors rent through it). */

@@ -4,7 +4,7 @@
 // others name what a requester can act on.
 import { CodedError } from '../net/kernel.ts'
 import type { ErrorCode } from '../net/kernel.ts'
-import type { MatchExplanation, RunResult } from './types.ts'
+import type { FederatedOwnerReport, MatchExplanation, RunResult } from './types.ts'
 
 export class SdkError extends CodedError {
   override name = 'SdkError'
@@ -90,5 +90,15 @@ export class TimeoutError extends SdkError {
   override name = 'TimeoutError'
   constructor(message: string) {
     super('Timeout', message)
+  }
+}
+
+/** A federated run ended without enough owners (fewer than its threshold finished): what each owner did. */
+export class FederatedRunError extends SdkError {
+  override name = 'FederatedRunError'
+  readonly owners: readonly FederatedOwnerReport[]
+  constructor(message: string, owners: readonly FederatedOwnerReport[], code: ErrorCode = 'Unavailable') {
+    super(code, message)
+    this.owners = owners
   }
 }

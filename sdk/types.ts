@@ -65,6 +65,13 @@ export interface RentOptions {
   readonly paymentPlatform?: string
   /** Only offers of this subnet (golem.node.debug.subnet). */
   readonly subnet?: string
+  /**
+   * A dataset to run next to (agora.data.name, e.g. "clinic-a"): only its owner's data offers match, and the owner's
+   * policy decides whether the image may run on it (the image must then be a task package with its hash).
+   */
+  readonly dataset?: string
+  /** A signed algorithm manifest (its canonical JSON text) for an owner that trusts the algorithm by its publisher. */
+  readonly manifest?: string
   readonly signal?: AbortSignal
 }
 
@@ -233,6 +240,150 @@ export interface ApiErrorBody {
   readonly correlationId?: string
 }
 
+/** One owner's dataset in a federated run: by its name, and at one owner (node id) when several hold that name. */
+export interface FederatedDataset {
+  readonly name: string
+  readonly provider?: string
+}
+
+/** The algorithm whose local step runs next to every dataset. */
+export interface FederatedAlgorithm {
+  /** A task package with its hash (`hash:sha3:<hex>:<url>`), or a local file served by the requester's daemon. */
+  readonly image: string
+  /** Default "wasmtime". */
+  readonly runtime?: 'wasmtime' | 'vm'
+  /** The command of the local step (default "main"). */
+  readonly command?: string
+  /** The signed manifest's JSON text, for owners that trust the algorithm by its publisher. */
+  readonly manifest?: string
+}
+
+/** Secure aggregation: the requester's daemon sums masked vectors and sees only the sum. */
+export interface SecureAggregate {
+  readonly secure: {
+    /** How many numbers every owner's vector holds. */
+    readonly length: number
+    /** Owners that must finish for the sum to exist (default: all of them). */
+    readonly threshold?: number
+    /** The fixed-point precision (default: the daemon's). */
+    readonly fractionalBits?: number
+    /** How long each round of the protocol waits for a silent owner (ms; default: the daemon's). */
+    readonly roundTimeoutMs?: number
+  }
+}
+
+/** In the clear: every owner's partial comes to the requester (their policies must release to it). */
+export interface ClearAggregate {
+  readonly clear: {
+    /** Owners whose partial must come back (default: all of them). */
+    readonly threshold?: number
+  }
+}
+
+/** A partial result as the owner's output guard released it (/out/partial.json), by its declared kind. */
+export type FederatedPartial =
+  | { readonly kind: 'aggregate'; readonly rows: number; readonly values: Readonly<Record<string, number>> }
+  | { readonly kind: 'histogram'; readonly cells: readonly { readonly key: string; readonly count: number }[] }
+  | { readonly kind: 'vector'; readonly rows: number; readonly values: readonly number[] }
+  | { readonly kind: 'model'; readonly rows: number; readonly weights: readonly number[] }
+
+export interface FederatedRentTerms {
+  /** Each owner's rental: token units (decimal string) or base units (bigint), exact as in rent(). */
+  readonly budget?: string | bigint
+  readonly maxPrices?: MaxPrices
+  readonly resources?: Resources
+  /** Seconds (default 3,600). */
+  readonly duration?: number
+  /** How long to look for each owner's offer (ms; default 30,000). */
+  readonly startupTimeoutMs?: number
+  readonly paymentPlatform?: string
+  readonly subnet?: string
+  /** How long each rental's release waits for its invoice (ms; default 30,000). */
+  readonly releaseTimeoutMs?: number
+  /** How long each owner's local step may take (ms; default 600,000). */
+  readonly stepTimeoutMs?: number
+  readonly signal?: AbortSignal
+}
+
+export interface FederatedOptions<C = FederatedPartialSum> extends FederatedRentTerms {
+  readonly datasets: readonly FederatedDataset[]
+  readonly algorithm: FederatedAlgorithm
+  /** The local step's arguments (the same at every owner). */
+  readonly args?: readonly string[]
+  /** Default "clear". */
+  readonly aggregate?: 'clear' | ClearAggregate | SecureAggregate
+  /** The file of /out each owner's step writes (default /out/partial.json). */
+  readonly output?: string
+  /** Clear only: the combined value of the partials (default: their sum, sumPartials). */
+  readonly combine?: (partials: readonly FederatedPartial[]) => C
+}
+
+/** What one owner did in a run. */
+export interface FederatedOwnerReport {
+  readonly dataset: string
+  /** Empty when no offer of the dataset was rented. */
+  readonly providerId: string
+  readonly agreementId?: string
+  /** "dropped": not rented, failed, lost, or (secure) not among the session's survivors. */
+  readonly status: 'ok' | 'dropped'
+  readonly error?: { readonly code: ErrorCode; readonly message: string }
+}
+
+/** The default combination of clear partials: values summed by name (aggregate), by position (vector, model), counts by key (histogram). */
+export interface FederatedPartialSum {
+  readonly kind: FederatedPartial['kind']
+  readonly rows: number
+  readonly values: readonly number[]
+  readonly names?: readonly string[]
+  readonly cells?: readonly { readonly key: string; readonly count: number }[]
+}
+
+interface FederatedRunBase {
+  readonly owners: readonly FederatedOwnerReport[]
+  /** The rentals' reports (every rental is released before a run returns); empty for a federation's step (see close). */
+  readonly rentals: readonly RentalReport[]
+  /** Accepted across the rentals (base units): in all for a run, so far for a step. */
+  readonly cost: bigint
+}
+
+export interface ClearFederatedResult<C = FederatedPartialSum> extends FederatedRunBase {
+  readonly aggregate: 'clear'
+  readonly partials: readonly { readonly dataset: string; readonly providerId: string; readonly partial: FederatedPartial }[]
+  readonly combined: C
+}
+
+export interface SecureFederatedResult extends FederatedRunBase {
+  readonly aggregate: 'secure'
+  readonly sessionId: string
+  /** The sum of the survivors' vectors, decoded. */
+  readonly sum: readonly number[]
+  /** The same sum as exact fixed-point integers (decimal strings). */
+  readonly sumFixed: readonly string[]
+  readonly fractionalBits: number
+  /** Node ids of the owners whose inputs are in the sum, and of those that dropped out. */
+  readonly survivors: readonly string[]
+  readonly dropped: readonly string[]
+}
+
+/** Rentals held at every owner for several steps (e.g. the rounds of a training). */
+export interface Federation {
+  readonly owners: readonly FederatedOwnerReport[]
+  /** One local step at every owner still held, combined in the clear. */
+  step<C = FederatedPartialSum>(step: FederatedStep<C> & { readonly aggregate?: 'clear' | ClearAggregate }): Promise<ClearFederatedResult<C>>
+  /** One local step at every owner still held, summed securely. */
+  step(step: FederatedStep & { readonly aggregate: SecureAggregate }): Promise<SecureFederatedResult>
+  /** Releases every rental (bounded); idempotent. */
+  close(): Promise<RentalReport[]>
+}
+
+export interface FederatedStep<C = FederatedPartialSum> {
+  readonly args?: readonly string[]
+  readonly aggregate?: 'clear' | ClearAggregate | SecureAggregate
+  readonly output?: string
+  readonly combine?: (partials: readonly FederatedPartial[]) => C
+  readonly signal?: AbortSignal
+}
+
 /** A connection to a requester daemon (what `connect` returns). */
 export interface AgoraClient {
   /** The REST API of the daemon, with the connection's app-key. */
@@ -245,6 +396,10 @@ export interface AgoraClient {
   rentMany(options: PoolOptions): Promise<RentalPool>
   /** A task executor over rentals of this connection; it rents nothing until its first map. close() cancels its maps. */
   executor(options: ExecutorOptions): TaskExecutor
+  /** The algorithm's local step at every dataset's owner in parallel, combined in the clear (see sdk/federated). */
+  federated<C = FederatedPartialSum>(options: FederatedOptions<C> & { readonly aggregate?: 'clear' | ClearAggregate }): Promise<ClearFederatedResult<C>>
+  /** The same, summed by secure aggregation on the requester's daemon: no partial is ever seen. */
+  federated(options: FederatedOptions & { readonly aggregate: SecureAggregate }): Promise<SecureFederatedResult>
   /**
    * Releases every rental (bounded, as Rental.release; `now`: without waiting for invoices, accepting what the
    * debit notes honestly owe), stops watching payments and gives the allocation back. Idempotent.

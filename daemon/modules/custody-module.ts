@@ -88,6 +88,11 @@ export class CustodyModule implements DaemonModule {
     return this.#datasets
   }
 
+  /** The owner's side of secure aggregation: what an activity's `agora-secagg:` transfer calls. */
+  get secagg(): SecaggContributor {
+    return this.#started(this.#secagg).contributor
+  }
+
   async start(context: ModuleContext): Promise<void> {
     const section = custodySection.parse(context.config.modules.custody ?? {})
     // Policies first: the datasets' descriptors carry their summaries, and decisions ask the datasets kept.

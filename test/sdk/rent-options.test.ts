@@ -101,6 +101,22 @@ describe('sdk: rent options', () => {
     )
   })
 
+  it('names a dataset by the property agora.data.name and its constraint, with a manifest as a property; refuses a bad name or manifest', () => {
+    const manifest = JSON.stringify({ name: 'mean', version: '1', hash: 'sha3:00', publisher: '0xaa', signature: '0x00' })
+    const demand = demandOf({ ...base, dataset: 'clinic-a.v2', manifest }, allocation, 1_000_000)
+    assert.equal(demand.properties['agora.data.name'], 'clinic-a.v2')
+    assert.equal(demand.properties['agora.data.manifest'], manifest)
+    assert.ok(demand.constraints.endsWith('(agora.data.name=clinic-a.v2)(golem.com.payment.platform.erc20-dev-tglm.address=*))'), demand.constraints)
+    assert.equal(demandOf(base, allocation, 1_000_000).properties['agora.data.name'], undefined)
+    // A name that would end the term and start another, or that no owner could register, is refused before any demand.
+    assert.throws(() => checkRentOptions({ ...base, dataset: 'x)(golem.runtime.name=*' }), refusal(/dataset must be/))
+    assert.throws(() => checkRentOptions({ ...base, dataset: 'Clinic' }), refusal(/dataset must be/))
+    assert.throws(() => checkRentOptions({ ...base, dataset: '' }), refusal(/dataset must be/))
+    assert.throws(() => checkRentOptions({ ...base, manifest: 'not json' }), refusal(/manifest is not JSON/))
+    assert.throws(() => checkRentOptions({ ...base, manifest: '[1]' }), refusal(/manifest must be a JSON object/))
+    checkRentOptions({ ...base, dataset: 'a', manifest })
+  })
+
   it("reads an offer's prices per hour at the decimals its coefficients are written as", () => {
     const prices = offerPrices(offer([0.0001, 0.00005, 0.001]))
     const summary = summaryOf('o-1', '0xp', offer([0.0001, 0.00005, 0.001]), prices)

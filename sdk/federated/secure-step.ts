@@ -1,0 +1,115 @@
+// A step by secure aggregation: a session on the requester's daemon (the
+// aggregator) for the owners held, the local step at every owner, each
+// owner's output file sent to the session by the owner's daemon (masked,
+// with the owner's noise when its policy adds some), and the sum waited for.
+// The requester never sees a partial. An owner that fails is a dropout; the
+// session's sum is exact while at least `threshold` owners finish.
+import { SdkError } from '../errors.ts'
+import { runBatch } from '../rental/batch.ts'
+import type { SecureFederatedResult } from '../types.ts'
+import { belowThreshold, dropOwner } from './federation.ts'
+import type { Owner, StepContext } from './federation.ts'
+import type { CheckedAggregate } from './options.ts'
+import { FederatedRunError } from '../errors.ts'
+
+const SESSIONS = '/agora-api/v1/custody/secagg/sessions'
+/** One long poll for the session's end (s). */
+const SESSION_POLL_S = 30
+const POLL_MARGIN_MS = 15_000
+
+export interface SecureStep {
+  readonly args: readonly string[]
+  readonly output: string
+  readonly aggregate: Extract<CheckedAggregate, { mode: 'secure' }>
+  readonly signal?: AbortSignal
+}
+
+interface SessionCreated {
+  readonly sessionId: string
+  readonly url: string
+}
+
+interface SessionView {
+  readonly sessionId: string
+  readonly state: 'Open' | 'Done' | 'Failed'
+  readonly survivors: readonly string[]
+  readonly dropped: readonly string[]
+  readonly sum?: readonly number[]
+  readonly sumFixed?: readonly string[]
+  readonly fractionalBits: number
+  readonly error?: string
+}
+
+export async function runSecureStep(
+  context: StepContext,
+  owners: readonly Owner[],
+  step: SecureStep
+): Promise<Omit<SecureFederatedResult, 'owners' | 'rentals' | 'cost'>> {
+  const { api } = context.client
+  const signal = step.signal === undefined ? {} : { signal: step.signal }
+  const { aggregate } = step
+  const session = await api.call<SessionCreated>('POST', SESSIONS, {
+    body: {
+      participants: owners.map(owner => owner.report.providerId),
+      threshold: aggregate.threshold,
+      length: aggregate.length,
+      ...(aggregate.fractionalBits === undefined ? {} : { fractionalBits: aggregate.fractionalBits }),
+      ...(aggregate.roundTimeoutMs === undefined ? {} : { roundTimeoutMs: aggregate.roundTimeoutMs })
+    },
+    ...signal
+  })
+  const sent = await Promise.all(
+    owners.map(async owner => {
+      try {
+        const rental = owner.rental!
+        await rental.run(context.command, step.args, { timeoutMs: context.stepTimeoutMs, ...signal })
+        await runBatch(api, rental.activityId, [{ transfer: { from: `container:${step.output}`, to: session.url } }], step.signal)
+        return true
+      } catch (error) {
+        dropOwner(owner, error)
+        return false
+      }
+    })
+  )
+  const sentCount = sent.filter(Boolean).length
+  // Too few sent for any sum: the session fails on its own; the caller need not wait for its rounds.
+  if (sentCount < aggregate.threshold)
+    throw belowThreshold(
+      owners.map(owner => owner.report),
+      sentCount,
+      aggregate.threshold
+    )
+  const end = await sessionEnd(context, session.sessionId, step.signal)
+  const survivors = new Set(end.survivors.map(id => id.toLowerCase()))
+  for (const owner of owners)
+    if (owner.report.status === 'ok' && !survivors.has(owner.report.providerId))
+      dropOwner(owner, new SdkError('Timeout', "not among the secure sum's survivors"))
+  if (end.state === 'Failed' || end.sum === undefined || end.sumFixed === undefined) {
+    const reports = owners.map(owner => owner.report)
+    throw new FederatedRunError(
+      `the secure sum failed with ${end.survivors.length} of ${owners.length} owners (threshold ${aggregate.threshold}): ${end.error ?? 'no reason given'}`,
+      reports
+    )
+  }
+  return {
+    aggregate: 'secure',
+    sessionId: end.sessionId,
+    sum: end.sum,
+    sumFixed: end.sumFixed,
+    fractionalBits: end.fractionalBits,
+    survivors: end.survivors,
+    dropped: end.dropped
+  }
+}
+
+/** Long polls until the session is Done or Failed (the daemon's round timeouts bound it). */
+async function sessionEnd(context: StepContext, sessionId: string, signal: AbortSignal | undefined): Promise<SessionView> {
+  for (;;) {
+    const view = await context.client.api.call<SessionView>('GET', `${SESSIONS}/${encodeURIComponent(sessionId)}`, {
+      query: { timeout: SESSION_POLL_S },
+      timeoutMs: SESSION_POLL_S * 1000 + POLL_MARGIN_MS,
+      ...(signal === undefined ? {} : { signal })
+    })
+    if (view.state !== 'Open') return view
+  }
+}
