@@ -4,3 +4,4 @@
 export type * from './model.ts'
 export { DATA_PROPERTY } from './properties.ts'
 export { rowFingerprint, hasFingerprint, MIN_FINGERPRINT_BYTES } from './fingerprint.ts'
+export * from './workflow/index.ts'
