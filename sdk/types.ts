@@ -65,6 +65,13 @@ export interface RentOptions {
   readonly paymentPlatform?: string
   /** Only offers of this subnet (golem.node.debug.subnet). */
   readonly subnet?: string
+  /**
+   * A dataset to run next to (agora.data.name, e.g. "clinic-a"): only its owner's data offers match, and the owner's
+   * policy decides whether the image may run on it (the image must then be a task package with its hash).
+   */
+  readonly dataset?: string
+  /** A signed algorithm manifest (its canonical JSON text) for an owner that trusts the algorithm by its publisher. */
+  readonly manifest?: string
   readonly signal?: AbortSignal
 }
 

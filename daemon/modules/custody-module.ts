@@ -4,11 +4,15 @@
 // custody REST routes under /agora-api/v1/custody.
 import Type from 'typebox'
 import { validator } from '../../net/index.ts'
+import { systemClock } from '../../net/index.ts'
 import type { Clock } from '../../net/index.ts'
+import type { AuditSink, PolicyJudge } from '../../custody/index.ts'
 import type { ActivityCustody } from '../../exe-unit/index.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
+import { startWorkflows } from '../custody/workflow-wiring.ts'
+import type { RunningWorkflows } from '../custody/workflow-wiring.ts'
 
 export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
 
@@ -18,6 +22,10 @@ const custodySection = validator(CustodySection, 'config modules.custody')
 
 export interface CustodyModuleComponents {
   clock?: Clock
+  /** The policies in force, where the daemon is given them rather than reading its own. */
+  policies?: PolicyJudge
+  /** The owner's audit log, where the daemon is given one. */
+  audit?: AuditSink
 }
 
 export class CustodyModule implements DaemonModule {
@@ -26,6 +34,7 @@ export class CustodyModule implements DaemonModule {
   readonly #market: MarketModule
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
+  #workflows: RunningWorkflows | undefined
   routes: ApiRoute[] = []
 
   constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
@@ -41,8 +50,13 @@ export class CustodyModule implements DaemonModule {
   async start(context: ModuleContext): Promise<void> {
     custodySection.parse(context.config.modules.custody ?? {})
     void this.#market
-    void this.#components
+    const parts = { clock: this.#components.clock ?? systemClock, policies: () => this.#components.policies, audit: () => this.#components.audit }
+    this.#workflows = await startWorkflows(context, parts, CUSTODY_API_PREFIX)
+    this.routes.push(...this.#workflows.routes)
   }
 
-  async stop(): Promise<void> {}
+  async stop(): Promise<void> {
+    await this.#workflows?.stop()
+    this.#workflows = undefined
+  }
 }

@@ -14,6 +14,12 @@ import { add, baseUnitsOf, priceLimitsOf, times } from './offer-summary.ts'
 export const DEFAULT_DURATION_S = 3_600
 const NAME = /^[A-Za-z0-9._-]{1,64}$/
 const PLATFORM = /^[a-z0-9-]{1,64}$/
+/** A dataset's name as owners register it (it goes into a constraint term: nothing that could end it). */
+export const DATASET_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/
+/** A manifest is a small JSON document (a name, a version, a hash, a signature). */
+const MAX_MANIFEST_CHARS = 16_384
+const DATA_NAME = 'agora.data.name'
+const DATA_MANIFEST = 'agora.data.manifest'
 /** The longest rental a demand may ask for (Golem providers refuse beyond their own bound anyway). */
 const MAX_DURATION_S = 30 * 24 * 3_600
 
@@ -48,6 +54,13 @@ export function checkRentOptions(options: RentOptions): void {
       `paymentPlatform must be erc20-<network>-<token> (lowercase), not ${JSON.stringify(options.paymentPlatform)?.slice(0, 100)}`
     )
   }
+  if (options.dataset !== undefined && (typeof options.dataset !== 'string' || !DATASET_NAME.test(options.dataset))) {
+    throw new SdkError(
+      'BadRequest',
+      `dataset must be 1 to 64 lowercase letters, digits, dots, dashes or underscores (starting with a letter or digit), not ${JSON.stringify(options.dataset)?.slice(0, 100)}`
+    )
+  }
+  if (options.manifest !== undefined) checkManifest(options.manifest)
   if (options.filter !== undefined && typeof options.filter !== 'function') throw new SdkError('BadRequest', 'filter must be a function of an offer')
   if (options.avoid !== undefined && !Array.isArray(options.avoid)) throw new SdkError('BadRequest', 'avoid must be a list of node ids')
   budgetOf(options)
@@ -87,6 +100,18 @@ export function budgetOf(options: RentOptions): bigint {
   return budget
 }
 
+function checkManifest(manifest: unknown): void {
+  if (typeof manifest !== 'string' || manifest.length > MAX_MANIFEST_CHARS)
+    throw new SdkError('BadRequest', `manifest must be the signed manifest's JSON text, at most ${MAX_MANIFEST_CHARS} characters`)
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(manifest)
+  } catch {
+    throw new SdkError('BadRequest', 'manifest is not JSON: give the signed manifest as `agora data manifest sign` writes it')
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) throw new SdkError('BadRequest', 'manifest must be a JSON object')
+}
+
 function parseBudget(text: unknown): bigint {
   try {
     return parseAmount(text, 'budget')
@@ -107,12 +132,15 @@ export function demandOf(options: RentOptions, allocation: AllocationHandle, now
     ...allocation.decoration.properties
   }
   if (options.subnet !== undefined) properties['golem.node.debug.subnet'] = options.subnet
+  if (options.dataset !== undefined) properties[DATA_NAME] = options.dataset
+  if (options.manifest !== undefined) properties[DATA_MANIFEST] = options.manifest
   const terms = [`(golem.runtime.name=${options.runtime})`, '(golem.com.pricing.model=linear)']
   const resources = options.resources ?? {}
   if (resources.minCpuThreads !== undefined) terms.push(`(golem.inf.cpu.threads>=${resources.minCpuThreads})`)
   if (resources.minMemGib !== undefined) terms.push(`(golem.inf.mem.gib>=${resources.minMemGib})`)
   if (resources.minStorageGib !== undefined) terms.push(`(golem.inf.storage.gib>=${resources.minStorageGib})`)
   if (options.subnet !== undefined) terms.push(`(golem.node.debug.subnet=${options.subnet})`)
+  if (options.dataset !== undefined) terms.push(`(${DATA_NAME}=${options.dataset})`)
   terms.push(...allocation.decoration.constraints)
   return { properties, constraints: `(&${terms.join('')})` }
 }
