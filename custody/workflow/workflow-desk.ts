@@ -114,9 +114,12 @@ export class WorkflowDesk {
   /**
    * May the output behind `input` of step `stepId` move to that step's site?
    * Asks every owner in its provenance (but the destination itself), checks
-   * their signed decisions, and records the verdict on the step.
+   * their signed decisions, and records the verdict on the step. `via`
+   * "requester": the move to the requester instead, for a result relayed
+   * through it on the way to the step's site.
    */
-  async checkMove(workflowId: string, stepId: string, input: string, signal?: AbortSignal): Promise<MovementVerdict> {
+  async checkMove(workflowId: string, stepId: string, input: string, options: { via?: 'requester'; signal?: AbortSignal } = {}): Promise<MovementVerdict> {
+    const signal = options.signal
     const kept = this.#keptOf(workflowId)
     const target = kept.plan.steps.get(stepId)
     if (target === undefined) throw new CodedError('NotFound', `workflow ${workflowId} has no step "${stepId}"`)
@@ -135,7 +138,7 @@ export class WorkflowDesk {
       step: source.step,
       output: source.output,
       provenance: from.provenance,
-      destination: target.destination
+      destination: options.via ?? target.destination
     }
     const envelopes = await this.#askOwners(request, signal)
     const asked = checkMovement(request, envelopes.decisions)

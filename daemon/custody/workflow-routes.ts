@@ -55,7 +55,10 @@ const StepUpdateSchema = Type.Object(
   { additionalProperties: false }
 )
 const MoveSchema = Type.Object(
-  { input: Type.String({ maxLength: 32, description: 'The local name of the step input to move.' }) },
+  {
+    input: Type.String({ maxLength: 32, description: 'The local name of the step input to move.' }),
+    via: Type.Optional(Type.Literal('requester', { description: "Ask for the requester instead of the step's site: the result is relayed through it." }))
+  },
   { additionalProperties: false }
 )
 
@@ -102,7 +105,7 @@ export function workflowRoutes(desk: WorkflowDesk): FastifyPluginAsync {
           response: { 200: MovementVerdictSchema, ...errorResponses(404, 409) }
         }
       },
-      async request => verdictView(await desk.checkMove(request.params.workflowId, request.params.stepId, request.body.input))
+      async request => verdictView(await desk.checkMove(request.params.workflowId, request.params.stepId, request.body.input, request.body.via === undefined ? {} : { via: request.body.via }))
     )
   }
 }
