@@ -65,7 +65,13 @@ export interface WorkflowView {
     readonly inputs: Readonly<Record<string, string>>
     readonly outputs: readonly string[]
     readonly provenance: readonly { readonly owner: string; readonly dataset: string }[]
-    readonly moves: readonly { readonly input: string; readonly from: string; readonly output: string; readonly verdict: MovementVerdict; readonly at: string }[]
+    readonly moves: readonly {
+      readonly input: string
+      readonly from: string
+      readonly output: string
+      readonly verdict: MovementVerdict
+      readonly at: string
+    }[]
     readonly updatedAt: string
   }[]
 }

@@ -165,7 +165,10 @@ class WorkflowRun {
         const asks: ({ input: string } | { input: string; via: 'requester' })[] = [{ input }]
         if (reader.site !== 'requester' && !local) asks.push({ input, via: 'requester' })
         for (const ask of asks) {
-          const verdict = await this.#api.call<MovementVerdict>('POST', `${WORKFLOWS_PATH}/${this.#view.workflowId}/steps/${reader.id}/moves`, { body: ask, signal })
+          const verdict = await this.#api.call<MovementVerdict>('POST', `${WORKFLOWS_PATH}/${this.#view.workflowId}/steps/${reader.id}/moves`, {
+            body: ask,
+            signal
+          })
           if (!verdict.allow) {
             allowed = false
             this.#stopped = true
@@ -184,7 +187,13 @@ class WorkflowRun {
     await this.#api.call('PUT', `${WORKFLOWS_PATH}/${this.#view.workflowId}/steps/${id}`, { body: update })
     this.#states.set(id, { state: update.state, ...(update.reason === undefined ? {} : { reason: update.reason }) })
     const step = this.#steps.get(id)!
-    this.#options.onStep?.({ workflowId: this.#view.workflowId, step: id, site: step.site, state: update.state, ...(update.reason === undefined ? {} : { reason: update.reason }) })
+    this.#options.onStep?.({
+      workflowId: this.#view.workflowId,
+      step: id,
+      site: step.site,
+      state: update.state,
+      ...(update.reason === undefined ? {} : { reason: update.reason })
+    })
   }
 }
 

@@ -1,0 +1,214 @@
+// The SDK's workflow runner against real daemons (libp2p on loopback, LevelDB
+// in temp dirs): steps run in dependency order, independent ones at once,
+// each state kept on the requester's daemon; every output's move is decided
+// by the owners of its provenance before it is fetched. Each step is a real
+// WASI module under node:wasi (built here from WAT).
+import assert from 'node:assert/strict'
+import { connect, runLocalStep, runWorkflow, workflow } from '../../sdk/index.ts'
+import type { AgoraClient, StepEvent, StepExecutor, StepSession, WorkflowStepDocument } from '../../sdk/index.ts'
+import type { DatasetPolicy, PolicyJudge } from '../../custody/index.ts'
+import { Cluster, TEST_APP_KEY } from '../helpers/cluster.ts'
+import type { TestNode } from '../helpers/cluster.ts'
+import { buildWat } from '../exe-unit/helpers.ts'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+
+function policiesOf(policies: DatasetPolicy[]): PolicyJudge {
+  return {
+    policy: dataset => policies.find(policy => policy.dataset === dataset) ?? null,
+    decide: () => {
+      throw new Error('not asked in these tests')
+    },
+    recordUse: async () => {},
+    summary: () => '',
+    onChange: () => () => {}
+  }
+}
+
+function policy(dataset: string, to: string[]): DatasetPolicy {
+  return {
+    dataset,
+    algorithms: { hashes: [] },
+    output: { maxBytes: 10_000, minRows: 1, kinds: ['text'], logs: 'none', exitCodes: 'status' },
+    release: { to }
+  }
+}
+
+/** A WASI module writing /out/<out>: `tag(` then each /in/<input> then `)`. Preopens: /in is fd 3, /out fd 4. */
+async function tagModule(out: string, tag: string, inputs: readonly string[]): Promise<Buffer> {
+  const names = [out, `${tag}(`, ')', ...inputs]
+  let offset = 64
+  const at: number[] = []
+  const data = names.map(name => {
+    at.push(offset)
+    const text = `(data (i32.const ${offset}) "${name}")`
+    offset += Buffer.byteLength(name) + 1
+    return text
+  })
+  const write = (address: number, length: number): string => `
+    (i32.store (i32.const 0) (i32.const ${address})) (i32.store (i32.const 4) (i32.const ${length}))
+    (drop (call $fd_write (local.get $out) (i32.const 0) (i32.const 1) (i32.const 8)))`
+  const copy = (index: number): string => {
+    const name = inputs[index]!
+    return `
+    (if (call $path_open (i32.const 3) (i32.const 0) (i32.const ${at[3 + index]}) (i32.const ${Buffer.byteLength(name)}) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 16))
+      (then (call $proc_exit (i32.const 21))))
+    (i32.store (i32.const 0) (i32.const 4096)) (i32.store (i32.const 4) (i32.const 8192))
+    (drop (call $fd_read (i32.load (i32.const 16)) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (i32.store (i32.const 4) (i32.load (i32.const 8)))
+    (drop (call $fd_write (local.get $out) (i32.const 0) (i32.const 1) (i32.const 8)))`
+  }
+  return await buildWat(
+    `${tag}.wat`,
+    `(module
+  (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
+  (memory (export "memory") 1)
+  ${data.join('\n  ')}
+  (func (export "_start")
+    (local $out i32)
+    (if (call $path_open (i32.const 4) (i32.const 0) (i32.const ${at[0]}) (i32.const ${Buffer.byteLength(out)}) (i32.const 9) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 16))
+      (then (call $proc_exit (i32.const 20))))
+    (local.set $out (i32.load (i32.const 16)))
+    ${write(at[1]!, Buffer.byteLength(`${tag}(`))}
+    ${inputs.map((_, i) => copy(i)).join('')}
+    ${write(at[2]!, 1)}))`
+  )
+}
+
+/**
+ * Every step's module run under node:wasi on this machine, counting what
+ * starts and what is fetched: the owners' steps stand for their rentals here.
+ */
+function countingExecutor(): StepExecutor & { started: string[]; fetched: string[] } {
+  const started: string[] = []
+  const fetched: string[] = []
+  return {
+    started,
+    fetched,
+    async start(step: WorkflowStepDocument, inputs, signal): Promise<StepSession> {
+      started.push(step.id)
+      const session = await runLocalStep(step, inputs, signal)
+      return {
+        fetch: async (output, fetchSignal) => {
+          fetched.push(`${step.id}.${output}`)
+          return await session.fetch(output, fetchSignal)
+        },
+        close: async () => await session.close()
+      }
+    }
+  }
+}
+
+describe('sdk: workflows across sites over real daemons', function () {
+  this.timeout(180_000)
+  const cluster = new Cluster()
+  let ownerA: TestNode
+  let ownerB: TestNode
+  let requester: TestNode
+  let client: AgoraClient
+  let dir: string
+  const modules = new Map<string, string>()
+
+  const algorithmOf = (tag: string) => ({ runtime: 'wasmtime' as const, image: modules.get(tag)!, command: tag })
+
+  before(async () => {
+    const policiesB: DatasetPolicy[] = []
+    ownerA = await cluster.start({ components: { custody: { policies: policiesOf([policy('clinic-a', ['requester'])]) } } })
+    ownerB = await cluster.start({ components: { custody: { policies: policiesOf(policiesB) } } })
+    requester = await cluster.start()
+    policiesB.push(policy('clinic-b', ['requester']))
+    client = await connect({ url: requester.service.status().apiUrl!, appKey: TEST_APP_KEY })
+    dir = await mkdtemp(join(tmpdir(), 'agora-workflow-modules-'))
+    const specs: [string, string, string[]][] = [
+      ['prep-a', 'clean', []],
+      ['train-a', 'model', ['data']],
+      ['prep-b', 'clean', []],
+      ['train-b', 'model', ['data']],
+      ['combine', 'result', ['a', 'b']],
+      ['merge', 'model', ['b']]
+    ]
+    for (const [tag, out, inputs] of specs) {
+      const path = join(dir, `${tag}.wasm`)
+      await writeFile(path, await tagModule(out, tag, inputs))
+      modules.set(tag, path)
+    }
+  })
+
+  after(async () => {
+    await client?.close()
+    await cluster.stop()
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('runs per-site preparation, local training and the combination at the requester, in dependency order', async () => {
+    const a = { node: ownerA.nodeId, dataset: 'clinic-a' }
+    const b = { node: ownerB.nodeId, dataset: 'clinic-b' }
+    const document = workflow('train across two clinics')
+      .step({ id: 'prep-a', site: a, algorithm: algorithmOf('prep-a'), outputs: ['clean'] })
+      .step({ id: 'train-a', site: a, algorithm: algorithmOf('train-a'), inputs: { data: 'prep-a.clean' }, outputs: ['model'] })
+      .step({ id: 'prep-b', site: b, algorithm: algorithmOf('prep-b'), outputs: ['clean'] })
+      .step({ id: 'train-b', site: b, algorithm: algorithmOf('train-b'), inputs: { data: 'prep-b.clean' }, outputs: ['model'] })
+      .step({ id: 'combine', site: 'requester', algorithm: algorithmOf('combine'), inputs: { a: 'train-a.model', b: 'train-b.model' }, outputs: ['result'] })
+      .build()
+    const executor = countingExecutor()
+    const events: StepEvent[] = []
+    const run = await runWorkflow(client.api, document, { executor, onStep: event => events.push(event) })
+    assert.equal(run.ok, true, JSON.stringify(run.states))
+    const result = new TextDecoder().decode(run.results.get('combine.result'))
+    assert.equal(result, 'combine(train-a(prep-a())train-b(prep-b()))')
+    const order = executor.started
+    assert.ok(order.indexOf('prep-a') < order.indexOf('train-a') && order.indexOf('train-b') < order.indexOf('combine'), order.join(','))
+    assert.deepEqual(
+      events.filter(event => event.step === 'combine').map(event => event.state),
+      ['Running', 'Done']
+    )
+    const shown = await requester.client.expect(200, 'GET', `/agora-api/v1/custody/workflows/${run.workflowId}`)
+    assert.ok(shown.steps.every((step: { state: string }) => step.state === 'Done'))
+    const combine = shown.steps.find((step: { id: string }) => step.id === 'combine')
+    assert.equal(combine.provenance.length, 2)
+    assert.ok(combine.moves.every((move: { verdict: { allow: boolean } }) => move.verdict.allow))
+  })
+
+  it("stops with the owner's reason when an intermediate result may not move, and fetches nothing", async () => {
+    // B's model would go to A's site; clinic-b's release.to lists only the requester.
+    const document = workflow('merge at A')
+      .step({ id: 'train-b', site: { node: ownerB.nodeId, dataset: 'clinic-b' }, algorithm: algorithmOf('prep-b'), outputs: ['clean'] })
+      .step({
+        id: 'merge',
+        site: { node: ownerA.nodeId, dataset: 'clinic-a' },
+        algorithm: algorithmOf('merge'),
+        inputs: { b: 'train-b.clean' },
+        outputs: ['model']
+      })
+      .build()
+    const executor = countingExecutor()
+    const run = await runWorkflow(client.api, document, { executor })
+    assert.equal(run.ok, false)
+    assert.deepEqual(executor.started, ['train-b'])
+    assert.deepEqual(executor.fetched, [], 'nothing moves')
+    assert.equal(run.states.merge?.state, 'Refused')
+    assert.ok(run.states.merge?.reason?.includes(ownerB.nodeId), run.states.merge?.reason)
+    assert.ok(run.states.merge?.reason?.includes('release.to'), run.states.merge?.reason)
+    const shown = await requester.client.expect(200, 'GET', `/agora-api/v1/custody/workflows/${run.workflowId}`)
+    const merge = shown.steps.find((step: { id: string }) => step.id === 'merge')
+    assert.equal(merge.state, 'Refused')
+    assert.equal(merge.moves[0].verdict.owners[0].reasons[0].rule, 'release.to')
+  })
+
+  it('refuses a bad document before anything runs', async () => {
+    assert.throws(
+      () => workflow('bad').step({ id: 'x', site: 'requester', algorithm: algorithmOf('combine'), inputs: { a: 'ghost.out' } }),
+      /reads from "ghost"/
+    )
+    const executor = countingExecutor()
+    await assert.rejects(
+      runWorkflow(client.api, { version: 1, name: 'bad', steps: [{ id: 'X', site: 'requester', algorithm: algorithmOf('combine') }] }, { executor }),
+      (error: unknown) => (error as { code?: string }).code === 'BadRequest'
+    )
+    assert.deepEqual(executor.started, [])
+  })
+})
