@@ -10,7 +10,8 @@ import type { DatasetPolicy, PolicyJudge } from '../../custody/index.ts'
 import { Cluster, TEST_APP_KEY } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { buildWat } from '../exe-unit/helpers.ts'
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { agora } from '../helpers/agora-process.ts'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
@@ -197,6 +198,32 @@ describe('sdk: workflows across sites over real daemons', function () {
     const merge = shown.steps.find((step: { id: string }) => step.id === 'merge')
     assert.equal(merge.state, 'Refused')
     assert.equal(merge.moves[0].verdict.owners[0].reasons[0].rule, 'release.to')
+    // `agora workflow show` tells the same, step by step.
+    const cli = await agora(['workflow', 'show', run.workflowId, '--api-url', requester.service.status().apiUrl!, '--app-key', TEST_APP_KEY])
+    assert.equal(cli.code, 0, cli.stderr)
+    assert.match(cli.stdout, /^merge: Refused$/m)
+    assert.match(cli.stdout, new RegExp(`provenance  ${ownerB.nodeId}/clinic-b`))
+    assert.match(cli.stdout, new RegExp(`move        b → ${ownerA.nodeId}: refused \\(${ownerB.nodeId}/clinic-b refuses\\)`))
+    assert.match(cli.stdout, /reason {6}.*release\.to/)
+  })
+
+  it('`agora workflow run` runs a document, printing each state, and writes the results', async () => {
+    const document = workflow('at the requester')
+      .step({ id: 'prep-a', site: 'requester', algorithm: algorithmOf('prep-a'), outputs: ['clean'] })
+      .step({ id: 'train-a', site: 'requester', algorithm: algorithmOf('train-a'), inputs: { data: 'prep-a.clean' }, outputs: ['model'] })
+      .build()
+    const file = join(dir, 'local.json')
+    await writeFile(file, JSON.stringify(document))
+    const out = join(dir, 'results')
+    const api = ['--api-url', requester.service.status().apiUrl!, '--app-key', TEST_APP_KEY]
+    const cli = await agora(['workflow', 'run', file, '--out', out, ...api])
+    assert.equal(cli.code, 0, cli.stderr)
+    assert.match(cli.stderr, /prep-a +Running/)
+    assert.match(cli.stderr, /train-a +Done/)
+    assert.equal(await readFile(join(out, 'train-a.model'), 'utf8'), 'train-a(prep-a())')
+    const bad = await agora(['workflow', 'run', join(dir, 'none.json'), ...api])
+    assert.equal(bad.code, 2)
+    assert.match(bad.stderr, /no such file/)
   })
 
   it('refuses a bad document before anything runs', async () => {
