@@ -5,3 +5,17 @@ export type * from './model.ts'
 export { DATA_PROPERTY } from './properties.ts'
 export { rowFingerprint, hasFingerprint, MIN_FINGERPRINT_BYTES } from './fingerprint.ts'
 export * from './workflow/index.ts'
+export {
+  DatasetRegistry,
+  DATASET_NAME,
+  TOKEN_AMOUNT,
+  checkName,
+  DatasetLimitsSchema,
+  DEFAULT_DATASET_LIMITS,
+  datasetLimitsOf,
+  descriptorOf,
+  descriptorProperties,
+  roundDownToOneDigit,
+  CSV_FILE
+} from './datasets/index.ts'
+export type { DatasetRegistryComponents, AddDatasetRequest, DatasetSource, DatasetLimits, DatasetLimitsConfig } from './datasets/index.ts'

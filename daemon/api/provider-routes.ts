@@ -34,6 +34,7 @@ export const ProviderStatusSchema = Type.Object({
     Type.Object({
       offerId: Type.String(),
       preset: Type.String(),
+      dataset: Type.Optional(Type.String({ description: 'The dataset a data offer offers (agora.data.name).' })),
       runtime: Type.String(),
       expiresAt: Type.String({ format: 'date-time' }),
       coeffs: Type.Array(Type.Number(), { description: 'golem.com.pricing.model.linear.coeffs as published: [cpu/s, env/s, start].' }),

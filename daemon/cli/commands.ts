@@ -3,6 +3,8 @@
 import {
   CHAIN_DEV_OPTIONS,
   DATA_OPTIONS,
+  DATASET_ADD_OPTIONS,
+  DATASET_OPTIONS,
   JSON_OPTION,
   PAYMENT_OPTIONS,
   PRICE_OPTIONS,
@@ -156,6 +158,35 @@ export const COMMANDS: Command[] = [
       "Shows the running daemon's provider agent. Offers live (and presets not published, and why), agreements by state, activities running, earnings: accepted, paid, pending.",
     options: PROVIDER_OPTIONS,
     load: async () => (await import('./provider-commands.ts')).providerStatus
+  },
+  {
+    words: ['data', 'add'],
+    args: ['<name>'],
+    summary:
+      "Registers a dataset on the running daemon and offers it beside every preset. The source is snapshotted at once (a CSV file, a directory's regular files, or the owner's SELECT over a SQLite database, opened read-only); offers carry its descriptor (columns, rows rounded down, size, policy, price), never the data. A failed import leaves nothing.",
+    options: DATASET_ADD_OPTIONS,
+    load: async () => (await import('./data-commands.ts')).dataAdd
+  },
+  {
+    words: ['data', 'list'],
+    args: [],
+    summary: "Lists the running daemon's datasets: kind, exact rows, size, prices, tags and policy.",
+    options: DATASET_OPTIONS,
+    load: async () => (await import('./data-commands.ts')).dataList
+  },
+  {
+    words: ['data', 'show'],
+    args: ['<name>'],
+    summary: "Shows one dataset: its source, snapshot, columns and types, and each file's size and sha3-256.",
+    options: DATASET_OPTIONS,
+    load: async () => (await import('./data-commands.ts')).dataShow
+  },
+  {
+    words: ['data', 'remove'],
+    args: ['<name>'],
+    summary: 'Removes a dataset: its record, its snapshot and its offers. Refused while an agreement on it is in force (terminate that first).',
+    options: DATASET_OPTIONS,
+    load: async () => (await import('./data-commands.ts')).dataRemove
   },
   {
     words: ['run'],

@@ -58,6 +58,21 @@ export const PROVIDER_SETTINGS_OPTIONS: Record<string, OptionSpec> = {
   offering: { type: 'string', value: 'on|off', description: "publish the presets' offers, or withdraw them" }
 }
 
+/** Options of the commands that ask a running daemon about its datasets. */
+export const DATASET_OPTIONS: Record<string, OptionSpec> = { ...DATA_OPTIONS, ...JSON_OPTION }
+
+export const DATASET_ADD_OPTIONS: Record<string, OptionSpec> = {
+  ...DATASET_OPTIONS,
+  csv: { type: 'string', value: 'FILE', description: 'a CSV file (RFC 4180; its first row names the columns)' },
+  dir: { type: 'string', value: 'DIR', description: 'a directory: its regular files are copied (a symlink or device refuses it)' },
+  sqlite: { type: 'string', value: 'FILE', description: 'a SQLite database, opened read-only (with --view)' },
+  view: { type: 'string', value: 'SQL', description: 'with --sqlite: the one SELECT whose rows are the dataset' },
+  description: { type: 'string', value: 'TEXT', description: 'what the dataset holds (offered as agora.data.description)' },
+  tag: { type: 'string', multiple: true, value: 'TAG', description: 'a tag (repeatable)' },
+  'price-per-use': { type: 'string', value: 'TOKENS', description: "added to every offer's start price (default 0)" },
+  'price-per-hour': { type: 'string', value: 'TOKENS', description: "added to every offer's price per hour of activity (default 0)" }
+}
+
 /** `agora run`: the job, what it may cost, and the requester daemon it runs on (its REST API, like the SDK). */
 export const RUN_OPTIONS: Record<string, OptionSpec> = {
   image: {

@@ -13,11 +13,20 @@ import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
 import { startWorkflows } from '../custody/workflow-wiring.ts'
 import type { RunningWorkflows } from '../custody/workflow-wiring.ts'
+import { DatasetLimitsSchema } from '../../custody/index.ts'
+import type { DatasetCatalog, DatasetRegistry } from '../../custody/index.ts'
+import { openDatasets } from '../custody/datasets-wiring.ts'
 
 export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
 
 /** `modules.custody` in the config file. */
-const CustodySection = Type.Object({}, { additionalProperties: false })
+const CustodySection = Type.Object(
+  {
+    /** Limits of `agora data add`: bytes and files per dataset, datasets per node. */
+    datasets: Type.Optional(DatasetLimitsSchema)
+  },
+  { additionalProperties: false }
+)
 const custodySection = validator(CustodySection, 'config modules.custody')
 
 export interface CustodyModuleComponents {
@@ -35,6 +44,7 @@ export class CustodyModule implements DaemonModule {
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
   #workflows: RunningWorkflows | undefined
+  #datasets: DatasetRegistry | undefined
   routes: ApiRoute[] = []
 
   constructor(market: MarketModule, components: CustodyModuleComponents = {}) {
@@ -47,8 +57,22 @@ export class CustodyModule implements DaemonModule {
     return this.#activityCustody
   }
 
+  /** The owner's registered datasets (offered by the provider agent, mounted by grants). */
+  get datasets(): DatasetCatalog {
+    if (this.#datasets === undefined) throw new Error('the custody module has not started')
+    return this.#datasets
+  }
+
   async start(context: ModuleContext): Promise<void> {
-    custodySection.parse(context.config.modules.custody ?? {})
+    const section = custodySection.parse(context.config.modules.custody ?? {})
+    const datasets = await openDatasets(context, {
+      market: this.#market.market,
+      apiPrefix: CUSTODY_API_PREFIX,
+      limits: section.datasets,
+      clock: this.#components.clock
+    })
+    this.#datasets = datasets.registry
+    this.routes.push(datasets.route)
     void this.#market
     const parts = { clock: this.#components.clock ?? systemClock, policies: () => this.#components.policies, audit: () => this.#components.audit }
     this.#workflows = await startWorkflows(context, parts, CUSTODY_API_PREFIX)

@@ -10,7 +10,7 @@ import { providerRoutes, PROVIDER_API_PREFIX } from '../api/provider-routes.ts'
 import type { ProviderDesk } from '../api/provider-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import { DealKeeper } from '../provider/deals/deal-keeper.ts'
-import { OfferKeeper } from '../provider/offers/index.ts'
+import { dataOfferSource, OfferKeeper } from '../provider/offers/index.ts'
 import type { RuntimeAnswer } from '../provider/offers/index.ts'
 import { readMachine, SettingsStore } from '../provider/settings/index.ts'
 import type { Machine } from '../provider/settings/index.ts'
@@ -121,7 +121,8 @@ export class ProviderModule implements DaemonModule {
           address: context.key.nodeId.toLowerCase(),
           db: sublevel('offers'),
           clock,
-          logger: logger.child({ component: 'provider:offers' })
+          logger: logger.child({ component: 'provider:offers' }),
+          ...(this.#components.custody === undefined ? {} : { datasets: dataOfferSource(this.#components.custody.datasets) })
         },
         {
           offerTtlMs: marketTtl,

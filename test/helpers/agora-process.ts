@@ -58,9 +58,9 @@ export async function reapChildren(graceMs = GRACE_MS): Promise<void> {
   )
 }
 
-/** Spawns the CLI (the source unless `main` says otherwise) with a clean environment. */
-export function spawnAgora(args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN): ChildProcess {
-  return tracked(spawn(process.execPath, [main, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }))
+/** Spawns the CLI (the source unless `main` says otherwise) with a clean environment, in `cwd` when given. */
+export function spawnAgora(args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN, cwd?: string): ChildProcess {
+  return tracked(spawn(process.execPath, [main, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) }))
 }
 
 // The children see no AGORA_* settings of the machine running the tests.
@@ -77,10 +77,10 @@ export interface Result {
   stderr: string
 }
 
-/** Runs a CLI command to its end. */
-export function agora(args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN): Promise<Result> {
+/** Runs a CLI command to its end (in `cwd` when given). */
+export function agora(args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN, cwd?: string): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawnAgora(args, env, main)
+    const child = spawnAgora(args, env, main, cwd)
     let stdout = ''
     let stderr = ''
     child.stdout?.on('data', (chunk: Buffer) => {

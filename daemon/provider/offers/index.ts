@@ -1,6 +1,7 @@
 // The provider agent's offers: built from the machine, the settings and the runtimes that answer; kept live.
 export { OfferKeeper } from './offer-keeper.ts'
 export type {
+  DataOfferSource,
   OfferKeeperComponents,
   OfferKeeperInit,
   OfferKeeperEvents,
@@ -9,4 +10,5 @@ export type {
   RuntimeAnswer,
   UnpublishedPreset
 } from './offer-keeper.ts'
-export { offerOf, PRESET_PROPERTY } from './offer-properties.ts'
+export { dataOfferOf, offerOf, PRESET_PROPERTY } from './offer-properties.ts'
+export { dataOfferSource } from './data-offers.ts'

@@ -1,4 +1,5 @@
-// The agent's offers: one per preset whose runtime answers, published through
+// The agent's offers: one per preset whose runtime answers (and one per
+// preset and dataset the owner registered), published through
 // the market, re-published before they expire (a new offer is live before the
 // old one ends, so the provider never goes dark), and replaced all at once
 // when the settings or presets change (the old ones are withdrawn after the
@@ -13,7 +14,9 @@ import { DURABLE } from '../../store/store.ts'
 import type { Logger } from '../../service/logger.ts'
 import type { AgentOffers, ProviderPreset, ProviderSettingsSource } from '../model.ts'
 import type { Machine } from '../settings/index.ts'
-import { offerOf } from './offer-properties.ts'
+import type { DatasetDescriptor } from '../../../custody/index.ts'
+import { withDatasetPrice } from '../pricing/index.ts'
+import { dataOfferOf, offerOf } from './offer-properties.ts'
 import type { OfferBody } from './offer-properties.ts'
 
 /** A runtime as the exe-unit reports it: whether it answers, and what its offers state. */
@@ -22,6 +25,13 @@ export interface RuntimeAnswer {
   readonly available: boolean
   readonly error?: string
   readonly offerProperties: Readonly<Record<string, unknown>>
+}
+
+/** The datasets offered beside the presets: their descriptors now, and a call when they change. */
+export interface DataOfferSource {
+  descriptors(): readonly DatasetDescriptor[]
+  /** Called after a dataset is added or removed, or its policy changes; returns the unsubscribe. */
+  onChange(listener: () => void): () => void
 }
 
 /** What the keeper needs of the market. */
@@ -44,6 +54,8 @@ export interface OfferKeeperComponents {
   readonly db: Sublevel
   readonly clock: Clock
   readonly logger: Logger
+  /** The owner's datasets: each is offered once per published preset. */
+  readonly datasets?: DataOfferSource
 }
 
 export interface OfferKeeperInit {
@@ -60,7 +72,10 @@ export interface OfferKeeperInit {
 
 export interface PublishedOffer {
   readonly offerId: string
+  /** The preset as published: for a data offer, its prices with the dataset's added. */
   readonly preset: ProviderPreset
+  /** The dataset a data offer offers. */
+  readonly dataset?: string
   readonly publishedAt: number
   readonly expiresAt: number
 }
@@ -121,9 +136,15 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#live = [...(stored?.live ?? []), ...(stored?.withdrawing ?? [])]
     this.#retired = stored?.retired ?? []
     this.#running = true
-    this.#stopChanges = this.#components.settings.onChange(() => {
+    const changed = (): void => {
       void this.refresh()
-    })
+    }
+    const stopSettings = this.#components.settings.onChange(changed)
+    const stopDatasets = this.#components.datasets?.onChange(changed)
+    this.#stopChanges = () => {
+      stopSettings()
+      stopDatasets?.()
+    }
     await this.refresh()
   }
 
@@ -208,7 +229,8 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     const now = clock.now()
     const expiresAt = now + this.#ttlMs
     const unpublished: UnpublishedPreset[] = []
-    const bodies: Array<{ preset: ProviderPreset; body: OfferBody }> = []
+    const datasets = this.#components.datasets?.descriptors() ?? []
+    const bodies: Array<{ preset: ProviderPreset; dataset?: string; body: OfferBody }> = []
     for (const preset of presets) {
       const runtime = runtimes.find(r => r.name === preset.runtime)
       if (!settings.offering) unpublished.push({ preset: preset.name, reason: 'offering is off (agora provider settings set --offering on)' })
@@ -228,16 +250,21 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
           expiresAt
         }
         bodies.push({ preset, body: offerOf(preset, context) })
+        for (const dataset of datasets) {
+          const priced = { ...preset, pricing: withDatasetPrice(preset.pricing, dataset.price) }
+          bodies.push({ preset: priced, dataset: dataset.name, body: dataOfferOf(preset, dataset, context) })
+        }
       }
     }
     const published: PublishedOffer[] = []
-    for (const { preset, body } of bodies) {
+    for (const { preset, dataset, body } of bodies) {
       try {
         const offerId = await this.#components.market.subscribe('offer', body)
-        published.push({ offerId, preset, publishedAt: now, expiresAt })
+        published.push({ offerId, preset, ...(dataset === undefined ? {} : { dataset }), publishedAt: now, expiresAt })
       } catch (err) {
-        logger.warn({ err, preset: preset.name }, 'provider offers: a preset could not be published')
-        unpublished.push({ preset: preset.name, reason: `the market refused its offer: ${err instanceof CodedError ? err.message : 'internal error'}` })
+        logger.warn({ err, preset: preset.name, dataset }, 'provider offers: a preset could not be published')
+        const what = dataset === undefined ? 'its offer' : `its offer of the dataset ${dataset}`
+        unpublished.push({ preset: preset.name, reason: `the market refused ${what}: ${err instanceof CodedError ? err.message : 'internal error'}` })
       }
     }
     // The new offers are live: only now are the old ones withdrawn.
@@ -253,7 +280,7 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
       this.#components.clock.clearTimeout(this.#timer)
       this.#timer = undefined
     }
-    logger.info({ offers: published.map(o => ({ offerId: o.offerId, preset: o.preset.name })), unpublished }, 'provider offers published')
+    logger.info({ offers: published.map(o => ({ offerId: o.offerId, preset: o.preset.name, dataset: o.dataset })), unpublished }, 'provider offers published')
     this.safeDispatchEvent('offers:published', { detail: { offers: published, unpublished } })
   }
 

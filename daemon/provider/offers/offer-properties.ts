@@ -1,7 +1,10 @@
 // One preset's offer: the machine capped by the settings, the runtime's own
 // properties, the payment platforms, the price model and the payment terms a
 // requester negotiates (as yagna's provider agent states them).
-import { linearPriceProperties } from '../pricing/index.ts'
+import { descriptorProperties } from '../../../custody/index.ts'
+import type { DatasetDescriptor } from '../../../custody/index.ts'
+import { DATA_PROPERTY } from '../../../custody/index.ts'
+import { linearPriceProperties, withDatasetPrice } from '../pricing/index.ts'
 import type { ProviderPreset, ProviderSettings } from '../model.ts'
 import type { Machine } from '../settings/index.ts'
 
@@ -58,6 +61,19 @@ export function offerOf(preset: ProviderPreset, context: OfferContext): OfferBod
   // The shortest agreement the provider takes; the negotiation checks it again against the time it is proposed.
   const constraints = `(golem.srv.comp.expiration>${context.now + settings.minAgreementSec * 1000})`
   return { properties, constraints }
+}
+
+/**
+ * One preset's offer of one dataset: the preset's offer, the dataset's
+ * descriptor (agora.data.*), the dataset's price added to the preset's, and
+ * a constraint that only a demand naming the dataset matches.
+ */
+export function dataOfferOf(preset: ProviderPreset, dataset: DatasetDescriptor, context: OfferContext): OfferBody {
+  const plain = offerOf({ ...preset, pricing: withDatasetPrice(preset.pricing, dataset.price) }, context)
+  return {
+    properties: { ...plain.properties, ...descriptorProperties(dataset) },
+    constraints: `(&${plain.constraints}(${DATA_PROPERTY.name}=${dataset.name}))`
+  }
 }
 
 /** Two decimals, rounded down. */

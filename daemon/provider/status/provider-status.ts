@@ -22,7 +22,15 @@ export interface StatusSources {
 export interface ProviderStatusView {
   offering: boolean
   reason?: string
-  offers: Array<{ offerId: string; preset: string; runtime: string; expiresAt: string; coeffs: number[]; pricing: ProviderPreset['pricing'] }>
+  offers: Array<{
+    offerId: string
+    preset: string
+    dataset?: string
+    runtime: string
+    expiresAt: string
+    coeffs: number[]
+    pricing: ProviderPreset['pricing']
+  }>
   unpublished: Array<{ preset: string; reason: string }>
   agreements: Record<string, number>
   activitiesRunning: number
@@ -49,6 +57,7 @@ export function providerStatus(sources: StatusSources): ProviderStatusView {
     offers: sources.offers.map(offer => ({
       offerId: offer.offerId,
       preset: offer.preset.name,
+      ...(offer.dataset === undefined ? {} : { dataset: offer.dataset }),
       runtime: offer.preset.runtime,
       expiresAt: new Date(offer.expiresAt).toISOString(),
       // What requesters see: the published coefficients, and the per-hour prices they stand for.
