@@ -19,3 +19,7 @@ export {
   CSV_FILE
 } from './datasets/index.ts'
 export type { DatasetRegistryComponents, AddDatasetRequest, DatasetSource, DatasetLimits, DatasetLimitsConfig } from './datasets/index.ts'
+export { OutputGuard, MAX_JSON_BYTES, JSON_KINDS } from './guards/index.ts'
+export type { GuardContext, GuardOptions, ReleasedOutput, JsonKind } from './guards/index.ts'
+export { CustodyGrants, algorithmHash } from './grants/index.ts'
+export type { ActivityCustodyOptions } from './grants/index.ts'

@@ -8,6 +8,8 @@ import type { CodedError } from '../net/index.ts'
 /** Where a granted dataset is mounted (read-only), and the only directory whose files may leave. */
 export const DATA_MOUNT = '/data'
 export const OUTPUT_MOUNT = '/out'
+/** The agreement property naming a dataset (custody/properties.ts has the others). */
+export const DATA_NAME_PROPERTY = 'agora.data.name'
 /** The transfer scheme that hands an output file to a secure aggregation session instead of the requester. */
 export const SECAGG_SCHEME = 'agora-secagg:'
 

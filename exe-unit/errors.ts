@@ -6,6 +6,7 @@ import type { Logger } from '../net/index.ts'
 export type ExeUnitErrorCode =
   | 'BadRequest' // malformed input: an ExeScript, a property, an argument
   | 'NotFound' // no such activity or batch
+  | 'Forbidden' // data custody refuses: the dataset's policy, a transfer out of /out, a write into /data
   | 'Conflict' // the activity's state does not allow it (e.g. terminated)
   | 'CapacityExceeded' // the provider's limits refuse another activity
   | 'Unavailable' // the runtime is gone or cannot serve now

@@ -15,7 +15,9 @@
 //   createActivity({ activityId?, agreementId, requesterId, properties })
 //                                        → ActivityInfo; properties are the agreement's offer and
 //                                          demand properties merged (flat or nested); refused with
-//                                          CapacityExceeded beyond the provider's caps
+//                                          CapacityExceeded beyond the provider's caps; an agreement
+//                                          naming a dataset (agora.data.name) is first put to custody:
+//                                          Forbidden without custody or when its policy refuses
 //   destroy(activityId, reason, errorMessage?)   ends it: running command killed, runtime removed
 //   getActivity(activityId) / listActivities({ agreementId? })   → ActivityInfo
 //
@@ -60,13 +62,14 @@ import { ExeUnitError, errorMessage } from './errors.ts'
 import { parseExeScript } from './exescript/parse.ts'
 import { resolveLimits } from './limits.ts'
 import type { ExeUnitLimits, ExeUnitLimitsInput } from './limits.ts'
-import { readResources } from './properties.ts'
+import { flattenProperties, readResources } from './properties.ts'
 import { PackageStore } from './runtime/package-store.ts'
 import type { RuntimeFactory } from './runtime/runtime.ts'
 import { VmRuntimeFactory } from './runtime/vm/vm-runtime.ts'
 import { WasmtimeRuntimeFactory } from './runtime/wasmtime/wasmtime-runtime.ts'
 import type { RequesterFileChannel } from './transfer/requester-channel.ts'
-import type { ActivityCustody } from './custody.ts'
+import { DATA_NAME_PROPERTY } from './custody.ts'
+import type { ActivityCustody, CustodyGrant } from './custody.ts'
 
 export interface ExeUnitOptions {
   /** The exe-unit keeps packages and activity directories under here. */
@@ -284,7 +287,15 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     }
     const unavailable = this.#unavailable.get(factory.name)
     if (unavailable !== undefined) throw new ExeUnitError('Conflict', `runtime ${factory.name} is unavailable: ${unavailable}`)
-    this.#capacity.reserve(activityId, { memoryBytes: resources.memoryBytes, threads: resources.threads })
+    // Custody decides before anything is reserved or created; a grant forbids network.
+    const grant = await this.#admit({ activityId, agreementId, requesterId, properties: request.properties })
+    if (grant !== undefined) resources.network = false
+    try {
+      this.#capacity.reserve(activityId, { memoryBytes: resources.memoryBytes, threads: resources.threads })
+    } catch (error) {
+      await this.#closeGrant(activityId, grant)
+      throw error
+    }
     const dir = join(this.#options.dataDir, 'activities', activityId)
     let activity: Activity
     try {
@@ -300,7 +311,8 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         packages: this.#packages.forActivity(requesterId, requesterFiles),
         clock: this.#clock,
         logger: this.#options.logger ?? silentLogger,
-        usageSampleMs: this.#options.usageSampleMs ?? DEFAULT_USAGE_SAMPLE_MS
+        usageSampleMs: this.#options.usageSampleMs ?? DEFAULT_USAGE_SAMPLE_MS,
+        ...(grant === undefined ? {} : { custody: { dataDir: grant.dataDir } })
       })
       activity = new Activity({
         id: activityId,
@@ -314,6 +326,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
         clock: this.#clock,
         requesterFiles,
         allowPrivateNetworks: this.#options.allowPrivateNetworks === true,
+        ...(grant === undefined ? {} : { custody: grant }),
         onState: state => {
           const created = this.#activities.get(activityId)
           if (created !== undefined) void this.#persist(created, state.state[0] === 'Terminated')
@@ -329,6 +342,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
     } catch (error) {
       this.#capacity.release(activityId)
       await rm(dir, { recursive: true, force: true })
+      await this.#closeGrant(activityId, grant)
       throw error
     }
     this.#activities.set(activityId, activity)
@@ -343,6 +357,22 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
       throw new ExeUnitError('InsufficientStorage', `activity ${activityId} could not be recorded on this provider's disk`)
     }
     return this.#info(activity)
+  }
+
+  /** The custody grant for an agreement naming a dataset (its policy asked again now); undefined when it names none. */
+  async #admit(request: CreateActivityRequest & { activityId: string }): Promise<CustodyGrant | undefined> {
+    const properties = flattenProperties(request.properties)
+    const dataset = properties[DATA_NAME_PROPERTY]
+    if (dataset === undefined || dataset === null) return undefined
+    const custody = this.#options.custody
+    if (custody === undefined) throw new ExeUnitError('Forbidden', 'the agreement names a dataset, and this provider keeps none')
+    const grant = await custody.admit({ ...request, properties })
+    if (grant === null) throw new ExeUnitError('Forbidden', 'the agreement names a dataset that custody does not grant')
+    return grant
+  }
+
+  async #closeGrant(activityId: string, grant: CustodyGrant | undefined): Promise<void> {
+    await grant?.close().catch((err: unknown) => this.#options.logger?.warn({ activityId, err }, 'could not close a custody grant'))
   }
 
   /** Parses and queues an ExeScript batch (the request's text, or the decoded array); returns its batch id. */

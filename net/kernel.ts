@@ -18,6 +18,7 @@ export {
   codedSystemError
 } from './errors/index.ts'
 export type { ErrorCode, ErrorCodeInfo } from './errors/index.ts'
+export type { NodeId } from './identity/node-id.ts'
 export { SchemaError } from './schema/schema-error.ts'
 export { LongPollQueue, QueueClosedError } from './events/long-poll-queue.ts'
 export { ChangeSignal } from './events/change-signal.ts'
@@ -32,4 +33,3 @@ export { silentLogger } from './logging/logger.ts'
 export type { Logger, LogFn } from './logging/logger.ts'
 export { systemClock } from './outbox/clock.ts'
 export type { Clock, TimerHandle } from './outbox/clock.ts'
-export type { NodeId } from './identity/node-id.ts'

@@ -3,6 +3,7 @@
 // pair of started/finished events; the first failing command ends its batch.
 import { randomBytes } from 'node:crypto'
 import { rm } from 'node:fs/promises'
+import { join } from 'node:path'
 import { silentLogger } from '../../net/index.ts'
 import type { Logger } from '../../net/index.ts'
 import { ExeUnitError, requesterMessage } from '../errors.ts'
@@ -13,6 +14,9 @@ import type { ActivityResources } from '../properties.ts'
 import type { Runtime } from '../runtime/runtime.ts'
 import { RuntimeLostError } from '../runtime/runtime.ts'
 import { transferFile } from '../transfer/transfer.ts'
+import type { TransferContext, TransferOutcome } from '../transfer/transfer.ts'
+import type { CustodyGrant } from '../custody.ts'
+import { custodyTransfer } from './custody-transfer.ts'
 import type { RequesterFileChannel } from '../transfer/requester-channel.ts'
 import { diskUsage } from '../usage/disk-usage.ts'
 import { UsageMeter } from '../usage/usage-meter.ts'
@@ -35,6 +39,8 @@ export interface ActivityOptions {
   clock: Clock
   requesterFiles: RequesterFileChannel | undefined
   allowPrivateNetworks: boolean
+  /** A dataset granted by custody: results leave only from /out through it; its logs and exit codes rules apply. */
+  custody?: CustodyGrant
   onState: (state: ActivityState) => void
   /** Called once, after the activity has terminated and released its runtime. */
   onTerminated: () => void
@@ -163,6 +169,7 @@ export class Activity {
         cleanupError = `the runtime did not clean up: ${requesterMessage(failure, this.#logger, 'runtime cleanup failed')}`
       }
       await rm(this.#options.dir, { recursive: true, force: true }).catch(() => {})
+      await this.#options.custody?.close().catch((err: unknown) => this.#logger.warn({ err }, 'could not close the custody grant'))
       const detail: { reason: string; errorMessage?: string } = { reason }
       const message = error ?? cleanupError
       if (message !== undefined) detail.errorMessage = message
@@ -232,14 +239,7 @@ export class Activity {
       case 'run':
         return await this.#run(batch, index, command)
       case 'transfer': {
-        const { bytes } = await transferFile(command.from, command.to, {
-          hostLocation: path => runtime.hostLocation(path),
-          requesterFiles: this.#options.requesterFiles,
-          maxBytes: this.#options.limits.maxTransferBytes,
-          allowPrivateNetworks: this.#options.allowPrivateNetworks,
-          signal,
-          storage: { limitBytes: this.#options.resources.storageBytes, usedBytes: async () => await diskUsage(this.#options.dir) }
-        })
+        const { bytes } = await this.#transfer(command.from, command.to, signal)
         return { result: 'Ok', returnCode: 0, message: `transferred ${bytes} bytes` }
       }
       case 'sign': {
@@ -258,6 +258,20 @@ export class Activity {
     }
   }
 
+  async #transfer(from: string, to: string, signal: AbortSignal): Promise<TransferOutcome> {
+    const { runtime, custody } = this.#options
+    const context: TransferContext = {
+      hostLocation: path => runtime.hostLocation(path),
+      requesterFiles: this.#options.requesterFiles,
+      maxBytes: this.#options.limits.maxTransferBytes,
+      allowPrivateNetworks: this.#options.allowPrivateNetworks,
+      signal,
+      storage: { limitBytes: this.#options.resources.storageBytes, usedBytes: async () => await diskUsage(this.#options.dir) }
+    }
+    if (custody === undefined) return await transferFile(from, to, context)
+    return await custodyTransfer(from, to, custody, { ...context, stagingDir: join(this.#options.dir, 'staged') })
+  }
+
   async #transition(to: 'Deployed' | 'Ready', work: () => Promise<void>): Promise<void> {
     this.#state.begin(to)
     try {
@@ -271,13 +285,19 @@ export class Activity {
 
   async #run(batch: Batch, index: number, command: Extract<Command, { kind: 'run' }>): Promise<CommandOutcome> {
     const maxBytes = this.#options.limits.maxCaptureBytes
-    const stdout = createOutputSink(command.capture.stdout, output => batch.emit(index, { stdout: output }), maxBytes)
-    const stderr = createOutputSink(command.capture.stderr, output => batch.emit(index, { stderr: output }), maxBytes)
-    const outcome = await this.#options.runtime.run(
+    const { custody } = this.#options
+    // Logs can carry the data itself: under a grant with logs "none" they are kept nowhere and never streamed.
+    const silent = custody?.logs === 'none'
+    const stdout = createOutputSink(silent ? null : command.capture.stdout, output => batch.emit(index, { stdout: output }), maxBytes)
+    const stderr = createOutputSink(silent ? null : command.capture.stderr, output => batch.emit(index, { stderr: output }), maxBytes)
+    const ran = await this.#options.runtime.run(
       { entryPoint: command.entryPoint, args: command.args, env: command.env, timeoutMs: this.#options.resources.runTimeoutMs },
       { stdout: chunk => stdout.write(chunk), stderr: chunk => stderr.write(chunk) },
       this.#abort.signal
     )
+    custody?.recordRun({ command: command.entryPoint, exitCode: ran.exitCode })
+    // An exit code carries 8 bits of whatever the workload chose: under "status" only whether it succeeded.
+    const outcome = custody?.exitCodes === 'status' ? { ...ran, exitCode: ran.exitCode === 0 ? 0 : 1 } : ran
     const result: CommandOutcome = { result: 'Ok', returnCode: outcome.exitCode }
     const out = stdout.end()
     const err = stderr.end()

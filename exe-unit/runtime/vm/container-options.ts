@@ -1,5 +1,5 @@
 // The container an activity runs in: labelled for crash recovery, cut off from
-// the network unless the agreement grants it, bounded in memory (no swap),
+// the network unless the agreement grants it (never when it holds a dataset), bounded in memory (no swap),
 // CPU and processes, with few capabilities, and kept alive by an open stdin so
 // that commands can be exec'd into it.
 import type Docker from 'dockerode'
@@ -10,8 +10,10 @@ import { LABEL_ACTIVITY, LABEL_AGREEMENT, LABEL_NODE } from './labels.ts'
 export interface Mount {
   /** Path inside the container. */
   target: string
-  /** Host directory inside the activity's directory. */
+  /** Host directory inside the activity's directory (or a granted dataset's snapshot). */
   source: string
+  /** Bound read-only (a dataset at /data). */
+  readOnly?: boolean
 }
 
 /** Docker refuses memory limits below 6 MiB. */
@@ -28,6 +30,8 @@ export function containerOptions(options: {
 }): Docker.ContainerCreateOptions {
   const { context } = options
   const { resources } = context
+  // A dataset's activity has no network, whatever the agreement says.
+  const network = resources.network && context.custody === undefined
   if (resources.memoryBytes < MIN_MEMORY_BYTES) {
     throw new ExeUnitError('BadRequest', `a container needs at least ${MIN_MEMORY_BYTES / 1024 / 1024} MiB of memory`)
   }
@@ -44,10 +48,10 @@ export function containerOptions(options: {
       [LABEL_AGREEMENT]: context.agreementId,
       [LABEL_NODE]: context.nodeId
     },
-    NetworkDisabled: !resources.network,
+    NetworkDisabled: !network,
     HostConfig: {
-      NetworkMode: resources.network ? 'bridge' : 'none',
-      Binds: options.mounts.map(mount => `${mount.source}:${mount.target}:rw`),
+      NetworkMode: network ? 'bridge' : 'none',
+      Binds: options.mounts.map(mount => `${mount.source}:${mount.target}:${mount.readOnly === true ? 'ro' : 'rw'}`),
       Memory: resources.memoryBytes,
       MemorySwap: resources.memoryBytes,
       NanoCpus: Math.round(resources.threads * 1e9),

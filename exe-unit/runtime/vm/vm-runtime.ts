@@ -11,6 +11,7 @@ import { join, posix } from 'node:path'
 import { Writable } from 'node:stream'
 import type { Duplex } from 'node:stream'
 import type Docker from 'dockerode'
+import { DATA_MOUNT, OUTPUT_MOUNT } from '../../custody.ts'
 import { ExeUnitError, errorMessage } from '../../errors.ts'
 import type { HostLocation, OutputSinks, RunOutcome, RunRequest, Runtime, RuntimeContext, RuntimeFactory, RuntimeUsage } from '../runtime.ts'
 import { RuntimeLostError } from '../runtime.ts'
@@ -104,10 +105,19 @@ class VmRuntime implements Runtime {
   async deploy(signal: AbortSignal): Promise<void> {
     const { ref, info } = await this.#images.resolve(this.#context.taskPackage, this.#context.packages, signal)
     const mounts: Mount[] = [{ target: WORK_MOUNT, source: join(this.#context.activityDir, 'work') }]
+    const { custody } = this.#context
+    // A granted dataset: read-only at /data, results in /out; an image's volume cannot take either place
+    // nor lie inside /data (Docker would make its mount point in the owner's snapshot).
+    const reserved = custody === undefined ? [WORK_MOUNT] : [WORK_MOUNT, DATA_MOUNT, OUTPUT_MOUNT]
+    const taken = (path: string): boolean => reserved.includes(path) || (custody !== undefined && path.startsWith(`${DATA_MOUNT}/`))
+    if (custody !== undefined) {
+      mounts.push({ target: DATA_MOUNT, source: custody.dataDir, readOnly: true }, { target: OUTPUT_MOUNT, source: join(this.#context.activityDir, 'out') })
+    }
     Object.keys(info.Config?.Volumes ?? {}).forEach((target, index) => {
-      if (target !== WORK_MOUNT) mounts.push({ target: posix.normalize(target), source: join(this.#context.activityDir, 'volumes', String(index)) })
+      const path = posix.normalize(target)
+      if (!taken(path)) mounts.push({ target: path, source: join(this.#context.activityDir, 'volumes', String(index)) })
     })
-    for (const mount of mounts) await mkdir(mount.source, { recursive: true })
+    for (const mount of mounts) if (mount.readOnly !== true) await mkdir(mount.source, { recursive: true })
     signal.throwIfAborted()
     const container = await this.#docker.createContainer(
       containerOptions({

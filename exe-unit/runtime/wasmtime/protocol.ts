@@ -7,6 +7,8 @@ export interface RunJob {
   env: Record<string, string>
   /** Guest path → host directory; the only files the module can reach. */
   preopens: Record<string, string>
+  /** Guest paths of `preopens` the module may only read (a dataset at /data). */
+  readOnly: string[]
   /**
    * Flow control for output: [0] holds the bytes posted and not yet handled
    * by the parent. The worker waits while more than `maxInFlightBytes` are,
@@ -14,7 +16,7 @@ export interface RunJob {
    */
   inFlight: SharedArrayBuffer
   maxInFlightBytes: number
-  /** The disk the preopened directory may take: writes beyond it fail with ENOSPC. */
+  /** The disk the writable preopened directories may take (`root` holds them): writes beyond it fail with ENOSPC. */
   storage: { root: string; limitBytes: number }
 }
 

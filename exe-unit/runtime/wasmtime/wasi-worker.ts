@@ -1,7 +1,8 @@
 // Runs WASI modules in a worker thread, one job at a time. stdout and stderr
 // writes are forwarded to the parent as they happen; stdin reads nothing; the
-// module sees only the preopened directories it is given, and writes to them
-// fail with ENOSPC once the activity's storage limit is reached.
+// module sees only the preopened directories it is given, writes to them fail
+// with ENOSPC once the activity's storage limit is reached, and those given
+// read-only (a dataset) refuse every write (read-only.ts).
 import { openSync } from 'node:fs'
 import { WASI } from 'node:wasi'
 import { parentPort } from 'node:worker_threads'
@@ -9,12 +10,15 @@ import type { RunJob, WorkerMessage } from './protocol.ts'
 import { wasm } from './wasm-api.ts'
 import type { WasmMemory } from './wasm-api.ts'
 import { StorageBudget } from './storage-budget.ts'
+import { readOnlyFds } from './read-only.ts'
 
 const ERRNO_SUCCESS = 0
 const ERRNO_FAULT = 21
 const ERRNO_NOSPC = 51
 /** path_open's oflags bit that creates a file. */
 const OFLAGS_CREAT = 1
+/** node:wasi numbers the preopens from 3, in the order they are given. */
+const FIRST_PREOPEN_FD = 3
 const devNull = openSync('/dev/null', 'r+')
 
 type WasiFunction = (...args: number[]) => number
@@ -106,9 +110,16 @@ function run(job: RunJob): WorkerMessage {
     }
   }
 
+  const preopenFds = Object.keys(job.preopens)
+    .map((guestPath, index) => ({ guestPath, fd: FIRST_PREOPEN_FD + index }))
+    .filter(({ guestPath }) => job.readOnly.includes(guestPath))
+    .map(({ fd }) => fd)
+  const readOnly = readOnlyFds(preopenFds, () => memory?.buffer as ArrayBuffer | undefined)
+  const imports = readOnly.wrap({ ...base, ...fileWrites, fd_write: fdWrite })
+
   const memoryBytes = (): number => memory?.buffer.byteLength ?? 0
   try {
-    const instance = new wasm.Instance(job.module, { wasi_snapshot_preview1: { ...base, ...fileWrites, fd_write: fdWrite } })
+    const instance = new wasm.Instance(job.module, { wasi_snapshot_preview1: imports })
     memory = instance.exports.memory as WasmMemory | undefined
     const code = wasi.start(instance as object)
     return { type: 'exit', code, memoryBytes: memoryBytes(), storageExceeded: storage.exceeded }

@@ -1,10 +1,13 @@
 // The "wasmtime" runtime (Golem's name for its WASI runtime): the task package
 // is one WASI preview1 module; each run instantiates it afresh in a worker
-// thread with /work (the activity's work directory) as its only preopen.
+// thread with /work (the activity's work directory) as its only preopen; an
+// activity granted a dataset also sees it read-only at /data, and /out, the
+// one directory whose files may leave it.
 // Usage is exact after each run; during a run the worker's CPU time is
 // measured in the background, so long runs show their progress.
 import { mkdir, readFile } from 'node:fs/promises'
 import { join, posix } from 'node:path'
+import { DATA_MOUNT, OUTPUT_MOUNT } from '../../custody.ts'
 import { ExeUnitError, errorMessage } from '../../errors.ts'
 import { storageLimitMessage } from '../../usage/disk-usage.ts'
 import { UsageSampler } from '../../usage/usage-sampler.ts'
@@ -45,6 +48,8 @@ class WasmtimeRuntime implements Runtime {
   readonly #context: RuntimeContext
   readonly #pool: WasiWorkerPool
   readonly #workDir: string
+  /** Guest path → host directory, the longest first; the dataset's own is read-only. */
+  readonly #mounts: { guestPath: string; hostDir: string; readOnly: boolean }[]
   #module: WasmModule | undefined
   #initialMemoryBytes = 0
   #cpuMicros = 0
@@ -57,6 +62,13 @@ class WasmtimeRuntime implements Runtime {
     this.#context = context
     this.#pool = pool
     this.#workDir = join(context.activityDir, 'work')
+    this.#mounts = [{ guestPath: WORK_MOUNT, hostDir: this.#workDir, readOnly: false }]
+    if (context.custody !== undefined) {
+      this.#mounts.push(
+        { guestPath: DATA_MOUNT, hostDir: context.custody.dataDir, readOnly: true },
+        { guestPath: OUTPUT_MOUNT, hostDir: join(context.activityDir, 'out'), readOnly: false }
+      )
+    }
     this.#usage = new UsageSampler(
       async () => await this.#measureUsage(),
       { clock: context.clock, logger: context.logger.child({ component: 'exe-unit:wasmtime-usage', activityId: context.activityId }) },
@@ -85,7 +97,7 @@ class WasmtimeRuntime implements Runtime {
     if (!exports.some(entry => entry.name === 'memory' && entry.kind === 'memory')) {
       throw new ExeUnitError('BadRequest', 'the module exports no memory')
     }
-    await mkdir(this.#workDir, { recursive: true })
+    for (const mount of this.#mounts) if (!mount.readOnly) await mkdir(mount.hostDir, { recursive: true })
     this.#module = module
     this.#initialMemoryBytes = capped.initialBytes
   }
@@ -102,11 +114,12 @@ class WasmtimeRuntime implements Runtime {
       args: [request.entryPoint, ...request.args],
       // A module sees no variables but those the command names.
       env: request.env,
-      preopens: { [WORK_MOUNT]: this.#workDir },
+      preopens: Object.fromEntries(this.#mounts.map(mount => [mount.guestPath, mount.hostDir])),
+      readOnly: this.#mounts.filter(mount => mount.readOnly).map(mount => mount.guestPath),
       inFlight: new SharedArrayBuffer(4),
       maxInFlightBytes: MAX_OUTPUT_IN_FLIGHT,
-      // The work directory is the only place the module writes to.
-      storage: { root: this.#workDir, limitBytes: this.#context.resources.storageBytes }
+      // The activity's directory holds every place the module writes to (/work, /out).
+      storage: { root: this.#context.activityDir, limitBytes: this.#context.resources.storageBytes }
     }
     const pooled = this.#pool.acquire()
     const cpuBefore = await cpuMicros(pooled)
@@ -137,8 +150,9 @@ class WasmtimeRuntime implements Runtime {
 
   hostLocation(containerPath: string): HostLocation | null {
     const path = posix.normalize(containerPath)
-    if (path !== WORK_MOUNT && !path.startsWith(`${WORK_MOUNT}/`)) return null
-    return { root: this.#workDir, path: join(this.#workDir, path.slice(WORK_MOUNT.length)) }
+    const mount = this.#mounts.find(m => path === m.guestPath || path.startsWith(`${m.guestPath}/`))
+    if (mount === undefined) return null
+    return { root: mount.hostDir, path: join(mount.hostDir, path.slice(mount.guestPath.length)) }
   }
 
   usage(): RuntimeUsage {
