@@ -4,6 +4,9 @@
 // owner in its provenance, asked over /agora/custody/release/1, allows the
 // destination by its dataset's release.to.
 import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import type { AuditEntry, AuditInput, AuditSink, DatasetPolicy, PolicyJudge } from '../../custody/index.ts'
@@ -49,8 +52,10 @@ describe('custody: workflows and the moves of intermediate results over real dae
   let ownerA: TestNode
   let ownerB: TestNode
   let requester: TestNode
+  let tmpRoot: string
 
   before(async () => {
+    tmpRoot = await mkdtemp(join(tmpdir(), 'agora-workflow-restart-'))
     // A's clinic-a may go to the requester only; B's clinic-b to the requester and to A.
     const policiesA: DatasetPolicy[] = [policy('clinic-a', ['requester'])]
     const policiesB: DatasetPolicy[] = []
@@ -62,6 +67,7 @@ describe('custody: workflows and the moves of intermediate results over real dae
 
   after(async () => {
     await cluster.stop()
+    await rm(tmpRoot, { recursive: true, force: true })
   })
 
   const documentOf = (steps: unknown[]): unknown => ({ version: 1, name: 'federated training', steps })
@@ -106,6 +112,19 @@ describe('custody: workflows and the moves of intermediate results over real dae
     assert.equal(shown.steps[0].state, 'Done')
     const listed = await requester.client.expect(200, 'GET', PREFIX)
     assert.ok(listed.some((workflow: { workflowId: string }) => workflow.workflowId === created.workflowId))
+  })
+
+  it('keeps its workflows across a restart of the daemon', async () => {
+    const dataDir = join(tmpRoot, 'restarted')
+    const first = await cluster.start({ dataDir })
+    const created = await first.client.expect(201, 'POST', PREFIX, documentOf([{ id: 'only', site: 'requester', algorithm, outputs: ['out'] }]))
+    await first.client.expect(200, 'PUT', `${PREFIX}/${created.workflowId}/steps/only`, { state: 'Running' })
+    await first.client.expect(200, 'PUT', `${PREFIX}/${created.workflowId}/steps/only`, { state: 'Failed', reason: 'the module trapped' })
+    await first.stop()
+    const again = await cluster.start({ dataDir })
+    const shown = await again.client.expect(200, 'GET', `${PREFIX}/${created.workflowId}`)
+    assert.deepEqual([shown.steps[0].state, shown.steps[0].reason], ['Failed', 'the module trapped'])
+    await again.stop()
   })
 
   it('moves a result to the requester when its owner allows it, asking that owner and auditing its decision there', async () => {
