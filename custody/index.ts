@@ -5,6 +5,16 @@ export type * from './model.ts'
 export { DATA_PROPERTY } from './properties.ts'
 export { rowFingerprint, hasFingerprint, MIN_FINGERPRINT_BYTES } from './fingerprint.ts'
 export * from './workflow/index.ts'
+export { FilePolicyJudge } from './policy/file-policy-judge.ts'
+export type { FilePolicyJudgeComponents } from './policy/file-policy-judge.ts'
+export { algorithmHashOf } from './policy/algorithm-hash.ts'
+export { signManifest, checkManifest, manifestFromProperty, MANIFEST_TYPE } from './policy/manifest.ts'
+export type { ManifestFields, ManifestCheck } from './policy/manifest.ts'
+export { POLICY_JSON_SCHEMA, DatasetPolicySchema, AlgorithmManifestSchema, DATASET_NAME_PATTERN } from './policy/schema.ts'
+export { policyTemplate } from './policy/template.ts'
+export { policySummary } from './policy/summary.ts'
+export { AuditLog } from './audit/audit-log.ts'
+export type { AuditDb, AuditFilter, AuditLogComponents } from './audit/audit-log.ts'
 export {
   DatasetRegistry,
   DATASET_NAME,

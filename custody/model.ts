@@ -150,6 +150,7 @@ export type AuditKind =
   | 'dataset-removed'
   | 'policy-loaded'
   | 'policy-rejected'
+  | 'policy-removed'
   | 'decision'
   | 'run'
   | 'release'

@@ -15,6 +15,7 @@ import {
   WORKFLOW_RUN_OPTIONS,
   WORKFLOW_SHOW_OPTIONS
 } from './options.ts'
+import { AUDIT_OPTIONS, MANIFEST_SIGN_OPTIONS, MANIFEST_VERIFY_OPTIONS, POLICY_CHECK_OPTIONS, POLICY_OPTIONS } from './data-policy-options.ts'
 import type { Command } from './usage.ts'
 
 export const COMMANDS: Command[] = [
@@ -187,6 +188,53 @@ export const COMMANDS: Command[] = [
     summary: 'Removes a dataset: its record, its snapshot and its offers. Refused while an agreement on it is in force (terminate that first).',
     options: DATASET_OPTIONS,
     load: async () => (await import('./data-commands.ts')).dataRemove
+  },
+  {
+    words: ['data', 'policy', 'show'],
+    args: ['<dataset>'],
+    summary:
+      'Shows the policy in force for a dataset on the running daemon, and its file (<data dir>/custody/policies/<dataset>.json). A dataset without one refuses every use. The file is read again whenever it changes: a file that fails its checks leaves the last good policy in force.',
+    options: POLICY_OPTIONS,
+    load: async () => (await import('./data-policy-commands.ts')).dataPolicyShow
+  },
+  {
+    words: ['data', 'policy', 'check'],
+    args: ['<dataset>'],
+    summary:
+      'Asks the policy in force whether a requester may run an algorithm on a dataset now, and prints every reason (the rule of the policy and why). Nothing is recorded. Exits 1 when refused.',
+    options: POLICY_CHECK_OPTIONS,
+    load: async () => (await import('./data-policy-commands.ts')).dataPolicyCheck
+  },
+  {
+    words: ['data', 'policy', 'template'],
+    args: ['<dataset>'],
+    summary:
+      'Prints a starting policy for a dataset, every rule commented. Save it as <data dir>/custody/policies/<dataset>.json and edit it: it allows no algorithm until you name one.',
+    options: {},
+    load: async () => (await import('./data-policy-commands.ts')).dataPolicyTemplate
+  },
+  {
+    words: ['data', 'audit'],
+    args: [],
+    summary:
+      "Lists the running daemon's audit log, oldest first: policies loaded and refused, every decision with its reasons, runs, releases and refusals of outputs. With --verify, checks the hash chain (an entry edited, removed or reordered breaks it).",
+    options: AUDIT_OPTIONS,
+    load: async () => (await import('./data-policy-commands.ts')).dataAudit
+  },
+  {
+    words: ['data', 'manifest', 'sign'],
+    args: [],
+    summary:
+      "Signs an algorithm manifest with the running daemon's node key and prints it (one line of JSON). A requester puts it in its demand's agora.data.manifest; an owner who trusts this node as a publisher then allows the algorithm by it.",
+    options: MANIFEST_SIGN_OPTIONS,
+    load: async () => (await import('./data-policy-commands.ts')).dataManifestSign
+  },
+  {
+    words: ['data', 'manifest', 'verify'],
+    args: ['<file>'],
+    summary: "Verifies a signed algorithm manifest: its shape and its publisher's signature. No daemon needed. Exits 1 when it does not verify.",
+    options: MANIFEST_VERIFY_OPTIONS,
+    load: async () => (await import('./data-policy-commands.ts')).dataManifestVerify
   },
   {
     words: ['run'],

@@ -105,7 +105,15 @@ export function workflowRoutes(desk: WorkflowDesk): FastifyPluginAsync {
           response: { 200: MovementVerdictSchema, ...errorResponses(404, 409) }
         }
       },
-      async request => verdictView(await desk.checkMove(request.params.workflowId, request.params.stepId, request.body.input, request.body.via === undefined ? {} : { via: request.body.via }))
+      async request =>
+        verdictView(
+          await desk.checkMove(
+            request.params.workflowId,
+            request.params.stepId,
+            request.body.input,
+            request.body.via === undefined ? {} : { via: request.body.via }
+          )
+        )
     )
   }
 }

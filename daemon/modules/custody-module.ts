@@ -3,11 +3,13 @@
 // owners (and as the requester's aggregator), the ε ledger, and the
 // custody REST routes under /agora-api/v1/custody.
 import Type from 'typebox'
-import { validator } from '../../net/index.ts'
-import { systemClock } from '../../net/index.ts'
+import { systemClock, validator } from '../../net/index.ts'
 import type { Clock } from '../../net/index.ts'
-import type { AuditSink, PolicyJudge } from '../../custody/index.ts'
 import type { ActivityCustody } from '../../exe-unit/index.ts'
+import type { AuditLog, FilePolicyJudge } from '../../custody/index.ts'
+import { startPolicies } from '../custody/policy-wiring.ts'
+import type { PolicyPart } from '../custody/policy-wiring.ts'
+import type { DealCustody } from '../provider/deals/deal-keeper.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
@@ -31,10 +33,6 @@ const custodySection = validator(CustodySection, 'config modules.custody')
 
 export interface CustodyModuleComponents {
   clock?: Clock
-  /** The policies in force, where the daemon is given them rather than reading its own. */
-  policies?: PolicyJudge
-  /** The owner's audit log, where the daemon is given one. */
-  audit?: AuditSink
 }
 
 export class CustodyModule implements DaemonModule {
@@ -44,6 +42,7 @@ export class CustodyModule implements DaemonModule {
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
   #workflows: RunningWorkflows | undefined
+  #policies: PolicyPart | undefined
   #datasets: DatasetRegistry | undefined
   routes: ApiRoute[] = []
 
@@ -57,6 +56,21 @@ export class CustodyModule implements DaemonModule {
     return this.#activityCustody
   }
 
+  /** The owner's policies in force (from <dataDir>/custody/policies), reloaded as their files change. */
+  get policies(): FilePolicyJudge {
+    return this.#started(this.#policies).judge
+  }
+
+  /** The owner's hash-chained audit log. */
+  get audit(): AuditLog {
+    return this.#started(this.#policies).audit
+  }
+
+  /** What the provider agent's negotiation asks of the owner's policies; undefined until the module has started. */
+  get dealCustody(): DealCustody | undefined {
+    return this.#policies?.deals
+  }
+
   /** The owner's registered datasets (offered by the provider agent, mounted by grants). */
   get datasets(): DatasetCatalog {
     if (this.#datasets === undefined) throw new Error('the custody module has not started')
@@ -65,16 +79,20 @@ export class CustodyModule implements DaemonModule {
 
   async start(context: ModuleContext): Promise<void> {
     const section = custodySection.parse(context.config.modules.custody ?? {})
+    // Policies first: the datasets' descriptors carry their summaries, and decisions ask the datasets kept.
+    const policies = await startPolicies(context, { clock: this.#components.clock ?? systemClock, prefix: CUSTODY_API_PREFIX, catalog: () => this.#datasets })
+    this.#policies = policies
+    this.routes.push(policies.routes)
     const datasets = await openDatasets(context, {
       market: this.#market.market,
       apiPrefix: CUSTODY_API_PREFIX,
       limits: section.datasets,
-      clock: this.#components.clock
+      clock: this.#components.clock,
+      policySummary: name => policies.judge.summary(name)
     })
     this.#datasets = datasets.registry
     this.routes.push(datasets.route)
-    void this.#market
-    const parts = { clock: this.#components.clock ?? systemClock, policies: () => this.#components.policies, audit: () => this.#components.audit }
+    const parts = { clock: this.#components.clock ?? systemClock, policies: () => this.#policies?.judge, audit: () => this.#policies?.audit }
     this.#workflows = await startWorkflows(context, parts, CUSTODY_API_PREFIX)
     this.routes.push(...this.#workflows.routes)
   }
@@ -82,5 +100,11 @@ export class CustodyModule implements DaemonModule {
   async stop(): Promise<void> {
     await this.#workflows?.stop()
     this.#workflows = undefined
+    await this.#policies?.stop()
+  }
+
+  #started<T>(part: T | undefined): T {
+    if (part === undefined) throw new Error('the custody module has not started')
+    return part
   }
 }

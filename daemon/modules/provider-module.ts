@@ -10,6 +10,7 @@ import { providerRoutes, PROVIDER_API_PREFIX } from '../api/provider-routes.ts'
 import type { ProviderDesk } from '../api/provider-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
 import { DealKeeper } from '../provider/deals/deal-keeper.ts'
+import type { DealCustody } from '../provider/deals/deal-keeper.ts'
 import { dataOfferSource, OfferKeeper } from '../provider/offers/index.ts'
 import type { RuntimeAnswer } from '../provider/offers/index.ts'
 import { readMachine, SettingsStore } from '../provider/settings/index.ts'
@@ -122,7 +123,7 @@ export class ProviderModule implements DaemonModule {
           db: sublevel('offers'),
           clock,
           logger: logger.child({ component: 'provider:offers' }),
-          ...(this.#components.custody === undefined ? {} : { datasets: dataOfferSource(this.#components.custody.datasets) })
+          ...(this.#components.custody === undefined ? {} : { datasets: dataOfferSource(this.#components.custody.datasets, this.#components.custody.policies) })
         },
         {
           offerTtlMs: marketTtl,
@@ -145,7 +146,8 @@ export class ProviderModule implements DaemonModule {
           logger: logger.child({ component: 'provider:deals' }),
           // Debit notes, approvals and closings that do not get through tell an unreachable requester.
           outboxes: [this.#market.outbox, payment.outbox.outbox],
-          ...settlementOf(context.config.modules.payment)
+          ...settlementOf(context.config.modules.payment),
+          ...custodyOf(this.#components.custody)
         },
         {
           ...(section.dealWatchIntervalMs === undefined ? {} : { watchIntervalMs: section.dealWatchIntervalMs }),
@@ -196,6 +198,12 @@ export class ProviderModule implements DaemonModule {
     await this.#deals?.stop()
     await this.#offers?.stop()
   }
+}
+
+/** The owner's policies, asked in negotiation on demands naming a dataset. */
+function custodyOf(custody: CustodyModule | undefined): { custody?: DealCustody } {
+  const deals = custody?.dealCustody
+  return deals === undefined ? {} : { custody: deals }
 }
 
 /** The payment module's configured default settlement, read from its section as the deal keeper needs it. */

@@ -1,7 +1,6 @@
 // The modules `agora service run` plugs into the daemon, in start order.
 import { ActivityModule } from '../modules/activity-module.ts'
 import { CustodyModule } from '../modules/custody-module.ts'
-import type { CustodyModuleComponents } from '../modules/custody-module.ts'
 import { MarketModule } from '../modules/market-module.ts'
 import { PaymentModule } from '../modules/payment-module.ts'
 import type { OpenSettlement } from '../modules/payment-module.ts'
@@ -21,15 +20,13 @@ export interface ModuleComponents {
   provider?: Omit<ProviderModuleComponents, 'clock'>
   /** What the provider's payment flow reads of its usage counters (tests: a dishonest provider); as measured by default. */
   usageReadings?: UsageReadings
-  /** The custody module's parts given rather than its own (policies, audit log). */
-  custody?: Omit<CustodyModuleComponents, 'clock'>
 }
 
 // Each module is built by constructor injection from the ones it depends on.
 export function defaultModules(components: ModuleComponents = {}): DaemonModule[] {
   const market = new MarketModule(components)
   const clock = components.clock === undefined ? {} : { clock: components.clock }
-  const custody = new CustodyModule(market, { ...components.custody, ...clock })
+  const custody = new CustodyModule(market, clock)
   const activity = new ActivityModule(market, { ...components, custody })
   const payment = new PaymentModule(market, activity, { openSettlement, ...components })
   return [market, custody, activity, payment, new ProviderModule(market, activity, payment, { ...components.provider, ...clock, custody })]

@@ -4,41 +4,33 @@
 // owner in its provenance, asked over /agora/custody/release/1, allows the
 // destination by its dataset's release.to.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
-import type { AuditEntry, AuditInput, AuditSink, DatasetPolicy, PolicyJudge } from '../../custody/index.ts'
+import type { DatasetPolicy } from '../../custody/index.ts'
 
 const PREFIX = '/agora-api/v1/custody/workflows'
 const algorithm = { runtime: 'wasmtime', image: 'hash:sha3:00:http://127.0.0.1:1/a.wasm', command: 'run' }
 
-/** An owner's policies in force, as the custody module reads them. */
-function policiesOf(policies: DatasetPolicy[]): PolicyJudge {
-  return {
-    policy: dataset => policies.find(policy => policy.dataset === dataset) ?? null,
-    decide: () => {
-      throw new Error('not asked in these tests')
-    },
-    recordUse: async () => {},
-    summary: () => '',
-    onChange: () => () => {}
-  }
+/** The owner's policy file, where its daemon reads it (<dataDir>/custody/policies/<dataset>.json) at start. */
+async function writePolicy(dataDir: string, policy: DatasetPolicy): Promise<void> {
+  const dir = join(dataDir, 'custody', 'policies')
+  await mkdir(dir, { recursive: true })
+  await writeFile(join(dir, `${policy.dataset}.json`), JSON.stringify(policy))
 }
 
-class AuditLog implements AuditSink {
-  readonly entries: AuditInput[] = []
-  async append(input: AuditInput): Promise<AuditEntry> {
-    this.entries.push(input)
-    return { ...input, seq: this.entries.length, at: new Date().toISOString(), prev: '', hash: '' }
-  }
+/** The owner's audited release decisions about one workflow, read from its audit log. */
+async function releaseDecisions(owner: TestNode, workflowId: string): Promise<{ allow?: boolean; requesterId?: string; detail?: Record<string, unknown> }[]> {
+  const entries = await owner.client.expect(200, 'GET', '/agora-api/v1/custody/audit?kind=decision')
+  return entries.filter((entry: { detail?: Record<string, unknown> }) => entry.detail?.workflowId === workflowId)
 }
 
 function policy(dataset: string, to: string[]): DatasetPolicy {
   return {
     dataset,
-    algorithms: { hashes: ['sha3:00'] },
+    algorithms: { hashes: [`sha3:${'0'.repeat(64)}`] },
     output: { maxBytes: 10_000, minRows: 1, kinds: ['model', 'vector'], logs: 'none', exitCodes: 'status' },
     release: { to }
   }
@@ -47,22 +39,19 @@ function policy(dataset: string, to: string[]): DatasetPolicy {
 describe('custody: workflows and the moves of intermediate results over real daemons', function () {
   this.timeout(180_000)
   const cluster = new Cluster()
-  const auditA = new AuditLog()
-  const auditB = new AuditLog()
   let ownerA: TestNode
   let ownerB: TestNode
   let requester: TestNode
   let tmpRoot: string
 
   before(async () => {
-    tmpRoot = await mkdtemp(join(tmpdir(), 'agora-workflow-restart-'))
+    tmpRoot = await mkdtemp(join(tmpdir(), 'agora-workflow-owners-'))
     // A's clinic-a may go to the requester only; B's clinic-b to the requester and to A.
-    const policiesA: DatasetPolicy[] = [policy('clinic-a', ['requester'])]
-    const policiesB: DatasetPolicy[] = []
-    ownerA = await cluster.start({ components: { custody: { policies: policiesOf(policiesA), audit: auditA } } })
-    ownerB = await cluster.start({ components: { custody: { policies: policiesOf(policiesB), audit: auditB } } })
+    await writePolicy(join(tmpRoot, 'owner-a'), policy('clinic-a', ['requester']))
+    ownerA = await cluster.start({ dataDir: join(tmpRoot, 'owner-a') })
+    await writePolicy(join(tmpRoot, 'owner-b'), policy('clinic-b', ['requester', ownerA.nodeId]))
+    ownerB = await cluster.start({ dataDir: join(tmpRoot, 'owner-b') })
     requester = await cluster.start()
-    policiesB.push(policy('clinic-b', ['requester', ownerA.nodeId]))
   })
 
   after(async () => {
@@ -144,7 +133,7 @@ describe('custody: workflows and the moves of intermediate results over real dae
       verdict.owners.map((owner: { owner: string; allow: boolean }) => [owner.owner, owner.allow]),
       [[ownerA.nodeId, true]]
     )
-    const audited = auditA.entries.find(entry => entry.detail?.workflowId === created.workflowId)
+    const [audited] = await releaseDecisions(ownerA, created.workflowId)
     assert.ok(audited !== undefined, 'the owner audits its decision')
     assert.deepEqual([audited.allow, audited.requesterId, audited.detail?.destination], [true, requester.nodeId, 'requester'])
     const shown = await requester.client.expect(200, 'GET', `${PREFIX}/${created.workflowId}`)
@@ -176,9 +165,11 @@ describe('custody: workflows and the moves of intermediate results over real dae
     assert.ok(refusal.reasons[0]!.message.includes(ownerB.nodeId), refusal.reasons[0]!.message)
     // B's own dataset goes back to B: B is not asked about it.
     assert.equal((byOwner.get(ownerB.nodeId) as { allow: boolean }).allow, true)
-    assert.ok(!auditB.entries.some(entry => entry.detail?.workflowId === created.workflowId && entry.detail?.step === 'merge-a'))
-    const refusedAudit = auditA.entries.find(entry => entry.detail?.workflowId === created.workflowId && entry.detail?.step === 'merge-a')
+    assert.ok(!(await releaseDecisions(ownerB, created.workflowId)).some(entry => entry.detail?.step === 'merge-a'))
+    const refusedAudit = (await releaseDecisions(ownerA, created.workflowId)).find(entry => entry.detail?.step === 'merge-a')
     assert.equal(refusedAudit?.allow, false)
+    // The owners' logs still verify after these entries.
+    assert.equal((await ownerA.client.expect(200, 'GET', '/agora-api/v1/custody/audit/verify')).ok, true)
   })
 
   it('refuses a move when an owner has no policy for the dataset, and a bad document with a clear error', async () => {

@@ -6,25 +6,20 @@
 import assert from 'node:assert/strict'
 import { connect, runLocalStep, runWorkflow, workflow } from '../../sdk/index.ts'
 import type { AgoraClient, StepEvent, StepExecutor, StepSession, WorkflowStepDocument } from '../../sdk/index.ts'
-import type { DatasetPolicy, PolicyJudge } from '../../custody/index.ts'
+import type { DatasetPolicy } from '../../custody/index.ts'
 import { Cluster, TEST_APP_KEY } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { buildWat } from '../exe-unit/helpers.ts'
 import { agora } from '../helpers/agora-process.ts'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 
-function policiesOf(policies: DatasetPolicy[]): PolicyJudge {
-  return {
-    policy: dataset => policies.find(policy => policy.dataset === dataset) ?? null,
-    decide: () => {
-      throw new Error('not asked in these tests')
-    },
-    recordUse: async () => {},
-    summary: () => '',
-    onChange: () => () => {}
-  }
+/** The owner's policy file, where its daemon reads it (<dataDir>/custody/policies/<dataset>.json) at start. */
+async function writePolicy(dataDir: string, policy: DatasetPolicy): Promise<void> {
+  const policies = join(dataDir, 'custody', 'policies')
+  await mkdir(policies, { recursive: true })
+  await writeFile(join(policies, `${policy.dataset}.json`), JSON.stringify(policy))
 }
 
 function policy(dataset: string, to: string[]): DatasetPolicy {
@@ -117,13 +112,13 @@ describe('sdk: workflows across sites over real daemons', function () {
   const algorithmOf = (tag: string) => ({ runtime: 'wasmtime' as const, image: modules.get(tag)!, command: tag })
 
   before(async () => {
-    const policiesB: DatasetPolicy[] = []
-    ownerA = await cluster.start({ components: { custody: { policies: policiesOf([policy('clinic-a', ['requester'])]) } } })
-    ownerB = await cluster.start({ components: { custody: { policies: policiesOf(policiesB) } } })
-    requester = await cluster.start()
-    policiesB.push(policy('clinic-b', ['requester']))
-    client = await connect({ url: requester.service.status().apiUrl!, appKey: TEST_APP_KEY })
     dir = await mkdtemp(join(tmpdir(), 'agora-workflow-modules-'))
+    await writePolicy(join(dir, 'owner-a'), policy('clinic-a', ['requester']))
+    await writePolicy(join(dir, 'owner-b'), policy('clinic-b', ['requester']))
+    ownerA = await cluster.start({ dataDir: join(dir, 'owner-a') })
+    ownerB = await cluster.start({ dataDir: join(dir, 'owner-b') })
+    requester = await cluster.start()
+    client = await connect({ url: requester.service.status().apiUrl!, appKey: TEST_APP_KEY })
     const specs: [string, string, string[]][] = [
       ['prep-a', 'clean', []],
       ['train-a', 'model', ['data']],

@@ -4,7 +4,7 @@
 // own; and a requester that negotiates with it over REST as golem-js does.
 import { join } from 'node:path'
 import { DealKeeper } from '../../daemon/provider/deals/deal-keeper.ts'
-import type { DealKeeperInit } from '../../daemon/provider/deals/deal-keeper.ts'
+import type { DealCustody, DealKeeperInit } from '../../daemon/provider/deals/deal-keeper.ts'
 import type { AgentOffers, ProviderPreset, ProviderSettings, ProviderSettingsSource } from '../../daemon/provider/model.ts'
 import { createLogger } from '../../daemon/index.ts'
 import { Store } from '../../daemon/store/store.ts'
@@ -76,10 +76,18 @@ export interface AttachOptions {
   offerName?: string
   /** Payment platforms the keeper supports (default: the payment module's dev platform and its alias). */
   supportsPlatform?: (platform: string) => boolean
+  /** The owner's policies the keeper asks on demands naming a dataset (e.g. the custody module's dealCustody). */
+  custody?: DealCustody
 }
 
 export async function attachKeeper(node: TestNode, options: AttachOptions = {}): Promise<AttachedKeeper> {
-  const [marketModule, activityModule, paymentModule] = node.modules as [MarketModule, ActivityModule, PaymentModule]
+  // By name: the daemon's modules are not always in the same places (custody starts between market and activity).
+  const moduleNamed = <T>(name: string): T => node.modules.find(module => module.name === name) as T
+  const [marketModule, activityModule, paymentModule] = [
+    moduleNamed<MarketModule>('market'),
+    moduleNamed<ActivityModule>('activity'),
+    moduleNamed<PaymentModule>('payment')
+  ]
   const market = marketModule.market
   const name = options.offerName ?? `agent-${Math.random().toString(36).slice(2)}`
   const offer = providerOffer(node.nodeId, {
@@ -105,7 +113,8 @@ export async function attachKeeper(node: TestNode, options: AttachOptions = {}):
       db: store.sublevel('provider'),
       clock: options.clock ?? systemClock,
       logger: createLogger(process.env.AGENT_DEALS_LOG === undefined ? 'silent' : 'debug'),
-      outboxes: [marketModule.outbox, paymentModule.outbox.outbox]
+      outboxes: [marketModule.outbox, paymentModule.outbox.outbox],
+      ...(options.custody === undefined ? {} : { custody: options.custody })
     },
     options.init
   )

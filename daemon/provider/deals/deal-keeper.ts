@@ -3,6 +3,7 @@
 // (debit notes accepted in time, payable notes paid, the requester reachable,
 // an activity within the idle time), terminating with a reason when one fails.
 import type { Clock } from '../../../net/index.ts'
+import type { AuditSink, PolicyDecision, UseRequest } from '../../../custody/index.ts'
 import type { Market } from '../../../market/index.ts'
 import type { ExeUnit } from '../../../exe-unit/index.ts'
 import type { Ledger, PaymentApi } from '../../../payment/index.ts'
@@ -32,6 +33,15 @@ export interface DealKeeperComponents {
   readonly outboxes?: readonly DeliveryEvents[]
   /** The payment module's settlement for agreements that do not choose one (default escrow). */
   readonly defaultSettlement?: 'escrow' | 'direct'
+  /** The owner's datasets and policies (absent: a demand naming a dataset is refused). */
+  readonly custody?: DealCustody
+}
+
+/** What negotiation asks of data custody: the owner's decisions, and the audit log they go to. */
+export interface DealCustody {
+  /** The policy's decision; a dataset this node does not keep is refused by the rule "dataset". */
+  decide(request: UseRequest): PolicyDecision
+  readonly audit: AuditSink
 }
 
 /** The keeper's settings, each with a default. */

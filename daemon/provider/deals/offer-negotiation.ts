@@ -123,7 +123,10 @@ export class OfferNegotiation {
   async #answer(offerId: string, proposal: MarketApi.Proposal): Promise<void> {
     const published = this.#published(offerId)
     if (published === undefined) return
-    const outcome = runChain(this.#input('proposal', proposal.issuerId as NodeId, proposal.properties, published.properties, published.properties))
+    const { input, audited } = this.#input('proposal', proposal.issuerId as NodeId, proposal.properties, published.properties, published.properties)
+    const outcome = runChain(input)
+    // The decisions the chain audited are on disk before the requester hears of them.
+    await audited()
     if (outcome.verdict === 'reject') {
       this.#log.info({ offerId, proposalId: proposal.proposalId, reason: outcome.reason }, 'a proposal was rejected by the negotiator chain')
       await this.#c.market.rejectProposal('offer', offerId, proposal.proposalId, outcome.reason)
@@ -150,7 +153,7 @@ export class OfferNegotiation {
     this.#deciding.add(agreementId)
     try {
       const published = this.#published(offerId)
-      const input = this.#input(
+      const { input, audited } = this.#input(
         'agreement',
         agreement.demand.requestorId as NodeId,
         agreement.demand.properties,
@@ -158,6 +161,7 @@ export class OfferNegotiation {
         published?.properties ?? {}
       )
       const outcome = published === undefined ? undefined : runChain(input)
+      await audited()
       if (outcome === undefined || outcome.verdict === 'reject') {
         const reason = outcome?.reason ?? { message: `offer ${offerId} is no longer published`, 'golem.provider.code': 'OfferEnded' }
         this.#log.info({ agreementId, reason }, 'an agreement was rejected by the negotiator chain')
@@ -188,8 +192,10 @@ export class OfferNegotiation {
     demand: Record<string, unknown>,
     offer: Record<string, unknown>,
     published: Record<string, unknown>
-  ): NegotiationInput {
-    return {
+  ): { input: NegotiationInput; audited: () => Promise<void> } {
+    const custody = this.#c.custody
+    const writes: Promise<unknown>[] = []
+    const input: NegotiationInput = {
       stage,
       requesterId,
       demand,
@@ -198,8 +204,12 @@ export class OfferNegotiation {
       settings: this.#c.settings.settings(),
       liveAgreements: this.#liveAgreements(stage),
       supportsPlatform: this.#c.supportsPlatform,
-      now: this.#c.clock.now()
+      now: this.#c.clock.now(),
+      ...(custody === undefined
+        ? {}
+        : { dataPolicy: { decide: request => custody.decide(request), audit: entry => void writes.push(custody.audit.append(entry)) } })
     }
+    return { input, audited: async () => void (await Promise.all(writes)) }
   }
 
   /** Approved agreements this node provides under, and the ones the agent approved that wait for the acknowledgement. */

@@ -5,6 +5,7 @@ import type { Reason } from '../../../market/index.ts'
 import type { CheckOutcome, NegotiationCheck, NegotiationInput } from './check.ts'
 import { paymentPlatformCheck } from './payment-platform-check.ts'
 import { requesterListCheck } from './requester-list-check.ts'
+import { dataPolicyCheck } from './data-policy-check.ts'
 import { agreementLimitCheck } from './agreement-limit-check.ts'
 import { expirationCheck } from './expiration-check.ts'
 import { debitNoteIntervalCheck } from './debit-note-interval-check.ts'
@@ -15,6 +16,7 @@ import { priceCheck } from './price-check.ts'
 /** In order: who may deal first, then what the deal says. */
 export const DEFAULT_CHECKS: readonly NegotiationCheck[] = [
   requesterListCheck,
+  dataPolicyCheck,
   paymentPlatformCheck,
   agreementLimitCheck,
   expirationCheck,

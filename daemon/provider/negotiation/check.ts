@@ -2,6 +2,7 @@
 // requester's side and ours, and says accept (with the values our
 // counter-proposal carries), counter (the requester's proposal does not pass
 // unchanged: our values instead) or reject (with the reason the requester sees).
+import type { AuditInput, PolicyDecision, UseRequest } from '../../../custody/index.ts'
 import type { NodeId } from '../../../net/index.ts'
 import type { ProviderSettings } from '../model.ts'
 
@@ -23,6 +24,16 @@ export interface NegotiationInput {
   readonly supportsPlatform: (platform: string) => boolean
   /** epoch ms */
   readonly now: number
+  /** The owner's datasets and policies, when this node keeps any (a demand naming a dataset is refused without). */
+  readonly dataPolicy?: DataPolicyDesk
+}
+
+/** What the data-policy check asks of custody. */
+export interface DataPolicyDesk {
+  /** The owner's decision (a dataset this node does not keep is refused by the rule "dataset"); records nothing. */
+  decide(request: UseRequest): PolicyDecision
+  /** Audits the decision; the chain's answer is sent only once every entry it audited is written. */
+  audit(entry: AuditInput): void
 }
 
 /** Properties the counter-proposal sets (undefined: removes). */
@@ -43,6 +54,7 @@ export type ProviderRefusalCode =
   | 'AcceptTimeout'
   | 'PaymentTimeout'
   | 'Price'
+  | 'DataPolicy'
 
 export interface NegotiationCheck {
   /** Kebab-case, as the reason's `agora.provider.check` names it. */

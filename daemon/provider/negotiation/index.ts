@@ -2,5 +2,5 @@
 // proposal and over the agreement made from it.
 export { runChain, DEFAULT_CHECKS, PROVIDER_CODE, PROVIDER_CHECK } from './chain.ts'
 export type { ChainOutcome } from './chain.ts'
-export type { CheckOutcome, NegotiationCheck, NegotiationInput, NegotiationStage, ProviderRefusalCode } from './check.ts'
+export type { CheckOutcome, DataPolicyDesk, NegotiationCheck, NegotiationInput, NegotiationStage, ProviderRefusalCode } from './check.ts'
 export { EXPIRATION_PROPERTY, PAYMENT_TIMEOUT_REQUIRED_AFTER_SEC } from './expiration-check.ts'
