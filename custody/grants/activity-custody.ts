@@ -8,7 +8,7 @@ import type { ActivityCustody, CustodyAdmission, CustodyGrant } from '../../exe-
 import { OutputGuard } from '../guards/index.ts'
 import type { AlgorithmManifest, AuditSink, DatasetCatalog, PolicyJudge, PolicyReason, PrivacyLedger, SecaggContributor } from '../model.ts'
 import { DATA_PROPERTY } from '../properties.ts'
-import { algorithmHash } from './algorithm-hash.ts'
+import { algorithmHashOf } from '../policy/algorithm-hash.ts'
 import { DatasetGrant } from './dataset-grant.ts'
 
 const TASK_PACKAGE = 'golem.srv.comp.task_package'
@@ -47,9 +47,11 @@ export class CustodyGrants implements ActivityCustody {
       return await refuse(undefined, [{ rule: 'dataset', message: 'the agreement names no valid dataset' }])
     const dataset = catalog.get(name)
     if (dataset === undefined) return await refuse(name, [{ rule: 'dataset', message: `there is no dataset ${name} here` }])
-    const hash = algorithmHash(properties[TASK_PACKAGE])
+    const hash = algorithmHashOf(properties[TASK_PACKAGE])
     if (hash === null) {
-      return await refuse(name, [{ rule: 'algorithms', message: 'the task package names no sha3 hash: an algorithm is approved by its hash' }])
+      return await refuse(name, [
+        { rule: 'algorithms', message: 'the task package names no hash (sha3, or an image digest): an algorithm is approved by its hash' }
+      ])
     }
     const manifest = readManifest(properties[DATA_PROPERTY.manifest])
     if (manifest === 'invalid') return await refuse(name, [{ rule: 'algorithms.publishers', message: `${DATA_PROPERTY.manifest} is not a manifest` }])

@@ -1,4 +1,3 @@
 // The grants of datasets to activities: the ActivityCustody the custody module hands the exe-unit.
 export { CustodyGrants } from './activity-custody.ts'
 export type { ActivityCustodyOptions } from './activity-custody.ts'
-export { algorithmHash } from './algorithm-hash.ts'

@@ -18,6 +18,7 @@ import type { RunningWorkflows } from '../custody/workflow-wiring.ts'
 import { DatasetLimitsSchema } from '../../custody/index.ts'
 import type { DatasetCatalog, DatasetRegistry } from '../../custody/index.ts'
 import { openDatasets } from '../custody/datasets-wiring.ts'
+import { activityGrants } from '../custody/grants-wiring.ts'
 
 export const CUSTODY_API_PREFIX = '/agora-api/v1/custody'
 
@@ -92,6 +93,8 @@ export class CustodyModule implements DaemonModule {
     })
     this.#datasets = datasets.registry
     this.routes.push(datasets.route)
+    const { judge, audit } = policies
+    this.#activityCustody = activityGrants({ catalog: datasets.registry, judge, audit, clock: this.#components.clock ?? systemClock, logger: context.logger })
     const parts = { clock: this.#components.clock ?? systemClock, policies: () => this.#policies?.judge, audit: () => this.#policies?.audit }
     this.#workflows = await startWorkflows(context, parts, CUSTODY_API_PREFIX)
     this.routes.push(...this.#workflows.routes)

@@ -4,7 +4,7 @@
 // closed however its activity ends; a vector sent to secure aggregation
 // spends ε first and reaches the contributor only through the guard.
 import assert from 'node:assert/strict'
-import { CustodyGrants, algorithmHash } from '../../custody/index.ts'
+import { CustodyGrants, algorithmHashOf } from '../../custody/index.ts'
 import type { ActivityCustody, CustodyAdmission, CustodyGrant } from '../../exe-unit/index.ts'
 import { DEPLOY_START, publishModule, runBatch, startExeUnit, startFileServer, tempDir, wasmProperties } from '../exe-unit/helpers.ts'
 import { startGrantedUnit } from './granted-unit.ts'
@@ -50,10 +50,10 @@ describe('custody: grants of a dataset to activities', function () {
   this.timeout(120_000)
 
   it('reads the algorithm hash from the task package, and nothing from a package without one', () => {
-    assert.equal(algorithmHash(`hash:sha3:${'AB'.repeat(32)}:http://x/a.wasm`), `sha3:${'ab'.repeat(32)}`)
-    assert.equal(algorithmHash('http://x/a.wasm'), null)
-    assert.equal(algorithmHash(`hash:sha256:${'ab'.repeat(32)}:http://x/a.wasm`), null)
-    assert.equal(algorithmHash(undefined), null)
+    assert.equal(algorithmHashOf(`hash:sha3:${'AB'.repeat(32)}:http://x/a.wasm`), `sha3:${'ab'.repeat(32)}`)
+    assert.equal(algorithmHashOf('http://x/a.wasm'), null)
+    assert.equal(algorithmHashOf(`hash:sha256:${'ab'.repeat(32)}:http://x/a.wasm`), null)
+    assert.equal(algorithmHashOf(undefined), null)
   })
 
   it('refuses without a hash, an unknown dataset, a bad name or no policy, audited with the rule', async () => {
@@ -67,7 +67,7 @@ describe('custody: grants of a dataset to activities', function () {
     catalog.add(await csvDataset(await tempDir(), 'present', 'a,b\n1,2\n'))
     await assert.rejects(
       custody.admit(admission({ 'agora.data.name': 'present', 'golem.srv.comp.task_package': 'http://x/a.wasm' })),
-      isForbidden(/no sha3 hash/)
+      isForbidden(/names no hash/)
     )
     const hashed = `hash:sha3:${'ab'.repeat(32)}:http://x/a.wasm`
     await assert.rejects(custody.admit(admission({ 'agora.data.name': 'present', 'golem.srv.comp.task_package': hashed })), isForbidden(/no policy/))
