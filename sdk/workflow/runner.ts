@@ -134,11 +134,18 @@ class WorkflowRun {
       await this.#report(id, { state: 'Done', ...(session.providerId === undefined ? {} : { providerId: session.providerId }) })
       await this.#deliver(step, session, signal)
     } catch (error) {
-      if (this.#states.get(id)?.state === 'Running') {
-        const refused = error instanceof SdkError && error.code === 'Forbidden'
-        await this.#report(id, { state: refused ? 'Refused' : 'Failed', reason: reasonOf(error) }).catch(() => {})
-      }
       this.#stopped = true
+      const refused = error instanceof SdkError && error.code === 'Forbidden'
+      if (this.#states.get(id)?.state === 'Running') {
+        await this.#report(id, { state: refused ? 'Refused' : 'Failed', reason: reasonOf(error) }).catch(() => {})
+      } else {
+        // The step is Done but an output could not be brought on: the steps reading it fail, saying why.
+        for (const reader of this.#readersOf(id)) {
+          if (this.#states.get(reader)?.state !== 'Pending') continue
+          const reason = `an input from step "${id}" could not be fetched: ${reasonOf(error)}`
+          await this.#report(reader, { state: refused ? 'Refused' : 'Failed', reason }).catch(() => {})
+        }
+      }
     } finally {
       await session?.close().catch(() => {})
     }
@@ -181,6 +188,10 @@ class WorkflowRun {
       if (!allowed) return
       this.#fetched.set(reference, await session.fetch(output, signal))
     }
+  }
+
+  #readersOf(id: string): string[] {
+    return this.#view.document.steps.filter(step => Object.values(step.inputs ?? {}).some(from => from.startsWith(`${id}.`))).map(step => step.id)
   }
 
   async #report(id: string, update: { state: StepState; reason?: string; providerId?: string }): Promise<void> {

@@ -9,7 +9,7 @@ import type { AgoraClient, StepEvent, StepExecutor, StepSession, WorkflowStepDoc
 import type { DatasetPolicy } from '../../custody/index.ts'
 import { Cluster, TEST_APP_KEY } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
-import { buildWat } from '../exe-unit/helpers.ts'
+import { tagModule } from './workflow-modules.ts'
 import { agora } from '../helpers/agora-process.ts'
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -29,50 +29,6 @@ function policy(dataset: string, to: string[]): DatasetPolicy {
     output: { maxBytes: 10_000, minRows: 1, kinds: ['text'], logs: 'none', exitCodes: 'status' },
     release: { to }
   }
-}
-
-/** A WASI module writing /out/<out>: `tag(` then each /in/<input> then `)`. Preopens: /in is fd 3, /out fd 4. */
-async function tagModule(out: string, tag: string, inputs: readonly string[]): Promise<Buffer> {
-  const names = [out, `${tag}(`, ')', ...inputs]
-  let offset = 64
-  const at: number[] = []
-  const data = names.map(name => {
-    at.push(offset)
-    const text = `(data (i32.const ${offset}) "${name}")`
-    offset += Buffer.byteLength(name) + 1
-    return text
-  })
-  const write = (address: number, length: number): string => `
-    (i32.store (i32.const 0) (i32.const ${address})) (i32.store (i32.const 4) (i32.const ${length}))
-    (drop (call $fd_write (local.get $out) (i32.const 0) (i32.const 1) (i32.const 8)))`
-  const copy = (index: number): string => {
-    const name = inputs[index]!
-    return `
-    (if (call $path_open (i32.const 3) (i32.const 0) (i32.const ${at[3 + index]}) (i32.const ${Buffer.byteLength(name)}) (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 16))
-      (then (call $proc_exit (i32.const 21))))
-    (i32.store (i32.const 0) (i32.const 4096)) (i32.store (i32.const 4) (i32.const 8192))
-    (drop (call $fd_read (i32.load (i32.const 16)) (i32.const 0) (i32.const 1) (i32.const 8)))
-    (i32.store (i32.const 4) (i32.load (i32.const 8)))
-    (drop (call $fd_write (local.get $out) (i32.const 0) (i32.const 1) (i32.const 8)))`
-  }
-  return await buildWat(
-    `${tag}.wat`,
-    `(module
-  (import "wasi_snapshot_preview1" "path_open" (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
-  (import "wasi_snapshot_preview1" "proc_exit" (func $proc_exit (param i32)))
-  (memory (export "memory") 1)
-  ${data.join('\n  ')}
-  (func (export "_start")
-    (local $out i32)
-    (if (call $path_open (i32.const 4) (i32.const 0) (i32.const ${at[0]}) (i32.const ${Buffer.byteLength(out)}) (i32.const 9) (i64.const 64) (i64.const 0) (i32.const 0) (i32.const 16))
-      (then (call $proc_exit (i32.const 20))))
-    (local.set $out (i32.load (i32.const 16)))
-    ${write(at[1]!, Buffer.byteLength(`${tag}(`))}
-    ${inputs.map((_, i) => copy(i)).join('')}
-    ${write(at[2]!, 1)}))`
-  )
 }
 
 /**
@@ -219,6 +175,31 @@ describe('sdk: workflows across sites over real daemons', function () {
     const bad = await agora(['workflow', 'run', join(dir, 'none.json'), ...api])
     assert.equal(bad.code, 2)
     assert.match(bad.stderr, /no such file/)
+  })
+
+  it("fails the reading step, saying why, when a Done step's output cannot be fetched", async () => {
+    const document = workflow('lost output')
+      .step({ id: 'prep-a', site: 'requester', algorithm: algorithmOf('prep-a'), outputs: ['clean'] })
+      .step({ id: 'train-a', site: 'requester', algorithm: algorithmOf('train-a'), inputs: { data: 'prep-a.clean' }, outputs: ['model'] })
+      .build()
+    const lossy: StepExecutor = {
+      async start(step, inputs, signal) {
+        const session = await runLocalStep(step, inputs, signal)
+        return {
+          fetch: async () => {
+            throw new Error('the activity is gone')
+          },
+          close: async () => await session.close()
+        }
+      }
+    }
+    const run = await runWorkflow(client.api, document, { executor: lossy })
+    assert.equal(run.ok, false)
+    assert.equal(run.states['prep-a']?.state, 'Done')
+    assert.equal(run.states['train-a']?.state, 'Failed')
+    assert.match(run.states['train-a']?.reason ?? '', /input from step "prep-a" could not be fetched: the activity is gone/)
+    const shown = await requester.client.expect(200, 'GET', `/agora-api/v1/custody/workflows/${run.workflowId}`)
+    assert.equal(shown.steps[1].state, 'Failed')
   })
 
   it('refuses a bad document before anything runs', async () => {
