@@ -4,13 +4,11 @@
 export type * from './model.ts'
 export { DATA_PROPERTY } from './properties.ts'
 export { rowFingerprint, hasFingerprint, MIN_FINGERPRINT_BYTES } from './fingerprint.ts'
-<<<<<<< HEAD
-=======
+export * from './workflow/index.ts'
 export { OutputGuard, MAX_JSON_BYTES, JSON_KINDS } from './guards/index.ts'
 export type { GuardContext, GuardOptions, ReleasedOutput, JsonKind } from './guards/index.ts'
 export { CustodyGrants } from './grants/index.ts'
 export type { ActivityCustodyOptions } from './grants/index.ts'
->>>>>>> wt-f1
 export { FilePolicyJudge } from './policy/file-policy-judge.ts'
 export type { FilePolicyJudgeComponents } from './policy/file-policy-judge.ts'
 export { algorithmHashOf } from './policy/algorithm-hash.ts'
@@ -22,8 +20,6 @@ export { policySummary } from './policy/summary.ts'
 export { AuditLog } from './audit/audit-log.ts'
 export type { AuditDb, AuditFilter, AuditLogComponents } from './audit/audit-log.ts'
 export {
-<<<<<<< HEAD
-=======
   DatasetRegistry,
   DATASET_NAME,
   TOKEN_AMOUNT,
@@ -38,7 +34,6 @@ export {
 } from './datasets/index.ts'
 export type { DatasetRegistryComponents, AddDatasetRequest, DatasetSource, DatasetLimits, DatasetLimitsConfig } from './datasets/index.ts'
 export {
->>>>>>> wt-f1
   noise,
   noiseParameters,
   openPrivacyLedger,
@@ -77,24 +72,3 @@ export type {
   NoiseSource,
   SessionTerms
 } from './secagg/index.ts'
-<<<<<<< HEAD
-export {
-  DatasetRegistry,
-  DATASET_NAME,
-  TOKEN_AMOUNT,
-  checkName,
-  DatasetLimitsSchema,
-  DEFAULT_DATASET_LIMITS,
-  datasetLimitsOf,
-  descriptorOf,
-  descriptorProperties,
-  roundDownToOneDigit,
-  CSV_FILE
-} from './datasets/index.ts'
-export type { DatasetRegistryComponents, AddDatasetRequest, DatasetSource, DatasetLimits, DatasetLimitsConfig } from './datasets/index.ts'
-export { OutputGuard, MAX_JSON_BYTES, JSON_KINDS } from './guards/index.ts'
-export type { GuardContext, GuardOptions, ReleasedOutput, JsonKind } from './guards/index.ts'
-export { CustodyGrants } from './grants/index.ts'
-export type { ActivityCustodyOptions } from './grants/index.ts'
-=======
->>>>>>> wt-f1

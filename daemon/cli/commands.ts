@@ -11,7 +11,9 @@ import {
   PROVIDER_OPTIONS,
   PROVIDER_SETTINGS_OPTIONS,
   RUN_OPTIONS,
-  SERVICE_OPTIONS
+  SERVICE_OPTIONS,
+  WORKFLOW_RUN_OPTIONS,
+  WORKFLOW_SHOW_OPTIONS
 } from './options.ts'
 import { AUDIT_OPTIONS, MANIFEST_SIGN_OPTIONS, MANIFEST_VERIFY_OPTIONS, POLICY_CHECK_OPTIONS, POLICY_OPTIONS } from './data-policy-options.ts'
 import type { Command } from './usage.ts'
@@ -241,5 +243,21 @@ export const COMMANDS: Command[] = [
       "Runs one command on a provider found by the running requester daemon, and pays for it. Put '--' before the command; its output streams as it comes, then the exit code, the cost and the payment transaction are printed (on stderr; --json: one JSON document on stdout). Exits with the command's exit code; its own: 2 bad usage, 3 no matching offers, 4 the provider failed or was lost, 5 the daemon unreachable or the app-key refused, 6 budget exhausted, 7 timeout, 130 interrupted.",
     options: RUN_OPTIONS,
     load: async () => (await import('./run-command.ts')).runJob
+  },
+  {
+    words: ['workflow', 'run'],
+    args: ['<file.json>'],
+    summary:
+      "Runs a workflow document (docs/data-custody.md) through the running requester daemon: each owner's step on a rental of its dataset, the requester's steps on this machine, every intermediate result moved only when all owners of its provenance allow it. Prints each step's state as it changes (on stderr; --json: JSON lines on stdout). Exits 0 when every step is Done, 1 when one failed or was refused.",
+    options: WORKFLOW_RUN_OPTIONS,
+    load: async () => (await import('./workflow-commands.ts')).workflowRun
+  },
+  {
+    words: ['workflow', 'show'],
+    args: ['<id>'],
+    summary:
+      "Shows a workflow the requester daemon keeps, step by step: state, site, inputs, provenance, the owners' verdicts on its moves, and the reason of a failure or refusal.",
+    options: WORKFLOW_SHOW_OPTIONS,
+    load: async () => (await import('./workflow-commands.ts')).workflowShow
   }
 ]

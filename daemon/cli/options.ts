@@ -95,3 +95,18 @@ export const RUN_OPTIONS: Record<string, OptionSpec> = {
   'app-key': { type: 'string', value: 'KEY', description: 'its app-key (default $AGORA_APPKEY, $YAGNA_APPKEY)' },
   ...JSON_OPTION
 }
+
+/** `agora workflow show`: where the requester daemon is. */
+export const WORKFLOW_SHOW_OPTIONS: Record<string, OptionSpec> = {
+  'api-url': RUN_OPTIONS['api-url']!,
+  'app-key': RUN_OPTIONS['app-key']!,
+  ...JSON_OPTION
+}
+
+/** `agora workflow run`: where the daemon is, what each owner's step may cost, and where the results go. */
+export const WORKFLOW_RUN_OPTIONS: Record<string, OptionSpec> = {
+  budget: { type: 'string', value: 'GLM', description: "the most each owner's step may cost, and the highest of its prices (default 1)" },
+  'startup-timeout': { type: 'string', value: 'S', description: "how long to look for an owner's data offer, in seconds (default 60)" },
+  out: { type: 'string', value: 'DIR', description: "write the requester's results there as <step>.<output>" },
+  ...WORKFLOW_SHOW_OPTIONS
+}

@@ -17,6 +17,8 @@ import type { DealCustody } from '../provider/deals/deal-keeper.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonModule, ModuleContext } from '../service/module.ts'
 import type { MarketModule } from './market-module.ts'
+import { startWorkflows } from '../custody/workflow-wiring.ts'
+import type { RunningWorkflows } from '../custody/workflow-wiring.ts'
 import { DatasetLimitsSchema } from '../../custody/index.ts'
 import type { DatasetCatalog, DatasetRegistry } from '../../custody/index.ts'
 import { openDatasets } from '../custody/datasets-wiring.ts'
@@ -47,6 +49,7 @@ export class CustodyModule implements DaemonModule {
   readonly #components: CustodyModuleComponents
   #activityCustody: ActivityCustody | undefined
   #secagg: SecaggWiring | undefined
+  #workflows: RunningWorkflows | undefined
   #policies: PolicyPart | undefined
   #datasets: DatasetRegistry | undefined
   routes: ApiRoute[] = [secaggApiRoute(CUSTODY_API_PREFIX, () => this.#secagg)]
@@ -131,9 +134,14 @@ export class CustodyModule implements DaemonModule {
       ledger: this.#components.secagg?.ledger ?? privacy.ledger,
       secagg: this.#secagg.contributor
     })
+    const parts = { clock: this.#components.clock ?? systemClock, policies: () => this.#policies?.judge, audit: () => this.#policies?.audit }
+    this.#workflows = await startWorkflows(context, parts, CUSTODY_API_PREFIX)
+    this.routes.push(...this.#workflows.routes)
   }
 
   async stop(): Promise<void> {
+    await this.#workflows?.stop()
+    this.#workflows = undefined
     await this.#secagg?.stop()
     await this.#policies?.stop()
   }

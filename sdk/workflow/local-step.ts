@@ -1,0 +1,84 @@
+// A step at the requester runs on the requester's machine: its WASI module
+// (a local .wasm file, or a task package fetched and checked against its
+// sha3) under node:wasi, with its inputs at /in and its outputs taken from
+// /out. Nothing it reads leaves the machine.
+import { createHash } from 'node:crypto'
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { WASI } from 'node:wasi'
+import { CommandFailedError, SdkError } from '../errors.ts'
+import type { WorkflowStepDocument } from './document.ts'
+import type { StepSession } from './runner.ts'
+
+const TASK_PACKAGE = /^hash:(?:\/\/)?sha3:([0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}):(\S+)$/
+const SHA3_OF_LENGTH: Readonly<Record<number, string>> = { 56: 'sha3-224', 64: 'sha3-256', 96: 'sha3-384', 128: 'sha3-512' }
+/** The parts of the global WebAssembly object used here (the project compiles without the DOM library). */
+interface WasmApi {
+  compile: (bytes: Uint8Array) => Promise<object>
+  instantiate: (module: object, imports: object) => Promise<{ exports: Record<string, unknown> }>
+}
+const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+/** The largest module fetched for a local step. */
+const MAX_MODULE_BYTES = 64 * 1024 * 1024
+
+export async function runLocalStep(step: WorkflowStepDocument, inputs: ReadonlyMap<string, Uint8Array>, signal: AbortSignal): Promise<StepSession> {
+  if (step.algorithm.runtime !== 'wasmtime') throw new SdkError('BadRequest', `step "${step.id}" runs at the requester: its runtime must be wasmtime`)
+  const module = await wasm.compile(await moduleBytes(step.algorithm.image, signal))
+  const root = await mkdtemp(join(tmpdir(), 'agora-workflow-step-'))
+  try {
+    const inDir = join(root, 'in')
+    const outDir = join(root, 'out')
+    await mkdir(inDir)
+    await mkdir(outDir)
+    for (const [name, bytes] of inputs) await writeFile(join(inDir, name), bytes)
+    const wasi = new WASI({
+      version: 'preview1',
+      args: [step.algorithm.command, ...(step.algorithm.args ?? [])],
+      env: {},
+      preopens: { '/in': inDir, '/out': outDir },
+      returnOnExit: true
+    })
+    const instance = await wasm.instantiate(module, wasi.getImportObject())
+    const exitCode = wasi.start(instance)
+    if (exitCode !== 0) {
+      throw new CommandFailedError(`step "${step.id}" exited with ${exitCode} at the requester`, { stdout: '', stderr: '', exitCode })
+    }
+  } catch (error) {
+    await rm(root, { recursive: true, force: true })
+    throw error
+  }
+  return {
+    fetch: async output => {
+      if (!(step.outputs ?? []).includes(output)) throw new SdkError('NotFound', `step "${step.id}" has no output "${output}"`)
+      try {
+        return new Uint8Array(await readFile(join(root, 'out', output)))
+      } catch {
+        throw new SdkError('NotFound', `step "${step.id}" wrote no /out/${output}`)
+      }
+    },
+    close: async () => {
+      await rm(root, { recursive: true, force: true })
+    }
+  }
+}
+
+async function moduleBytes(image: string, signal: AbortSignal): Promise<Uint8Array> {
+  const match = TASK_PACKAGE.exec(image)
+  if (match === null) {
+    try {
+      return new Uint8Array(await readFile(image))
+    } catch {
+      throw new SdkError('BadRequest', `the module ${JSON.stringify(image.slice(0, 200))} is neither a task package (hash:sha3:<hex>:<url>) nor a file here`)
+    }
+  }
+  const [, hex, url] = match as unknown as [string, string, string]
+  if (!/^https?:\/\//.test(url)) throw new SdkError('BadRequest', `a local step fetches its module over http(s), not ${url.slice(0, 100)}`)
+  const response = await fetch(url, { signal })
+  if (!response.ok) throw new SdkError('Unavailable', `the module at ${url.slice(0, 200)} answered ${response.status}`)
+  const bytes = new Uint8Array(await response.arrayBuffer())
+  if (bytes.length > MAX_MODULE_BYTES) throw new SdkError('PayloadTooLarge', `the module at ${url.slice(0, 200)} is over ${MAX_MODULE_BYTES} bytes`)
+  const digest = createHash(SHA3_OF_LENGTH[hex.length]!).update(bytes).digest('hex')
+  if (digest !== hex.toLowerCase()) throw new SdkError('BadRequest', `the module at ${url.slice(0, 200)} does not match its sha3 ${hex}`)
+  return bytes
+}
