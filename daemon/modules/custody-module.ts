@@ -64,12 +64,6 @@ export class CustodyModule implements DaemonModule {
     return this.#activityCustody
   }
 
-  /** The owner's side of secure aggregation: what an activity's `agora-secagg:` transfer calls. */
-  get secagg(): SecaggContributor {
-    if (this.#secagg === undefined) throw new Error('the custody module is not started')
-    return this.#secagg.contributor
-  }
-
   /** The owner's policies in force (from <dataDir>/custody/policies), reloaded as their files change. */
   get policies(): FilePolicyJudge {
     return this.#started(this.#policies).judge
@@ -87,8 +81,7 @@ export class CustodyModule implements DaemonModule {
 
   /** The owner's registered datasets (offered by the provider agent, mounted by grants). */
   get datasets(): DatasetCatalog {
-    if (this.#datasets === undefined) throw new Error('the custody module has not started')
-    return this.#datasets
+    return this.#started(this.#datasets)
   }
 
   /** The owner's side of secure aggregation: what an activity's `agora-secagg:` transfer calls. */

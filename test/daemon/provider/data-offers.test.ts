@@ -39,6 +39,20 @@ describe('provider agent: data offers', function () {
     return (await requester.client.expect<{ matching: number }>(200, 'POST', '/agora-api/v1/market/explain', body)).matching
   }
 
+  /** The publication whose offers are of exactly these datasets ('' for the plain offers): an earlier round may still be finishing. */
+  function publishedWith(datasets: string[]): Promise<void> {
+    const keeper = providerOf(provider).offers!
+    return new Promise(resolve => {
+      const listener = (event: CustomEvent<{ offers: ReadonlyArray<{ dataset?: string }> }>): void => {
+        const seen = event.detail.offers.map(offer => offer.dataset ?? '').sort()
+        if (JSON.stringify(seen) !== JSON.stringify([...datasets].sort())) return
+        keeper.removeEventListener('offers:published', listener)
+        resolve()
+      }
+      keeper.addEventListener('offers:published', listener)
+    })
+  }
+
   before(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agora-data-offers-'))
     provider = await cluster.start({
@@ -65,7 +79,7 @@ describe('provider agent: data offers', function () {
     const csv = join(dir, 'patients.csv')
     const rows = Array.from({ length: 1234 }, (_, i) => `${i},${(i % 90) + 0.5},${i % 2 === 0},"name, ${i}"`)
     await writeFile(csv, `id,age,smoker,label\n${rows.join('\n')}\n`)
-    const published = new Promise(resolve => providerOf(provider).offers!.addEventListener('offers:published', resolve, { once: true }))
+    const published = publishedWith(['', 'patients'])
     const added = await provider.client.expect(201, 'POST', DATASETS, {
       name: 'patients',
       csv,
@@ -128,7 +142,7 @@ describe('provider agent: data offers', function () {
     const before = providerOf(provider).offers!.liveOffers()
     const csv = join(dir, 'visits.csv')
     await writeFile(csv, 'day,count\n1,10\n2,12\n')
-    let published = new Promise(resolve => providerOf(provider).offers!.addEventListener('offers:published', resolve, { once: true }))
+    let published = publishedWith(['', 'patients', 'visits'])
     await provider.client.expect(201, 'POST', DATASETS, { name: 'visits', csv })
     await published
     const withBoth = providerOf(provider).offers!.liveOffers()
@@ -141,7 +155,7 @@ describe('provider agent: data offers', function () {
     await eventually('the new data offer reaches the requester', async () => seenOffers().some(offer => offer.offerId === visits.offerId))
     assert.equal(await matching('visits'), 1)
 
-    published = new Promise(resolve => providerOf(provider).offers!.addEventListener('offers:published', resolve, { once: true }))
+    published = publishedWith(['', 'visits'])
     await provider.client.expect(204, 'DELETE', `${DATASETS}/patients`)
     await published
     const after = providerOf(provider).offers!.liveOffers()
