@@ -5,7 +5,8 @@
 // exists, with the policy's reasons; an allowed one (by hash, or by a signed
 // manifest) gets its agreement; every decision is in the owner's audit log.
 import assert from 'node:assert/strict'
-import { rename, writeFile } from 'node:fs/promises'
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { DATA_PROPERTY, signManifest } from '../../custody/index.ts'
 import type { DatasetPolicy, DatasetRegistry } from '../../custody/index.ts'
@@ -76,11 +77,14 @@ describe('custody policy in negotiation: the data-policy check between two daemo
   const decisions = async () => await custody.audit.list({ dataset: DATASET, kind: 'decision' })
   const agreementsAtProvider = (): number => agent.market.listAgreements().filter(entry => entry.role === 'Provider').length
 
+  let sourceDir: string | undefined
   before(async () => {
     provider = await cluster.start()
     requester = await cluster.start()
     custody = provider.modules.find(module => module.name === 'custody') as CustodyModule
-    const csv = join(provider.dataDir, 'patients.csv')
+    // The owner's file lives outside the daemon's data dir, which no dataset may read.
+    sourceDir = await mkdtemp(join(tmpdir(), 'agora-policy-negotiation-'))
+    const csv = join(sourceDir, 'patients.csv')
     await writeFile(csv, 'age,weight\n40,70.5\n51,80.25\n')
     await (custody.datasets as DatasetRegistry).add({ name: DATASET, source: { kind: 'csv', path: csv } })
     agent = await attachKeeper(provider, { custody: custody.dealCustody!, offerExtra: { [DATA_PROPERTY.name]: DATASET }, clock })
@@ -94,6 +98,7 @@ describe('custody policy in negotiation: the data-policy check between two daemo
   after(async () => {
     await agent?.stop()
     await cluster.stop()
+    if (sourceDir !== undefined) await rm(sourceDir, { recursive: true, force: true })
   })
 
   it('with no policy for the dataset, every demand naming it is refused by the rule "policy"', async () => {

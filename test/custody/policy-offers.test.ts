@@ -4,7 +4,8 @@
 // dataset with an algorithm the policy does not allow is rejected by the
 // agent's own negotiation, with the reason, and no agreement is made.
 import assert from 'node:assert/strict'
-import { rename, writeFile } from 'node:fs/promises'
+import { mkdtemp, rename, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { DatasetPolicy } from '../../custody/index.ts'
 import type { CustodyModule } from '../../daemon/modules/custody-module.ts'
@@ -37,6 +38,7 @@ describe('custody policy through the provider agent of a real daemon', function 
       60_000
     )
 
+  let sourceDir: string | undefined
   before(async () => {
     provider = await cluster.start({
       configure: config => {
@@ -45,12 +47,15 @@ describe('custody policy through the provider agent of a real daemon', function 
       provider: { machine: async () => MACHINE, runtimes: async () => [WASMTIME] }
     })
     requester = await cluster.start()
-    const csv = join(provider.dataDir, 'patients.csv')
+    // The owner's file lives outside the daemon's data dir, which no dataset may read.
+    sourceDir = await mkdtemp(join(tmpdir(), 'agora-policy-offers-'))
+    const csv = join(sourceDir, 'patients.csv')
     await writeFile(csv, 'age,weight\n40,70.5\n51,80.25\n')
     await provider.client.expect(201, 'POST', '/agora-api/v1/custody/datasets', { name: 'patients', csv })
   })
   after(async () => {
     await cluster.stop()
+    if (sourceDir !== undefined) await rm(sourceDir, { recursive: true, force: true })
   })
 
   it('the offer carries the policy in force, and an algorithm it does not allow is rejected by the agent before any agreement', async () => {
