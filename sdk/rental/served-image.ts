@@ -9,8 +9,12 @@ import { basename } from 'node:path'
 import type { ApiClient } from '../client/api-client.ts'
 import { SdkError } from '../errors.ts'
 
-/** Golem's images are named by sha3-224 (gvmkit-build); the provider takes any SHA-3 length. */
-const ALGORITHM = 'sha3-224'
+/**
+ * sha3-256, the hash owners' policies and signed manifests name an algorithm
+ * by (custody), so a local file is allowed by the hash its owner listed. The
+ * provider takes any SHA-3 length: Golem's sha3-224 image URLs work unchanged.
+ */
+const ALGORITHM = 'sha3-256'
 const TRANSFERS = '/agora-api/v1/transfers'
 
 /** What rent() puts in golem.srv.comp.task_package for an image. */
@@ -34,8 +38,9 @@ export function servedName(path: string, digest: string): string {
   const readable = basename(path)
     .replace(/[^A-Za-z0-9._-]/g, '_')
     .replace(/^[._-]+/, '')
-    .slice(0, 60)
-  return `img-${digest.slice(0, 56)}${readable === '' ? '' : `-${readable}`}`
+    .slice(0, 59)
+  // img-<64 hex>-<59>: 128 characters, the longest transfer name.
+  return `img-${digest}${readable === '' ? '' : `-${readable}`}`
 }
 
 /**
