@@ -3,10 +3,9 @@
 // sha3) under node:wasi, with its inputs at /in and its outputs taken from
 // /out. Nothing it reads leaves the machine.
 import { createHash } from 'node:crypto'
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { WASI } from 'node:wasi'
 import { CommandFailedError, SdkError } from '../errors.ts'
 import type { WorkflowStepDocument } from './document.ts'
 import type { StepSession } from './runner.ts'
@@ -19,12 +18,15 @@ interface WasmApi {
   instantiate: (module: object, imports: object) => Promise<{ exports: Record<string, unknown> }>
 }
 const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
-/** The largest module fetched for a local step. */
+/** The largest module a local step reads or fetches. */
 const MAX_MODULE_BYTES = 64 * 1024 * 1024
 
 export async function runLocalStep(step: WorkflowStepDocument, inputs: ReadonlyMap<string, Uint8Array>, signal: AbortSignal): Promise<StepSession> {
   if (step.algorithm.runtime !== 'wasmtime') throw new SdkError('BadRequest', `step "${step.id}" runs at the requester: its runtime must be wasmtime`)
   const module = await wasm.compile(await moduleBytes(step.algorithm.image, signal))
+  // Loaded only for a step at the requester: node:wasi prints an experimental warning on load, which
+  // every other user of the SDK (`agora run --json` among them) would otherwise see on stderr.
+  const { WASI } = await import('node:wasi')
   const root = await mkdtemp(join(tmpdir(), 'agora-workflow-step-'))
   try {
     const inDir = join(root, 'in')
@@ -66,16 +68,24 @@ export async function runLocalStep(step: WorkflowStepDocument, inputs: ReadonlyM
 async function moduleBytes(image: string, signal: AbortSignal): Promise<Uint8Array> {
   const match = TASK_PACKAGE.exec(image)
   if (match === null) {
-    try {
-      return new Uint8Array(await readFile(image))
-    } catch {
+    const size = await stat(image).then(
+      found => (found.isFile() ? found.size : undefined),
+      () => undefined
+    )
+    if (size === undefined)
       throw new SdkError('BadRequest', `the module ${JSON.stringify(image.slice(0, 200))} is neither a task package (hash:sha3:<hex>:<url>) nor a file here`)
-    }
+    if (size > MAX_MODULE_BYTES) throw new SdkError('PayloadTooLarge', `the module ${JSON.stringify(image.slice(0, 200))} is over ${MAX_MODULE_BYTES} bytes`)
+    return new Uint8Array(await readFile(image))
   }
   const [, hex, url] = match as unknown as [string, string, string]
   if (!/^https?:\/\//.test(url)) throw new SdkError('BadRequest', `a local step fetches its module over http(s), not ${url.slice(0, 100)}`)
   const response = await fetch(url, { signal })
   if (!response.ok) throw new SdkError('Unavailable', `the module at ${url.slice(0, 200)} answered ${response.status}`)
+  // Refused before reading when the length says so; a server that does not say is still cut off below.
+  if (Number(response.headers.get('content-length') ?? 0) > MAX_MODULE_BYTES) {
+    await response.body?.cancel()
+    throw new SdkError('PayloadTooLarge', `the module at ${url.slice(0, 200)} is over ${MAX_MODULE_BYTES} bytes`)
+  }
   const bytes = new Uint8Array(await response.arrayBuffer())
   if (bytes.length > MAX_MODULE_BYTES) throw new SdkError('PayloadTooLarge', `the module at ${url.slice(0, 200)} is over ${MAX_MODULE_BYTES} bytes`)
   const digest = createHash(SHA3_OF_LENGTH[hex.length]!).update(bytes).digest('hex')
