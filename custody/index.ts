@@ -68,7 +68,6 @@ export type {
   SessionState,
   UnmaskRecord,
   ContributorOptions,
-  ContributionInput,
   NoiseSource,
   SessionTerms
 } from './secagg/index.ts'

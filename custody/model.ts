@@ -231,12 +231,15 @@ export interface SecaggContributor {
    * owner's partial; `noise` what the owner's privacy policy adds. Resolves
    * once the masked input is sent; the unmasking round goes on in the daemon.
    */
-  contribute(input: {
-    readonly url: string
-    readonly requesterId: NodeId
-    readonly dataset: string
-    readonly values: readonly number[]
-    readonly noise?: PrivacyPolicy
-    readonly signal: AbortSignal
-  }): Promise<void>
+  contribute(input: ContributionInput): Promise<void>
+}
+
+/** One activity's contribution to a secure sum, as its grant hands it to the owner's daemon. */
+export interface ContributionInput {
+  readonly url: string
+  readonly requesterId: NodeId
+  readonly dataset: string
+  readonly values: readonly number[]
+  readonly noise?: PrivacyPolicy
+  readonly signal: AbortSignal
 }

@@ -9,6 +9,7 @@ export { canonicalJson } from './envelope/canonical-json.ts'
 export type { JsonValue } from './envelope/canonical-json.ts'
 export { signEnvelope, verifyEnvelope, verifyEnvelopeSigner, openEnvelope, EnvelopeError, ENVELOPE_VERSION } from './envelope/envelope.ts'
 export type { SignedEnvelope } from './envelope/envelope.ts'
+export { SignedEnvelopeSchema } from './envelope/envelope-schema.ts'
 // The kernels (errors, validation, signals, queues, loading stored records): kept in one place.
 export * from './kernel.ts'
 export * from './schema/index.ts'

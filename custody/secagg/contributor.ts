@@ -4,8 +4,8 @@
 // aggregator, and resolves; the consistency check and the unmasking go on in
 // the daemon, where stop() ends them.
 import { CodedError, parseNodeId, silentLogger, systemClock } from '../../net/index.ts'
-import type { Clock, Logger, NodeId } from '../../net/index.ts'
-import type { PrivacyLedger, PrivacyPolicy, SecaggContributor } from '../model.ts'
+import type { Clock, Logger } from '../../net/index.ts'
+import type { ContributionInput, PrivacyLedger, PrivacyPolicy, SecaggContributor } from '../model.ts'
 import { encodeFixed } from './fixed-point.ts'
 import { parseSessionUrl } from './messages.ts'
 import type { SessionTerms } from './messages.ts'
@@ -22,15 +22,6 @@ export interface ContributorOptions {
   ledger?: PrivacyLedger
   clock?: Clock
   logger?: Logger
-}
-
-export interface ContributionInput {
-  readonly url: string
-  readonly requesterId: NodeId
-  readonly dataset: string
-  readonly values: readonly number[]
-  readonly noise?: PrivacyPolicy
-  readonly signal: AbortSignal
 }
 
 export class SecaggOwner implements SecaggContributor {

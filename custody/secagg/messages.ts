@@ -6,7 +6,7 @@
 // passes for one of another round or another session.
 import Type from 'typebox'
 import type { Static } from 'typebox'
-import { CodedError, NodeIdText, defineProtocol, parseNodeId, validator } from '../../net/index.ts'
+import { CodedError, NodeIdText, SignedEnvelopeSchema, defineProtocol, parseNodeId, validator } from '../../net/index.ts'
 import type { NodeId } from '../../net/index.ts'
 
 export const SECAGG_PROTOCOL_NAME = '/agora/secagg/1'
@@ -88,16 +88,7 @@ export const PAYLOADS = {
   unmask: validator(Unmask, 'secagg unmask')
 } as const
 
-const Envelope = Type.Object(
-  {
-    v: Type.Literal(1),
-    type: Type.String({ minLength: 1, maxLength: 100 }),
-    signer: Type.String({ maxLength: 42 }),
-    payload: Type.Unknown(),
-    sig: Type.String({ maxLength: 132 })
-  },
-  { additionalProperties: false }
-)
+const Envelope = SignedEnvelopeSchema
 export type WireEnvelope = Static<typeof Envelope>
 const Round = Type.Union([Type.Literal('advertise'), Type.Literal('shares'), Type.Literal('masked'), Type.Literal('consistency'), Type.Literal('unmask')])
 

@@ -2,19 +2,13 @@
 // intermediate's provenance whether that intermediate may move to a
 // destination; the owner answers with one signed decision per dataset.
 import Type from 'typebox'
-import { defineProtocol } from '../../net/index.ts'
+import { defineProtocol, SignedEnvelopeSchema } from '../../net/index.ts'
 import { DATASET_NAME_PATTERN, OUTPUT_NAME_PATTERN, STEP_ID_PATTERN } from './document.ts'
 
 export const WORKFLOW_ID_PATTERN = '^wf-[0-9a-f]{32}$'
 const MAX_DATASETS_PER_QUESTION = 64
 
-const Envelope = Type.Object({
-  v: Type.Literal(1),
-  type: Type.String({ maxLength: 100 }),
-  signer: Type.String({ maxLength: 42 }),
-  payload: Type.Unknown(),
-  sig: Type.String({ maxLength: 132 })
-})
+const Envelope = SignedEnvelopeSchema
 
 export const RELEASE_PROTOCOL = defineProtocol({
   name: '/agora/custody/release/1',

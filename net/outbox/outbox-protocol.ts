@@ -3,22 +3,14 @@
 // unreachable, rate limited, a handler that could not finish) means "try again".
 import Type from 'typebox'
 import { defineProtocol } from '../protocol/definition.ts'
+import { SignedEnvelopeSchema } from '../envelope/envelope-schema.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { Static } from 'typebox'
 
 /** A message kind: what the receiving side dispatches on. */
 export const MessageKind = Type.String({ pattern: '^[a-z][a-z0-9.-]{0,63}$' })
 
-const Envelope = Type.Object(
-  {
-    v: Type.Literal(1),
-    type: Type.String({ minLength: 1, maxLength: 100 }),
-    signer: Type.String({ maxLength: 42 }),
-    payload: Type.Unknown(),
-    sig: Type.String({ maxLength: 132 })
-  },
-  { additionalProperties: false }
-)
+const Envelope = SignedEnvelopeSchema
 
 export const OutboxRequest = Type.Object({ kind: MessageKind, envelope: Envelope }, { additionalProperties: false })
 export type OutboxRequest = Static<typeof OutboxRequest>
