@@ -140,13 +140,15 @@ class WorkflowRun {
       .filter(step => this.#states.get(step.id)?.state === 'Pending' && !this.#starting.has(step.id))
       .filter(step =>
         isSecureStep(this.#steps.get(step.id)!)
-          ? Object.values(step.inputs).every(reference => isFinal(this.#states.get(stepOf(reference))?.state))
+          ? Object.values(step.inputs).every(reference => this.#ended.has(stepOf(reference)))
           : Object.values(step.inputs).every(reference => this.#fetched.has(reference))
       )
       .map(step => step.id)
   }
 
   readonly #starting = new Set<string>()
+  /** Steps whose run is over (a Done one's session held or closed). */
+  readonly #ended = new Set<string>()
 
   async #runStep(id: string): Promise<void> {
     this.#starting.add(id)
@@ -181,6 +183,7 @@ class WorkflowRun {
     } finally {
       await session?.close().catch(() => {})
       if (isSecureStep(step)) for (const reference of Object.values(step.inputs)) await this.#release(stepOf(reference))
+      this.#ended.add(id)
     }
   }
 

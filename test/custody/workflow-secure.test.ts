@@ -185,7 +185,7 @@ describe('workflow: per-site steps summed securely at the requester, over three 
         return {
           ...session,
           fetch: async (output, fetchSignal) => {
-            fetched.push(`${step.id}.${output}`)
+            if (step.site !== 'requester') fetched.push(`${step.id}.${output}`)
             return await session.fetch(output, fetchSignal)
           }
         }
