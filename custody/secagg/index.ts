@@ -7,15 +7,7 @@ export { SecaggOwner } from './contributor.ts'
 export type { ContributorOptions, ContributionInput, NoiseSource } from './contributor.ts'
 export { SecaggClient } from './protocol.ts'
 export { OwnerSession } from './participant.ts'
-export {
-  SECAGG_PROTOCOL,
-  SECAGG_URL_SCHEME,
-  MAX_PARTICIPANTS,
-  MAX_VECTOR_LENGTH,
-  MIN_ROUND_TIMEOUT_MS,
-  MAX_ROUND_TIMEOUT_MS,
-  parseSessionUrl,
-  sessionUrl
-} from './messages.ts'
+export { SECAGG_PROTOCOL, SECAGG_URL_SCHEME, MAX_PARTICIPANTS, MAX_VECTOR_LENGTH, parseSessionUrl, sessionUrl } from './messages.ts'
 export type { SessionTerms, RoundName } from './messages.ts'
 export { DEFAULT_FRACTIONAL_BITS, encodeFixed, decodeSigned, fixedToNumber } from './fixed-point.ts'
+export { MIN_ROUND_TIMEOUT_MS, MAX_ROUND_TIMEOUT_MS } from './messages.ts'
