@@ -1,7 +1,9 @@
 // The workflow document: a small DAG of steps, each placed at a site (an
 // owner's node with one of its datasets, or the requester), running an
 // algorithm on its inputs (other steps' named outputs) and naming the outputs
-// it writes to /out. JSON, checked by this schema and then by validate.ts.
+// it writes to /out, or, at the requester, summing its inputs by secure
+// aggregation (each owner's output masked at its site, only the sum seen).
+// JSON, checked by this schema and then by validate.ts.
 import Type from 'typebox'
 import type { Static } from 'typebox'
 
@@ -10,7 +12,10 @@ export const WORKFLOW_VERSION = 1
 export const WORKFLOW_LIMITS = Object.freeze({ steps: 64, inputsPerStep: 16, outputsPerStep: 16, args: 64, argBytes: 4096 })
 
 export const STEP_ID_PATTERN = '^[a-z][a-z0-9_-]{0,31}$'
-export const OUTPUT_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,31}$'
+/** A file name in /out or /in: one optional extension (e.g. partial.json), never a path. */
+export const OUTPUT_NAME_PATTERN = '^[a-z][a-z0-9_-]{0,31}(\\.[a-z0-9]{1,8})?$'
+/** The one output of a secure-aggregation step: the sum. */
+export const SECURE_SUM_OUTPUT = 'sum'
 export const DATASET_NAME_PATTERN = '^[a-z0-9][a-z0-9._-]{0,63}$'
 const NODE_ID_PATTERN = '^0x[0-9a-fA-F]{40}$'
 
@@ -36,11 +41,26 @@ export const AlgorithmSchema = Type.Object(
   { additionalProperties: false }
 )
 
+/** The ranges are checked by validate.ts, so that its message names the step. */
+export const SecureAggregateSchema = Type.Object(
+  {
+    length: Type.Integer({ description: 'The length of the vector every input holds.' }),
+    threshold: Type.Optional(Type.Integer({ description: 'Inputs that must be summed for a result (default: all of them).' })),
+    fractionalBits: Type.Optional(Type.Integer({ description: 'Fixed-point bits of each value (the secure-aggregation default when absent).' })),
+    roundTimeoutMs: Type.Optional(Type.Integer({ description: "How long each round of the session waits for the owners' messages." }))
+  },
+  { additionalProperties: false }
+)
+
+export const AggregateSchema = Type.Object({ secure: SecureAggregateSchema }, { additionalProperties: false })
+
 export const StepSchema = Type.Object(
   {
     id: Type.String({ pattern: STEP_ID_PATTERN }),
     site: SiteSchema,
-    algorithm: AlgorithmSchema,
+    /** A step runs either an algorithm or (at the requester) an aggregation of its inputs. */
+    algorithm: Type.Optional(AlgorithmSchema),
+    aggregate: Type.Optional(AggregateSchema),
     /** Local name → "<step id>.<output name>"; the file is put at /in/<local name> before the command runs. */
     inputs: Type.Optional(
       Type.Record(Type.String({ pattern: OUTPUT_NAME_PATTERN }), Type.String({ maxLength: 80 }), {
@@ -72,6 +92,7 @@ export type WorkflowStep = Static<typeof StepSchema>
 export type StepSite = Static<typeof SiteSchema>
 export type OwnerSite = Static<typeof OwnerSiteSchema>
 export type StepAlgorithm = Static<typeof AlgorithmSchema>
+export type SecureAggregate = Static<typeof SecureAggregateSchema>
 
 /** A dataset an intermediate result derives from: its owner and its name. */
 export interface DatasetRef {

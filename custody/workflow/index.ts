@@ -8,11 +8,16 @@ export {
   StepSchema,
   SiteSchema,
   AlgorithmSchema,
+  AggregateSchema,
+  SecureAggregateSchema,
+  SECURE_SUM_OUTPUT,
   destinationOf,
   siteText
 } from './document.ts'
-export type { WorkflowDocument, WorkflowStep, StepSite, OwnerSite, StepAlgorithm, DatasetRef, Destination } from './document.ts'
+export type { WorkflowDocument, WorkflowStep, StepSite, OwnerSite, StepAlgorithm, SecureAggregate, DatasetRef, Destination } from './document.ts'
 export { parseWorkflow, WorkflowError } from './validate.ts'
+export { checkSecureStep, minimumThreshold } from './secure-step.ts'
+export type { CheckedSecureAggregate } from './secure-step.ts'
 export type { WorkflowPlan, PlannedStep, StepInput } from './validate.ts'
 export { decideRelease, signReleaseDecision, openReleaseDecision, RELEASE_DECISION_TYPE, DEFAULT_RELEASE_TO } from './release.ts'
 export type { ReleaseQuestion, ReleaseDecision } from './release.ts'

@@ -1,11 +1,14 @@
 // Checks a workflow document whole before anything runs: the schema, then the
 // graph (unique step ids, every input naming an output some other step
-// declares, no cycle). The answer is the plan: the document with node ids
+// declares, no cycle), then each secure-aggregation step (secure-step.ts).
+// The answer is the plan: the document with node ids
 // normalised, the steps in an order where every step comes after its inputs,
 // and each step's provenance.
 import { CodedError, SchemaError, validator } from '../../net/index.ts'
-import { WorkflowDocumentSchema, destinationOf } from './document.ts'
+import { SECURE_SUM_OUTPUT, WorkflowDocumentSchema, destinationOf } from './document.ts'
 import type { DatasetRef, Destination, WorkflowDocument, WorkflowStep } from './document.ts'
+import { checkSecureStep } from './secure-step.ts'
+import type { CheckedSecureAggregate } from './secure-step.ts'
 
 const documentValidator = validator(WorkflowDocumentSchema, 'workflow')
 
@@ -23,6 +26,8 @@ export interface PlannedStep {
   readonly destination: Destination
   /** The datasets its outputs derive from: its own, and its inputs' provenance (sorted, unique). */
   readonly provenance: readonly DatasetRef[]
+  /** A secure-aggregation step's terms, its threshold resolved. */
+  readonly secure?: CheckedSecureAggregate
 }
 
 export interface WorkflowPlan {
@@ -50,7 +55,11 @@ export function parseWorkflow(value: unknown): WorkflowPlan {
   }
   const normalised: WorkflowDocument = {
     ...document,
-    steps: document.steps.map(step => (step.site === 'requester' ? step : { ...step, site: { ...step.site, node: step.site.node.toLowerCase() } }))
+    steps: document.steps.map(step => {
+      const placed = step.site === 'requester' ? step : { ...step, site: { ...step.site, node: step.site.node.toLowerCase() } }
+      // A secure step's one output is its sum, named or not.
+      return step.aggregate !== undefined && step.outputs === undefined ? { ...placed, outputs: [SECURE_SUM_OUTPUT] } : placed
+    })
   }
   const byId = new Map<string, WorkflowStep>()
   for (const step of normalised.steps) {
@@ -59,6 +68,8 @@ export function parseWorkflow(value: unknown): WorkflowPlan {
   }
   const inputsOf = new Map<string, StepInput[]>()
   for (const step of normalised.steps) {
+    if ((step.algorithm === undefined) === (step.aggregate === undefined))
+      throw new WorkflowError(`workflow: step "${step.id}" needs either an algorithm or an aggregate, not ${step.algorithm === undefined ? 'neither' : 'both'}`)
     const outputs = new Set<string>()
     for (const output of step.outputs ?? []) {
       if (outputs.has(output)) throw new WorkflowError(`workflow: step "${step.id}" names output "${output}" twice`)
@@ -71,7 +82,14 @@ export function parseWorkflow(value: unknown): WorkflowPlan {
   for (const id of order) {
     const step = byId.get(id)!
     const inputs = inputsOf.get(id)!
-    steps.set(id, { step, inputs, destination: destinationOf(step.site), provenance: provenanceOf(step, inputs, steps) })
+    const secure = step.aggregate === undefined ? undefined : checkSecureStep(step, inputs, byId)
+    steps.set(id, {
+      step,
+      inputs,
+      destination: destinationOf(step.site),
+      provenance: provenanceOf(step, inputs, steps),
+      ...(secure === undefined ? {} : { secure })
+    })
   }
   return { document: normalised, order, steps }
 }

@@ -120,9 +120,16 @@ export const workflowShow: CommandRun = async ({ values, positionals }) => {
 
 export function renderWorkflow(view: WorkflowView): string {
   const lines = [`workflow ${view.workflowId} "${view.name}" (created ${view.createdAt})`]
+  const documents = new Map(view.document.steps.map(step => [step.id, step]))
   for (const step of view.steps) {
     lines.push(`${step.id}: ${step.state}`)
     lines.push(`  site        ${step.site}${step.providerId === undefined ? '' : ` (provider ${step.providerId})`}`)
+    const document = documents.get(step.id)
+    if (document !== undefined && 'aggregate' in document) {
+      const { length, threshold } = document.aggregate.secure
+      const inputs = Object.keys(document.inputs).length
+      lines.push(`  aggregate   secure sum of ${length} values, threshold ${threshold ?? inputs} of ${inputs}`)
+    }
     const inputs = Object.entries(step.inputs).map(([name, from]) => `${name} ← ${from}`)
     lines.push(`  inputs      ${inputs.join(', ') || 'none'}`)
     lines.push(`  provenance  ${step.provenance.map(ref => `${ref.owner}/${ref.dataset}`).join(', ') || 'none'}`)

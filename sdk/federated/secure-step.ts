@@ -5,39 +5,18 @@
 // The requester never sees a partial. An owner that fails is a dropout; the
 // session's sum is exact while at least `threshold` owners finish.
 import { SdkError } from '../errors.ts'
-import { runBatch } from '../rental/batch.ts'
 import type { SecureFederatedResult } from '../types.ts'
 import { belowThreshold, dropOwner } from './federation.ts'
 import type { Owner, StepContext } from './federation.ts'
 import type { CheckedAggregate } from './options.ts'
 import { FederatedRunError } from '../errors.ts'
-
-const SESSIONS = '/agora-api/v1/custody/secagg/sessions'
-/** One long poll for the session's end (s). */
-const SESSION_POLL_S = 30
-const POLL_MARGIN_MS = 15_000
+import { contributeToSession, openSecureSession, secureSessionEnd } from './secagg-session.ts'
 
 export interface SecureStep {
   readonly args: readonly string[]
   readonly output: string
   readonly aggregate: Extract<CheckedAggregate, { mode: 'secure' }>
   readonly signal?: AbortSignal
-}
-
-interface SessionCreated {
-  readonly sessionId: string
-  readonly url: string
-}
-
-interface SessionView {
-  readonly sessionId: string
-  readonly state: 'Open' | 'Done' | 'Failed'
-  readonly survivors: readonly string[]
-  readonly dropped: readonly string[]
-  readonly sum?: readonly number[]
-  readonly sumFixed?: readonly string[]
-  readonly fractionalBits: number
-  readonly error?: string
 }
 
 export async function runSecureStep(
@@ -48,22 +27,14 @@ export async function runSecureStep(
   const { api } = context.client
   const signal = step.signal === undefined ? {} : { signal: step.signal }
   const { aggregate } = step
-  const session = await api.call<SessionCreated>('POST', SESSIONS, {
-    body: {
-      participants: owners.map(owner => owner.report.providerId),
-      threshold: aggregate.threshold,
-      length: aggregate.length,
-      ...(aggregate.fractionalBits === undefined ? {} : { fractionalBits: aggregate.fractionalBits }),
-      ...(aggregate.roundTimeoutMs === undefined ? {} : { roundTimeoutMs: aggregate.roundTimeoutMs })
-    },
-    ...signal
-  })
+  const { mode: _mode, ...terms } = aggregate
+  const session = await openSecureSession(api, { ...terms, participants: owners.map(owner => owner.report.providerId) }, step.signal)
   const sent = await Promise.all(
     owners.map(async owner => {
       try {
         const rental = owner.rental!
         await rental.run(context.command, step.args, { timeoutMs: context.stepTimeoutMs, ...signal })
-        await runBatch(api, rental.activityId, [{ transfer: { from: `container:${step.output}`, to: session.url } }], step.signal)
+        await contributeToSession(api, rental.activityId, step.output, session.url, step.signal)
         return true
       } catch (error) {
         dropOwner(owner, error)
@@ -79,7 +50,7 @@ export async function runSecureStep(
       sentCount,
       aggregate.threshold
     )
-  const end = await sessionEnd(context, session.sessionId, step.signal)
+  const end = await secureSessionEnd(api, session.sessionId, step.signal)
   const survivors = new Set(end.survivors.map(id => id.toLowerCase()))
   for (const owner of owners)
     if (owner.report.status === 'ok' && !survivors.has(owner.report.providerId))
@@ -99,17 +70,5 @@ export async function runSecureStep(
     fractionalBits: end.fractionalBits,
     survivors: end.survivors,
     dropped: end.dropped
-  }
-}
-
-/** Long polls until the session is Done or Failed (the daemon's round timeouts bound it). */
-async function sessionEnd(context: StepContext, sessionId: string, signal: AbortSignal | undefined): Promise<SessionView> {
-  for (;;) {
-    const view = await context.client.api.call<SessionView>('GET', `${SESSIONS}/${encodeURIComponent(sessionId)}`, {
-      query: { timeout: SESSION_POLL_S },
-      timeoutMs: SESSION_POLL_S * 1000 + POLL_MARGIN_MS,
-      ...(signal === undefined ? {} : { signal })
-    })
-    if (view.state !== 'Open') return view
   }
 }

@@ -2,7 +2,8 @@
 // need no daemon made at once (a step id used twice, an input naming a step
 // not yet added or an output it does not declare); the daemon checks the rest.
 import { SdkError } from '../errors.ts'
-import type { StepAlgorithm, StepSite, WorkflowDocument, WorkflowStepDocument } from './document.ts'
+import { SECURE_SUM_OUTPUT } from './document.ts'
+import type { AnyStepDocument, SecureAggregateSpec, StepAlgorithm, StepSite, WorkflowDocument } from './document.ts'
 
 export interface StepSpec {
   readonly id: string
@@ -13,26 +14,42 @@ export interface StepSpec {
   readonly outputs?: readonly string[]
 }
 
+export interface SecureSumSpec {
+  readonly id: string
+  /** Local name → "<owner's step id>.<output>", one input per owner. */
+  readonly inputs: Readonly<Record<string, string>>
+  readonly secure: SecureAggregateSpec
+}
+
 export interface WorkflowBuilder {
   /** Adds a step; its inputs may name only steps added before it. */
   step(spec: StepSpec): WorkflowBuilder
+  /** Adds a step at the requester summing its inputs by secure aggregation; its output is "sum". */
+  secureSum(spec: SecureSumSpec): WorkflowBuilder
   build(): WorkflowDocument
 }
 
 export function workflow(name: string): WorkflowBuilder {
   if (typeof name !== 'string' || name === '' || name.length > 128) throw new SdkError('BadRequest', 'a workflow needs a name of 1 to 128 characters')
-  const steps: WorkflowStepDocument[] = []
+  const steps: AnyStepDocument[] = []
+  const checkNew = (id: string, inputs: Readonly<Record<string, string>>): AnyStepDocument[] => {
+    if (steps.some(step => step.id === id)) throw new SdkError('BadRequest', `step id "${id}" is used twice`)
+    return Object.entries(inputs).map(([name, reference]) => {
+      // An output name may hold a dot (partial.json); a step id never does.
+      const dot = reference.indexOf('.')
+      const from = dot < 0 ? reference : reference.slice(0, dot)
+      const output = dot < 0 ? '' : reference.slice(dot + 1)
+      const source = steps.find(step => step.id === from)
+      if (source === undefined) throw new SdkError('BadRequest', `step "${id}" input "${name}" reads from "${from}", which is not added before it`)
+      if (!(source.outputs ?? []).includes(output)) {
+        throw new SdkError('BadRequest', `step "${id}" input "${name}" reads "${output}", which step "${from}" does not name among its outputs`)
+      }
+      return source
+    })
+  }
   const builder: WorkflowBuilder = {
     step(spec) {
-      if (steps.some(step => step.id === spec.id)) throw new SdkError('BadRequest', `step id "${spec.id}" is used twice`)
-      for (const [name, reference] of Object.entries(spec.inputs ?? {})) {
-        const [from, output] = reference.split('.', 2)
-        const source = steps.find(step => step.id === from)
-        if (source === undefined) throw new SdkError('BadRequest', `step "${spec.id}" input "${name}" reads from "${from}", which is not added before it`)
-        if (!(source.outputs ?? []).includes(output ?? '')) {
-          throw new SdkError('BadRequest', `step "${spec.id}" input "${name}" reads "${output}", which step "${from}" does not name among its outputs`)
-        }
-      }
+      checkNew(spec.id, spec.inputs ?? {})
       steps.push({
         id: spec.id,
         site: spec.site,
@@ -40,6 +57,15 @@ export function workflow(name: string): WorkflowBuilder {
         ...(spec.inputs === undefined ? {} : { inputs: { ...spec.inputs } }),
         ...(spec.outputs === undefined ? {} : { outputs: [...spec.outputs] })
       })
+      return builder
+    },
+    secureSum(spec) {
+      const sources = checkNew(spec.id, spec.inputs)
+      if (sources.length < 2) throw new SdkError('BadRequest', `secure step "${spec.id}" sums at least 2 inputs`)
+      const owners = sources.map(source => (source.site === 'requester' ? undefined : source.site.node.toLowerCase()))
+      if (owners.includes(undefined)) throw new SdkError('BadRequest', `secure step "${spec.id}": only an owner's step can contribute to a secure sum`)
+      if (new Set(owners).size !== owners.length) throw new SdkError('BadRequest', `secure step "${spec.id}": one input per owner`)
+      steps.push({ id: spec.id, site: 'requester', aggregate: { secure: { ...spec.secure } }, inputs: { ...spec.inputs }, outputs: [SECURE_SUM_OUTPUT] })
       return builder
     },
     build() {

@@ -18,6 +18,16 @@ export interface StepAlgorithm {
   readonly args?: readonly string[]
 }
 
+/** A secure sum of the inputs (as the federated runs' aggregate.secure; the daemon checks the ranges). */
+export interface SecureAggregateSpec {
+  /** The length of the vector each input holds. */
+  readonly length: number
+  /** Inputs that must be summed for a result (default: all of them; at least a majority and 2). */
+  readonly threshold?: number
+  readonly fractionalBits?: number
+  readonly roundTimeoutMs?: number
+}
+
 export interface WorkflowStepDocument {
   readonly id: string
   readonly site: StepSite
@@ -28,10 +38,29 @@ export interface WorkflowStepDocument {
   readonly outputs?: readonly string[]
 }
 
+/**
+ * A step at the requester summing its inputs, each from a different owner's
+ * step, by secure aggregation: no algorithm, and one output, "sum" (a
+ * SecureSumOutput in JSON).
+ */
+export interface SecureStepDocument {
+  readonly id: string
+  readonly site: 'requester'
+  readonly aggregate: { readonly secure: SecureAggregateSpec }
+  readonly inputs: Readonly<Record<string, string>>
+  readonly outputs?: readonly string[]
+}
+
+export type AnyStepDocument = WorkflowStepDocument | SecureStepDocument
+
+export function isSecureStep(step: AnyStepDocument): step is SecureStepDocument {
+  return 'aggregate' in step && step.aggregate !== undefined
+}
+
 export interface WorkflowDocument {
   readonly version: 1
   readonly name: string
-  readonly steps: readonly WorkflowStepDocument[]
+  readonly steps: readonly AnyStepDocument[]
 }
 
 export type StepState = 'Pending' | 'Running' | 'Done' | 'Failed' | 'Refused'
@@ -77,3 +106,16 @@ export interface WorkflowView {
 }
 
 export const WORKFLOWS_PATH = '/agora-api/v1/custody/workflows'
+/** The output of a secure step. */
+export const SECURE_SUM_OUTPUT = 'sum'
+
+/** The bytes of a secure step's "sum" output, parsed. */
+export interface SecureSumOutput {
+  readonly sum: readonly number[]
+  readonly sumFixed: readonly string[]
+  readonly fractionalBits: number
+  readonly sessionId: string
+  /** The owners (node ids) whose contributions are in the sum. */
+  readonly survivors: readonly string[]
+  readonly dropped: readonly string[]
+}

@@ -1,11 +1,13 @@
 // The executor the runner uses by default: an owner's step through a rental
 // of that owner's dataset (its data offer only: the dataset's name and the
 // owner's node id), inputs uploaded to /in, outputs downloaded from /out only
-// when the runner asks (after the owners allowed the move); a requester's
+// when the runner asks (after the owners allowed the move) or sent to a
+// secure-aggregation session (masked at the owner's daemon); a requester's
 // step locally (local-step.ts).
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { contributeToSession } from '../federated/secagg-session.ts'
 import type { AgoraClient, RentOptions } from '../types.ts'
 import type { WorkflowStepDocument } from './document.ts'
 import { runLocalStep } from './local-step.ts'
@@ -57,6 +59,9 @@ async function runAtOwner(
       } finally {
         await rm(dir, { recursive: true, force: true })
       }
+    },
+    contribute: async (output, sessionUrl, contributeSignal) => {
+      await contributeToSession(client.api, rental.activityId, `/out/${output}`, sessionUrl, contributeSignal)
     },
     close: async () => {
       await rental.release()

@@ -2,11 +2,11 @@
 // order, independent steps at once, every move decided by the owners) and
 // its default executor.
 export { workflow } from './builder.ts'
-export type { StepSpec, WorkflowBuilder } from './builder.ts'
+export type { SecureSumSpec, StepSpec, WorkflowBuilder } from './builder.ts'
 export { runWorkflow, refusalText } from './runner.ts'
 export type { StepEvent, StepExecutor, StepSession, WorkflowRunOptions, WorkflowRunResult } from './runner.ts'
 export { workflowExecutor } from './executor.ts'
 export { runLocalStep } from './local-step.ts'
 export type { StepRentOptions } from './executor.ts'
-export { WORKFLOWS_PATH } from './document.ts'
+export { SECURE_SUM_OUTPUT, WORKFLOWS_PATH, isSecureStep } from './document.ts'
 export type * from './document.ts'

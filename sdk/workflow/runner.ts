@@ -3,11 +3,23 @@
 // Done, independent steps at once. Before an output leaves its step's site
 // for a step elsewhere, the daemon asks every owner in its provenance; a
 // refusal marks the reading step Refused with the owners' reasons, nothing is
-// fetched, and no further step starts.
+// fetched, and no further step starts. A secure step's inputs never come to
+// the requester: their steps' activities are held until it has run, and each
+// sends its output to a secure-aggregation session (secure-sum.ts).
 import type { ApiClient } from '../client/api-client.ts'
 import { SdkError } from '../errors.ts'
-import type { MovementVerdict, StepSite, StepState, WorkflowDocument, WorkflowStepDocument, WorkflowView } from './document.ts'
-import { WORKFLOWS_PATH } from './document.ts'
+import type {
+  AnyStepDocument,
+  MovementVerdict,
+  SecureStepDocument,
+  StepSite,
+  StepState,
+  WorkflowDocument,
+  WorkflowStepDocument,
+  WorkflowView
+} from './document.ts'
+import { WORKFLOWS_PATH, isSecureStep } from './document.ts'
+import { runSecureSum } from './secure-sum.ts'
 
 /** A step that has run at its site: its outputs stay there until fetched. */
 export interface StepSession {
@@ -15,6 +27,12 @@ export interface StepSession {
   readonly providerId?: string
   /** The bytes of /out/<output>, brought to the requester. */
   fetch(output: string, signal: AbortSignal): Promise<Uint8Array>
+  /**
+   * Has the step's activity send /out/<output> to a secure-aggregation
+   * session (agora-secagg:… URL): the owner's daemon masks it there, applying
+   * its output guards and privacy budget. Only an owner's step can.
+   */
+  contribute?(output: string, sessionUrl: string, signal: AbortSignal): Promise<void>
   /** Ends the step's activity (releases its rental). */
   close(): Promise<void>
 }
@@ -68,10 +86,12 @@ class WorkflowRun {
   readonly #api: ApiClient
   readonly #view: WorkflowView
   readonly #options: WorkflowRunOptions
-  readonly #steps: Map<string, WorkflowStepDocument>
+  readonly #steps: Map<string, AnyStepDocument>
   readonly #states = new Map<string, { state: StepState; reason?: string }>()
   /** Fetched outputs by "<step>.<output>". */
   readonly #fetched = new Map<string, Uint8Array>()
+  /** Sessions of Done steps a secure step reads from, held (their activities alive) until it has run. */
+  readonly #held = new Map<string, StepSession>()
   readonly #abort = new AbortController()
   #stopped = false
 
@@ -100,6 +120,8 @@ class WorkflowRun {
       if (running.size === 0) break
       await Promise.race(running.values())
     }
+    // Stopped before a secure step ran: its inputs' activities end now.
+    for (const id of [...this.#held.keys()]) await this.#release(id)
     const states = Object.fromEntries(this.#states)
     const results = new Map<string, Uint8Array>()
     for (const step of this.#view.document.steps) {
@@ -112,29 +134,41 @@ class WorkflowRun {
     return { workflowId: this.#view.workflowId, ok: [...this.#states.values()].every(s => s.state === 'Done'), states, results }
   }
 
-  /** Pending steps whose inputs are all fetched. */
+  /** Pending steps whose inputs are all fetched (a secure step's: all their steps have ended). */
   #ready(): string[] {
     return this.#view.steps
       .filter(step => this.#states.get(step.id)?.state === 'Pending' && !this.#starting.has(step.id))
-      .filter(step => Object.values(step.inputs).every(reference => this.#fetched.has(reference)))
+      .filter(step =>
+        isSecureStep(this.#steps.get(step.id)!)
+          ? Object.values(step.inputs).every(reference => this.#ended.has(stepOf(reference)))
+          : Object.values(step.inputs).every(reference => this.#fetched.has(reference))
+      )
       .map(step => step.id)
   }
 
   readonly #starting = new Set<string>()
+  /** Steps whose run is over (a Done one's session held or closed). */
+  readonly #ended = new Set<string>()
 
   async #runStep(id: string): Promise<void> {
     this.#starting.add(id)
     const step = this.#steps.get(id)!
     const signal = this.#abort.signal
     let session: StepSession | undefined
+    const secureReaders = this.#readersOf(id).filter(reader => isSecureStep(this.#steps.get(reader)!))
     try {
       await this.#report(id, { state: 'Running' })
-      const inputs = new Map(Object.entries(step.inputs ?? {}).map(([name, reference]) => [name, this.#fetched.get(reference)!]))
-      session = await this.#options.executor.start(step, inputs, signal)
+      session = isSecureStep(step) ? await this.#runSecure(step, signal) : await this.#start(step, signal)
       await this.#report(id, { state: 'Done', ...(session.providerId === undefined ? {} : { providerId: session.providerId }) })
       await this.#deliver(step, session, signal)
+      if (secureReaders.length > 0) {
+        this.#held.set(id, session)
+        session = undefined
+      }
     } catch (error) {
-      this.#stopped = true
+      // A step only secure steps read from is one of their possible dropouts: the run goes on to them.
+      const dropout = secureReaders.length > 0 && secureReaders.length === this.#readersOf(id).length && this.#states.get(id)?.state === 'Running'
+      if (!dropout) this.#stopped = true
       const refused = error instanceof SdkError && error.code === 'Forbidden'
       if (this.#states.get(id)?.state === 'Running') {
         await this.#report(id, { state: refused ? 'Refused' : 'Failed', reason: reasonOf(error) }).catch(() => {})
@@ -148,7 +182,51 @@ class WorkflowRun {
       }
     } finally {
       await session?.close().catch(() => {})
+      if (isSecureStep(step)) for (const reference of Object.values(step.inputs)) await this.#release(stepOf(reference))
+      this.#ended.add(id)
     }
+  }
+
+  async #start(step: WorkflowStepDocument, signal: AbortSignal): Promise<StepSession> {
+    const inputs = new Map(Object.entries(step.inputs ?? {}).map(([name, reference]) => [name, this.#fetched.get(reference)!]))
+    return await this.#options.executor.start(step, inputs, signal)
+  }
+
+  /** The secure sum of the inputs' steps that are Done (the others are its dropouts). */
+  async #runSecure(step: SecureStepDocument, signal: AbortSignal): Promise<StepSession> {
+    const inputs = Object.entries(step.inputs).map(([name, reference]) => {
+      const from = stepOf(reference)
+      const source = this.#steps.get(from)!
+      const state = this.#states.get(from)
+      return {
+        name,
+        step: from,
+        output: reference.slice(from.length + 1),
+        owner: source.site === 'requester' ? '' : source.site.node.toLowerCase(),
+        ...(this.#held.has(from) ? { session: this.#held.get(from)! } : {}),
+        ...(state?.state === 'Done'
+          ? {}
+          : { failure: `step "${from}" is ${state?.state ?? 'unknown'}${state?.reason === undefined ? '' : `: ${state.reason}`}` })
+      }
+    })
+    const bytes = await runSecureSum(this.#api, step.aggregate.secure, inputs, signal)
+    return {
+      fetch: async output => {
+        if (!(step.outputs ?? ['sum']).includes(output)) throw new SdkError('NotFound', `step "${step.id}" has no output "${output}"`)
+        return bytes
+      },
+      close: async () => {}
+    }
+  }
+
+  /** Ends a held step's activity once no secure step that reads it is still to run. */
+  async #release(id: string): Promise<void> {
+    const session = this.#held.get(id)
+    if (session === undefined) return
+    const waiting = this.#readersOf(id).some(reader => isSecureStep(this.#steps.get(reader)!) && !isFinal(this.#states.get(reader)?.state) && !this.#stopped)
+    if (waiting) return
+    this.#held.delete(id)
+    await session.close().catch(() => {})
   }
 
   /**
@@ -156,14 +234,17 @@ class WorkflowRun {
    * reader's move is allowed by all owners of its provenance (and, for a reader
    * at another owner's site, the relay through the requester too).
    */
-  async #deliver(step: WorkflowStepDocument, session: StepSession, signal: AbortSignal): Promise<void> {
+  async #deliver(step: AnyStepDocument, session: StepSession, signal: AbortSignal): Promise<void> {
     for (const output of step.outputs ?? []) {
       const reference = `${step.id}.${output}`
-      const readers = this.#view.document.steps.flatMap(reader =>
-        Object.entries(reader.inputs ?? {})
-          .filter(([, from]) => from === reference)
-          .map(([input]) => ({ reader, input }))
-      )
+      // A secure step's input stays at its site: only masked shares leave it.
+      const readers = this.#view.document.steps
+        .filter(reader => !isSecureStep(reader))
+        .flatMap(reader =>
+          Object.entries(reader.inputs ?? {})
+            .filter(([, from]) => from === reference)
+            .map(([input]) => ({ reader, input }))
+        )
       const local = step.site === 'requester'
       if (!local && readers.length === 0) continue
       let allowed = true
@@ -206,6 +287,16 @@ class WorkflowRun {
       ...(update.reason === undefined ? {} : { reason: update.reason })
     })
   }
+}
+
+function isFinal(state: StepState | undefined): boolean {
+  return state === 'Done' || state === 'Failed' || state === 'Refused'
+}
+
+/** The step id of "<step id>.<output>" (an output name may hold a dot, a step id never does). */
+function stepOf(reference: string): string {
+  const dot = reference.indexOf('.')
+  return dot < 0 ? reference : reference.slice(0, dot)
 }
 
 function reasonOf(error: unknown): string {
