@@ -176,16 +176,40 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       })
       return await api.call<AgreementView>('GET', `/market-api/v1/agreements/${agreementId}`)
     } catch (error) {
+      const aborted = error instanceof AbortedError
       if (agreementId !== undefined) {
-        // An approval that came just after the wait ended still binds the provider: the agreement is taken, not abandoned.
-        const late = await api.call<AgreementView>('GET', `/market-api/v1/agreements/${agreementId}`).catch(() => undefined)
-        if (late?.state === 'Approved') return late
-        // Not approved in time: the offer is let go, so that a late approval binds nobody.
-        await api.call('POST', `/market-api/v1/agreements/${agreementId}/cancel`, { body: { message: 'not approved in time' } }).catch(() => {})
+        const late = await letGo(agreementId)
+        // An approval that came just after the wait ended still binds the provider: the agreement is taken,
+        // not abandoned; a negotiation stopped by its caller ends it at once instead of handing it out.
+        if (late !== undefined && !aborted) return late
+        if (late !== undefined) await endAgreement(agreementId, 'the requester stopped')
       }
-      if (error instanceof AbortedError) throw error
+      if (aborted) throw error
       if (error instanceof SdkError && error.code === 'Unauthorized') throw error
       return undefined
     }
+  }
+
+  /** Cancels an agreement not approved in time; the agreement if it was approved after all (before or across the cancel). */
+  async function letGo(agreementId: string): Promise<AgreementView | undefined> {
+    const read = async (): Promise<AgreementView | undefined> =>
+      await api.call<AgreementView>('GET', `/market-api/v1/agreements/${agreementId}`).catch(() => undefined)
+    const late = await read()
+    if (late?.state === 'Approved') return late
+    try {
+      // The offer is let go, so that a late approval binds nobody.
+      await api.call('POST', `/market-api/v1/agreements/${agreementId}/cancel`, { body: { message: 'not approved in time' } })
+      return undefined
+    } catch {
+      // The approval may have crossed the cancel (which then answers Gone): an agreement Approved now binds the provider.
+      const after = await read()
+      return after?.state === 'Approved' ? after : undefined
+    }
+  }
+
+  async function endAgreement(agreementId: string, message: string): Promise<void> {
+    await api
+      .call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { body: { message, 'golem.requestor.code': 'Cancelled' } })
+      .catch(() => {})
   }
 }
