@@ -1,0 +1,94 @@
+// The dashboard page: it finds its session (the cookie the login set), then
+// shows the view the address's #fragment names.
+import { render } from 'preact'
+import { useEffect, useState } from 'preact/hooks'
+import { ApiFailure, loadSession } from './api.ts'
+import type { Session } from './api.ts'
+import { AgreementView, AgreementsView } from './views/agreements.tsx'
+import { NodeView } from './views/node.tsx'
+import { ActivitiesView, EarningsView, PaymentsView } from './views/payments.tsx'
+
+const VIEWS = [
+  { path: 'node', label: 'Node' },
+  { path: 'agreements', label: 'Agreements' },
+  { path: 'activities', label: 'Activities' },
+  { path: 'payments', label: 'Debit notes & invoices' },
+  { path: 'earnings', label: 'Earnings' }
+] as const
+
+function useRoute(): string[] {
+  const parse = () =>
+    location.hash
+      .replace(/^#\/?/, '')
+      .split('/')
+      .filter(part => part !== '')
+      .map(decodeURIComponent)
+  const [route, setRoute] = useState(parse)
+  useEffect(() => {
+    const changed = () => setRoute(parse())
+    addEventListener('hashchange', changed)
+    return () => removeEventListener('hashchange', changed)
+  }, [])
+  return route
+}
+
+function View({ route, session }: { route: string[]; session: Session }) {
+  const [name, id] = route
+  switch (name) {
+    case 'agreements':
+      return id === undefined ? <AgreementsView /> : <AgreementView id={id} />
+    case 'activities':
+      return <ActivitiesView />
+    case 'payments':
+      return <PaymentsView nodeId={session.nodeId} />
+    case 'earnings':
+      return <EarningsView nodeId={session.nodeId} />
+    default:
+      return <NodeView />
+  }
+}
+
+function App() {
+  const [session, setSession] = useState<Session | null>(null)
+  const [problem, setProblem] = useState<string | null>(null)
+  const route = useRoute()
+  useEffect(() => {
+    loadSession().then(setSession, (err: unknown) =>
+      setProblem(
+        err instanceof ApiFailure && err.status === 401
+          ? 'Not logged in. Run `agora dashboard` on the daemon’s machine and open the link it prints.'
+          : `The daemon did not answer: ${err instanceof Error ? err.message : String(err)}`
+      )
+    )
+  }, [])
+  const current = route[0] ?? 'node'
+  return (
+    <>
+      <header>
+        <h1>Agora</h1>
+        {session === null ? null : (
+          <p class="who">
+            as <strong>{session.appKey.name}</strong>
+          </p>
+        )}
+      </header>
+      <nav aria-label="Views">
+        <ul>
+          {VIEWS.map(view => (
+            <li key={view.path}>
+              <a href={`#/${view.path}`} aria-current={current === view.path ? 'page' : undefined}>
+                {view.label}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <main id="view">
+        {problem !== null ? <p role="alert">{problem}</p> : session === null ? <p aria-busy="true">Loading…</p> : <View route={route} session={session} />}
+      </main>
+    </>
+  )
+}
+
+const root = document.getElementById('app')
+if (root !== null) render(<App />, root)
