@@ -1,0 +1,143 @@
+// The dashboard in a real browser (Debian's chromium, headless) over two real
+// daemons on loopback: the login link `agora dashboard` prints logs in once,
+// a bad or used one is refused, the Node view names this node, an agreement
+// the two daemons make shows in the Agreements view without a reload, and a
+// screenshot of each main view is kept as an artefact.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'puppeteer-core'
+import { CONTENT_SECURITY_POLICY } from '../../daemon/dashboard/index.ts'
+import { agora } from '../helpers/agora-process.ts'
+import { Cluster } from '../helpers/cluster.ts'
+import type { TestNode } from '../helpers/cluster.ts'
+import { builtDashboard, chromiumPath, closeBrowser, launchBrowser } from '../helpers/dashboard-browser.ts'
+import { approvedAgreement } from '../helpers/negotiation.ts'
+
+const VIEWS = ['node', 'agreements', 'activities', 'payments', 'earnings'] as const
+// Page-side expressions (they run in the browser, so they are given as text).
+const NOT_LOADING = "document.querySelector('[aria-busy]') === null"
+
+describe('dashboard in a browser', function () {
+  this.timeout(600_000)
+  const cluster = new Cluster()
+  let built = ''
+  let shots = ''
+  let browser: Browser | undefined
+  let page: Page
+  let provider: TestNode
+  let requester: TestNode
+  const cspViolations: string[] = []
+
+  before(async () => {
+    const [executable, dir] = await Promise.all([chromiumPath(), builtDashboard()])
+    built = dir
+    shots = await mkdtemp(join(tmpdir(), 'agora-dashboard-shots-'))
+    console.log(`      dashboard screenshots in ${shots}`)
+    provider = await cluster.start({ dashboardDir: built })
+    requester = await cluster.start({ dashboardDir: built })
+    browser = await launchBrowser(executable)
+    page = await browser.newPage()
+    page.on('console', message => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
+    })
+  })
+
+  after(async () => {
+    await closeBrowser(browser)
+    await cluster.stop()
+    if (built !== '') await rm(built, { recursive: true, force: true })
+  })
+
+  const base = (): string => requester.service.apiUrl!
+
+  async function loginLink(): Promise<string> {
+    const printed = await agora(['dashboard', '--data-dir', requester.dataDir])
+    assert.equal(printed.code, 0, printed.stderr)
+    const url = printed.stdout.trim()
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/dashboard\/login\?token=[A-Za-z0-9_-]{43}$/)
+    return url
+  }
+
+  const text = async (selector: string): Promise<string> => await page.$eval(selector, element => element.textContent ?? '')
+
+  it('refuses a bad login token with 401 and sets no session', async () => {
+    const answer = await page.goto(`${base()}/dashboard/login?token=not-a-real-token`)
+    assert.equal(answer?.status(), 401)
+    assert.match(await page.$eval('body', body => body.textContent ?? ''), /not valid/)
+    assert.deepEqual(await page.cookies(), [])
+  })
+
+  it('logs in with the link agora dashboard prints, once, and shows this node in the Node view', async () => {
+    const link = await loginLink()
+    assert.ok(!link.includes(TEST_KEY_FRAGMENT), 'the link carries no app-key')
+    const answer = await page.goto(link)
+    assert.equal(answer?.status(), 200)
+    assert.equal(page.url(), `${base()}/dashboard/`, 'the token left the address bar')
+    assert.equal(answer?.headers()['content-security-policy'], CONTENT_SECURITY_POLICY)
+    const [cookie] = await page.cookies()
+    assert.equal(cookie?.name, 'agora_session')
+    assert.equal(cookie?.httpOnly, true)
+    assert.equal(cookie?.sameSite, 'Strict')
+    await page.waitForSelector('#node-id', { timeout: 60_000 })
+    assert.equal(await text('#node-id'), requester.nodeId)
+    assert.equal(await text('.who strong'), 'admin-socket')
+    await page.waitForFunction("document.querySelector('#peer-count')?.textContent === '1'", { timeout: 60_000 })
+
+    const again = await browser!.newPage()
+    try {
+      const reused = await again.goto(link)
+      assert.equal(reused?.status(), 401, 'a used token is refused')
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('shows an agreement the two daemons make in the Agreements view, live', async () => {
+    await page.goto(`${base()}/dashboard/#/agreements`)
+    await page.waitForSelector('#agreements-title', { timeout: 60_000 })
+    await page.waitForFunction(NOT_LOADING, { timeout: 60_000 })
+    // A mark on the window: gone if the page reloaded.
+    await page.evaluate('window.stayed = true')
+    const { agreementId } = await approvedAgreement(provider, requester)
+    const row = await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { timeout: 120_000 })
+    assert.ok(row !== null)
+    assert.equal(await page.evaluate('window.stayed'), true, 'the page did not reload')
+    assert.equal(await page.$eval(`tr[data-agreement-id="${agreementId}"]`, tr => tr.closest('.group')?.getAttribute('data-state')), 'Approved')
+
+    await page.click(`tr[data-agreement-id="${agreementId}"] a`)
+    await page.waitForFunction("document.querySelector('#agreement-state')?.textContent === 'Approved'", { timeout: 60_000 })
+    await page.screenshot({ path: join(shots, 'agreement-detail.png') })
+  })
+
+  it('renders each main view, at 1280×800 and at phone width, without a CSP violation', async () => {
+    for (const view of VIEWS) {
+      await page.goto(`${base()}/dashboard/#/${view}`)
+      await page.waitForSelector(`nav a[aria-current="page"][href="#/${view}"]`, { timeout: 60_000 })
+      await page.waitForFunction(`document.querySelector('main h2') !== null && ${NOT_LOADING}`, { timeout: 60_000 })
+      assert.equal(await page.$$eval('[role="alert"]', alerts => alerts.map(alert => alert.textContent).join(' ')), '', `${view}: no failure shown`)
+      await page.screenshot({ path: join(shots, `${view}-1280.png`) })
+    }
+    await page.setViewport({ width: 390, height: 844 })
+    await page.goto(`${base()}/dashboard/#/agreements`)
+    await page.waitForSelector('tr[data-agreement-id]', { timeout: 60_000 })
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen`)
+    await page.screenshot({ path: join(shots, 'agreements-390.png'), fullPage: true })
+    await page.setViewport({ width: 1280, height: 800 })
+    assert.deepEqual(cspViolations, [])
+  })
+
+  it('moves between views by keyboard', async () => {
+    await page.goto(`${base()}/dashboard/#/node`)
+    await page.waitForSelector('#node-id', { timeout: 60_000 })
+    await page.focus('nav a[href="#/agreements"]')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('#agreements-title', { timeout: 60_000 })
+    assert.equal(await page.$eval('nav a[aria-current="page"]', a => a.getAttribute('href')), '#/agreements')
+  })
+})
+
+// The cluster's app-key (TEST_APP_KEY): no link may carry it.
+const TEST_KEY_FRAGMENT = 'test-app-key'
