@@ -5,9 +5,12 @@ import { existsSync } from 'node:fs'
 import { readFile, readdir } from 'node:fs/promises'
 import { extname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { gzipSync } from 'node:zlib'
 
 export interface DashboardAsset {
   body: Buffer
+  /** The body gzipped once at load, sent to browsers that take gzip. */
+  gzipped?: Buffer
   type: string
 }
 
@@ -40,7 +43,8 @@ export async function loadDashboardAssets(dir: string): Promise<DashboardAssets>
   for (const name of names) {
     const type = TYPES[extname(name)]
     if (type === undefined) continue
-    assets.set(name, { body: await readFile(join(dir, name)), type })
+    const body = await readFile(join(dir, name))
+    assets.set(name, { body, gzipped: gzipSync(body, { level: 9 }), type })
   }
   return assets
 }

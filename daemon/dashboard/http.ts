@@ -6,7 +6,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { AppKeyInfo } from '../app-keys/app-keys.ts'
 import { ApiError } from '../api/errors.ts'
 import type { CookieAuth } from '../api/auth.ts'
-import type { DashboardAssets } from './assets.ts'
+import type { DashboardAsset, DashboardAssets } from './assets.ts'
 import { DashboardSessions } from './sessions.ts'
 import type { DashboardSession } from './sessions.ts'
 
@@ -70,7 +70,6 @@ function secured(reply: FastifyReply): FastifyReply {
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header('x-frame-options', 'DENY')
-    .header('cache-control', 'no-store')
 }
 
 function plainPage(reply: FastifyReply, status: number, text: string): FastifyReply {
@@ -87,23 +86,25 @@ export function dashboardRoutes(options: DashboardRoutesOptions): FastifyPluginA
     // Every answer under /dashboard, errors included, carries the headers.
     app.addHook('onSend', async (_request, reply, payload) => {
       secured(reply)
+      // Only the hashed files may be kept; the page, the session and the login's answers are not.
+      if (!reply.hasHeader('cache-control')) void reply.header('cache-control', 'no-store')
       return payload
     })
 
-    const index = (reply: FastifyReply): FastifyReply => {
+    const index = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
       const page = assets.get('index.html')
       if (page === undefined) return plainPage(reply, 503, 'The dashboard was not built: run `npm run build`.')
-      return reply.type(page.type).send(page.body)
+      return sendAsset(request, reply, page)
     }
     // Fastify serves '/' under a prefix at both /dashboard and /dashboard/; the page names its files by absolute path.
-    app.get('/', async (_request, reply) => index(reply))
+    app.get('/', async (request, reply) => index(request, reply))
 
     app.get('/assets/:name', async (request, reply) => {
       const { name } = request.params as { name: string }
       const asset = name === 'index.html' ? undefined : assets.get(name)
       if (asset === undefined) return plainPage(reply, 404, 'No such file.')
       // Built names carry their content's hash: they may be cached for good.
-      return reply.type(asset.type).header('cache-control', 'public, max-age=31536000, immutable').send(asset.body)
+      return sendAsset(request, reply.header('cache-control', 'public, max-age=31536000, immutable'), asset)
     })
 
     app.get('/login', async (request, reply) => {
@@ -136,6 +137,15 @@ export function dashboardRoutes(options: DashboardRoutesOptions): FastifyPluginA
       return reply.header('set-cookie', `${SESSION_COOKIE}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0`).code(204).send()
     })
   }
+}
+
+function sendAsset(request: FastifyRequest, reply: FastifyReply, asset: DashboardAsset): FastifyReply {
+  void reply.type(asset.type).header('vary', 'accept-encoding')
+  const accepts = request.headers['accept-encoding']
+  if (asset.gzipped !== undefined && typeof accepts === 'string' && /\bgzip\b/.test(accepts)) {
+    return reply.header('content-encoding', 'gzip').send(asset.gzipped)
+  }
+  return reply.send(asset.body)
 }
 
 function current(sessions: DashboardSessions, request: FastifyRequest): DashboardSession {

@@ -3,6 +3,7 @@
 // minted for on the REST API; a write with the cookie needs the session's CSRF
 // header; an idle session or one whose app-key was dropped ends.
 import assert from 'node:assert/strict'
+import { gunzipSync, gzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { AppKeyInfo, AppKeyVerifier } from '../../daemon/app-keys/app-keys.ts'
 import { createApiServer } from '../../daemon/index.ts'
@@ -16,7 +17,7 @@ const ALICE: AppKeyInfo = { name: 'alice', id: '00000000000000a1', createdAt: '2
 
 const assets: DashboardAssets = new Map([
   ['index.html', { body: Buffer.from('<!doctype html><title>Agora</title>'), type: 'text/html; charset=utf-8' }],
-  ['app-0000.js', { body: Buffer.from('void 0'), type: 'text/javascript; charset=utf-8' }]
+  ['app-0000.js', { body: Buffer.from('void 0'), gzipped: gzipSync('void 0'), type: 'text/javascript; charset=utf-8' }]
 ])
 
 describe('dashboard sessions', () => {
@@ -145,9 +146,15 @@ describe('dashboard sessions', () => {
     assert.equal(page.headers['content-security-policy'], CONTENT_SECURITY_POLICY)
     assert.equal(page.headers['x-content-type-options'], 'nosniff')
     assert.equal(page.headers['referrer-policy'], 'no-referrer')
+    assert.equal(page.headers['cache-control'], 'no-store')
     const script = await app.inject({ method: 'GET', url: '/dashboard/assets/app-0000.js' })
     assert.equal(script.statusCode, 200)
+    assert.equal(script.body, 'void 0')
     assert.match(String(script.headers['content-type']), /^text\/javascript/)
+    assert.match(String(script.headers['cache-control']), /immutable/)
+    const zipped = await app.inject({ method: 'GET', url: '/dashboard/assets/app-0000.js', headers: { 'accept-encoding': 'gzip, br' } })
+    assert.equal(zipped.headers['content-encoding'], 'gzip')
+    assert.equal(gunzipSync(zipped.rawPayload).toString(), 'void 0')
     for (const url of ['/dashboard/assets/..%2Fpackage.json', '/dashboard/assets/nothing.js']) {
       const missing = await app.inject({ method: 'GET', url })
       assert.equal(missing.statusCode, 404, url)
