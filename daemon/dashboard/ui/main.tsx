@@ -32,8 +32,12 @@ function useRoute(): string[] {
   return route
 }
 
-function View({ route, session }: { route: string[]; session: Session }) {
+// The Node view needs nothing from the session, so it loads beside it (a faster first render);
+// the others wait for the session, which names this node.
+function View({ route, session }: { route: string[]; session: Session | null }) {
   const [name, id] = route
+  if (name === undefined || name === 'node') return <NodeView />
+  if (session === null) return <p aria-busy="true">Loading…</p>
   switch (name) {
     case 'agreements':
       return id === undefined ? <AgreementsView /> : <AgreementView id={id} />
@@ -83,9 +87,7 @@ function App() {
           ))}
         </ul>
       </nav>
-      <main id="view">
-        {problem !== null ? <p role="alert">{problem}</p> : session === null ? <p aria-busy="true">Loading…</p> : <View route={route} session={session} />}
-      </main>
+      <main id="view">{problem !== null ? <p role="alert">{problem}</p> : <View route={route} session={session} />}</main>
     </>
   )
 }
