@@ -129,6 +129,25 @@ describe('dashboard in a browser', function () {
     assert.deepEqual(cspViolations, [])
   })
 
+  it('acts as the app-key agora dashboard --app-key names, and refuses one that does not exist', async () => {
+    const printed = await agora(['dashboard', '--data-dir', requester.dataDir, '--app-key', 'autoconf', '--json'])
+    assert.equal(printed.code, 0, printed.stderr)
+    const login = JSON.parse(printed.stdout) as { url: string; appKey: string; expiresAt: string }
+    assert.equal(login.appKey, 'autoconf')
+    const expiresIn = Date.parse(login.expiresAt) - Date.now()
+    assert.ok(expiresIn > 0 && expiresIn <= 60_000, `expires in ${expiresIn} ms`)
+    const answer = await fetch(login.url, { redirect: 'manual' })
+    assert.equal(answer.status, 303)
+    const cookie = (answer.headers.get('set-cookie') ?? '').split(';', 1)[0]!
+    const me = await fetch(`${base()}/me`, { headers: { cookie } })
+    assert.equal(me.status, 200)
+    assert.equal(((await me.json()) as { name: string }).name, 'autoconf')
+
+    const missing = await agora(['dashboard', '--data-dir', requester.dataDir, '--app-key', 'no-such-key'])
+    assert.notEqual(missing.code, 0)
+    assert.match(missing.stderr, /no app-key named no-such-key/)
+  })
+
   it('moves between views by keyboard', async () => {
     await page.goto(`${base()}/dashboard/#/node`)
     await page.waitForSelector('#node-id', { timeout: 60_000 })
