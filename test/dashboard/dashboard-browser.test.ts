@@ -14,6 +14,7 @@ import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { builtDashboard, chromiumPath, closeBrowser, launchBrowser } from '../helpers/dashboard-browser.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
+import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
 
 const VIEWS = ['node', 'agreements', 'activities', 'payments', 'earnings'] as const
 // Page-side expressions (they run in the browser, so they are given as text).
@@ -160,3 +161,103 @@ describe('dashboard in a browser', function () {
 
 // The cluster's app-key (TEST_APP_KEY): no link may carry it.
 const TEST_KEY_FRAGMENT = 'test-app-key'
+
+describe('dashboard in a browser: a paid job on the dev chain', function () {
+  this.timeout(600_000)
+  let built = ''
+  let shots = ''
+  let browser: Browser | undefined
+  let page: Page
+  // Filled in by the first before hook, read by the pair's (registered after it).
+  const pairOptions: { dashboardDir?: string } = {}
+
+  before(async () => {
+    const [executable, dir] = await Promise.all([chromiumPath(), builtDashboard()])
+    built = dir
+    pairOptions.dashboardDir = dir
+    shots = await mkdtemp(join(tmpdir(), 'agora-dashboard-paid-shots-'))
+    console.log(`      dashboard screenshots in ${shots}`)
+    browser = await launchBrowser(executable)
+    page = await browser.newPage()
+  })
+  const pair = paymentPairFixture('100', pairOptions)
+
+  after(async () => {
+    await closeBrowser(browser)
+    if (built !== '') await rm(built, { recursive: true, force: true })
+  })
+
+  const rowsOf = async (heading: string): Promise<string[]> =>
+    (await page.evaluate(
+      `[...document.querySelectorAll('h3')].filter(h => h.textContent === ${JSON.stringify(heading)}).flatMap(h => { const t = h.nextElementSibling; return t && t.tagName === 'TABLE' ? [...t.querySelectorAll('tbody tr')].map(tr => tr.textContent) : [] })`
+    )) as string[]
+
+  it("shows the provider's debit notes, then its invoice, and charts its earnings, as the job is paid", async () => {
+    const { provider, requester } = pair
+    const { url } = provider.service.dashboardLogin()
+    await page.goto(url)
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/payments`)
+    await page.waitForSelector('#payments-title', { timeout: 60_000 })
+    await page.evaluate('window.stayed = true')
+
+    const allocation = await requester.client.expect<{ allocationId: string }>(201, 'POST', `${P}/allocations`, {
+      totalAmount: '50',
+      paymentPlatform: PAIR_ALIAS
+    })
+    const { agreementId, activityId } = await pair.agreementWithActivity()
+    // A debit note the provider issued for the activity shows without a reload.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('tbody tr')].some(tr => tr.textContent.includes(${JSON.stringify(activityId.slice(0, 12))}) && tr.textContent.includes('issued'))`,
+      { timeout: 120_000 }
+    )
+    assert.ok((await rowsOf('Debit notes')).length > 0)
+    await page.screenshot({ path: join(shots, 'payments-debit-notes.png') })
+
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
+    const invoiceId = await invoiceReceived(requester)
+    const invoice = await requester.client.expect<{ invoiceId: string; amount: string }>(200, 'GET', `${P}/invoices/${invoiceId}`)
+    await requester.client.expect(200, 'POST', `${P}/invoices/${invoice.invoiceId}/accept`, {
+      totalAmountAccepted: invoice.amount,
+      allocationId: allocation.allocationId
+    })
+    // The invoice shows, issued, for its amount, and reaches a settled state, live.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('tbody tr')].some(tr => tr.textContent.includes(${JSON.stringify(invoice.invoiceId.slice(0, 12))}) && tr.textContent.includes(${JSON.stringify(invoice.amount)}) && /Settled|Accepted/.test(tr.textContent))`,
+      { timeout: 120_000 }
+    )
+    assert.equal(await page.evaluate('window.stayed'), true, 'the page did not reload')
+    await page.screenshot({ path: join(shots, 'payments-invoice.png'), fullPage: true })
+
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/earnings`)
+    const chart = await page.waitForSelector('.chart[data-points] canvas', { timeout: 60_000 })
+    assert.ok(chart !== null)
+    const points = Number(await page.$eval('.chart', element => element.getAttribute('data-points')))
+    assert.ok(points >= 2, `the earnings chart has ${points} points`)
+    await page.screenshot({ path: join(shots, 'earnings.png') })
+
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/activities`)
+    await page.waitForFunction(`document.querySelector('main tbody tr')?.textContent.includes(${JSON.stringify(activityId.slice(0, 12))}) === true`, {
+      timeout: 60_000
+    })
+    await page.screenshot({ path: join(shots, 'activities.png') })
+  })
+})
+
+const P = '/payment-api/v1'
+
+async function invoiceReceived(node: TestNode): Promise<string> {
+  let after: string | undefined
+  // Each poll waits up to 5 s for an event: 60 of them bound the wait.
+  for (let round = 0; round < 60; round++) {
+    const since = after === undefined ? '' : `&afterTimestamp=${encodeURIComponent(after)}`
+    const events = await node.client.expect<Array<{ eventType: string; eventDate: string; invoiceId: string }>>(
+      200,
+      'GET',
+      `${P}/invoiceEvents?timeout=5&maxEvents=100${since}`
+    )
+    const found = events.find(event => event.eventType === 'InvoiceReceivedEvent')
+    if (found !== undefined) return found.invoiceId
+    if (events.length > 0) after = events.at(-1)!.eventDate
+  }
+  throw new Error('the requester received no invoice')
+}

@@ -1,6 +1,6 @@
 // Debit notes and invoices (live on the payment event streams), the activities
 // they bill, and earnings and spend over time as a chart.
-import { useEffect, useRef } from 'preact/hooks'
+import { useEffect, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
 import { get } from '../api.ts'
 import { when } from '../format.ts'
@@ -44,9 +44,19 @@ async function loadDocuments(signal: AbortSignal): Promise<Documents> {
   return { debitNotes: newestFirst(debitNotes), invoices: newestFirst(invoices) }
 }
 
+// The payment events tell a recipient of new documents, but the issuer only of
+// the answers to them: a look every 30 s finds the documents this node issued
+// (debit notes come every 2 min by default).
+const ISSUED_REFRESH_MS = 30_000
+
 function useDocuments() {
   const changes = useEventCount(PAYMENT_EVENTS)
-  return useLoaded(loadDocuments, [changes])
+  const [tick, setTick] = useState(0)
+  useEffect(() => {
+    const timer = setInterval(() => setTick(n => n + 1), ISSUED_REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [])
+  return useLoaded(loadDocuments, [changes, tick])
 }
 
 export function PaymentsView({ nodeId }: { nodeId: string }) {
