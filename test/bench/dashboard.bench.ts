@@ -34,7 +34,12 @@ try {
       page.on('response', (response: HTTPResponse) => {
         // Redirects have no body to count.
         if (response.status() >= 300 && response.status() < 400) return
-        bodies.push(response.buffer().then(body => gzipSync(body).length, () => 0))
+        bodies.push(
+          response.buffer().then(
+            body => gzipSync(body).length,
+            () => 0
+          )
+        )
       })
       const { url } = node.service.dashboardLogin()
       const startedAt = performance.now()

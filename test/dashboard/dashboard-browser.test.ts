@@ -51,6 +51,13 @@ describe('dashboard in a browser', function () {
     if (built !== '') await rm(built, { recursive: true, force: true })
   })
 
+  // A failed test leaves a screenshot and the page's text beside the others.
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || browser === undefined) return
+    await page.screenshot({ path: join(shots, `failed-${Date.now()}.png`) }).catch(() => undefined)
+    console.log(`      page at failure (${page.url()}): ${((await page.evaluate('document.body.innerText').catch(() => '')) as string).slice(0, 500)}`)
+  })
+
   const base = (): string => requester.service.apiUrl!
 
   async function loginLink(): Promise<string> {
@@ -182,6 +189,13 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
   })
   const pair = paymentPairFixture('100', pairOptions)
 
+  // A failed test leaves a screenshot and the page's text beside the others.
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || browser === undefined) return
+    await page.screenshot({ path: join(shots, `failed-${Date.now()}.png`) }).catch(() => undefined)
+    console.log(`      page at failure (${page.url()}): ${((await page.evaluate('document.body.innerText').catch(() => '')) as string).slice(0, 500)}`)
+  })
+
   after(async () => {
     await closeBrowser(browser)
     if (built !== '') await rm(built, { recursive: true, force: true })
@@ -222,7 +236,7 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     })
     // The invoice shows, issued, for its amount, and reaches a settled state, live.
     await page.waitForFunction(
-      `[...document.querySelectorAll('tbody tr')].some(tr => tr.textContent.includes(${JSON.stringify(invoice.invoiceId.slice(0, 12))}) && tr.textContent.includes(${JSON.stringify(invoice.amount)}) && /Settled|Accepted/.test(tr.textContent))`,
+      `[...document.querySelectorAll('tbody tr')].some(tr => tr.textContent.includes(${JSON.stringify(invoice.invoiceId.slice(0, 12))}) && tr.textContent.includes(${JSON.stringify(invoice.amount)}) && /settled|accepted/i.test(tr.textContent))`,
       { timeout: 120_000 }
     )
     assert.equal(await page.evaluate('window.stayed'), true, 'the page did not reload')
