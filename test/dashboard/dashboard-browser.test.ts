@@ -210,7 +210,8 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     const { provider, requester } = pair
     const { url } = provider.service.dashboardLogin()
     await page.goto(url)
-    await page.goto(`${provider.service.apiUrl!}/dashboard/#/payments`)
+    await page.waitForSelector('#node-id', { timeout: 60_000 })
+    await page.click('nav a[href="#/payments"]')
     await page.waitForSelector('#payments-title', { timeout: 60_000 })
     await page.evaluate('window.stayed = true')
 

@@ -277,7 +277,8 @@ function Chart({ series }: { series: [number[], number[], number[]] }) {
         width,
         height: 300,
         series: [{}, { label: 'Earned', stroke: '#1b7f3b', width: 2 }, { label: 'Spent', stroke: '#b3261e', width: 2 }],
-        axes: [{}, { label: 'tokens' }]
+        // Amounts are small fractions of a token: three significant digits tell the ticks apart.
+        axes: [{}, { label: 'tokens', size: 70, values: (_plot, ticks) => ticks.map(tick => (tick === 0 ? '0' : tick.toPrecision(3))) }]
       },
       series,
       element
