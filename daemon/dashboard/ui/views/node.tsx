@@ -19,6 +19,7 @@ interface NodeInfo {
 
 // Peers, offers and memory change slowly and have no event stream: a look every 15 s is enough.
 const REFRESH_MS = 15_000
+const FIRST_RENDER_MARK = 'agora:first-render'
 
 export function NodeView() {
   const [tick, setTick] = useState(0)
@@ -27,6 +28,11 @@ export function NodeView() {
     return () => clearInterval(timer)
   }, [])
   const loaded = useLoaded(signal => get<NodeInfo>('/agora-api/v1/node', signal), [tick])
+  // Marks when the first view first shows its data (the benchmark reads it; it costs nothing otherwise).
+  const ready = loaded.state === 'ready'
+  useEffect(() => {
+    if (ready && performance.getEntriesByName(FIRST_RENDER_MARK).length === 0) performance.mark(FIRST_RENDER_MARK)
+  }, [ready])
   return (
     <section aria-labelledby="node-title">
       <h2 id="node-title">Node</h2>
