@@ -114,6 +114,14 @@ describe('dashboard in a browser', function () {
     assert.equal(await page.evaluate('window.stayed'), true, 'the page did not reload')
     assert.equal(await page.$eval(`tr[data-agreement-id="${agreementId}"]`, tr => tr.closest('.group')?.getAttribute('data-state')), 'Approved')
 
+    // The filter keeps the rows that match and hides the others.
+    await page.type('#agreement-filter', 'no-such-agreement')
+    await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { hidden: true, timeout: 60_000 })
+    await page.$eval('#agreement-filter', input => {
+      ;(input as unknown as { value: string }).value = ''
+    })
+    await page.type('#agreement-filter', agreementId.slice(0, 8))
+    await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { timeout: 60_000 })
     await page.click(`tr[data-agreement-id="${agreementId}"] a`)
     await page.waitForFunction("document.querySelector('#agreement-state')?.textContent === 'Approved'", { timeout: 60_000 })
     await page.screenshot({ path: join(shots, 'agreement-detail.png') })

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict'
 import { gunzipSync, gzipSync } from 'node:zlib'
 import type { FastifyInstance } from 'fastify'
 import type { AppKeyInfo, AppKeyVerifier } from '../../daemon/app-keys/app-keys.ts'
+import { loggedUrl } from '../../daemon/api/server.ts'
 import { createApiServer } from '../../daemon/index.ts'
 import { CONTENT_SECURITY_POLICY, DashboardSessions, dashboardCookieAuth, dashboardRoutes } from '../../daemon/dashboard/index.ts'
 import type { DashboardAssets } from '../../daemon/dashboard/index.ts'
@@ -162,6 +163,12 @@ describe('dashboard sessions', () => {
     }
     const refused = await app.inject({ method: 'GET', url: '/dashboard/login?token=x' })
     assert.equal(refused.headers['content-security-policy'], CONTENT_SECURITY_POLICY)
+  })
+
+  it('keeps the login token out of the log lines', () => {
+    const { token } = sessions.issueLoginToken(ALICE)
+    const line = loggedUrl(`/dashboard/login?token=${token}`)
+    assert.equal(line, '/dashboard/login?token=***')
   })
 
   it('holds at most its limit of waiting tokens, dropping the oldest', () => {

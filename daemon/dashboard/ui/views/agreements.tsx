@@ -44,12 +44,20 @@ async function loadRows(signal: AbortSignal): Promise<Row[]> {
 export function AgreementsView() {
   const changes = useEventCount(AGREEMENT_EVENTS)
   const loaded = useLoaded(loadRows, [changes])
+  const [filter, setFilter] = useState('')
   return (
     <section aria-labelledby="agreements-title">
       <h2 id="agreements-title">Agreements</h2>
+      <p>
+        <label for="agreement-filter">Filter by id, role or state </label>
+        <input id="agreement-filter" type="search" value={filter} onInput={event => setFilter(event.currentTarget.value)} />
+      </p>
       <Frame loaded={loaded}>
-        {rows => {
-          if (rows.length === 0) return <Empty what="agreements" />
+        {all => {
+          if (all.length === 0) return <Empty what="agreements" />
+          const wanted = filter.trim().toLowerCase()
+          const rows = wanted === '' ? all : all.filter(row => `${row.id} ${row.role} ${row.state}`.toLowerCase().includes(wanted))
+          if (rows.length === 0) return <p class="empty">No agreement matches “{filter}”.</p>
           const states = [...new Set(rows.map(row => row.state))].sort((a, b) => rank(a) - rank(b))
           return (
             <>
