@@ -68,6 +68,13 @@ describe('dashboard in a browser', function () {
     return url
   }
 
+  // The tests after the login's own run in its session; run alone, each logs in first.
+  async function loggedIn(): Promise<void> {
+    const cookies = await page.cookies(base())
+    if (cookies.some(cookie => cookie.name === 'agora_session')) return
+    await page.goto(requester.service.dashboardLogin().url)
+  }
+
   const text = async (selector: string): Promise<string> => await page.$eval(selector, element => element.textContent ?? '')
 
   it('refuses a bad login token with 401 and sets no session', async () => {
@@ -103,6 +110,7 @@ describe('dashboard in a browser', function () {
   })
 
   it('shows an agreement the two daemons make in the Agreements view, live', async () => {
+    await loggedIn()
     await page.goto(`${base()}/dashboard/#/agreements`)
     await page.waitForSelector('#agreements-title', { timeout: 60_000 })
     await page.waitForFunction(NOT_LOADING, { timeout: 60_000 })
@@ -128,6 +136,7 @@ describe('dashboard in a browser', function () {
   })
 
   it('renders each main view, at 1280×800 and at phone width, without a CSP violation', async () => {
+    await loggedIn()
     for (const view of VIEWS) {
       await page.goto(`${base()}/dashboard/#/${view}`)
       await page.waitForSelector(`nav a[aria-current="page"][href="#/${view}"]`, { timeout: 60_000 })
@@ -165,6 +174,7 @@ describe('dashboard in a browser', function () {
   })
 
   it('moves between views by keyboard', async () => {
+    await loggedIn()
     await page.goto(`${base()}/dashboard/#/node`)
     await page.waitForSelector('#node-id', { timeout: 60_000 })
     await page.focus('nav a[href="#/agreements"]')
