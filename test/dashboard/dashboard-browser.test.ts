@@ -16,7 +16,7 @@ import { builtDashboard, chromiumPath, closeBrowser, launchBrowser } from '../he
 import { approvedAgreement } from '../helpers/negotiation.ts'
 import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
 
-const VIEWS = ['node', 'agreements', 'activities', 'payments', 'earnings'] as const
+const VIEWS = ['node', 'provider', 'agreements', 'activities', 'payments', 'earnings'] as const
 // Page-side expressions (they run in the browser, so they are given as text).
 const NOT_LOADING = "document.querySelector('[aria-busy]') === null"
 
@@ -267,6 +267,11 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     const points = Number(await page.$eval('.chart', element => element.getAttribute('data-points')))
     assert.ok(points >= 2, `the earnings chart has ${points} points`)
     await page.screenshot({ path: join(shots, 'earnings.png') })
+
+    // The provider agent's status counts the invoice's amount once it is paid.
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/provider`)
+    await page.waitForFunction(`document.querySelector('#provider-paid')?.textContent === ${JSON.stringify(invoice.amount)}`, { timeout: 120_000 })
+    await page.screenshot({ path: join(shots, 'provider.png') })
 
     await page.goto(`${provider.service.apiUrl!}/dashboard/#/activities`)
     await page.waitForFunction(`document.querySelector('main tbody tr')?.textContent.includes(${JSON.stringify(activityId.slice(0, 12))}) === true`, {

@@ -6,10 +6,12 @@ import { ApiFailure, loadSession } from './api.ts'
 import type { Session } from './api.ts'
 import { AgreementView, AgreementsView } from './views/agreements.tsx'
 import { NodeView } from './views/node.tsx'
+import { ProviderView } from './views/provider.tsx'
 import { ActivitiesView, EarningsView, PaymentsView } from './views/payments.tsx'
 
 const VIEWS = [
   { path: 'node', label: 'Node' },
+  { path: 'provider', label: 'Provider' },
   { path: 'agreements', label: 'Agreements' },
   { path: 'activities', label: 'Activities' },
   { path: 'payments', label: 'Debit notes & invoices' },
@@ -39,6 +41,8 @@ function View({ route, session }: { route: string[]; session: Session | null }) 
   if (name === undefined || name === 'node') return <NodeView />
   if (session === null) return <p aria-busy="true">Loading…</p>
   switch (name) {
+    case 'provider':
+      return <ProviderView />
     case 'agreements':
       return id === undefined ? <AgreementsView /> : <AgreementView id={id} />
     case 'activities':
