@@ -273,6 +273,16 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     await page.waitForFunction(`document.querySelector('#provider-paid')?.textContent === ${JSON.stringify(invoice.amount)}`, { timeout: 120_000 })
     await page.screenshot({ path: join(shots, 'provider.png') })
 
+    // The payment shows with its transaction hash.
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/payments`)
+    const hash = await page.waitForFunction(
+      `(() => { const code = document.querySelector('.tx-hash'); return code !== null && /^0x[0-9a-f]{64}$/i.test(code.textContent) ? code.textContent : false })()`,
+      { timeout: 60_000 }
+    )
+    const paidOnChain = (await provider.client.expect<Array<{ details: string }>>(200, 'GET', `${P}/payments`)).map(payment => payment.details)
+    assert.ok(paidOnChain.includes(String(await hash.jsonValue())), 'the hash shown is that of a payment the daemon lists')
+    await page.screenshot({ path: join(shots, 'payments.png'), fullPage: true })
+
     await page.goto(`${provider.service.apiUrl!}/dashboard/#/activities`)
     await page.waitForFunction(`document.querySelector('main tbody tr')?.textContent.includes(${JSON.stringify(activityId.slice(0, 12))}) === true`, {
       timeout: 60_000

@@ -14,7 +14,7 @@ const VIEWS = [
   { path: 'provider', label: 'Provider' },
   { path: 'agreements', label: 'Agreements' },
   { path: 'activities', label: 'Activities' },
-  { path: 'payments', label: 'Debit notes & invoices' },
+  { path: 'payments', label: 'Payments' },
   { path: 'earnings', label: 'Earnings' }
 ] as const
 

@@ -30,18 +30,34 @@ interface Invoice {
   status: string
 }
 
+interface Payment {
+  paymentId: string
+  payerId: string
+  payeeId: string
+  amount: string
+  timestamp: string
+  agreementPayments: Array<{ agreementId: string; amount: string }>
+  /** The transaction hash on chain. */
+  details: string
+}
+
 interface Documents {
   debitNotes: DebitNote[]
   invoices: Invoice[]
+  payments: Payment[]
 }
 
 const PAYMENT = '/payment-api/v1'
 const PAYMENT_EVENTS = [`${PAYMENT}/debitNoteEvents`, `${PAYMENT}/invoiceEvents`]
 
 async function loadDocuments(signal: AbortSignal): Promise<Documents> {
-  const [debitNotes, invoices] = await Promise.all([get<DebitNote[]>(`${PAYMENT}/debitNotes`, signal), get<Invoice[]>(`${PAYMENT}/invoices`, signal)])
+  const [debitNotes, invoices, payments] = await Promise.all([
+    get<DebitNote[]>(`${PAYMENT}/debitNotes`, signal),
+    get<Invoice[]>(`${PAYMENT}/invoices`, signal),
+    get<Payment[]>(`${PAYMENT}/payments`, signal)
+  ])
   const newestFirst = <T extends { timestamp: string }>(list: T[]): T[] => [...list].sort((a, b) => b.timestamp.localeCompare(a.timestamp))
-  return { debitNotes: newestFirst(debitNotes), invoices: newestFirst(invoices) }
+  return { debitNotes: newestFirst(debitNotes), invoices: newestFirst(invoices), payments: newestFirst(payments) }
 }
 
 // The payment events tell a recipient of new documents, but the issuer only of
@@ -63,10 +79,43 @@ export function PaymentsView({ nodeId }: { nodeId: string }) {
   const loaded = useDocuments()
   return (
     <section aria-labelledby="payments-title">
-      <h2 id="payments-title">Debit notes and invoices</h2>
+      <h2 id="payments-title">Payments, invoices and debit notes</h2>
       <Frame loaded={loaded}>
-        {({ debitNotes, invoices }) => (
+        {({ debitNotes, invoices, payments }) => (
           <>
+            <h3>Payments</h3>
+            {payments.length === 0 ? (
+              <Empty what="payments" />
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Transaction</th>
+                    <th scope="col">Agreements</th>
+                    <th scope="col">Direction</th>
+                    <th scope="col">Amount</th>
+                    <th scope="col">When</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {payments.map(payment => (
+                    <tr key={payment.paymentId} data-payment-id={payment.paymentId}>
+                      <td>
+                        <code class="tx-hash">{payment.details}</code>
+                      </td>
+                      <td>
+                        {payment.agreementPayments.map(share => (
+                          <IdLink key={share.agreementId} href={`#/agreements/${share.agreementId}`} id={share.agreementId} />
+                        ))}
+                      </td>
+                      <td>{payment.payeeId.toLowerCase() === nodeId.toLowerCase() ? 'received' : 'paid'}</td>
+                      <td class="number">{payment.amount}</td>
+                      <td>{when(payment.timestamp)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
             <h3>Invoices</h3>
             {invoices.length === 0 ? (
               <Empty what="invoices" />
