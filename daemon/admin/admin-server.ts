@@ -17,6 +17,8 @@ export interface AdminServerOptions {
   socketPath: string
   appKeys: AppKeys
   status: () => NodeStatus
+  /** A dashboard login link whose session acts as the app-key named (or the daemon's own when none). */
+  dashboardLogin?: (appKeyName?: string) => { url: string; expiresAt: string; appKey: string }
   /** The REST API and the key it takes from the admin socket; null until the API is up. */
   api?: () => { server: FastifyInstance; key: string } | null
   logger?: FastifyBaseLogger
@@ -41,6 +43,17 @@ export async function startAdminServer(options: AdminServerOptions): Promise<Fas
     async (request, reply) => {
       const { name } = request.body as { name: string }
       return reply.code(201).send(await options.appKeys.create(name))
+    }
+  )
+  app.post(
+    '/dashboard-login',
+    {
+      schema: { body: Type.Object({ appKey: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })) }, { additionalProperties: false }) }
+    },
+    async (request, reply) => {
+      if (options.dashboardLogin === undefined) throw new ApiError('Unavailable', 'this daemon serves no dashboard')
+      const { appKey } = request.body as { appKey?: string }
+      return reply.code(201).send(options.dashboardLogin(appKey))
     }
   )
   app.delete('/app-keys/:ref', async request => {

@@ -43,6 +43,11 @@ export class RemoteOps implements NodeOps {
     return await this.#call<AppKeyInfo>('DELETE', `/app-keys/${encodeURIComponent(nameOrId)}`)
   }
 
+  /** A single-use dashboard login link (60 s) whose session acts as the app-key named, or as the daemon's own. */
+  async dashboardLogin(appKey?: string): Promise<{ url: string; expiresAt: string; appKey: string }> {
+    return await this.#call('POST', '/dashboard-login', appKey === undefined ? {} : { appKey })
+  }
+
   /** Calls the daemon's REST API through the admin socket (no app-key needed): `path` as the API serves it. */
   async rest<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, body?: unknown): Promise<T> {
     return await this.#call<T>(method, `${API_PASSTHROUGH_PREFIX}${path}`, body, REST_TIMEOUT_MS)

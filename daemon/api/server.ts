@@ -4,6 +4,7 @@ import Fastify from 'fastify'
 import type { FastifyBaseLogger, FastifyInstance, FastifyPluginAsync, FastifyReply, RawServerDefault } from 'fastify'
 import type { AppKeyVerifier } from '../app-keys/app-keys.ts'
 import { maskedUrl, requireAppKey } from './auth.ts'
+import type { CookieAuth } from './auth.ts'
 import { installClosingSignal } from './closing.ts'
 import { installErrorHandling } from './errors.ts'
 import { identityRoutes } from './identity-routes.ts'
@@ -29,6 +30,8 @@ export interface ApiServerOptions {
   logger?: FastifyBaseLogger
   /** Largest request body accepted, in bytes (default 1 MiB). */
   bodyLimit?: number
+  /** The web dashboard: its routes (mounted at /dashboard, outside the app-key check) and its session cookie's check. */
+  dashboard?: { prefix: string; routes: FastifyPluginAsync; cookies: CookieAuth }
 }
 
 export const DEFAULT_BODY_LIMIT = 1024 * 1024
@@ -66,13 +69,14 @@ export async function createApiServer(options: ApiServerOptions): Promise<Fastif
   documentCommonErrors(app)
   await registerOpenApi(app, DAEMON_VERSION)
   await app.register(async api => {
-    requireAppKey(api, options.appKeys)
+    requireAppKey(api, options.appKeys, options.dashboard?.cookies)
     await api.register(versionRoutes)
     await api.register(identityRoutes(options.identity))
     for (const route of options.routes ?? []) {
       await api.register(route.plugin, { prefix: route.prefix })
     }
   })
+  if (options.dashboard !== undefined) await app.register(options.dashboard.routes, { prefix: options.dashboard.prefix })
   return app
 }
 

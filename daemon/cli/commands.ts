@@ -2,6 +2,7 @@
 // and how to import its implementation when it is the one that runs.
 import {
   CHAIN_DEV_OPTIONS,
+  DASHBOARD_OPTIONS,
   DATA_OPTIONS,
   DATASET_ADD_OPTIONS,
   DATASET_OPTIONS,
@@ -46,6 +47,13 @@ export const COMMANDS: Command[] = [
     summary: 'Removes an app-key, by name or id. Clients using it are refused from then on.',
     options: { ...DATA_OPTIONS },
     load: async () => (await import('./app-key-commands.ts')).dropAppKey
+  },
+  {
+    words: ['dashboard'],
+    args: [],
+    summary: "Prints a link that logs a browser into the running daemon's web dashboard. The link works once, within 60 s; it never carries an app-key.",
+    options: DASHBOARD_OPTIONS,
+    load: async () => (await import('./dashboard-commands.ts')).dashboardLink
   },
   {
     words: ['id', 'show'],

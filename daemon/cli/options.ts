@@ -28,6 +28,13 @@ export const CHAIN_DEV_OPTIONS: Record<string, OptionSpec> = {
   ...JSON_OPTION
 }
 
+/** Options of `agora dashboard`. */
+export const DASHBOARD_OPTIONS: Record<string, OptionSpec> = {
+  ...DATA_OPTIONS,
+  'app-key': { type: 'string', value: 'NAME', description: "the app-key (name or id) the dashboard acts as (default: the daemon's own)" },
+  ...JSON_OPTION
+}
+
 /** Options of the commands that ask a running daemon about payments. */
 export const PAYMENT_OPTIONS: Record<string, OptionSpec> = { ...DATA_OPTIONS, ...JSON_OPTION }
 

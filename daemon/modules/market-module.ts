@@ -45,6 +45,9 @@ export class MarketModule implements DaemonModule {
     this.#clock = init.clock
   }
 
+  /** The offers this node's market knows, for the node's status. */
+  facts = (): Record<string, number> => ({ offersKnown: this.#market === null ? 0 : this.#market.knownOffers().length })
+
   /** The running market, for the modules that act under its agreements. */
   get market(): Market {
     if (this.#market === null) throw new Error('the market module has not started')

@@ -10,7 +10,10 @@ import { startAdminServer } from '../admin/admin-server.ts'
 import type { NodeStatus } from '../admin/node-ops.ts'
 import { APP_KEYS_SUBLEVEL, AppKeys } from '../app-keys/app-keys.ts'
 import type { AppKeyInfo, AppKeyVerifier } from '../app-keys/app-keys.ts'
+import { NODE_API_PREFIX, nodeRoutes } from '../api/node-routes.ts'
 import { createApiServer } from '../api/server.ts'
+import { DAEMON_VERSION } from '../api/version-routes.ts'
+import { DASHBOARD_PATH, DashboardSessions, dashboardCookieAuth, dashboardRoutes, defaultDashboardDir, loadDashboardAssets } from '../dashboard/index.ts'
 import type { ApiRoute } from '../api/server.ts'
 import type { DaemonConfig, DaemonSecrets } from '../config/schema.ts'
 import { Store } from '../store/store.ts'
@@ -28,6 +31,8 @@ export interface AgoraServiceOptions {
   modules?: DaemonModule[]
   /** Defaults to JSON lines on stdout at the config's log level. */
   logger?: Logger
+  /** Where the dashboard's built files are (default: dist/dashboard). */
+  dashboardDir?: string
 }
 
 interface Stopper {
@@ -47,6 +52,8 @@ export class StartAbortedError extends CodedError<'Unavailable'> {
 export class AgoraService {
   readonly #modules: DaemonModule[]
   readonly #givenLogger: Logger | undefined
+  readonly #dashboardDir: string | undefined
+  #dashboard: DashboardSessions | null = null
   // What has been started, to be stopped in reverse.
   #stoppers: Stopper[] = []
   #state: 'new' | 'starting' | 'running' | 'stopping' | 'stopped' = 'new'
@@ -65,6 +72,7 @@ export class AgoraService {
   constructor(options: AgoraServiceOptions = {}) {
     this.#modules = options.modules ?? []
     this.#givenLogger = options.logger
+    this.#dashboardDir = options.dashboardDir
     const names = new Set<string>([APP_KEYS_SUBLEVEL])
     for (const module of this.#modules) {
       if (names.has(module.name)) throw new Error(`module name ${module.name} is taken`)
@@ -91,6 +99,25 @@ export class AgoraService {
       apiUrl: this.#apiUrl,
       addresses: this.#net?.addresses() ?? []
     }
+  }
+
+  /**
+   * A single-use dashboard login link (60 s): its session acts as the app-key
+   * named, or, with none, as the admin socket's own identity, which whoever may
+   * open the socket holds already.
+   */
+  dashboardLogin(appKeyName?: string): { url: string; expiresAt: string; appKey: string } {
+    if (this.#dashboard === null || this.#apiUrl === null || this.#appKeys === null) {
+      throw new CodedError('Unavailable', 'the REST API is not up yet')
+    }
+    let appKey: AppKeyInfo = { name: ADMIN_API_KEY_NAME, id: ADMIN_API_KEY_NAME, createdAt: new Date().toISOString() }
+    if (appKeyName !== undefined) {
+      const found = this.#appKeys.list().find(known => known.name === appKeyName || known.id === appKeyName)
+      if (found === undefined) throw new CodedError('NotFound', `no app-key named ${appKeyName}`)
+      appKey = found
+    }
+    const { token, expiresAt } = this.#dashboard.issueLoginToken(appKey)
+    return { url: `${this.#apiUrl}${DASHBOARD_PATH}/login?token=${token}`, expiresAt: new Date(expiresAt).toISOString(), appKey: appKey.name }
   }
 
   /** Starts everything; on failure, stops what had started and rethrows. */
@@ -177,7 +204,23 @@ export class AgoraService {
     this.#net = net
     logger.info({ listen: net.addresses() }, 'network started')
 
-    const routes: ApiRoute[] = []
+    const startedAt = Date.now()
+    const routes: ApiRoute[] = [
+      {
+        prefix: NODE_API_PREFIX,
+        plugin: nodeRoutes({
+          nodeId: key.nodeId,
+          peerId: key.peerId.toString(),
+          version: DAEMON_VERSION,
+          startedAt,
+          now: () => Date.now(),
+          addresses: () => net.addresses(),
+          peers: () => net.connectedNodes(),
+          offersKnown: () => this.#modules.reduce((sum, module) => sum + (module.facts?.().offersKnown ?? 0), 0),
+          rssBytes: () => process.memoryUsage.rss()
+        })
+      }
+    ]
     for (const module of this.#modules) {
       const moduleLogger = logger.child({ module: module.name })
       await this.#startPart(
@@ -196,18 +239,30 @@ export class AgoraService {
         socketPath: paths.adminSocket,
         appKeys,
         status: () => this.status(),
+        dashboardLogin: appKeyName => this.dashboardLogin(appKeyName),
         api: () => (this.#api === null ? null : { server: this.#api, key: this.#adminApiKey }),
         logger: logger.child({ module: 'admin' })
       }),
       async started => await started.close()
     )
 
+    // Sessions live in memory only: a restart logs every dashboard out.
+    const dashboard = new DashboardSessions({
+      appKeyExists: appKey => appKey.id === ADMIN_API_KEY_NAME || appKeys.list().some(known => known.id === appKey.id)
+    })
+    this.#dashboard = dashboard
+    const assets = await this.#step(loadDashboardAssets(this.#dashboardDir ?? defaultDashboardDir()))
     const api = await this.#startPart(
       'api',
       createApiServer({
         appKeys: withAdminKey(appKeys, this.#adminApiKey),
         identity: { nodeId: key.nodeId },
         routes,
+        dashboard: {
+          prefix: DASHBOARD_PATH,
+          routes: dashboardRoutes({ sessions: dashboard, assets, nodeId: key.nodeId }),
+          cookies: dashboardCookieAuth(dashboard)
+        },
         logger: logger.child({ module: 'api' })
       }),
       async created => await created.close()

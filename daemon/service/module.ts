@@ -24,6 +24,8 @@ export interface DaemonModule {
   stop: () => Promise<void>
   /** REST routes, read once after start(). */
   readonly routes?: ApiRoute[]
+  /** Small counts the node's status shows (GET /agora-api/v1/node), e.g. the offers the market knows. */
+  readonly facts?: () => Record<string, number>
   /**
    * Checks its section `modules.<name>` of the config. The service runs it
    * before anything starts, so a bad value stops the node as a config error.

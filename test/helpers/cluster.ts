@@ -31,6 +31,8 @@ export interface NodeOptions {
   provider?: ModuleComponents['provider']
   /** Parts the daemon's modules take instead of their defaults (e.g. usageReadings for a dishonest provider). */
   components?: ModuleComponents
+  /** Where the dashboard's built files are (default: dist/dashboard). */
+  dashboardDir?: string
 }
 
 export const TEST_APP_KEY = 'test-app-key-0000000001'
@@ -58,7 +60,11 @@ export class Cluster {
       ...(options.clock === undefined ? {} : { clock: options.clock }),
       ...(options.provider === undefined ? {} : { provider: options.provider })
     })
-    const service = new AgoraService({ modules, logger: createLogger('silent') })
+    const service = new AgoraService({
+      modules,
+      logger: createLogger('silent'),
+      ...(options.dashboardDir === undefined ? {} : { dashboardDir: options.dashboardDir })
+    })
     await service.start(config, { keyPassphrase: '', autoAppKey: TEST_APP_KEY })
     const status = service.status()
     let stopped = false

@@ -32,6 +32,8 @@ export interface PaymentPairOptions {
   readonly providerComponents?: ModuleComponents
   /** More module sections for both daemons' configs (e.g. `activity: { allowPrivateNetworks: true }`). */
   readonly modules?: Record<string, unknown>
+  /** Where the daemons find the dashboard's built files; read when the fixture's before hook runs. */
+  dashboardDir?: string
 }
 
 export function paymentPairFixture(requesterTokens = '100', pairOptions: PaymentPairOptions = {}): PaymentPair {
@@ -50,6 +52,7 @@ export function paymentPairFixture(requesterTokens = '100', pairOptions: Payment
       batchPayout: String(world.contracts.payouts.target)
     })
     const options = {
+      ...(pairOptions.dashboardDir === undefined ? {} : { dashboardDir: pairOptions.dashboardDir }),
       configure: (config: { modules: Record<string, unknown> }) => {
         Object.assign(config.modules, pairOptions.modules)
         config.modules.payment = {

@@ -1,0 +1,46 @@
+// GET /agora-api/v1/node: what the dashboard's Node view shows and no Golem
+// API carries (uptime, addresses, connected peers, offers known, memory).
+import Type from 'typebox'
+import type { FastifyPluginAsync } from 'fastify'
+
+export const NODE_API_PREFIX = '/agora-api/v1'
+
+export const NodeInfoSchema = Type.Object({
+  nodeId: Type.String({ description: 'Node id (0x address)' }),
+  peerId: Type.String({ description: 'libp2p peer id' }),
+  version: Type.String({ description: "Agora's version" }),
+  startedAt: Type.String({ format: 'date-time' }),
+  uptimeSeconds: Type.Integer(),
+  addresses: Type.Array(Type.String(), { description: 'libp2p multiaddrs the node listens on' }),
+  peers: Type.Array(Type.Object({ nodeId: Type.String() }), { description: 'Agora nodes connected now' }),
+  offersKnown: Type.Integer({ description: 'Offers the market holds (own and peers)' }),
+  rssBytes: Type.Integer({ description: 'Resident memory of the daemon process' })
+})
+
+export interface NodeInfoSource {
+  nodeId: string
+  peerId: string
+  version: string
+  startedAt: number
+  now: () => number
+  addresses: () => string[]
+  peers: () => string[]
+  offersKnown: () => number
+  rssBytes: () => number
+}
+
+export function nodeRoutes(source: NodeInfoSource): FastifyPluginAsync {
+  return async app => {
+    app.get('/node', { schema: { operationId: 'agoraNode', summary: "This node's status", tags: ['agora'], response: { 200: NodeInfoSchema } } }, async () => ({
+      nodeId: source.nodeId,
+      peerId: source.peerId,
+      version: source.version,
+      startedAt: new Date(source.startedAt).toISOString(),
+      uptimeSeconds: Math.max(0, Math.floor((source.now() - source.startedAt) / 1000)),
+      addresses: source.addresses(),
+      peers: source.peers().map(nodeId => ({ nodeId })),
+      offersKnown: source.offersKnown(),
+      rssBytes: source.rssBytes()
+    }))
+  }
+}

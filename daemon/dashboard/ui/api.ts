@@ -1,0 +1,83 @@
+// The page's only way to the daemon: same-origin fetches of the REST API, sent
+// with the session cookie (never an app-key); writes carry the session's CSRF
+// value. The SDK's client is built for Node (node: imports), so the page has
+// this small wrapper instead.
+
+export interface Session {
+  nodeId: string
+  appKey: { name: string; id: string }
+  csrf: string
+}
+
+export class ApiFailure extends Error {
+  readonly status: number
+  readonly code: string
+
+  constructor(status: number, code: string, message: string) {
+    super(message)
+    this.status = status
+    this.code = code
+  }
+}
+
+let csrf = ''
+
+async function call<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' }
+  if (method !== 'GET') headers['x-agora-csrf'] = csrf
+  if (body !== undefined) headers['content-type'] = 'application/json'
+  const init: RequestInit = { method, headers, credentials: 'same-origin' }
+  if (body !== undefined) init.body = JSON.stringify(body)
+  if (signal !== undefined) init.signal = signal
+  const answer = await fetch(path, init)
+  const text = await answer.text()
+  const parsed: unknown = text === '' ? undefined : JSON.parse(text)
+  if (!answer.ok) {
+    const error = (parsed ?? {}) as { code?: string; message?: string }
+    throw new ApiFailure(answer.status, error.code ?? 'Internal', error.message ?? `the daemon answered ${answer.status}`)
+  }
+  return parsed as T
+}
+
+export async function loadSession(): Promise<Session> {
+  const session = await call<Session>('GET', '/dashboard/session')
+  csrf = session.csrf
+  return session
+}
+
+export const get = <T>(path: string, signal?: AbortSignal): Promise<T> => call<T>('GET', path, undefined, signal)
+export const post = <T>(path: string, body?: unknown): Promise<T> => call<T>('POST', path, body)
+
+/** The long polls' shape: events after a timestamp, waiting up to `timeout` seconds for the first. */
+export interface TimedEvent {
+  eventDate: string
+}
+
+/**
+ * Follows one of the API's event long polls until `signal` aborts: each answer
+ * goes to `onEvents` and the next poll asks for what came after it. A failed
+ * poll is retried after a pause that grows, so a daemon that went away is not
+ * hammered.
+ */
+export async function follow<E extends TimedEvent>(path: string, onEvents: (events: E[]) => void, signal: AbortSignal): Promise<void> {
+  let after: string | undefined
+  let pauseMs = 1000
+  while (!signal.aborted) {
+    const query = new URLSearchParams({ timeout: '30' })
+    if (after !== undefined) query.set('afterTimestamp', after)
+    try {
+      const events = await get<E[]>(`${path}?${query.toString()}`, signal)
+      pauseMs = 1000
+      if (events.length > 0) {
+        // ISO timestamps compare as text.
+        for (const event of events) if (after === undefined || event.eventDate.localeCompare(after) > 0) after = event.eventDate
+        onEvents(events)
+      }
+    } catch (err) {
+      if (signal.aborted) return
+      if (err instanceof ApiFailure && err.status === 401) throw err
+      await new Promise(resolve => setTimeout(resolve, pauseMs))
+      pauseMs = Math.min(pauseMs * 2, 30_000)
+    }
+  }
+}

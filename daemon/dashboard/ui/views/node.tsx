@@ -1,0 +1,106 @@
+// The Node view: who this node is and how it is connected.
+import { useEffect, useState } from 'preact/hooks'
+import { get } from '../api.ts'
+import { bytes, duration } from '../format.ts'
+import { useLoaded } from '../hooks.ts'
+import { Empty, Frame } from './common.tsx'
+
+interface NodeInfo {
+  nodeId: string
+  peerId: string
+  version: string
+  startedAt: string
+  uptimeSeconds: number
+  addresses: string[]
+  peers: Array<{ nodeId: string }>
+  offersKnown: number
+  rssBytes: number
+}
+
+// Peers, offers and memory change slowly and have no event stream: a look every 15 s is enough.
+const REFRESH_MS = 15_000
+const FIRST_RENDER_MARK = 'agora:first-render'
+
+export function NodeView() {
+  const [tick, setTick] = useState(0)
+  useEffect(() => {
+    const timer = setInterval(() => setTick(n => n + 1), REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [])
+  const loaded = useLoaded(signal => get<NodeInfo>('/agora-api/v1/node', signal), [tick])
+  // Marks when the first view first shows its data (the benchmark reads it; it costs nothing otherwise).
+  const ready = loaded.state === 'ready'
+  useEffect(() => {
+    if (ready && performance.getEntriesByName(FIRST_RENDER_MARK).length === 0) performance.mark(FIRST_RENDER_MARK)
+  }, [ready])
+  return (
+    <section aria-labelledby="node-title">
+      <h2 id="node-title">Node</h2>
+      <Frame loaded={loaded}>
+        {node => (
+          <>
+            <dl class="facts">
+              <dt>Node id</dt>
+              <dd>
+                <code id="node-id">{node.nodeId}</code> <CopyButton text={node.nodeId} label="Copy the node id" />
+              </dd>
+              <dt>Peer id</dt>
+              <dd>
+                <code>{node.peerId}</code>
+              </dd>
+              <dt>Version</dt>
+              <dd>{node.version}</dd>
+              <dt>Uptime</dt>
+              <dd>{duration(node.uptimeSeconds)}</dd>
+              <dt>Offers known</dt>
+              <dd>{node.offersKnown}</dd>
+              <dt>Memory (RSS)</dt>
+              <dd>{bytes(node.rssBytes)}</dd>
+              <dt>Peers</dt>
+              <dd id="peer-count">{node.peers.length}</dd>
+            </dl>
+            <h3>Listen addresses</h3>
+            {node.addresses.length === 0 ? (
+              <Empty what="addresses" />
+            ) : (
+              <ul class="plain">
+                {node.addresses.map(address => (
+                  <li key={address}>
+                    <code>{address}</code>
+                  </li>
+                ))}
+              </ul>
+            )}
+            <h3>Connected peers</h3>
+            {node.peers.length === 0 ? (
+              <Empty what="peers" />
+            ) : (
+              <ul class="plain">
+                {node.peers.map(peer => (
+                  <li key={peer.nodeId}>
+                    <code>{peer.nodeId}</code>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </>
+        )}
+      </Frame>
+    </section>
+  )
+}
+
+function CopyButton({ text, label }: { text: string; label: string }) {
+  const [done, setDone] = useState(false)
+  const copy = () => {
+    navigator.clipboard.writeText(text).then(
+      () => setDone(true),
+      () => setDone(false)
+    )
+  }
+  return (
+    <button type="button" onClick={copy} aria-label={label}>
+      {done ? 'Copied' : 'Copy'}
+    </button>
+  )
+}

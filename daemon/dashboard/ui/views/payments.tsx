@@ -1,0 +1,338 @@
+// Debit notes and invoices (live on the payment event streams), the activities
+// they bill, and earnings and spend over time as a chart.
+import { useEffect, useRef, useState } from 'preact/hooks'
+import uPlot from 'uplot'
+import { get } from '../api.ts'
+import { when } from '../format.ts'
+import { useEventCount, useLoaded } from '../hooks.ts'
+import { Empty, Frame, IdLink } from './common.tsx'
+
+interface DebitNote {
+  debitNoteId: string
+  issuerId: string
+  recipientId: string
+  agreementId: string
+  activityId: string
+  totalAmountDue: string
+  usageCounterVector?: unknown
+  timestamp: string
+  status: string
+}
+
+interface Invoice {
+  invoiceId: string
+  issuerId: string
+  recipientId: string
+  agreementId: string
+  activityIds?: string[]
+  amount: string
+  timestamp: string
+  status: string
+}
+
+interface Payment {
+  paymentId: string
+  payerId: string
+  payeeId: string
+  amount: string
+  timestamp: string
+  agreementPayments: Array<{ agreementId: string; amount: string }>
+  /** The transaction hash on chain. */
+  details: string
+}
+
+interface Documents {
+  debitNotes: DebitNote[]
+  invoices: Invoice[]
+  payments: Payment[]
+}
+
+const PAYMENT = '/payment-api/v1'
+const PAYMENT_EVENTS = [`${PAYMENT}/debitNoteEvents`, `${PAYMENT}/invoiceEvents`]
+
+async function loadDocuments(signal: AbortSignal): Promise<Documents> {
+  const [debitNotes, invoices, payments] = await Promise.all([
+    get<DebitNote[]>(`${PAYMENT}/debitNotes`, signal),
+    get<Invoice[]>(`${PAYMENT}/invoices`, signal),
+    get<Payment[]>(`${PAYMENT}/payments`, signal)
+  ])
+  const newestFirst = <T extends { timestamp: string }>(list: T[]): T[] => [...list].sort((a, b) => b.timestamp.localeCompare(a.timestamp))
+  return { debitNotes: newestFirst(debitNotes), invoices: newestFirst(invoices), payments: newestFirst(payments) }
+}
+
+// The payment events tell a recipient of new documents, but the issuer only of
+// the answers to them: a look every 30 s finds the documents this node issued
+// (debit notes come every 2 min by default).
+const ISSUED_REFRESH_MS = 30_000
+
+function useDocuments() {
+  const changes = useEventCount(PAYMENT_EVENTS)
+  const [tick, setTick] = useState(0)
+  useEffect(() => {
+    const timer = setInterval(() => setTick(n => n + 1), ISSUED_REFRESH_MS)
+    return () => clearInterval(timer)
+  }, [])
+  return useLoaded(loadDocuments, [changes, tick])
+}
+
+export function PaymentsView({ nodeId }: { nodeId: string }) {
+  const loaded = useDocuments()
+  return (
+    <section aria-labelledby="payments-title">
+      <h2 id="payments-title">Payments, invoices and debit notes</h2>
+      <Frame loaded={loaded}>
+        {({ debitNotes, invoices, payments }) => (
+          <>
+            <h3>Payments</h3>
+            {payments.length === 0 ? (
+              <Empty what="payments" />
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Transaction</th>
+                    <th scope="col">Agreements</th>
+                    <th scope="col">Direction</th>
+                    <th scope="col">Amount</th>
+                    <th scope="col">When</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {payments.map(payment => (
+                    <tr key={payment.paymentId} data-payment-id={payment.paymentId}>
+                      <td>
+                        <code class="tx-hash">{payment.details}</code>
+                      </td>
+                      <td>
+                        {payment.agreementPayments.map(share => (
+                          <IdLink key={share.agreementId} href={`#/agreements/${share.agreementId}`} id={share.agreementId} />
+                        ))}
+                      </td>
+                      <td>{payment.payeeId.toLowerCase() === nodeId.toLowerCase() ? 'received' : 'paid'}</td>
+                      <td class="number">{payment.amount}</td>
+                      <td>{when(payment.timestamp)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            <h3>Invoices</h3>
+            {invoices.length === 0 ? (
+              <Empty what="invoices" />
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Invoice</th>
+                    <th scope="col">Agreement</th>
+                    <th scope="col">Direction</th>
+                    <th scope="col">Amount</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Issued</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {invoices.map(invoice => (
+                    <tr key={invoice.invoiceId}>
+                      <td>
+                        <code title={invoice.invoiceId}>{invoice.invoiceId.slice(0, 12)}</code>
+                      </td>
+                      <td>
+                        <IdLink href={`#/agreements/${invoice.agreementId}`} id={invoice.agreementId} />
+                      </td>
+                      <td>{invoice.issuerId.toLowerCase() === nodeId.toLowerCase() ? 'issued' : 'received'}</td>
+                      <td class="number">{invoice.amount}</td>
+                      <td>{invoice.status}</td>
+                      <td>{when(invoice.timestamp)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            <h3>Debit notes</h3>
+            {debitNotes.length === 0 ? (
+              <Empty what="debit notes" />
+            ) : (
+              <table>
+                <thead>
+                  <tr>
+                    <th scope="col">Debit note</th>
+                    <th scope="col">Activity</th>
+                    <th scope="col">Direction</th>
+                    <th scope="col">Total due</th>
+                    <th scope="col">Status</th>
+                    <th scope="col">Issued</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {debitNotes.map(note => (
+                    <tr key={note.debitNoteId}>
+                      <td>
+                        <code title={note.debitNoteId}>{note.debitNoteId.slice(0, 12)}</code>
+                      </td>
+                      <td>
+                        <code title={note.activityId}>{note.activityId.slice(0, 12)}</code>
+                      </td>
+                      <td>{note.issuerId.toLowerCase() === nodeId.toLowerCase() ? 'issued' : 'received'}</td>
+                      <td class="number">{note.totalAmountDue}</td>
+                      <td>{note.status}</td>
+                      <td>{when(note.timestamp)}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+          </>
+        )}
+      </Frame>
+    </section>
+  )
+}
+
+interface ActivityRow {
+  activityId: string
+  agreementId: string
+  notes: number
+  lastDue: string
+  lastAt: string
+}
+
+/** The activities the debit notes bill: one row each, with its latest total. */
+function activitiesOf(debitNotes: DebitNote[]): ActivityRow[] {
+  const rows = new Map<string, ActivityRow>()
+  for (const note of [...debitNotes].sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
+    const row = rows.get(note.activityId)
+    if (row === undefined)
+      rows.set(note.activityId, { activityId: note.activityId, agreementId: note.agreementId, notes: 1, lastDue: note.totalAmountDue, lastAt: note.timestamp })
+    else Object.assign(row, { notes: row.notes + 1, lastDue: note.totalAmountDue, lastAt: note.timestamp })
+  }
+  return [...rows.values()].sort((a, b) => b.lastAt.localeCompare(a.lastAt))
+}
+
+export function ActivitiesView() {
+  const loaded = useDocuments()
+  return (
+    <section aria-labelledby="activities-title">
+      <h2 id="activities-title">Activities</h2>
+      <Frame loaded={loaded}>
+        {({ debitNotes }) => {
+          const rows = activitiesOf(debitNotes)
+          if (rows.length === 0) return <Empty what="billed activities" />
+          return (
+            <table>
+              <thead>
+                <tr>
+                  <th scope="col">Activity</th>
+                  <th scope="col">Agreement</th>
+                  <th scope="col">Debit notes</th>
+                  <th scope="col">Cost so far</th>
+                  <th scope="col">Last note</th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map(row => (
+                  <tr key={row.activityId}>
+                    <td>
+                      <code title={row.activityId}>{row.activityId.slice(0, 12)}</code>
+                    </td>
+                    <td>
+                      <IdLink href={`#/agreements/${row.agreementId}`} id={row.agreementId} />
+                    </td>
+                    <td class="number">{row.notes}</td>
+                    <td class="number">{row.lastDue}</td>
+                    <td>{when(row.lastAt)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )
+        }}
+      </Frame>
+    </section>
+  )
+}
+
+/**
+ * Earned and spent over time: at each document's time, the sum over agreements
+ * of the invoice's amount once there is one, else of its activities' latest
+ * debit-note totals (a debit note carries the activity's running total).
+ */
+export function seriesOf(documents: Documents, nodeId: string): [number[], number[], number[]] {
+  type Doc = { at: number; agreementId: string; activityId: string | null; amount: number; mine: boolean }
+  const own = nodeId.toLowerCase()
+  const docs: Doc[] = [
+    ...documents.debitNotes.map(note => ({
+      at: Date.parse(note.timestamp) / 1000,
+      agreementId: note.agreementId,
+      activityId: note.activityId,
+      amount: Number(note.totalAmountDue),
+      mine: note.issuerId.toLowerCase() === own
+    })),
+    ...documents.invoices.map(invoice => ({
+      at: Date.parse(invoice.timestamp) / 1000,
+      agreementId: invoice.agreementId,
+      activityId: null,
+      amount: Number(invoice.amount),
+      mine: invoice.issuerId.toLowerCase() === own
+    }))
+  ].sort((a, b) => a.at - b.at)
+  const byAgreement = new Map<string, { mine: boolean; invoiced: number | null; activities: Map<string, number> }>()
+  const times: number[] = []
+  const earned: number[] = []
+  const spent: number[] = []
+  for (const doc of docs) {
+    const entry = byAgreement.get(doc.agreementId) ?? { mine: doc.mine, invoiced: null, activities: new Map<string, number>() }
+    byAgreement.set(doc.agreementId, entry)
+    if (doc.activityId === null) entry.invoiced = doc.amount
+    else entry.activities.set(doc.activityId, doc.amount)
+    let e = 0
+    let s = 0
+    for (const agreement of byAgreement.values()) {
+      const total = agreement.invoiced ?? [...agreement.activities.values()].reduce((sum, value) => sum + value, 0)
+      if (agreement.mine) e += total
+      else s += total
+    }
+    times.push(doc.at)
+    earned.push(e)
+    spent.push(s)
+  }
+  return [times, earned, spent]
+}
+
+export function EarningsView({ nodeId }: { nodeId: string }) {
+  const loaded = useDocuments()
+  return (
+    <section aria-labelledby="earnings-title">
+      <h2 id="earnings-title">Earnings and spend over time</h2>
+      <Frame loaded={loaded}>
+        {documents => {
+          const series = seriesOf(documents, nodeId)
+          if (series[0].length === 0) return <Empty what="debit notes or invoices to chart" />
+          return <Chart series={series} />
+        }}
+      </Frame>
+    </section>
+  )
+}
+
+function Chart({ series }: { series: [number[], number[], number[]] }) {
+  const box = useRef<HTMLDivElement>(null)
+  useEffect(() => {
+    const element = box.current
+    if (element === null) return
+    const width = Math.max(280, Math.min(element.clientWidth, 1100))
+    const plot = new uPlot(
+      {
+        width,
+        height: 300,
+        series: [{}, { label: 'Earned', stroke: '#1b7f3b', width: 2 }, { label: 'Spent', stroke: '#b3261e', width: 2 }],
+        // Amounts are small fractions of a token: three significant digits tell the ticks apart.
+        axes: [{}, { label: 'tokens', size: 70, values: (_plot, ticks) => ticks.map(tick => (tick === 0 ? '0' : tick.toPrecision(3))) }]
+      },
+      series,
+      element
+    )
+    return () => plot.destroy()
+  }, [series])
+  return <div ref={box} class="chart" role="img" aria-label="Cumulative earned and spent tokens over time" data-points={series[0].length} />
+}

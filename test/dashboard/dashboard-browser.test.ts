@@ -1,0 +1,311 @@
+// The dashboard in a real browser (Debian's chromium, headless) over two real
+// daemons on loopback: the login link `agora dashboard` prints logs in once,
+// a bad or used one is refused, the Node view names this node, an agreement
+// the two daemons make shows in the Agreements view without a reload, and a
+// screenshot of each main view is kept as an artefact.
+import assert from 'node:assert/strict'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Browser, Page } from 'puppeteer-core'
+import { CONTENT_SECURITY_POLICY } from '../../daemon/dashboard/index.ts'
+import { agora } from '../helpers/agora-process.ts'
+import { Cluster } from '../helpers/cluster.ts'
+import type { TestNode } from '../helpers/cluster.ts'
+import { builtDashboard, chromiumPath, closeBrowser, launchBrowser } from '../helpers/dashboard-browser.ts'
+import { approvedAgreement } from '../helpers/negotiation.ts'
+import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
+
+const VIEWS = ['node', 'provider', 'agreements', 'activities', 'payments', 'earnings'] as const
+// Page-side expressions (they run in the browser, so they are given as text).
+const NOT_LOADING = "document.querySelector('[aria-busy]') === null"
+
+describe('dashboard in a browser', function () {
+  this.timeout(600_000)
+  const cluster = new Cluster()
+  let built = ''
+  let shots = ''
+  let browser: Browser | undefined
+  let page: Page
+  let provider: TestNode
+  let requester: TestNode
+  const cspViolations: string[] = []
+
+  before(async () => {
+    const [executable, dir] = await Promise.all([chromiumPath(), builtDashboard()])
+    built = dir
+    shots = await mkdtemp(join(tmpdir(), 'agora-dashboard-shots-'))
+    console.log(`      dashboard screenshots in ${shots}`)
+    provider = await cluster.start({ dashboardDir: built })
+    requester = await cluster.start({ dashboardDir: built })
+    browser = await launchBrowser(executable)
+    page = await browser.newPage()
+    page.on('console', message => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text())
+    })
+  })
+
+  after(async () => {
+    await closeBrowser(browser)
+    await cluster.stop()
+    if (built !== '') await rm(built, { recursive: true, force: true })
+  })
+
+  // A failed test leaves a screenshot and the page's text beside the others.
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || browser === undefined) return
+    await page.screenshot({ path: join(shots, `failed-${Date.now()}.png`) }).catch(() => undefined)
+    console.log(`      page at failure (${page.url()}): ${((await page.evaluate('document.body.innerText').catch(() => '')) as string).slice(0, 500)}`)
+  })
+
+  const base = (): string => requester.service.apiUrl!
+
+  async function loginLink(): Promise<string> {
+    const printed = await agora(['dashboard', '--data-dir', requester.dataDir])
+    assert.equal(printed.code, 0, printed.stderr)
+    const url = printed.stdout.trim()
+    assert.match(url, /^http:\/\/127\.0\.0\.1:\d+\/dashboard\/login\?token=[A-Za-z0-9_-]{43}$/)
+    return url
+  }
+
+  // The tests after the login's own run in its session; run alone, each logs in first.
+  async function loggedIn(): Promise<void> {
+    const cookies = await page.cookies(base())
+    if (cookies.some(cookie => cookie.name === 'agora_session')) return
+    await page.goto(requester.service.dashboardLogin().url)
+  }
+
+  const text = async (selector: string): Promise<string> => await page.$eval(selector, element => element.textContent ?? '')
+
+  it('refuses a bad login token with 401 and sets no session', async () => {
+    const answer = await page.goto(`${base()}/dashboard/login?token=not-a-real-token`)
+    assert.equal(answer?.status(), 401)
+    assert.match(await page.$eval('body', body => body.textContent ?? ''), /not valid/)
+    assert.deepEqual(await page.cookies(), [])
+  })
+
+  it('logs in with the link agora dashboard prints, once, and shows this node in the Node view', async () => {
+    const link = await loginLink()
+    assert.ok(!link.includes(TEST_KEY_FRAGMENT), 'the link carries no app-key')
+    const answer = await page.goto(link)
+    assert.equal(answer?.status(), 200)
+    assert.equal(page.url(), `${base()}/dashboard/`, 'the token left the address bar')
+    assert.equal(answer?.headers()['content-security-policy'], CONTENT_SECURITY_POLICY)
+    const [cookie] = await page.cookies()
+    assert.equal(cookie?.name, 'agora_session')
+    assert.equal(cookie?.httpOnly, true)
+    assert.equal(cookie?.sameSite, 'Strict')
+    await page.waitForSelector('#node-id', { timeout: 60_000 })
+    assert.equal(await text('#node-id'), requester.nodeId)
+    assert.equal(await text('.who strong'), 'admin-socket')
+    await page.waitForFunction("document.querySelector('#peer-count')?.textContent === '1'", { timeout: 60_000 })
+
+    const again = await browser!.newPage()
+    try {
+      const reused = await again.goto(link)
+      assert.equal(reused?.status(), 401, 'a used token is refused')
+    } finally {
+      await again.close()
+    }
+  })
+
+  it('shows an agreement the two daemons make in the Agreements view, live', async () => {
+    await loggedIn()
+    await page.goto(`${base()}/dashboard/#/agreements`)
+    await page.waitForSelector('#agreements-title', { timeout: 60_000 })
+    await page.waitForFunction(NOT_LOADING, { timeout: 60_000 })
+    // A mark on the window: gone if the page reloaded.
+    await page.evaluate('window.stayed = true')
+    const { agreementId } = await approvedAgreement(provider, requester)
+    const row = await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { timeout: 120_000 })
+    assert.ok(row !== null)
+    assert.equal(await page.evaluate('window.stayed'), true, 'the page did not reload')
+    assert.equal(await page.$eval(`tr[data-agreement-id="${agreementId}"]`, tr => tr.closest('.group')?.getAttribute('data-state')), 'Approved')
+
+    // The filter keeps the rows that match and hides the others.
+    await page.type('#agreement-filter', 'no-such-agreement')
+    await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { hidden: true, timeout: 60_000 })
+    await page.$eval('#agreement-filter', input => {
+      ;(input as unknown as { value: string }).value = ''
+    })
+    await page.type('#agreement-filter', agreementId.slice(0, 8))
+    await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { timeout: 60_000 })
+    await page.click(`tr[data-agreement-id="${agreementId}"] a`)
+    await page.waitForFunction("document.querySelector('#agreement-state')?.textContent === 'Approved'", { timeout: 60_000 })
+    await page.screenshot({ path: join(shots, 'agreement-detail.png') })
+  })
+
+  it('renders each main view, at 1280×800 and at phone width, without a CSP violation', async () => {
+    await loggedIn()
+    for (const view of VIEWS) {
+      await page.goto(`${base()}/dashboard/#/${view}`)
+      await page.waitForSelector(`nav a[aria-current="page"][href="#/${view}"]`, { timeout: 60_000 })
+      await page.waitForFunction(`document.querySelector('main h2') !== null && ${NOT_LOADING}`, { timeout: 60_000 })
+      assert.equal(await page.$$eval('[role="alert"]', alerts => alerts.map(alert => alert.textContent).join(' ')), '', `${view}: no failure shown`)
+      await page.screenshot({ path: join(shots, `${view}-1280.png`) })
+    }
+    await page.setViewport({ width: 390, height: 844 })
+    await page.goto(`${base()}/dashboard/#/agreements`)
+    await page.waitForSelector('tr[data-agreement-id]', { timeout: 60_000 })
+    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
+    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen`)
+    await page.screenshot({ path: join(shots, 'agreements-390.png'), fullPage: true })
+    await page.setViewport({ width: 1280, height: 800 })
+    assert.deepEqual(cspViolations, [])
+  })
+
+  it('acts as the app-key agora dashboard --app-key names, and refuses one that does not exist', async () => {
+    const printed = await agora(['dashboard', '--data-dir', requester.dataDir, '--app-key', 'autoconf', '--json'])
+    assert.equal(printed.code, 0, printed.stderr)
+    const login = JSON.parse(printed.stdout) as { url: string; appKey: string; expiresAt: string }
+    assert.equal(login.appKey, 'autoconf')
+    const expiresIn = Date.parse(login.expiresAt) - Date.now()
+    assert.ok(expiresIn > 0 && expiresIn <= 60_000, `expires in ${expiresIn} ms`)
+    const answer = await fetch(login.url, { redirect: 'manual' })
+    assert.equal(answer.status, 303)
+    const cookie = (answer.headers.get('set-cookie') ?? '').split(';', 1)[0]!
+    const me = await fetch(`${base()}/me`, { headers: { cookie } })
+    assert.equal(me.status, 200)
+    assert.equal(((await me.json()) as { name: string }).name, 'autoconf')
+
+    const missing = await agora(['dashboard', '--data-dir', requester.dataDir, '--app-key', 'no-such-key'])
+    assert.notEqual(missing.code, 0)
+    assert.match(missing.stderr, /no app-key named no-such-key/)
+  })
+
+  it('moves between views by keyboard', async () => {
+    await loggedIn()
+    await page.goto(`${base()}/dashboard/#/node`)
+    await page.waitForSelector('#node-id', { timeout: 60_000 })
+    await page.focus('nav a[href="#/agreements"]')
+    await page.keyboard.press('Enter')
+    await page.waitForSelector('#agreements-title', { timeout: 60_000 })
+    assert.equal(await page.$eval('nav a[aria-current="page"]', a => a.getAttribute('href')), '#/agreements')
+  })
+})
+
+// The cluster's app-key (TEST_APP_KEY): no link may carry it.
+const TEST_KEY_FRAGMENT = 'test-app-key'
+
+describe('dashboard in a browser: a paid job on the dev chain', function () {
+  this.timeout(600_000)
+  let built = ''
+  let shots = ''
+  let browser: Browser | undefined
+  let page: Page
+  // Filled in by the first before hook, read by the pair's (registered after it).
+  const pairOptions: { dashboardDir?: string } = {}
+
+  before(async () => {
+    const [executable, dir] = await Promise.all([chromiumPath(), builtDashboard()])
+    built = dir
+    pairOptions.dashboardDir = dir
+    shots = await mkdtemp(join(tmpdir(), 'agora-dashboard-paid-shots-'))
+    console.log(`      dashboard screenshots in ${shots}`)
+    browser = await launchBrowser(executable)
+    page = await browser.newPage()
+  })
+  const pair = paymentPairFixture('100', pairOptions)
+
+  // A failed test leaves a screenshot and the page's text beside the others.
+  afterEach(async function () {
+    if (this.currentTest?.state !== 'failed' || browser === undefined) return
+    await page.screenshot({ path: join(shots, `failed-${Date.now()}.png`) }).catch(() => undefined)
+    console.log(`      page at failure (${page.url()}): ${((await page.evaluate('document.body.innerText').catch(() => '')) as string).slice(0, 500)}`)
+  })
+
+  after(async () => {
+    await closeBrowser(browser)
+    if (built !== '') await rm(built, { recursive: true, force: true })
+  })
+
+  const rowsOf = async (heading: string): Promise<string[]> =>
+    (await page.evaluate(
+      `[...document.querySelectorAll('h3')].filter(h => h.textContent === ${JSON.stringify(heading)}).flatMap(h => { const t = h.nextElementSibling; return t && t.tagName === 'TABLE' ? [...t.querySelectorAll('tbody tr')].map(tr => tr.textContent) : [] })`
+    )) as string[]
+
+  it("shows the provider's debit notes, then its invoice, and charts its earnings, as the job is paid", async () => {
+    const { provider, requester } = pair
+    const { url } = provider.service.dashboardLogin()
+    await page.goto(url)
+    await page.waitForSelector('#node-id', { timeout: 60_000 })
+    await page.click('nav a[href="#/payments"]')
+    await page.waitForSelector('#payments-title', { timeout: 60_000 })
+    await page.evaluate('window.stayed = true')
+
+    const allocation = await requester.client.expect<{ allocationId: string }>(201, 'POST', `${P}/allocations`, {
+      totalAmount: '50',
+      paymentPlatform: PAIR_ALIAS
+    })
+    const { agreementId, activityId } = await pair.agreementWithActivity()
+    // A debit note the provider issued for the activity shows without a reload.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('tbody tr')].some(tr => tr.textContent.includes(${JSON.stringify(activityId.slice(0, 12))}) && tr.textContent.includes('issued'))`,
+      { timeout: 120_000 }
+    )
+    assert.ok((await rowsOf('Debit notes')).length > 0)
+    await page.screenshot({ path: join(shots, 'payments-debit-notes.png') })
+
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
+    const invoiceId = await invoiceReceived(requester)
+    const invoice = await requester.client.expect<{ invoiceId: string; amount: string }>(200, 'GET', `${P}/invoices/${invoiceId}`)
+    await requester.client.expect(200, 'POST', `${P}/invoices/${invoice.invoiceId}/accept`, {
+      totalAmountAccepted: invoice.amount,
+      allocationId: allocation.allocationId
+    })
+    // The invoice shows, issued, for its amount, and reaches a settled state, live.
+    await page.waitForFunction(
+      `[...document.querySelectorAll('tbody tr')].some(tr => tr.textContent.includes(${JSON.stringify(invoice.invoiceId.slice(0, 12))}) && tr.textContent.includes(${JSON.stringify(invoice.amount)}) && /settled|accepted/i.test(tr.textContent))`,
+      { timeout: 120_000 }
+    )
+    assert.equal(await page.evaluate('window.stayed'), true, 'the page did not reload')
+    await page.screenshot({ path: join(shots, 'payments-invoice.png'), fullPage: true })
+
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/earnings`)
+    const chart = await page.waitForSelector('.chart[data-points] canvas', { timeout: 60_000 })
+    assert.ok(chart !== null)
+    const points = Number(await page.$eval('.chart', element => element.getAttribute('data-points')))
+    assert.ok(points >= 2, `the earnings chart has ${points} points`)
+    await page.screenshot({ path: join(shots, 'earnings.png') })
+
+    // The provider agent's status counts the invoice's amount once it is paid.
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/provider`)
+    await page.waitForFunction(`document.querySelector('#provider-paid')?.textContent === ${JSON.stringify(invoice.amount)}`, { timeout: 120_000 })
+    await page.screenshot({ path: join(shots, 'provider.png') })
+
+    // The payment shows with its transaction hash.
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/payments`)
+    const hash = await page.waitForFunction(
+      `(() => { const code = document.querySelector('.tx-hash'); return code !== null && /^0x[0-9a-f]{64}$/i.test(code.textContent) ? code.textContent : false })()`,
+      { timeout: 60_000 }
+    )
+    const paidOnChain = (await provider.client.expect<Array<{ details: string }>>(200, 'GET', `${P}/payments`)).map(payment => payment.details)
+    assert.ok(paidOnChain.includes(String(await hash.jsonValue())), 'the hash shown is that of a payment the daemon lists')
+    await page.screenshot({ path: join(shots, 'payments.png'), fullPage: true })
+
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/activities`)
+    await page.waitForFunction(`document.querySelector('main tbody tr')?.textContent.includes(${JSON.stringify(activityId.slice(0, 12))}) === true`, {
+      timeout: 60_000
+    })
+    await page.screenshot({ path: join(shots, 'activities.png') })
+  })
+})
+
+const P = '/payment-api/v1'
+
+async function invoiceReceived(node: TestNode): Promise<string> {
+  let after: string | undefined
+  // Each poll waits up to 5 s for an event: 60 of them bound the wait.
+  for (let round = 0; round < 60; round++) {
+    const since = after === undefined ? '' : `&afterTimestamp=${encodeURIComponent(after)}`
+    const events = await node.client.expect<Array<{ eventType: string; eventDate: string; invoiceId: string }>>(
+      200,
+      'GET',
+      `${P}/invoiceEvents?timeout=5&maxEvents=100${since}`
+    )
+    const found = events.find(event => event.eventType === 'InvoiceReceivedEvent')
+    if (found !== undefined) return found.invoiceId
+    if (events.length > 0) after = events.at(-1)!.eventDate
+  }
+  throw new Error('the requester received no invoice')
+}
