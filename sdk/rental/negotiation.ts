@@ -208,8 +208,6 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
   }
 
   async function endAgreement(agreementId: string, message: string): Promise<void> {
-    await api
-      .call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { body: { message, 'golem.requestor.code': 'Cancelled' } })
-      .catch(() => {})
+    await api.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { body: { message, 'golem.requestor.code': 'Cancelled' } }).catch(() => {})
   }
 }
