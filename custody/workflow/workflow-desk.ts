@@ -3,7 +3,8 @@
 // results, each decided by asking every owner in the result's provenance over
 // /agora/custody/release/1 and checking their signed answers.
 import { randomBytes } from 'node:crypto'
-import { CodedError, isErrorCode, silentLogger } from '../../net/index.ts'
+import type { Static } from 'typebox'
+import { CodedError, backoffDelay, isErrorCode, silentLogger } from '../../net/index.ts'
 import type { Clock, Logger, NetHost, SignedEnvelope } from '../../net/index.ts'
 import type { StepSite } from './document.ts'
 import { checkMovement, ownersToAsk } from './movement.ts'
@@ -17,6 +18,10 @@ import type { WorkflowPlan } from './validate.ts'
 /** Workflows kept at once; beyond it a new one is refused. */
 export const MAX_WORKFLOWS = 1_000
 const REASON_MAX = 2_000
+/** Tries of a release question before an owner counts as not reachable (about 3 s of backoff in all). */
+const RELEASE_ATTEMPTS = 4
+/** Failures of a try that say nothing of the owner's decision. */
+const TRANSIENT_CODES: ReadonlySet<string> = new Set(['Unreachable', 'PeerTimeout', 'StreamClosed', 'RateLimited', 'Unavailable'])
 
 export interface WorkflowDeskComponents {
   readonly nodeId: string
@@ -166,12 +171,8 @@ export class WorkflowDesk {
     await Promise.all(
       [...byOwner].map(async ([owner, datasets]) => {
         try {
-          const answer = await this.#components.net.request(
-            RELEASE_PROTOCOL,
-            owner,
-            { workflowId: request.workflowId, step: request.step, output: request.output, destination: request.destination, datasets },
-            signal === undefined ? {} : { signal }
-          )
+          const question = { workflowId: request.workflowId, step: request.step, output: request.output, destination: request.destination, datasets }
+          const answer = await this.#askTrying(owner, question, signal)
           decisions.push(...(answer.decisions as SignedEnvelope[]))
         } catch (err) {
           const code = err instanceof CodedError && isErrorCode(err.code) ? err.code : 'Unreachable'
@@ -181,6 +182,23 @@ export class WorkflowDesk {
       })
     )
     return { decisions, failures }
+  }
+
+  /**
+   * One owner's answer, asked again after a connection that could not be made or an answer that did not come
+   * (a busy owner or a dial that failed is not a refusal); an owner's own error ends it at once.
+   */
+  async #askTrying(owner: string, question: Static<typeof RELEASE_PROTOCOL.request>, signal?: AbortSignal): Promise<Static<typeof RELEASE_PROTOCOL.response>> {
+    for (let failures = 1; ; failures++) {
+      try {
+        return await this.#components.net.request(RELEASE_PROTOCOL, owner, question, signal === undefined ? {} : { signal })
+      } catch (err) {
+        const transient = err instanceof CodedError && TRANSIENT_CODES.has(err.code) && !(signal?.aborted ?? false)
+        if (!transient || failures >= RELEASE_ATTEMPTS) throw err
+        const delay = backoffDelay(failures, { minMs: 250, maxMs: 2_000, random: Math.random })
+        await new Promise<void>(resolve => this.#components.clock.setTimeout(resolve, delay))
+      }
+    }
   }
 
   #keptOf(workflowId: string): Kept {

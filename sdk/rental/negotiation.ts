@@ -176,15 +176,14 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       })
       return await api.call<AgreementView>('GET', `/market-api/v1/agreements/${agreementId}`)
     } catch (error) {
-      const aborted = error instanceof AbortedError
       if (agreementId !== undefined) {
+        // An approval that came just after the wait ended still binds the provider: the agreement is taken, not
+        // abandoned. A caller that stopped gets it too, and ends it as it ends any rental it cannot start (settling
+        // its invoice).
         const late = await letGo(agreementId)
-        // An approval that came just after the wait ended still binds the provider: the agreement is taken,
-        // not abandoned; a negotiation stopped by its caller ends it at once instead of handing it out.
-        if (late !== undefined && !aborted) return late
-        if (late !== undefined) await endAgreement(agreementId, 'the requester stopped')
+        if (late !== undefined) return late
       }
-      if (aborted) throw error
+      if (error instanceof AbortedError) throw error
       if (error instanceof SdkError && error.code === 'Unauthorized') throw error
       return undefined
     }
@@ -205,9 +204,5 @@ export async function negotiate(components: NegotiationComponents, demand: Deman
       const after = await read()
       return after?.state === 'Approved' ? after : undefined
     }
-  }
-
-  async function endAgreement(agreementId: string, message: string): Promise<void> {
-    await api.call('POST', `/market-api/v1/agreements/${agreementId}/terminate`, { body: { message, 'golem.requestor.code': 'Cancelled' } }).catch(() => {})
   }
 }

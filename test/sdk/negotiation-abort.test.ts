@@ -1,7 +1,8 @@
 // A negotiation stopped while it waits for the provider's approval, over two
 // real daemons: the provider (driven through its Market API) approves just as
 // the requester's cancel goes out, so the cancel answers Gone. The SDK must
-// then end the agreement it can no longer cancel, not leave it Approved.
+// then hand the agreement it can no longer cancel to its caller (who ends it,
+// as rent() ends any rental it cannot start), not leave it Approved unknown.
 import assert from 'node:assert/strict'
 import { systemClock } from '../../net/kernel.ts'
 import { AbortedError } from '../../sdk/index.ts'
@@ -27,7 +28,7 @@ describe('sdk negotiation stopped while the approval crosses its cancel', functi
     await cluster.stop()
   })
 
-  it('terminates the agreement approved after its cancel was decided, and throws AbortedError', async () => {
+  it('hands the caller the agreement approved across its cancel', async () => {
     const name = `offer-${Math.random().toString(36).slice(2)}`
     const offer = providerOffer(provider.nodeId, { 'golem.node.id.name': name })
     const offerId = await provider.client.subscribe('offer', offer.properties, offer.constraints)
@@ -66,20 +67,19 @@ describe('sdk negotiation stopped while the approval crosses its cancel', functi
       await provider.client.nextEvent('offer', offerId, e => e.eventType === 'AgreementEvent')
     })()
 
-    await assert.rejects(
-      negotiate({ api, clock: systemClock }, demand, {
-        runtime: 'wasmtime',
-        image: 'hash:sha3:00:http://127.0.0.1:9/a.wasm',
-        maxPrices: { startPrice: '1', cpuPerHour: '1', envPerHour: '1' },
-        startupTimeoutMs: 60_000,
-        signal: stop.signal
-      }),
-      AbortedError
-    )
+    const { agreement } = await negotiate({ api, clock: systemClock }, demand, {
+      runtime: 'wasmtime',
+      image: 'hash:sha3:00:http://127.0.0.1:9/a.wasm',
+      maxPrices: { startPrice: '1', cpuPerHour: '1', envPerHour: '1' },
+      startupTimeoutMs: 60_000,
+      signal: stop.signal
+    })
     await providerSide
-    assert.ok(agreementId !== undefined, 'an agreement was made')
     assert.ok(cancelAnswer !== undefined, 'the cancel crossed the approval and was refused')
-    assert.equal((await requester.client.agreement(agreementId)).state, 'Terminated')
+    assert.equal(agreement.agreementId, agreementId)
+    assert.equal(agreement.state, 'Approved')
+    // The caller ends it (rent() does so for a stopped negotiation), and both sides see it ended.
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'stopped' })
     await eventually('Terminated at the provider', async () => (await provider.client.agreement(agreementId!)).state === 'Terminated')
   })
 })
