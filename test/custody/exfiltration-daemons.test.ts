@@ -5,7 +5,7 @@
 // refuse the copy of the data, a copied row (by the registry's fingerprints), the transfer from /data and the logs, cut the
 // exit code, release an aggregate, and audit all of it in the hash chain.
 import assert from 'node:assert/strict'
-import { rename, writeFile } from 'node:fs/promises'
+import { rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DatasetPolicy, DatasetRegistry } from '../../custody/index.ts'
 import type { CustodyModule } from '../../daemon/modules/custody-module.ts'
@@ -58,18 +58,21 @@ describe('custody: the exfiltration matrix over real daemons', function () {
     }
   }
 
+  let sourceDir: string | undefined
   before(async () => {
     provider = await cluster.start(allowLoopback)
     requester = await cluster.start(allowLoopback)
     files = await startFileServer()
     custody = provider.modules.find(module => module.name === 'custody') as CustodyModule
-    const source = join(await tempDir(), 'patients.csv')
+    sourceDir = await tempDir()
+    const source = join(sourceDir, 'patients.csv')
     await writeFile(source, PATIENTS_CSV)
     await (custody.datasets as DatasetRegistry).add({ name: DATASET, source: { kind: 'csv', path: source } })
   })
   after(async () => {
     await cluster.stop()
     await files?.close()
+    if (sourceDir !== undefined) await rm(sourceDir, { recursive: true, force: true })
   })
 
   it('refuses the copy, a copied row, the transfer from /data and the logs, cuts the exit code, releases the aggregate, and audits it all', async () => {
