@@ -2,17 +2,11 @@
 // need no daemon made at once (a step id used twice, an input naming a step
 // not yet added or an output it does not declare); the daemon checks the rest.
 import { SdkError } from '../errors.ts'
-import { SECURE_SUM_OUTPUT } from './document.ts'
-import type { AnyStepDocument, SecureAggregateSpec, StepAlgorithm, StepSite, WorkflowDocument } from './document.ts'
+import { SECURE_SUM_OUTPUT, splitReference } from './document.ts'
+import type { AnyStepDocument, SecureAggregateSpec, WorkflowDocument, WorkflowStepDocument } from './document.ts'
 
-export interface StepSpec {
-  readonly id: string
-  /** An owner's dataset ({ node, dataset }) or "requester". */
-  readonly site: StepSite
-  readonly algorithm: StepAlgorithm
-  readonly inputs?: Readonly<Record<string, string>>
-  readonly outputs?: readonly string[]
-}
+/** A step as the document holds it: its site is an owner's dataset ({ node, dataset }) or "requester". */
+export type StepSpec = WorkflowStepDocument
 
 export interface SecureSumSpec {
   readonly id: string
@@ -35,10 +29,7 @@ export function workflow(name: string): WorkflowBuilder {
   const checkNew = (id: string, inputs: Readonly<Record<string, string>>): AnyStepDocument[] => {
     if (steps.some(step => step.id === id)) throw new SdkError('BadRequest', `step id "${id}" is used twice`)
     return Object.entries(inputs).map(([name, reference]) => {
-      // An output name may hold a dot (partial.json); a step id never does.
-      const dot = reference.indexOf('.')
-      const from = dot < 0 ? reference : reference.slice(0, dot)
-      const output = dot < 0 ? '' : reference.slice(dot + 1)
+      const { step: from, output } = splitReference(reference)
       const source = steps.find(step => step.id === from)
       if (source === undefined) throw new SdkError('BadRequest', `step "${id}" input "${name}" reads from "${from}", which is not added before it`)
       if (!(source.outputs ?? []).includes(output)) {

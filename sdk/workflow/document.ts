@@ -53,6 +53,12 @@ export interface SecureStepDocument {
 
 export type AnyStepDocument = WorkflowStepDocument | SecureStepDocument
 
+/** "<step id>.<output>" in its parts (an output name may hold a dot, a step id never does). */
+export function splitReference(reference: string): { readonly step: string; readonly output: string } {
+  const dot = reference.indexOf('.')
+  return dot < 0 ? { step: reference, output: '' } : { step: reference.slice(0, dot), output: reference.slice(dot + 1) }
+}
+
 export function isSecureStep(step: AnyStepDocument): step is SecureStepDocument {
   return 'aggregate' in step && step.aggregate !== undefined
 }

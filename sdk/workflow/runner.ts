@@ -18,7 +18,7 @@ import type {
   WorkflowStepDocument,
   WorkflowView
 } from './document.ts'
-import { WORKFLOWS_PATH, isSecureStep } from './document.ts'
+import { WORKFLOWS_PATH, isSecureStep, splitReference } from './document.ts'
 import { runSecureSum } from './secure-sum.ts'
 
 /** A step that has run at its site: its outputs stay there until fetched. */
@@ -201,7 +201,7 @@ class WorkflowRun {
       return {
         name,
         step: from,
-        output: reference.slice(from.length + 1),
+        output: splitReference(reference).output,
         owner: source.site === 'requester' ? '' : source.site.node.toLowerCase(),
         ...(this.#held.has(from) ? { session: this.#held.get(from)! } : {}),
         ...(state?.state === 'Done'
@@ -293,10 +293,8 @@ function isFinal(state: StepState | undefined): boolean {
   return state === 'Done' || state === 'Failed' || state === 'Refused'
 }
 
-/** The step id of "<step id>.<output>" (an output name may hold a dot, a step id never does). */
 function stepOf(reference: string): string {
-  const dot = reference.indexOf('.')
-  return dot < 0 ? reference : reference.slice(0, dot)
+  return splitReference(reference).step
 }
 
 function reasonOf(error: unknown): string {
