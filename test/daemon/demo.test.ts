@@ -75,11 +75,14 @@ async function gone(path: string): Promise<boolean> {
 describe('npm run demo', function () {
   this.timeout(300_000)
   const runs: DemoRun[] = []
-  // Whatever a test's outcome, no demo outlives it.
+  // Whatever a test's outcome, no demo outlives it, nor its data (a demo
+  // stopped at once, or killed, leaves its directory).
   afterEach(async () => {
     for (const run of runs.splice(0)) {
       if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL')
-      await run.exited
+      const { stdout } = await run.exited
+      const dir = stdout.match(/demo data in (\S+)/)?.[1]
+      if (dir !== undefined) await rm(dir, { recursive: true, force: true })
     }
   })
 

@@ -3,13 +3,12 @@
 // channel, a real node key with the daemon's result signer, and an ExeUnit in a
 // temp directory.
 import { createHash } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { readFile, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import wabtFactory from 'wabt'
 import { NodeKey } from '../../net/index.ts'
+import { madeTempDir } from '../helpers/temp-dirs.ts'
 import { ExeUnit, ExeUnitError, resultSigner } from '../../exe-unit/index.ts'
 import type { ExeScriptCommandResult, ExeUnitOptions, RequesterFileChannel } from '../../exe-unit/index.ts'
 
@@ -36,8 +35,9 @@ export function sha3(bytes: Uint8Array, bits = 256): string {
   return createHash(`sha3-${bits}`).update(bytes).digest('hex')
 }
 
+/** A temp directory removed after the test file (test/helpers/temp-dirs.ts). */
 export async function tempDir(): Promise<string> {
-  return await mkdtemp(join(tmpdir(), 'agora-'))
+  return await madeTempDir()
 }
 
 export interface FileServer {
