@@ -11,9 +11,8 @@ LOCK_FILE="${AGORA_CHROMIUM_LOCK:-/tmp/agora-chromium-up.lock}"
 
 log () { echo "chromium-up: $*" >&2; }
 
-as_root () {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi
-}
+# shellcheck source=lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
 
 found () {
   local name
@@ -29,7 +28,5 @@ exec 9>"$LOCK_FILE"
 if ! flock -w 900 9; then log "timed out waiting for $LOCK_FILE"; exit 1; fi
 if found; then exit 0; fi
 log "installing chromium"
-export DEBIAN_FRONTEND=noninteractive
-as_root apt-get update -qq >/dev/null || true
-as_root apt-get install -y -qq --no-install-recommends chromium fonts-dejavu-core >/dev/null 9>&-
+apt_install chromium fonts-dejavu-core
 found || { log "chromium is not on PATH after installing it"; exit 1; }

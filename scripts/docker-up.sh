@@ -21,17 +21,10 @@ mkdir -p "$LOG_DIR"
 
 log () { echo "docker-up: $*" >&2; }
 
-as_root () {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi
-}
+# shellcheck source=lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
 
 engine_answers () { docker info >/dev/null 2>&1; }
-
-apt_install () {
-  export DEBIAN_FRONTEND=noninteractive
-  as_root apt-get update -qq >/dev/null || true
-  as_root apt-get install -y -qq --no-install-recommends "$@" >/dev/null
-}
 
 wait_for_engine () {
   local pid="$1" deadline=$((SECONDS + WAIT_SECONDS))

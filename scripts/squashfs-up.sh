@@ -11,9 +11,8 @@ LOCK_FILE="${AGORA_SQUASHFS_LOCK:-/tmp/agora-squashfs-up.lock}"
 
 log () { echo "squashfs-up: $*" >&2; }
 
-as_root () {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi
-}
+# shellcheck source=lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
 
 tools_present () { command -v unsquashfs >/dev/null && command -v mksquashfs >/dev/null; }
 
@@ -24,8 +23,6 @@ if ! flock -w 600 9; then log "timed out waiting for $LOCK_FILE"; exit 1; fi
 if tools_present; then exit 0; fi
 
 log "installing squashfs-tools"
-export DEBIAN_FRONTEND=noninteractive
-as_root apt-get update -qq >/dev/null || true
-as_root apt-get install -y -qq --no-install-recommends squashfs-tools >/dev/null
+apt_install squashfs-tools
 tools_present || { log "squashfs-tools installed, yet unsquashfs or mksquashfs is not on the PATH"; exit 1; }
 unsquashfs -version 2>/dev/null | head -n 1 >&2 || true
