@@ -6,27 +6,22 @@ import { createHash } from 'node:crypto'
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { Worker } from 'node:worker_threads'
 import { CommandFailedError, SdkError } from '../errors.ts'
+import type { LocalStepJob, LocalStepOutcome } from './local-step-worker.ts'
 import type { WorkflowStepDocument } from './document.ts'
 import type { StepSession } from './runner.ts'
 
 const TASK_PACKAGE = /^hash:(?:\/\/)?sha3:([0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}):(\S+)$/
 const SHA3_OF_LENGTH: Readonly<Record<number, string>> = { 56: 'sha3-224', 64: 'sha3-256', 96: 'sha3-384', 128: 'sha3-512' }
-/** The parts of the global WebAssembly object used here (the project compiles without the DOM library). */
-interface WasmApi {
-  compile: (bytes: Uint8Array) => Promise<object>
-  instantiate: (module: object, imports: object) => Promise<{ exports: Record<string, unknown> }>
-}
-const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly
+// The worker is a sibling module: .ts when run from source, .js once built.
+const WORKER_URL = new URL(`./local-step-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
 /** The largest module a local step reads or fetches. */
 const MAX_MODULE_BYTES = 64 * 1024 * 1024
 
 export async function runLocalStep(step: WorkflowStepDocument, inputs: ReadonlyMap<string, Uint8Array>, signal: AbortSignal): Promise<StepSession> {
   if (step.algorithm.runtime !== 'wasmtime') throw new SdkError('BadRequest', `step "${step.id}" runs at the requester: its runtime must be wasmtime`)
-  const module = await wasm.compile(await moduleBytes(step.algorithm.image, signal))
-  // Loaded only for a step at the requester: node:wasi prints an experimental warning on load, which
-  // every other user of the SDK (`agora run --json` among them) would otherwise see on stderr.
-  const { WASI } = await import('node:wasi')
+  const module = await moduleBytes(step.algorithm.image, signal)
   const root = await mkdtemp(join(tmpdir(), 'agora-workflow-step-'))
   try {
     const inDir = join(root, 'in')
@@ -34,15 +29,11 @@ export async function runLocalStep(step: WorkflowStepDocument, inputs: ReadonlyM
     await mkdir(inDir)
     await mkdir(outDir)
     for (const [name, bytes] of inputs) await writeFile(join(inDir, name), bytes)
-    const wasi = new WASI({
-      version: 'preview1',
-      args: [step.algorithm.command, ...(step.algorithm.args ?? [])],
-      env: {},
-      preopens: { '/in': inDir, '/out': outDir },
-      returnOnExit: true
-    })
-    const instance = await wasm.instantiate(module, wasi.getImportObject())
-    const exitCode = wasi.start(instance)
+    const exitCode = await runInWorker(
+      { module, args: [step.algorithm.command, ...(step.algorithm.args ?? [])], preopens: { '/in': inDir, '/out': outDir } },
+      step.id,
+      signal
+    )
     if (exitCode !== 0) {
       throw new CommandFailedError(`step "${step.id}" exited with ${exitCode} at the requester`, { stdout: '', stderr: '', exitCode })
     }
@@ -62,6 +53,32 @@ export async function runLocalStep(step: WorkflowStepDocument, inputs: ReadonlyM
     close: async () => {
       await rm(root, { recursive: true, force: true })
     }
+  }
+}
+
+/** Runs the module in its own thread; an abort ends the thread, and the step fails with the abort's reason. */
+async function runInWorker(job: LocalStepJob, stepId: string, signal: AbortSignal): Promise<number> {
+  signal.throwIfAborted()
+  // node:wasi prints an experimental-feature warning on first use, which every user of the
+  // SDK (`agora run --json` among them) would otherwise see on stderr.
+  const worker = new Worker(WORKER_URL, { workerData: job, execArgv: ['--no-warnings'] })
+  const ended = async (): Promise<void> => {
+    await worker.terminate()
+  }
+  signal.addEventListener('abort', ended, { once: true })
+  try {
+    const outcome = await new Promise<LocalStepOutcome>((resolve, reject) => {
+      worker.once('message', resolve)
+      worker.once('error', reject)
+      worker.once('exit', code =>
+        reject(signal.aborted ? signal.reason : new SdkError('Internal', `step "${stepId}": its thread ended (${code}) before the module did`))
+      )
+    })
+    if ('error' in outcome) throw new SdkError('BadRequest', `step "${stepId}" could not run at the requester: ${outcome.error}`)
+    return outcome.exitCode
+  } finally {
+    signal.removeEventListener('abort', ended)
+    await worker.terminate()
   }
 }
 
