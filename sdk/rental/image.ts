@@ -8,7 +8,16 @@ import type { ApiClient } from '../client/api-client.ts'
 import { SdkError } from '../errors.ts'
 import { serveLocalImage } from './served-image.ts'
 
-const TASK_PACKAGE = /^hash:(?:\/\/)?sha3:(?:[0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}):\S+$/
+const TASK_PACKAGE = /^hash:(?:\/\/)?sha3:([0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}):(\S+)$/
+const SHA3_OF_LENGTH: Readonly<Record<number, string>> = { 56: 'sha3-224', 64: 'sha3-256', 96: 'sha3-384', 128: 'sha3-512' }
+
+/** A task package's parts: the node:crypto name of its digest, the digest (hex) and where it is fetched from. */
+export function taskPackageOf(image: string): { readonly algorithm: string; readonly hex: string; readonly url: string } | undefined {
+  const match = TASK_PACKAGE.exec(image)
+  if (match === null) return undefined
+  const [, hex, url] = match as unknown as [string, string, string]
+  return { algorithm: SHA3_OF_LENGTH[hex.length] as string, hex, url }
+}
 const DOCKER_IMAGE = /^docker:[A-Za-z0-9][A-Za-z0-9._\-/:@]{0,254}$/
 /** A URL other than a task package's: it has no digest the provider could check. */
 const URL_LIKE = /^[a-z][a-z0-9+.-]*:\/\//i

@@ -8,12 +8,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { CommandFailedError, SdkError } from '../errors.ts'
+import { taskPackageOf } from '../rental/image.ts'
 import type { LocalStepJob, LocalStepOutcome } from './local-step-worker.ts'
 import type { WorkflowStepDocument } from './document.ts'
 import type { StepSession } from './runner.ts'
 
-const TASK_PACKAGE = /^hash:(?:\/\/)?sha3:([0-9a-fA-F]{56}|[0-9a-fA-F]{64}|[0-9a-fA-F]{96}|[0-9a-fA-F]{128}):(\S+)$/
-const SHA3_OF_LENGTH: Readonly<Record<number, string>> = { 56: 'sha3-224', 64: 'sha3-256', 96: 'sha3-384', 128: 'sha3-512' }
 // The worker is a sibling module: .ts when run from source, .js once built.
 const WORKER_URL = new URL(`./local-step-worker${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url)
 /** The largest module a local step reads or fetches. */
@@ -83,8 +82,8 @@ async function runInWorker(job: LocalStepJob, stepId: string, signal: AbortSigna
 }
 
 async function moduleBytes(image: string, signal: AbortSignal): Promise<Uint8Array> {
-  const match = TASK_PACKAGE.exec(image)
-  if (match === null) {
+  const taskPackage = taskPackageOf(image)
+  if (taskPackage === undefined) {
     const size = await stat(image).then(
       found => (found.isFile() ? found.size : undefined),
       () => undefined
@@ -94,7 +93,7 @@ async function moduleBytes(image: string, signal: AbortSignal): Promise<Uint8Arr
     if (size > MAX_MODULE_BYTES) throw new SdkError('PayloadTooLarge', `the module ${JSON.stringify(image.slice(0, 200))} is over ${MAX_MODULE_BYTES} bytes`)
     return new Uint8Array(await readFile(image))
   }
-  const [, hex, url] = match as unknown as [string, string, string]
+  const { algorithm, hex, url } = taskPackage
   if (!/^https?:\/\//.test(url)) throw new SdkError('BadRequest', `a local step fetches its module over http(s), not ${url.slice(0, 100)}`)
   const response = await fetch(url, { signal })
   if (!response.ok) throw new SdkError('Unavailable', `the module at ${url.slice(0, 200)} answered ${response.status}`)
@@ -105,7 +104,7 @@ async function moduleBytes(image: string, signal: AbortSignal): Promise<Uint8Arr
   }
   const bytes = new Uint8Array(await response.arrayBuffer())
   if (bytes.length > MAX_MODULE_BYTES) throw new SdkError('PayloadTooLarge', `the module at ${url.slice(0, 200)} is over ${MAX_MODULE_BYTES} bytes`)
-  const digest = createHash(SHA3_OF_LENGTH[hex.length]!).update(bytes).digest('hex')
+  const digest = createHash(algorithm).update(bytes).digest('hex')
   if (digest !== hex.toLowerCase()) throw new SdkError('BadRequest', `the module at ${url.slice(0, 200)} does not match its sha3 ${hex}`)
   return bytes
 }
