@@ -16,7 +16,7 @@ import { builtDashboard, chromiumPath, closeBrowser, launchBrowser } from '../he
 import { approvedAgreement } from '../helpers/negotiation.ts'
 import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
 
-const VIEWS = ['node', 'provider', 'agreements', 'activities', 'payments', 'earnings'] as const
+const VIEWS = ['node', 'provider', 'requester', 'agreements', 'activities', 'payments', 'earnings'] as const
 // Page-side expressions (they run in the browser, so they are given as text).
 const NOT_LOADING = "document.querySelector('[aria-busy]') === null"
 

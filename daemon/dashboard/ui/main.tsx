@@ -7,11 +7,13 @@ import type { Session } from './api.ts'
 import { AgreementView, AgreementsView } from './views/agreements.tsx'
 import { NodeView } from './views/node.tsx'
 import { ProviderView } from './views/provider.tsx'
+import { RequesterView } from './views/requester.tsx'
 import { ActivitiesView, EarningsView, PaymentsView } from './views/payments.tsx'
 
 const VIEWS = [
   { path: 'node', label: 'Node' },
   { path: 'provider', label: 'Provider' },
+  { path: 'requester', label: 'Requester' },
   { path: 'agreements', label: 'Agreements' },
   { path: 'activities', label: 'Activities' },
   { path: 'payments', label: 'Payments' },
@@ -43,6 +45,8 @@ function View({ route, session }: { route: string[]; session: Session | null }) 
   switch (name) {
     case 'provider':
       return <ProviderView />
+    case 'requester':
+      return <RequesterView nodeId={session.nodeId} />
     case 'agreements':
       return id === undefined ? <AgreementsView /> : <AgreementView id={id} />
     case 'activities':
