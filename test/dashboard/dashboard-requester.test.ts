@@ -12,6 +12,8 @@ import type { Browser, Page } from 'puppeteer-core'
 import type { TestNode } from '../helpers/cluster.ts'
 import { builtDashboard, chromiumPath, closeBrowser, keepFailure, launchBrowser } from '../helpers/dashboard-browser.ts'
 import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
+import { publishModule, startFileServer } from '../exe-unit/helpers.ts'
+import type { FileServer } from '../exe-unit/helpers.ts'
 import { eventually } from '../helpers/wait.ts'
 
 const P = '/payment-api/v1'
@@ -24,8 +26,11 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
   let browser: Browser | undefined
   let page: Page
   // Filled in by the first before hook, read by the pair's (registered after it).
-  const pairOptions: { dashboardDir?: string } = {}
+  // The activity's package is served from loopback, which the exe-unit refuses unless told.
+  const pairOptions: { dashboardDir?: string; modules: Record<string, unknown> } = { modules: { activity: { allowPrivateNetworks: true } } }
   let job: { agreementId: string; activityId: string } | undefined
+  let files: FileServer | undefined
+  let hello = ''
 
   before(async () => {
     const [executable, dir] = await Promise.all([chromiumPath(), builtDashboard()])
@@ -35,6 +40,8 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
     console.log(`      dashboard screenshots in ${shots}`)
     browser = await launchBrowser(executable)
     page = await browser.newPage()
+    files = await startFileServer()
+    hello = await publishModule(files, 'hello')
   })
   const pair = paymentPairFixture('100', pairOptions)
 
@@ -44,6 +51,7 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
 
   after(async () => {
     await closeBrowser(browser)
+    await files?.close()
     if (built !== '') await rm(built, { recursive: true, force: true })
   })
 
@@ -53,8 +61,10 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
     await page.goto(`${pair.requester.service.apiUrl!}/dashboard/#/${view}`)
   }
 
+  const text = async (selector: string): Promise<string> => await page.$eval(selector, element => element.textContent ?? '')
+
   const started = async (): Promise<{ agreementId: string; activityId: string }> => {
-    job ??= await pair.agreementWithActivity()
+    job ??= await pair.agreementWithActivity(undefined, hello)
     return job
   }
 
@@ -109,6 +119,40 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
     assert.notEqual((await requester.client.call('GET', `${P}/allocations/${allocationId}`)).status, 200)
   })
 
+  it("shows an activity's usage growing and a batch's output in its detail", async () => {
+    const { requester } = pair
+    const { activityId } = await started()
+    const batchId = await requester.client.expect<string>(200, 'POST', `/activity-api/v1/activity/${activityId}/exec`, {
+      text: JSON.stringify([{ deploy: {} }, { start: { args: [] } }, { run: { entry_point: 'hello', args: [], capture: { stdout: { stream: {} } } } }])
+    })
+    await onRequester('activities')
+    const link = `tr[data-activity-id="${activityId}"] a[href="#/activities/${activityId}"]`
+    await page.waitForSelector(link, { timeout: 120_000 })
+    // The list reads the live usage too: the activity's state, as the provider has it.
+    await page.waitForFunction(
+      `/^(Initialized|Deployed|Ready)$/.test(document.querySelector(${JSON.stringify(`tr[data-activity-id="${activityId}"] .activity-state`)})?.textContent ?? '')`,
+      { timeout: 60_000 }
+    )
+    await page.click(link)
+    await page.waitForSelector('#activity-title', { timeout: 60_000 })
+    const seconds = async (): Promise<number> => Number(await page.$eval('#activity-duration', element => element.getAttribute('data-seconds')))
+    await page.waitForFunction("Number(document.querySelector('#activity-duration')?.getAttribute('data-seconds')) > 0", { timeout: 60_000 })
+    const first = await seconds()
+    // The next measurement the page reads is later: its duration is larger.
+    await page.waitForFunction(`Number(document.querySelector('#activity-duration')?.getAttribute('data-seconds')) > ${first}`, { timeout: 60_000 })
+    assert.ok((await seconds()) > first)
+    assert.notEqual(await text('#activity-state'), '')
+    await page.waitForFunction(`document.querySelector(${JSON.stringify(`#activity-cost`)})?.textContent !== '—'`, { timeout: 60_000 })
+
+    const batch = `article[data-batch-id="${batchId}"]`
+    await page.waitForFunction(`document.querySelector(${JSON.stringify(`${batch} .output .stdout`)})?.textContent === 'hello\\n'`, { timeout: 120_000 })
+    await page.waitForFunction(`document.querySelector(${JSON.stringify(`${batch} .output`)})?.textContent.includes('run finished (0)') === true`, {
+      timeout: 60_000
+    })
+    assert.match(await text(`${batch} h4`), /deploy, start, run/)
+    await page.screenshot({ path: join(shots, 'activity-detail-1280.png'), fullPage: true })
+  })
+
   it('rejects a received debit note with a reason, after a confirmation, on both daemons', async () => {
     const { provider, requester } = pair
     const { activityId } = await started()
@@ -118,6 +162,9 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
     })
     const id = received.debitNoteId
     await onRequester('requester')
+    // Debit notes come every 300 ms here: the filter keeps this one in view as newer ones arrive.
+    await page.waitForSelector('#received-filter', { timeout: 60_000 })
+    await page.type('#received-filter', id)
     const row = `tr[data-document-id="${id}"]`
     await page.waitForSelector(`${row} details.reject summary`, { timeout: 60_000 })
     await page.click(`${row} details.reject summary`)
@@ -154,15 +201,22 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
     }
   })
 
-  it('renders the Requester view at phone width without overflow', async () => {
+  it('renders the Requester view and an activity detail at phone width without overflow', async () => {
+    const { activityId } = await started()
     await onRequester('requester')
     await page.setViewport({ width: 390, height: 844 })
     try {
-      await page.waitForSelector('#requester-title', { timeout: 60_000 })
-      await page.waitForFunction(NOT_LOADING, { timeout: 60_000 })
-      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
-      assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen`)
-      await page.screenshot({ path: join(shots, 'requester-390.png'), fullPage: true })
+      for (const [view, title, shot] of [
+        ['requester', '#requester-title', 'requester-390.png'],
+        [`activities/${activityId}`, '#activity-title', 'activity-detail-390.png']
+      ] as const) {
+        await page.goto(`${pair.requester.service.apiUrl!}/dashboard/#/${view}`)
+        await page.waitForSelector(title, { timeout: 60_000 })
+        await page.waitForFunction(NOT_LOADING, { timeout: 60_000 })
+        const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
+        assert.ok(overflow <= 0, `${view}: the page is ${overflow} px wider than a phone screen`)
+        await page.screenshot({ path: join(shots, shot), fullPage: true })
+      }
     } finally {
       await page.setViewport({ width: 1280, height: 800 })
     }

@@ -7,6 +7,7 @@ import type { TimedEvent } from '../api.ts'
 import { when } from '../format.ts'
 import { useLoaded } from '../hooks.ts'
 import { Empty, Frame, IdLink } from './common.tsx'
+import { PagedTable } from './paged-table.tsx'
 
 interface Rejection {
   rejectionReason: string
@@ -117,9 +118,14 @@ export function ReceivedSection({ nodeId, version }: { nodeId: string; version: 
           rows.length === 0 ? (
             <Empty what="debit notes or invoices received" />
           ) : (
-            <table>
-              <caption class="visually-hidden">Debit notes and invoices received</caption>
-              <thead>
+            <PagedTable
+              name="received"
+              caption="Debit notes and invoices received"
+              rows={rows}
+              text={row =>
+                `${row.id} ${row.kind} ${row.agreementId} ${row.activityId ?? ''} ${row.amount} ${row.status} ${row.rejection?.rejectionReason ?? ''} ${row.rejection?.message ?? ''}`
+              }
+              head={
                 <tr>
                   <th scope="col">Document</th>
                   <th scope="col">Kind</th>
@@ -129,34 +135,38 @@ export function ReceivedSection({ nodeId, version }: { nodeId: string; version: 
                   <th scope="col">Received</th>
                   <th scope="col">Action</th>
                 </tr>
-              </thead>
-              <tbody>
-                {rows.map(row => (
-                  <tr key={row.id} data-document-id={row.id}>
-                    <td>
+              }
+              row={row => (
+                <tr key={row.id} data-document-id={row.id}>
+                  <td>
+                    {row.activityId === undefined ? (
                       <code title={row.id}>{row.id.slice(0, 12)}</code>
-                    </td>
-                    <td>{row.kind}</td>
-                    <td>
-                      <IdLink href={`#/agreements/${row.agreementId}`} id={row.agreementId} />
-                    </td>
-                    <td class="number">{row.amount}</td>
-                    <td class="status">
-                      {row.status}
-                      {row.rejection === undefined ? null : (
-                        <span class="rejection">
-                          {' '}
-                          ({row.rejection.rejectionReason}
-                          {row.rejection.message === undefined ? '' : `: ${row.rejection.message}`})
-                        </span>
-                      )}
-                    </td>
-                    <td>{when(row.timestamp)}</td>
-                    <td>{row.kind === 'debit note' && row.status === 'RECEIVED' ? <RejectForm id={row.id} onDone={() => setAnswered(n => n + 1)} /> : null}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
+                    ) : (
+                      <a href={`#/activities/${row.activityId}`} title={`${row.id}, for activity ${row.activityId}`}>
+                        <code>{row.id.slice(0, 12)}</code>
+                      </a>
+                    )}
+                  </td>
+                  <td>{row.kind}</td>
+                  <td>
+                    <IdLink href={`#/agreements/${row.agreementId}`} id={row.agreementId} />
+                  </td>
+                  <td class="number">{row.amount}</td>
+                  <td class="status">
+                    {row.status}
+                    {row.rejection === undefined ? null : (
+                      <span class="rejection">
+                        {' '}
+                        ({row.rejection.rejectionReason}
+                        {row.rejection.message === undefined ? '' : `: ${row.rejection.message}`})
+                      </span>
+                    )}
+                  </td>
+                  <td>{when(row.timestamp)}</td>
+                  <td>{row.kind === 'debit note' && row.status === 'RECEIVED' ? <RejectForm id={row.id} onDone={() => setAnswered(n => n + 1)} /> : null}</td>
+                </tr>
+              )}
+            />
           )
         }
       </Frame>
