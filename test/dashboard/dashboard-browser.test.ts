@@ -17,6 +17,8 @@ import { approvedAgreement } from '../helpers/negotiation.ts'
 import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
 
 const VIEWS = ['node', 'provider', 'requester', 'agreements', 'activities', 'payments', 'custody', 'earnings'] as const
+// Datasets added besides the first: their audit entries fill more than a page.
+const COHORTS = 30
 // Page-side expressions (they run in the browser, so they are given as text).
 const NOT_LOADING = "document.querySelector('[aria-busy]') === null"
 
@@ -182,6 +184,10 @@ describe('dashboard in a browser', function () {
       const csv = join(source, 'patients.csv')
       await writeFile(csv, 'age,weight\n40,70.5\n51,80.25\n')
       await requester.client.expect(201, 'POST', '/agora-api/v1/custody/datasets', { name: 'patients', csv, description: 'two patients' })
+      // More than a page of audit entries, for the pages below.
+      for (let i = 0; i < COHORTS; i++) {
+        await requester.client.expect(201, 'POST', '/agora-api/v1/custody/datasets', { name: `cohort-${String(i).padStart(2, '0')}`, csv })
+      }
     } finally {
       await rm(source, { recursive: true, force: true })
     }
@@ -195,8 +201,24 @@ describe('dashboard in a browser', function () {
     await page.reload()
     await page.waitForSelector('tr[data-dataset="patients"]', { timeout: 60_000 })
     assert.match(await text('tr[data-dataset="patients"]'), /two patients/)
-    assert.match(await text(`tr[data-audit-seq="${added.seq}"]`), /dataset-added.*patients/)
     await page.screenshot({ path: join(shots, 'custody-dataset.png'), fullPage: true })
+
+    // The audit log is shown a page at a time, newest first, and filtered.
+    const shown = async (): Promise<string[]> =>
+      await page.$$eval('[data-table="audit"] tbody tr', rows => rows.map(row => row.getAttribute('data-audit-seq') ?? ''))
+    const first = await shown()
+    assert.equal(first.length, 25)
+    assert.match(await text('#audit-pages span'), new RegExp(`^page 1 of 2 \\(${COHORTS + 1} rows\\)$`))
+    await page.click('#audit-pages button:last-of-type')
+    await page.waitForFunction("document.querySelector('#audit-pages span')?.textContent.startsWith('page 2 of 2') === true", { timeout: 60_000 })
+    const second = await shown()
+    assert.equal(second.at(-1), String(added.seq), 'the oldest entry, the first dataset added, ends the last page')
+    assert.ok(second.every(seq => !first.includes(seq)))
+    assert.match(await text(`tr[data-audit-seq="${added.seq}"]`), /dataset-added.*patients/)
+    await page.type('#audit-filter', 'cohort-03')
+    await page.waitForFunction(`document.querySelectorAll('[data-table="audit"] tbody tr').length === 1`, { timeout: 60_000 })
+    assert.match(await text('[data-table="audit"] tbody tr'), /dataset-added.*cohort-03/)
+    assert.equal(await page.$('#audit-pages'), null, 'one row needs no pages')
   })
 
   it('acts as the app-key agora dashboard --app-key names, and refuses one that does not exist', async () => {
