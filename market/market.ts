@@ -262,6 +262,10 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     return this.#negotiator.getProposal(kind, subscriptionId, proposalId)
   }
 
+  listProposals(kind: SubscriptionKind, subscriptionId: string): Proposal[] {
+    return this.#negotiator.listProposals(kind, subscriptionId)
+  }
+
   async counterProposal(kind: SubscriptionKind, subscriptionId: string, proposalId: string, body: unknown): Promise<string> {
     return await this.#negotiator.counter(kind, subscriptionId, proposalId, body)
   }

@@ -1,11 +1,14 @@
 // Agora's market extras under /agora-api/v1/market: why a demand matches the
-// offers it does (POST /explain), counted over the offers this node knows now.
-// Nothing is subscribed or stored; a bad demand is refused as subscribing it
-// would be.
+// offers it does (POST /explain), counted over the offers this node knows now
+// (nothing is subscribed or stored; a bad demand is refused as subscribing it
+// would be), and a demand's proposals read without taking them from its event
+// queue (GET /demands/{id}/proposals: the events route hands each event once,
+// to whoever polls first, so a viewer must not poll it).
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import { MarketApi } from '../../market/index.ts'
 import type { Market } from '../../market/index.ts'
+import { ID_PATTERN } from '../../market/model/wire.ts'
 import { errorResponses } from './schemas.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
@@ -29,9 +32,23 @@ export const MatchExplanation = Type.Object(
   { description: 'How the known offers match a demand, term by term' }
 )
 
+const SubscriptionParams = Type.Object({ subscriptionId: Type.String({ pattern: ID_PATTERN }) })
+
 export function marketExplainRoutes(market: Market): FastifyPluginAsync {
   return async (instance: FastifyInstance) => {
     const app = instance.withTypeProvider<TypeBoxProvider>()
+    app.get(
+      '/demands/:subscriptionId/proposals',
+      {
+        schema: {
+          operationId: 'agoraDemandProposals',
+          tags: ['requestor'],
+          params: SubscriptionParams,
+          response: { 200: Type.Array(MarketApi.Proposal, { description: "the demand's proposals, oldest first" }), ...errorResponses(404) }
+        }
+      },
+      async request => market.listProposals('demand', request.params.subscriptionId)
+    )
     app.post(
       '/explain',
       {

@@ -1,5 +1,6 @@
 // GET /agora-api/v1/node: what the dashboard's Node view shows and no Golem
-// API carries (uptime, addresses, connected peers, offers known, memory).
+// API carries (uptime, addresses, connected peers with their standing, offers
+// known, memory).
 import Type from 'typebox'
 import type { FastifyPluginAsync } from 'fastify'
 
@@ -11,8 +12,15 @@ export const NodeInfoSchema = Type.Object({
   version: Type.String({ description: "Agora's version" }),
   startedAt: Type.String({ format: 'date-time' }),
   uptimeSeconds: Type.Integer(),
-  addresses: Type.Array(Type.String(), { description: 'libp2p multiaddrs the node listens on' }),
-  peers: Type.Array(Type.Object({ nodeId: Type.String() }), { description: 'Agora nodes connected now' }),
+  addresses: Type.Array(Type.String(), { description: 'libp2p multiaddrs the node listens on and announces (with observed ones confirmed dialable)' }),
+  observedAddresses: Type.Array(Type.String(), { description: 'addresses connected peers observed this node at (identify)' }),
+  peers: Type.Array(
+    Type.Object({
+      nodeId: Type.String(),
+      score: Type.Number({ description: "this node's standing of the peer (PeerGuard): 0 when clean, lower after violations, banned at the threshold" })
+    }),
+    { description: 'Agora nodes connected now' }
+  ),
   offersKnown: Type.Integer({ description: 'Offers the market holds (own and peers)' }),
   rssBytes: Type.Integer({ description: 'Resident memory of the daemon process' })
 })
@@ -24,7 +32,8 @@ export interface NodeInfoSource {
   startedAt: number
   now: () => number
   addresses: () => string[]
-  peers: () => string[]
+  observedAddresses: () => string[]
+  peers: () => Array<{ nodeId: string; score: number }>
   offersKnown: () => number
   rssBytes: () => number
 }
@@ -38,7 +47,8 @@ export function nodeRoutes(source: NodeInfoSource): FastifyPluginAsync {
       startedAt: new Date(source.startedAt).toISOString(),
       uptimeSeconds: Math.max(0, Math.floor((source.now() - source.startedAt) / 1000)),
       addresses: source.addresses(),
-      peers: source.peers().map(nodeId => ({ nodeId })),
+      observedAddresses: source.observedAddresses(),
+      peers: source.peers(),
       offersKnown: source.offersKnown(),
       rssBytes: source.rssBytes()
     }))

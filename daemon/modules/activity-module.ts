@@ -22,6 +22,7 @@ import {
   resultSigner
 } from '../../exe-unit/index.ts'
 import type { ActivityCustody, ActivityOutbox, AgreementAccess, AgreementLookup, RecordStore } from '../../exe-unit/index.ts'
+import { ACTIVITY_EXTRAS_PREFIX, activityExtrasRoutes } from '../api/activity-extras-routes.ts'
 import { activityRoutes } from '../api/activity-routes.ts'
 import { transferRoutes } from '../api/transfer-routes.ts'
 import type { ApiRoute } from '../api/server.ts'
@@ -178,6 +179,7 @@ export class ActivityModule implements DaemonModule {
     const desk = new ActivityDesk(client, exeUnit, providerEvents)
     this.routes = [
       { prefix: ACTIVITY_API_PREFIX, plugin: activityRoutes(desk) },
+      { prefix: ACTIVITY_EXTRAS_PREFIX, plugin: activityExtrasRoutes(desk) },
       { prefix: TRANSFERS_API_PREFIX, plugin: transferRoutes(files) }
     ]
   }

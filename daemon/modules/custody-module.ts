@@ -100,7 +100,9 @@ export class CustodyModule implements DaemonModule {
       apiPrefix: CUSTODY_API_PREFIX,
       limits: section.datasets,
       clock: this.#components.clock,
-      policySummary: name => policies.judge.summary(name)
+      policySummary: name => policies.judge.summary(name),
+      // Additions and removals go in the owner's audit log beside the decisions.
+      audit: policies.audit
     })
     this.#datasets = datasets.registry
     this.routes.push(datasets.route)

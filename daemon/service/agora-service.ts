@@ -215,7 +215,8 @@ export class AgoraService {
           startedAt,
           now: () => Date.now(),
           addresses: () => net.addresses(),
-          peers: () => net.connectedNodes(),
+          observedAddresses: () => net.observedAddresses(),
+          peers: () => net.connectedScores(),
           offersKnown: () => this.#modules.reduce((sum, module) => sum + (module.facts?.().offersKnown ?? 0), 0),
           rssBytes: () => process.memoryUsage.rss()
         })

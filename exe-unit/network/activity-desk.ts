@@ -7,14 +7,21 @@ import type { ExeUnit } from '../exe-unit.ts'
 import { ActivityCallError } from './activity-client.ts'
 import type { ActivityClient, RequesterActivity } from './activity-client.ts'
 import type { BatchEvents } from './batch-events.ts'
+import { BatchLog, commandNames } from './batch-log.ts'
+import type { SentBatch } from './batch-log.ts'
 import type { ProviderEvent, ProviderEventLog } from './provider-events.ts'
 
 export class ActivityDesk {
   readonly #client: ActivityClient
   readonly #exeUnit: ExeUnit
   readonly #providerEvents: ProviderEventLog
+  readonly #sent = new BatchLog()
 
-  constructor(client: ActivityClient, exeUnit: ExeUnit, providerEvents: ProviderEventLog) {
+  readonly #now: () => number
+
+  /** `now`: the time a sent batch is stamped with (ms since the epoch). */
+  constructor(client: ActivityClient, exeUnit: ExeUnit, providerEvents: ProviderEventLog, now: () => number = Date.now) {
+    this.#now = now
     this.#client = client
     this.#exeUnit = exeUnit
     this.#providerEvents = providerEvents
@@ -33,7 +40,15 @@ export class ActivityDesk {
     await this.#client.destroy(await this.#controlled(activityId), ackMs)
   }
   async exec(activityId: string, text: string): Promise<string> {
-    return await this.#client.exec(await this.#controlled(activityId), text)
+    const batchId = await this.#client.exec(await this.#controlled(activityId), text)
+    this.#sent.add(activityId, { batchId, sentAt: this.#now(), commands: commandNames(text) })
+    return batchId
+  }
+
+  /** The batches this node sent to an activity it rents (since the daemon started), oldest first. */
+  async batches(activityId: string): Promise<SentBatch[]> {
+    await this.#controlled(activityId)
+    return this.#sent.of(activityId)
   }
 
   async results(activityId: string, batchId: string, waitMs: number, commandIndex?: number, signal?: AbortSignal): Promise<ExeScriptCommandResult[]> {

@@ -103,6 +103,13 @@ export class Negotiator {
     return toApiProposal(record, this.#clock.now())
   }
 
+  /** A subscription's proposals, ours and theirs, as the API shows them. */
+  listProposals(kind: SubscriptionKind, subscriptionId: string): Proposal[] {
+    this.#subscription(kind, subscriptionId)
+    const now = this.#clock.now()
+    return this.#proposals.ofSubscription(subscriptionId).map(record => toApiProposal(record, now))
+  }
+
   /** Answers the other party's proposal with our own Draft, sent to them. */
   async counter(kind: SubscriptionKind, subscriptionId: string, proposalId: string, body: unknown): Promise<string> {
     const subscription = this.#subscription(kind, subscriptionId)

@@ -106,6 +106,17 @@ export class ProposalBook {
     return this.#records.get(proposalId)
   }
 
+  /** The proposals of one subscription, oldest first: a read that takes nothing from its event queue. */
+  ofSubscription(subscriptionId: string): ProposalRecord[] {
+    const ids = this.#bySubscription.get(subscriptionId) ?? new Set<string>()
+    return [...ids]
+      .flatMap(id => {
+        const record = this.#records.get(id)
+        return record === undefined ? [] : [record]
+      })
+      .sort((a, b) => a.timestamp.localeCompare(b.timestamp))
+  }
+
   has(proposalId: string): boolean {
     return this.#records.has(proposalId)
   }

@@ -100,6 +100,8 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   readonly #protocols: RequestResponse
   readonly #topics = new Map<string, Broadcast<TSchema>>()
   #libp2p: Libp2p<AgoraServices> | undefined
+  /** Peer id → the address it observed us at; one per connected peer. */
+  readonly #observed = new Map<string, string>()
   readonly #bootstrapper: Bootstrapper
   readonly #log: Logger
   #forwardsSkipped = 0
@@ -186,7 +188,14 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     libp2p.addEventListener('peer:connect', event => {
       this.#onConnect(event.detail)
     })
+    // What each connected peer saw us dial from or answer on (identify's observedAddr):
+    // behind a NAT, the outside addresses, which the listen addresses do not say.
+    libp2p.addEventListener('peer:identify', event => {
+      const observed = event.detail.observedAddr
+      if (observed !== undefined) this.#observed.set(event.detail.peerId.toString(), observed.toString())
+    })
     libp2p.addEventListener('peer:disconnect', event => {
+      this.#observed.delete(event.detail.toString())
       const nodeId = this.directory.learnPeer(event.detail)
       if (nodeId !== undefined) this.safeDispatchEvent('node:disconnect', { detail: nodeId })
     })
@@ -219,6 +228,16 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   /** Full multiaddrs this node listens on, each ending in /p2p/<peer id>. */
   addresses(): string[] {
     return this.libp2p.getMultiaddrs().map(address => address.toString())
+  }
+
+  /** The addresses connected peers observed this node at (identify), deduplicated. */
+  observedAddresses(): string[] {
+    return [...new Set(this.#observed.values())].sort()
+  }
+
+  /** Each connected node with its PeerGuard score (0 for a clean node, down to the ban threshold). */
+  connectedScores(): Array<{ nodeId: NodeId; score: number }> {
+    return this.connectedNodes().map(nodeId => ({ nodeId, score: this.guard.scoreOf(nodeId) }))
   }
 
   connectedNodes(): NodeId[] {

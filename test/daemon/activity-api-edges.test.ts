@@ -281,6 +281,28 @@ describe('activity and version API against the ya-client specs', function () {
     assert.equal((await provider.client.expect(200, 'GET', `${API}/activity/${activityId}/state`)).state[0], 'Terminated')
   })
 
+  it('lists the batches the requester sent to an activity, with their commands; 403 to its provider, 404 for an unknown one', async () => {
+    const { activityId } = await newActivity()
+    const first = await exec(activityId, [{ deploy: {} }])
+    const second = await exec(activityId, [{ start: { args: [] } }, run('hello')])
+    const listed = await requester.client.expect<Array<{ batchId: string; sentAt: string; commands: string[] }>>(
+      200,
+      'GET',
+      `/agora-api/v1/activity/${activityId}/batches`
+    )
+    assert.deepEqual(
+      listed.map(batch => ({ batchId: batch.batchId, commands: batch.commands })),
+      [
+        { batchId: first, commands: ['deploy'] },
+        { batchId: second, commands: ['start', 'run'] }
+      ]
+    )
+    assert.ok(listed.every(batch => !Number.isNaN(Date.parse(batch.sentAt))))
+    assert.equal((await provider.client.call('GET', `/agora-api/v1/activity/${activityId}/batches`)).status, 403)
+    assert.equal((await requester.client.call('GET', '/agora-api/v1/activity/no-such-activity/batches')).status, 404)
+    await requester.client.expect(200, 'DELETE', `${API}/activity/${activityId}`)
+  })
+
   it('takes the spec timeout on createActivity and DestroyActivity, within bounds', async () => {
     const { agreementId } = await approvedAgreement(provider, requester, { offerExtra, demandExtra: { 'golem.srv.comp.task_package': hello } })
     for (const timeout of ['-1', '301', 'soon']) {

@@ -115,4 +115,29 @@ describe('the match explanation route', function () {
     const refused = await noMatchingOffers(testApiClient(requester.client.url, 'not-the-key-000000001'), asked)
     assert.match(refused.message, /the daemon could not say why \(the daemon at .* refused the app-key\)/)
   })
+
+  it("lists a demand's proposals without taking them from its event queue, and 404s an unknown demand", async () => {
+    const demandId = await requester.client.subscribe('demand', demand('(golem.runtime.name=wasmtime)').properties, '(golem.runtime.name=wasmtime)')
+    try {
+      const proposalsOf = async (): Promise<any[]> => await requester.client.expect<any[]>(200, 'GET', `/agora-api/v1/market/demands/${demandId}/proposals`)
+      const wasmtime = KINDS.filter(kind => kind.extra['golem.runtime.name'] === 'wasmtime').reduce((sum, kind) => sum + kind.count, 0)
+      await eventually('a proposal for each wasmtime offer', async () => (await proposalsOf()).length === wasmtime)
+      const listed = await proposalsOf()
+      assert.ok(listed.every(proposal => proposal.state === 'Initial' && proposal.properties['golem.runtime.name'] === 'wasmtime'))
+      // The events still carry every proposal the listing showed.
+      const events = await requester.client.events('demand', demandId, 5, 100)
+      assert.deepEqual(
+        events
+          .filter(event => event.eventType === 'ProposalEvent')
+          .map(event => event.proposal.proposalId)
+          .sort(),
+        listed.map(proposal => proposal.proposalId).sort()
+      )
+      assert.equal((await proposalsOf()).length, wasmtime, 'polling the events took nothing from the listing')
+    } finally {
+      await requester.client.call('DELETE', `/market-api/v1/demands/${demandId}`)
+    }
+    const unknown = await requester.client.call('GET', `/agora-api/v1/market/demands/${'0'.repeat(64)}/proposals`)
+    assert.equal(unknown.status, 404)
+  })
 })

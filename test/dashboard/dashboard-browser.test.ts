@@ -4,7 +4,7 @@
 // the two daemons make shows in the Agreements view without a reload, and a
 // screenshot of each main view is kept as an artefact.
 import assert from 'node:assert/strict'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'puppeteer-core'
@@ -16,7 +16,9 @@ import { builtDashboard, chromiumPath, closeBrowser, launchBrowser } from '../he
 import { approvedAgreement } from '../helpers/negotiation.ts'
 import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
 
-const VIEWS = ['node', 'provider', 'agreements', 'activities', 'payments', 'earnings'] as const
+const VIEWS = ['node', 'provider', 'requester', 'agreements', 'activities', 'payments', 'custody', 'earnings'] as const
+// Datasets added besides the first: their audit entries fill more than a page.
+const COHORTS = 30
 // Page-side expressions (they run in the browser, so they are given as text).
 const NOT_LOADING = "document.querySelector('[aria-busy]') === null"
 
@@ -137,21 +139,86 @@ describe('dashboard in a browser', function () {
 
   it('renders each main view, at 1280×800 and at phone width, without a CSP violation', async () => {
     await loggedIn()
-    for (const view of VIEWS) {
-      await page.goto(`${base()}/dashboard/#/${view}`)
-      await page.waitForSelector(`nav a[aria-current="page"][href="#/${view}"]`, { timeout: 60_000 })
-      await page.waitForFunction(`document.querySelector('main h2') !== null && ${NOT_LOADING}`, { timeout: 60_000 })
-      assert.equal(await page.$$eval('[role="alert"]', alerts => alerts.map(alert => alert.textContent).join(' ')), '', `${view}: no failure shown`)
-      await page.screenshot({ path: join(shots, `${view}-1280.png`) })
+    for (const [width, height] of [
+      [1280, 800],
+      [390, 844]
+    ] as const) {
+      await page.setViewport({ width, height })
+      for (const view of VIEWS) {
+        await page.goto(`${base()}/dashboard/#/${view}`)
+        await page.waitForSelector(`nav a[aria-current="page"][href="#/${view}"]`, { timeout: 60_000 })
+        await page.waitForFunction(`document.querySelector('main h2') !== null && ${NOT_LOADING}`, { timeout: 60_000 })
+        assert.equal(await page.$$eval('[role="alert"]', alerts => alerts.map(alert => alert.textContent).join(' ')), '', `${view}: no failure shown`)
+        const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
+        assert.ok(overflow <= 0, `${view} at ${width} px: the page is ${overflow} px wider than the screen`)
+        await page.screenshot({ path: join(shots, `${view}-${width}.png`), fullPage: width < 1280 })
+      }
     }
-    await page.setViewport({ width: 390, height: 844 })
     await page.goto(`${base()}/dashboard/#/agreements`)
     await page.waitForSelector('tr[data-agreement-id]', { timeout: 60_000 })
-    const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
-    assert.ok(overflow <= 0, `the page is ${overflow} px wider than a phone screen`)
     await page.screenshot({ path: join(shots, 'agreements-390.png'), fullPage: true })
     await page.setViewport({ width: 1280, height: 800 })
     assert.deepEqual(cspViolations, [])
+  })
+
+  it('lists the connected peer with its score and the addresses it observed this node at', async () => {
+    await loggedIn()
+    await page.goto(`${base()}/dashboard/#/node`)
+    await page.waitForFunction(`document.querySelector(${JSON.stringify(`#peers tr[data-node-id="${provider.nodeId}"] .score`)})?.textContent === '0'`, {
+      timeout: 60_000
+    })
+    const observed = await page.$$eval('#observed-addresses code', codes => codes.map(code => code.textContent ?? ''))
+    assert.ok(observed.length > 0 && observed.every(address => address.startsWith('/ip4/127.0.0.1/')), observed.join(' '))
+    // This daemon does not report reachability: the view leaves it out.
+    assert.equal(await page.$('#reachability'), null)
+  })
+
+  it('shows that no data is in custody, then a dataset added and its audit entry', async () => {
+    await loggedIn()
+    await page.goto(`${base()}/dashboard/#/custody`)
+    await page.waitForSelector('#custody-title', { timeout: 60_000 })
+    await page.waitForFunction(NOT_LOADING, { timeout: 60_000 })
+    assert.match(await text('main'), /No datasets in custody/)
+    const source = await mkdtemp(join(tmpdir(), 'agora-dashboard-custody-'))
+    try {
+      const csv = join(source, 'patients.csv')
+      await writeFile(csv, 'age,weight\n40,70.5\n51,80.25\n')
+      await requester.client.expect(201, 'POST', '/agora-api/v1/custody/datasets', { name: 'patients', csv, description: 'two patients' })
+      // More than a page of audit entries, for the pages below.
+      for (let i = 0; i < COHORTS; i++) {
+        await requester.client.expect(201, 'POST', '/agora-api/v1/custody/datasets', { name: `cohort-${String(i).padStart(2, '0')}`, csv })
+      }
+    } finally {
+      await rm(source, { recursive: true, force: true })
+    }
+    const audit = await requester.client.expect<Array<{ seq: number; kind: string; dataset?: string }>>(
+      200,
+      'GET',
+      '/agora-api/v1/custody/audit?dataset=patients'
+    )
+    const added = audit.find(entry => entry.kind === 'dataset-added')
+    assert.ok(added !== undefined, JSON.stringify(audit))
+    await page.reload()
+    await page.waitForSelector('tr[data-dataset="patients"]', { timeout: 60_000 })
+    assert.match(await text('tr[data-dataset="patients"]'), /two patients/)
+    await page.screenshot({ path: join(shots, 'custody-dataset.png'), fullPage: true })
+
+    // The audit log is shown a page at a time, newest first, and filtered.
+    const shown = async (): Promise<string[]> =>
+      await page.$$eval('[data-table="audit"] tbody tr', rows => rows.map(row => row.getAttribute('data-audit-seq') ?? ''))
+    const first = await shown()
+    assert.equal(first.length, 25)
+    assert.match(await text('#audit-pages span'), new RegExp(`^page 1 of 2 \\(${COHORTS + 1} rows\\)$`))
+    await page.click('#audit-pages button:last-of-type')
+    await page.waitForFunction("document.querySelector('#audit-pages span')?.textContent.startsWith('page 2 of 2') === true", { timeout: 60_000 })
+    const second = await shown()
+    assert.equal(second.at(-1), String(added.seq), 'the oldest entry, the first dataset added, ends the last page')
+    assert.ok(second.every(seq => !first.includes(seq)))
+    assert.match(await text(`tr[data-audit-seq="${added.seq}"]`), /dataset-added.*patients/)
+    await page.type('#audit-filter', 'cohort-03')
+    await page.waitForFunction(`document.querySelectorAll('[data-table="audit"] tbody tr').length === 1`, { timeout: 60_000 })
+    assert.match(await text('[data-table="audit"] tbody tr'), /dataset-added.*cohort-03/)
+    assert.equal(await page.$('#audit-pages'), null, 'one row needs no pages')
   })
 
   it('acts as the app-key agora dashboard --app-key names, and refuses one that does not exist', async () => {
@@ -221,7 +288,7 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
 
   const rowsOf = async (heading: string): Promise<string[]> =>
     (await page.evaluate(
-      `[...document.querySelectorAll('h3')].filter(h => h.textContent === ${JSON.stringify(heading)}).flatMap(h => { const t = h.nextElementSibling; return t && t.tagName === 'TABLE' ? [...t.querySelectorAll('tbody tr')].map(tr => tr.textContent) : [] })`
+      `[...document.querySelectorAll('h3')].filter(h => h.textContent === ${JSON.stringify(heading)}).flatMap(h => { const t = h.nextElementSibling; return t ? [...t.querySelectorAll('tbody tr')].map(tr => tr.textContent) : [] })`
     )) as string[]
 
   it("shows the provider's debit notes, then its invoice, and charts its earnings, as the job is paid", async () => {
@@ -240,7 +307,7 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     const { agreementId, activityId } = await pair.agreementWithActivity()
     // A debit note the provider issued for the activity shows without a reload.
     await page.waitForFunction(
-      `[...document.querySelectorAll('tbody tr')].some(tr => tr.textContent.includes(${JSON.stringify(activityId.slice(0, 12))}) && tr.textContent.includes('issued'))`,
+      `[...document.querySelectorAll('tbody tr')].some(tr => tr.querySelector(${JSON.stringify(`a[title="${activityId}"]`)}) !== null && tr.textContent.includes('issued'))`,
       { timeout: 120_000 }
     )
     assert.ok((await rowsOf('Debit notes')).length > 0)
@@ -284,9 +351,7 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     await page.screenshot({ path: join(shots, 'payments.png'), fullPage: true })
 
     await page.goto(`${provider.service.apiUrl!}/dashboard/#/activities`)
-    await page.waitForFunction(`document.querySelector('main tbody tr')?.textContent.includes(${JSON.stringify(activityId.slice(0, 12))}) === true`, {
-      timeout: 60_000
-    })
+    await page.waitForSelector(`tr[data-activity-id="${activityId}"] a[href="#/activities/${activityId}"]`, { timeout: 60_000 })
     await page.screenshot({ path: join(shots, 'activities.png') })
   })
 })

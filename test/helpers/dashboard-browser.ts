@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import puppeteer from 'puppeteer-core'
-import type { Browser } from 'puppeteer-core'
+import type { Browser, Page } from 'puppeteer-core'
 
 const run = promisify(execFile)
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -44,4 +44,11 @@ export async function closeBrowser(browser: Browser | undefined): Promise<void> 
   } catch {
     child?.kill('SIGKILL')
   }
+}
+
+/** Keeps a failed test's screenshot and the start of the page's text beside the others. */
+export async function keepFailure(page: Page, dir: string): Promise<void> {
+  await page.screenshot({ path: join(dir, `failed-${Date.now()}.png`) }).catch(() => undefined)
+  const shown = (await page.evaluate('document.body.innerText').catch(() => '')) as string
+  console.log(`      page at failure (${page.url()}): ${shown.slice(0, 500)}`)
 }

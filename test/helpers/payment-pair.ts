@@ -19,8 +19,8 @@ export const PAIR_ALIAS = 'erc20-holesky-tglm'
 export interface PaymentPair {
   readonly provider: TestNode
   readonly requester: TestNode
-  /** An approved agreement with a created activity; confirmed in `appSessionId` when given. */
-  agreementWithActivity(appSessionId?: string): Promise<{ agreementId: string; activityId: string }>
+  /** An approved agreement with a created activity; confirmed in `appSessionId` when given; its package `taskPackage` (default: one never fetched). */
+  agreementWithActivity(appSessionId?: string, taskPackage?: string): Promise<{ agreementId: string; activityId: string }>
   /** Stops the provider and starts it again on its data dir; `provider` is the new one from then on. */
   restartProvider(): Promise<TestNode>
   /** Starts the requester again on its data dir after it was stopped (or stops it first). */
@@ -104,7 +104,7 @@ export function paymentPairFixture(requesterTokens = '100', pairOptions: Payment
       requester = await cluster.start({ ...nodeOptions, dataDir: old.dataDir, bootstrap: [started(provider).addresses[0]!] })
       return requester
     },
-    async agreementWithActivity(appSessionId) {
+    async agreementWithActivity(appSessionId, taskPackage = 'http://127.0.0.1:9/never-fetched.wasm') {
       const p = started(provider)
       const r = started(requester)
       const parties = { provider: { nodeId: p.nodeId, client: p.client }, requester: { nodeId: r.nodeId, client: r.client } }
@@ -113,8 +113,8 @@ export function paymentPairFixture(requesterTokens = '100', pairOptions: Payment
         offerExtra: { 'golem.inf.mem.gib': 0.5, 'golem.inf.storage.gib': 2 },
         demandExtra: {
           'golem.com.payment.chosen-platform': PAIR_ALIAS,
-          // Never deployed here: the activity only has to exist and be measured.
-          'golem.srv.comp.task_package': 'http://127.0.0.1:9/never-fetched.wasm',
+          // By default never deployed: the activity only has to exist and be measured.
+          'golem.srv.comp.task_package': taskPackage,
           [`golem.com.payment.platform.${PAIR_ALIAS}.address`]: r.nodeId.toLowerCase()
         }
       })

@@ -47,6 +47,7 @@ export async function loadSession(): Promise<Session> {
 
 export const get = <T>(path: string, signal?: AbortSignal): Promise<T> => call<T>('GET', path, undefined, signal)
 export const post = <T>(path: string, body?: unknown): Promise<T> => call<T>('POST', path, body)
+export const del = <T>(path: string): Promise<T> => call<T>('DELETE', path)
 
 /** The long polls' shape: events after a timestamp, waiting up to `timeout` seconds for the first. */
 export interface TimedEvent {
@@ -79,5 +80,24 @@ export async function follow<E extends TimedEvent>(path: string, onEvents: (even
       await new Promise(resolve => setTimeout(resolve, pauseMs))
       pauseMs = Math.min(pauseMs * 2, 30_000)
     }
+  }
+}
+
+/**
+ * Every event a payment event route still holds, from the first: each answer
+ * is a page of at most 100, and the next asks for what came after it. The
+ * routes keep a log (a read takes nothing from it), so this does not take
+ * events from the clients that follow them.
+ */
+export async function allEvents<E extends TimedEvent>(path: string, signal: AbortSignal): Promise<E[]> {
+  const all: E[] = []
+  const PAGE = 100
+  for (;;) {
+    const query = new URLSearchParams({ timeout: '0', maxEvents: String(PAGE) })
+    const last = all.at(-1)
+    if (last !== undefined) query.set('afterTimestamp', last.eventDate)
+    const page = await get<E[]>(`${path}?${query.toString()}`, signal)
+    all.push(...page)
+    if (page.length < PAGE) return all
   }
 }

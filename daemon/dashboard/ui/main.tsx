@@ -5,16 +5,21 @@ import { useEffect, useState } from 'preact/hooks'
 import { ApiFailure, loadSession } from './api.ts'
 import type { Session } from './api.ts'
 import { AgreementView, AgreementsView } from './views/agreements.tsx'
+import { CustodyView } from './views/custody.tsx'
 import { NodeView } from './views/node.tsx'
 import { ProviderView } from './views/provider.tsx'
-import { ActivitiesView, EarningsView, PaymentsView } from './views/payments.tsx'
+import { RequesterView } from './views/requester.tsx'
+import { ActivitiesView, ActivityView } from './views/activities.tsx'
+import { EarningsView, PaymentsView } from './views/payments.tsx'
 
 const VIEWS = [
   { path: 'node', label: 'Node' },
   { path: 'provider', label: 'Provider' },
+  { path: 'requester', label: 'Requester' },
   { path: 'agreements', label: 'Agreements' },
   { path: 'activities', label: 'Activities' },
   { path: 'payments', label: 'Payments' },
+  { path: 'custody', label: 'Data custody' },
   { path: 'earnings', label: 'Earnings' }
 ] as const
 
@@ -43,12 +48,16 @@ function View({ route, session }: { route: string[]; session: Session | null }) 
   switch (name) {
     case 'provider':
       return <ProviderView />
+    case 'requester':
+      return <RequesterView nodeId={session.nodeId} />
     case 'agreements':
       return id === undefined ? <AgreementsView /> : <AgreementView id={id} />
     case 'activities':
-      return <ActivitiesView />
+      return id === undefined ? <ActivitiesView /> : <ActivityView id={id} />
     case 'payments':
       return <PaymentsView nodeId={session.nodeId} />
+    case 'custody':
+      return <CustodyView />
     case 'earnings':
       return <EarningsView nodeId={session.nodeId} />
     default:

@@ -12,9 +12,19 @@ interface NodeInfo {
   startedAt: string
   uptimeSeconds: number
   addresses: string[]
-  peers: Array<{ nodeId: string }>
+  observedAddresses?: string[]
+  peers: Array<{ nodeId: string; score?: number }>
+  reachability?: Reachability
   offersKnown: number
   rssBytes: number
+}
+
+/** How others reach this node (sent by daemons that check it; absent from older ones). */
+interface Reachability {
+  status: 'public' | 'private' | 'unknown'
+  relays: string[]
+  direct: number
+  relayed: number
 }
 
 // Peers, offers and memory change slowly and have no event stream: a look every 15 s is enough.
@@ -71,18 +81,44 @@ export function NodeView() {
                 ))}
               </ul>
             )}
-            <h3>Connected peers</h3>
-            {node.peers.length === 0 ? (
-              <Empty what="peers" />
+            <h3>Observed addresses</h3>
+            {(node.observedAddresses ?? []).length === 0 ? (
+              <Empty what="addresses observed by peers" />
             ) : (
-              <ul class="plain">
-                {node.peers.map(peer => (
-                  <li key={peer.nodeId}>
-                    <code>{peer.nodeId}</code>
+              <ul class="plain" id="observed-addresses">
+                {(node.observedAddresses ?? []).map(address => (
+                  <li key={address}>
+                    <code>{address}</code>
                   </li>
                 ))}
               </ul>
             )}
+            {node.reachability === undefined ? null : <ReachabilityFacts reachability={node.reachability} />}
+            <h3>Connected peers</h3>
+            {node.peers.length === 0 ? (
+              <Empty what="peers" />
+            ) : (
+              <table id="peers">
+                <caption class="visually-hidden">Connected peers and their scores</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Node</th>
+                    <th scope="col">Score</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {node.peers.map(peer => (
+                    <tr key={peer.nodeId} data-node-id={peer.nodeId}>
+                      <td>
+                        <code>{peer.nodeId}</code>
+                      </td>
+                      <td class="number score">{peer.score === undefined ? '—' : Number(peer.score.toFixed(2))}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            <p class="count">A peer’s score is this node’s standing of it: 0 when it behaved, lower after each violation; at the threshold it is banned.</p>
           </>
         )}
       </Frame>
@@ -102,5 +138,35 @@ function CopyButton({ text, label }: { text: string; label: string }) {
     <button type="button" onClick={copy} aria-label={label}>
       {done ? 'Copied' : 'Copy'}
     </button>
+  )
+}
+
+function ReachabilityFacts({ reachability }: { reachability: Reachability }) {
+  return (
+    <>
+      <h3>Reachability</h3>
+      <dl class="facts" id="reachability">
+        <dt>Status</dt>
+        <dd id="reachability-status">{reachability.status}</dd>
+        <dt>Connections</dt>
+        <dd>
+          {reachability.direct} direct, {reachability.relayed} relayed
+        </dd>
+        <dt>Relays</dt>
+        <dd>
+          {reachability.relays.length === 0 ? (
+            'none'
+          ) : (
+            <ul class="plain">
+              {reachability.relays.map(relay => (
+                <li key={relay}>
+                  <code>{relay}</code>
+                </li>
+              ))}
+            </ul>
+          )}
+        </dd>
+      </dl>
+    </>
   )
 }

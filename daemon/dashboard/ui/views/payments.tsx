@@ -1,11 +1,13 @@
 // Debit notes and invoices (live on the payment event streams), the activities
-// they bill, and earnings and spend over time as a chart.
+// they bill (listed in activities.tsx), and earnings and spend over time as a chart.
 import { useEffect, useRef, useState } from 'preact/hooks'
 import uPlot from 'uplot'
 import { get } from '../api.ts'
 import { when } from '../format.ts'
 import { useEventCount, useLoaded } from '../hooks.ts'
 import { Empty, Frame, IdLink } from './common.tsx'
+import { DepositsSection } from './deposits.tsx'
+import { PagedTable } from './paged-table.tsx'
 
 interface DebitNote {
   debitNoteId: string
@@ -65,7 +67,7 @@ async function loadDocuments(signal: AbortSignal): Promise<Documents> {
 // (debit notes come every 2 min by default).
 const ISSUED_REFRESH_MS = 30_000
 
-function useDocuments() {
+export function useDocuments() {
   const changes = useEventCount(PAYMENT_EVENTS)
   const [tick, setTick] = useState(0)
   useEffect(() => {
@@ -77,6 +79,8 @@ function useDocuments() {
 
 export function PaymentsView({ nodeId }: { nodeId: string }) {
   const loaded = useDocuments()
+  const own = nodeId.toLowerCase()
+  const direction = (party: string, ours: string, theirs: string): string => (party.toLowerCase() === own ? ours : theirs)
   return (
     <section aria-labelledby="payments-title">
       <h2 id="payments-title">Payments, invoices and debit notes</h2>
@@ -84,11 +88,18 @@ export function PaymentsView({ nodeId }: { nodeId: string }) {
         {({ debitNotes, invoices, payments }) => (
           <>
             <h3>Payments</h3>
+            <p class="count">A payment record holds its transaction's hash; the block and its confirmations are not recorded.</p>
             {payments.length === 0 ? (
               <Empty what="payments" />
             ) : (
-              <table>
-                <thead>
+              <PagedTable
+                name="payments"
+                caption="Payments"
+                rows={payments}
+                text={payment =>
+                  `${payment.details} ${payment.agreementPayments.map(share => share.agreementId).join(' ')} ${direction(payment.payeeId, 'received', 'paid')} ${payment.amount}`
+                }
+                head={
                   <tr>
                     <th scope="col">Transaction</th>
                     <th scope="col">Agreements</th>
@@ -96,32 +107,37 @@ export function PaymentsView({ nodeId }: { nodeId: string }) {
                     <th scope="col">Amount</th>
                     <th scope="col">When</th>
                   </tr>
-                </thead>
-                <tbody>
-                  {payments.map(payment => (
-                    <tr key={payment.paymentId} data-payment-id={payment.paymentId}>
-                      <td>
-                        <code class="tx-hash">{payment.details}</code>
-                      </td>
-                      <td>
-                        {payment.agreementPayments.map(share => (
-                          <IdLink key={share.agreementId} href={`#/agreements/${share.agreementId}`} id={share.agreementId} />
-                        ))}
-                      </td>
-                      <td>{payment.payeeId.toLowerCase() === nodeId.toLowerCase() ? 'received' : 'paid'}</td>
-                      <td class="number">{payment.amount}</td>
-                      <td>{when(payment.timestamp)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                }
+                row={payment => (
+                  <tr key={payment.paymentId} data-payment-id={payment.paymentId}>
+                    <td>
+                      <code class="tx-hash">{payment.details}</code>
+                    </td>
+                    <td>
+                      {payment.agreementPayments.map(share => (
+                        <IdLink key={share.agreementId} href={`#/agreements/${share.agreementId}`} id={share.agreementId} />
+                      ))}
+                    </td>
+                    <td>{direction(payment.payeeId, 'received', 'paid')}</td>
+                    <td class="number">{payment.amount}</td>
+                    <td>{when(payment.timestamp)}</td>
+                  </tr>
+                )}
+              />
             )}
+            <DepositsSection version={[debitNotes.length, invoices.length, payments.length]} side="Provider" />
             <h3>Invoices</h3>
             {invoices.length === 0 ? (
               <Empty what="invoices" />
             ) : (
-              <table>
-                <thead>
+              <PagedTable
+                name="invoices"
+                caption="Invoices"
+                rows={invoices}
+                text={invoice =>
+                  `${invoice.invoiceId} ${invoice.agreementId} ${direction(invoice.issuerId, 'issued', 'received')} ${invoice.amount} ${invoice.status}`
+                }
+                head={
                   <tr>
                     <th scope="col">Invoice</th>
                     <th scope="col">Agreement</th>
@@ -130,31 +146,35 @@ export function PaymentsView({ nodeId }: { nodeId: string }) {
                     <th scope="col">Status</th>
                     <th scope="col">Issued</th>
                   </tr>
-                </thead>
-                <tbody>
-                  {invoices.map(invoice => (
-                    <tr key={invoice.invoiceId}>
-                      <td>
-                        <code title={invoice.invoiceId}>{invoice.invoiceId.slice(0, 12)}</code>
-                      </td>
-                      <td>
-                        <IdLink href={`#/agreements/${invoice.agreementId}`} id={invoice.agreementId} />
-                      </td>
-                      <td>{invoice.issuerId.toLowerCase() === nodeId.toLowerCase() ? 'issued' : 'received'}</td>
-                      <td class="number">{invoice.amount}</td>
-                      <td>{invoice.status}</td>
-                      <td>{when(invoice.timestamp)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                }
+                row={invoice => (
+                  <tr key={invoice.invoiceId} data-invoice-id={invoice.invoiceId}>
+                    <td>
+                      <code title={invoice.invoiceId}>{invoice.invoiceId.slice(0, 12)}</code>
+                    </td>
+                    <td>
+                      <IdLink href={`#/agreements/${invoice.agreementId}`} id={invoice.agreementId} />
+                    </td>
+                    <td>{direction(invoice.issuerId, 'issued', 'received')}</td>
+                    <td class="number">{invoice.amount}</td>
+                    <td>{invoice.status}</td>
+                    <td>{when(invoice.timestamp)}</td>
+                  </tr>
+                )}
+              />
             )}
             <h3>Debit notes</h3>
             {debitNotes.length === 0 ? (
               <Empty what="debit notes" />
             ) : (
-              <table>
-                <thead>
+              <PagedTable
+                name="debit-notes"
+                caption="Debit notes"
+                rows={debitNotes}
+                text={note =>
+                  `${note.debitNoteId} ${note.activityId} ${note.agreementId} ${direction(note.issuerId, 'issued', 'received')} ${note.totalAmountDue} ${note.status}`
+                }
+                head={
                   <tr>
                     <th scope="col">Debit note</th>
                     <th scope="col">Activity</th>
@@ -163,24 +183,22 @@ export function PaymentsView({ nodeId }: { nodeId: string }) {
                     <th scope="col">Status</th>
                     <th scope="col">Issued</th>
                   </tr>
-                </thead>
-                <tbody>
-                  {debitNotes.map(note => (
-                    <tr key={note.debitNoteId}>
-                      <td>
-                        <code title={note.debitNoteId}>{note.debitNoteId.slice(0, 12)}</code>
-                      </td>
-                      <td>
-                        <code title={note.activityId}>{note.activityId.slice(0, 12)}</code>
-                      </td>
-                      <td>{note.issuerId.toLowerCase() === nodeId.toLowerCase() ? 'issued' : 'received'}</td>
-                      <td class="number">{note.totalAmountDue}</td>
-                      <td>{note.status}</td>
-                      <td>{when(note.timestamp)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
+                }
+                row={note => (
+                  <tr key={note.debitNoteId} data-debit-note-id={note.debitNoteId}>
+                    <td>
+                      <code title={note.debitNoteId}>{note.debitNoteId.slice(0, 12)}</code>
+                    </td>
+                    <td>
+                      <IdLink href={`#/activities/${note.activityId}`} id={note.activityId} />
+                    </td>
+                    <td>{direction(note.issuerId, 'issued', 'received')}</td>
+                    <td class="number">{note.totalAmountDue}</td>
+                    <td>{note.status}</td>
+                    <td>{when(note.timestamp)}</td>
+                  </tr>
+                )}
+              />
             )}
           </>
         )}
@@ -198,7 +216,7 @@ interface ActivityRow {
 }
 
 /** The activities the debit notes bill: one row each, with its latest total. */
-function activitiesOf(debitNotes: DebitNote[]): ActivityRow[] {
+export function activitiesOf(debitNotes: DebitNote[]): ActivityRow[] {
   const rows = new Map<string, ActivityRow>()
   for (const note of [...debitNotes].sort((a, b) => a.timestamp.localeCompare(b.timestamp))) {
     const row = rows.get(note.activityId)
@@ -207,49 +225,6 @@ function activitiesOf(debitNotes: DebitNote[]): ActivityRow[] {
     else Object.assign(row, { notes: row.notes + 1, lastDue: note.totalAmountDue, lastAt: note.timestamp })
   }
   return [...rows.values()].sort((a, b) => b.lastAt.localeCompare(a.lastAt))
-}
-
-export function ActivitiesView() {
-  const loaded = useDocuments()
-  return (
-    <section aria-labelledby="activities-title">
-      <h2 id="activities-title">Activities</h2>
-      <Frame loaded={loaded}>
-        {({ debitNotes }) => {
-          const rows = activitiesOf(debitNotes)
-          if (rows.length === 0) return <Empty what="billed activities" />
-          return (
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Activity</th>
-                  <th scope="col">Agreement</th>
-                  <th scope="col">Debit notes</th>
-                  <th scope="col">Cost so far</th>
-                  <th scope="col">Last note</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map(row => (
-                  <tr key={row.activityId}>
-                    <td>
-                      <code title={row.activityId}>{row.activityId.slice(0, 12)}</code>
-                    </td>
-                    <td>
-                      <IdLink href={`#/agreements/${row.agreementId}`} id={row.agreementId} />
-                    </td>
-                    <td class="number">{row.notes}</td>
-                    <td class="number">{row.lastDue}</td>
-                    <td>{when(row.lastAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )
-        }}
-      </Frame>
-    </section>
-  )
 }
 
 /**
