@@ -1,13 +1,26 @@
 // Agora's payment extras (under /agora-api/v1/payment), which the CLI's
 // `agora payment status|deposits|claim|fund` call: one account's amounts and
 // balances on chain, escrow deposits as either side sees them, claiming
-// verified vouchers, and test funds on a dev network.
+// verified vouchers, and test funds on a dev network; and the long poll of
+// the documents this node issues, which the Golem events do not report.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import type { PaymentApi } from '../../payment/index.ts'
-import { ClaimBody, ClaimOutcome, DepositView, FundBody, FundOutcome, PaymentStatus, paymentErrors, StatusQuery } from './payment-schemas.ts'
+import { eventQueryOf } from './payment-event-routes.ts'
+import {
+  ClaimBody,
+  ClaimOutcome,
+  DepositView,
+  EventQuery,
+  FundBody,
+  FundOutcome,
+  IssuedEvent,
+  PaymentStatus,
+  paymentErrors,
+  StatusQuery
+} from './payment-schemas.ts'
 import { statusPlatform } from './payment-status.ts'
-import { claimWire, depositWire, fundWire, statusWire } from './payment-wire.ts'
+import { claimWire, depositWire, fundWire, issuedEventWire, statusWire } from './payment-wire.ts'
 import { errorResponses } from './schemas.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
@@ -53,6 +66,12 @@ export function paymentExtrasRoutes(api: PaymentApi): FastifyPluginAsync {
           await api.claim({ ...(body.depositIds === undefined ? {} : { depositIds: body.depositIds }), ...(body.all === undefined ? {} : { all: body.all }) })
         )
       }
+    )
+    // Like the Golem event polls (same query, same machinery): 200 with a list, empty when the wait ends with nothing.
+    app.get(
+      '/issuedEvents',
+      { schema: { operationId: 'agoraPaymentIssuedEvents', tags, querystring: EventQuery, response: { 200: Type.Array(IssuedEvent) } } },
+      async (request, reply) => (await api.issuedEvents(eventQueryOf(request.query, reply))).map(issuedEventWire)
     )
     app.post(
       '/fund',

@@ -135,6 +135,15 @@ export const InvoiceEvent = Type.Object({
   rejection: Type.Optional(Rejection)
 })
 
+/** Agora's: a debit note or invoice this node issued (GET /agora-api/v1/payment/issuedEvents). */
+export const IssuedEvent = Type.Object({
+  eventType: Type.Union([Type.Literal('DebitNoteIssuedEvent'), Type.Literal('InvoiceIssuedEvent')]),
+  eventDate: Type.String({ format: 'date-time' }),
+  agreementId: Type.String(),
+  debitNoteId: Type.Optional(Type.String({ description: 'set on a DebitNoteIssuedEvent' })),
+  invoiceId: Type.Optional(Type.String({ description: 'set on an InvoiceIssuedEvent' }))
+})
+
 const Share = (idName: 'agreementId' | 'activityId') => Type.Object({ [idName]: Type.String(), amount: Type.String() })
 export const Payment = Type.Object({
   paymentId: Type.String(),

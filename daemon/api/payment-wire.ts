@@ -14,6 +14,7 @@ import type {
   DepositView,
   Invoice,
   InvoiceEvent,
+  IssuedEvent,
   NewAllocation,
   Payment,
   PaymentStatus,
@@ -165,6 +166,11 @@ export function debitNoteEventWire(event: DebitNoteEvent) {
     debitNoteId: event.debitNoteId,
     ...(event.rejection === undefined ? {} : { rejection: rejectionWire(event.rejection) })
   }
+}
+
+export function issuedEventWire(event: IssuedEvent) {
+  const common = { eventType: event.eventType, eventDate: formatTime(event.eventDate), agreementId: event.agreementId }
+  return event.eventType === 'InvoiceIssuedEvent' ? { ...common, invoiceId: event.invoiceId } : { ...common, debitNoteId: event.debitNoteId }
 }
 
 export function invoiceEventWire(event: InvoiceEvent) {

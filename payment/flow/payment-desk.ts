@@ -12,6 +12,7 @@ import type {
   DepositView,
   Invoice,
   InvoiceEvent,
+  IssuedEvent,
   NewAllocation,
   Payment,
   PaymentRole,
@@ -142,6 +143,10 @@ export class PaymentDesk implements PaymentApi {
 
   async rejectInvoice(invoiceId: string, rejection: Rejection): Promise<void> {
     await this.#c.requester.reject(checkedId(invoiceId), 'invoice', rejection)
+  }
+
+  async issuedEvents(query: EventQuery): Promise<IssuedEvent[]> {
+    return await this.#c.ledger.issued.events(query)
   }
 
   // ---- payments and accounts ----

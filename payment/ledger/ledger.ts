@@ -11,6 +11,7 @@ import { AllocationBook } from './allocation-book.ts'
 import { DocumentBook } from './document-book.ts'
 import { EVENT_PREFIX, EventLog, storedEvent } from './event-log.ts'
 import type { EventInput } from './event-log.ts'
+import { IssuedLog } from './issued-log.ts'
 import { allocationOf, amountOf, documentIdOf, rejectionWire, storedAllocation, storedDebitNote, storedInvoice } from './records.ts'
 import type { StoredAllocation, StoredDocument } from './records.ts'
 import { paymentOf, storedPayment, storedSettled } from './payment-records.ts'
@@ -51,6 +52,8 @@ export class Ledger {
   readonly allocations: AllocationBook
   readonly documents = new DocumentBook()
   readonly events: EventLog
+  /** The documents this node issued, for its own clients' long polls. */
+  readonly issued: IssuedLog
   readonly #components: LedgerComponents
   readonly #timers = new Map<string, TimerHandle>()
   /** Per role and agreement: the cumulative the chain shows paid. */
@@ -63,6 +66,7 @@ export class Ledger {
     this.#components = components
     this.allocations = new AllocationBook(components.clock)
     this.events = new EventLog(components.clock)
+    this.issued = new IssuedLog(components.clock)
   }
 
   async open(): Promise<void> {
@@ -81,6 +85,7 @@ export class Ledger {
       ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
     })
     for (const { record } of documents) this.documents.put(record)
+    this.issued.load(this.documents.all(), agreementId => this.#components.appSessionOf(agreementId))
     const events = await loadEach({
       store: db,
       range: { gte: EVENT_PREFIX, lt: `${EVENT_PREFIX}~` },
@@ -110,6 +115,7 @@ export class Ledger {
     for (const timer of this.#timers.values()) this.#components.clock.clearTimeout(timer)
     this.#timers.clear()
     this.events.close()
+    this.issued.close()
   }
 
   // ---- allocations ----
@@ -171,6 +177,7 @@ export class Ledger {
       if (this.documents.find(documentIdOf(record)) !== undefined) throw new PaymentError('Conflict', `document ${documentIdOf(record)} exists`)
       await commit([documentOp(record)])
       this.documents.put(record)
+      this.issued.add(record, this.#components.appSessionOf(record.document.agreementId))
     })
   }
 

@@ -94,6 +94,14 @@ export interface InvoiceEvent {
   readonly rejection?: Rejection
 }
 
+/** A debit note or invoice this node issued (Agora's own event: the Golem payment events tell an issuer only of the answers). */
+export type IssuedEvent = {
+  /** Strictly increasing per node: a long poll's `afterTimestamp` resumes after it. */
+  readonly eventDate: number
+  readonly agreementId: string
+  readonly appSessionId?: string
+} & ({ readonly eventType: 'DebitNoteIssuedEvent'; readonly debitNoteId: string } | { readonly eventType: 'InvoiceIssuedEvent'; readonly invoiceId: string })
+
 export interface Allocation {
   readonly allocationId: string
   /** The payer's address (this node's). */

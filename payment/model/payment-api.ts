@@ -11,6 +11,7 @@ import type {
   DepositView,
   Invoice,
   InvoiceEvent,
+  IssuedEvent,
   NewAllocation,
   Payment,
   PaymentRole,
@@ -74,6 +75,8 @@ export interface PaymentApi {
   invoiceEvents(query: EventQuery): Promise<InvoiceEvent[]>
   acceptInvoice(invoiceId: string, acceptance: Acceptance): Promise<void>
   rejectInvoice(invoiceId: string, rejection: Rejection): Promise<void>
+  /** The debit notes and invoices this node issues, as they are issued (Agora's: the Golem events tell the issuer only of answers). */
+  issuedEvents(query: EventQuery): Promise<IssuedEvent[]>
 
   // Payments and accounts
   payments(filter?: ListFilter & { readonly role?: PaymentRole }): Payment[]

@@ -1,0 +1,73 @@
+// The documents this node issued, as events its own clients can long-poll:
+// the payment events tell an issuer only of the answers to its documents, so
+// a dashboard or script following them would not hear of a new debit note.
+// Kept in memory only: at open it is rebuilt from the issued documents
+// themselves (their issue time), so nothing more is written per document.
+// Each entry's eventDate is strictly above the previous one, so
+// `afterTimestamp` = the last date seen resumes exactly after it.
+import { ChangeSignal } from '../../net/index.ts'
+import type { Clock } from '../../net/index.ts'
+import type { IssuedEvent } from '../model/documents.ts'
+import type { EventWait } from './event-log.ts'
+import { documentIdOf } from './records.ts'
+import type { StoredDocument } from './records.ts'
+
+/** Entries kept; the oldest go first (the documents stay in the ledger). */
+const MAX_ISSUED = 100_000
+
+export class IssuedLog {
+  readonly #clock: Clock
+  readonly #changed: ChangeSignal
+  readonly #entries: IssuedEvent[] = []
+  #lastDate = 0
+  #closed = false
+
+  constructor(clock: Clock) {
+    this.#clock = clock
+    this.#changed = new ChangeSignal(clock)
+  }
+
+  /** The issued documents found at open, in any order. */
+  load(records: readonly StoredDocument[], appSessionOf: (agreementId: string) => string | undefined): void {
+    const issued = records.filter(r => r.role === 'Provider').sort((a, b) => a.document.timestamp - b.document.timestamp)
+    for (const record of issued) this.#push(record, record.document.timestamp, appSessionOf(record.document.agreementId))
+  }
+
+  /** A document just issued (written): its event, and every waiting poll wakes. */
+  add(record: StoredDocument, appSessionId: string | undefined): void {
+    this.#push(record, this.#clock.now(), appSessionId)
+    this.#changed.notify()
+  }
+
+  async events(wait: EventWait): Promise<IssuedEvent[]> {
+    const after = wait.afterTimestamp ?? Number.NEGATIVE_INFINITY
+    const deadline = this.#clock.now() + Math.max(0, wait.timeoutMs)
+    for (;;) {
+      const found = this.#entries
+        .filter(e => e.eventDate > after && (wait.appSessionId === undefined || e.appSessionId === wait.appSessionId))
+        .slice(0, Math.max(1, wait.maxEvents))
+      if (found.length > 0) return found
+      const left = deadline - this.#clock.now()
+      if (left <= 0 || wait.signal?.aborted === true || this.#closed) return []
+      if (!(await this.#changed.wait(left, wait.signal))) return []
+    }
+  }
+
+  /** Ends every wait with what there is (the daemon is stopping). */
+  close(): void {
+    this.#closed = true
+    this.#changed.notify()
+  }
+
+  #push(record: StoredDocument, at: number, appSessionId: string | undefined): void {
+    const eventDate = Math.max(at, this.#lastDate + 1)
+    this.#lastDate = eventDate
+    const id = documentIdOf(record)
+    const event: IssuedEvent =
+      record.kind === 'invoice'
+        ? { eventType: 'InvoiceIssuedEvent', eventDate, invoiceId: id, agreementId: record.document.agreementId }
+        : { eventType: 'DebitNoteIssuedEvent', eventDate, debitNoteId: id, agreementId: record.document.agreementId }
+    this.#entries.push(appSessionId === undefined ? event : { ...event, appSessionId })
+    if (this.#entries.length > MAX_ISSUED) this.#entries.shift()
+  }
+}
