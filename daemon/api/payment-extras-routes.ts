@@ -1,8 +1,9 @@
 // Agora's payment extras (under /agora-api/v1/payment), which the CLI's
 // `agora payment status|deposits|claim|fund` call: one account's amounts and
 // balances on chain, escrow deposits as either side sees them, claiming
-// verified vouchers, and test funds on a dev network; and the long poll of
-// the documents this node issues, which the Golem events do not report.
+// verified vouchers, and test funds on a dev network; the long poll of the
+// documents this node issues and the rejections of its documents, which the
+// Golem events and documents do not give.
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify'
 import Type from 'typebox'
 import type { PaymentApi } from '../../payment/index.ts'
@@ -11,6 +12,7 @@ import {
   ClaimBody,
   ClaimOutcome,
   DepositView,
+  DocumentRejection,
   EventQuery,
   FundBody,
   FundOutcome,
@@ -20,7 +22,7 @@ import {
   StatusQuery
 } from './payment-schemas.ts'
 import { statusPlatform } from './payment-status.ts'
-import { claimWire, depositWire, fundWire, issuedEventWire, statusWire } from './payment-wire.ts'
+import { claimWire, depositWire, fundWire, issuedEventWire, rejectionsWire, statusWire } from './payment-wire.ts'
 import { errorResponses } from './schemas.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
@@ -72,6 +74,11 @@ export function paymentExtrasRoutes(api: PaymentApi): FastifyPluginAsync {
       '/issuedEvents',
       { schema: { operationId: 'agoraPaymentIssuedEvents', tags, querystring: EventQuery, response: { 200: Type.Array(IssuedEvent) } } },
       async (request, reply) => (await api.issuedEvents(eventQueryOf(request.query, reply))).map(issuedEventWire)
+    )
+    // The Golem document has no rejection field and its event log only grows: this reads the ledger's
+    // documents (in memory), so its cost follows the documents held, not the events ever written.
+    app.get('/rejections', { schema: { operationId: 'agoraPaymentRejections', tags, response: { 200: Type.Array(DocumentRejection) } } }, async () =>
+      rejectionsWire(api.debitNotes(), api.invoices())
     )
     app.post(
       '/fund',

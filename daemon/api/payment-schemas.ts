@@ -144,6 +144,13 @@ export const IssuedEvent = Type.Object({
   invoiceId: Type.Optional(Type.String({ description: 'set on an InvoiceIssuedEvent' }))
 })
 
+/** Agora's: the rejection of a document now REJECTED, which the Golem document leaves out (GET /agora-api/v1/payment/rejections). */
+export const DocumentRejection = Type.Object({
+  debitNoteId: Type.Optional(Type.String({ description: 'set for a debit note' })),
+  invoiceId: Type.Optional(Type.String({ description: 'set for an invoice' })),
+  rejection: Rejection
+})
+
 const Share = (idName: 'agreementId' | 'activityId') => Type.Object({ [idName]: Type.String(), amount: Type.String() })
 export const Payment = Type.Object({
   paymentId: Type.String(),

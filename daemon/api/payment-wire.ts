@@ -173,6 +173,16 @@ export function issuedEventWire(event: IssuedEvent) {
   return event.eventType === 'InvoiceIssuedEvent' ? { ...common, invoiceId: event.invoiceId } : { ...common, debitNoteId: event.debitNoteId }
 }
 
+/** The rejections of the documents now REJECTED (either role), as the page and scripts read them. */
+export function rejectionsWire(debitNotes: readonly DebitNote[], invoices: readonly Invoice[]) {
+  const rejected = <T extends { status: string; rejection?: Rejection }>(documents: readonly T[]) =>
+    documents.filter((d): d is T & { rejection: Rejection } => d.status === 'REJECTED' && d.rejection !== undefined)
+  return [
+    ...rejected(debitNotes).map(note => ({ debitNoteId: note.debitNoteId, rejection: rejectionWire(note.rejection) })),
+    ...rejected(invoices).map(invoice => ({ invoiceId: invoice.invoiceId, rejection: rejectionWire(invoice.rejection) }))
+  ]
+}
+
 export function invoiceEventWire(event: InvoiceEvent) {
   return {
     eventType: event.eventType,

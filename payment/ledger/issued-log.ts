@@ -2,9 +2,10 @@
 // the payment events tell an issuer only of the answers to its documents, so
 // a dashboard or script following them would not hear of a new debit note.
 // Kept in memory only: at open it is rebuilt from the issued documents
-// themselves (their issue time), so nothing more is written per document.
-// Each entry's eventDate is strictly above the previous one, so
-// `afterTimestamp` = the last date seen resumes exactly after it.
+// themselves, so nothing more is written per document. An entry's eventDate
+// is its document's timestamp, raised when needed to stay strictly above the
+// previous one, so `afterTimestamp` = the last date seen resumes exactly
+// after it, and the dates are the same after a restart.
 import { ChangeSignal } from '../../net/index.ts'
 import type { Clock } from '../../net/index.ts'
 import type { IssuedEvent } from '../model/documents.ts'
@@ -35,7 +36,8 @@ export class IssuedLog {
 
   /** A document just issued (written): its event, and every waiting poll wakes. */
   add(record: StoredDocument, appSessionId: string | undefined): void {
-    this.#push(record, this.#clock.now(), appSessionId)
+    // The issue time, as at a rebuild: the dates a client saw hold after a restart.
+    this.#push(record, record.document.timestamp, appSessionId)
     this.#changed.notify()
   }
 

@@ -1,17 +1,20 @@
-// Agora's long poll of the documents a node issues
-// (GET /agora-api/v1/payment/issuedEvents), on a real provider and requester
-// daemon on the dev chain: a waiting poll wakes when the provider issues a
+// Agora's payment routes about documents, on a real provider and requester
+// daemon on the dev chain: the long poll of the documents a node issues
+// (GET /agora-api/v1/payment/issuedEvents) wakes when the provider issues a
 // debit note and when it issues the invoice, ends empty at its timeout, and
-// is refused without an app-key or with a malformed query.
+// is refused without an app-key or with a malformed query; the rejections
+// (GET /agora-api/v1/payment/rejections) give a rejected document's reason
+// on both sides.
 import assert from 'node:assert/strict'
 import type { TestNode } from '../helpers/cluster.ts'
 import { PAIR_ALIAS as ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
+import { eventually } from '../helpers/wait.ts'
 
 const P = '/payment-api/v1'
 const X = '/agora-api/v1/payment'
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/
 
-describe("a node's issued-documents long poll", function () {
+describe("Agora's routes about a node's debit notes and invoices", function () {
   this.timeout(180_000)
   const pair = paymentPairFixture()
   let provider: TestNode
@@ -101,14 +104,44 @@ describe("a node's issued-documents long poll", function () {
     }
   })
 
+  it('gives the reason of a rejected debit note to the requester that rejected it and to the provider that issued it', async () => {
+    assert.deepEqual(await requester.client.expect(200, 'GET', `${X}/rejections`), [])
+    const since = await lastIssuedDate(provider)
+    const { agreementId } = await pair.agreementWithActivity()
+    const issued = await eventually('a debit note of the new agreement issued', async () => {
+      const events = await provider.client.expect<any[]>(200, 'GET', `${X}/issuedEvents?timeout=5&maxEvents=100${afterQuery(since)}`)
+      return events.find(e => e.agreementId === agreementId && e.debitNoteId !== undefined)
+    })
+    const noteId: string = issued.debitNoteId
+    await eventually('the debit note received', async () => {
+      const reply = await requester.client.call('GET', `${P}/debitNotes/${noteId}`)
+      return reply.status === 200 && reply.body.status === 'RECEIVED'
+    })
+    const rejection = { rejectionReason: 'BAD_SERVICE', totalAmountAccepted: '0', message: 'nothing ran' }
+    await requester.client.expect(200, 'POST', `${P}/debitNotes/${noteId}/reject`, rejection)
+
+    assert.deepEqual(await requester.client.expect(200, 'GET', `${X}/rejections`), [{ debitNoteId: noteId, rejection }])
+    const onProvider = await eventually('the rejection reached the provider', async () => {
+      const listed = await provider.client.expect<any[]>(200, 'GET', `${X}/rejections`)
+      return listed.find(entry => entry.debitNoteId === noteId)
+    })
+    assert.deepEqual(onProvider, { debitNoteId: noteId, rejection })
+    assert.equal((await provider.client.expect(200, 'GET', `${P}/debitNotes/${noteId}`)).status, 'REJECTED')
+    assert.equal((await provider.client.call('GET', `${X}/rejections`, undefined, null)).status, 401)
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
+    // Its invoice ends what the provider issues for it.
+    await eventually('the invoice issued', async () => {
+      const events = await provider.client.expect<any[]>(200, 'GET', `${X}/issuedEvents?timeout=5&maxEvents=100${afterQuery(issued.eventDate)}`)
+      return events.some(e => e.agreementId === agreementId && e.invoiceId !== undefined)
+    })
+  })
+
   it('is rebuilt from the issued documents when the daemon starts again', async () => {
     const before = await provider.client.expect<any[]>(200, 'GET', `${X}/issuedEvents?timeout=0&maxEvents=100`)
     const restarted = await pair.restartProvider()
     const again = await restarted.client.expect<any[]>(200, 'GET', `${X}/issuedEvents?timeout=0&maxEvents=100`)
-    assert.deepEqual(
-      again.map(e => e.debitNoteId ?? e.invoiceId),
-      before.map(e => e.debitNoteId ?? e.invoiceId)
-    )
+    // The same events, with the same dates: each is its document's issue time (made strictly increasing).
+    assert.deepEqual(again, before)
     provider = restarted
   })
 })
