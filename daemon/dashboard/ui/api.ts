@@ -84,20 +84,35 @@ export async function follow<E extends TimedEvent>(path: string, onEvents: (even
 }
 
 /**
- * Every event a payment event route still holds, from the first: each answer
- * is a page of at most 100, and the next asks for what came after it. The
- * routes keep a log (a read takes nothing from it), so this does not take
- * events from the clients that follow them.
+ * Every item of a payment list route (debit notes, invoices, payments): each
+ * answer is a page of at most 100, oldest first, and the next asks for what
+ * came after the page's last time. Two items can share a millisecond, so the
+ * next page starts a millisecond before that time and what was seen already
+ * is dropped by its id. `/payments` names its page size `maxEvents`, the
+ * document lists `maxItems`.
  */
-export async function allEvents<E extends TimedEvent>(path: string, signal: AbortSignal): Promise<E[]> {
-  const all: E[] = []
+export async function allItems<T extends { timestamp: string }>(
+  path: string,
+  idOf: (item: T) => string,
+  signal: AbortSignal,
+  sizeParam: 'maxItems' | 'maxEvents' = 'maxItems'
+): Promise<T[]> {
   const PAGE = 100
+  const seen = new Map<string, T>()
+  let after: string | undefined
   for (;;) {
-    const query = new URLSearchParams({ timeout: '0', maxEvents: String(PAGE) })
-    const last = all.at(-1)
-    if (last !== undefined) query.set('afterTimestamp', last.eventDate)
-    const page = await get<E[]>(`${path}?${query.toString()}`, signal)
-    all.push(...page)
-    if (page.length < PAGE) return all
+    const query = new URLSearchParams({ [sizeParam]: String(PAGE) })
+    if (after !== undefined) query.set('afterTimestamp', after)
+    const page = await get<T[]>(`${path}?${query.toString()}`, signal)
+    let fresh = 0
+    for (const item of page) {
+      if (seen.has(idOf(item))) continue
+      seen.set(idOf(item), item)
+      fresh++
+    }
+    const last = page.at(-1)
+    // A short page is the end; so is a full one with nothing new (more than a page in one millisecond).
+    if (page.length < PAGE || fresh === 0 || last === undefined) return [...seen.values()]
+    after = new Date(Date.parse(last.timestamp) - 1).toISOString()
   }
 }

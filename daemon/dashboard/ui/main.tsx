@@ -6,6 +6,7 @@ import { ApiFailure, loadSession } from './api.ts'
 import type { Session } from './api.ts'
 import { AgreementView, AgreementsView } from './views/agreements.tsx'
 import { CustodyView } from './views/custody.tsx'
+import { DebitNoteView, InvoiceView } from './views/documents.tsx'
 import { NodeView } from './views/node.tsx'
 import { ProviderView } from './views/provider.tsx'
 import { RequesterView } from './views/requester.tsx'
@@ -56,6 +57,10 @@ function View({ route, session }: { route: string[]; session: Session | null }) 
       return id === undefined ? <ActivitiesView /> : <ActivityView id={id} />
     case 'payments':
       return <PaymentsView nodeId={session.nodeId} />
+    case 'debit-notes':
+      return id === undefined ? <PaymentsView nodeId={session.nodeId} /> : <DebitNoteView id={id} nodeId={session.nodeId} />
+    case 'invoices':
+      return id === undefined ? <PaymentsView nodeId={session.nodeId} /> : <InvoiceView id={id} nodeId={session.nodeId} />
     case 'custody':
       return <CustodyView />
     case 'earnings':
@@ -78,7 +83,8 @@ function App() {
       )
     )
   }, [])
-  const current = route[0] ?? 'node'
+  // A document's detail belongs to the Payments view.
+  const current = route[0] === 'debit-notes' || route[0] === 'invoices' ? 'payments' : (route[0] ?? 'node')
   return (
     <>
       <header>

@@ -1,10 +1,12 @@
-// The Agreements view (by state, live on the market's agreement events) and
-// one agreement's detail, where it can be terminated after a confirmation.
+// The Agreements view (every agreement, by state, filtered and paged; live on
+// the market's agreement events) and one agreement's detail, where it can be
+// terminated after a confirmation.
 import { useState } from 'preact/hooks'
 import { get, post } from '../api.ts'
 import { when } from '../format.ts'
 import { useEventCount, useLoaded } from '../hooks.ts'
 import { Empty, Frame, IdLink } from './common.tsx'
+import { PagedTable } from './paged-table.tsx'
 
 interface AgreementEntry {
   id: string
@@ -29,81 +31,64 @@ interface Row extends AgreementEntry {
 
 const MARKET = '/market-api/v1'
 const AGREEMENT_EVENTS = [`${MARKET}/agreementEvents`]
-// The most recent agreements looked at one by one for their state.
-const MAX_ROWS = 100
 const STATE_ORDER = ['Approved', 'Pending', 'Proposal', 'Terminated', 'Cancelled', 'Rejected', 'Expired']
 
+/** Every agreement with its state: one list per state (the list route filters by state), so no agreement is read on its own. */
 async function loadRows(signal: AbortSignal): Promise<Row[]> {
-  const entries = await get<AgreementEntry[]>(`${MARKET}/agreements`, signal)
-  const recent = [...entries].sort((a, b) => b.timestamp.localeCompare(a.timestamp)).slice(0, MAX_ROWS)
-  return await Promise.all(
-    recent.map(async entry => ({ ...entry, state: (await get<Agreement>(`${MARKET}/agreements/${encodeURIComponent(entry.id)}`, signal)).state }))
+  const byState = await Promise.all(
+    STATE_ORDER.map(async state => (await get<AgreementEntry[]>(`${MARKET}/agreements?state=${state}`, signal)).map(entry => ({ ...entry, state })))
   )
+  // By state, then newest first.
+  return byState.flatMap(rows => rows.sort((a, b) => b.timestamp.localeCompare(a.timestamp)))
 }
 
 export function AgreementsView() {
   const changes = useEventCount(AGREEMENT_EVENTS)
   const loaded = useLoaded(loadRows, [changes])
-  const [filter, setFilter] = useState('')
   return (
     <section aria-labelledby="agreements-title">
       <h2 id="agreements-title">Agreements</h2>
-      <p>
-        <label for="agreement-filter">Filter by id, role or state </label>
-        <input id="agreement-filter" type="search" value={filter} onInput={event => setFilter(event.currentTarget.value)} />
-      </p>
       <Frame loaded={loaded}>
-        {all => {
-          if (all.length === 0) return <Empty what="agreements" />
-          const wanted = filter.trim().toLowerCase()
-          const rows = wanted === '' ? all : all.filter(row => `${row.id} ${row.role} ${row.state}`.toLowerCase().includes(wanted))
-          if (rows.length === 0) return <p class="empty">No agreement matches “{filter}”.</p>
-          const states = [...new Set(rows.map(row => row.state))].sort((a, b) => rank(a) - rank(b))
+        {rows => {
+          if (rows.length === 0) return <Empty what="agreements" />
+          const counts = STATE_ORDER.map(state => [state, rows.filter(row => row.state === state).length] as const).filter(([, count]) => count > 0)
           return (
             <>
-              {states.map(state => (
-                <div key={state} class="group" data-state={state}>
-                  <h3>
-                    {state} <span class="count">({rows.filter(row => row.state === state).length})</span>
-                  </h3>
-                  <table>
-                    <caption class="visually-hidden">{state} agreements</caption>
-                    <thead>
-                      <tr>
-                        <th scope="col">Agreement</th>
-                        <th scope="col">Role</th>
-                        <th scope="col">Made</th>
-                        <th scope="col">Approved</th>
-                      </tr>
-                    </thead>
-                    <tbody>
-                      {rows
-                        .filter(row => row.state === state)
-                        .map(row => (
-                          <tr key={row.id} data-agreement-id={row.id}>
-                            <td>
-                              <IdLink href={`#/agreements/${row.id}`} id={row.id} />
-                            </td>
-                            <td>{row.role}</td>
-                            <td>{when(row.timestamp)}</td>
-                            <td>{when(row.approvedDate)}</td>
-                          </tr>
-                        ))}
-                    </tbody>
-                  </table>
-                </div>
-              ))}
+              <p class="count" id="agreement-counts">
+                {counts.map(([state, count]) => `${state} ${count}`).join(', ')}
+              </p>
+              <PagedTable
+                name="agreements"
+                caption="Agreements"
+                rows={rows}
+                text={row => `${row.id} ${row.role} ${row.state}`}
+                head={
+                  <tr>
+                    <th scope="col">Agreement</th>
+                    <th scope="col">State</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Made</th>
+                    <th scope="col">Approved</th>
+                  </tr>
+                }
+                row={row => (
+                  <tr key={row.id} data-agreement-id={row.id} data-state={row.state}>
+                    <td>
+                      <IdLink href={`#/agreements/${row.id}`} id={row.id} />
+                    </td>
+                    <td class="state">{row.state}</td>
+                    <td>{row.role}</td>
+                    <td>{when(row.timestamp)}</td>
+                    <td>{when(row.approvedDate)}</td>
+                  </tr>
+                )}
+              />
             </>
           )
         }}
       </Frame>
     </section>
   )
-}
-
-function rank(state: string): number {
-  const at = STATE_ORDER.indexOf(state)
-  return at < 0 ? STATE_ORDER.length : at
 }
 
 export function AgreementView({ id }: { id: string }) {

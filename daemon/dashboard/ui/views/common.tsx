@@ -1,4 +1,4 @@
-// Pieces the views share: a loading/failure frame and an id that links to its detail view.
+// Pieces the views share: a loading/failure frame and ids that link to their detail views.
 import type { ComponentChildren } from 'preact'
 import type { Loaded } from '../hooks.ts'
 import { shortId } from '../format.ts'
@@ -15,6 +15,11 @@ export function IdLink({ href, id }: { href: string; id: string }) {
       <code>{shortId(id)}</code>
     </a>
   )
+}
+
+/** A debit note's or invoice's id, linking to its detail (#/debit-notes/<id>, #/invoices/<id>). */
+export function DocumentLink({ kind, id }: { kind: 'debit note' | 'invoice'; id: string }) {
+  return <IdLink href={`#/${kind === 'invoice' ? 'invoices' : 'debit-notes'}/${encodeURIComponent(id)}`} id={id} />
 }
 
 export function Empty({ what }: { what: string }) {

@@ -1,11 +1,12 @@
 // Debit notes and invoices (live on the payment event streams), the activities
 // they bill (listed in activities.tsx), and earnings and spend over time as a chart.
-import { useEffect, useRef, useState } from 'preact/hooks'
+import { useEffect, useRef } from 'preact/hooks'
 import uPlot from 'uplot'
-import { get } from '../api.ts'
+import { allItems } from '../api.ts'
 import { when } from '../format.ts'
 import { useEventCount, useLoaded } from '../hooks.ts'
-import { Empty, Frame, IdLink } from './common.tsx'
+import { DocumentLink, Empty, Frame, IdLink } from './common.tsx'
+import { DOCUMENT_EVENTS } from './documents.tsx'
 import { DepositsSection } from './deposits.tsx'
 import { PagedTable } from './paged-table.tsx'
 
@@ -50,31 +51,23 @@ interface Documents {
 }
 
 const PAYMENT = '/payment-api/v1'
-const PAYMENT_EVENTS = [`${PAYMENT}/debitNoteEvents`, `${PAYMENT}/invoiceEvents`]
 
 async function loadDocuments(signal: AbortSignal): Promise<Documents> {
   const [debitNotes, invoices, payments] = await Promise.all([
-    get<DebitNote[]>(`${PAYMENT}/debitNotes`, signal),
-    get<Invoice[]>(`${PAYMENT}/invoices`, signal),
-    get<Payment[]>(`${PAYMENT}/payments`, signal)
+    allItems<DebitNote>(`${PAYMENT}/debitNotes`, note => note.debitNoteId, signal),
+    allItems<Invoice>(`${PAYMENT}/invoices`, invoice => invoice.invoiceId, signal),
+    allItems<Payment>(`${PAYMENT}/payments`, payment => payment.paymentId, signal, 'maxEvents')
   ])
   const newestFirst = <T extends { timestamp: string }>(list: T[]): T[] => [...list].sort((a, b) => b.timestamp.localeCompare(a.timestamp))
   return { debitNotes: newestFirst(debitNotes), invoices: newestFirst(invoices), payments: newestFirst(payments) }
 }
 
 // The payment events tell a recipient of new documents, but the issuer only of
-// the answers to them: a look every 30 s finds the documents this node issued
-// (debit notes come every 2 min by default).
-const ISSUED_REFRESH_MS = 30_000
-
+// the answers to them: Agora's issuedEvents long poll tells of the documents
+// this node issues, so nothing here polls on a timer.
 export function useDocuments() {
-  const changes = useEventCount(PAYMENT_EVENTS)
-  const [tick, setTick] = useState(0)
-  useEffect(() => {
-    const timer = setInterval(() => setTick(n => n + 1), ISSUED_REFRESH_MS)
-    return () => clearInterval(timer)
-  }, [])
-  return useLoaded(loadDocuments, [changes, tick])
+  const changes = useEventCount(DOCUMENT_EVENTS)
+  return useLoaded(loadDocuments, [changes])
 }
 
 export function PaymentsView({ nodeId }: { nodeId: string }) {
@@ -150,7 +143,7 @@ export function PaymentsView({ nodeId }: { nodeId: string }) {
                 row={invoice => (
                   <tr key={invoice.invoiceId} data-invoice-id={invoice.invoiceId}>
                     <td>
-                      <code title={invoice.invoiceId}>{invoice.invoiceId.slice(0, 12)}</code>
+                      <DocumentLink kind="invoice" id={invoice.invoiceId} />
                     </td>
                     <td>
                       <IdLink href={`#/agreements/${invoice.agreementId}`} id={invoice.agreementId} />
@@ -187,7 +180,7 @@ export function PaymentsView({ nodeId }: { nodeId: string }) {
                 row={note => (
                   <tr key={note.debitNoteId} data-debit-note-id={note.debitNoteId}>
                     <td>
-                      <code title={note.debitNoteId}>{note.debitNoteId.slice(0, 12)}</code>
+                      <DocumentLink kind="debit note" id={note.debitNoteId} />
                     </td>
                     <td>
                       <IdLink href={`#/activities/${note.activityId}`} id={note.activityId} />

@@ -5,6 +5,7 @@ import { ApiFailure } from '../api.ts'
 import { when } from '../format.ts'
 import { useEventCount, useLoaded } from '../hooks.ts'
 import { Empty, Frame } from './common.tsx'
+import { PagedTable } from './paged-table.tsx'
 
 interface ProviderStatus {
   offering: boolean
@@ -22,7 +23,8 @@ interface ProviderStatus {
   earnings: { requested: string; accepted: string; paid: string; pending: string }
 }
 
-const CHANGES = ['/market-api/v1/agreementEvents', '/payment-api/v1/debitNoteEvents', '/payment-api/v1/invoiceEvents']
+// The issued-documents poll too: what the provider requests grows with each document it issues.
+const CHANGES = ['/market-api/v1/agreementEvents', '/payment-api/v1/debitNoteEvents', '/payment-api/v1/invoiceEvents', '/agora-api/v1/payment/issuedEvents']
 
 async function loadStatus(signal: AbortSignal): Promise<ProviderStatus | null> {
   try {
@@ -73,8 +75,12 @@ export function ProviderView() {
               {status.offers.length === 0 ? (
                 <Empty what="live offers" />
               ) : (
-                <table>
-                  <thead>
+                <PagedTable
+                  name="offers"
+                  caption="Live offers"
+                  rows={status.offers}
+                  text={offer => `${offer.offerId} ${offer.preset} ${offer.runtime}`}
+                  head={
                     <tr>
                       <th scope="col">Preset</th>
                       <th scope="col">Runtime</th>
@@ -83,31 +89,40 @@ export function ProviderView() {
                       <th scope="col">CPU / h</th>
                       <th scope="col">Expires</th>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {status.offers.map(offer => (
-                      <tr key={offer.offerId}>
-                        <td>{offer.preset}</td>
-                        <td>{offer.runtime}</td>
-                        <td class="number">{offer.pricing.startingFee}</td>
-                        <td class="number">{offer.pricing.envPerHour}</td>
-                        <td class="number">{offer.pricing.cpuPerHour}</td>
-                        <td>{when(offer.expiresAt)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
+                  }
+                  row={offer => (
+                    <tr key={offer.offerId} data-offer-id={offer.offerId}>
+                      <td>{offer.preset}</td>
+                      <td>{offer.runtime}</td>
+                      <td class="number">{offer.pricing.startingFee}</td>
+                      <td class="number">{offer.pricing.envPerHour}</td>
+                      <td class="number">{offer.pricing.cpuPerHour}</td>
+                      <td>{when(offer.expiresAt)}</td>
+                    </tr>
+                  )}
+                />
               )}
               {status.unpublished.length === 0 ? null : (
                 <>
                   <h3>Presets not offered</h3>
-                  <ul class="plain">
-                    {status.unpublished.map(preset => (
-                      <li key={preset.preset}>
-                        {preset.preset}: {preset.reason}
-                      </li>
-                    ))}
-                  </ul>
+                  <PagedTable
+                    name="unpublished"
+                    caption="Presets not offered"
+                    rows={status.unpublished}
+                    text={preset => `${preset.preset} ${preset.reason}`}
+                    head={
+                      <tr>
+                        <th scope="col">Preset</th>
+                        <th scope="col">Why not</th>
+                      </tr>
+                    }
+                    row={preset => (
+                      <tr key={preset.preset}>
+                        <td>{preset.preset}</td>
+                        <td>{preset.reason}</td>
+                      </tr>
+                    )}
+                  />
                 </>
               )}
             </>

@@ -1,29 +1,19 @@
 // Debit notes and invoices this node received, with their state and, for a
-// rejected one, the reason; a received debit note can be rejected here, with
-// a reason and after a confirmation.
+// rejected one, the reason; one not yet answered can be rejected here, with a
+// reason and after a confirmation.
 import { useState } from 'preact/hooks'
-import { allEvents, get, post } from '../api.ts'
-import type { TimedEvent } from '../api.ts'
+import { allItems } from '../api.ts'
 import { when } from '../format.ts'
 import { useLoaded } from '../hooks.ts'
-import { Empty, Frame, IdLink } from './common.tsx'
+import { loadRejections, rejectionText } from '../rejections.ts'
+import type { Rejection } from '../rejections.ts'
+import { DocumentLink, Empty, Frame, IdLink } from './common.tsx'
 import { PagedTable } from './paged-table.tsx'
-
-interface Rejection {
-  rejectionReason: string
-  totalAmountAccepted: string
-  message?: string
-}
-
-interface RejectionEvent extends TimedEvent {
-  eventType: string
-  debitNoteId?: string
-  invoiceId?: string
-  rejection?: Rejection
-}
+import { RejectForm } from './reject-form.tsx'
+import type { DocumentKind } from './reject-form.tsx'
 
 interface Received {
-  kind: 'debit note' | 'invoice'
+  kind: DocumentKind
   id: string
   agreementId: string
   activityId?: string
@@ -53,27 +43,15 @@ interface InvoiceWire {
 }
 
 const PAYMENT = '/payment-api/v1'
-// The spec's reasons (RejectionReason in the payment API).
-const REASONS = [
-  { value: 'BAD_SERVICE', label: 'Bad service' },
-  { value: 'INCORRECT_AMOUNT', label: 'Incorrect amount' },
-  { value: 'UNSOLICITED_SERVICE', label: 'Unsolicited service' }
-] as const
 
-/** The received documents, newest first; a document's rejection is read from its Rejected event (the document itself does not carry it). */
+/** The received documents, newest first, each rejected one with its rejection (see rejections.ts). */
 async function loadReceived(nodeId: string, signal: AbortSignal): Promise<Received[]> {
   const own = nodeId.toLowerCase()
-  const [notes, invoices, noteEvents, invoiceEvents] = await Promise.all([
-    get<DebitNoteWire[]>(`${PAYMENT}/debitNotes`, signal),
-    get<InvoiceWire[]>(`${PAYMENT}/invoices`, signal),
-    allEvents<RejectionEvent>(`${PAYMENT}/debitNoteEvents`, signal),
-    allEvents<RejectionEvent>(`${PAYMENT}/invoiceEvents`, signal)
+  const [notes, invoices, rejections] = await Promise.all([
+    allItems<DebitNoteWire>(`${PAYMENT}/debitNotes`, note => note.debitNoteId, signal),
+    allItems<InvoiceWire>(`${PAYMENT}/invoices`, invoice => invoice.invoiceId, signal),
+    loadRejections(signal)
   ])
-  const rejections = new Map<string, Rejection>()
-  for (const event of [...noteEvents, ...invoiceEvents]) {
-    const id = event.debitNoteId ?? event.invoiceId
-    if (event.rejection !== undefined && id !== undefined) rejections.set(id, event.rejection)
-  }
   const withRejection = (row: Received): Received => {
     const rejection = row.status === 'REJECTED' ? rejections.get(row.id) : undefined
     return rejection === undefined ? row : { ...row, rejection }
@@ -123,13 +101,14 @@ export function ReceivedSection({ nodeId, version }: { nodeId: string; version: 
               caption="Debit notes and invoices received"
               rows={rows}
               text={row =>
-                `${row.id} ${row.kind} ${row.agreementId} ${row.activityId ?? ''} ${row.amount} ${row.status} ${row.rejection?.rejectionReason ?? ''} ${row.rejection?.message ?? ''}`
+                `${row.id} ${row.kind} ${row.agreementId} ${row.activityId ?? ''} ${row.amount} ${row.status} ${row.rejection === undefined ? '' : rejectionText(row.rejection)}`
               }
               head={
                 <tr>
                   <th scope="col">Document</th>
                   <th scope="col">Kind</th>
                   <th scope="col">Agreement</th>
+                  <th scope="col">Activity</th>
                   <th scope="col">Amount</th>
                   <th scope="col">Status</th>
                   <th scope="col">Received</th>
@@ -139,31 +118,20 @@ export function ReceivedSection({ nodeId, version }: { nodeId: string; version: 
               row={row => (
                 <tr key={row.id} data-document-id={row.id}>
                   <td>
-                    {row.activityId === undefined ? (
-                      <code title={row.id}>{row.id.slice(0, 12)}</code>
-                    ) : (
-                      <a href={`#/activities/${row.activityId}`} title={`${row.id}, for activity ${row.activityId}`}>
-                        <code>{row.id.slice(0, 12)}</code>
-                      </a>
-                    )}
+                    <DocumentLink kind={row.kind} id={row.id} />
                   </td>
                   <td>{row.kind}</td>
                   <td>
                     <IdLink href={`#/agreements/${row.agreementId}`} id={row.agreementId} />
                   </td>
+                  <td>{row.activityId === undefined ? '—' : <IdLink href={`#/activities/${row.activityId}`} id={row.activityId} />}</td>
                   <td class="number">{row.amount}</td>
                   <td class="status">
                     {row.status}
-                    {row.rejection === undefined ? null : (
-                      <span class="rejection">
-                        {' '}
-                        ({row.rejection.rejectionReason}
-                        {row.rejection.message === undefined ? '' : `: ${row.rejection.message}`})
-                      </span>
-                    )}
+                    {row.rejection === undefined ? null : <span class="rejection"> ({rejectionText(row.rejection)})</span>}
                   </td>
                   <td>{when(row.timestamp)}</td>
-                  <td>{row.kind === 'debit note' && row.status === 'RECEIVED' ? <RejectForm id={row.id} onDone={() => setAnswered(n => n + 1)} /> : null}</td>
+                  <td>{row.status === 'RECEIVED' ? <RejectForm kind={row.kind} id={row.id} onDone={() => setAnswered(n => n + 1)} /> : null}</td>
                 </tr>
               )}
             />
@@ -171,46 +139,5 @@ export function ReceivedSection({ nodeId, version }: { nodeId: string; version: 
         }
       </Frame>
     </>
-  )
-}
-
-function RejectForm({ id, onDone }: { id: string; onDone: () => void }) {
-  const [reason, setReason] = useState<string>(REASONS[0].value)
-  const [message, setMessage] = useState('')
-  const [problem, setProblem] = useState<string | null>(null)
-  const reject = (event: Event) => {
-    event.preventDefault()
-    if (message.trim() === '') {
-      setProblem('Say why: the provider is told this reason.')
-      return
-    }
-    if (!window.confirm(`Reject debit note ${id} (${reason}: ${message.trim()})? Nothing of it is paid, and the provider is told.`)) return
-    // Nothing of a rejected debit note is accepted: its total accepted is 0.
-    post(`${PAYMENT}/debitNotes/${encodeURIComponent(id)}/reject`, { rejectionReason: reason, totalAmountAccepted: '0', message: message.trim() }).then(
-      onDone,
-      (err: unknown) => setProblem(err instanceof Error ? err.message : String(err))
-    )
-  }
-  const field = id.slice(0, 12)
-  return (
-    <details class="reject">
-      <summary>Reject…</summary>
-      <form onSubmit={reject}>
-        <label for={`reason-${field}`}>Reason</label>
-        <select id={`reason-${field}`} name="reason" value={reason} onChange={event => setReason(event.currentTarget.value)}>
-          {REASONS.map(option => (
-            <option key={option.value} value={option.value}>
-              {option.label}
-            </option>
-          ))}
-        </select>
-        <label for={`message-${field}`}>Why</label>
-        <input id={`message-${field}`} name="message" maxLength={1024} value={message} onInput={event => setMessage(event.currentTarget.value)} />
-        <button type="submit" class="danger">
-          Reject debit note
-        </button>
-        {problem === null ? null : <p role="alert">{problem}</p>}
-      </form>
-    </details>
   )
 }
