@@ -1,8 +1,9 @@
 // The dashboard in a real browser (Debian's chromium, headless) over two real
 // daemons on loopback: the login link `agora dashboard` prints logs in once,
 // a bad or used one is refused, the Node view names this node, an agreement
-// the two daemons make shows in the Agreements view without a reload, and a
-// screenshot of each main view is kept as an artefact.
+// the two daemons make shows in the Agreements view without a reload, every
+// main view's controls have accessible names and its text WCAG AA contrast,
+// and a screenshot of each main view is kept as an artefact.
 import assert from 'node:assert/strict'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -12,6 +13,7 @@ import { CONTENT_SECURITY_POLICY } from '../../daemon/dashboard/index.ts'
 import { agora } from '../helpers/agora-process.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
+import { lowContrastTexts, unnamedControls } from '../helpers/accessibility.ts'
 import { builtDashboard, chromiumPath, closeBrowser, launchBrowser } from '../helpers/dashboard-browser.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
 import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
@@ -122,22 +124,23 @@ describe('dashboard in a browser', function () {
     const row = await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { timeout: 120_000 })
     assert.ok(row !== null)
     assert.equal(await page.evaluate('window.stayed'), true, 'the page did not reload')
-    assert.equal(await page.$eval(`tr[data-agreement-id="${agreementId}"]`, tr => tr.closest('.group')?.getAttribute('data-state')), 'Approved')
+    assert.equal(await text(`tr[data-agreement-id="${agreementId}"] .state`), 'Approved')
+    assert.match(await text('#agreement-counts'), /Approved 1/)
 
     // The filter keeps the rows that match and hides the others.
-    await page.type('#agreement-filter', 'no-such-agreement')
+    await page.type('#agreements-filter', 'no-such-agreement')
     await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { hidden: true, timeout: 60_000 })
-    await page.$eval('#agreement-filter', input => {
+    await page.$eval('#agreements-filter', input => {
       ;(input as unknown as { value: string }).value = ''
     })
-    await page.type('#agreement-filter', agreementId.slice(0, 8))
+    await page.type('#agreements-filter', agreementId.slice(0, 8))
     await page.waitForSelector(`tr[data-agreement-id="${agreementId}"]`, { timeout: 60_000 })
     await page.click(`tr[data-agreement-id="${agreementId}"] a`)
     await page.waitForFunction("document.querySelector('#agreement-state')?.textContent === 'Approved'", { timeout: 60_000 })
     await page.screenshot({ path: join(shots, 'agreement-detail.png') })
   })
 
-  it('renders each main view, at 1280×800 and at phone width, without a CSP violation', async () => {
+  it('renders each main view, at 1280×800 and at phone width, without a CSP violation; at 1280×800 every control is named and the text contrasted', async () => {
     await loggedIn()
     for (const [width, height] of [
       [1280, 800],
@@ -151,6 +154,10 @@ describe('dashboard in a browser', function () {
         assert.equal(await page.$$eval('[role="alert"]', alerts => alerts.map(alert => alert.textContent).join(' ')), '', `${view}: no failure shown`)
         const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
         assert.ok(overflow <= 0, `${view} at ${width} px: the page is ${overflow} px wider than the screen`)
+        if (width === 1280) {
+          assert.deepEqual(await unnamedControls(page), [], `${view}: controls without an accessible name`)
+          assert.deepEqual(await lowContrastTexts(page), [], `${view}: text below WCAG AA contrast`)
+        }
         await page.screenshot({ path: join(shots, `${view}-${width}.png`), fullPage: width < 1280 })
       }
     }
@@ -286,6 +293,14 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     if (built !== '') await rm(built, { recursive: true, force: true })
   })
 
+  const text = async (selector: string): Promise<string> => await page.$eval(selector, element => element.textContent ?? '')
+
+  /** The views with a paid job's rows in them: named controls, contrasted text. */
+  const accessible = async (view: string): Promise<void> => {
+    assert.deepEqual(await unnamedControls(page), [], `${view}: controls without an accessible name`)
+    assert.deepEqual(await lowContrastTexts(page), [], `${view}: text below WCAG AA contrast`)
+  }
+
   const rowsOf = async (heading: string): Promise<string[]> =>
     (await page.evaluate(
       `[...document.querySelectorAll('h3')].filter(h => h.textContent === ${JSON.stringify(heading)}).flatMap(h => { const t = h.nextElementSibling; return t ? [...t.querySelectorAll('tbody tr')].map(tr => tr.textContent) : [] })`
@@ -322,7 +337,7 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     })
     // The invoice shows, issued, for its amount, and reaches a settled state, live.
     await page.waitForFunction(
-      `[...document.querySelectorAll('tbody tr')].some(tr => tr.textContent.includes(${JSON.stringify(invoice.invoiceId.slice(0, 12))}) && tr.textContent.includes(${JSON.stringify(invoice.amount)}) && /settled|accepted/i.test(tr.textContent))`,
+      `[...document.querySelectorAll('tbody tr')].some(tr => tr.querySelector(${JSON.stringify(`a[href="#/invoices/${invoice.invoiceId}"]`)}) !== null && tr.textContent.includes(${JSON.stringify(invoice.amount)}) && /settled|accepted/i.test(tr.textContent))`,
       { timeout: 120_000 }
     )
     assert.equal(await page.evaluate('window.stayed'), true, 'the page did not reload')
@@ -334,11 +349,13 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     const points = Number(await page.$eval('.chart', element => element.getAttribute('data-points')))
     assert.ok(points >= 2, `the earnings chart has ${points} points`)
     await page.screenshot({ path: join(shots, 'earnings.png') })
+    await accessible('earnings')
 
     // The provider agent's status counts the invoice's amount once it is paid.
     await page.goto(`${provider.service.apiUrl!}/dashboard/#/provider`)
     await page.waitForFunction(`document.querySelector('#provider-paid')?.textContent === ${JSON.stringify(invoice.amount)}`, { timeout: 120_000 })
     await page.screenshot({ path: join(shots, 'provider.png') })
+    await accessible('provider')
 
     // The payment shows with its transaction hash.
     await page.goto(`${provider.service.apiUrl!}/dashboard/#/payments`)
@@ -349,10 +366,35 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
     const paidOnChain = (await provider.client.expect<Array<{ details: string }>>(200, 'GET', `${P}/payments`)).map(payment => payment.details)
     assert.ok(paidOnChain.includes(String(await hash.jsonValue())), 'the hash shown is that of a payment the daemon lists')
     await page.screenshot({ path: join(shots, 'payments.png'), fullPage: true })
+    await accessible('payments')
+
+    // The invoice's id opens its detail: every field, and the payment's hash once paid.
+    await page.click(`a[href="#/invoices/${invoice.invoiceId}"]`)
+    await page.waitForFunction(`document.querySelector('#document-status')?.textContent === 'SETTLED'`, { timeout: 120_000 })
+    assert.equal(await text('#document-amount'), invoice.amount)
+    const facts = await text('#document-facts')
+    for (const expected of [agreementId.slice(0, 10), activityId.slice(0, 10), provider.nodeId, requester.nodeId, 'issued by this node']) {
+      assert.ok(facts.includes(expected), `the invoice's detail shows ${expected}: ${facts}`)
+    }
+    const hashes = await page.$$eval('#document-payments .tx-hash', codes => codes.map(code => code.textContent ?? ''))
+    assert.ok(hashes.length > 0 && hashes.every(shown => paidOnChain.includes(shown)), hashes.join(' '))
+    assert.equal(await page.$('details.reject'), null, 'the issuer cannot reject its own invoice')
+    await page.screenshot({ path: join(shots, 'invoice-detail.png'), fullPage: true })
+
+    // So does a debit note's, with its activity and its usage counters.
+    const notes = await provider.client.expect<Array<{ debitNoteId: string; totalAmountDue: string; activityId: string }>>(200, 'GET', `${P}/debitNotes`)
+    const note = notes.find(entry => entry.activityId === activityId)!
+    await page.goto(`${provider.service.apiUrl!}/dashboard/#/debit-notes/${note.debitNoteId}`)
+    await page.waitForFunction(`document.querySelector('#document-amount')?.textContent === ${JSON.stringify(note.totalAmountDue)}`, { timeout: 60_000 })
+    assert.ok(await page.$(`#document-facts a[href="#/activities/${activityId}"]`), 'the debit note links its activity')
+    assert.ok(await page.$(`#document-facts a[href="#/agreements/${agreementId}"]`), 'the debit note links its agreement')
+    assert.match(await text('#document-usage'), /\d/)
+    await accessible('debit note')
 
     await page.goto(`${provider.service.apiUrl!}/dashboard/#/activities`)
     await page.waitForSelector(`tr[data-activity-id="${activityId}"] a[href="#/activities/${activityId}"]`, { timeout: 60_000 })
     await page.screenshot({ path: join(shots, 'activities.png') })
+    await accessible('activities')
   })
 })
 

@@ -1,15 +1,17 @@
 // The dashboard's requester side and an activity's detail in a real browser
 // (Debian's chromium, headless) over a payment pair on the dev chain: the
 // Requester view shows the demand and its proposals, releases an allocation
-// and rejects a debit note with a reason (both after a confirmation, each
-// checked on the daemons over REST), and an activity's detail shows its usage
-// growing and a batch's output.
+// and rejects a debit note with a reason, an invoice's detail rejects it (each
+// after a confirmation, checked on the daemons over REST), the documents'
+// details show the rejections' reasons, and an activity's detail shows its
+// usage growing and a batch's output.
 import assert from 'node:assert/strict'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Browser, Page } from 'puppeteer-core'
 import type { TestNode } from '../helpers/cluster.ts'
+import { lowContrastTexts, unnamedControls } from '../helpers/accessibility.ts'
 import { builtDashboard, chromiumPath, closeBrowser, keepFailure, launchBrowser } from '../helpers/dashboard-browser.ts'
 import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
 import { publishModule, startFileServer } from '../exe-unit/helpers.ts'
@@ -168,6 +170,9 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
     const row = `tr[data-document-id="${id}"]`
     await page.waitForSelector(`${row} details.reject summary`, { timeout: 60_000 })
     await page.click(`${row} details.reject summary`)
+    // With the form open: its controls are named and its text contrasted, as the rest of the view.
+    assert.deepEqual(await unnamedControls(page), [])
+    assert.deepEqual(await lowContrastTexts(page), [])
     await page.select(`${row} select[name="reason"]`, 'BAD_SERVICE')
     // Without a reason written, nothing is sent.
     await page.click(`${row} button[type="submit"]`)
@@ -199,6 +204,14 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
       )
       assert.equal((await node.client.expect<{ status: string }>(200, 'GET', `${P}/debitNotes/${id}`)).status, 'REJECTED', `on the ${name}`)
     }
+
+    // The document's id opens its detail, which gives the reason too.
+    await page.click(`${row} a[href="#/debit-notes/${id}"]`)
+    await page.waitForFunction(`document.querySelector('#document-rejection')?.textContent.startsWith('BAD_SERVICE: the output was empty') === true`, {
+      timeout: 60_000
+    })
+    assert.equal(await text('#document-status'), 'REJECTED')
+    assert.equal(await page.$('details.reject'), null, 'a rejected debit note cannot be rejected again')
   })
 
   it('renders the Requester view and an activity detail at phone width without overflow', async () => {
@@ -219,6 +232,61 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
       }
     } finally {
       await page.setViewport({ width: 1280, height: 800 })
+    }
+  })
+
+  it('rejects the invoice from its detail with a reason, after a confirmation, on both daemons', async () => {
+    const { provider, requester } = pair
+    const { agreementId } = await started()
+    await requester.client.expect(204, 'POST', `/market-api/v1/agreements/${agreementId}/terminate`, { message: 'done' })
+    const invoice = await eventually('the invoice received', async () => {
+      const invoices = await requester.client.expect<Array<{ invoiceId: string; agreementId: string; amount: string; status: string }>>(
+        200,
+        'GET',
+        `${P}/invoices`
+      )
+      return invoices.find(entry => entry.agreementId === agreementId && entry.status === 'RECEIVED')
+    })
+    await onRequester(`invoices/${invoice.invoiceId}`)
+    await page.waitForFunction(`document.querySelector('#document-status')?.textContent === 'RECEIVED'`, { timeout: 60_000 })
+    assert.equal(await text('#document-amount'), invoice.amount)
+    assert.ok(await page.$(`#document-facts a[href="#/agreements/${agreementId}"]`), 'the invoice links its agreement')
+    await page.click('details.reject summary')
+    assert.deepEqual(await unnamedControls(page), [])
+    assert.deepEqual(await lowContrastTexts(page), [])
+    await page.select('select[name="reason"]', 'INCORRECT_AMOUNT')
+    await page.type('input[name="message"]', 'more than agreed')
+    const asked: string[] = []
+    // Dismissed first: nothing is sent.
+    page.once('dialog', dialog => {
+      asked.push(dialog.message())
+      void dialog.dismiss()
+    })
+    await page.click('details.reject button[type="submit"]')
+    await eventually('the confirmation asked', async () => asked.length === 1)
+    assert.match(asked[0]!, new RegExp(`Reject invoice ${invoice.invoiceId} \\(INCORRECT_AMOUNT: more than agreed\\)`))
+    assert.equal((await requester.client.expect<{ status: string }>(200, 'GET', `${P}/invoices/${invoice.invoiceId}`)).status, 'RECEIVED')
+
+    page.once('dialog', dialog => void dialog.accept())
+    await page.click('details.reject button[type="submit"]')
+    await page.waitForFunction(`document.querySelector('#document-status')?.textContent === 'REJECTED'`, { timeout: 60_000 })
+    assert.match(await text('#document-rejection'), /^INCORRECT_AMOUNT: more than agreed \(accepted instead: 0\)$/)
+    await page.screenshot({ path: join(shots, 'invoice-rejected.png'), fullPage: true })
+
+    for (const [name, node] of [
+      ['requester', requester],
+      ['provider', provider]
+    ] as Array<[string, TestNode]>) {
+      const listed = await eventually(`the invoice's rejection on the ${name}`, async () => {
+        const rejections = await node.client.expect<Array<{ invoiceId?: string; rejection: { rejectionReason: string; message?: string } }>>(
+          200,
+          'GET',
+          '/agora-api/v1/payment/rejections'
+        )
+        return rejections.find(entry => entry.invoiceId === invoice.invoiceId)
+      })
+      assert.deepEqual(listed.rejection, { rejectionReason: 'INCORRECT_AMOUNT', totalAmountAccepted: '0', message: 'more than agreed' })
+      assert.equal((await node.client.expect<{ status: string }>(200, 'GET', `${P}/invoices/${invoice.invoiceId}`)).status, 'REJECTED', `on the ${name}`)
     }
   })
 })
