@@ -6,7 +6,16 @@ import { shortId } from '../format.ts'
 export function Frame<T>({ loaded, children }: { loaded: Loaded<T>; children: (value: T) => ComponentChildren }) {
   if (loaded.state === 'loading') return <p aria-busy="true">Loading…</p>
   if (loaded.state === 'failed') return <p role="alert">Could not load: {loaded.message}</p>
-  return <>{children(loaded.value)}</>
+  return (
+    <>
+      {loaded.problem === undefined ? null : (
+        <p role="status" class="stale">
+          Could not refresh: {loaded.problem}
+        </p>
+      )}
+      {children(loaded.value)}
+    </>
+  )
 }
 
 export function IdLink({ href, id }: { href: string; id: string }) {
