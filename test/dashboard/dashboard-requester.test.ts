@@ -272,6 +272,14 @@ describe('dashboard in a browser: the requester side of a paid job', function ()
     await page.waitForFunction(`document.querySelector('#document-status')?.textContent === 'REJECTED'`, { timeout: 60_000 })
     assert.match(await text('#document-rejection'), /^INCORRECT_AMOUNT: more than agreed \(accepted instead: 0\)$/)
     await page.screenshot({ path: join(shots, 'invoice-rejected.png'), fullPage: true })
+    await page.setViewport({ width: 390, height: 844 })
+    try {
+      const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number
+      assert.ok(overflow <= 0, `the invoice's detail is ${overflow} px wider than a phone screen`)
+      await page.screenshot({ path: join(shots, 'invoice-390.png'), fullPage: true })
+    } finally {
+      await page.setViewport({ width: 1280, height: 800 })
+    }
 
     for (const [name, node] of [
       ['requester', requester],
