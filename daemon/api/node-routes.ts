@@ -2,6 +2,7 @@
 // API carries (uptime, addresses, connected peers, offers known, memory).
 import Type from 'typebox'
 import type { FastifyPluginAsync } from 'fastify'
+import type { NodeReachability } from '../admin/node-ops.ts'
 
 export const NODE_API_PREFIX = '/agora-api/v1'
 
@@ -12,6 +13,18 @@ export const NodeInfoSchema = Type.Object({
   startedAt: Type.String({ format: 'date-time' }),
   uptimeSeconds: Type.Integer(),
   addresses: Type.Array(Type.String(), { description: 'libp2p multiaddrs the node listens on' }),
+  reachability: Type.Object(
+    {
+      status: Type.Union([Type.Literal('public'), Type.Literal('private'), Type.Literal('unknown')], {
+        description:
+          'public: a public address was confirmed dialable; private: every address is of a private network (reached through relays); unknown: not confirmed yet'
+      }),
+      relays: Type.Array(Type.String(), { description: 'Peer ids of the relays the node holds a reservation on' }),
+      direct: Type.Integer({ description: 'Open direct connections' }),
+      relayed: Type.Integer({ description: 'Open connections through a relay' })
+    },
+    { additionalProperties: false, description: 'Whether other nodes can dial this one, and how its connections run' }
+  ),
   peers: Type.Array(Type.Object({ nodeId: Type.String() }), { description: 'Agora nodes connected now' }),
   offersKnown: Type.Integer({ description: 'Offers the market holds (own and peers)' }),
   rssBytes: Type.Integer({ description: 'Resident memory of the daemon process' })
@@ -24,6 +37,7 @@ export interface NodeInfoSource {
   startedAt: number
   now: () => number
   addresses: () => string[]
+  reachability: () => NodeReachability
   peers: () => string[]
   offersKnown: () => number
   rssBytes: () => number
@@ -38,6 +52,7 @@ export function nodeRoutes(source: NodeInfoSource): FastifyPluginAsync {
       startedAt: new Date(source.startedAt).toISOString(),
       uptimeSeconds: Math.max(0, Math.floor((source.now() - source.startedAt) / 1000)),
       addresses: source.addresses(),
+      reachability: source.reachability(),
       peers: source.peers().map(nodeId => ({ nodeId })),
       offersKnown: source.offersKnown(),
       rssBytes: source.rssBytes()

@@ -22,7 +22,9 @@ export function configFlags(values: OptionValues): ConfigFlags {
     listen: list(values, 'listen'),
     bootstrap: list(values, 'bootstrap'),
     logLevel: text(values, 'log-level'),
-    provider: values.provider === true ? true : undefined
+    provider: values.provider === true ? true : undefined,
+    relay: values.relay === true ? true : undefined,
+    upnp: values.upnp === true ? true : undefined
   }
 }
 

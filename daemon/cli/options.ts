@@ -18,7 +18,9 @@ export const SERVICE_OPTIONS: Record<string, OptionSpec> = {
   listen: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'libp2p listen address (default /ip4/0.0.0.0/tcp/7464)' },
   bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'peer to join the network through' },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info (default), debug, trace or silent' },
-  provider: { type: 'boolean', description: "offer this node's resources: publish the provider presets' offers (modules.provider.offer)" }
+  provider: { type: 'boolean', description: "offer this node's resources: publish the provider presets' offers (modules.provider.offer)" },
+  relay: { type: 'boolean', description: 'relay for nodes behind NATs, within fixed limits (net.relay; default off)' },
+  upnp: { type: 'boolean', description: 'ask the router for a port mapping by UPnP (net.upnp; default off)' }
 }
 
 export const CHAIN_DEV_OPTIONS: Record<string, OptionSpec> = {

@@ -17,6 +17,10 @@ export interface ConfigFlags {
   logLevel?: string | undefined
   /** `--provider`: the node offers (modules.provider.offer). */
   provider?: boolean | undefined
+  /** `--relay`: the node relays for nodes behind NATs (net.relay). */
+  relay?: boolean | undefined
+  /** `--upnp`: the node asks its router for a port mapping (net.upnp). */
+  upnp?: boolean | undefined
 }
 
 export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
@@ -26,7 +30,7 @@ export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
     result.dataDir = resolve(cwd, flags.dataDir)
   }
   if (flags.apiAddr !== undefined) result.api = parseHostPort(flags.apiAddr, '--api-addr')
-  if (flags.listen !== undefined || flags.bootstrap !== undefined) {
+  if (flags.listen !== undefined || flags.bootstrap !== undefined || flags.relay === true || flags.upnp === true) {
     result.net = {}
     if (flags.listen !== undefined) {
       checkMultiaddrs(flags.listen, '--listen')
@@ -36,6 +40,8 @@ export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
       checkMultiaddrs(flags.bootstrap, '--bootstrap')
       result.net.bootstrap = flags.bootstrap
     }
+    if (flags.relay === true) result.net.relay = true
+    if (flags.upnp === true) result.net.upnp = true
   }
   if (flags.logLevel !== undefined) result.log = { level: parseLogLevel(flags.logLevel, '--log-level') }
   if (flags.provider === true) result.modules = { provider: { offer: true } }

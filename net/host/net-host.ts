@@ -19,8 +19,10 @@ import { boundForwarding } from './gossip-backpressure.ts'
 import { boundIntake } from './gossip-intake.ts'
 import type { IntakeStats } from './gossip-intake.ts'
 import { ipOf } from './ip-of.ts'
-import { libp2pOptions } from './libp2p-options.ts'
-import type { AgoraServices } from './libp2p-options.ts'
+import { DEFAULT_RELAY_LIMITS, libp2pOptions } from './libp2p-options.ts'
+import type { AgoraServices, NatOptions } from './libp2p-options.ts'
+import { reachabilityOf } from './reachability.ts'
+import type { Reachability } from './reachability.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeKey } from '../identity/node-key.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -61,6 +63,23 @@ export interface NetHostInit {
   gossipBounds?: Partial<GossipBounds>
   /** Where faults that no caller sees are logged (default: nowhere). */
   logger?: Logger
+  /** NAT traversal: relay server, limits, reservations, UPnP (defaults in natOptionsOf). */
+  nat?: Partial<NatOptions>
+}
+
+/**
+ * No relay server, no UPnP; one relay reservation, unless every listen
+ * address is loopback: such a node is for this machine alone, and looking
+ * for relays (a DHT walk that goes on until one is found) would only cost.
+ */
+export function natOptionsOf(nat: Partial<NatOptions> | undefined, listen: string[]): NatOptions {
+  const loopbackOnly = listen.length > 0 && listen.every(address => /^\/(ip4\/127\.|ip6\/::1\/)/.test(address))
+  return {
+    relayServer: nat?.relayServer ?? false,
+    relayLimits: { ...DEFAULT_RELAY_LIMITS, ...nat?.relayLimits },
+    reservations: nat?.reservations ?? (loopbackOnly ? 0 : 1),
+    upnp: nat?.upnp ?? false
+  }
 }
 
 export interface GossipBounds {
@@ -151,10 +170,12 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     const init = this.#init
     const gossipBounds = { ...DEFAULT_GOSSIP_BOUNDS, ...init.gossipBounds }
     const gossipLog = this.#log.child({ component: 'gossip' })
+    const listen = init.listen ?? ['/ip4/127.0.0.1/tcp/0']
     const libp2p = await createLibp2p(
       libp2pOptions({
         privateKey: init.key.libp2pKey,
-        listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+        listen,
+        nat: natOptionsOf(init.nat, listen),
         isRefused: peerId => this.#isRefused(peerId),
         isAddressRefused: address => {
           const ip = ipOf(address)
@@ -219,6 +240,12 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   /** Full multiaddrs this node listens on, each ending in /p2p/<peer id>. */
   addresses(): string[] {
     return this.libp2p.getMultiaddrs().map(address => address.toString())
+  }
+
+  /** Whether other nodes can dial this one, the relays it holds reservations on, and its connections by kind. */
+  reachability(): Reachability {
+    const libp2p = this.libp2p
+    return reachabilityOf(libp2p.services.addressFacts.known(), libp2p.getConnections())
   }
 
   connectedNodes(): NodeId[] {
