@@ -9,7 +9,7 @@ import { autoNATv2 } from '@libp2p/autonat-v2'
 import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -17,7 +17,7 @@ import { uPnPNAT } from '@libp2p/upnp-nat'
 import { addressFacts } from './reachability.ts'
 import type { AddressFacts } from './reachability.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { Identify } from '@libp2p/identify'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
@@ -77,6 +77,7 @@ export interface NatOptions {
 
 export interface AgoraServices extends Record<string, unknown> {
   identify: Identify
+  identifyPush: IdentifyPush
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
@@ -169,6 +170,10 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     },
     services: {
       identify: identify(),
+      // Tells connected peers when this node's addresses change: a node
+      // behind a NAT gains its relay address after its first connections, and
+      // its relay (and the DHT, through it) must hand that address on.
+      identifyPush: identifyPush(),
       ping: ping(),
       addressFacts: addressFacts(),
       // v2 rather than v1: it checks each address on its own (one unreachable

@@ -403,11 +403,31 @@ async function openStream(
   const direct = open.find(connection => connection.limits === undefined)
   if (direct !== undefined) return await direct.newStream(definition.name, { signal })
   const relayed = open[0]
-  if (relayed === undefined) return await libp2p.dialProtocol(peerId, definition.name, { signal, runOnLimitedConnection: overRelay })
+  if (relayed === undefined) return await dialAfresh(libp2p, peerId, definition, signal)
   if (overRelay) return await relayed.newStream(definition.name, { signal, runOnLimitedConnection: true })
   const upgraded = await directConnection(libp2p, peerId, AbortSignal.any([signal, AbortSignal.timeout(directWaitMs)]))
   if (upgraded === undefined) throw relayedOnly(target, definition, directWaitMs)
   return await upgraded.newStream(definition.name, { signal })
+}
+
+/**
+ * Dials the peer; when none of the addresses known for it answers, asks the
+ * DHT for its current ones and dials once more. The addresses a node heard
+ * first may be stale: a node behind a NAT is heard of by its private address
+ * before it holds a relay reservation, and the relay address it advertises
+ * next reaches only the peers connected to it (and the DHT, through them).
+ */
+async function dialAfresh(libp2p: Libp2p, peerId: PeerId, definition: ProtocolDefinition, signal: AbortSignal): Promise<Stream> {
+  const options = { signal, runOnLimitedConnection: definition.overRelay === true }
+  try {
+    return await libp2p.dialProtocol(peerId, definition.name, options)
+  } catch (err) {
+    const name = (err as Error).name
+    if (signal.aborted || name === 'UnsupportedProtocolError' || name === 'LimitedConnectionError') throw err
+    const found = await libp2p.peerRouting.findPeer(peerId, { signal, useCache: false }).catch(() => undefined)
+    if (found === undefined || found.multiaddrs.length === 0) throw err
+    return await libp2p.dialProtocol(peerId, definition.name, options)
+  }
 }
 
 /** The next direct connection to the peer, or undefined when the signal ends the wait. */
