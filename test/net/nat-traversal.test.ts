@@ -27,7 +27,15 @@ import { waitFor } from '../helpers/wait.ts'
 /** Polls a daemon's API (every 250 ms: each poll is a request) until `probe` gives a value. */
 async function polled<T>(what: string, probe: () => Promise<T | undefined>, ms: number): Promise<T> {
   let value: T | undefined
-  await waitFor(what, async () => (value = await probe()) !== undefined, ms, 250)
+  await waitFor(
+    what,
+    async () => {
+      value = await probe()
+      return value !== undefined
+    },
+    ms,
+    250
+  )
   return value!
 }
 
