@@ -65,6 +65,8 @@ export interface NetHostInit {
   logger?: Logger
   /** NAT traversal: relay server, limits, reservations, UPnP (defaults in natOptionsOf). */
   nat?: Partial<NatOptions>
+  /** How long a request that may not go over a relay waits for a direct connection (default DIRECT_CONNECTION_WAIT_MS). */
+  directConnectionWaitMs?: number
 }
 
 /**
@@ -132,7 +134,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     this.clock = init.clock ?? systemClock
     this.guard = new PeerGuard(init.peerGuard, this.clock)
     this.#log = init.logger ?? silentLogger
-    this.#protocols = new RequestResponse(this.directory, this.guard, this.#log.child({ component: 'protocols' }), init.inbound)
+    this.#protocols = new RequestResponse(this.directory, this.guard, this.#log.child({ component: 'protocols' }), init.inbound, init.directConnectionWaitMs)
     void this.#protocols.handle(
       SYNC_PROTOCOL,
       syncHandler(name => this.#topics.get(name))

@@ -141,9 +141,10 @@ describe('NAT traversal: a whole job between nodes behind two NATs, through a re
   })
 
   const nodes = new Map<string, Node>()
-  // A failure shows what the daemons warned of: which hop of the job broke.
+  // A failure shows what the daemons warned of: which hop of the job broke
+  // (NAT_DEBUG=<libp2p debug namespaces> shows their libp2p logs too, always).
   afterEach(function () {
-    if (this.currentTest?.state !== 'failed') return
+    if (this.currentTest?.state !== 'failed' && process.env.NAT_DEBUG === undefined) return
     for (const [name, node] of nodes) {
       for (const record of node.process.log) if (Number(record.level) >= 40) console.log(`      ${name}: ${JSON.stringify(record).slice(0, 600)}`)
       if (process.env.NAT_DEBUG !== undefined) console.log(`      ${name} stderr:\n${node.process.stderr().split('\n').slice(-400).join('\n')}`)
