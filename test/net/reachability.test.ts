@@ -11,7 +11,20 @@ describe('reachability facts', () => {
 
   it('tells public addresses from those of private, loopback, link-local and documentation networks', () => {
     for (const ip of ['8.8.8.8', '1.1.1.1', '2606:4700::1111', '::ffff:8.8.4.4']) assert.equal(isPublicIp(ip), true, ip)
-    for (const ip of ['10.1.2.3', '172.16.0.1', '192.168.1.1', '127.0.0.1', '100.64.0.1', '169.254.1.1', '203.0.113.9', '::1', 'fd00::1', 'fe80::1', '::ffff:10.0.0.1', 'nonsense'])
+    for (const ip of [
+      '10.1.2.3',
+      '172.16.0.1',
+      '192.168.1.1',
+      '127.0.0.1',
+      '100.64.0.1',
+      '169.254.1.1',
+      '203.0.113.9',
+      '::1',
+      'fd00::1',
+      'fe80::1',
+      '::ffff:10.0.0.1',
+      'nonsense'
+    ])
       assert.equal(isPublicIp(ip), false, ip)
   })
 
