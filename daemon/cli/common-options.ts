@@ -21,6 +21,7 @@ export function configFlags(values: OptionValues): ConfigFlags {
     apiAddr: text(values, 'api-addr'),
     listen: list(values, 'listen'),
     bootstrap: list(values, 'bootstrap'),
+    announce: list(values, 'announce'),
     logLevel: text(values, 'log-level'),
     provider: values.provider === true ? true : undefined,
     relay: values.relay === true ? true : undefined,

@@ -22,6 +22,8 @@ export const DaemonConfigSchema = Type.Object(
       {
         listen: Type.Array(Multiaddr),
         bootstrap: Type.Array(Multiaddr),
+        /** Addresses others reach this node at, announced beside what it listens on (a public address, a port forwarded to it). */
+        announce: Type.Array(Multiaddr),
         /** Relay for nodes behind NATs (circuit relay v2 server, within DEFAULT_RELAY_LIMITS). */
         relay: Type.Boolean(),
         /** Ask the router for a port mapping by UPnP. */
@@ -57,6 +59,7 @@ export const ConfigLayerSchema = Type.Object(
         {
           listen: Type.Optional(Type.Array(Multiaddr)),
           bootstrap: Type.Optional(Type.Array(Multiaddr)),
+          announce: Type.Optional(Type.Array(Multiaddr)),
           relay: Type.Optional(Type.Boolean()),
           upnp: Type.Optional(Type.Boolean())
         },

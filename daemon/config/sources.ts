@@ -14,6 +14,7 @@ export interface ConfigFlags {
   apiAddr?: string | undefined
   listen?: string[] | undefined
   bootstrap?: string[] | undefined
+  announce?: string[] | undefined
   logLevel?: string | undefined
   /** `--provider`: the node offers (modules.provider.offer). */
   provider?: boolean | undefined
@@ -30,7 +31,7 @@ export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
     result.dataDir = resolve(cwd, flags.dataDir)
   }
   if (flags.apiAddr !== undefined) result.api = parseHostPort(flags.apiAddr, '--api-addr')
-  if (flags.listen !== undefined || flags.bootstrap !== undefined || flags.relay === true || flags.upnp === true) {
+  if (flags.listen !== undefined || flags.bootstrap !== undefined || flags.announce !== undefined || flags.relay === true || flags.upnp === true) {
     result.net = {}
     if (flags.listen !== undefined) {
       checkMultiaddrs(flags.listen, '--listen')
@@ -39,6 +40,10 @@ export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
     if (flags.bootstrap !== undefined) {
       checkMultiaddrs(flags.bootstrap, '--bootstrap')
       result.net.bootstrap = flags.bootstrap
+    }
+    if (flags.announce !== undefined) {
+      checkMultiaddrs(flags.announce, '--announce')
+      result.net.announce = flags.announce
     }
     if (flags.relay === true) result.net.relay = true
     if (flags.upnp === true) result.net.upnp = true
@@ -113,6 +118,7 @@ export async function layerFromFile(path: string, required: boolean): Promise<Co
   const result = checkLayer(value, source)
   if (result.net?.listen !== undefined) checkMultiaddrs(result.net.listen, `${source} at /net/listen`)
   if (result.net?.bootstrap !== undefined) checkMultiaddrs(result.net.bootstrap, `${source} at /net/bootstrap`)
+  if (result.net?.announce !== undefined) checkMultiaddrs(result.net.announce, `${source} at /net/announce`)
   if (result.dataDir !== undefined) result.dataDir = resolve(dirname(path), result.dataDir)
   return result
 }

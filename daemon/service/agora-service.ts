@@ -205,6 +205,7 @@ export class AgoraService {
       key,
       listen: config.net.listen,
       bootstrap: config.net.bootstrap,
+      announce: config.net.announce,
       // A relay is meant to be reachable itself: it holds no reservation elsewhere.
       nat: { relayServer: config.net.relay, upnp: config.net.upnp, ...(config.net.relay ? { reservations: 0 } : {}) },
       logger: logger.child({ module: 'net' })

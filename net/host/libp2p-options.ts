@@ -87,6 +87,8 @@ export interface AgoraServices extends Record<string, unknown> {
 export interface StackOptions {
   privateKey: PrivateKey
   listen: string[]
+  /** Announced as they are (verified by the operator), beside the listen addresses. */
+  announce: string[]
   /** Refuses peers that are not Agora nodes or are banned. */
   isRefused: (peerId: PeerId) => boolean
   /** Refuses a connection's remote address (too many of its nodes banned), before any handshake. */
@@ -126,7 +128,13 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     privateKey: options.privateKey,
     start: false,
     nodeInfo: { name: 'agora', version: '1' },
-    addresses: { listen: [...options.listen, ...Array.from({ length: options.nat.reservations }, () => RELAY_LISTEN_ADDRESS)] },
+    addresses: {
+      listen: [...options.listen, ...Array.from({ length: options.nat.reservations }, () => RELAY_LISTEN_ADDRESS)],
+      // A public address is otherwise announced only once AutoNAT has had it
+      // confirmed by several peers; a relay's clients are given its announced
+      // addresses in their reservations, so a relay should announce its own.
+      appendAnnounce: options.announce
+    },
     transports: [
       tcp(),
       // Dials /p2p-circuit addresses, and holds the reservations asked for by

@@ -43,6 +43,8 @@ export interface NetHostInit {
   listen?: string[]
   /** Multiaddrs of nodes to join through, each ending in /p2p/<peer id>. */
   bootstrap?: string[]
+  /** Addresses this node is reached at, announced beside its listen addresses without waiting for AutoNAT. */
+  announce?: string[]
   peerGuard?: Partial<PeerGuardOptions>
   /** Inbound requests handled at once, per node and in all (beyond them: RateLimited). */
   inbound?: Partial<InboundLimits>
@@ -177,6 +179,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
       libp2pOptions({
         privateKey: init.key.libp2pKey,
         listen,
+        announce: init.announce ?? [],
         nat: natOptionsOf(init.nat, listen),
         isRefused: peerId => this.#isRefused(peerId),
         isAddressRefused: address => {

@@ -33,7 +33,7 @@ describe('daemon config', () => {
     assert.equal(config.dataDir, join(dir, 'xdg', 'agora'))
     assert.deepEqual(config.api, { host: '127.0.0.1', port: 7465 })
     // Neither relaying for others nor a port opened on the router unless asked for.
-    assert.deepEqual(config.net, { listen: ['/ip4/0.0.0.0/tcp/7464'], bootstrap: [], relay: false, upnp: false })
+    assert.deepEqual(config.net, { listen: ['/ip4/0.0.0.0/tcp/7464'], bootstrap: [], announce: [], relay: false, upnp: false })
     assert.equal(config.keystore.cost, 'standard')
     assert.equal(config.log.level, 'info')
     assert.deepEqual(secrets, { keyPassphrase: '', autoAppKey: null })
@@ -77,8 +77,9 @@ describe('daemon config', () => {
     assert.deepEqual([fromFile.config.net.relay, fromFile.config.net.upnp], [true, false])
     const fromFlags = await load({ dataDir, upnp: true })
     assert.deepEqual([fromFlags.config.net.relay, fromFlags.config.net.upnp], [true, true], 'a flag adds to the file')
-    const both = await load({ relay: true, upnp: true })
+    const both = await load({ relay: true, upnp: true, announce: ['/ip4/8.8.8.8/tcp/7464'] })
     assert.deepEqual([both.config.net.relay, both.config.net.upnp, both.config.net.listen], [true, true, ['/ip4/0.0.0.0/tcp/7464']])
+    assert.deepEqual(both.config.net.announce, ['/ip4/8.8.8.8/tcp/7464'])
   })
 
   it('a port alone keeps the host from other sources', async () => {
@@ -142,6 +143,8 @@ describe('daemon config', () => {
       await refuses(load({ dataDir }), `config file ${path}`, '/net/relay')
       await writeConfig({ net: { upnp: 1 } })
       await refuses(load({ dataDir }), '/net/upnp')
+      await writeConfig({ net: { announce: ['/ip4/8.8.8/tcp/1'] } })
+      await refuses(load({ dataDir }), '/net/announce[0]', 'not a multiaddr')
       await writeConfig({ log: { level: 'loud' } })
       await refuses(load({ dataDir }), '/log/level')
       await refuses(load({ config: join(dir, 'missing.json') }), 'missing.json', 'ENOENT')
@@ -162,6 +165,7 @@ describe('daemon config', () => {
       await refuses(load({ apiAddr: '127.0.0.1' }), '--api-addr')
       await refuses(load({ listen: ['/ip4/127.0.0.1/tcp/1', '/ip6/zz/tcp/1'] }), '--listen[1]')
       await refuses(load({ bootstrap: [''] }), '--bootstrap[0]')
+      await refuses(load({ announce: ['nowhere'] }), '--announce[0]')
       await refuses(load({ logLevel: 'x' }), '--log-level')
       await refuses(load({ dataDir: ' ' }), '--data-dir')
     })

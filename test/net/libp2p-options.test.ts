@@ -7,6 +7,7 @@ describe('the libp2p stack of a node', () => {
     libp2pOptions({
       privateKey: NodeKey.random().libp2pKey,
       listen: [],
+      announce: [],
       isRefused: () => false,
       isAddressRefused: () => false,
       standing: () => 0,

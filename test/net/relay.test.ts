@@ -82,6 +82,24 @@ describe('relays on loopback', function () {
     assert.equal(natOptionsOf({ reservations: 2 }, ['/ip4/127.0.0.1/tcp/0']).reservations, 2)
   })
 
+  it('is public once it announces a public address, and that address is what its relay clients are given', async () => {
+    const announced = '/dns4/relay.example.org/tcp/7464'
+    const relay = new NetHost({ key: NodeKey.random(), announce: [announced], nat: { relayServer: true } })
+    hosts.push(relay)
+    await relay.start()
+    assert.equal(relay.reachability().status, 'public')
+    assert.ok(relay.addresses().includes(`${announced}/p2p/${relay.libp2p.peerId.toString()}`), relay.addresses().join(' '))
+    const client = await startHost(
+      { reservations: 1 },
+      relay.addresses().filter(address => address.includes('/ip4/127.0.0.1/'))
+    )
+    await waitFor('a reservation on the relay', () => client.reachability().relays.length === 1, 30_000)
+    assert.ok(
+      client.addresses().some(address => address.startsWith(`${announced}/p2p/${relay.libp2p.peerId.toString()}/p2p-circuit`)),
+      client.addresses().join(' ')
+    )
+  })
+
   it('grants each reservation the configured limits, and a relayed connection carries them', async () => {
     const limits = { dataBytes: 1n << 20n, durationMs: 90_000 }
     const { relay, client, circuit } = await relayAndClient(limits)
