@@ -328,7 +328,10 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     const nodeId = this.directory.learnPeer(peerId)
     if (nodeId === undefined) return
     this.safeDispatchEvent('node:connect', { detail: nodeId })
-    // Anti-entropy: learn what the new peer knows that we do not.
+    // Anti-entropy: learn what the new peer knows that we do not. Not over a
+    // relay (sync may not use one): the periodic resync finds the peer once a
+    // direct connection comes, and the relay itself is a direct peer to sync with.
+    if (this.libp2p.getConnections(peerId).every(connection => connection.limits !== undefined)) return
     for (const topic of this.#topics.values()) void topic.syncWith(nodeId).catch(() => {})
   }
 
