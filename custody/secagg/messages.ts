@@ -127,7 +127,9 @@ export const SECAGG_PROTOCOL = defineProtocol({
   response: SecaggResponse,
   maxRequestBytes: MAX_VECTOR_LENGTH * 12 + 16 * 1024,
   maxResponseBytes: 512 * 1024,
-  timeoutMs: MAX_POLL_MS + 15_000
+  timeoutMs: MAX_POLL_MS + 15_000,
+  // Owners' sites are often behind NATs; masked vectors fit a relay's budget.
+  overRelay: true
 })
 
 export const SECAGG_URL_SCHEME = 'agora-secagg:'

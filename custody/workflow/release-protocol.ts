@@ -25,5 +25,6 @@ export const RELEASE_PROTOCOL = defineProtocol({
   response: Type.Object({ decisions: Type.Array(Envelope, { maxItems: MAX_DATASETS_PER_QUESTION }) }, { additionalProperties: false }),
   maxRequestBytes: 8 * 1024,
   maxResponseBytes: 256 * 1024,
-  timeoutMs: 20_000
+  timeoutMs: 20_000,
+  overRelay: true
 })

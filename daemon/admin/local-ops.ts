@@ -23,11 +23,11 @@ export class LocalOps implements NodeOps {
     const paths = await prepareDataDir(this.#config.dataDir)
     // The keystore names the node in clear: no passphrase, no crypto to load.
     const known = await readPublicIdentity(paths.nodeKey)
-    if (known !== null) return { ...known, running: false, apiUrl: null, addresses: [] }
+    if (known !== null) return { ...known, running: false, apiUrl: null, addresses: [], reachability: null }
     // No key yet, or one written before the identity was kept beside it.
     const { loadNodeKey } = await import('../service/node-key.ts')
     const { key } = await loadNodeKey(paths, this.#config, this.#secrets)
-    return { nodeId: key.nodeId, peerId: key.peerId.toString(), running: false, apiUrl: null, addresses: [] }
+    return { nodeId: key.nodeId, peerId: key.peerId.toString(), running: false, apiUrl: null, addresses: [], reachability: null }
   }
 
   async createAppKey(name: string): Promise<NewAppKey> {

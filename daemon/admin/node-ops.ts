@@ -11,6 +11,18 @@ export interface NodeStatus {
   apiUrl: string | null
   /** The libp2p addresses the node listens on (empty when not running). */
   addresses: string[]
+  /** Whether other nodes can dial it, and how its connections run (null when not running). */
+  reachability: NodeReachability | null
+}
+
+/** The network route's shape (GET /agora-api/v1/node), flat for the dashboard. */
+export interface NodeReachability {
+  status: 'public' | 'private' | 'unknown'
+  /** Peer ids of the relays the node holds a reservation on. */
+  relays: string[]
+  /** Open connections to peers, direct and through a relay. */
+  direct: number
+  relayed: number
 }
 
 export interface NodeOps {

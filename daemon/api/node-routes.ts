@@ -3,6 +3,7 @@
 // known, memory).
 import Type from 'typebox'
 import type { FastifyPluginAsync } from 'fastify'
+import type { NodeReachability } from '../admin/node-ops.ts'
 
 export const NODE_API_PREFIX = '/agora-api/v1'
 
@@ -14,6 +15,18 @@ export const NodeInfoSchema = Type.Object({
   uptimeSeconds: Type.Integer(),
   addresses: Type.Array(Type.String(), { description: 'libp2p multiaddrs the node listens on and announces (with observed ones confirmed dialable)' }),
   observedAddresses: Type.Array(Type.String(), { description: 'addresses connected peers observed this node at (identify)' }),
+  reachability: Type.Object(
+    {
+      status: Type.Union([Type.Literal('public'), Type.Literal('private'), Type.Literal('unknown')], {
+        description:
+          'public: a public address was confirmed dialable; private: every address is of a private network (reached through relays); unknown: not confirmed yet'
+      }),
+      relays: Type.Array(Type.String(), { description: 'Peer ids of the relays the node holds a reservation on' }),
+      direct: Type.Integer({ description: 'Open direct connections' }),
+      relayed: Type.Integer({ description: 'Open connections through a relay' })
+    },
+    { additionalProperties: false, description: 'Whether other nodes can dial this one, and how its connections run' }
+  ),
   peers: Type.Array(
     Type.Object({
       nodeId: Type.String(),
@@ -33,6 +46,7 @@ export interface NodeInfoSource {
   now: () => number
   addresses: () => string[]
   observedAddresses: () => string[]
+  reachability: () => NodeReachability
   peers: () => Array<{ nodeId: string; score: number }>
   offersKnown: () => number
   rssBytes: () => number
@@ -48,6 +62,7 @@ export function nodeRoutes(source: NodeInfoSource): FastifyPluginAsync {
       uptimeSeconds: Math.max(0, Math.floor((source.now() - source.startedAt) / 1000)),
       addresses: source.addresses(),
       observedAddresses: source.observedAddresses(),
+      reachability: source.reachability(),
       peers: source.peers(),
       offersKnown: source.offersKnown(),
       rssBytes: source.rssBytes()

@@ -21,8 +21,11 @@ export function configFlags(values: OptionValues): ConfigFlags {
     apiAddr: text(values, 'api-addr'),
     listen: list(values, 'listen'),
     bootstrap: list(values, 'bootstrap'),
+    announce: list(values, 'announce'),
     logLevel: text(values, 'log-level'),
-    provider: values.provider === true ? true : undefined
+    provider: values.provider === true ? true : undefined,
+    relay: values.relay === true ? true : undefined,
+    upnp: values.upnp === true ? true : undefined
   }
 }
 

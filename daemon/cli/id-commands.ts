@@ -10,6 +10,23 @@ export const showId: CommandRun = async ({ values }) => {
   const lines = [`node id    ${status.nodeId}`, `peer id    ${status.peerId}`, `daemon     ${status.running ? 'running' : 'not running'}`]
   if (status.apiUrl !== null) lines.push(`api        ${status.apiUrl}`)
   for (const address of status.addresses) lines.push(`listening  ${address}`)
+  if (status.reachability !== null) {
+    const { status: reach, relays, direct, relayed } = status.reachability
+    lines.push(`reachable  ${reachabilityText(reach)}`)
+    for (const relay of relays) lines.push(`relay      ${relay}`)
+    lines.push(`peers      ${direct} direct, ${relayed} through a relay`)
+  }
   process.stdout.write(`${lines.join('\n')}\n`)
   return 0
+}
+
+function reachabilityText(status: 'public' | 'private' | 'unknown'): string {
+  switch (status) {
+    case 'public':
+      return 'public (a public address was confirmed dialable)'
+    case 'private':
+      return 'private (behind a NAT or on a private network: reached through relays)'
+    case 'unknown':
+      return 'unknown (a public address is not confirmed yet)'
+  }
 }

@@ -17,8 +17,16 @@ export const SERVICE_OPTIONS: Record<string, OptionSpec> = {
   'api-addr': { type: 'string', value: 'HOST:PORT', description: 'REST API address (default 127.0.0.1:7465; port 0 picks one)' },
   listen: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'libp2p listen address (default /ip4/0.0.0.0/tcp/7464)' },
   bootstrap: { type: 'string', multiple: true, value: 'MULTIADDR', description: 'peer to join the network through' },
+  announce: {
+    type: 'string',
+    multiple: true,
+    value: 'MULTIADDR',
+    description: "an address others reach this node at (a public IP, a forwarded port), announced before AutoNAT confirms one; what a relay's clients are given"
+  },
   'log-level': { type: 'string', value: 'LEVEL', description: 'fatal, error, warn, info (default), debug, trace or silent' },
-  provider: { type: 'boolean', description: "offer this node's resources: publish the provider presets' offers (modules.provider.offer)" }
+  provider: { type: 'boolean', description: "offer this node's resources: publish the provider presets' offers (modules.provider.offer)" },
+  relay: { type: 'boolean', description: 'relay for nodes behind NATs, within fixed limits (net.relay; default off)' },
+  upnp: { type: 'boolean', description: 'ask the router for a port mapping by UPnP (net.upnp; default off)' }
 }
 
 export const CHAIN_DEV_OPTIONS: Record<string, OptionSpec> = {

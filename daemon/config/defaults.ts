@@ -16,7 +16,9 @@ export function defaultConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     dataDir: defaultDataDir(env),
     // The API holds the keys to the node's money: local only unless configured.
     api: { host: '127.0.0.1', port: DEFAULT_API_PORT },
-    net: { listen: [`/ip4/0.0.0.0/tcp/${DEFAULT_P2P_PORT}`], bootstrap: [] },
+    // Relaying spends the node's bandwidth on others' traffic, and UPnP opens
+    // a port on the router: each only when the operator asks for it.
+    net: { listen: [`/ip4/0.0.0.0/tcp/${DEFAULT_P2P_PORT}`], bootstrap: [], announce: [], relay: false, upnp: false },
     keystore: { cost: 'standard' },
     log: { level: 'info' },
     modules: {}

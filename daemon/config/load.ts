@@ -56,7 +56,10 @@ export function applyLayer(base: DaemonConfig, layer: ConfigLayer): DaemonConfig
     },
     net: {
       listen: layer.net?.listen ?? base.net.listen,
-      bootstrap: layer.net?.bootstrap ?? base.net.bootstrap
+      bootstrap: layer.net?.bootstrap ?? base.net.bootstrap,
+      announce: layer.net?.announce ?? base.net.announce,
+      relay: layer.net?.relay ?? base.net.relay,
+      upnp: layer.net?.upnp ?? base.net.upnp
     },
     keystore: { cost: layer.keystore?.cost ?? base.keystore.cost },
     log: { level: layer.log?.level ?? base.log.level },

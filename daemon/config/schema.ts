@@ -21,7 +21,13 @@ export const DaemonConfigSchema = Type.Object(
     net: Type.Object(
       {
         listen: Type.Array(Multiaddr),
-        bootstrap: Type.Array(Multiaddr)
+        bootstrap: Type.Array(Multiaddr),
+        /** Addresses others reach this node at, announced beside what it listens on (a public address, a port forwarded to it). */
+        announce: Type.Array(Multiaddr),
+        /** Relay for nodes behind NATs (circuit relay v2 server, within DEFAULT_RELAY_LIMITS). */
+        relay: Type.Boolean(),
+        /** Ask the router for a port mapping by UPnP. */
+        upnp: Type.Boolean()
       },
       { additionalProperties: false }
     ),
@@ -52,7 +58,10 @@ export const ConfigLayerSchema = Type.Object(
       Type.Object(
         {
           listen: Type.Optional(Type.Array(Multiaddr)),
-          bootstrap: Type.Optional(Type.Array(Multiaddr))
+          bootstrap: Type.Optional(Type.Array(Multiaddr)),
+          announce: Type.Optional(Type.Array(Multiaddr)),
+          relay: Type.Optional(Type.Boolean()),
+          upnp: Type.Optional(Type.Boolean())
         },
         { additionalProperties: false }
       )

@@ -14,9 +14,14 @@ export interface ConfigFlags {
   apiAddr?: string | undefined
   listen?: string[] | undefined
   bootstrap?: string[] | undefined
+  announce?: string[] | undefined
   logLevel?: string | undefined
   /** `--provider`: the node offers (modules.provider.offer). */
   provider?: boolean | undefined
+  /** `--relay`: the node relays for nodes behind NATs (net.relay). */
+  relay?: boolean | undefined
+  /** `--upnp`: the node asks its router for a port mapping (net.upnp). */
+  upnp?: boolean | undefined
 }
 
 export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
@@ -26,7 +31,7 @@ export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
     result.dataDir = resolve(cwd, flags.dataDir)
   }
   if (flags.apiAddr !== undefined) result.api = parseHostPort(flags.apiAddr, '--api-addr')
-  if (flags.listen !== undefined || flags.bootstrap !== undefined) {
+  if (flags.listen !== undefined || flags.bootstrap !== undefined || flags.announce !== undefined || flags.relay === true || flags.upnp === true) {
     result.net = {}
     if (flags.listen !== undefined) {
       checkMultiaddrs(flags.listen, '--listen')
@@ -36,6 +41,12 @@ export function layerFromFlags(flags: ConfigFlags, cwd: string): ConfigLayer {
       checkMultiaddrs(flags.bootstrap, '--bootstrap')
       result.net.bootstrap = flags.bootstrap
     }
+    if (flags.announce !== undefined) {
+      checkMultiaddrs(flags.announce, '--announce')
+      result.net.announce = flags.announce
+    }
+    if (flags.relay === true) result.net.relay = true
+    if (flags.upnp === true) result.net.upnp = true
   }
   if (flags.logLevel !== undefined) result.log = { level: parseLogLevel(flags.logLevel, '--log-level') }
   if (flags.provider === true) result.modules = { provider: { offer: true } }
@@ -107,6 +118,7 @@ export async function layerFromFile(path: string, required: boolean): Promise<Co
   const result = checkLayer(value, source)
   if (result.net?.listen !== undefined) checkMultiaddrs(result.net.listen, `${source} at /net/listen`)
   if (result.net?.bootstrap !== undefined) checkMultiaddrs(result.net.bootstrap, `${source} at /net/bootstrap`)
+  if (result.net?.announce !== undefined) checkMultiaddrs(result.net.announce, `${source} at /net/announce`)
   if (result.dataDir !== undefined) result.dataDir = resolve(dirname(path), result.dataDir)
   return result
 }

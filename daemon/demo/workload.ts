@@ -45,14 +45,15 @@ export function shouted(word: string): string {
 }
 
 export interface DemoWorkload {
-  /** The Golem task package on loopback. */
+  /** The Golem task package, served over HTTP. */
   readonly taskPackage: string
   /** The same module as a local file. */
   readonly wasmPath: string
   close(): Promise<void>
 }
 
-export async function serveWorkload(dir: string): Promise<DemoWorkload> {
+/** Serves the workload on `host` (loopback unless another network must reach it). */
+export async function serveWorkload(dir: string, host = '127.0.0.1'): Promise<DemoWorkload> {
   const wabt = await wabtFactory()
   const module = wabt.parseWat('shout.wat', SHOUT_WAT)
   const bytes = Buffer.from(module.toBinary({}).buffer)
@@ -63,11 +64,11 @@ export async function serveWorkload(dir: string): Promise<DemoWorkload> {
     if (request.url !== '/shout.wasm') return response.writeHead(404).end()
     response.writeHead(200, { 'content-type': 'application/wasm', 'content-length': bytes.byteLength }).end(bytes)
   })
-  await new Promise<void>(resolve => server.listen(0, '127.0.0.1', resolve))
+  await new Promise<void>(resolve => server.listen(0, host, resolve))
   const { port } = server.address() as AddressInfo
   const digest = createHash('sha3-256').update(bytes).digest('hex')
   return {
-    taskPackage: `hash:sha3:${digest}:http://127.0.0.1:${port}/shout.wasm`,
+    taskPackage: `hash:sha3:${digest}:http://${host}:${port}/shout.wasm`,
     wasmPath,
     close: async () => {
       server.closeAllConnections()

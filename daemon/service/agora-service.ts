@@ -23,6 +23,7 @@ import type { Logger } from './logger.ts'
 import type { DaemonModule } from './module.ts'
 import { checkModuleSections } from './module-config.ts'
 import { loadNodeKey } from './node-key.ts'
+import { nodeReachabilityOf } from './node-reachability.ts'
 
 /** The name AGORA_APPKEY's key is kept under. */
 export const AUTO_APP_KEY_NAME = 'autoconf'
@@ -97,7 +98,8 @@ export class AgoraService {
       peerId: this.#key.peerId.toString(),
       running: this.#state === 'running',
       apiUrl: this.#apiUrl,
-      addresses: this.#net?.addresses() ?? []
+      addresses: this.#net?.addresses() ?? [],
+      reachability: this.#net === null ? null : nodeReachabilityOf(this.#net)
     }
   }
 
@@ -199,7 +201,15 @@ export class AgoraService {
       logger.info({ name: info.name, id: info.id }, 'AGORA_APPKEY is an app-key')
     }
 
-    const net = new NetHost({ key, listen: config.net.listen, bootstrap: config.net.bootstrap, logger: logger.child({ module: 'net' }) })
+    const net = new NetHost({
+      key,
+      listen: config.net.listen,
+      bootstrap: config.net.bootstrap,
+      announce: config.net.announce,
+      // A relay is meant to be reachable itself: it holds no reservation elsewhere.
+      nat: { relayServer: config.net.relay, upnp: config.net.upnp, ...(config.net.relay ? { reservations: 0 } : {}) },
+      logger: logger.child({ module: 'net' })
+    })
     await this.#startPart('net', net.start(), async () => await net.stop())
     this.#net = net
     logger.info({ listen: net.addresses() }, 'network started')
@@ -216,6 +226,7 @@ export class AgoraService {
           now: () => Date.now(),
           addresses: () => net.addresses(),
           observedAddresses: () => net.observedAddresses(),
+          reachability: () => nodeReachabilityOf(net),
           peers: () => net.connectedScores(),
           offersKnown: () => this.#modules.reduce((sum, module) => sum + (module.facts?.().offersKnown ?? 0), 0),
           rssBytes: () => process.memoryUsage.rss()

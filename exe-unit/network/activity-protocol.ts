@@ -66,5 +66,8 @@ export const ACTIVITY_PROTOCOL = defineProtocol({
   // Results travel in pages and events in collections of at most about 2 MiB: a yamux stream resets
   // when more than 4 MiB wait unread, so answers stay well below that whatever this frame bound says.
   maxResponseBytes: 8 * 1024 * 1024,
-  timeoutMs: 310_000
+  timeoutMs: 310_000,
+  // Batches, results and debit-note events are small next to a relay's budget
+  // (DEFAULT_RELAY_LIMITS): a job runs between nodes that cannot punch through.
+  overRelay: true
 })

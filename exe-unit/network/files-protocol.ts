@@ -35,5 +35,7 @@ export const FILES_PROTOCOL = defineProtocol({
   response: FileResponse,
   maxRequestBytes: 2 * 1024 * 1024,
   maxResponseBytes: 2 * 1024 * 1024,
-  timeoutMs: 60_000
+  timeoutMs: 60_000,
+  // Bulk data would spend a relay's budget at once: a direct connection only.
+  overRelay: false
 })

@@ -58,7 +58,9 @@ export const MARKET_PROTOCOL = defineProtocol({
   response: Type.Object({ ok: Type.Literal(true) }, { additionalProperties: false }),
   maxRequestBytes: MAX_MARKET_REQUEST_BYTES,
   maxResponseBytes: 1024,
-  timeoutMs: 10_000
+  timeoutMs: 10_000,
+  // Proposals and agreements are small: negotiation works through a relay.
+  overRelay: true
 })
 
 function channelOver<S extends TSchema>(topic: Broadcast<S>): EntryChannel<Static<S>> {

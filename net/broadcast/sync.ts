@@ -73,7 +73,10 @@ export const SYNC_PROTOCOL = defineProtocol({
   response: SyncResponse,
   maxRequestBytes: 64 * 1024,
   maxResponseBytes: SYNC_MAX_RESPONSE_BYTES,
-  timeoutMs: 10_000
+  timeoutMs: 10_000,
+  // A whole topic's entries: only over direct connections. A node behind a
+  // NAT syncs with the peers it reaches directly (its relay among them).
+  overRelay: false
 })
 
 /** What a topic answers to a sync request. */

@@ -1,16 +1,23 @@
-// The libp2p stack of an Agora node: TCP, Noise, Yamux, identify, ping, a
-// Kademlia DHT of Agora's own, and gossipsub. The settings that differ from
-// libp2p's defaults, and why, are next to each one.
+// The libp2p stack of an Agora node: TCP, circuit relay v2, Noise, Yamux,
+// identify, ping, a Kademlia DHT of Agora's own, gossipsub, and NAT traversal
+// (AutoNAT v2, DCUtR, an opt-in relay server, opt-in UPnP). The settings that
+// differ from libp2p's defaults, and why, are next to each one.
 import { createHash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
+import { autoNATv2 } from '@libp2p/autonat-v2'
+import { circuitRelayServer, circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { dcutr } from '@libp2p/dcutr'
 import { gossipsub } from '@libp2p/gossipsub'
-import { identify } from '@libp2p/identify'
+import { identify, identifyPush } from '@libp2p/identify'
 import { kadDHT, passthroughMapper } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
+import { uPnPNAT } from '@libp2p/upnp-nat'
+import { addressFacts } from './reachability.ts'
+import type { AddressFacts } from './reachability.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
-import type { Identify } from '@libp2p/identify'
+import type { Identify, IdentifyPush } from '@libp2p/identify'
 import type { KadDHT } from '@libp2p/kad-dht'
 import type { Ping } from '@libp2p/ping'
 import type { ConnectionGater, PeerId, PrivateKey } from '@libp2p/interface'
@@ -33,16 +40,55 @@ export const MAX_STREAM_WINDOW_BYTES = 2 << 20
 /** Streams one connection may have open towards this node at once. */
 export const MAX_INBOUND_STREAMS_PER_CONNECTION = 128
 
+/**
+ * What a relay server grants each node it relays for. libp2p's defaults
+ * (128 KiB and 2 minutes per relayed connection) only carry a hole punch; an
+ * Agora job between two nodes that cannot punch through their NATs runs over
+ * the relay, so its negotiation, activity, debit notes and payments must fit.
+ * Bulk transfers (files) never go over a relay (see ProtocolDefinition).
+ */
+export interface RelayLimits {
+  /** Nodes holding a reservation at once; beyond them a reservation is refused. */
+  maxReservations: number
+  /** How long a reservation lasts before its holder must renew it (libp2p renews it before it ends). */
+  reservationTtlMs: number
+  /** Bytes (both ways) one relayed connection may carry before the relay closes it. */
+  dataBytes: bigint
+  /** How long one relayed connection may stay open before the relay closes it. */
+  durationMs: number
+}
+
+export const DEFAULT_RELAY_LIMITS: RelayLimits = {
+  maxReservations: 64,
+  reservationTtlMs: 60 * 60_000,
+  dataBytes: 16n << 20n,
+  durationMs: 15 * 60_000
+}
+
+export interface NatOptions {
+  /** Relay for other nodes (off by default: relaying spends this node's bandwidth on others' traffic). */
+  relayServer: boolean
+  relayLimits: RelayLimits
+  /** Relays this node holds a reservation on, so that nodes that cannot dial it reach it through them (0: none). */
+  reservations: number
+  /** Asks the local router for a port mapping by UPnP (off by default: it opens a port on the router). */
+  upnp: boolean
+}
+
 export interface AgoraServices extends Record<string, unknown> {
   identify: Identify
+  identifyPush: IdentifyPush
   ping: Ping
   dht: KadDHT
   pubsub: GossipSub
+  addressFacts: AddressFacts
 }
 
 export interface StackOptions {
   privateKey: PrivateKey
   listen: string[]
+  /** Announced as they are (verified by the operator), beside the listen addresses. */
+  announce: string[]
   /** Refuses peers that are not Agora nodes or are banned. */
   isRefused: (peerId: PeerId) => boolean
   /** Refuses a connection's remote address (too many of its nodes banned), before any handshake. */
@@ -57,7 +103,11 @@ export interface StackOptions {
   pingTimeoutMs: number
   /** Bytes gossip may hold unsent for one peer before its stream is closed. */
   maxGossipUnsentBytes: number
+  nat: NatOptions
 }
+
+/** The address a node listens on for each relay reservation it wants. */
+export const RELAY_LISTEN_ADDRESS = '/p2p-circuit'
 
 export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraServices> {
   const gater: ConnectionGater = {
@@ -66,6 +116,10 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     denyDialPeer: peerId => options.isRefused(peerId),
     denyInboundEncryptedConnection: peerId => options.isRefused(peerId),
     denyOutboundEncryptedConnection: peerId => options.isRefused(peerId),
+    // A relay serves Agora nodes in good standing only, at both ends.
+    denyInboundRelayReservation: peerId => options.isRefused(peerId),
+    denyOutboundRelayedConnection: (source, destination) => options.isRefused(source) || options.isRefused(destination),
+    denyInboundRelayedConnection: (relay, remotePeer) => options.isRefused(relay) || options.isRefused(remotePeer),
     // libp2p's default refuses nothing on Node; Agora runs on LANs and on one
     // machine in development, so private and loopback addresses are dialable.
     denyDialMultiaddr: () => false
@@ -74,8 +128,21 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     privateKey: options.privateKey,
     start: false,
     nodeInfo: { name: 'agora', version: '1' },
-    addresses: { listen: options.listen },
-    transports: [tcp()],
+    addresses: {
+      listen: [...options.listen, ...Array.from({ length: options.nat.reservations }, () => RELAY_LISTEN_ADDRESS)],
+      // A public address is otherwise announced only once AutoNAT has had it
+      // confirmed by several peers; a relay's clients are given its announced
+      // addresses in their reservations, so a relay should announce its own.
+      appendAnnounce: options.announce
+    },
+    transports: [
+      tcp(),
+      // Dials /p2p-circuit addresses, and holds the reservations asked for by
+      // RELAY_LISTEN_ADDRESS: relays are found among connected peers that
+      // serve the hop protocol, then by a DHT walk; each reservation is renewed
+      // before it expires, and replaced when its relay goes.
+      circuitRelayTransport({ reservationCompletionTimeout: 10_000 })
+    ],
     connectionEncrypters: [noise()],
     streamMuxers: [
       yamux({
@@ -111,7 +178,20 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     },
     services: {
       identify: identify(),
+      // Tells connected peers when this node's addresses change: a node
+      // behind a NAT gains its relay address after its first connections, and
+      // its relay (and the DHT, through it) must hand that address on.
+      identifyPush: identifyPush(),
       ping: ping(),
+      addressFacts: addressFacts(),
+      // v2 rather than v1: it checks each address on its own (one unreachable
+      // address does not condemn the others), and its server asks a client for
+      // data before dialling an address that is not the client's own, so that
+      // Agora nodes cannot be used to make a third party's host flooded by dials.
+      autoNAT: autoNATv2(),
+      // Upgrades a relayed connection to a direct one by a simultaneous dial.
+      dcutr: dcutr(),
+      ...natServices(options.nat),
       dht: kadDHT({
         // Agora's own DHT: its routing table holds Agora nodes only.
         protocol: DHT_PROTOCOL,
@@ -140,6 +220,10 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
         // them faster; gossip traffic stays small at Agora's message rates.
         heartbeatInterval: options.gossipHeartbeatMs,
         fallbackToFloodsub: false,
+        // Not over relayed connections: a node behind a NAT hears gossip from
+        // the peers it reaches directly (its relay among them), and a relayed
+        // connection's data budget is kept for the requests of a job.
+        runOnLimitedConnection: false,
         doPX: false,
         maxInboundDataLength: MAX_GOSSIP_FRAME_BYTES,
         // The next frame of a peer is taken when the last one is judged, so
@@ -164,4 +248,22 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
       })
     }
   }
+}
+
+/** The relay server and UPnP, each only when the node opts in. */
+function natServices(nat: NatOptions): Record<string, (components: never) => unknown> {
+  const services: Record<string, (components: never) => unknown> = {}
+  if (nat.relayServer) {
+    services.relay = circuitRelayServer({
+      reservations: {
+        maxReservations: nat.relayLimits.maxReservations,
+        reservationTtl: nat.relayLimits.reservationTtlMs,
+        applyDefaultLimit: true,
+        defaultDataLimit: nat.relayLimits.dataBytes,
+        defaultDurationLimit: nat.relayLimits.durationMs
+      }
+    }) as (components: never) => unknown
+  }
+  if (nat.upnp) services.upnp = uPnPNAT() as (components: never) => unknown
+  return services
 }

@@ -19,8 +19,10 @@ import { boundForwarding } from './gossip-backpressure.ts'
 import { boundIntake } from './gossip-intake.ts'
 import type { IntakeStats } from './gossip-intake.ts'
 import { ipOf } from './ip-of.ts'
-import { libp2pOptions } from './libp2p-options.ts'
-import type { AgoraServices } from './libp2p-options.ts'
+import { DEFAULT_RELAY_LIMITS, libp2pOptions } from './libp2p-options.ts'
+import type { AgoraServices, NatOptions } from './libp2p-options.ts'
+import { reachabilityOf } from './reachability.ts'
+import type { Reachability } from './reachability.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeKey } from '../identity/node-key.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -41,6 +43,8 @@ export interface NetHostInit {
   listen?: string[]
   /** Multiaddrs of nodes to join through, each ending in /p2p/<peer id>. */
   bootstrap?: string[]
+  /** Addresses this node is reached at, announced beside its listen addresses without waiting for AutoNAT. */
+  announce?: string[]
   peerGuard?: Partial<PeerGuardOptions>
   /** Inbound requests handled at once, per node and in all (beyond them: RateLimited). */
   inbound?: Partial<InboundLimits>
@@ -61,6 +65,25 @@ export interface NetHostInit {
   gossipBounds?: Partial<GossipBounds>
   /** Where faults that no caller sees are logged (default: nowhere). */
   logger?: Logger
+  /** NAT traversal: relay server, limits, reservations, UPnP (defaults in natOptionsOf). */
+  nat?: Partial<NatOptions>
+  /** How long a request that may not go over a relay waits for a direct connection (default DIRECT_CONNECTION_WAIT_MS). */
+  directConnectionWaitMs?: number
+}
+
+/**
+ * No relay server, no UPnP; one relay reservation, unless every listen
+ * address is loopback: such a node is for this machine alone, and looking
+ * for relays (a DHT walk that goes on until one is found) would only cost.
+ */
+export function natOptionsOf(nat: Partial<NatOptions> | undefined, listen: string[]): NatOptions {
+  const loopbackOnly = listen.length > 0 && listen.every(address => /^\/(ip4\/127\.|ip6\/::1\/)/.test(address))
+  return {
+    relayServer: nat?.relayServer ?? false,
+    relayLimits: { ...DEFAULT_RELAY_LIMITS, ...nat?.relayLimits },
+    reservations: nat?.reservations ?? (loopbackOnly ? 0 : 1),
+    upnp: nat?.upnp ?? false
+  }
 }
 
 export interface GossipBounds {
@@ -115,7 +138,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     this.clock = init.clock ?? systemClock
     this.guard = new PeerGuard(init.peerGuard, this.clock)
     this.#log = init.logger ?? silentLogger
-    this.#protocols = new RequestResponse(this.directory, this.guard, this.#log.child({ component: 'protocols' }), init.inbound)
+    this.#protocols = new RequestResponse(this.directory, this.guard, this.#log.child({ component: 'protocols' }), init.inbound, init.directConnectionWaitMs)
     void this.#protocols.handle(
       SYNC_PROTOCOL,
       syncHandler(name => this.#topics.get(name))
@@ -153,10 +176,13 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     const init = this.#init
     const gossipBounds = { ...DEFAULT_GOSSIP_BOUNDS, ...init.gossipBounds }
     const gossipLog = this.#log.child({ component: 'gossip' })
+    const listen = init.listen ?? ['/ip4/127.0.0.1/tcp/0']
     const libp2p = await createLibp2p(
       libp2pOptions({
         privateKey: init.key.libp2pKey,
-        listen: init.listen ?? ['/ip4/127.0.0.1/tcp/0'],
+        listen,
+        announce: init.announce ?? [],
+        nat: natOptionsOf(init.nat, listen),
         isRefused: peerId => this.#isRefused(peerId),
         isAddressRefused: address => {
           const ip = ipOf(address)
@@ -240,6 +266,12 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     return this.connectedNodes().map(nodeId => ({ nodeId, score: this.guard.scoreOf(nodeId) }))
   }
 
+  /** Whether other nodes can dial this one, the relays it holds reservations on, and its connections by kind. */
+  reachability(): Reachability {
+    const libp2p = this.libp2p
+    return reachabilityOf(libp2p.services.addressFacts.known(), libp2p.getConnections())
+  }
+
   connectedNodes(): NodeId[] {
     const nodes = new Set<NodeId>()
     for (const peerId of this.libp2p.getPeers()) {
@@ -315,7 +347,10 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     const nodeId = this.directory.learnPeer(peerId)
     if (nodeId === undefined) return
     this.safeDispatchEvent('node:connect', { detail: nodeId })
-    // Anti-entropy: learn what the new peer knows that we do not.
+    // Anti-entropy: learn what the new peer knows that we do not. Not over a
+    // relay (sync may not use one): the periodic resync finds the peer once a
+    // direct connection comes, and the relay itself is a direct peer to sync with.
+    if (this.libp2p.getConnections(peerId).every(connection => connection.limits !== undefined)) return
     for (const topic of this.#topics.values()) void topic.syncWith(nodeId).catch(() => {})
   }
 

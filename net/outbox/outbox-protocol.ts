@@ -43,6 +43,8 @@ export function outboxProtocol(owner: string, maxMessageBytes = DEFAULT_MAX_MESS
     response: OutboxResponse,
     maxRequestBytes: maxMessageBytes,
     maxResponseBytes: 2048,
-    timeoutMs: 10_000
+    timeoutMs: 10_000,
+    // Debit notes, invoices and payment confirmations must reach a node behind a NAT.
+    overRelay: true
   })
 }

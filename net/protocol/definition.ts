@@ -16,6 +16,13 @@ export interface ProtocolDefinition<Req extends TSchema = TSchema, Res extends T
   maxResponseBytes: number
   /** The whole exchange, dial included, on the requester's side; the handler's budget on the other. */
   timeoutMs: number
+  /**
+   * Whether the exchange may run over a relayed connection (libp2p's
+   * "limited" one: the relay closes it past a data and time budget). Small
+   * messages may; bulk transfers may not (the default): they wait a while
+   * for a direct connection (hole punching), then fail Unreachable.
+   */
+  overRelay?: boolean
 }
 
 const PROTOCOL_NAME = /^\/agora\/[a-z][a-z0-9-]*(\/[a-z0-9][a-z0-9.-]*)*\/[0-9][0-9.]*$/

@@ -22,7 +22,7 @@ import type { ProtocolDefinition, ProtocolValidators } from './definition.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeDirectory } from '../peers/node-directory.ts'
 import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
-import type { Connection, Libp2p, Stream } from '@libp2p/interface'
+import type { Connection, Libp2p, PeerId, Stream } from '@libp2p/interface'
 import type { Static, TSchema } from 'typebox'
 
 export interface RequestContext {
@@ -56,6 +56,13 @@ export const DEFAULT_INBOUND_LIMITS: InboundLimits = { perNode: 64, total: 512 }
  */
 const MAX_INBOUND_STREAMS = 256
 
+/**
+ * How long a request that may not go over a relay waits for a direct
+ * connection when a relayed one is all there is: DCUtR tries to punch one
+ * through as soon as the relayed connection opens, three times at most.
+ */
+export const DIRECT_CONNECTION_WAIT_MS = 15_000
+
 interface Registration {
   definition: ProtocolDefinition
   /** Compiled once at handle(), not looked up per request. */
@@ -74,8 +81,16 @@ export class RequestResponse {
   /** Ends each request being handled now: called by stop(). */
   readonly #endInFlight = new Set<() => void>()
   #libp2p: Libp2p | undefined
+  readonly #directWaitMs: number
 
-  constructor(directory: NodeDirectory, guard: PeerGuard, logger: Logger = silentLogger, limits: Partial<InboundLimits> = {}) {
+  constructor(
+    directory: NodeDirectory,
+    guard: PeerGuard,
+    logger: Logger = silentLogger,
+    limits: Partial<InboundLimits> = {},
+    directWaitMs = DIRECT_CONNECTION_WAIT_MS
+  ) {
+    this.#directWaitMs = directWaitMs
     this.#directory = directory
     this.#guard = guard
     this.#logger = logger
@@ -155,12 +170,14 @@ export class RequestResponse {
 
     let stream: Stream
     try {
-      stream = await libp2p.dialProtocol(peerId, definition.name, { signal })
+      stream = await openStream(libp2p, peerId, target, definition, signal, this.#directWaitMs)
     } catch (err) {
       if (signal.aborted) throw failure(err)
+      if (err instanceof NetError) throw err
       if ((err as Error).name === 'UnsupportedProtocolError') {
         throw new NetError('Unreachable', `node ${target} does not serve ${definition.name}`, { cause: err })
       }
+      if ((err as Error).name === 'LimitedConnectionError') throw relayedOnly(target, definition)
       throw new NetError('Unreachable', `node ${target} unreachable: no connection could be made`, { cause: err })
     }
     const abort = (): void => {
@@ -216,7 +233,7 @@ export class RequestResponse {
       async (stream, connection) => {
         await this.#serve(registration, stream, connection)
       },
-      { maxInboundStreams: MAX_INBOUND_STREAMS }
+      { maxInboundStreams: MAX_INBOUND_STREAMS, runOnLimitedConnection: registration.definition.overRelay === true }
     )
   }
 
@@ -366,6 +383,83 @@ export class RequestResponse {
       return undefined
     }
   }
+}
+
+/**
+ * A stream to the peer over the connection the protocol may use: a direct one
+ * first; a relayed one only if the protocol may go over a relay, else the
+ * direct one hole punching brings. With no connection at all, libp2p dials.
+ */
+async function openStream(
+  libp2p: Libp2p,
+  peerId: PeerId,
+  target: NodeId,
+  definition: ProtocolDefinition,
+  signal: AbortSignal,
+  directWaitMs: number
+): Promise<Stream> {
+  const overRelay = definition.overRelay === true
+  const open = libp2p.getConnections(peerId).filter(connection => connection.status === 'open')
+  const direct = open.find(connection => connection.limits === undefined)
+  if (direct !== undefined) return await direct.newStream(definition.name, { signal })
+  const relayed = open[0]
+  if (relayed === undefined) return await dialAfresh(libp2p, peerId, definition, signal)
+  if (overRelay) return await relayed.newStream(definition.name, { signal, runOnLimitedConnection: true })
+  const upgraded = await directConnection(libp2p, peerId, AbortSignal.any([signal, AbortSignal.timeout(directWaitMs)]))
+  if (upgraded === undefined) throw relayedOnly(target, definition, directWaitMs)
+  return await upgraded.newStream(definition.name, { signal })
+}
+
+/**
+ * Dials the peer; when none of the addresses known for it answers, asks the
+ * DHT for its current ones and dials once more. The addresses a node heard
+ * first may be stale: a node behind a NAT is heard of by its private address
+ * before it holds a relay reservation, and the relay address it advertises
+ * next reaches only the peers connected to it (and the DHT, through them).
+ */
+async function dialAfresh(libp2p: Libp2p, peerId: PeerId, definition: ProtocolDefinition, signal: AbortSignal): Promise<Stream> {
+  const options = { signal, runOnLimitedConnection: definition.overRelay === true }
+  try {
+    return await libp2p.dialProtocol(peerId, definition.name, options)
+  } catch (err) {
+    const name = (err as Error).name
+    if (signal.aborted || name === 'UnsupportedProtocolError' || name === 'LimitedConnectionError') throw err
+    const found = await libp2p.peerRouting.findPeer(peerId, { signal, useCache: false }).catch(() => undefined)
+    if (found === undefined || found.multiaddrs.length === 0) throw err
+    return await libp2p.dialProtocol(peerId, definition.name, options)
+  }
+}
+
+/** The next direct connection to the peer, or undefined when the signal ends the wait. */
+async function directConnection(libp2p: Libp2p, peerId: PeerId, signal: AbortSignal): Promise<Connection | undefined> {
+  return await new Promise(resolve => {
+    const done = (connection: Connection | undefined): void => {
+      libp2p.removeEventListener('connection:open', onOpen)
+      signal.removeEventListener('abort', onAbort)
+      resolve(connection)
+    }
+    const onOpen = (event: CustomEvent<Connection>): void => {
+      const connection = event.detail
+      if (connection.remotePeer.equals(peerId) && connection.limits === undefined) done(connection)
+    }
+    const onAbort = (): void => {
+      done(undefined)
+    }
+    libp2p.addEventListener('connection:open', onOpen)
+    signal.addEventListener('abort', onAbort, { once: true })
+    // It may have come while this request looked at the connections.
+    const already = libp2p.getConnections(peerId).find(connection => connection.status === 'open' && connection.limits === undefined)
+    if (already !== undefined) done(already)
+    else if (signal.aborted) done(undefined)
+  })
+}
+
+function relayedOnly(target: string, definition: ProtocolDefinition, waitedMs?: number): NetError {
+  const waited = waitedMs === undefined ? '' : ` (none came within ${waitedMs} ms)`
+  return new NetError(
+    'Unreachable',
+    `node ${target} is reachable only through a relay, and ${definition.name} needs a direct connection${waited}: hole punching did not get through its NAT or ours`
+  )
 }
 
 /** What a failed parse says (a SchemaError names the first problem; nothing else is shown). */

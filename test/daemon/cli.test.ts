@@ -113,7 +113,7 @@ describe('agora CLI', function () {
     assert.equal((await stat(join(dataDir, 'node-key.json'))).mode & 0o777, 0o600)
     assert.equal((await stat(dataDir)).mode & 0o777, 0o700)
     const again = await agora(['id', 'show', '--json'], { AGORA_DATA_DIR: dataDir })
-    assert.deepEqual(JSON.parse(again.stdout), { nodeId, peerId, running: false, apiUrl: null, addresses: [] })
+    assert.deepEqual(JSON.parse(again.stdout), { nodeId, peerId, running: false, apiUrl: null, addresses: [], reachability: null })
   })
 
   it('manages app-keys without a daemon', async () => {
@@ -156,6 +156,11 @@ describe('agora CLI', function () {
     assert.equal(status.nodeId, before.nodeId)
     assert.equal(status.running, true)
     assert.equal(status.apiUrl, daemon.url)
+    // On loopback alone: private, no relay, and no peers.
+    assert.deepEqual(status.reachability, { status: 'private', relays: [], direct: 0, relayed: 0 })
+    const shownText = await agora(['id', 'show', '--data-dir', dataDir])
+    assert.match(shownText.stdout, /reachable\s+private/)
+    assert.match(shownText.stdout, /peers\s+0 direct, 0 through a relay/)
     const listed = await agora(['app-key', 'list', '--data-dir', dataDir])
     assert.match(listed.stdout, /tester/)
     assert.ok(!listed.stdout.includes(key))

@@ -32,7 +32,8 @@ describe('daemon config', () => {
     const { config, secrets, configFile } = await load()
     assert.equal(config.dataDir, join(dir, 'xdg', 'agora'))
     assert.deepEqual(config.api, { host: '127.0.0.1', port: 7465 })
-    assert.deepEqual(config.net, { listen: ['/ip4/0.0.0.0/tcp/7464'], bootstrap: [] })
+    // Neither relaying for others nor a port opened on the router unless asked for.
+    assert.deepEqual(config.net, { listen: ['/ip4/0.0.0.0/tcp/7464'], bootstrap: [], announce: [], relay: false, upnp: false })
     assert.equal(config.keystore.cost, 'standard')
     assert.equal(config.log.level, 'info')
     assert.deepEqual(secrets, { keyPassphrase: '', autoAppKey: null })
@@ -68,6 +69,17 @@ describe('daemon config', () => {
     assert.deepEqual(flagsOverAll.config.api, { host: '127.0.0.7', port: 3000 })
     assert.deepEqual(flagsOverAll.config.net.listen, ['/ip4/127.0.0.1/tcp/3000'])
     assert.equal(flagsOverAll.config.log.level, 'error')
+  })
+
+  it('relays and maps a port by UPnP when the file or the flags say so', async () => {
+    await writeConfig({ net: { relay: true } })
+    const fromFile = await load({ dataDir })
+    assert.deepEqual([fromFile.config.net.relay, fromFile.config.net.upnp], [true, false])
+    const fromFlags = await load({ dataDir, upnp: true })
+    assert.deepEqual([fromFlags.config.net.relay, fromFlags.config.net.upnp], [true, true], 'a flag adds to the file')
+    const both = await load({ relay: true, upnp: true, announce: ['/ip4/8.8.8.8/tcp/7464'] })
+    assert.deepEqual([both.config.net.relay, both.config.net.upnp, both.config.net.listen], [true, true, ['/ip4/0.0.0.0/tcp/7464']])
+    assert.deepEqual(both.config.net.announce, ['/ip4/8.8.8.8/tcp/7464'])
   })
 
   it('a port alone keeps the host from other sources', async () => {
@@ -127,6 +139,12 @@ describe('daemon config', () => {
       await refuses(load({ dataDir }), `config file ${path}`, 'apiPort')
       await writeConfig({ keystore: { passphrase: 'in a file' } })
       await refuses(load({ dataDir }), '/keystore', 'passphrase')
+      await writeConfig({ net: { relay: 'yes' } })
+      await refuses(load({ dataDir }), `config file ${path}`, '/net/relay')
+      await writeConfig({ net: { upnp: 1 } })
+      await refuses(load({ dataDir }), '/net/upnp')
+      await writeConfig({ net: { announce: ['/ip4/8.8.8/tcp/1'] } })
+      await refuses(load({ dataDir }), '/net/announce[0]', 'not a multiaddr')
       await writeConfig({ log: { level: 'loud' } })
       await refuses(load({ dataDir }), '/log/level')
       await refuses(load({ config: join(dir, 'missing.json') }), 'missing.json', 'ENOENT')
@@ -147,6 +165,7 @@ describe('daemon config', () => {
       await refuses(load({ apiAddr: '127.0.0.1' }), '--api-addr')
       await refuses(load({ listen: ['/ip4/127.0.0.1/tcp/1', '/ip6/zz/tcp/1'] }), '--listen[1]')
       await refuses(load({ bootstrap: [''] }), '--bootstrap[0]')
+      await refuses(load({ announce: ['nowhere'] }), '--announce[0]')
       await refuses(load({ logLevel: 'x' }), '--log-level')
       await refuses(load({ dataDir: ' ' }), '--data-dir')
     })

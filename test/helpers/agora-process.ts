@@ -63,6 +63,17 @@ export function spawnAgora(args: string[], env: NodeJS.ProcessEnv = {}, main = M
   return tracked(spawn(process.execPath, [main, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'], ...(cwd === undefined ? {} : { cwd }) }))
 }
 
+/**
+ * Spawns the CLI under a command that runs it elsewhere, e.g. `ip netns exec
+ * <namespace>` (which execs it: the child's pid is the CLI's own, so reaping
+ * it ends the CLI).
+ */
+export function spawnAgoraUnder(prefix: string[], args: string[], env: NodeJS.ProcessEnv = {}, main = MAIN): ChildProcess {
+  const [command, ...rest] = prefix
+  if (command === undefined) return spawnAgora(args, env, main)
+  return tracked(spawn(command, [...rest, process.execPath, main, ...args], { env: childEnv(env), stdio: ['ignore', 'pipe', 'pipe'] }))
+}
+
 // The children see no AGORA_* settings of the machine running the tests.
 export function childEnv(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {}
@@ -114,7 +125,17 @@ export interface DaemonProcess {
 
 /** Spawns `agora service run` on loopback with ephemeral ports, following its log. */
 export function spawnDaemon(dataDir: string, env: NodeJS.ProcessEnv = {}, main = MAIN, extraArgs: string[] = []): DaemonProcess {
-  const child = spawnAgora(['service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', ...extraArgs], env, main)
+  return followDaemon(
+    spawnAgora(['service', 'run', '--data-dir', dataDir, '--api-addr', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', ...extraArgs], env, main)
+  )
+}
+
+/** Spawns `agora service run` with exactly `args` (addresses included) under `prefix` (see spawnAgoraUnder), following its log. */
+export function spawnDaemonUnder(prefix: string[], dataDir: string, args: string[], env: NodeJS.ProcessEnv = {}): DaemonProcess {
+  return followDaemon(spawnAgoraUnder(prefix, ['service', 'run', '--data-dir', dataDir, ...args], env))
+}
+
+function followDaemon(child: ChildProcess): DaemonProcess {
   const log: Array<Record<string, unknown>> = []
   const waiters: Array<{ test: (record: Record<string, unknown>) => boolean; resolve: (record: Record<string, unknown>) => void }> = []
   const exited = new Promise<number | null>(resolve =>

@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict'
 import { NodeKey } from '../../net/index.ts'
-import { libp2pOptions } from '../../net/host/libp2p-options.ts'
+import { DEFAULT_RELAY_LIMITS, libp2pOptions } from '../../net/host/libp2p-options.ts'
 
 describe('the libp2p stack of a node', () => {
   const stack = (pingTimeoutMs: number): ReturnType<typeof libp2pOptions> =>
     libp2pOptions({
       privateKey: NodeKey.random().libp2pKey,
       listen: [],
+      announce: [],
       isRefused: () => false,
       isAddressRefused: () => false,
       standing: () => 0,
@@ -15,7 +16,8 @@ describe('the libp2p stack of a node', () => {
       maxConnections: 300,
       dialTimeoutMs: 10_000,
       pingTimeoutMs,
-      maxGossipUnsentBytes: 32 << 20
+      maxGossipUnsentBytes: 32 << 20,
+      nat: { relayServer: false, relayLimits: DEFAULT_RELAY_LIMITS, reservations: 0, upnp: false }
     })
 
   for (const pingTimeoutMs of [5_000, 30_000]) {
