@@ -176,8 +176,11 @@ describe('dashboard in a browser', function () {
     })
     const observed = await page.$$eval('#observed-addresses code', codes => codes.map(code => code.textContent ?? ''))
     assert.ok(observed.length > 0 && observed.every(address => address.startsWith('/ip4/127.0.0.1/')), observed.join(' '))
-    // This daemon does not report reachability: the view leaves it out.
-    assert.equal(await page.$('#reachability'), null)
+    // Reachability as the daemon reports it: on loopback, the provider is a direct connection.
+    const reported = (await requester.client.expect<{ reachability: { status: string } }>(200, 'GET', '/agora-api/v1/node')).reachability
+    await page.waitForFunction("Number(document.querySelector('#reachability-connections')?.getAttribute('data-direct')) >= 1", { timeout: 60_000 })
+    assert.equal(await page.$eval('#reachability-status', element => element.getAttribute('data-status')), reported.status)
+    assert.match(await text('#reachability-status'), /^(public|private|unknown) — /)
   })
 
   it('shows that no data is in custody, then a dataset added and its audit entry', async () => {

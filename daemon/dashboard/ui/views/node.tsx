@@ -14,12 +14,12 @@ interface NodeInfo {
   addresses: string[]
   observedAddresses?: string[]
   peers: Array<{ nodeId: string; score?: number }>
-  reachability?: Reachability
+  reachability: Reachability
   offersKnown: number
   rssBytes: number
 }
 
-/** How others reach this node (sent by daemons that check it; absent from older ones). */
+/** How others reach this node (AutoNAT's verdict on its addresses, the relays it holds reservations on, its connections by kind). */
 interface Reachability {
   status: 'public' | 'private' | 'unknown'
   relays: string[]
@@ -93,7 +93,7 @@ export function NodeView() {
                 ))}
               </ul>
             )}
-            {node.reachability === undefined ? null : <ReachabilityFacts reachability={node.reachability} />}
+            <ReachabilityFacts reachability={node.reachability} />
             <h3>Connected peers</h3>
             {node.peers.length === 0 ? (
               <Empty what="peers" />
@@ -141,15 +141,23 @@ function CopyButton({ text, label }: { text: string; label: string }) {
   )
 }
 
+const STATUS_MEANING: Record<Reachability['status'], string> = {
+  public: 'other nodes can dial it',
+  private: 'other nodes reach it through relays',
+  unknown: 'not confirmed yet'
+}
+
 function ReachabilityFacts({ reachability }: { reachability: Reachability }) {
   return (
     <>
       <h3>Reachability</h3>
       <dl class="facts" id="reachability">
         <dt>Status</dt>
-        <dd id="reachability-status">{reachability.status}</dd>
+        <dd id="reachability-status" data-status={reachability.status}>
+          {reachability.status} — {STATUS_MEANING[reachability.status]}
+        </dd>
         <dt>Connections</dt>
-        <dd>
+        <dd id="reachability-connections" data-direct={reachability.direct} data-relayed={reachability.relayed}>
           {reachability.direct} direct, {reachability.relayed} relayed
         </dd>
         <dt>Relays</dt>

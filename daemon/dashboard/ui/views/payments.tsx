@@ -1,13 +1,12 @@
 // Debit notes and invoices (live on the payment event streams), the activities
 // they bill (listed in activities.tsx), and earnings and spend over time as a chart.
-import { useEffect, useRef } from 'preact/hooks'
-import uPlot from 'uplot'
 import { allItems } from '../api.ts'
 import { when } from '../format.ts'
 import { useEventCount, useLoaded } from '../hooks.ts'
 import { DocumentLink, Empty, Frame, IdLink } from './common.tsx'
 import { DOCUMENT_EVENTS } from './documents.tsx'
 import { DepositsSection } from './deposits.tsx'
+import { LineChart } from './line-chart.tsx'
 import { PagedTable } from './paged-table.tsx'
 
 interface DebitNote {
@@ -283,24 +282,14 @@ export function EarningsView({ nodeId }: { nodeId: string }) {
   )
 }
 
+const EARNINGS_LINES = [
+  { label: 'Earned', stroke: '#1b7f3b' },
+  { label: 'Spent', stroke: '#b3261e' }
+]
+
 function Chart({ series }: { series: [number[], number[], number[]] }) {
-  const box = useRef<HTMLDivElement>(null)
-  useEffect(() => {
-    const element = box.current
-    if (element === null) return
-    const width = Math.max(280, Math.min(element.clientWidth, 1100))
-    const plot = new uPlot(
-      {
-        width,
-        height: 300,
-        series: [{}, { label: 'Earned', stroke: '#1b7f3b', width: 2 }, { label: 'Spent', stroke: '#b3261e', width: 2 }],
-        // Amounts are small fractions of a token: three significant digits tell the ticks apart.
-        axes: [{}, { label: 'tokens', size: 70, values: (_plot, ticks) => ticks.map(tick => (tick === 0 ? '0' : tick.toPrecision(3))) }]
-      },
-      series,
-      element
-    )
-    return () => plot.destroy()
-  }, [series])
-  return <div ref={box} class="chart" role="img" aria-label="Cumulative earned and spent tokens over time" data-points={series[0].length} />
+  const [times, earned, spent] = series
+  return (
+    <LineChart times={times} lines={EARNINGS_LINES} values={[earned, spent]} label="Cumulative earned and spent tokens over time" unit="tokens" height={300} />
+  )
 }
