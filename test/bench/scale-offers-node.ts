@@ -2,13 +2,14 @@
 // memory is its own: the node that holds the network's offers, or the one
 // that joins late and syncs them. It answers the bench over IPC.
 import { Matcher, parseConstraints } from '../../market/language.ts'
+import type { PeerGuardOptions } from '../../net/index.ts'
 import { percentile } from './report.ts'
 import { serveIpc } from './ipc-worker.ts'
 import { listenPort, startScaleNode } from './scale-node.ts'
 import type { ScaleNode } from './scale-node.ts'
 
 export type OffersNodeRequest =
-  | { op: 'start'; bootstrap: string[] }
+  | { op: 'start'; bootstrap: string[]; peerGuard?: Partial<PeerGuardOptions> }
   | { op: 'dial'; addresses: string[] }
   | { op: 'hold'; count: number; boundMs: number }
   | { op: 'rss' }
@@ -30,6 +31,23 @@ const refused: Record<string, number> = {}
 /** Resolves once the node holds `count` offers: checked on each offer it takes in. */
 async function hold(count: number, boundMs: number): Promise<number> {
   const offers = (node as ScaleNode).offers
+  // Every 30 s, how far it is and how busy its process is: where the time goes.
+  let last = { at: performance.now(), size: offers.size, cpu: process.cpuUsage() }
+  const progress = setInterval(() => {
+    const now = { at: performance.now(), size: offers.size, cpu: process.cpuUsage() }
+    const seconds = (now.at - last.at) / 1000
+    const cpu = (now.cpu.user + now.cpu.system - last.cpu.user - last.cpu.system) / 1e6 / seconds
+    console.error(`# ${now.size} offers held, ${Math.round((now.size - last.size) / seconds)}/s, process busy ${Math.round(cpu * 100)}%`)
+    last = now
+  }, 30_000)
+  try {
+    return await held(offers, count, boundMs)
+  } finally {
+    clearInterval(progress)
+  }
+}
+
+async function held(offers: ScaleNode['offers'], count: number, boundMs: number): Promise<number> {
   if (offers.size < count) {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
@@ -63,7 +81,7 @@ serveIpc<OffersNodeRequest>(async request => {
   switch (request.op) {
     case 'start':
       startedAt = performance.now()
-      node = await startScaleNode({ bootstrap: request.bootstrap })
+      node = await startScaleNode({ bootstrap: request.bootstrap, ...(request.peerGuard === undefined ? {} : { peerGuard: request.peerGuard }) })
       node.offers.addEventListener('entry:refused', event => {
         refused[event.detail.reason] = (refused[event.detail.reason] ?? 0) + 1
       })
