@@ -8,7 +8,9 @@
 // Then: that node's RSS; a second market node joins late, through it, and is
 // timed until it holds every offer (anti-entropy sync: ids, then bodies);
 // and one demand is matched against the 100,000 offers (indexed, and by a
-// full scan for comparison).
+// full scan for comparison). Checking each offer's signature bounds both the
+// filling and the late node's sync at a few hundred offers a second, so the
+// whole run takes about 11 minutes on a shared 2-core machine.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { IpcWorker } from './ipc-worker.ts'
