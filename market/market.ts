@@ -375,6 +375,14 @@ export class Market extends TypedEventEmitter<MarketEvents> {
     return collectDefined(this.#matcher.offerIds(), id => this.#knownOffer(id))
   }
 
+  /**
+   * How many offers are held for matching, without building them: those whose
+   * expiry passed leave at the network's next sweep, so this may count them a little longer than knownOffers().
+   */
+  offerCount(): number {
+    return this.#matcher.offerCount
+  }
+
   /** How the known offers match a demand, term by term (matching/explain.ts); the demand is checked, not stored. */
   explainDemand(body: unknown): MatchCounts {
     const demand = parseProposalBody(body)

@@ -46,7 +46,7 @@ export class MarketModule implements DaemonModule {
   }
 
   /** The offers this node's market knows, for the node's status. */
-  facts = (): Record<string, number> => ({ offersKnown: this.#market === null ? 0 : this.#market.knownOffers().length })
+  facts = (): Record<string, number> => ({ offersKnown: this.#market === null ? 0 : this.#market.offerCount() })
 
   /** The running market, for the modules that act under its agreements. */
   get market(): Market {

@@ -11,6 +11,8 @@ import { MAX_MARKET_REQUEST_BYTES, MAX_SIGNED_TERMS_BYTES, MAX_SUBSCRIPTION_TTL_
 import { DemandPayload, ENVELOPE_TYPES, OfferPayload } from '../model/wire.ts'
 import type { EntryChannel, MarketMessage, MarketNet } from './market-net.ts'
 
+const OFFERS_MAX_BYTES = 128 * 1024 * 1024
+
 export const OFFERS_TOPIC: TopicDefinition<typeof OfferPayload> = {
   name: 'offers',
   envelopeType: ENVELOPE_TYPES.offer,
@@ -19,6 +21,10 @@ export const OFFERS_TOPIC: TopicDefinition<typeof OfferPayload> = {
   expiresAt: payload => payload.expiresAt,
   maxEntries: 100_000,
   maxPerSigner: 1_000,
+  // Room for the 100,000 offers at about 1.3 KB each, what a Golem-style
+  // offer with a payment platform or two takes (the default, 64 MiB, held
+  // only offers of 670 bytes on average).
+  maxBytes: OFFERS_MAX_BYTES,
   // The market checks both before it stores a subscription (model/limits.ts).
   maxEntryBytes: MAX_SIGNED_TERMS_BYTES,
   maxTtlMs: MAX_SUBSCRIPTION_TTL_MS

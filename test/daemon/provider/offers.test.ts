@@ -44,6 +44,10 @@ describe('provider agent: offers from the presets', function () {
     assert.equal(offers.presetOf(offerId!)?.name, 'wasmtime')
     const market = marketOf(requester)
     const seen = await eventually('the offer reaches the requester', async () => market.knownOffers().find(offer => offer.offerId === offerId))
+    // Counted without building the offers, for the node's facts.
+    assert.equal(market.offerCount(), market.knownOffers().length)
+    const node = await requester.client.expect<{ offersKnown: number }>(200, 'GET', '/agora-api/v1/node')
+    assert.equal(node.offersKnown, market.offerCount())
     const p = seen.properties
     assert.equal(p['golem.runtime.name'], 'wasmtime')
     assert.equal(p['golem.inf.cpu.threads'], 2)
