@@ -7,6 +7,7 @@ import type { Constraint } from '../constraints/ast.ts'
 import { TRUE } from '../constraints/compare.ts'
 import { compileConstraint, type CompiledConstraint, type PropertyMap } from '../constraints/evaluator.ts'
 import { OfferIndex } from './offer-index.ts'
+import type { Condition } from './offer-index.ts'
 
 export interface MatchEntry {
   id: string
@@ -105,13 +106,15 @@ export class Matcher {
   }
 
   #offersMatching(demand: Held): string[] {
-    const buckets = this.#index?.candidates(demand.constraints)
-    if (buckets === undefined) {
+    const conditions = this.#index?.conditions(demand.constraints) ?? []
+    const [scanned, ...others] = conditions
+    if (scanned === undefined) {
       const ids: string[] = []
       for (const offer of this.#offers.values()) if (bothWays(offer, demand)) ids.push(offer.id)
       return ids
     }
     const found: Held[] = []
+    const buckets = scanned.buckets.filter(bucket => bucket.size > 0)
     // An offer filed in two of the buckets (a list of runtimes) is tried once.
     const tried = buckets.length > 1 ? new Set<string>() : undefined
     for (const bucket of buckets) {
@@ -120,12 +123,18 @@ export class Matcher {
           if (tried.has(offer.id)) continue
           tried.add(offer.id)
         }
-        if (bothWays(offer, demand)) found.push(offer)
+        if (meetsAll(others, offer.properties) && bothWays(offer, demand)) found.push(offer)
       }
     }
     if (!inOrder(found)) found.sort((a, b) => a.order - b.order)
     return found.map(offer => offer.id)
   }
+}
+
+// The other terms of the demand's `&` that the index reads, checked before anything is evaluated.
+function meetsAll(conditions: ReadonlyArray<Condition<Held>>, properties: PropertyMap): boolean {
+  for (const condition of conditions) if (!condition.holds(properties)) return false
+  return true
 }
 
 function inOrder(offers: readonly Held[]): boolean {

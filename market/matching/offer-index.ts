@@ -30,6 +30,12 @@ type Bucket<T> = ReadonlyMap<string, T>
 /** Where a demand's matches can be: the union of these buckets, or (undefined) anywhere. */
 export type Candidates<T> = ReadonlyArray<Bucket<T>> | undefined
 
+/** One necessary condition: the buckets of the offers that meet it, and the same test on an offer's properties. */
+export interface Condition<T> {
+  readonly buckets: ReadonlyArray<Bucket<T>>
+  readonly holds: (properties: PropertyMap) => boolean
+}
+
 const EMPTY: Bucket<never> = new Map<string, never>()
 
 function lookup(properties: PropertyMap, key: string): unknown {
@@ -102,6 +108,28 @@ export class OfferIndex<T extends Indexed> {
     }
   }
 
+  /**
+   * Necessary conditions for the tree to be True on an offer, smallest first:
+   * an offer can match only if it meets every one of them. The terms of an
+   * `&` give one each, so that the smallest is scanned and the others only
+   * checked on the offers scanned (on their properties, as they were filed:
+   * cheaper than looking the offer up in a large bucket). None: any offer may match.
+   */
+  conditions(tree: Constraint): Array<Condition<T>> {
+    const found: Array<Condition<T>> = []
+    const collect = (term: Constraint): void => {
+      if (term.kind === 'and') {
+        for (const operand of term.operands) collect(operand)
+        return
+      }
+      const buckets = this.candidates(term)
+      const holds = holdsOf(term)
+      if (buckets !== undefined && holds !== undefined) found.push({ buckets, holds })
+    }
+    collect(tree)
+    return found.sort((a, b) => sizeOf(a.buckets) - sizeOf(b.buckets))
+  }
+
   /** The buckets holding every offer the tree can be True on; undefined: any offer may be. */
   candidates(tree: Constraint): Candidates<T> {
     switch (tree.kind) {
@@ -149,6 +177,40 @@ export class OfferIndex<T extends Indexed> {
   #presence(key: string): Candidates<T> {
     if (!isPresenceIndexedKey(key)) return undefined
     return [this.#present.get(key) ?? EMPTY]
+  }
+}
+
+/**
+ * The test candidates() buckets by, on one offer's properties: true exactly
+ * when add() files the offer in one of the term's buckets; undefined where
+ * candidates() narrows nothing.
+ */
+function holdsOf(tree: Constraint): ((properties: PropertyMap) => boolean) | undefined {
+  switch (tree.kind) {
+    case 'and': {
+      const tests = tree.operands.map(holdsOf).filter(test => test !== undefined)
+      return tests.length === 0 ? undefined : properties => tests.every(test => test(properties))
+    }
+    case 'or': {
+      const tests = tree.operands.map(holdsOf)
+      if (tests.some(test => test === undefined)) return undefined
+      return properties => tests.some(test => (test as (properties: PropertyMap) => boolean)(properties))
+    }
+    case 'present':
+    case 'compare': {
+      const key = propertyKey(tree.attribute)
+      if (isPresenceIndexedKey(key)) return properties => isPresent(lookup(properties, key))
+      if (tree.kind === 'present' || !VALUE_INDEXED_KEYS.includes(key) || tree.operator !== '=' || tree.value.kind !== 'text') return undefined
+      const text = tree.value.text
+      return properties => {
+        const value = lookup(properties, key)
+        if (value === undefined) return false
+        const texts = valueTexts(value)
+        return texts === undefined || texts.includes(text)
+      }
+    }
+    default:
+      return undefined
   }
 }
 

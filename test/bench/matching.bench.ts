@@ -1,10 +1,12 @@
-// Matching at market scale: one demand against 10,000 held offers, and
-// demands held while 10,000 offers arrive one by one.
+// Matching at market scale: one demand against 10,000 held offers,
+// demands held while 10,000 offers arrive one by one, and one demand against
+// 100,000 offers.
 import { Matcher, parseConstraints } from '../../market/language.ts'
 import type { Constraint } from '../../market/language.ts'
 import type { FlatProperties } from '../../market/properties-types.ts'
 import { percentile, report } from './report.ts'
 import { prng } from '../helpers/prng.ts'
+import { offerDrawer, SCALE_DEMAND } from './scale-offer-terms.ts'
 
 const OFFERS = 10_000
 const NOW = 1_767_225_600_000
@@ -84,3 +86,34 @@ const total = performance.now() - start
 report('matching.arrivals.100-demands.10k-offers.total', total, 'ms')
 report('matching.arrivals.100-demands.10k-offers.rate', OFFERS / (total / 1000), 'offers/s')
 report('matching.arrivals.100-demands.10k-offers.matched-pairs', pairs, 'pairs')
+
+// 3. One demand against 100,000 held offers drawn as scale-offers.bench.ts draws them (the
+// network left out: this is the matcher's own cost), indexed and by a full scan.
+const draw = offerDrawer(7)
+const big = new Matcher()
+const bigScanned = new Matcher({ indexed: false })
+for (let i = 0; i < 100_000; i++) {
+  const payload = draw(`0x${i.toString(16).padStart(40, '0')}`, NOW + 3_600_000)
+  const held = { id: payload.offerId, properties: payload.properties as FlatProperties, constraints: parseConstraints(payload.constraints) }
+  big.addOffer(held)
+  bigScanned.addOffer(held)
+}
+const scaleDemand = { properties: SCALE_DEMAND.properties as FlatProperties, constraints: parseConstraints(SCALE_DEMAND.constraints) }
+const timed = (which: Matcher, runs: number): { times: number[]; matched: number } => {
+  const times: number[] = []
+  let count = 0
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now()
+    count = which.match(scaleDemand).length
+    times.push(performance.now() - start)
+  }
+  return { times, matched: count }
+}
+timed(big, 10) // warm up
+const indexedTimes = timed(big, 100)
+const scannedTimes = timed(bigScanned, 20)
+if (indexedTimes.matched !== scannedTimes.matched) throw new Error(`the index matched ${indexedTimes.matched} offers, a full scan ${scannedTimes.matched}`)
+report('matching.match.100k-offers.matched-offers', indexedTimes.matched, 'offers')
+report('matching.match.100k-offers.p50', percentile(indexedTimes.times, 50), 'ms')
+report('matching.match.100k-offers.p95', percentile(indexedTimes.times, 95), 'ms')
+report('matching.match.100k-offers.full-scan.p50', percentile(scannedTimes.times, 50), 'ms')

@@ -208,6 +208,20 @@ describe('the offer index', () => {
       assert.deepEqual(ids('(golem.com.payment.platform.nowhere.address=*)'), [])
     })
 
+    it('each narrowing term of an and, smallest first: the offers in all of them are the only ones tried', () => {
+      const conditions = index.conditions(
+        parseConstraints('(&(golem.runtime.name=vm)(golem.inf.cpu.threads>=1)(golem.com.payment.platform.erc20-polygon-glm.address=*))')
+      )
+      const sets = conditions.map(condition => [...new Set(condition.buckets.flatMap(bucket => [...bucket.keys()]))].sort())
+      assert.deepEqual(sets, [['vm-polygon'], ['listed', 'numeric', 'vm-holesky', 'vm-polygon']])
+      // Each condition's test on an offer's properties says what its buckets say.
+      for (const condition of conditions) {
+        const filed = new Set(condition.buckets.flatMap(bucket => [...bucket.keys()]))
+        for (const offer of offers) assert.equal(condition.holds(offer.properties), filed.has(offer.id), offer.id)
+      }
+      assert.deepEqual(index.conditions(parseConstraints('(golem.inf.cpu.threads>=1)')), [])
+    })
+
     it('an or of narrowed terms: their union', () => {
       assert.deepEqual(ids('(|(golem.runtime.name=wasmtime)(golem.com.payment.platform.erc20-polygon-glm.address=*))'), [
         'listed',
