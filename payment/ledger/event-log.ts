@@ -106,17 +106,13 @@ export class EventLog {
   }
 
   async #collect(kind: 'debit-note' | 'invoice', wait: EventWait): Promise<StoredEvent[]> {
-    const after = wait.afterTimestamp ?? Number.NEGATIVE_INFINITY
-    const deadline = this.#clock.now() + Math.max(0, wait.timeoutMs)
-    for (;;) {
-      const found = this.#events[kind]
-        .filter(e => e.eventDate > after && (wait.appSessionId === undefined || e.appSessionId === wait.appSessionId))
-        .slice(0, Math.max(1, wait.maxEvents))
-      if (found.length > 0) return found
-      const left = deadline - this.#clock.now()
-      if (left <= 0 || wait.signal?.aborted === true || this.#closed) return []
-      if (!(await this.#changed.wait(left, wait.signal))) return []
-    }
+    return await longPoll(
+      () => this.#events[kind],
+      wait,
+      this.#clock,
+      this.#changed,
+      () => this.#closed
+    )
   }
 }
 
@@ -130,4 +126,29 @@ function common(event: StoredEvent): { eventDate: number; appSessionId?: string;
 
 function eventKey(event: StoredEvent): string {
   return `${EVENT_PREFIX}${event.kind}:${String(event.eventDate).padStart(16, '0')}`
+}
+
+/**
+ * A long poll of dated entries (the payment events, the issued documents):
+ * those after `afterTimestamp` (of the app session asked for) as soon as there
+ * are any, else [] when the time is up, the caller gives up or the log closes.
+ */
+export async function longPoll<T extends { eventDate: number; appSessionId?: string | undefined }>(
+  entries: () => readonly T[],
+  wait: EventWait,
+  clock: Clock,
+  changed: ChangeSignal,
+  closed: () => boolean
+): Promise<T[]> {
+  const after = wait.afterTimestamp ?? Number.NEGATIVE_INFINITY
+  const deadline = clock.now() + Math.max(0, wait.timeoutMs)
+  for (;;) {
+    const found = entries()
+      .filter(e => e.eventDate > after && (wait.appSessionId === undefined || e.appSessionId === wait.appSessionId))
+      .slice(0, Math.max(1, wait.maxEvents))
+    if (found.length > 0) return found
+    const left = deadline - clock.now()
+    if (left <= 0 || wait.signal?.aborted === true || closed()) return []
+    if (!(await changed.wait(left, wait.signal))) return []
+  }
 }

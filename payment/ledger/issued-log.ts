@@ -9,6 +9,7 @@
 import { ChangeSignal } from '../../net/index.ts'
 import type { Clock } from '../../net/index.ts'
 import type { IssuedEvent } from '../model/documents.ts'
+import { longPoll } from './event-log.ts'
 import type { EventWait } from './event-log.ts'
 import { documentIdOf } from './records.ts'
 import type { StoredDocument } from './records.ts'
@@ -42,17 +43,13 @@ export class IssuedLog {
   }
 
   async events(wait: EventWait): Promise<IssuedEvent[]> {
-    const after = wait.afterTimestamp ?? Number.NEGATIVE_INFINITY
-    const deadline = this.#clock.now() + Math.max(0, wait.timeoutMs)
-    for (;;) {
-      const found = this.#entries
-        .filter(e => e.eventDate > after && (wait.appSessionId === undefined || e.appSessionId === wait.appSessionId))
-        .slice(0, Math.max(1, wait.maxEvents))
-      if (found.length > 0) return found
-      const left = deadline - this.#clock.now()
-      if (left <= 0 || wait.signal?.aborted === true || this.#closed) return []
-      if (!(await this.#changed.wait(left, wait.signal))) return []
-    }
+    return await longPoll(
+      () => this.#entries,
+      wait,
+      this.#clock,
+      this.#changed,
+      () => this.#closed
+    )
   }
 
   /** Ends every wait with what there is (the daemon is stopping). */

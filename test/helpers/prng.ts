@@ -10,3 +10,17 @@ export function prng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
+
+/** Draws from a seeded prng: whole numbers below n, and items of a list. */
+export class SeededDraws {
+  readonly random: () => number
+  constructor(seed: number) {
+    this.random = prng(seed)
+  }
+  int(n: number): number {
+    return Math.floor(this.random() * n)
+  }
+  pick<T>(items: readonly T[]): T {
+    return items[this.int(items.length)] as T
+  }
+}

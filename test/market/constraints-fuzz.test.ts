@@ -1,22 +1,12 @@
 import assert from 'node:assert/strict'
 import { ConstraintLimitError, ConstraintSyntaxError, evaluate, parseConstraints, printConstraints } from '../../market/language.ts'
 import type { Constraint } from '../../market/language.ts'
-import { prng } from '../helpers/prng.ts'
+import { SeededDraws } from '../helpers/prng.ts'
 
 // Seeded so that a failure can be replayed: the seed is in every message.
 const SEED = Number(process.env.CONSTRAINT_FUZZ_SEED ?? 20260101)
 
-class Gen {
-  readonly random: () => number
-  constructor(seed: number) {
-    this.random = prng(seed)
-  }
-  int(n: number): number {
-    return Math.floor(this.random() * n)
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T
-  }
+class Gen extends SeededDraws {
   string(alphabet: string, min: number, max: number): string {
     const chars = [...alphabet]
     let out = ''

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { QUARANTINE_PREFIX } from '../../net/index.ts'
 import { MarketClient } from '../helpers/market-client.ts'
 import type { Reply } from '../helpers/market-client.ts'
-import { prng } from '../helpers/prng.ts'
+import { SeededDraws } from '../helpers/prng.ts'
 import { startProbedNode } from '../helpers/probed-node.ts'
 import type { ProbedNode } from '../helpers/probed-node.ts'
 
@@ -18,21 +18,9 @@ const SEED = Number(process.env.AGORA_FUZZ_SEED ?? 20261201)
 const M = '/market-api/v1'
 const DAY = 86_400_000
 
-type Random = () => number
-
-class Gen {
-  readonly r: Random
-  constructor(seed: number) {
-    this.r = prng(seed)
-  }
-  int(n: number): number {
-    return Math.floor(this.r() * n)
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T
-  }
+class Gen extends SeededDraws {
   chance(p: number): boolean {
-    return this.r() < p
+    return this.random() < p
   }
   text(length: number, alphabet = 'abcdefghijklmnopqrstuvwxyz0123456789'): string {
     let out = ''
@@ -50,7 +38,7 @@ class Gen {
   scalar(): unknown {
     return this.pick<() => unknown>([
       () => this.int(1_000_000) - 500_000,
-      () => this.r() * 1e6,
+      () => this.random() * 1e6,
       () => 1e308,
       () => this.chance(0.5),
       () => this.text(this.int(40)),

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { evaluate, Matcher, parseConstraints } from '../../market/language.ts'
 import type { Constraint } from '../../market/language.ts'
 import { OfferIndex } from '../../market/matching/offer-index.ts'
-import { prng } from '../helpers/prng.ts'
+import { SeededDraws } from '../helpers/prng.ts'
 
 // Seeded so that a failure can be replayed: the seed is in every message.
 const SEED = Number(process.env.OFFER_INDEX_SEED ?? 20261202)
@@ -42,18 +42,7 @@ const VALUES: readonly unknown[] = [
   '0xabc'
 ]
 
-class Gen {
-  readonly random: () => number
-  constructor(seed: number) {
-    this.random = prng(seed)
-  }
-  int(n: number): number {
-    return Math.floor(this.random() * n)
-  }
-  pick<T>(items: readonly T[]): T {
-    return items[this.int(items.length)] as T
-  }
-}
+class Gen extends SeededDraws {}
 
 function offerProperties(g: Gen): Record<string, unknown> {
   const properties: Record<string, unknown> = {}
