@@ -14,7 +14,7 @@ import { agora } from '../helpers/agora-process.ts'
 import { Cluster } from '../helpers/cluster.ts'
 import type { TestNode } from '../helpers/cluster.ts'
 import { lowContrastTexts, unnamedControls } from '../helpers/accessibility.ts'
-import { builtDashboard, chromiumPath, closeBrowser, launchBrowser } from '../helpers/dashboard-browser.ts'
+import { builtDashboard, chromiumPath, closeBrowser, keepFailure, launchBrowser } from '../helpers/dashboard-browser.ts'
 import { approvedAgreement } from '../helpers/negotiation.ts'
 import { PAIR_ALIAS, paymentPairFixture } from '../helpers/payment-pair.ts'
 
@@ -57,9 +57,7 @@ describe('dashboard in a browser', function () {
 
   // A failed test leaves a screenshot and the page's text beside the others.
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || browser === undefined) return
-    await page.screenshot({ path: join(shots, `failed-${Date.now()}.png`) }).catch(() => undefined)
-    console.log(`      page at failure (${page.url()}): ${((await page.evaluate('document.body.innerText').catch(() => '')) as string).slice(0, 500)}`)
+    if (this.currentTest?.state === 'failed' && browser !== undefined) await keepFailure(page, shots)
   })
 
   const base = (): string => requester.service.apiUrl!
@@ -286,9 +284,7 @@ describe('dashboard in a browser: a paid job on the dev chain', function () {
 
   // A failed test leaves a screenshot and the page's text beside the others.
   afterEach(async function () {
-    if (this.currentTest?.state !== 'failed' || browser === undefined) return
-    await page.screenshot({ path: join(shots, `failed-${Date.now()}.png`) }).catch(() => undefined)
-    console.log(`      page at failure (${page.url()}): ${((await page.evaluate('document.body.innerText').catch(() => '')) as string).slice(0, 500)}`)
+    if (this.currentTest?.state === 'failed' && browser !== undefined) await keepFailure(page, shots)
   })
 
   after(async () => {
