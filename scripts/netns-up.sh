@@ -12,9 +12,8 @@ LOCK_FILE="${AGORA_NETNS_LOCK:-/tmp/agora-netns-up.lock}"
 
 log () { echo "netns-up: $*" >&2; }
 
-as_root () {
-  if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else "$@"; fi
-}
+# shellcheck source=lib/apt.sh
+. "$(dirname "$0")/lib/apt.sh"
 
 # iptables in /usr/sbin, which a non-login PATH may lack.
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -30,7 +29,5 @@ packages=()
 command -v ip >/dev/null || packages+=(iproute2)
 command -v iptables >/dev/null || packages+=(iptables)
 log "installing ${packages[*]}"
-export DEBIAN_FRONTEND=noninteractive
-as_root apt-get update -qq >/dev/null || true
-as_root apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null 9>&-
+apt_install "${packages[@]}"
 found || { log "ip or iptables is not on PATH after installing them"; exit 1; }

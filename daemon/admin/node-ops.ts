@@ -1,6 +1,7 @@
 // What the CLI can ask of a node. A running daemon answers through its admin
 // socket (remote-ops.ts); otherwise the CLI opens the data dir itself
 // (local-ops.ts). Both give the same answers.
+import type { Reachability } from '../../net/index.ts'
 import type { AppKeyInfo, NewAppKey } from '../app-keys/app-keys.ts'
 
 export interface NodeStatus {
@@ -12,17 +13,7 @@ export interface NodeStatus {
   /** The libp2p addresses the node listens on (empty when not running). */
   addresses: string[]
   /** Whether other nodes can dial it, and how its connections run (null when not running). */
-  reachability: NodeReachability | null
-}
-
-/** The network route's shape (GET /agora-api/v1/node), flat for the dashboard. */
-export interface NodeReachability {
-  status: 'public' | 'private' | 'unknown'
-  /** Peer ids of the relays the node holds a reservation on. */
-  relays: string[]
-  /** Open connections to peers, direct and through a relay. */
-  direct: number
-  relayed: number
+  reachability: Reachability | null
 }
 
 export interface NodeOps {

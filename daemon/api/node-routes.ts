@@ -3,7 +3,7 @@
 // known, memory).
 import Type from 'typebox'
 import type { FastifyPluginAsync } from 'fastify'
-import type { NodeReachability } from '../admin/node-ops.ts'
+import type { Reachability } from '../../net/index.ts'
 
 export const NODE_API_PREFIX = '/agora-api/v1'
 
@@ -46,7 +46,7 @@ export interface NodeInfoSource {
   now: () => number
   addresses: () => string[]
   observedAddresses: () => string[]
-  reachability: () => NodeReachability
+  reachability: () => Reachability
   peers: () => Array<{ nodeId: string; score: number }>
   offersKnown: () => number
   rssBytes: () => number

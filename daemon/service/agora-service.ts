@@ -23,7 +23,6 @@ import type { Logger } from './logger.ts'
 import type { DaemonModule } from './module.ts'
 import { checkModuleSections } from './module-config.ts'
 import { loadNodeKey } from './node-key.ts'
-import { nodeReachabilityOf } from './node-reachability.ts'
 
 /** The name AGORA_APPKEY's key is kept under. */
 export const AUTO_APP_KEY_NAME = 'autoconf'
@@ -99,7 +98,7 @@ export class AgoraService {
       running: this.#state === 'running',
       apiUrl: this.#apiUrl,
       addresses: this.#net?.addresses() ?? [],
-      reachability: this.#net === null ? null : nodeReachabilityOf(this.#net)
+      reachability: this.#net === null ? null : this.#net.reachability()
     }
   }
 
@@ -226,7 +225,7 @@ export class AgoraService {
           now: () => Date.now(),
           addresses: () => net.addresses(),
           observedAddresses: () => net.observedAddresses(),
-          reachability: () => nodeReachabilityOf(net),
+          reachability: () => net.reachability(),
           peers: () => net.connectedScores(),
           offersKnown: () => this.#modules.reduce((sum, module) => sum + (module.facts?.().offersKnown ?? 0), 0),
           rssBytes: () => process.memoryUsage.rss()

@@ -18,7 +18,9 @@ export interface Reachability {
   status: ReachabilityStatus
   /** Peer ids of the relays this node holds a reservation on. */
   relays: string[]
-  connections: { direct: number; relayed: number }
+  /** Open connections to peers: direct, and through a relay. */
+  direct: number
+  relayed: number
 }
 
 /** One address of this node, as libp2p's address manager knows it. */
@@ -128,5 +130,5 @@ export function reachabilityOf(addresses: KnownAddress[], connections: Connectio
     if (isCircuit(connection.remoteAddr)) relayed++
     else direct++
   }
-  return { status: statusOf(addresses), relays: [...relays].sort(), connections: { direct, relayed } }
+  return { status: statusOf(addresses), relays: [...relays].sort(), direct, relayed }
 }
