@@ -1,6 +1,9 @@
 // Signed entries of one topic, spread to every node: gossip for speed,
 // anti-entropy sync (on connect and now and then with a random peer) for
-// completeness. Every entry and retraction from outside is schema-checked and
+// completeness. Gossip carries announcements (the hashes of entries), and a
+// node pulls each body it lacks from the peer that announced it before it
+// passes the announcement on (announcement.ts); an entry pushed whole is
+// taken in the same way and announced, not forwarded. Every entry and retraction from outside is schema-checked and
 // its signature verified before it counts; what a peer gets wrong is counted
 // against it, and gossipsub is told not to pass it on. What each relaying
 // node and each signer may add is budgeted in bytes per second, the same
@@ -15,6 +18,7 @@ import { RemoteError } from '../protocol/errors.ts'
 import { jsonBytes, parseJsonBytes } from '../protocol/json-bytes.ts'
 import { ByteBudgets } from '../peers/byte-budgets.ts'
 import { systemClock } from '../peers/clock.ts'
+import { MAX_ANNOUNCED, decodeAnnouncement, encodeAnnouncement, isAnnouncement, messageHash } from './announcement.ts'
 import { EntryStore } from './entry-store.ts'
 import { BroadcastError } from './errors.ts'
 import { SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
@@ -41,8 +45,8 @@ import type { ByteBudget } from '../peers/byte-budgets.ts'
 import type { Clock } from '../peers/clock.ts'
 import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
-import type { StoredEntry, SummaryItem } from './entry-store.ts'
-import type { BodiesRequest, BodiesResponse, IdsRequest, IdsResponse, SyncServer } from './sync.ts'
+import type { Held, StoredEntry, SummaryItem } from './entry-store.ts'
+import type { BodiesRequest, BodiesResponse, IdsRequest, IdsResponse, PullRequest, SyncServer } from './sync.ts'
 import type { TopicDefinition } from './topic.ts'
 
 export interface BroadcastEntry<T> {
@@ -71,6 +75,8 @@ export type RefusalReason =
   | 'conflict'
   | 'expired'
   | 'not_running'
+  /** Announced, and the announcer did not hand over the body. */
+  | 'unserved'
 
 export interface EntryRefused {
   /** The node that handed it to us. */
@@ -142,6 +148,11 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   readonly #relayerBudgets: ByteBudgets<NodeId>
   readonly #signerBudgets: ByteBudgets<string>
   readonly #syncing = new Set<NodeId>()
+  /** Hashes being pulled, with the pull each waits on. */
+  readonly #pulling = new Map<string, Promise<unknown>>()
+  /** Hashes of this node's entries and retractions not yet announced, and the announcement that will take them. */
+  #unannounced: string[] = []
+  #announcing: Promise<void> | undefined
   #timers: NodeJS.Timeout[] = []
   #running = false
 
@@ -226,7 +237,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const message = encodeMessage('entry', envelope)
     if (message.byteLength > this.#maxEntryBytes)
       throw new BroadcastError('PayloadTooLarge', `${this.definition.name} entry ${id} is ${message.byteLength} bytes, over the ${this.#maxEntryBytes} allowed`)
-    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope, messageBytes: message.byteLength, addedAt: now }
+    const hash = messageHash(message)
+    const stored: StoredEntry<Static<S>> = { id, signer, payload, expiresAt, envelope, messageBytes: message.byteLength, hash, addedAt: now }
     const { outcome, evicted } = this.#store.add(stored, now)
     if (outcome !== 'added') {
       const full = outcome === 'full' || outcome === 'signer_full'
@@ -238,7 +250,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     this.#evicted(evicted)
     const entry = toEntry(stored)
     this.safeDispatchEvent('entry:added', { detail: entry })
-    await this.#gossip(message)
+    await this.#announce(hash)
     return entry
   }
 
@@ -251,10 +263,11 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
       throw new BroadcastError('Forbidden', `${this.definition.name} entry ${id} belongs to ${entry.signer}; only its signer may retract it`)
     const envelope = signEnvelope(this.#host.key, retractionTypeOf(this.definition), { topic: this.definition.name, id, expiresAt: entry.expiresAt })
     const message = encodeMessage('retraction', envelope)
-    const { outcome } = this.#store.retract({ id, signer, expiresAt: entry.expiresAt, envelope, messageBytes: message.byteLength })
+    const hash = messageHash(message)
+    const { outcome } = this.#store.retract({ id, signer, expiresAt: entry.expiresAt, envelope, messageBytes: message.byteLength, hash })
     if (outcome === 'full') throw new BroadcastError('CapacityExceeded', `${this.definition.name}: too many retractions kept; try again later`)
     this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id, reason: 'retracted' } })
-    await this.#gossip(message)
+    await this.#announce(hash)
   }
 
   get(id: string): BroadcastEntry<Static<S>> | undefined {
@@ -299,8 +312,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
         }
         for (const body of response.bodies) {
           const kind = body.kind === 'entry' ? 'entry' : 'retraction'
-          const messageBytes = encodeMessage(kind, body.envelope as SignedEnvelope).byteLength
-          const verdict = this.#admit(nodeId, messageBytes) ?? this.#receive(kind, body.envelope, messageBytes, nodeId)
+          const message = encodeMessage(kind, body.envelope as SignedEnvelope)
+          const verdict = this.#admit(nodeId, message.byteLength) ?? this.#receive(kind, body.envelope, message.byteLength, messageHash(message), nodeId)
           if (verdict.accept) {
             taken++
             continue
@@ -324,18 +337,20 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   serveBodies(request: BodiesRequest): BodiesResponse {
-    const bodies: BodiesResponse['bodies'] = []
-    // Leave room for the frame around the bodies.
-    let budget = SYNC_MAX_RESPONSE_BYTES - 1024
-    for (const { kind, id, signer } of request.wanted) {
-      const stored = kind === 'entry' ? this.#store.get(id) : this.#store.tombstone(signer, id)
-      if (stored === undefined) continue
-      // The message held the envelope with a little more around it than a body has.
-      budget -= stored.messageBytes + 32
-      if (budget < 0) break
-      bodies.push({ kind, envelope: stored.envelope })
-    }
-    return { op: 'bodies', bodies }
+    return bodiesOf(
+      request.wanted.map(({ kind, id, signer }): Held<Static<S>> | undefined => {
+        if (kind === 'entry') {
+          const entry = this.#store.get(id)
+          return entry && { kind, entry }
+        }
+        const tombstone = this.#store.tombstone(signer, id)
+        return tombstone && { kind, tombstone }
+      })
+    )
+  }
+
+  servePull(request: PullRequest): BodiesResponse {
+    return bodiesOf(request.hashes.map(hash => this.#store.byHash(hash)))
   }
 
   async #wantedFrom(nodeId: NodeId): Promise<SummaryItem[]> {
@@ -370,18 +385,85 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     return [...tombstones, ...entries].slice(0, 2 * this.definition.maxEntries)
   }
 
-  readonly #validateGossip: TopicValidatorFn = (peerId: PeerId, message: Message) => {
+  readonly #validateGossip: TopicValidatorFn = async (peerId: PeerId, message: Message) => {
     const from = this.#host.directory.learnPeer(peerId)
     if (from === undefined) return TopicValidatorResult.Reject
     // Over its message rate: the guard has counted it; reported like any other refusal.
-    let verdict = this.#host.guard.allowMessage(from) ? this.#admit(from, message.data.byteLength) : ignore('rate_limited')
-    if (verdict === undefined) {
-      const parsed = decodeMessage(message.data)
-      verdict = parsed === undefined ? reject('malformed') : this.#receive(parsed.kind, parsed.envelope, message.data.byteLength, from)
+    const verdict = this.#host.guard.allowMessage(from) ? this.#admit(from, message.data.byteLength) : ignore('rate_limited')
+    if (verdict !== undefined) return this.#verdictOnGossip(from, verdict)
+    if (isAnnouncement(message.data)) {
+      const hashes = decodeAnnouncement(message.data)
+      return hashes === undefined ? this.#verdictOnGossip(from, reject('malformed')) : await this.#pullAnnounced(from, hashes)
     }
+    return this.#receivePushed(from, message.data)
+  }
+
+  #verdictOnGossip(from: NodeId, verdict: Verdict): TopicValidatorResult {
     if (verdict.accept) return TopicValidatorResult.Accept
     this.#refused(from, verdict, 'gossip')
     return verdict.violation === undefined ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+  }
+
+  /** An entry or retraction pushed whole: kept if good, and announced rather than passed on, so that no body crosses a link twice. */
+  #receivePushed(from: NodeId, data: Uint8Array): TopicValidatorResult {
+    const parsed = decodeMessage(data)
+    if (parsed === undefined) return this.#verdictOnGossip(from, reject('malformed'))
+    const hash = messageHash(encodeMessage(parsed.kind, parsed.envelope as SignedEnvelope))
+    const verdict = this.#receive(parsed.kind, parsed.envelope, data.byteLength, hash, from)
+    if (!verdict.accept) return this.#verdictOnGossip(from, verdict)
+    void this.#announce(hash)
+    return TopicValidatorResult.Ignore
+  }
+
+  /**
+   * Takes in what an announcement names and this node lacks, from the peer
+   * that announced it, and says whether to pass the announcement on: only
+   * when this node now holds something it names, so that whoever it reaches
+   * can pull that from here.
+   */
+  async #pullAnnounced(from: NodeId, hashes: string[]): Promise<TopicValidatorResult> {
+    if (!this.#running) return this.#verdictOnGossip(from, ignore('not_running'))
+    const elsewhere = hashes.flatMap(hash => this.#pulling.get(hash) ?? [])
+    const missing = hashes.filter(hash => this.#store.byHash(hash) === undefined && !this.#pulling.has(hash))
+    if (missing.length > 0) {
+      const pull = this.#pull(from, missing)
+      for (const hash of missing) this.#pulling.set(hash, pull)
+      try {
+        const violation = await pull
+        if (violation !== undefined) return this.#verdictOnGossip(from, reject(violation))
+      } finally {
+        for (const hash of missing) this.#pulling.delete(hash)
+      }
+    }
+    await Promise.all(elsewhere)
+    if (hashes.some(hash => this.#store.byHash(hash) !== undefined)) return TopicValidatorResult.Accept
+    return this.#verdictOnGossip(from, ignore('unserved'))
+  }
+
+  /** Asks a peer for the bodies of these hashes and takes in each; returns what the peer did wrong, if anything. */
+  async #pull(from: NodeId, hashes: string[]): Promise<ViolationKind | undefined> {
+    let response: BodiesResponse
+    try {
+      const answer = await this.#host.request(SYNC_PROTOCOL, from, { op: 'pull', topic: this.definition.name, hashes })
+      if (answer.op !== 'bodies') return 'protocol'
+      response = answer
+    } catch {
+      // Gone, slow or refusing: nothing is taken in, and the next sync heals it.
+      return undefined
+    }
+    const asked = new Set(hashes)
+    for (const body of response.bodies) {
+      const kind = body.kind === 'entry' ? 'entry' : 'retraction'
+      const message = encodeMessage(kind, body.envelope as SignedEnvelope)
+      const hash = messageHash(message)
+      // What was not asked for, or a body twice.
+      if (!asked.delete(hash)) return 'protocol'
+      const verdict = this.#admit(from, message.byteLength) ?? this.#receive(kind, body.envelope, message.byteLength, hash, from)
+      if (verdict.accept) continue
+      if (verdict.violation !== undefined) return verdict.violation
+      this.#refused(from, verdict, 'gossip')
+    }
+    return undefined
   }
 
   /**
@@ -400,13 +482,13 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     this.safeDispatchEvent<EntryRefused>('entry:refused', { detail: { from, reason: verdict.reason, how } })
   }
 
-  /** Checks and takes in one entry or retraction from outside, however it came. */
-  #receive(kind: 'entry' | 'retraction', envelope: unknown, messageBytes: number, from: NodeId): Verdict {
+  /** Checks and takes in one entry or retraction from outside, however it came; `hash` is of its canonical message. */
+  #receive(kind: 'entry' | 'retraction', envelope: unknown, messageBytes: number, hash: string, from: NodeId): Verdict {
     if (!this.#running) return ignore('not_running')
-    return kind === 'entry' ? this.#receiveEntry(envelope, messageBytes, from) : this.#receiveRetraction(envelope, messageBytes)
+    return kind === 'entry' ? this.#receiveEntry(envelope, messageBytes, hash, from) : this.#receiveRetraction(envelope, messageBytes, hash)
   }
 
-  #receiveEntry(envelope: unknown, messageBytes: number, from: NodeId): Verdict {
+  #receiveEntry(envelope: unknown, messageBytes: number, hash: string, from: NodeId): Verdict {
     const payload = (envelope as { payload?: unknown } | null)?.payload
     if (!this.#payload.check(payload)) return reject('malformed')
     let id: string
@@ -442,6 +524,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
       expiresAt,
       envelope: envelope as SignedEnvelope<Static<S>>,
       messageBytes,
+      hash,
       relayer: from,
       addedAt: now
     }
@@ -458,7 +541,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     for (const entry of entries) this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: entry.id, reason: 'evicted' } })
   }
 
-  #receiveRetraction(envelope: unknown, messageBytes: number): Verdict {
+  #receiveRetraction(envelope: unknown, messageBytes: number, hash: string): Verdict {
     const payload = (envelope as { payload?: unknown } | null)?.payload
     if (!retractionPayload.check(payload) || payload.topic !== this.definition.name) return reject('malformed')
     let signer: NodeId
@@ -474,7 +557,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const expiresAt = Math.min(Math.max(payload.expiresAt, entry?.expiresAt ?? 0), now + this.#maxTtlMs)
     if (expiresAt <= now) return ignore('expired')
     if (!this.#signerBudgets.take(signer, messageBytes)) return ignore('signer_budget')
-    const { outcome, removed } = this.#store.retract({ id: payload.id, signer, expiresAt, envelope: envelope as SignedEnvelope, messageBytes })
+    const { outcome, removed } = this.#store.retract({ id: payload.id, signer, expiresAt, envelope: envelope as SignedEnvelope, messageBytes, hash })
     if (outcome === 'duplicate') return ignore('duplicate')
     if (outcome === 'full') return ignore('full')
     if (removed !== undefined) this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id: removed.id, reason: 'retracted' } })
@@ -502,6 +585,21 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     await this.syncWith(nodeId).catch(() => {})
   }
 
+  /**
+   * Announces one of this node's entries or retractions (or one pushed to
+   * it), with whatever else is announced in the same turn of the event loop:
+   * a burst of publishes costs one announcement and one pull per peer.
+   */
+  async #announce(hash: string): Promise<void> {
+    this.#unannounced.push(hash)
+    this.#announcing ??= new Promise<void>(resolve => setImmediate(resolve)).then(async () => {
+      this.#announcing = undefined
+      const hashes = this.#unannounced.splice(0)
+      for (let start = 0; start < hashes.length; start += MAX_ANNOUNCED) await this.#gossip(encodeAnnouncement(hashes.slice(start, start + MAX_ANNOUNCED)))
+    })
+    await this.#announcing
+  }
+
   async #gossip(message: Uint8Array): Promise<void> {
     try {
       await this.#host.pubsub.publish(this.gossipTopic, message)
@@ -515,6 +613,22 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     timer.unref()
     this.#timers.push(timer)
   }
+}
+
+/** The bodies of what is held, in order, as many as fit in one response. */
+function bodiesOf<T>(found: ReadonlyArray<Held<T> | undefined>): BodiesResponse {
+  const bodies: BodiesResponse['bodies'] = []
+  // Leave room for the frame around the bodies.
+  let budget = SYNC_MAX_RESPONSE_BYTES - 1024
+  for (const held of found) {
+    if (held === undefined) continue
+    const stored = held.kind === 'entry' ? held.entry : held.tombstone
+    // The message held the envelope with a little more around it than a body has.
+    budget -= stored.messageBytes + 32
+    if (budget < 0) break
+    bodies.push({ kind: held.kind, envelope: stored.envelope })
+  }
+  return { op: 'bodies', bodies }
 }
 
 function toEntry<T>(stored: StoredEntry<T>): BroadcastEntry<T> {

@@ -22,6 +22,8 @@ export interface StoredEntry<T> {
   envelope: SignedEnvelope<T>
   /** Bytes of the broadcast message it came in (or went out) as; sync and the byte bound count it. */
   messageBytes: number
+  /** sha256 of that message in its canonical form (announcement.ts): what announcements name it by. */
+  hash: string
   /** The node that handed it to us (gossip or sync); none for the node's own entries. */
   relayer?: NodeId
   /** When it was taken in (the store's clock). */
@@ -35,7 +37,12 @@ export interface Tombstone {
   envelope: SignedEnvelope
   /** Bytes of the broadcast message it came in (or went out) as; sync budgets by it. */
   messageBytes: number
+  /** sha256 of that message in its canonical form. */
+  hash: string
 }
+
+/** What a hash names: an entry or a retraction this store holds. */
+export type Held<T> = { kind: 'entry'; entry: StoredEntry<T> } | { kind: 'tombstone'; tombstone: Tombstone }
 
 export type AddOutcome = 'added' | 'duplicate' | 'retracted' | 'conflict' | 'full' | 'signer_full'
 export type RetractOutcome = 'retracted' | 'remembered' | 'duplicate' | 'full'
@@ -83,6 +90,7 @@ export class EntryStore<T> {
   readonly #bySigner = new Map<NodeId, Group<T>>()
   readonly #byRelayer = new Map<string, Group<T>>()
   readonly #tombstonesPerSigner = new Map<NodeId, number>()
+  readonly #byHash = new Map<string, Held<T>>()
   /** Summary keys ('e' + id, 't' + tombstone key) in order; syncs page through it. */
   readonly #sorted = new SortedKeys()
   #bytes = 0
@@ -119,6 +127,11 @@ export class EntryStore<T> {
     return this.#tombstones.get(tombstoneKey(signer, id))
   }
 
+  /** The entry or retraction whose message has this hash, while it is kept. */
+  byHash(hash: string): Held<T> | undefined {
+    return this.#byHash.get(hash)
+  }
+
   /**
    * Takes an entry in, evicting others if the bounds need it. Every bound is
    * checked, and every eviction planned, before anything changes.
@@ -133,6 +146,7 @@ export class EntryStore<T> {
     if (evicted === undefined) return refused('full')
     for (const victim of evicted) this.#remove(victim)
     this.#entries.set(entry.id, entry)
+    this.#byHash.set(entry.hash, { kind: 'entry', entry })
     this.#bytes += entry.messageBytes
     append(this.#bySigner, entry.signer, entry)
     append(this.#byRelayer, entry.relayer ?? OWN, entry)
@@ -152,6 +166,7 @@ export class EntryStore<T> {
       return { outcome: 'full' }
     }
     this.#tombstones.set(key, tombstone)
+    this.#byHash.set(tombstone.hash, { kind: 'tombstone', tombstone })
     increment(this.#tombstonesPerSigner, tombstone.signer, 1)
     this.#sorted.insert(summaryKeyOfTombstone(key))
     const entry = this.#entries.get(tombstone.id)
@@ -169,6 +184,7 @@ export class EntryStore<T> {
     const gone = new Set<string>()
     for (const entry of expired) {
       this.#entries.delete(entry.id)
+      this.#byHash.delete(entry.hash)
       this.#bytes -= entry.messageBytes
       gone.add(entryKey(entry.id))
     }
@@ -180,6 +196,7 @@ export class EntryStore<T> {
     for (const [key, tombstone] of this.#tombstones) {
       if (tombstone.expiresAt > now) continue
       this.#tombstones.delete(key)
+      this.#byHash.delete(tombstone.hash)
       increment(this.#tombstonesPerSigner, tombstone.signer, -1)
       gone.add(summaryKeyOfTombstone(key))
     }
@@ -313,6 +330,7 @@ export class EntryStore<T> {
 
   #remove(entry: StoredEntry<T>): void {
     this.#entries.delete(entry.id)
+    this.#byHash.delete(entry.hash)
     this.#bytes -= entry.messageBytes
     drop(this.#bySigner, entry.signer, entry)
     drop(this.#byRelayer, entry.relayer ?? OWN, entry)

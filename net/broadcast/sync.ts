@@ -1,10 +1,12 @@
 // Anti-entropy: two nodes compare what they hold of a topic, ids first (with
 // expiry, page by page), then the wanted bodies, in bounded batches. One
-// protocol serves every topic of a node.
+// protocol serves every topic of a node. The same protocol hands out bodies
+// by hash, to the peers an announcement reached (announcement.ts).
 import Type from 'typebox'
 import { defineProtocol } from '../protocol/definition.ts'
 import { HandlerError } from '../protocol/errors.ts'
 import { NodeIdText } from '../identity/node-id.ts'
+import { MAX_ANNOUNCED } from './announcement.ts'
 import { MAX_ID_LENGTH, TopicName } from './topic.ts'
 import type { RequestHandler } from '../protocol/request-response.ts'
 import type { Static } from 'typebox'
@@ -36,6 +38,15 @@ const SyncRequest = Type.Union([
       wanted: Type.Array(Type.Object({ kind: Kind, id: Id, signer: Signer }, { additionalProperties: false }), { minItems: 1, maxItems: SYNC_BODIES_PAGE })
     },
     { additionalProperties: false }
+  ),
+  Type.Object(
+    {
+      op: Type.Literal('pull'),
+      topic: TopicName,
+      // sha256 of each message, base64url.
+      hashes: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), { minItems: 1, maxItems: MAX_ANNOUNCED })
+    },
+    { additionalProperties: false }
   )
 ])
 
@@ -64,6 +75,7 @@ export type SyncRequest = Static<typeof SyncRequest>
 export type SyncResponse = Static<typeof SyncResponse>
 export type IdsRequest = Extract<SyncRequest, { op: 'ids' }>
 export type BodiesRequest = Extract<SyncRequest, { op: 'bodies' }>
+export type PullRequest = Extract<SyncRequest, { op: 'pull' }>
 export type IdsResponse = Extract<SyncResponse, { op: 'ids' }>
 export type BodiesResponse = Extract<SyncResponse, { op: 'bodies' }>
 
@@ -83,6 +95,7 @@ export const SYNC_PROTOCOL = defineProtocol({
 export interface SyncServer {
   serveIds: (request: IdsRequest) => IdsResponse
   serveBodies: (request: BodiesRequest) => BodiesResponse
+  servePull: (request: PullRequest) => BodiesResponse
 }
 
 /** The one sync handler of a host, dispatching by topic. */
@@ -90,6 +103,7 @@ export function syncHandler(topicNamed: (name: string) => SyncServer | undefined
   return async request => {
     const server = topicNamed(request.topic)
     if (server === undefined) throw new HandlerError('NotFound', `this node does not carry topic ${request.topic}`)
-    return request.op === 'ids' ? server.serveIds(request) : server.serveBodies(request)
+    if (request.op === 'ids') return server.serveIds(request)
+    return request.op === 'bodies' ? server.serveBodies(request) : server.servePull(request)
   }
 }

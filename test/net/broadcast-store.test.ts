@@ -7,7 +7,7 @@ const alice = NodeKey.random()
 const bob = NodeKey.random()
 
 function entry(key: NodeKey, id: string, expiresAt = Date.now() + 60_000): StoredEntry<{ id: string }> {
-  return { id, signer: key.nodeId, payload: { id }, expiresAt, envelope: signEnvelope(key, 'test.toy', { id }), messageBytes: 200, addedAt: 0 }
+  return { id, signer: key.nodeId, payload: { id }, expiresAt, envelope: signEnvelope(key, 'test.toy', { id }), messageBytes: 200, hash: `e-${id}`, addedAt: 0 }
 }
 
 /** Limits by count only: the byte bound and the floor out of the way. */
@@ -16,7 +16,14 @@ function counted(maxEntries: number, maxPerSigner: number): StoreLimits {
 }
 
 function tombstone(key: NodeKey, id: string, expiresAt = Date.now() + 60_000): Tombstone {
-  return { id, signer: key.nodeId, expiresAt, envelope: signEnvelope(key, 'test.toy.retract', { topic: 'toys', id, expiresAt }), messageBytes: 200 }
+  return {
+    id,
+    signer: key.nodeId,
+    expiresAt,
+    envelope: signEnvelope(key, 'test.toy.retract', { topic: 'toys', id, expiresAt }),
+    messageBytes: 200,
+    hash: `t-${id}`
+  }
 }
 
 describe('broadcast entry store', () => {

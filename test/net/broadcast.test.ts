@@ -92,6 +92,28 @@ describe('broadcast (5 nodes in a line)', () => {
     assert.equal(last.host.directory.peerIdOf(first.host.nodeId)?.toString(), first.host.key.peerId.toString())
   })
 
+  it('gossip carries announcements only, and each node pulls a body once; a burst of publishes is one announcement', async () => {
+    const [first, , , , last] = everyone() as [Node, Node, Node, Node, Node]
+    const gossiped: Uint8Array[] = []
+    const topic = gossipTopicOf('toys')
+    const onMessage = (event: CustomEvent<{ msg: { topic: string; data: Uint8Array } }>): void => {
+      if (event.detail.msg.topic === topic) gossiped.push(event.detail.msg.data)
+    }
+    const pubsub = last.host.libp2p.services.pubsub
+    pubsub.addEventListener('gossipsub:message', onMessage)
+    try {
+      const burst = Array.from({ length: 5 }, (_, i) => toy(`burst ${i}`))
+      await Promise.all(burst.map(async payload => await first.toys.publish(payload)))
+      await waitFor('burst everywhere', () => burst.every(p => allHave(p.id)))
+      // Five entries came to the far end as one announcement of five 32-byte hashes, not as bodies.
+      assert.equal(gossiped.length, 1)
+      assert.equal(gossiped[0]?.byteLength, 1 + 5 * 32)
+      assert.deepEqual(last.refused, [])
+    } finally {
+      pubsub.removeEventListener('gossipsub:message', onMessage)
+    }
+  })
+
   it('a node that joins late learns every live entry by sync', async () => {
     const middle = nodes[2] as Node
     // More than one batch of bodies (64 a request).
