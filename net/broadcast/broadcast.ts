@@ -2,8 +2,9 @@
 // anti-entropy sync (on connect and now and then with a random peer) for
 // completeness. Gossip carries announcements (the hashes of entries), and a
 // node pulls each body it lacks from the peer that announced it before it
-// passes the announcement on (announcement.ts); an entry pushed whole is
-// taken in the same way and announced, not forwarded. Every entry and retraction from outside is schema-checked and
+// passes the announcement on (announcement.ts). A retraction is pushed
+// whole by its signer; what is pushed whole is taken in the same way and
+// announced, not forwarded. Every entry and retraction from outside is schema-checked and
 // its signature verified before it counts; what a peer gets wrong is counted
 // against it, and gossipsub is told not to pass it on. What each relaying
 // node and each signer may add is budgeted in bytes per second, the same
@@ -267,7 +268,9 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const { outcome } = this.#store.retract({ id, signer, expiresAt: entry.expiresAt, envelope, messageBytes: message.byteLength, hash })
     if (outcome === 'full') throw new BroadcastError('CapacityExceeded', `${this.definition.name}: too many retractions kept; try again later`)
     this.safeDispatchEvent<EntryRemoved>('entry:removed', { detail: { id, reason: 'retracted' } })
-    await this.#announce(hash)
+    // Pushed whole, not announced: a node often retracts as it stops, and
+    // then no peer could pull the retraction from it. Its peers announce it.
+    await this.#gossip(message)
   }
 
   get(id: string): BroadcastEntry<Static<S>> | undefined {
