@@ -4,13 +4,13 @@
 // node pulls each body it lacks from the peer that announced it before it
 // passes the announcement on (announcement.ts). A retraction is pushed
 // whole by its signer; what is pushed whole is taken in the same way and
-// announced, not forwarded. Every entry and retraction from outside is schema-checked and
-// its signature verified before it counts; what a peer gets wrong is counted
-// against it, and gossipsub is told not to pass it on. What each relaying
-// node and each signer may add is budgeted in bytes per second, the same
-// whether it comes by gossip or by sync; the cheap checks (size, the
-// relayer's budget) come before any parse or signature check, and what is
-// over a budget is neither kept nor passed on.
+// announced, not forwarded. Every entry and retraction from outside is
+// schema-checked and its signature verified before it counts; what a peer
+// gets wrong is counted against it, and gossipsub is told not to pass it on.
+// What each relaying node and each signer may add is budgeted in bytes per
+// second, the same whether it comes by gossip or by sync; the cheap checks
+// (size, the relayer's budget) come before any parse or signature check, and
+// what is over a budget is neither kept nor passed on.
 import { TypedEventEmitter } from '@libp2p/interface'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { signEnvelope, verifyEnvelopeSigner } from '../envelope/envelope.ts'
@@ -314,9 +314,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
           return taken
         }
         for (const body of response.bodies) {
-          const kind = body.kind === 'entry' ? 'entry' : 'retraction'
-          const message = encodeMessage(kind, body.envelope as SignedEnvelope)
-          const verdict = this.#admit(nodeId, message.byteLength) ?? this.#receive(kind, body.envelope, message.byteLength, messageHash(message), nodeId)
+          const { kind, message, hash } = messageOfBody(body)
+          const verdict = this.#admit(nodeId, message.byteLength) ?? this.#receive(kind, body.envelope, message.byteLength, hash, nodeId)
           if (verdict.accept) {
             taken++
             continue
@@ -456,9 +455,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     }
     const asked = new Set(hashes)
     for (const body of response.bodies) {
-      const kind = body.kind === 'entry' ? 'entry' : 'retraction'
-      const message = encodeMessage(kind, body.envelope as SignedEnvelope)
-      const hash = messageHash(message)
+      const { kind, message, hash } = messageOfBody(body)
       // What was not asked for, or a body twice.
       if (!asked.delete(hash)) return 'protocol'
       const verdict = this.#admit(from, message.byteLength) ?? this.#receive(kind, body.envelope, message.byteLength, hash, from)
@@ -616,6 +613,13 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     timer.unref()
     this.#timers.push(timer)
   }
+}
+
+/** A body of a sync or pull response as the broadcast message it stands for, with that message's hash. */
+function messageOfBody(body: BodiesResponse['bodies'][number]): { kind: 'entry' | 'retraction'; message: Uint8Array; hash: string } {
+  const kind = body.kind === 'entry' ? 'entry' : 'retraction'
+  const message = encodeMessage(kind, body.envelope as SignedEnvelope)
+  return { kind, message, hash: messageHash(message) }
 }
 
 /** The bodies of what is held, in order, as many as fit in one response. */
