@@ -37,11 +37,18 @@ interface RelayServiceView {
 describe('relays on loopback', function () {
   this.timeout(60_000)
   const hosts: NetHost[] = []
-  async function startHost(nat: Partial<NatOptions>, bootstrap: string[] = [], directConnectionWaitMs?: number): Promise<NetHost> {
+  interface HostOptions {
+    bootstrap?: string[]
+    directConnectionWaitMs?: number
+    /** false: no listen address at all, so no node can reach this one but through a relay. */
+    dialable?: boolean
+  }
+  async function startHost(nat: Partial<NatOptions>, { bootstrap = [], directConnectionWaitMs, dialable = true }: HostOptions = {}): Promise<NetHost> {
     const host = new NetHost({
       key: NodeKey.random(),
       bootstrap,
       nat,
+      ...(dialable ? {} : { listen: [] }),
       bootstrapRetryMs: { min: 100, max: 400 },
       ...(directConnectionWaitMs === undefined ? {} : { directConnectionWaitMs })
     })
@@ -54,10 +61,19 @@ describe('relays on loopback', function () {
     await Promise.all(hosts.splice(0).map(async host => await host.stop()))
   })
 
-  /** A relay, a node holding a reservation on it, and the circuit address that node advertises. */
-  async function relayAndClient(limits: Partial<typeof DEFAULT_RELAY_LIMITS> = {}): Promise<{ relay: NetHost; client: NetHost; circuit: string }> {
+  /**
+   * A relay, a node holding a reservation on it, and the circuit address that
+   * node advertises. Undialable, the node is as if behind a NAT: on loopback
+   * any direct dial gets through (libp2p's own services dial one as soon as
+   * they speak to a peer they reach only through a relay), so a test that
+   * counts on the relayed connection staying the only one needs that.
+   */
+  async function relayAndClient(
+    limits: Partial<typeof DEFAULT_RELAY_LIMITS> = {},
+    dialable = true
+  ): Promise<{ relay: NetHost; client: NetHost; circuit: string }> {
     const relay = await startHost({ relayServer: true, relayLimits: { ...DEFAULT_RELAY_LIMITS, ...limits } })
-    const client = await startHost({ reservations: 1 }, relay.addresses())
+    const client = await startHost({ reservations: 1 }, { bootstrap: relay.addresses(), dialable })
     await waitFor('a reservation on the relay', () => client.reachability().relays.includes(relay.libp2p.peerId.toString()), 30_000)
     const circuit = client.addresses().find(address => address.includes('/p2p-circuit/'))
     assert.ok(circuit !== undefined, client.addresses().join(' '))
@@ -89,10 +105,7 @@ describe('relays on loopback', function () {
     await relay.start()
     assert.equal(relay.reachability().status, 'public')
     assert.ok(relay.addresses().includes(`${announced}/p2p/${relay.libp2p.peerId.toString()}`), relay.addresses().join(' '))
-    const client = await startHost(
-      { reservations: 1 },
-      relay.addresses().filter(address => address.includes('/ip4/127.0.0.1/'))
-    )
+    const client = await startHost({ reservations: 1 }, { bootstrap: relay.addresses().filter(address => address.includes('/ip4/127.0.0.1/')) })
     await waitFor('a reservation on the relay', () => client.reachability().relays.length === 1, 30_000)
     assert.ok(
       client.addresses().some(address => address.startsWith(`${announced}/p2p/${relay.libp2p.peerId.toString()}/p2p-circuit`)),
@@ -102,13 +115,13 @@ describe('relays on loopback', function () {
 
   it('grants each reservation the configured limits, and a relayed connection carries them', async () => {
     const limits = { dataBytes: 1n << 20n, durationMs: 90_000 }
-    const { relay, client, circuit } = await relayAndClient(limits)
+    const { relay, client, circuit } = await relayAndClient(limits, false)
     const reservations = (relay.libp2p.services.relay as RelayServiceView).reservations
     assert.equal(reservations.size, 1)
     const [reservation] = [...reservations.values()]
     assert.deepEqual(reservation?.limit, { data: limits.dataBytes, duration: limits.durationMs })
 
-    const dialer = await startHost({})
+    const dialer = await startHost({ reservations: 0 }, { dialable: false })
     assert.equal(await dialer.dial(circuit), client.nodeId)
     const [connection] = dialer.libp2p.getConnections(client.libp2p.peerId)
     assert.ok(connection !== undefined)
@@ -136,14 +149,14 @@ describe('relays on loopback', function () {
   })
 
   it('reports reachability: private on loopback, the relay held, connections direct and relayed', async () => {
-    const { relay, client, circuit } = await relayAndClient()
+    const { relay, client, circuit } = await relayAndClient({}, false)
     assert.deepEqual(client.reachability(), {
       status: 'private',
       relays: [relay.libp2p.peerId.toString()],
       direct: 1,
       relayed: 0
     })
-    const dialer = await startHost({})
+    const dialer = await startHost({ reservations: 0 }, { dialable: false })
     await dialer.dial(circuit)
     await waitFor('the relayed connection at the client', () => client.reachability().relayed === 1)
     assert.deepEqual(dialer.reachability(), { status: 'private', relays: [], direct: 1, relayed: 1 })
@@ -151,7 +164,7 @@ describe('relays on loopback', function () {
   })
 
   it('runs a protocol that may go over a relay on the relayed connection; one that may not waits for a direct one, then fails clearly', async () => {
-    const { client, circuit } = await relayAndClient()
+    const { client, circuit } = await relayAndClient({}, false)
     const served: string[] = []
     for (const definition of [overRelay, directOnly]) {
       await client.handle(definition, async request => {
@@ -159,7 +172,7 @@ describe('relays on loopback', function () {
         return { text: request.text.toUpperCase() }
       })
     }
-    const dialer = await startHost({}, [], 500)
+    const dialer = await startHost({ reservations: 0 }, { directConnectionWaitMs: 500, dialable: false })
     await dialer.dial(circuit)
     assert.deepEqual(await dialer.request(overRelay, client.nodeId, { text: 'relayed' }), { text: 'RELAYED' })
     const refusal = await dialer.request(directOnly, client.nodeId, { text: 'bulk' }).then(
@@ -182,7 +195,7 @@ describe('relays on loopback', function () {
   it('sends a direct-only request as soon as a direct connection comes', async () => {
     const { client, circuit } = await relayAndClient()
     await client.handle(directOnly, async request => ({ text: request.text.toUpperCase() }))
-    const dialer = await startHost({}, [], 20_000)
+    const dialer = await startHost({}, { directConnectionWaitMs: 20_000 })
     await dialer.dial(circuit)
     const answer = dialer.request(directOnly, client.nodeId, { text: 'bulk' })
     // What hole punching would bring: a direct connection, opened while the request waits.
