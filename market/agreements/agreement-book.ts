@@ -6,6 +6,7 @@ import type { Agreement, AgreementListEntry, AgreementState, Reason } from '../m
 import type { AgreementPayload, ApprovalPayload, AgreementClosePayload } from '../model/wire.ts'
 import type { StoreOp } from '../../net/index.ts'
 import type { MarketStore } from '../store/market-store.ts'
+import type { StagedEvent } from './agreement-event-log.ts'
 import { storedAgreement } from '../store/record-checks.ts'
 
 export type Role = 'Requestor' | 'Provider'
@@ -86,18 +87,34 @@ export class AgreementBook {
     return [...this.#records.values()]
   }
 
-  async put(record: AgreementRecord): Promise<void> {
-    await this.#store.put('agreement', record.agreementId, record)
-    this.#records.set(record.agreementId, record)
-    this.#changes.get(record.agreementId)?.signal.notify()
+  /** Writes the record (with the event that tells of its change, in one batch), then holds it and wakes its waiters. */
+  async put(record: AgreementRecord, event?: StagedEvent): Promise<void> {
+    if (event === undefined) {
+      await this.#store.put('agreement', record.agreementId, record)
+      this.#hold(record)
+      return
+    }
+    await this.putWith(record, async ops => await this.#store.batch(ops), event)
   }
 
   /**
-   * Writes the record through `write`, which must put the given op durably
+   * Writes the record through `write`, which must write the given ops durably
    * (in one batch with whatever else must be written with it), then holds it.
+   * The event's ops are among them, and it is collectable before anyone
+   * waiting on the record wakes.
    */
-  async putWith(record: AgreementRecord, write: (op: StoreOp) => Promise<void>): Promise<void> {
-    await write(this.#store.putOp('agreement', record.agreementId, record))
+  async putWith(record: AgreementRecord, write: (ops: StoreOp[]) => Promise<void>, event?: StagedEvent): Promise<void> {
+    try {
+      await write([this.#store.putOp('agreement', record.agreementId, record), ...(event?.ops ?? [])])
+    } catch (err) {
+      event?.abandon()
+      throw err
+    }
+    event?.commit()
+    this.#hold(record)
+  }
+
+  #hold(record: AgreementRecord): void {
     this.#records.set(record.agreementId, record)
     this.#changes.get(record.agreementId)?.signal.notify()
   }

@@ -22,7 +22,7 @@ import { assertOpen, effectiveState } from '../negotiation/proposal-book.ts'
 import type { SubscriptionBook } from '../subscriptions/subscription-book.ts'
 import type { AgreementBook, AgreementRecord, Role } from './agreement-book.ts'
 import { effectiveAgreementState, toApiAgreement } from './agreement-book.ts'
-import type { AgreementEventLog } from './agreement-event-log.ts'
+import type { AgreementEventLog, StagedEvent } from './agreement-event-log.ts'
 
 const agreementPayload = validator(AgreementPayload, 'agreement')
 const approvalPayload = validator(ApprovalPayload, 'agreement approval')
@@ -349,13 +349,16 @@ export class AgreementDesk {
   async #commitTelling(record: AgreementRecord, kind: string, envelope: SignedEnvelope, event?: LoggedEvent): Promise<string> {
     let id = ''
     try {
-      await this.#o.agreements.putWith(record, async (op: StoreOp) => {
-        id = await this.#o.outbox.enqueue(record.counterpartyId, kind, envelope, { alongside: [op] })
-      })
+      await this.#o.agreements.putWith(
+        record,
+        async (ops: StoreOp[]) => {
+          id = await this.#o.outbox.enqueue(record.counterpartyId, kind, envelope, { alongside: ops })
+        },
+        this.#staged(event, record)
+      )
     } catch (err) {
       throw marketErrorOfEnqueue(err)
     }
-    if (event !== undefined) await this.#log(event, record)
     this.#o.onChange(record)
     return id
   }
@@ -449,15 +452,16 @@ export class AgreementDesk {
   }
 
   /** Writes the record, logs its event, and only then wakes the waiters: who sees the new state also finds its event. */
+  /** Writes the record, with its event in the same batch; the event is collectable before waiters wake. */
   async #save(record: AgreementRecord, event?: LoggedEvent): Promise<void> {
-    await this.#o.agreements.put(record)
-    if (event !== undefined) await this.#log(event, record)
+    await this.#o.agreements.put(record, this.#staged(event, record))
     this.#o.onChange(record)
   }
 
-  async #log(event: LoggedEvent, record: AgreementRecord): Promise<void> {
+  #staged(event: LoggedEvent | undefined, record: AgreementRecord): StagedEvent | undefined {
+    if (event === undefined) return undefined
     const { eventDate: _ignored, ...rest } = event
-    await this.#o.events.append(rest, record.appSessionId)
+    return this.#o.events.stage(rest, record.appSessionId)
   }
 }
 

@@ -1,9 +1,10 @@
 // Agreement events (approved, rejected, cancelled, terminated) as both parties
 // see them, kept on disk and collected by time: a client asks for events after
 // the last date it saw. Dates strictly increase, so no two share a timestamp.
-import { ChangeSignal } from '../../net/index.ts'
+import { ChangeSignal, InOrderRelease } from '../../net/index.ts'
 import type { Clock } from '../../net/index.ts'
 import type { AgreementOperationEvent } from '../model/api.ts'
+import type { StoreOp } from '../../net/index.ts'
 import type { MarketStore } from '../store/market-store.ts'
 import { storedAgreementEvent } from '../store/record-checks.ts'
 
@@ -13,6 +14,13 @@ export interface LoggedAgreementEvent {
   appSessionId?: string
 }
 
+/** An event staged with a write: its ops go in the write's batch; then `commit`, or `abandon` if the batch failed. */
+export interface StagedEvent {
+  ops: StoreOp[]
+  commit: () => void
+  abandon: () => void
+}
+
 export class AgreementEventLog {
   readonly #store: MarketStore
   readonly #events: LoggedAgreementEvent[] = []
@@ -20,6 +28,12 @@ export class AgreementEventLog {
   readonly #clock: Clock
   readonly #maxKept: number
   #last = 0
+  /** Times of events no longer kept, whose records the next staged batch deletes. */
+  readonly #dropped: number[] = []
+  /** Staged events become collectable in date order, whatever order their batches land in. */
+  readonly #release = new InOrderRelease<LoggedAgreementEvent>(released => {
+    this.#collectable(released)
+  })
 
   constructor(store: MarketStore, clock: Clock, maxKept = 10_000) {
     this.#store = store
@@ -31,23 +45,42 @@ export class AgreementEventLog {
   async load(): Promise<void> {
     const stored = await this.#store.list<LoggedAgreementEvent>('event', storedAgreementEvent)
     this.#events.push(...stored.slice(-this.#maxKept))
+    this.#dropped.push(...stored.slice(0, -this.#maxKept).map(logged => logged.at))
     this.#last = this.#events.at(-1)?.at ?? 0
   }
 
-  async append(event: Omit<AgreementOperationEvent, 'eventDate'>, appSessionId?: string): Promise<AgreementOperationEvent> {
+  /**
+   * The event, ready to be written in one batch with the state change it
+   * tells of (so that no crash keeps one without the other); `commit` once
+   * that batch is written makes it collectable. Events beyond those kept are
+   * deleted in a later batch (and, until then, not loaded again).
+   */
+  stage(event: Omit<AgreementOperationEvent, 'eventDate'>, appSessionId?: string): StagedEvent {
     const at = Math.max(this.#clock.now(), this.#last + 1)
     this.#last = at
     const full = { ...event, eventDate: new Date(at).toISOString() } as AgreementOperationEvent
     const logged: LoggedAgreementEvent = { event: full, at }
     if (appSessionId !== undefined) logged.appSessionId = appSessionId
-    await this.#store.put('event', keyOf(at), logged)
-    this.#events.push(logged)
-    if (this.#events.length > this.#maxKept) {
+    const drops = this.#dropped.splice(0)
+    const ops: StoreOp[] = [...drops.map(dropped => this.#store.delOp('event', keyOf(dropped))), this.#store.putOp('event', keyOf(at), logged)]
+    const ticket = this.#release.stage(logged)
+    return {
+      ops,
+      commit: ticket.commit,
+      abandon: () => {
+        this.#dropped.push(...drops)
+        ticket.abandon()
+      }
+    }
+  }
+
+  #collectable(released: LoggedAgreementEvent[]): void {
+    this.#events.push(...released)
+    while (this.#events.length > this.#maxKept) {
       const dropped = this.#events.shift()
-      if (dropped !== undefined) await this.#store.del('event', keyOf(dropped.at))
+      if (dropped !== undefined) this.#dropped.push(dropped.at)
     }
     this.#appended.notify()
-    return full
   }
 
   /** Events after `afterMs`, waiting up to `timeoutMs` for the first. */

@@ -47,6 +47,17 @@ export class MarketStore {
     return { type: 'put', key: `${kind}:${id}`, value }
   }
 
+  delOp(kind: RecordKind, id: string): StoreOp {
+    return { type: 'del', key: `${kind}:${id}` }
+  }
+
+  /** Ops of putOp and delOp written at once, durably. */
+  async batch(ops: StoreOp[]): Promise<void> {
+    await this.#write(async () => {
+      await this.#db.batch(ops, { sync: true })
+    })
+  }
+
   async del(kind: RecordKind, id: string): Promise<void> {
     await this.#write(async () => {
       await this.#db.del(`${kind}:${id}`, { sync: DURABLE_KINDS.has(kind) })

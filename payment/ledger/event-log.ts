@@ -5,7 +5,7 @@
 // event, their timeout or their signal.
 import Type from 'typebox'
 import type { Static } from 'typebox'
-import { ChangeSignal, validator } from '../../net/index.ts'
+import { ChangeSignal, InOrderRelease, validator } from '../../net/index.ts'
 import type { Clock, StoreOp } from '../../net/index.ts'
 import type { DebitNoteEvent, DebitNoteEventType, InvoiceEvent, InvoiceEventType, Rejection } from '../model/documents.ts'
 import { RejectionWire, rejectionOf, rejectionWire } from './records.ts'
@@ -50,6 +50,11 @@ export class EventLog {
   readonly #events = { 'debit-note': [] as StoredEvent[], invoice: [] as StoredEvent[] }
   #lastDate = 0
   #closed = false
+  /** Keys of events no longer kept, which the next prepared batch deletes. */
+  readonly #dropped: string[] = []
+  readonly #release = new InOrderRelease<StoredEvent>(released => {
+    this.#visible(released)
+  })
 
   constructor(clock: Clock) {
     this.#clock = clock
@@ -64,8 +69,13 @@ export class EventLog {
     }
   }
 
-  /** The store op for a new event; `commit` makes it visible once the batch is written. */
-  prepare(input: EventInput): { op: StoreOp; commit: () => void; drop?: StoreOp } {
+  /**
+   * The store ops for a new event, for the batch of the change it reports;
+   * `commit` once that batch is written makes it visible (in date order,
+   * whatever order concurrent batches land in), `abandon` if it failed.
+   * Events beyond those kept are deleted by a later batch.
+   */
+  prepare(input: EventInput): { ops: StoreOp[]; commit: () => void; abandon: () => void } {
     const eventDate = Math.max(this.#clock.now(), this.#lastDate + 1)
     this.#lastDate = eventDate
     const event: StoredEvent = {
@@ -76,17 +86,28 @@ export class EventLog {
       ...(input.appSessionId === undefined ? {} : { appSessionId: input.appSessionId }),
       ...(input.rejection === undefined ? {} : { rejection: rejectionWire(input.rejection) })
     }
-    const list = this.#events[input.kind]
-    const oldest = list.length >= MAX_EVENTS ? list[0] : undefined
+    const drops = this.#dropped.splice(0)
+    const ticket = this.#release.stage(event)
     return {
-      op: { type: 'put', key: eventKey(event), value: event },
-      ...(oldest === undefined ? {} : { drop: { type: 'del', key: eventKey(oldest) } as StoreOp }),
-      commit: () => {
-        if (oldest !== undefined) list.shift()
-        list.push(event)
-        this.#changed.notify()
+      ops: [...drops.map(key => ({ type: 'del', key }) as StoreOp), { type: 'put', key: eventKey(event), value: event }],
+      commit: ticket.commit,
+      abandon: () => {
+        this.#dropped.push(...drops)
+        ticket.abandon()
       }
     }
+  }
+
+  #visible(released: StoredEvent[]): void {
+    for (const event of released) {
+      const list = this.#events[event.kind]
+      list.push(event)
+      if (list.length > MAX_EVENTS) {
+        const oldest = list.shift()
+        if (oldest !== undefined) this.#dropped.push(eventKey(oldest))
+      }
+    }
+    this.#changed.notify()
   }
 
   async debitNoteEvents(wait: EventWait): Promise<DebitNoteEvent[]> {

@@ -375,8 +375,13 @@ export class Ledger {
       rejection
     }
     const event = this.events.prepare(input)
-    const ops = [documentOp(record), event.op, ...(event.drop === undefined ? [] : [event.drop]), ...more]
-    await (commit ?? (async (all: StoreOp[]) => await this.#write(all)))(ops)
+    const ops = [documentOp(record), ...event.ops, ...more]
+    try {
+      await (commit ?? (async (all: StoreOp[]) => await this.#write(all)))(ops)
+    } catch (err) {
+      event.abandon()
+      throw err
+    }
     this.documents.put(record)
     event.commit()
   }

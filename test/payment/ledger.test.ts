@@ -7,6 +7,7 @@ import { Store } from '../../daemon/store/store.ts'
 import type { OutboxDb } from '../../net/index.ts'
 import { PaymentError } from '../../payment/index.ts'
 import { Ledger } from '../../payment/ledger/index.ts'
+import { EventLog } from '../../payment/ledger/event-log.ts'
 import type { StoredDebitNote, StoredInvoice } from '../../payment/ledger/index.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 
@@ -346,6 +347,22 @@ describe('payment ledger: allocations, documents, events', () => {
       assert.deepEqual(await aborted, [])
       // The aborted wait left no timer behind.
       assert.deepEqual(clock.pending(), [])
+    })
+
+    it('become visible in date order whatever order their batches land in; a failed one holds none back', async () => {
+      const log = new EventLog(clock)
+      const note = (documentId: string) => log.prepare({ kind: 'debit-note', eventType: 'DebitNoteReceivedEvent', documentId })
+      const [first, second, third] = [note('dn-1'), note('dn-2'), note('dn-3')]
+      third.commit()
+      assert.deepEqual(await log.debitNoteEvents({ timeoutMs: 0, maxEvents: 10 }), [], 'held while those before it are written')
+      first.commit()
+      second.abandon()
+      const seen = await log.debitNoteEvents({ timeoutMs: 0, maxEvents: 10 })
+      assert.deepEqual(
+        seen.map(e => e.debitNoteId),
+        ['dn-1', 'dn-3']
+      )
+      assert.ok(seen[0]!.eventDate < seen[1]!.eventDate)
     })
   })
 })
