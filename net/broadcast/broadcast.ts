@@ -21,6 +21,7 @@ import { ByteBudgets } from '../peers/byte-budgets.ts'
 import { systemClock } from '../peers/clock.ts'
 import { MAX_ANNOUNCED, decodeAnnouncement, encodeAnnouncement, isAnnouncement, messageHash } from './announcement.ts'
 import { EntryStore } from './entry-store.ts'
+import { SUMMARY_BUCKETS, differingBuckets } from './summary-index.ts'
 import { BroadcastError } from './errors.ts'
 import { SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
 import {
@@ -47,7 +48,7 @@ import type { Clock } from '../peers/clock.ts'
 import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { Held, StoredEntry, SummaryItem } from './entry-store.ts'
-import type { BodiesRequest, BodiesResponse, IdsRequest, IdsResponse, PullRequest, SyncServer } from './sync.ts'
+import type { BodiesRequest, BodiesResponse, DigestRequest, DigestResponse, IdsRequest, IdsResponse, PullRequest, SyncServer } from './sync.ts'
 import type { TopicDefinition } from './topic.ts'
 
 export interface BroadcastEntry<T> {
@@ -334,8 +335,13 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   serveIds(request: IdsRequest): IdsResponse {
-    const { items, next } = this.#store.summary(request.after, request.limit)
+    const { items, next } = this.#store.summary(request.after, request.limit, request.bucket)
     return next === undefined ? { op: 'ids', items } : { op: 'ids', items, next }
+  }
+
+  serveDigest(request: DigestRequest): DigestResponse {
+    const digest = this.#store.digest()
+    return request.buckets ? { op: 'digest', ...digest, buckets: this.#store.bucketFingerprints() } : { op: 'digest', ...digest }
   }
 
   serveBodies(request: BodiesRequest): BodiesResponse {
@@ -356,35 +362,66 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   async #wantedFrom(nodeId: NodeId): Promise<SummaryItem[]> {
+    const buckets = await this.#bucketsToList(nodeId)
     const tombstones: SummaryItem[] = []
     const entries: SummaryItem[] = []
-    // Enough pages for a full store of entries and retractions, and no more.
-    const maxPages = Math.ceil((2 * this.definition.maxEntries) / SYNC_IDS_PAGE) + 1
-    let after: string | undefined
-    for (let page = 0; page < maxPages; page++) {
-      const request: IdsRequest =
-        after === undefined
-          ? { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE }
-          : { op: 'ids', topic: this.definition.name, limit: SYNC_IDS_PAGE, after }
-      const response = await this.#host.request(SYNC_PROTOCOL, nodeId, request)
-      if (response.op !== 'ids') {
-        this.#host.guard.violation(nodeId, 'protocol')
-        break
-      }
-      const now = this.#clock.now()
-      for (const item of response.items) {
-        if (item.expiresAt <= now) continue
-        if (item.kind === 'tombstone') {
-          if (this.#store.tombstone(item.signer, item.id) === undefined) tombstones.push(item)
-        } else if (this.#store.get(item.id) === undefined && this.#store.tombstone(item.signer, item.id) === undefined) {
-          entries.push(item)
+    // Enough pages for a full store of entries and retractions (and one per bucket listed), and no more.
+    const maxPages = Math.ceil((2 * this.definition.maxEntries) / SYNC_IDS_PAGE) + 1 + (buckets?.length ?? 0)
+    let pages = 0
+    for (const bucket of buckets ?? [undefined]) {
+      let after: string | undefined
+      while (pages++ < maxPages) {
+        const request: IdsRequest = {
+          op: 'ids',
+          topic: this.definition.name,
+          limit: SYNC_IDS_PAGE,
+          ...(after === undefined ? {} : { after }),
+          ...(bucket === undefined ? {} : { bucket })
         }
+        const response = await this.#host.request(SYNC_PROTOCOL, nodeId, request)
+        if (response.op !== 'ids') {
+          this.#host.guard.violation(nodeId, 'protocol')
+          return []
+        }
+        const now = this.#clock.now()
+        for (const item of response.items) {
+          if (item.expiresAt <= now) continue
+          if (item.kind === 'tombstone') {
+            if (this.#store.tombstone(item.signer, item.id) === undefined) tombstones.push(item)
+          } else if (this.#store.get(item.id) === undefined && this.#store.tombstone(item.signer, item.id) === undefined) {
+            entries.push(item)
+          }
+        }
+        if (response.next === undefined || (after !== undefined && response.next <= after)) break
+        after = response.next
       }
-      if (response.next === undefined || (after !== undefined && response.next <= after)) break
-      after = response.next
     }
     // Retractions first, so a retracted entry is never added only to be removed.
     return [...tombstones, ...entries].slice(0, 2 * this.definition.maxEntries)
+  }
+
+  /**
+   * Which buckets of the peer's summary to list: none when its fingerprint
+   * is ours, those whose fingerprints differ, or (undefined) all of them
+   * when that costs less than comparing buckets: a store of one page, or
+   * ours nearly empty (a node just joined), or most buckets differing.
+   */
+  async #bucketsToList(nodeId: NodeId): Promise<number[] | undefined> {
+    const ours = this.#store.digest()
+    const theirs = await this.#host.request(SYNC_PROTOCOL, nodeId, { op: 'digest', topic: this.definition.name, buckets: false })
+    if (theirs.op !== 'digest') {
+      this.#host.guard.violation(nodeId, 'protocol')
+      return []
+    }
+    if (theirs.count === ours.count && theirs.total === ours.total) return []
+    if (theirs.count <= SYNC_IDS_PAGE || ours.count < SYNC_IDS_PAGE) return undefined
+    const detail = await this.#host.request(SYNC_PROTOCOL, nodeId, { op: 'digest', topic: this.definition.name, buckets: true })
+    if (detail.op !== 'digest' || detail.buckets === undefined) {
+      this.#host.guard.violation(nodeId, 'protocol')
+      return []
+    }
+    const differ = differingBuckets(this.#store.bucketFingerprints(), detail.buckets)
+    return differ.length > SUMMARY_BUCKETS / 2 ? undefined : differ
   }
 
   readonly #validateGossip: TopicValidatorFn = async (peerId: PeerId, message: Message) => {

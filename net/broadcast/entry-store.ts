@@ -10,7 +10,8 @@
 // newest entry first. The node's own entries are never evicted, nor the
 // oldest entries of an established signer up to its floor. A new entry that
 // would itself be the first to go is refused instead, and nothing is evicted.
-import { SortedKeys } from './sorted-keys.ts'
+import { SummaryIndex } from './summary-index.ts'
+import type { SummaryDigest } from './summary-index.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { SignedEnvelope } from '../envelope/envelope.ts'
 
@@ -91,8 +92,8 @@ export class EntryStore<T> {
   readonly #byRelayer = new Map<string, Group<T>>()
   readonly #tombstonesPerSigner = new Map<NodeId, number>()
   readonly #byHash = new Map<string, Held<T>>()
-  /** Summary keys ('e' + id, 't' + tombstone key) in order; syncs page through it. */
-  readonly #sorted = new SortedKeys()
+  /** Summary keys ('e' + id, 't' + tombstone key) in order, by bucket, with fingerprints; syncs page and compare through it. */
+  readonly #summary = new SummaryIndex()
   #bytes = 0
 
   constructor(limits: StoreLimits) {
@@ -150,7 +151,7 @@ export class EntryStore<T> {
     this.#bytes += entry.messageBytes
     append(this.#bySigner, entry.signer, entry)
     append(this.#byRelayer, entry.relayer ?? OWN, entry)
-    this.#sorted.insert(entryKey(entry.id))
+    this.#summary.insert(entryKey(entry.id), entry.hash)
     return { outcome: 'added', evicted }
   }
 
@@ -168,7 +169,7 @@ export class EntryStore<T> {
     this.#tombstones.set(key, tombstone)
     this.#byHash.set(tombstone.hash, { kind: 'tombstone', tombstone })
     increment(this.#tombstonesPerSigner, tombstone.signer, 1)
-    this.#sorted.insert(summaryKeyOfTombstone(key))
+    this.#summary.insert(summaryKeyOfTombstone(key), tombstone.hash)
     const entry = this.#entries.get(tombstone.id)
     if (entry === undefined || entry.signer !== tombstone.signer) return { outcome: 'remembered' }
     this.#remove(entry)
@@ -181,12 +182,12 @@ export class EntryStore<T> {
     for (const entry of this.#entries.values()) {
       if (entry.expiresAt <= now) expired.push(entry)
     }
-    const gone = new Set<string>()
+    const gone = new Map<string, string>()
     for (const entry of expired) {
       this.#entries.delete(entry.id)
       this.#byHash.delete(entry.hash)
       this.#bytes -= entry.messageBytes
-      gone.add(entryKey(entry.id))
+      gone.set(entryKey(entry.id), entry.hash)
     }
     if (expired.length > 0) {
       const ids = new Set(expired.map(entry => entry.id))
@@ -198,22 +199,30 @@ export class EntryStore<T> {
       this.#tombstones.delete(key)
       this.#byHash.delete(tombstone.hash)
       increment(this.#tombstonesPerSigner, tombstone.signer, -1)
-      gone.add(summaryKeyOfTombstone(key))
+      gone.set(summaryKeyOfTombstone(key), tombstone.hash)
     }
-    this.#sorted.deleteAll(gone)
+    this.#summary.deleteAll(gone)
     return expired
   }
 
-  /** Up to `limit` summary items after the cursor, and the cursor of the next page. */
-  summary(after: string | undefined, limit: number): { items: SummaryItem[]; next?: string } {
-    const { keys, more } = this.#sorted.page(after, limit)
+  /** Up to `limit` summary items after the cursor (of one bucket, when given), and the cursor of the next page. */
+  summary(after: string | undefined, limit: number, bucket?: number): { items: SummaryItem[]; next?: string } {
+    const { keys, next } = this.#summary.page(after, limit, bucket)
     const items: SummaryItem[] = []
     for (const key of keys) {
       const item = this.#summaryItem(key)
       if (item !== undefined) items.push(item)
     }
-    const last = keys.at(-1)
-    return more && last !== undefined ? { items, next: last } : { items }
+    return next === undefined ? { items } : { items, next }
+  }
+
+  /** The count and fingerprint of everything a summary lists. */
+  digest(): SummaryDigest {
+    return this.#summary.digest()
+  }
+
+  bucketFingerprints(): string {
+    return this.#summary.bucketFingerprints()
   }
 
   /**
@@ -334,7 +343,7 @@ export class EntryStore<T> {
     this.#bytes -= entry.messageBytes
     drop(this.#bySigner, entry.signer, entry)
     drop(this.#byRelayer, entry.relayer ?? OWN, entry)
-    this.#sorted.delete(entryKey(entry.id))
+    this.#summary.delete(entryKey(entry.id), entry.hash)
   }
 }
 

@@ -8,6 +8,10 @@ export class SortedKeys {
     return this.#keys.length
   }
 
+  has(key: string): boolean {
+    return this.#keys[this.#firstAbove(key, true)] === key
+  }
+
   /** Adds a key that is not there yet. */
   insert(key: string): void {
     this.#keys.splice(this.#firstAbove(key, true), 0, key)

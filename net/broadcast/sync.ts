@@ -8,6 +8,7 @@ import { HandlerError } from '../protocol/errors.ts'
 import { NodeIdText } from '../identity/node-id.ts'
 import { MAX_ANNOUNCED } from './announcement.ts'
 import { MAX_ID_LENGTH, TopicName } from './topic.ts'
+import { BUCKET_FINGERPRINTS_LENGTH, SUMMARY_BUCKETS } from './summary-index.ts'
 import type { RequestHandler } from '../protocol/request-response.ts'
 import type { Static } from 'typebox'
 
@@ -27,7 +28,18 @@ const SyncRequest = Type.Union([
       op: Type.Literal('ids'),
       topic: TopicName,
       after: Type.Optional(Type.String({ maxLength: MAX_ID_LENGTH + 50 })),
-      limit: Type.Integer({ minimum: 1, maximum: SYNC_IDS_PAGE })
+      limit: Type.Integer({ minimum: 1, maximum: SYNC_IDS_PAGE }),
+      // The ids of one bucket only (summary-index.ts), where fingerprints differed.
+      bucket: Type.Optional(Type.Integer({ minimum: 0, maximum: SUMMARY_BUCKETS - 1 }))
+    },
+    { additionalProperties: false }
+  ),
+  Type.Object(
+    {
+      op: Type.Literal('digest'),
+      topic: TopicName,
+      // With every bucket's fingerprint, not only the whole store's.
+      buckets: Type.Boolean()
     },
     { additionalProperties: false }
   ),
@@ -50,7 +62,18 @@ const SyncRequest = Type.Union([
   )
 ])
 
+const Fingerprint = Type.String({ pattern: '^[0-9a-f]{16}$' })
+
 const SyncResponse = Type.Union([
+  Type.Object(
+    {
+      op: Type.Literal('digest'),
+      count: Type.Integer({ minimum: 0 }),
+      total: Fingerprint,
+      buckets: Type.Optional(Type.String({ pattern: `^[0-9a-f]{${BUCKET_FINGERPRINTS_LENGTH}}$` }))
+    },
+    { additionalProperties: false }
+  ),
   Type.Object(
     {
       op: Type.Literal('ids'),
@@ -75,6 +98,8 @@ export type SyncRequest = Static<typeof SyncRequest>
 export type SyncResponse = Static<typeof SyncResponse>
 export type IdsRequest = Extract<SyncRequest, { op: 'ids' }>
 export type BodiesRequest = Extract<SyncRequest, { op: 'bodies' }>
+export type DigestRequest = Extract<SyncRequest, { op: 'digest' }>
+export type DigestResponse = Extract<SyncResponse, { op: 'digest' }>
 export type PullRequest = Extract<SyncRequest, { op: 'pull' }>
 export type IdsResponse = Extract<SyncResponse, { op: 'ids' }>
 export type BodiesResponse = Extract<SyncResponse, { op: 'bodies' }>
@@ -94,6 +119,7 @@ export const SYNC_PROTOCOL = defineProtocol({
 /** What a topic answers to a sync request. */
 export interface SyncServer {
   serveIds: (request: IdsRequest) => IdsResponse
+  serveDigest: (request: DigestRequest) => DigestResponse
   serveBodies: (request: BodiesRequest) => BodiesResponse
   servePull: (request: PullRequest) => BodiesResponse
 }
@@ -104,6 +130,7 @@ export function syncHandler(topicNamed: (name: string) => SyncServer | undefined
     const server = topicNamed(request.topic)
     if (server === undefined) throw new HandlerError('NotFound', `this node does not carry topic ${request.topic}`)
     if (request.op === 'ids') return server.serveIds(request)
+    if (request.op === 'digest') return server.serveDigest(request)
     return request.op === 'bodies' ? server.serveBodies(request) : server.servePull(request)
   }
 }

@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict'
+import { messageHash } from '../../net/broadcast/announcement.ts'
 import { EntryStore } from '../../net/broadcast/entry-store.ts'
+import { differingBuckets } from '../../net/broadcast/summary-index.ts'
 import { NodeKey, signEnvelope } from '../../net/index.ts'
 import type { StoreLimits, StoredEntry, Tombstone } from '../../net/broadcast/entry-store.ts'
 
@@ -89,25 +91,65 @@ describe('broadcast entry store', () => {
     assert.equal(seen.filter(s => s.startsWith('tombstone:')).length, 5)
   })
 
-  it('keeps the summary order up to date through adds, retractions and sweeps', () => {
+  it('keeps the summary up to date through adds, retractions and sweeps, and its fingerprint with it', () => {
     const store = new EntryStore<{ id: string }>(counted(100, 100))
     const now = Date.now()
-    const all = (): string[] => store.summary(undefined, 1000).items.map(item => `${item.kind}:${item.id}`)
+    const all = (): string[] =>
+      store
+        .summary(undefined, 1000)
+        .items.map(item => `${item.kind}:${item.id}`)
+        .sort()
+    const empty = store.digest()
+    assert.deepEqual(empty, { count: 0, total: '0'.repeat(16) })
     for (const id of ['m', 'c', 'x']) store.add(entry(alice, id), 0)
+    const three = store.digest()
     store.add(entry(alice, 'short', now + 10), 0)
-    // Tombstones sort by signer first: one signer keeps their order plain.
     store.retract(tombstone(alice, 'b', now + 10))
     assert.deepEqual(all(), ['entry:c', 'entry:m', 'entry:short', 'entry:x', 'tombstone:b'])
+    assert.equal(store.digest().count, 5)
+    store.sweep(now + 20)
+    // What expired is out of the summary, and the fingerprint is what it was before it came.
+    assert.deepEqual(all(), ['entry:c', 'entry:m', 'entry:x'])
+    assert.deepEqual(store.digest(), three)
     store.add(entry(alice, 'a'), 0)
     store.retract(tombstone(alice, 'm'))
-    assert.deepEqual(all(), ['entry:a', 'entry:c', 'entry:short', 'entry:x', 'tombstone:b', 'tombstone:m'])
-    store.sweep(now + 20)
     assert.deepEqual(all(), ['entry:a', 'entry:c', 'entry:x', 'tombstone:m'])
-    // Paging after a change starts right after the cursor.
+    // Paging across a change: from the cursor on, nothing twice and nothing that stayed missed.
+    const first = store.summary(undefined, 2)
+    assert.ok(first.next !== undefined)
+    store.add(entry(alice, 'late'), 0)
+    const rest = store.summary(first.next, 1000)
+    const paged = [...first.items, ...rest.items].map(item => `${item.kind}:${item.id}`)
+    assert.equal(new Set(paged).size, paged.length)
+    for (const item of ['entry:a', 'entry:c', 'entry:x', 'tombstone:m']) assert.ok(paged.includes(item), item)
+  })
+
+  it('two stores holding the same items have the same fingerprints, whatever order they came in; one item apart, one bucket differs', () => {
+    const items = Array.from({ length: 300 }, (_, i) => entry(alice, `item-${i}`))
+    const hashed = items.map(item => ({ ...item, hash: messageHash(new TextEncoder().encode(item.id)) }))
+    const forward = new EntryStore<{ id: string }>(counted(1000, 1000))
+    const backward = new EntryStore<{ id: string }>(counted(1000, 1000))
+    for (const item of hashed) forward.add(item, 0)
+    for (const item of [...hashed].reverse()) backward.add(item, 0)
+    assert.deepEqual(forward.digest(), backward.digest())
+    // In the form the sync protocol carries (unsigned hex).
+    assert.match(forward.digest().total, /^[0-9a-f]{16}$/)
+    assert.match(forward.bucketFingerprints(), /^[0-9a-f]{4096}$/)
+    assert.equal(forward.bucketFingerprints(), backward.bucketFingerprints())
+    const extra = { ...entry(alice, 'one more'), hash: messageHash(new TextEncoder().encode('one more')) }
+    forward.add(extra, 0)
+    assert.notEqual(forward.digest().total, backward.digest().total)
+    const differ = differingBuckets(forward.bucketFingerprints(), backward.bucketFingerprints())
+    assert.equal(differ.length, 1)
     assert.deepEqual(
-      store.summary('ec', 2).items.map(item => item.id),
-      ['x', 'm']
+      forward
+        .summary(undefined, 500, differ[0])
+        .items.filter(item => backward.get(item.id) === undefined)
+        .map(item => item.id),
+      ['one more']
     )
+    // The bucket's page holds that bucket alone, far fewer than the store.
+    assert.ok(forward.summary(undefined, 500, differ[0]).items.length < 20)
   })
 
   describe('byte bound and eviction order', () => {

@@ -1,0 +1,77 @@
+// Anti-entropy between stores of more than one page of ids: fingerprints
+// first, then the ids of the buckets that differ, then the bodies wanted.
+import assert from 'node:assert/strict'
+import { NetHost, NodeKey } from '../../net/index.ts'
+import type { Broadcast, EntryRefused } from '../../net/index.ts'
+import { toy, toyTopic } from '../helpers/toy-topic.ts'
+import type { Toy } from '../helpers/toy-topic.ts'
+import { waitFor } from '../helpers/wait.ts'
+
+// More than one page of ids (500), so that buckets are compared.
+const ENTRIES = 601
+
+describe('broadcast sync by fingerprints', function () {
+  this.timeout(120_000)
+  const hosts: NetHost[] = []
+
+  /** A host carrying the topic, with no periodic sync (beyond the one at connect, each sync here is asked for). */
+  async function start(
+    maxPerSigner: number,
+    bootstrap: string[] = []
+  ): Promise<{ host: NetHost; toys: Broadcast<typeof Toy>; refused: EntryRefused[]; ops: string[] }> {
+    const host = new NetHost({ key: NodeKey.random(), bootstrap, broadcast: { resyncIntervalMs: 0 } })
+    hosts.push(host)
+    const toys = host.broadcast(toyTopic('many', 'test.toy', { maxEntries: 2000, maxPerSigner }))
+    const refused: EntryRefused[] = []
+    toys.addEventListener('entry:refused', event => {
+      refused.push(event.detail)
+    })
+    // The sync requests this host makes, by op.
+    const ops: string[] = []
+    const request = host.request.bind(host)
+    host.request = (async (definition: never, to: never, body: { op?: string }) => {
+      if (typeof body?.op === 'string') ops.push(body.op)
+      return await request(definition, to, body as never)
+    }) as typeof host.request
+    await host.start()
+    return { host, toys, refused, ops }
+  }
+
+  after(async () => {
+    await Promise.all(hosts.splice(0).map(async host => await host.stop()))
+  })
+
+  /** The ops of one sync of `node` with `from` that ran (not one skipped because a sync with that node was under way). */
+  async function syncOps(node: Awaited<ReturnType<typeof start>>, from: NetHost): Promise<{ ops: string[]; taken: number }> {
+    for (;;) {
+      node.ops.length = 0
+      const taken = await node.toys.syncWith(from.nodeId)
+      if (node.ops.length > 0) return { ops: [...node.ops], taken }
+      await new Promise(resolve => setImmediate(resolve))
+    }
+  }
+
+  it('stores alike exchange one fingerprint; one entry apart, only its bucket is listed', async () => {
+    const source = await start(1000)
+    const published = Array.from({ length: ENTRIES }, (_, i) => toy(`many ${i}`))
+    for (const payload of published) await source.toys.publish(payload)
+
+    // Takes all but the last, which its limit per signer refuses.
+    const short = await start(ENTRIES - 1, source.host.addresses())
+    await syncOps(short, source.host)
+    await waitFor(
+      'all but one taken in, the last refused',
+      () => short.toys.entries().length === ENTRIES - 1 && short.refused.some(r => r.reason === 'signer_full')
+    )
+    const again = await syncOps(short, source.host)
+    assert.deepEqual(again.ops, ['digest', 'digest', 'ids', 'bodies'], 'the whole fingerprint, the buckets, one bucket of ids, the one body')
+    assert.equal(again.taken, 0)
+
+    const whole = await start(1000, source.host.addresses())
+    await waitFor('a full copy', async () => {
+      await syncOps(whole, source.host)
+      return whole.toys.entries().length === ENTRIES
+    })
+    assert.deepEqual((await syncOps(whole, source.host)).ops, ['digest'])
+  })
+})
