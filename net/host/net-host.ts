@@ -5,6 +5,7 @@
 import { TypedEventEmitter } from '@libp2p/interface'
 import { multiaddr } from '@multiformats/multiaddr'
 import { createLibp2p } from 'libp2p'
+import { slowClosestPeerTagging } from './dht-upkeep.ts'
 import { parseNodeId } from '../identity/node-id.ts'
 import { silentLogger } from '../logging/logger.ts'
 import { NodeDirectory } from '../peers/node-directory.ts'
@@ -197,6 +198,7 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
         maxGossipUnsentBytes: gossipBounds.maxUnsentBytes
       })
     )
+    slowClosestPeerTagging(libp2p.services.dht)
     this.#intake = boundIntake(libp2p.services.pubsub, { maxStreamBacklogBytes: gossipBounds.maxUnjudgedBytes })
     boundForwarding(libp2p.services.pubsub, {
       maxUnsentBytes: gossipBounds.maxForwardUnsentBytes,
@@ -274,8 +276,10 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
 
   connectedNodes(): NodeId[] {
     const nodes = new Set<NodeId>()
-    for (const peerId of this.libp2p.getPeers()) {
-      const nodeId = this.directory.learnPeer(peerId)
+    // From the connections' own peer ids: libp2p's getPeers() rebuilds each from
+    // a string, which for a secp256k1 key costs a curve point decompression.
+    for (const connection of this.libp2p.getConnections()) {
+      const nodeId = this.directory.learnPeer(connection.remotePeer)
       if (nodeId !== undefined) nodes.add(nodeId)
     }
     return [...nodes]

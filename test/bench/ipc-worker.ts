@@ -44,10 +44,15 @@ export class IpcWorker<Request, Event = never> {
     })
   }
 
-  /** Asks it to stop (its own cleanup), then makes sure it is gone. */
+  /** Asks it to stop (its own cleanup), gives it a moment to exit by itself (a profiled one writes its profile then), then makes sure it is gone. */
   async stop(request: Request): Promise<void> {
     await this.call(request).catch(() => {})
-    if (this.child.exitCode === null) this.child.kill()
+    if (this.child.exitCode === null && this.child.signalCode === null) {
+      const exited = new Promise<void>(resolve => this.child.once('exit', () => resolve()))
+      this.child.disconnect()
+      await Promise.race([exited, new Promise<void>(resolve => setTimeout(resolve, 5_000).unref())])
+    }
+    if (this.child.exitCode === null && this.child.signalCode === null) this.child.kill()
   }
 }
 

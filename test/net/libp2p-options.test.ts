@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict'
-import { NodeKey } from '../../net/index.ts'
+import { NetHost, NodeKey } from '../../net/index.ts'
+import { CLOSEST_PEERS_RETAG_MS } from '../../net/host/dht-upkeep.ts'
 import { DEFAULT_RELAY_LIMITS, libp2pOptions } from '../../net/host/libp2p-options.ts'
 
 describe('the libp2p stack of a node', () => {
@@ -29,4 +30,19 @@ describe('the libp2p stack of a node', () => {
       assert.ok(monitor.pingInterval > (monitor.pingTimeout.maxTimeout ?? Number.POSITIVE_INFINITY))
     })
   }
+
+  it(`has the DHT re-tag its closest peers every ${CLOSEST_PEERS_RETAG_MS / 1000} s, not every 5 s`, async () => {
+    const host = new NetHost({ key: NodeKey.random() })
+    await host.start()
+    const tagger = (
+      host.libp2p.services.dht as unknown as { routingTable: { closestPeerTagger: { refreshInterval: number; timeout?: { _idleTimeout?: number } } } }
+    ).routingTable.closestPeerTagger
+    try {
+      assert.equal(tagger.refreshInterval, CLOSEST_PEERS_RETAG_MS)
+      // The running timer is the one with that interval.
+      assert.equal(tagger.timeout?._idleTimeout, CLOSEST_PEERS_RETAG_MS)
+    } finally {
+      await host.stop()
+    }
+  })
 })
