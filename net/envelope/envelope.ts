@@ -3,10 +3,11 @@
 // everything but itself; `type` separates domains, so an offer's signature can
 // never pass for an agreement's.
 import { keccak_256 } from '@noble/hashes/sha3.js'
-import { SigningKey, getAddress, getBytes } from 'ethers'
+import { getAddress, getBytes } from 'ethers'
 import { canonicalJson } from './canonical-json.ts'
 import { CodedError } from '../errors/coded-error.ts'
 import { nodeIdOfKey, parseNodeId } from '../identity/node-id.ts'
+import { convertPublicKey, recoverPublicKey } from '../identity/secp256k1.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeKey } from '../identity/node-key.ts'
 
@@ -75,10 +76,10 @@ export function verifyEnvelopeSigner(envelope: unknown, expectedType?: string): 
   } catch (err) {
     throw new EnvelopeError('envelope signer must be a node id (0x followed by 40 hex digits)', { cause: err })
   }
-  let publicKey: string
+  let publicKey: Uint8Array
   try {
     const digest = digestOf(v, type, signer as string, payload)
-    publicKey = SigningKey.recoverPublicKey(digest, sig)
+    publicKey = recoverPublicKey(digest, getBytes(sig))
   } catch (err) {
     // The library's own words stay in the cause: they are not the sender's business.
     throw new EnvelopeError('envelope signature does not verify', { cause: err })
@@ -88,7 +89,7 @@ export function verifyEnvelopeSigner(envelope: unknown, expectedType?: string): 
   // still verify. No other spelling, so that a node has no third name.
   if (nodeIdOfKey(publicKey) !== claimed) throw new EnvelopeError(`envelope signature is not ${String(signer)}'s`)
   if (signer !== claimed && signer !== getAddress(claimed)) throw new EnvelopeError('envelope signer must be written in lowercase (or in its checksum form)')
-  return { nodeId: claimed, publicKey: getBytes(SigningKey.computePublicKey(publicKey, true)) }
+  return { nodeId: claimed, publicKey: convertPublicKey(publicKey, true) }
 }
 
 /** Verifies and returns the payload, typed by the caller's schema check. */

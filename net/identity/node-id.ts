@@ -5,11 +5,13 @@
 // peer id of a secp256k1 key embeds the public key itself, so a peer id proves
 // exactly one node id; the way back needs the public key (learned on connect or
 // from the DHT), and is checked against the id it claims.
-import { computeAddress, hexlify } from 'ethers'
+import { getBytes } from 'ethers'
+import { keccak_256 } from '@noble/hashes/sha3.js'
 import { publicKeyFromRaw } from '@libp2p/crypto/keys'
 import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import Type from 'typebox'
 import { CodedError } from '../errors/coded-error.ts'
+import { convertPublicKey } from './secp256k1.ts'
 import type { PeerId, PublicKey } from '@libp2p/interface'
 
 export type NodeId = string
@@ -28,9 +30,12 @@ export function parseNodeId(value: unknown): NodeId {
   return value.toLowerCase()
 }
 
-/** The node id of a public key (compressed or not, as 0x hex or bytes). */
+/** The node id of a public key (compressed or not, as 0x hex or bytes): the Ethereum address, the last 20 bytes of keccak256(x ‖ y). */
 export function nodeIdOfKey(publicKey: string | Uint8Array): NodeId {
-  return computeAddress(hexlify(publicKey)).toLowerCase()
+  const bytes = typeof publicKey === 'string' ? getBytes(publicKey) : publicKey
+  // Through libsecp256k1 either way: it checks that the key is a point of the curve.
+  const uncompressed = convertPublicKey(bytes, false)
+  return `0x${Buffer.from(keccak_256(uncompressed.subarray(1)).subarray(12)).toString('hex')}`
 }
 
 export function nodeIdFromPublicKey(publicKey: PublicKey): NodeId {

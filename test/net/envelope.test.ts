@@ -147,3 +147,41 @@ describe('envelope digest', () => {
     assert.throws(() => verifyEnvelope({ ...replaced, payload: surrogate.payload }), /not 0x|does not verify/)
   })
 })
+
+describe('signer recovery (libsecp256k1)', () => {
+  const ORDER = 0xfffffffffffffffffffffffffffffffebaaedce6af48a03bbfd25e8cd0364141n
+  const hex = (value: bigint): string => value.toString(16).padStart(64, '0')
+
+  it('recovers what ethers recovers, and the node id it computes, for many keys and digests', async () => {
+    const { recoverPublicKey } = await import('../../net/identity/secp256k1.ts')
+    const { nodeIdOfKey } = await import('../../net/identity/node-id.ts')
+    for (let i = 0; i < 40; i++) {
+      const signing = new SigningKey(`0x${hex((BigInt(`0x${Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString('hex')}`) % (ORDER - 1n)) + 1n)}`)
+      const digest = keccak256(toUtf8Bytes(`message ${i}`))
+      const signature = signing.sign(digest)
+      const recovered = recoverPublicKey(Buffer.from(digest.slice(2), 'hex'), Buffer.from(signature.serialized.slice(2), 'hex'))
+      assert.equal(`0x${Buffer.from(recovered).toString('hex')}`, SigningKey.recoverPublicKey(digest, signature))
+      assert.equal(nodeIdOfKey(recovered), computeAddress(signing.publicKey).toLowerCase())
+      assert.equal(nodeIdOfKey(signing.compressedPublicKey), nodeIdOfKey(recovered))
+    }
+  })
+
+  it('takes v as 27/28 or as 0/1, and refuses the high-s twin of a signature and any other v', async () => {
+    const { recoverPublicKey } = await import('../../net/identity/secp256k1.ts')
+    const signing = new SigningKey(`0x${'2'.repeat(64)}`)
+    const digest = Buffer.from(keccak256(toUtf8Bytes('twin')).slice(2), 'hex')
+    const signature = Buffer.from(signing.sign(digest).serialized.slice(2), 'hex')
+    const expected = Buffer.from(recoverPublicKey(digest, signature)).toString('hex')
+    const zeroBased = Buffer.from(signature)
+    zeroBased[64] = (signature[64] as number) - 27
+    assert.equal(Buffer.from(recoverPublicKey(digest, zeroBased)).toString('hex'), expected)
+    // (r, n − s) with the other parity verifies mathematically; it is refused as not canonical.
+    const twin = Buffer.from(signature)
+    Buffer.from(hex(ORDER - BigInt(`0x${signature.subarray(32, 64).toString('hex')}`)), 'hex').copy(twin, 32)
+    twin[64] = (signature[64] as number) === 27 ? 28 : 27
+    assert.throws(() => recoverPublicKey(digest, twin), /not canonical/)
+    const badV = Buffer.from(signature)
+    badV[64] = 29
+    assert.throws(() => recoverPublicKey(digest, badV), /recovery id/)
+  })
+})
