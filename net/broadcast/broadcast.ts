@@ -48,7 +48,7 @@ import type { Clock } from '../peers/clock.ts'
 import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { Held, StoredEntry, SummaryItem } from './entry-store.ts'
-import type { BodiesRequest, BodiesResponse, DigestRequest, DigestResponse, IdsRequest, IdsResponse, PullRequest, SyncServer } from './sync.ts'
+import type { BodiesRequest, BodiesResponse, DigestRequest, DigestResponse, IdsRequest, IdsResponse, PullRequest, SyncResponse, SyncServer } from './sync.ts'
 import type { TopicDefinition } from './topic.ts'
 
 export interface BroadcastEntry<T> {
@@ -301,15 +301,12 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     try {
       const wanted = await this.#wantedFrom(nodeId)
       let taken = 0
-      for (let start = 0; start < wanted.length && this.#running; start += SYNC_BODIES_PAGE) {
-        // A node over its budget is asked for no more: what it would send could not be kept.
-        if (!this.#relayerBudgets.allows(nodeId, this.#maxEntryBytes)) break
-        const batch = wanted.slice(start, start + SYNC_BODIES_PAGE)
-        const response = await this.#host.request(SYNC_PROTOCOL, nodeId, {
-          op: 'bodies',
-          topic: this.definition.name,
-          wanted: batch.map(({ kind, id, signer }) => ({ kind, id, signer }))
-        })
+      // One batch asked for ahead: the peer reads and sends it while this node checks the last one.
+      let next = this.#askBodies(nodeId, wanted, 0)
+      for (let start = 0; next !== undefined && this.#running; start += SYNC_BODIES_PAGE) {
+        const { batch, response: asked } = next
+        const response = await asked
+        next = this.#askBodies(nodeId, wanted, start + SYNC_BODIES_PAGE)
         if (response.op !== 'bodies' || response.bodies.length > batch.length) {
           this.#host.guard.violation(nodeId, 'protocol')
           return taken
@@ -332,6 +329,24 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     } finally {
       this.#syncing.delete(nodeId)
     }
+  }
+
+  /**
+   * Asks for the bodies of one batch of `wanted`, from `start`; undefined
+   * when none is left, or the peer is over its budget (what it would send
+   * could not be kept). A request that fails is seen when it is awaited; one
+   * left unawaited (the sync ended first) fails quietly.
+   */
+  #askBodies(nodeId: NodeId, wanted: SummaryItem[], start: number): { batch: SummaryItem[]; response: Promise<SyncResponse> } | undefined {
+    if (start >= wanted.length || !this.#relayerBudgets.allows(nodeId, this.#maxEntryBytes)) return undefined
+    const batch = wanted.slice(start, start + SYNC_BODIES_PAGE)
+    const response = this.#host.request(SYNC_PROTOCOL, nodeId, {
+      op: 'bodies',
+      topic: this.definition.name,
+      wanted: batch.map(({ kind, id, signer }) => ({ kind, id, signer }))
+    })
+    response.catch(() => {})
+    return { batch, response }
   }
 
   serveIds(request: IdsRequest): IdsResponse {
