@@ -71,6 +71,13 @@ describe('agreement events: written with their change, collectable in date order
     events = new AgreementEventLog(market, clock, maxKept)
   }
 
+  /** The books as a restarted node loads them from disk. */
+  async function reopen(): Promise<void> {
+    open()
+    await book.load()
+    await events.load()
+  }
+
   beforeEach(async () => {
     dir = await mkdtemp(join(tmpdir(), 'agora-agreement-events-'))
     store = await Store.open(join(dir, 'db'))
@@ -108,9 +115,7 @@ describe('agreement events: written with their change, collectable in date order
       batches[0]!.map(op => op.key.split(':')[0]),
       ['agreement', 'event']
     )
-    open()
-    await book.load()
-    await events.load()
+    await reopen()
     assert.equal(book.get(record.agreementId)?.state, 'Approved')
     assert.deepEqual(await collected(), [record.agreementId])
   })
@@ -125,9 +130,7 @@ describe('agreement events: written with their change, collectable in date order
     assert.deepEqual(await collected(), [])
     await book.put({ ...second, state: 'Approved' }, events.stage(approved(second)))
     assert.deepEqual(await collected(), [second.agreementId])
-    open()
-    await book.load()
-    await events.load()
+    await reopen()
     assert.equal(book.get(first.agreementId)?.state, 'Pending')
     assert.deepEqual(await collected(), [second.agreementId])
   })
