@@ -130,6 +130,9 @@ export interface BroadcastHost {
   request: <Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>) => Promise<Static<Res>>
 }
 
+/** The longest a sync waits for a peer's byte budget to refill before it asks for more bodies. */
+const MAX_BUDGET_WAIT_MS = 5_000
+
 /** How a received entry or retraction fared. */
 type Verdict = { accept: true } | { accept: false; reason: RefusalReason; violation?: ViolationKind }
 
@@ -157,6 +160,9 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   #announcing: Promise<void> | undefined
   #timers: NodeJS.Timeout[] = []
   #running = false
+  readonly #relayerBurstBytes: number
+  /** Ends each wait for a peer's budget to refill (called at stop). */
+  readonly #waits = new Set<() => void>()
 
   constructor(host: BroadcastHost, definition: TopicDefinition<S>, options: Partial<BroadcastOptions> = {}) {
     super()
@@ -180,6 +186,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     })
     // A budget smaller than the largest entry would refuse every large one.
     const atLeastOneEntry = (budget: ByteBudget): ByteBudget => ({ ...budget, burstBytes: Math.max(budget.burstBytes, this.#maxEntryBytes) })
+    this.#relayerBurstBytes = atLeastOneEntry(settings.relayerBudget).burstBytes
     this.#relayerBudgets = new ByteBudgets(atLeastOneEntry(settings.relayerBudget), this.#clock)
     this.#signerBudgets = new ByteBudgets(atLeastOneEntry(settings.signerBudget), this.#clock)
   }
@@ -213,6 +220,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     this.#running = false
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
+    for (const end of this.#waits) end()
+    this.#waits.clear()
     const pubsub = this.#host.pubsub
     pubsub.unsubscribe(this.gossipTopic)
     pubsub.topicValidators.delete(this.gossipTopic)
@@ -301,18 +310,21 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     try {
       const wanted = await this.#wantedFrom(nodeId)
       let taken = 0
-      // One batch asked for ahead: the peer reads and sends it while this node checks the last one.
-      let next = this.#askBodies(nodeId, wanted, 0)
-      for (let start = 0; next !== undefined && this.#running; start += SYNC_BODIES_PAGE) {
-        const { batch, response: asked } = next
-        const response = await asked
-        next = this.#askBodies(nodeId, wanted, start + SYNC_BODIES_PAGE)
+      // What the bodies so far weighed, to tell how much budget a batch needs.
+      const received = { bytes: 0, bodies: 0 }
+      for (let start = 0; this.#running; start += SYNC_BODIES_PAGE) {
+        const perBody = received.bodies === 0 ? this.#maxEntryBytes : Math.ceil(received.bytes / received.bodies)
+        const asked = await this.#askBodies(nodeId, wanted, start, perBody)
+        if (asked === undefined) break
+        const { batch, response } = asked
         if (response.op !== 'bodies' || response.bodies.length > batch.length) {
           this.#host.guard.violation(nodeId, 'protocol')
           return taken
         }
         for (const body of response.bodies) {
           const { kind, message, hash } = messageOfBody(body)
+          received.bytes += message.byteLength
+          received.bodies++
           const verdict = this.#admit(nodeId, message.byteLength) ?? this.#receive(kind, body.envelope, message.byteLength, hash, nodeId)
           if (verdict.accept) {
             taken++
@@ -332,20 +344,41 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   /**
-   * Asks for the bodies of one batch of `wanted`, from `start`; undefined
-   * when none is left, or the peer is over its budget (what it would send
-   * could not be kept). A request that fails is seen when it is awaited; one
-   * left unawaited (the sync ended first) fails quietly.
+   * The bodies of one batch of `wanted`, from `start`; undefined when none
+   * is left, or this broadcast stops, or the peer's byte budget would not
+   * refill within MAX_BUDGET_WAIT_MS for the batch (at `bytesPerBody` each):
+   * what it sent beyond its budget could not be kept. Within that, the sync
+   * waits for the refill and goes on, so a node that joins late takes a whole
+   * market at the budget's rate rather than a burst per resync.
    */
-  #askBodies(nodeId: NodeId, wanted: SummaryItem[], start: number): { batch: SummaryItem[]; response: Promise<SyncResponse> } | undefined {
-    if (start >= wanted.length || !this.#relayerBudgets.allows(nodeId, this.#maxEntryBytes)) return undefined
+  async #askBodies(
+    nodeId: NodeId,
+    wanted: SummaryItem[],
+    start: number,
+    bytesPerBody: number
+  ): Promise<{ batch: SummaryItem[]; response: SyncResponse } | undefined> {
+    if (start >= wanted.length || !this.#running) return undefined
     const batch = wanted.slice(start, start + SYNC_BODIES_PAGE)
-    const response = this.#host.request(SYNC_PROTOCOL, nodeId, {
+    const needed = Math.min(this.#relayerBurstBytes, Math.max(this.#maxEntryBytes, bytesPerBody * batch.length))
+    const wait = this.#relayerBudgets.msUntil(nodeId, needed)
+    if (wait > 0) {
+      if (wait > MAX_BUDGET_WAIT_MS) return undefined
+      await new Promise<void>(resolve => {
+        const end = (): void => {
+          clearTimeout(timer)
+          this.#waits.delete(end)
+          resolve()
+        }
+        const timer = setTimeout(end, wait)
+        this.#waits.add(end)
+      })
+      if (!this.#running || !this.#relayerBudgets.allows(nodeId, needed)) return undefined
+    }
+    const response = await this.#host.request(SYNC_PROTOCOL, nodeId, {
       op: 'bodies',
       topic: this.definition.name,
       wanted: batch.map(({ kind, id, signer }) => ({ kind, id, signer }))
     })
-    response.catch(() => {})
     return { batch, response }
   }
 

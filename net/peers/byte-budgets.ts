@@ -30,6 +30,13 @@ export class ByteBudgets<Key> {
     return bucket === undefined ? bytes <= this.#budget.burstBytes : bucket.has(this.#clock.now(), bytes)
   }
 
+  /** Milliseconds until `key` may add `bytes` (0: now; Infinity: never, more than the burst). */
+  msUntil(key: Key, bytes: number): number {
+    const bucket = this.#buckets.get(key)
+    if (bucket === undefined) return bytes <= this.#budget.burstBytes ? 0 : Number.POSITIVE_INFINITY
+    return bucket.msUntil(this.#clock.now(), bytes)
+  }
+
   /** Charges `bytes` to `key`; false (and nothing charged) when over its budget. */
   take(key: Key, bytes: number): boolean {
     return this.#bucketOf(key).take(this.#clock.now(), bytes)

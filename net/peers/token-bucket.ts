@@ -28,6 +28,13 @@ export class TokenBucket {
     return this.#tokens >= amount
   }
 
+  /** Milliseconds until `amount` tokens are there (0: now; Infinity: never, more than the burst). */
+  msUntil(now: number, amount = 1): number {
+    this.#refill(now)
+    if (amount > this.#burst) return Number.POSITIVE_INFINITY
+    return this.#tokens >= amount ? 0 : Math.ceil(((amount - this.#tokens) / this.#perSecond) * 1000)
+  }
+
   /** True when the bucket is back to full, i.e. it holds no memory of the sender. */
   isFull(now: number): boolean {
     this.#refill(now)

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { NetHost, NodeKey } from '../../net/index.ts'
 import type { Broadcast, EntryRefused } from '../../net/index.ts'
-import { toy, toyTopic } from '../helpers/toy-topic.ts'
+import { gossipBytes, toy, toyTopic } from '../helpers/toy-topic.ts'
 import type { Toy } from '../helpers/toy-topic.ts'
 import { waitFor } from '../helpers/wait.ts'
 
@@ -17,9 +17,10 @@ describe('broadcast sync by fingerprints', function () {
   /** A host carrying the topic, with no periodic sync (beyond the one at connect, each sync here is asked for). */
   async function start(
     maxPerSigner: number,
-    bootstrap: string[] = []
+    bootstrap: string[] = [],
+    relayerBudget?: { bytesPerSecond: number; burstBytes: number }
   ): Promise<{ host: NetHost; toys: Broadcast<typeof Toy>; refused: EntryRefused[]; ops: string[] }> {
-    const host = new NetHost({ key: NodeKey.random(), bootstrap, broadcast: { resyncIntervalMs: 0 } })
+    const host = new NetHost({ key: NodeKey.random(), bootstrap, broadcast: { resyncIntervalMs: 0, ...(relayerBudget === undefined ? {} : { relayerBudget }) } })
     hosts.push(host)
     const toys = host.broadcast(toyTopic('many', 'test.toy', { maxEntries: 2000, maxPerSigner }))
     const refused: EntryRefused[] = []
@@ -73,5 +74,26 @@ describe('broadcast sync by fingerprints', function () {
       return whole.toys.entries().length === ENTRIES
     })
     assert.deepEqual((await syncOps(whole, source.host)).ops, ['digest'])
+  })
+
+  it("waits for the peer's byte budget to refill between batches, and takes everything in one sync, none refused", async () => {
+    const source = await start(1000)
+    const published = Array.from({ length: 150 }, (_, i) => toy(`budgeted ${i}`))
+    for (const payload of published) await source.toys.publish(payload)
+    // Each as the broadcast weighs it: the bytes of its message.
+    const sizes = source.toys.entries().map(entry => gossipBytes('entry', entry.envelope).byteLength)
+    const bytes = sizes.reduce((sum, size) => sum + size, 0)
+    const batch = Math.max(...sizes) * 64
+    // Room for one batch of 64 (and one entry at most, 16 KiB), refilled at a batch a second: the later two batches wait.
+    const budget = { bytesPerSecond: batch, burstBytes: Math.max(16 * 1024, batch) }
+    assert.ok(budget.burstBytes < bytes / 2, `${budget.burstBytes} of ${bytes}`)
+    const late = await start(1000, source.host.addresses(), budget)
+    // The sync at connect alone (no periodic one): it goes on after each wait rather than stopping.
+    await waitFor('all taken in at connect', () => late.toys.entries().length === published.length, 30_000)
+    assert.deepEqual(
+      late.refused.filter(r => r.reason === 'relayer_budget'),
+      []
+    )
+    assert.deepEqual(late.ops.filter(op => op === 'bodies').length, 3)
   })
 })
