@@ -451,7 +451,6 @@ export class AgreementDesk {
     return record
   }
 
-  /** Writes the record, logs its event, and only then wakes the waiters: who sees the new state also finds its event. */
   /** Writes the record, with its event in the same batch; the event is collectable before waiters wake. */
   async #save(record: AgreementRecord, event?: LoggedEvent): Promise<void> {
     await this.#o.agreements.put(record, this.#staged(event, record))

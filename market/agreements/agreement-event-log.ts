@@ -28,9 +28,7 @@ export class AgreementEventLog {
   readonly #clock: Clock
   readonly #maxKept: number
   #last = 0
-  /** Times of events no longer kept, whose records the next staged batch deletes. */
-  readonly #dropped: number[] = []
-  /** Staged events become collectable in date order, whatever order their batches land in. */
+  /** Staged events become collectable in date order, whatever order their batches land in; those no longer kept are deleted with a later one. */
   readonly #release = new InOrderRelease<LoggedAgreementEvent>(released => {
     this.#collectable(released)
   })
@@ -45,7 +43,7 @@ export class AgreementEventLog {
   async load(): Promise<void> {
     const stored = await this.#store.list<LoggedAgreementEvent>('event', storedAgreementEvent)
     this.#events.push(...stored.slice(-this.#maxKept))
-    this.#dropped.push(...stored.slice(0, -this.#maxKept).map(logged => logged.at))
+    for (const logged of stored.slice(0, -this.#maxKept)) this.#release.forget(keyOf(logged.at))
     this.#last = this.#events.at(-1)?.at ?? 0
   }
 
@@ -61,24 +59,16 @@ export class AgreementEventLog {
     const full = { ...event, eventDate: new Date(at).toISOString() } as AgreementOperationEvent
     const logged: LoggedAgreementEvent = { event: full, at }
     if (appSessionId !== undefined) logged.appSessionId = appSessionId
-    const drops = this.#dropped.splice(0)
-    const ops: StoreOp[] = [...drops.map(dropped => this.#store.delOp('event', keyOf(dropped))), this.#store.putOp('event', keyOf(at), logged)]
-    const ticket = this.#release.stage(logged)
-    return {
-      ops,
-      commit: ticket.commit,
-      abandon: () => {
-        this.#dropped.push(...drops)
-        ticket.abandon()
-      }
-    }
+    const { deletes, commit, abandon } = this.#release.stage(logged)
+    const ops: StoreOp[] = [...deletes.map(key => this.#store.delOp('event', key)), this.#store.putOp('event', keyOf(at), logged)]
+    return { ops, commit, abandon }
   }
 
   #collectable(released: LoggedAgreementEvent[]): void {
     this.#events.push(...released)
     while (this.#events.length > this.#maxKept) {
       const dropped = this.#events.shift()
-      if (dropped !== undefined) this.#dropped.push(dropped.at)
+      if (dropped !== undefined) this.#release.forget(keyOf(dropped.at))
     }
     this.#appended.notify()
   }

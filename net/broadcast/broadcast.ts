@@ -18,6 +18,7 @@ import { validator } from '../schema/validator.ts'
 import { RemoteError } from '../protocol/errors.ts'
 import { jsonBytes, parseJsonBytes } from '../protocol/json-bytes.ts'
 import { ByteBudgets } from '../peers/byte-budgets.ts'
+import { ChangeSignal } from '../events/change-signal.ts'
 import { systemClock } from '../peers/clock.ts'
 import { MAX_ANNOUNCED, decodeAnnouncement, encodeAnnouncement, isAnnouncement, messageHash } from './announcement.ts'
 import { EntryStore } from './entry-store.ts'
@@ -161,8 +162,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   #timers: NodeJS.Timeout[] = []
   #running = false
   readonly #relayerBurstBytes: number
-  /** Ends each wait for a peer's budget to refill (called at stop). */
-  readonly #waits = new Set<() => void>()
+  /** Ends, at stop, each wait for a peer's budget to refill. */
+  readonly #stopping = new ChangeSignal()
 
   constructor(host: BroadcastHost, definition: TopicDefinition<S>, options: Partial<BroadcastOptions> = {}) {
     super()
@@ -186,8 +187,9 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     })
     // A budget smaller than the largest entry would refuse every large one.
     const atLeastOneEntry = (budget: ByteBudget): ByteBudget => ({ ...budget, burstBytes: Math.max(budget.burstBytes, this.#maxEntryBytes) })
-    this.#relayerBurstBytes = atLeastOneEntry(settings.relayerBudget).burstBytes
-    this.#relayerBudgets = new ByteBudgets(atLeastOneEntry(settings.relayerBudget), this.#clock)
+    const relayerBudget = atLeastOneEntry(settings.relayerBudget)
+    this.#relayerBurstBytes = relayerBudget.burstBytes
+    this.#relayerBudgets = new ByteBudgets(relayerBudget, this.#clock)
     this.#signerBudgets = new ByteBudgets(atLeastOneEntry(settings.signerBudget), this.#clock)
   }
 
@@ -220,8 +222,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     this.#running = false
     for (const timer of this.#timers) clearInterval(timer)
     this.#timers = []
-    for (const end of this.#waits) end()
-    this.#waits.clear()
+    this.#stopping.notify()
     const pubsub = this.#host.pubsub
     pubsub.unsubscribe(this.gossipTopic)
     pubsub.topicValidators.delete(this.gossipTopic)
@@ -364,16 +365,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     const waitUntil = performance.now() + MAX_BUDGET_WAIT_MS
     for (let wait = this.#relayerBudgets.msUntil(nodeId, needed); wait > 0; wait = this.#relayerBudgets.msUntil(nodeId, needed)) {
       if (performance.now() + wait > waitUntil) return undefined
-      await new Promise<void>(resolve => {
-        const end = (): void => {
-          clearTimeout(timer)
-          this.#waits.delete(end)
-          resolve()
-        }
-        const timer = setTimeout(end, wait)
-        this.#waits.add(end)
-      })
-      if (!this.#running) return undefined
+      if (await this.#stopping.wait(wait)) return undefined
     }
     const response = await this.#host.request(SYNC_PROTOCOL, nodeId, {
       op: 'bodies',

@@ -22,10 +22,6 @@ export class SummaryIndex {
   readonly #fingerprints = new Uint32Array(2 * SUMMARY_BUCKETS)
   #count = 0
 
-  get size(): number {
-    return this.#count
-  }
-
   /** Adds a key that is not there yet, with the hash (base64url sha256) of its item's message. */
   insert(key: string, hash: string): void {
     const bucket = bucketOf(key)

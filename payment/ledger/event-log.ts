@@ -50,8 +50,7 @@ export class EventLog {
   readonly #events = { 'debit-note': [] as StoredEvent[], invoice: [] as StoredEvent[] }
   #lastDate = 0
   #closed = false
-  /** Keys of events no longer kept, which the next prepared batch deletes. */
-  readonly #dropped: string[] = []
+  /** Events become visible in date order; those no longer kept are deleted with a later batch. */
   readonly #release = new InOrderRelease<StoredEvent>(released => {
     this.#visible(released)
   })
@@ -86,15 +85,11 @@ export class EventLog {
       ...(input.appSessionId === undefined ? {} : { appSessionId: input.appSessionId }),
       ...(input.rejection === undefined ? {} : { rejection: rejectionWire(input.rejection) })
     }
-    const drops = this.#dropped.splice(0)
-    const ticket = this.#release.stage(event)
+    const { deletes, commit, abandon } = this.#release.stage(event)
     return {
-      ops: [...drops.map(key => ({ type: 'del', key }) as StoreOp), { type: 'put', key: eventKey(event), value: event }],
-      commit: ticket.commit,
-      abandon: () => {
-        this.#dropped.push(...drops)
-        ticket.abandon()
-      }
+      ops: [...deletes.map(key => ({ type: 'del', key }) as StoreOp), { type: 'put', key: eventKey(event), value: event }],
+      commit,
+      abandon
     }
   }
 
@@ -104,7 +99,7 @@ export class EventLog {
       list.push(event)
       if (list.length > MAX_EVENTS) {
         const oldest = list.shift()
-        if (oldest !== undefined) this.#dropped.push(eventKey(oldest))
+        if (oldest !== undefined) this.#release.forget(eventKey(oldest))
       }
     }
     this.#changed.notify()
