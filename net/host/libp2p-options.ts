@@ -2,7 +2,7 @@
 // identify, ping, a Kademlia DHT of Agora's own, gossipsub, and NAT traversal
 // (AutoNAT v2, DCUtR, an opt-in relay server, opt-in UPnP). The settings that
 // differ from libp2p's defaults, and why, are next to each one.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { autoNATv2 } from '@libp2p/autonat-v2'
@@ -15,6 +15,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { addressFacts } from './reachability.ts'
+import { fewerYamuxWindowUpdates, noiseWithQuietDecoder } from './frame-costs.ts'
 import type { AddressFacts } from './reachability.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
@@ -110,6 +111,7 @@ export interface StackOptions {
 export const RELAY_LISTEN_ADDRESS = '/p2p-circuit'
 
 export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraServices> {
+  fewerYamuxWindowUpdates()
   const gater: ConnectionGater = {
     // Checked as the TCP connection comes in, before Noise costs any crypto.
     denyInboundConnection: connection => options.isAddressRefused(connection.remoteAddr),
@@ -143,7 +145,8 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
       // before it expires, and replaced when its relay goes.
       circuitRelayTransport({ reservationCompletionTimeout: 10_000 })
     ],
-    connectionEncrypters: [noise()],
+    // Less work per frame (frame-costs.ts), the same bytes on the wire.
+    connectionEncrypters: [components => noiseWithQuietDecoder(noise()(components))],
     streamMuxers: [
       yamux({
         // Streams one connection may have open towards us at once. A node has
@@ -208,7 +211,7 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
         globalSignaturePolicy: 'StrictNoSign',
         // The id of a message is the hash of its bytes: the same entry heard
         // from two peers is one message.
-        msgIdFn: message => createHash('sha256').update(message.data).digest(),
+        msgIdFn: message => hash('sha256', message.data, 'buffer'),
         // A node alone on the network still publishes: the entry is stored
         // and handed to peers by anti-entropy sync when they connect.
         allowPublishToZeroTopicPeers: true,

@@ -2,7 +2,8 @@
 // of the public key), so the way to its peer id needs the public key itself:
 // learned from a connection or a discovered peer (a secp256k1 peer id embeds
 // its key), or from an envelope whose signature verified.
-import { nodeIdFromPeerId, peerIdFromNodeKey } from '../identity/node-id.ts'
+import { CodedError } from '../errors/coded-error.ts'
+import { nodeIdFromPeerId, nodeIdOfKey, peerIdFromNodeKey } from '../identity/node-id.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
@@ -10,6 +11,12 @@ import type { PeerId } from '@libp2p/interface'
 export class NodeDirectory {
   readonly #peers = new Map<NodeId, PeerId>()
   readonly #byPeerId = new Map<string, NodeId>()
+  /**
+   * Keys of nodes learned from envelopes, whose peer ids are not made yet:
+   * most signers are never dialled, and making a peer id costs more than
+   * checking the signature did (libp2p checks the key again, in JavaScript).
+   */
+  readonly #keys = new Map<NodeId, Uint8Array>()
   readonly #capacity: number
 
   /** At most `capacity` nodes are remembered; the least recently learned go first. */
@@ -18,7 +25,7 @@ export class NodeDirectory {
   }
 
   get size(): number {
-    return this.#peers.size
+    return this.#peers.size + this.#keys.size
   }
 
   /** Remembers a peer; returns its node id, or undefined for a peer that is not an Agora node. */
@@ -36,15 +43,18 @@ export class NodeDirectory {
   }
 
   /**
-   * Remembers a node from its public key, as verifyEnvelopeSigner returns it;
-   * throws if the key is not that node's.
+   * Remembers a node from its public key (33 bytes, compressed), as
+   * verifyEnvelopeSigner returns it; throws if the key is not that node's.
    */
-  learnKey(nodeId: NodeId, publicKey: Uint8Array): PeerId {
-    const known = this.#peers.get(nodeId)
-    if (known !== undefined) return known
-    const peerId = peerIdFromNodeKey(nodeId, publicKey)
-    this.#remember(nodeId, peerId)
-    return peerId
+  learnKey(nodeId: NodeId, publicKey: Uint8Array): void {
+    if (this.#peers.has(nodeId) || this.#keys.has(nodeId)) return
+    const actual = nodeIdOfKey(publicKey)
+    if (actual !== nodeId) throw new CodedError('BadRequest', `public key belongs to ${actual}, not ${nodeId}`)
+    this.#keys.set(nodeId, publicKey)
+    if (this.#keys.size > this.#capacity) {
+      const oldest = this.#keys.keys().next()
+      if (oldest.done !== true) this.#keys.delete(oldest.value)
+    }
   }
 
   /** The node id of a peer id in text form (cheap for peers already known). */
@@ -59,10 +69,24 @@ export class NodeDirectory {
   }
 
   peerIdOf(nodeId: NodeId): PeerId | undefined {
-    return this.#peers.get(nodeId)
+    const known = this.#peers.get(nodeId)
+    if (known !== undefined) return known
+    const key = this.#keys.get(nodeId)
+    if (key === undefined) return undefined
+    let peerId: PeerId
+    try {
+      peerId = peerIdFromNodeKey(nodeId, key)
+    } catch {
+      // Checked when learned; a key libp2p refuses all the same leads nowhere.
+      this.#keys.delete(nodeId)
+      return undefined
+    }
+    this.#remember(nodeId, peerId)
+    return peerId
   }
 
   #remember(nodeId: NodeId, peerId: PeerId): void {
+    this.#keys.delete(nodeId)
     this.#peers.delete(nodeId)
     this.#peers.set(nodeId, peerId)
     this.#byPeerId.set(peerId.toString(), nodeId)

@@ -153,13 +153,34 @@ export class RequestResponse {
     if (bytes.byteLength > definition.maxRequestBytes) {
       throw new NetError('PayloadTooLarge', `${definition.name} request is ${bytes.byteLength} bytes, over the ${definition.maxRequestBytes} allowed`)
     }
+    // Its own timer, cleared when the exchange ends: AbortSignal.timeout's fires
+    // all the same later on, and makes an error (with its stack) for nothing.
+    const deadline = new AbortController()
+    const timer = setTimeout(() => {
+      deadline.abort(new TimeoutError(`${definition.name} timed out`))
+    }, definition.timeoutMs)
+    timer.unref()
+    try {
+      return await this.#exchange(libp2p, definition, target, bytes, deadline.signal, options.signal, validators)
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+
+  async #exchange<Req extends TSchema, Res extends TSchema>(
+    libp2p: Libp2p,
+    definition: ProtocolDefinition<Req, Res>,
+    target: NodeId,
+    bytes: Uint8Array,
+    timeout: AbortSignal,
+    callerSignal: AbortSignal | undefined,
+    validators: ProtocolValidators<Req, Res>
+  ): Promise<Static<Res>> {
     const peerId = this.#directory.peerIdOf(target)
     if (peerId === undefined) {
       throw new NetError('Unreachable', `node ${target} unreachable: its peer id is not known (never connected, no signed message seen)`)
     }
-
-    const timeout = AbortSignal.timeout(definition.timeoutMs)
-    const signal = options.signal === undefined ? timeout : AbortSignal.any([options.signal, timeout])
+    const signal = callerSignal === undefined ? timeout : AbortSignal.any([callerSignal, timeout])
     const failure = (err: unknown): Error => {
       if (timeout.aborted) return new NetError('PeerTimeout', `${definition.name} to ${target} timed out after ${definition.timeoutMs} ms`, { cause: err })
       if (signal.aborted) return new NetError('Aborted', `${definition.name} to ${target} aborted`, { cause: err })

@@ -5,6 +5,7 @@
 import { entryMessageBytes } from '../../net/index.ts'
 import { providerOffer } from '../helpers/golem-terms.ts'
 import { serveIpc } from './ipc-worker.ts'
+import { CpuProfile } from './cpu-profile.ts'
 import { listenPort, startScaleNode } from './scale-node.ts'
 import type { ScaleNode } from './scale-node.ts'
 
@@ -13,6 +14,7 @@ export type WorkerRequest =
   | { op: 'topology' }
   | { op: 'follow'; offerIds: string[] }
   | { op: 'publish'; node: number }
+  | { op: 'profile'; action: 'start' | 'stop'; file?: string }
   | { op: 'stop' }
 
 export interface NodeInfo {
@@ -25,12 +27,17 @@ export interface NodeTopology {
   nodeId: string
   mesh: string[]
   connections: number
+  /** Peers this node has connected to since it started (churn shows as a count that keeps growing). */
+  connects: number
 }
 
-export type WorkerEvent = { event: 'held'; offerId: string; lastAt: number }
+/** When each of the worker's nodes took the offer in. */
+export type WorkerEvent = { event: 'held'; offerId: string; times: number[] }
 
 const now = (): number => performance.timeOrigin + performance.now()
 const nodes: ScaleNode[] = []
+const profile = new CpuProfile()
+const connects = new Map<ScaleNode, number>()
 /** Per followed offer: when each node of this worker took it in. */
 const followed = new Map<string, Map<ScaleNode, number>>()
 /** Entries that came before the bench asked to follow them (a fast network beats the question). */
@@ -47,7 +54,7 @@ function report(offerId: string): void {
   const times = followed.get(offerId)
   if (times === undefined || times.size < nodes.length) return
   followed.delete(offerId)
-  process.send?.({ event: 'held', offerId, lastAt: Math.max(...times.values()) } satisfies WorkerEvent)
+  process.send?.({ event: 'held', offerId, times: [...times.values()] } satisfies WorkerEvent)
 }
 
 // The mesh is gossipsub's own; its public interface does not show it.
@@ -69,6 +76,9 @@ async function handle(request: WorkerRequest): Promise<unknown> {
         node.offers.addEventListener('entry:added', event => {
           arrived(node, event.detail.id)
         })
+        node.host.addEventListener('node:connect', () => {
+          connects.set(node, (connects.get(node) ?? 0) + 1)
+        })
         nodes.push(node)
       }
       return started.map(node => ({ nodeId: node.host.nodeId, address: node.host.addresses()[0] as string, port: listenPort(node.host) }) satisfies NodeInfo)
@@ -79,7 +89,8 @@ async function handle(request: WorkerRequest): Promise<unknown> {
           ({
             nodeId: node.host.nodeId,
             mesh: meshOf(node).map(peerId => node.host.directory.nodeIdOf(peerId) ?? peerId),
-            connections: node.host.connectedNodes().length
+            connections: node.host.connectedNodes().length,
+            connects: connects.get(node) ?? 0
           }) satisfies NodeTopology
       )
     case 'follow':
@@ -97,6 +108,10 @@ async function handle(request: WorkerRequest): Promise<unknown> {
       const entry = node.offers.get(offerId)
       return { offerId, publishedAt, bytes: entry === undefined ? 0 : entryMessageBytes(entry.envelope) }
     }
+    case 'profile':
+      if (request.action === 'start') await profile.start()
+      else await profile.stopInto(request.file as string)
+      return true
     case 'stop':
       await Promise.all(nodes.map(async node => await node.stop()))
       nodes.length = 0

@@ -31,16 +31,17 @@ const OFFER_BOUND_MS = 150_000
 const here = dirname(fileURLToPath(import.meta.url))
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T
 
-/** Offers followed, and the workers that have reported all their nodes hold them. */
-const held = new Map<string, { lastAt: number; workers: number }>()
+/** Offers followed: when each node that has reported took it in, and how many workers have reported all their nodes. */
+const held = new Map<string, { times: number[]; workers: number }>()
 const heldListeners = new Set<() => void>()
 function onEvent(event: WorkerEvent): void {
-  const seen = held.get(event.offerId) ?? { lastAt: 0, workers: 0 }
-  held.set(event.offerId, { lastAt: Math.max(seen.lastAt, event.lastAt), workers: seen.workers + 1 })
+  const seen = held.get(event.offerId) ?? { times: [], workers: 0 }
+  held.set(event.offerId, { times: [...seen.times, ...event.times], workers: seen.workers + 1 })
   for (const listener of heldListeners) listener()
 }
 
-async function everywhere(offerId: string): Promise<number> {
+/** When each of the other nodes took the offer in. */
+async function everywhere(offerId: string): Promise<number[]> {
   const done = (): boolean => (held.get(offerId)?.workers ?? 0) === WORKERS
   if (!done()) {
     await new Promise<void>((resolve, reject) => {
@@ -57,7 +58,7 @@ async function everywhere(offerId: string): Promise<number> {
       heldListeners.add(listener)
     })
   }
-  return (held.get(offerId) as { lastAt: number }).lastAt
+  return (held.get(offerId) as { times: number[] }).times
 }
 
 /** Every node has mesh peers for the offers topic, and the meshes join all nodes into one graph. */
@@ -126,16 +127,18 @@ try {
   report('scale.connections-per-node', average(topology.map(node => node.connections)), 'connections')
   report('scale.mesh-peers-per-node', average(topology.map(node => node.mesh.length)), 'peers')
 
-  const publish = async (): Promise<{ latency: number; bytes: number }> => {
+  const publish = async (): Promise<{ latency: number; median: number; bytes: number }> => {
     const worker = pick(workers)
     const { offerId, publishedAt, bytes } = await worker.ipc.call<{ offerId: string; publishedAt: number; bytes: number }>({
       op: 'publish',
       node: Math.floor(Math.random() * worker.nodes.length)
     })
     await Promise.all(workers.map(async w => await w.ipc.call({ op: 'follow', offerIds: [offerId] })))
-    const lastAt = await everywhere(offerId)
+    const times = await everywhere(offerId)
     await new Promise(resolve => setTimeout(resolve, 20 + Math.random() * 30))
-    return { latency: lastAt - publishedAt, bytes }
+    // The publisher's own arrival is at the call's end, not a propagation.
+    const others = times.filter(at => at > publishedAt).map(at => at - publishedAt)
+    return { latency: Math.max(...times) - publishedAt, median: percentile(others, 50), bytes }
   }
   for (let i = 0; i < WARM_UP_OFFERS; i++) await publish()
 
@@ -148,18 +151,36 @@ try {
   const idlePerNodePerSecond = idleBytes / NODES / ((performance.now() - idleStart) / 1000)
   report('scale.idle-bytes-per-node-per-s', Math.round(idlePerNodePerSecond), 'bytes')
 
+  const connectsOf = async (): Promise<number> =>
+    (await Promise.all(workers.map(async worker => await worker.ipc.call<NodeTopology[]>({ op: 'topology' }))))
+      .flat()
+      .reduce((sum, node) => sum + node.connects, 0)
+  const connectsBefore = await connectsOf()
+  // SCALE_PROFILE_DIR: each worker's CPU profile of the offers' window alone, for a look at where its time goes.
+  const profileDir = process.env.SCALE_PROFILE_DIR
+  if (profileDir !== undefined) await Promise.all(workers.map(async worker => await worker.ipc.call({ op: 'profile', action: 'start' })))
   const offersStart = performance.now()
   const before = socketBytesSent(ports)
   const latencies: number[] = []
+  const medians: number[] = []
   const sizes: number[] = []
   for (let i = 0; i < OFFERS; i++) {
-    const { latency, bytes } = await publish()
+    const { latency, median, bytes } = await publish()
     latencies.push(latency)
+    medians.push(median)
     sizes.push(bytes)
   }
   const sent = bytesSentBetween(before, socketBytesSent(ports))
   const windowMs = performance.now() - offersStart
+  if (profileDir !== undefined)
+    await Promise.all(
+      workers.map(async (worker, w) => await worker.ipc.call({ op: 'profile', action: 'stop', file: join(profileDir, `worker-${w}.cpuprofile`) }))
+    )
   report('scale.offers-window', Math.round(windowMs), 'ms')
+  // Connections made while the offers ran: a stable network makes few.
+  report('scale.connects-per-node-per-min', Math.round((((await connectsOf()) - connectsBefore) / NODES / (windowMs / 60_000)) * 10) / 10, 'connects')
+  // Half the nodes hold an offer by this time: the rest of the p50 is the tail.
+  report('scale.propagation.100-nodes.half-held.p50', Math.round(percentile(medians, 50)), 'ms')
   report('scale.propagation.100-nodes.p50', Math.round(percentile(latencies, 50)), 'ms')
   report('scale.propagation.100-nodes.p95', Math.round(percentile(latencies, 95)), 'ms')
   report('scale.propagation.100-nodes.max', Math.round(Math.max(...latencies)), 'ms')

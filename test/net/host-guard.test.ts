@@ -110,7 +110,9 @@ describe('peer guard and node directory', () => {
 
     const signer = NodeKey.random()
     const { nodeId, publicKey } = verifyEnvelopeSigner(signEnvelope(signer, 'test.x', { n: 1 }))
-    assert.equal(directory.learnKey(nodeId, publicKey).toString(), signer.peerId.toString())
+    directory.learnKey(nodeId, publicKey)
+    assert.equal(directory.peerIdOf(nodeId)?.toString(), signer.peerId.toString())
+    assert.equal(directory.nodeIdOf(signer.peerId.toString()), signer.nodeId)
     // A key that is not the node's is refused.
     assert.throws(() => directory.learnKey(NodeKey.random().nodeId, publicKey), /belongs to/)
     // Ed25519 peers are not Agora nodes.
