@@ -16,6 +16,7 @@ import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { addressFacts } from './reachability.ts'
 import { fewerYamuxWindowUpdates, noiseWithQuietDecoder } from './frame-costs.ts'
+import { libp2pLogger } from './quiet-logger.ts'
 import type { AddressFacts } from './reachability.ts'
 import type { GossipSub } from '@libp2p/gossipsub'
 import type { Identify, IdentifyPush } from '@libp2p/identify'
@@ -112,6 +113,7 @@ export const RELAY_LISTEN_ADDRESS = '/p2p-circuit'
 
 export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraServices> {
   fewerYamuxWindowUpdates()
+  const logger = libp2pLogger()
   const gater: ConnectionGater = {
     // Checked as the TCP connection comes in, before Noise costs any crypto.
     denyInboundConnection: connection => options.isAddressRefused(connection.remoteAddr),
@@ -128,6 +130,7 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
   }
   return {
     privateKey: options.privateKey,
+    ...(logger === undefined ? {} : { logger }),
     start: false,
     nodeInfo: { name: 'agora', version: '1' },
     addresses: {

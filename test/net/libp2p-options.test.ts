@@ -2,6 +2,7 @@ import assert from 'node:assert/strict'
 import { NetHost, NodeKey } from '../../net/index.ts'
 import { CLOSEST_PEERS_RETAG_MS } from '../../net/host/dht-upkeep.ts'
 import { DEFAULT_RELAY_LIMITS, libp2pOptions } from '../../net/host/libp2p-options.ts'
+import { libp2pLogger } from '../../net/host/quiet-logger.ts'
 
 describe('the libp2p stack of a node', () => {
   const stack = (pingTimeoutMs: number): ReturnType<typeof libp2pOptions> =>
@@ -44,5 +45,15 @@ describe('the libp2p stack of a node', () => {
     } finally {
       await host.stop()
     }
+  })
+
+  it("gives libp2p a logger that drops everything unless DEBUG asks for libp2p's own", () => {
+    const quiet = libp2pLogger({})?.forComponent('libp2p:yamux')
+    assert.ok(quiet !== undefined)
+    assert.equal(quiet.enabled, false)
+    // One logger for every scope: nothing is made per stream.
+    assert.equal(quiet.newScope('outbound:1'), quiet)
+    assert.equal(libp2pLogger({ DEBUG: '' }) !== undefined, true)
+    assert.equal(libp2pLogger({ DEBUG: 'libp2p:*' }), undefined)
   })
 })
