@@ -35,8 +35,8 @@ let yamuxPatched: boolean | undefined
 
 /**
  * Makes every Yamux stream of this process send a window update only when
- * half its receive window is used, or a flag (SYN, ACK) must go out; true
- * when it took hold. Safe to call more than once.
+ * half its receive window is used, or its window grows, or a flag (SYN, ACK)
+ * must go out; true when it took hold. Safe to call more than once.
  */
 export function fewerYamuxWindowUpdates(): boolean {
   if (yamuxPatched !== undefined) return yamuxPatched
@@ -51,11 +51,14 @@ export function fewerYamuxWindowUpdates(): boolean {
       return
     }
     const flags = this.getSendFlags()
-    const used = this.recvWindow - this.recvWindowCapacity
-    if (flags === 0 && used < this.recvWindow / 2) return
-    // As yamux does: a window used up within four round trips doubles, up to its maximum.
+    // As yamux does: data again within four round trips of the last update
+    // doubles the window, up to its maximum (a busy stream gets it within a
+    // few frames), and the larger window is sent at once. A window kept at
+    // its first size starved a busy reader whose sender was slow to hear.
     const rtt = this.getRTT()
     if (flags === 0 && rtt > -1 && now - this.epochStart <= rtt * 4) this.recvWindow = Math.min(this.recvWindow * 2, this.maxStreamWindowSize)
+    const used = this.recvWindow - this.recvWindowCapacity
+    if (flags === 0 && used < this.recvWindow / 2) return
     const delta = this.recvWindow - this.recvWindowCapacity
     this.recvWindowCapacity = this.recvWindow
     this.epochStart = now

@@ -10,6 +10,7 @@ const WINDOW_UPDATE_FRAME = 0x1
 const ACK = 0x2
 // Yamux's default receive window.
 const WINDOW = 256 * 1024
+const MAX_WINDOW = 2 * 1024 * 1024
 
 interface SentHeader {
   type: number
@@ -26,7 +27,7 @@ const silent: Logger = Object.assign(() => {}, {
   newScope: () => silent
 })
 
-function yamuxStream(state: StreamState): { stream: YamuxStream; sent: SentHeader[] } {
+function yamuxStream(state: StreamState, rttMs = -1): { stream: YamuxStream; sent: SentHeader[] } {
   const sent: SentHeader[] = []
   const stream = new YamuxStream({
     id: '1',
@@ -38,8 +39,9 @@ function yamuxStream(state: StreamState): { stream: YamuxStream; sent: SentHeade
       sent.push(header)
       return true
     },
-    // No round trip measured: the window keeps its size.
-    getRTT: () => -1
+    // -1: no round trip measured, and the window keeps its size.
+    getRTT: () => rttMs,
+    maxStreamWindowSize: MAX_WINDOW
   })
   return { stream, sent }
 }
@@ -67,6 +69,23 @@ describe('the per-frame costs of Yamux and Noise', () => {
     for (let i = 0; i < WINDOW / frame / 2; i++) receive(stream, frame)
     assert.equal(sent.length, 2)
     assert.equal(sent[1]?.length, WINDOW / 2)
+  })
+
+  it('grows the window of a busy stream to its maximum, as yamux does, and then sends an update per half of it', () => {
+    // Every frame comes well within four round trips of the last update.
+    const { stream, sent } = yamuxStream(StreamState.Established, 60_000)
+    const frame = 1024
+    for (let i = 0; i < 3; i++) receive(stream, frame)
+    // 256 KiB → 512 KiB → 1 MiB → 2 MiB, each larger window sent at once.
+    assert.deepEqual(
+      sent.map(({ length }) => length),
+      [WINDOW + frame, 2 * WINDOW + frame, 4 * WINDOW + frame]
+    )
+    for (let i = 0; i < MAX_WINDOW / 2 / frame - 1; i++) receive(stream, frame)
+    assert.equal(sent.length, 3)
+    receive(stream, frame)
+    assert.equal(sent.length, 4)
+    assert.equal(sent[3]?.length, MAX_WINDOW / 2)
   })
 
   it('still acknowledges a new stream at once, however little it carries', () => {
