@@ -5,7 +5,7 @@
 // per node and a 33-byte announcement D times, where pushing bodies sent the
 // body D times. An announcement holds the hashes of the entries and
 // retractions a node published in one turn of its event loop.
-import { createHash } from 'node:crypto'
+import { hash } from 'node:crypto'
 
 /** First byte of an announcement; a pushed message (JSON) starts with '{'. */
 const ANNOUNCEMENT_TAG = 0x01
@@ -15,7 +15,7 @@ export const MAX_ANNOUNCED = 64
 
 /** The hash of a broadcast message (its canonical JSON bytes), as base64url text. */
 export function messageHash(message: Uint8Array): string {
-  return createHash('sha256').update(message).digest('base64url')
+  return hash('sha256', message, 'base64url')
 }
 
 export function isAnnouncement(data: Uint8Array): boolean {

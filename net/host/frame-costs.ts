@@ -11,7 +11,7 @@
 //
 // Both reach into the libraries' internals (pinned in package.json), so each
 // says whether it took hold, and a test fails when an upgrade moves them.
-import { YamuxStream } from '@chainsafe/libp2p-yamux/stream'
+import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import type { ConnectionEncrypter } from '@libp2p/interface'
 
 /** The fields of YamuxStream the window update uses (private in its types, plain properties at run time). */
@@ -27,9 +27,8 @@ interface YamuxWindow {
   streamId: number
 }
 
-// Yamux's own numbers (its frame.ts and stream.ts).
+// Yamux's frame type (its frame.ts, not exported).
 const WINDOW_UPDATE_FRAME = 0x1
-const PAUSED = 5
 
 let yamuxPatched: boolean | undefined
 
@@ -46,7 +45,7 @@ export function fewerYamuxWindowUpdates(): boolean {
   prototype.sendWindowUpdate = function (this: YamuxWindow): void {
     const now = Date.now()
     // Not reading now: the remote may use up the window, and resuming sends the update.
-    if (this.state === PAUSED) {
+    if (this.state === StreamState.Paused) {
       this.epochStart = now
       return
     }
@@ -59,10 +58,9 @@ export function fewerYamuxWindowUpdates(): boolean {
     if (flags === 0 && rtt > -1 && now - this.epochStart <= rtt * 4) this.recvWindow = Math.min(this.recvWindow * 2, this.maxStreamWindowSize)
     const used = this.recvWindow - this.recvWindowCapacity
     if (flags === 0 && used < this.recvWindow / 2) return
-    const delta = this.recvWindow - this.recvWindowCapacity
     this.recvWindowCapacity = this.recvWindow
     this.epochStart = now
-    this.sendFrame({ type: WINDOW_UPDATE_FRAME, flag: flags, streamID: this.streamId, length: delta })
+    this.sendFrame({ type: WINDOW_UPDATE_FRAME, flag: flags, streamID: this.streamId, length: used })
   }
   return true
 }
@@ -79,7 +77,7 @@ interface FramesDecoder {
 export const noiseDecoderTweaks = { applied: 0, missed: 0 }
 
 /** Noise, its connections' frame decoders reading a frame's length without throwing. */
-export function noiseWithQuietDecoder<T extends ConnectionEncrypter>(encrypter: T): ConnectionEncrypter {
+export function noiseWithQuietDecoder(encrypter: ConnectionEncrypter): ConnectionEncrypter {
   const tweak = <S extends { connection: unknown }>(secured: S): S => {
     const decoder = (secured.connection as { decoder?: Partial<FramesDecoder> }).decoder
     if (decoder === undefined || typeof decoder.lengthDecoder !== 'function' || typeof decoder.maxDataLength !== 'number') {

@@ -6,14 +6,15 @@ import type { ComponentLogger, Logger } from '@libp2p/interface'
 
 const nothing = (): void => {}
 
-const quiet: Logger = Object.assign(nothing, {
+/** One logger for every component and scope, that drops everything. */
+export const quietLogger: Logger = Object.assign(nothing, {
   error: nothing,
   trace: nothing,
   enabled: false,
-  newScope: (): Logger => quiet
+  newScope: (): Logger => quietLogger
 })
 
-const quietComponents: ComponentLogger = { forComponent: () => quiet }
+const quietComponents: ComponentLogger = { forComponent: () => quietLogger }
 
 /** A logger for libp2p that drops everything, or undefined (libp2p's own) when DEBUG is set. */
 export function libp2pLogger(env: NodeJS.ProcessEnv = process.env): ComponentLogger | undefined {

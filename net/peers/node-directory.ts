@@ -51,10 +51,7 @@ export class NodeDirectory {
     const actual = nodeIdOfKey(publicKey)
     if (actual !== nodeId) throw new CodedError('BadRequest', `public key belongs to ${actual}, not ${nodeId}`)
     this.#keys.set(nodeId, publicKey)
-    if (this.#keys.size > this.#capacity) {
-      const oldest = this.#keys.keys().next()
-      if (oldest.done !== true) this.#keys.delete(oldest.value)
-    }
+    this.#trim()
   }
 
   /** The node id of a peer id in text form (cheap for peers already known). */
@@ -90,12 +87,21 @@ export class NodeDirectory {
     this.#peers.delete(nodeId)
     this.#peers.set(nodeId, peerId)
     this.#byPeerId.set(peerId.toString(), nodeId)
-    if (this.#peers.size > this.#capacity) {
-      const oldest = this.#peers.entries().next()
-      if (oldest.done !== true) {
-        this.#peers.delete(oldest.value[0])
-        this.#byPeerId.delete(oldest.value[1].toString())
-      }
+    this.#trim()
+  }
+
+  /** Keeps at most `capacity` nodes in all: the oldest keys not made into peer ids go first, then the oldest peers. */
+  #trim(): void {
+    if (this.size <= this.#capacity) return
+    const oldestKey = this.#keys.keys().next()
+    if (oldestKey.done !== true) {
+      this.#keys.delete(oldestKey.value)
+      return
+    }
+    const oldest = this.#peers.entries().next()
+    if (oldest.done !== true) {
+      this.#peers.delete(oldest.value[0])
+      this.#byPeerId.delete(oldest.value[1].toString())
     }
   }
 }

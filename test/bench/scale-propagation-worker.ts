@@ -14,7 +14,8 @@ export type WorkerRequest =
   | { op: 'topology' }
   | { op: 'follow'; offerIds: string[] }
   | { op: 'publish'; node: number }
-  | { op: 'profile'; action: 'start' | 'stop'; file?: string }
+  | { op: 'profile'; action: 'start' }
+  | { op: 'profile'; action: 'stop'; file: string }
   | { op: 'stop' }
 
 export interface NodeInfo {
@@ -110,7 +111,7 @@ async function handle(request: WorkerRequest): Promise<unknown> {
     }
     case 'profile':
       if (request.action === 'start') await profile.start()
-      else await profile.stopInto(request.file as string)
+      else await profile.stopInto(request.file)
       return true
     case 'stop':
       await Promise.all(nodes.map(async node => await node.stop()))

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict'
 import { StreamState, YamuxStream } from '@chainsafe/libp2p-yamux/stream'
 import { NetHost, NodeKey } from '../../net/index.ts'
 import { fewerYamuxWindowUpdates, noiseDecoderTweaks } from '../../net/host/frame-costs.ts'
+import { quietLogger } from '../../net/host/quiet-logger.ts'
 import { waitFor } from '../helpers/wait.ts'
-import type { Logger } from '@libp2p/interface'
 
 const DATA_FRAME = 0x0
 const WINDOW_UPDATE_FRAME = 0x1
@@ -20,13 +20,6 @@ interface SentHeader {
 
 const SINK = '/agora-test/sink/1'
 
-const silent: Logger = Object.assign(() => {}, {
-  error: () => {},
-  trace: () => {},
-  enabled: false,
-  newScope: () => silent
-})
-
 function yamuxStream(state: StreamState, rttMs = -1): { stream: YamuxStream; sent: SentHeader[] } {
   const sent: SentHeader[] = []
   const stream = new YamuxStream({
@@ -34,7 +27,7 @@ function yamuxStream(state: StreamState, rttMs = -1): { stream: YamuxStream; sen
     streamId: 1,
     state,
     direction: 'inbound',
-    log: silent,
+    log: quietLogger,
     sendFrame: header => {
       sent.push(header)
       return true

@@ -128,4 +128,19 @@ describe('peer guard and node directory', () => {
     assert.equal(directory.peerIdOf((keys[0] as NodeKey).nodeId), undefined)
     assert.ok(directory.peerIdOf((keys[2] as NodeKey).nodeId) !== undefined)
   })
+
+  it('keys learned from envelopes count against the same capacity, and go first', () => {
+    const directory = new NodeDirectory(2)
+    const peer = NodeKey.random()
+    directory.learnPeer(peer.peerId)
+    const signers = [NodeKey.random(), NodeKey.random()]
+    for (const signer of signers) {
+      const { nodeId, publicKey } = verifyEnvelopeSigner(signEnvelope(signer, 'test.x', { n: 1 }))
+      directory.learnKey(nodeId, publicKey)
+    }
+    assert.equal(directory.size, 2)
+    assert.equal(directory.peerIdOf((signers[0] as NodeKey).nodeId), undefined)
+    assert.equal(directory.peerIdOf((signers[1] as NodeKey).nodeId)?.toString(), (signers[1] as NodeKey).peerId.toString())
+    assert.equal(directory.peerIdOf(peer.nodeId)?.toString(), peer.peerId.toString())
+  })
 })
