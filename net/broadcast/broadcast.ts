@@ -15,7 +15,7 @@ import { TypedEventEmitter } from '@libp2p/interface'
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { signEnvelope, verifyEnvelopeSigner } from '../envelope/envelope.ts'
 import { validator } from '../schema/validator.ts'
-import { RemoteError } from '../protocol/errors.ts'
+import { RemoteError, doesNotServe } from '../protocol/errors.ts'
 import { jsonBytes, parseJsonBytes } from '../protocol/json-bytes.ts'
 import { ByteBudgets } from '../peers/byte-budgets.ts'
 import { ChangeSignal } from '../events/change-signal.ts'
@@ -24,7 +24,7 @@ import { MAX_ANNOUNCED, decodeAnnouncement, encodeAnnouncement, isAnnouncement, 
 import { EntryStore } from './entry-store.ts'
 import { SUMMARY_BUCKETS, differingBuckets } from './summary-index.ts'
 import { BroadcastError } from './errors.ts'
-import { SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
+import { PULL_PROTOCOL, SYNC_BODIES_PAGE, SYNC_IDS_PAGE, SYNC_MAX_RESPONSE_BYTES, SYNC_PROTOCOL } from './sync.ts'
 import {
   DEFAULT_MAX_ENTRY_BYTES,
   DEFAULT_MAX_TOPIC_BYTES,
@@ -49,7 +49,7 @@ import type { Clock } from '../peers/clock.ts'
 import type { PeerGuard, ViolationKind } from '../peers/peer-guard.ts'
 import type { ProtocolDefinition } from '../protocol/definition.ts'
 import type { Held, StoredEntry, SummaryItem } from './entry-store.ts'
-import type { BodiesRequest, BodiesResponse, DigestRequest, DigestResponse, IdsRequest, IdsResponse, PullRequest, SyncResponse, SyncServer } from './sync.ts'
+import type { BodiesRequest, BodiesResponse, DigestRequest, DigestResponse, IdsRequest, IdsResponse, PulledBodies, SyncResponse, SyncServer } from './sync.ts'
 import type { TopicDefinition } from './topic.ts'
 
 export interface BroadcastEntry<T> {
@@ -131,6 +131,9 @@ export interface BroadcastHost {
   request: <Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>, to: NodeId, request: Static<Req>) => Promise<Static<Res>>
 }
 
+/** Peers remembered as not serving the pull protocol, at most. */
+const MAX_PULLS_BY_SYNC = 1024
+
 /** The longest a sync waits for a peer's byte budget to refill before it asks for more bodies. */
 const MAX_BUDGET_WAIT_MS = 5_000
 
@@ -156,6 +159,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   readonly #syncing = new Set<NodeId>()
   /** Hashes being pulled, with the pull each waits on. */
   readonly #pulling = new Map<string, Promise<unknown>>()
+  /** Peers that do not serve the pull protocol: asked by sync instead. */
+  readonly #pullsBySync = new Set<NodeId>()
   /** Hashes of this node's entries and retractions not yet announced, and the announcement that will take them. */
   #unannounced: string[] = []
   #announcing: Promise<void> | undefined
@@ -398,8 +403,8 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     )
   }
 
-  servePull(request: PullRequest): BodiesResponse {
-    return bodiesOf(request.hashes.map(hash => this.#store.byHash(hash)))
+  servePull(hashes: readonly string[]): PulledBodies {
+    return { bodies: bodiesOf(hashes.map(hash => this.#store.byHash(hash))).bodies }
   }
 
   async #wantedFrom(nodeId: NodeId): Promise<SummaryItem[]> {
@@ -520,17 +525,37 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
     return this.#verdictOnGossip(from, ignore('unserved'))
   }
 
+  /**
+   * The bodies of these hashes from a peer: by the pull protocol, or by sync
+   * from a peer that does not serve it. Undefined when the peer answered
+   * something else.
+   */
+  async #pullFrom(from: NodeId, hashes: string[]): Promise<PulledBodies | undefined> {
+    const topic = this.definition.name
+    if (!this.#pullsBySync.has(from)) {
+      try {
+        return await this.#host.request(PULL_PROTOCOL, from, { topic, hashes })
+      } catch (err) {
+        if (!doesNotServe(err)) throw err
+        // Bounded: a full set starts again, and a node in it is asked once more.
+        if (this.#pullsBySync.size >= MAX_PULLS_BY_SYNC) this.#pullsBySync.clear()
+        this.#pullsBySync.add(from)
+      }
+    }
+    const answer = await this.#host.request(SYNC_PROTOCOL, from, { op: 'pull', topic, hashes })
+    return answer.op === 'bodies' ? answer : undefined
+  }
+
   /** Asks a peer for the bodies of these hashes and takes in each; returns what the peer did wrong, if anything. */
   async #pull(from: NodeId, hashes: string[]): Promise<ViolationKind | undefined> {
-    let response: BodiesResponse
+    let response: PulledBodies | undefined
     try {
-      const answer = await this.#host.request(SYNC_PROTOCOL, from, { op: 'pull', topic: this.definition.name, hashes })
-      if (answer.op !== 'bodies') return 'protocol'
-      response = answer
+      response = await this.#pullFrom(from, hashes)
     } catch {
       // Gone, slow or refusing: nothing is taken in, and the next sync heals it.
       return undefined
     }
+    if (response === undefined) return 'protocol'
     const asked = new Set(hashes)
     for (const body of response.bodies) {
       const { kind, message, hash } = messageOfBody(body)

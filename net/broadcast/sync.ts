@@ -1,7 +1,8 @@
 // Anti-entropy: two nodes compare what they hold of a topic, ids first (with
 // expiry, page by page), then the wanted bodies, in bounded batches. One
 // protocol serves every topic of a node. The same protocol hands out bodies
-// by hash, to the peers an announcement reached (announcement.ts).
+// by hash, to the peers an announcement reached (announcement.ts), and so does
+// the pull protocol, on its own.
 import Type from 'typebox'
 import { defineProtocol } from '../protocol/definition.ts'
 import { HandlerError } from '../protocol/errors.ts'
@@ -21,6 +22,10 @@ export const SYNC_MAX_RESPONSE_BYTES = 1 << 20
 const Id = Type.String({ minLength: 1, maxLength: MAX_ID_LENGTH })
 const Signer = NodeIdText
 const Kind = Type.Union([Type.Literal('entry'), Type.Literal('tombstone')])
+// sha256 of each message, base64url.
+const Hashes = Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), { minItems: 1, maxItems: MAX_ANNOUNCED })
+// Each body is checked like a gossiped one (schema, signature) on receipt.
+const Bodies = Type.Array(Type.Object({ kind: Kind, envelope: Type.Unknown() }, { additionalProperties: false }), { maxItems: SYNC_BODIES_PAGE })
 
 const SyncRequest = Type.Union([
   Type.Object(
@@ -55,8 +60,7 @@ const SyncRequest = Type.Union([
     {
       op: Type.Literal('pull'),
       topic: TopicName,
-      // sha256 of each message, base64url.
-      hashes: Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]{43}$' }), { minItems: 1, maxItems: MAX_ANNOUNCED })
+      hashes: Hashes
     },
     { additionalProperties: false }
   )
@@ -87,8 +91,7 @@ const SyncResponse = Type.Union([
   Type.Object(
     {
       op: Type.Literal('bodies'),
-      // Each body is checked like a gossiped one (schema, signature) on receipt.
-      bodies: Type.Array(Type.Object({ kind: Kind, envelope: Type.Unknown() }, { additionalProperties: false }), { maxItems: SYNC_BODIES_PAGE })
+      bodies: Bodies
     },
     { additionalProperties: false }
   )
@@ -116,21 +119,53 @@ export const SYNC_PROTOCOL = defineProtocol({
   overRelay: false
 })
 
+const PullOnlyRequest = Type.Object({ topic: TopicName, hashes: Hashes }, { additionalProperties: false })
+const PullOnlyResponse = Type.Object({ bodies: Bodies }, { additionalProperties: false })
+
+export type PulledBodies = Static<typeof PullOnlyResponse>
+
+/**
+ * Bodies by hash, for the peers an announcement reached: the sync protocol's
+ * pull, on its own, over one long-lived stream per peer, since every node
+ * asks it of its peers for nearly every entry. A peer that does not serve it
+ * is asked by the sync protocol instead.
+ */
+export const PULL_PROTOCOL = defineProtocol({
+  name: '/agora/pull/1',
+  request: PullOnlyRequest,
+  response: PullOnlyResponse,
+  maxRequestBytes: 64 * 1024,
+  maxResponseBytes: SYNC_MAX_RESPONSE_BYTES,
+  timeoutMs: 10_000,
+  overRelay: false,
+  longLived: true
+})
+
 /** What a topic answers to a sync request. */
 export interface SyncServer {
   serveIds: (request: IdsRequest) => IdsResponse
   serveDigest: (request: DigestRequest) => DigestResponse
   serveBodies: (request: BodiesRequest) => BodiesResponse
-  servePull: (request: PullRequest) => BodiesResponse
+  servePull: (hashes: readonly string[]) => PulledBodies
+}
+
+/** The one pull handler of a host, dispatching by topic. */
+export function pullHandler(topicNamed: (name: string) => SyncServer | undefined): RequestHandler<typeof PullOnlyRequest, typeof PullOnlyResponse> {
+  return async request => serverOf(topicNamed, request.topic).servePull(request.hashes)
+}
+
+function serverOf(topicNamed: (name: string) => SyncServer | undefined, topic: string): SyncServer {
+  const server = topicNamed(topic)
+  if (server === undefined) throw new HandlerError('NotFound', `this node does not carry topic ${topic}`)
+  return server
 }
 
 /** The one sync handler of a host, dispatching by topic. */
 export function syncHandler(topicNamed: (name: string) => SyncServer | undefined): RequestHandler<typeof SyncRequest, typeof SyncResponse> {
   return async request => {
-    const server = topicNamed(request.topic)
-    if (server === undefined) throw new HandlerError('NotFound', `this node does not carry topic ${request.topic}`)
+    const server = serverOf(topicNamed, request.topic)
     if (request.op === 'ids') return server.serveIds(request)
     if (request.op === 'digest') return server.serveDigest(request)
-    return request.op === 'bodies' ? server.serveBodies(request) : server.servePull(request)
+    return request.op === 'bodies' ? server.serveBodies(request) : { op: 'bodies', ...server.servePull(request.hashes) }
   }
 }

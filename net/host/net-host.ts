@@ -14,7 +14,7 @@ import { systemClock } from '../peers/clock.ts'
 import { NetError } from '../protocol/errors.ts'
 import { RequestResponse } from '../protocol/request-response.ts'
 import { Broadcast } from '../broadcast/broadcast.ts'
-import { SYNC_PROTOCOL, syncHandler } from '../broadcast/sync.ts'
+import { PULL_PROTOCOL, SYNC_PROTOCOL, pullHandler, syncHandler } from '../broadcast/sync.ts'
 import { Bootstrapper } from './bootstrapper.ts'
 import { boundForwarding } from './gossip-backpressure.ts'
 import { boundIntake } from './gossip-intake.ts'
@@ -143,6 +143,10 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     void this.#protocols.handle(
       SYNC_PROTOCOL,
       syncHandler(name => this.#topics.get(name))
+    )
+    void this.#protocols.handle(
+      PULL_PROTOCOL,
+      pullHandler(name => this.#topics.get(name))
     )
     this.guard.addEventListener('peer:banned', event => {
       void this.#disconnect(event.detail.nodeId)

@@ -23,6 +23,15 @@ export interface ProtocolDefinition<Req extends TSchema = TSchema, Res extends T
    * for a direct connection (hole punching), then fail Unreachable.
    */
   overRelay?: boolean
+  /**
+   * Whether one long-lived stream per peer carries every exchange (see
+   * channel.ts), rather than a stream of its own each: for small requests
+   * asked often, where a stream's negotiation round trip and setup would
+   * cost more than the exchange. The peer answers a channel's requests one
+   * after another, so a handler that waits (a long poll) would hold up every
+   * request behind it: such protocols keep a stream each.
+   */
+  longLived?: boolean
 }
 
 const PROTOCOL_NAME = /^\/agora\/[a-z][a-z0-9-]*(\/[a-z0-9][a-z0-9.-]*)*\/[0-9][0-9.]*$/

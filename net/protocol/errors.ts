@@ -50,3 +50,8 @@ export function peerAnswerOf(err: unknown): { code: ErrorCode; message: string }
   if (coded === undefined || !isPeerVisible(coded.code)) return undefined
   return { code: coded.code, message: coded.message }
 }
+
+/** Whether a request failed only because the node does not serve the protocol (an older version, say). */
+export function doesNotServe(err: unknown): boolean {
+  return err instanceof NetError && err.code === 'Unreachable' && (err.cause as Error | undefined)?.name === 'UnsupportedProtocolError'
+}

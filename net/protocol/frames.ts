@@ -23,7 +23,8 @@ const RequestFrame = Type.Object(
 export const MAX_ERROR_CODE_LENGTH = 64
 export const MAX_ERROR_MESSAGE_LENGTH = 2000
 
-const ErrorBody = Type.Object(
+/** What a refusal carries: a code of the error vocabulary, and a message for people. */
+export const ErrorBody = Type.Object(
   {
     code: Type.String({ minLength: 1, maxLength: MAX_ERROR_CODE_LENGTH }),
     message: Type.String({ maxLength: MAX_ERROR_MESSAGE_LENGTH })

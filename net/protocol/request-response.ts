@@ -7,6 +7,8 @@
 // whole node with too many), is answered RateLimited. A forged envelope or a
 // malformed payload a handler finds is counted against the caller too.
 import { TimeoutError } from '@libp2p/interface'
+import * as lp from 'it-length-prefixed'
+import { raceSignal } from 'race-signal'
 import { EnvelopeError } from '../envelope/envelope.ts'
 import { internalErrorText, newCorrelationId } from '../errors/correlation.ts'
 import { parseNodeId } from '../identity/node-id.ts'
@@ -14,7 +16,9 @@ import { silentLogger } from '../logging/logger.ts'
 import { SchemaError } from '../schema/validator.ts'
 import { validatorsOf } from './definition.ts'
 import { FRAME_VERSION, FrameError, MAX_ERROR_MESSAGE_LENGTH, readFrame, requestFrame, responseFrame, sendFrame } from './frames.ts'
-import { jsonBytes } from './json-bytes.ts'
+import { jsonBytes, parseJsonBytes } from './json-bytes.ts'
+import { Channel } from './channel.ts'
+import { channelRequestFrame } from './channel-frames.ts'
 import { NetError, RemoteError, peerAnswerOf } from './errors.ts'
 import type { ErrorCode } from '../errors/codes.ts'
 import type { Logger } from '../logging/logger.ts'
@@ -56,6 +60,9 @@ export const DEFAULT_INBOUND_LIMITS: InboundLimits = { perNode: 64, total: 512 }
  */
 const MAX_INBOUND_STREAMS = 256
 
+/** Channels of one long-lived protocol a connection may hold at once (one is all a requester opens). */
+const MAX_INBOUND_CHANNELS = 4
+
 /**
  * How long a request that may not go over a relay waits for a direct
  * connection when a relayed one is all there is: DCUtR tries to punch one
@@ -82,6 +89,8 @@ export class RequestResponse {
   readonly #endInFlight = new Set<() => void>()
   #libp2p: Libp2p | undefined
   readonly #directWaitMs: number
+  /** The channels of long-lived protocols, by protocol and node; each entry is the channel's opening. */
+  readonly #channels = new Map<string, Promise<Channel>>()
 
   constructor(
     directory: NodeDirectory,
@@ -120,6 +129,15 @@ export class RequestResponse {
   stop(): void {
     this.#libp2p = undefined
     for (const end of [...this.#endInFlight]) end()
+    for (const opening of this.#channels.values()) {
+      void opening.then(
+        channel => {
+          channel.close('this node is stopping')
+        },
+        () => undefined
+      )
+    }
+    this.#channels.clear()
   }
 
   async handle<Req extends TSchema, Res extends TSchema>(definition: ProtocolDefinition<Req, Res>, handler: RequestHandler<Req, Res>): Promise<void> {
@@ -161,7 +179,7 @@ export class RequestResponse {
     }, definition.timeoutMs)
     timer.unref()
     try {
-      return await this.#exchange(libp2p, definition, target, bytes, deadline.signal, options.signal, validators)
+      return await this.#exchange(libp2p, definition, target, request, bytes, deadline.signal, options.signal, validators)
     } finally {
       clearTimeout(timer)
     }
@@ -171,6 +189,7 @@ export class RequestResponse {
     libp2p: Libp2p,
     definition: ProtocolDefinition<Req, Res>,
     target: NodeId,
+    request: Static<Req>,
     bytes: Uint8Array,
     timeout: AbortSignal,
     callerSignal: AbortSignal | undefined,
@@ -188,10 +207,58 @@ export class RequestResponse {
         ? err
         : new NetError('StreamClosed', `${definition.name} to ${target} failed: the stream broke`, { cause: err })
     }
-
-    let stream: Stream
+    if (definition.longLived === true) {
+      let channel: Channel | undefined
+      try {
+        channel = await raceSignal(this.#channelTo(libp2p, peerId, target, definition), signal)
+        if (channel !== undefined) return this.#interpret(await channel.exchange(request, signal), target, validators)
+      } catch (err) {
+        // The server ends the channel at the same timeout: the requests after this one would go down with it.
+        if (timeout.aborted) channel?.close(`${definition.name} to ${target} timed out`)
+        throw failure(err)
+      }
+    }
+    const stream = await this.#open(libp2p, peerId, target, definition, signal, failure)
+    const abort = (): void => {
+      stream.abort(new TimeoutError('request aborted'))
+    }
+    signal.addEventListener('abort', abort, { once: true })
     try {
-      stream = await openStream(libp2p, peerId, target, definition, signal, this.#directWaitMs)
+      await sendFrame(stream, bytes, { signal })
+      return this.#interpret(await this.#readResponse(stream, definition, target), target, validators)
+    } catch (err) {
+      throw failure(err)
+    } finally {
+      signal.removeEventListener('abort', abort)
+      if (stream.status === 'open') stream.abort(new Error('exchange over'))
+    }
+  }
+
+  /** The body of an answer, checked against its schema; a refusal as the peer's error. */
+  #interpret<Res extends TSchema>(
+    frame: { ok: true; body: unknown } | { ok: false; error: { code: string; message: string } },
+    target: NodeId,
+    validators: ProtocolValidators<TSchema, Res>
+  ): Static<Res> {
+    if (!frame.ok) throw new RemoteError(frame.error.code, frame.error.message, target)
+    try {
+      return validators.response.parse(frame.body)
+    } catch (err) {
+      this.#guard.violation(target, 'malformed')
+      throw new NetError('MalformedResponse', `node ${target} sent an invalid response: ${messageOf(err)}`)
+    }
+  }
+
+  async #open(
+    libp2p: Libp2p,
+    peerId: PeerId,
+    target: NodeId,
+    definition: ProtocolDefinition,
+    signal: AbortSignal,
+    failure: (err: unknown) => Error
+  ): Promise<Stream> {
+    try {
+      return await openStream(libp2p, peerId, target, definition, signal, this.#directWaitMs)
     } catch (err) {
       if (signal.aborted) throw failure(err)
       if (err instanceof NetError) throw err
@@ -201,26 +268,34 @@ export class RequestResponse {
       if ((err as Error).name === 'LimitedConnectionError') throw relayedOnly(target, definition)
       throw new NetError('Unreachable', `node ${target} unreachable: no connection could be made`, { cause: err })
     }
-    const abort = (): void => {
-      stream.abort(new TimeoutError('request aborted'))
+  }
+
+  /**
+   * The open channel to the peer for a long-lived protocol, or a new one;
+   * undefined when the open one has all the requests it may hold. One open
+   * at a time per peer, with a timeout of its own: the callers waiting on it
+   * each give up on their own signal, not on the first caller's.
+   */
+  async #channelTo(libp2p: Libp2p, peerId: PeerId, target: NodeId, definition: ProtocolDefinition): Promise<Channel | undefined> {
+    const key = `${definition.name} ${target}`
+    const current = this.#channels.get(key)
+    if (current !== undefined) {
+      const channel = await current
+      if (!channel.ended) return channel.usable ? channel : undefined
+      if (this.#channels.get(key) !== current) return await this.#channelTo(libp2p, peerId, target, definition)
     }
-    signal.addEventListener('abort', abort, { once: true })
-    try {
-      await sendFrame(stream, bytes, { signal })
-      const frame = await this.#readResponse(stream, definition, target)
-      if (!frame.ok) throw new RemoteError(frame.error.code, frame.error.message, target)
-      try {
-        return validators.response.parse(frame.body)
-      } catch (err) {
-        this.#guard.violation(target, 'malformed')
-        throw new NetError('MalformedResponse', `node ${target} sent an invalid response: ${messageOf(err)}`)
-      }
-    } catch (err) {
-      throw failure(err)
-    } finally {
-      signal.removeEventListener('abort', abort)
-      if (stream.status === 'open') stream.abort(new Error('exchange over'))
+    const signal = AbortSignal.timeout(definition.timeoutMs)
+    const failure = (err: unknown): Error =>
+      signal.aborted
+        ? new NetError('PeerTimeout', `opening a ${definition.name} channel to ${target} timed out after ${definition.timeoutMs} ms`, { cause: err })
+        : (err as Error)
+    const forget = (): void => {
+      if (this.#channels.get(key) === opening) this.#channels.delete(key)
     }
+    const opening = this.#open(libp2p, peerId, target, definition, signal, failure).then(stream => new Channel(stream, definition, target, this.#guard, forget))
+    this.#channels.set(key, opening)
+    opening.catch(forget)
+    return await opening
   }
 
   async #readResponse(stream: Stream, definition: ProtocolDefinition, from: NodeId): Promise<Static<typeof responseFrame.schema>> {
@@ -249,27 +324,30 @@ export class RequestResponse {
   }
 
   async #register(libp2p: Libp2p, registration: Registration): Promise<void> {
+    const longLived = registration.definition.longLived === true
     await libp2p.handle(
       registration.definition.name,
       async (stream, connection) => {
-        await this.#serve(registration, stream, connection)
+        const from = this.#directory.learnPeer(connection.remotePeer)
+        if (from === undefined || this.#guard.isBanned(from)) {
+          stream.abort(new Error('refused'))
+          return
+        }
+        if (longLived) await this.#serveChannel(registration, stream, from)
+        else await this.#counted(from, async busy => await this.#serve(registration, stream, from, busy))
       },
-      { maxInboundStreams: MAX_INBOUND_STREAMS, runOnLimitedConnection: registration.definition.overRelay === true }
+      { maxInboundStreams: longLived ? MAX_INBOUND_CHANNELS : MAX_INBOUND_STREAMS, runOnLimitedConnection: registration.definition.overRelay === true }
     )
   }
 
-  async #serve(registration: Registration, stream: Stream, connection: Connection): Promise<void> {
-    const from = this.#directory.learnPeer(connection.remotePeer)
-    if (from === undefined || this.#guard.isBanned(from)) {
-      stream.abort(new Error('refused'))
-      return
-    }
+  /** Runs the handling of one request, counted against the limits of requests at once; `busy` says it is over them. */
+  async #counted<T>(from: NodeId, handle: (busy: boolean) => Promise<T>): Promise<T> {
     const inFlight = this.#inFlight.get(from) ?? 0
     const busy = inFlight >= this.#limits.perNode || this.#inFlightTotal >= this.#limits.total
     this.#inFlight.set(from, inFlight + 1)
     this.#inFlightTotal++
     try {
-      await this.#serveCounted(registration, stream, from, busy)
+      return await handle(busy)
     } finally {
       this.#inFlightTotal--
       const left = (this.#inFlight.get(from) ?? 1) - 1
@@ -278,7 +356,9 @@ export class RequestResponse {
     }
   }
 
-  async #serveCounted({ definition, validators, handler }: Registration, stream: Stream, from: NodeId, busy: boolean): Promise<void> {
+  /** One request on a stream of its own. */
+  async #serve(registration: Registration, stream: Stream, from: NodeId, busy: boolean): Promise<void> {
+    const { definition } = registration
     const controller = new AbortController()
     const timer = setTimeout(() => {
       controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
@@ -290,66 +370,157 @@ export class RequestResponse {
       stream.abort(new NetError('Aborted', 'this node is stopping'))
     }
     this.#endInFlight.add(end)
-    const reply = async (frame: unknown): Promise<void> => {
-      await sendFrame(stream, jsonBytes(frame), { signal: controller.signal })
-    }
-    const refuse = async (code: ErrorCode, message: string): Promise<void> => {
-      await reply({ v: FRAME_VERSION, ok: false, error: { code, message: message.slice(0, MAX_ERROR_MESSAGE_LENGTH) } })
-    }
-    // A fault of ours: the peer gets a reference, the log gets the error.
-    const refuseInternally = async (err: unknown, what: string): Promise<void> => {
-      const correlationId = newCorrelationId()
-      this.#logger.error({ err, correlationId, protocol: definition.name, from }, what)
-      await refuse('Internal', internalErrorText(correlationId))
+    const reply = async (answer: Answer): Promise<void> => {
+      await sendFrame(stream, frameOf(definition, answer), { signal: controller.signal })
     }
     try {
-      // Both before the request is read: a flood costs us no parse and no signature check.
-      if (!this.#guard.allowRequest(from)) {
-        await refuse('RateLimited', 'too many requests; slow down')
+      // Before the request is read: a flood costs us no parse and no signature check.
+      const refused = this.#refusalUnread(from, busy)
+      if (refused !== undefined) {
+        await reply(refused)
         return
       }
-      if (busy) {
-        await refuse('RateLimited', 'too many requests at once; try again later')
+      const read = await this.#readRequest(definition, stream, from)
+      if (read === undefined) return
+      if ('refusal' in read) {
+        await reply(read.refusal)
         return
       }
-      const request = await this.#readRequest(definition, validators, stream, from, refuse)
-      if (request === undefined) return
-      let response: unknown
-      try {
-        response = await handler(request.body, {
-          from,
-          signal: controller.signal,
-          penalise: kind => {
-            this.#guard.violation(from, kind)
-          }
-        })
-      } catch (err) {
-        if (controller.signal.aborted) return
-        const answer = peerAnswerOf(err)
-        if (answer === undefined) await refuseInternally(err, 'protocol handler failed')
-        // Answered first: counting the violation may ban the node and cut the connection.
-        else
-          await refuse(answer.code, answer.message).finally(() => {
-            this.#countHandlerFinding(from, err)
-          })
-        return
-      }
-      if (!validators.response.check(response)) {
-        await refuseInternally(new Error(`the handler of ${definition.name} produced an invalid response`), 'protocol handler answered an invalid response')
-        return
-      }
-      const bytes = jsonBytes({ v: FRAME_VERSION, ok: true, body: response })
-      if (bytes.byteLength > definition.maxResponseBytes) {
-        await refuse('ResponseTooLarge', `response of ${bytes.byteLength} bytes is over the ${definition.maxResponseBytes} allowed`)
-        return
-      }
-      await sendFrame(stream, bytes, { signal: controller.signal })
+      const outcome = await this.#answer(registration, from, read.body, controller.signal)
+      if (outcome === undefined) return
+      // Answered first: counting the violation may ban the node and cut the connection.
+      await reply(outcome.answer).finally(() => {
+        this.#countHandlerFinding(from, outcome.finding)
+      })
     } catch (err) {
       stream.abort(err as Error)
     } finally {
       clearTimeout(timer)
       this.#endInFlight.delete(end)
     }
+  }
+
+  /**
+   * The requests of a long-lived protocol's channel, one after another: the
+   * next frame is not read until this one is answered, so a peer that sends
+   * faster than it is answered is held back by the stream itself. Each
+   * request meets the same checks, limits and timeout as one on a stream of
+   * its own; a frame that is not one ends the channel.
+   */
+  async #serveChannel(registration: Registration, stream: Stream, from: NodeId): Promise<void> {
+    const { definition } = registration
+    let current: AbortController | undefined
+    const end = (): void => {
+      current?.abort(new NetError('Aborted', 'this node is stopping'))
+      stream.abort(new NetError('Aborted', 'this node is stopping'))
+    }
+    this.#endInFlight.add(end)
+    try {
+      for await (const chunk of lp.decode(stream, { maxDataLength: definition.maxRequestBytes })) {
+        if (this.#guard.isBanned(from)) {
+          stream.abort(new Error('refused'))
+          return
+        }
+        let frame: unknown
+        try {
+          frame = parseJsonBytes(chunk.subarray())
+        } catch {
+          this.#guard.violation(from, 'malformed')
+          stream.abort(new Error('a channel frame that is not UTF-8 JSON'))
+          return
+        }
+        if (!channelRequestFrame.check(frame)) {
+          this.#guard.violation(from, 'protocol')
+          stream.abort(new Error('not a channel request frame'))
+          return
+        }
+        const request = frame
+        const controller = new AbortController()
+        current = controller
+        const timer = setTimeout(() => {
+          controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
+          stream.abort(new TimeoutError('request timed out'))
+        }, definition.timeoutMs)
+        try {
+          const answered = await this.#counted(from, async busy => {
+            const refused = this.#refusalUnread(from, busy)
+            const outcome = refused === undefined ? await this.#answer(registration, from, request.body, controller.signal) : { answer: refused }
+            if (outcome === undefined) return false
+            try {
+              if (!stream.send(lp.encode.single(frameOf(definition, outcome.answer, request.n)))) await stream.onDrain({ signal: controller.signal })
+            } finally {
+              this.#countHandlerFinding(from, outcome.finding)
+            }
+            return true
+          })
+          if (!answered) return
+        } finally {
+          clearTimeout(timer)
+          current = undefined
+        }
+      }
+      await stream.close()
+    } catch (err) {
+      if ((err as Error).name === 'InvalidDataLengthError') this.#guard.violation(from, 'oversized')
+      stream.abort(err as Error)
+    } finally {
+      this.#endInFlight.delete(end)
+    }
+  }
+
+  /** Why a request is refused before a byte of it is looked at, if it is. */
+  #refusalUnread(from: NodeId, busy: boolean): Answer | undefined {
+    if (!this.#guard.allowRequest(from)) return refusal('RateLimited', 'too many requests; slow down')
+    if (busy) return refusal('RateLimited', 'too many requests at once; try again later')
+    return undefined
+  }
+
+  /**
+   * What the handler answers to a request's body (checked against the
+   * schema first), or why it does not; with what the handler found wrong
+   * with the caller, to count once the answer is sent. Undefined when the
+   * exchange was cut short (timeout, stop).
+   */
+  async #answer(
+    { definition, validators, handler }: Registration,
+    from: NodeId,
+    body: unknown,
+    signal: AbortSignal
+  ): Promise<{ answer: Answer; finding?: unknown } | undefined> {
+    let request: unknown
+    try {
+      request = validators.request.parse(body)
+    } catch (err) {
+      this.#guard.violation(from, 'malformed')
+      return { answer: refusal('BadRequest', messageOf(err)) }
+    }
+    let response: unknown
+    try {
+      response = await handler(request, {
+        from,
+        signal,
+        penalise: kind => {
+          this.#guard.violation(from, kind)
+        }
+      })
+    } catch (err) {
+      if (signal.aborted) return undefined
+      const answer = peerAnswerOf(err)
+      if (answer === undefined) return { answer: this.#internal(err, definition, from, 'protocol handler failed') }
+      return { answer: refusal(answer.code, answer.message), finding: err }
+    }
+    if (!validators.response.check(response)) {
+      const err = new Error(`the handler of ${definition.name} produced an invalid response`)
+      return { answer: this.#internal(err, definition, from, 'protocol handler answered an invalid response') }
+    }
+    return { answer: { ok: true, body: response } }
+  }
+
+  /** A fault of ours: the peer gets a reference, the log gets the error. */
+  #internal(err: unknown, definition: ProtocolDefinition, from: NodeId, what: string): Answer {
+    const correlationId = newCorrelationId()
+    this.#logger.error({ err, correlationId, protocol: definition.name, from }, what)
+    return refusal('Internal', internalErrorText(correlationId))
   }
 
   /**
@@ -362,13 +533,8 @@ export class RequestResponse {
     else if (err instanceof SchemaError) this.#guard.violation(from, 'malformed')
   }
 
-  async #readRequest(
-    definition: ProtocolDefinition,
-    validators: ProtocolValidators<TSchema, TSchema>,
-    stream: Stream,
-    from: NodeId,
-    refuse: (code: ErrorCode, message: string) => Promise<void>
-  ): Promise<{ body: unknown } | undefined> {
+  /** The request frame of a stream of its own: its body, or the refusal to send (the violation counted), or undefined when the stream broke. */
+  async #readRequest(definition: ProtocolDefinition, stream: Stream, from: NodeId): Promise<{ body: unknown } | { refusal: Answer } | undefined> {
     let raw: unknown
     try {
       raw = await readFrame(stream, definition.maxRequestBytes)
@@ -377,33 +543,37 @@ export class RequestResponse {
       switch (err.code) {
         case 'PayloadTooLarge':
           this.#guard.violation(from, 'oversized')
-          await refuse('PayloadTooLarge', `request larger than ${definition.maxRequestBytes} bytes`)
-          return undefined
+          return { refusal: refusal('PayloadTooLarge', `request larger than ${definition.maxRequestBytes} bytes`) }
         case 'BadRequest':
           this.#guard.violation(from, 'malformed')
-          await refuse('BadRequest', err.message)
-          return undefined
+          return { refusal: refusal('BadRequest', err.message) }
         case 'StreamClosed':
           stream.abort(err)
           return undefined
       }
     }
-    let frame
     try {
-      frame = requestFrame.parse(raw)
+      return { body: requestFrame.parse(raw).body }
     } catch (err) {
       this.#guard.violation(from, 'protocol')
-      await refuse('BadRequest', messageOf(err))
-      return undefined
-    }
-    try {
-      return { body: validators.request.parse(frame.body) }
-    } catch (err) {
-      this.#guard.violation(from, 'malformed')
-      await refuse('BadRequest', messageOf(err))
-      return undefined
+      return { refusal: refusal('BadRequest', messageOf(err)) }
     }
   }
+}
+
+/** A handler's answer, or the refusal sent in its place. */
+type Answer = { ok: true; body: unknown } | { ok: false; error: { code: ErrorCode; message: string } }
+
+function refusal(code: ErrorCode, message: string): Answer {
+  return { ok: false, error: { code, message: message.slice(0, MAX_ERROR_MESSAGE_LENGTH) } }
+}
+
+/** An answer as a frame (with the request's number, on a channel); one over the size limit becomes a refusal. */
+function frameOf(definition: ProtocolDefinition, answer: Answer, n?: number): Uint8Array {
+  const head = n === undefined ? { v: FRAME_VERSION } : { v: FRAME_VERSION, n }
+  const bytes = jsonBytes({ ...head, ...answer })
+  if (!answer.ok || bytes.byteLength <= definition.maxResponseBytes) return bytes
+  return jsonBytes({ ...head, ...refusal('ResponseTooLarge', `response of ${bytes.byteLength} bytes is over the ${definition.maxResponseBytes} allowed`) })
 }
 
 /**
