@@ -3,7 +3,10 @@
 // protocol negotiation, and the stream's setup and teardown at both ends,
 // every time; a protocol asked often and in small pieces (the bodies pulled
 // for each announcement) pays that once per peer instead. Requests go out as
-// they come; the peer answers them in turn.
+// they come; the peer answers them in turn, reading the next only once it has
+// answered the last, so that what waits is held back by the stream's own flow
+// control: a requester's unanswered requests are bounded by its callers, and
+// the server's by one.
 import * as lp from 'it-length-prefixed'
 import { FRAME_VERSION } from './frames.ts'
 import { channelResponseFrame } from './channel-frames.ts'
@@ -16,9 +19,6 @@ import type { PeerGuard } from '../peers/peer-guard.ts'
 import type { ProtocolDefinition } from './definition.ts'
 
 export type ChannelResponse = Static<typeof channelResponseFrame.schema>
-
-/** Requests one channel holds unanswered at most; past them a request takes a stream of its own. */
-export const MAX_CHANNEL_PENDING = 64
 
 interface Pending {
   resolve: (frame: ChannelResponse) => void
@@ -44,13 +44,9 @@ export class Channel {
     void this.#read().finally(onEnd)
   }
 
-  /** Whether it can take another request now. */
-  get usable(): boolean {
-    return this.#failure === undefined && this.#stream.status === 'open' && this.#pending.size < MAX_CHANNEL_PENDING
-  }
-
+  /** Whether it takes no more requests: its stream ended, or is ending. */
   get ended(): boolean {
-    return this.#failure !== undefined
+    return this.#failure !== undefined || this.#stream.status !== 'open'
   }
 
   /** Sends one request and waits for its answer frame; the signal gives up on it (the channel stays). */

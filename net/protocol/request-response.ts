@@ -1,5 +1,6 @@
-// One request, one response, over a fresh libp2p stream: the mechanism every
-// module's protocol reuses. Both ends enforce the definition's size limits and
+// One request, one response, over a fresh libp2p stream (or, for a long-lived
+// protocol, over the one stream kept open to that peer: channel.ts): the
+// mechanism every module's protocol reuses. Both ends enforce the definition's size limits and
 // timeout, check every frame against its schema on receipt, and count what a
 // peer gets wrong against it (see PeerGuard). Inbound, the cheap checks come
 // first, before a byte of the request is read: a banned node is cut off, and a
@@ -211,7 +212,7 @@ export class RequestResponse {
       let channel: Channel | undefined
       try {
         channel = await raceSignal(this.#channelTo(libp2p, peerId, target, definition), signal)
-        if (channel !== undefined) return this.#interpret(await channel.exchange(request, signal), target, validators)
+        return this.#interpret(await channel.exchange(request, signal), target, validators)
       } catch (err) {
         // The server ends the channel at the same timeout: the requests after this one would go down with it.
         if (timeout.aborted) channel?.close(`${definition.name} to ${target} timed out`)
@@ -271,17 +272,17 @@ export class RequestResponse {
   }
 
   /**
-   * The open channel to the peer for a long-lived protocol, or a new one;
-   * undefined when the open one has all the requests it may hold. One open
-   * at a time per peer, with a timeout of its own: the callers waiting on it
-   * each give up on their own signal, not on the first caller's.
+   * The open channel to the peer for a long-lived protocol, or a new one.
+   * One opening at a time per peer, with a timeout of its own: the callers
+   * waiting on it each give up on their own signal, not on the first
+   * caller's; when it fails, they fail with it.
    */
-  async #channelTo(libp2p: Libp2p, peerId: PeerId, target: NodeId, definition: ProtocolDefinition): Promise<Channel | undefined> {
+  async #channelTo(libp2p: Libp2p, peerId: PeerId, target: NodeId, definition: ProtocolDefinition): Promise<Channel> {
     const key = `${definition.name} ${target}`
     const current = this.#channels.get(key)
     if (current !== undefined) {
       const channel = await current
-      if (!channel.ended) return channel.usable ? channel : undefined
+      if (!channel.ended) return channel
       if (this.#channels.get(key) !== current) return await this.#channelTo(libp2p, peerId, target, definition)
     }
     const signal = AbortSignal.timeout(definition.timeoutMs)

@@ -73,7 +73,7 @@ describe('long-lived protocols (one stream per peer)', () => {
   })
 
   it('many requests at once share one stream, and each answer reaches its own request', async () => {
-    const texts = Array.from({ length: 40 }, (_, i) => `request ${i}`)
+    const texts = Array.from({ length: 100 }, (_, i) => `request ${i}`)
     const answers = await Promise.all(texts.map(async (text, n) => await client.request(Echo, server.nodeId, { text, n })))
     assert.deepEqual(
       answers.map(answer => answer.text),
