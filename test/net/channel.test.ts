@@ -194,58 +194,6 @@ describe('long-lived protocols (one stream per peer)', () => {
   })
 })
 
-describe('a node that stops with requests on a channel', () => {
-  const Wait = defineProtocol({
-    name: '/agora/test-channel-wait/1',
-    request: Type.Object({}),
-    response: Type.Object({}),
-    maxRequestBytes: 100,
-    maxResponseBytes: 100,
-    timeoutMs: 300_000,
-    longLived: true
-  })
-  const hosts: NetHost[] = []
-  after(async () => {
-    await Promise.all(hosts.map(async host => await host.stop()))
-  })
-
-  it("ends the handler's wait and the caller's", async () => {
-    const server = new NetHost({ key: NodeKey.random() })
-    const client = new NetHost({ key: NodeKey.random() })
-    hosts.push(server, client)
-    let started = (): void => {}
-    const handling = new Promise<void>(resolve => {
-      started = resolve
-    })
-    const reasons: unknown[] = []
-    await server.handle(Wait, async (_, { signal }) => {
-      started()
-      await new Promise<void>(resolve => {
-        signal.addEventListener(
-          'abort',
-          () => {
-            reasons.push(signal.reason)
-            resolve()
-          },
-          { once: true }
-        )
-      })
-      signal.throwIfAborted()
-      return {}
-    })
-    await server.start()
-    await client.start()
-    await client.dial(server.addresses()[0] as string)
-    const answer = client.request(Wait, server.nodeId, {})
-    answer.catch(() => {})
-    await handling
-    await server.stop()
-    await assert.rejects(answer, (err: unknown) => err instanceof NetError || err instanceof RemoteError)
-    assert.equal(reasons.length, 1)
-    assert.ok(reasons[0] instanceof NetError && reasons[0].code === 'Aborted', String(reasons[0]))
-  })
-})
-
 describe('pulling announced bodies', () => {
   const toys = toyTopic()
   const hosts: NetHost[] = []

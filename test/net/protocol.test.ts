@@ -388,7 +388,7 @@ describe('request/response protocols', () => {
 
 describe('a node that stops while it handles requests', () => {
   // A wait as long as an activity's batch results may take.
-  const LongWait = defineProtocol({
+  const LongWaitOnItsOwn = defineProtocol({
     name: '/agora/test-long-wait/1',
     request: Type.Object({}),
     response: Type.Object({}),
@@ -401,40 +401,43 @@ describe('a node that stops while it handles requests', () => {
     await Promise.all(hosts.map(async host => await host.stop()))
   })
 
-  it("ends every handler's wait: its signal is aborted, and the caller gets no answer", async () => {
-    const server = new NetHost({ key: NodeKey.random() })
-    hosts.push(server)
-    let started = (): void => {}
-    const handling = new Promise<void>(resolve => {
-      started = resolve
-    })
-    const reasons: unknown[] = []
-    await server.handle(LongWait, async (_, { signal }) => {
-      started()
-      // Waits for its signal alone, as a long poll does.
-      await new Promise<void>(resolve => {
-        signal.addEventListener(
-          'abort',
-          () => {
-            reasons.push(signal.reason)
-            resolve()
-          },
-          { once: true }
-        )
+  for (const longLived of [false, true]) {
+    it(`ends every handler's wait: its signal is aborted, and the caller gets no answer (${longLived ? 'on a long-lived stream' : 'a stream each'})`, async () => {
+      const LongWait = defineProtocol({ ...LongWaitOnItsOwn, longLived })
+      const server = new NetHost({ key: NodeKey.random() })
+      hosts.push(server)
+      let started = (): void => {}
+      const handling = new Promise<void>(resolve => {
+        started = resolve
       })
-      signal.throwIfAborted()
-      return {}
+      const reasons: unknown[] = []
+      await server.handle(LongWait, async (_, { signal }) => {
+        started()
+        // Waits for its signal alone, as a long poll does.
+        await new Promise<void>(resolve => {
+          signal.addEventListener(
+            'abort',
+            () => {
+              reasons.push(signal.reason)
+              resolve()
+            },
+            { once: true }
+          )
+        })
+        signal.throwIfAborted()
+        return {}
+      })
+      await server.start()
+      const client = new NetHost({ key: NodeKey.random(), bootstrap: server.addresses() })
+      hosts.push(client)
+      await client.start()
+      const answer = client.request(LongWait, server.nodeId, {})
+      answer.catch(() => {})
+      await handling
+      await server.stop()
+      await assert.rejects(answer, (err: unknown) => err instanceof NetError || err instanceof RemoteError)
+      assert.equal(reasons.length, 1)
+      assert.ok(reasons[0] instanceof NetError && reasons[0].code === 'Aborted', String(reasons[0]))
     })
-    await server.start()
-    const client = new NetHost({ key: NodeKey.random(), bootstrap: server.addresses() })
-    hosts.push(client)
-    await client.start()
-    const answer = client.request(LongWait, server.nodeId, {})
-    answer.catch(() => {})
-    await handling
-    await server.stop()
-    await assert.rejects(answer, (err: unknown) => err instanceof NetError || err instanceof RemoteError)
-    assert.equal(reasons.length, 1)
-    assert.ok(reasons[0] instanceof NetError && reasons[0].code === 'Aborted', String(reasons[0]))
-  })
+  }
 })
