@@ -18,7 +18,7 @@ export function defaultConfig(env: NodeJS.ProcessEnv): DaemonConfig {
     api: { host: '127.0.0.1', port: DEFAULT_API_PORT },
     // Relaying spends the node's bandwidth on others' traffic, and UPnP opens
     // a port on the router: each only when the operator asks for it.
-    net: { listen: [`/ip4/0.0.0.0/tcp/${DEFAULT_P2P_PORT}`], bootstrap: [], announce: [], relay: false, upnp: false },
+    net: { listen: [`/ip4/0.0.0.0/tcp/${DEFAULT_P2P_PORT}`], bootstrap: [], announce: [], relay: false, upnp: false, webrtc: true },
     keystore: { cost: 'standard' },
     log: { level: 'info' },
     modules: {}

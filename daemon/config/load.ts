@@ -59,7 +59,8 @@ export function applyLayer(base: DaemonConfig, layer: ConfigLayer): DaemonConfig
       bootstrap: layer.net?.bootstrap ?? base.net.bootstrap,
       announce: layer.net?.announce ?? base.net.announce,
       relay: layer.net?.relay ?? base.net.relay,
-      upnp: layer.net?.upnp ?? base.net.upnp
+      upnp: layer.net?.upnp ?? base.net.upnp,
+      webrtc: layer.net?.webrtc ?? base.net.webrtc
     },
     keystore: { cost: layer.keystore?.cost ?? base.keystore.cost },
     log: { level: layer.log?.level ?? base.log.level },

@@ -27,7 +27,9 @@ export const DaemonConfigSchema = Type.Object(
         /** Relay for nodes behind NATs (circuit relay v2 server, within DEFAULT_RELAY_LIMITS). */
         relay: Type.Boolean(),
         /** Ask the router for a port mapping by UPnP. */
-        upnp: Type.Boolean()
+        upnp: Type.Boolean(),
+        /** Direct connections by WebRTC to and from nodes behind NATs, signalled through relays. */
+        webrtc: Type.Boolean()
       },
       { additionalProperties: false }
     ),
@@ -61,7 +63,8 @@ export const ConfigLayerSchema = Type.Object(
           bootstrap: Type.Optional(Type.Array(Multiaddr)),
           announce: Type.Optional(Type.Array(Multiaddr)),
           relay: Type.Optional(Type.Boolean()),
-          upnp: Type.Optional(Type.Boolean())
+          upnp: Type.Optional(Type.Boolean()),
+          webrtc: Type.Optional(Type.Boolean())
         },
         { additionalProperties: false }
       )

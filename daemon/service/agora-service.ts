@@ -206,7 +206,7 @@ export class AgoraService {
       bootstrap: config.net.bootstrap,
       announce: config.net.announce,
       // A relay is meant to be reachable itself: it holds no reservation elsewhere.
-      nat: { relayServer: config.net.relay, upnp: config.net.upnp, ...(config.net.relay ? { reservations: 0 } : {}) },
+      nat: { relayServer: config.net.relay, upnp: config.net.upnp, webrtc: config.net.webrtc, ...(config.net.relay ? { reservations: 0 } : {}) },
       logger: logger.child({ module: 'net' })
     })
     await this.#startPart('net', net.start(), async () => await net.stop())

@@ -15,6 +15,7 @@ import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
 import { uPnPNAT } from '@libp2p/upnp-nat'
 import { addressFacts } from './reachability.ts'
+import { WEBRTC_LISTEN_ADDRESS, webRtcAfterRelayed, webRtcTransport } from './webrtc.ts'
 import { fewerYamuxWindowUpdates, noiseWithQuietDecoder } from './frame-costs.ts'
 import { libp2pLogger } from './quiet-logger.ts'
 import type { AddressFacts } from './reachability.ts'
@@ -75,6 +76,8 @@ export interface NatOptions {
   reservations: number
   /** Asks the local router for a port mapping by UPnP (off by default: it opens a port on the router). */
   upnp: boolean
+  /** Direct connections by WebRTC with nodes reached only through a relay (on by default: webrtc.ts). */
+  webrtc: boolean
 }
 
 export interface AgoraServices extends Record<string, unknown> {
@@ -106,6 +109,8 @@ export interface StackOptions {
   /** Bytes gossip may hold unsent for one peer before its stream is closed. */
   maxGossipUnsentBytes: number
   nat: NatOptions
+  /** The STUN servers WebRTC asks for this node's outside address, read at each connection. */
+  stunServers: () => string[]
 }
 
 /** The address a node listens on for each relay reservation it wants. */
@@ -134,7 +139,12 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
     start: false,
     nodeInfo: { name: 'agora', version: '1' },
     addresses: {
-      listen: [...options.listen, ...Array.from({ length: options.nat.reservations }, () => RELAY_LISTEN_ADDRESS)],
+      listen: [
+        ...options.listen,
+        ...Array.from({ length: options.nat.reservations }, () => RELAY_LISTEN_ADDRESS),
+        // Reached through its relays, a node takes WebRTC connections they signal (webrtc.ts).
+        ...(options.nat.webrtc && options.nat.reservations > 0 ? [WEBRTC_LISTEN_ADDRESS] : [])
+      ],
       // A public address is otherwise announced only once AutoNAT has had it
       // confirmed by several peers; a relay's clients are given its announced
       // addresses in their reservations, so a relay should announce its own.
@@ -146,7 +156,9 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
       // RELAY_LISTEN_ADDRESS: relays are found among connected peers that
       // serve the hop protocol, then by a DHT walk; each reservation is renewed
       // before it expires, and replaced when its relay goes.
-      circuitRelayTransport({ reservationCompletionTimeout: 10_000 })
+      circuitRelayTransport({ reservationCompletionTimeout: 10_000 }),
+      // Direct connections between nodes behind NATs, signalled through a relay (webrtc.ts).
+      ...(options.nat.webrtc ? [webRtcTransport(options.stunServers)] : [])
     ],
     // Less work per frame (frame-costs.ts), the same bytes on the wire.
     connectionEncrypters: [components => noiseWithQuietDecoder(noise()(components))],
@@ -180,7 +192,8 @@ export function libp2pOptions(options: StackOptions): Libp2pOptions<AgoraService
       dialTimeout: options.dialTimeoutMs,
       // Counted per remote IP: nodes behind one address (or a test on
       // loopback) would otherwise be refused after libp2p's default of 5/s.
-      inboundConnectionThreshold: options.inboundConnectionsPerSecond
+      inboundConnectionThreshold: options.inboundConnectionsPerSecond,
+      addressSorter: webRtcAfterRelayed
     },
     services: {
       identify: identify(),

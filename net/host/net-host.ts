@@ -23,6 +23,8 @@ import { ipOf } from './ip-of.ts'
 import { DEFAULT_RELAY_LIMITS, libp2pOptions } from './libp2p-options.ts'
 import type { AgoraServices, NatOptions } from './libp2p-options.ts'
 import { reachabilityOf } from './reachability.ts'
+import { StunServer } from './stun-server.ts'
+import { stunEndpointsOf, stunServersOf, upgradeRelayedByWebRtc } from './webrtc.ts'
 import type { Reachability } from './reachability.ts'
 import type { NodeId } from '../identity/node-id.ts'
 import type { NodeKey } from '../identity/node-key.ts'
@@ -73,7 +75,7 @@ export interface NetHostInit {
 }
 
 /**
- * No relay server, no UPnP; one relay reservation, unless every listen
+ * No relay server, no UPnP, WebRTC on; one relay reservation, unless every listen
  * address is loopback: such a node is for this machine alone, and looking
  * for relays (a DHT walk that goes on until one is found) would only cost.
  */
@@ -83,7 +85,8 @@ export function natOptionsOf(nat: Partial<NatOptions> | undefined, listen: strin
     relayServer: nat?.relayServer ?? false,
     relayLimits: { ...DEFAULT_RELAY_LIMITS, ...nat?.relayLimits },
     reservations: nat?.reservations ?? (loopbackOnly ? 0 : 1),
-    upnp: nat?.upnp ?? false
+    upnp: nat?.upnp ?? false,
+    webrtc: nat?.webrtc ?? true
   }
 }
 
@@ -130,6 +133,8 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
   readonly #log: Logger
   #forwardsSkipped = 0
   #intake: (() => IntakeStats) | undefined
+  #stopWebRtcUpgrade: () => void = () => {}
+  #stunServers: StunServer[] = []
 
   constructor(init: NetHostInit) {
     super()
@@ -182,12 +187,13 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     const gossipBounds = { ...DEFAULT_GOSSIP_BOUNDS, ...init.gossipBounds }
     const gossipLog = this.#log.child({ component: 'gossip' })
     const listen = init.listen ?? ['/ip4/127.0.0.1/tcp/0']
+    const nat = natOptionsOf(init.nat, listen)
     const libp2p = await createLibp2p(
       libp2pOptions({
         privateKey: init.key.libp2pKey,
         listen,
         announce: init.announce ?? [],
-        nat: natOptionsOf(init.nat, listen),
+        nat,
         isRefused: peerId => this.#isRefused(peerId),
         isAddressRefused: address => {
           const ip = ipOf(address)
@@ -199,7 +205,8 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
         maxConnections: init.maxConnections ?? 300,
         dialTimeoutMs: init.dialTimeoutMs ?? 10_000,
         pingTimeoutMs: init.pingTimeoutMs ?? 30_000,
-        maxGossipUnsentBytes: gossipBounds.maxUnsentBytes
+        maxGossipUnsentBytes: gossipBounds.maxUnsentBytes,
+        stunServers: () => stunServersOf(this.#libp2p?.services.addressFacts.known() ?? [])
       })
     )
     slowClosestPeerTagging(libp2p.services.dht)
@@ -237,6 +244,8 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     })
     await libp2p.start()
     this.#libp2p = libp2p
+    if (nat.webrtc) this.#stopWebRtcUpgrade = upgradeRelayedByWebRtc(libp2p, this.#log.child({ component: 'nat' }))
+    if (nat.relayServer) this.#stunServers = await this.#startStun(listen, libp2p)
     await this.#protocols.start(libp2p)
     for (const topic of this.#topics.values()) topic.start()
     await this.#bootstrapper.start()
@@ -248,8 +257,31 @@ export class NetHost extends TypedEventEmitter<NetHostEvents> {
     this.#bootstrapper.stop()
     for (const topic of this.#topics.values()) topic.stop()
     this.#protocols.stop()
+    this.#stopWebRtcUpgrade()
     this.#libp2p = undefined
+    await Promise.all(this.#stunServers.map(async server => await server.close()))
+    this.#stunServers = []
     await libp2p.stop()
+  }
+
+  /**
+   * A relay's STUN servers: on each address it listens on, at the UDP port of
+   * its TCP port's number (where the nodes with a reservation look). A port
+   * taken by something else costs only that server.
+   */
+  async #startStun(listen: string[], libp2p: Libp2p): Promise<StunServer[]> {
+    const servers: StunServer[] = []
+    for (const { host, port } of stunEndpointsOf(listen, libp2p.getMultiaddrs())) {
+      try {
+        servers.push(await StunServer.listen(host, port))
+      } catch (err) {
+        this.#log.warn(
+          { host, port, err: (err as Error).message },
+          'no STUN server on this address: nodes behind NATs relayed here may not get a direct connection'
+        )
+      }
+    }
+    return servers
   }
 
   /** The gossipsub service underneath (broadcast topics use it). */

@@ -18,7 +18,7 @@ export interface Reachability {
   status: ReachabilityStatus
   /** Peer ids of the relays this node holds a reservation on. */
   relays: string[]
-  /** Open connections to peers: direct, and through a relay. */
+  /** Open connections to peers: direct (WebRTC's among them), and through a relay. */
   direct: number
   relayed: number
 }
@@ -84,6 +84,16 @@ export function isCircuit(address: Multiaddr): boolean {
   return address.getComponents().some(component => component.name === 'p2p-circuit')
 }
 
+/** Whether an address runs over WebRTC (a relay in it only signalled the connection). */
+export function isWebRtc(address: Multiaddr): boolean {
+  return address.getComponents().some(component => component.name === 'webrtc')
+}
+
+/** Whether a connection to this address carries its traffic through a relay. */
+export function isRelayed(address: Multiaddr): boolean {
+  return isCircuit(address) && !isWebRtc(address)
+}
+
 /** The relay's peer id in a /…/p2p/<relay>/p2p-circuit/… address. */
 export function relayOf(address: Multiaddr): string | undefined {
   let relay: string | undefined
@@ -127,7 +137,7 @@ export function reachabilityOf(addresses: KnownAddress[], connections: Connectio
   let relayed = 0
   for (const connection of connections) {
     if (connection.status !== 'open') continue
-    if (isCircuit(connection.remoteAddr)) relayed++
+    if (isRelayed(connection.remoteAddr)) relayed++
     else direct++
   }
   return { status: statusOf(addresses), relays: [...relays].sort(), direct, relayed }

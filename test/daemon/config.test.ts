@@ -32,8 +32,8 @@ describe('daemon config', () => {
     const { config, secrets, configFile } = await load()
     assert.equal(config.dataDir, join(dir, 'xdg', 'agora'))
     assert.deepEqual(config.api, { host: '127.0.0.1', port: 7465 })
-    // Neither relaying for others nor a port opened on the router unless asked for.
-    assert.deepEqual(config.net, { listen: ['/ip4/0.0.0.0/tcp/7464'], bootstrap: [], announce: [], relay: false, upnp: false })
+    // Neither relaying for others nor a port opened on the router unless asked for; WebRTC through NATs on.
+    assert.deepEqual(config.net, { listen: ['/ip4/0.0.0.0/tcp/7464'], bootstrap: [], announce: [], relay: false, upnp: false, webrtc: true })
     assert.equal(config.keystore.cost, 'standard')
     assert.equal(config.log.level, 'info')
     assert.deepEqual(secrets, { keyPassphrase: '', autoAppKey: null })
@@ -80,6 +80,11 @@ describe('daemon config', () => {
     const both = await load({ relay: true, upnp: true, announce: ['/ip4/8.8.8.8/tcp/7464'] })
     assert.deepEqual([both.config.net.relay, both.config.net.upnp, both.config.net.listen], [true, true, ['/ip4/0.0.0.0/tcp/7464']])
     assert.deepEqual(both.config.net.announce, ['/ip4/8.8.8.8/tcp/7464'])
+    // WebRTC is on unless the file turns it off; any other value is refused.
+    await writeConfig({ net: { webrtc: false } })
+    assert.equal((await load({ dataDir })).config.net.webrtc, false)
+    await writeConfig({ net: { webrtc: 'no' } })
+    await assert.rejects(load({ dataDir }), /\/net\/webrtc/)
   })
 
   it('a port alone keeps the host from other sources', async () => {

@@ -7,8 +7,9 @@
 //   root ns  ── 10.N.11.1 ── 10.N.11.2 node A (management: its REST API only)
 //   root ns  ── 10.N.12.1 ── 10.N.12.2 node B (management)
 //
-// The routers forward only what their own side began (conntrack), and the
-// public segment has no route to either private one, as on the internet. The
+// The routers forward only what their own side began (conntrack), drop what
+// comes unasked to their own address, and the public segment has no route to
+// either private one, as on the internet. The
 // root namespace is one more host of the public segment (where the test's
 // chain and HTTP servers answer), and does not forward: the management links
 // reach the nodes' APIs and nothing else.
@@ -152,6 +153,12 @@ export async function createNatLab(): Promise<NatLab> {
       await execIn(router, 'iptables', '-t', 'nat', '-A', 'POSTROUTING', '-o', 'wan', '-j', 'MASQUERADE')
       await execIn(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT')
       await execIn(router, 'iptables', '-A', 'FORWARD', '-i', 'wan', '-o', 'lan', '-j', 'DROP')
+      // Nor does it answer what comes unasked to its own address, as a home
+      // router's firewall does: dropped before conntrack records it, so that a
+      // packet arriving ahead of the inside node's own (a hole being punched)
+      // leaves no entry to clash with the mapping that node's packet then needs.
+      await execIn(router, 'iptables', '-A', 'INPUT', '-i', 'wan', '-m', 'conntrack', '--ctstate', 'ESTABLISHED,RELATED', '-j', 'ACCEPT')
+      await execIn(router, 'iptables', '-A', 'INPUT', '-i', 'wan', '-j', 'DROP')
       // Management: the root namespace reaches the node's API, and nothing is forwarded.
       await must('ip', 'link', 'add', rootLink, 'type', 'veth', 'peer', 'name', 'mgmt0', 'netns', node)
       await must('ip', 'addr', 'add', `10.${n}.${10 + k}.1/24`, 'dev', rootLink)

@@ -19,7 +19,8 @@ describe('the libp2p stack of a node', () => {
       dialTimeoutMs: 10_000,
       pingTimeoutMs,
       maxGossipUnsentBytes: 32 << 20,
-      nat: { relayServer: false, relayLimits: DEFAULT_RELAY_LIMITS, reservations: 0, upnp: false }
+      nat: { relayServer: false, relayLimits: DEFAULT_RELAY_LIMITS, reservations: 0, upnp: false, webrtc: true },
+      stunServers: () => []
     })
 
   for (const pingTimeoutMs of [5_000, 30_000]) {

@@ -7,9 +7,12 @@ import Type from 'typebox'
 import { DEFAULT_RELAY_LIMITS, NetError, NetHost, NodeKey, defineProtocol } from '../../net/index.ts'
 import type { NatOptions } from '../../net/index.ts'
 import { natOptionsOf } from '../../net/host/net-host.ts'
+import { stunServersOf } from '../../net/host/webrtc.ts'
+import { stunBinding } from '../helpers/stun-client.ts'
 import { waitFor } from '../helpers/wait.ts'
 
 const HOP = '/libp2p/circuit/relay/0.2.0/hop'
+const WEBRTC_SIGNALLING = '/webrtc-signaling/0.0.1'
 
 const Echo = Type.Object({ text: Type.String({ maxLength: 100 }) }, { additionalProperties: false })
 const overRelay = defineProtocol({
@@ -63,17 +66,18 @@ describe('relays on loopback', function () {
 
   /**
    * A relay, a node holding a reservation on it, and the circuit address that
-   * node advertises. Undialable, the node is as if behind a NAT: on loopback
-   * any direct dial gets through (libp2p's own services dial one as soon as
-   * they speak to a peer they reach only through a relay), so a test that
-   * counts on the relayed connection staying the only one needs that.
+   * node advertises. Undialable, the node is as if behind a NAT no hole can be
+   * punched through: on loopback any direct dial gets through (libp2p's own
+   * services dial one as soon as they speak to a peer they reach only through
+   * a relay), and so does WebRTC, so a test that counts on the relayed
+   * connection staying the only one needs both off.
    */
   async function relayAndClient(
     limits: Partial<typeof DEFAULT_RELAY_LIMITS> = {},
     dialable = true
   ): Promise<{ relay: NetHost; client: NetHost; circuit: string }> {
     const relay = await startHost({ relayServer: true, relayLimits: { ...DEFAULT_RELAY_LIMITS, ...limits } })
-    const client = await startHost({ reservations: 1 }, { bootstrap: relay.addresses(), dialable })
+    const client = await startHost({ reservations: 1, ...(dialable ? {} : { webrtc: false }) }, { bootstrap: relay.addresses(), dialable })
     await waitFor('a reservation on the relay', () => client.reachability().relays.includes(relay.libp2p.peerId.toString()), 30_000)
     const circuit = client.addresses().find(address => address.includes('/p2p-circuit/'))
     assert.ok(circuit !== undefined, client.addresses().join(' '))
@@ -92,9 +96,15 @@ describe('relays on loopback', function () {
       relayServer: false,
       relayLimits: DEFAULT_RELAY_LIMITS,
       reservations: 0,
-      upnp: false
+      upnp: false,
+      webrtc: true
     })
     assert.equal(natOptionsOf(undefined, ['/ip4/0.0.0.0/tcp/7464']).reservations, 1)
+    // WebRTC through NATs: a node with a reservation takes it, unless told not to.
+    const behindNat = await startHost({ reservations: 1 }, { bootstrap: relay.addresses() })
+    const noWebRtc = await startHost({ reservations: 1, webrtc: false }, { bootstrap: relay.addresses() })
+    assert.ok(behindNat.libp2p.getProtocols().includes(WEBRTC_SIGNALLING), behindNat.libp2p.getProtocols().join(' '))
+    assert.ok(!noWebRtc.libp2p.getProtocols().includes(WEBRTC_SIGNALLING))
     assert.equal(natOptionsOf({ reservations: 2 }, ['/ip4/127.0.0.1/tcp/0']).reservations, 2)
   })
 
@@ -190,6 +200,30 @@ describe('relays on loopback', function () {
       [true]
     )
     assert.deepEqual({ direct: dialer.reachability().direct, relayed: dialer.reachability().relayed }, { direct: 1, relayed: 1 })
+  })
+
+  it('joins a relayed connection between two nodes that cannot dial each other with a direct one by WebRTC, which direct-only protocols take', async () => {
+    const relay = await startHost({ relayServer: true })
+    const client = await startHost({ reservations: 1 }, { bootstrap: relay.addresses(), dialable: false })
+    await waitFor('a reservation on the relay', () => client.reachability().relays.length === 1, 30_000)
+    const circuit = client.addresses().find(address => address.includes('/p2p-circuit/'))
+    assert.ok(circuit !== undefined, client.addresses().join(' '))
+    // The client asks its relay for its outside address: the relay answers STUN on its TCP port's number.
+    const relayPort = Number(/\/tcp\/(\d+)\//.exec(circuit)?.[1])
+    assert.deepEqual(stunServersOf(client.libp2p.services.addressFacts.known()), [`stun:127.0.0.1:${relayPort}`])
+    const { mapped, ownPort } = await stunBinding('127.0.0.1', relayPort)
+    assert.deepEqual(mapped, { address: '127.0.0.1', port: ownPort })
+    await client.handle(directOnly, async request => ({ text: request.text.toUpperCase() }))
+    const dialer = await startHost({ reservations: 0 }, { directConnectionWaitMs: 20_000, dialable: false })
+    await dialer.dial(circuit)
+    assert.deepEqual(await dialer.request(directOnly, client.nodeId, { text: 'bulk' }), { text: 'BULK' })
+    const direct = dialer.libp2p.getConnections(client.libp2p.peerId).filter(connection => connection.limits === undefined)
+    assert.ok(
+      direct.some(connection => connection.remoteAddr.toString().endsWith(`/p2p-circuit/webrtc/p2p/${client.libp2p.peerId.toString()}`)),
+      direct.map(connection => connection.remoteAddr.toString()).join(' ')
+    )
+    // Counted as direct: its traffic goes between the two, the relay only signalled it.
+    assert.ok(dialer.reachability().direct >= 2, JSON.stringify(dialer.reachability()))
   })
 
   it('sends a direct-only request as soon as a direct connection comes', async () => {
