@@ -17,7 +17,7 @@ import type { Logger } from '../logging/logger.ts'
 /** The address a node listens on to take WebRTC connections signalled through its relays. */
 export const WEBRTC_LISTEN_ADDRESS = '/webrtc'
 
-/** The protocol WebRTC's offer and answer go by (libp2p's), served by a node that listens on WEBRTC_LISTEN_ADDRESS. */
+/** The protocol WebRTC's offer and answer go by (libp2p's): every node with the transport serves it. */
 const SIGNALLING_PROTOCOL = '/webrtc-signaling/0.0.1'
 
 /** How long one attempt at a WebRTC connection may take, signalling and ICE together. */
