@@ -391,7 +391,7 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
   }
 
   serveBodies(request: BodiesRequest): BodiesResponse {
-    return bodiesOf(
+    const bodies = bodiesOf(
       request.wanted.map(({ kind, id, signer }): Held<Static<S>> | undefined => {
         if (kind === 'entry') {
           const entry = this.#store.get(id)
@@ -401,10 +401,11 @@ export class Broadcast<S extends TSchema> extends TypedEventEmitter<BroadcastEve
         return tombstone && { kind, tombstone }
       })
     )
+    return { op: 'bodies', bodies }
   }
 
   servePull(hashes: readonly string[]): PulledBodies {
-    return { bodies: bodiesOf(hashes.map(hash => this.#store.byHash(hash))).bodies }
+    return { bodies: bodiesOf(hashes.map(hash => this.#store.byHash(hash))) }
   }
 
   async #wantedFrom(nodeId: NodeId): Promise<SummaryItem[]> {
@@ -726,8 +727,8 @@ function messageOfBody(body: BodiesResponse['bodies'][number]): { kind: 'entry' 
 }
 
 /** The bodies of what is held, in order, as many as fit in one response. */
-function bodiesOf<T>(found: ReadonlyArray<Held<T> | undefined>): BodiesResponse {
-  const bodies: BodiesResponse['bodies'] = []
+function bodiesOf<T>(found: ReadonlyArray<Held<T> | undefined>): PulledBodies['bodies'] {
+  const bodies: PulledBodies['bodies'] = []
   // Leave room for the frame around the bodies.
   let budget = SYNC_MAX_RESPONSE_BYTES - 1024
   for (const held of found) {
@@ -738,7 +739,7 @@ function bodiesOf<T>(found: ReadonlyArray<Held<T> | undefined>): BodiesResponse 
     if (budget < 0) break
     bodies.push({ kind: held.kind, envelope: stored.envelope })
   }
-  return { op: 'bodies', bodies }
+  return bodies
 }
 
 function toEntry<T>(stored: StoredEntry<T>): BroadcastEntry<T> {

@@ -7,6 +7,7 @@
 // than the smallest request, and answers are rate-limited, so it cannot be
 // used to flood a third party much harder than that party could be directly.
 import { createSocket } from 'node:dgram'
+import { parseIP } from '@chainsafe/is-ip/parse'
 import { isIPv6 } from 'node:net'
 import { TokenBucket } from '../peers/token-bucket.ts'
 import type { Socket, RemoteInfo } from 'node:dgram'
@@ -99,8 +100,9 @@ export function bindingTransactionOf(message: Buffer): Buffer | undefined {
 
 /** A Binding success response carrying the requester's address, XORed as RFC 8489 says. */
 export function bindingSuccess(transaction: Buffer, from: { address: string; port: number }): Buffer {
-  const ipv6 = isIPv6(from.address)
-  const addressBytes = ipv6 ? ipv6Bytes(from.address) : Buffer.from(from.address.split('.').map(Number))
+  const addressBytes = parseIP(from.address)
+  if (addressBytes === undefined) throw new TypeError(`not an IP address: ${from.address}`)
+  const ipv6 = addressBytes.length === 16
   const attribute = Buffer.alloc(4 + 4 + addressBytes.length)
   attribute.writeUInt16BE(XOR_MAPPED_ADDRESS, 0)
   attribute.writeUInt16BE(4 + addressBytes.length, 2)
@@ -117,17 +119,4 @@ export function bindingSuccess(transaction: Buffer, from: { address: string; por
   header.writeUInt32BE(MAGIC_COOKIE, 4)
   transaction.copy(header, 8)
   return Buffer.concat([header, attribute])
-}
-
-function ipv6Bytes(address: string): Buffer {
-  const [head = '', tail = ''] = address.split('::')
-  const groups = (part: string): string[] => (part === '' ? [] : part.split(':'))
-  const left = groups(head)
-  const right = address.includes('::') ? groups(tail) : []
-  const all = [...left, ...Array.from({ length: 8 - left.length - right.length }, () => '0'), ...right]
-  const bytes = Buffer.alloc(16)
-  all.forEach((group, i) => {
-    bytes.writeUInt16BE(Number.parseInt(group, 16), i * 2)
-  })
-  return bytes
 }

@@ -127,10 +127,11 @@ function webRtcAddressThrough(relayed: Multiaddr, peer: string): Multiaddr {
 export function stunEndpointsOf(listen: string[], bound: Multiaddr[]): Array<{ host: string; port: number }> {
   const endpoints = new Map<string, { host: string; port: number }>()
   for (const address of listen) {
-    const parsed = /^\/(ip4|ip6)\/([^/]+)\/tcp\/(\d+)(\/|$)/.exec(address)
-    if (parsed === null) continue
-    const [, family = '', host = '', port = '0'] = parsed
-    const ports = Number(port) !== 0 ? [Number(port)] : boundPorts(bound, family, host)
+    const [ip, tcp] = multiaddr(address).getComponents()
+    if ((ip?.name !== 'ip4' && ip?.name !== 'ip6') || tcp?.name !== 'tcp' || ip.value === undefined) continue
+    const host = ip.value
+    const port = Number(tcp.value)
+    const ports = port !== 0 ? [port] : boundPorts(bound, ip.name, host)
     for (const boundPort of ports) endpoints.set(`${host} ${boundPort}`, { host, port: boundPort })
   }
   return [...endpoints.values()]

@@ -360,11 +360,7 @@ export class RequestResponse {
   /** One request on a stream of its own. */
   async #serve(registration: Registration, stream: Stream, from: NodeId, busy: boolean): Promise<void> {
     const { definition } = registration
-    const controller = new AbortController()
-    const timer = setTimeout(() => {
-      controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
-      stream.abort(new TimeoutError('request timed out'))
-    }, definition.timeoutMs)
+    const { controller, timer } = handlerDeadline(definition, stream)
     const end = (): void => {
       clearTimeout(timer)
       controller.abort(new NetError('Aborted', 'this node is stopping'))
@@ -436,12 +432,8 @@ export class RequestResponse {
           return
         }
         const request = frame
-        const controller = new AbortController()
+        const { controller, timer } = handlerDeadline(definition, stream)
         current = controller
-        const timer = setTimeout(() => {
-          controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
-          stream.abort(new TimeoutError('request timed out'))
-        }, definition.timeoutMs)
         try {
           const answered = await this.#counted(from, async busy => {
             const refused = this.#refusalUnread(from, busy)
@@ -560,6 +552,19 @@ export class RequestResponse {
       return { refusal: refusal('BadRequest', messageOf(err)) }
     }
   }
+}
+
+/**
+ * A handler's time: past the definition's timeout its signal is aborted and
+ * its stream with it (the requester has given up by then too).
+ */
+function handlerDeadline(definition: ProtocolDefinition, stream: Stream): { controller: AbortController; timer: NodeJS.Timeout } {
+  const controller = new AbortController()
+  const timer = setTimeout(() => {
+    controller.abort(new TimeoutError(`${definition.name} handler timed out after ${definition.timeoutMs} ms`))
+    stream.abort(new TimeoutError('request timed out'))
+  }, definition.timeoutMs)
+  return { controller, timer }
 }
 
 /** A handler's answer, or the refusal sent in its place. */
