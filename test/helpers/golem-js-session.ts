@@ -19,6 +19,7 @@ import type { DaemonPair } from './golem-daemons.ts'
 import { DemandPrototypeBuilder, PAYMENT_PLATFORM, firstOf, golemOffer, recordingLogger } from './golem-js.ts'
 import type { RecordingLogger, Watched } from './golem-js.ts'
 import type { ServedWorkload } from './golem-workload.ts'
+import { waitFor } from './wait.ts'
 import { recordFetch } from './http-recorder.ts'
 import type { HttpRecorder } from './http-recorder.ts'
 import { startProviderAgent } from './provider-agent.ts'
@@ -156,7 +157,10 @@ export function describeGolemJsSession(variant: SessionVariant): void {
       draft = drafts.value
       assert.equal(draft.state, 'Draft')
       const counterId = draft.previousProposalId
-      assert.ok(counterId !== null && counters.includes(counterId), "the Draft answers golem-js's own counter-proposal")
+      assert.ok(counterId !== null, 'the Draft answers a proposal')
+      // golem-js tells of its counter once its POST (and the read after it) returned;
+      // the provider's Draft may come through the event long poll before that.
+      await waitFor("golem-js's own counter-proposal, answered by the Draft", () => counters.includes(counterId), EVENT_WAIT_MS)
       // golem-js tells its own proposals from the provider's by identity === issuerId.
       const counter = await daemons.requester.client.expect(200, 'GET', `/market-api/v1/demands/${draft.demand.id}/proposals/${counterId}`)
       assert.equal(counter.issuerId, requesterId)
