@@ -2,7 +2,7 @@
 // number live at once), answers the owners over `/agora/secagg/1`, and keeps
 // each ended session a while for reading. It only ever holds masked inputs,
 // their sum, boxes it cannot open, and per owner one kind of share.
-import { CodedError, parseNodeId, silentLogger, systemClock } from '../../net/index.ts'
+import { CodedError, deadlineSignal, parseNodeId, silentLogger, systemClock } from '../../net/index.ts'
 import type { Clock, Logger, NetHost, RequestContext } from '../../net/index.ts'
 import { AggregatorSession } from './aggregator-session.ts'
 import type { SessionView } from './aggregator-session.ts'
@@ -86,8 +86,13 @@ export class SecaggAggregator {
   async view(sessionId: string, timeoutMs = 0, signal?: AbortSignal): Promise<SessionView> {
     const session = this.#session(sessionId)
     if (timeoutMs > 0) {
-      const waiting = anySignal([AbortSignal.timeout(timeoutMs), this.#stopping.signal, signal])
-      while (session.state === 'Open' && !waiting.aborted) await session.changed.wait(Number.POSITIVE_INFINITY, waiting)
+      const deadline = deadlineSignal(timeoutMs)
+      try {
+        const waiting = anySignal([deadline.signal, this.#stopping.signal, signal])
+        while (session.state === 'Open' && !waiting.aborted) await session.changed.wait(Number.POSITIVE_INFINITY, waiting)
+      } finally {
+        deadline.clear()
+      }
     }
     return session.view()
   }
@@ -121,14 +126,18 @@ export class SecaggAggregator {
         const session = this.#session(request.sessionId)
         if (!session.terms.participants.includes(context.from))
           throw new CodedError('Forbidden', `${context.from} is not a participant of session ${request.sessionId}`)
-        const budget = AbortSignal.timeout(request.waitMs)
-        const waiting = anySignal([budget, context.signal, this.#stopping.signal])
-        for (;;) {
-          const outcome = session.outcome(request.round, context.from)
-          if (outcome !== undefined) return outcome
-          if (this.#stopping.signal.aborted) throw new CodedError('Unavailable', 'the aggregator is stopping')
-          if (waiting.aborted) return { state: 'open' }
-          await session.changed.wait(Number.POSITIVE_INFINITY, waiting)
+        const budget = deadlineSignal(request.waitMs)
+        try {
+          const waiting = anySignal([budget.signal, context.signal, this.#stopping.signal])
+          for (;;) {
+            const outcome = session.outcome(request.round, context.from)
+            if (outcome !== undefined) return outcome
+            if (this.#stopping.signal.aborted) throw new CodedError('Unavailable', 'the aggregator is stopping')
+            if (waiting.aborted) return { state: 'open' }
+            await session.changed.wait(Number.POSITIVE_INFINITY, waiting)
+          }
+        } finally {
+          budget.clear()
         }
       }
     }

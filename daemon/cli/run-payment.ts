@@ -1,6 +1,7 @@
 // The payment of a finished rental as the requester's Payment API shows it:
 // the payments of its invoice (or, without one, of its debit notes), waited
 // for within a bound; "pending" when none has been made by then.
+import { deadlineSignal } from '../../net/kernel.ts'
 import type { ApiClient } from '../../sdk/index.ts'
 
 export interface PaymentSeen {
@@ -45,7 +46,8 @@ export async function paymentOf(
   now: () => number = Date.now
 ): Promise<PaymentSeen> {
   const deadline = now() + waitMs
-  const signal = AbortSignal.timeout(Math.max(1, waitMs + 5_000))
+  const bound = deadlineSignal(Math.max(1, waitMs + 5_000))
+  const signal = bound.signal
   try {
     const documents = await documentsOf(api, rental.agreementId, rental.invoiceId, signal)
     if (documents.length === 0) return { status: 'pending' }
@@ -72,5 +74,7 @@ export async function paymentOf(
   } catch {
     // A daemon that does not answer about payments leaves the job's result as it is.
     return { status: 'pending' }
+  } finally {
+    bound.clear()
   }
 }

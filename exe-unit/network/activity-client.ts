@@ -1,7 +1,7 @@
 // The requester's side of `/agora/activity/1`: Activity API calls made on this
 // daemon go to the provider of the activity's agreement. Which provider runs
 // which activity is kept in this node's store, so a restart loses no activity.
-import { CodedError, NetError, RemoteError, signEnvelope, validator } from '../../net/index.ts'
+import { CodedError, NetError, RemoteError, deadlineSignal, signEnvelope, validator } from '../../net/index.ts'
 import type { ErrorCode, NetHost, NodeId, StoreOp } from '../../net/index.ts'
 import type { ActivityState, ActivityUsage, ExeScriptCommandResult, ExeScriptCommandState } from '../activity/types.ts'
 import { ACTIVITY_MESSAGES, DESTROY_ENVELOPE_TYPE } from './activity-messages.ts'
@@ -179,17 +179,19 @@ export class ActivityClient {
   }
 
   async #send(providerId: string, request: ActivityRequest, waitMs = 0, signal?: AbortSignal, budgetMs = waitMs + TRANSIT_MS): Promise<unknown> {
-    const budget = AbortSignal.timeout(budgetMs)
+    const budget = deadlineSignal(budgetMs)
     try {
       const answer = await this.#net.request(ACTIVITY_PROTOCOL, providerId as NodeId, request, {
-        signal: signal === undefined ? budget : AbortSignal.any([budget, signal])
+        signal: signal === undefined ? budget.signal : AbortSignal.any([budget.signal, signal])
       })
       return answer.value
     } catch (err) {
-      if (budget.aborted && signal?.aborted !== true) {
+      if (budget.signal.aborted && signal?.aborted !== true) {
         throw new ActivityCallError('Timeout', `provider ${providerId} did not answer ${request.op} within ${budgetMs} ms`)
       }
       throw callErrorOf(err, providerId)
+    } finally {
+      budget.clear()
     }
   }
 }

@@ -3,7 +3,7 @@
 // protocol, /agora/market/1 (approvals, closings and proposal rejections go
 // through the market's outbox, /agora/market/outbox/1). Market errors cross the wire by their code.
 import Type from 'typebox'
-import { NetError, RemoteError, defineProtocol, signEnvelope } from '../../net/index.ts'
+import { NetError, RemoteError, deadlineSignal, defineProtocol, signEnvelope } from '../../net/index.ts'
 import type { Broadcast, NetHost, NodeId, TopicDefinition } from '../../net/index.ts'
 import type { Static, TSchema } from 'typebox'
 import { MarketError, isMarketErrorCode } from '../errors.ts'
@@ -114,10 +114,13 @@ export function marketNetOver(host: NetHost): MarketNet {
       })
     },
     send: async (to, message, options = {}) => {
+      const deadline = options.timeoutMs === undefined ? undefined : deadlineSignal(options.timeoutMs)
       try {
-        await host.request(MARKET_PROTOCOL, to, message, options.timeoutMs === undefined ? {} : { signal: AbortSignal.timeout(options.timeoutMs) })
+        await host.request(MARKET_PROTOCOL, to, message, deadline === undefined ? {} : { signal: deadline.signal })
       } catch (err) {
         throw marketErrorOf(err, to)
+      } finally {
+        deadline?.clear()
       }
     },
     signEnvelope: (type, payload) => signEnvelope(host.key, type, payload)

@@ -8,6 +8,7 @@
 import { circuitRelayAddressesLast, loopbackAddressLast, publicAddressesFirst, reliableTransportsFirst } from '@libp2p/utils'
 import { webRTC } from '@libp2p/webrtc'
 import { multiaddr } from '@multiformats/multiaddr'
+import { deadlineSignal } from '../events/deadline.ts'
 import { isCircuit, isRelayed, isWebRtc } from './reachability.ts'
 import type { KnownAddress } from './reachability.ts'
 import type { Address, Connection, IdentifyResult, Libp2p } from '@libp2p/interface'
@@ -90,8 +91,9 @@ export function upgradeRelayedByWebRtc(libp2p: Libp2p, log: Logger): () => void 
     if (trying.has(peer) || hasDirect(libp2p.getConnections(peerId))) return
     const target = webRtcAddressThrough(connection.remoteAddr, peer)
     trying.add(peer)
+    const deadline = deadlineSignal(UPGRADE_TIMEOUT_MS)
     libp2p
-      .dial(target, { signal: AbortSignal.timeout(UPGRADE_TIMEOUT_MS) })
+      .dial(target, { signal: deadline.signal })
       .then(
         () => {
           log.info({ peerId: peer }, 'relayed connection joined by a direct one (WebRTC)')
@@ -101,6 +103,7 @@ export function upgradeRelayedByWebRtc(libp2p: Libp2p, log: Logger): () => void 
         }
       )
       .finally(() => {
+        deadline.clear()
         trying.delete(peer)
       })
   }

@@ -14,6 +14,7 @@ import { EnvelopeError } from '../envelope/envelope.ts'
 import { internalErrorText, newCorrelationId } from '../errors/correlation.ts'
 import { parseNodeId } from '../identity/node-id.ts'
 import { silentLogger } from '../logging/logger.ts'
+import { deadlineSignal } from '../events/deadline.ts'
 import { SchemaError } from '../schema/validator.ts'
 import { validatorsOf } from './definition.ts'
 import { FRAME_VERSION, FrameError, MAX_ERROR_MESSAGE_LENGTH, readFrame, requestFrame, responseFrame, sendFrame } from './frames.ts'
@@ -172,17 +173,13 @@ export class RequestResponse {
     if (bytes.byteLength > definition.maxRequestBytes) {
       throw new NetError('PayloadTooLarge', `${definition.name} request is ${bytes.byteLength} bytes, over the ${definition.maxRequestBytes} allowed`)
     }
-    // Its own timer, cleared when the exchange ends: AbortSignal.timeout's fires
-    // all the same later on, and makes an error (with its stack) for nothing.
-    const deadline = new AbortController()
-    const timer = setTimeout(() => {
-      deadline.abort(new TimeoutError(`${definition.name} timed out`))
-    }, definition.timeoutMs)
-    timer.unref()
+    // A timer cleared when the exchange ends: AbortSignal.timeout's fires all
+    // the same later on, and makes an error (with its stack) for nothing.
+    const deadline = deadlineSignal(definition.timeoutMs, () => new TimeoutError(`${definition.name} timed out`))
     try {
       return await this.#exchange(libp2p, definition, target, request, bytes, deadline.signal, options.signal, validators)
     } finally {
-      clearTimeout(timer)
+      deadline.clear()
     }
   }
 
@@ -285,7 +282,8 @@ export class RequestResponse {
       if (!channel.ended) return channel
       if (this.#channels.get(key) !== current) return await this.#channelTo(libp2p, peerId, target, definition)
     }
-    const signal = AbortSignal.timeout(definition.timeoutMs)
+    const deadline = deadlineSignal(definition.timeoutMs)
+    const signal = deadline.signal
     const failure = (err: unknown): Error =>
       signal.aborted
         ? new NetError('PeerTimeout', `opening a ${definition.name} channel to ${target} timed out after ${definition.timeoutMs} ms`, { cause: err })
@@ -296,6 +294,8 @@ export class RequestResponse {
     const opening = this.#open(libp2p, peerId, target, definition, signal, failure).then(stream => new Channel(stream, definition, target, this.#guard, forget))
     this.#channels.set(key, opening)
     opening.catch(forget)
+    // The deadline is the opening's: it ends once the channel is open or has failed.
+    opening.then(deadline.clear, deadline.clear)
     return await opening
   }
 
@@ -602,7 +602,8 @@ async function openStream(
   const relayed = open[0]
   if (relayed === undefined) return await dialAfresh(libp2p, peerId, definition, signal)
   if (overRelay) return await relayed.newStream(definition.name, { signal, runOnLimitedConnection: true })
-  const upgraded = await directConnection(libp2p, peerId, AbortSignal.any([signal, AbortSignal.timeout(directWaitMs)]))
+  const wait = deadlineSignal(directWaitMs)
+  const upgraded = await directConnection(libp2p, peerId, AbortSignal.any([signal, wait.signal])).finally(wait.clear)
   if (upgraded === undefined) throw relayedOnly(target, definition, directWaitMs)
   return await upgraded.newStream(definition.name, { signal })
 }

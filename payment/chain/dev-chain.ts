@@ -5,7 +5,7 @@
 // bound; nothing it started outlives it, or this process, however this
 // process ends (a watch process kills the chain when this one is gone).
 import { type ChildProcess, spawn } from 'node:child_process'
-import { type Clock, silentLogger, systemClock } from '../../net/kernel.ts'
+import { type Clock, deadlineSignal, silentLogger, systemClock } from '../../net/kernel.ts'
 import type { Logger } from '../../net/kernel.ts'
 import { anvilBinaryPath } from './anvil-binary.ts'
 import { ChainError } from './chain-error.ts'
@@ -239,7 +239,8 @@ export class DevChain {
     const url = `http://127.0.0.1:${port}`
     for (let waitMs = FIRST_POLL_MS; ; waitMs = Math.min(waitMs * 2, LONGEST_POLL_MS)) {
       try {
-        const chainId = await jsonRpcCall(url, 'eth_chainId', [], AbortSignal.timeout(RPC_CALL_TIMEOUT_MS))
+        const call = deadlineSignal(RPC_CALL_TIMEOUT_MS)
+        const chainId = await jsonRpcCall(url, 'eth_chainId', [], call.signal).finally(call.clear)
         if (chainId === `0x${this.#init.chainId.toString(16)}`) return
         throw new ChainError('Internal', `the dev chain answered chain id ${String(chainId)}, not ${this.#init.chainId}`)
       } catch (err) {

@@ -5,6 +5,7 @@
 // starts read the record and check that the chain holds that code there.
 import { createHash } from 'node:crypto'
 import type { InterfaceAbi } from 'ethers'
+import { deadlineSignal } from '../../net/kernel.ts'
 import { type ContractArtifact, escrowArtifact, payoutsArtifact, testTokenArtifact } from '../contracts/artifacts.ts'
 import type { DeployedContracts } from '../contracts/deploy.ts'
 import { ChainError } from './chain-error.ts'
@@ -165,9 +166,12 @@ function sha256Hex(hex: string): string {
 }
 
 async function rpc(url: string, method: string, params: unknown[]): Promise<unknown> {
+  const call = deadlineSignal(RPC_TIMEOUT_MS)
   try {
-    return await jsonRpcCall(url, method, params, AbortSignal.timeout(RPC_TIMEOUT_MS))
+    return await jsonRpcCall(url, method, params, call.signal)
   } catch (err) {
     throw new ChainError('Unavailable', `the dev chain did not answer ${method}`, { cause: err })
+  } finally {
+    call.clear()
   }
 }

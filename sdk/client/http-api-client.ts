@@ -3,7 +3,7 @@
 // every failure turned into an SdkError a caller can act on (the daemon's own
 // code from its error body; the URL and the key's source when the key is
 // refused; the URL when nothing answers there).
-import { ERROR_CODES, isErrorCode } from '../../net/kernel.ts'
+import { ERROR_CODES, deadlineSignal, isErrorCode } from '../../net/kernel.ts'
 import type { ErrorCode } from '../../net/kernel.ts'
 import { AbortedError, ApiError, AppKeyRefusedError, DaemonUnreachableError, TimeoutError } from '../errors.ts'
 import type { ApiErrorBody } from '../types.ts'
@@ -35,22 +35,39 @@ export class HttpApiClient implements ApiClient {
   }
 
   async call<T>(method: string, path: string, request: ApiRequest = {}): Promise<T> {
-    const response = await this.#fetch(method, path, request)
+    // The deadline bounds the answer's body too: it ends once the body is read.
+    const deadline = deadlineSignal(request.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS)
     try {
-      const text = await response.text()
-      return (text === '' ? undefined : JSON.parse(text)) as T
-    } catch (error) {
-      throw this.#failure(error, request.signal)
+      const response = await this.#fetch(method, path, request, deadline.signal)
+      try {
+        const text = await response.text()
+        return (text === '' ? undefined : JSON.parse(text)) as T
+      } catch (error) {
+        throw this.#failure(error, request.signal)
+      }
+    } finally {
+      deadline.clear()
     }
   }
 
   async stream(method: string, path: string, request: ApiRequest = {}): Promise<ReadableStream<Uint8Array>> {
-    const response = await this.#fetch(method, path, { accept: '*/*', ...request })
-    if (response.body === null) return new ReadableStream({ start: controller => controller.close() })
-    return response.body
+    // The deadline bounds the whole stream, as the caller reads it: it ends with the stream.
+    const deadline = deadlineSignal(request.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS)
+    let response: Response
+    try {
+      response = await this.#fetch(method, path, { accept: '*/*', ...request }, deadline.signal)
+    } catch (error) {
+      deadline.clear()
+      throw error
+    }
+    if (response.body === null) {
+      deadline.clear()
+      return new ReadableStream({ start: controller => controller.close() })
+    }
+    return response.body.pipeThrough(new TransformStream<Uint8Array, Uint8Array>({ flush: deadline.clear, cancel: deadline.clear }))
   }
 
-  async #fetch(method: string, path: string, request: ApiRequest): Promise<Response> {
+  async #fetch(method: string, path: string, request: ApiRequest, deadline: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { authorization: `Bearer ${this.#appKey}`, accept: request.accept ?? 'application/json' }
     let body: RequestInit['body'] = null
     if (request.bytes !== undefined) {
@@ -60,7 +77,7 @@ export class HttpApiClient implements ApiClient {
       headers['content-type'] = 'application/json'
       body = JSON.stringify(request.body)
     }
-    const signals = [AbortSignal.timeout(request.timeoutMs ?? DEFAULT_CALL_TIMEOUT_MS)]
+    const signals = [deadline]
     if (request.signal !== undefined) signals.push(request.signal)
     if (this.#signal !== undefined) signals.push(this.#signal)
     const init: RequestInit & { duplex?: 'half' } = { method, headers, body, signal: AbortSignal.any(signals) }
