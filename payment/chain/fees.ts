@@ -1,6 +1,7 @@
 // EIP-1559 fees from a network's policy: a first bid from the current base
 // fee, and a replacement's bid (the same nonce, higher fees), never above the
 // caps. When the caps leave no room the answer is an error, not a quiet overpay.
+import { maxAmount, minAmount } from '../model/amounts.ts'
 import { ChainError } from './chain-error.ts'
 import type { FeePolicy } from './network-config.ts'
 
@@ -17,7 +18,7 @@ export function initialFees(policy: FeePolicy, baseFeePerGas: bigint): Eip1559Fe
     throw new ChainError('Unavailable', `the base fee (${baseFeePerGas} wei) and tip exceed the fee cap (${policy.maxFeePerGas} wei); waiting for lower fees`)
   }
   const wanted = (baseFeePerGas * BigInt(policy.baseFeeHeadroomPercent)) / 100n + tip
-  return { maxFeePerGas: min(wanted, policy.maxFeePerGas), maxPriorityFeePerGas: tip }
+  return { maxFeePerGas: minAmount(wanted, policy.maxFeePerGas), maxPriorityFeePerGas: tip }
 }
 
 /**
@@ -27,21 +28,13 @@ export function initialFees(policy: FeePolicy, baseFeePerGas: bigint): Eip1559Fe
  */
 export function replacementFees(policy: FeePolicy, previous: Eip1559Fees, baseFeePerGas: bigint): Eip1559Fees {
   const bump = BigInt(100 + policy.replacementBumpPercent)
-  const tip = min(ceilDiv(previous.maxPriorityFeePerGas * bump, 100n), policy.maxPriorityFeePerGas)
-  const wanted = max(ceilDiv(previous.maxFeePerGas * bump, 100n), (baseFeePerGas * BigInt(policy.baseFeeHeadroomPercent)) / 100n + tip)
-  const fees = { maxFeePerGas: min(wanted, policy.maxFeePerGas), maxPriorityFeePerGas: tip }
+  const tip = minAmount(ceilDiv(previous.maxPriorityFeePerGas * bump, 100n), policy.maxPriorityFeePerGas)
+  const wanted = maxAmount(ceilDiv(previous.maxFeePerGas * bump, 100n), (baseFeePerGas * BigInt(policy.baseFeeHeadroomPercent)) / 100n + tip)
+  const fees = { maxFeePerGas: minAmount(wanted, policy.maxFeePerGas), maxPriorityFeePerGas: tip }
   if (fees.maxFeePerGas < ceilDiv(previous.maxFeePerGas * 110n, 100n) || fees.maxPriorityFeePerGas < ceilDiv(previous.maxPriorityFeePerGas * 110n, 100n)) {
     throw new ChainError('Conflict', 'the fee caps leave no room for a replacement (nodes require a 10 % raise of both fees)')
   }
   return fees
-}
-
-function min(a: bigint, b: bigint): bigint {
-  return a < b ? a : b
-}
-
-function max(a: bigint, b: bigint): bigint {
-  return a > b ? a : b
 }
 
 function ceilDiv(a: bigint, b: bigint): bigint {

@@ -35,3 +35,13 @@ export function formatAmount(units: bigint, decimals: number = TOKEN_DECIMALS): 
   const fraction = (units % scale).toString().padStart(decimals, '0').replace(/0+$/, '')
   return fraction === '' ? whole.toString() : `${whole}.${fraction}`
 }
+
+/** The smaller of two amounts (Math.min takes no bigint). */
+export function minAmount(a: bigint, b: bigint): bigint {
+  return a < b ? a : b
+}
+
+/** The larger of two amounts. */
+export function maxAmount(a: bigint, b: bigint): bigint {
+  return a > b ? a : b
+}

@@ -10,6 +10,7 @@ import type { TypedEventEmitter } from '@libp2p/interface'
 import { concat, type EventLog, keccak256, toBeHex, type Wallet } from 'ethers'
 import type { Clock, Logger, TimerHandle } from '../../net/index.ts'
 import { depositIdOf } from '../contracts/index.ts'
+import { maxAmount } from '../model/amounts.ts'
 import type { DepositView } from '../model/documents.ts'
 import type { ClaimOutcome } from '../model/payment-api.ts'
 import { CLAIM_GAS, type ClaimCandidate, claimsDue, nextDeadlineCheck } from './claim-policy.ts'
@@ -359,7 +360,7 @@ export class EscrowPayee {
     const amounts = entries.map(e => e.cumulative)
     const intentId = `${CLAIM}${keccak256(concat(entries.flatMap(e => [e.depositId, toBeHex(e.cumulative, 32)])))}`
     // The intent first: the deposits' claims in progress, and the one transaction that makes them.
-    for (const e of entries) await this.#update(e.depositId, r => ({ ...r, claimed: max(r.claimed, e.claimed), claiming: e.cumulative }))
+    for (const e of entries) await this.#update(e.depositId, r => ({ ...r, claimed: maxAmount(r.claimed, e.claimed), claiming: e.cumulative }))
     await this.#batches.put({ intentId, data: data.toLowerCase(), depositIds, amounts })
     const before = new Map(entries.map(e => [e.depositId, e.claimed]))
     const txHash = await this.#finishClaim(this.#batches.get(intentId)!)
@@ -401,7 +402,7 @@ export class EscrowPayee {
     const onChain = known ?? (await this.#chain.deposit(record.depositId))
     if (onChain.claimed <= record.reported) {
       if (record.claiming !== undefined || record.claimed !== onChain.claimed) {
-        await this.#update(record.depositId, r => ({ ...without(r, 'claiming'), claimed: max(r.claimed, onChain.claimed) }))
+        await this.#update(record.depositId, r => ({ ...without(r, 'claiming'), claimed: maxAmount(r.claimed, onChain.claimed) }))
       }
       return
     }
@@ -426,8 +427,8 @@ export class EscrowPayee {
     let reportedBefore = record.reported
     await this.#update(record.depositId, r => {
       reportedBefore = r.reported
-      const claimed = max(r.claimed, onChain.claimed)
-      return { ...without(r, 'claiming'), claimed, amount: max(r.amount, onChain.amount), reported: max(r.reported, claimed) }
+      const claimed = maxAmount(r.claimed, onChain.claimed)
+      return { ...without(r, 'claiming'), claimed, amount: maxAmount(r.amount, onChain.amount), reported: maxAmount(r.reported, claimed) }
     })
     this.#cache.set(record.depositId, { deposit: onChain, readAt: this.#clock.now() })
     if (onChain.claimed > reportedBefore) {
@@ -446,10 +447,6 @@ export class EscrowPayee {
       if (current !== undefined) await this.records.put(change(current))
     })
   }
-}
-
-function max(a: bigint, b: bigint): bigint {
-  return a > b ? a : b
 }
 
 function refuse(code: Refusal['code'], reason: string): Refusal {
