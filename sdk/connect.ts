@@ -52,11 +52,15 @@ export async function connect(options: ConnectOptions = {}, components: ConnectC
   const env = components.env ?? process.env
   const url = options.url ?? env.AGORA_API_URL ?? env.YAGNA_API_URL ?? DEFAULT_API_URL
   checkUrl(url)
+  const mandateMs = options.invoiceMandateMs
+  if (mandateMs !== undefined && !(Number.isSafeInteger(mandateMs) && mandateMs >= 0)) {
+    throw new SdkError('BadRequest', `invoiceMandateMs must be a whole number of milliseconds, 0 or more, not ${String(mandateMs).slice(0, 40)}`)
+  }
   const key = appKeyOf(options, env)
   const api = new HttpApiClient({ url, appKey: key.appKey, appKeySource: key.source, ...(options.signal === undefined ? {} : { signal: options.signal }) })
   const { identity } = await api.call<{ identity: string }>('GET', '/me')
   const clock = components.clock ?? systemClock
-  const guard = components.guard?.(api, clock) ?? createPaymentGuard(api, { clock })
+  const guard = components.guard?.(api, clock) ?? createPaymentGuard(api, { clock, ...(mandateMs === undefined ? {} : { invoiceMandateMs: mandateMs }) })
   return new Client(api, identity, clock, guard)
 }
 

@@ -11,6 +11,12 @@ export interface ConnectOptions {
   readonly appKey?: string
   /** Ends every wait of this connection. */
   readonly signal?: AbortSignal
+  /**
+   * How long the daemon still answers the invoice of a rental whose release returned before it came: accepted
+   * if it asks no more than the debit notes and the most usage the activities can have had justify, rejected
+   * otherwise (ms; default 24 hours; 0 leaves such an invoice RECEIVED for a client to answer).
+   */
+  readonly invoiceMandateMs?: number
 }
 
 /** The least a provider must offer. */
@@ -112,6 +118,16 @@ export interface RentalReport {
   readonly invoiceId?: string
   /** Rejected documents with their reason (e.g. INCORRECT_AMOUNT). */
   readonly rejected: readonly { readonly documentId: string; readonly reason: string; readonly message?: string }[]
+  /** The invoice had not come by the release's bound: the daemon answers it, within this mandate. */
+  readonly invoiceMandate?: InvoiceMandateReport
+}
+
+/** An invoice handed to the requester's daemon: accepted if it asks at most `maxAmount`, rejected otherwise. */
+export interface InvoiceMandateReport {
+  /** Base units, cumulative for the agreement. */
+  readonly maxAmount: bigint
+  /** Until when (epoch ms); an invoice that comes later waits for a client. */
+  readonly expiresAt: number
 }
 
 export type RentalState = 'active' | 'releasing' | 'released' | 'lost' | 'terminated'

@@ -16,13 +16,16 @@ import {
   EventQuery,
   FundBody,
   FundOutcome,
+  InvoiceMandate,
+  InvoiceMandateParams,
   IssuedEvent,
+  NewInvoiceMandateBody,
   PaymentStatus,
   paymentErrors,
   StatusQuery
 } from './payment-schemas.ts'
 import { statusPlatform } from './payment-status.ts'
-import { claimWire, depositWire, fundWire, issuedEventWire, rejectionsWire, statusWire } from './payment-wire.ts'
+import { claimWire, depositWire, fundWire, invoiceMandateWire, issuedEventWire, newInvoiceMandateOf, rejectionsWire, statusWire } from './payment-wire.ts'
 import { errorResponses } from './schemas.ts'
 import type { TypeBoxProvider } from './type-provider.ts'
 
@@ -79,6 +82,32 @@ export function paymentExtrasRoutes(api: PaymentApi): FastifyPluginAsync {
     // documents (in memory), so its cost follows the documents held, not the events ever written.
     app.get('/rejections', { schema: { operationId: 'agoraPaymentRejections', tags, response: { 200: Type.Array(DocumentRejection) } } }, async () =>
       rejectionsWire(api.debitNotes(), api.invoices())
+    )
+    app.post(
+      '/invoice-mandates',
+      {
+        schema: {
+          operationId: 'agoraPaymentCreateInvoiceMandate',
+          tags,
+          description:
+            'Hands the invoice of a terminated agreement to this daemon, for when no client is left to answer it: accepted when it asks at most maxAmount, from an allocation carved out of allocationId; rejected (INCORRECT_AMOUNT) when it asks more. An invoice here already is answered at once. The same mandate again changes nothing.',
+          body: NewInvoiceMandateBody,
+          // 404: no such agreement or allocation; 409: not terminated, its invoice answered already, the allocation too small, another mandate; 410: the allocation was released.
+          response: { 201: InvoiceMandate, ...paymentErrors.change }
+        }
+      },
+      async (request, reply) => {
+        const mandate = await api.createInvoiceMandate(newInvoiceMandateOf(request.body))
+        return reply.code(201).send(invoiceMandateWire(mandate))
+      }
+    )
+    app.get('/invoice-mandates', { schema: { operationId: 'agoraPaymentInvoiceMandates', tags, response: { 200: Type.Array(InvoiceMandate) } } }, async () =>
+      api.invoiceMandates().map(invoiceMandateWire)
+    )
+    app.get(
+      '/invoice-mandates/:agreementId',
+      { schema: { operationId: 'agoraPaymentInvoiceMandate', tags, params: InvoiceMandateParams, response: { 200: InvoiceMandate, ...paymentErrors.read } } },
+      async request => invoiceMandateWire(api.invoiceMandate(request.params.agreementId))
     )
     app.post(
       '/fund',

@@ -242,6 +242,38 @@ export const DecorationsQuery = Type.Object({
 })
 
 // Agora's extras.
+export const NewInvoiceMandateBody = Type.Object(
+  {
+    agreementId: Type.String({ ...PaymentId, description: 'a terminated agreement of this requester' }),
+    maxAmount: Type.String({
+      maxLength: 100,
+      description: 'the most the invoice may ask for the whole agreement, in whole tokens such as "1.5": what was accepted and what its final usage may add'
+    }),
+    allocationId: Type.String({
+      ...PaymentId,
+      description: 'the live allocation the invoice would have been accepted from; the mandate carves its share out of it'
+    }),
+    expiresAt: Type.Optional(Type.String({ ...Time, description: "until when the daemon answers (default: the daemon's allocation timeout from now)" }))
+  },
+  { additionalProperties: false }
+)
+export const InvoiceMandateParams = Type.Object({ agreementId: PaymentId })
+export const InvoiceMandate = Type.Object({
+  agreementId: Type.String(),
+  maxAmount: Type.String(),
+  allocationId: Type.String({ description: 'the allocation made for the mandate, which its acceptance spends from' }),
+  sourceAllocationId: Type.String({ description: 'the allocation it was carved out of' }),
+  createdAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  outcome: Type.Optional(
+    Type.Object({
+      invoiceId: Type.String(),
+      answer: Type.Union([Type.Literal('accepted'), Type.Literal('rejected')]),
+      at: Type.String({ format: 'date-time' })
+    })
+  )
+})
+
 export const DepositView = Type.Object({
   depositId: Type.String(),
   role: Type.Union([Type.Literal('Requestor'), Type.Literal('Provider')]),

@@ -14,8 +14,10 @@ import type {
   DepositView,
   Invoice,
   InvoiceEvent,
+  InvoiceMandate,
   IssuedEvent,
   NewAllocation,
+  NewInvoiceMandate,
   Payment,
   PaymentStatus,
   Rejection,
@@ -277,4 +279,22 @@ export function allocationIdsOf(values: readonly string[]): string[] {
   const ids = values.flatMap(value => value.split(',')).filter(id => id !== '')
   if (ids.length === 0) throw new PaymentError('BadRequest', 'allocationIds must name at least one allocation')
   return [...new Set(ids)]
+}
+
+export function newInvoiceMandateOf(body: { agreementId: string; maxAmount: string; allocationId: string; expiresAt?: string }): NewInvoiceMandate {
+  const maxAmount = parseAmount(body.maxAmount, 'maxAmount')
+  const expiresAt = body.expiresAt === undefined ? undefined : parseTime(body.expiresAt, 'expiresAt')
+  return { agreementId: body.agreementId, maxAmount, allocationId: body.allocationId, ...(expiresAt === undefined ? {} : { expiresAt }) }
+}
+
+export function invoiceMandateWire(mandate: InvoiceMandate) {
+  return {
+    agreementId: mandate.agreementId,
+    maxAmount: formatAmount(mandate.maxAmount),
+    allocationId: mandate.allocationId,
+    sourceAllocationId: mandate.sourceAllocationId,
+    createdAt: formatTime(mandate.createdAt),
+    expiresAt: formatTime(mandate.expiresAt),
+    ...(mandate.outcome === undefined ? {} : { outcome: { ...mandate.outcome, at: formatTime(mandate.outcome.at) } })
+  }
 }

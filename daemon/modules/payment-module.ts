@@ -199,7 +199,12 @@ export class PaymentModule implements DaemonModule {
           .filter((a): a is PaymentAgreement => a !== undefined && a.role === 'Provider'),
       finalUsageWaitMs: section.finalUsageWaitMs ?? PAYMENT_DEFAULTS.finalUsageWaitMs
     })
-    const requester = new RequesterFlow({ ...common, resendIntervalMs: section.resendIntervalMs ?? PAYMENT_DEFAULTS.resendIntervalMs })
+    const requester = new RequesterFlow({
+      ...common,
+      resendIntervalMs: section.resendIntervalMs ?? PAYMENT_DEFAULTS.resendIntervalMs,
+      // A mandate holds its allocation as long as an allocation given no timeout lives.
+      mandateLifetimeMs: section.allocationTimeoutMs ?? PAYMENT_DEFAULTS.allocationTimeoutMs
+    })
     this.#provider = provider
     this.#requester = requester
     await outbox.start()

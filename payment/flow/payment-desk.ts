@@ -12,8 +12,10 @@ import type {
   DepositView,
   Invoice,
   InvoiceEvent,
+  InvoiceMandate,
   IssuedEvent,
   NewAllocation,
+  NewInvoiceMandate,
   Payment,
   PaymentRole,
   PaymentStatus,
@@ -143,6 +145,18 @@ export class PaymentDesk implements PaymentApi {
 
   async rejectInvoice(invoiceId: string, rejection: Rejection): Promise<void> {
     await this.#c.requester.reject(checkedId(invoiceId), 'invoice', rejection)
+  }
+
+  async createInvoiceMandate(input: NewInvoiceMandate): Promise<InvoiceMandate> {
+    return await this.#c.requester.mandates.create({ ...input, agreementId: checkedId(input.agreementId), allocationId: checkedId(input.allocationId) })
+  }
+
+  invoiceMandate(agreementId: string): InvoiceMandate {
+    return this.#c.requester.mandates.get(checkedId(agreementId))
+  }
+
+  invoiceMandates(): InvoiceMandate[] {
+    return this.#c.requester.mandates.list()
   }
 
   async issuedEvents(query: EventQuery): Promise<IssuedEvent[]> {

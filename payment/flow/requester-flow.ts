@@ -15,16 +15,21 @@ import { PAYMENT_MESSAGES, payoutWire, proofWire } from '../protocol/index.ts'
 import type { Received } from '../protocol/index.ts'
 import type { RequesterSettlementEvents, SettlementProof } from '../settlement/settlement.ts'
 import { termsOf } from './flow-parts.ts'
+import { InvoiceMandates } from './invoice-mandates.ts'
 import type { FlowComponents } from './flow-parts.ts'
 import type { PaymentAgreement, PaymentTerms } from './payment-terms.ts'
 
 export interface RequesterFlowComponents extends FlowComponents {
   /** How often acceptances written but not yet sent are tried again (ms). */
   readonly resendIntervalMs: number
+  /** How long an invoice mandate stands when its client names no end (ms). */
+  readonly mandateLifetimeMs: number
 }
 
 export class RequesterFlow {
   readonly #c: RequesterFlowComponents
+  /** Invoices answered for clients that are gone. */
+  readonly mandates: InvoiceMandates
   /** Agreements whose settlement was readied by this process (prepare is safe to repeat, but costs a chain read). */
   readonly #prepared = new Set<string>()
   #resend: TimerHandle | undefined
@@ -32,6 +37,16 @@ export class RequesterFlow {
 
   constructor(components: RequesterFlowComponents) {
     this.#c = components
+    this.mandates = new InvoiceMandates({
+      ledger: components.ledger,
+      clock: components.clock,
+      logger: components.logger,
+      agreement: components.agreement,
+      terms: agreement => termsOf(components, agreement),
+      defaultLifetimeMs: components.mandateLifetimeMs,
+      accept: async (invoiceId, acceptance) => await this.accept(invoiceId, 'invoice', acceptance),
+      reject: async (invoiceId, rejection) => await this.reject(invoiceId, 'invoice', rejection)
+    })
     components.outbox.handle(PAYMENT_MESSAGES.debitNote, async message => {
       await this.#receive(message, 'debit-note')
     })
@@ -48,6 +63,7 @@ export class RequesterFlow {
     for (const record of this.#c.ledger.documents.all()) {
       if (record.role === 'Requestor' && record.kind === 'invoice' && record.accepted?.sent === true) void this.#finish(record.document.agreementId)
     }
+    this.mandates.answerWaiting()
   }
 
   /** The market reports a change of one of this node's agreements as requester: one that ended with nothing owed is done. */
@@ -225,7 +241,8 @@ export class RequesterFlow {
         ? { kind, role: 'Requestor', status: 'RECEIVED', document: payload as InvoiceWire }
         : { kind, role: 'Requestor', status: 'RECEIVED', document: payload as DebitNoteWire }
     ) as StoredDocument
-    await this.#c.ledger.receive(record)
+    const received = await this.#c.ledger.receive(record)
+    if (received && kind === 'invoice' && !this.#stopped) void this.mandates.answer(payload.agreementId)
   }
 
   /** The chain shows the provider claimed the agreement's deposit up to `claimed`: the documents it covers are SETTLED here. */

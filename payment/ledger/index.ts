@@ -1,6 +1,6 @@
 // The payment ledger: allocations, debit notes and invoices of both roles, their events.
 export { Ledger } from './ledger.ts'
-export type { LedgerComponents, NewAllocationRecord, AcceptOutcome, Commit } from './ledger.ts'
+export type { LedgerComponents, NewAllocationRecord, NewMandateRecord, AcceptOutcome, Commit } from './ledger.ts'
 export {
   debitNoteOf,
   invoiceOf,

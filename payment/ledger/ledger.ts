@@ -6,7 +6,7 @@
 import { loadEach } from '../../net/index.ts'
 import type { BadRecord, Clock, OutboxDb, StoreOp, TimerHandle } from '../../net/index.ts'
 import { PaymentError } from '../model/payment-error.ts'
-import type { Allocation, AllocationUpdate, Payment, PaymentRole, Rejection } from '../model/documents.ts'
+import type { Allocation, AllocationUpdate, InvoiceMandate, Payment, PaymentRole, Rejection } from '../model/documents.ts'
 import { AllocationBook } from './allocation-book.ts'
 import { DocumentBook } from './document-book.ts'
 import { EVENT_PREFIX, EventLog, storedEvent } from './event-log.ts'
@@ -14,6 +14,8 @@ import type { EventInput } from './event-log.ts'
 import { IssuedLog } from './issued-log.ts'
 import { allocationOf, amountOf, documentIdOf, rejectionWire, storedAllocation, storedDebitNote, storedInvoice } from './records.ts'
 import type { StoredAllocation, StoredDocument } from './records.ts'
+import { mandateOf, storedMandate } from './mandate-records.ts'
+import type { StoredMandate } from './mandate-records.ts'
 import { paymentOf, storedPayment, storedSettled } from './payment-records.ts'
 import type { PaymentSource, StoredPayment } from './payment-records.ts'
 
@@ -21,6 +23,7 @@ const ALLOCATION_PREFIX = 'alloc:'
 const DOCUMENT_PREFIX = 'doc:'
 const SETTLED_PREFIX = 'settled:'
 const PAYMENT_PREFIX = 'pay:'
+const MANDATE_PREFIX = 'mandate:'
 
 /** Writes `ops` durably: the store's batch, or an outbox enqueue that carries them alongside its message. */
 export type Commit = (ops: StoreOp[]) => Promise<void>
@@ -44,6 +47,17 @@ export interface NewAllocationRecord {
   readonly balance: bigint
 }
 
+export interface NewMandateRecord {
+  readonly agreementId: string
+  readonly maxAmount: bigint
+  /** The id of the allocation carved out for it. */
+  readonly allocationId: string
+  readonly sourceAllocationId: string
+  /** The agreement's payment platform (canonical name). */
+  readonly paymentPlatform: string
+  readonly expiresAt: number
+}
+
 export type AcceptOutcome =
   | { readonly changed: true; readonly cumulative: bigint; readonly record: StoredDocument }
   | { readonly changed: false; readonly cumulative: bigint; readonly record: StoredDocument }
@@ -59,6 +73,8 @@ export class Ledger {
   /** Per role and agreement: the cumulative the chain shows paid. */
   readonly #settled = new Map<string, bigint>()
   readonly #payments = new Map<string, StoredPayment>()
+  /** Invoice mandates by agreement. */
+  readonly #mandates = new Map<string, StoredMandate>()
   #queue: Promise<unknown> = Promise.resolve()
   #closed = false
 
@@ -107,6 +123,13 @@ export class Ledger {
       ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
     })
     for (const { record } of payments) this.#payments.set(record.paymentId, record)
+    const mandates = await loadEach({
+      store: db,
+      range: { gte: MANDATE_PREFIX, lt: `${MANDATE_PREFIX}~` },
+      parse: value => storedMandate.parse(value),
+      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
+    })
+    for (const { record } of mandates) this.#mandates.set(record.agreementId, record)
     for (const record of this.allocations.unreleased()) this.#scheduleRelease(record)
   }
 
@@ -166,6 +189,93 @@ export class Ledger {
     await this.#exclusive(async () => {
       const record = this.allocations.live(allocationId)
       await this.#release(record)
+    })
+  }
+
+  // ---- invoice mandates ----
+
+  /**
+   * A mandate for the agreement's invoice, with an allocation of its own
+   * carved out of the source allocation (what the invoice may add to what was
+   * accepted), written in one batch: the total reserved does not change. The
+   * same mandate again changes nothing; another for the agreement is Conflict.
+   */
+  async createMandate(input: NewMandateRecord): Promise<{ readonly mandate: InvoiceMandate; readonly created: boolean }> {
+    return await this.#exclusive(async () => {
+      const { agreementId } = input
+      const now = this.#components.clock.now()
+      const existing = this.#mandates.get(agreementId)
+      if (existing !== undefined) {
+        const same = BigInt(existing.maxAmount) === input.maxAmount && existing.sourceAllocationId === input.sourceAllocationId
+        if (same && existing.outcome === undefined && existing.expiresAt > now) return { mandate: mandateOf(existing), created: false }
+        throw new PaymentError('Conflict', `agreement ${agreementId} has an invoice mandate already, of ${existing.maxAmount} base units`)
+      }
+      if (input.expiresAt <= now) throw new PaymentError('BadRequest', 'expiresAt must be a time in the future')
+      const invoice = this.documents.invoiceOfAgreement(agreementId, 'Requestor')
+      if (invoice !== undefined && invoice.status !== 'RECEIVED') {
+        throw new PaymentError(
+          'Conflict',
+          `invoice ${invoice.document.invoiceId} of agreement ${agreementId} is ${invoice.status} already: nothing is left to answer`
+        )
+      }
+      const accepted = this.documents.acceptedTotal(agreementId, 'Requestor')
+      if (input.maxAmount < accepted) {
+        throw new PaymentError('BadRequest', `maxAmount ${input.maxAmount} is below the ${accepted} base units already accepted for agreement ${agreementId}`)
+      }
+      const source = this.allocations.live(input.sourceAllocationId)
+      if (source.paymentPlatform !== input.paymentPlatform) {
+        throw new PaymentError('BadRequest', `allocation ${source.allocationId} is for ${source.paymentPlatform}, the agreement for ${input.paymentPlatform}`)
+      }
+      const reserve = input.maxAmount - accepted
+      const remaining = allocationOf(source).remainingAmount
+      if (reserve > remaining) {
+        throw new PaymentError('Conflict', `the mandate needs ${reserve} base units of allocation ${source.allocationId}; it has ${remaining} left`)
+      }
+      const carved: StoredAllocation = {
+        allocationId: input.allocationId,
+        address: source.address,
+        paymentPlatform: source.paymentPlatform,
+        totalAmount: reserve.toString(),
+        spentAmount: '0',
+        timestamp: now,
+        timeout: input.expiresAt,
+        makeDeposit: source.makeDeposit
+      }
+      const lowered: StoredAllocation = { ...source, totalAmount: (BigInt(source.totalAmount) - reserve).toString() }
+      const record: StoredMandate = {
+        agreementId,
+        maxAmount: input.maxAmount.toString(),
+        allocationId: input.allocationId,
+        sourceAllocationId: source.allocationId,
+        createdAt: now,
+        expiresAt: input.expiresAt
+      }
+      await this.#write([allocationOp(lowered), allocationOp(carved), mandateOp(record)])
+      this.allocations.put(lowered)
+      this.allocations.put(carved)
+      this.#scheduleRelease(carved)
+      this.#mandates.set(agreementId, record)
+      return { mandate: mandateOf(record), created: true }
+    })
+  }
+
+  mandate(agreementId: string): InvoiceMandate | undefined {
+    const record = this.#mandates.get(agreementId)
+    return record === undefined ? undefined : mandateOf(record)
+  }
+
+  mandates(): InvoiceMandate[] {
+    return [...this.#mandates.values()].sort((a, b) => a.createdAt - b.createdAt).map(mandateOf)
+  }
+
+  /** How the mandate's invoice was answered (once). */
+  async mandateAnswered(agreementId: string, invoiceId: string, answer: 'accepted' | 'rejected'): Promise<void> {
+    await this.#exclusive(async () => {
+      const record = this.#mandates.get(agreementId)
+      if (record === undefined || record.outcome !== undefined) return
+      const next: StoredMandate = { ...record, outcome: { invoiceId, answer, at: this.#components.clock.now() } }
+      await this.#write([mandateOp(next)])
+      this.#mandates.set(agreementId, next)
     })
   }
 
@@ -433,6 +543,10 @@ export class Ledger {
 
 function allocationOp(record: StoredAllocation): StoreOp {
   return { type: 'put', key: `${ALLOCATION_PREFIX}${record.allocationId}`, value: record }
+}
+
+function mandateOp(record: StoredMandate): StoreOp {
+  return { type: 'put', key: `${MANDATE_PREFIX}${record.agreementId}`, value: record }
 }
 
 function documentOp(record: StoredDocument): StoreOp {

@@ -133,6 +133,37 @@ export interface AllocationUpdate {
   readonly timeout?: number
 }
 
+/**
+ * A requester's standing answer to the invoice of one terminated agreement,
+ * for when no client is left to answer it: the daemon accepts an invoice of
+ * at most `maxAmount` (and rejects a larger one) from an allocation of its
+ * own, carved out of the client's so that releasing that one keeps the money
+ * the invoice may still need.
+ */
+export interface InvoiceMandate {
+  readonly agreementId: string
+  /** The most the invoice may ask (cumulative for the agreement, base units). */
+  readonly maxAmount: bigint
+  /** The allocation made for it, which the acceptance spends from; released once the invoice is answered. */
+  readonly allocationId: string
+  /** The client's allocation it was carved out of. */
+  readonly sourceAllocationId: string
+  readonly createdAt: number
+  /** After this the invoice is left RECEIVED for a client again (epoch ms); the mandate's allocation times out with it. */
+  readonly expiresAt: number
+  /** How its invoice was answered, once it was. */
+  readonly outcome?: { readonly invoiceId: string; readonly answer: 'accepted' | 'rejected'; readonly at: number }
+}
+
+export interface NewInvoiceMandate {
+  readonly agreementId: string
+  readonly maxAmount: bigint
+  /** The live allocation the invoice would have been accepted from. */
+  readonly allocationId: string
+  /** Default: the daemon's allocation timeout from now. */
+  readonly expiresAt?: number
+}
+
 /** One transfer of value that settled documents: a payout batch transaction or an escrow claim. */
 export interface Payment {
   readonly paymentId: string

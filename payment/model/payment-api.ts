@@ -11,8 +11,10 @@ import type {
   DepositView,
   Invoice,
   InvoiceEvent,
+  InvoiceMandate,
   IssuedEvent,
   NewAllocation,
+  NewInvoiceMandate,
   Payment,
   PaymentRole,
   PaymentStatus,
@@ -75,6 +77,13 @@ export interface PaymentApi {
   invoiceEvents(query: EventQuery): Promise<InvoiceEvent[]>
   acceptInvoice(invoiceId: string, acceptance: Acceptance): Promise<void>
   rejectInvoice(invoiceId: string, rejection: Rejection): Promise<void>
+  /**
+   * Hands the invoice of a terminated agreement to the daemon, for when no client is left to answer it: the
+   * daemon accepts it if it asks at most `maxAmount`, and rejects it otherwise (Agora's).
+   */
+  createInvoiceMandate(input: NewInvoiceMandate): Promise<InvoiceMandate>
+  invoiceMandate(agreementId: string): InvoiceMandate
+  invoiceMandates(): InvoiceMandate[]
   /** The debit notes and invoices this node issues, as they are issued (Agora's: the Golem events tell the issuer only of answers). */
   issuedEvents(query: EventQuery): Promise<IssuedEvent[]>
 

@@ -6,12 +6,12 @@
 // agreement are answered in the order they arrive; each answer is sent once and
 // retried only while the daemon did not take it. settle() returns within its
 // bound whatever the provider does.
-import { formatAmount, parseAmount } from '../../payment/model/amounts.ts'
+import { formatAmount, maxAmount, minAmount, parseAmount } from '../../payment/model/amounts.ts'
 import { silentLogger, systemClock } from '../../net/kernel.ts'
 import type { Clock, Logger, TimerHandle } from '../../net/kernel.ts'
 import type { ApiClient } from '../client/api-client.ts'
 import { ApiError, SdkError } from '../errors.ts'
-import type { RentalReport } from '../types.ts'
+import type { InvoiceMandateReport, RentalReport } from '../types.ts'
 import { guardTermsOf } from './agreement-terms.ts'
 import type { GuardTerms } from './agreement-terms.ts'
 import { checkInvoice, invoiceBound } from './invoice-checks.ts'
@@ -21,6 +21,7 @@ import { checkDebitNote, clampedCounters, countersOf, DEFAULT_SLACK } from './us
 import type { Reading, UsageSlack, Verdict } from './usage-checks.ts'
 
 const PAYMENT_API = '/payment-api/v1'
+const MANDATES = '/agora-api/v1/payment/invoice-mandates'
 /** The SDK's reasons; the wire carries the Payment API's INCORRECT_AMOUNT for both (its RejectionReason has no budget reason). */
 export type GuardRejection = 'INCORRECT_AMOUNT' | 'BUDGET_EXCEEDED'
 /** Documents of agreements not (yet) watched that are kept for a later watch(). */
@@ -39,7 +40,11 @@ export interface PaymentGuardOptions {
   readonly pollTimeoutSec?: number
   /** Pause after a failed poll or answer before it is tried again (ms; default 500). */
   readonly retryMs?: number
+  /** How long a handed-over invoice is answered by the daemon (ms; default 24 hours; 0: nothing is handed over). */
+  readonly invoiceMandateMs?: number
 }
+
+export const DEFAULT_INVOICE_MANDATE_MS = 24 * 3_600_000
 
 interface DebitNoteWire {
   readonly debitNoteId: string
@@ -72,6 +77,8 @@ interface Watched {
   readonly basis: Map<string, UsageBasis>
   accepted: bigint
   invoice?: { readonly invoiceId: string; readonly outcome: 'accepted' | 'rejected' | 'failed' }
+  /** Its invoice is the daemon's to answer (handOver). */
+  handedOver?: InvoiceMandateReport
   readonly rejected: Array<{ readonly documentId: string; readonly reason: string; readonly message?: string }>
   /** Documents are answered one after another, in arrival order. */
   queue: Promise<void>
@@ -93,6 +100,7 @@ class DefaultPaymentGuard implements PaymentGuard {
   readonly #pollSec: number
   readonly #retryMs: number
   readonly #appSessionId: string | undefined
+  readonly #mandateMs: number
   readonly #watched = new Map<string, Watched>()
   readonly #unwatched = new Map<string, Document[]>()
   #unwatchedCount = 0
@@ -110,6 +118,7 @@ class DefaultPaymentGuard implements PaymentGuard {
     this.#pollSec = options.pollTimeoutSec ?? 5
     this.#retryMs = options.retryMs ?? 500
     this.#appSessionId = options.appSessionId
+    this.#mandateMs = options.invoiceMandateMs ?? DEFAULT_INVOICE_MANDATE_MS
     const since = new Date(this.#clock.now()).toISOString()
     this.#polls = [this.#poll('debit-note', since), this.#poll('invoice', since)]
   }
@@ -167,6 +176,44 @@ class DefaultPaymentGuard implements PaymentGuard {
     return this.#report(watched)
   }
 
+  async handOver(
+    agreementId: string,
+    options: { readonly activityIds?: readonly string[]; readonly timeoutMs?: number } = {}
+  ): Promise<InvoiceMandateReport | undefined> {
+    const watched = this.#watched.get(agreementId)
+    if (watched === undefined) throw new SdkError('NotFound', `agreement ${agreementId} is not watched by this payment guard`)
+    if (this.#mandateMs <= 0 || watched.terms instanceof Error) return undefined
+    // The documents already read are answered first: the bound starts from what they accepted.
+    await watched.queue
+    if (watched.invoice !== undefined) return undefined
+    if (watched.handedOver !== undefined) return watched.handedOver
+    const now = this.#clock.now()
+    const accepted = new Map([...watched.honest].map(([id, reading]) => [id, reading.amount]))
+    const bound = invoiceBound(
+      watched.terms,
+      { activityIds: options.activityIds ?? [], basis: watched.basis, accepted, startedAt: watched.startedAt, now },
+      this.#slack
+    )
+    const mandate: InvoiceMandateReport = { maxAmount: maxAmount(minAmount(bound, watched.spec.budget), watched.accepted), expiresAt: now + this.#mandateMs }
+    // From here the invoice is the daemon's: were the guard to answer it too, the two answers could differ.
+    watched.handedOver = mandate
+    try {
+      await this.#api.call('POST', MANDATES, {
+        body: {
+          agreementId,
+          maxAmount: formatAmount(mandate.maxAmount),
+          allocationId: watched.spec.allocationId,
+          expiresAt: new Date(mandate.expiresAt).toISOString()
+        },
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs })
+      })
+    } catch (err) {
+      delete watched.handedOver
+      throw err
+    }
+    return mandate
+  }
+
   async close(): Promise<void> {
     this.#stop.abort()
     for (const timer of this.#timers) this.#clock.clearTimeout(timer)
@@ -181,7 +228,8 @@ class DefaultPaymentGuard implements PaymentGuard {
       providerId: watched.spec.agreement.offer.providerId,
       cost: watched.accepted,
       ...(watched.invoice === undefined ? {} : { invoiceId: watched.invoice.invoiceId }),
-      rejected: [...watched.rejected]
+      rejected: [...watched.rejected],
+      ...(watched.handedOver === undefined ? {} : { invoiceMandate: watched.handedOver })
     }
   }
 
@@ -297,7 +345,7 @@ class DefaultPaymentGuard implements PaymentGuard {
   }
 
   async #invoice(watched: Watched, invoice: InvoiceWire): Promise<void> {
-    if (this.#answered.has(invoice.invoiceId) || watched.invoice !== undefined) return
+    if (this.#answered.has(invoice.invoiceId) || watched.invoice !== undefined || watched.handedOver !== undefined) return
     if (DOCUMENT_DONE.has(invoice.status)) {
       watched.invoice = { invoiceId: invoice.invoiceId, outcome: invoice.status === 'REJECTED' ? 'rejected' : 'accepted' }
       this.#invoiceSettled(watched)

@@ -4,7 +4,7 @@
 // what is honestly owed and rejecting the rest (INCORRECT_AMOUNT,
 // BUDGET_EXCEEDED) before the provider's accept timeout.
 import type { AgreementView } from '../client/api-client.ts'
-import type { RentalReport } from '../types.ts'
+import type { InvoiceMandateReport, RentalReport } from '../types.ts'
 
 /** A budget reserved on the daemon (POST /payment-api/v1/allocations). */
 export interface AllocationHandle {
@@ -41,6 +41,14 @@ export interface PaymentGuard {
    * honest debit notes when no invoice comes in time. Returns within `timeoutMs` whatever the provider does.
    */
   settle(agreementId: string, options: { readonly timeoutMs: number; readonly signal?: AbortSignal }): Promise<RentalReport>
+  /**
+   * After settle() returned with no invoice: hands the agreement's invoice to the daemon, which accepts it when
+   * it asks at most what the notes and the most usage the activities can have had justify (capped by the budget),
+   * and rejects it otherwise, even once this process is gone. Undefined when there is nothing to hand over (the
+   * invoice was answered, the prices cannot be read, or the guard hands over nothing). The guard no longer
+   * answers that invoice itself. `activityIds`: the agreement's activities, also those no debit note named.
+   */
+  handOver(agreementId: string, options?: { readonly activityIds?: readonly string[]; readonly timeoutMs?: number }): Promise<InvoiceMandateReport | undefined>
   /** Stops every watch (pending documents stay on the daemon). */
   close(): Promise<void>
 }

@@ -1,8 +1,9 @@
 // The allocation a connection's rentals share: created with the first rental's
 // budget, grown by each later one (PUT totalAmount), each grow after the one
 // before so that two rentals never overwrite each other's total. Each
-// rental's own budget is the guard's to enforce.
-import { formatAmount } from '../../payment/model/amounts.ts'
+// rental's own budget is the guard's to enforce. Each grow starts from the
+// daemon's total, which an invoice mandate may have lowered.
+import { formatAmount, parseAmount } from '../../payment/model/amounts.ts'
 import type { ApiClient } from '../client/api-client.ts'
 import { createAllocation } from './allocation.ts'
 import type { AllocationOptions } from './allocation.ts'
@@ -27,7 +28,9 @@ export async function openAllocation(api: ApiClient, options: AllocationOptions)
     },
     grow: async by => {
       const next = pending.then(async () => {
-        const amended = total + by
+        // From the daemon's total: an invoice mandate carves its share out of it there.
+        const current = await api.call<{ totalAmount: string }>('GET', `/payment-api/v1/allocations/${handle.allocationId}`)
+        const amended = parseAmount(current.totalAmount, 'totalAmount') + by
         await api.call('PUT', `/payment-api/v1/allocations/${handle.allocationId}`, { body: { totalAmount: formatAmount(amended) } })
         total = amended
       })

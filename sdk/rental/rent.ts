@@ -13,7 +13,7 @@ import { runBatch } from './batch.ts'
 import { budgetOf, checkRentOptions, demandOf } from './demand.ts'
 import { servedImage } from './image.ts'
 import { negotiate } from './negotiation.ts'
-import { AgoraRental } from './rental.ts'
+import { AgoraRental, handedOver } from './rental.ts'
 
 /** How long the provider may take to create the activity (s). */
 const CREATE_WAIT_S = 60
@@ -89,7 +89,9 @@ export async function rent(components: RentComponents, given: RentOptions): Prom
           body: { message: 'the activity could not start', 'golem.requestor.code': 'Cancelled' }
         })
         .catch(() => {})
-      await guard.settle(agreementId, { timeoutMs: 5_000 }).catch(() => {})
+      const settled = await guard.settle(agreementId, { timeoutMs: 5_000 }).catch(() => undefined)
+      // No activity was made: an invoice can ask only what the agreement's notes justify.
+      if (settled !== undefined && settled.invoiceId === undefined) await handedOver(guard, settled, [])
     } else {
       // Nothing was agreed: the budget goes back.
       await allocation.grow(-budget).catch(() => {})

@@ -190,6 +190,7 @@ export class AgoraRental extends EventTarget implements Rental {
     } catch {
       report = { agreementId: this.agreementId, providerId: this.provider.id, cost: guard.acceptedTotal(this.agreementId), rejected: [] }
     }
+    if (report.invoiceId === undefined) report = await handedOver(guard, report, [this.activityId])
     this.#state = wasLost ? 'lost' : 'released'
     this.#parts.onReleased(this)
     return report
@@ -249,6 +250,12 @@ function checkRemotePath(path: string): void {
 }
 
 /** The promise, or a failure once `ms` pass (the guard is bounded too; this holds whatever it does). */
+/** The report with the invoice handed to the daemon when that could be done (a failure leaves the invoice RECEIVED, as before). */
+export async function handedOver(guard: PaymentGuard, report: RentalReport, activityIds: readonly string[]): Promise<RentalReport> {
+  const mandate = await guard.handOver(report.agreementId, { activityIds, timeoutMs: RELEASE_STEP_MS }).catch(() => undefined)
+  return mandate === undefined ? report : { ...report, invoiceMandate: mandate }
+}
+
 async function withinTime<T>(clock: Clock, promise: Promise<T>, ms: number): Promise<T> {
   let timer: unknown
   const late = new Promise<never>((_, reject) => {

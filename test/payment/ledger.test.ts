@@ -308,6 +308,84 @@ describe('payment ledger: allocations, documents, events', () => {
     })
   })
 
+  describe('invoice mandates', () => {
+    function mandate(maxAmount: bigint, extra: { sourceAllocationId?: string; expiresAt?: number; paymentPlatform?: string } = {}) {
+      return ledger.createMandate({
+        agreementId: AGREEMENT,
+        maxAmount,
+        allocationId: 'mandate-alloc',
+        sourceAllocationId: extra.sourceAllocationId ?? 'alloc-1',
+        paymentPlatform: extra.paymentPlatform ?? PLATFORM,
+        expiresAt: extra.expiresAt ?? clock.now() + HOUR
+      })
+    }
+
+    it('carve what the invoice may add out of the source allocation in one batch, which a restart keeps', async () => {
+      await allocate(1000n)
+      await ledger.receive(debitNote('dn-1', 'act-1', 100n, clock.now()))
+      await ledger.accept('dn-1', 100n, 'alloc-1')
+      const { mandate: made, created } = await mandate(250n)
+      assert.equal(created, true)
+      assert.equal(made.maxAmount, 250n)
+      assert.equal(made.sourceAllocationId, 'alloc-1')
+      assert.equal(made.outcome, undefined)
+      assert.equal(ledger.allocations.get('alloc-1').totalAmount, 850n, 'lowered by the 150 the invoice may add')
+      assert.equal(ledger.allocations.get('alloc-1').spentAmount, 100n)
+      const carved = ledger.allocations.get('mandate-alloc')
+      assert.equal(carved.totalAmount, 150n)
+      assert.equal(carved.timeout, clock.now() + HOUR)
+      // What the allocations hold against the balance is unchanged.
+      assert.equal(ledger.allocations.reserved(PLATFORM, PAYER), 900n)
+      await reopen()
+      assert.equal(ledger.mandate(AGREEMENT)?.maxAmount, 250n)
+      assert.equal(ledger.allocations.get('alloc-1').totalAmount, 850n)
+      assert.equal(ledger.allocations.get('mandate-alloc').totalAmount, 150n)
+      // The invoice is accepted from the carved allocation, which pays only what it adds.
+      await ledger.receive(invoice('inv-1', 240n, clock.now()))
+      await ledger.accept('inv-1', 240n, 'mandate-alloc')
+      assert.equal(ledger.allocations.get('mandate-alloc').spentAmount, 140n)
+      await ledger.mandateAnswered(AGREEMENT, 'inv-1', 'accepted')
+      await reopen()
+      assert.deepEqual(ledger.mandate(AGREEMENT)?.outcome, { invoiceId: 'inv-1', answer: 'accepted', at: clock.now() })
+    })
+
+    it('take the same mandate again as a no-op, and refuse another, one below what was accepted, beyond the allocation, after the invoice was answered, or of another platform; nothing changes', async () => {
+      await allocate(1000n)
+      await ledger.receive(debitNote('dn-1', 'act-1', 100n, clock.now()))
+      await ledger.accept('dn-1', 100n, 'alloc-1')
+      await assert.rejects(mandate(99n), code('BadRequest'))
+      await assert.rejects(mandate(1001n), code('Conflict'), 'needs 901 of the 900 left')
+      await assert.rejects(mandate(200n, { expiresAt: clock.now() }), code('BadRequest'))
+      await assert.rejects(mandate(200n, { sourceAllocationId: 'missing' }), code('NotFound'))
+      await assert.rejects(mandate(200n, { paymentPlatform: 'erc20-holesky-tglm' }), code('BadRequest'))
+      assert.equal(ledger.mandate(AGREEMENT), undefined)
+      assert.equal(ledger.allocations.get('alloc-1').totalAmount, 1000n)
+      assert.throws(() => ledger.allocations.get('mandate-alloc'), code('NotFound'))
+
+      assert.equal((await mandate(1000n)).created, true, 'all that is left: 900')
+      assert.equal((await mandate(1000n)).created, false)
+      await assert.rejects(mandate(500n), code('Conflict'))
+      assert.equal(ledger.allocations.get('alloc-1').totalAmount, 100n)
+      assert.equal(ledger.allocations.get('mandate-alloc').totalAmount, 900n)
+    })
+
+    it('refuse one for an invoice answered already', async () => {
+      await allocate(1000n)
+      await ledger.receive(invoice('inv-1', 40n, clock.now()))
+      await ledger.accept('inv-1', 40n, 'alloc-1')
+      await assert.rejects(mandate(100n), code('Conflict'))
+      assert.equal(ledger.allocations.get('alloc-1').totalAmount, 1000n)
+    })
+
+    it('give the carved allocation the mandate’s end: released at it on the clock', async () => {
+      await allocate(1000n)
+      await mandate(300n, { expiresAt: clock.now() + 1000 })
+      clock.advance(1000)
+      assert.throws(() => ledger.allocations.get('mandate-alloc'), code('Gone'))
+      assert.equal(ledger.allocations.get('alloc-1').totalAmount, 700n)
+    })
+  })
+
   describe('events', () => {
     it('have strictly increasing dates, the app session, and resume after afterTimestamp', async () => {
       await ledger.receive(debitNote('dn-1', 'act-1', 1n, clock.now()))

@@ -6,7 +6,7 @@ import { parseEther } from 'ethers'
 import { after, before, describe, it } from 'mocha'
 import type { PaymentModule } from '../../daemon/modules/payment-module.ts'
 import { NodeKey, signEnvelope } from '../../net/index.ts'
-import { devNetworkConfig, PAYMENT_MESSAGES, PaymentError, paymentTermsOf } from '../../payment/index.ts'
+import { devNetworkConfig, formatAmount, PAYMENT_MESSAGES, PaymentError, paymentTermsOf } from '../../payment/index.ts'
 import { proofWire } from '../../payment/protocol/index.ts'
 import type { MarketModule } from '../../daemon/modules/market-module.ts'
 import type { DebitNoteEvent, InvoiceEvent, PaymentApi } from '../../payment/index.ts'
@@ -496,6 +496,85 @@ describe('payment: two daemons on a dev chain', function () {
     for (const d of deposits) assert.ok(d.amount > d.voucherCumulative, 'each deposit keeps room for its next notes')
     await terminate(first.agreementId, renter)
     await terminate(second.agreementId, renter)
+  })
+
+  it('an invoice mandate answers the invoice of a client gone: the provider, down at the termination, is paid it when it is back', async () => {
+    const token = world.contracts.token
+    const requesterApi = paymentOf(requester)
+    const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50'), paymentPlatform: PLATFORM })
+    const { agreementId } = await agreementWithActivity()
+    const received = await debitNoteEvent(requesterApi, 'DebitNoteReceivedEvent', e => requesterApi.debitNote(e.debitNoteId).agreementId === agreementId)
+    const note = requesterApi.debitNote(received.debitNoteId)
+    await requesterApi.acceptDebitNote(note.debitNoteId, { totalAmountAccepted: note.totalAmountDue, allocationId: allocation.allocationId })
+    await debitNoteEvent(paymentOf(provider), 'DebitNoteAcceptedEvent', e => e.debitNoteId === note.debitNoteId)
+    const body = { agreementId, maxAmount: formatAmount(note.totalAmountDue + parseEther('1')), allocationId: allocation.allocationId }
+    // Not terminated yet: its usage could still grow. Refused, and nothing changes.
+    await requester.client.expect(409, 'POST', '/agora-api/v1/payment/invoice-mandates', body)
+    await requester.client.expect(404, 'GET', `/agora-api/v1/payment/invoice-mandates/${agreementId}`)
+    assert.equal(requesterApi.allocation(allocation.allocationId).totalAmount, parseEther('50'))
+
+    await provider.stop()
+    await terminate(agreementId)
+    const expiresAt = new Date(Date.now() + 600_000).toISOString()
+    const created = await requester.client.expect<any>(201, 'POST', '/agora-api/v1/payment/invoice-mandates', { ...body, expiresAt })
+    assert.equal(created.maxAmount, body.maxAmount)
+    assert.equal(created.sourceAllocationId, allocation.allocationId)
+    assert.equal(created.expiresAt, expiresAt)
+    assert.equal(created.outcome, undefined, 'no invoice yet')
+    assert.equal(requesterApi.allocation(allocation.allocationId).totalAmount, parseEther('49'), 'what the invoice may add is carved out')
+    assert.equal(requesterApi.allocation(created.allocationId).totalAmount, parseEther('1'))
+    // The same mandate again changes nothing.
+    const again = await requester.client.expect<any>(201, 'POST', '/agora-api/v1/payment/invoice-mandates', { ...body, expiresAt })
+    assert.equal(again.allocationId, created.allocationId)
+    // The client goes, releasing its allocation: the mandate's stays.
+    await requesterApi.releaseAllocation(allocation.allocationId)
+
+    provider = await cluster.start({ ...options(), dataDir: provider.dataDir, bootstrap: [requester.addresses[0]!] })
+    const providerApi = paymentOf(provider)
+    const before: bigint = await token.balanceOf(provider.nodeId)
+    const accepted = await invoiceEvent(requesterApi, 'InvoiceAcceptedEvent', e => requesterApi.invoice(e.invoiceId).agreementId === agreementId)
+    const invoice = requesterApi.invoice(accepted.invoiceId)
+    assert.ok(invoice.amount >= note.totalAmountDue && invoice.amount <= note.totalAmountDue + parseEther('1'))
+    await invoiceEvent(providerApi, 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount, 'paid exactly the invoice')
+    const answered = await requester.client.expect<any>(200, 'GET', `/agora-api/v1/payment/invoice-mandates/${agreementId}`)
+    assert.equal(answered.outcome.answer, 'accepted')
+    assert.equal(answered.outcome.invoiceId, invoice.invoiceId)
+    // What the invoice left of the mandate's allocation is free again.
+    await requester.client.expect(410, 'GET', `/payment-api/v1/allocations/${created.allocationId}`)
+  })
+
+  it('an invoice mandate below what the invoice asks rejects it at once, saying what it accepts; refused mandates change nothing', async () => {
+    const requesterApi = paymentOf(requester)
+    const providerApi = paymentOf(provider)
+    const allocation = await requesterApi.createAllocation({ totalAmount: parseEther('50'), paymentPlatform: PLATFORM })
+    const { agreementId } = await agreementWithActivity()
+    await terminate(agreementId)
+    const received = await invoiceEvent(requesterApi, 'InvoiceReceivedEvent', e => requesterApi.invoice(e.invoiceId).agreementId === agreementId)
+    const invoice = requesterApi.invoice(received.invoiceId)
+    assert.ok(invoice.amount > 1n)
+    const refused = (code: string) => (err: unknown) => err instanceof PaymentError && err.code === code
+    const mandate = { agreementId, maxAmount: 1n, allocationId: allocation.allocationId }
+    await assert.rejects(requesterApi.createInvoiceMandate({ ...mandate, allocationId: 'no-such-allocation' }), refused('NotFound'))
+    await assert.rejects(requesterApi.createInvoiceMandate({ ...mandate, agreementId: 'no-such-agreement' }), refused('NotFound'))
+    await assert.rejects(requesterApi.createInvoiceMandate({ ...mandate, maxAmount: -1n }), refused('BadRequest'))
+    await assert.rejects(requesterApi.createInvoiceMandate({ ...mandate, expiresAt: Date.now() - 1 }), refused('BadRequest'))
+    await requester.client.expect(400, 'POST', '/agora-api/v1/payment/invoice-mandates', { ...mandate, maxAmount: '0.1.2' })
+    await requester.client.expect(400, 'POST', '/agora-api/v1/payment/invoice-mandates', { ...mandate, maxAmount: '1', extra: true })
+    assert.equal(requesterApi.allocation(allocation.allocationId).totalAmount, parseEther('50'))
+    assert.equal(requesterApi.invoice(invoice.invoiceId).status, 'RECEIVED')
+
+    const made = await requesterApi.createInvoiceMandate(mandate)
+    assert.equal(made.outcome?.answer, 'rejected', 'the invoice was here: answered at once')
+    assert.equal(requesterApi.invoice(invoice.invoiceId).status, 'REJECTED')
+    const rejected = await invoiceEvent(providerApi, 'InvoiceRejectedEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal(rejected.rejection?.rejectionReason, 'INCORRECT_AMOUNT')
+    assert.equal(rejected.rejection?.totalAmountAccepted, 1n)
+    assert.match(rejected.rejection?.message ?? '', /mandate .* accepts at most 1$/)
+    assert.equal(requesterApi.allocation(allocation.allocationId).totalAmount, parseEther('50') - 1n)
+    assert.throws(() => requesterApi.allocation(made.allocationId), refused('Gone'))
+    // Answered: another mandate has nothing left to answer.
+    await assert.rejects(requesterApi.createInvoiceMandate({ ...mandate, maxAmount: invoice.amount }), refused('Conflict'))
   })
 
   it('the requester gone for good after accepting: the provider still claims its voucher', async () => {

@@ -195,6 +195,54 @@ describe('the payment guard with an honest provider', function () {
   })
 })
 
+describe('the payment guard handing an invoice over to the daemon', function () {
+  this.timeout(240_000)
+  const pair = paymentPairFixture()
+
+  it('hands over an invoice that has not come by the bound: the daemon accepts it, the guard and its allocation gone, and the chain pays it', async () => {
+    const api = testApiClient(pair.requester.client.url, TEST_APP_KEY)
+    const guard = createPaymentGuard(api, { pollTimeoutSec: 2 })
+    const allocation = await createAllocation(api, { budget: parseEther('50') })
+    try {
+      const watch = await watchedAgreement(pair, guard, allocation, parseEther('10'))
+      await eventually('an accepted debit note', async () => watch.accepted.length >= 1)
+      await pair.provider.stop()
+      await pair.requester.client.expect(204, 'POST', `/market-api/v1/agreements/${watch.agreementId}/terminate`, { message: 'done' })
+      const report = await guard.settle(watch.agreementId, { timeoutMs: 500 })
+      assert.equal(report.invoiceId, undefined)
+      const mandate = await guard.handOver(watch.agreementId, { activityIds: [watch.activityId] })
+      assert.ok(mandate !== undefined)
+      const accepted = guard.acceptedTotal(watch.agreementId)
+      assert.ok(mandate.maxAmount >= accepted, 'at least what was accepted')
+      assert.ok(mandate.maxAmount < parseEther('10'), 'the usage bound, below the budget')
+      assert.deepEqual(await guard.handOver(watch.agreementId), mandate, 'handed over once')
+      const onDaemon = await pair.requester.client.expect<any>(200, 'GET', `/agora-api/v1/payment/invoice-mandates/${watch.agreementId}`)
+      assert.equal(parseEther(onDaemon.maxAmount), mandate.maxAmount)
+      assert.equal(Date.parse(onDaemon.expiresAt), mandate.expiresAt)
+      assert.equal((await guard.settle(watch.agreementId, { timeoutMs: 0 })).invoiceMandate, mandate)
+
+      // The client goes: its guard stops and its allocation is released; the provider comes back and invoices.
+      await guard.close()
+      await allocation.release()
+      const provider = await pair.restartProvider()
+      const acceptedEvent = await eventOn(pair.requester, 'invoiceEvents', e => e.eventType === 'InvoiceAcceptedEvent')
+      const [invoice] = await documentsOf(pair.requester, 'invoices', watch.agreementId)
+      assert.equal(invoice.invoiceId, acceptedEvent.invoiceId)
+      assert.ok(parseEther(invoice.amount) <= mandate.maxAmount && parseEther(invoice.amount) >= accepted)
+      await eventOn(provider, 'invoiceEvents', e => e.eventType === 'InvoiceSettledEvent' && e.invoiceId === invoice.invoiceId)
+      const payments = await provider.client.expect<any[]>(200, 'GET', `${P}/invoices/${invoice.invoiceId}/payments`)
+      assert.equal(
+        payments.reduce((sum, p) => sum + parseEther(p.amount), 0n),
+        parseEther(invoice.amount),
+        'paid on chain exactly the invoice'
+      )
+    } finally {
+      await guard.close()
+      await allocation.release().catch(() => {})
+    }
+  })
+})
+
 describe('the payment guard with a provider that inflates its CPU seconds', function () {
   this.timeout(240_000)
   // A real provider daemon whose payment flow prices 1,000 CPU seconds more than its activities used.
