@@ -113,8 +113,15 @@ export class InvoiceMandates {
     const mandate = ledger.mandate(agreementId)
     if (mandate === undefined || mandate.outcome !== undefined || mandate.expiresAt <= clock.now()) return
     const invoice = ledger.documents.invoiceOfAgreement(agreementId, 'Requestor')
-    if (invoice === undefined || invoice.status !== 'RECEIVED') return
+    if (invoice === undefined) return
     const invoiceId = invoice.document.invoiceId
+    if (invoice.accepted?.allocationId === mandate.allocationId) {
+      // Accepted under the mandate, and a stop came before that was recorded.
+      await ledger.mandateAnswered(agreementId, invoiceId, 'accepted')
+      if (invoice.accepted.sent === true) await this.#releaseRest(mandate)
+      return
+    }
+    if (invoice.status !== 'RECEIVED') return
     const amount = amountOf(invoice)
     if (amount <= mandate.maxAmount) {
       try {
@@ -135,8 +142,12 @@ export class InvoiceMandates {
       })
       await ledger.mandateAnswered(agreementId, invoiceId, 'rejected')
     }
-    // What the answer left of the mandate's allocation is free again.
-    await ledger.releaseAllocation(mandate.allocationId).catch((err: unknown) => {
+    await this.#releaseRest(mandate)
+  }
+
+  /** What the answer left of the mandate's allocation is free again. */
+  async #releaseRest(mandate: InvoiceMandate): Promise<void> {
+    await this.#p.ledger.releaseAllocation(mandate.allocationId).catch((err: unknown) => {
       this.#p.logger.warn({ err, allocationId: mandate.allocationId }, 'payment: a mandate’s allocation could not be released; it is at its timeout')
     })
   }

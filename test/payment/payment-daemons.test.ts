@@ -577,6 +577,38 @@ describe('payment: two daemons on a dev chain', function () {
     await assert.rejects(requesterApi.createInvoiceMandate({ ...mandate, maxAmount: invoice.amount }), refused('Conflict'))
   })
 
+  it('the requester stopped after accepting an invoice under its mandate and before recording it: the mandate shows it after a start, and the provider is paid once', async () => {
+    const token = world.contracts.token
+    const allocation = await paymentOf(requester).createAllocation({ totalAmount: parseEther('50'), paymentPlatform: PLATFORM })
+    const { agreementId } = await agreementWithActivity()
+    await terminate(agreementId)
+    const received = await invoiceEvent(
+      paymentOf(requester),
+      'InvoiceReceivedEvent',
+      e => paymentOf(requester).invoice(e.invoiceId).agreementId === agreementId
+    )
+    const invoice = paymentOf(requester).invoice(received.invoiceId)
+    // The crash point: the mandate and the acceptance from its allocation are on disk, nothing more.
+    const { mandate } = await ledgerOf(requester).createMandate({
+      agreementId,
+      maxAmount: invoice.amount,
+      allocationId: 'mandate-after-crash',
+      sourceAllocationId: allocation.allocationId,
+      paymentPlatform: invoice.paymentPlatform,
+      expiresAt: Date.now() + 600_000
+    })
+    await ledgerOf(requester).accept(invoice.invoiceId, invoice.amount, mandate.allocationId)
+    requester = await restart(requester, provider)
+    const before: bigint = await token.balanceOf(provider.nodeId)
+    await invoiceEvent(paymentOf(provider), 'InvoiceSettledEvent', e => e.invoiceId === invoice.invoiceId)
+    assert.equal((await token.balanceOf(provider.nodeId)) - before, invoice.amount, 'paid exactly the invoice')
+    assert.equal(paymentOf(requester).invoiceMandate(agreementId).outcome?.answer, 'accepted')
+    const accepted = (await paymentOf(provider).invoiceEvents({ timeoutMs: 0, maxEvents: 10_000 })).filter(
+      e => e.invoiceId === invoice.invoiceId && e.eventType === 'InvoiceAcceptedEvent'
+    )
+    assert.equal(accepted.length, 1, 'accepted once at the provider')
+  })
+
   it('the requester gone for good after accepting: the provider still claims its voucher', async () => {
     const token = world.contracts.token
     const requesterApi = paymentOf(requester)
