@@ -51,10 +51,13 @@ const thingRoutes: TypeBoxPlugin = async app => {
   })
 }
 
-// A long poll over the shared queue, as the market's event routes do.
-function pollRoutes(queue: LongPollQueue<string>): FastifyPluginAsync {
+// A long poll over the shared queue, as the market's event routes do; `onPoll` is told when one begins.
+function pollRoutes(queue: LongPollQueue<string>, onPoll: () => void = () => {}): FastifyPluginAsync {
   return async app => {
-    app.get('/events', async (_request, reply) => await queue.take(10, 60_000, clientGone(reply)))
+    app.get('/events', async (_request, reply) => {
+      onPoll()
+      return await queue.take(10, 60_000, clientGone(reply))
+    })
   }
 }
 
@@ -257,14 +260,15 @@ describe('REST API frame', () => {
     const waiting = get('/poll-api/v1/events')
     queue.push('first')
     assert.deepEqual(await waiting, { status: 200, body: ['first'] })
+    const polled = Promise.withResolvers<void>()
     const server = await createApiServer({
       appKeys: keys,
       identity: { nodeId: NODE_ID },
-      routes: [{ prefix: '/poll-api/v1', plugin: pollRoutes(new LongPollQueue<string>()) }]
+      routes: [{ prefix: '/poll-api/v1', plugin: pollRoutes(new LongPollQueue<string>(), polled.resolve) }]
     })
     const url = await server.listen({ host: '127.0.0.1', port: 0 })
     const polling = fetch(`${url}/poll-api/v1/events`, { headers: { authorization: `Bearer ${key}` } })
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await polled.promise
     // The poll would wait 60 s, past mocha's timeout: a close that waited it out fails the test.
     await server.close()
     const response = await polling

@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { LongPollQueue } from '../../net/index.ts'
+import { waitFor } from '../helpers/wait.ts'
 import { AgoraService, clientGone, createLogger, dataDirPaths, loadConfig, StartAbortedError, Store } from '../../daemon/index.ts'
 import type { DaemonConfig, DaemonModule, ModuleContext } from '../../daemon/index.ts'
 import { silentPeer } from '../helpers/silent-peer.ts'
@@ -30,7 +31,10 @@ class RecordingModule implements DaemonModule {
         prefix: `/${this.name}-api/v1`,
         plugin: async app => {
           app.get('/hello', async () => ({ from: this.name, count: await this.context?.db.get('count') }))
-          app.get('/events', async (_request, reply) => await this.queue.take(10, 60_000, clientGone(reply)))
+          app.get('/events', async (_request, reply) => {
+            this.events.push(`poll ${this.name}`)
+            return await this.queue.take(10, 60_000, clientGone(reply))
+          })
         }
       }
     ]
@@ -120,7 +124,7 @@ describe('AgoraService', () => {
     const service = new AgoraService({ modules: [new RecordingModule('market', events)], logger })
     await service.start(config, secrets)
     const polling = get(`${service.apiUrl ?? ''}/market-api/v1/events`)
-    await new Promise(resolve => setTimeout(resolve, 100))
+    await waitFor('the poll to wait on the daemon', () => events.includes('poll market'))
     // The poll would wait 60 s, past mocha's timeout: a stop that waited it out fails the test.
     await service.stop()
     assert.equal((await polling).status, 200)
