@@ -45,6 +45,9 @@ export interface PeerGuardOptions extends Omit<AddressGuardOptions, 'banMs' | 'm
   maxTracked: number
 }
 
+/** Messages beyond the rate cost score at most once in this time (see allowMessage). */
+export const MESSAGE_FLOOD_SCORED_EVERY_MS = 1_000
+
 export const DEFAULT_PEER_GUARD_OPTIONS: PeerGuardOptions = {
   messagesPerSecond: 100,
   messageBurst: 300,
@@ -104,6 +107,8 @@ interface PeerRecord {
   bannedUntil: number
   messages: TokenBucket
   requests: TokenBucket
+  /** When a message beyond the rate last cost it score (ms epoch). */
+  messageFloodAt: number
   /** The IP address it was last seen connecting from. */
   address?: string
 }
@@ -136,14 +141,25 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
     return this.#addresses.isRefused(address)
   }
 
-  /** Takes a token for one incoming broadcast message; false means drop it. */
+  /**
+   * Takes a token for one incoming broadcast message; false means drop it.
+   * Beyond the rate every message is dropped, but the node loses score once
+   * a second, not once a message: an honest relay that forwards a burst of
+   * the network's offers (a node catching up, a market coming online) is over
+   * the rate for a while through no fault of its own, while a node that keeps
+   * it up is still banned, after banThreshold / (flood penalty − recovery)
+   * seconds (125 s by default).
+   */
   allowMessage(nodeId: NodeId): boolean {
     const record = this.#record(nodeId)
     if (this.#banned(record)) return false
     const now = this.#clock.now()
     if (!record.messages.has(now)) {
       record.droppedMessages++
-      this.#penalise(nodeId, record, 'flood')
+      if (now - record.messageFloodAt >= MESSAGE_FLOOD_SCORED_EVERY_MS) {
+        record.messageFloodAt = now
+        this.#penalise(nodeId, record, 'flood')
+      }
       return false
     }
     // Over its address's budget: dropped, but no fault of this node alone.
@@ -226,7 +242,8 @@ export class PeerGuard extends TypedEventEmitter<PeerGuardEvents> {
       droppedRequests: 0,
       bannedUntil: 0,
       messages: new TokenBucket(this.options.messagesPerSecond, this.options.messageBurst, now),
-      requests: new TokenBucket(this.options.requestsPerSecond, this.options.requestBurst, now)
+      requests: new TokenBucket(this.options.requestsPerSecond, this.options.requestBurst, now),
+      messageFloodAt: Number.NEGATIVE_INFINITY
     }
     this.#peers.set(nodeId, record)
     this.#forgetOldest(nodeId)

@@ -87,10 +87,14 @@ describe('broadcast against misbehaving peers', () => {
     const [honest, , flooder] = await triangle({ messagesPerSecond: 0.001, messageBurst: burst })
     if (honest === undefined || flooder === undefined) throw new Error('nodes')
     const sent = 30
+    const started = Date.now()
     for (let i = 0; i < sent; i++) await flooder.toys.publish(toy(`flood ${i}`))
     await waitFor('drops counted', () => honest.host.guard.stats(flooder.host.nodeId).droppedMessages === sent - burst)
+    const seconds = Math.ceil((Date.now() - started) / 1000)
     assert.equal(honest.toys.size, burst)
-    assert.equal(honest.host.guard.stats(flooder.host.nodeId).violations.flood, sent - burst)
+    // Dropped one by one, scored at most once a second while it lasted.
+    const flood = honest.host.guard.stats(flooder.host.nodeId).violations.flood
+    assert.ok(flood >= 1 && flood <= seconds + 1, `${flood} flood violations in ${seconds} s`)
   })
 
   it('bans a node whose score falls to the threshold: disconnected and refused', async () => {

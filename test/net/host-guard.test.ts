@@ -98,7 +98,27 @@ describe('peer guard and node directory', () => {
     clock.advance(1000)
     assert.deepEqual([guard.allowMessage(node), guard.allowMessage(node)], [true, false])
     assert.equal(guard.stats(node).droppedMessages, 4)
-    assert.equal(guard.stats(node).violations.flood, 4)
+    // Scored once a second while over the rate, not once a message.
+    assert.equal(guard.stats(node).violations.flood, 2)
+  })
+
+  it('bans a node that stays over its message rate, not a relay that is over it for a burst', () => {
+    const clock = new ManualClock()
+    const guard = new PeerGuard({ messagesPerSecond: 100, messageBurst: 300 }, clock)
+    const relay = NodeKey.random().nodeId
+    const flooder = NodeKey.random().nodeId
+    // The relay forwards 1,000 messages a second for 90 s (a node catching up on a market); the flooder the same, for 130 s.
+    for (let second = 0; second < 130; second++) {
+      for (let i = 0; i < 1_000; i++) {
+        if (second < 90) guard.allowMessage(relay)
+        guard.allowMessage(flooder)
+        clock.advance(1)
+      }
+    }
+    assert.equal(guard.isBanned(relay), false)
+    assert.ok(guard.scoreOf(relay) > -100)
+    assert.ok(guard.stats(relay).droppedMessages > 80_000, 'what it sent beyond the rate was dropped all the same')
+    assert.equal(guard.isBanned(flooder), true)
   })
 
   it('the directory maps node ids to peer ids from peers and from signed envelopes', async () => {
