@@ -11,6 +11,7 @@
 //   start()                              removes a crashed predecessor's leftovers, checks the runtimes
 //   close()                              terminates every live activity, stops the runtimes
 //   runtimes()                           [{ name, available, error?, offerProperties }]
+//   checkRuntimes()                      the same, after asking each runtime again (one that came up, one that went away)
 //
 //   createActivity({ activityId?, agreementId, requesterId, properties })
 //                                        → ActivityInfo; properties are the agreement's offer and
@@ -47,7 +48,7 @@ import { EventEmitter } from 'node:events'
 import { mkdir, readdir, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import Docker from 'dockerode'
-import { silentLogger } from '../net/index.ts'
+import { silentLogger, withinTime } from '../net/index.ts'
 import type { BadRecord, Logger } from '../net/index.ts'
 import { Activity } from './activity/activity.ts'
 import { activityKey, loadActivities } from './activity/activity-records.ts'
@@ -167,6 +168,8 @@ export interface ExeUnitEvents {
 const ACTIVITY_ID = /^[A-Za-z0-9_-]{1,128}$/
 /** Usage reads serve the last measurement; one Docker stats call alone can take a second. */
 const DEFAULT_USAGE_SAMPLE_MS = 2000
+/** How long a runtime's check may take before it counts as not answering. */
+const RUNTIME_CHECK_TIMEOUT_MS = 10_000
 
 export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsageSource {
   readonly #options: ExeUnitOptions
@@ -175,6 +178,9 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
   readonly #packages: PackageStore
   readonly #factories = new Map<string, RuntimeFactory>()
   readonly #unavailable = new Map<string, string>()
+  #checking: Promise<void> | undefined
+  /** Runtimes that were recovered once (their leftovers removed): later they are only reconnected. */
+  readonly #recovered = new Set<string>()
   readonly #activities = new Map<string, Activity | RestoredActivity>()
   readonly #terminatedOrder: string[] = []
   /** Each activity's record writes, one after another, so that the last one written is the latest. */
@@ -224,6 +230,7 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
       this.#factories.set(factory.name, factory)
       try {
         await factory.recover?.()
+        this.#recovered.add(factory.name)
       } catch (error) {
         this.#unavailable.set(factory.name, errorMessage(error))
       }
@@ -265,6 +272,44 @@ export class ExeUnit extends EventEmitter<ExeUnitEvents> implements ActivityUsag
       const error = this.#unavailable.get(name)
       return error === undefined ? { name, available: true, offerProperties } : { name, available: false, error, offerProperties }
     })
+  }
+
+  /**
+   * Asks each runtime again whether it answers: one that did not (a Docker
+   * engine started after this node) is recovered and offered from now on, one
+   * that did and no longer answers (the engine stopped) is unavailable until
+   * it does again. Concurrent calls share one round.
+   */
+  async checkRuntimes(): Promise<RuntimeStatus[]> {
+    this.#checking ??= this.#checkRuntimes().finally(() => {
+      this.#checking = undefined
+    })
+    await this.#checking
+    return this.runtimes()
+  }
+
+  async #checkRuntimes(): Promise<void> {
+    for (const factory of this.#factories.values()) {
+      if (this.#closed) return
+      const wasUnavailable = this.#unavailable.get(factory.name)
+      // Never recovered: nothing of ours can run on it yet, so a crashed predecessor's leftovers go first.
+      // Recovered before: its live activities may still be there, and are left alone.
+      const recovered = this.#recovered.has(factory.name)
+      const check = wasUnavailable === undefined ? factory.probe : recovered ? (factory.reconnect ?? factory.probe) : factory.recover
+      if (check === undefined) continue
+      try {
+        await withinTime(check.call(factory), RUNTIME_CHECK_TIMEOUT_MS, () => new Error(`it did not answer within ${RUNTIME_CHECK_TIMEOUT_MS} ms`))
+        this.#recovered.add(factory.name)
+        if (wasUnavailable !== undefined) {
+          this.#unavailable.delete(factory.name)
+          this.#options.logger?.info({ runtime: factory.name }, 'a runtime that did not answer does now: it is offered again')
+        }
+      } catch (error) {
+        if (wasUnavailable === undefined)
+          this.#options.logger?.warn({ runtime: factory.name, err: error }, 'a runtime no longer answers: not offered until it does')
+        this.#unavailable.set(factory.name, errorMessage(error))
+      }
+    }
   }
 
   async createActivity(request: CreateActivityRequest): Promise<ActivityInfo> {

@@ -2,7 +2,7 @@
 // runtimes (WASI modules in worker threads, containers on Docker), sandboxing
 // and usage counters. Only what the daemon and the tests use is exported.
 export { ExeUnit } from './exe-unit.ts'
-export type { ExeUnitOptions, ActivityUsageSource, StateEvent, UsageEvent } from './exe-unit.ts'
+export type { ExeUnitOptions, ActivityUsageSource, RuntimeStatus, StateEvent, UsageEvent } from './exe-unit.ts'
 export { resultSigner } from './activity/result-signer.ts'
 export type { RecordStore } from './activity/activity-records.ts'
 export { ActivityStateName } from './activity/activity-records.ts'

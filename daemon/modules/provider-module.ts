@@ -117,7 +117,8 @@ export class ProviderModule implements DaemonModule {
           market,
           settings: store,
           machine,
-          runtimes: this.#components.runtimes ?? (async () => exeUnit.runtimes()),
+          // Asked again each time: a Docker engine started after the node is offered once it answers.
+          runtimes: this.#components.runtimes ?? (async () => await exeUnit.checkRuntimes()),
           platforms,
           address: context.key.nodeId.toLowerCase(),
           db: sublevel('offers'),

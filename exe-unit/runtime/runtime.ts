@@ -82,8 +82,12 @@ export interface RuntimeFactory {
   /** Properties an offer for this runtime carries beyond golem.runtime.name. */
   readonly offerProperties?: Record<string, unknown>
   create: (context: RuntimeContext) => Runtime
-  /** Removes what a previous process left behind after a crash. */
+  /** Removes what a previous process left behind after a crash (also for a runtime that first answers after the start). */
   recover?: () => Promise<void>
+  /** Whether it answers now, cheaply (the Docker engine's ping); throws when it does not. */
+  probe?: () => Promise<void>
+  /** Brings back a runtime that answered and then stopped answering; touches nothing of its live activities. */
+  reconnect?: () => Promise<void>
   close?: () => Promise<void>
 }
 

@@ -3,6 +3,7 @@
 // timer until it fires, however early the operation ended, and then builds an
 // error (with its stack) no one reads; this timer goes with the operation.
 import { systemClock } from '../outbox/clock.ts'
+import type { Clock } from '../outbox/clock.ts'
 
 export interface Deadline {
   /** Aborts with the deadline's reason once `ms` have passed, unless cleared first. */
@@ -25,4 +26,21 @@ export function deadlineSignal(ms: number, reason: () => unknown = timeoutReason
   const controller = new AbortController()
   const timer = systemClock.setTimeout(() => controller.abort(reason()), ms)
   return { signal: controller.signal, clear: () => systemClock.clearTimeout(timer) }
+}
+
+/**
+ * `work`'s outcome, or a rejection with `reason()` once `ms` have passed on
+ * `clock`, whichever comes first; the timer goes with it. `work` itself runs
+ * on: a caller that can stop it passes it a signal of its own.
+ */
+export async function withinTime<T>(work: Promise<T>, ms: number, reason: () => unknown, clock: Clock = systemClock): Promise<T> {
+  let timer: unknown
+  const late = new Promise<never>((_, reject) => {
+    timer = clock.setTimeout(() => reject(reason()), ms)
+  })
+  try {
+    return await Promise.race([work, late])
+  } finally {
+    clock.clearTimeout(timer)
+  }
 }

@@ -9,6 +9,7 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import { Readable, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { withinTime } from '../../net/kernel.ts'
 import type { Clock } from '../../net/kernel.ts'
 import { AbortedError, CommandFailedError, ProviderLostError, SdkError, TimeoutError } from '../errors.ts'
 import type { AgreementView, ApiClient } from '../client/api-client.ts'
@@ -186,7 +187,12 @@ export class AgoraRental extends EventTarget implements Rental {
       .catch(() => {})
     let report: RentalReport
     try {
-      report = await withinTime(clock, guard.settle(this.agreementId, { timeoutMs: left(timeoutMs) }), left(timeoutMs) + RELEASE_STEP_MS)
+      report = await withinTime(
+        guard.settle(this.agreementId, { timeoutMs: left(timeoutMs) }),
+        left(timeoutMs) + RELEASE_STEP_MS,
+        () => new TimeoutError('settlement took too long'),
+        clock
+      )
     } catch {
       report = { agreementId: this.agreementId, providerId: this.provider.id, cost: guard.acceptedTotal(this.agreementId), rejected: [] }
     }
@@ -254,16 +260,4 @@ function checkRemotePath(path: string): void {
 export async function handedOver(guard: PaymentGuard, report: RentalReport, activityIds: readonly string[]): Promise<RentalReport> {
   const mandate = await guard.handOver(report.agreementId, { activityIds, timeoutMs: RELEASE_STEP_MS }).catch(() => undefined)
   return mandate === undefined ? report : { ...report, invoiceMandate: mandate }
-}
-
-async function withinTime<T>(clock: Clock, promise: Promise<T>, ms: number): Promise<T> {
-  let timer: unknown
-  const late = new Promise<never>((_, reject) => {
-    timer = clock.setTimeout(() => reject(new TimeoutError('settlement took too long')), ms)
-  })
-  try {
-    return await Promise.race([promise, late])
-  } finally {
-    clock.clearTimeout(timer)
-  }
 }

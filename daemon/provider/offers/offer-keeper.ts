@@ -5,7 +5,9 @@
 // when the settings or presets change (the old ones are withdrawn after the
 // new are live). The offers it published — and only those — are its own; it
 // remembers them across restarts, so an agreement on an earlier offer still
-// finds its preset.
+// finds its preset. Between publications the runtimes are asked again every
+// minute: a runtime that comes up (a Docker engine started after the node) or
+// goes away has its offers published or withdrawn then, not at the next renewal.
 import { TypedEventEmitter } from '@libp2p/interface'
 import type { Clock, TimerHandle } from '../../../net/index.ts'
 import { CodedError } from '../../../net/kernel.ts'
@@ -68,6 +70,8 @@ export interface OfferKeeperInit {
   readonly subnet?: string
   /** Withdrawn offers remembered, for agreements made on them (default 1,000). */
   readonly keptRetired?: number
+  /** How often the runtimes are asked again between publications (default one minute). */
+  readonly runtimeCheckMs?: number
 }
 
 export interface PublishedOffer {
@@ -109,6 +113,11 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
   readonly #nodeName: string
   readonly #subnet: string
   readonly #keptRetired: number
+  readonly #runtimeCheckMs: number
+  /** Which runtimes answered at the last publication. */
+  #answered = ''
+  #runtimeTimer: TimerHandle | undefined
+  #checkingRuntimes = false
   #live: PublishedOffer[] = []
   #retired: PublishedOffer[] = []
   #unpublished: UnpublishedPreset[] = []
@@ -127,6 +136,7 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#nodeName = init.nodeName ?? `agora-${components.address.slice(2, 10)}`
     this.#subnet = init.subnet ?? 'public'
     this.#keptRetired = init.keptRetired ?? 1000
+    this.#runtimeCheckMs = init.runtimeCheckMs ?? 60_000
   }
 
   async start(): Promise<void> {
@@ -146,6 +156,7 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
       stopDatasets?.()
     }
     await this.refresh()
+    this.#scheduleRuntimeCheck()
   }
 
   /** Withdraws the live offers: a stopped provider does not advertise. */
@@ -155,6 +166,8 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.#stopChanges?.()
     if (this.#timer !== undefined) this.#components.clock.clearTimeout(this.#timer)
     this.#timer = undefined
+    if (this.#runtimeTimer !== undefined) this.#components.clock.clearTimeout(this.#runtimeTimer)
+    this.#runtimeTimer = undefined
     await this.#publishing
     const live = this.#live
     this.#retire(live)
@@ -198,19 +211,19 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
 
   /** Publishes every preset's offer anew and withdraws the previous ones; concurrent calls share one publication after the current. */
   async refresh(): Promise<void> {
-    if (!this.#running) return
-    if (this.#publishing !== undefined) {
-      this.#again = true
-      return await this.#publishing
+    this.#again = true
+    // Until a round began after this call: one that asked for it between the last round and the
+    // publication's end would otherwise wait on a publication that no longer looks.
+    while (this.#again && this.#running) {
+      this.#publishing ??= this.#publishRounds().finally(() => {
+        this.#publishing = undefined
+      })
+      await this.#publishing
     }
-    this.#publishing = this.#publishRounds().finally(() => {
-      this.#publishing = undefined
-    })
-    return await this.#publishing
   }
 
   async #publishRounds(): Promise<void> {
-    do {
+    while (this.#again && this.#running) {
       this.#again = false
       try {
         await this.#publish()
@@ -218,7 +231,7 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
         this.#components.logger.warn({ err }, 'provider offers: a publication failed; the next is tried in a minute')
         this.#schedule(this.#components.clock.now() + 60_000)
       }
-    } while (this.#again && this.#running)
+    }
   }
 
   async #publish(): Promise<void> {
@@ -226,6 +239,7 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     const settings = source.settings()
     const presets = source.presets()
     const [machine, runtimes] = await Promise.all([this.#components.machine(), this.#components.runtimes()])
+    this.#answered = answeredOf(runtimes)
     const now = clock.now()
     const expiresAt = now + this.#ttlMs
     const unpublished: UnpublishedPreset[] = []
@@ -284,6 +298,33 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     this.safeDispatchEvent('offers:published', { detail: { offers: published, unpublished } })
   }
 
+  /** Asks the runtimes again every runtimeCheckMs (one question at a time); publishes anew when which of them answer changed. */
+  #scheduleRuntimeCheck(): void {
+    if (!this.#running) return
+    const { clock, logger } = this.#components
+    this.#runtimeTimer = clock.setTimeout(() => {
+      this.#scheduleRuntimeCheck()
+      if (this.#checkingRuntimes) return
+      this.#checkingRuntimes = true
+      void (async () => {
+        let answered: string
+        try {
+          answered = answeredOf(await this.#components.runtimes())
+        } catch (err) {
+          logger.warn({ err }, 'provider offers: the runtimes could not be asked; asked again later')
+          return
+        } finally {
+          this.#checkingRuntimes = false
+        }
+        // A publication under way is followed by one more (refresh shares them), which asks the runtimes itself.
+        if (this.#running && answered !== this.#answered) {
+          logger.info({ was: this.#answered, now: answered }, 'provider offers: the runtimes that answer changed; publishing anew')
+          await this.refresh()
+        }
+      })()
+    }, this.#runtimeCheckMs)
+  }
+
   #schedule(at: number): void {
     if (!this.#running) return
     const { clock } = this.#components
@@ -315,4 +356,13 @@ export class OfferKeeper extends TypedEventEmitter<OfferKeeperEvents> implements
     const record: OffersRecord = { live: this.#live, withdrawing: [...withdrawing], retired: this.#retired }
     await this.#components.db.put(RECORD_KEY, record, DURABLE)
   }
+}
+
+/** The runtimes that answer, as one comparable string. */
+function answeredOf(runtimes: readonly RuntimeAnswer[]): string {
+  return runtimes
+    .filter(runtime => runtime.available)
+    .map(runtime => runtime.name)
+    .sort()
+    .join(',')
 }

@@ -63,6 +63,21 @@ export class VmRuntimeFactory implements RuntimeFactory {
         await this.#docker.getContainer(info.Id).remove({ force: true, v: true }).catch(ignoreMissing)
       })
     )
+    await this.#watchOom()
+  }
+
+  async probe(): Promise<void> {
+    await this.#docker.ping()
+  }
+
+  /** The engine answers again: its event stream is opened anew (the old one ended with the engine). */
+  async reconnect(): Promise<void> {
+    await this.#docker.ping()
+    await this.#watchOom()
+  }
+
+  async #watchOom(): Promise<void> {
+    this.#oom.stop()
     await this.#oom.start(this.#docker, this.#nodeId)
   }
 

@@ -157,3 +157,54 @@ describe('provider agent: offers re-published before they expire, replaced when 
     assert.equal((await published).length, 1)
   })
 })
+
+describe('provider agent: offers follow the runtimes that answer', function () {
+  this.timeout(120_000)
+  const cluster = new Cluster()
+  const clock = new ManualClock(Date.now())
+  let provider: TestNode
+  // The Docker engine, as the exe-unit would report it: down at the start.
+  let engineUp = false
+  const runtimes = async (): Promise<RuntimeAnswer[]> => [WASMTIME, engineUp ? VM : { ...VM, available: false, error: 'connect ENOENT /var/run/docker.sock' }]
+
+  before(async () => {
+    provider = await cluster.start({
+      clock,
+      configure: config => (config.modules.provider = { offer: true }),
+      provider: { machine: async () => MACHINE, runtimes }
+    })
+  })
+  after(async () => {
+    await cluster.stop()
+  })
+
+  const presets = (offers: readonly PublishedOffer[]): string[] => offers.map(offer => offer.preset.name).sort()
+
+  it('publishes the vm preset within a minute of the engine answering, and withdraws it within a minute of it going away', async () => {
+    const keeper = keeperOf(provider)
+    assert.deepEqual(presets(keeper.liveOffers()), ['wasmtime'])
+    assert.match(keeper.unpublished().find(u => u.preset === 'vm')?.reason ?? '', /runtime vm does not answer: connect ENOENT/)
+    // A minute with nothing changed publishes nothing.
+    const before = keeper.offerIds()
+    clock.advance(60_000)
+    await provider.client.expect(200, 'GET', `${P}/status`)
+    assert.deepEqual(keeper.offerIds(), before)
+
+    engineUp = true
+    let published = nextPublication(keeper)
+    clock.advance(60_000)
+    assert.deepEqual(presets(await published), ['vm', 'wasmtime'])
+    assert.deepEqual(keeper.unpublished(), [])
+
+    engineUp = false
+    published = nextPublication(keeper)
+    clock.advance(60_000)
+    assert.deepEqual(presets(await published), ['wasmtime'])
+    assert.deepEqual(
+      marketOf(provider)
+        .subscriptions('offer')
+        .map(offer => offer.offerId),
+      keeper.offerIds()
+    )
+  })
+})
