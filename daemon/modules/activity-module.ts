@@ -84,7 +84,7 @@ export class ActivityModule implements DaemonModule {
 
   readonly #custody: CustodyModule | undefined
 
-  /** `init.clock`: the time the activity outbox retries and waits on (a test's manual clock); `init.custody`: grants for activities on datasets. */
+  /** `init.clock`: the time the activity outbox and the exe-unit wait and measure on (a test's manual clock); `init.custody`: grants for activities on datasets. */
   constructor(market: MarketModule, init: { clock?: Clock; custody?: CustodyModule } = {}) {
     this.#market = market
     this.#clock = init.clock
@@ -114,6 +114,8 @@ export class ActivityModule implements DaemonModule {
       allowPrivateNetworks: section.allowPrivateNetworks ?? false,
       allowContainerNetwork: section.allowContainerNetwork ?? false,
       logger: context.logger,
+      // Usage reports and measurements on the daemon's clock, as the activity outbox is.
+      ...(this.#clock === undefined ? {} : { clock: this.#clock }),
       ...custodyOf(this.#custody)
     })
     // The state machine reports Terminated once per activity (at start-up, for those a restart ended).
