@@ -1,8 +1,11 @@
 // A pool of rentals whose `min` and `max` mean exactly that: `min` rented up
 // front (in parallel) and kept ready, never more than `max` at once. acquire
-// hands out an idle rental, rents one more while below the cap, or waits its
-// turn; a rental whose provider was lost is dropped and replaced while below
-// min; drain waits (bounded) for rentals in use and releases every one.
+// hands out an idle rental, or waits its turn for the first one that comes,
+// given back or newly rented: below the cap a waiter starts one more rent, but
+// is not tied to it, so a task never waits out a rent (seconds, when it
+// spreads) while rentals in use come back in milliseconds. A rental whose
+// provider was lost is dropped and replaced while below min; drain waits
+// (bounded) for rentals in use and releases every one.
 import type { Clock, Logger } from '../../net/kernel.ts'
 import { silentLogger, systemClock } from '../../net/kernel.ts'
 import { AbortedError, NoMatchingOffersError, SdkError } from '../errors.ts'
@@ -30,7 +33,9 @@ export interface ManagedRentalPool extends RentalPool {
 
 interface Waiter {
   readonly avoid: ReadonlySet<string>
-  grant(grant: Rental | 'rent'): void
+  /** A rent was started for it (under way, or failed while rentals in use could still serve it). */
+  growing: boolean
+  grant(rental: Rental): void
   fail(error: Error): void
 }
 
@@ -111,9 +116,10 @@ class DefaultRentalPool implements ManagedRentalPool {
     throwIfAborted(options.signal, 'acquiring a rental')
     if (this.#drained !== undefined) throw new SdkError('Unavailable', 'the pool is draining')
     const avoid = new Set(options.avoid ?? [])
-    const grant = await new Promise<Rental | 'rent'>((resolve, reject) => {
+    return await new Promise<Rental>((resolve, reject) => {
       const waiter: Waiter = {
         avoid,
+        growing: false,
         grant: given => {
           stop()
           resolve(given)
@@ -131,15 +137,6 @@ class DefaultRentalPool implements ManagedRentalPool {
       this.#waiters.push(waiter)
       this.#pump()
     })
-    if (grant !== 'rent') return grant
-    return await this.#rentInSlot(
-      avoid,
-      options.signal,
-      rental => {
-        this.#busy.add(rental)
-      },
-      this.#spread
-    )
   }
 
   async release(rental: Rental): Promise<void> {
@@ -341,22 +338,55 @@ class DefaultRentalPool implements ManagedRentalPool {
         this.#idle.splice(this.#idle.indexOf(idle), 1)
         this.#busy.add(idle)
         this.#grant(waiter, idle)
+      } else if (waiter.growing) {
+        continue
       } else if (this.size < this.#cap()) {
-        this.#renting++
-        this.#grant(waiter, 'rent')
+        this.#grow(waiter)
       } else if (this.#idle.length > 0) {
         // At the cap with only idle rentals this waiter avoids: one makes room rather than the waiter waiting on
         // rentals in use that may never come back in time.
         this.#discard(this.#idle[0] as Rental)
-        this.#renting++
-        this.#grant(waiter, 'rent')
+        this.#grow(waiter)
       }
     }
   }
 
-  #grant(waiter: Waiter, grant: Rental | 'rent'): void {
+  /**
+   * Rents one more (avoiding what the waiter avoids) into the idle rentals, where the first waiter that takes
+   * it gets it. A failed rent fails its waiter only when nothing the pool holds or rents could serve it.
+   */
+  #grow(waiter: Waiter): void {
+    this.#renting++
+    waiter.growing = true
+    this.#rentInSlot(
+      waiter.avoid,
+      undefined,
+      rental => {
+        this.#idle.push(rental)
+      },
+      this.#spread
+    ).then(
+      () => {
+        waiter.growing = false
+      },
+      (err: unknown) => {
+        if (this.#drained !== undefined || !this.#waiters.includes(waiter)) return
+        const servable = [...this.#busy, ...this.#idle].some(r => this.#usable(r) && !waiter.avoid.has(r.provider.id))
+        if (servable) {
+          // It stays marked growing: it waits for a rental in use, and does not start one failing rent after another.
+          this.#log.warn({ err }, 'renting one more failed; the waiting task takes a rental in use when it comes back')
+          return
+        }
+        waiter.growing = false
+        this.#removeWaiter(waiter)
+        waiter.fail(err instanceof Error ? err : new Error(String(err)))
+      }
+    )
+  }
+
+  #grant(waiter: Waiter, rental: Rental): void {
     this.#removeWaiter(waiter)
-    waiter.grant(grant)
+    waiter.grant(rental)
   }
 
   #removeWaiter(waiter: Waiter): void {

@@ -44,15 +44,29 @@ describe('sdk executor over three providers', function () {
     const providersUsed = new Set<string>()
     executor.addEventListener('started', event => providersUsed.add((event as CustomEvent).detail.providerId))
     const inputs = Array.from({ length: 12 }, (_, i) => `item-${i}`)
-    const results = await executor.map(inputs, async ({ rental, signal }, input) => (await rental.run('probe', ['0', input], { signal })).stdout.trim(), {
-      concurrency: 3
-    })
+    // The first three tasks hold on until all three run at once: three rentals, whatever the machine's speed.
+    let begun = 0
+    const threeAtOnce = Promise.withResolvers<void>()
+    const results = await executor.map(
+      inputs,
+      async ({ rental, signal }, input) => {
+        if (++begun === 3) threeAtOnce.resolve()
+        if (begun <= 3) await threeAtOnce.promise
+        return (await rental.run('probe', ['0', input], { signal })).stdout.trim()
+      },
+      { concurrency: 3 }
+    )
     assert.deepEqual(results, inputs)
-    // New rentals look first among providers the executor does not hold yet (a loaded machine may leave one slow to answer).
     const known = new Set(market.providers.map(p => p.nodeId))
-    assert.ok(providersUsed.size >= 2 && [...providersUsed].every(id => known.has(id)), [...providersUsed].join(','))
+    assert.ok(
+      [...providersUsed].every(id => known.has(id)),
+      [...providersUsed].join(',')
+    )
     const reports = await executor.shutdown({ timeoutMs: 30_000 })
     assert.equal(reports.length, 3, 'three rentals for concurrency 3, reused between tasks')
+    // New rentals look first among providers the executor does not hold yet (a loaded machine may leave one slow to answer).
+    const rented = new Set(reports.map(report => report.providerId))
+    assert.ok(rented.size >= 2 && [...rented].every(id => known.has(id)), [...rented].join(','))
     for (const report of reports) {
       const agreement = await market.requester.client.agreement(report.agreementId)
       assert.equal(agreement.state, 'Terminated')

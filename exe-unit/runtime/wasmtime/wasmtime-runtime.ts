@@ -25,7 +25,7 @@ const WASI_MODULE = 'wasi_snapshot_preview1'
 /** Output a worker may have posted that the runtime has not handled yet. */
 const MAX_OUTPUT_IN_FLIGHT = 4 * 1024 * 1024
 
-const POOL: WorkerPoolOptions = { idle: 1, heapMb: 64, runsPerWorker: 100 }
+const POOL: WorkerPoolOptions = { idle: 1, maxIdle: 8, idleTimeoutMs: 30_000, heapMb: 64, runsPerWorker: 100 }
 
 export class WasmtimeRuntimeFactory implements RuntimeFactory {
   readonly name = WASMTIME
