@@ -218,9 +218,10 @@ export interface ExecutorOptions extends PoolOptions {
 
 export interface ExecutorEventMap {
   queued: CustomEvent<{ readonly index: number }>
-  started: CustomEvent<{ readonly index: number; readonly attempt: number; readonly providerId: string }>
-  retried: CustomEvent<{ readonly index: number; readonly attempt: number; readonly providerId: string; readonly error: Error }>
-  done: CustomEvent<{ readonly index: number; readonly providerId: string }>
+  /** `providerName`: the provider's name as its offer gives it (golem.node.id.name), when it gives one. */
+  started: CustomEvent<{ readonly index: number; readonly attempt: number; readonly providerId: string; readonly providerName?: string }>
+  retried: CustomEvent<{ readonly index: number; readonly attempt: number; readonly providerId: string; readonly providerName?: string; readonly error: Error }>
+  done: CustomEvent<{ readonly index: number; readonly providerId: string; readonly providerName?: string }>
   failed: CustomEvent<{ readonly index: number; readonly error: Error }>
   /** Total accepted across the executor's rentals (base units). */
   cost: CustomEvent<{ readonly cost: bigint }>

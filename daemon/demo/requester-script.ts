@@ -108,19 +108,20 @@ async function mapWords(agora: AgoraClient, input: RequesterScriptInput): Promis
     duration: 900,
     signal
   })
-  const names = new Map<string, string>()
-  const nameOf = (providerId: string): string => names.get(providerId) ?? `${providerId.slice(0, 10)}…`
+  const nameOf = (detail: { providerId: string; providerName?: string }): string => detail.providerName ?? `${detail.providerId.slice(0, 10)}…`
   executor.addEventListener('started', event => {
-    const { index, attempt, providerId } = (event as CustomEvent<{ index: number; attempt: number; providerId: string }>).detail
-    say(`task ${index + 1}/${words.length} "${words[index]}" started on ${nameOf(providerId)}${attempt > 1 ? ` (attempt ${attempt})` : ''}`)
+    const detail = (event as CustomEvent<{ index: number; attempt: number; providerId: string; providerName?: string }>).detail
+    say(
+      `task ${detail.index + 1}/${words.length} "${words[detail.index]}" started on ${nameOf(detail)}${detail.attempt > 1 ? ` (attempt ${detail.attempt})` : ''}`
+    )
   })
   executor.addEventListener('retried', event => {
-    const { index, providerId, error } = (event as CustomEvent<{ index: number; providerId: string; error: Error }>).detail
-    say(`task ${index + 1} failed on ${nameOf(providerId)} (${error.message}); retried on another provider`)
+    const detail = (event as CustomEvent<{ index: number; providerId: string; providerName?: string; error: Error }>).detail
+    say(`task ${detail.index + 1} failed on ${nameOf(detail)} (${detail.error.message}); retried on another provider`)
   })
   executor.addEventListener('done', event => {
-    const { index, providerId } = (event as CustomEvent<{ index: number; providerId: string }>).detail
-    say(`task ${index + 1}/${words.length} done on ${nameOf(providerId)}`)
+    const detail = (event as CustomEvent<{ index: number; providerId: string; providerName?: string }>).detail
+    say(`task ${detail.index + 1}/${words.length} done on ${nameOf(detail)}`)
   })
   let results: TaskOutcome[] | undefined
   let failure: unknown
@@ -129,7 +130,6 @@ async function mapWords(agora: AgoraClient, input: RequesterScriptInput): Promis
       words,
       async ({ rental, signal: attemptSignal }, word) => {
         const provider = rental.provider.name ?? rental.provider.id
-        names.set(rental.provider.id, provider)
         const { stdout } = await rental.run('shout', [word], { signal: attemptSignal })
         return { word, result: stdout, provider }
       },

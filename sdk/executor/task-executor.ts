@@ -95,7 +95,9 @@ class DefaultTaskExecutor extends EventTarget implements TaskExecutor {
     for (let attempt = 1; ; attempt++) {
       const rental = await this.#acquire(run, triedOn)
       const providerId = rental.provider.id
-      this.#emit('started', { index, attempt, providerId })
+      // The provider's name as its offer gives it (golem.node.id.name), when it gives one.
+      const named = rental.provider.name === undefined ? {} : { providerName: rental.provider.name }
+      this.#emit('started', { index, attempt, providerId, ...named })
       const outcome = await runAttempt({
         task: run.task,
         input: run.inputs[index] as I,
@@ -107,7 +109,7 @@ class DefaultTaskExecutor extends EventTarget implements TaskExecutor {
       })
       if (outcome.ok) {
         await this.#pool.release(rental)
-        this.#emit('done', { index, providerId })
+        this.#emit('done', { index, providerId, ...named })
         return outcome.value
       }
       // A cut-short attempt may still run on the provider: that rental is not reused.
@@ -123,7 +125,7 @@ class DefaultTaskExecutor extends EventTarget implements TaskExecutor {
         this.#emit('failed', { index, error: outcome.error })
         throw outcome.error
       }
-      this.#emit('retried', { index, attempt, providerId, error: outcome.error })
+      this.#emit('retried', { index, attempt, providerId, ...named, error: outcome.error })
     }
   }
 

@@ -339,7 +339,6 @@ class DefaultRentalPool implements ManagedRentalPool {
         this.#busy.add(idle)
         this.#grant(waiter, idle)
       } else if (waiter.growing) {
-        continue
       } else if (this.size < this.#cap()) {
         this.#grow(waiter)
       } else if (this.#idle.length > 0) {
