@@ -19,6 +19,7 @@ export type {
   LogisticRegressionResult
 } from './federated/index.ts'
 export { onInterrupt } from './signals.ts'
+export { rentReportOf } from './rental/failed-rent.ts'
 export type { Closable, InterruptHandle, InterruptOptions } from './signals.ts'
 export { connect, DEFAULT_API_URL } from './connect.ts'
 export type { ConnectComponents } from './connect.ts'

@@ -10,6 +10,7 @@ import type { Clock, Logger } from '../../net/kernel.ts'
 import { silentLogger, systemClock } from '../../net/kernel.ts'
 import { AbortedError, NoMatchingOffersError, SdkError } from '../errors.ts'
 import type { AcquireOptions, ReleaseOptions, Rental, RentalPool, RentalReport, RentOptions, PoolOptions } from '../types.ts'
+import { rentReportOf } from '../rental/failed-rent.ts'
 import { anySignal, onAbort, throwIfAborted } from './aborts.ts'
 import { shareOfBudget } from './pool-budget.ts'
 import { checkPoolLimits } from './pool-limits.ts'
@@ -210,7 +211,12 @@ class DefaultRentalPool implements ManagedRentalPool {
     const renting = turn === undefined ? this.#rentAvoiding(avoid, signal) : this.#rentSpread(avoid, signal, turn.ready)
     this.#inFlight.add(renting)
     try {
-      const rental = await renting
+      const rental = await renting.catch((err: unknown) => {
+        // An agreement the failed rent made and ended is accounted for with the pool's rentals.
+        const report = rentReportOf(err)
+        if (report !== undefined) this.#reports.push(Promise.resolve(report))
+        throw err
+      })
       if (this.#drained !== undefined) {
         this.#all.add(rental)
         this.#reports.push(this.#releaseQuietly(rental))

@@ -13,6 +13,7 @@ import { runBatch } from './batch.ts'
 import { budgetOf, checkRentOptions, demandOf } from './demand.ts'
 import { servedImage } from './image.ts'
 import { negotiate } from './negotiation.ts'
+import { withRentReport } from './failed-rent.ts'
 import { AgoraRental, handedOver } from './rental.ts'
 
 /** How long the provider may take to create the activity (s). */
@@ -75,9 +76,9 @@ export async function rent(components: RentComponents, given: RentOptions): Prom
     try {
       await runBatch(api, activityId, [{ deploy: {} }, { start: { args: [] } }], options.signal)
     } catch (error) {
-      await rental.release({ timeoutMs: 5_000 })
+      const report = await rental.release({ timeoutMs: 5_000 })
       undone = true
-      throw error
+      throw withRentReport(error, report)
     }
     for (const lost of lostEarly) rental.markLost(lost.reason, lost.code)
     return rental
@@ -91,7 +92,8 @@ export async function rent(components: RentComponents, given: RentOptions): Prom
         .catch(() => {})
       const settled = await guard.settle(agreementId, { timeoutMs: 5_000 }).catch(() => undefined)
       // No activity was made: an invoice can ask only what the agreement's notes justify.
-      if (settled !== undefined && settled.invoiceId === undefined) await handedOver(guard, settled, [])
+      const report = settled === undefined || settled.invoiceId !== undefined ? settled : await handedOver(guard, settled, [])
+      throw withRentReport(error, report)
     } else {
       // Nothing was agreed: the budget goes back.
       await allocation.grow(-budget).catch(() => {})

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { createRentalPool } from '../../sdk/pool/index.ts'
 import { AbortedError, SdkError } from '../../sdk/index.ts'
-import type { PoolOptions, Rental } from '../../sdk/index.ts'
+import type { PoolOptions, Rental, RentOptions } from '../../sdk/index.ts'
+import { withRentReport } from '../../sdk/rental/failed-rent.ts'
 import { ManualClock } from '../helpers/manual-clock.ts'
 import { ScriptedMarket, settle } from '../helpers/scripted-rentals.ts'
 
@@ -238,6 +239,27 @@ describe('sdk rental pool', () => {
     await assert.rejects(acquiring, (error: unknown) => error instanceof SdkError && error.code === 'Unavailable' && /draining/.test(error.message))
     assert.equal(market.pending, 0, 'the rent under way was aborted')
     assert.deepEqual(reports, [])
+    market.open()
+  })
+
+  it('counts the agreement a failed rent made and ended with the reports drain returns', async () => {
+    const market = new ScriptedMarket(['a'])
+    const ended = { agreementId: 'agreement-ended', providerId: 'a', cost: 7n, rejected: [] }
+    // A rent cut short after its agreement was made: it ended and settled that agreement before it threw.
+    const rent = async (options: RentOptions): Promise<Rental> => {
+      try {
+        return await market.rent(options)
+      } catch (error) {
+        throw withRentReport(error, ended)
+      }
+    }
+    const pool = await createRentalPool(rent, { ...base, min: 0, max: 1 })
+    market.hold()
+    const acquiring = pool.acquire()
+    await settle()
+    const reports = await pool.drain()
+    await assert.rejects(acquiring, SdkError)
+    assert.deepEqual(reports, [ended])
     market.open()
   })
 
