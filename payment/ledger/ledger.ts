@@ -87,49 +87,21 @@ export class Ledger {
 
   async open(): Promise<void> {
     const { db, onBadRecord } = this.#components
-    const allocations = await loadEach({
-      store: db,
-      range: { gte: ALLOCATION_PREFIX, lt: `${ALLOCATION_PREFIX}~` },
-      parse: value => storedAllocation.parse(value),
-      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
-    })
-    for (const { record } of allocations) this.allocations.load(record)
-    const documents = await loadEach({
-      store: db,
-      range: { gte: DOCUMENT_PREFIX, lt: `${DOCUMENT_PREFIX}~` },
-      parse: value => ((value as { kind?: unknown })?.kind === 'invoice' ? storedInvoice.parse(value) : storedDebitNote.parse(value)) as StoredDocument,
-      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
-    })
+    const load = async <T>(prefix: string, parse: (value: unknown) => T) =>
+      await loadEach({ store: db, range: { gte: prefix, lt: `${prefix}~` }, parse, ...(onBadRecord === undefined ? {} : { onBad: onBadRecord }) })
+    for (const { record } of await load(ALLOCATION_PREFIX, value => storedAllocation.parse(value))) this.allocations.load(record)
+    const documents = await load(
+      DOCUMENT_PREFIX,
+      value => ((value as { kind?: unknown })?.kind === 'invoice' ? storedInvoice.parse(value) : storedDebitNote.parse(value)) as StoredDocument
+    )
     for (const { record } of documents) this.documents.put(record)
     this.issued.load(this.documents.all(), agreementId => this.#components.appSessionOf(agreementId))
-    const events = await loadEach({
-      store: db,
-      range: { gte: EVENT_PREFIX, lt: `${EVENT_PREFIX}~` },
-      parse: value => storedEvent.parse(value),
-      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
-    })
-    this.events.load(events.map(e => e.record))
-    const settled = await loadEach({
-      store: db,
-      range: { gte: SETTLED_PREFIX, lt: `${SETTLED_PREFIX}~` },
-      parse: value => storedSettled.parse(value),
-      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
-    })
-    for (const { key, record } of settled) this.#settled.set(key.slice(SETTLED_PREFIX.length), BigInt(record.settled))
-    const payments = await loadEach({
-      store: db,
-      range: { gte: PAYMENT_PREFIX, lt: `${PAYMENT_PREFIX}~` },
-      parse: value => storedPayment.parse(value),
-      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
-    })
-    for (const { record } of payments) this.#payments.set(record.paymentId, record)
-    const mandates = await loadEach({
-      store: db,
-      range: { gte: MANDATE_PREFIX, lt: `${MANDATE_PREFIX}~` },
-      parse: value => storedMandate.parse(value),
-      ...(onBadRecord === undefined ? {} : { onBad: onBadRecord })
-    })
-    for (const { record } of mandates) this.#mandates.set(record.agreementId, record)
+    this.events.load((await load(EVENT_PREFIX, value => storedEvent.parse(value))).map(e => e.record))
+    for (const { key, record } of await load(SETTLED_PREFIX, value => storedSettled.parse(value))) {
+      this.#settled.set(key.slice(SETTLED_PREFIX.length), BigInt(record.settled))
+    }
+    for (const { record } of await load(PAYMENT_PREFIX, value => storedPayment.parse(value))) this.#payments.set(record.paymentId, record)
+    for (const { record } of await load(MANDATE_PREFIX, value => storedMandate.parse(value))) this.#mandates.set(record.agreementId, record)
     for (const record of this.allocations.unreleased()) this.#scheduleRelease(record)
   }
 
