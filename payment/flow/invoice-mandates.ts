@@ -7,6 +7,7 @@
 // when it asks more. Mandates and their allocations are on disk; at a start,
 // an invoice received but not answered is answered then.
 import { randomBytes } from 'node:crypto'
+import { maxAmount } from '../model/amounts.ts'
 import { PaymentError } from '../model/payment-error.ts'
 import type { InvoiceMandate, NewInvoiceMandate, Rejection } from '../model/documents.ts'
 import type { Acceptance } from '../model/payment-api.ts'
@@ -135,10 +136,12 @@ export class InvoiceMandates {
       }
       await ledger.mandateAnswered(agreementId, invoiceId, 'accepted')
     } else {
+      // Never less than what debit notes accepted after the mandate was made already owe.
+      const acceptable = maxAmount(mandate.maxAmount, ledger.documents.acceptedTotal(agreementId, 'Requestor'))
       await this.#p.reject(invoiceId, {
         rejectionReason: 'INCORRECT_AMOUNT',
-        totalAmountAccepted: mandate.maxAmount,
-        message: `invoice ${invoiceId} asks ${amount} base units; the requester's mandate for agreement ${agreementId} accepts at most ${mandate.maxAmount}`
+        totalAmountAccepted: acceptable,
+        message: `invoice ${invoiceId} asks ${amount} base units; the requester's mandate for agreement ${agreementId} accepts at most ${acceptable}`
       })
       await ledger.mandateAnswered(agreementId, invoiceId, 'rejected')
     }
