@@ -12,6 +12,7 @@ import { openAllocation } from './payments/shared-allocation.ts'
 import type { SdkAllocation } from './payments/shared-allocation.ts'
 import type { PaymentGuard } from './payments/payment-guard.ts'
 import { AgreementWatch } from './rental/agreement-watch.ts'
+import { withRentReport } from './rental/failed-rent.ts'
 import { rent } from './rental/rent.ts'
 import type { AgoraRental } from './rental/rental.ts'
 import { createExecutor } from './executor/index.ts'
@@ -118,8 +119,8 @@ class Client implements AgoraClient {
       options
     )
     if (this.#closed !== undefined) {
-      await rental.release()
-      throw new SdkError('Gone', 'this connection was closed while renting')
+      // Its report goes with the error: what the agreement cost is accounted for.
+      throw withRentReport(new SdkError('Gone', 'this connection was closed while renting'), await rental.release())
     }
     this.#rentals.add(rental)
     return rental

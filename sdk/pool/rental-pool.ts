@@ -190,7 +190,8 @@ class DefaultRentalPool implements ManagedRentalPool {
     this.#closing.abort()
     for (const waiter of this.#waiters.splice(0)) waiter.fail(new SdkError('Unavailable', 'the pool is draining'))
     const waitMs = options.timeoutMs ?? DEFAULT_DRAIN_WAIT_MS
-    await this.#within(waitMs, Promise.all([this.#busyEmptied(), ...this.#inFlight]))
+    // allSettled: a rent that fails first must not end the wait for the others, whose reports drain returns.
+    await this.#within(waitMs, Promise.allSettled([this.#busyEmptied(), ...this.#inFlight]))
     if (this.#busy.size > 0) this.#log.warn({ inUse: this.#busy.size, waitMs }, 'rentals still in use after the wait; releasing them')
     for (const rental of [...this.#idle, ...this.#busy]) this.#discard(rental, options)
     const reports = await Promise.all(this.#reports)

@@ -110,7 +110,13 @@ describe('npm run demo', function () {
       // An agreement that never became a rental (a negotiation that fell through) was billed nothing.
       const rented = new Set(script.reports.map(report => report.agreementId))
       for (const report of script.reports) assert.ok(ledger.agreements.some(agreement => agreement.agreementId === report.agreementId))
-      for (const invoice of ledger.invoices) assert.ok(rented.has(invoice.agreementId), `invoice ${invoice.invoiceId} is for a rental`)
+      for (const invoice of ledger.invoices) {
+        const agreement = ledger.agreements.find(candidate => candidate.agreementId === invoice.agreementId)
+        assert.ok(
+          rented.has(invoice.agreementId),
+          `invoice ${JSON.stringify(invoice)} is for a rental; its agreement ${JSON.stringify(agreement)}; lines:\n${lines.join('\n')}`
+        )
+      }
       for (const report of script.reports) {
         const invoice = ledger.invoices.find(candidate => candidate.agreementId === report.agreementId)
         assert.ok(invoice !== undefined, `an invoice for ${report.agreementId}`)

@@ -263,6 +263,38 @@ describe('sdk rental pool', () => {
     market.open()
   })
 
+  it('drain waits for every rent under way, also after one failed, and returns what each cost', async () => {
+    const market = new ScriptedMarket(['a', 'b'])
+    const ended = { agreementId: 'agreement-ended', providerId: 'a', cost: 3n, rejected: [] }
+    const gates = [Promise.withResolvers<void>(), Promise.withResolvers<void>()]
+    let calls = 0
+    // Two rents that do not stop at the drain's abort: the first fails (its agreement ended), the second rents.
+    const rent = async (options: RentOptions): Promise<Rental> => {
+      const mine = calls++
+      await gates[mine]!.promise
+      if (mine === 0) throw withRentReport(new AbortedError('renting was aborted'), ended)
+      return await market.rent({ ...options, signal: new AbortController().signal })
+    }
+    const pool = await createRentalPool(rent, { ...base, min: 0, max: 2, spread: false })
+    // Their outcomes, taken at once (drain fails both waiters).
+    const acquiring = [pool.acquire(), pool.acquire()].map(waiting =>
+      waiting.then(
+        () => undefined,
+        (error: unknown) => error
+      )
+    )
+    await settle()
+    assert.equal(calls, 2)
+    const draining = pool.drain()
+    gates[0]!.resolve()
+    await settle()
+    gates[1]!.resolve()
+    const reports = await draining
+    assert.deepEqual(reports.map(report => report.agreementId).sort(), [ended.agreementId, market.rentals[0]!.agreementId].sort())
+    assert.equal(market.rentals[0]!.releases, 1, 'the rental that came after the drain began was released')
+    for (const outcome of await Promise.all(acquiring)) assert.ok(outcome instanceof SdkError && outcome.code === 'Unavailable', String(outcome))
+  })
+
   it('spreads new rentals over providers it does not hold yet, one rent at a time', async () => {
     // A market that would give every rent the same provider.
     const market = new ScriptedMarket(['a', 'b', 'c'], 'first')
