@@ -4,10 +4,7 @@ import Type from 'typebox'
 import type { Static } from 'typebox'
 import { validator } from '../../net/index.ts'
 import type { InvoiceMandate } from '../model/documents.ts'
-import { BaseUnits } from './records.ts'
-
-const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
-const Time = Type.Integer({ minimum: 0 })
+import { BaseUnits, Id, Time } from './records.ts'
 
 export const StoredMandate = Type.Object(
   {

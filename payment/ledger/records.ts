@@ -7,9 +7,9 @@ import { validator } from '../../net/index.ts'
 import type { Allocation, DebitNote, DocumentStatus, Invoice, PaymentRole, Rejection } from '../model/documents.ts'
 
 export const BaseUnits = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$' })
-const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
+export const Id = Type.String({ pattern: '^[A-Za-z0-9_-]{1,128}$' })
 const Address = Type.String({ pattern: '^0x[0-9a-f]{40}$' })
-const Time = Type.Integer({ minimum: 0 })
+export const Time = Type.Integer({ minimum: 0 })
 const Platform = Type.String({ minLength: 1, maxLength: 128 })
 const Status = Type.Union([
   Type.Literal('ISSUED'),

@@ -188,12 +188,7 @@ class DefaultPaymentGuard implements PaymentGuard {
     if (watched.invoice !== undefined) return undefined
     if (watched.handedOver !== undefined) return watched.handedOver
     const now = this.#clock.now()
-    const accepted = new Map([...watched.honest].map(([id, reading]) => [id, reading.amount]))
-    const bound = invoiceBound(
-      watched.terms,
-      { activityIds: options.activityIds ?? [], basis: watched.basis, accepted, startedAt: watched.startedAt, now },
-      this.#slack
-    )
+    const bound = this.#invoiceBound(watched, watched.terms, options.activityIds ?? [], now)
     const mandate: InvoiceMandateReport = { maxAmount: maxAmount(minAmount(bound, watched.spec.budget), watched.accepted), expiresAt: now + this.#mandateMs }
     // From here the invoice is the daemon's: were the guard to answer it too, the two answers could differ.
     watched.handedOver = mandate
@@ -371,9 +366,7 @@ class DefaultPaymentGuard implements PaymentGuard {
   #checkInvoice(watched: Watched, invoice: InvoiceWire, amount: bigint): RefusalOr {
     if (watched.terms instanceof Error) return refusal('INCORRECT_AMOUNT', `the agreement's prices cannot be read: ${watched.terms.message}`, watched.accepted)
     // The activities ended before the provider priced their final usage, so before the invoice arrived.
-    const accepted = new Map([...watched.honest].map(([id, reading]) => [id, reading.amount]))
-    const facts = { activityIds: invoice.activityIds, basis: watched.basis, accepted, startedAt: watched.startedAt, now: this.#clock.now() }
-    const bound = invoiceBound(watched.terms, facts, this.#slack)
+    const bound = this.#invoiceBound(watched, watched.terms, invoice.activityIds, this.#clock.now())
     const verdict = checkInvoice(amount, bound, watched.accepted)
     if (!verdict.ok) return refusal('INCORRECT_AMOUNT', `invoice ${invoice.invoiceId}: ${verdict.message}`, verdict.acceptable)
     if (amount > watched.spec.budget) {
@@ -384,6 +377,12 @@ class DefaultPaymentGuard implements PaymentGuard {
       )
     }
     return { ok: true }
+  }
+
+  /** The most the agreement's invoice may ask, its activities having ended by `now`. */
+  #invoiceBound(watched: Watched, terms: GuardTerms, activityIds: readonly string[], now: number): bigint {
+    const accepted = new Map([...watched.honest].map(([id, reading]) => [id, reading.amount]))
+    return invoiceBound(terms, { activityIds, basis: watched.basis, accepted, startedAt: watched.startedAt, now }, this.#slack)
   }
 
   /** The note's usage cut down to what was possible, kept when it is more than the activity's basis so far. */

@@ -7,7 +7,7 @@
 // provider was lost is dropped and replaced while below min; drain waits
 // (bounded) for rentals in use and releases every one.
 import type { Clock, Logger } from '../../net/kernel.ts'
-import { silentLogger, systemClock } from '../../net/kernel.ts'
+import { silentLogger, systemClock, withinTime } from '../../net/kernel.ts'
 import { AbortedError, NoMatchingOffersError, SdkError } from '../errors.ts'
 import type { AcquireOptions, ReleaseOptions, Rental, RentalPool, RentalReport, RentOptions, PoolOptions } from '../types.ts'
 import { rentReportOf } from '../rental/failed-rent.ts'
@@ -191,7 +191,8 @@ class DefaultRentalPool implements ManagedRentalPool {
     for (const waiter of this.#waiters.splice(0)) waiter.fail(new SdkError('Unavailable', 'the pool is draining'))
     const waitMs = options.timeoutMs ?? DEFAULT_DRAIN_WAIT_MS
     // allSettled: a rent that fails first must not end the wait for the others, whose reports drain returns.
-    await this.#within(waitMs, Promise.allSettled([this.#busyEmptied(), ...this.#inFlight]))
+    // Past the wait, drain goes on: the bound ends the wait, not the drain.
+    await withinTime(Promise.allSettled([this.#busyEmptied(), ...this.#inFlight]), waitMs, () => undefined, this.#clock).catch(() => {})
     if (this.#busy.size > 0) this.#log.warn({ inUse: this.#busy.size, waitMs }, 'rentals still in use after the wait; releasing them')
     for (const rental of [...this.#idle, ...this.#busy]) this.#discard(rental, options)
     const reports = await Promise.all(this.#reports)
@@ -408,21 +409,6 @@ class DefaultRentalPool implements ManagedRentalPool {
   #notifyIdle(): void {
     if (this.#busy.size > 0) return
     for (const resolve of this.#idleWatchers.splice(0)) resolve()
-  }
-
-  async #within(ms: number, work: Promise<unknown>): Promise<void> {
-    let timer: unknown
-    const bound = new Promise<void>(resolve => {
-      timer = this.#clock.setTimeout(resolve, ms)
-    })
-    await Promise.race([
-      work.then(
-        () => {},
-        () => {}
-      ),
-      bound
-    ])
-    this.#clock.clearTimeout(timer)
   }
 }
 

@@ -165,7 +165,12 @@ describe('provider agent: offers follow the runtimes that answer', function () {
   let provider: TestNode
   // The Docker engine, as the exe-unit would report it: down at the start.
   let engineUp = false
-  const runtimes = async (): Promise<RuntimeAnswer[]> => [WASMTIME, engineUp ? VM : { ...VM, available: false, error: 'connect ENOENT /var/run/docker.sock' }]
+  // Every question to the runtimes: the minute's check, and each publication's own.
+  let asked = 0
+  const runtimes = async (): Promise<RuntimeAnswer[]> => {
+    asked++
+    return [WASMTIME, engineUp ? VM : { ...VM, available: false, error: 'connect ENOENT /var/run/docker.sock' }]
+  }
 
   before(async () => {
     provider = await cluster.start({
@@ -184,10 +189,14 @@ describe('provider agent: offers follow the runtimes that answer', function () {
     const keeper = keeperOf(provider)
     assert.deepEqual(presets(keeper.liveOffers()), ['wasmtime'])
     assert.match(keeper.unpublished().find(u => u.preset === 'vm')?.reason ?? '', /runtime vm does not answer: connect ENOENT/)
-    // A minute with nothing changed publishes nothing.
+    // A minute with nothing changed asks the runtimes once and publishes nothing: a publication would ask
+    // them again at once, in the turn that read the answer.
     const before = keeper.offerIds()
+    const askedBefore = asked
     clock.advance(60_000)
-    await provider.client.expect(200, 'GET', `${P}/status`)
+    assert.equal(asked, askedBefore + 1, 'the check asked')
+    await new Promise(resolve => setImmediate(resolve))
+    assert.equal(asked, askedBefore + 1, 'no publication followed')
     assert.deepEqual(keeper.offerIds(), before)
 
     engineUp = true
